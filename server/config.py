@@ -1,0 +1,114 @@
+"""Settings: defaults < the TOML config file in MD_HOME < environment variables.
+
+Every setting `section.key` can be overridden by the environment variable
+`MD_<SECTION>_<KEY>`; `DATABASE_URL` is accepted as the conventional alias of
+`database.url`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+CONFIG_FILE_NAME = "meterdesk.toml"
+
+DEFAULTS: dict[str, dict[str, str]] = {
+    "database": {"url": "", "pool_size": "5"},
+    "branch": {"code": ""},
+    "log": {"level": "INFO"},
+    "wechat": {"token": "", "app_id": "", "app_secret": "", "aes_key": ""},
+    "server": {"host": "127.0.0.1", "port": "8080", "secret_key": ""},
+}
+
+_SECRET_WORDS = ("secret", "token", "password", "aes_key", "key")
+_URL_PASSWORD = re.compile(r"(://[^:/@]+:)([^@]+)(@)")
+
+
+class ConfigError(Exception):
+    """The config file is unreadable or malformed."""
+
+
+def md_home() -> Path:
+    """The folder holding the config file, logs and the embedded database."""
+    configured = os.environ.get("MD_HOME")
+    home = Path(configured) if configured else platformdirs.user_data_path("MeterDesk", False)
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+@dataclass(frozen=True)
+class Setting:
+    section: str
+    key: str
+    value: str
+    source: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.section}.{self.key}"
+
+    @property
+    def is_secret(self) -> bool:
+        return any(word in self.key for word in _SECRET_WORDS)
+
+    def display_value(self) -> str:
+        if not self.value:
+            return ""
+        if self.is_secret:
+            return "****"
+        return _URL_PASSWORD.sub(r"\1****\3", self.value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    items: dict[str, Setting] = field(default_factory=dict)
+
+    def get(self, section: str, key: str) -> str:
+        return self.items[f"{section}.{key}"].value
+
+    @property
+    def database_url(self) -> str:
+        return self.get("database", "url")
+
+
+def _read_file(path: Path) -> dict[str, dict[str, object]]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    for section, values in data.items():
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: '{section}' must be a [section] table")
+    return data
+
+
+def load_settings(home: Path | None = None) -> Settings:
+    home = home or md_home()
+    config_path = home / CONFIG_FILE_NAME
+    from_file = _read_file(config_path)
+    items: dict[str, Setting] = {}
+    sections = {s: dict(keys) for s, keys in DEFAULTS.items()}
+    for section, values in from_file.items():
+        sections.setdefault(section, {})
+        for key in values:
+            sections[section].setdefault(key, "")
+    for section, keys in sections.items():
+        for key, default in keys.items():
+            value, source = default, "default"
+            if key in from_file.get(section, {}):
+                value, source = str(from_file[section][key]), str(config_path)
+            env_name = f"MD_{section.upper()}_{key.upper()}"
+            if env_name in os.environ:
+                value, source = os.environ[env_name], f"env {env_name}"
+            elif (section, key) == ("database", "url") and os.environ.get("DATABASE_URL"):
+                value, source = os.environ["DATABASE_URL"], "env DATABASE_URL"
+            items[f"{section}.{key}"] = Setting(section, key, value, source)
+    return Settings(home=home, items=items)

@@ -1,0 +1,31 @@
+"""Declarative base, constraint naming and the column types every model shares."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from sqlalchemy import DateTime, MetaData, Numeric, String, func
+from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Yuan with 2 places; unit prices carry 4; readings and usage carry 3.
+Money = Annotated[Decimal, mapped_column(Numeric(14, 2))]
+UnitPrice = Annotated[Decimal, mapped_column(Numeric(12, 4))]
+Quantity = Annotated[Decimal, mapped_column(Numeric(16, 3))]
+Timestamp = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=func.now())]
+Code = Annotated[str, mapped_column(String(32))]
+Name = Annotated[str, mapped_column(String(120))]

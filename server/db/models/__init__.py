@@ -1,0 +1,32 @@
+"""All mapped tables; importing this package registers them on `Base.metadata`."""
+
+from server.db.models.accounts import Account, AccountLedgerEntry, CustomerClass
+from server.db.models.audit import AuditEvent
+from server.db.models.billing import Bill, BillingRun, BillLine, BillMeter
+from server.db.models.metering import Meter, MeterReplacement, Photo, Reading
+from server.db.models.org import Branch, Building, Campus, Department, Post, Staff
+from server.db.models.tariffs import Tariff, TariffComponent, TariffTier
+
+__all__ = [
+    "Account",
+    "AccountLedgerEntry",
+    "AuditEvent",
+    "Bill",
+    "BillLine",
+    "BillMeter",
+    "BillingRun",
+    "Branch",
+    "Building",
+    "Campus",
+    "CustomerClass",
+    "Department",
+    "Meter",
+    "MeterReplacement",
+    "Photo",
+    "Post",
+    "Reading",
+    "Staff",
+    "Tariff",
+    "TariffComponent",
+    "TariffTier",
+]

@@ -1,0 +1,64 @@
+"""Customer classes and billing accounts (户号)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.db.base import Base, Code, Money, Name, Timestamp
+from server.db.models.org import Building, Campus
+
+PREPAID = "prepaid"
+POSTPAID = "postpaid"
+
+
+class CustomerClass(Base):
+    """居民 resident, 集体宿舍 dormitory, 单位 unit."""
+
+    __tablename__ = "customer_class"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[Code] = mapped_column(unique=True)
+    name: Mapped[Name] = mapped_column(unique=True)
+    max_bindings: Mapped[int]
+
+
+class Account(Base):
+    __tablename__ = "account"
+    __table_args__ = (CheckConstraint("billing_mode in ('prepaid', 'postpaid')", name="mode"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_no: Mapped[str] = mapped_column(String(32), unique=True)
+    holder_name: Mapped[Name]
+    customer_class_id: Mapped[int] = mapped_column(ForeignKey("customer_class.id"))
+    campus_id: Mapped[int] = mapped_column(ForeignKey("campus.id"))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(20), default="")
+    room: Mapped[str] = mapped_column(String(20), default="")
+    mobile: Mapped[str] = mapped_column(String(20), default="")
+    billing_mode: Mapped[str] = mapped_column(String(10), default=POSTPAID)
+    # Kept in step with account_ledger under the account's row lock.
+    balance: Mapped[Money] = mapped_column(Numeric(14, 2), default=Decimal("0.00"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[Timestamp]
+
+    customer_class: Mapped[CustomerClass] = relationship(lazy="raise")
+    campus: Mapped[Campus] = relationship(lazy="raise")
+    building: Mapped[Building | None] = relationship(lazy="raise")
+
+
+class AccountLedgerEntry(Base):
+    """Append-only movements of an account's balance (opening, bill draws, payments)."""
+
+    __tablename__ = "account_ledger"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Money]
+    balance_after: Mapped[Money]
+    bill_id: Mapped[int | None] = mapped_column(ForeignKey("bill.id"))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[Timestamp]

@@ -1,0 +1,86 @@
+"""Organisation: campuses, branches (counter locations), departments, posts and staff."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.db.base import Base, Code, Name, Timestamp
+
+
+class Campus(Base):
+    __tablename__ = "campus"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[Code] = mapped_column(unique=True)
+    name: Mapped[Name] = mapped_column(unique=True)
+
+
+class Branch(Base):
+    """A counter location (校区分中心); receipts are numbered per branch."""
+
+    __tablename__ = "branch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[Code] = mapped_column(unique=True)
+    name: Mapped[Name]
+    campus_id: Mapped[int] = mapped_column(ForeignKey("campus.id"))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+
+    campus: Mapped[Campus] = relationship(lazy="raise")
+
+
+class Building(Base):
+    __tablename__ = "building"
+    __table_args__ = (UniqueConstraint("campus_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campus_id: Mapped[int] = mapped_column(ForeignKey("campus.id"))
+    name: Mapped[Name]
+
+    campus: Mapped[Campus] = relationship(lazy="raise")
+
+
+class Department(Base):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[Code] = mapped_column(unique=True)
+    name: Mapped[Name] = mapped_column(unique=True)
+
+
+class Post(Base):
+    """A job post (岗位); permissions are granted per department and post."""
+
+    __tablename__ = "post"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[Code] = mapped_column(unique=True)
+    name: Mapped[Name] = mapped_column(unique=True)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[Name]
+    password_hash: Mapped[str] = mapped_column(String(200))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id"))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
+    mobile: Mapped[str] = mapped_column(String(20), default="")
+    office_phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    wechat: Mapped[str] = mapped_column(String(64), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[Timestamp]
+
+    department: Mapped[Department] = relationship(lazy="raise")
+    post: Mapped[Post] = relationship(lazy="raise")
+    branch: Mapped[Branch | None] = relationship(lazy="raise")

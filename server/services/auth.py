@@ -1,0 +1,103 @@
+"""Staff sign-in: argon2 password hashes and lockout after repeated failures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from server.db.models import Staff
+from server.services import audit
+from server.services.audit import Actor
+from server.services.calendar import now
+from server.services.errors import DomainError
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class LoginFailed(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class StaffIdentity:
+    """The signed-in staff member, as the desktop and the audit trail see them."""
+
+    staff_id: int
+    login: str
+    name: str
+    department: str
+    post: str
+    branch_id: int | None
+    branch_name: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(
+            label=f"{self.login} {self.name}", staff_id=self.staff_id, branch_id=self.branch_id
+        )
+
+
+def identity_of(staff: Staff) -> StaffIdentity:
+    return StaffIdentity(
+        staff_id=staff.id,
+        login=staff.login,
+        name=staff.name,
+        department=staff.department.name,
+        post=staff.post.name,
+        branch_id=staff.branch_id,
+        branch_name=staff.branch.name if staff.branch else "",
+    )
+
+
+def authenticate(session: Session, login: str, password: str) -> StaffIdentity:
+    """Check a login; every attempt is audited and the 5th failure locks for 15 minutes."""
+    staff = session.scalar(
+        select(Staff)
+        .where(Staff.login == login.strip())
+        .options(joinedload(Staff.department), joinedload(Staff.post), joinedload(Staff.branch))
+        .with_for_update(of=Staff)
+    )
+    moment = now()
+    attempt = Actor(label=login.strip() or "?")
+    if staff is None or not staff.active:
+        audit.record(session, attempt, "auth.login_failed", "staff", None, {"login": login})
+        raise LoginFailed("用户名或密码错误")
+    if staff.locked_until and staff.locked_until > moment:
+        audit.record(session, attempt, "auth.login_locked", "staff", staff.id)
+        minutes = int((staff.locked_until - moment).total_seconds() // 60) + 1
+        raise LoginFailed(f"账号已锁定，请 {minutes} 分钟后再试")
+    if not verify_password(staff.password_hash, password):
+        staff.failed_logins += 1
+        data = {"failed_logins": staff.failed_logins}
+        if staff.failed_logins >= MAX_FAILED_LOGINS:
+            staff.locked_until = moment + LOCKOUT
+            staff.failed_logins = 0
+            data["locked_until"] = staff.locked_until.isoformat()
+        audit.record(session, attempt, "auth.login_failed", "staff", staff.id, data)
+        if "locked_until" in data:
+            raise LoginFailed("密码错误次数过多，账号已锁定 15 分钟")
+        raise LoginFailed("用户名或密码错误")
+    staff.failed_logins = 0
+    staff.locked_until = None
+    identity = identity_of(staff)
+    audit.record(session, identity.actor, "auth.login", "staff", staff.id)
+    return identity

@@ -1,0 +1,207 @@
+"""Tariffs: which one applies, and pricing a month's usage through tiers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from server.db.models import CustomerClass, Tariff, TariffComponent, TariffTier
+from server.db.models.metering import KINDS
+from server.services import audit
+from server.services.audit import Actor
+from server.services.errors import DomainError
+
+FEN = Decimal("0.01")
+
+
+def round_fen(amount: Decimal) -> Decimal:
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Tier:
+    start: Decimal
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    name: str
+    tiers: tuple[Tier, ...]
+
+
+@dataclass(frozen=True)
+class TariffSpec:
+    kind: str
+    customer_class: str
+    effective_from: date
+    components: tuple[ComponentSpec, ...]
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class TierCharge:
+    start: Decimal
+    usage: Decimal
+    unit_price: Decimal
+
+    def as_json(self) -> dict[str, str]:
+        return {"start": str(self.start), "usage": str(self.usage), "price": str(self.unit_price)}
+
+
+@dataclass(frozen=True)
+class ComponentCharge:
+    name: str
+    usage: Decimal
+    amount: Decimal
+    tiers: tuple[TierCharge, ...] = field(default=())
+
+
+def price_tiers(tiers: Sequence[Tier], usage: Decimal) -> tuple[Decimal, tuple[TierCharge, ...]]:
+    """Each tier prices the part of `usage` from its start up to the next tier's start.
+
+    The amount is rounded half-up to the fen once, for the whole component.
+    """
+    ordered = sorted(tiers, key=lambda t: t.start)
+    charges: list[TierCharge] = []
+    exact = Decimal(0)
+    for index, tier in enumerate(ordered):
+        upper = ordered[index + 1].start if index + 1 < len(ordered) else None
+        if usage <= tier.start:
+            break
+        portion = (min(usage, upper) if upper is not None else usage) - tier.start
+        if portion > 0:
+            charges.append(TierCharge(tier.start, portion, tier.unit_price))
+            exact += portion * tier.unit_price
+    return round_fen(exact), tuple(charges)
+
+
+def price_usage(components: Sequence[ComponentSpec], usage: Decimal) -> list[ComponentCharge]:
+    result = []
+    for component in components:
+        amount, charges = price_tiers(component.tiers, usage)
+        result.append(ComponentCharge(component.name, usage, amount, charges))
+    return result
+
+
+def validate_tariff(spec: TariffSpec) -> None:
+    if spec.kind not in KINDS:
+        raise DomainError(f"价格类型应为水或电，收到 {spec.kind!r}")
+    if not spec.components:
+        raise DomainError("价格至少要有一个收费项目")
+    names = [c.name for c in spec.components]
+    if len(set(names)) != len(names):
+        raise DomainError(f"收费项目重复：{names}")
+    for component in spec.components:
+        starts = [t.start for t in component.tiers]
+        if not starts or min(starts) != 0:
+            raise DomainError(f"收费项目 {component.name} 须有从 0 起的第一档")
+        if len(set(starts)) != len(starts):
+            raise DomainError(f"收费项目 {component.name} 的阶梯起点重复")
+        if any(t.unit_price < 0 for t in component.tiers):
+            raise DomainError(f"收费项目 {component.name} 的单价不能为负")
+
+
+def class_by_name(session: Session, name: str) -> CustomerClass:
+    found = session.scalar(
+        select(CustomerClass).where(
+            (CustomerClass.name == name.strip()) | (CustomerClass.code == name.strip())
+        )
+    )
+    if found is None:
+        raise DomainError(f"未知的用户类别 {name!r}（应为 居民 / 集体宿舍 / 单位）")
+    return found
+
+
+def create_tariff(session: Session, actor: Actor, spec: TariffSpec) -> Tariff:
+    validate_tariff(spec)
+    customer_class = class_by_name(session, spec.customer_class)
+    clash = session.scalar(
+        select(Tariff.id).where(
+            Tariff.kind == spec.kind,
+            Tariff.customer_class_id == customer_class.id,
+            Tariff.effective_from == spec.effective_from,
+        )
+    )
+    if clash:
+        raise DomainError(
+            f"{customer_class.name}{'水' if spec.kind == 'water' else '电'}价 "
+            f"{spec.effective_from} 已有一套价格"
+        )
+    tariff = Tariff(
+        kind=spec.kind,
+        customer_class_id=customer_class.id,
+        effective_from=spec.effective_from,
+        name=spec.name,
+    )
+    session.add(tariff)
+    session.flush()
+    for position, component in enumerate(spec.components):
+        row = TariffComponent(tariff_id=tariff.id, name=component.name, position=position)
+        session.add(row)
+        session.flush()
+        session.add_all(
+            TariffTier(component_id=row.id, start=t.start, unit_price=t.unit_price)
+            for t in component.tiers
+        )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "tariff.create",
+        "tariff",
+        tariff.id,
+        {"kind": spec.kind, "class": customer_class.code, "from": str(spec.effective_from)},
+    )
+    return tariff
+
+
+@dataclass(frozen=True)
+class TariffView:
+    tariff_id: int
+    kind: str
+    customer_class_id: int
+    effective_from: date
+    components: tuple[ComponentSpec, ...]
+
+
+class TariffBook:
+    """All tariffs in memory, to find the one in force for a kind, class and day."""
+
+    def __init__(self, tariffs: Sequence[TariffView]):
+        self._by_key: dict[tuple[str, int], list[TariffView]] = {}
+        for tariff in sorted(tariffs, key=lambda t: t.effective_from):
+            self._by_key.setdefault((tariff.kind, tariff.customer_class_id), []).append(tariff)
+
+    def in_force(self, kind: str, customer_class_id: int, day: date) -> TariffView | None:
+        found = None
+        for tariff in self._by_key.get((kind, customer_class_id), []):
+            if tariff.effective_from <= day:
+                found = tariff
+        return found
+
+
+def load_tariff_book(session: Session) -> TariffBook:
+    tariffs = session.scalars(
+        select(Tariff).options(selectinload(Tariff.components).selectinload(TariffComponent.tiers))
+    ).all()
+    return TariffBook(
+        [
+            TariffView(
+                t.id,
+                t.kind,
+                t.customer_class_id,
+                t.effective_from,
+                tuple(
+                    ComponentSpec(c.name, tuple(Tier(x.start, x.unit_price) for x in c.tiers))
+                    for c in t.components
+                ),
+            )
+            for t in tariffs
+        ]
+    )

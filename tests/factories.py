@@ -1,0 +1,102 @@
+"""Small builders for test data, going through the same services the product uses."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from server.services import metering
+from server.services.accounts import AccountSpec, create_account
+from server.services.audit import Actor
+from server.services.calendar import BUSINESS_TZ
+from server.services.metering import MeterSpec, ReadingResult
+from server.services.org import ensure_campus
+from server.services.tariffs import ComponentSpec, TariffSpec, Tier, create_tariff
+
+ACTOR = Actor(label="test")
+
+
+def at(day: str, hour: int = 10) -> datetime:
+    """A business-time moment from 'YYYY-MM-DD'."""
+    d = date.fromisoformat(day)
+    return datetime(d.year, d.month, d.day, hour, tzinfo=BUSINESS_TZ)
+
+
+def account(
+    session: Session,
+    account_no: str = "A001",
+    *,
+    customer_class: str = "居民",
+    billing_mode: str = "postpaid",
+    balance: str = "0",
+    campus: str = "东校区",
+) -> int:
+    ensure_campus(session, campus)
+    return create_account(
+        session,
+        ACTOR,
+        AccountSpec(
+            account_no=account_no,
+            holder_name="张三",
+            customer_class=customer_class,
+            campus=campus,
+            building="1号楼",
+            unit="2",
+            room="301",
+            billing_mode=billing_mode,
+            opening_balance=Decimal(balance),
+        ),
+    ).id
+
+
+def meter(
+    session: Session,
+    meter_no: str,
+    account_id: int | None,
+    *,
+    kind: str = "electricity",
+    digits: int = 6,
+    multiplier: str = "1",
+) -> int:
+    return metering.register_meter(
+        session,
+        ACTOR,
+        MeterSpec(
+            meter_no=meter_no,
+            kind=kind,
+            digits=digits,
+            multiplier=Decimal(multiplier),
+            account_id=account_id,
+        ),
+    ).id
+
+
+def read(
+    session: Session, meter_no: str, day: str, value: str, source: str = "field"
+) -> ReadingResult:
+    return metering.record_reading(session, ACTOR, meter_no, Decimal(value), at(day), source)
+
+
+def tariff(
+    session: Session,
+    kind: str = "electricity",
+    customer_class: str = "居民",
+    effective_from: str = "2020-01-01",
+    components: dict[str, list[tuple[str, str]]] | None = None,
+) -> int:
+    components = components or {"电费": [("0", "0.5")]}
+    return create_tariff(
+        session,
+        ACTOR,
+        TariffSpec(
+            kind=kind,
+            customer_class=customer_class,
+            effective_from=date.fromisoformat(effective_from),
+            components=tuple(
+                ComponentSpec(name, tuple(Tier(Decimal(s), Decimal(p)) for s, p in tiers))
+                for name, tiers in components.items()
+            ),
+        ),
+    ).id
