@@ -63,7 +63,8 @@ _CANDIDATES = text(
           and r.read_at >= :start and r.read_at < :end
         order by r.read_at desc, r.id desc limit 1) cur on true
     left join lateral (
-        select r.id, r.value, r.read_at from bill_meter bm join reading r on r.id = bm.curr_reading_id
+        select r.id, r.value, r.read_at
+        from bill_meter bm join reading r on r.id = bm.curr_reading_id
         where bm.meter_id = m.id
         order by r.read_at desc, bm.id desc limit 1) billed on true
     left join lateral (
