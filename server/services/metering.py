@@ -27,6 +27,14 @@ from server.services.calendar import BUSINESS_TZ, Period
 from server.services.errors import DomainError, NotFound
 from server.services.usage import SURGE_HISTORY_MONTHS, Assessment, assess, describe_flags
 
+METER_STATUS_LABELS = {METER_ACTIVE: "在用", METER_REPLACED: "已换下", "removed": "已拆除"}
+READING_STATUS_LABELS = {
+    ACCEPTED: "已采用",
+    HELD: "待审核",
+    REJECTED: "已驳回",
+    SUPERSEDED: "已更正",
+}
+
 # Readings residents take themselves wait for a person at the desk whatever their figures.
 REVIEWED_SOURCES = frozenset({"self"})
 
@@ -231,7 +239,9 @@ def review_reading(
     if reading is None:
         raise NotFound(f"读数 {reading_id} 不存在")
     if reading.status != HELD:
-        raise DomainError(f"读数 {reading_id} 不在待审核状态（当前：{reading.status}）")
+        raise DomainError(
+            f"读数 {reading_id} 不在待审核状态（当前：{READING_STATUS_LABELS[reading.status]}）"
+        )
     if decision not in (ACCEPTED, REJECTED):
         raise DomainError(f"审核结果应为 accepted 或 rejected，收到 {decision!r}")
     if decision == REJECTED and not note.strip():
@@ -253,7 +263,7 @@ def correct_reading(
     if original is None:
         raise NotFound(f"读数 {reading_id} 不存在")
     if original.status not in (HELD, ACCEPTED):
-        raise DomainError(f"读数 {reading_id} 已{original.status}，不能更正")
+        raise DomainError(f"读数 {reading_id} {READING_STATUS_LABELS[original.status]}，不能更正")
     meter = session.get(Meter, original.meter_id)
     assert meter is not None
     original.status = SUPERSEDED
@@ -300,7 +310,7 @@ def replace_meter(
     _check_time(replaced_at)
     old = meter_by_no(session, old_meter_no, lock=True)
     if old.status != METER_ACTIVE:
-        raise DomainError(f"表计 {old.meter_no} 已{old.status}，不能再换表")
+        raise DomainError(f"表计 {old.meter_no} {METER_STATUS_LABELS[old.status]}，不能再换表")
     final = as_decimal(old_final, f"旧表 {old.meter_no} 止码")
     initial = as_decimal(new_initial, "新表起码")
     if isinstance(new_meter, MeterSpec):

@@ -1,0 +1,307 @@
+"""`meterdesk`: the operator's command line.
+
+Every command is one unit of work: it commits when it succeeds and writes nothing when it
+fails. A refusal by a business rule prints its message and exits 1 (2 for bad input files).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server import __version__
+from server.config import ConfigError, Settings, load_settings
+from server.db.engine import database_url, is_embedded, make_engine, make_sessionmaker, unit_of_work
+from server.db.migrate import status as schema_status
+from server.db.migrate import upgrade
+from server.services.audit import Actor
+from server.services.calendar import Period
+from server.services.errors import DomainError
+
+EXIT_REFUSED = 1
+EXIT_BAD_INPUT = 2
+
+
+def _actor() -> Actor:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "?"
+    return Actor.system(f"cli {user}")
+
+
+class Context:
+    """Settings and the database, resolved lazily so `config show` needs no server."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._url: str | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings()
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from exc
+        return self._settings
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            self._url = database_url(self.settings)
+        return self._url
+
+    def ready_url(self) -> str:
+        """The database URL, its schema current: migrated here if embedded, else refused."""
+        state = schema_status(self.url)
+        if not state.up_to_date:
+            if is_embedded(self.settings):
+                upgrade(self.url)
+            else:
+                raise click.ClickException(
+                    f"数据库结构版本为 {state.current or '空'}，本程序需要 {state.head}："
+                    "请先运行 meterdesk db upgrade"
+                )
+        return self._url or self.url
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        engine = make_engine(self.ready_url())
+        try:
+            with unit_of_work(make_sessionmaker(engine)) as session:
+                yield session
+        finally:
+            engine.dispose()
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+def _run(action: Callable[[], Any]) -> Any:
+    try:
+        return action()
+    except DomainError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(EXIT_REFUSED)
+
+
+def _dump(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="meterdesk")
+def cli() -> None:
+    """MeterDesk 水电计量收费系统 — operator commands."""
+
+
+@cli.group()
+def config() -> None:
+    """Settings (config file in MD_HOME, or MD_<SECTION>_<KEY> variables)."""
+
+
+@config.command("show")
+@pass_context
+def config_show(ctx: Context) -> None:
+    """Print the effective settings, secrets masked, with where each comes from."""
+    settings = ctx.settings
+    click.echo(f"# MD_HOME = {settings.home}")
+    click.echo(f"# config file = {settings.home / 'meterdesk.toml'}")
+    current = None
+    for item in settings.items.values():
+        if item.section != current:
+            current = item.section
+            click.echo(f"[{current}]")
+        click.echo(f"{item.key} = {item.display_value()!r}  # {item.source}")
+
+
+@cli.group()
+def db() -> None:
+    """Schema migrations."""
+
+
+@db.command("upgrade")
+@pass_context
+def db_upgrade(ctx: Context) -> None:
+    """Migrate the database to the schema this version needs."""
+    before = schema_status(ctx.url)
+    upgrade(ctx.url)
+    after = schema_status(ctx.url)
+    if before.current == after.current:
+        click.echo(f"数据库结构已是最新（{after.current}）")
+    else:
+        click.echo(f"数据库结构已升级：{before.current or '空'} → {after.current}")
+
+
+@db.command("status")
+@pass_context
+def db_status(ctx: Context) -> None:
+    """Show the schema version of the database and what is pending."""
+    state = schema_status(ctx.url)
+    where = "嵌入式数据库" if is_embedded(ctx.settings) else "中心数据库"
+    click.echo(f"{where}：当前版本 {state.current or '空'}，程序需要 {state.head}")
+    if state.up_to_date:
+        click.echo("状态：最新")
+    else:
+        click.echo(f"状态：待升级 {', '.join(state.pending)}（运行 meterdesk db upgrade）")
+        sys.exit(EXIT_REFUSED)
+
+
+def _period(value: str) -> Period:
+    try:
+        return Period.parse(value)
+    except DomainError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@cli.group()
+def billing() -> None:
+    """The monthly billing run (出账)."""
+
+
+@billing.command("run")
+@click.option("--period", required=True, help="账期 YYYY-MM")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_context
+def billing_run(ctx: Context, period: str, as_json: bool) -> None:
+    """Bill every account not yet billed for the period; a second run creates nothing."""
+    from server.services.billing import run_billing
+
+    target = _period(period)
+
+    def action() -> Any:
+        with ctx.session() as session:
+            return run_billing(session, _actor(), target)
+
+    result = _run(action)
+    if as_json:
+        _dump({"created": result.created, "skipped": result.as_json()["skipped"]})
+        return
+    if result.created:
+        click.echo(f"{result.period} 出账完成：新建账单 {result.created} 张")
+    else:
+        click.echo(f"{result.period} 无新账单（已出账或无可出账表计）")
+    if result.skipped:
+        click.echo(f"跳过表计 {len(result.skipped)} 块：")
+        for item in result.skipped:
+            click.echo(f"  {item.meter_no}\t{item.label}（{item.reason}）")
+
+
+@cli.command("bills")
+@click.option("--period", required=True, help="账期 YYYY-MM")
+@click.option("--account", "account_no", help="户号")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def bills(ctx: Context, period: str, account_no: str | None, as_json: bool) -> None:
+    """List the bills of a period."""
+    from server.services.billing import list_bills
+
+    target = _period(period)
+
+    def action() -> Any:
+        with ctx.session() as session:
+            return list_bills(session, target, account_no)
+
+    found = _run(action)
+    if as_json:
+        _dump([bill.as_json() for bill in found])
+        return
+    for bill in found:
+        click.echo(
+            f"{bill.account_no}\t{bill.holder_name}\t{bill.period}\t{bill.total}\t{bill.status}"
+        )
+    click.echo(f"共 {len(found)} 张")
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Import data exported by other systems."""
+
+
+@import_group.command("legacy")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
+@pass_context
+def import_legacy_cmd(ctx: Context, file: Path, dry_run: bool) -> None:
+    """Import the old billing system's workbook (户号, 表计, 价格, 读数, 换表)."""
+    from server.services.legacy_import import LegacyImportError, import_legacy
+
+    try:
+        with ctx.session() as session:
+            report = import_legacy(session, _actor(), file, dry_run=dry_run)
+    except LegacyImportError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        click.echo(f"导入失败：{len(exc.problems)} 处错误，未写入任何数据", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except DomainError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    click.echo(report.summary(dry_run=dry_run))
+
+
+@cli.command("demo-data")
+@click.option("--accounts", default=300, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=1, show_default=True, type=int)
+@pass_context
+def demo_data(ctx: Context, accounts: int, seed: int) -> None:
+    """Fill an empty database with demo campuses, accounts, meters and 13 months of readings."""
+    from server.services.demo_data import generate_demo_data
+
+    def action() -> Any:
+        with ctx.session() as session:
+            return generate_demo_data(
+                session, _actor(), accounts=accounts, seed=seed, progress=_progress
+            )
+
+    summary = _run(action)
+    click.echo(summary.describe())
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    click.echo(f"  {stage} {done}/{total}", err=True)
+
+
+@cli.command("demo")
+@click.option("--accounts", default=300, show_default=True, type=click.IntRange(1))
+@click.option("--no-desktop", is_flag=True, help="Seed only; do not open the desktop.")
+@pass_context
+def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
+    """Seed the database with demo data if it is empty, then open the desktop."""
+    from server.db.models import Account
+    from server.services.demo_data import generate_demo_data
+
+    with ctx.session() as session:
+        empty = not session.scalar(select(func.count()).select_from(Account))
+        if empty:
+            click.echo("数据库为空，正在生成演示数据……")
+            summary = generate_demo_data(
+                session, _actor(), accounts=accounts, seed=1, progress=_progress
+            )
+            click.echo(summary.describe())
+        else:
+            click.echo("数据库已有数据，直接打开桌面端")
+    if no_desktop:
+        return
+    # The desktop runs as its own process (the domain layer never imports Qt); it joins
+    # the same embedded server, which stays up while either process uses it.
+    sys.exit(subprocess.call([sys.executable, "-m", "desktop.app", "--login", "admin"]))
+
+
+def main() -> None:
+    cli(prog_name="meterdesk")
+
+
+if __name__ == "__main__":
+    main()
