@@ -191,7 +191,9 @@ def billing_run(ctx: Context, period: str, as_json: bool) -> None:
     if result.created:
         click.echo(f"{result.period} 出账完成：新建账单 {result.created} 张")
     else:
-        click.echo(f"{result.period} 无新账单（已出账或无可出账表计）")
+        click.echo(f"{result.period} 无新账单")
+    if result.already_billed:
+        click.echo(f"本期此前已出账 {result.already_billed} 户，未重复出账")
     if result.skipped:
         click.echo(f"跳过表计 {len(result.skipped)} 块：")
         for item in result.skipped:

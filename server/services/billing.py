@@ -102,6 +102,8 @@ class BillingRunResult:
     created: int
     skipped: tuple[SkippedMeter, ...]
     run_id: int | None = None
+    # Accounts that already had a bill for the period before this run.
+    already_billed: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -366,6 +368,9 @@ def run_billing(session: Session, actor: Actor, period: Period) -> BillingRunRes
     session.execute(
         select(func.pg_advisory_xact_lock(_BILLING_LOCK, period.year * 100 + period.month))
     )
+    already_billed = session.scalar(
+        select(func.count()).select_from(Bill).where(Bill.period == str(period))
+    )
     drafts, skipped = _gather(session, period)
     bills = _price(drafts, load_tariff_book(session), period, skipped)
     skipped.sort(key=lambda s: (s.meter_no, s.reason))
@@ -386,7 +391,7 @@ def run_billing(session: Session, actor: Actor, period: Period) -> BillingRunRes
         run.id,
         {"period": str(period), "created": len(bills), "skipped": len(skipped)},
     )
-    return BillingRunResult(str(period), len(bills), tuple(skipped), run.id)
+    return BillingRunResult(str(period), len(bills), tuple(skipped), run.id, already_billed or 0)
 
 
 @dataclass(frozen=True)

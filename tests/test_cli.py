@@ -1,0 +1,75 @@
+"""The operator CLI against a real, freshly migrated database."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine
+
+from server.cli import cli
+from server.db.engine import make_sessionmaker, unit_of_work
+from server.db.migrate import head_revision
+from tests import factories as f
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def billed_world(md_env):
+    engine = create_engine(md_env)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        a = f.account(session)
+        f.meter(session, "E1", a)
+        f.meter(session, "W1", a, kind="water")
+        f.tariff(session, components={"电费": [("0", "0.5483"), ("230", "0.5983")]})
+        f.read(session, "E1", "2026-09-28", "1000")
+        f.read(session, "E1", "2026-10-28", "1300")
+        f.read(session, "W1", "2026-09-28", "3")
+    engine.dispose()
+    return md_env
+
+
+def test_db_status_and_upgrade(runner, md_env):
+    result = runner.invoke(cli, ["db", "status"])
+    assert result.exit_code == 0
+    assert f"当前版本 {head_revision()}" in result.output and "状态：最新" in result.output
+    result = runner.invoke(cli, ["db", "upgrade"])
+    assert result.output.strip() == f"数据库结构已是最新（{head_revision()}）"
+
+
+def test_billing_run_json_and_bills_json(runner, billed_world):
+    result = runner.invoke(cli, ["billing", "run", "--period", "2026-10", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {
+        "created": 1,
+        "skipped": [{"meter_no": "W1", "reason": "unread"}],
+    }
+    again = runner.invoke(cli, ["billing", "run", "--period", "2026-10"])
+    assert again.output == "2026-10 无新账单\n本期此前已出账 1 户，未重复出账\n"
+    bills = json.loads(runner.invoke(cli, ["bills", "--period", "2026-10", "--json"]).output)
+    # 230 × 0.5483 + 70 × 0.5983 = 126.109 + 41.881 = 167.99
+    assert bills == [
+        {
+            "account_no": "A001",
+            "period": "2026-10",
+            "total": "167.99",
+            "status": "open",
+            "meters": [
+                {"meter_no": "E1", "prev": "1000.000", "curr": "1300.000", "usage": "300.000"}
+            ],
+            "lines": [
+                {"kind": "electricity", "component": "电费", "usage": "300.000", "amount": "167.99"}
+            ],
+        }
+    ]
+    one = runner.invoke(cli, ["bills", "--period", "2026-10", "--account", "NOPE", "--json"])
+    assert json.loads(one.output) == []
+
+
+def test_bad_period_is_refused(runner, md_env):
+    result = runner.invoke(cli, ["billing", "run", "--period", "2026-13"])
+    assert result.exit_code == 2
+    assert "账期格式应为 YYYY-MM，收到 '2026-13'" in result.output
