@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,9 @@ from server.db.engine import database_url, is_embedded, make_engine, make_sessio
 from server.db.migrate import status as schema_status
 from server.db.migrate import upgrade
 from server.services.audit import Actor
-from server.services.calendar import Period
+from server.services.calendar import BUSINESS_TZ, Period, now
 from server.services.errors import DomainError
+from server.services.metering import READING_STATUS_LABELS
 
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
@@ -198,6 +200,77 @@ def billing_run(ctx: Context, period: str, as_json: bool) -> None:
         click.echo(f"跳过表计 {len(result.skipped)} 块：")
         for item in result.skipped:
             click.echo(f"  {item.meter_no}\t{item.label}（{item.reason}）")
+
+
+@cli.group()
+def reading() -> None:
+    """Meter readings (抄表)."""
+
+
+@reading.command("record")
+@click.argument("meter_no")
+@click.argument("value")
+@click.option("--at", "read_at", help="抄表时间 YYYY-MM-DD[ HH:MM] (business time); default now")
+@click.option(
+    "--source",
+    default="field",
+    show_default=True,
+    type=click.Choice(["field", "handheld", "remote", "import", "estimate", "self"]),
+)
+@click.option("--note", default="")
+@pass_context
+def reading_record(
+    ctx: Context, meter_no: str, value: str, read_at: str | None, source: str, note: str
+) -> None:
+    """Record a reading; its anomaly flags are shown at once."""
+    from server.services.metering import record_reading
+
+    moment = _moment(read_at)
+
+    def action() -> Any:
+        with ctx.session() as session:
+            return record_reading(session, _actor(), meter_no, value, moment, source, note=note)
+
+    result = _run(action)
+    usage = "—" if result.usage is None else str(result.usage)
+    status = READING_STATUS_LABELS[result.status]
+    click.echo(f"{result.meter_no} 读数 {result.value}，用量 {usage}，{status}")
+    if result.flags:
+        click.echo(f"提醒：{result.message}")
+
+
+@reading.command("history")
+@click.argument("meter_no")
+@click.option("--limit", default=24, show_default=True)
+@pass_context
+def reading_history_cmd(ctx: Context, meter_no: str, limit: int) -> None:
+    """A meter's readings, newest first."""
+    from server.services.metering import reading_history
+    from server.services.usage import describe_flags
+
+    def action() -> Any:
+        with ctx.session() as session:
+            return reading_history(session, meter_no, limit)
+
+    for row in _run(action):
+        when = row.read_at.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M")
+        usage = "" if row.usage is None else str(row.usage)
+        click.echo(
+            f"{when}\t{row.value}\t{usage}\t{READING_STATUS_LABELS[row.status]}\t"
+            f"{row.source}\t{describe_flags(row.flags)}"
+        )
+
+
+def _moment(text: str | None) -> datetime:
+    if not text:
+        return now()
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"时间格式应为 YYYY-MM-DD 或 YYYY-MM-DD HH:MM，收到 {text!r}"
+        ) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=BUSINESS_TZ)
 
 
 @cli.command("bills")

@@ -73,3 +73,21 @@ def test_bad_period_is_refused(runner, md_env):
     result = runner.invoke(cli, ["billing", "run", "--period", "2026-13"])
     assert result.exit_code == 2
     assert "账期格式应为 YYYY-MM，收到 '2026-13'" in result.output
+
+
+def test_reading_record_flags_at_once_and_history(runner, billed_world):
+    result = runner.invoke(cli, ["reading", "record", "E1", "1200", "--at", "2026-11-28 09:30"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "E1 读数 1200.000，用量 —，待审核\n提醒：读数低于上次\n"
+    ok = runner.invoke(cli, ["reading", "record", "E1", "1350", "--at", "2026-11-29"])
+    assert ok.output == "E1 读数 1350.000，用量 50.000，已采用\n"
+    history = runner.invoke(cli, ["reading", "history", "E1"]).output.splitlines()
+    assert history[0] == "2026-11-29 00:00\t1350.000\t50.000\t已采用\tfield\t"
+    assert history[1] == "2026-11-28 09:30\t1200.000\t\t待审核\tfield\t读数低于上次"
+    assert len(history) == 4
+
+
+def test_reading_of_unknown_meter(runner, md_env):
+    result = runner.invoke(cli, ["reading", "record", "X9", "1"])
+    assert result.exit_code == 1
+    assert "错误：表号 X9 不存在" in result.output

@@ -184,7 +184,7 @@ def test_every_reading_is_audited(session):
         )
     )
     assert event.actor == "test"
-    assert event.data == {"meter_no": "E1", "value": "100", "status": "accepted", "flags": []}
+    assert event.data == {"meter_no": "E1", "value": "100.000", "status": "accepted", "flags": []}
 
 
 def test_readings_are_append_only_in_the_database(session):
@@ -200,3 +200,10 @@ def test_readings_are_append_only_in_the_database(session):
         session.execute(text("delete from reading where id = :id"), {"id": r.reading_id})
     with pytest.raises(DBAPIError, match="audit_event is append-only"), session.begin_nested():
         session.execute(text("update audit_event set actor = 'x'"))
+
+
+def test_more_than_three_decimals_is_refused(session):
+    a = f.account(session)
+    f.meter(session, "E1", a)
+    with pytest.raises(DomainError, match="最多 3 位小数：12.3456"):
+        metering.record_reading(session, f.ACTOR, "E1", "12.3456", f.at("2026-10-01"), "field")

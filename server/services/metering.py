@@ -25,7 +25,13 @@ from server.services import audit
 from server.services.audit import Actor
 from server.services.calendar import BUSINESS_TZ, Period
 from server.services.errors import DomainError, NotFound
-from server.services.usage import SURGE_HISTORY_MONTHS, Assessment, assess, describe_flags
+from server.services.usage import (
+    QUANTITY,
+    SURGE_HISTORY_MONTHS,
+    Assessment,
+    assess,
+    describe_flags,
+)
 
 METER_STATUS_LABELS = {METER_ACTIVE: "在用", METER_REPLACED: "已换下", "removed": "已拆除"}
 READING_STATUS_LABELS = {
@@ -177,6 +183,9 @@ def record_reading(
     figure = as_decimal(value, f"表计 {meter_no} 的读数")
     if figure < 0:
         raise DomainError(f"表计 {meter_no} 的读数不能为负：{figure}")
+    if figure != figure.quantize(QUANTITY):
+        raise DomainError(f"表计 {meter_no} 的读数最多 3 位小数：{figure}")
+    figure = figure.quantize(QUANTITY)
     # Serialise readings of one meter so two entries never judge against the same previous.
     meter = meter_by_no(session, meter_no, lock=True)
     if figure >= Decimal(10) ** meter.digits:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 LOWER_THAN_PREVIOUS = "lower_than_previous"
 SURGE = "surge"
 ROLLOVER = "rollover"
+
+# Readings and usage are stored with 3 decimals (NUMERIC(16, 3)).
+QUANTITY = Decimal("0.001")
 
 SURGE_FACTOR = Decimal(3)
 SURGE_MIN_USAGE = Decimal(10)
@@ -50,12 +53,16 @@ def usage_between(prev: Decimal, curr: Decimal, digits: int, multiplier: Decimal
     the register's range; anything else is a reading lower than the previous one.
     """
     if curr >= prev:
-        return Usage((curr - prev) * multiplier)
+        return Usage(_quantity((curr - prev) * multiplier))
     span = Decimal(10) ** digits
     wrapped = span - prev + curr
     if wrapped < span / 2:
-        return Usage(wrapped * multiplier, wrapped=True)
+        return Usage(_quantity(wrapped * multiplier), wrapped=True)
     return Usage(None)
+
+
+def _quantity(value: Decimal) -> Decimal:
+    return value.quantize(QUANTITY, rounding=ROUND_HALF_UP)
 
 
 def mean_monthly_usage(monthly: Sequence[Decimal]) -> Decimal | None:
