@@ -205,5 +205,5 @@ def test_readings_are_append_only_in_the_database(session):
 def test_more_than_three_decimals_is_refused(session):
     a = f.account(session)
     f.meter(session, "E1", a)
-    with pytest.raises(DomainError, match="最多 3 位小数：12.3456"):
+    with pytest.raises(DomainError, match=r"最多 3 位小数：12\.3456"):
         metering.record_reading(session, f.ACTOR, "E1", "12.3456", f.at("2026-10-01"), "field")
