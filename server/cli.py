@@ -25,6 +25,7 @@ from server.config import ConfigError, Settings, load_settings
 from server.db.engine import database_url, is_embedded, make_engine, make_sessionmaker, unit_of_work
 from server.db.migrate import status as schema_status
 from server.db.migrate import upgrade
+from server.logs import setup_logging
 from server.services.audit import Actor
 from server.services.calendar import BUSINESS_TZ, Period, now
 from server.services.errors import DomainError
@@ -56,6 +57,7 @@ class Context:
                 self._settings = load_settings()
             except ConfigError as exc:
                 raise click.ClickException(str(exc)) from exc
+            setup_logging(self._settings, "meterdesk")
         return self._settings
 
     @property
