@@ -309,8 +309,9 @@ def import_group() -> None:
 @import_group.command("legacy")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
+@click.option("--json", "as_json", is_flag=True)
 @pass_context
-def import_legacy_cmd(ctx: Context, file: Path, dry_run: bool) -> None:
+def import_legacy_cmd(ctx: Context, file: Path, dry_run: bool, as_json: bool) -> None:
     """Import the old billing system's workbook (户号, 表计, 价格, 读数, 换表)."""
     from server.services.legacy_import import LegacyImportError, import_legacy
 
@@ -325,7 +326,17 @@ def import_legacy_cmd(ctx: Context, file: Path, dry_run: bool) -> None:
     except DomainError as exc:
         click.echo(f"错误：{exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    click.echo(report.summary(dry_run=dry_run))
+    if as_json:
+        _dump(report.as_json())
+        return
+    for sheet, count in report.by_sheet().items():
+        click.echo(f"{sheet}：新增 {count.added}，已存在 {count.present}")
+    if dry_run:
+        click.echo("试运行：检查通过，未写入任何数据")
+    elif report.added == 0:
+        click.echo("没有新数据：该工作簿此前已导入")
+    else:
+        click.echo(f"导入完成：新增 {report.added} 行")
 
 
 @cli.command("demo-data")

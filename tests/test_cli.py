@@ -91,3 +91,41 @@ def test_reading_of_unknown_meter(runner, md_env):
     result = runner.invoke(cli, ["reading", "record", "X9", "1"])
     assert result.exit_code == 1
     assert "错误：表号 X9 不存在" in result.output
+
+
+def test_import_legacy_command(runner, md_env, tmp_path):
+    from tests.test_legacy_import import good_sheets, write_book
+
+    book = write_book(tmp_path / "old.xlsx", good_sheets())
+    dry = runner.invoke(cli, ["import", "legacy", str(book), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "户号：新增 2，已存在 0" in dry.output
+    assert dry.output.endswith("试运行：检查通过，未写入任何数据\n")
+    first = runner.invoke(cli, ["import", "legacy", str(book), "--json"])
+    assert json.loads(first.output)["sheets"]["读数"] == {"added": 14, "present": 0}
+    again = runner.invoke(cli, ["import", "legacy", str(book)])
+    assert "读数：新增 0，已存在 14" in again.output
+    assert again.output.endswith("没有新数据：该工作簿此前已导入\n")
+
+
+def test_import_legacy_bad_workbook_exits_2_and_writes_nothing(runner, md_env, tmp_path):
+    from tests.test_legacy_import import good_sheets, write_book
+
+    sheets = good_sheets()
+    sheets["读数"].append(["E404", "2024-01-15", 100])
+    sheets["户号"][2][2] = "学生"
+    book = write_book(tmp_path / "bad.xlsx", sheets)
+    result = runner.invoke(cli, ["import", "legacy", str(book)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "户号!3: 类别 学生 未知（应为 居民、集体宿舍 或 单位）",
+        "读数!16: 表号 E404 不存在",
+        "导入失败：2 处错误，未写入任何数据",
+    ]
+    listed = runner.invoke(cli, ["bills", "--period", "2024-09"])
+    assert listed.output == "共 0 张\n"
+    engine = create_engine(md_env)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("select count(*) from account").scalar() == 0
+        assert conn.exec_driver_sql("select count(*) from reading").scalar() == 0
+    engine.dispose()
