@@ -57,11 +57,9 @@ def test_billing_run_json_and_bills_json(runner, billed_world):
             "period": "2026-10",
             "total": "167.99",
             "status": "open",
-            "meters": [
-                {"meter_no": "E1", "prev": "1000.000", "curr": "1300.000", "usage": "300.000"}
-            ],
+            "meters": [{"meter_no": "E1", "prev": "1000", "curr": "1300", "usage": "300"}],
             "lines": [
-                {"kind": "electricity", "component": "电费", "usage": "300.000", "amount": "167.99"}
+                {"kind": "electricity", "component": "电费", "usage": "300", "amount": "167.99"}
             ],
         }
     ]

@@ -88,3 +88,13 @@ def test_assess_rollover_is_informational():
 def test_first_reading_has_no_usage():
     a = assess(None, D(15), 4, D(1))
     assert a.usage is None and a.flags == ()
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [("1300.000", "1300"), ("112.500", "112.5"), ("0.000", "0"), ("100", "100")],
+)
+def test_quantity_text(value, text):
+    from server.services.usage import quantity_text
+
+    assert quantity_text(D(value)) == text

@@ -27,7 +27,7 @@ from server.services.accounts import address_of
 from server.services.audit import Actor
 from server.services.calendar import Period
 from server.services.tariffs import TariffBook, load_tariff_book, price_usage
-from server.services.usage import usage_between
+from server.services.usage import quantity_text, usage_between
 
 # Reasons a meter is left out of a run; the CLI and the desktop show the Chinese label.
 SKIP_REASONS = {
@@ -432,9 +432,9 @@ class BillView:
             "meters": [
                 {
                     "meter_no": m.meter_no,
-                    "prev": str(m.prev),
-                    "curr": str(m.curr),
-                    "usage": str(m.usage),
+                    "prev": quantity_text(m.prev),
+                    "curr": quantity_text(m.curr),
+                    "usage": quantity_text(m.usage),
                 }
                 for m in self.meters
             ],
@@ -442,7 +442,7 @@ class BillView:
                 {
                     "kind": line.kind,
                     "component": line.component,
-                    "usage": str(line.usage),
+                    "usage": quantity_text(line.usage),
                     "amount": str(line.amount),
                 }
                 for line in self.lines

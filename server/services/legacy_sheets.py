@@ -46,7 +46,15 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     REPLACEMENTS: (("旧表号", "旧表止码", "新表号", "新表起码", "换表日期"), ()),
 }
 
-KIND_NAMES = {"水": WATER, "电": ELECTRICITY, WATER: WATER, ELECTRICITY: ELECTRICITY}
+# The old system writes 水/电; some exports spell out 水表/电表.
+KIND_NAMES = {
+    "水": WATER,
+    "电": ELECTRICITY,
+    "水表": WATER,
+    "电表": ELECTRICITY,
+    WATER: WATER,
+    ELECTRICITY: ELECTRICITY,
+}
 
 # Upper bounds of the NUMERIC columns the figures go to (exclusive).
 _MONEY_LIMIT = Decimal(10) ** 12

@@ -65,6 +65,11 @@ def _quantity(value: Decimal) -> Decimal:
     return value.quantize(QUANTITY, rounding=ROUND_HALF_UP)
 
 
+def quantity_text(value: Decimal) -> str:
+    """A reading or usage as people write it: 1300, 112.5 — not 1300.000 or 1.3E+3."""
+    return format(value.normalize(), "f")
+
+
 def mean_monthly_usage(monthly: Sequence[Decimal]) -> Decimal | None:
     """The mean of up to 12 months of accepted usage; None with fewer than 3 months."""
     if len(monthly) < SURGE_MIN_MONTHS:
