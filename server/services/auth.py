@@ -101,3 +101,22 @@ def authenticate(session: Session, login: str, password: str) -> StaffIdentity:
     identity = identity_of(staff)
     audit.record(session, identity.actor, "auth.login", "staff", staff.id)
     return identity
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    identity: StaffIdentity | None
+    error: str = ""
+
+
+def sign_in(session: Session, login: str, password: str) -> SignInResult:
+    """`authenticate` as a result, never an exception, for callers' units of work.
+
+    A refused attempt has counted a failure (and audited it) before LoginFailed is raised;
+    returning the refusal lets the caller's unit of work commit that count, where raising
+    would roll it back and the lockout after repeated failures would never trigger.
+    """
+    try:
+        return SignInResult(authenticate(session, login, password))
+    except LoginFailed as exc:
+        return SignInResult(None, str(exc))

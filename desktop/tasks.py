@@ -1,0 +1,261 @@
+"""Run service calls off the GUI thread (cf. Anki's QueryOp, Electrum's TaskThread).
+
+A page calls `runner.run(fn, on_success=...)`; `fn(session)` runs on a pool thread inside
+its own unit of work (commit on success, roll back on error) and returns plain values —
+a frozen dataclass, or tuples of them. The result crosses back to the GUI thread through
+a queued Qt signal. ORM objects are refused: they are bound to a session that is closed
+by then and would lazy-load (or raise) from the wrong thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtWidgets import QMessageBox, QWidget
+from sqlalchemy.exc import OperationalError
+
+from server.db.engine import unit_of_work
+from server.services.errors import DomainError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Leaves of a portable result: immutable values that mean the same on any thread.
+_PLAIN = (str, int, float, bool, bytes, Decimal, dt.date, dt.time, dt.timedelta, Enum)
+
+
+class NotPortable(TypeError):
+    """A task returned something that must not leave its worker thread."""
+
+
+def check_portable(value: object, where: str = "result") -> None:
+    """Raise NotPortable unless `value` is None, a plain value, a frozen dataclass or a
+    tuple/frozenset of those (recursively)."""
+    if value is None or isinstance(value, _PLAIN):
+        return
+    if isinstance(value, tuple | frozenset):
+        for index, item in enumerate(value):
+            check_portable(item, f"{where}[{index}]")
+        return
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if not type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            raise NotPortable(f"{where}: {type(value).__name__} is a dataclass but not frozen")
+        for field in dataclasses.fields(value):
+            check_portable(getattr(value, field.name), f"{where}.{field.name}")
+        return
+    raise NotPortable(
+        f"{where}: {type(value).__name__} cannot cross threads; "
+        "return a frozen dataclass (never an ORM object)"
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskError:
+    """Why a task failed, ready to show. `domain` is True for a business-rule refusal
+    (DomainError), whose message is meant for the user as is."""
+
+    message: str
+    domain: bool
+
+
+class _Relay(QObject):
+    """Owned by the runner and living on the GUI thread; workers emit its signals and Qt
+    queues the delivery. One per runner, so a worker thread never drops the last
+    reference to a QObject (deleting one off its thread crashes)."""
+
+    succeeded = Signal(int, object)
+    failed = Signal(int, object)
+
+
+class Task(QObject, Generic[T]):
+    """One submitted call; `finished` fires on the GUI thread after its callback ran."""
+
+    finished = Signal()
+
+    def __init__(
+        self,
+        fn: Callable[[Session], T],
+        on_success: Callable[[T], None],
+        on_failure: Callable[[TaskError], None] | None,
+        owner: QObject | None,
+    ) -> None:
+        super().__init__()
+        # Held here too, so the worker never drops the last reference to whatever the
+        # callable captured (a widget, say): that happens on the GUI thread instead.
+        self.fn = fn
+        self.on_success = on_success
+        self.on_failure = on_failure
+        self.owner = owner
+        self.done = False
+
+    def owner_gone(self) -> bool:
+        # A page closed while its query ran: drop the result rather than call into a
+        # deleted widget.
+        return self.owner is not None and not shiboken6.isValid(self.owner)
+
+
+def _task_error(kind: str, text: str) -> TaskError:
+    # Translated here, on the GUI thread, rather than in the worker.
+    if kind == "domain":
+        return TaskError(text, domain=True)
+    if kind == "connection":
+        message = QCoreApplication.translate(
+            "TaskRunner", "Cannot reach the database. Check the network and try again."
+        )
+        return TaskError(message, domain=False)
+    message = QCoreApplication.translate(
+        "TaskRunner", "An unexpected error occurred ({error}); details are in the log."
+    ).format(error=text)
+    return TaskError(message, domain=False)
+
+
+def _show_error(error: TaskError, owner: QObject | None) -> None:
+    parent = owner if isinstance(owner, QWidget) else None
+    QMessageBox.warning(
+        parent, QCoreApplication.translate("TaskRunner", "MeterDesk"), error.message
+    )
+
+
+class _Job(QRunnable):
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        fn: Callable[[Session], Any],
+        relay: _Relay,
+        task_id: int,
+    ) -> None:
+        super().__init__()
+        self._factory = factory
+        self._fn: Callable[[Session], Any] | None = fn
+        self._relay = relay
+        self._task_id = task_id
+
+    def run(self) -> None:  # on a pool thread
+        fn, self._fn = self._fn, None
+        assert fn is not None
+        name = _name(fn)
+        try:
+            with unit_of_work(self._factory) as session:
+                result = fn(session)
+                # Checked before the commit, so a task that leaks ORM objects also writes
+                # nothing: the mistake shows up at once in development.
+                check_portable(result)
+        except DomainError as exc:
+            outcome: tuple[str, object] = ("failed", ("domain", str(exc)))
+        except OperationalError:
+            log.exception("database unreachable in task %s", name)
+            outcome = ("failed", ("connection", ""))
+        except Exception as exc:
+            log.exception("task %s failed", name)
+            outcome = ("failed", ("error", type(exc).__name__))
+        else:
+            outcome = ("succeeded", result)
+        del fn  # before emitting: the Task on the GUI thread still holds it
+        signal = self._relay.succeeded if outcome[0] == "succeeded" else self._relay.failed
+        signal.emit(self._task_id, outcome[1])
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__qualname__", None) or repr(fn)
+
+
+class TaskRunner(QObject):
+    """Runs `fn(session)` calls on a private thread pool, one session per call."""
+
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        *,
+        max_threads: int = 4,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._factory = factory
+        # A private pool, so shutdown waits for our jobs only; kept below the engine's
+        # connection pool size so workers never queue for a connection.
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max_threads)
+        self._relay = _Relay(self)
+        self._relay.succeeded.connect(self._deliver_success)
+        self._relay.failed.connect(self._deliver_failure)
+        self._pending: dict[int, Task[Any]] = {}
+        self._ids = itertools.count(1)
+        self.closed = False
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def run(
+        self,
+        fn: Callable[[Session], T],
+        *,
+        on_success: Callable[[T], None],
+        on_failure: Callable[[TaskError], None] | None = None,
+        owner: QObject | None = None,
+    ) -> Task[T]:
+        """Submit `fn`; callbacks run on the GUI thread. Without `on_failure` a failure is
+        shown in a message box over `owner`. If `owner` is deleted first, nothing is called."""
+        if self.closed:
+            raise RuntimeError("the task runner has been shut down")
+        task: Task[T] = Task(fn, on_success, on_failure, owner)
+        task_id = next(self._ids)
+        self._pending[task_id] = task
+        if len(self._pending) == 1:
+            self.busy_changed.emit(True)
+        self._pool.start(_Job(self._factory, fn, self._relay, task_id))
+        return task
+
+    @Slot(int, object)
+    def _deliver_success(self, task_id: int, result: object) -> None:
+        task = self._pending.get(task_id)
+        if task is None:
+            return
+        try:
+            if not self.closed and not task.owner_gone():
+                task.on_success(result)
+        finally:
+            self._complete(task_id, task)
+
+    @Slot(int, object)
+    def _deliver_failure(self, task_id: int, failure: tuple[str, str]) -> None:
+        task = self._pending.get(task_id)
+        if task is None:
+            return
+        try:
+            if self.closed or task.owner_gone():
+                return
+            error = _task_error(*failure)
+            if task.on_failure is not None:
+                task.on_failure(error)
+            else:
+                _show_error(error, task.owner)
+        finally:
+            self._complete(task_id, task)
+
+    def _complete(self, task_id: int, task: Task[Any]) -> None:
+        task.done = True
+        del self._pending[task_id]
+        if not self._pending:
+            self.busy_changed.emit(False)
+        task.finished.emit()
+
+    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        """Stop delivering results and wait for running jobs; True if all finished."""
+        self.closed = True
+        return self._pool.waitForDone(timeout_ms)

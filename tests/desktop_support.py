@@ -1,0 +1,59 @@
+"""Shared set-up for the desktop (pytest-qt) tests: a committed organisation with staff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import create_engine
+
+from server.db.engine import make_sessionmaker, unit_of_work
+from server.services import org
+from server.services.audit import Actor
+
+ACTOR = Actor(label="test")
+PASSWORD = "Dianfei-2026"
+CLERK_LOGIN = "zhangsan"
+LOCKED_LOGIN = "lisi"
+
+
+@dataclass(frozen=True)
+class SeededStaff:
+    clerk_id: int
+    other_id: int
+
+
+def seed_staff(url: str) -> SeededStaff:
+    """东校区 / 东区分中心 (E01); 张三 (zhangsan, 收费科 收费员) and 李四 (lisi, 计量科 抄表员),
+    both with PASSWORD — committed, because the desktop reads through its own sessions."""
+    engine = create_engine(url)
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            campus = org.ensure_campus(session, "东校区", "E")
+            branch = org.ensure_branch(session, campus, "E01", "东区分中心")
+            cashier = org.ensure_department(session, "SF", "收费科")
+            metering = org.ensure_department(session, "JL", "计量科")
+            clerk_post = org.ensure_post(session, "SFY", "收费员")
+            reader_post = org.ensure_post(session, "CBY", "抄表员")
+            clerk = org.create_staff(
+                session,
+                ACTOR,
+                login=CLERK_LOGIN,
+                name="张三",
+                password=PASSWORD,
+                department=cashier,
+                post=clerk_post,
+                branch=branch,
+            )
+            other = org.create_staff(
+                session,
+                ACTOR,
+                login=LOCKED_LOGIN,
+                name="李四",
+                password=PASSWORD,
+                department=metering,
+                post=reader_post,
+                branch=branch,
+            )
+            return SeededStaff(clerk_id=clerk.id, other_id=other.id)
+    finally:
+        engine.dispose()
