@@ -92,7 +92,6 @@ class Schedule:
     from the 18th–24th or, in the month under way, any minute before `cap`."""
 
     def __init__(self, rng: random.Random, campuses: int, periods: list[Period], cap: datetime):
-        self.periods = periods
         self.ordinals = [p.year * 12 + p.month - 1 for p in periods]
         self.months_of_year = [p.month - 1 for p in periods]
         self.rounds: list[list[Round]] = []
