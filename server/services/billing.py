@@ -9,9 +9,7 @@ readings, Python prices them, and COPY writes the bills, so 50,000 accounts bill
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
+from server.db.bulk import allocate_ids, copy_rows, write_behind
 from server.db.models import Bill, BillingRun
 from server.db.models.accounts import PREPAID
 from server.db.models.billing import BILL_OPEN, BILL_PAID
@@ -26,7 +25,7 @@ from server.services import audit
 from server.services.accounts import address_of
 from server.services.audit import Actor
 from server.services.calendar import Period
-from server.services.tariffs import TariffBook, load_tariff_book, price_usage
+from server.services.tariffs import TariffBook, TariffView, component_amount, load_tariff_book
 from server.services.usage import quantity_text, usage_between
 
 # Reasons a meter is left out of a run; the CLI and the desktop show the Chinese label.
@@ -40,50 +39,49 @@ SKIP_REASONS = {
 }
 
 _BILLING_LOCK = 645_2007  # advisory-lock namespace of billing runs
+_CHUNK = 5000  # accounts priced and written at a time
 
-_CANDIDATES = text(
-    """
-    select m.id as meter_id, m.meter_no, m.kind, m.digits, m.multiplier,
-           a.id as account_id, a.account_no, a.holder_name, a.customer_class_id,
-           a.billing_mode, c.name as campus, coalesce(b.name, '') as building, a.unit, a.room,
-           exists (select 1 from reading h
-                   where h.meter_id = m.id and h.status = 'held'
-                     and h.read_at >= :start and h.read_at < :end) as held,
-           cur.id as curr_id, cur.value as curr,
-           billed.id as billed_id, billed.value as billed, billed.read_at >= :start as billed_later,
-           prior.id as prior_id, prior.value as prior,
-           init.id as init_id, init.value as init
-    from meter m
-    join account a on a.id = m.account_id
-    join campus c on c.id = a.campus_id
-    left join building b on b.id = a.building_id
+# Unordered, so rows stream to Python (a server-side cursor) while PostgreSQL still joins.
+_CANDIDATES = """
+    with period_readings as materialized (
+        select meter_id, id, value, read_at, status, source from reading
+        where read_at >= %(start)s and read_at < %(end)s and status in ('accepted', 'held')),
+    cur as (
+        select distinct on (meter_id) meter_id, id, value from period_readings
+        where status = 'accepted' order by meter_id, read_at desc, id desc),
+    init as (
+        select distinct on (meter_id) meter_id, id, value from period_readings
+        where status = 'accepted' and source = 'initial' order by meter_id, read_at, id),
+    held as (select distinct meter_id from period_readings where status = 'held'),
+    candidates as materialized (
+        select m.id, m.meter_no, m.kind, m.digits, m.multiplier, m.account_id
+        from meter m join account a on a.id = m.account_id
+        where a.active
+          and not exists (select 1 from bill x where x.account_id = a.id and x.period = %(period)s)
+          and (m.status = 'active'
+               or exists (select 1 from meter_replacement mr
+                          where mr.old_meter_id = m.id and mr.replaced_at >= %(start)s)))
+    select m.id, m.meter_no, m.kind, m.digits, m.multiplier, m.account_id,
+           case when h.meter_id is not null then 'held'
+                when billed.read_at >= %(start)s then 'billed_later' end,
+           cur.id, cur.value,
+           coalesce(billed.curr_reading_id, prior.id, init.id),
+           coalesce(billed.curr, prior.value, init.value)
+    from candidates m
+    left join held h on h.meter_id = m.id
+    left join cur on cur.meter_id = m.id
+    left join init on init.meter_id = m.id
     left join lateral (
-        select r.id, r.value from reading r
-        where r.meter_id = m.id and r.status = 'accepted'
-          and r.read_at >= :start and r.read_at < :end
-        order by r.read_at desc, r.id desc limit 1) cur on true
-    left join lateral (
-        select r.id, r.value, r.read_at
+        select bm.curr_reading_id, bm.curr, r.read_at
         from bill_meter bm join reading r on r.id = bm.curr_reading_id
         where bm.meter_id = m.id
-        order by r.read_at desc, bm.id desc limit 1) billed on true
+        order by bm.id desc limit 1) billed on true
     left join lateral (
         select r.id, r.value from reading r
-        where r.meter_id = m.id and r.status = 'accepted' and r.read_at < :start
+        where billed.curr_reading_id is null
+          and r.meter_id = m.id and r.status = 'accepted' and r.read_at < %(start)s
         order by r.read_at desc, r.id desc limit 1) prior on true
-    left join lateral (
-        select r.id, r.value from reading r
-        where r.meter_id = m.id and r.status = 'accepted' and r.source = 'initial'
-          and r.read_at >= :start and r.read_at < :end
-        order by r.read_at, r.id limit 1) init on true
-    where a.active
-      and not exists (select 1 from bill x where x.account_id = a.id and x.period = :period)
-      and (m.status = 'active'
-           or exists (select 1 from meter_replacement mr
-                      where mr.old_meter_id = m.id and mr.replaced_at >= :start))
-    order by a.id, m.id
-    """
-)
+"""
 
 
 @dataclass(frozen=True)
@@ -113,222 +111,171 @@ class BillingRunResult:
         }
 
 
-@dataclass
-class _MeterCharge:
-    meter_id: int
-    meter_no: str
-    kind: str
-    multiplier: Decimal
-    prev: Decimal
-    curr: Decimal
-    usage: Decimal
-    prev_id: int
-    curr_id: int
+# (meter_id, meter_no, kind, multiplier, prev, curr, usage, prev_reading_id, curr_reading_id)
+_MeterCharge = tuple[int, str, str, Decimal, Decimal, Decimal, Decimal, int, int]
 
 
 @dataclass
 class _Draft:
     account_id: int
-    account_no: str
-    holder_name: str
-    address: str
-    billing_mode: str
-    customer_class_id: int
     meters: list[_MeterCharge] = field(default_factory=list)
+    # (kind, the month's usage of that kind, the tariff in force)
+    charges: list[tuple[str, Decimal, TariffView]] = field(default_factory=list)
+    account_no: str = ""
+    holder_name: str = ""
+    address: str = ""
+    billing_mode: str = ""
+    customer_class_id: int = 0
+
+
+_ACCOUNTS = """
+    select a.id, a.account_no, a.holder_name, a.customer_class_id, a.billing_mode,
+           c.name, coalesce(b.name, ''), a.unit, a.room
+    from account a
+    join campus c on c.id = a.campus_id
+    left join building b on b.id = a.building_id
+    where a.id = any(%(ids)s)
+"""
 
 
 def _gather(session: Session, period: Period) -> tuple[list[_Draft], list[SkippedMeter]]:
+    """Every meter that may be billed, with its two readings, grouped into account drafts."""
     params = {"period": str(period), "start": period.start, "end": period.end}
     drafts: dict[int, _Draft] = {}
     skipped: list[SkippedMeter] = []
-    for row in session.execute(_CANDIDATES, params).mappings():
-        if row["held"]:
-            skipped.append(SkippedMeter(row["meter_no"], "held"))
-            continue
-        if row["billed_later"]:
-            skipped.append(SkippedMeter(row["meter_no"], "billed_later"))
-            continue
-        if row["curr_id"] is None:
-            skipped.append(SkippedMeter(row["meter_no"], "unread"))
-            continue
-        for key in ("billed", "prior", "init"):
-            if row[f"{key}_id"] is not None:
-                prev_id, prev = row[f"{key}_id"], row[key]
-                break
-        else:
-            skipped.append(SkippedMeter(row["meter_no"], "no_previous"))
-            continue
-        if prev_id == row["curr_id"]:
-            # A meter put in this period and not read since: nothing to bill yet.
-            continue
-        usage = usage_between(prev, row["curr"], row["digits"], row["multiplier"]).usage
-        if usage is None:
-            skipped.append(SkippedMeter(row["meter_no"], "lower_than_previous"))
-            continue
-        draft = drafts.get(row["account_id"])
-        if draft is None:
-            draft = drafts[row["account_id"]] = _Draft(
-                account_id=row["account_id"],
-                account_no=row["account_no"],
-                holder_name=row["holder_name"],
-                address=address_of(row["campus"], row["building"], row["unit"], row["room"]),
-                billing_mode=row["billing_mode"],
-                customer_class_id=row["customer_class_id"],
-            )
-        draft.meters.append(
-            _MeterCharge(
-                meter_id=row["meter_id"],
-                meter_no=row["meter_no"],
-                kind=row["kind"],
-                multiplier=row["multiplier"],
-                prev=prev,
-                curr=row["curr"],
-                usage=usage,
-                prev_id=prev_id,
-                curr_id=row["curr_id"],
-            )
-        )
-    return list(drafts.values()), skipped
+    raw = session.connection().connection.driver_connection
+    # A server-side cursor is planned for its first rows unless told the caller reads all.
+    raw.execute("set local cursor_tuple_fraction = 1.0")
+    with raw.cursor(name="billing_candidates") as cursor:
+        cursor.itersize = 5000
+        cursor.execute(_CANDIDATES, params)
+        for row in cursor:
+            _take(row, drafts, skipped)
+        cursor.execute(_ACCOUNTS, {"ids": list(drafts)})
+        for account_id, number, holder, class_id, mode, campus, building, unit, room in cursor:
+            draft = drafts[account_id]
+            draft.account_no, draft.holder_name = number, holder
+            draft.customer_class_id, draft.billing_mode = class_id, mode
+            draft.address = address_of(campus, building, unit, room)
+            draft.meters.sort()  # rows came unordered; a bill lists its meters by id
+    return sorted(drafts.values(), key=lambda d: d.account_id), skipped
+
+
+def _take(row: tuple, drafts: dict[int, _Draft], skipped: list[SkippedMeter]) -> None:
+    """Sort one candidate meter into its account's draft or the skipped list."""
+    meter_id, meter_no, kind, digits, multiplier, account_id, blocked, curr_id, curr = row[:9]
+    prev_id, prev = row[9:]
+    if blocked:
+        skipped.append(SkippedMeter(meter_no, blocked))
+        return
+    if curr_id is None:
+        skipped.append(SkippedMeter(meter_no, "unread"))
+        return
+    if prev_id is None:
+        skipped.append(SkippedMeter(meter_no, "no_previous"))
+        return
+    if prev_id == curr_id:
+        # A meter put in this period and not read since: nothing to bill yet.
+        return
+    usage = usage_between(prev, curr, digits, multiplier).usage
+    if usage is None:
+        skipped.append(SkippedMeter(meter_no, "lower_than_previous"))
+        return
+    draft = drafts.get(account_id)
+    if draft is None:
+        draft = drafts[account_id] = _Draft(account_id)
+    draft.meters.append((meter_id, meter_no, kind, multiplier, prev, curr, usage, prev_id, curr_id))
 
 
 @dataclass
 class _PricedBill:
     draft: _Draft
-    lines: list[tuple[str, str, Decimal, Decimal, int, list[dict[str, str]]]]
+    # (kind, component, usage, amount, tariff_id)
+    lines: list[tuple[str, str, Decimal, Decimal, int]]
     total: Decimal
 
 
-def _price(
+def _resolve_tariffs(
     drafts: Iterable[_Draft], book: TariffBook, period: Period, skipped: list[SkippedMeter]
-) -> list[_PricedBill]:
+) -> list[_Draft]:
+    """Each draft's usage per kind with the tariff in force; unpriced meters are skipped.
+
+    Done before pricing so the run knows how many bills it makes before it writes any.
+    """
+    ready = []
+    day = period.first_day
+    for draft in drafts:
+        usage_by_kind: dict[str, Decimal] = {}
+        for meter in draft.meters:
+            usage_by_kind[meter[2]] = usage_by_kind.get(meter[2], Decimal(0)) + meter[6]
+        # Electricity before water, as on the paper notices.
+        for kind in sorted(usage_by_kind, reverse=True):
+            tariff = book.in_force(kind, draft.customer_class_id, day)
+            if tariff is None:
+                skipped.extend(SkippedMeter(m[1], "no_tariff") for m in draft.meters
+                               if m[2] == kind)  # fmt: skip
+                draft.meters = [m for m in draft.meters if m[2] != kind]
+            else:
+                draft.charges.append((kind, usage_by_kind[kind], tariff))
+        if draft.meters:
+            ready.append(draft)
+    return ready
+
+
+_PriceCache = dict[tuple[int, Decimal], list[tuple[str, Decimal]]]
+
+
+def _price(drafts: Iterable[_Draft], cache: _PriceCache) -> list[_PricedBill]:
     priced = []
     for draft in drafts:
-        by_kind: dict[str, list[_MeterCharge]] = defaultdict(list)
-        for meter in draft.meters:
-            by_kind[meter.kind].append(meter)
         lines = []
-        for kind in sorted(by_kind, reverse=True):
-            tariff = book.in_force(kind, draft.customer_class_id, period.first_day)
-            if tariff is None:
-                skipped.extend(SkippedMeter(m.meter_no, "no_tariff") for m in by_kind[kind])
-                draft.meters = [m for m in draft.meters if m.kind != kind]
-                continue
-            usage = sum((m.usage for m in by_kind[kind]), Decimal(0))
-            for charge in price_usage(tariff.components, usage):
-                tiers = [t.as_json() for t in charge.tiers]
-                lines.append((kind, charge.name, usage, charge.amount, tariff.tariff_id, tiers))
-        if draft.meters:
-            total = sum((line[3] for line in lines), Decimal("0.00"))
-            priced.append(_PricedBill(draft, lines, total))
+        for kind, usage, tariff in draft.charges:
+            key = (tariff.tariff_id, usage)
+            amounts = cache.get(key)
+            if amounts is None:
+                # Many accounts use the same amount in a month; price each figure once.
+                amounts = cache[key] = [
+                    (c.name, component_amount(c.tiers, usage)) for c in tariff.components
+                ]
+            lines.extend((kind, name, usage, amount, tariff.tariff_id) for name, amount in amounts)
+        total = sum((line[3] for line in lines), Decimal("0.00"))
+        priced.append(_PricedBill(draft, lines, total))
     return priced
 
 
-def _allocate_ids(session: Session, table: str, count: int) -> list[int]:
-    if count == 0:
-        return []
-    return list(
-        session.scalars(
-            text(
-                f"select nextval(pg_get_serial_sequence('{table}', 'id')) "
-                "from generate_series(1, :n)"
-            ),
-            {"n": count},
-        )
-    )
-
-
-def _copy(session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-    raw = session.connection().connection.driver_connection
-    statement = f"copy {table} ({', '.join(columns)}) from stdin"
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
+BILL_COLUMNS = (
+    "id", "account_id", "period", "account_no", "holder_name", "address", "billing_mode",
+    "total", "status", "run_id",
+)  # fmt: skip
+BILL_METER_COLUMNS = (
+    "bill_id", "meter_id", "meter_no", "kind", "multiplier", "prev", "curr", "usage",
+    "prev_reading_id", "curr_reading_id",
+)  # fmt: skip
+BILL_LINE_COLUMNS = ("bill_id", "kind", "component", "usage", "amount", "tariff_id")
 
 
 def _write(session: Session, period: Period, run_id: int, bills: list[_PricedBill]) -> None:
-    bill_ids = _allocate_ids(session, "bill", len(bills))
-    statuses = []
-    for bill in bills:
-        prepaid = bill.draft.billing_mode == PREPAID
-        statuses.append(BILL_PAID if prepaid or bill.total == 0 else BILL_OPEN)
-    _copy(
-        session,
-        "bill",
-        (
-            "id",
-            "account_id",
-            "period",
-            "account_no",
-            "holder_name",
-            "address",
-            "billing_mode",
-            "total",
-            "status",
-            "run_id",
-        ),
-        (
-            (
-                bill_id,
-                b.draft.account_id,
-                str(period),
-                b.draft.account_no,
-                b.draft.holder_name,
-                b.draft.address,
-                b.draft.billing_mode,
-                b.total,
-                status,
-                run_id,
-            )
-            for bill_id, b, status in zip(bill_ids, bills, statuses, strict=True)
-        ),
-    )
-    _copy(
-        session,
-        "bill_meter",
-        (
-            "bill_id",
-            "meter_id",
-            "meter_no",
-            "kind",
-            "multiplier",
-            "prev",
-            "curr",
-            "usage",
-            "prev_reading_id",
-            "curr_reading_id",
-        ),
-        (
-            (
-                bill_id,
-                m.meter_id,
-                m.meter_no,
-                m.kind,
-                m.multiplier,
-                m.prev,
-                m.curr,
-                m.usage,
-                m.prev_id,
-                m.curr_id,
-            )
-            for bill_id, b in zip(bill_ids, bills, strict=True)
-            for m in b.draft.meters
-        ),
-    )
-    _copy(
-        session,
-        "bill_line",
-        ("bill_id", "kind", "component", "usage", "amount", "tariff_id", "tiers"),
-        (
-            (bill_id, kind, name, usage, amount, tariff_id, json.dumps(tiers))
-            for bill_id, b in zip(bill_ids, bills, strict=True)
-            for kind, name, usage, amount, tariff_id, tiers in b.lines
-        ),
-    )
-    prepaid = [
-        (bill_id, b)
-        for bill_id, b in zip(bill_ids, bills, strict=True)
-        if b.draft.billing_mode == PREPAID
-    ]
+    bill_ids = allocate_ids(session, "bill", len(bills))
+    text_period = str(period)
+    bill_rows = []
+    meter_rows = []
+    line_rows = []
+    prepaid = []
+    for bill_id, bill in zip(bill_ids, bills, strict=True):
+        draft = bill.draft
+        is_prepaid = draft.billing_mode == PREPAID
+        status = BILL_PAID if is_prepaid or bill.total == 0 else BILL_OPEN
+        bill_rows.append(
+            (bill_id, draft.account_id, text_period, draft.account_no, draft.holder_name,
+             draft.address, draft.billing_mode, bill.total, status, run_id)
+        )  # fmt: skip
+        meter_rows.extend((bill_id, *meter) for meter in draft.meters)
+        line_rows.extend((bill_id, *line) for line in bill.lines)
+        if is_prepaid:
+            prepaid.append((bill_id, bill))
+    copy_rows(session, "bill", BILL_COLUMNS, bill_rows)
+    copy_rows(session, "bill_meter", BILL_METER_COLUMNS, meter_rows)
+    copy_rows(session, "bill_line", BILL_LINE_COLUMNS, line_rows)
     if prepaid:
         _draw_prepaid(session, period, prepaid)
 
@@ -342,25 +289,22 @@ def _draw_prepaid(session: Session, period: Period, bills: list[tuple[int, _Pric
                 "from unnest(cast(:ids as integer[]), cast(:totals as numeric[])) as d(id, total) "
                 "where a.id = d.id returning a.id, a.balance"
             ),
-            {"ids": [b.draft.account_id for _, b in bills], "totals": [b.total for _, b in bills]},
+            {
+                "ids": [b.draft.account_id for _, b in bills],
+                "totals": [b.total for _, b in bills],
+            },
         ).all()
     )
-    _copy(
+    copy_rows(
         session,
         "account_ledger",
         ("account_id", "kind", "amount", "balance_after", "bill_id", "note"),
         (
-            (
-                b.draft.account_id,
-                "bill",
-                -b.total,
-                balances[b.draft.account_id],
-                bill_id,
-                f"{period} 账单",
-            )
+            (b.draft.account_id, "bill", -b.total, balances[b.draft.account_id], bill_id,
+             f"{period} 账单")
             for bill_id, b in bills
         ),
-    )
+    )  # fmt: skip
 
 
 def run_billing(session: Session, actor: Actor, period: Period) -> BillingRunResult:
@@ -372,26 +316,31 @@ def run_billing(session: Session, actor: Actor, period: Period) -> BillingRunRes
         select(func.count()).select_from(Bill).where(Bill.period == str(period))
     )
     drafts, skipped = _gather(session, period)
-    bills = _price(drafts, load_tariff_book(session), period, skipped)
+    ready = _resolve_tariffs(drafts, load_tariff_book(session), period, skipped)
     skipped.sort(key=lambda s: (s.meter_no, s.reason))
     run = BillingRun(
         period=str(period),
         staff_id=actor.staff_id,
-        created=len(bills),
+        created=len(ready),
         skipped=[{"meter_no": s.meter_no, "reason": s.reason} for s in skipped],
     )
     session.add(run)
     session.flush()
-    _write(session, period, run.id, bills)
+    run_id = run.id
+    # PostgreSQL stores one chunk of bills while Python prices the next.
+    with write_behind(lambda bills: _write(session, period, run_id, bills), "billing") as put:
+        cache: _PriceCache = {}
+        for start in range(0, len(ready), _CHUNK):
+            put(_price(ready[start : start + _CHUNK], cache))
     audit.record(
         session,
         actor,
         "billing.run",
         "billing_run",
         run.id,
-        {"period": str(period), "created": len(bills), "skipped": len(skipped)},
+        {"period": str(period), "created": len(ready), "skipped": len(skipped)},
     )
-    return BillingRunResult(str(period), len(bills), tuple(skipped), run.id, already_billed or 0)
+    return BillingRunResult(str(period), len(ready), tuple(skipped), run_id, already_billed or 0)
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,7 @@ caller's transaction, which commits or rolls back as a whole.
 from __future__ import annotations
 
 import math
-import queue
 import random
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -32,6 +30,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from server.db.bulk import allocate_ids, copy_behind, copy_rows, reserve_ids
 from server.db.models import (
     Account,
     CustomerClass,
@@ -53,7 +52,6 @@ from server.services import audit
 from server.services import demo_catalog as catalog
 from server.services.audit import Actor
 from server.services.auth import hash_password
-from server.services.billing import _allocate_ids, _copy
 from server.services.calendar import Period, now
 from server.services.demo_readings import (
     FLAGS,
@@ -433,9 +431,9 @@ class _Generator:
     def _write_buildings(
         self, campus_ids: list[int], buildings: list[tuple[int, str]]
     ) -> list[int]:
-        ids = _allocate_ids(self.session, "building", len(buildings))
+        ids = allocate_ids(self.session, "building", len(buildings))
         rows = ((i, campus_ids[c], name) for i, (c, name) in zip(ids, buildings, strict=True))
-        _copy(self.session, "building", ("id", "campus_id", "name"), rows)
+        copy_rows(self.session, "building", ("id", "campus_id", "name"), rows)
         return ids
 
     def _write_accounts(
@@ -445,7 +443,7 @@ class _Generator:
         campus_ids: list[int],
         building_ids: list[int],
     ) -> None:
-        ids = _reserve_ids(self.session, "account", len(plans))
+        ids = reserve_ids(self.session, "account", len(plans))
         for plan, account_id in zip(plans, ids, strict=True):
             plan.id = account_id
         rows = (
@@ -456,9 +454,9 @@ class _Generator:
             )
             for p in plans
         )
-        _copy(self.session, "account", ACCOUNT_COLUMNS, rows)
+        copy_rows(self.session, "account", ACCOUNT_COLUMNS, rows)
         # As accounts.create_account: an opening balance is the ledger's first entry.
-        _copy(
+        copy_rows(
             self.session,
             "account_ledger",
             ("account_id", "kind", "amount", "balance_after", "note"),
@@ -550,7 +548,7 @@ class _Generator:
         self, points: list[Point], plans: list[_AccountPlan], building_ids: list[int]
     ) -> list[MeterPlan]:
         meters = [p.meter for p in points] + [p.replacement for p in points if p.replacement]
-        ids = _reserve_ids(self.session, "meter", len(meters))
+        ids = reserve_ids(self.session, "meter", len(meters))
         for meter, meter_id in zip(meters, ids, strict=True):
             meter.id = meter_id
         rows = (
@@ -561,7 +559,7 @@ class _Generator:
             )
             for m in meters
         )
-        _copy(self.session, "meter", METER_COLUMNS, rows)
+        copy_rows(self.session, "meter", METER_COLUMNS, rows)
         return meters
 
     # -- readings --------------------------------------------------------------------------
@@ -574,10 +572,10 @@ class _Generator:
         # so rows get theirs while they are built; the few left over are gaps, as ever.
         replaced = sum(p.replacement is not None for p in points)
         most = len(points) * len(self.periods) + 2 * replaced
-        ids = _reserve_ids(self.session, "reading", most)
+        ids = reserve_ids(self.session, "reading", most)
         taken = 0
         replacements: list[Replacement] = []
-        with _copy_behind(self.session, "reading", READING_COLUMNS) as copy:
+        with copy_behind(self.session, "reading", READING_COLUMNS) as copy:
             for first in range(0, len(points), CHUNK_POINTS):
                 chunk = points[first : first + CHUNK_POINTS]
                 rows: list[list[Any]] = []
@@ -622,64 +620,7 @@ class _Generator:
             )
             for r in replacements
         )
-        _copy(self.session, "meter_replacement", REPLACEMENT_COLUMNS, rows)
-
-
-def _reserve_ids(session: Session, table: str, count: int) -> range:
-    """`count` consecutive ids for rows of `table`, reserved by moving its sequence once.
-
-    billing's `_allocate_ids` calls nextval once per id, some microseconds each in the
-    server: seconds for a million readings. The table is locked against other writers
-    first (SHARE mode, until commit), so no insert can take an id from the range meanwhile.
-    """
-    if count == 0:
-        return range(0)
-    session.execute(text(f"lock table {table} in share mode"))
-    last = session.scalar(
-        text("select setval(cast(:seq as regclass), nextval(cast(:seq as regclass)) + :n - 1)"),
-        {
-            "seq": session.scalar(text(f"select pg_get_serial_sequence('{table}', 'id')")),
-            "n": count,
-        },
-    )
-    assert last is not None
-    return range(last - count + 1, last + 1)
-
-
-@contextmanager
-def _copy_behind(
-    session: Session, table: str, columns: Sequence[str]
-) -> Iterator[Callable[[list[list[Any]]], None]]:
-    """COPY chunks of rows on a second thread while the caller builds the next chunk, so
-    PostgreSQL stores one chunk while Python judges the next: both cores work.
-
-    The session is the writer's alone until the block ends; the caller must not use it.
-    """
-    chunks: queue.Queue[list[list[Any]] | None] = queue.Queue(maxsize=2)
-    failed: list[BaseException] = []
-
-    def write() -> None:
-        while (rows := chunks.get()) is not None:
-            if not failed:
-                try:
-                    _copy(session, table, columns, rows)
-                except BaseException as exc:  # handed to the caller's thread below
-                    failed.append(exc)
-
-    def put(rows: list[list[Any]]) -> None:
-        if failed:
-            raise failed[0]
-        chunks.put(rows)
-
-    writer = threading.Thread(target=write, name=f"copy {table}", daemon=True)
-    writer.start()
-    try:
-        yield put
-    finally:
-        chunks.put(None)
-        writer.join()
-    if failed:
-        raise failed[0]
+        copy_rows(self.session, "meter_replacement", REPLACEMENT_COLUMNS, rows)
 
 
 @contextmanager

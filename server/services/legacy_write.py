@@ -12,6 +12,7 @@ from collections import defaultdict
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from server.db.bulk import allocate_ids, copy_rows
 from server.db.models import (
     Building,
     Campus,
@@ -23,7 +24,6 @@ from server.db.models import (
 )
 from server.db.models.metering import METER_REPLACED
 from server.services.audit import Actor
-from server.services.billing import _allocate_ids, _copy
 from server.services.legacy_plan import Plan, among
 from server.services.legacy_sheets import TierIn
 from server.services.org import ensure_campus
@@ -72,7 +72,7 @@ def _write_accounts(session: Session, plan: Plan) -> dict[str, tuple[int, int | 
     buildings = _building_ids(
         session, {(campuses[a.campus], a.building) for a in plan.accounts if a.building}
     )
-    ids = _allocate_ids(session, "account", len(plan.accounts))
+    ids = allocate_ids(session, "account", len(plan.accounts))
     rows = []
     for account_id, a in zip(ids, plan.accounts, strict=True):
         campus_id = campuses[a.campus]
@@ -94,7 +94,7 @@ def _write_accounts(session: Session, plan: Plan) -> dict[str, tuple[int, int | 
                 True,
             )
         )
-    _copy(
+    copy_rows(
         session,
         "account",
         (
@@ -114,7 +114,7 @@ def _write_accounts(session: Session, plan: Plan) -> dict[str, tuple[int, int | 
         rows,
     )
     # As accounts.create_account: an opening balance is the ledger's first entry.
-    _copy(
+    copy_rows(
         session,
         "account_ledger",
         ("account_id", "kind", "amount", "balance_after", "note"),
@@ -130,7 +130,7 @@ def _write_accounts(session: Session, plan: Plan) -> dict[str, tuple[int, int | 
 def _write_meters(
     session: Session, plan: Plan, accounts: dict[str, tuple[int, int | None]]
 ) -> None:
-    ids = _allocate_ids(session, "meter", len(plan.meters))
+    ids = allocate_ids(session, "meter", len(plan.meters))
     rows = []
     for meter_id, info in zip(ids, plan.meters, strict=True):
         meter = info.sheet
@@ -167,7 +167,7 @@ def _write_meters(
         "building_id",
         "installed_on",
     )
-    _copy(session, "meter", columns, rows)
+    copy_rows(session, "meter", columns, rows)
     if plan.replaced_ids:
         session.execute(
             update(Meter)
@@ -205,10 +205,10 @@ def _write_tariffs(session: Session, plan: Plan) -> None:
 
 def _write_readings(session: Session, actor: Actor, plan: Plan) -> None:
     for event, reading_id in zip(
-        plan.readings, _allocate_ids(session, "reading", len(plan.readings)), strict=True
+        plan.readings, allocate_ids(session, "reading", len(plan.readings)), strict=True
     ):
         event.id = reading_id
-    _copy(
+    copy_rows(
         session,
         "reading",
         (

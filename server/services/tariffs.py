@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -62,23 +62,26 @@ class ComponentCharge:
     tiers: tuple[TierCharge, ...] = field(default=())
 
 
-def price_tiers(tiers: Sequence[Tier], usage: Decimal) -> tuple[Decimal, tuple[TierCharge, ...]]:
-    """Each tier prices the part of `usage` from its start up to the next tier's start.
-
-    The amount is rounded half-up to the fen once, for the whole component.
-    """
-    ordered = sorted(tiers, key=lambda t: t.start)
-    charges: list[TierCharge] = []
-    exact = Decimal(0)
+def _portions(ordered: Sequence[Tier], usage: Decimal) -> Iterator[tuple[Tier, Decimal]]:
+    """The part of `usage` each tier prices: from its start up to the next tier's start."""
+    last = len(ordered) - 1
     for index, tier in enumerate(ordered):
-        upper = ordered[index + 1].start if index + 1 < len(ordered) else None
         if usage <= tier.start:
-            break
-        portion = (min(usage, upper) if upper is not None else usage) - tier.start
-        if portion > 0:
-            charges.append(TierCharge(tier.start, portion, tier.unit_price))
-            exact += portion * tier.unit_price
-    return round_fen(exact), tuple(charges)
+            return
+        top = usage if index == last else min(usage, ordered[index + 1].start)
+        yield tier, top - tier.start
+
+
+def component_amount(ordered: Sequence[Tier], usage: Decimal) -> Decimal:
+    """A component's amount for `usage`, rounded half-up to the fen once for the whole."""
+    return round_fen(sum((p * t.unit_price for t, p in _portions(ordered, usage)), Decimal(0)))
+
+
+def price_tiers(tiers: Sequence[Tier], usage: Decimal) -> tuple[Decimal, tuple[TierCharge, ...]]:
+    """The amount and the per-tier breakdown (for notices) of one component."""
+    ordered = sorted(tiers, key=lambda t: t.start)
+    charges = tuple(TierCharge(t.start, p, t.unit_price) for t, p in _portions(ordered, usage))
+    return component_amount(ordered, usage), charges
 
 
 def price_usage(components: Sequence[ComponentSpec], usage: Decimal) -> list[ComponentCharge]:
@@ -198,7 +201,15 @@ def load_tariff_book(session: Session) -> TariffBook:
                 t.customer_class_id,
                 t.effective_from,
                 tuple(
-                    ComponentSpec(c.name, tuple(Tier(x.start, x.unit_price) for x in c.tiers))
+                    ComponentSpec(
+                        c.name,
+                        tuple(
+                            sorted(
+                                (Tier(x.start, x.unit_price) for x in c.tiers),
+                                key=lambda t: t.start,
+                            )
+                        ),
+                    )
                     for c in t.components
                 ),
             )

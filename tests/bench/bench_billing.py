@@ -24,12 +24,13 @@ from typing import TypeVar
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
+from server.db.bulk import copy_rows
 from server.db.engine import ensure_database, normalise_url, start_embedded
 from server.db.migrate import upgrade
 from server.db.models import Bill
 from server.services import billing
 from server.services.audit import Actor
-from server.services.billing import BillingRunResult, _copy, run_billing
+from server.services.billing import BillingRunResult, run_billing
 from server.services.calendar import Period, now
 from server.services.demo_data import generate_demo_data
 
@@ -103,7 +104,7 @@ def copy_yardstick(url: str, period: Period) -> tuple[int, float]:
             select(*(getattr(Bill, c) for c in BILL_COLUMNS)).where(Bill.period == str(period))
         ).all()
         session.execute(text("create unlogged table bench_bill (like bill including all)"))
-        _, seconds = timed(lambda: _copy(session, "bench_bill", BILL_COLUMNS, rows))
+        _, seconds = timed(lambda: copy_rows(session, "bench_bill", BILL_COLUMNS, rows))
         session.execute(text("drop table bench_bill"))
         return len(rows), seconds
 

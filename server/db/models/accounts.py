@@ -55,10 +55,11 @@ class AccountLedgerEntry(Base):
     __tablename__ = "account_ledger"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    # Checked by a statement-level trigger (see server/db/models/billing.py).
+    account_id: Mapped[int] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(20))
     amount: Mapped[Money]
     balance_after: Mapped[Money]
-    bill_id: Mapped[int | None] = mapped_column(ForeignKey("bill.id"))
+    bill_id: Mapped[int | None]
     note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[Timestamp]

@@ -1,8 +1,15 @@
-"""Bills (账单): one per account and month, with the meters read and the priced lines."""
+"""Bills (账单): one per account and month, with the meters read and the priced lines.
+
+The references of bill rows (to accounts, meters, readings, tariffs, runs) are checked by
+statement-level triggers, set-based, instead of row-by-row foreign keys: a billing run
+writes some 300,000 rows, and per-row key checks were most of its time. The parents they
+point at are never deleted (triggers of migration 0002), which is the other half of what a
+foreign key guarantees.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,7 +44,7 @@ class Bill(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    account_id: Mapped[int]
     period: Mapped[str] = mapped_column(String(7), index=True)
     account_no: Mapped[str] = mapped_column(String(32))
     holder_name: Mapped[Name]
@@ -45,38 +52,42 @@ class Bill(Base):
     billing_mode: Mapped[str] = mapped_column(String(10))
     total: Mapped[Money]
     status: Mapped[str] = mapped_column(String(10))
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("billing_run.id"))
+    run_id: Mapped[int | None]
     created_at: Mapped[Timestamp]
 
-    meters: Mapped[list[BillMeter]] = relationship(lazy="raise", order_by="BillMeter.id")
-    lines: Mapped[list[BillLine]] = relationship(lazy="raise", order_by="BillLine.id")
+    meters: Mapped[list[BillMeter]] = relationship(
+        lazy="raise", order_by="BillMeter.id", primaryjoin="Bill.id == foreign(BillMeter.bill_id)"
+    )
+    lines: Mapped[list[BillLine]] = relationship(
+        lazy="raise", order_by="BillLine.id", primaryjoin="Bill.id == foreign(BillLine.bill_id)"
+    )
 
 
 class BillMeter(Base):
     __tablename__ = "bill_meter"
+    __table_args__ = (Index("ix_bill_meter_meter_latest", "meter_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id"), index=True)
-    meter_id: Mapped[int] = mapped_column(ForeignKey("meter.id"), index=True)
+    bill_id: Mapped[int] = mapped_column(index=True)
+    meter_id: Mapped[int]
     meter_no: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(12))
     multiplier: Mapped[Quantity]
     prev: Mapped[Quantity]
     curr: Mapped[Quantity]
     usage: Mapped[Quantity]
-    prev_reading_id: Mapped[int] = mapped_column(ForeignKey("reading.id"))
-    curr_reading_id: Mapped[int] = mapped_column(ForeignKey("reading.id"))
+    prev_reading_id: Mapped[int]
+    curr_reading_id: Mapped[int]
 
 
 class BillLine(Base):
     __tablename__ = "bill_line"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id"), index=True)
+    bill_id: Mapped[int] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(12))
     component: Mapped[Name]
     usage: Mapped[Quantity]
     amount: Mapped[Money]
-    tariff_id: Mapped[int] = mapped_column(ForeignKey("tariff.id"))
-    # [{"start": "0", "usage": "12.000", "price": "0.5800"}, ...] as priced, for the notice.
-    tiers: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
+    # Tariffs are append-only, so the tier breakdown of a line is recomputed from it.
+    tariff_id: Mapped[int]

@@ -112,12 +112,15 @@ class Reading(Base):
         ),
         CheckConstraint("value >= 0", name="value"),
         Index("ix_reading_meter_read_at", "meter_id", "read_at"),
+        # Backward scans give a meter's latest accepted reading without a sort.
         Index(
-            "ix_reading_accepted",
+            "ix_reading_accepted_latest",
             "meter_id",
             "read_at",
+            "id",
             postgresql_where=text("status = 'accepted'"),
         ),
+        Index("ix_reading_read_at", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
