@@ -8,6 +8,7 @@ process to exit stops it.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,7 +37,11 @@ def normalise_url(url: str) -> str:
 
 def start_embedded(pgdata: Path) -> str:
     """Start (or join) the embedded server in `pgdata`; return the URL of its postgres db."""
-    import pgserver
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (services, SSH sessions) and
+        # falls back to /tmp, which is what pgserver needs anyway.
+        warnings.simplefilter("ignore")
+        import pgserver
 
     server = _embedded_servers.get(pgdata)
     if server is None:
