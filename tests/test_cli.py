@@ -127,3 +127,22 @@ def test_import_legacy_bad_workbook_exits_2_and_writes_nothing(runner, md_env, t
         assert conn.exec_driver_sql("select count(*) from account").scalar() == 0
         assert conn.exec_driver_sql("select count(*) from reading").scalar() == 0
     engine.dispose()
+
+
+def test_demo_seeds_an_empty_database_once(runner, md_env):
+    first = runner.invoke(cli, ["demo", "--accounts", "12", "--no-desktop"])
+    assert first.exit_code == 0, first.output
+    assert "数据库为空，正在生成演示数据" in first.output
+    assert "admin / admin123" in first.output
+    engine = create_engine(md_env)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("select count(*) from account").scalar() == 12
+        assert conn.exec_driver_sql("select count(*) from campus").scalar() == 3
+    again = runner.invoke(cli, ["demo", "--no-desktop"])
+    assert again.output == "数据库已有数据，直接打开桌面端\n"
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("select count(*) from account").scalar() == 12
+    engine.dispose()
+    refused = runner.invoke(cli, ["demo-data", "--accounts", "5"])
+    assert refused.exit_code == 1
+    assert refused.output.startswith("错误：")
