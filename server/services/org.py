@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,6 +12,8 @@ from server.services import audit
 from server.services.audit import Actor
 from server.services.auth import hash_password
 from server.services.errors import DomainError, NotFound
+
+_Coded = TypeVar("_Coded", Department, Post)
 
 
 def ensure_campus(session: Session, name: str, code: str | None = None) -> Campus:
@@ -48,22 +52,21 @@ def ensure_branch(session: Session, campus: Campus, code: str, name: str) -> Bra
     return branch
 
 
-def ensure_department(session: Session, code: str, name: str) -> Department:
-    row = session.scalar(select(Department).where(Department.code == code))
+def _ensure_coded(session: Session, model: type[_Coded], code: str, name: str) -> _Coded:
+    row = session.scalar(select(model).where(model.code == code))
     if row is None:
-        row = Department(code=code, name=name)
+        row = model(code=code, name=name)
         session.add(row)
         session.flush()
     return row
+
+
+def ensure_department(session: Session, code: str, name: str) -> Department:
+    return _ensure_coded(session, Department, code, name)
 
 
 def ensure_post(session: Session, code: str, name: str) -> Post:
-    row = session.scalar(select(Post).where(Post.code == code))
-    if row is None:
-        row = Post(code=code, name=name)
-        session.add(row)
-        session.flush()
-    return row
+    return _ensure_coded(session, Post, code, name)
 
 
 def create_staff(
