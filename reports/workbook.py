@@ -20,9 +20,16 @@ from types import TracebackType
 from typing import Any
 
 import openpyxl
+from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
-_DATE_TEXT = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
+# 2024-01-15, 2024/1/15, 2024.01.15, 2024年1月15日, 20240115, each optionally with a time.
+_DATE_TEXT = re.compile(
+    r"^(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{2})(\d{2}))"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
+# Excel day numbers of 1955–2118, for date cells that lost their date format.
+_EXCEL_SERIALS = range(20_000, 80_000)
 
 
 class WorkbookError(Exception):
@@ -208,11 +215,16 @@ def cell_date(value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if float(value).is_integer() and int(value) in _EXCEL_SERIALS:
+            return from_excel(int(value)).date()
+        value = cell_text(value)
     if isinstance(value, str):
-        match = _DATE_TEXT.match(value)
+        match = _DATE_TEXT.match(value.strip())
         if match:
+            month, day = (match[2], match[3]) if match[2] else (match[4], match[5])
             try:
-                return date(int(match[1]), int(match[2]), int(match[3]))
+                return date(int(match[1]), int(month), int(day))
             except ValueError:
                 pass
     raise CellError("不是有效日期（应为 YYYY-MM-DD）")

@@ -11,7 +11,14 @@ from openpyxl import Workbook as OpenpyxlWorkbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from reports.workbook import HeaderError, MissingSheet, Workbook, cell_date, cell_decimal
+from reports.workbook import (
+    CellError,
+    HeaderError,
+    MissingSheet,
+    Workbook,
+    cell_date,
+    cell_decimal,
+)
 from server.db.models import (
     Account,
     AccountLedgerEntry,
@@ -600,10 +607,24 @@ def test_cell_decimal_never_goes_through_binary_floats(cell, expected):
         ("2024-03-05", date(2024, 3, 5)),
         ("2024/3/5", date(2024, 3, 5)),
         (date(2024, 3, 5), date(2024, 3, 5)),
+        ("2024.03.05", date(2024, 3, 5)),
+        ("2024年3月5日", date(2024, 3, 5)),
+        ("20240305", date(2024, 3, 5)),
+        (20240305, date(2024, 3, 5)),
+        ("2024-03-05 08:30:00", date(2024, 3, 5)),
+        # a date cell that lost its format: Excel's day number 45356 is 2024-03-05
+        (45356, date(2024, 3, 5)),
+        (45356.0, date(2024, 3, 5)),
     ],
 )
 def test_cell_date_accepts_excel_dates_and_text(cell, expected):
     assert cell_date(cell) == expected
+
+
+@pytest.mark.parametrize("cell", ["2024-02-30", "2024", 2024, "15/03/2024", "明天", 45356.5])
+def test_cell_date_refuses_what_is_not_a_date(cell):
+    with pytest.raises(CellError, match="不是有效日期"):
+        cell_date(cell)
 
 
 def test_the_error_message_shows_the_first_50_problems_and_keeps_all():
