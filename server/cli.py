@@ -379,7 +379,7 @@ def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
             )
             click.echo(summary.describe())
         else:
-            click.echo("数据库已有数据，直接打开桌面端")
+            click.echo("数据库已有数据，不再生成演示数据")
     if no_desktop:
         return
     # The desktop runs as its own process (the domain layer never imports Qt); it joins

@@ -139,7 +139,7 @@ def test_demo_seeds_an_empty_database_once(runner, md_env):
         assert conn.exec_driver_sql("select count(*) from account").scalar() == 12
         assert conn.exec_driver_sql("select count(*) from campus").scalar() == 3
     again = runner.invoke(cli, ["demo", "--no-desktop"])
-    assert again.output == "数据库已有数据，直接打开桌面端\n"
+    assert again.output == "数据库已有数据，不再生成演示数据\n"
     with engine.connect() as conn:
         assert conn.exec_driver_sql("select count(*) from account").scalar() == 12
     engine.dispose()
