@@ -1,7 +1,8 @@
 """`meterdesk`: the operator's command line.
 
 Every command is one unit of work: it commits when it succeeds and writes nothing when it
-fails. A refusal by a business rule prints its message and exits 1 (2 for bad input files).
+fails. A refusal (bad input, a business rule) prints a one-line reason and exits 2; `db status`
+exits 1 when the schema needs an upgrade.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from server.services.calendar import BUSINESS_TZ, Period, now
 from server.services.errors import DomainError
 from server.services.metering import READING_STATUS_LABELS
 
-EXIT_REFUSED = 1
-EXIT_BAD_INPUT = 2
+EXIT_REFUSED = 2
+EXIT_NOT_CURRENT = 1
 
 
 def _actor() -> Actor:
@@ -159,7 +160,7 @@ def db_status(ctx: Context) -> None:
         click.echo("状态：最新")
     else:
         click.echo(f"状态：待升级 {', '.join(state.pending)}（运行 meterdesk db upgrade）")
-        sys.exit(EXIT_REFUSED)
+        sys.exit(EXIT_NOT_CURRENT)
 
 
 def _period(value: str) -> Period:
@@ -322,10 +323,10 @@ def import_legacy_cmd(ctx: Context, file: Path, dry_run: bool, as_json: bool) ->
         for problem in exc.problems:
             click.echo(problem, err=True)
         click.echo(f"导入失败：{len(exc.problems)} 处错误，未写入任何数据", err=True)
-        sys.exit(EXIT_BAD_INPUT)
+        sys.exit(EXIT_REFUSED)
     except DomainError as exc:
         click.echo(f"错误：{exc}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
+        sys.exit(EXIT_REFUSED)
     if as_json:
         _dump(report.as_json())
         return

@@ -87,7 +87,7 @@ def test_reading_record_flags_at_once_and_history(runner, billed_world):
 
 def test_reading_of_unknown_meter(runner, md_env):
     result = runner.invoke(cli, ["reading", "record", "X9", "1"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "错误：表号 X9 不存在" in result.output
 
 
@@ -144,5 +144,5 @@ def test_demo_seeds_an_empty_database_once(runner, md_env):
         assert conn.exec_driver_sql("select count(*) from account").scalar() == 12
     engine.dispose()
     refused = runner.invoke(cli, ["demo-data", "--accounts", "5"])
-    assert refused.exit_code == 1
+    assert refused.exit_code == 2
     assert refused.output.startswith("错误：")
