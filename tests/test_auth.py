@@ -78,3 +78,16 @@ def test_lock_expires(session):
 def test_unknown_login_gives_the_same_answer(session):
     make_staff(session)
     assert sign_in(session, "nobody", "x").error == "用户名或密码错误"
+
+
+def test_password_strength():
+    import pytest
+
+    from server.services.auth import check_password_strength
+    from server.services.errors import DomainError
+
+    check_password_strength("Counter2026")
+    for weak, message in [("abc123", "至少 8 位"), ("abcdefgh", "字母和数字"),
+                          ("12345678", "字母和数字")]:  # fmt: skip
+        with pytest.raises(DomainError, match=message):
+            check_password_strength(weak)

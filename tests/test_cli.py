@@ -146,3 +146,33 @@ def test_demo_seeds_an_empty_database_once(runner, md_env):
     refused = runner.invoke(cli, ["demo-data", "--accounts", "5"])
     assert refused.exit_code == 2
     assert refused.output.startswith("错误：")
+
+
+def test_branch_and_staff_add(runner, md_env):
+    made = runner.invoke(cli, ["branch", "add", "d", "东校区分中心", "--campus", "东校区"])
+    assert made.output == "已添加分中心 D 东校区分中心（东校区）\n"
+    again = runner.invoke(cli, ["branch", "add", "D", "又一个", "--campus", "东校区"])
+    assert (again.exit_code, again.output) == (2, "错误：分中心代码 D 已存在\n")
+    clerk = runner.invoke(
+        cli,
+        ["staff", "add", "clerk9", "--name", "钱九", "--role", "clerk", "--branch", "D"],
+        input="Counter2026\n",
+    )
+    assert clerk.output == "已添加工作人员 clerk9 钱九（clerk）\n"
+    weak = runner.invoke(
+        cli, ["staff", "add", "c2", "--name", "孙二", "--role", "reader"], input="short\n"
+    )
+    assert (weak.exit_code, weak.output) == (2, "错误：密码至少 8 位\n")
+    nobranch = runner.invoke(
+        cli,
+        ["staff", "add", "c3", "--name", "李三", "--role", "clerk", "--branch", "Q"],
+        input="Counter2026\n",
+    )
+    assert nobranch.output == "错误：分中心 Q 不存在\n"
+    from server.services.auth import sign_in
+
+    engine = create_engine(md_env)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        who = sign_in(session, "clerk9", "Counter2026").identity
+        assert (who.department, who.post, who.branch_name) == ("收费科", "收费员", "东校区分中心")
+    engine.dispose()

@@ -26,6 +26,17 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+MIN_PASSWORD_LENGTH = 8
+
+
+def check_password_strength(password: str) -> None:
+    """At least 8 characters with both letters and digits: what a counter PC can enforce."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
+        raise DomainError("密码须同时包含字母和数字")
+
+
 def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)

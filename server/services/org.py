@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from server.db.models import Branch, Building, Campus, Department, Post, Staff
 from server.services import audit
 from server.services.audit import Actor
-from server.services.auth import hash_password
+from server.services.auth import check_password_strength, hash_password
 from server.services.errors import DomainError, NotFound
 
 _Coded = TypeVar("_Coded", Department, Post)
@@ -100,3 +100,57 @@ def create_staff(
     session.flush()
     audit.record(session, actor, "staff.create", "staff", staff.id, {"login": login})
     return staff
+
+
+# role → (department code, department, post code, post): what `staff add --role` means.
+ROLES: dict[str, tuple[str, str, str, str]] = {
+    "clerk": ("charge", "收费科", "clerk", "收费员"),
+    "manager": ("office", "综合办公室", "manager", "管理人员"),
+    "reader": ("reading", "抄表班", "reader", "抄表员"),
+    "admin": ("it", "信息中心", "admin", "系统管理员"),
+}
+
+
+def branch_by_code(session: Session, code: str) -> Branch:
+    branch = session.scalar(select(Branch).where(Branch.code == code.strip()))
+    if branch is None:
+        raise NotFound(f"分中心 {code} 不存在")
+    return branch
+
+
+def add_branch(session: Session, actor: Actor, code: str, name: str, campus: str) -> Branch:
+    """A new counter branch on a campus (created if new); its code prefixes receipt numbers."""
+    code = code.strip().upper()
+    if not code.isalnum() or len(code) > 4:
+        raise DomainError(f"分中心代码应为 1–4 位字母或数字，收到 {code!r}")
+    if session.scalar(select(Branch.id).where(Branch.code == code)):
+        raise DomainError(f"分中心代码 {code} 已存在")
+    branch = ensure_branch(session, ensure_campus(session, campus.strip()), code, name.strip())
+    audit.record(session, actor, "branch.create", "branch", branch.id, {"code": code})
+    return branch
+
+
+def add_staff_with_role(
+    session: Session,
+    actor: Actor,
+    *,
+    login: str,
+    name: str,
+    password: str,
+    role: str,
+    branch_code: str | None,
+) -> Staff:
+    if role not in ROLES:
+        raise DomainError(f"角色应为 {' / '.join(ROLES)}，收到 {role!r}")
+    check_password_strength(password)
+    department_code, department, post_code, post = ROLES[role]
+    return create_staff(
+        session,
+        actor,
+        login=login.strip(),
+        name=name.strip(),
+        password=password,
+        department=ensure_department(session, department_code, department),
+        post=ensure_post(session, post_code, post),
+        branch=branch_by_code(session, branch_code) if branch_code else None,
+    )
