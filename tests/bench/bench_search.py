@@ -1,0 +1,69 @@
+"""Counter search benchmark: the one search box on 50,000 demo accounts.
+
+    python -m tests.bench.bench_search [--accounts 50000]
+
+Budget (issue 3): results in under 100 ms on 50,000 accounts. Prints the median and the
+slowest of 20 searches of each kind a clerk makes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from server.db.models import Account, Building, Meter
+from server.services.accounts import search_accounts
+from server.services.demo_data import generate_demo_data
+from tests.bench.bench_billing import ACTOR, bench_database, in_transaction, vacuum
+
+BUDGET_MS = 100.0
+REPEAT = 20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=50_000)
+    args = parser.parse_args()
+    with bench_database() as (url, where):
+        print(f"PostgreSQL: {where}; generating {args.accounts} accounts…")
+        in_transaction(url, lambda s: generate_demo_data(s, ACTOR, accounts=args.accounts, seed=1))
+        vacuum(url)
+        engine = create_engine(url)
+        with Session(engine) as session:
+            account = session.scalars(select(Account).offset(args.accounts // 2).limit(1)).one()
+            meter = session.scalars(
+                select(Meter).where(Meter.account_id == account.id).limit(1)
+            ).one()
+            building = session.get(Building, account.building_id)
+            queries = {
+                "account number": account.account_no,
+                "account prefix": account.account_no[:5],
+                "meter barcode": meter.meter_no,
+                "holder name": account.holder_name,
+                "family name": account.holder_name[0],
+                "building + room": f"{building.name} {account.room}",
+                "mobile tail": account.mobile[-4:],
+                "no match": "不存在的户名",
+            }
+            print(f"\n{'search':<18}{'query':<18}{'hits':>5}{'median ms':>11}{'max ms':>9}")
+            worst = 0.0
+            for label, query in queries.items():
+                times = []
+                for _ in range(REPEAT):
+                    start = time.perf_counter()
+                    hits = search_accounts(session, query)
+                    times.append((time.perf_counter() - start) * 1000)
+                worst = max(worst, statistics.median(times))
+                print(f"{label:<18}{query:<18}{len(hits):>5}{statistics.median(times):>11.1f}"
+                      f"{max(times):>9.1f}")  # fmt: skip
+        engine.dispose()
+    verdict = "within budget" if worst <= BUDGET_MS else "OVER BUDGET"
+    print(f"\nslowest median {worst:.1f} ms; budget {BUDGET_MS:.0f} ms — {verdict}")
+
+
+if __name__ == "__main__":
+    main()
