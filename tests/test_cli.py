@@ -176,3 +176,13 @@ def test_branch_and_staff_add(runner, md_env):
         who = sign_in(session, "clerk9", "Counter2026").identity
         assert (who.department, who.post, who.branch_name) == ("收费科", "收费员", "东校区分中心")
     engine.dispose()
+
+
+def test_account_search_command(runner, billed_world):
+    out = runner.invoke(cli, ["account", "search", "1号楼", "301", "--json"])
+    assert json.loads(out.output) == [
+        {"account_no": "A001", "holder_name": "张三", "address": "东校区 1号楼 2单元 301",
+         "class": "居民", "billing_mode": "postpaid", "balance": "0.00", "meter_no": ""}
+    ]  # fmt: skip
+    scanned = runner.invoke(cli, ["account", "search", "W1"])
+    assert scanned.output == "A001\t张三\t东校区 1号楼 2单元 301\t居民\t0.00\n共 1 户\n"
