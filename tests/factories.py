@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from server.db.models import Account, Bill, BillLine
 from server.services import metering
 from server.services.accounts import AccountSpec, create_account
 from server.services.audit import Actor
 from server.services.calendar import BUSINESS_TZ
 from server.services.metering import MeterSpec, ReadingResult
-from server.services.org import ensure_campus
+from server.services.org import ensure_branch, ensure_campus
 from server.services.tariffs import ComponentSpec, TariffSpec, Tier, create_tariff
 
 ACTOR = Actor(label="test")
@@ -100,3 +102,46 @@ def tariff(
             ),
         ),
     ).id
+
+
+def bill(session: Session, account_id: int, period: str, total: str) -> int:
+    """An open electricity bill of `total`, as a billing run would leave it.
+
+    Written directly rather than by a billing run so payment tests can pick exact totals.
+    """
+    account = session.get(Account, account_id)
+    assert account is not None
+    tariff_id = session.scalar(text("select id from tariff order by id limit 1"))
+    if tariff_id is None:
+        tariff_id = tariff(session)
+    row = Bill(
+        account_id=account_id,
+        period=period,
+        account_no=account.account_no,
+        holder_name=account.holder_name,
+        address="东校区 1号楼 2单元 301",
+        billing_mode=account.billing_mode,
+        total=Decimal(total),
+        status="open",
+    )
+    session.add(row)
+    session.flush()
+    session.add(
+        BillLine(
+            bill_id=row.id,
+            kind="electricity",
+            component="电费",
+            usage=Decimal("0"),
+            amount=Decimal(total),
+            tariff_id=tariff_id,
+        )
+    )
+    session.flush()
+    return row.id
+
+
+def branches(session: Session) -> None:
+    """Counter branches D and E on 东校区."""
+    campus = ensure_campus(session, "东校区")
+    ensure_branch(session, campus, "D", "东区收费点")
+    ensure_branch(session, campus, "E", "东二收费点")

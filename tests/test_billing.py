@@ -253,3 +253,20 @@ def test_the_run_is_audited_once(session):
     run_billing(session, f.ACTOR, OCT)
     events = session.scalars(select(AuditEvent).where(AuditEvent.action == "billing.run")).all()
     assert [(e.data["period"], e.data["created"]) for e in events] == [("2026-10", 1)]
+
+
+def test_electricity_lines_come_before_water(session):
+    a = f.account(session)
+    f.meter(session, "W1", a, kind="water")
+    f.meter(session, "E1", a)
+    f.tariff(session)
+    f.tariff(session, kind="water", components=WATER)
+    for meter_no in ("W1", "E1"):
+        f.read(session, meter_no, "2026-09-28", "0")
+        f.read(session, meter_no, "2026-10-28", "10")
+    run_billing(session, f.ACTOR, OCT)
+    assert [(x.kind, x.component) for x in bill_of(session).lines] == [
+        ("electricity", "电费"),
+        ("water", "水费"),
+        ("water", "污水处理费"),
+    ]

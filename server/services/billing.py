@@ -21,6 +21,7 @@ from server.db.bulk import allocate_ids, copy_rows, write_behind
 from server.db.models import Bill, BillingRun
 from server.db.models.accounts import PREPAID
 from server.db.models.billing import BILL_OPEN, BILL_PAID
+from server.db.models.metering import KINDS
 from server.services import audit
 from server.services.accounts import address_of
 from server.services.audit import Actor
@@ -209,7 +210,7 @@ def _resolve_tariffs(
         for meter in draft.meters:
             usage_by_kind[meter[2]] = usage_by_kind.get(meter[2], Decimal(0)) + meter[6]
         # Electricity before water, as on the paper notices.
-        for kind in sorted(usage_by_kind, reverse=True):
+        for kind in sorted(usage_by_kind, key=KINDS.index):
             tariff = book.in_force(kind, draft.customer_class_id, day)
             if tariff is None:
                 skipped.extend(SkippedMeter(m[1], "no_tariff") for m in draft.meters

@@ -5,11 +5,20 @@ from server.db.models.audit import AuditEvent
 from server.db.models.billing import Bill, BillingRun, BillLine, BillMeter
 from server.db.models.metering import Meter, MeterReplacement, Photo, Reading
 from server.db.models.org import Branch, Building, Campus, Department, Post, Staff
+from server.db.models.payments import (
+    Allocation,
+    DocumentCounter,
+    Payment,
+    Receipt,
+    ReceiptReprint,
+    ReceiptVoid,
+)
 from server.db.models.tariffs import Tariff, TariffComponent, TariffTier
 
 __all__ = [
     "Account",
     "AccountLedgerEntry",
+    "Allocation",
     "AuditEvent",
     "Bill",
     "BillLine",
@@ -20,11 +29,16 @@ __all__ = [
     "Campus",
     "CustomerClass",
     "Department",
+    "DocumentCounter",
     "Meter",
     "MeterReplacement",
+    "Payment",
     "Photo",
     "Post",
     "Reading",
+    "Receipt",
+    "ReceiptReprint",
+    "ReceiptVoid",
     "Staff",
     "Tariff",
     "TariffComponent",

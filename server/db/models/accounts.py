@@ -50,7 +50,11 @@ class Account(Base):
 
 
 class AccountLedgerEntry(Base):
-    """Append-only movements of an account's balance (opening, bill draws, payments)."""
+    """Append-only movements of an account's balance.
+
+    Kinds: opening, bill (a prepaid bill's draw), payment (what a payment left over after its
+    bills: credit or a prepaid top-up), reversal (that credit taken back by a void).
+    """
 
     __tablename__ = "account_ledger"
 
@@ -61,5 +65,7 @@ class AccountLedgerEntry(Base):
     amount: Mapped[Money]
     balance_after: Mapped[Money]
     bill_id: Mapped[int | None]
+    # The payment whose unallocated rest (credit) or void this entry records.
+    payment_id: Mapped[int | None]
     note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[Timestamp]

@@ -25,7 +25,8 @@ from server.db.models.accounts import Account
 
 WATER = "water"
 ELECTRICITY = "electricity"
-KINDS = (WATER, ELECTRICITY)
+# In the order bills and notices list them.
+KINDS = (ELECTRICITY, WATER)
 
 METER_ACTIVE = "active"
 METER_REPLACED = "replaced"

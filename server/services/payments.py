@@ -1,0 +1,482 @@
+"""Counter collection (收款): take a payment and issue its receipt; void (冲正/作废) it.
+
+A payment goes to the account's open bills, oldest period first (a bill may be paid in
+part); what is left becomes credit on the account balance through the ledger (a prepaid
+account's top-up is the same thing: it has no open bills). Every payment gets a receipt
+numbered gap-free per branch and year in the payment's own transaction.
+
+Concurrency: the account row is locked (SELECT … FOR UPDATE) before its bills are read, so
+payments and voids on one account serialize and a bill's open amount cannot be used twice.
+The receipt counter is taken last, after the account lock, so the lock order is always
+account → counter and two counters cannot deadlock.
+
+Not in this slice (issue 3): who may void (own receipt, same day, day not closed, else a
+manager), the till and the day's close (日结), late fees, and postpaid credit being drawn by
+later bills (kind 'credit_used').
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from psycopg import errors as pg_errors
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.db.models import (
+    Account,
+    AccountLedgerEntry,
+    Allocation,
+    Bill,
+    BillLine,
+    Branch,
+    Building,
+    Campus,
+    Payment,
+    Receipt,
+    ReceiptVoid,
+)
+from server.db.models.accounts import PREPAID
+from server.db.models.payments import CASH, CHANNEL_LABELS, CHANNELS, CHEQUE, ONLINE, TRANSFER
+from server.services import audit
+from server.services.accounts import address_of
+from server.services.audit import Actor
+from server.services.calendar import BUSINESS_TZ
+from server.services.errors import DomainError, NotFound
+from server.services.numbering import RECEIPT, next_number
+from server.services.receipts import receipt_by_no
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+MAX_AMOUNT = Decimal("1000000000")  # well inside NUMERIC(14, 2); a typo guard, not a limit
+
+_CHANNEL_NAMES = {
+    **{code: code for code in CHANNELS},
+    **{label: code for code, label in CHANNEL_LABELS.items()},
+    "转账": TRANSFER,
+    "银行转账": TRANSFER,
+    "网上支付": ONLINE,
+}
+KIND_LABELS = {"electricity": "电费", "water": "水费"}
+OPEN_STATUSES = ("open", "partial")
+
+
+def _kind_order(kind: str) -> tuple[int, str]:
+    return (list(KIND_LABELS).index(kind) if kind in KIND_LABELS else len(KIND_LABELS), kind)
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    account_no: str
+    amount: Decimal
+    channel: str
+    branch_code: str
+    # Cheque number or the bank's serial number (online: the gateway's trade number).
+    reference: str = ""
+    bank: str = ""
+    # Cash only: what the payer handed over; None means exactly the amount.
+    tendered: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    payment_id: int
+    receipt_no: str
+    # (period, amount) per bill paid, oldest first
+    allocations: tuple[tuple[str, Decimal], ...]
+    # What went to the account balance after the bills.
+    credit: Decimal
+    change: Decimal
+    balance: Decimal
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "receipt_no": self.receipt_no,
+            "payment_id": self.payment_id,
+            "allocations": [{"period": p, "amount": str(a)} for p, a in self.allocations],
+            "credit": str(self.credit),
+            "change": str(self.change),
+            "balance": str(self.balance),
+        }
+
+
+@dataclass(frozen=True)
+class VoidResult:
+    receipt_no: str
+    # (period, amount) given back to each bill, which is open or partial again
+    reopened: tuple[tuple[str, Decimal], ...]
+    credit_reversed: Decimal
+    balance: Decimal
+
+
+def channel_of(text: str) -> str:
+    channel = _CHANNEL_NAMES.get(text.strip())
+    if channel is None:
+        raise DomainError(f"收款方式应为 现金、支票、网银转账 或 在线支付，收到 {text!r}")
+    return channel
+
+
+def _money(value: object, what: str) -> Decimal:
+    """A positive amount in yuan with at most 2 decimals, or a DomainError naming it."""
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise DomainError(f"{what}应为数字，收到 {value!r}") from None
+    if not amount.is_finite():
+        raise DomainError(f"{what}应为数字，收到 {value!r}")
+    if amount <= 0:
+        raise DomainError(f"{what}必须大于 0，收到 {value}")
+    if amount >= MAX_AMOUNT:
+        raise DomainError(f"{what}过大，收到 {value}")
+    if amount != amount.quantize(CENT):
+        raise DomainError(f"{what}最多两位小数，收到 {value}")
+    return amount.quantize(CENT)
+
+
+def _duplicate_message(channel: str, bank: str, reference: str, receipt_no: str | None) -> str:
+    where = f"，收据 {receipt_no}" if receipt_no else ""
+    if channel == CHEQUE:
+        return f"支票号 {reference}（{bank}）已登记{where}"
+    if channel == ONLINE:
+        return f"支付流水号 {reference} 已登记{where}"
+    return f"银行流水号 {reference}{f'（{bank}）' if bank else ' '}已登记{where}"
+
+
+def _check_reference(channel: str, reference: str, bank: str) -> None:
+    if channel == CHEQUE and not reference:
+        raise DomainError("支票收款须填写支票号")
+    if channel == CHEQUE and not bank:
+        raise DomainError(f"支票 {reference} 须填写出票银行")
+    if channel == TRANSFER and not reference:
+        raise DomainError("网银转账须填写银行流水号")
+    if channel == ONLINE and not reference:
+        raise DomainError("在线支付须填写支付流水号")
+    if len(reference) > 64 or len(bank) > 60:
+        raise DomainError(f"票据号或银行名称过长：{reference!r} {bank!r}")
+
+
+def _cash(
+    channel: str, amount: Decimal, tendered: Decimal | None
+) -> tuple[Decimal | None, Decimal | None]:
+    """(tendered, change) as stored: cash only, tendered at least the amount."""
+    if channel != CASH:
+        if tendered is not None:
+            raise DomainError(f"只有现金收款登记实收金额，{CHANNEL_LABELS[channel]}收到 {tendered}")
+        return None, None
+    if tendered is None:
+        return amount, ZERO
+    given = _money(tendered, "实收金额")
+    if given < amount:
+        raise DomainError(f"实收金额 {given} 少于收款金额 {amount}")
+    return given, given - amount
+
+
+@dataclass
+class _OpenBill:
+    bill_id: int
+    period: str
+    total: Decimal
+    open: Decimal
+    description: str
+
+
+def _open_bills(session: Session, account_id: int) -> list[_OpenBill]:
+    """The account's unpaid bills, oldest period first; open = total − allocations."""
+    paid = (
+        select(func.coalesce(func.sum(Allocation.amount), ZERO))
+        .where(Allocation.bill_id == Bill.id)
+        .scalar_subquery()
+    )
+    kinds = (
+        select(func.array_agg(BillLine.kind.distinct()))
+        .where(BillLine.bill_id == Bill.id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Bill.id, Bill.period, Bill.total, paid, kinds)
+        .where(Bill.account_id == account_id, Bill.status.in_(OPEN_STATUSES))
+        .order_by(Bill.period, Bill.id)
+    ).all()
+    return [_OpenBill(i, p, t, t - s, _description(k or ())) for i, p, t, s, k in rows if t - s > 0]
+
+
+def _description(kinds: Sequence[str]) -> str:
+    """'电费、水费' from the kinds of a bill's lines (electricity first, as on bills)."""
+    labels = [KIND_LABELS.get(k, k) for k in sorted(kinds, key=_kind_order)]
+    return "、".join(labels) or "水电费"
+
+
+def _set_status(session: Session, bill_ids: list[int]) -> None:
+    """Recompute each bill's status from its allocations (status is bill's one mutable column)."""
+    paid = (
+        select(func.coalesce(func.sum(Allocation.amount), ZERO))
+        .where(Allocation.bill_id == Bill.id)
+        .scalar_subquery()
+    )
+    for bill_id, total, status, settled in session.execute(
+        select(Bill.id, Bill.total, Bill.status, paid).where(Bill.id.in_(bill_ids))
+    ):
+        wanted = "open" if settled <= 0 else "partial" if settled < total else "paid"
+        if wanted != status:
+            session.execute(
+                update(Bill)
+                .where(Bill.id == bill_id)
+                .values(status=wanted)
+                .execution_options(synchronize_session="fetch")
+            )
+
+
+def _move_balance(
+    session: Session, account_id: int, amount: Decimal, kind: str, payment_id: int, note: str
+) -> Decimal:
+    """Add `amount` to the locked account's balance and write the ledger entry."""
+    balance = session.execute(
+        update(Account)
+        .where(Account.id == account_id)
+        .values(balance=Account.balance + amount)
+        .returning(Account.balance)
+        .execution_options(synchronize_session="fetch")
+    ).scalar_one()
+    session.add(
+        AccountLedgerEntry(
+            account_id=account_id,
+            kind=kind,
+            amount=amount,
+            balance_after=balance,
+            payment_id=payment_id,
+            note=note,
+        )
+    )
+    return balance
+
+
+def _lock_account(session: Session, account_no: str) -> tuple[Account, str]:
+    """The account, locked and re-read, with its address as a document shows it."""
+    row = session.execute(
+        select(Account, Campus.name, Building.name)
+        .join(Campus, Campus.id == Account.campus_id)
+        .outerjoin(Building, Building.id == Account.building_id)
+        .where(Account.account_no == account_no.strip())
+        .with_for_update(of=Account)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise NotFound(f"户号 {account_no} 不存在")
+    account, campus, building = row
+    return account, address_of(campus, building or "", account.unit, account.room)
+
+
+def take_payment(session: Session, actor: Actor, request: PaymentRequest) -> PaymentResult:
+    """Record a payment, allocate it to open bills oldest first, issue its receipt."""
+    channel = channel_of(request.channel)
+    amount = _money(request.amount, "收款金额")
+    reference, bank = request.reference.strip(), request.bank.strip()
+    _check_reference(channel, reference, bank)
+    tendered, change = _cash(channel, amount, request.tendered)
+    # The transaction's own clock, so the payment, its receipt and its number agree.
+    found = session.execute(
+        select(Branch, func.now()).where(Branch.code == request.branch_code.strip())
+    ).first()
+    if found is None:
+        raise NotFound(f"网点 {request.branch_code} 不存在")
+    branch, now = found
+    account, address = _lock_account(session, request.account_no)
+    if reference:
+        # Checked first for a message naming the earlier receipt; the unique index
+        # uq_payment_reference is the backstop when two counters race.
+        earlier = session.execute(
+            select(Payment.id, Receipt.receipt_no)
+            .outerjoin(Receipt, Receipt.payment_id == Payment.id)
+            .where(Payment.channel == channel, Payment.bank == bank, Payment.reference == reference)
+        ).first()
+        if earlier is not None:
+            raise DomainError(_duplicate_message(channel, bank, reference, earlier[1]))
+
+    payment = Payment(
+        account_id=account.id,
+        amount=amount,
+        channel=channel,
+        reference=reference,
+        bank=bank,
+        branch_id=branch.id,
+        staff_id=actor.staff_id,
+        tendered=tendered,
+        change=change,
+        created_at=now,
+    )
+    session.add(payment)
+    if reference:
+        # In a savepoint, so losing a race on the reference gives the same message.
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError as exc:
+            if isinstance(exc.orig, pg_errors.UniqueViolation):
+                raise DomainError(_duplicate_message(channel, bank, reference, None)) from None
+            raise
+    else:
+        session.flush()
+
+    rest = amount
+    allocated: list[tuple[_OpenBill, Decimal]] = []
+    for bill in _open_bills(session, account.id):
+        if rest == 0:
+            break
+        share = min(rest, bill.open)
+        allocated.append((bill, share))
+        rest -= share
+    session.add_all(
+        Allocation(payment_id=payment.id, bill_id=bill.bill_id, amount=share, created_at=now)
+        for bill, share in allocated
+    )
+    # Only the last bill paid can be left partial; one statement per status.
+    for status in ("paid", "partial"):
+        ids = [b.bill_id for b, share in allocated if (share == b.open) == (status == "paid")]
+        if ids:
+            session.execute(
+                update(Bill)
+                .where(Bill.id.in_(ids))
+                .values(status=status)
+                .execution_options(synchronize_session="fetch")
+            )
+
+    receipt_no = next_number(
+        session, RECEIPT, branch.id, branch.code, now.astimezone(BUSINESS_TZ).year
+    )
+    balance = account.balance
+    if rest > 0:
+        balance = _move_balance(
+            session, account.id, rest, "payment", payment.id, f"收据 {receipt_no} 预存"
+        )
+    lines = [
+        {"period": bill.period, "description": bill.description, "amount": str(share)}
+        for bill, share in allocated
+    ]
+    if rest > 0:
+        what = "预存" if account.billing_mode == PREPAID else "余额（多缴）"
+        lines.append({"period": "", "description": what, "amount": str(rest)})
+    session.add(
+        Receipt(
+            receipt_no=receipt_no,
+            payment_id=payment.id,
+            branch_id=branch.id,
+            branch_name=branch.name,
+            account_id=account.id,
+            account_no=account.account_no,
+            holder_name=account.holder_name,
+            address=address,
+            lines=lines,
+            total=amount,
+            channel=channel,
+            reference=reference,
+            bank=bank,
+            clerk=actor.label,
+            tendered=tendered,
+            change=change,
+            issued_at=now,
+        )
+    )
+    audit.record(
+        session,
+        actor,
+        "payment.take",
+        "payment",
+        payment.id,
+        {
+            "receipt_no": receipt_no,
+            "account_no": account.account_no,
+            "amount": str(amount),
+            "channel": channel,
+            "reference": reference,
+            "credit": str(rest),
+        },
+    )
+    session.flush()
+    return PaymentResult(
+        payment_id=payment.id,
+        receipt_no=receipt_no,
+        allocations=tuple((bill.period, share) for bill, share in allocated),
+        credit=rest,
+        change=change or ZERO,
+        balance=balance,
+    )
+
+
+def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -> VoidResult:
+    """Void a receipt: negative allocations reopen its bills, its credit leaves the balance.
+
+    Nothing is deleted or edited but the bills' status; the number is never reused.
+    Who may void (own receipt the same day, else a manager) is not checked here yet.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(f"作废收据 {receipt_no} 须填写原因")
+    if len(reason) > 200:
+        raise DomainError(f"作废原因过长（{len(reason)} 字，最多 200 字）")
+    receipt = receipt_by_no(session, receipt_no)
+    # Same lock as payments, so a void and a payment on one account never interleave, and
+    # two voids of one receipt serialize (the second sees the first's row below).
+    session.execute(
+        select(Account.id)
+        .where(Account.id == receipt.account_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if session.scalar(select(ReceiptVoid.id).where(ReceiptVoid.receipt_id == receipt.id)):
+        raise DomainError(f"收据 {receipt.receipt_no} 已作废")
+    void = ReceiptVoid(
+        receipt_id=receipt.id, reason=reason, staff_id=actor.staff_id, actor=actor.label
+    )
+    session.add(void)
+    session.flush()
+
+    net = session.execute(
+        select(Allocation.bill_id, Bill.period, func.sum(Allocation.amount))
+        .join(Bill, Bill.id == Allocation.bill_id)
+        .where(Allocation.payment_id == receipt.payment_id)
+        .group_by(Allocation.bill_id, Bill.period)
+        .order_by(Bill.period, Allocation.bill_id)
+    ).all()
+    reopened = [(bill_id, period, amount) for bill_id, period, amount in net if amount != 0]
+    session.add_all(
+        Allocation(payment_id=receipt.payment_id, bill_id=bill_id, amount=-amount, void_id=void.id)
+        for bill_id, _, amount in reopened
+    )
+    session.flush()
+    _set_status(session, [bill_id for bill_id, _, _ in reopened])
+
+    credit = session.scalar(
+        select(func.coalesce(func.sum(AccountLedgerEntry.amount), ZERO)).where(
+            AccountLedgerEntry.payment_id == receipt.payment_id
+        )
+    )
+    if credit:
+        balance = _move_balance(
+            session,
+            receipt.account_id,
+            -credit,
+            "reversal",
+            receipt.payment_id,
+            f"作废收据 {receipt.receipt_no}",
+        )
+    else:
+        balance = session.scalar(select(Account.balance).where(Account.id == receipt.account_id))
+    audit.record(
+        session,
+        actor,
+        "receipt.void",
+        "receipt",
+        receipt.id,
+        {"receipt_no": receipt.receipt_no, "reason": reason, "credit_reversed": str(credit)},
+    )
+    session.flush()
+    return VoidResult(
+        receipt_no=receipt.receipt_no,
+        reopened=tuple((period, amount) for _, period, amount in reopened),
+        credit_reversed=credit,
+        balance=balance,
+    )

@@ -1,0 +1,148 @@
+"""Receipts (收据): what one shows, its reprints (重打) and its PDF.
+
+A receipt is issued with its payment (server.services.payments.take_payment) and copies
+what it shows when issued; only the marks added later (作废, 重打) are read at print time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.db.models import Branch, Receipt, ReceiptReprint, ReceiptVoid
+from server.db.models.payments import CHANNEL_LABELS
+from server.services import audit
+from server.services.audit import Actor
+from server.services.calendar import BUSINESS_TZ
+from server.services.errors import NotFound
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    period: str
+    description: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    """What the receipt document shows, as it was issued (plus void and reprint marks)."""
+
+    receipt_no: str
+    branch_code: str
+    branch_name: str
+    account_no: str
+    holder_name: str
+    address: str
+    lines: tuple[ReceiptLine, ...]
+    total: Decimal
+    channel: str
+    channel_label: str
+    reference: str
+    bank: str
+    clerk: str
+    issued_at: datetime
+    voided: bool
+    void_reason: str
+    reprint_count: int
+    tendered: Decimal | None
+    change: Decimal | None
+
+
+def receipt_by_no(session: Session, receipt_no: str) -> Receipt:
+    receipt = session.scalar(select(Receipt).where(Receipt.receipt_no == receipt_no.strip()))
+    if receipt is None:
+        raise NotFound(f"收据 {receipt_no} 不存在")
+    return receipt
+
+
+def reprint_receipt(session: Session, actor: Actor, receipt_no: str) -> int:
+    """Record a reprint (the copy is marked 重打); returns how many reprints there are now."""
+    receipt = receipt_by_no(session, receipt_no)
+    session.add(ReceiptReprint(receipt_id=receipt.id, staff_id=actor.staff_id, actor=actor.label))
+    session.flush()
+    count = session.scalar(
+        select(func.count())
+        .select_from(ReceiptReprint)
+        .where(ReceiptReprint.receipt_id == receipt.id)
+    )
+    audit.record(
+        session,
+        actor,
+        "receipt.reprint",
+        "receipt",
+        receipt.id,
+        {"receipt_no": receipt.receipt_no, "count": count},
+    )
+    return count or 0
+
+
+def receipt_view(session: Session, receipt_no: str) -> ReceiptView:
+    receipt = receipt_by_no(session, receipt_no)
+    branch_code = session.scalar(select(Branch.code).where(Branch.id == receipt.branch_id))
+    reason = session.scalar(select(ReceiptVoid.reason).where(ReceiptVoid.receipt_id == receipt.id))
+    reprints = session.scalar(
+        select(func.count())
+        .select_from(ReceiptReprint)
+        .where(ReceiptReprint.receipt_id == receipt.id)
+    )
+    return ReceiptView(
+        receipt_no=receipt.receipt_no,
+        branch_code=branch_code or "",
+        branch_name=receipt.branch_name,
+        account_no=receipt.account_no,
+        holder_name=receipt.holder_name,
+        address=receipt.address,
+        lines=tuple(
+            ReceiptLine(line["period"], line["description"], Decimal(line["amount"]))
+            for line in receipt.lines
+        ),
+        total=receipt.total,
+        channel=receipt.channel,
+        channel_label=CHANNEL_LABELS.get(receipt.channel, receipt.channel),
+        reference=receipt.reference,
+        bank=receipt.bank,
+        clerk=receipt.clerk,
+        issued_at=receipt.issued_at.astimezone(BUSINESS_TZ),
+        voided=reason is not None,
+        void_reason=reason or "",
+        reprint_count=reprints or 0,
+        tendered=receipt.tendered,
+        change=receipt.change,
+    )
+
+
+def receipt_pdf(
+    session: Session, receipt_no: str, size: Literal["a5", "form"] = "a5"
+) -> tuple[str, str, bytes]:
+    """The receipt as `(filename, mimetype, bytes)`, with its 作废/重打 marks as of now."""
+    # Imported here: reportlab is only needed by callers that print.
+    from reports.receipt import ReceiptData, render_receipt
+    from reports.receipt import ReceiptLine as PrintedLine
+
+    view = receipt_view(session, receipt_no)
+    data = ReceiptData(
+        receipt_no=view.receipt_no,
+        branch_name=view.branch_name,
+        account_no=view.account_no,
+        holder_name=view.holder_name,
+        address=view.address,
+        lines=tuple(PrintedLine(x.period, x.description, x.amount) for x in view.lines),
+        total=view.total,
+        channel=view.channel_label,
+        # A cheque number means nothing without its bank.
+        reference=f"{view.bank} {view.reference}" if view.bank else view.reference,
+        clerk=view.clerk,
+        issued_at=view.issued_at,
+        voided=view.voided,
+        void_reason=view.void_reason,
+        reprint_count=view.reprint_count,
+        tendered=view.tendered,
+        change=view.change,
+    )
+    return render_receipt(data, size)
