@@ -301,6 +301,100 @@ def account_search(ctx: Context, query: tuple[str, ...], limit: int, as_json: bo
     click.echo(f"共 {len(hits)} 户")
 
 
+@cli.command("pay")
+@click.argument("account_no")
+@click.argument("amount")
+@click.option(
+    "--channel", required=True, help="cash | cheque | transfer（或 现金 / 支票 / 网银转账）"
+)
+@click.option("--ref", "reference", default="", help="支票号或银行流水号")
+@click.option("--bank", default="", help="开户银行（支票）")
+@click.option("--branch", "branch_code", required=True, help="收款分中心代码")
+@click.option("--clerk", required=True, help="收费员登录名")
+@click.option("--tendered", help="现金实收（找零据此计算）")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def pay(ctx: Context, account_no: str, amount: str, channel: str, reference: str, bank: str,
+        branch_code: str, clerk: str, tendered: str | None, as_json: bool) -> None:  # fmt: skip
+    """Take a payment against the account's open bills (oldest first) and issue a receipt."""
+    from server.services.auth import staff_identity
+    from server.services.payments import PaymentRequest, money_of, take_payment
+
+    def action() -> Any:
+        request = PaymentRequest(
+            account_no=account_no,
+            amount=money_of(amount, "收款金额"),
+            channel=channel,
+            branch_code=branch_code,
+            reference=reference,
+            bank=bank,
+            tendered=money_of(tendered, "实收金额") if tendered is not None else None,
+        )
+        with ctx.session() as session:
+            return take_payment(session, staff_identity(session, clerk).actor, request)
+
+    result = _run(action)
+    if as_json:
+        _dump(result.as_json())
+        return
+    click.echo(f"收据 {result.receipt_no}：")
+    for period, paid in result.allocations:
+        click.echo(f"  {period}\t{paid}")
+    click.echo(f"存入余额 {result.credit}，找零 {result.change}，账户余额 {result.balance}")
+
+
+@cli.group()
+def receipt() -> None:
+    """Receipts (收据): print, void."""
+
+
+@receipt.command("pdf")
+@click.argument("receipt_no")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--size", type=click.Choice(["a5", "form"]), default="a5", show_default=True)
+@pass_context
+def receipt_pdf_cmd(ctx: Context, receipt_no: str, output: Path, size: str) -> None:
+    """Write the receipt as PDF (A5 or the 241 × 93 mm continuous form)."""
+    from server.services.receipts import receipt_pdf
+
+    def action() -> Any:
+        with ctx.session() as session:
+            return receipt_pdf(session, receipt_no, size)  # type: ignore[arg-type]
+
+    _, _, content = _run(action)
+    output.write_bytes(content)
+    click.echo(f"已写入 {output}（{len(content) // 1024} KB）")
+
+
+@receipt.command("void")
+@click.argument("receipt_no")
+@click.option("--reason", required=True)
+@click.option("--by", "login", required=True, help="操作人登录名")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def receipt_void(ctx: Context, receipt_no: str, reason: str, login: str, as_json: bool) -> None:
+    """Void a receipt (冲正/作废): the bills reopen, the number is never reused."""
+    from server.services.auth import staff_identity
+    from server.services.payments import void_receipt
+
+    def action() -> Any:
+        with ctx.session() as session:
+            return void_receipt(session, staff_identity(session, login).actor, receipt_no, reason)
+
+    result = _run(action)
+    if as_json:
+        _dump(
+            {
+                "receipt_no": result.receipt_no,
+                "reopened": [{"period": p, "amount": str(a)} for p, a in result.reopened],
+                "credit_reversed": str(result.credit_reversed),
+                "balance": str(result.balance),
+            }
+        )
+        return
+    click.echo(f"收据 {result.receipt_no} 已作废；账户余额 {result.balance}")
+
+
 @cli.group()
 def reading() -> None:
     """Meter readings (抄表)."""

@@ -186,3 +186,79 @@ def test_account_search_command(runner, billed_world):
     ]  # fmt: skip
     scanned = runner.invoke(cli, ["account", "search", "W1"])
     assert scanned.output == "A001\t张三\t东校区 1号楼 2单元 301\t居民\t0.00\n共 1 户\n"
+
+
+@pytest.fixture
+def counter_world(md_env):
+    from server.services.org import add_staff_with_role
+
+    engine = create_engine(md_env)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        f.branches(session)
+        a = f.account(session)
+        f.bill(session, a, "2026-09", "40.00")
+        f.bill(session, a, "2026-10", "25.00")
+        add_staff_with_role(session, f.ACTOR, login="clerk1", name="李收费",
+                            password="Counter2026", role="clerk", branch_code="D")  # fmt: skip
+    engine.dispose()
+    return md_env
+
+
+def test_pay_receipt_pdf_and_void(runner, counter_world, tmp_path):
+    paid = runner.invoke(
+        cli,
+        ["pay", "A001", "50", "--channel", "cash", "--branch", "D", "--clerk", "clerk1",
+         "--tendered", "100", "--json"],
+    )  # fmt: skip
+    assert paid.exit_code == 0, paid.output
+    result = json.loads(paid.output)
+    year = result["receipt_no"][1:5]
+    assert result["receipt_no"] == f"D{year}000001"
+    assert result["allocations"] == [
+        {"period": "2026-09", "amount": "40.00"},
+        {"period": "2026-10", "amount": "10.00"},
+    ]
+    assert (result["credit"], result["change"], result["balance"]) == ("0.00", "50.00", "0.00")
+    pdf = runner.invoke(
+        cli, ["receipt", "pdf", result["receipt_no"], "-o", str(tmp_path / "r.pdf")]
+    )
+    assert pdf.exit_code == 0, pdf.output
+    assert (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-"
+    void = runner.invoke(
+        cli, ["receipt", "void", result["receipt_no"], "--reason", "收错户", "--by", "clerk1",
+              "--json"],
+    )  # fmt: skip
+    assert json.loads(void.output)["reopened"] == [
+        {"period": "2026-09", "amount": "40.00"},
+        {"period": "2026-10", "amount": "10.00"},
+    ]
+    again = runner.invoke(
+        cli, ["pay", "A001", "65", "--channel", "transfer", "--ref", "BK20261101001",
+              "--branch", "D", "--clerk", "clerk1", "--json"],
+    )  # fmt: skip
+    assert json.loads(again.output)["receipt_no"] == f"D{year}000002"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["A404", "10", "--channel", "cash"], "错误：户号 A404 不存在"),
+        (["A001", "0", "--channel", "cash"], "错误：收款金额必须大于 0，收到 0"),
+        (["A001", "1.234", "--channel", "cash"], "错误：收款金额最多两位小数，收到 1.234"),
+        (["A001", "abc", "--channel", "cash"], "错误：收款金额应为数字，收到 'abc'"),
+        (
+            ["A001", "10", "--channel", "cash", "--tendered", "5"],
+            "错误：实收金额 5.00 少于收款金额 10.00",
+        ),
+        (["A001", "10", "--channel", "cheque"], "错误：支票收款须填写支票号"),
+    ],
+)
+def test_pay_refusals_exit_2_and_write_nothing(runner, counter_world, args, message):
+    result = runner.invoke(cli, ["pay", *args, "--branch", "D", "--clerk", "clerk1"])
+    assert result.exit_code == 2
+    assert result.output.startswith(message), result.output
+    assert len(result.output.strip().splitlines()) == 1
+    engine = create_engine(counter_world)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("select count(*) from payment").scalar() == 0
+    engine.dispose()

@@ -131,3 +131,15 @@ def sign_in(session: Session, login: str, password: str) -> SignInResult:
         return SignInResult(authenticate(session, login, password))
     except LoginFailed as exc:
         return SignInResult(None, str(exc))
+
+
+def staff_identity(session: Session, login: str) -> StaffIdentity:
+    """Who a script acts as (`--clerk LOGIN`); the operator's own sign-in is the OS's."""
+    staff = session.scalar(
+        select(Staff)
+        .where(Staff.login == login.strip(), Staff.active)
+        .options(joinedload(Staff.department), joinedload(Staff.post), joinedload(Staff.branch))
+    )
+    if staff is None:
+        raise DomainError(f"工作人员 {login} 不存在或已停用")
+    return identity_of(staff)

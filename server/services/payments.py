@@ -120,7 +120,7 @@ def channel_of(text: str) -> str:
     return channel
 
 
-def _money(value: object, what: str) -> Decimal:
+def money_of(value: object, what: str) -> Decimal:
     """A positive amount in yuan with at most 2 decimals, or a DomainError naming it."""
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
@@ -169,7 +169,7 @@ def _cash(
         return None, None
     if tendered is None:
         return amount, ZERO
-    given = _money(tendered, "实收金额")
+    given = money_of(tendered, "实收金额")
     if given < amount:
         raise DomainError(f"实收金额 {given} 少于收款金额 {amount}")
     return given, given - amount
@@ -273,7 +273,7 @@ def _lock_account(session: Session, account_no: str) -> tuple[Account, str]:
 def take_payment(session: Session, actor: Actor, request: PaymentRequest) -> PaymentResult:
     """Record a payment, allocate it to open bills oldest first, issue its receipt."""
     channel = channel_of(request.channel)
-    amount = _money(request.amount, "收款金额")
+    amount = money_of(request.amount, "收款金额")
     reference, bank = request.reference.strip(), request.bank.strip()
     _check_reference(channel, reference, bank)
     tendered, change = _cash(channel, amount, request.tendered)
