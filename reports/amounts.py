@@ -12,9 +12,10 @@ The rules are those of the accounting norms (《会计基础工作规范》 and 
 - The 元 digit being zero is not marked when 角 follows (10.50 → 壹拾元伍角), since the norm
   allows either and most printed receipts omit it. A zero 角 between 元 and a non-zero 分 is
   always written (100.05 → 壹佰元零伍分), as the norm requires.
-- 整 is written after 元 when there are neither 角 nor 分 (300 → 叁佰元整). The norm says
-  "到角为止的，在角之后可以写整字，也可以不写"; we do not write it after 角
-  (12.30 → 壹拾贰元叁角), which is also what cn2an and most billing systems print.
+- 整 closes an amount that ends at 元 or at 角, i.e. has no 分 (300 → 叁佰元整,
+  12.30 → 壹拾贰元叁角整), as our receipts' rule says ("整 after 元 or 角"); the norm allows
+  it after 角 ("在角之后可以写整字，也可以不写") and requires it after 元. An amount ending
+  in 分 takes none (100.05 → 壹佰元零伍分).
 - Below one yuan the 元 is left out (0.05 → 伍分, 0.50 → 伍角); zero is 零元整.
 - A negative amount (a reversal) is prefixed 负; minus zero is zero.
 
@@ -67,7 +68,7 @@ def rmb_capitals(amount: Decimal) -> str:
         text += "零"
     if fen:
         text += _DIGITS[fen] + "分"
-    if not jiao and not fen:
+    if not fen:
         text += "整"
     return ("负" if value < 0 else "") + text
 
