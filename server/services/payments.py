@@ -10,8 +10,9 @@ payments and voids on one account serialize and a bill's open amount cannot be u
 The receipt counter is taken last, after the account lock, so the lock order is always
 account → counter and two counters cannot deadlock.
 
-Not in this slice (issue 3): who may void (own receipt, same day, day not closed, else a
-manager), the till and the day's close (日结), late fees, and postpaid credit being drawn by
+The till (server.services.till): a staff member takes money only through their open till of
+today, and voids only their own receipt of an open same-day till unless they hold a manager
+or admin post. Not in this slice (issue 3): late fees, and postpaid credit being drawn by
 later bills (kind 'credit_used').
 """
 
@@ -42,7 +43,7 @@ from server.db.models import (
 )
 from server.db.models.accounts import PREPAID
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHANNELS, CHEQUE, ONLINE, TRANSFER
-from server.services import audit
+from server.services import audit, till
 from server.services.accounts import address_of
 from server.services.audit import Actor
 from server.services.calendar import BUSINESS_TZ
@@ -284,6 +285,8 @@ def take_payment(session: Session, actor: Actor, request: PaymentRequest) -> Pay
     if found is None:
         raise NotFound(f"网点 {request.branch_code} 不存在")
     branch, now = found
+    # Before the account lock, so the lock order stays till → account → counter.
+    till_id = till.till_for_payment(session, actor)
     account, address = _lock_account(session, request.account_no)
     if reference:
         # Checked first for a message naming the earlier receipt; the unique index
@@ -304,6 +307,7 @@ def take_payment(session: Session, actor: Actor, request: PaymentRequest) -> Pay
         bank=bank,
         branch_id=branch.id,
         staff_id=actor.staff_id,
+        till_session_id=till_id,
         tendered=tendered,
         change=change,
         created_at=now,
@@ -410,7 +414,8 @@ def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -
     """Void a receipt: negative allocations reopen its bills, its credit leaves the balance.
 
     Nothing is deleted or edited but the bills' status; the number is never reused.
-    Who may void (own receipt the same day, else a manager) is not checked here yet.
+    A clerk voids only their own receipt while its till is open today; anything else (a
+    closed day, another clerk's receipt, a bounced cheque 退票 later on) takes a manager.
     """
     reason = reason.strip()
     if not reason:
@@ -418,6 +423,9 @@ def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -
     if len(reason) > 200:
         raise DomainError(f"作废原因过长（{len(reason)} 字，最多 200 字）")
     receipt = receipt_by_no(session, receipt_no)
+    payment = session.get(Payment, receipt.payment_id)
+    assert payment is not None  # receipt.payment_id is a foreign key
+    till.check_void(session, actor, payment)
     # Same lock as payments, so a void and a payment on one account never interleave, and
     # two voids of one receipt serialize (the second sees the first's row below).
     session.execute(

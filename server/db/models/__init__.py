@@ -14,6 +14,7 @@ from server.db.models.payments import (
     ReceiptVoid,
 )
 from server.db.models.tariffs import Tariff, TariffComponent, TariffTier
+from server.db.models.till import CashHandover, TillSession
 
 __all__ = [
     "Account",
@@ -27,6 +28,7 @@ __all__ = [
     "Branch",
     "Building",
     "Campus",
+    "CashHandover",
     "CustomerClass",
     "Department",
     "DocumentCounter",
@@ -43,4 +45,5 @@ __all__ = [
     "Tariff",
     "TariffComponent",
     "TariffTier",
+    "TillSession",
 ]

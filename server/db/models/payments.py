@@ -84,6 +84,8 @@ class Payment(Base):
     bank: Mapped[str] = mapped_column(String(60), default="")
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # The till of the clerk who took it (migration 0004); None for online and system payments.
+    till_session_id: Mapped[int | None] = mapped_column(ForeignKey("till_session.id"), index=True)
     # Cash only: what the payer handed over and the change given back.
     tendered: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     change: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
