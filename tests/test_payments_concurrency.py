@@ -120,3 +120,42 @@ def test_a_bank_serial_raced_by_two_counters_registers_once(fresh_database_url):
     assert isinstance(refused, DomainError)
     assert str(refused) == "银行流水号 BK9 已登记"
     assert (payments, numbers) == (1, [result.receipt_no])
+
+
+def test_a_close_waits_for_the_payment_in_flight_and_counts_it(fresh_database_url):
+    """The payment reads its till FOR SHARE, the close FOR UPDATE: a close that starts while
+    a payment is uncommitted waits for it and counts its cash; none slips in after."""
+    from server.services.auth import staff_identity
+    from server.services.org import add_staff_with_role
+    from server.services.till import close_till, open_till
+
+    engine = create_engine(fresh_database_url, pool_size=2)
+    factory = make_sessionmaker(engine)
+    with unit_of_work(factory) as session:
+        f.branches(session)
+        f.account(session, "A000")
+        add_staff_with_role(session, f.ACTOR, login="wang", name="王芳",
+                            password="Counter2026", role="clerk", branch_code="D")  # fmt: skip
+        clerk = staff_identity(session, "wang").actor
+        open_till(session, clerk, D("100.00"))
+    paying = factory()
+    take_payment(paying, clerk, PaymentRequest("A000", D("30.00"), "cash", "D"))
+    outcome: list[BaseException | D | None] = []
+
+    def closing() -> None:
+        try:
+            with unit_of_work(factory) as session:
+                outcome.append(close_till(session, clerk, D("130.00")).over_short)
+        except BaseException as exc:  # reported in the test's thread below
+            outcome.append(exc)
+
+    thread = threading.Thread(target=closing)
+    thread.start()
+    thread.join(1.0)
+    assert thread.is_alive(), "the close should wait for the payment in flight"
+    paying.commit()
+    paying.close()
+    thread.join(30)
+    engine.dispose()
+    # expected = 100.00 + 30.00 = 130.00, counted 130.00
+    assert outcome == [D("0.00")]

@@ -1,0 +1,417 @@
+"""The clerk's till and day (日结): open with a float, hand cash over, close with cash counted.
+
+A staff member takes money only through an open till of today's business date (Asia/Shanghai):
+`till_for_payment` is what take_payment calls. A till left open from an earlier day blocks
+new money until it is settled, and a settled day is never reopened (one till per clerk and
+business day), so a closed day takes no more payments.
+
+Expected cash = float + cash tendered − change given − cash of this till's receipts voided −
+hand-overs. The difference to the cash counted is recorded with the note; it never refuses
+the close, because the drawer is what it is and the close must still happen.
+
+Locking: the till row is read FOR SHARE by payments and voids and FOR UPDATE by the close,
+so a close waits for the payments in flight and none slips in after it has been counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session
+
+from server.db.models import (
+    CashHandover,
+    Payment,
+    Post,
+    Receipt,
+    ReceiptVoid,
+    Staff,
+    TillSession,
+)
+from server.db.models.payments import CASH, CHANNEL_LABELS, CHANNELS
+from server.services import audit, calendar
+from server.services.audit import Actor
+from server.services.errors import DomainError, PermissionDenied
+
+ZERO = Decimal("0.00")
+# Posts that may void any receipt at any time (退票 included): see server.services.org.ROLES.
+VOID_POSTS = ("manager", "admin")
+
+
+@dataclass(frozen=True)
+class TillView:
+    till_id: int
+    staff_id: int
+    branch_id: int
+    business_date: date
+    float_amount: Decimal
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ChannelTotal:
+    """Receipts of one channel that stand (voided ones are listed apart)."""
+
+    channel: str
+    label: str
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class VoidedReceipt:
+    """Shown struck through on the settlement report."""
+
+    receipt_no: str
+    channel: str
+    amount: Decimal
+    reason: str
+
+
+@dataclass(frozen=True)
+class SettlementView:
+    till_id: int
+    business_date: date
+    clerk: str
+    float_amount: Decimal
+    cash_tendered: Decimal
+    change_given: Decimal
+    cash_voided: Decimal
+    handed_over: Decimal
+    expected_cash: Decimal
+    cash_counted: Decimal | None
+    over_short: Decimal | None
+    note: str
+    totals: tuple[ChannelTotal, ...]
+    voided: tuple[VoidedReceipt, ...]
+    closed_at: datetime | None
+
+
+def business_date() -> date:
+    return calendar.now().date()
+
+
+def _view(till: TillSession) -> TillView:
+    return TillView(
+        till_id=till.id,
+        staff_id=till.staff_id,
+        branch_id=till.branch_id,
+        business_date=till.business_date,
+        float_amount=till.float_amount,
+        opened_at=till.opened_at,
+        closed_at=till.closed_at,
+    )
+
+
+def _staff_of(actor: Actor) -> int:
+    if actor.staff_id is None:
+        raise DomainError(f"{actor.label} 不是工作人员，不能开班或日结")
+    return actor.staff_id
+
+
+def _open_till(session: Session, staff_id: int, lock: str | None = None) -> TillSession | None:
+    query = select(TillSession).where(
+        TillSession.staff_id == staff_id, TillSession.closed_at.is_(None)
+    )
+    if lock == "share":
+        query = query.with_for_update(read=True)
+    elif lock == "update":
+        query = query.with_for_update()
+    return session.scalar(query.execution_options(populate_existing=True))
+
+
+def current_till(session: Session, staff_id: int) -> TillView | None:
+    """The staff member's open till, of whatever day, or None."""
+    till = _open_till(session, staff_id)
+    return None if till is None else _view(till)
+
+
+def post_code(session: Session, staff_id: int) -> str:
+    return (
+        session.scalar(
+            select(Post.code).join(Staff, Staff.post_id == Post.id).where(Staff.id == staff_id)
+        )
+        or ""
+    )
+
+
+def open_till(session: Session, actor: Actor, float_amount: Decimal | None = None) -> TillView:
+    """Open today's till; the float defaults to the cash counted at the clerk's last close."""
+    staff_id = _staff_of(actor)
+    today = business_date()
+    # Lock the staff row so two clicks on 开班 serialize (the indexes are the backstop).
+    session.execute(select(Staff.id).where(Staff.id == staff_id).with_for_update())
+    left_open = _open_till(session, staff_id)
+    if left_open is not None:
+        if left_open.business_date < today:
+            raise DomainError(f"请先结清 {left_open.business_date.isoformat()} 的日结")
+        raise DomainError(f"今日（{left_open.business_date.isoformat()}）已开班，不能重复开班")
+    if session.scalar(
+        select(TillSession.id).where(
+            TillSession.staff_id == staff_id, TillSession.business_date == today
+        )
+    ):
+        raise DomainError(f"{today.isoformat()} 已日结，当日不能再开班收款")
+    branch_id = actor.branch_id or session.scalar(
+        select(Staff.branch_id).where(Staff.id == staff_id)
+    )
+    if branch_id is None:
+        raise DomainError(f"{actor.label} 未指定所属分中心，不能开班")
+    if float_amount is None:
+        # What was left in the drawer at the last close is what the day starts with.
+        last = session.scalar(
+            select(TillSession.cash_counted)
+            .where(TillSession.staff_id == staff_id, TillSession.closed_at.is_not(None))
+            .order_by(TillSession.business_date.desc())
+            .limit(1)
+        )
+        amount = last if last is not None else ZERO
+    else:
+        amount = _non_negative(float_amount, "备用金")
+    till = TillSession(
+        staff_id=staff_id,
+        branch_id=branch_id,
+        business_date=today,
+        float_amount=amount,
+        note="",
+    )
+    session.add(till)
+    session.flush()
+    session.refresh(till)
+    audit.record(
+        session,
+        actor,
+        "till.open",
+        "till_session",
+        till.id,
+        {"business_date": today.isoformat(), "float": str(amount)},
+    )
+    return _view(till)
+
+
+def _non_negative(value: object, what: str) -> Decimal:
+    """Zero or a positive amount with at most 2 decimals (an empty drawer is a valid count)."""
+    from server.services.payments import money_of
+
+    try:
+        if Decimal(str(value).strip()) == 0:
+            return ZERO
+    except ArithmeticError:
+        pass  # money_of names the bad value
+    return money_of(value, what)
+
+
+def till_for_payment(session: Session, actor: Actor) -> int | None:
+    """The till a payment by `actor` goes into, locked FOR SHARE; None for non-staff actors.
+
+    Refuses when the staff member has no open till today, has one left from an earlier
+    day, or has already settled today.
+    """
+    if actor.staff_id is None:
+        return None
+    today = business_date()
+    till = _open_till(session, actor.staff_id, lock="share")
+    if till is None:
+        if session.scalar(
+            select(TillSession.id).where(
+                TillSession.staff_id == actor.staff_id, TillSession.business_date == today
+            )
+        ):
+            raise DomainError(f"{today.isoformat()} 已日结，当日不能再收款")
+        raise DomainError("请先开班（日结开始）再收款")
+    if till.business_date < today:
+        raise DomainError(f"请先结清 {till.business_date.isoformat()} 的日结")
+    return till.id
+
+
+def check_void(session: Session, actor: Actor, payment: Payment) -> None:
+    """Who may void: the clerk who took it while its till is open today, else a manager.
+
+    A system actor (no staff) is trusted as the caller's own decision: online refunds and
+    scripts run as the system and are audited as such.
+    """
+    if actor.staff_id is None:
+        return
+    till = None
+    if payment.till_session_id is not None:
+        # FOR SHARE: a close waits for the void, and a void waits for a close in flight.
+        till = session.scalar(
+            select(TillSession)
+            .where(TillSession.id == payment.till_session_id)
+            .with_for_update(read=True)
+            .execution_options(populate_existing=True)
+        )
+    own_open_day = (
+        till is not None
+        and payment.staff_id == actor.staff_id
+        and till.closed_at is None
+        and till.business_date == business_date()
+    )
+    if own_open_day:
+        return
+    if post_code(session, actor.staff_id) in VOID_POSTS:
+        return
+    if payment.staff_id != actor.staff_id:
+        raise PermissionDenied("只能作废本人收取的收据；其他收据请由管理人员作废")
+    if till is not None and till.closed_at is not None:
+        raise PermissionDenied(f"{till.business_date.isoformat()} 已日结，作废须由管理人员办理")
+    raise PermissionDenied("只能作废当日、未日结的本人收据；其他情况请由管理人员作废")
+
+
+def hand_over(
+    session: Session, actor: Actor, amount: Decimal, to_login: str, note: str = ""
+) -> int:
+    """Record cash taken from the open till to a head cashier (交款); returns its id."""
+    from server.services.payments import money_of
+
+    staff_id = _staff_of(actor)
+    value = money_of(amount, "交款金额")
+    note = note.strip()
+    if len(note) > 200:
+        raise DomainError(f"备注过长（{len(note)} 字，最多 200 字）")
+    till = _open_till(session, staff_id, lock="share")
+    if till is None:
+        raise DomainError("未开班，没有可交出的现金")
+    if till.business_date < business_date():
+        raise DomainError(f"请先结清 {till.business_date.isoformat()} 的日结")
+    to_staff = session.scalar(select(Staff.id).where(Staff.login == to_login.strip(), Staff.active))
+    if to_staff is None:
+        raise DomainError(f"收款人 {to_login} 不存在或已停用")
+    if to_staff == staff_id:
+        raise DomainError("不能交款给自己")
+    handover = CashHandover(till_session_id=till.id, amount=value, to_staff_id=to_staff, note=note)
+    session.add(handover)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "till.hand_over",
+        "cash_handover",
+        handover.id,
+        {"till_session_id": till.id, "amount": str(value), "to": to_login.strip()},
+    )
+    return handover.id
+
+
+def _settlement(
+    session: Session, till: TillSession, clerk: str, cutoff: datetime | None
+) -> SettlementView:
+    """The till's figures; voids after `cutoff` (a later close) do not change a settled day."""
+    void_on = ReceiptVoid.receipt_id == Receipt.id
+    if cutoff is not None:
+        void_on = and_(void_on, ReceiptVoid.created_at <= cutoff)
+    rows = session.execute(
+        select(
+            Payment.channel,
+            Payment.amount,
+            Payment.tendered,
+            Payment.change,
+            Receipt.receipt_no,
+            ReceiptVoid.reason,
+        )
+        .join(Receipt, Receipt.payment_id == Payment.id)
+        .outerjoin(ReceiptVoid, void_on)
+        .where(Payment.till_session_id == till.id)
+        .order_by(Payment.id)
+    ).all()
+    tendered = change = voided_cash = ZERO
+    counts: dict[str, int] = {}
+    sums: dict[str, Decimal] = {}
+    voided: list[VoidedReceipt] = []
+    for channel, amount, given, back, receipt_no, reason in rows:
+        if channel == CASH:
+            tendered += given if given is not None else amount
+            change += back or ZERO
+        if reason is not None:
+            voided.append(VoidedReceipt(receipt_no, channel, amount, reason))
+            if channel == CASH:
+                voided_cash += amount
+            continue
+        counts[channel] = counts.get(channel, 0) + 1
+        sums[channel] = sums.get(channel, ZERO) + amount
+    handed = session.scalar(
+        select(func.coalesce(func.sum(CashHandover.amount), ZERO)).where(
+            CashHandover.till_session_id == till.id
+        )
+    )
+    expected = till.float_amount + tendered - change - voided_cash - handed
+    return SettlementView(
+        till_id=till.id,
+        business_date=till.business_date,
+        clerk=clerk,
+        float_amount=till.float_amount,
+        cash_tendered=tendered,
+        change_given=change,
+        cash_voided=voided_cash,
+        handed_over=handed,
+        expected_cash=till.expected_cash if till.expected_cash is not None else expected,
+        cash_counted=till.cash_counted,
+        over_short=till.over_short,
+        note=till.note,
+        totals=tuple(
+            ChannelTotal(c, CHANNEL_LABELS[c], counts[c], sums[c]) for c in CHANNELS if c in counts
+        ),
+        voided=tuple(voided),
+        closed_at=till.closed_at,
+    )
+
+
+def _clerk_label(session: Session, staff_id: int) -> str:
+    row = session.execute(select(Staff.login, Staff.name).where(Staff.id == staff_id)).one()
+    return f"{row[0]} {row[1]}"
+
+
+def close_till(
+    session: Session, actor: Actor, cash_counted: Decimal, note: str = ""
+) -> SettlementView:
+    """Settle the actor's open till (of any day): expected cash against cash counted."""
+    staff_id = _staff_of(actor)
+    counted = _non_negative(cash_counted, "清点现金")
+    note = note.strip()
+    if len(note) > 200:
+        raise DomainError(f"备注过长（{len(note)} 字，最多 200 字）")
+    till = _open_till(session, staff_id, lock="update")
+    if till is None:
+        raise DomainError("没有未日结的班次（未开班或已日结）")
+    now = session.scalar(select(func.now()))
+    figures = _settlement(session, till, _clerk_label(session, staff_id), None)
+    over_short = counted - figures.expected_cash
+    session.execute(
+        update(TillSession)
+        .where(TillSession.id == till.id)
+        .values(
+            closed_at=now,
+            cash_counted=counted,
+            expected_cash=figures.expected_cash,
+            over_short=over_short,
+            note=note,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    session.refresh(till)
+    audit.record(
+        session,
+        actor,
+        "till.close",
+        "till_session",
+        till.id,
+        {
+            "business_date": till.business_date.isoformat(),
+            "expected_cash": str(figures.expected_cash),
+            "cash_counted": str(counted),
+            "over_short": str(over_short),
+        },
+    )
+    return _settlement(session, till, figures.clerk, now)
+
+
+def settlement(session: Session, till_id: int) -> SettlementView:
+    """A till's settlement as closed (or as it stands, while open), for reports."""
+    till = session.get(TillSession, till_id)
+    if till is None:
+        raise DomainError(f"班次 {till_id} 不存在")
+    return _settlement(session, till, _clerk_label(session, till.staff_id), till.closed_at)
