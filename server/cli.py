@@ -396,6 +396,103 @@ def receipt_void(ctx: Context, receipt_no: str, reason: str, login: str, as_json
 
 
 @cli.group()
+def till() -> None:
+    """The clerk's till and day close (日结)."""
+
+
+def _clerk_actor(session: Session, login: str) -> Actor:
+    from server.services.auth import staff_identity
+
+    return staff_identity(session, login).actor
+
+
+@till.command("open")
+@click.option("--clerk", required=True, help="收费员登录名")
+@click.option("--float", "float_amount", help="备用金；默认为上次日结留在钱箱的现金")
+@pass_context
+def till_open(ctx: Context, clerk: str, float_amount: str | None) -> None:
+    """Open the clerk's till for today."""
+    from server.services.payments import money_of
+    from server.services.till import open_till
+
+    def action() -> Any:
+        amount = None if float_amount is None else money_of(float_amount, "备用金")
+        with ctx.session() as session:
+            return open_till(session, _clerk_actor(session, clerk), amount)
+
+    view = _run(action)
+    click.echo(f"{clerk} 已开班：{view.business_date}，备用金 {view.float_amount}")
+
+
+@till.command("handover")
+@click.option("--clerk", required=True)
+@click.option("--to", "to_login", required=True, help="接收现金的出纳登录名")
+@click.argument("amount")
+@click.option("--note", default="")
+@pass_context
+def till_handover(ctx: Context, clerk: str, to_login: str, amount: str, note: str) -> None:
+    """Hand cash from the open till over to a head cashier (交款)."""
+    from server.services.payments import money_of
+    from server.services.till import hand_over
+
+    def action() -> Any:
+        value = money_of(amount, "交款金额")
+        with ctx.session() as session:
+            return hand_over(session, _clerk_actor(session, clerk), value, to_login, note)
+
+    _run(action)
+    click.echo(f"已交款 {amount} 给 {to_login}")
+
+
+@till.command("close")
+@click.option("--clerk", required=True)
+@click.option("--cash-counted", required=True, help="清点的现金")
+@click.option("--note", default="", help="长短款说明")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def till_close(ctx: Context, clerk: str, cash_counted: str, note: str, as_json: bool) -> None:
+    """Close the clerk's day: totals by channel, expected and counted cash, over/short."""
+    from server.services.metering import as_decimal
+    from server.services.till import close_till
+
+    def action() -> Any:
+        counted = as_decimal(cash_counted, "清点现金")
+        with ctx.session() as session:
+            return close_till(session, _clerk_actor(session, clerk), counted, note)
+
+    view = _run(action)
+    data = {
+        "business_date": view.business_date.isoformat(),
+        "clerk": view.clerk,
+        "float": str(view.float_amount),
+        "totals": [
+            {"channel": t.channel, "count": t.count, "amount": str(t.amount)} for t in view.totals
+        ],
+        "voided": [
+            {"receipt_no": v.receipt_no, "channel": v.channel, "amount": str(v.amount),
+             "reason": v.reason}
+            for v in view.voided
+        ],
+        "cash_tendered": str(view.cash_tendered),
+        "change_given": str(view.change_given),
+        "cash_voided": str(view.cash_voided),
+        "handed_over": str(view.handed_over),
+        "expected": str(view.expected_cash),
+        "counted": str(view.cash_counted),
+        "over_short": str(view.over_short),
+    }  # fmt: skip
+    if as_json:
+        _dump(data)
+        return
+    click.echo(f"{view.clerk} {view.business_date} 日结：")
+    for t in view.totals:
+        click.echo(f"  {t.label}\t{t.count} 笔\t{t.amount}")
+    for v in view.voided:
+        click.echo(f"  作废 {v.receipt_no}\t{v.amount}\t{v.reason}")
+    click.echo(f"应有现金 {view.expected_cash}，实点 {view.cash_counted}，长短款 {view.over_short}")
+
+
+@cli.group()
 def reading() -> None:
     """Meter readings (抄表)."""
 

@@ -266,3 +266,38 @@ def test_pay_refusals_exit_2_and_write_nothing(runner, counter_world, args, mess
     with engine.connect() as conn:
         assert conn.exec_driver_sql("select count(*) from payment").scalar() == 0
     engine.dispose()
+
+
+def test_till_handover_and_close(runner, counter_world):
+    from server.services.org import add_staff_with_role
+
+    engine = create_engine(counter_world)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        add_staff_with_role(session, f.ACTOR, login="cashier", name="周出纳",
+                            password="Cashier2026", role="manager", branch_code="D")  # fmt: skip
+    engine.dispose()
+    base = ["--branch", "D", "--clerk", "clerk1"]
+    runner.invoke(cli, ["pay", "A001", "50", "--channel", "cash", "--tendered", "100", *base])
+    runner.invoke(cli, ["pay", "A001", "15", "--channel", "transfer", "--ref", "T1", *base])
+    handed = runner.invoke(cli, ["till", "handover", "--clerk", "clerk1", "--to", "cashier", "20"])
+    assert handed.output == "已交款 20 给 cashier\n"
+    closed = runner.invoke(
+        cli, ["till", "close", "--clerk", "clerk1", "--cash-counted", "29.5", "--json"]
+    )
+    assert closed.exit_code == 0, closed.output
+    data = json.loads(closed.output)
+    # float 0 + tendered 100 − change 50 − handed over 20 = 30.00; counted 29.50 → −0.50
+    assert (data["float"], data["expected"], data["counted"], data["over_short"]) == (
+        "0.00",
+        "30.00",
+        "29.50",
+        "-0.50",
+    )
+    assert [(t["channel"], t["count"], t["amount"]) for t in data["totals"]] == [
+        ("cash", 1, "50.00"),
+        ("transfer", 1, "15.00"),
+    ]
+    late = runner.invoke(cli, ["pay", "A001", "1", "--channel", "cash", *base])
+    assert late.exit_code == 2 and "已日结" in late.output
+    reopened = runner.invoke(cli, ["till", "open", "--clerk", "clerk1"])
+    assert reopened.exit_code == 2 and "已日结" in reopened.output
