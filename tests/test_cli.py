@@ -301,3 +301,52 @@ def test_till_handover_and_close(runner, counter_world):
     assert late.exit_code == 2 and "已日结" in late.output
     reopened = runner.invoke(cli, ["till", "open", "--clerk", "clerk1"])
     assert reopened.exit_code == 2 and "已日结" in reopened.output
+
+
+def test_export_payments_workbook(runner, counter_world, tmp_path):
+    from openpyxl import load_workbook
+
+    from server.services.calendar import now
+
+    base = ["--branch", "D", "--clerk", "clerk1", "--json"]
+    first = json.loads(runner.invoke(cli, ["pay", "A001", "50", "--channel", "cash", *base]).output)
+    second = json.loads(
+        runner.invoke(
+            cli, ["pay", "A001", "20", "--channel", "transfer", "--ref", "S9", *base]
+        ).output
+    )
+    voided = json.loads(runner.invoke(cli, ["pay", "A001", "1", "--channel", "cash", *base]).output)
+    runner.invoke(
+        cli, ["receipt", "void", voided["receipt_no"], "--reason", "错收", "--by", "clerk1"]
+    )
+    today = now().date().isoformat()
+    out = tmp_path / "payments.xlsx"
+    done = runner.invoke(
+        cli, ["export", "payments", "--from", today, "--to", today, "-o", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    sheet = load_workbook(out).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][0].startswith(f"缴费明细 {today} 至 {today}（生成于 ")
+    assert rows[1] == [
+        "户号",
+        "户名",
+        "缴费月份",
+        "项目",
+        "缴费金额",
+        "渠道",
+        "收据号",
+        "时间",
+        "网点",
+    ]
+    # 50 pays Sept 40 + Oct 10; 20 pays Oct 15 and leaves 5 as credit; the voided 1 is left out
+    body = [(r[0], r[2], r[4], r[5], r[6], r[8]) for r in rows[2:-1]]
+    assert body == [
+        ("A001", "2026-09", 40, "现金", first["receipt_no"], "东区收费点"),
+        ("A001", "2026-10", 10, "现金", first["receipt_no"], "东区收费点"),
+        ("A001", "2026-10", 15, "网银转账", second["receipt_no"], "东区收费点"),
+        ("A001", "预存", 5, "网银转账", second["receipt_no"], "东区收费点"),
+    ]
+    assert rows[-1][0] == "合计 4 笔" and rows[-1][4] == 70
+    assert sheet.freeze_panes == "A3"
+    assert sheet["E3"].number_format == '#,##0.00"元"'
