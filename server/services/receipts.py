@@ -14,19 +14,13 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from reports.receipt import ReceiptData, ReceiptLine, render_receipt
 from server.db.models import Branch, Receipt, ReceiptReprint, ReceiptVoid
 from server.db.models.payments import CHANNEL_LABELS
 from server.services import audit
 from server.services.audit import Actor
 from server.services.calendar import BUSINESS_TZ
 from server.services.errors import NotFound
-
-
-@dataclass(frozen=True)
-class ReceiptLine:
-    period: str
-    description: str
-    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -121,10 +115,6 @@ def receipt_pdf(
     session: Session, receipt_no: str, size: Literal["a5", "form"] = "a5"
 ) -> tuple[str, str, bytes]:
     """The receipt as `(filename, mimetype, bytes)`, with its 作废/重打 marks as of now."""
-    # Imported here: reportlab is only needed by callers that print.
-    from reports.receipt import ReceiptData, render_receipt
-    from reports.receipt import ReceiptLine as PrintedLine
-
     view = receipt_view(session, receipt_no)
     data = ReceiptData(
         receipt_no=view.receipt_no,
@@ -132,7 +122,7 @@ def receipt_pdf(
         account_no=view.account_no,
         holder_name=view.holder_name,
         address=view.address,
-        lines=tuple(PrintedLine(x.period, x.description, x.amount) for x in view.lines),
+        lines=view.lines,
         total=view.total,
         channel=view.channel_label,
         # A cheque number means nothing without its bank.
