@@ -42,6 +42,7 @@ from server.db.models import (
     ReceiptVoid,
 )
 from server.db.models.accounts import PREPAID
+from server.db.models.metering import KINDS
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHANNELS, CHEQUE, ONLINE, TRANSFER
 from server.services import audit, till
 from server.services.accounts import address_of
@@ -64,10 +65,6 @@ _CHANNEL_NAMES = {
 }
 KIND_LABELS = {"electricity": "电费", "water": "水费"}
 OPEN_STATUSES = ("open", "partial")
-
-
-def _kind_order(kind: str) -> tuple[int, str]:
-    return (list(KIND_LABELS).index(kind) if kind in KIND_LABELS else len(KIND_LABELS), kind)
 
 
 @dataclass(frozen=True)
@@ -207,7 +204,7 @@ def _open_bills(session: Session, account_id: int) -> list[_OpenBill]:
 
 def _description(kinds: Sequence[str]) -> str:
     """'电费、水费' from the kinds of a bill's lines (electricity first, as on bills)."""
-    labels = [KIND_LABELS.get(k, k) for k in sorted(kinds, key=_kind_order)]
+    labels = [KIND_LABELS.get(k, k) for k in sorted(kinds, key=KINDS.index)]
     return "、".join(labels) or "水电费"
 
 
