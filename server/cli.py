@@ -352,13 +352,18 @@ def receipt() -> None:
 @click.argument("receipt_no")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--size", type=click.Choice(["a5", "form"]), default="a5", show_default=True)
+@click.option(
+    "--reprint", "by", metavar="LOGIN", help="记为重打（计数并在收据上标注），操作人登录名"
+)
 @pass_context
-def receipt_pdf_cmd(ctx: Context, receipt_no: str, output: Path, size: str) -> None:
+def receipt_pdf_cmd(ctx: Context, receipt_no: str, output: Path, size: str, by: str | None) -> None:
     """Write the receipt as PDF (A5 or the 241 × 93 mm continuous form)."""
-    from server.services.receipts import receipt_pdf
+    from server.services.receipts import receipt_pdf, reprint_receipt
 
     def action() -> Any:
         with ctx.session() as session:
+            if by:
+                reprint_receipt(session, _clerk_actor(session, by), receipt_no)
             return receipt_pdf(session, receipt_no, size)  # type: ignore[arg-type]
 
     _, _, content = _run(action)

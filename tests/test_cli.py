@@ -228,6 +228,14 @@ def test_pay_receipt_pdf_and_void(runner, counter_world, tmp_path):
     )
     assert pdf.exit_code == 0, pdf.output
     assert (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-"
+    again_pdf = tmp_path / "r2.pdf"
+    reprint = ["receipt", "pdf", result["receipt_no"], "-o", str(again_pdf), "--reprint", "clerk1"]
+    assert runner.invoke(cli, reprint).exit_code == 0
+    from pypdf import PdfReader
+
+    first_text = PdfReader(tmp_path / "r.pdf").pages[0].extract_text()
+    second_text = PdfReader(again_pdf).pages[0].extract_text()
+    assert "重打" not in first_text and "重打（第 1 次）" in second_text
     void = runner.invoke(
         cli, ["receipt", "void", result["receipt_no"], "--reason", "收错户", "--by", "clerk1",
               "--json"],
