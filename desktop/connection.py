@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alembic.script.revision import RevisionError
 from PySide6.QtCore import QCoreApplication
 from sqlalchemy.engine import make_url
 
@@ -40,26 +39,17 @@ def describe_database(url: str, *, embedded: bool) -> DatabaseInfo:
 
 
 def schema_problem(url: str, *, embedded: bool) -> str | None:
-    """None when the schema fits this program, else a message for the user.
-
-    An embedded database that is behind is migrated here, as the CLI does, so a new user
-    needs no setup; a central database is only ever migrated by an administrator, and one
-    that is ahead means this program is too old to use it safely.
-    """
-    state = migrate.status(url)
+    """None when the schema fits this program (an embedded one is migrated first), else a
+    message for the user."""
+    state = migrate.prepare(url, embedded=embedded)
     if state.up_to_date:
         return None
-    try:
-        state.pending  # noqa: B018 - resolving the path is the check
-    except RevisionError:
+    if state.ahead:
         return QCoreApplication.translate(
             "Startup",
             "The database schema ({current}) is newer than this program supports ({head}). "
             "Please install the current version of MeterDesk.",
         ).format(current=state.current, head=state.head)
-    if embedded:
-        migrate.upgrade(url)
-        return None
     return QCoreApplication.translate(
         "Startup",
         "The database schema is at version {current}, this program needs {head}. "

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from server import __version__
 from server.config import ConfigError, Settings, load_settings
 from server.db.engine import database_url, is_embedded, make_engine, make_sessionmaker, unit_of_work
+from server.db.migrate import prepare, upgrade
 from server.db.migrate import status as schema_status
-from server.db.migrate import upgrade
 from server.logs import setup_logging
 from server.services.audit import Actor
 from server.services.calendar import BUSINESS_TZ, Period, now
@@ -42,6 +42,13 @@ def _actor() -> Actor:
     except (KeyError, OSError):
         user = "?"
     return Actor.system(f"cli {user}")
+
+
+def _clerk_actor(session: Session, login: str) -> Actor:
+    """The staff member a scripted command acts as (`--clerk`, `--by`)."""
+    from server.services.auth import staff_identity
+
+    return staff_identity(session, login).actor
 
 
 class Context:
@@ -69,16 +76,17 @@ class Context:
 
     def ready_url(self) -> str:
         """The database URL, its schema current: migrated here if embedded, else refused."""
-        state = schema_status(self.url)
+        state = prepare(self.url, embedded=is_embedded(self.settings))
+        if state.ahead:
+            raise click.ClickException(
+                f"数据库结构版本 {state.current} 比本程序（{state.head}）新：请安装新版 MeterDesk"
+            )
         if not state.up_to_date:
-            if is_embedded(self.settings):
-                upgrade(self.url)
-            else:
-                raise click.ClickException(
-                    f"数据库结构版本为 {state.current or '空'}，本程序需要 {state.head}："
-                    "请先运行 meterdesk db upgrade"
-                )
-        return self._url or self.url
+            raise click.ClickException(
+                f"数据库结构版本为 {state.current or '空'}，本程序需要 {state.head}："
+                "请先运行 meterdesk db upgrade"
+            )
+        return self.url
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -317,8 +325,8 @@ def account_search(ctx: Context, query: tuple[str, ...], limit: int, as_json: bo
 def pay(ctx: Context, account_no: str, amount: str, channel: str, reference: str, bank: str,
         branch_code: str, clerk: str, tendered: str | None, as_json: bool) -> None:  # fmt: skip
     """Take a payment against the account's open bills (oldest first) and issue a receipt."""
-    from server.services.auth import staff_identity
-    from server.services.payments import PaymentRequest, money_of, take_payment
+    from server.services.money import money_of
+    from server.services.payments import PaymentRequest, take_payment
 
     def action() -> Any:
         request = PaymentRequest(
@@ -331,7 +339,7 @@ def pay(ctx: Context, account_no: str, amount: str, channel: str, reference: str
             tendered=money_of(tendered, "实收金额") if tendered is not None else None,
         )
         with ctx.session() as session:
-            return take_payment(session, staff_identity(session, clerk).actor, request)
+            return take_payment(session, _clerk_actor(session, clerk), request)
 
     result = _run(action)
     if as_json:
@@ -379,12 +387,11 @@ def receipt_pdf_cmd(ctx: Context, receipt_no: str, output: Path, size: str, by: 
 @pass_context
 def receipt_void(ctx: Context, receipt_no: str, reason: str, login: str, as_json: bool) -> None:
     """Void a receipt (冲正/作废): the bills reopen, the number is never reused."""
-    from server.services.auth import staff_identity
     from server.services.payments import void_receipt
 
     def action() -> Any:
         with ctx.session() as session:
-            return void_receipt(session, staff_identity(session, login).actor, receipt_no, reason)
+            return void_receipt(session, _clerk_actor(session, login), receipt_no, reason)
 
     result = _run(action)
     if as_json:
@@ -405,19 +412,13 @@ def till() -> None:
     """The clerk's till and day close (日结)."""
 
 
-def _clerk_actor(session: Session, login: str) -> Actor:
-    from server.services.auth import staff_identity
-
-    return staff_identity(session, login).actor
-
-
 @till.command("open")
 @click.option("--clerk", required=True, help="收费员登录名")
 @click.option("--float", "float_amount", help="备用金；默认为上次日结留在钱箱的现金")
 @pass_context
 def till_open(ctx: Context, clerk: str, float_amount: str | None) -> None:
     """Open the clerk's till for today."""
-    from server.services.payments import money_of
+    from server.services.money import money_of
     from server.services.till import open_till
 
     def action() -> Any:
@@ -437,7 +438,7 @@ def till_open(ctx: Context, clerk: str, float_amount: str | None) -> None:
 @pass_context
 def till_handover(ctx: Context, clerk: str, to_login: str, amount: str, note: str) -> None:
     """Hand cash from the open till over to a head cashier (交款)."""
-    from server.services.payments import money_of
+    from server.services.money import money_of
     from server.services.till import hand_over
 
     def action() -> Any:
@@ -457,11 +458,11 @@ def till_handover(ctx: Context, clerk: str, to_login: str, amount: str, note: st
 @pass_context
 def till_close(ctx: Context, clerk: str, cash_counted: str, note: str, as_json: bool) -> None:
     """Close the clerk's day: totals by channel, expected and counted cash, over/short."""
-    from server.services.metering import as_decimal
+    from server.services.money import money_of
     from server.services.till import close_till
 
     def action() -> Any:
-        counted = as_decimal(cash_counted, "清点现金")
+        counted = money_of(cash_counted, "清点现金", allow_zero=True)
         with ctx.session() as session:
             return close_till(session, _clerk_actor(session, clerk), counted, note)
 

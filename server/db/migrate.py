@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
 from sqlalchemy import Engine, create_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -37,6 +38,17 @@ class SchemaStatus:
         return self.current == self.head
 
     @property
+    def ahead(self) -> bool:
+        """The database was migrated by a newer MeterDesk than this one."""
+        if self.up_to_date or self.current is None:
+            return False
+        try:
+            self.pending  # noqa: B018 - an unknown revision is what "ahead" looks like
+        except RevisionError:
+            return True
+        return False
+
+    @property
     def pending(self) -> list[str]:
         script = ScriptDirectory.from_config(alembic_config())
         revisions = script.iterate_revisions(self.head, self.current or "base")
@@ -54,6 +66,17 @@ def status(url: str) -> SchemaStatus:
         return SchemaStatus(current_revision(engine), head_revision())
     finally:
         engine.dispose()
+
+
+def prepare(url: str, *, embedded: bool) -> SchemaStatus:
+    """The schema as a program finds it at start: an embedded database that is behind is
+    migrated on the spot (a new user needs no setup); a central one is left to its
+    administrator, and one that is ahead is never touched."""
+    state = status(url)
+    if embedded and not state.up_to_date and not state.ahead:
+        upgrade(url)
+        state = status(url)
+    return state
 
 
 def upgrade(url: str, revision: str = "head") -> None:

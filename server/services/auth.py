@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
 from server.db.models import Staff
@@ -63,7 +63,9 @@ class StaffIdentity:
     @property
     def actor(self) -> Actor:
         return Actor(
-            label=f"{self.login} {self.name}", staff_id=self.staff_id, branch_id=self.branch_id
+            label=staff_label(self.login, self.name),
+            staff_id=self.staff_id,
+            branch_id=self.branch_id,
         )
 
 
@@ -79,14 +81,23 @@ def identity_of(staff: Staff) -> StaffIdentity:
     )
 
 
-def authenticate(session: Session, login: str, password: str) -> StaffIdentity:
-    """Check a login; every attempt is audited and the 5th failure locks for 15 minutes."""
-    staff = session.scalar(
+def _staff_by_login(login: str) -> Select[tuple[Staff]]:
+    """The staff row of a login with what an identity shows (department, post, branch)."""
+    return (
         select(Staff)
         .where(Staff.login == login.strip())
         .options(joinedload(Staff.department), joinedload(Staff.post), joinedload(Staff.branch))
-        .with_for_update(of=Staff)
     )
+
+
+def staff_label(login: str, name: str) -> str:
+    """How a staff member is named on documents and in the audit trail."""
+    return f"{login} {name}"
+
+
+def authenticate(session: Session, login: str, password: str) -> StaffIdentity:
+    """Check a login; every attempt is audited and the 5th failure locks for 15 minutes."""
+    staff = session.scalar(_staff_by_login(login).with_for_update(of=Staff))
     moment = now()
     attempt = Actor(label=login.strip() or "?")
     if staff is None or not staff.active:
@@ -135,11 +146,7 @@ def sign_in(session: Session, login: str, password: str) -> SignInResult:
 
 def staff_identity(session: Session, login: str) -> StaffIdentity:
     """Who a script acts as (`--clerk LOGIN`); the operator's own sign-in is the OS's."""
-    staff = session.scalar(
-        select(Staff)
-        .where(Staff.login == login.strip(), Staff.active)
-        .options(joinedload(Staff.department), joinedload(Staff.post), joinedload(Staff.branch))
-    )
+    staff = session.scalar(_staff_by_login(login).where(Staff.active))
     if staff is None:
         raise DomainError(f"工作人员 {login} 不存在或已停用")
     return identity_of(staff)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from psycopg import errors as pg_errors
@@ -49,12 +49,9 @@ from server.services.accounts import address_of
 from server.services.audit import Actor
 from server.services.calendar import BUSINESS_TZ
 from server.services.errors import DomainError, NotFound
+from server.services.money import ZERO, money_of
 from server.services.numbering import RECEIPT, next_number
 from server.services.receipts import receipt_by_no
-
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
-MAX_AMOUNT = Decimal("1000000000")  # well inside NUMERIC(14, 2); a typo guard, not a limit
 
 _CHANNEL_NAMES = {
     **{code: code for code in CHANNELS},
@@ -116,23 +113,6 @@ def channel_of(text: str) -> str:
     if channel is None:
         raise DomainError(f"收款方式应为 现金、支票、网银转账 或 在线支付，收到 {text!r}")
     return channel
-
-
-def money_of(value: object, what: str) -> Decimal:
-    """A positive amount in yuan with at most 2 decimals, or a DomainError naming it."""
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise DomainError(f"{what}应为数字，收到 {value!r}") from None
-    if not amount.is_finite():
-        raise DomainError(f"{what}应为数字，收到 {value!r}")
-    if amount <= 0:
-        raise DomainError(f"{what}必须大于 0，收到 {value}")
-    if amount >= MAX_AMOUNT:
-        raise DomainError(f"{what}过大，收到 {value}")
-    if amount != amount.quantize(CENT):
-        raise DomainError(f"{what}最多两位小数，收到 {value}")
-    return amount.quantize(CENT)
 
 
 def _duplicate_message(channel: str, bank: str, reference: str, receipt_no: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -15,12 +15,7 @@ from server.db.models.metering import KINDS
 from server.services import audit
 from server.services.audit import Actor
 from server.services.errors import DomainError
-
-FEN = Decimal("0.01")
-
-
-def round_fen(amount: Decimal) -> Decimal:
-    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+from server.services.money import round_fen
 
 
 @dataclass(frozen=True)

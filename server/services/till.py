@@ -34,9 +34,10 @@ from server.db.models import (
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHANNELS
 from server.services import audit, calendar
 from server.services.audit import Actor
+from server.services.auth import staff_label
 from server.services.errors import DomainError, PermissionDenied
+from server.services.money import ZERO, money_of
 
-ZERO = Decimal("0.00")
 # Posts that may void any receipt at any time (退票 included): see server.services.org.ROLES.
 VOID_POSTS = ("manager", "admin")
 
@@ -171,7 +172,7 @@ def open_till(session: Session, actor: Actor, float_amount: Decimal | None = Non
         )
         amount = last if last is not None else ZERO
     else:
-        amount = _non_negative(float_amount, "备用金")
+        amount = money_of(float_amount, "备用金", allow_zero=True)
     till = TillSession(
         staff_id=staff_id,
         branch_id=branch_id,
@@ -193,16 +194,11 @@ def open_till(session: Session, actor: Actor, float_amount: Decimal | None = Non
     return _view(till)
 
 
-def _non_negative(value: object, what: str) -> Decimal:
-    """Zero or a positive amount with at most 2 decimals (an empty drawer is a valid count)."""
-    from server.services.payments import money_of
-
-    try:
-        if Decimal(str(value).strip()) == 0:
-            return ZERO
-    except ArithmeticError:
-        pass  # money_of names the bad value
-    return money_of(value, what)
+def _note(note: str) -> str:
+    note = note.strip()
+    if len(note) > 200:
+        raise DomainError(f"备注过长（{len(note)} 字，最多 200 字）")
+    return note
 
 
 def till_for_payment(session: Session, actor: Actor) -> int | None:
@@ -266,13 +262,9 @@ def hand_over(
     session: Session, actor: Actor, amount: Decimal, to_login: str, note: str = ""
 ) -> int:
     """Record cash taken from the open till to a head cashier (交款); returns its id."""
-    from server.services.payments import money_of
-
     staff_id = _staff_of(actor)
     value = money_of(amount, "交款金额")
-    note = note.strip()
-    if len(note) > 200:
-        raise DomainError(f"备注过长（{len(note)} 字，最多 200 字）")
+    note = _note(note)
     till = _open_till(session, staff_id, lock="share")
     if till is None:
         raise DomainError("未开班，没有可交出的现金")
@@ -361,8 +353,8 @@ def _settlement(
 
 
 def _clerk_label(session: Session, staff_id: int) -> str:
-    row = session.execute(select(Staff.login, Staff.name).where(Staff.id == staff_id)).one()
-    return f"{row[0]} {row[1]}"
+    login, name = session.execute(select(Staff.login, Staff.name).where(Staff.id == staff_id)).one()
+    return staff_label(login, name)
 
 
 def close_till(
@@ -370,10 +362,8 @@ def close_till(
 ) -> SettlementView:
     """Settle the actor's open till (of any day): expected cash against cash counted."""
     staff_id = _staff_of(actor)
-    counted = _non_negative(cash_counted, "清点现金")
-    note = note.strip()
-    if len(note) > 200:
-        raise DomainError(f"备注过长（{len(note)} 字，最多 200 字）")
+    counted = money_of(cash_counted, "清点现金", allow_zero=True)
+    note = _note(note)
     till = _open_till(session, staff_id, lock="update")
     if till is None:
         raise DomainError("没有未日结的班次（未开班或已日结）")
