@@ -24,24 +24,13 @@ PREPAID_SHARE = {RESIDENT: 0.4, DORMITORY: 0.8, UNIT: 0.1}
 # Opening balance of a prepaid account: range(start, stop, step) in yuan.
 OPENING_BALANCE = {RESIDENT: (100, 800, 1), DORMITORY: (50, 300, 1), UNIT: (1000, 20000, 100)}
 
-DEPARTMENTS = (
-    ("charge", "收费科"),
-    ("office", "综合办公室"),
-    ("reading", "抄表班"),
-    ("it", "信息中心"),
-)
-POSTS = (
-    ("clerk", "收费员"),
-    ("manager", "管理人员"),
-    ("reader", "抄表员"),
-    ("admin", "系统管理员"),
-)
-# post → (department, demo password). One admin in all; every branch gets the other posts.
-STAFF_ROLES = {
-    "admin": ("it", "admin123"),
-    "clerk": ("charge", "clerk123"),
-    "manager": ("office", "manager123"),
-    "reader": ("reading", "reader123"),
+# role (server.services.org.ROLES) → demo password. One admin in all; every branch gets
+# the other roles.
+DEMO_PASSWORDS = {
+    "admin": "admin123",
+    "clerk": "clerk123",
+    "manager": "manager123",
+    "reader": "reader123",
 }
 BRANCH_POSTS = ("clerk", "manager", "reader")
 

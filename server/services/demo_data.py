@@ -70,7 +70,13 @@ from server.services.demo_readings import (
     point_readings,
 )
 from server.services.errors import DomainError
-from server.services.org import ensure_branch, ensure_campus, ensure_department, ensure_post
+from server.services.org import (
+    ROLES,
+    ensure_branch,
+    ensure_campus,
+    ensure_department,
+    ensure_post,
+)
 from server.services.tariffs import ComponentSpec, TariffSpec, Tier, validate_tariff
 from server.services.usage import LOWER_THAN_PREVIOUS, ROLLOVER, SURGE
 
@@ -280,17 +286,16 @@ class _Generator:
             branch.phone = branch.phone or phone
             campus_ids.append(campus.id)
             branches.append((branch.id, branch.name))
-        for code, name in catalog.DEPARTMENTS:
-            ensure_department(self.session, code, name)
-        for code, name in catalog.POSTS:
-            ensure_post(self.session, code, name)
+        for department_code, department, post_code, post in ROLES.values():
+            ensure_department(self.session, department_code, department)
+            ensure_post(self.session, post_code, post)
         self.session.flush()
         return campus_ids, branches
 
     def _staff(self, branches: list[tuple[int, str]]) -> tuple[list[DemoLogin], list[int]]:
         departments = dict(self.session.execute(select(Department.code, Department.id)).all())
         posts = dict(self.session.execute(select(Post.code, Post.id)).all())
-        post_names = dict(catalog.POSTS)
+        post_names = {role: post for role, (_, _, _, post) in ROLES.items()}
         wanted: list[tuple[str, str, int | None, str]] = [("admin", "admin", None, "")]
         for (code, *_), (branch_id, branch_name) in zip(catalog.CAMPUSES, branches, strict=True):
             for post in catalog.BRANCH_POSTS:
@@ -299,12 +304,12 @@ class _Generator:
         # Someone already set up (say, a real admin) keeps their login and password.
         taken = set(self.session.scalars(select(Staff.login).where(Staff.login.in_(logins_wanted))))
         # argon2 is slow by design: one hash per distinct password serves every demo login.
-        hashes = {password: hash_password(password) for _, password in catalog.STAFF_ROLES.values()}
+        hashes = {password: hash_password(password) for password in catalog.DEMO_PASSWORDS.values()}
         logins, rows = [], []
         for login, post, branch_id, branch_name in wanted:
             if login in taken:
                 continue
-            department, password = catalog.STAFF_ROLES[post]
+            department, password = ROLES[post][0], catalog.DEMO_PASSWORDS[post]
             name = self._person_name()
             rows.append(
                 Staff(
