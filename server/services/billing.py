@@ -5,6 +5,11 @@ reading dated in P; its previous is the reading its last bill ended on, else the
 accepted reading before P, else (a meter put in during P by a replacement) its initial
 reading. The run is set-based: one query gathers every candidate meter with its two
 readings, Python prices them, and COPY writes the bills, so 50,000 accounts bill in seconds.
+
+Balances: a prepaid bill draws its whole total from the account balance (kind 'bill'), which
+may go negative. A postpaid bill draws min(balance, total) from a positive balance, the
+credit an overpayment left (kind 'credit_used'), and is written paid or partial accordingly;
+what a bill has been paid is payments.paid_on_bill, allocations plus these draws.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 from server.db.bulk import allocate_ids, copy_rows, write_behind
 from server.db.models import Bill, BillingRun
 from server.db.models.accounts import PREPAID
-from server.db.models.billing import BILL_OPEN, BILL_PAID
+from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL
 from server.db.models.metering import KINDS
 from server.services import audit
 from server.services.accounts import address_of
@@ -258,27 +263,49 @@ BILL_LINE_COLUMNS = ("bill_id", "kind", "component", "usage", "amount", "tariff_
 def _write(session: Session, period: Period, run_id: int, bills: list[_PricedBill]) -> None:
     bill_ids = allocate_ids(session, "bill", len(bills))
     text_period = str(period)
+    prepaid = []
+    postpaid = []
+    for bill_id, bill in zip(bill_ids, bills, strict=True):
+        if bill.draft.billing_mode == PREPAID:
+            prepaid.append((bill_id, bill))
+        elif bill.total > 0:
+            postpaid.append((bill_id, bill))
+    # Before the bill rows are written, so each is written with its status.
+    drawn = _draw_credit(session, postpaid) if postpaid else {}
     bill_rows = []
     meter_rows = []
     line_rows = []
-    prepaid = []
     for bill_id, bill in zip(bill_ids, bills, strict=True):
         draft = bill.draft
-        is_prepaid = draft.billing_mode == PREPAID
-        status = BILL_PAID if is_prepaid or bill.total == 0 else BILL_OPEN
+        if draft.billing_mode == PREPAID or bill.total == 0:
+            status = BILL_PAID
+        elif draft.account_id in drawn:
+            status = BILL_PAID if drawn[draft.account_id][0] == bill.total else BILL_PARTIAL
+        else:
+            status = BILL_OPEN
         bill_rows.append(
             (bill_id, draft.account_id, text_period, draft.account_no, draft.holder_name,
              draft.address, draft.billing_mode, bill.total, status, run_id)
         )  # fmt: skip
         meter_rows.extend((bill_id, *meter) for meter in draft.meters)
         line_rows.extend((bill_id, *line) for line in bill.lines)
-        if is_prepaid:
-            prepaid.append((bill_id, bill))
     copy_rows(session, "bill", BILL_COLUMNS, bill_rows)
     copy_rows(session, "bill_meter", BILL_METER_COLUMNS, meter_rows)
     copy_rows(session, "bill_line", BILL_LINE_COLUMNS, line_rows)
     if prepaid:
         _draw_prepaid(session, period, prepaid)
+    if drawn:
+        copy_rows(
+            session,
+            "account_ledger",
+            ("account_id", "kind", "amount", "balance_after", "bill_id", "note"),
+            (
+                (b.draft.account_id, "credit_used", -drawn[b.draft.account_id][0],
+                 drawn[b.draft.account_id][1], bill_id, f"{period} 账单抵扣余额")
+                for bill_id, b in postpaid
+                if b.draft.account_id in drawn
+            ),
+        )  # fmt: skip
 
 
 def _draw_prepaid(session: Session, period: Period, bills: list[tuple[int, _PricedBill]]) -> None:
@@ -306,6 +333,34 @@ def _draw_prepaid(session: Session, period: Period, bills: list[tuple[int, _Pric
             for bill_id, b in bills
         ),
     )  # fmt: skip
+
+
+# The locked rows are re-read at their newest version, so `least` sees the balance the
+# update changes; accounts without credit are neither locked nor written.
+_DRAW_CREDIT = """
+    with credit as (
+        select a.id, least(a.balance, d.total) as drawn
+        from account a
+        join unnest(cast(:ids as integer[]), cast(:totals as numeric[])) as d(id, total)
+          on a.id = d.id
+        where a.balance > 0
+        order by a.id
+        for update of a)
+    update account a set balance = a.balance - c.drawn
+    from credit c where a.id = c.id
+    returning a.id, c.drawn, a.balance
+"""
+
+
+def _draw_credit(
+    session: Session, bills: list[tuple[int, _PricedBill]]
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """Postpaid bills draw on the account's credit: {account_id: (drawn, balance after)}."""
+    rows = session.execute(
+        text(_DRAW_CREDIT),
+        {"ids": [b.draft.account_id for _, b in bills], "totals": [b.total for _, b in bills]},
+    )
+    return {account_id: (drawn, balance) for account_id, drawn, balance in rows}
 
 
 def run_billing(session: Session, actor: Actor, period: Period) -> BillingRunResult:

@@ -12,8 +12,13 @@ account → counter and two counters cannot deadlock.
 
 The till (server.services.till): a staff member takes money only through their open till of
 today, and voids only their own receipt of an open same-day till unless they hold a manager
-or admin post. Not in this slice (issue 3): late fees, and postpaid credit being drawn by
-later bills (kind 'credit_used').
+or admin post.
+
+What a bill has been paid (`paid_on_bill`) is its allocations plus the balance drawn for it:
+a billing run draws a postpaid account's credit (ledger kind 'credit_used', with bill_id), a
+prepaid bill its whole total (kind 'bill'). Voiding a payment whose credit later bills have
+drawn gives that credit back from the newest bills first (kind 'credit_returned'), so the
+amount is owed on those bills again and a postpaid balance never goes negative.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from psycopg import errors as pg_errors
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,7 +46,7 @@ from server.db.models import (
     Receipt,
     ReceiptVoid,
 )
-from server.db.models.accounts import PREPAID
+from server.db.models.accounts import POSTPAID, PREPAID
 from server.db.models.metering import KINDS
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHANNELS, CHEQUE, ONLINE, TRANSFER
 from server.services import audit, till
@@ -62,6 +67,8 @@ _CHANNEL_NAMES = {
 }
 KIND_LABELS = {"electricity": "电费", "water": "水费"}
 OPEN_STATUSES = ("open", "partial")
+# Ledger kinds of a postpaid bill drawing credit from the balance and giving it back.
+CREDIT_DRAW_KINDS = ("credit_used", "credit_returned")
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,8 @@ class VoidResult:
     reopened: tuple[tuple[str, Decimal], ...]
     credit_reversed: Decimal
     balance: Decimal
+    # (period, amount) of credit given back from later bills that had drawn it, newest first
+    credit_returned: tuple[tuple[str, Decimal], ...] = ()
 
 
 def channel_of(text: str) -> str:
@@ -162,20 +171,38 @@ class _OpenBill:
     description: str
 
 
-def _open_bills(session: Session, account_id: int) -> list[_OpenBill]:
-    """The account's unpaid bills, oldest period first; open = total − allocations."""
-    paid = (
+def paid_on_bill() -> ColumnElement[Decimal]:
+    """SQL for what a `Bill` row has been paid: its allocations plus the balance drawn for it.
+
+    Every ledger entry with a bill_id moves balance onto (negative) or off (positive) that
+    bill, so their negated sum is what the balance paid; filtered by account first so the
+    account's index finds them.
+    """
+    allocated = (
         select(func.coalesce(func.sum(Allocation.amount), ZERO))
         .where(Allocation.bill_id == Bill.id)
         .scalar_subquery()
     )
+    drawn = (
+        select(func.coalesce(-func.sum(AccountLedgerEntry.amount), ZERO))
+        .where(
+            AccountLedgerEntry.account_id == Bill.account_id,
+            AccountLedgerEntry.bill_id == Bill.id,
+        )
+        .scalar_subquery()
+    )
+    return allocated + drawn
+
+
+def _open_bills(session: Session, account_id: int) -> list[_OpenBill]:
+    """The account's unpaid bills, oldest period first; open = total − paid_on_bill."""
     kinds = (
         select(func.array_agg(BillLine.kind.distinct()))
         .where(BillLine.bill_id == Bill.id)
         .scalar_subquery()
     )
     rows = session.execute(
-        select(Bill.id, Bill.period, Bill.total, paid, kinds)
+        select(Bill.id, Bill.period, Bill.total, paid_on_bill(), kinds)
         .where(Bill.account_id == account_id, Bill.status.in_(OPEN_STATUSES))
         .order_by(Bill.period, Bill.id)
     ).all()
@@ -189,14 +216,10 @@ def _description(kinds: Sequence[str]) -> str:
 
 
 def _set_status(session: Session, bill_ids: list[int]) -> None:
-    """Recompute each bill's status from its allocations (status is bill's one mutable column)."""
-    paid = (
-        select(func.coalesce(func.sum(Allocation.amount), ZERO))
-        .where(Allocation.bill_id == Bill.id)
-        .scalar_subquery()
-    )
+    """Recompute each bill's status from what it has been paid (status is its one mutable
+    column)."""
     for bill_id, total, status, settled in session.execute(
-        select(Bill.id, Bill.total, Bill.status, paid).where(Bill.id.in_(bill_ids))
+        select(Bill.id, Bill.total, Bill.status, paid_on_bill()).where(Bill.id.in_(bill_ids))
     ):
         wanted = "open" if settled <= 0 else "partial" if settled < total else "paid"
         if wanted != status:
@@ -209,7 +232,13 @@ def _set_status(session: Session, bill_ids: list[int]) -> None:
 
 
 def _move_balance(
-    session: Session, account_id: int, amount: Decimal, kind: str, payment_id: int, note: str
+    session: Session,
+    account_id: int,
+    amount: Decimal,
+    kind: str,
+    payment_id: int,
+    note: str,
+    bill_id: int | None = None,
 ) -> Decimal:
     """Add `amount` to the locked account's balance and write the ledger entry."""
     balance = session.execute(
@@ -226,6 +255,7 @@ def _move_balance(
             amount=amount,
             balance_after=balance,
             payment_id=payment_id,
+            bill_id=bill_id,
             note=note,
         )
     )
@@ -387,6 +417,38 @@ def take_payment(session: Session, actor: Actor, request: PaymentRequest) -> Pay
     )
 
 
+def _return_credit(
+    session: Session, receipt: Receipt, needed: Decimal, note: str
+) -> list[tuple[str, Decimal]]:
+    """Give `needed` of drawn credit back to the balance from the newest bills that drew it;
+    those bills owe it again. Returns (period, amount) per bill."""
+    drawn = -func.sum(AccountLedgerEntry.amount)
+    rows = session.execute(
+        select(Bill.id, Bill.period, drawn)
+        .join(Bill, Bill.id == AccountLedgerEntry.bill_id)
+        .where(
+            AccountLedgerEntry.account_id == receipt.account_id,
+            AccountLedgerEntry.kind.in_(CREDIT_DRAW_KINDS),
+        )
+        .group_by(Bill.id, Bill.period)
+        .having(drawn > 0)
+        .order_by(Bill.period.desc(), Bill.id.desc())
+    ).all()
+    returned = []
+    for bill_id, period, amount in rows:
+        if needed == 0:
+            break
+        back = min(needed, amount)
+        _move_balance(
+            session, receipt.account_id, back, "credit_returned", receipt.payment_id, note, bill_id
+        )
+        returned.append((bill_id, period, back))
+        needed -= back
+    session.flush()
+    _set_status(session, [bill_id for bill_id, _, _ in returned])
+    return [(period, back) for _, period, back in returned]
+
+
 def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -> VoidResult:
     """Void a receipt: negative allocations reopen its bills, its credit leaves the balance.
 
@@ -436,10 +498,19 @@ def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -
 
     credit = session.scalar(
         select(func.coalesce(func.sum(AccountLedgerEntry.amount), ZERO)).where(
-            AccountLedgerEntry.payment_id == receipt.payment_id
+            AccountLedgerEntry.payment_id == receipt.payment_id,
+            AccountLedgerEntry.kind == "payment",
         )
     )
+    returned: list[tuple[str, Decimal]] = []
     if credit:
+        mode, balance = session.execute(
+            select(Account.billing_mode, Account.balance).where(Account.id == receipt.account_id)
+        ).one()
+        if mode == POSTPAID and credit > balance:
+            returned = _return_credit(
+                session, receipt, min(credit, credit - balance), f"作废收据 {receipt.receipt_no}"
+            )
         balance = _move_balance(
             session,
             receipt.account_id,
@@ -456,7 +527,12 @@ def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -
         "receipt.void",
         "receipt",
         receipt.id,
-        {"receipt_no": receipt.receipt_no, "reason": reason, "credit_reversed": str(credit)},
+        {
+            "receipt_no": receipt.receipt_no,
+            "reason": reason,
+            "credit_reversed": str(credit),
+            "credit_returned": [{"period": p, "amount": str(a)} for p, a in returned],
+        },
     )
     session.flush()
     return VoidResult(
@@ -464,4 +540,5 @@ def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -
         reopened=tuple((period, amount) for _, period, amount in reopened),
         credit_reversed=credit,
         balance=balance,
+        credit_returned=tuple(returned),
     )

@@ -53,7 +53,9 @@ class AccountLedgerEntry(Base):
     """Append-only movements of an account's balance.
 
     Kinds: opening, bill (a prepaid bill's draw), payment (what a payment left over after its
-    bills: credit or a prepaid top-up), reversal (that credit taken back by a void).
+    bills: credit or a prepaid top-up), reversal (that credit taken back by a void),
+    credit_used (a postpaid bill drawing that credit, bill_id set) and credit_returned (a void
+    giving drawn credit back from a bill, bill_id set).
     """
 
     __tablename__ = "account_ledger"

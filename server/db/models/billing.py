@@ -18,6 +18,7 @@ from server.db.base import Base, Money, Name, Quantity, Timestamp
 PERIOD_CHECK = r"period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'"
 
 BILL_OPEN = "open"
+BILL_PARTIAL = "partial"
 BILL_PAID = "paid"
 
 
