@@ -498,6 +498,41 @@ def till_close(ctx: Context, clerk: str, cash_counted: str, note: str, as_json: 
     click.echo(f"应有现金 {view.expected_cash}，实点 {view.cash_counted}，长短款 {view.over_short}")
 
 
+@till.command("report")
+@click.option("--clerk", required=True, help="收费员登录名")
+@click.option(
+    "--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="营业日期；默认为该收费员最近一班"
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+    help="输出文件：.pdf 或 .xlsx",
+)  # fmt: skip
+@pass_context
+def till_report(ctx: Context, clerk: str, day: datetime | None, output: Path) -> None:
+    """Write the clerk's settlement report (日结报表) as PDF or Excel, by the file's suffix."""
+    from io import BytesIO
+
+    from server.services.settlement_report import find_till, settlement_pdf, settlement_xlsx
+
+    suffix = output.suffix.lower()
+    if suffix not in (".pdf", ".xlsx"):
+        raise click.BadParameter(f"输出文件须为 .pdf 或 .xlsx，收到 {output.name}", param_hint="-o")
+
+    def action() -> Any:
+        with ctx.session() as session:
+            till_id = find_till(session, clerk, None if day is None else day.date())
+            if suffix == ".pdf":
+                return settlement_pdf(session, till_id)
+            # Rendered in memory first, so a refusal leaves no half-written file behind.
+            buffer = BytesIO()
+            settlement_xlsx(session, till_id, buffer)
+            return buffer.getvalue()
+
+    content = _run(action)
+    output.write_bytes(content)
+    click.echo(f"已写入 {output}")
+
+
 @cli.group()
 def export() -> None:
     """Workbooks for other offices and systems."""

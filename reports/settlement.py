@@ -1,0 +1,631 @@
+"""The daily settlement report (收费日结报表): A4 PDF to print and sign, and an .xlsx to file.
+
+The report is drawn from a frozen `SettlementReport` that the caller fills (the server, from a
+till's figures), so this module needs no database. A till still open gives a report marked
+未日结: its expected cash is what it stands at, and cash counted and over/short are blank.
+
+The PDF is laid out with platypus, because the receipt list runs over as many pages as the
+day needs and its header row must repeat on each; the page footer ("第 n 页 共 m 页") is drawn
+by a canvas that keeps every page until the total is known. Voided receipts stay in the list,
+struck through and marked 作废 with the reason, and are left out of every total.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+from xml.sax.saxutils import escape
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from reports.amounts import rmb_capitals
+from reports.fonts import cjk_font
+
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MONEY_FORMAT = "#,##0.00"
+OPEN_MARK = "未日结"
+VOID_MARK = "作废"
+
+_RED = colors.Color(0.78, 0.08, 0.08)
+_GREY = colors.Color(0.35, 0.35, 0.35)
+_HEADER_FILL = colors.Color(0.92, 0.92, 0.92)
+_MARGIN = 15 * mm
+_BODY = 9.0  # point size of table text
+_LIST = 8.0  # the receipt list is denser: a busy day should stay within a few pages
+
+
+@dataclass(frozen=True)
+class HandoverLine:
+    """Cash handed to a head cashier during the day (交款); `at` in business time."""
+
+    at: datetime
+    to: str
+    amount: Decimal
+    note: str
+
+
+@dataclass(frozen=True)
+class ChannelLine:
+    """Receipts of one channel that stand (voided ones are left out)."""
+
+    label: str
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ReceiptRow:
+    """One receipt of the till as listed; `channel` is the Chinese label, `issued_at` business
+    time."""
+
+    receipt_no: str
+    issued_at: datetime
+    account_no: str
+    holder_name: str
+    channel: str
+    reference: str
+    amount: Decimal
+    voided: bool = False
+    void_reason: str = ""
+
+
+@dataclass(frozen=True)
+class SettlementReport:
+    """Everything the 日结 report shows. Times are business time (Asia/Shanghai).
+
+    `closed_at` None means the till is still open (未日结): `cash_counted` and `over_short`
+    are then None too. `expected_cash` = float + cash tendered − change − cash voided −
+    handed over; `over_short` = counted − expected (negative is 短款). `channels`,
+    `total_count` and `total_amount` count standing receipts only.
+    """
+
+    branch_code: str
+    branch_name: str
+    clerk: str
+    business_date: date
+    opened_at: datetime
+    closed_at: datetime | None
+    float_amount: Decimal
+    cash_tendered: Decimal
+    change_given: Decimal
+    cash_voided: Decimal
+    handed_over: Decimal
+    handovers: tuple[HandoverLine, ...]
+    expected_cash: Decimal
+    cash_counted: Decimal | None
+    over_short: Decimal | None
+    note: str
+    channels: tuple[ChannelLine, ...]
+    total_count: int
+    total_amount: Decimal
+    receipts: tuple[ReceiptRow, ...]
+    generated_at: datetime
+    organisation: str = "水电保障中心"
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def voided(self) -> tuple[ReceiptRow, ...]:
+        return tuple(row for row in self.receipts if row.voided)
+
+    @property
+    def title(self) -> str:
+        return f"{self.branch_name} 收费日结报表"
+
+
+def settlement_filename(report: SettlementReport, suffix: str) -> str:
+    """`日结-D-2026-11-23-wang.pdf`: what a save dialog proposes."""
+    clerk = report.clerk.split(" ", 1)[0]
+    # Codes and logins are letters and digits; anything else must not reach a file system.
+    safe = re.sub(r"[^0-9A-Za-z_-]", "_", f"{report.branch_code}-{report.business_date}-{clerk}")
+    return f"日结-{safe}.{suffix.lstrip('.')}"
+
+
+def over_short_text(value: Decimal | None) -> str:
+    """长款 1.50 / 短款 1.50 / 无长短款; blank while the till is open."""
+    if value is None:
+        return ""
+    if value > 0:
+        return f"长款 {value:,.2f}"
+    if value < 0:
+        return f"短款 {-value:,.2f}"
+    return "无长短款"
+
+
+def _yuan(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def _moment(value: datetime | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+def _void_text(row: ReceiptRow) -> str:
+    return f"{VOID_MARK}：{row.void_reason}" if row.void_reason else VOID_MARK
+
+
+def _reconciliation(report: SettlementReport) -> list[tuple[str, Decimal | None, str]]:
+    """(label, amount, remark) of the cash reconciliation, in the order it is added up."""
+    return [
+        ("备用金", report.float_amount, ""),
+        ("加：现金实收", report.cash_tendered, "含找零前收到的现金"),
+        ("减：找零", report.change_given, ""),
+        ("减：作废现金", report.cash_voided, "当日作废的现金收据"),
+        ("减：交款", report.handed_over, f"{len(report.handovers)} 次"),
+        ("应有现金", report.expected_cash, "截至打印时" if not report.closed else ""),
+        ("清点现金", report.cash_counted, OPEN_MARK if not report.closed else ""),
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# PDF
+
+
+def render_settlement_pdf(
+    report: SettlementReport, *, font_candidates: Sequence[str | Path] | None = None
+) -> bytes:
+    """The report as A4 portrait PDF bytes, CJK font embedded (see `reports.fonts`)."""
+    font = cjk_font(font_candidates).name
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=_MARGIN,
+        rightMargin=_MARGIN,
+        topMargin=_MARGIN,
+        bottomMargin=_MARGIN + 6 * mm,
+        title=report.title,
+        author=report.organisation,
+        subject=f"{report.clerk} {report.business_date.isoformat()}",
+        # No creation time or random file id: the same day gives the same bytes.
+        invariant=1,
+    )
+    footer = f"{report.branch_name}　{report.clerk}　{report.business_date.isoformat()} 日结"
+    if not report.closed:
+        footer += f"（{OPEN_MARK}）"
+
+    def canvasmaker(*args: Any, **kwargs: Any) -> Canvas:
+        return _NumberedCanvas(*args, font=font, footer=footer, **kwargs)
+
+    doc.build(_story(report, font, doc.width), canvasmaker=canvasmaker)
+    return buffer.getvalue()
+
+
+class _NumberedCanvas(Canvas):
+    """Holds each page until the end, so every footer can say how many pages there are."""
+
+    def __init__(self, *args: Any, font: str, footer: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._font = font
+        self._footer = footer
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            width, _ = self._pagesize
+            self.setFont(self._font, 8)
+            self.setFillColor(_GREY)
+            self.drawString(_MARGIN, _MARGIN, self._footer)
+            self.drawRightString(width - _MARGIN, _MARGIN, f"第 {number} 页 共 {total} 页")
+            super().showPage()
+        super().save()
+
+
+def _styles(font: str) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=font, fontSize=_BODY, leading=_BODY * 1.3)
+    return {
+        "title": ParagraphStyle("title", base, fontSize=17, leading=22, alignment=TA_CENTER),
+        "sub": ParagraphStyle("sub", base, fontSize=10, alignment=TA_CENTER, textColor=_GREY),
+        "open": ParagraphStyle("open", base, fontSize=11, alignment=TA_CENTER, textColor=_RED),
+        "section": ParagraphStyle("section", base, fontSize=11, leading=16, spaceBefore=8),
+        "text": base,
+        "small": ParagraphStyle("small", base, fontSize=_BODY - 0.5, textColor=_GREY),
+        "struck": ParagraphStyle("struck", base, fontSize=_LIST, leading=_LIST * 1.2),
+        "struck_right": ParagraphStyle(
+            "struck_right", base, fontSize=_LIST, leading=_LIST * 1.2, alignment=TA_RIGHT
+        ),
+        "left": ParagraphStyle("left", base, alignment=TA_LEFT),
+    }
+
+
+def _fit(text: str, font: str, size: float, width: float) -> str:
+    """`text` cut with an ellipsis to fit a column: a long holder name must not overrun."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def _grid(
+    data: list[list[Any]],
+    widths: Sequence[float],
+    font: str,
+    size: float,
+    *,
+    right_columns: Sequence[int] = (),
+    total_row: bool = False,
+    extra: Sequence[tuple[Any, ...]] = (),
+    repeat: int = 1,
+) -> Table:
+    """A ruled table with a grey header row, money columns right-aligned."""
+    style: list[tuple[Any, ...]] = [
+        ("FONT", (0, 0), (-1, -1), font, size),
+        ("GRID", (0, 0), (-1, -1), 0.3, colors.black),
+        ("BOX", (0, 0), (-1, -1), 0.7, colors.black),
+        ("BACKGROUND", (0, 0), (-1, 0), _HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    for column in right_columns:
+        style.append(("ALIGN", (column, 1), (column, -1), "RIGHT"))
+    if total_row:
+        style.append(("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black))
+    style.extend(extra)
+    return Table(data, colWidths=list(widths), repeatRows=repeat, style=TableStyle(style))
+
+
+def _story(report: SettlementReport, font: str, width: float) -> list[Any]:
+    styles = _styles(font)
+    story: list[Any] = [
+        Paragraph(escape(report.title), styles["title"]),
+        Paragraph(escape(report.organisation), styles["sub"]),
+    ]
+    if not report.closed:
+        story.append(Paragraph(f"【{OPEN_MARK}】以下为截至打印时的数字", styles["open"]))
+    story.append(Spacer(1, 4 * mm))
+    story.append(_header(report, font, width))
+    story.append(Paragraph("一、收款汇总", styles["section"]))
+    story.append(_summary(report, font, width))
+    story.append(Paragraph("二、现金核对", styles["section"]))
+    story.extend(_cash(report, font, width, styles))
+    story.append(Paragraph("三、收据明细", styles["section"]))
+    story.append(_receipt_list(report, font, width, styles))
+    story.append(Spacer(1, 14 * mm))
+    story.append(_signatures(font, width))
+    return story
+
+
+def _header(report: SettlementReport, font: str, width: float) -> Table:
+    closed = _moment(report.closed_at) if report.closed else OPEN_MARK
+    rows = [
+        ["分中心", f"{report.branch_code} {report.branch_name}", "收费员", report.clerk],
+        ["营业日期", report.business_date.isoformat(), "打印时间", _moment(report.generated_at)],
+        ["开班时间", _moment(report.opened_at), "日结时间", closed],
+    ]
+    label = 20 * mm
+    value = width / 2 - label
+    data = [
+        [cell if i % 2 == 0 else _fit(cell, font, _BODY, value - 8) for i, cell in enumerate(row)]
+        for row in rows
+    ]
+    style = [
+        ("FONT", (0, 0), (-1, -1), font, _BODY),
+        ("TEXTCOLOR", (0, 0), (0, -1), _GREY),
+        ("TEXTCOLOR", (2, 0), (2, -1), _GREY),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.5, colors.black),
+    ]
+    if not report.closed:
+        style.append(("TEXTCOLOR", (3, 2), (3, 2), _RED))
+    return Table(data, colWidths=[label, value, label, value], style=TableStyle(style))
+
+
+def _summary(report: SettlementReport, font: str, width: float) -> Table:
+    data: list[list[Any]] = [["收款方式", "笔数", "金额（元）"]]
+    for line in report.channels:
+        data.append([line.label, str(line.count), _yuan(line.amount)])
+    voided = report.voided
+    extra: list[tuple[Any, ...]] = []
+    if voided:
+        amount = sum((row.amount for row in voided), Decimal(0))
+        data.append([f"{VOID_MARK}（不计入合计）", str(len(voided)), _yuan(amount)])
+        extra.append(("TEXTCOLOR", (0, len(data) - 1), (-1, len(data) - 1), _RED))
+    data.append(["合计", str(report.total_count), _yuan(report.total_amount)])
+    data.append(["合计（大写）", f"人民币{rmb_capitals(report.total_amount)}", ""])
+    last = len(data) - 1
+    extra += [
+        ("SPAN", (1, last), (2, last)),
+        ("ALIGN", (1, last), (2, last), "LEFT"),
+        ("LINEABOVE", (0, last - 1), (-1, last - 1), 0.8, colors.black),
+    ]
+    return _grid(
+        data, [width * 0.4, width * 0.2, width * 0.4], font, _BODY, right_columns=(1, 2),
+        extra=extra,
+    )  # fmt: skip
+
+
+def _cash(
+    report: SettlementReport, font: str, width: float, styles: dict[str, ParagraphStyle]
+) -> list[Any]:
+    data: list[list[Any]] = [["项目", "金额（元）", "说明"]]
+    for label, amount, remark in _reconciliation(report):
+        data.append([label, _yuan(amount), remark])
+    data.append(["长短款", over_short_text(report.over_short), "清点现金 − 应有现金"])
+    data.append(["备注", _fit(report.note, font, _BODY, width * 0.75 - 8), ""])
+    expected_row = 6
+    extra: list[tuple[Any, ...]] = [
+        ("LINEABOVE", (0, expected_row), (-1, expected_row), 0.8, colors.black),
+        ("SPAN", (1, len(data) - 1), (2, len(data) - 1)),
+        ("ALIGN", (1, len(data) - 1), (1, len(data) - 1), "LEFT"),
+    ]
+    if report.over_short is not None and report.over_short < 0:
+        extra.append(("TEXTCOLOR", (1, len(data) - 2), (1, len(data) - 2), _RED))
+    if not report.closed:
+        extra.append(("TEXTCOLOR", (2, expected_row + 1), (2, expected_row + 1), _RED))
+    flow: list[Any] = [
+        Paragraph("备用金 + 现金实收 − 找零 − 作废现金 − 交款 = 应有现金", styles["small"]),
+        Spacer(1, 1.5 * mm),
+        _grid(
+            data,
+            [width * 0.25, width * 0.25, width * 0.5],
+            font,
+            _BODY,
+            right_columns=(1,),
+            extra=extra,
+        ),
+    ]
+    if report.handovers:
+        flow.append(Spacer(1, 2 * mm))
+        flow.append(Paragraph("交款明细", styles["text"]))
+        rows: list[list[Any]] = [["时间", "交给", "金额（元）", "备注"]]
+        widths = [width * 0.2, width * 0.25, width * 0.18, width * 0.37]
+        for item in report.handovers:
+            rows.append(
+                [item.at.strftime("%H:%M"), _fit(item.to, font, _BODY, widths[1] - 8),
+                 _yuan(item.amount), _fit(item.note, font, _BODY, widths[3] - 8)]
+            )  # fmt: skip
+        rows.append(["合计", "", _yuan(report.handed_over), ""])
+        flow.append(_grid(rows, widths, font, _BODY, right_columns=(2,), total_row=True))
+    return flow
+
+
+# Receipt list columns: width share, and whether right-aligned.
+_LIST_COLUMNS = (
+    ("收据号", 0.15, False),
+    ("时间", 0.07, False),
+    ("户号", 0.11, False),
+    ("户名", 0.14, False),
+    ("收款方式", 0.09, False),
+    ("参考号", 0.14, False),
+    ("金额（元）", 0.11, True),
+    ("状态", 0.19, False),
+)
+
+
+def _receipt_list(
+    report: SettlementReport, font: str, width: float, styles: dict[str, ParagraphStyle]
+) -> Table:
+    widths = [width * share for _, share, _ in _LIST_COLUMNS]
+    room = [w - 8 for w in widths]  # less the cell padding
+    data: list[list[Any]] = [[title for title, _, _ in _LIST_COLUMNS]]
+    extra: list[tuple[Any, ...]] = []
+    for row in report.receipts:
+        cells = [
+            _fit(row.receipt_no, font, _LIST, room[0]),
+            row.issued_at.strftime("%H:%M"),
+            _fit(row.account_no, font, _LIST, room[2]),
+            _fit(row.holder_name, font, _LIST, room[3]),
+            _fit(row.channel, font, _LIST, room[4]),
+            _fit(row.reference, font, _LIST, room[5]),
+            _yuan(row.amount),
+        ]
+        if row.voided:
+            # A line through the text keeps the voided receipt readable, as on a paper
+            # ledger: it is listed because its number was used, not because it counts.
+            struck: list[Any] = [
+                Paragraph(
+                    f"<strike>{escape(text)}</strike>",
+                    styles["struck_right" if index == 6 else "struck"],
+                )
+                for index, text in enumerate(cells)
+            ]
+            struck.append(_fit(_void_text(row), font, _LIST, room[7]))
+            data.append(struck)
+            line = len(data) - 1
+            extra.append(("TEXTCOLOR", (7, line), (7, line), _RED))
+        else:
+            data.append([*cells, ""])
+    standing = sum(1 for row in report.receipts if not row.voided)
+    data.append([f"合计 {standing} 笔", "", "", "", "", "", _yuan(report.total_amount), "不含作废"])
+    extra.append(("SPAN", (0, len(data) - 1), (2, len(data) - 1)))
+    return _grid(data, widths, font, _LIST, right_columns=(6,), total_row=True, extra=extra)
+
+
+def _signatures(font: str, width: float) -> Table:
+    line = "_" * 18
+    data = [["收费员签字：", line, "复核人签字：", line], ["日期：", line, "日期：", line]]
+    label = 24 * mm
+    style = [
+        ("FONT", (0, 0), (-1, -1), font, 10),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
+        ("ALIGN", (0, 0), (0, -1), "RIGHT"),
+        ("ALIGN", (2, 0), (2, -1), "RIGHT"),
+    ]
+    value = width / 2 - label
+    return Table(data, colWidths=[label, value, label, value], style=TableStyle(style))
+
+
+# ---------------------------------------------------------------------------------------
+# Excel
+
+
+def write_settlement_xlsx(report: SettlementReport, target: str | Path | IO[bytes]) -> None:
+    """Write the workbook to a path or a binary stream: sheet 日结汇总 (header, summary by
+    channel, cash reconciliation, hand-overs) and sheet 收据明细 (every receipt, voided ones
+    struck through and marked 作废, a totals row)."""
+    book = Workbook(write_only=True)
+    _summary_sheet(book.create_sheet("日结汇总"), report)
+    _receipts_sheet(book.create_sheet("收据明细"), report)
+    book.save(target)
+
+
+def render_settlement_xlsx(report: SettlementReport) -> bytes:
+    out = io.BytesIO()
+    write_settlement_xlsx(report, out)
+    return out.getvalue()
+
+
+_BOLD = Font(bold=True)
+_HEADER = PatternFill("solid", fgColor="DDE7F0")
+
+
+def _cell(
+    sheet: WriteOnlyWorksheet,
+    value: Any,
+    *,
+    money: bool = False,
+    font: Font | None = None,
+    fill: PatternFill | None = None,
+    center: bool = False,
+) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value)
+    if money:
+        cell.number_format = MONEY_FORMAT
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if center:
+        cell.alignment = Alignment(horizontal="center")
+    return cell
+
+
+def _heading_row(sheet: WriteOnlyWorksheet, titles: Sequence[str]) -> list[WriteOnlyCell]:
+    return [_cell(sheet, t, font=_BOLD, fill=_HEADER, center=True) for t in titles]
+
+
+def _naive(value: datetime) -> datetime:
+    # Excel has no time zones; the business time is what the office reads.
+    return value.replace(tzinfo=None)
+
+
+def _summary_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None:
+    for column, width in zip("ABCD", (18, 26, 16, 30), strict=True):
+        sheet.column_dimensions[column].width = width
+    title = (
+        f"{report.title}　收费员 {report.clerk}　营业日期 {report.business_date.isoformat()}"
+        f"（生成于 {report.generated_at:%Y-%m-%d %H:%M}）"
+    )
+    sheet.append([_cell(sheet, title, font=Font(bold=True, size=12))])
+    if not report.closed:
+        sheet.append([_cell(sheet, f"【{OPEN_MARK}】数字为截至生成时", font=Font(color="C81414"))])
+    sheet.append([])
+    sheet.append(["分中心", f"{report.branch_code} {report.branch_name}"])
+    sheet.append(["收费员", report.clerk])
+    sheet.append(["营业日期", report.business_date.isoformat()])
+    sheet.append(["开班时间", _moment(report.opened_at)])
+    sheet.append(["日结时间", _moment(report.closed_at) if report.closed else OPEN_MARK])
+    sheet.append([])
+
+    sheet.append(_heading_row(sheet, ("收款方式", "笔数", "金额（元）")))
+    for line in report.channels:
+        sheet.append([line.label, line.count, _cell(sheet, line.amount, money=True)])
+    voided = report.voided
+    if voided:
+        amount = sum((row.amount for row in voided), Decimal(0))
+        red = Font(color="C81414")
+        sheet.append(
+            [_cell(sheet, f"{VOID_MARK}（不计入合计）", font=red), _cell(sheet, len(voided)),
+             _cell(sheet, amount, money=True, font=red)]
+        )  # fmt: skip
+    sheet.append(
+        [_cell(sheet, "合计", font=_BOLD), _cell(sheet, report.total_count, font=_BOLD),
+         _cell(sheet, report.total_amount, money=True, font=_BOLD)]
+    )  # fmt: skip
+    sheet.append(["合计（大写）", f"人民币{rmb_capitals(report.total_amount)}"])
+    sheet.append([])
+
+    sheet.append(_heading_row(sheet, ("现金核对", "金额（元）", "说明")))
+    sheet.append([None, None, "备用金 + 现金实收 − 找零 − 作废现金 − 交款 = 应有现金"])
+    for label, amount, remark in _reconciliation(report):
+        bold = _BOLD if label == "应有现金" else None
+        sheet.append(
+            [_cell(sheet, label, font=bold), _cell(sheet, amount, money=True, font=bold),
+             remark or None]
+        )  # fmt: skip
+    sheet.append(
+        ["长短款", _cell(sheet, report.over_short, money=True),
+         over_short_text(report.over_short) or None]
+    )  # fmt: skip
+    sheet.append(["备注", report.note or None])
+
+    if report.handovers:
+        sheet.append([])
+        sheet.append(_heading_row(sheet, ("交款时间", "交给", "金额（元）", "备注")))
+        for item in report.handovers:
+            moment = _cell(sheet, _naive(item.at))
+            moment.number_format = "yyyy-mm-dd hh:mm"
+            sheet.append(
+                [moment, item.to, _cell(sheet, item.amount, money=True), item.note or None]
+            )
+        sheet.append(
+            [_cell(sheet, "交款合计", font=_BOLD), None,
+             _cell(sheet, report.handed_over, money=True, font=_BOLD)]
+        )  # fmt: skip
+
+
+RECEIPT_HEADERS = (
+    "收据号", "收款时间", "户号", "户名", "收款方式", "参考号", "金额（元）", "状态", "作废原因"
+)  # fmt: skip
+_RECEIPT_WIDTHS = (18, 18, 14, 16, 10, 20, 14, 8, 24)
+_AMOUNT_INDEX = 6
+
+
+def _receipts_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None:
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(_RECEIPT_WIDTHS):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    sheet.append(_heading_row(sheet, RECEIPT_HEADERS))
+    struck = Font(strike=True, color="808080")
+    for row in report.receipts:
+        font = struck if row.voided else None
+        moment = _cell(sheet, _naive(row.issued_at), font=font)
+        moment.number_format = "yyyy-mm-dd hh:mm"
+        values: list[Any] = [
+            _cell(sheet, row.receipt_no, font=font),
+            moment,
+            _cell(sheet, row.account_no, font=font),
+            _cell(sheet, row.holder_name, font=font),
+            _cell(sheet, row.channel, font=font),
+            _cell(sheet, row.reference or None, font=font),
+            _cell(sheet, row.amount, money=True, font=font),
+        ]
+        if row.voided:
+            red = Font(color="C81414")
+            values += [_cell(sheet, VOID_MARK, font=red), _cell(sheet, row.void_reason, font=red)]
+        else:
+            values += ["正常", None]
+        sheet.append(values)
+    standing = sum(1 for row in report.receipts if not row.voided)
+    sheet.append(
+        [_cell(sheet, f"合计 {standing} 笔（不含作废）", font=_BOLD), None, None, None, None,
+         None, _cell(sheet, report.total_amount, money=True, font=_BOLD)]
+    )  # fmt: skip
