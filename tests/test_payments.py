@@ -112,6 +112,7 @@ def test_a_paid_up_account_takes_all_as_credit_and_json(world):
         "credit": "12.34",
         "change": "0.00",
         "balance": "12.34",
+        "late_fees": [],
     }
 
 

@@ -19,17 +19,23 @@ a billing run draws a postpaid account's credit (ledger kind 'credit_used', with
 prepaid bill its whole total (kind 'bill'). Voiding a payment whose credit later bills have
 drawn gives that credit back from the newest bills first (kind 'credit_returned'), so the
 amount is owed on those bills again and a postpaid balance never goes negative.
+
+Late fees (server.services.late_fees has the rule): `open_items` is what the account owes
+on a day, each bill's principal and the fee a payment that day would owe; take_payment
+charges a touched bill's fee and pays it before the bill's principal, each on its own
+receipt line; `waive_late_fee` is a manager's waiver.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from psycopg import errors as pg_errors
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,18 +48,20 @@ from server.db.models import (
     Branch,
     Building,
     Campus,
+    LateFee,
     Payment,
     Receipt,
     ReceiptVoid,
 )
 from server.db.models.accounts import POSTPAID, PREPAID
+from server.db.models.late_fees import CHARGE, WAIVE
 from server.db.models.metering import KINDS
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHANNELS, CHEQUE, ONLINE, TRANSFER
-from server.services import audit, till
+from server.services import audit, late_fees, till
 from server.services.accounts import address_of
 from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ
-from server.services.errors import DomainError, NotFound
+from server.services.calendar import BUSINESS_TZ, Period
+from server.services.errors import DomainError, NotFound, PermissionDenied
 from server.services.money import ZERO, money_of
 from server.services.numbering import RECEIPT, next_number
 from server.services.receipts import receipt_by_no
@@ -88,12 +96,14 @@ class PaymentRequest:
 class PaymentResult:
     payment_id: int
     receipt_no: str
-    # (period, amount) per bill paid, oldest first
+    # (period, amount) of principal per bill paid, oldest first
     allocations: tuple[tuple[str, Decimal], ...]
     # What went to the account balance after the bills.
     credit: Decimal
     change: Decimal
     balance: Decimal
+    # (period, amount) of late fee paid per bill, oldest first
+    late_fees: tuple[tuple[str, Decimal], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -103,6 +113,7 @@ class PaymentResult:
             "credit": str(self.credit),
             "change": str(self.change),
             "balance": str(self.balance),
+            "late_fees": [{"period": p, "amount": str(a)} for p, a in self.late_fees],
         }
 
 
@@ -115,6 +126,26 @@ class VoidResult:
     balance: Decimal
     # (period, amount) of credit given back from later bills that had drawn it, newest first
     credit_returned: tuple[tuple[str, Decimal], ...] = ()
+    # (period, amount) of late fee paid by the receipt, owed again
+    fees_reopened: tuple[tuple[str, Decimal], ...] = ()
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """A bill the account still owes on, as the counter shows it on a day."""
+
+    bill_id: int
+    period: str
+    description: str
+    total: Decimal
+    # Principal paid: allocations plus credit drawn.
+    paid: Decimal
+    open: Decimal
+    due_date: date
+    # What a payment on the day would owe as late fee: open charged fee + accrual now.
+    late_fee: Decimal
+    # Days past the due date while principal is open.
+    late_days: int
 
 
 def channel_of(text: str) -> str:
@@ -167,12 +198,25 @@ class _OpenBill:
     bill_id: int
     period: str
     total: Decimal
-    open: Decimal
+    paid: Decimal
     description: str
+    # Charged and not yet paid.
+    fee_open: Decimal
+    # What a payment on the day charges before it pays.
+    accrual: late_fees.Accrual
+
+    @property
+    def open(self) -> Decimal:
+        return self.total - self.paid
+
+    @property
+    def fee_owed(self) -> Decimal:
+        return self.fee_open + self.accrual.amount
 
 
 def paid_on_bill() -> ColumnElement[Decimal]:
-    """SQL for what a `Bill` row has been paid: its allocations plus the balance drawn for it.
+    """SQL for the principal a `Bill` row has been paid: its principal allocations plus the
+    balance drawn for it.
 
     Every ledger entry with a bill_id moves balance onto (negative) or off (positive) that
     bill, so their negated sum is what the balance paid; filtered by account first so the
@@ -180,7 +224,7 @@ def paid_on_bill() -> ColumnElement[Decimal]:
     """
     allocated = (
         select(func.coalesce(func.sum(Allocation.amount), ZERO))
-        .where(Allocation.bill_id == Bill.id)
+        .where(Allocation.bill_id == Bill.id, Allocation.late_fee.is_(False))
         .scalar_subquery()
     )
     drawn = (
@@ -194,19 +238,113 @@ def paid_on_bill() -> ColumnElement[Decimal]:
     return allocated + drawn
 
 
-def _open_bills(session: Session, account_id: int) -> list[_OpenBill]:
-    """The account's unpaid bills, oldest period first; open = total − paid_on_bill."""
+def _open_bills(session: Session, account_id: int, on: date) -> list[_OpenBill]:
+    """The account's bills owing principal or late fee on day `on`, oldest period first."""
     kinds = (
         select(func.array_agg(BillLine.kind.distinct()))
         .where(BillLine.bill_id == Bill.id)
         .scalar_subquery()
     )
+    fees = select(LateFee).where(LateFee.bill_id == Bill.id)
+    fee_net = (
+        select(func.coalesce(func.sum(LateFee.amount), ZERO))
+        .where(LateFee.bill_id == Bill.id)
+        .scalar_subquery()
+    )
+    fee_paid = (
+        select(func.coalesce(func.sum(Allocation.amount), ZERO))
+        .where(Allocation.bill_id == Bill.id, Allocation.late_fee.is_(True))
+        .scalar_subquery()
+    )
+    accrued_to = select(func.max(LateFee.accrued_to)).where(LateFee.bill_id == Bill.id)
+    charged = fees.where(LateFee.kind == CHARGE).exists()
     rows = session.execute(
-        select(Bill.id, Bill.period, Bill.total, paid_on_bill(), kinds)
-        .where(Bill.account_id == account_id, Bill.status.in_(OPEN_STATUSES))
+        select(
+            Bill.id,
+            Bill.period,
+            Bill.total,
+            paid_on_bill(),
+            kinds,
+            fee_net,
+            fee_paid,
+            accrued_to.scalar_subquery(),
+            charged,
+        )
+        .where(
+            Bill.account_id == account_id,
+            or_(Bill.status.in_(OPEN_STATUSES), fees.exists()),
+        )
         .order_by(Bill.period, Bill.id)
     ).all()
-    return [_OpenBill(i, p, t, t - s, _description(k or ())) for i, p, t, s, k in rows if t - s > 0]
+    class_id = session.scalar(select(Account.customer_class_id).where(Account.id == account_id))
+    policy = late_fees.policy_on(session, class_id, on)
+    found = []
+    for bill_id, period, total, paid, kind_list, net, fee_paid_, last, was_charged in rows:
+        accrual = late_fees.accrue(
+            policy,
+            period,
+            total - paid,
+            on,
+            accrued_to=last,
+            charged_before=was_charged,
+            net_charged=net,
+        )
+        bill = _OpenBill(
+            bill_id, period, total, paid, _description(kind_list or ()), net - fee_paid_, accrual
+        )
+        if bill.open > 0 or bill.fee_owed > 0:
+            found.append(bill)
+    return found
+
+
+def _item(bill: _OpenBill, on: date) -> OpenItem:
+    due = late_fees.due_date(bill.period)
+    return OpenItem(
+        bill_id=bill.bill_id,
+        period=bill.period,
+        description=bill.description,
+        total=bill.total,
+        paid=bill.paid,
+        open=bill.open,
+        due_date=due,
+        late_fee=bill.fee_owed,
+        late_days=(on - due).days if bill.open > 0 and on > due else 0,
+    )
+
+
+def open_items(session: Session, account_id: int, on: date) -> tuple[OpenItem, ...]:
+    """What the account owes on day `on`, bill by bill, oldest period first."""
+    return tuple(_item(bill, on) for bill in _open_bills(session, account_id, on))
+
+
+def amount_owed(items: Iterable[OpenItem]) -> Decimal:
+    """Principal and late fee of the items: what pays them all."""
+    return sum((item.open + item.late_fee for item in items), ZERO)
+
+
+def _charge(
+    session: Session,
+    actor: Actor,
+    bill: _OpenBill,
+    on: date,
+    payment_id: int | None,
+) -> None:
+    """Write the fee the bill accrued up to `on` (nothing if none)."""
+    if bill.accrual.amount > 0:
+        session.add(
+            LateFee(
+                bill_id=bill.bill_id,
+                kind=CHARGE,
+                amount=bill.accrual.amount,
+                accrued_to=on,
+                days=bill.accrual.days,
+                rate=bill.accrual.rate,
+                basis=bill.open,
+                payment_id=payment_id,
+                staff_id=actor.staff_id,
+                actor=actor.label,
+            )
+        )
 
 
 def _description(kinds: Sequence[str]) -> str:
@@ -332,21 +470,35 @@ def take_payment(session: Session, actor: Actor, request: PaymentRequest) -> Pay
     else:
         session.flush()
 
+    # The fee day is the business date the till rules use, so a clerk's day agrees.
+    today = till.business_date()
     rest = amount
-    allocated: list[tuple[_OpenBill, Decimal]] = []
-    for bill in _open_bills(session, account.id):
+    # (bill, fee paid, principal paid), oldest first
+    allocated: list[tuple[_OpenBill, Decimal, Decimal]] = []
+    for bill in _open_bills(session, account.id, today):
         if rest == 0:
             break
-        share = min(rest, bill.open)
-        allocated.append((bill, share))
-        rest -= share
+        _charge(session, actor, bill, today, payment.id)
+        fee = min(rest, bill.fee_owed)
+        share = min(rest - fee, bill.open)
+        allocated.append((bill, fee, share))
+        rest -= fee + share
     session.add_all(
-        Allocation(payment_id=payment.id, bill_id=bill.bill_id, amount=share, created_at=now)
-        for bill, share in allocated
-    )
+        Allocation(
+            payment_id=payment.id, bill_id=bill.bill_id, amount=part, late_fee=is_fee,
+            created_at=now,
+        )
+        for bill, fee, share in allocated
+        for part, is_fee in ((fee, True), (share, False))
+        if part > 0
+    )  # fmt: skip
     # Only the last bill paid can be left partial; one statement per status.
     for status in ("paid", "partial"):
-        ids = [b.bill_id for b, share in allocated if (share == b.open) == (status == "paid")]
+        ids = [
+            b.bill_id
+            for b, _, share in allocated
+            if share > 0 and (share == b.open) == (status == "paid")
+        ]
         if ids:
             session.execute(
                 update(Bill)
@@ -364,8 +516,10 @@ def take_payment(session: Session, actor: Actor, request: PaymentRequest) -> Pay
             session, account.id, rest, "payment", payment.id, f"收据 {receipt_no} 预存"
         )
     lines = [
-        {"period": bill.period, "description": bill.description, "amount": str(share)}
-        for bill, share in allocated
+        {"period": bill.period, "description": what, "amount": str(part)}
+        for bill, fee, share in allocated
+        for what, part in ((late_fees.LABEL, fee), (bill.description, share))
+        if part > 0
     ]
     if rest > 0:
         what = "预存" if account.billing_mode == PREPAID else "余额（多缴）"
@@ -404,16 +558,18 @@ def take_payment(session: Session, actor: Actor, request: PaymentRequest) -> Pay
             "channel": channel,
             "reference": reference,
             "credit": str(rest),
+            "late_fees": [{"period": b.period, "amount": str(f)} for b, f, _ in allocated if f],
         },
     )
     session.flush()
     return PaymentResult(
         payment_id=payment.id,
         receipt_no=receipt_no,
-        allocations=tuple((bill.period, share) for bill, share in allocated),
+        allocations=tuple((bill.period, share) for bill, _, share in allocated if share > 0),
         credit=rest,
         change=change or ZERO,
         balance=balance,
+        late_fees=tuple((bill.period, fee) for bill, fee, _ in allocated if fee > 0),
     )
 
 
@@ -482,18 +638,22 @@ def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -
     session.flush()
 
     net = session.execute(
-        select(Allocation.bill_id, Bill.period, func.sum(Allocation.amount))
+        select(Allocation.bill_id, Bill.period, Allocation.late_fee, func.sum(Allocation.amount))
         .join(Bill, Bill.id == Allocation.bill_id)
         .where(Allocation.payment_id == receipt.payment_id)
-        .group_by(Allocation.bill_id, Bill.period)
-        .order_by(Bill.period, Allocation.bill_id)
+        .group_by(Allocation.bill_id, Bill.period, Allocation.late_fee)
+        .order_by(Bill.period, Allocation.bill_id, Allocation.late_fee.desc())
     ).all()
-    reopened = [(bill_id, period, amount) for bill_id, period, amount in net if amount != 0]
+    given_back = [row for row in net if row[3] != 0]
     session.add_all(
-        Allocation(payment_id=receipt.payment_id, bill_id=bill_id, amount=-amount, void_id=void.id)
-        for bill_id, _, amount in reopened
-    )
+        Allocation(
+            payment_id=receipt.payment_id, bill_id=bill_id, amount=-amount, late_fee=is_fee,
+            void_id=void.id,
+        )
+        for bill_id, _, is_fee, amount in given_back
+    )  # fmt: skip
     session.flush()
+    reopened = [(bill_id, period, amount) for bill_id, period, fee, amount in given_back if not fee]
     _set_status(session, [bill_id for bill_id, _, _ in reopened])
 
     credit = session.scalar(
@@ -541,4 +701,55 @@ def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -
         credit_reversed=credit,
         balance=balance,
         credit_returned=tuple(returned),
+        fees_reopened=tuple((period, amount) for _, period, fee, amount in given_back if fee),
     )
+
+
+def waive_late_fee(
+    session: Session, actor: Actor, account_no: str, period: str, reason: str
+) -> Decimal:
+    """A manager's waiver (减免) of a bill's open late fee, including what accrued up to
+    today; accrual restarts from today. Returns the amount waived."""
+    if actor.staff_id is None or till.post_code(session, actor.staff_id) not in till.VOID_POSTS:
+        raise PermissionDenied("减免滞纳金须由管理人员办理")
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(f"减免户号 {account_no} {period} 的滞纳金须填写原因")
+    if len(reason) > 200:
+        raise DomainError(f"减免原因过长（{len(reason)} 字，最多 200 字）")
+    wanted = str(Period.parse(period))
+    account, _ = _lock_account(session, account_no)
+    today = till.business_date()
+    bill = next((b for b in _open_bills(session, account.id, today) if b.period == wanted), None)
+    if bill is None or bill.fee_owed == 0:
+        raise DomainError(f"户号 {account.account_no} 账期 {wanted} 没有未缴的滞纳金")
+    waived = bill.fee_owed
+    _charge(session, actor, bill, today, None)
+    row = LateFee(
+        bill_id=bill.bill_id,
+        kind=WAIVE,
+        amount=-waived,
+        accrued_to=today,
+        days=bill.accrual.days,
+        rate=bill.accrual.rate,
+        basis=bill.open,
+        reason=reason,
+        staff_id=actor.staff_id,
+        actor=actor.label,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "late_fee.waive",
+        "late_fee",
+        row.id,
+        {
+            "account_no": account.account_no,
+            "period": wanted,
+            "amount": str(waived),
+            "reason": reason,
+        },
+    )
+    return waived

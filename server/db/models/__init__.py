@@ -3,6 +3,7 @@
 from server.db.models.accounts import Account, AccountLedgerEntry, CustomerClass
 from server.db.models.audit import AuditEvent
 from server.db.models.billing import Bill, BillingRun, BillLine, BillMeter
+from server.db.models.late_fees import LateFee, LateFeePolicy
 from server.db.models.metering import Meter, MeterReplacement, Photo, Reading
 from server.db.models.org import Branch, Building, Campus, Department, Post, Staff
 from server.db.models.payments import (
@@ -32,6 +33,8 @@ __all__ = [
     "CustomerClass",
     "Department",
     "DocumentCounter",
+    "LateFee",
+    "LateFeePolicy",
     "Meter",
     "MeterReplacement",
     "Payment",

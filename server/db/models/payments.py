@@ -93,7 +93,11 @@ class Payment(Base):
 
 
 class Allocation(Base):
-    """Money of a payment put on a bill; a void adds the same amount negated."""
+    """Money of a payment put on a bill; a void adds the same amount negated.
+
+    `late_fee` tells money put on the bill's late fee (滞纳金, migration 0005) from money put
+    on its principal.
+    """
 
     __tablename__ = "allocation"
     __table_args__ = (CheckConstraint("amount <> 0", name="amount"),)
@@ -103,6 +107,7 @@ class Allocation(Base):
     bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id"), index=True)
     amount: Mapped[Money]
     void_id: Mapped[int | None] = mapped_column(ForeignKey("receipt_void.id"))
+    late_fee: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     created_at: Mapped[Timestamp]
 
 
