@@ -346,8 +346,13 @@ def pay(ctx: Context, account_no: str, amount: str, channel: str, reference: str
         _dump(result.as_json())
         return
     click.echo(f"收据 {result.receipt_no}：")
+    fees = dict(result.late_fees)
     for period, paid in result.allocations:
+        if period in fees:
+            click.echo(f"  {period}\t滞纳金\t{fees.pop(period)}")
         click.echo(f"  {period}\t{paid}")
+    for period, fee in fees.items():
+        click.echo(f"  {period}\t滞纳金\t{fee}")
     click.echo(f"存入余额 {result.credit}，找零 {result.change}，账户余额 {result.balance}")
 
 
@@ -405,6 +410,71 @@ def receipt_void(ctx: Context, receipt_no: str, reason: str, login: str, as_json
         )
         return
     click.echo(f"收据 {result.receipt_no} 已作废；账户余额 {result.balance}")
+
+
+@cli.group("late-fee")
+def late_fee() -> None:
+    """Late fees (滞纳金): the policy per customer class, waivers."""
+
+
+@late_fee.command("policy")
+@click.argument("customer_class")
+@click.option("--rate", default="0", show_default=True, help="日费率，0.001 即每日千分之一")
+@click.option("--grace", default=0, show_default=True, type=int, help="到期后宽限天数")
+@click.option("--minimum", default="0", show_default=True, help="每张账单滞纳金最低金额")
+@click.option("--cap", help="每张账单滞纳金封顶金额；不填则不封顶")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="生效日期；默认今天")
+@click.option("--off", is_flag=True, help="自生效日期起不收滞纳金")
+@click.option("--by", "login", help="操作人登录名（管理人员）")
+@pass_context
+def late_fee_policy(ctx: Context, customer_class: str, rate: str, grace: int, minimum: str,
+                    cap: str | None, start: datetime | None, off: bool,
+                    login: str | None) -> None:  # fmt: skip
+    """Set a customer class's late-fee policy from a date (居民 / 集体宿舍 / 单位)."""
+    from server.services.late_fees import rate_of, set_late_fee_policy
+    from server.services.money import money_of
+
+    def action() -> Any:
+        fields = {
+            "enabled": not off,
+            "grace_days": grace,
+            "daily_rate": rate_of(rate),
+            "minimum": money_of(minimum, "滞纳金最低金额", allow_zero=True),
+            "cap": None if cap is None else money_of(cap, "滞纳金封顶金额"),
+            "effective_from": now().date() if start is None else start.date(),
+        }
+        with ctx.session() as session:
+            actor = _clerk_actor(session, login) if login else _actor()
+            return set_late_fee_policy(session, actor, customer_class, **fields)
+
+    policy = _run(action)
+    since = f"{customer_class} 自 {policy.effective_from.isoformat()} 起"
+    if not policy.enabled:
+        click.echo(f"{since}不收滞纳金")
+        return
+    cap_text = "不封顶" if policy.cap is None else f"封顶 {policy.cap}"
+    click.echo(
+        f"{since}收滞纳金：日费率 {policy.daily_rate.normalize()}，宽限 {policy.grace_days} 天，"
+        f"最低 {policy.minimum}，{cap_text}"
+    )
+
+
+@late_fee.command("waive")
+@click.argument("account_no")
+@click.argument("period")
+@click.option("--reason", required=True)
+@click.option("--by", "login", required=True, help="操作人登录名（管理人员）")
+@pass_context
+def late_fee_waive(ctx: Context, account_no: str, period: str, reason: str, login: str) -> None:
+    """Waive a bill's open late fee, including what accrued up to today (减免)."""
+    from server.services.payments import waive_late_fee
+
+    def action() -> Any:
+        with ctx.session() as session:
+            return waive_late_fee(session, _clerk_actor(session, login), account_no, period, reason)
+
+    waived = _run(action)
+    click.echo(f"户号 {account_no} {period} 已减免滞纳金 {waived}")
 
 
 @cli.group()

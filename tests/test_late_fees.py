@@ -11,10 +11,13 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
-from sqlalchemy import select, text
+from click.testing import CliRunner
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from server.cli import cli
+from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import AuditEvent, Bill, LateFee
 from server.services import calendar
 from server.services.audit import Actor
@@ -319,3 +322,34 @@ def test_late_fee_rows_are_append_only_in_the_database(world, monkeypatch):
         " actor) select id, 'waive', -1, current_date, 0, 0, 0, ' ', 'x' from bill",
         "ck_late_fee_reason",
     )
+
+
+def test_late_fee_commands(md_env, monkeypatch):
+    engine = create_engine(md_env)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        f.branches(session)
+        f.bill(session, f.account(session), "2026-09", "200.00")
+        staff(session, "clerk1", "clerk")
+        staff(session, "boss", "manager")
+    engine.dispose()
+    runner = CliRunner()
+    set_policy = ["late-fee", "policy", "居民", "--rate", "0.001", "--minimum", "1"]
+    done = runner.invoke(cli, [*set_policy, "--from", "2026-01-01", "--by", "boss"])
+    assert done.exit_code == 0, done.output
+    assert done.output == (
+        "居民 自 2026-01-01 起收滞纳金：日费率 0.001，宽限 0 天，最低 1.00，不封顶\n"
+    )
+    off = runner.invoke(cli, ["late-fee", "policy", "unit", "--off", "--from", "2026-01-01"])
+    assert off.output == "unit 自 2026-01-01 起不收滞纳金\n"
+    refused = runner.invoke(cli, [*set_policy, "--by", "clerk1"])
+    assert (refused.exit_code, refused.output) == (2, "错误：设置滞纳金规则须由管理人员办理\n")
+    bad = runner.invoke(cli, ["late-fee", "policy", "居民", "--rate", "abc"])
+    assert bad.exit_code == 2 and bad.output.startswith("错误：日费率应为 0 到 1 之间")
+
+    move_to(monkeypatch, day(10))
+    waive = ["late-fee", "waive", "A001", "2026-09", "--reason", "困难户", "--by"]
+    refused = runner.invoke(cli, [*waive, "clerk1"])
+    assert (refused.exit_code, refused.output) == (2, "错误：减免滞纳金须由管理人员办理\n")
+    # 200.00 × 0.001 × 10 days = 2.00
+    done = runner.invoke(cli, [*waive, "boss"])
+    assert (done.exit_code, done.output) == (0, "户号 A001 2026-09 已减免滞纳金 2.00\n")

@@ -131,7 +131,8 @@ def accrue(
     return Accrual(fee, days, policy.daily_rate) if fee > 0 else NOTHING
 
 
-def _rate_of(value: object) -> Decimal:
+def rate_of(value: object) -> Decimal:
+    """A daily rate as typed (0.001 is 1‰ a day), or a DomainError naming it."""
     try:
         rate = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except InvalidOperation:
@@ -167,7 +168,7 @@ def set_late_fee_policy(
         raise NotFound(f"客户类别 {name!r} 不存在")
     if not isinstance(grace_days, int) or not 0 <= grace_days <= 366:
         raise DomainError(f"宽限天数应为 0 到 366 的整数，收到 {grace_days}")
-    rate = _rate_of(daily_rate)
+    rate = rate_of(daily_rate)
     least = money_of(minimum, "滞纳金最低金额", allow_zero=True)
     most = None if cap is None else money_of(cap, "滞纳金封顶金额")
     if most is not None and most < least:
