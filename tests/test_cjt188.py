@@ -170,7 +170,20 @@ def frame(control: int, data: bytes, meter_type: int = 0x10) -> bytes:
         (frame(0x81, REPLY_BODY[11:], 0x20), "暂不支持热量表（类型 20H）的计量数据（第 1 字节）"),
         (frame(0x83, bytes.fromhex("1F 90 00")), "控制码 83H 与数据标识 901F 不匹配（第 9 字节）"),
     ],
-    ids=lambda x: "" if isinstance(x, bytes) else x.split("：")[0].split("（")[0],
+    ids=[
+        "bad-checksum",
+        "truncated",
+        "no-end",
+        "foreign-start",
+        "trailing-bytes",
+        "unknown-di",
+        "wrong-length",
+        "unknown-unit",
+        "non-bcd",
+        "bad-clock",
+        "heat-meter",
+        "control-di-mismatch",
+    ],
 )
 def test_bad_frames(raw, message):
     with pytest.raises(FrameError) as caught:

@@ -289,6 +289,18 @@ def corrupt(raw: bytes, index: int, value: int) -> bytes:
         (corrupt(REPLY_2007, 7, 0x00), "缺少第二个帧起始符：应为 68H，实为 00H", 7),
         (REPLY_2007 + b"\x00\x01", "帧后有多余字节 00H", 20),
     ],
+    ids=[
+        "empty",
+        "only-wakeup",
+        "bad-checksum",
+        "truncated-data",
+        "truncated-header",
+        "no-end",
+        "wrong-end",
+        "foreign-start",
+        "no-second-start",
+        "trailing-bytes",
+    ],
 )
 def test_corrupt_frames(raw, message, offset):
     with pytest.raises(FrameError) as caught:

@@ -6,11 +6,14 @@ covers a line where only our own echo comes back.
 """
 
 import logging
+import subprocess
+import sys
 import time as clock
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import serial
@@ -239,3 +242,23 @@ def test_a_dead_port_is_that_meters_error():
     assert [r.ok for r in results] == [False, False]
     with pytest.raises(serial.SerialException):
         link.port.write(b"x")
+
+
+def test_simulator_runs_from_the_command_line():
+    # What a field engineer or the desktop demo starts: python -m devices.simulators.
+    command = [sys.executable, "-m", "devices.simulators", "--protocol", "cjt188"]
+    process = subprocess.Popen(
+        [*command, "--address", "00000000000007", "--echo"],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        banner = process.stdout.readline()
+        url = banner.split(" 在 ")[1].split("（")[0]
+        assert url.startswith("socket://127.0.0.1:")
+        with MeterLink(url, "cjt188", settings=FAST) as link:
+            assert link.read("00000000000007").flow == Decimal("123.45")
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
