@@ -417,7 +417,8 @@ def _lock_account(session: Session, account_no: str) -> tuple[Account, str]:
 
 
 def take_payment(session: Session, actor: Actor, request: PaymentRequest) -> PaymentResult:
-    """Record a payment, allocate it to open bills oldest first, issue its receipt."""
+    """Record a payment, allocate it to open bills oldest first (a bill's late fee before its
+    principal), issue its receipt."""
     channel = channel_of(request.channel)
     amount = money_of(request.amount, "收款金额")
     reference, bank = request.reference.strip(), request.bank.strip()
