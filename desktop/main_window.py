@@ -1,4 +1,4 @@
-"""The main window: menus, a stack of pages (the welcome page for now), the status bar."""
+"""The main window: menus, a stack of pages (welcome, the counter), the status bar."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.connection import DatabaseInfo
+from desktop.counter_page import CounterPage
 from desktop.preferences import MAIN_WINDOW_GEOMETRY, MAIN_WINDOW_STATE, open_preferences
 from desktop.tasks import TaskRunner
 from server import __version__
@@ -87,6 +88,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.pages)
         self.welcome_page = WelcomePage(identity, database)
         self.add_page(self.welcome_page)
+        # The counter is where a staff member of a branch works: it opens first.
+        self.counter_page: CounterPage | None = None
+        if runner is not None and identity.branch_code:
+            self.counter_page = CounterPage(identity, runner, preferences=self._preferences)
+            self.add_page(self.counter_page)
+            self.pages.setCurrentWidget(self.counter_page)
 
         self._build_menus()
         self._build_status_bar()
@@ -94,6 +101,11 @@ class MainWindow(QMainWindow):
 
     def add_page(self, page: QWidget) -> int:
         return self.pages.addWidget(page)
+
+    def show_page(self, page: QWidget) -> None:
+        self.pages.setCurrentWidget(page)
+        if page is self.counter_page:
+            self.counter_page.focus_search()
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -104,6 +116,18 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self.quit_action)
+
+        self.go_menu: QMenu = bar.addMenu(self.tr("&Go"))
+        self.welcome_action = QAction(self.tr("&Home"), self)
+        self.welcome_action.setShortcut(QKeySequence("Ctrl+0"))
+        self.welcome_action.triggered.connect(lambda: self.show_page(self.welcome_page))
+        self.go_menu.addAction(self.welcome_action)
+        if self.counter_page is not None:
+            counter = self.counter_page
+            self.counter_action = QAction(self.tr("&Counter"), self)
+            self.counter_action.setShortcut(QKeySequence("Ctrl+1"))
+            self.counter_action.triggered.connect(lambda: self.show_page(counter))
+            self.go_menu.addAction(self.counter_action)
 
         self.help_menu: QMenu = bar.addMenu(self.tr("&Help"))
         self.about_action = QAction(self.tr("&About MeterDesk"), self)

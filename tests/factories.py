@@ -34,6 +34,7 @@ def account(
     billing_mode: str = "postpaid",
     balance: str = "0",
     campus: str = "东校区",
+    holder_name: str = "张三",
 ) -> int:
     ensure_campus(session, campus)
     return create_account(
@@ -41,7 +42,7 @@ def account(
         ACTOR,
         AccountSpec(
             account_no=account_no,
-            holder_name="张三",
+            holder_name=holder_name,
             customer_class=customer_class,
             campus=campus,
             building="1号楼",

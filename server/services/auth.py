@@ -59,6 +59,8 @@ class StaffIdentity:
     post: str
     branch_id: int | None
     branch_name: str
+    # Prefixes the receipts this staff member issues (server.services.numbering).
+    branch_code: str = ""
 
     @property
     def actor(self) -> Actor:
@@ -78,6 +80,7 @@ def identity_of(staff: Staff) -> StaffIdentity:
         post=staff.post.name,
         branch_id=staff.branch_id,
         branch_name=staff.branch.name if staff.branch else "",
+        branch_code=staff.branch.code if staff.branch else "",
     )
 
 

@@ -16,6 +16,8 @@ ROLLOVER = "rollover"
 
 # Readings and usage are stored with 3 decimals (NUMERIC(16, 3)).
 QUANTITY = Decimal("0.001")
+# The unit usage is counted in, per meter kind (server.db.models.metering.KINDS).
+KIND_UNITS = {"electricity": "kWh", "water": "m³"}
 
 SURGE_FACTOR = Decimal(3)
 SURGE_MIN_USAGE = Decimal(10)

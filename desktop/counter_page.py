@@ -1,0 +1,633 @@
+"""The counter page (收费台): find the account, take the money, hand over the receipt.
+
+Keyboard first, because a clerk at a queue works without the mouse:
+F3 search (a barcode scanner types the meter number and Enter), F5/F6/F7 cash/cheque/
+transfer, F9 take the payment (Enter in the tendered field too), F11 reprint and F12 void
+the selected receipt of the day, F2 open the day, F10 close it, Esc back to the search.
+Every call goes through the task runner, so the window never freezes on the database.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from desktop.document_dialog import DocumentDialog
+from desktop.tasks import TaskError, TaskRunner
+from desktop.till_dialogs import HandOverDialog, OpenTillDialog, SettlementDialog
+from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, money_text
+from server.db.models.payments import CASH, CHANNEL_LABELS, CHEQUE, TRANSFER
+from server.services import till
+from server.services.accounts import AccountHit, search_accounts
+from server.services.auth import StaffIdentity
+from server.services.counter import AccountPanel, CounterDay, account_panel, counter_day
+from server.services.payments import PaymentRequest, PaymentResult, take_payment, void_receipt
+from server.services.receipts import receipt_pdf, reprint_receipt
+
+# Live search after typing stops; Enter (or a scanner's Enter) searches at once.
+SEARCH_DELAY_MS = 250
+COUNTER_CHANNELS = (CASH, CHEQUE, TRANSFER)
+CHANNEL_KEYS = {CASH: "F5", CHEQUE: "F6", TRANSFER: "F7"}
+VOID_REASONS = ("收错户号", "金额有误", "收款方式有误", "支票退票")
+
+
+class CounterPage(QWidget):
+    """`account_opened(str)`, `payment_taken(PaymentResult)` and `day_changed(CounterDay)`
+    fire once the screen shows the new state (tests and the shell listen to them)."""
+
+    account_opened = Signal(str)
+    payment_taken = Signal(object)
+    day_changed = Signal(object)
+    document_ready = Signal(object)
+
+    def __init__(
+        self,
+        identity: StaffIdentity,
+        runner: TaskRunner,
+        *,
+        preferences: QSettings | None = None,
+        receipt_size: str = "a5",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("counterPage")
+        self.identity = identity
+        self.runner = runner
+        self.preferences = preferences
+        self.receipt_size = receipt_size
+        self.panel: AccountPanel | None = None
+        self.day: CounterDay | None = None
+        self.hits: list[AccountHit] = []
+        self.last_document: DocumentDialog | None = None
+        # Only the newest search's answer is shown (a slow one must not overwrite it).
+        self._search_serial = 0
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(lambda: self.search(open_single=False))
+
+        self._build_day_bar()
+        self._build_search()
+        self._build_account()
+        self._build_payment()
+        self._build_receipts()
+        self._layout()
+        self._shortcuts()
+        self.set_channel(CASH)
+        self.show_account(None)
+        self.refresh_day()
+
+    # ---- layout ---------------------------------------------------------------------------
+
+    def _build_day_bar(self) -> None:
+        self.day_label = QLabel()
+        self.day_label.setObjectName("dayLabel")
+        self.open_till_button = QPushButton(self.tr("Open day (F2)"))
+        self.hand_over_button = QPushButton(self.tr("Hand over"))
+        self.close_day_button = QPushButton(self.tr("Close day (F10)"))
+        self.open_till_button.clicked.connect(lambda: self.ask_open_till())
+        self.hand_over_button.clicked.connect(lambda: self.ask_hand_over())
+        self.close_day_button.clicked.connect(lambda: self.ask_close_day())
+
+    def _build_search(self) -> None:
+        self.search_edit = QLineEdit()
+        self.search_edit.setObjectName("counterSearch")
+        self.search_edit.setPlaceholderText(
+            self.tr("Account no., scanned meter barcode, name or room (F3)")
+        )
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.textEdited.connect(lambda _: self._search_timer.start())
+        self.search_edit.returnPressed.connect(lambda: self.search(open_single=True))
+        self.results_table = ReadOnlyTable(
+            [self.tr("Account"), self.tr("Holder"), self.tr("Address"), self.tr("Class"),
+             self.tr("Balance")]
+        )  # fmt: skip
+        self.results_table.activated.connect(lambda index: self.open_hit(index.row()))
+        self.search_status = QLabel()
+        self.search_status.setObjectName("hint")
+
+    def _build_account(self) -> None:
+        self.account_labels: dict[str, QLabel] = {}
+        self.account_box = QGroupBox(self.tr("Account"))
+        grid = QGridLayout(self.account_box)
+        fields = [
+            ("account_no", self.tr("Account no.:")), ("holder", self.tr("Holder:")),
+            ("address", self.tr("Address:")), ("class", self.tr("Class:")),
+            ("mode", self.tr("Billing:")), ("balance", self.tr("Balance:")),
+            ("meters", self.tr("Meters:")), ("mobile", self.tr("Mobile:")),
+        ]  # fmt: skip
+        for index, (key, caption) in enumerate(fields):
+            value = QLabel()
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.account_labels[key] = value
+            row, column = divmod(index, 2)
+            grid.addWidget(QLabel(caption), row, column * 2, Qt.AlignmentFlag.AlignRight)
+            grid.addWidget(value, row, column * 2 + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        self.bills_table = ReadOnlyTable(
+            [self.tr("Period"), self.tr("Items"), self.tr("Usage"), self.tr("Amount"),
+             self.tr("Paid"), self.tr("Late fee"), self.tr("Owed"), self.tr("Due")]
+        )  # fmt: skip
+        self.history_table = ReadOnlyTable(
+            [self.tr("Time"), self.tr("Receipt"), self.tr("Amount"), self.tr("Channel"),
+             self.tr("Branch")]
+        )  # fmt: skip
+
+    def _build_payment(self) -> None:
+        self.payment_box = QGroupBox(self.tr("Take payment"))
+        self.owed_label = QLabel()
+        self.owed_label.setObjectName("owedLabel")
+        self.amount_edit = MoneyEdit()
+        self.amount_edit.setObjectName("amountEdit")
+        self.channel_combo = QComboBox()
+        for channel in COUNTER_CHANNELS:
+            self.channel_combo.addItem(
+                f"{CHANNEL_LABELS[channel]} ({CHANNEL_KEYS[channel]})", channel
+            )
+        self.channel_combo.currentIndexChanged.connect(
+            lambda _: self.set_channel(self.channel_combo.currentData())
+        )
+        self.reference_edit = QLineEdit()
+        self.bank_edit = QLineEdit()
+        self.tendered_edit = MoneyEdit()
+        self.change_label = QLabel()
+        self.change_label.setObjectName("changeLabel")
+        self.pay_button = QPushButton(self.tr("Take payment (F9)"))
+        self.pay_button.setObjectName("primaryButton")
+        self.pay_button.clicked.connect(lambda: self.pay())
+        self.amount_edit.textChanged.connect(lambda _: self._show_change())
+        self.tendered_edit.textChanged.connect(lambda _: self._show_change())
+        self.amount_edit.returnPressed.connect(self._after_amount)
+        self.tendered_edit.returnPressed.connect(lambda: self.pay())
+        self.reference_edit.returnPressed.connect(self.bank_edit.setFocus)
+
+        form = QFormLayout(self.payment_box)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow(self.tr("Owed:"), self.owed_label)
+        form.addRow(self.tr("Amount:"), self.amount_edit)
+        form.addRow(self.tr("Channel:"), self.channel_combo)
+        self.reference_caption = QLabel(self.tr("Reference:"))
+        form.addRow(self.reference_caption, self.reference_edit)
+        form.addRow(self.tr("Bank:"), self.bank_edit)
+        form.addRow(self.tr("Tendered:"), self.tendered_edit)
+        form.addRow(self.tr("Change:"), self.change_label)
+        form.addRow(self.pay_button)
+
+    def _build_receipts(self) -> None:
+        self.receipts_box = QGroupBox(self.tr("My receipts today"))
+        self.receipts_table = ReadOnlyTable(
+            [self.tr("Receipt"), self.tr("Time"), self.tr("Account"), self.tr("Holder"),
+             self.tr("Amount"), self.tr("Channel"), self.tr("Status"), self.tr("Reprints")]
+        )  # fmt: skip
+        self.reprint_button = QPushButton(self.tr("Reprint (F11)"))
+        self.void_button = QPushButton(self.tr("Void (F12)"))
+        self.reprint_button.clicked.connect(lambda: self.reprint_selected())
+        self.void_button.clicked.connect(lambda: self.ask_void_selected())
+        self.receipts_total = QLabel()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.receipts_total, 1)
+        buttons.addWidget(self.reprint_button)
+        buttons.addWidget(self.void_button)
+        layout = QVBoxLayout(self.receipts_box)
+        layout.addWidget(self.receipts_table)
+        layout.addLayout(buttons)
+
+    def _layout(self) -> None:
+        day_bar = QHBoxLayout()
+        day_bar.addWidget(self.day_label, 1)
+        for button in (self.open_till_button, self.hand_over_button, self.close_day_button):
+            day_bar.addWidget(button)
+
+        search_column = QVBoxLayout()
+        search_column.addWidget(self.search_edit)
+        search_column.addWidget(self.results_table, 1)
+        search_column.addWidget(self.search_status)
+        search = QWidget()
+        search.setLayout(search_column)
+
+        account_column = QVBoxLayout()
+        account_column.addWidget(self.account_box)
+        account_column.addWidget(QLabel(self.tr("Open bills")))
+        account_column.addWidget(self.bills_table, 2)
+        account_column.addWidget(QLabel(self.tr("Payments in the last 12 months")))
+        account_column.addWidget(self.history_table, 1)
+        account = QWidget()
+        account.setLayout(account_column)
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(search)
+        top.addWidget(account)
+        top.addWidget(self.payment_box)
+        top.setStretchFactor(0, 2)
+        top.setStretchFactor(1, 4)
+        top.setStretchFactor(2, 2)
+        whole = QSplitter(Qt.Orientation.Vertical)
+        whole.addWidget(top)
+        whole.addWidget(self.receipts_box)
+        whole.setStretchFactor(0, 3)
+        whole.setStretchFactor(1, 1)
+
+        rule = QFrame()
+        rule.setFrameShape(QFrame.Shape.HLine)
+        layout = QVBoxLayout(self)
+        layout.addLayout(day_bar)
+        layout.addWidget(rule)
+        layout.addWidget(whole, 1)
+
+    def _shortcuts(self) -> None:
+        keys = {
+            "F2": self.ask_open_till,
+            "F3": self.focus_search,
+            "Ctrl+F": self.focus_search,
+            "F9": self.pay,
+            "F10": self.ask_close_day,
+            "F11": self.reprint_selected,
+            "F12": self.ask_void_selected,
+            "Esc": self.clear_account,
+        }
+        for channel, key in CHANNEL_KEYS.items():
+            keys[key] = lambda channel=channel: self.set_channel(channel)
+        for key, slot in keys.items():
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda slot=slot: slot())
+
+    # ---- the clerk's day --------------------------------------------------------------------
+
+    def refresh_day(self) -> None:
+        staff_id = self.identity.staff_id
+        self.runner.run(lambda s: counter_day(s, staff_id), on_success=self.show_day, owner=self)
+
+    def show_day(self, day: CounterDay) -> None:
+        self.day = day
+        if day.stale and day.till is not None:
+            text = self.tr("The day {date} is still open: close it before taking money (F10)")
+            self.day_label.setText(text.format(date=day.till.business_date.isoformat()))
+            self.day_label.setStyleSheet(f"color: {ALERT.name()}; font-weight: 600;")
+        elif day.till is not None:
+            text = self.tr("{date} open since {time}, float {amount}, taken {taken}")
+            self.day_label.setText(
+                text.format(
+                    date=day.business_date.isoformat(),
+                    time=day.till.opened_at.astimezone().strftime("%H:%M"),
+                    amount=money_text(day.till.float_amount),
+                    taken=money_text(day.taken),
+                )
+            )
+            self.day_label.setStyleSheet("")
+        elif day.closed_today:
+            self.day_label.setText(
+                self.tr("{date} is closed; no more payments today").format(
+                    date=day.business_date.isoformat()
+                )
+            )
+            self.day_label.setStyleSheet("")
+        else:
+            self.day_label.setText(self.tr("The day is not open: press F2 to open it"))
+            self.day_label.setStyleSheet(f"color: {ALERT.name()}; font-weight: 600;")
+        self.open_till_button.setEnabled(day.till is None and not day.closed_today)
+        self.hand_over_button.setEnabled(day.can_take_money)
+        self.close_day_button.setEnabled(day.till is not None)
+        self.receipts_table.fill(
+            [
+                [r.receipt_no, r.issued_at.strftime("%H:%M:%S"), r.account_no, r.holder_name,
+                 r.amount, r.channel,
+                 self.tr("Void: {reason}").format(reason=r.void_reason) if r.voided else "",
+                 r.reprints or ""]
+                for r in day.receipts
+            ],
+            struck=[r.voided for r in day.receipts],
+        )  # fmt: skip
+        self.receipts_total.setText(
+            self.tr("{count} receipts, {amount} taken").format(
+                count=sum(1 for r in day.receipts if not r.voided), amount=money_text(day.taken)
+            )
+        )
+        self._update_pay_button()
+        self.day_changed.emit(day)
+
+    def ask_open_till(self) -> None:
+        if self.day is not None and (self.day.till is not None or self.day.closed_today):
+            return
+        dialog = OpenTillDialog(self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.open_till(dialog.float_amount())
+
+    def open_till(self, float_amount: Decimal | None) -> None:
+        actor = self.identity.actor
+        self.runner.run(
+            lambda s: till.open_till(s, actor, float_amount),
+            on_success=lambda _: self.refresh_day(),
+            owner=self,
+        )
+
+    def ask_hand_over(self) -> None:
+        dialog = HandOverDialog(self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.amount_edit.value():
+            self.hand_over(
+                dialog.amount_edit.value() or Decimal(0),
+                dialog.to_edit.text(),
+                dialog.note_edit.text(),
+            )
+
+    def hand_over(self, amount: Decimal, to_login: str, note: str) -> None:
+        actor = self.identity.actor
+        self.runner.run(
+            lambda s: till.hand_over(s, actor, amount, to_login, note),
+            on_success=lambda _: self.refresh_day(),
+            owner=self,
+        )
+
+    def ask_close_day(self) -> None:
+        if self.day is None or self.day.till is None:
+            return
+        till_id = self.day.till.till_id
+        self.runner.run(
+            lambda s: till.settlement(s, till_id), on_success=self._confirm_close, owner=self
+        )
+
+    def _confirm_close(self, figures: till.SettlementView) -> None:
+        dialog = SettlementDialog(figures, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.counted_edit.value() is not None:
+            self.close_day(dialog.counted_edit.value() or Decimal(0), dialog.note_edit.text())
+
+    def close_day(self, cash_counted: Decimal, note: str = "") -> None:
+        actor = self.identity.actor
+        self.runner.run(
+            lambda s: till.close_till(s, actor, cash_counted, note),
+            on_success=lambda _: self.refresh_day(),
+            owner=self,
+        )
+
+    # ---- finding the account ----------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search_edit.setFocus()
+        self.search_edit.selectAll()
+
+    def search(self, *, open_single: bool) -> None:
+        self._search_timer.stop()
+        query = self.search_edit.text().strip()
+        if not query:
+            return
+        self._search_serial += 1
+        serial = self._search_serial
+        self.runner.run(
+            lambda s: tuple(search_accounts(s, query)),
+            on_success=lambda hits: self._show_hits(serial, query, hits, open_single),
+            owner=self,
+        )
+
+    def _show_hits(
+        self, serial: int, query: str, hits: tuple[AccountHit, ...], open_single: bool
+    ) -> None:
+        if serial != self._search_serial:
+            return
+        self.hits = list(hits)
+        self.results_table.fill(
+            [[h.account_no, h.holder_name, h.address, h.customer_class, h.balance] for h in hits]
+        )
+        if not hits:
+            self.search_status.setText(self.tr("Nothing found for “{query}”").format(query=query))
+            return
+        self.search_status.setText(self.tr("{count} found").format(count=len(hits)))
+        # A scanned meter or a typed account number means that account: open it at once.
+        exact = [h for h in hits if h.meter_no or h.account_no == query]
+        if open_single and (len(hits) == 1 or len(exact) == 1):
+            self.open_account((exact or hits)[0].account_no)
+        elif open_single:
+            self.results_table.setFocus()
+            self.results_table.selectRow(0)
+
+    def open_hit(self, row: int) -> None:
+        if 0 <= row < len(self.hits):
+            self.open_account(self.hits[row].account_no)
+
+    def open_account(self, account_no: str) -> None:
+        self.runner.run(lambda s: account_panel(s, account_no), on_success=self._opened, owner=self)
+
+    def _opened(self, panel: AccountPanel) -> None:
+        self.show_account(panel)
+        self.amount_edit.setFocus()
+        self.amount_edit.selectAll()
+        self.account_opened.emit(panel.account_no)
+
+    def clear_account(self) -> None:
+        self.show_account(None)
+        self.focus_search()
+
+    def show_account(self, panel: AccountPanel | None) -> None:
+        self.panel = panel
+        labels = self.account_labels
+        if panel is None:
+            for label in labels.values():
+                label.setText("")
+            self.bills_table.fill([])
+            self.history_table.fill([])
+            self.owed_label.setText("")
+            self.amount_edit.clear()
+            self._update_pay_button()
+            return
+        labels["account_no"].setText(panel.account_no)
+        labels["holder"].setText(panel.holder_name)
+        labels["address"].setText(panel.address)
+        labels["class"].setText(panel.customer_class)
+        labels["mode"].setText(panel.billing_mode_label)
+        labels["balance"].setText(money_text(panel.balance))
+        labels["balance"].setStyleSheet(f"color: {ALERT.name()};" if panel.balance < 0 else "")
+        labels["meters"].setText("，".join(panel.meters))
+        labels["mobile"].setText(panel.mobile)
+        self.bills_table.fill(
+            [
+                [b.period, b.description, b.usage, b.total, b.paid,
+                 b.late_fee if b.late_fee else "", b.owed, b.due_date]
+                for b in panel.bills
+            ]
+        )  # fmt: skip
+        self.history_table.fill(
+            [
+                [p.issued_at, p.receipt_no, p.amount, p.channel, p.branch_name]
+                for p in panel.payments
+            ],
+            struck=[p.voided for p in panel.payments],
+        )
+        self.owed_label.setText(money_text(panel.owed))
+        self.amount_edit.set_value(panel.suggested_amount or None)
+        self.reference_edit.clear()
+        self.bank_edit.clear()
+        self.tendered_edit.clear()
+        self._update_pay_button()
+
+    # ---- taking the money -------------------------------------------------------------------
+
+    def set_channel(self, channel: str) -> None:
+        index = self.channel_combo.findData(channel)
+        if index != self.channel_combo.currentIndex():
+            self.channel_combo.setCurrentIndex(index)  # comes back here through the signal
+            return
+        cash = channel == CASH
+        self.tendered_edit.setEnabled(cash)
+        self.reference_edit.setEnabled(not cash)
+        self.bank_edit.setEnabled(channel == CHEQUE)
+        self.reference_caption.setText(
+            self.tr("Cheque no.:") if channel == CHEQUE else self.tr("Bank serial no.:")
+        )
+        if cash:
+            self.reference_edit.clear()
+            self.bank_edit.clear()
+        else:
+            self.tendered_edit.clear()
+        self._show_change()
+
+    def channel(self) -> str:
+        return str(self.channel_combo.currentData())
+
+    def _after_amount(self) -> None:
+        (self.tendered_edit if self.channel() == CASH else self.reference_edit).setFocus()
+
+    def _show_change(self) -> None:
+        amount, tendered = self.amount_edit.value(), self.tendered_edit.value()
+        if self.channel() != CASH or amount is None or tendered is None:
+            self.change_label.setText("")
+        elif tendered < amount:
+            self.change_label.setText(self.tr("Tendered is less than the amount"))
+            self.change_label.setStyleSheet(f"color: {ALERT.name()};")
+        else:
+            self.change_label.setText(money_text(tendered - amount))
+            self.change_label.setStyleSheet("font-weight: 600;")
+        self._update_pay_button()
+
+    def _update_pay_button(self) -> None:
+        ready = (
+            self.panel is not None
+            and self.day is not None
+            and self.day.can_take_money
+            and bool(self.amount_edit.value())
+        )
+        self.pay_button.setEnabled(ready)
+
+    def payment_request(self) -> PaymentRequest | None:
+        if self.panel is None:
+            return None
+        amount = self.amount_edit.value()
+        if not amount:
+            return None
+        channel = self.channel()
+        return PaymentRequest(
+            account_no=self.panel.account_no,
+            amount=amount,
+            channel=channel,
+            branch_code=self.identity.branch_code,
+            reference=self.reference_edit.text(),
+            bank=self.bank_edit.text(),
+            tendered=self.tendered_edit.value() if channel == CASH else None,
+        )
+
+    def pay(self) -> None:
+        if not self.pay_button.isEnabled():
+            return
+        request = self.payment_request()
+        if request is None:
+            return
+        actor = self.identity.actor
+        self.pay_button.setEnabled(False)  # a second F9 must not pay twice
+        self.runner.run(
+            lambda s: take_payment(s, actor, request),
+            on_success=self._paid,
+            on_failure=self._payment_refused,
+            owner=self,
+        )
+
+    def _payment_refused(self, error: TaskError) -> None:
+        self._update_pay_button()
+        QMessageBox.warning(self, self.tr("Payment not taken"), error.message)
+
+    def _paid(self, result: PaymentResult) -> None:
+        if self.panel is not None:
+            self.open_account(self.panel.account_no)
+        self.refresh_day()
+        self.payment_taken.emit(result)
+        self.show_receipt(result.receipt_no)
+
+    # ---- receipts -------------------------------------------------------------------------
+
+    def show_receipt(self, receipt_no: str, *, reprint: bool = False) -> None:
+        """Render the receipt off the GUI thread, then preview it for printing."""
+        actor, size = self.identity.actor, self.receipt_size
+
+        def work(session: Session) -> tuple[str, str, bytes]:
+            if reprint:
+                reprint_receipt(session, actor, receipt_no)
+            return receipt_pdf(session, receipt_no, size)  # type: ignore[arg-type]
+
+        def ready(document: tuple[str, str, bytes]) -> None:
+            filename, _, content = document
+            title = self.tr("Receipt {no}").format(no=receipt_no)
+            dialog = DocumentDialog(
+                title, filename, content, preferences=self.preferences, parent=self
+            )
+            self.last_document = dialog
+            self.document_ready.emit(dialog)
+            dialog.open()
+            if reprint:
+                self.refresh_day()
+
+        self.runner.run(work, on_success=ready, owner=self)
+
+    def selected_receipt(self) -> str | None:
+        row = self.receipts_table.selected_row()
+        return None if row is None else self.receipts_table.text_at(row, 0)
+
+    def reprint_selected(self) -> None:
+        receipt_no = self.selected_receipt()
+        if receipt_no:
+            self.show_receipt(receipt_no, reprint=True)
+
+    def ask_void_selected(self) -> None:
+        receipt_no = self.selected_receipt()
+        if not receipt_no:
+            return
+        reason, ok = QInputDialog.getItem(
+            self,
+            self.tr("Void receipt {no}").format(no=receipt_no),
+            self.tr("Reason:"),
+            list(VOID_REASONS),
+            0,
+            True,
+        )
+        if ok and reason.strip():
+            self.void(receipt_no, reason)
+
+    def void(self, receipt_no: str, reason: str) -> None:
+        actor = self.identity.actor
+        self.runner.run(
+            lambda s: void_receipt(s, actor, receipt_no, reason),
+            on_success=lambda _: self._voided(),
+            owner=self,
+        )
+
+    def _voided(self) -> None:
+        self.refresh_day()
+        if self.panel is not None:
+            self.open_account(self.panel.account_no)

@@ -1,0 +1,117 @@
+"""Preview a document (receipt, settlement report) and print it or save it as PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.preferences import open_preferences
+from desktop.printing import prepare_printer, print_pdf, render_pages
+
+LAST_PRINTER = "printing/last_printer"
+LAST_SAVE_DIR = "printing/last_save_dir"
+
+
+class DocumentDialog(QDialog):
+    """Shows the pages of `pdf`; 打印 (Enter, Ctrl+P) is the default, 保存 PDF (Ctrl+S)."""
+
+    def __init__(
+        self,
+        title: str,
+        filename: str,
+        pdf: bytes,
+        *,
+        preferences: QSettings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("documentDialog")
+        self.setWindowTitle(title)
+        self.filename = filename
+        self.pdf = pdf
+        self._preferences = preferences if preferences is not None else open_preferences()
+        self.printed_pages = 0
+
+        pages = QWidget()
+        column = QVBoxLayout(pages)
+        column.setSpacing(12)
+        self.page_labels: list[QLabel] = []
+        for image in render_pages(pdf):
+            label = QLabel()
+            label.setObjectName("documentPage")
+            label.setPixmap(QPixmap.fromImage(image))
+            label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+            column.addWidget(label)
+            self.page_labels.append(label)
+        scroll = QScrollArea()
+        scroll.setWidget(pages)
+        scroll.setWidgetResizable(True)
+        scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+
+        buttons = QDialogButtonBox()
+        self.print_button = QPushButton(self.tr("&Print"))
+        self.print_button.setObjectName("primaryButton")
+        self.print_button.setDefault(True)
+        self.save_button = QPushButton(self.tr("&Save PDF…"))
+        self.close_button = QPushButton(self.tr("Close"))
+        buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
+        # AcceptRole would close the dialog before printing; wire the buttons by hand.
+        self.print_button.clicked.connect(lambda: self.print_document())
+        self.save_button.clicked.connect(lambda: self.save_document())
+        self.close_button.clicked.connect(self.reject)
+        QShortcut(QKeySequence.StandardKey.Print, self, activated=lambda: self.print_document())
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=lambda: self.save_document())
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(buttons)
+        first = self.page_labels[0].pixmap().size() if self.page_labels else None
+        if first is not None:
+            self.resize(min(first.width() + 60, 1100), min(first.height() + 110, 800))
+
+    def print_document(self, printer: QPrinter | None = None) -> bool:
+        """Print on `printer`, or ask which printer (remembering the last one chosen)."""
+        if printer is None:
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            last = str(self._preferences.value(LAST_PRINTER, "") or "")
+            if last and last in QPrinterInfo.availablePrinterNames():
+                printer.setPrinterName(last)
+            prepare_printer(printer, self.pdf)
+            dialog = QPrintDialog(printer, self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return False
+            self._preferences.setValue(LAST_PRINTER, printer.printerName())
+        else:
+            prepare_printer(printer, self.pdf)
+        self.printed_pages = print_pdf(self.pdf, printer)
+        self.accept()
+        return True
+
+    def save_document(self, path: Path | None = None) -> Path | None:
+        """Write the PDF to `path`, or ask where (starting in the last folder used)."""
+        if path is None:
+            folder = str(self._preferences.value(LAST_SAVE_DIR, str(Path.home())))
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, self.tr("Save PDF"), str(Path(folder) / self.filename), "PDF (*.pdf)"
+            )
+            if not chosen:
+                return None
+            path = Path(chosen)
+            self._preferences.setValue(LAST_SAVE_DIR, str(path.parent))
+        path.write_bytes(self.pdf)
+        return path
