@@ -3,6 +3,7 @@
 from server.db.models.accounts import Account, AccountLedgerEntry, CustomerClass
 from server.db.models.audit import AuditEvent
 from server.db.models.billing import Bill, BillingRun, BillLine, BillMeter
+from server.db.models.handheld import HandheldImport, HandheldProfile
 from server.db.models.late_fees import LateFee, LateFeePolicy
 from server.db.models.metering import Meter, MeterReplacement, Photo, Reading
 from server.db.models.org import Branch, Building, Campus, Department, Post, Staff
@@ -33,6 +34,8 @@ __all__ = [
     "CustomerClass",
     "Department",
     "DocumentCounter",
+    "HandheldImport",
+    "HandheldProfile",
     "LateFee",
     "LateFeePolicy",
     "Meter",
