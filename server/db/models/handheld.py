@@ -57,7 +57,11 @@ class HandheldProfile(Base):
 
 
 class HandheldImport(Base):
-    """One committed import of one file, with its per-outcome line counts."""
+    """One committed import of one file, with its per-outcome line counts.
+
+    `imported` counts every reading written, `anomalies` the flagged ones among them; the
+    other counts are lines that wrote nothing.
+    """
 
     __tablename__ = "handheld_import"
 
@@ -68,6 +72,8 @@ class HandheldImport(Base):
     lines: Mapped[int] = mapped_column(Integer)
     imported: Mapped[int] = mapped_column(Integer)
     duplicates: Mapped[int] = mapped_column(Integer)
+    # Same meter and time as a reading already there, with another value: left for a person.
+    conflicts: Mapped[int] = mapped_column(Integer)
     unknown: Mapped[int] = mapped_column(Integer)
     anomalies: Mapped[int] = mapped_column(Integer)
     unread: Mapped[int] = mapped_column(Integer)

@@ -133,6 +133,7 @@ def upgrade() -> None:
         sa.Column("lines", sa.Integer(), nullable=False),
         sa.Column("imported", sa.Integer(), nullable=False),
         sa.Column("duplicates", sa.Integer(), nullable=False),
+        sa.Column("conflicts", sa.Integer(), nullable=False),
         sa.Column("unknown", sa.Integer(), nullable=False),
         sa.Column("anomalies", sa.Integer(), nullable=False),
         sa.Column("unread", sa.Integer(), nullable=False),
