@@ -10,12 +10,14 @@ Every call goes through the task runner, so the window never freezes on the data
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QFileDialog,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -36,13 +38,26 @@ from desktop.document_dialog import DocumentDialog
 from desktop.tasks import TaskError, TaskRunner
 from desktop.till_dialogs import HandOverDialog, OpenTillDialog, SettlementDialog
 from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, money_text
+from reports.settlement import (
+    SettlementReport,
+    render_settlement_pdf,
+    settlement_filename,
+    write_settlement_xlsx,
+)
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHEQUE, TRANSFER
 from server.services import till
 from server.services.accounts import AccountHit, search_accounts
 from server.services.auth import StaffIdentity
 from server.services.counter import AccountPanel, CounterDay, account_panel, counter_day
-from server.services.payments import PaymentRequest, PaymentResult, take_payment, void_receipt
+from server.services.payments import (
+    PaymentRequest,
+    PaymentResult,
+    take_payment,
+    void_receipt,
+    waive_late_fee,
+)
 from server.services.receipts import receipt_pdf, reprint_receipt
+from server.services.settlement_report import settlement_report
 
 # Live search after typing stops; Enter (or a scanner's Enter) searches at once.
 SEARCH_DELAY_MS = 250
@@ -59,6 +74,7 @@ class CounterPage(QWidget):
     payment_taken = Signal(object)
     day_changed = Signal(object)
     document_ready = Signal(object)
+    exported = Signal(str)
 
     def __init__(
         self,
@@ -77,7 +93,6 @@ class CounterPage(QWidget):
         self.receipt_size = receipt_size
         self.panel: AccountPanel | None = None
         self.day: CounterDay | None = None
-        self.hits: list[AccountHit] = []
         self.last_document: DocumentDialog | None = None
         # Only the newest search's answer is shown (a slow one must not overwrite it).
         self._search_serial = 0
@@ -105,6 +120,8 @@ class CounterPage(QWidget):
         self.open_till_button = QPushButton(self.tr("Open day (F2)"))
         self.hand_over_button = QPushButton(self.tr("Hand over"))
         self.close_day_button = QPushButton(self.tr("Close day (F10)"))
+        self.report_button = QPushButton(self.tr("Day report"))
+        self.report_button.clicked.connect(lambda: self.show_day_report())
         self.open_till_button.clicked.connect(lambda: self.ask_open_till())
         self.hand_over_button.clicked.connect(lambda: self.ask_hand_over())
         self.close_day_button.clicked.connect(lambda: self.ask_close_day())
@@ -149,6 +166,12 @@ class CounterPage(QWidget):
             [self.tr("Period"), self.tr("Items"), self.tr("Usage"), self.tr("Amount"),
              self.tr("Paid"), self.tr("Late fee"), self.tr("Owed"), self.tr("Due")]
         )  # fmt: skip
+        self.waive_button = QPushButton(self.tr("Waive late fee…"))
+        self.waive_button.setToolTip(self.tr("Managers only; the reason is kept"))
+        self.waive_button.clicked.connect(lambda: self.ask_waive_selected())
+        self.bills_table.selectionModel().selectionChanged.connect(
+            lambda *_: self._update_waive_button()
+        )
         self.history_table = ReadOnlyTable(
             [self.tr("Time"), self.tr("Receipt"), self.tr("Amount"), self.tr("Channel"),
              self.tr("Branch")]
@@ -198,7 +221,7 @@ class CounterPage(QWidget):
         self.receipts_box = QGroupBox(self.tr("My receipts today"))
         self.receipts_table = ReadOnlyTable(
             [self.tr("Receipt"), self.tr("Time"), self.tr("Account"), self.tr("Holder"),
-             self.tr("Amount"), self.tr("Channel"), self.tr("Status"), self.tr("Reprints")]
+             self.tr("Amount"), self.tr("Channel"), self.tr("Reference"), self.tr("Status")]
         )  # fmt: skip
         self.reprint_button = QPushButton(self.tr("Reprint (F11)"))
         self.void_button = QPushButton(self.tr("Void (F12)"))
@@ -216,7 +239,12 @@ class CounterPage(QWidget):
     def _layout(self) -> None:
         day_bar = QHBoxLayout()
         day_bar.addWidget(self.day_label, 1)
-        for button in (self.open_till_button, self.hand_over_button, self.close_day_button):
+        for button in (
+            self.open_till_button,
+            self.hand_over_button,
+            self.close_day_button,
+            self.report_button,
+        ):
             day_bar.addWidget(button)
 
         search_column = QVBoxLayout()
@@ -230,6 +258,10 @@ class CounterPage(QWidget):
         account_column.addWidget(self.account_box)
         account_column.addWidget(QLabel(self.tr("Open bills")))
         account_column.addWidget(self.bills_table, 2)
+        waive_row = QHBoxLayout()
+        waive_row.addStretch(1)
+        waive_row.addWidget(self.waive_button)
+        account_column.addLayout(waive_row)
         account_column.addWidget(QLabel(self.tr("Payments in the last 12 months")))
         account_column.addWidget(self.history_table, 1)
         account = QWidget()
@@ -309,14 +341,15 @@ class CounterPage(QWidget):
         self.open_till_button.setEnabled(day.till is None and not day.closed_today)
         self.hand_over_button.setEnabled(day.can_take_money)
         self.close_day_button.setEnabled(day.till is not None)
+        self.report_button.setEnabled(day.till_id is not None)
         self.receipts_table.fill(
             [
                 [r.receipt_no, r.issued_at.strftime("%H:%M:%S"), r.account_no, r.holder_name,
-                 r.amount, r.channel,
-                 self.tr("Void: {reason}").format(reason=r.void_reason) if r.voided else "",
-                 r.reprints or ""]
+                 r.amount, r.channel, r.reference,
+                 self.tr("Void: {reason}").format(reason=r.void_reason) if r.voided else ""]
                 for r in day.receipts
             ],
+            keys=[r.receipt_no for r in day.receipts],
             struck=[r.voided for r in day.receipts],
         )  # fmt: skip
         self.receipts_total.setText(
@@ -360,23 +393,79 @@ class CounterPage(QWidget):
         )
 
     def ask_close_day(self) -> None:
+        """Fresh figures first: the dialog must show the day as it stands now."""
         if self.day is None or self.day.till is None:
             return
-        till_id = self.day.till.till_id
+        staff_id = self.identity.staff_id
         self.runner.run(
-            lambda s: till.settlement(s, till_id), on_success=self._confirm_close, owner=self
+            lambda s: counter_day(s, staff_id), on_success=self._confirm_close, owner=self
         )
 
-    def _confirm_close(self, figures: till.SettlementView) -> None:
-        dialog = SettlementDialog(figures, self)
+    def _confirm_close(self, day: CounterDay) -> None:
+        self.show_day(day)
+        if day.report is None or day.till is None:
+            return
+        dialog = SettlementDialog(day.report, self)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.counted_edit.value() is not None:
             self.close_day(dialog.counted_edit.value() or Decimal(0), dialog.note_edit.text())
 
     def close_day(self, cash_counted: Decimal, note: str = "") -> None:
+        """Settle the till, then show the day report to print and sign."""
         actor = self.identity.actor
+
+        def closed(view: till.SettlementView) -> None:
+            self.refresh_day()
+            self.show_day_report(view.till_id)
+
         self.runner.run(
-            lambda s: till.close_till(s, actor, cash_counted, note),
-            on_success=lambda _: self.refresh_day(),
+            lambda s: till.close_till(s, actor, cash_counted, note), on_success=closed, owner=self
+        )
+
+    def show_day_report(self, till_id: int | None = None) -> None:
+        """The settlement report (日结报表) of the day shown, as it stands, to print or save."""
+        till_id = till_id or (self.day.till_id if self.day else None)
+        if till_id is None:
+            return
+
+        def work(session: Session) -> tuple[SettlementReport, bytes]:
+            report = settlement_report(session, till_id)
+            return report, render_settlement_pdf(report)
+
+        def ready(result: tuple[SettlementReport, bytes]) -> None:
+            report, pdf = result
+            dialog = DocumentDialog(
+                report.title,
+                settlement_filename(report, "pdf"),
+                pdf,
+                preferences=self.preferences,
+                parent=self,
+            )
+            excel = dialog.add_button(self.tr("Export &Excel…"))
+            excel.clicked.connect(lambda: self.export_day_report(report, dialog))
+            self.last_document = dialog
+            self.document_ready.emit(dialog)
+            dialog.open()
+
+        self.runner.run(work, on_success=ready, owner=self)
+
+    def export_day_report(
+        self, report: SettlementReport, parent: QWidget, path: Path | None = None
+    ) -> None:
+        """Write the report as .xlsx for the head cashier's files (off the GUI thread)."""
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                parent,
+                self.tr("Export Excel"),
+                str(Path.home() / settlement_filename(report, "xlsx")),
+                "Excel (*.xlsx)",
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+        target = path
+        self.runner.run(
+            lambda _: write_settlement_xlsx(report, target),
+            on_success=lambda _: self.exported.emit(str(target)),
             owner=self,
         )
 
@@ -404,9 +493,9 @@ class CounterPage(QWidget):
     ) -> None:
         if serial != self._search_serial:
             return
-        self.hits = list(hits)
         self.results_table.fill(
-            [[h.account_no, h.holder_name, h.address, h.customer_class, h.balance] for h in hits]
+            [[h.account_no, h.holder_name, h.address, h.customer_class, h.balance] for h in hits],
+            keys=[h.account_no for h in hits],
         )
         if not hits:
             self.search_status.setText(self.tr("Nothing found for “{query}”").format(query=query))
@@ -421,8 +510,8 @@ class CounterPage(QWidget):
             self.results_table.selectRow(0)
 
     def open_hit(self, row: int) -> None:
-        if 0 <= row < len(self.hits):
-            self.open_account(self.hits[row].account_no)
+        if 0 <= row < self.results_table.row_count():
+            self.open_account(str(self.results_table.key_at(row)))
 
     def open_account(self, account_no: str) -> None:
         self.runner.run(lambda s: account_panel(s, account_no), on_success=self._opened, owner=self)
@@ -444,6 +533,7 @@ class CounterPage(QWidget):
             for label in labels.values():
                 label.setText("")
             self.bills_table.fill([])
+            self._update_waive_button()
             self.history_table.fill([])
             self.owed_label.setText("")
             self.amount_edit.clear()
@@ -463,8 +553,10 @@ class CounterPage(QWidget):
                 [b.period, b.description, b.usage, b.total, b.paid,
                  b.late_fee if b.late_fee else "", b.owed, b.due_date]
                 for b in panel.bills
-            ]
+            ],
+            keys=[b.period for b in panel.bills],
         )  # fmt: skip
+        self._update_waive_button()
         self.history_table.fill(
             [
                 [p.issued_at, p.receipt_no, p.amount, p.channel, p.branch_name]
@@ -478,6 +570,40 @@ class CounterPage(QWidget):
         self.bank_edit.clear()
         self.tendered_edit.clear()
         self._update_pay_button()
+
+    def _selected_fee_bill(self) -> str | None:
+        """The period of the selected bill if it owes a late fee."""
+        period = self.bills_table.selected_key()
+        if self.panel is None or period is None:
+            return None
+        bill = next((b for b in self.panel.bills if b.period == period), None)
+        return period if bill is not None and bill.late_fee > 0 else None  # type: ignore[return-value]
+
+    def _update_waive_button(self) -> None:
+        self.waive_button.setEnabled(self._selected_fee_bill() is not None)
+
+    def ask_waive_selected(self) -> None:
+        period = self._selected_fee_bill()
+        if period is None or self.panel is None:
+            return
+        reason, ok = QInputDialog.getText(
+            self,
+            self.tr("Waive the late fee of {period}").format(period=period),
+            self.tr("Reason:"),
+        )
+        if ok and reason.strip():
+            self.waive(period, reason)
+
+    def waive(self, period: str, reason: str) -> None:
+        """Waive a bill's late fee (refused by the service unless a manager asks)."""
+        if self.panel is None:
+            return
+        actor, account_no = self.identity.actor, self.panel.account_no
+        self.runner.run(
+            lambda s: waive_late_fee(s, actor, account_no, period, reason),
+            on_success=lambda _: self.open_account(account_no),
+            owner=self,
+        )
 
     # ---- taking the money -------------------------------------------------------------------
 
@@ -596,8 +722,8 @@ class CounterPage(QWidget):
         self.runner.run(work, on_success=ready, owner=self)
 
     def selected_receipt(self) -> str | None:
-        row = self.receipts_table.selected_row()
-        return None if row is None else self.receipts_table.text_at(row, 0)
+        key = self.receipts_table.selected_key()
+        return None if key is None else str(key)
 
     def reprint_selected(self) -> None:
         receipt_no = self.selected_receipt()

@@ -61,7 +61,7 @@ class DocumentDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
 
-        buttons = QDialogButtonBox()
+        self.buttons = buttons = QDialogButtonBox()
         self.print_button = QPushButton(self.tr("&Print"))
         self.print_button.setObjectName("primaryButton")
         self.print_button.setDefault(True)
@@ -83,6 +83,12 @@ class DocumentDialog(QDialog):
         first = self.page_labels[0].pixmap().size() if self.page_labels else None
         if first is not None:
             self.resize(min(first.width() + 60, 1100), min(first.height() + 110, 800))
+
+    def add_button(self, text: str) -> QPushButton:
+        """A further action beside print and save (e.g. export the same report to Excel)."""
+        button = QPushButton(text)
+        self.buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+        return button
 
     def print_document(self, printer: QPrinter | None = None) -> bool:
         """Print on `printer`, or ask which printer (remembering the last one chosen)."""

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, money_text
-from server.services.till import SettlementView
+from reports.settlement import SettlementReport
 
 
 class OpenTillDialog(QDialog):
@@ -72,7 +72,7 @@ class SettlementDialog(QDialog):
     Over/short is shown as the count is typed; it never blocks the close.
     """
 
-    def __init__(self, figures: SettlementView, parent: QWidget | None = None) -> None:
+    def __init__(self, figures: SettlementReport, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("settlementDialog")
         self.setWindowTitle(
@@ -80,14 +80,8 @@ class SettlementDialog(QDialog):
         )
         self.figures = figures
         totals = ReadOnlyTable([self.tr("Channel"), self.tr("Count"), self.tr("Amount")])
-        rows: list[list[object]] = [[t.label, t.count, t.amount] for t in figures.totals]
-        rows.append(
-            [
-                self.tr("Total"),
-                sum(t.count for t in figures.totals),
-                sum((t.amount for t in figures.totals), Decimal("0.00")),
-            ]
-        )
+        rows: list[list[object]] = [[t.label, t.count, t.amount] for t in figures.channels]
+        rows.append([self.tr("Total"), figures.total_count, figures.total_amount])
         totals.fill(rows)
         self.totals_table = totals
 

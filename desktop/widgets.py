@@ -6,22 +6,23 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import QRegularExpression, Qt
-from PySide6.QtGui import QColor, QFont, QRegularExpressionValidator
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
-    QLineEdit,
-    QTableWidget,
-    QTableWidgetItem,
-    QWidget,
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRegularExpression,
+    Qt,
 )
+from PySide6.QtGui import QColor, QFont, QRegularExpressionValidator
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QWidget
 
 MUTED = QColor("#8a919b")
 ALERT = QColor("#c62828")
 
 # Up to 2 decimals, as the service accepts (money_of); the server checks again.
 _MONEY_PATTERN = QRegularExpression(r"^\d{0,9}(\.\d{0,2})?$")
+_ROOT = QModelIndex()
 
 
 def money_text(amount: Decimal | None) -> str:
@@ -57,43 +58,127 @@ class MoneyEdit(QLineEdit):
         self.setText("" if amount is None else f"{amount:.2f}")
 
 
-class ReadOnlyTable(QTableWidget):
-    """A table filled from rows of values: money right-aligned, whole rows selected."""
+class RowsModel(QAbstractTableModel):
+    """Rows of plain values from a service, shown as they are and sorted by their values
+    (money as numbers, times as times), not by their text; each row has a key (the receipt
+    or account number) that stays with it through sorting."""
+
+    def __init__(self, headers: Sequence[str], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.headers = list(headers)
+        self.rows: list[list[object]] = []
+        self.keys: list[object] = []
+        self.struck: list[bool] = []
+
+    def set_rows(
+        self,
+        rows: Sequence[Sequence[object]],
+        keys: Sequence[object] | None = None,
+        struck: Sequence[bool] | None = None,
+    ) -> None:
+        self.beginResetModel()
+        self.rows = [list(row) for row in rows]
+        self.keys = list(keys) if keys is not None else list(range(len(rows)))
+        self.struck = list(struck) if struck is not None else [False] * len(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section]
+        return None
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if not index.isValid():
+            return None
+        value = self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cell_text(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, Decimal | int):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if self.struck[index.row()]:
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setStrikeOut(True)
+                return font
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return MUTED
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        def key(i: int) -> tuple[int, object]:
+            value = self.rows[i][column]
+            # Blanks last; mixed types compare by text rather than raise.
+            if value is None or value == "":
+                return (2, "")
+            if isinstance(value, Decimal | int | float | date):
+                return (0, value)
+            return (1, str(value))
+
+        self.layoutAboutToBeChanged.emit()
+        try:
+            order_ = sorted(
+                range(len(self.rows)),
+                key=key,
+                reverse=order == Qt.SortOrder.DescendingOrder,
+            )
+        except TypeError:
+            order_ = sorted(range(len(self.rows)), key=lambda i: cell_text(self.rows[i][column]))
+        self.rows = [self.rows[i] for i in order_]
+        self.keys = [self.keys[i] for i in order_]
+        self.struck = [self.struck[i] for i in order_]
+        self.layoutChanged.emit()
+
+
+class ReadOnlyTable(QTableView):
+    """A sortable table of rows from a service: whole rows selected, money right-aligned."""
 
     def __init__(self, headers: Sequence[str], parent: QWidget | None = None) -> None:
-        super().__init__(0, len(headers), parent)
-        self.setHorizontalHeaderLabels(list(headers))
+        super().__init__(parent)
+        self.rows_model = RowsModel(headers, self)
+        self.setModel(self.rows_model)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAlternatingRowColors(True)
+        self.setSortingEnabled(True)
+        self.horizontalHeader().setSortIndicatorShown(False)
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.horizontalHeader().setStretchLastSection(True)
 
-    def fill(self, rows: Sequence[Sequence[object]], *, struck: Sequence[bool] = ()) -> None:
-        """Replace the contents; rows flagged in `struck` are drawn struck through and grey
-        (voided receipts stay visible, as on the settlement report)."""
-        self.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            strike = r < len(struck) and struck[r]
-            for c, value in enumerate(row):
-                item = QTableWidgetItem(cell_text(value))
-                if isinstance(value, Decimal):
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                if strike:
-                    font = QFont(item.font())
-                    font.setStrikeOut(True)
-                    item.setFont(font)
-                    item.setForeground(MUTED)
-                self.setItem(r, c, item)
+    def fill(
+        self,
+        rows: Sequence[Sequence[object]],
+        *,
+        keys: Sequence[object] | None = None,
+        struck: Sequence[bool] | None = None,
+    ) -> None:
+        """Replace the contents, in the service's order; rows flagged in `struck` are drawn
+        struck through and grey (voided receipts stay visible, as on the settlement report)."""
+        self.rows_model.set_rows(rows, keys, struck)
+
+    def row_count(self) -> int:
+        return self.rows_model.rowCount()
 
     def text_at(self, row: int, column: int) -> str:
-        item = self.item(row, column)
-        return item.text() if item is not None else ""
+        return str(self.rows_model.data(self.rows_model.index(row, column)) or "")
 
-    def selected_row(self) -> int | None:
+    def key_at(self, row: int) -> object:
+        return self.rows_model.keys[row]
+
+    def is_struck(self, row: int) -> bool:
+        return self.rows_model.struck[row]
+
+    def selected_key(self) -> object | None:
         rows = self.selectionModel().selectedRows()
-        return rows[0].row() if rows else None
+        return self.key_at(rows[0].row()) if rows else None

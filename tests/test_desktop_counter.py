@@ -5,10 +5,12 @@ the day — with the figures checked in the database."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtPrintSupport import QPrinter
@@ -24,6 +26,8 @@ from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import Bill, TillSession
 from server.services import calendar
 from server.services.auth import StaffIdentity, staff_identity
+from server.services.late_fees import set_late_fee_policy
+from server.services.org import add_staff_with_role
 from tests import factories as f
 from tests.desktop_support import CLERK_LOGIN, seed_staff
 
@@ -129,7 +133,7 @@ def test_a_day_at_the_counter(qtbot, page: CounterPage, fresh_database_url: str,
     width_mm = float(printed.pages[0].mediabox.width) * 25.4 / 72
     assert abs(width_mm - 148) < 2  # A5 portrait, as the receipt was drawn
 
-    qtbot.waitUntil(lambda: page.receipts_table.rowCount() == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.receipts_table.row_count() == 1, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: page.owed_label.text() == "0.00", timeout=WAIT_MS)
     assert page.receipts_table.text_at(0, 0) == result.receipt_no
     assert page.receipts_table.text_at(0, 4) == "65.00"
@@ -143,19 +147,28 @@ def test_a_day_at_the_counter(qtbot, page: CounterPage, fresh_database_url: str,
         qtbot.keyClick(page.receipts_table, Qt.Key.Key_F11)
     copy = again.args[0]
     assert "重打" in PdfReader(copy.save_document(tmp_path / "copy.pdf")).pages[0].extract_text()
-    qtbot.waitUntil(lambda: page.receipts_table.text_at(0, 7) == "1", timeout=WAIT_MS)
 
     # Void: the row stays, struck through; the bills are owed again.
-    with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
-        page.void(result.receipt_no, "收错户号")
-    assert page.receipts_table.item(0, 0).font().strikeOut()
-    assert "收错户号" in page.receipts_table.text_at(0, 6)
+    page.void(result.receipt_no, "收错户号")
+    qtbot.waitUntil(lambda: page.receipts_table.is_struck(0), timeout=WAIT_MS)
+    assert "收错户号" in page.receipts_table.text_at(0, 7)
     qtbot.waitUntil(lambda: page.owed_label.text() == "65.00", timeout=WAIT_MS)
 
-    # Close: float 200 + tendered 100 − change 35 − cash voided 65 = 200.00 expected.
-    with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
+    # Close: float 200 + tendered 100 − change 35 − cash voided 65 = 200.00 expected; the
+    # day report comes up to print and sign, and goes to Excel for the head cashier.
+    with (
+        qtbot.waitSignal(page.day_changed, timeout=WAIT_MS),
+        qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as report_ready,
+    ):
         page.close_day(D("198.50"), "少 1.50")
     assert page.day.closed_today and not page.pay_button.isEnabled()
+    report = report_ready.args[0]
+    assert report.windowTitle() == "东区分中心 收费日结报表"
+    report_text = PdfReader(report.save_document(tmp_path / "day.pdf")).pages[0].extract_text()
+    assert "短款 1.50" in report_text and result.receipt_no in report_text
+    with qtbot.waitSignal(page.exported, timeout=WAIT_MS):
+        page.export_day_report(page.day.report, report, tmp_path / "day.xlsx")
+    assert load_workbook(tmp_path / "day.xlsx").sheetnames == ["日结汇总", "收据明细"]
     [(expected, counted, over_short)] = read_db(
         fresh_database_url,
         select(TillSession.expected_cash, TillSession.cash_counted, TillSession.over_short),
@@ -167,7 +180,7 @@ def test_search_lists_several_and_enter_on_a_row_opens_it(qtbot, page: CounterPa
     page.focus_search()
     page.search_edit.setText("王")  # QTest types ASCII only; an input method types this
     qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.results_table.rowCount() == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.results_table.row_count() == 2, timeout=WAIT_MS)
     assert [page.results_table.text_at(r, 1) for r in range(2)] == ["王五", "王六"]
     assert page.panel is None  # two hits: the clerk picks one
     page.results_table.selectRow(1)
@@ -198,3 +211,48 @@ def test_a_refused_payment_says_why_and_takes_nothing(
         ("open",),
         ("open",),
     ]
+
+
+def test_late_fee_shows_as_its_own_figure_and_only_a_manager_waives_it(
+    qtbot, page: CounterPage, world, fresh_database_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    """Residents pay 1‰ a day, at least 1.00: on 2026-11-10 the 2026-09 bill of 40.00 (due
+    2026-10-31) is 10 days late, 0.40 raised to the 1.00 minimum; 2026-10 is not yet due."""
+    moment = calendar.business_datetime(date(2026, 11, 10)) + timedelta(hours=9)
+    monkeypatch.setattr(calendar, "now", lambda: moment)
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
+    engine = create_engine(fresh_database_url)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        set_late_fee_policy(
+            session, f.ACTOR, "居民", enabled=True, grace_days=0, daily_rate=D("0.001"),
+            minimum=D("1.00"), cap=None, effective_from=date(2026, 1, 1),
+        )  # fmt: skip
+        add_staff_with_role(
+            session, f.ACTOR, login="zhao", name="赵经理", password="Manager-2026",
+            role="manager", branch_code="E01",
+        )  # fmt: skip
+        manager = staff_identity(session, "zhao")
+    engine.dispose()
+
+    with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS):
+        page.open_account("A001")
+    assert page.bills_table.text_at(0, 5) == "1.00"
+    assert page.bills_table.text_at(0, 6) == "41.00"
+    assert page.bills_table.text_at(1, 5) == ""
+    assert page.owed_label.text() == "66.00"
+    assert page.amount_edit.text() == "66.00"
+
+    page.bills_table.selectRow(1)
+    assert not page.waive_button.isEnabled()
+    page.bills_table.selectRow(0)
+    assert page.waive_button.isEnabled()
+    page.waive("2026-09", "困难户")  # a clerk: the service refuses
+    qtbot.waitUntil(lambda: bool(warnings), timeout=WAIT_MS)
+    assert warnings == ["减免滞纳金须由管理人员办理"]
+
+    page.identity = manager
+    with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS):
+        page.waive("2026-09", "困难户")
+    assert page.owed_label.text() == "65.00"
+    assert page.bills_table.text_at(0, 5) == ""

@@ -13,17 +13,15 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from reports.settlement import ReceiptRow, SettlementReport
 from server.db.models import (
     Account,
     BillMeter,
-    Branch,
     Building,
     Campus,
     CustomerClass,
     Meter,
-    Payment,
     Receipt,
-    ReceiptReprint,
     ReceiptVoid,
     TillSession,
 )
@@ -36,6 +34,7 @@ from server.services.calendar import BUSINESS_TZ
 from server.services.errors import NotFound
 from server.services.money import ZERO
 from server.services.payments import OpenItem, amount_owed, open_items
+from server.services.settlement_report import settlement_report
 from server.services.usage import KIND_UNITS, quantity_text
 
 BILLING_MODE_LABELS = {PREPAID: "预收费", "postpaid": "后收费"}
@@ -180,31 +179,16 @@ def account_panel(session: Session, account_no: str) -> AccountPanel:
 
 
 @dataclass(frozen=True)
-class ReceiptRow:
-    """One of the clerk's receipts of the day, as the counter lists them."""
-
-    receipt_no: str
-    issued_at: datetime
-    account_no: str
-    holder_name: str
-    amount: Decimal
-    channel: str
-    reference: str
-    voided: bool
-    void_reason: str
-    reprints: int
-
-
-@dataclass(frozen=True)
 class CounterDay:
-    """The clerk's till (open, stale from an earlier day, or none) and its receipts."""
+    """The clerk's till (open, stale from an earlier day, or none) and its figures so far:
+    the settlement report as it stands, receipts included."""
 
     business_date: date
-    branch_code: str
-    branch_name: str
     till: till.TillView | None
     closed_today: bool
-    receipts: tuple[ReceiptRow, ...]
+    # The till shown: the open one, or today's closed one.
+    till_id: int | None
+    report: SettlementReport | None
 
     @property
     def stale(self) -> bool:
@@ -215,74 +199,32 @@ class CounterDay:
         return self.till is not None and not self.stale
 
     @property
+    def receipts(self) -> tuple[ReceiptRow, ...]:
+        """Newest first, as the clerk looks for the one just issued."""
+        return tuple(reversed(self.report.receipts)) if self.report else ()
+
+    @property
     def taken(self) -> Decimal:
-        return sum((r.amount for r in self.receipts if not r.voided), ZERO)
+        return self.report.total_amount if self.report else ZERO
 
 
 def counter_day(session: Session, staff_id: int) -> CounterDay:
-    """Where the clerk's day stands: the open till (or today's closed one) and its receipts."""
+    """Where the clerk's day stands: the open till (or today's closed one) and its report."""
     today = till.business_date()
     current = till.current_till(session, staff_id)
-    shown_till = current.till_id if current else None
+    shown = current.till_id if current else None
     closed_today = False
     if current is None:
-        shown_till = session.scalar(
+        shown = session.scalar(
             select(TillSession.id).where(
                 TillSession.staff_id == staff_id, TillSession.business_date == today
             )
         )
-        closed_today = shown_till is not None
-    branch = session.execute(
-        select(Branch.code, Branch.name)
-        .join(TillSession, TillSession.branch_id == Branch.id)
-        .where(TillSession.id == shown_till)
-    ).first() or (("", ""))
+        closed_today = shown is not None
     return CounterDay(
         business_date=today,
-        branch_code=branch[0],
-        branch_name=branch[1],
         till=current,
         closed_today=closed_today,
-        receipts=_till_receipts(session, shown_till) if shown_till else (),
-    )
-
-
-def _till_receipts(session: Session, till_id: int) -> tuple[ReceiptRow, ...]:
-    reprints = (
-        select(func.count())
-        .where(ReceiptReprint.receipt_id == Receipt.id)
-        .correlate(Receipt)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        select(
-            Receipt.receipt_no,
-            Receipt.issued_at,
-            Receipt.account_no,
-            Receipt.holder_name,
-            Receipt.total,
-            Receipt.channel,
-            Receipt.reference,
-            ReceiptVoid.reason,
-            reprints,
-        )
-        .join(Payment, Payment.id == Receipt.payment_id)
-        .outerjoin(ReceiptVoid, ReceiptVoid.receipt_id == Receipt.id)
-        .where(Payment.till_session_id == till_id)
-        .order_by(Receipt.receipt_no.desc())
-    ).all()
-    return tuple(
-        ReceiptRow(
-            receipt_no=no,
-            issued_at=at.astimezone(BUSINESS_TZ),
-            account_no=account_no,
-            holder_name=holder,
-            amount=total,
-            channel=CHANNEL_LABELS[channel],
-            reference=reference,
-            voided=reason is not None,
-            void_reason=reason or "",
-            reprints=count,
-        )
-        for no, at, account_no, holder, total, channel, reference, reason, count in rows
+        till_id=shown,
+        report=settlement_report(session, shown) if shown else None,
     )
