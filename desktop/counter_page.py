@@ -48,6 +48,7 @@ from server.db.models.payments import CASH, CHANNEL_LABELS, CHEQUE, TRANSFER
 from server.services import till
 from server.services.accounts import AccountHit, search_accounts
 from server.services.auth import StaffIdentity
+from server.services.calendar import BUSINESS_TZ
 from server.services.counter import AccountPanel, CounterDay, account_panel, counter_day
 from server.services.payments import (
     PaymentRequest,
@@ -322,7 +323,7 @@ class CounterPage(QWidget):
             self.day_label.setText(
                 text.format(
                     date=day.business_date.isoformat(),
-                    time=day.till.opened_at.astimezone().strftime("%H:%M"),
+                    time=day.till.opened_at.astimezone(BUSINESS_TZ).strftime("%H:%M"),
                     amount=money_text(day.till.float_amount),
                     taken=money_text(day.taken),
                 )
@@ -641,7 +642,7 @@ class CounterPage(QWidget):
             self.change_label.setStyleSheet(f"color: {ALERT.name()};")
         else:
             self.change_label.setText(money_text(tendered - amount))
-            self.change_label.setStyleSheet("font-weight: 600;")
+            self.change_label.setStyleSheet("")
         self._update_pay_button()
 
     def _update_pay_button(self) -> None:

@@ -28,7 +28,7 @@ class OpenTillDialog(QDialog):
         self.float_edit = MoneyEdit()
         self.float_edit.setPlaceholderText(self.tr("Cash left at the last close"))
         form = QFormLayout()
-        form.addRow(self.tr("Float (备用金):"), self.float_edit)
+        form.addRow(self.tr("Float:"), self.float_edit)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
