@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from desktop.document_dialog import DocumentDialog
+from desktop.preferences import RECEIPT_SIZE, RECEIPT_SIZES
 from desktop.tasks import TaskError, TaskRunner
 from desktop.till_dialogs import HandOverDialog, OpenTillDialog, SettlementDialog
 from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, money_text
@@ -83,7 +84,6 @@ class CounterPage(QWidget):
         runner: TaskRunner,
         *,
         preferences: QSettings | None = None,
-        receipt_size: str = "a5",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -91,7 +91,8 @@ class CounterPage(QWidget):
         self.identity = identity
         self.runner = runner
         self.preferences = preferences
-        self.receipt_size = receipt_size
+        size = str(preferences.value(RECEIPT_SIZE, "a5")) if preferences is not None else "a5"
+        self.receipt_size = size if size in RECEIPT_SIZES else "a5"
         self.panel: AccountPanel | None = None
         self.day: CounterDay | None = None
         self.last_document: DocumentDialog | None = None
@@ -305,6 +306,12 @@ class CounterPage(QWidget):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda slot=slot: slot())
+
+    def set_receipt_size(self, size: str) -> None:
+        """A5 sheets or the 241 × 93 mm continuous form, remembered for this PC."""
+        self.receipt_size = size
+        if self.preferences is not None:
+            self.preferences.setValue(RECEIPT_SIZE, size)
 
     # ---- the clerk's day --------------------------------------------------------------------
 

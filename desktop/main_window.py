@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, qVersion
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -18,7 +18,12 @@ from PySide6.QtWidgets import (
 
 from desktop.connection import DatabaseInfo
 from desktop.counter_page import CounterPage
-from desktop.preferences import MAIN_WINDOW_GEOMETRY, MAIN_WINDOW_STATE, open_preferences
+from desktop.preferences import (
+    MAIN_WINDOW_GEOMETRY,
+    MAIN_WINDOW_STATE,
+    RECEIPT_SIZES,
+    open_preferences,
+)
 from desktop.tasks import TaskRunner
 from server import __version__
 from server.services.auth import StaffIdentity
@@ -128,6 +133,19 @@ class MainWindow(QMainWindow):
             self.counter_action.setShortcut(QKeySequence("Ctrl+1"))
             self.counter_action.triggered.connect(lambda: self.show_page(counter))
             self.go_menu.addAction(self.counter_action)
+
+            self.settings_menu: QMenu = bar.addMenu(self.tr("&Settings"))
+            paper = self.settings_menu.addMenu(self.tr("Receipt paper"))
+            group = QActionGroup(self)
+            captions = {"a5": self.tr("A5 sheet"), "form": self.tr("Continuous form 241 × 93 mm")}
+            self.receipt_size_actions: dict[str, QAction] = {}
+            for size in RECEIPT_SIZES:
+                action = QAction(captions[size], group)
+                action.setCheckable(True)
+                action.setChecked(counter.receipt_size == size)
+                action.triggered.connect(lambda _=False, size=size: counter.set_receipt_size(size))
+                paper.addAction(action)
+                self.receipt_size_actions[size] = action
 
         self.help_menu: QMenu = bar.addMenu(self.tr("&Help"))
         self.about_action = QAction(self.tr("&About MeterDesk"), self)

@@ -19,8 +19,10 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from desktop.app import ensure_application
+from desktop.connection import describe_database
 from desktop.counter_page import CounterPage
 from desktop.document_dialog import DocumentDialog
+from desktop.main_window import MainWindow
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import Bill, TillSession
@@ -256,3 +258,44 @@ def test_late_fee_shows_as_its_own_figure_and_only_a_manager_waives_it(
         page.waive("2026-09", "困难户")
     assert page.owed_label.text() == "65.00"
     assert page.bills_table.text_at(0, 5) == ""
+
+
+def test_the_receipt_paper_is_chosen_in_the_settings_menu_and_remembered(
+    qtbot, world: StaffIdentity, fresh_database_url: str, tmp_path: Path
+):
+    ensure_application("zh_CN")
+    engine = make_engine(fresh_database_url)
+    runner = TaskRunner(make_sessionmaker(engine))
+    preferences = QSettings(str(tmp_path / "prefs.ini"), QSettings.Format.IniFormat)
+    try:
+        window = MainWindow(
+            world, describe_database(fresh_database_url, embedded=False),
+            runner=runner, preferences=preferences,
+        )  # fmt: skip
+        qtbot.addWidget(window)
+        page = window.counter_page
+        assert page is not None and window.pages.currentWidget() is page
+        assert page.pay_button.text() == "收款 (F9)"
+        window.receipt_size_actions["form"].trigger()
+        assert preferences.value("counter/receipt_size") == "form"
+        qtbot.waitUntil(lambda: page.day is not None, timeout=WAIT_MS)
+        with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
+            page.open_till(None)
+        with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS):
+            page.open_account("A001")
+        with qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as ready:
+            page.pay()
+        saved = ready.args[0].save_document(tmp_path / "form.pdf")
+        box = PdfReader(str(saved)).pages[0].mediabox
+        size_mm = (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72))
+        assert size_mm == (241, 93)
+        # A new window on this PC starts with the paper chosen last time.
+        again = MainWindow(
+            world, describe_database(fresh_database_url, embedded=False),
+            runner=runner, preferences=preferences,
+        )  # fmt: skip
+        qtbot.addWidget(again)
+        assert again.receipt_size_actions["form"].isChecked()
+    finally:
+        runner.shutdown()
+        engine.dispose()
