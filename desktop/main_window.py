@@ -143,9 +143,10 @@ class MainWindow(QMainWindow):
                 action = QAction(captions[size], group)
                 action.setCheckable(True)
                 action.setChecked(counter.receipt_size == size)
-                action.triggered.connect(lambda _=False, size=size: counter.set_receipt_size(size))
+                action.setData(size)
                 paper.addAction(action)
                 self.receipt_size_actions[size] = action
+            group.triggered.connect(lambda action: counter.set_receipt_size(str(action.data())))
 
         self.help_menu: QMenu = bar.addMenu(self.tr("&Help"))
         self.about_action = QAction(self.tr("&About MeterDesk"), self)
