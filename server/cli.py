@@ -885,6 +885,111 @@ def frame_encode(
     click.echo(raw.hex(" ").upper())
 
 
+@cli.command("serve")
+@click.option("--host", help="监听地址（默认 companion.host）")
+@click.option("--port", type=int, help="端口（默认 companion.port）")
+@click.option("--workers", type=click.IntRange(1, 64), help="工作进程数（默认 companion.workers）")
+@click.option(
+    "--forwarded-allow-ips",
+    default="127.0.0.1",
+    show_default=True,
+    help="反向代理地址：信任其 X-Forwarded-For / X-Forwarded-Proto",
+)
+@pass_context
+def serve(
+    ctx: Context, host: str | None, port: int | None, workers: int | None, forwarded_allow_ips: str
+) -> None:
+    """Run the WeChat companion service (/wechat, /h5/, /staff/, /healthz)."""
+    import os
+
+    import uvicorn
+
+    from server.companion.settings import CompanionSettings, SettingsError
+
+    try:
+        companion = CompanionSettings.from_settings(ctx.settings)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    # Resolved once here (an embedded server is started by this process and outlives the
+    # workers); every worker process then finds the same database in its environment.
+    os.environ["DATABASE_URL"] = ctx.ready_url()
+    uvicorn.run(
+        "server.companion.app:app_from_environment",
+        factory=True,
+        host=host or companion.host,
+        port=port or companion.port,
+        workers=workers or companion.workers,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        access_log=False,
+        log_level="info",
+    )
+
+
+@cli.group()
+def outbox() -> None:
+    """Template messages to residents (模板消息发件箱)."""
+
+
+@outbox.command("send")
+@click.option("--loop", is_flag=True, help="持续运行，每隔 --interval 秒发送到期消息")
+@click.option("--interval", default=5.0, show_default=True, type=float)
+@pass_context
+def outbox_send(ctx: Context, loop: bool, interval: float) -> None:
+    """Send due messages through WeChat's API (retries with backoff, never twice)."""
+    import time
+
+    from server.companion.outbox_sender import send_due
+    from server.companion.settings import CompanionSettings, SettingsError
+
+    try:
+        companion = CompanionSettings.from_settings(ctx.settings)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    engine = make_engine(ctx.ready_url())
+    try:
+        while True:
+            report = send_due(make_sessionmaker(engine), companion)
+            if report != type(report)() or not loop:
+                click.echo(
+                    f"已发送 {report.sent}，待重试 {report.retrying}，失败 {report.failed}"
+                    + (f"，中断待核对 {report.stale}" if report.stale else "")
+                )
+            if not loop:
+                break
+            time.sleep(interval)
+    finally:
+        engine.dispose()
+
+
+@outbox.command("list")
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed"]))
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def outbox_list(ctx: Context, status: str | None, as_json: bool) -> None:
+    """Messages newest first; `--status failed` lists those a person must look at."""
+    from server.services import outbox as outbox_service
+
+    with ctx.session() as session:
+        rows = outbox_service.messages(session, status)
+    if as_json:
+        _dump(
+            [
+                {
+                    "id": r.message_id,
+                    "kind": r.kind,
+                    "status": r.status,
+                    "attempts": r.attempts,
+                    "error": r.last_error,
+                }
+                for r in rows
+            ]
+        )
+        return
+    for r in rows:
+        click.echo(f"{r.message_id}\t{r.kind}\t{r.status_label}\t{r.attempts}\t{r.last_error}")
+
+
 def main() -> None:
     cli(prog_name="meterdesk")
 

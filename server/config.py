@@ -21,8 +21,30 @@ DEFAULTS: dict[str, dict[str, str]] = {
     "database": {"url": "", "pool_size": "5"},
     "branch": {"code": ""},
     "log": {"level": "INFO"},
-    "wechat": {"token": "", "app_id": "", "app_secret": "", "aes_key": ""},
-    "server": {"host": "127.0.0.1", "port": "8080", "secret_key": ""},
+    "wechat": {
+        "token": "",
+        "app_id": "",
+        "app_secret": "",
+        "aes_key": "",
+        # WeChat's servers; a test or a staging setup points these at a stand-in.
+        "api_url": "https://api.weixin.qq.com",
+        "oauth_url": "https://open.weixin.qq.com",
+        # Template message ids (模板消息) as registered for the official account.
+        "template_bill": "",
+        "template_payment": "",
+        "template_outage": "",
+        "template_answer": "",
+    },
+    # The WeChat companion web service (`meterdesk serve`).
+    "companion": {
+        "host": "127.0.0.1",
+        "port": "8080",
+        "workers": "2",
+        "secret_key": "",
+        "base_url": "",
+        "dev_login": "false",
+        "sms_sender": "console",
+    },
 }
 
 _SECRET_WORDS = ("secret", "token", "password", "aes_key", "key")

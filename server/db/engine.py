@@ -76,8 +76,9 @@ def is_embedded(settings: Settings) -> bool:
     return not settings.database_url
 
 
-def make_engine(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, future=True)
+def make_engine(url: str, **options: object) -> Engine:
+    """An engine for `url`; `options` (pool sizes…) go to SQLAlchemy's create_engine."""
+    return create_engine(url, **{"pool_pre_ping": True, "future": True, **options})
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -3,6 +3,17 @@
 from server.db.models.accounts import Account, AccountLedgerEntry, CustomerClass
 from server.db.models.audit import AuditEvent
 from server.db.models.billing import Bill, BillingRun, BillLine, BillMeter
+from server.db.models.companion import (
+    Binding,
+    Notice,
+    OutboxMessage,
+    RateEvent,
+    ServiceRequest,
+    SmsCode,
+    WechatAccessToken,
+    WechatUser,
+    WorkdayOverride,
+)
 from server.db.models.handheld import HandheldImport, HandheldProfile
 from server.db.models.late_fees import LateFee, LateFeePolicy
 from server.db.models.metering import Meter, MeterReplacement, Photo, Reading
@@ -27,6 +38,7 @@ __all__ = [
     "BillLine",
     "BillMeter",
     "BillingRun",
+    "Binding",
     "Branch",
     "Building",
     "Campus",
@@ -40,16 +52,24 @@ __all__ = [
     "LateFeePolicy",
     "Meter",
     "MeterReplacement",
+    "Notice",
+    "OutboxMessage",
     "Payment",
     "Photo",
     "Post",
+    "RateEvent",
     "Reading",
     "Receipt",
     "ReceiptReprint",
     "ReceiptVoid",
+    "ServiceRequest",
+    "SmsCode",
     "Staff",
     "Tariff",
     "TariffComponent",
     "TariffTier",
     "TillSession",
+    "WechatAccessToken",
+    "WechatUser",
+    "WorkdayOverride",
 ]

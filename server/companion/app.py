@@ -1,0 +1,89 @@
+"""The companion web app: `create_app` for tests and `app_from_environment` for the
+production server's worker processes (uvicorn `--factory`)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.middleware.sessions import SessionMiddleware
+
+from server.companion import h5, staff, wechat
+from server.companion.settings import CompanionSettings
+from server.companion.web import BodyLimit, Companion, CsrfFailed, make_templates, render
+from server.config import load_settings
+from server.db.engine import database_url, make_engine, make_sessionmaker, unit_of_work
+from server.services import residents
+from server.services.errors import DomainError
+from server.services.sms import SmsSender, sender_named
+
+log = logging.getLogger(__name__)
+
+SESSION_DAYS = 7
+
+
+def create_app(
+    settings: CompanionSettings, url: str, *, sms: SmsSender | None = None, pool_size: int = 5
+) -> FastAPI:
+    # A worker serves requests from a thread pool: let each of them hold a connection.
+    engine = make_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    sessions = make_sessionmaker(engine)
+    app = FastAPI(title="MeterDesk companion", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.md = Companion(
+        settings=settings,
+        sessions=sessions,
+        sms=sms or sender_named(settings.sms_sender),
+        templates=make_templates(),
+    )
+
+    def on_follow(openid: str, subscribed: bool) -> None:
+        with unit_of_work(sessions) as session:
+            residents.set_subscribed(session, openid, subscribed)
+
+    app.include_router(wechat.router(wechat.MessageEndpoint(settings, on_follow)))
+    app.include_router(h5.routes)
+    app.include_router(staff.routes)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("select 1"))
+        except SQLAlchemyError as exc:
+            log.error("healthz: database unreachable: %s", exc)
+            return PlainTextResponse("database unreachable", status_code=503)
+        return PlainTextResponse("ok")
+
+    @app.exception_handler(CsrfFailed)
+    def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
+        return render(request, "error.html", 400, error="页面已过期，请返回上一页刷新后重新提交")
+
+    @app.exception_handler(DomainError)
+    def refused(request: Request, exc: DomainError) -> Response:
+        return render(request, "error.html", 400, error=str(exc))
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="md_session",
+        max_age=SESSION_DAYS * 24 * 3600,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    app.add_middleware(BodyLimit)
+    app.state.engine = engine
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """For each worker process of `meterdesk serve`: settings and database from the
+    environment the command prepared (MD_HOME, DATABASE_URL, MD_COMPANION_*)."""
+    settings = load_settings()
+    companion = CompanionSettings.from_settings(settings)
+    pool = settings.get("database", "pool_size")
+    return create_app(
+        companion, database_url(settings), pool_size=int(pool) if pool.isdigit() else 5
+    )

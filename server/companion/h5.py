@@ -1,0 +1,433 @@
+"""Resident pages (/h5/): login through WeChat OAuth, registration, 户号绑定, 用量查询,
+电子缴款通知单, 自助抄表, service requests and notices."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from server.companion import wechat_api
+from server.companion.web import (
+    check_csrf,
+    client_ip,
+    md,
+    redirect,
+    render,
+    safe_next,
+    uow,
+)
+from server.companion.wechat_api import WechatApiError
+from server.services import bindings, notices, portal, ratelimit, residents, service_requests
+from server.services.calendar import BUSINESS_TZ, now
+from server.services.errors import DomainError
+from server.services.photos import MAX_UPLOAD_BYTES, store_photo
+from server.services.ratelimit import Limit
+from server.services.residents import Resident
+
+routes = APIRouter(prefix="/h5")
+
+LOGIN_PER_IP = Limit("login:ip", 60, timedelta(minutes=10), "登录过于频繁，请稍后再试")
+REQUESTS_PER_USER = Limit("request:user", 20, timedelta(days=1), "今天提交的诉求过多，请明天再试")
+CHART_HEIGHT = 120
+
+
+def _site(request: Request) -> str:
+    return md(request).settings.base_url or str(request.base_url).rstrip("/")
+
+
+def _resident(request: Request) -> Resident | None:
+    user_id = request.session.get("uid")
+    if not isinstance(user_id, int):
+        return None
+    with uow(request) as session:
+        try:
+            return residents.resident(session, user_id)
+        except DomainError:
+            return None
+
+
+def _to_login(request: Request) -> Response:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return redirect(f"/h5/login?next={quote(here)}")
+
+
+def _today() -> date:
+    return now().astimezone(BUSINESS_TZ).date()
+
+
+def _sign_in(request: Request, openid: str) -> Response:
+    with uow(request) as session:
+        ratelimit.hit(session, LOGIN_PER_IP, client_ip(request))
+    with uow(request) as session:
+        user = residents.follower(session, openid)
+    target = safe_next(request.session.pop("next", "/h5/"), "/h5/")
+    request.session.clear()
+    request.session["uid"] = user.user_id
+    return redirect(target)
+
+
+@routes.get("/login")
+def login(request: Request, next: str = "/h5/") -> Response:
+    settings = md(request).settings
+    state = secrets.token_urlsafe(16)
+    request.session["oauth_state"] = state
+    request.session["next"] = safe_next(next, "/h5/")
+    oauth = wechat_api.authorize_url(settings, _site(request) + "/h5/oauth", state)
+    if settings.dev_login:
+        return render(request, "h5/login.html", oauth_url=oauth)
+    return redirect(oauth)
+
+
+@routes.get("/oauth")
+def oauth_return(request: Request, code: str = "", state: str = "") -> Response:
+    expected = request.session.pop("oauth_state", None)
+    if not code or not expected or not secrets.compare_digest(str(expected), state):
+        return render(request, "error.html", 400, error="授权已失效，请从公众号菜单重新进入")
+    try:
+        openid = wechat_api.openid_for_code(md(request).settings, code)
+    except WechatApiError as exc:
+        return render(request, "error.html", 502, error=str(exc))
+    return _sign_in(request, openid)
+
+
+@routes.post("/dev-login")
+def dev_login(request: Request, openid: str = Form(""), csrf_token: str = Form("")) -> Response:
+    if not md(request).settings.dev_login:
+        return Response(status_code=404)
+    check_csrf(request, csrf_token)
+    return _sign_in(request, openid)
+
+
+@routes.get("/")
+def home(request: Request) -> Response:
+    resident = _resident(request)
+    if resident is None:
+        return _to_login(request)
+    with uow(request) as session:
+        accounts = bindings.bound_accounts(session, resident.user_id)
+        latest = notices.notices(session, "outage", limit=3)
+    return render(request, "h5/home.html", resident=resident, accounts=accounts, latest=latest)
+
+
+# --- registration ------------------------------------------------------------------------
+
+
+@routes.get("/register")
+def register_form(request: Request) -> Response:
+    resident = _resident(request)
+    if resident is None:
+        return _to_login(request)
+    return render(request, "h5/register.html", resident=resident, phone=resident.phone)
+
+
+@routes.post("/register/code")
+def register_code(request: Request, phone: str = Form(""), csrf_token: str = Form("")) -> Response:
+    resident = _resident(request)
+    if resident is None:
+        return _to_login(request)
+    check_csrf(request, csrf_token)
+    try:
+        with uow(request) as session:
+            residents.send_code(
+                session, resident.user_id, phone, md(request).sms, client_ip(request)
+            )
+    except DomainError as exc:
+        return render(
+            request, "h5/register.html", 400, resident=resident, phone=phone, error=str(exc)
+        )
+    return render(
+        request,
+        "h5/register.html",
+        resident=resident,
+        phone=phone,
+        message="验证码已发送，5 分钟内有效",
+    )
+
+
+@routes.post("/register")
+def register(
+    request: Request, phone: str = Form(""), code: str = Form(""), csrf_token: str = Form("")
+) -> Response:
+    resident = _resident(request)
+    if resident is None:
+        return _to_login(request)
+    check_csrf(request, csrf_token)
+    with uow(request) as session:
+        refused = residents.register_phone(session, resident.user_id, phone, code)
+    if refused:
+        return render(
+            request, "h5/register.html", 400, resident=resident, phone=phone, error=refused
+        )
+    return redirect("/h5/bindings?registered=1")
+
+
+# --- 户号绑定 --------------------------------------------------------------------------------
+
+
+def _bindings_page(request: Request, resident: Resident, status: int = 200, **extra: Any):
+    with uow(request) as session:
+        rows = bindings.my_bindings(session, resident.user_id)
+    return render(request, "h5/bindings.html", status, resident=resident, rows=rows, **extra)
+
+
+@routes.get("/bindings")
+def bindings_page(request: Request, registered: str = "") -> Response:
+    resident = _resident(request)
+    if resident is None:
+        return _to_login(request)
+    message = "注册成功，现在可以绑定户号" if registered else ""
+    return _bindings_page(request, resident, message=message)
+
+
+@routes.post("/bindings")
+def bind(
+    request: Request,
+    account_no: str = Form(""),
+    claim: str = Form(""),
+    csrf_token: str = Form(""),
+) -> Response:
+    resident = _resident(request)
+    if resident is None:
+        return _to_login(request)
+    check_csrf(request, csrf_token)
+    try:
+        with uow(request) as session:
+            answer = bindings.request_binding(
+                session, resident.user_id, account_no, claim, client_ip(request)
+            )
+    except DomainError as exc:
+        return _bindings_page(
+            request, resident, 400, error=str(exc), account_no=account_no, claim=claim
+        )
+    return _bindings_page(request, resident, message=answer)
+
+
+# --- 用量查询 and 电子缴款通知单 -------------------------------------------------------------
+
+
+def _chart(months: tuple[portal.MonthUsage, ...], kind: str, peak: Decimal) -> list[dict]:
+    bars = []
+    for index, month in enumerate(months):
+        value: Decimal = getattr(month, kind)
+        height = int(value / peak * CHART_HEIGHT) if peak else 0
+        bars.append(
+            {
+                "x": index * 26 + 4,
+                "y": CHART_HEIGHT - height + 14,
+                "height": height,
+                "label": month.period[5:],
+                "value": value,
+            }
+        )
+    return bars
+
+
+def _pick(request: Request, resident: Resident, account: int | None):
+    with uow(request) as session:
+        accounts = bindings.bound_accounts(session, resident.user_id)
+    if not accounts:
+        return accounts, None
+    chosen = next((a for a in accounts if a.account_id == account), accounts[0])
+    return accounts, chosen
+
+
+@routes.get("/usage")
+def usage(request: Request, account: int | None = None) -> Response:
+    resident = _resident(request)
+    if resident is None:
+        return _to_login(request)
+    accounts, chosen = _pick(request, resident, account)
+    if chosen is None:
+        return render(request, "h5/need_binding.html", resident=resident, title="用量查询")
+    with uow(request) as session:
+        overview = portal.usage_overview(session, resident.user_id, chosen.account_id, _today())
+    charts = [
+        (label, unit, _chart(overview.months, kind, overview.peak(kind)))
+        for kind, label, unit in (("electricity", "用电量", "kWh"), ("water", "用水量", "m³"))
+    ]
+    return render(
+        request,
+        "h5/usage.html",
+        resident=resident,
+        accounts=accounts,
+        chosen=chosen,
+        overview=overview,
+        charts=charts,
+        chart_height=CHART_HEIGHT + 30,
+    )
+
+
+@routes.get("/bills")
+def bills(request: Request, account: int | None = None) -> Response:
+    resident = _resident(request)
+    if resident is None:
+        return _to_login(request)
+    accounts, chosen = _pick(request, resident, account)
+    if chosen is None:
+        return render(request, "h5/need_binding.html", resident=resident, title="电子缴款通知单")
+    with uow(request) as session:
+        notice = portal.payment_notice(session, resident.user_id, chosen.account_id, _today())
+    return render(
+        request, "h5/bills.html", resident=resident, accounts=accounts, chosen=chosen, notice=notice
+    )
+
+
+# --- 自助抄表 ----------------------------------------------------------------------------------
+
+
+def _reading_form(request: Request, resident: Resident, status: int = 200, **extra: Any):
+    with uow(request) as session:
+        meters = portal.bound_meters(session, resident.user_id)
+    if not meters:
+        return render(request, "h5/need_binding.html", resident=resident, title="自助抄表")
+    return render(
+        request, "h5/reading_form.html", status, resident=resident, meters=meters, **extra
+    )
+
+
+@routes.get("/readings/new")
+def reading_form(request: Request) -> Response:
+    resident = _resident(request)
+    if resident is None:
+        return _to_login(request)
+    return _reading_form(request, resident)
+
+
+def read_upload(upload: UploadFile | None) -> bytes:
+    """The uploaded file's bytes, read no further than the photo limit allows."""
+    if upload is None or not upload.filename:
+        return b""
+    return upload.file.read(MAX_UPLOAD_BYTES + 1)
+
+
+@routes.post("/readings")
+def submit_reading(
+    request: Request,
+    meter_no: str = Form(""),
+    value: str = Form(""),
+    photo: Annotated[UploadFile | None, File()] = None,
+    csrf_token: str = Form(""),
+) -> Response:
+    resident = _resident(request)
+    if resident is None:
+        return _to_login(request)
+    check_csrf(request, csrf_token)
+    try:
+        with uow(request) as session:
+            result = portal.self_read(session, resident, meter_no, value, read_upload(photo))
+    except DomainError as exc:
+        return _reading_form(request, resident, 400, error=str(exc), meter_no=meter_no, value=value)
+    return render(request, "h5/reading_done.html", resident=resident, result=result)
+
+
+# --- service requests --------------------------------------------------------------------
+
+
+@routes.get("/requests")
+def my_requests(request: Request) -> Response:
+    resident = _resident(request)
+    if resident is None:
+        return _to_login(request)
+    with uow(request) as session:
+        rows = service_requests.my_requests(session, resident.user_id)
+    return render(request, "h5/requests.html", resident=resident, rows=rows)
+
+
+def _request_form(request: Request, resident: Resident, kind: str, status: int = 200, **extra):
+    if kind not in service_requests.KIND_LABELS or kind == "fault":
+        kind = "service"
+    return render(
+        request,
+        "h5/request_form.html",
+        status,
+        resident=resident,
+        kind=kind,
+        kinds={k: v for k, v in service_requests.KIND_LABELS.items() if k != "fault"},
+        topics=service_requests.TOPICS[kind],
+        slots=service_requests.SLOTS,
+        **extra,
+    )
+
+
+@routes.get("/requests/new")
+def request_form(request: Request, kind: str = "service") -> Response:
+    resident = _resident(request)
+    if resident is None:
+        return _to_login(request)
+    if not resident.registered:
+        return redirect("/h5/register")
+    return _request_form(request, resident, kind, phone=resident.phone)
+
+
+@routes.post("/requests")
+def submit_request(
+    request: Request,
+    kind: str = Form(""),
+    topic: str = Form(""),
+    description: str = Form(""),
+    place: str = Form(""),
+    phone: str = Form(""),
+    slot_date: str = Form(""),
+    slot_time: str = Form(""),
+    photo: Annotated[UploadFile | None, File()] = None,
+    csrf_token: str = Form(""),
+) -> Response:
+    resident = _resident(request)
+    if resident is None:
+        return _to_login(request)
+    check_csrf(request, csrf_token)
+    slot = f"{slot_date} {slot_time}".strip() if kind == "visit" else ""
+    spec = service_requests.RequestSpec(kind, topic, description, place, phone, slot)
+    data = read_upload(photo)
+    try:
+        if not resident.registered:
+            raise DomainError("请先用手机号完成注册")
+        with uow(request) as session:
+            ratelimit.hit(session, REQUESTS_PER_USER, str(resident.user_id))
+            photo_id = None
+            if data:
+                photo_id = store_photo(session, data, "照片").photo_id
+            request_id = service_requests.raise_request(
+                session, resident.actor, spec, wechat_user_id=resident.user_id, photo_id=photo_id
+            )
+            row = next(
+                r
+                for r in service_requests.my_requests(session, resident.user_id)
+                if r.request_id == request_id
+            )
+    except DomainError as exc:
+        return _request_form(
+            request,
+            resident,
+            kind,
+            400,
+            error=str(exc),
+            topic=topic,
+            description=description,
+            place=place,
+            phone=phone,
+        )
+    return render(request, "h5/request_done.html", resident=resident, row=row)
+
+
+# --- notices -----------------------------------------------------------------------------
+
+
+@routes.get("/notices")
+def notice_list(request: Request, kind: str = "") -> Response:
+    with uow(request) as session:
+        rows = notices.notices(session, kind if kind in notices.KIND_LABELS else None)
+    return render(request, "h5/notices.html", rows=rows, kind=kind, kinds=notices.KIND_LABELS)
+
+
+@routes.get("/notices/{notice_id}")
+def notice_page(request: Request, notice_id: int) -> Response:
+    with uow(request) as session:
+        item = notices.notice(session, notice_id)
+    return render(request, "h5/notice.html", item=item)

@@ -1,0 +1,79 @@
+"""The outbox sender: claims due template messages, sends them through WeChat's API and
+records each outcome in its own unit of work (see server.services.outbox)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.companion import wechat_api
+from server.companion.settings import CompanionSettings
+from server.companion.wechat_api import TemplateMessage, WechatApiError
+from server.db.engine import unit_of_work
+from server.services import outbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    stale: int = 0
+
+
+def send_due(
+    sessions: sessionmaker[Session], settings: CompanionSettings, batch: int = 20
+) -> SendReport:
+    with unit_of_work(sessions) as session:
+        stale = outbox.fail_stale(session)
+        claimed = outbox.claim_due(session, batch)
+    if not claimed:
+        return SendReport(stale=stale)
+    counts = {"sent": 0, "pending": 0, "failed": 0}
+    token = ""
+    for message in claimed:
+        template_id = settings.templates.get(message.kind, "")
+        error: WechatApiError | None = None
+        if not template_id:
+            error = WechatApiError(f"未配置模板 wechat.template_{message.kind}", retry=False)
+        else:
+            try:
+                token = token or _token(sessions, settings)
+                template = TemplateMessage(
+                    message.openid,
+                    template_id,
+                    settings.base_url + message.url if message.url.startswith("/") else "",
+                    {key: str(value) for key, value in message.data.items()},
+                )
+                try:
+                    wechat_api.send_template(token, settings, template)
+                except WechatApiError as exc:
+                    if exc.errcode not in wechat_api.TOKEN_ERRORS:
+                        raise
+                    # Another copy renewed the token (or WeChat revoked it): renew, once.
+                    token = _token(sessions, settings, renew=True)
+                    wechat_api.send_template(token, settings, template)
+            except WechatApiError as exc:
+                error = exc
+        with unit_of_work(sessions) as session:
+            if error is None:
+                outbox.mark_sent(session, message.message_id, template_id)
+                counts["sent"] += 1
+            else:
+                log.warning("outbox: message %s: %s", message.message_id, error)
+                status = outbox.mark_failed(
+                    session, message.message_id, str(error), retry=error.retry
+                )
+                counts[status] += 1
+    return SendReport(counts["sent"], counts["pending"], counts["failed"], stale)
+
+
+def _token(
+    sessions: sessionmaker[Session], settings: CompanionSettings, renew: bool = False
+) -> str:
+    with unit_of_work(sessions) as session:
+        return wechat_api.access_token(session, settings, renew=renew)

@@ -1,0 +1,125 @@
+"""Field staff pages (/staff/): sign-in, 现场抄录 with a photo, 抄表日志."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from server.companion.h5 import read_upload
+from server.companion.web import check_csrf, client_ip, redirect, render, safe_next, uow
+from server.services import auth, field, ratelimit
+from server.services.auth import StaffIdentity
+from server.services.calendar import BUSINESS_TZ, now
+from server.services.errors import DomainError
+from server.services.ratelimit import Limit
+
+routes = APIRouter(prefix="/staff")
+
+STAFF_LOGIN_PER_IP = Limit(
+    "staff-login:ip", 20, timedelta(minutes=15), "登录尝试过多，请 15 分钟后再试"
+)
+
+
+def _staff(request: Request) -> StaffIdentity | None:
+    login = request.session.get("staff")
+    if not isinstance(login, str):
+        return None
+    with uow(request) as session:
+        try:
+            return auth.staff_identity(session, login)
+        except DomainError:
+            return None
+
+
+@routes.get("/login")
+def login_form(request: Request, next: str = "/staff/") -> Response:
+    return render(request, "staff/login.html", next=safe_next(next, "/staff/"))
+
+
+@routes.post("/login")
+def login(
+    request: Request,
+    login: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/staff/"),
+    csrf_token: str = Form(""),
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        with uow(request) as session:
+            ratelimit.hit(session, STAFF_LOGIN_PER_IP, client_ip(request))
+    except DomainError as exc:
+        return render(request, "staff/login.html", 429, error=str(exc), next=next, login=login)
+    with uow(request) as session:
+        result = auth.sign_in(session, login, password)
+    if result.identity is None:
+        return render(request, "staff/login.html", 400, error=result.error, next=next, login=login)
+    request.session.clear()
+    request.session["staff"] = result.identity.login
+    return redirect(safe_next(next, "/staff/"))
+
+
+@routes.post("/logout")
+def logout(request: Request, csrf_token: str = Form("")) -> Response:
+    check_csrf(request, csrf_token)
+    request.session.clear()
+    return redirect("/staff/login")
+
+
+@routes.get("/")
+def home(request: Request) -> Response:
+    staff = _staff(request)
+    if staff is None:
+        return redirect("/staff/login")
+    return render(request, "staff/home.html", staff=staff)
+
+
+@routes.get("/readings/new")
+def reading_form(request: Request, meter_no: str = "") -> Response:
+    staff = _staff(request)
+    if staff is None:
+        return redirect("/staff/login?next=/staff/readings/new")
+    return render(request, "staff/reading_form.html", staff=staff, meter_no=meter_no)
+
+
+@routes.post("/readings")
+def submit_reading(
+    request: Request,
+    meter_no: str = Form(""),
+    value: str = Form(""),
+    note: str = Form(""),
+    photo: Annotated[UploadFile | None, File()] = None,
+    csrf_token: str = Form(""),
+) -> Response:
+    staff = _staff(request)
+    if staff is None:
+        return redirect("/staff/login")
+    check_csrf(request, csrf_token)
+    try:
+        with uow(request) as session:
+            result = field.field_reading(session, staff, meter_no, value, read_upload(photo), note)
+    except DomainError as exc:
+        return render(
+            request,
+            "staff/reading_form.html",
+            400,
+            staff=staff,
+            error=str(exc),
+            meter_no=meter_no,
+            value=value,
+            note=note,
+        )
+    return render(request, "staff/reading_form.html", staff=staff, result=result)
+
+
+@routes.get("/log")
+def reading_log(request: Request) -> Response:
+    staff = _staff(request)
+    if staff is None:
+        return redirect("/staff/login?next=/staff/log")
+    with uow(request) as session:
+        log = field.reading_log(session, staff.staff_id, now().astimezone(BUSINESS_TZ).date())
+    return render(request, "staff/log.html", staff=staff, log=log)

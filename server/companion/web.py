@@ -1,0 +1,159 @@
+"""What every page handler shares: the request's unit of work, the signed session, CSRF,
+the client's address and template rendering."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.companion.settings import CompanionSettings
+from server.db.engine import unit_of_work
+from server.services.calendar import BUSINESS_TZ, now
+from server.services.sms import SmsSender
+
+TEMPLATES = Path(__file__).with_name("templates")
+# A phone photo is a few MB; the photos service refuses more than 10 MB after this.
+MAX_REQUEST_BYTES = 12 * 1024 * 1024
+
+
+@dataclass
+class Companion:
+    """The app's shared parts, reachable from every request as request.app.state.md."""
+
+    settings: CompanionSettings
+    sessions: sessionmaker[Session]
+    sms: SmsSender
+    templates: Jinja2Templates
+
+
+def md(request: Request) -> Companion:
+    return request.app.state.md
+
+
+@contextmanager
+def uow(request: Request) -> Iterator[Session]:
+    """One unit of work: commits when the block ends normally, rolls back on an error."""
+    with unit_of_work(md(request).sessions) as session:
+        yield session
+
+
+def client_ip(request: Request) -> str:
+    # Behind the reverse proxy uvicorn's proxy-headers support has already put the
+    # client's address here (see `meterdesk serve --forwarded-allow-ips`).
+    return request.client.host if request.client else "?"
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    return token
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+def check_csrf(request: Request, submitted: str) -> None:
+    expected = request.session.get("csrf", "")
+    if not expected or not hmac.compare_digest(str(expected), submitted or ""):
+        raise CsrfFailed
+
+
+def _local(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return moment.astimezone(BUSINESS_TZ).strftime(fmt) if moment else ""
+
+
+def _money(value: Any) -> str:
+    return f"{value:,.2f}"
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates.env.filters["local"] = _local
+    templates.env.filters["money"] = _money
+    return templates
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("error", "")
+    context.setdefault("message", "")
+    context["csrf_token"] = csrf_token(request)
+    context["now"] = now()
+    return md(request).templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def safe_next(target: str, default: str) -> str:
+    """Only paths of this site: a `next` parameter must not send anyone elsewhere."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+class BodyLimit:
+    """Refuse request bodies over a limit, declared or streamed, before anything parses
+    them (Starlette's multipart parser would otherwise spool any size to disk)."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_REQUEST_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await _too_large(send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _too_large(send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send) -> None:
+    body = "上传内容过大（上限 12 MB）".encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

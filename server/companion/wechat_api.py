@@ -1,0 +1,136 @@
+"""Calls to WeChat's servers: OAuth (code → openid), the API access token, template
+messages. The base URLs come from settings, so tests and staging point them at a stand-in.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import requests
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.companion.settings import CompanionSettings
+from server.db.models import WechatAccessToken
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = 5
+# Refresh a little before WeChat's expiry so a token never dies mid-batch.
+TOKEN_MARGIN = timedelta(minutes=5)
+# errcodes after which the same message will never succeed (unfollowed, bad openid/template).
+PERMANENT_ERRORS = {40003, 40037, 43004, 43101, 47003}
+TOKEN_ERRORS = {40001, 40014, 42001}
+
+
+class WechatApiError(Exception):
+    def __init__(self, message: str, *, retry: bool, errcode: int | None = None) -> None:
+        super().__init__(message)
+        self.retry = retry
+        self.errcode = errcode
+
+
+def authorize_url(settings: CompanionSettings, redirect_uri: str, state: str) -> str:
+    """WeChat's OAuth page (snsapi_base: no prompt, the openid only)."""
+    query = urlencode(
+        {
+            "appid": settings.app_id,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "scope": "snsapi_base",
+            "state": state,
+        }
+    )
+    return f"{settings.oauth_url}/connect/oauth2/authorize?{query}#wechat_redirect"
+
+
+def _get_json(url: str, **params: str) -> dict:
+    try:
+        response = requests.get(url, params=params, timeout=TIMEOUT)
+        response.raise_for_status()
+        return response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise WechatApiError(f"微信接口不可用：{type(exc).__name__}", retry=True) from exc
+
+
+def openid_for_code(settings: CompanionSettings, code: str) -> str:
+    data = _get_json(
+        f"{settings.api_url}/sns/oauth2/access_token",
+        appid=settings.app_id,
+        secret=settings.app_secret,
+        code=code,
+        grant_type="authorization_code",
+    )
+    if data.get("errcode") or not data.get("openid"):
+        raise WechatApiError(
+            f"微信授权失败：{data.get('errcode')} {data.get('errmsg', '')}", retry=False
+        )
+    return str(data["openid"])
+
+
+def access_token(session: Session, settings: CompanionSettings, *, renew: bool = False) -> str:
+    """The account's API token, fetched once for every copy of the service: the row lock
+    makes the others wait for the one that refreshes instead of invalidating its token."""
+    row = session.get(WechatAccessToken, settings.app_id, with_for_update=True)
+    fresh = session.scalar(select(func.now() + TOKEN_MARGIN))
+    if row is not None and not renew and fresh is not None and row.expires_at > fresh:
+        return row.token
+    data = _get_json(
+        f"{settings.api_url}/cgi-bin/token",
+        grant_type="client_credential",
+        appid=settings.app_id,
+        secret=settings.app_secret,
+    )
+    if not data.get("access_token"):
+        raise WechatApiError(
+            f"获取 access_token 失败：{data.get('errcode')} {data.get('errmsg', '')}", retry=True
+        )
+    expires = session.scalar(select(func.now() + timedelta(seconds=int(data["expires_in"]))))
+    if row is None:
+        session.add(
+            WechatAccessToken(
+                app_id=settings.app_id, token=data["access_token"], expires_at=expires
+            )
+        )
+    else:
+        row.token, row.expires_at = data["access_token"], expires
+    session.flush()
+    return str(data["access_token"])
+
+
+@dataclass(frozen=True)
+class TemplateMessage:
+    openid: str
+    template_id: str
+    url: str
+    data: dict[str, str]
+
+
+def send_template(token: str, settings: CompanionSettings, message: TemplateMessage) -> None:
+    body = {
+        "touser": message.openid,
+        "template_id": message.template_id,
+        "url": message.url,
+        "data": {key: {"value": value} for key, value in message.data.items()},
+    }
+    try:
+        response = requests.post(
+            f"{settings.api_url}/cgi-bin/message/template/send",
+            params={"access_token": token},
+            json=body,
+            timeout=TIMEOUT,
+        )
+        response.raise_for_status()
+        result = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise WechatApiError(f"发送失败：{type(exc).__name__}", retry=True) from exc
+    errcode = int(result.get("errcode", 0))
+    if errcode:
+        raise WechatApiError(
+            f"微信返回 {errcode} {result.get('errmsg', '')}",
+            retry=errcode not in PERMANENT_ERRORS,
+            errcode=errcode,
+        )

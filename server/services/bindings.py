@@ -1,0 +1,335 @@
+"""户号绑定: a resident asks to bind a billing account to their WeChat; a person reviews.
+
+The resident types the 户号 and the holder's name or phone as on record. Whatever the
+account table says, the answer is the same ("1 个工作日内审核"): an unknown or mismatched
+户号 is stored as a request marked for staff, so nobody can probe which accounts exist or
+who holds them. Limits: a resident binds at most the resident class's max_bindings (2); a
+user whose matched requests include a class with a larger limit (单位: 10) gets that one.
+The limit never depends on the account just typed, so it cannot leak either.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from server.db.models import Account, Binding, CustomerClass, WechatUser
+from server.db.models.companion import (
+    BINDING_APPROVED,
+    BINDING_PENDING,
+    BINDING_REJECTED,
+)
+from server.services import audit, outbox, ratelimit
+from server.services.accounts import address_of
+from server.services.audit import Actor
+from server.services.calendar import now
+from server.services.errors import DomainError, NotFound
+from server.services.ratelimit import Limit
+from server.services.residents import actor_of
+from server.services.workdays import binding_due
+
+ANSWER = "绑定申请已提交，我们将在 1 个工作日内审核，结果会通过公众号通知您。"
+LIVE = (BINDING_PENDING, BINDING_APPROVED)
+STATUS_LABELS = {
+    BINDING_PENDING: "审核中",
+    BINDING_APPROVED: "已绑定",
+    BINDING_REJECTED: "未通过",
+    "revoked": "已解绑",
+}
+DEFAULT_CLASS = "resident"
+BIND_PER_USER = Limit("bind:user", 10, timedelta(days=1), "今天提交的绑定申请过多，请明天再试")
+BIND_PER_IP = Limit("bind:ip", 30, timedelta(hours=1), "绑定申请过于频繁，请稍后再试")
+
+
+def _plain(value: str) -> str:
+    return re.sub(r"\s+", "", value)
+
+
+def claim_matches(account: Account, claim: str) -> bool:
+    """The typed name or phone is the account's holder or its phone on record."""
+    typed = _plain(claim)
+    if not typed:
+        return False
+    if typed == _plain(account.holder_name):
+        return True
+    digits = re.sub(r"\D", "", typed)
+    return bool(account.mobile) and digits == re.sub(r"\D", "", account.mobile)
+
+
+def binding_limit(session: Session, user_id: int) -> int:
+    default = session.scalar(
+        select(CustomerClass.max_bindings).where(CustomerClass.code == DEFAULT_CLASS)
+    )
+    larger = session.scalar(
+        select(func.max(CustomerClass.max_bindings))
+        .select_from(Binding)
+        .join(Account, Account.id == Binding.account_id)
+        .join(CustomerClass, CustomerClass.id == Account.customer_class_id)
+        .where(Binding.wechat_user_id == user_id, Binding.status.in_(LIVE), Binding.matched)
+    )
+    return max(default or 2, larger or 0)
+
+
+def request_binding(
+    session: Session, user_id: int, account_no: str, claim: str, client_ip: str
+) -> str:
+    """File a binding request; returns what the resident is told (always ANSWER)."""
+    account_no, claim = account_no.strip(), claim.strip()
+    if not account_no or not claim:
+        raise DomainError("请填写户号和户主姓名或预留手机号")
+    if len(account_no) > 32 or len(claim) > 120:
+        raise DomainError("户号或户主信息过长，请核对后再填")
+    # One request at a time per user, so the limit is counted against settled rows.
+    user = session.get(WechatUser, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound("请重新进入页面")
+    if user.phone_verified_at is None:
+        raise DomainError("请先用手机号完成注册，再绑定户号")
+    ratelimit.hit(session, BIND_PER_USER, str(user_id))
+    ratelimit.hit(session, BIND_PER_IP, client_ip)
+    live = session.scalar(
+        select(func.count())
+        .select_from(Binding)
+        .where(Binding.wechat_user_id == user_id, Binding.status.in_(LIVE))
+    )
+    limit = binding_limit(session, user_id)
+    if (live or 0) >= limit:
+        raise DomainError(f"每个微信号最多绑定 {limit} 个户号，您已绑定或申请 {live} 个")
+    if session.scalar(
+        select(Binding.id).where(
+            Binding.wechat_user_id == user_id,
+            Binding.account_no == account_no,
+            Binding.status.in_(LIVE),
+        )
+    ):
+        raise DomainError(f"户号 {account_no} 已绑定或正在审核，无需重复提交")
+    account = session.scalar(select(Account).where(Account.account_no == account_no))
+    matched = account is not None and account.active and claim_matches(account, claim)
+    binding = Binding(
+        wechat_user_id=user_id,
+        account_no=account_no,
+        claim=claim,
+        account_id=account.id if account else None,
+        matched=matched,
+        status=BINDING_PENDING,
+        due_at=binding_due(session, now()),
+        reason="",
+    )
+    session.add(binding)
+    session.flush()
+    audit.record(
+        session,
+        actor_of(user.openid),
+        "binding.request",
+        "binding",
+        binding.id,
+        {"account_no": account_no, "found": account is not None, "matched": matched},
+    )
+    return ANSWER
+
+
+@dataclass(frozen=True)
+class ResidentBinding:
+    """A binding as its resident sees it: nothing about the account until approved."""
+
+    binding_id: int
+    account_no: str
+    status: str
+    reason: str
+    requested_at: datetime
+    holder_name: str = ""
+    address: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+_ADDRESS = """
+    select a.holder_name, c.name, coalesce(bd.name, ''), a.unit, a.room
+    from account a join campus c on c.id = a.campus_id
+    left join building bd on bd.id = a.building_id where a.id = :a
+"""
+
+
+def my_bindings(session: Session, user_id: int) -> list[ResidentBinding]:
+    rows = session.scalars(
+        select(Binding).where(Binding.wechat_user_id == user_id).order_by(Binding.id.desc())
+    ).all()
+    result = []
+    for row in rows:
+        holder = address = ""
+        if row.status == BINDING_APPROVED and row.account_id is not None:
+            found = session.execute(text(_ADDRESS), {"a": row.account_id}).one()
+            holder, address = found[0], address_of(*found[1:])
+        result.append(
+            ResidentBinding(
+                row.id,
+                row.account_no,
+                row.status,
+                row.reason if row.status == BINDING_REJECTED else "",
+                row.created_at,
+                holder,
+                address,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class BoundAccount:
+    account_id: int
+    account_no: str
+    holder_name: str
+    address: str
+    customer_class: str
+
+
+def bound_accounts(session: Session, user_id: int) -> list[BoundAccount]:
+    """The accounts a resident may see: approved bindings only."""
+    rows = session.execute(
+        text(
+            """
+            select a.id, a.account_no, a.holder_name, c.name, coalesce(bd.name, ''), a.unit,
+                   a.room, k.name
+            from binding b join account a on a.id = b.account_id
+            join campus c on c.id = a.campus_id
+            join customer_class k on k.id = a.customer_class_id
+            left join building bd on bd.id = a.building_id
+            where b.wechat_user_id = :u and b.status = 'approved'
+            order by a.account_no
+            """
+        ),
+        {"u": user_id},
+    ).all()
+    return [BoundAccount(r[0], r[1], r[2], address_of(*r[3:7]), r[7]) for r in rows]
+
+
+def bound_account(session: Session, user_id: int, account_id: int) -> BoundAccount:
+    for account in bound_accounts(session, user_id):
+        if account.account_id == account_id:
+            return account
+    raise NotFound("该户号未绑定到您的微信")
+
+
+# --- the desk side -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingBinding:
+    binding_id: int
+    requested_at: datetime
+    due_at: datetime
+    openid: str
+    phone: str
+    account_no: str
+    claim: str
+    found: bool
+    matched: bool
+    holder_name: str
+    account_mobile: str
+    customer_class: str
+    live_bindings: int
+
+    def overdue(self, moment: datetime) -> bool:
+        return moment > self.due_at
+
+
+def pending_bindings(session: Session) -> list[PendingBinding]:
+    """The review queue, oldest deadline first, with what the reviewer needs to decide."""
+    rows = session.execute(
+        text(
+            """
+            select b.id, b.created_at, b.due_at, u.openid, u.phone, b.account_no, b.claim,
+                   b.account_id is not null, b.matched, coalesce(a.holder_name, ''),
+                   coalesce(a.mobile, ''), coalesce(k.name, ''),
+                   (select count(*) from binding o where o.wechat_user_id = b.wechat_user_id
+                      and o.status in ('pending', 'approved'))
+            from binding b join wechat_user u on u.id = b.wechat_user_id
+            left join account a on a.id = b.account_id
+            left join customer_class k on k.id = a.customer_class_id
+            where b.status = 'pending'
+            order by b.due_at, b.id
+            """
+        )
+    ).all()
+    return [PendingBinding(*row) for row in rows]
+
+
+def _pending(session: Session, binding_id: int) -> Binding:
+    binding = session.get(Binding, binding_id, with_for_update=True)
+    if binding is None:
+        raise NotFound(f"绑定申请 {binding_id} 不存在")
+    if binding.status != BINDING_PENDING:
+        raise DomainError(
+            f"绑定申请 {binding_id} 已处理（{STATUS_LABELS[binding.status]}），不能再审核"
+        )
+    return binding
+
+
+def approve_binding(session: Session, actor: Actor, binding_id: int) -> None:
+    binding = _pending(session, binding_id)
+    if binding.account_id is None:
+        raise DomainError(f"户号 {binding.account_no} 不存在，只能驳回")
+    binding.status = BINDING_APPROVED
+    binding.reviewed_by_id = actor.staff_id
+    binding.reviewed_at = now()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "binding.approve",
+        "binding",
+        binding.id,
+        {"account_no": binding.account_no, "matched": binding.matched},
+    )
+    outbox.enqueue(
+        session,
+        "answer",
+        binding.wechat_user_id,
+        {
+            "first": "您的户号绑定申请已通过",
+            "keyword1": "户号绑定",
+            "keyword2": f"户号 {binding.account_no} 已绑定",
+            "remark": "现在可以查询用量、查看缴款通知单和自助抄表。",
+        },
+        url="/h5/usage",
+        dedupe_key=f"binding:{binding.id}",
+    )
+
+
+def reject_binding(session: Session, actor: Actor, binding_id: int, reason: str) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("驳回绑定申请须填写原因（会告知用户）")
+    binding = _pending(session, binding_id)
+    binding.status = BINDING_REJECTED
+    binding.reason = reason[:200]
+    binding.reviewed_by_id = actor.staff_id
+    binding.reviewed_at = now()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "binding.reject",
+        "binding",
+        binding.id,
+        {"account_no": binding.account_no, "reason": binding.reason},
+    )
+    outbox.enqueue(
+        session,
+        "answer",
+        binding.wechat_user_id,
+        {
+            "first": "您的户号绑定申请未通过",
+            "keyword1": "户号绑定",
+            "keyword2": f"户号 {binding.account_no}：{binding.reason}",
+            "remark": "如有疑问请致电所在校区分中心。",
+        },
+        url="/h5/bindings",
+        dedupe_key=f"binding:{binding.id}",
+    )

@@ -1,0 +1,182 @@
+"""What a resident sees of a bound account: 12 months of usage and payments, open bills
+(电子缴款通知单), its meters, and 自助抄表.
+
+Every function takes the resident's user id and checks the account is bound to them
+(approved), so a page cannot show another household's figures by changing an id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from server.db.models.payments import CHANNEL_LABELS
+from server.services import metering, payments
+from server.services.bindings import BoundAccount, bound_account
+from server.services.calendar import BUSINESS_TZ, Period, now
+from server.services.errors import DomainError
+from server.services.metering import ReadingResult
+from server.services.photos import store_photo
+from server.services.residents import Resident
+from server.services.usage import KIND_UNITS
+
+MONTHS = 12
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class MonthUsage:
+    period: str
+    electricity: Decimal
+    water: Decimal
+    billed: Decimal
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    paid_at: datetime
+    amount: Decimal
+    channel: str
+    receipt_no: str
+    voided: bool
+
+
+@dataclass(frozen=True)
+class UsageOverview:
+    account: BoundAccount
+    months: tuple[MonthUsage, ...]
+    payments: tuple[PaymentRow, ...]
+
+    def peak(self, kind: str) -> Decimal:
+        return max((getattr(m, kind) for m in self.months), default=ZERO)
+
+
+def usage_overview(session: Session, user_id: int, account_id: int, today: date) -> UsageOverview:
+    """The 12 billing periods up to `today`'s, oldest first (empty months shown as 0), and
+    the payments made since the first of them."""
+    account = bound_account(session, user_id, account_id)
+    last = Period.of(today)
+    first = last.shift(-(MONTHS - 1))
+    rows = session.execute(
+        text(
+            """
+            select b.period, m.kind, sum(m.usage), null
+            from bill b join bill_meter m on m.bill_id = b.id
+            where b.account_id = :a and b.period between :p0 and :p1 and b.status <> 'void'
+            group by b.period, m.kind
+            union all
+            select b.period, 'total', null, sum(b.total)
+            from bill b
+            where b.account_id = :a and b.period between :p0 and :p1 and b.status <> 'void'
+            group by b.period
+            """
+        ),
+        {"a": account_id, "p0": str(first), "p1": str(last)},
+    ).all()
+    figures: dict[tuple[str, str], Decimal] = {}
+    for period, kind, usage, total in rows:
+        figures[(period, kind)] = usage if total is None else total
+    months = tuple(
+        MonthUsage(
+            str(p),
+            figures.get((str(p), "electricity"), ZERO),
+            figures.get((str(p), "water"), ZERO),
+            figures.get((str(p), "total"), ZERO),
+        )
+        for p in (first.shift(i) for i in range(MONTHS))
+    )
+    paid = session.execute(
+        text(
+            """
+            select p.created_at, p.amount, p.channel, coalesce(r.receipt_no, ''),
+                   v.id is not null
+            from payment p
+            left join receipt r on r.payment_id = p.id
+            left join receipt_void v on v.receipt_id = r.id
+            where p.account_id = :a and p.created_at >= :since
+            order by p.created_at desc, p.id desc
+            """
+        ),
+        {"a": account_id, "since": first.start},
+    ).all()
+    return UsageOverview(
+        account,
+        months,
+        tuple(PaymentRow(r[0], r[1], CHANNEL_LABELS.get(r[2], r[2]), r[3], r[4]) for r in paid),
+    )
+
+
+@dataclass(frozen=True)
+class PaymentNotice:
+    """电子缴款通知单: what the account owes today, bill by bill."""
+
+    account: BoundAccount
+    items: tuple[payments.OpenItem, ...]
+    owed: Decimal
+    on: date
+
+
+def payment_notice(session: Session, user_id: int, account_id: int, on: date) -> PaymentNotice:
+    account = bound_account(session, user_id, account_id)
+    items = payments.open_items(session, account_id, on)
+    return PaymentNotice(account, items, payments.amount_owed(items), on)
+
+
+@dataclass(frozen=True)
+class MeterChoice:
+    meter_no: str
+    kind: str
+    unit: str
+    location: str
+    account_no: str
+    last_value: Decimal | None
+    last_read_at: datetime | None
+
+
+def bound_meters(session: Session, user_id: int) -> list[MeterChoice]:
+    """The active meters of the resident's bound accounts, with their last accepted read."""
+    rows = session.execute(
+        text(
+            """
+            select m.meter_no, m.kind, m.location, a.account_no, last.value, last.read_at
+            from binding b
+            join account a on a.id = b.account_id
+            join meter m on m.account_id = a.id and m.status = 'active'
+            left join lateral (
+                select r.value, r.read_at from reading r
+                where r.meter_id = m.id and r.status = 'accepted'
+                order by r.read_at desc, r.id desc limit 1
+            ) last on true
+            where b.wechat_user_id = :u and b.status = 'approved'
+            order by a.account_no, m.kind, m.meter_no
+            """
+        ),
+        {"u": user_id},
+    ).all()
+    return [MeterChoice(r[0], r[1], KIND_UNITS[r[1]], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+def self_read(
+    session: Session, resident: Resident, meter_no: str, value: str, photo: bytes
+) -> ReadingResult:
+    """自助抄表: a reading of one of the resident's meters with a photo of the dial; it is
+    judged at once (the answer tells the resident) and waits for review at the desk."""
+    if meter_no not in {m.meter_no for m in bound_meters(session, resident.user_id)}:
+        raise DomainError("该表计不属于您已绑定的户号")
+    if not photo:
+        raise DomainError("请上传表盘照片")
+    stored = store_photo(session, photo, "表盘照片")
+    return metering.record_reading(
+        session,
+        resident.actor,
+        meter_no,
+        value,
+        now().astimezone(BUSINESS_TZ),
+        "self",
+        photo_id=stored.photo_id,
+        note="微信自助抄表",
+    )

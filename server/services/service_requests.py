@@ -1,0 +1,223 @@
+"""Service requests (服务诉求, 上门预约, 投诉建议, 节能先锋, 故障上报) and their SLA.
+
+A request raised on a working day in office hours is due 2 office hours later, any other
+by the end of the next working day (server.services.workdays). The desk assigns and
+answers; an answer reaches a resident as a template message through the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from server.db.models import ServiceRequest, Staff
+from server.db.models.companion import REQUEST_ANSWERED, REQUEST_CLOSED, REQUEST_OPEN
+from server.services import audit, outbox
+from server.services.audit import Actor
+from server.services.calendar import now
+from server.services.errors import DomainError, NotFound
+from server.services.workdays import request_due
+
+KIND_LABELS = {
+    "visit": "上门预约",
+    "service": "服务诉求",
+    "complaint": "投诉建议",
+    "energy": "节能先锋",
+    "fault": "故障上报",
+}
+TOPICS = {
+    "visit": ("抄表", "故障检查", "入住登记", "退房结算"),
+    "service": ("计量疑问", "增容", "用电用水安全评估"),
+    "complaint": ("投诉", "建议", "表扬"),
+    "energy": ("不合理用能", "跑冒滴漏", "路灯不亮", "其他"),
+    "fault": ("表计故障", "线路故障", "管道漏水", "其他"),
+}
+SLOTS = ("上午 8:30–11:30", "下午 14:30–17:00")
+STATUS_LABELS = {REQUEST_OPEN: "处理中", REQUEST_ANSWERED: "已答复", REQUEST_CLOSED: "已关闭"}
+# The desk colours a request amber this long before it falls due.
+DUE_SOON = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    kind: str
+    topic: str
+    description: str
+    place: str = ""
+    contact_phone: str = ""
+    slot: str = ""
+    account_id: int | None = None
+
+
+def _check(spec: RequestSpec) -> None:
+    if spec.kind not in KIND_LABELS:
+        raise DomainError(f"未知的诉求类型 {spec.kind!r}")
+    if spec.topic not in TOPICS[spec.kind]:
+        raise DomainError(f"{KIND_LABELS[spec.kind]}的事项应为 {'、'.join(TOPICS[spec.kind])}")
+    if not spec.description.strip():
+        raise DomainError("请填写问题描述")
+    if len(spec.description) > 1000:
+        raise DomainError(f"问题描述最多 1000 字，现有 {len(spec.description)} 字")
+    if len(spec.place) > 200 or len(spec.contact_phone) > 20 or len(spec.slot) > 40:
+        raise DomainError("地点、电话或时段过长，请核对")
+    if spec.kind == "visit" and not spec.slot.strip():
+        raise DomainError("上门预约请选择日期和时段")
+    if spec.kind in ("energy", "fault") and not spec.place.strip():
+        raise DomainError("请填写地点")
+
+
+def raise_request(
+    session: Session,
+    actor: Actor,
+    spec: RequestSpec,
+    *,
+    wechat_user_id: int | None = None,
+    photo_id: int | None = None,
+) -> int:
+    """File a request from a resident (`wechat_user_id`) or a staff member (actor)."""
+    _check(spec)
+    raised = now()
+    row = ServiceRequest(
+        kind=spec.kind,
+        topic=spec.topic,
+        wechat_user_id=wechat_user_id,
+        staff_id=actor.staff_id,
+        account_id=spec.account_id,
+        description=spec.description.strip(),
+        place=spec.place.strip(),
+        contact_phone=spec.contact_phone.strip(),
+        slot=spec.slot.strip(),
+        photo_id=photo_id,
+        status=REQUEST_OPEN,
+        due_at=request_due(session, raised),
+        answer="",
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "request.raise",
+        "service_request",
+        row.id,
+        {"kind": spec.kind, "topic": spec.topic, "due_at": row.due_at.isoformat()},
+    )
+    return row.id
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    request_id: int
+    kind: str
+    topic: str
+    description: str
+    place: str
+    slot: str
+    contact_phone: str
+    status: str
+    created_at: datetime
+    due_at: datetime
+    answer: str
+    answered_at: datetime | None
+    has_photo: bool
+    assigned_to: str = ""
+    raised_by: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    def sla(self, moment: datetime) -> str:
+        """'overdue', 'due_soon' or 'ok' for an open request; 'done' once answered."""
+        if self.status != REQUEST_OPEN:
+            return "done"
+        if moment > self.due_at:
+            return "overdue"
+        return "due_soon" if self.due_at - moment <= DUE_SOON else "ok"
+
+
+_ROWS = """
+    select r.id, r.kind, r.topic, r.description, r.place, r.slot, r.contact_phone, r.status,
+           r.created_at, r.due_at, r.answer, r.answered_at, r.photo_id is not null,
+           coalesce(s.name, ''),
+           coalesce(u.phone, rs.name, '')
+    from service_request r
+    left join staff s on s.id = r.assigned_to_id
+    left join wechat_user u on u.id = r.wechat_user_id
+    left join staff rs on rs.id = r.staff_id
+"""
+
+
+def my_requests(session: Session, user_id: int, limit: int = 50) -> list[RequestRow]:
+    rows = session.execute(
+        text(_ROWS + " where r.wechat_user_id = :u order by r.id desc limit :n"),
+        {"u": user_id, "n": limit},
+    ).all()
+    return [RequestRow(*row) for row in rows]
+
+
+def request_queue(session: Session, *, include_answered: bool = False) -> list[RequestRow]:
+    """The desk's queue: open requests by deadline (answered ones after, newest first)."""
+    where = "" if include_answered else " where r.status = 'open'"
+    rows = session.execute(
+        text(_ROWS + where + " order by r.status <> 'open', r.due_at, r.id limit 500")
+    ).all()
+    return [RequestRow(*row) for row in rows]
+
+
+def _open(session: Session, request_id: int) -> ServiceRequest:
+    row = session.get(ServiceRequest, request_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"诉求 {request_id} 不存在")
+    if row.status != REQUEST_OPEN:
+        raise DomainError(f"诉求 {request_id} {STATUS_LABELS[row.status]}")
+    return row
+
+
+def assign_request(session: Session, actor: Actor, request_id: int, staff_login: str) -> None:
+    row = _open(session, request_id)
+    staff = session.scalar(select(Staff).where(Staff.login == staff_login.strip(), Staff.active))
+    if staff is None:
+        raise DomainError(f"工作人员 {staff_login} 不存在或已停用")
+    row.assigned_to_id = staff.id
+    session.flush()
+    audit.record(
+        session, actor, "request.assign", "service_request", request_id, {"to": staff.login}
+    )
+
+
+def answer_request(session: Session, actor: Actor, request_id: int, answer: str) -> None:
+    """Answer a request; a resident's request is told the answer as a template message."""
+    answer = answer.strip()
+    if not answer:
+        raise DomainError("请填写答复内容")
+    if len(answer) > 1000:
+        raise DomainError("答复最多 1000 字")
+    row = _open(session, request_id)
+    row.status = REQUEST_ANSWERED
+    row.answer = answer
+    row.answered_by_id = actor.staff_id
+    row.answered_at = now()
+    session.flush()
+    audit.record(session, actor, "request.answer", "service_request", request_id)
+    if row.wechat_user_id is not None:
+        outbox.enqueue(
+            session,
+            "answer",
+            row.wechat_user_id,
+            {
+                "first": f"您的{KIND_LABELS[row.kind]}已答复",
+                "keyword1": f"{KIND_LABELS[row.kind]}·{row.topic}",
+                "keyword2": answer[:200],
+                "remark": "点击查看详情。",
+            },
+            url="/h5/requests",
+            dedupe_key=f"request:{row.id}",
+        )

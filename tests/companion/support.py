@@ -1,0 +1,174 @@
+"""Test plumbing for the companion service: a live server thread, WeChat's signing, and a
+stand-in for WeChat's HTTP APIs (OAuth authorize and code exchange, access token, template
+messages) that behaves the way the real endpoints answer."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import uvicorn
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.companion.app import create_app
+from server.companion.settings import CompanionSettings
+from server.services.sms import ConsoleSender
+
+TOKEN = "meterdesk-test-token"
+APP_ID = "wx5d3e84a7f0b1c2d3"
+# An EncodingAESKey as the official account's console makes one: 43 base64 characters.
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
+def wechat_signature(*parts: str) -> str:
+    """sha1 of the parts sorted and concatenated: how WeChat signs its calls."""
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    sms: ConsoleSender
+    sessions: sessionmaker[Session]
+    server: uvicorn.Server
+    thread: threading.Thread
+    app: Any
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.app.state.engine.dispose()
+
+    def last_code(self, phone: str) -> str:
+        for to, text in reversed(self.sms.sent):
+            if to == phone:
+                return text.split("验证码 ")[1][:6]
+        raise AssertionError(f"no code sent to {phone}")
+
+
+def start_live(settings: CompanionSettings, database_url: str) -> LiveServer:
+    sms = ConsoleSender()
+    app = create_app(settings, database_url, sms=sms)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("companion server did not start")
+        time.sleep(0.01)
+    return LiveServer(f"http://127.0.0.1:{port}", sms, app.state.md.sessions, server, thread, app)
+
+
+@dataclass
+class StandInState:
+    # code → openid for the OAuth exchange; set by a test before the browser logs in.
+    codes: dict[str, str] = field(default_factory=dict)
+    next_openid: str = "o-test-openid-0001"
+    tokens_issued: int = 0
+    # Scripted answers of template/send, consumed in order: an errcode, or "http500".
+    send_script: list[Any] = field(default_factory=list)
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+
+
+class WechatStandIn:
+    """Local HTTP server answering like api.weixin.qq.com and open.weixin.qq.com."""
+
+    def __init__(self) -> None:
+        self.state = StandInState()
+        state = self.state
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _json(self, data: dict[str, Any], status: int = 200) -> None:
+                body = json.dumps(data).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                url = urlparse(self.path)
+                query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                state.calls.append(url.path)
+                if url.path == "/connect/oauth2/authorize":
+                    # WeChat shows nothing for snsapi_base: it redirects with a fresh code.
+                    code = f"code-{len(state.codes) + 1}"
+                    state.codes[code] = state.next_openid
+                    target = (
+                        query["redirect_uri"]
+                        + "?"
+                        + urlencode({"code": code, "state": query.get("state", "")})
+                    )
+                    self.send_response(302)
+                    self.send_header("Location", target)
+                    self.end_headers()
+                elif url.path == "/sns/oauth2/access_token":
+                    openid = state.codes.pop(query.get("code", ""), None)
+                    if query.get("appid") != APP_ID or openid is None:
+                        self._json({"errcode": 40029, "errmsg": "invalid code"})
+                    else:
+                        self._json(
+                            {
+                                "access_token": "web-token",
+                                "expires_in": 7200,
+                                "refresh_token": "r",
+                                "openid": openid,
+                                "scope": "snsapi_base",
+                            }
+                        )
+                elif url.path == "/cgi-bin/token":
+                    state.tokens_issued += 1
+                    self._json({"access_token": f"TOKEN-{state.tokens_issued}", "expires_in": 7200})
+                else:
+                    self._json({"errcode": 404, "errmsg": "not found"}, 404)
+
+            def do_POST(self) -> None:
+                url = urlparse(self.path)
+                query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                state.calls.append(url.path)
+                if url.path != "/cgi-bin/message/template/send":
+                    self._json({"errcode": 404, "errmsg": "not found"}, 404)
+                    return
+                answer = state.send_script.pop(0) if state.send_script else 0
+                if answer == "http500":
+                    self._json({}, 500)
+                    return
+                if query.get("access_token") != f"TOKEN-{state.tokens_issued}":
+                    answer = 40001
+                if answer:
+                    self._json({"errcode": answer, "errmsg": "scripted failure"})
+                    return
+                state.sent.append(body)
+                self._json({"errcode": 0, "errmsg": "ok", "msgid": len(state.sent)})
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
