@@ -46,7 +46,8 @@ def send_due(
                 template = TemplateMessage(
                     message.openid,
                     template_id,
-                    settings.base_url + message.url if message.url.startswith("/") else "",
+                    # A page link needs the public address; without one, no link.
+                    settings.base_url + message.url if settings.base_url else "",
                     {key: str(value) for key, value in message.data.items()},
                 )
                 try:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from server.companion.settings import CompanionSettings
@@ -74,9 +74,19 @@ def openid_for_code(settings: CompanionSettings, code: str) -> str:
 def access_token(session: Session, settings: CompanionSettings, *, renew: bool = False) -> str:
     """The account's API token, fetched once for every copy of the service: the row lock
     makes the others wait for the one that refreshes instead of invalidating its token."""
+    # The row exists before anyone locks it, so two first-time fetchers queue on the lock
+    # instead of both inserting.
+    session.execute(
+        text(
+            "insert into wechat_access_token (app_id, token, expires_at)"
+            " values (:a, '', 'epoch') on conflict (app_id) do nothing"
+        ),
+        {"a": settings.app_id},
+    )
     row = session.get(WechatAccessToken, settings.app_id, with_for_update=True)
+    assert row is not None
     fresh = session.scalar(select(func.now() + TOKEN_MARGIN))
-    if row is not None and not renew and fresh is not None and row.expires_at > fresh:
+    if not renew and fresh is not None and row.expires_at > fresh:
         return row.token
     data = _get_json(
         f"{settings.api_url}/cgi-bin/token",
@@ -89,14 +99,7 @@ def access_token(session: Session, settings: CompanionSettings, *, renew: bool =
             f"获取 access_token 失败：{data.get('errcode')} {data.get('errmsg', '')}", retry=True
         )
     expires = session.scalar(select(func.now() + timedelta(seconds=int(data["expires_in"]))))
-    if row is None:
-        session.add(
-            WechatAccessToken(
-                app_id=settings.app_id, token=data["access_token"], expires_at=expires
-            )
-        )
-    else:
-        row.token, row.expires_at = data["access_token"], expires
+    row.token, row.expires_at = data["access_token"], expires
     session.flush()
     return str(data["access_token"])
 

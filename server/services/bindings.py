@@ -41,7 +41,7 @@ STATUS_LABELS = {
     "revoked": "已解绑",
 }
 DEFAULT_CLASS = "resident"
-BIND_PER_USER = Limit("bind:user", 10, timedelta(days=1), "今天提交的绑定申请过多，请明天再试")
+BIND_PER_USER = Limit("bind:user", 20, timedelta(days=1), "今天提交的绑定申请过多，请明天再试")
 BIND_PER_IP = Limit("bind:ip", 30, timedelta(hours=1), "绑定申请过于频繁，请稍后再试")
 
 
