@@ -765,6 +765,43 @@ def import_legacy_cmd(ctx: Context, file: Path, dry_run: bool, as_json: bool) ->
         click.echo(f"导入完成：新增 {report.added} 行")
 
 
+@import_group.command("handheld")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--profile", "-p", required=True, help="导入方案名称或编号（meterdesk handheld profiles）"
+)
+@click.option("--dry-run", is_flag=True, help="逐行判定，不写入。")
+@click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="导入结果另存为 xlsx"
+)
+@pass_context
+def import_handheld_cmd(
+    ctx: Context, file: Path, profile: str, dry_run: bool, as_json: bool, output: Path | None
+) -> None:
+    """Import a handheld terminal's export file (DBF/CSV/TXT/XLS/XLSX) by a column profile."""
+    from server.services.handheld_import import import_handheld, result_xlsx
+
+    def action() -> Any:
+        with ctx.session() as session:
+            return import_handheld(session, _actor(), file, profile, dry_run=dry_run)
+
+    result = _run(action)
+    if output is not None:
+        output.write_bytes(result_xlsx(result)[2])
+    if as_json:
+        _dump(result.as_json())
+        return
+    for line in result.lines:
+        if line.outcome not in ("imported", "duplicate"):
+            click.echo(
+                f"第 {line.line} 行\t{line.outcome_label}\t{line.hardware_no}\t{line.message}"
+            )
+    click.echo(result.summary())
+    if output is not None:
+        click.echo(f"结果已写入 {output}")
+
+
 @cli.command("demo-data")
 @click.option("--accounts", default=300, show_default=True, type=click.IntRange(1))
 @click.option("--seed", default=1, show_default=True, type=int)
@@ -988,6 +1025,129 @@ def outbox_list(ctx: Context, status: str | None, as_json: bool) -> None:
         return
     for r in rows:
         click.echo(f"{r.message_id}\t{r.kind}\t{r.status_label}\t{r.attempts}\t{r.last_error}")
+
+
+@cli.group()
+def handheld() -> None:
+    """Handheld terminals (掌上机): import profiles and the route to read."""
+
+
+@handheld.command("profiles")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def handheld_profiles_cmd(ctx: Context, as_json: bool) -> None:
+    """List the import profiles (built-in ones first)."""
+    from server.services.handheld_profiles import list_profiles
+
+    with ctx.session() as session:
+        profiles = list_profiles(session)
+    if as_json:
+        _dump(
+            [
+                {"id": p.id, "builtin": p.builtin, **{k: v for k, v in p.spec.__dict__.items()}}
+                for p in profiles
+            ]
+        )
+        return
+    for p in profiles:
+        s = p.spec
+        columns = "/".join(c for c in (s.hardware_column, s.reading_column, s.time_column,
+                                       s.status_column) if c)  # fmt: skip
+        mark = "内置" if p.builtin else "自定义"
+        click.echo(f"{p.id}\t{p.name}\t{s.file_format}\t{s.encoding}\t{columns}\t{mark}")
+
+
+@handheld.command("route")
+@click.option("--building", required=True, help="楼宇：楼名，或 校区/楼名")
+@click.option("--profile", "-p", required=True, help="导入方案（决定路线文件的格式和列名）")
+@click.option("--kind", type=click.Choice(["electricity", "water"]), help="只要电表或水表")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_context
+def handheld_route_cmd(
+    ctx: Context, building: str, profile: str, kind: str | None, output: Path
+) -> None:
+    """Write the meters of a building to read, in the profile's format, for the terminal."""
+    from server.services.handheld_import import route_for_building
+
+    def action() -> Any:
+        with ctx.session() as session:
+            return route_for_building(session, building, profile, kind=kind)
+
+    route = _run(action)
+    output.write_bytes(route.content)
+    click.echo(f"已写入 {output}：{len(route.meters)} 块表")
+
+
+@cli.command("labels")
+@click.option("--building", help="楼宇：楼名，或 校区/楼名")
+@click.option("--meters", help="表号，逗号分隔：M1,M2")
+@click.option("--size", default="50x30", show_default=True, help="标签尺寸 宽x高（毫米）")
+@click.option("--sheet", type=click.Choice(["a4"]), help="A4 整张排版（默认：卷纸，一页一张）")
+@click.option("--columns", type=click.IntRange(1), help="A4 每行张数（默认：放得下的最多）")
+@click.option("--rows", type=click.IntRange(1), help="A4 每页行数（默认：放得下的最多）")
+@click.option("--title", default="", help="标签抬头，如单位名称")
+@click.option("--printer", type=click.Choice(["tspl", "zpl"]), help="直接生成标签打印机指令")
+@click.option(
+    "--to", "destination", help="打印机：socket://主机:9100、串口（COM3、/dev/ttyUSB0）或文件"
+)
+@click.option(
+    "--dpi",
+    default=203,
+    show_default=True,
+    type=click.IntRange(150, 600),
+    help="打印机分辨率（203 dpi = 8 点/毫米）",
+)
+@click.option("--zpl-font", default="E:SIMSUN.TTF", show_default=True, help="ZPL 中文字体")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+def labels_cmd(
+    ctx: Context,
+    building: str | None,
+    meters: str | None,
+    size: str,
+    sheet: str | None,
+    columns: int | None,
+    rows: int | None,
+    title: str,
+    printer: str | None,
+    destination: str | None,
+    dpi: int,
+    zpl_font: str,
+    output: Path | None,
+) -> None:
+    """Meter barcode labels: a PDF (-o FILE.pdf) or a label printer (--printer --to)."""
+    from devices.label_printers import PrinterSettings
+    from reports.labels import SheetLayout, parse_size
+    from server.services import labels as label_service
+
+    if printer and not destination and not output:
+        raise click.UsageError("--printer 需要 --to（打印机地址或文件）")
+    if not printer and not output:
+        raise click.UsageError("请用 -o 指定 PDF 文件，或用 --printer 与 --to 直接打印")
+    numbers = [n for n in (meters or "").split(",") if n.strip()]
+
+    def action() -> Any:
+        try:
+            width, height = parse_size(size)
+        except ValueError as exc:
+            raise DomainError(str(exc)) from exc
+        with ctx.session() as session:
+            places = label_service.pick_meters(session, building=building, meter_nos=numbers)
+        labels = label_service.label_data(places, title)
+        if printer:
+            settings = PrinterSettings(printer, width, height, dpi=dpi, zpl_font=zpl_font)
+            target = destination or str(output)
+            return len(labels), label_service.print_labels(labels, settings, target), target
+        layout = SheetLayout(width, height, sheet, columns, rows)
+        return len(labels), label_service.labels_pdf(labels, layout)[2], str(output)
+
+    count, sent, target = _run(action)
+    if printer:
+        click.echo(f"已发送 {count} 张标签到 {target}（{sent} 字节）")
+        return
+    assert output is not None
+    output.write_bytes(sent)
+    click.echo(f"已写入 {output}：{count} 张标签")
 
 
 def main() -> None:

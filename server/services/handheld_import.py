@@ -42,6 +42,7 @@ from devices.handheld import (
     read_export,
     route_bytes,
 )
+from reports.handheld_result import ImportLineRow, render_import_result_xlsx
 from reports.workbook import CellError, cell_decimal, cell_text
 from server.db.models import Meter
 from server.db.models.handheld import HandheldImport
@@ -561,6 +562,25 @@ def _log(
         },
     )
     return row.id
+
+
+def result_xlsx(result: HandheldImportResult) -> tuple[str, str, bytes]:
+    """`(filename, mimetype, bytes)`: the import's per-line result as a workbook."""
+    rows = [
+        ImportLineRow(
+            r.line,
+            r.outcome_label,
+            r.hardware_no,
+            r.meter_no or "",
+            r.value,
+            r.read_at.astimezone(BUSINESS_TZ) if r.read_at else None,
+            r.message,
+        )
+        for r in result.lines
+    ]
+    stem = Path(result.file_name).stem
+    title = f"掌上机导入结果-{stem}" + ("（试导入）" if result.dry_run else "")
+    return render_import_result_xlsx(rows, title, datetime.now(BUSINESS_TZ))
 
 
 # --- the route ---------------------------------------------------------------------
