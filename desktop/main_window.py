@@ -1,16 +1,19 @@
-"""The main window: menus, a stack of pages (welcome, the counter), the status bar."""
+"""The main window: module navigation, menus, a stack of pages, the status bar."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, qVersion
+from PySide6.QtCore import QSettings, Qt, QTimer, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -18,9 +21,11 @@ from PySide6.QtWidgets import (
 
 from desktop.connection import DatabaseInfo
 from desktop.counter_page import CounterPage
+from desktop.modules import modules_for
 from desktop.preferences import (
     MAIN_WINDOW_GEOMETRY,
     MAIN_WINDOW_STATE,
+    RECEIPT_SIZE,
     RECEIPT_SIZES,
     open_preferences,
 )
@@ -29,6 +34,7 @@ from server import __version__
 from server.services.auth import StaffIdentity
 
 DEFAULT_SIZE = (1100, 720)
+RECONNECT_INTERVAL_MS = 5_000
 
 
 class WelcomePage(QWidget):
@@ -70,7 +76,9 @@ class WelcomePage(QWidget):
 
 
 class MainWindow(QMainWindow):
-    """The shell that module pages are added to (`add_page`)."""
+    """The shell: a navigation list of the modules the staff member may use (pages built on
+    first use), menus with the same shortcuts, and a status bar that shows who, where, which
+    database and whether it answers."""
 
     def __init__(
         self,
@@ -89,28 +97,72 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("MeterDesk Metering & Billing"))
 
+        self.modules = modules_for(identity) if runner is not None else ()
+        self.module_pages: dict[str, QWidget] = {}
         self.pages = QStackedWidget()
-        self.setCentralWidget(self.pages)
         self.welcome_page = WelcomePage(identity, database)
         self.add_page(self.welcome_page)
-        # The counter is where a staff member of a branch works: it opens first.
-        self.counter_page: CounterPage | None = None
-        if runner is not None and identity.branch_code:
-            self.counter_page = CounterPage(identity, runner, preferences=self._preferences)
-            self.add_page(self.counter_page)
-            self.pages.setCurrentWidget(self.counter_page)
+        self.nav = QListWidget()
+        self.nav.setObjectName("moduleNav")
+        self.nav.addItem(QListWidgetItem(self.tr("Home")))
+        for spec in self.modules:
+            self.nav.addItem(QListWidgetItem(spec.label()))
+        self.nav.setFixedWidth(150)
+        self.nav.currentRowChanged.connect(self._nav_changed)
+        splitter = QSplitter()
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
 
         self._build_menus()
         self._build_status_bar()
         self._restore_geometry()
+        # A branch's staff start at the counter, the others at home.
+        first = next((s.key for s in self.modules if s.key == "counter"), None)
+        if first is not None:
+            self.show_module(first)
 
     def add_page(self, page: QWidget) -> int:
         return self.pages.addWidget(page)
 
+    def page_for(self, key: str) -> QWidget | None:
+        """The page of module `key`, built on first use; None if not available to this user."""
+        spec = next((s for s in self.modules if s.key == key), None)
+        if spec is None or self.runner is None:
+            return None
+        page = self.module_pages.get(key)
+        if page is None:
+            page = spec.create(self.identity, self.runner, self._preferences)
+            self.module_pages[key] = page
+            self.add_page(page)
+        return page
+
+    @property
+    def counter_page(self) -> CounterPage | None:
+        page = self.page_for("counter")
+        return page if isinstance(page, CounterPage) else None
+
+    def show_module(self, key: str) -> QWidget | None:
+        page = self.page_for(key)
+        if page is not None:
+            index = next(i for i, s in enumerate(self.modules) if s.key == key) + 1
+            self.nav.setCurrentRow(index)  # shows it through _nav_changed
+        return page
+
     def show_page(self, page: QWidget) -> None:
         self.pages.setCurrentWidget(page)
-        if page is self.counter_page:
-            self.counter_page.focus_search()
+        focus = getattr(page, "focus_search", None)
+        if callable(focus):
+            focus()
+
+    def _nav_changed(self, row: int) -> None:
+        if row <= 0:
+            self.show_page(self.welcome_page)
+            return
+        page = self.page_for(self.modules[row - 1].key)
+        if page is not None:
+            self.show_page(page)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -125,34 +177,47 @@ class MainWindow(QMainWindow):
         self.go_menu: QMenu = bar.addMenu(self.tr("&Go"))
         self.welcome_action = QAction(self.tr("&Home"), self)
         self.welcome_action.setShortcut(QKeySequence("Ctrl+0"))
-        self.welcome_action.triggered.connect(lambda: self.show_page(self.welcome_page))
+        self.welcome_action.triggered.connect(lambda: self.nav.setCurrentRow(0))
         self.go_menu.addAction(self.welcome_action)
-        if self.counter_page is not None:
-            counter = self.counter_page
-            self.counter_action = QAction(self.tr("&Counter"), self)
-            self.counter_action.setShortcut(QKeySequence("Ctrl+1"))
-            self.counter_action.triggered.connect(lambda: self.show_page(counter))
-            self.go_menu.addAction(self.counter_action)
+        self.module_actions: dict[str, QAction] = {}
+        for spec in self.modules:
+            action = QAction(spec.label(), self)
+            action.setShortcut(QKeySequence(spec.shortcut))
+            action.setData(spec.key)
+            self.go_menu.addAction(action)
+            self.module_actions[spec.key] = action
+        self.go_menu.triggered.connect(
+            lambda action: action.data() and self.show_module(str(action.data()))
+        )
 
+        if any(s.key == "counter" for s in self.modules):
             self.settings_menu: QMenu = bar.addMenu(self.tr("&Settings"))
             paper = self.settings_menu.addMenu(self.tr("Receipt paper"))
             group = QActionGroup(self)
             captions = {"a5": self.tr("A5 sheet"), "form": self.tr("Continuous form 241 × 93 mm")}
+            chosen = str(self._preferences.value(RECEIPT_SIZE, "a5"))
             self.receipt_size_actions: dict[str, QAction] = {}
             for size in RECEIPT_SIZES:
                 action = QAction(captions[size], group)
                 action.setCheckable(True)
-                action.setChecked(counter.receipt_size == size)
+                action.setChecked(chosen == size or (size == "a5" and chosen not in RECEIPT_SIZES))
                 action.setData(size)
                 paper.addAction(action)
                 self.receipt_size_actions[size] = action
-            group.triggered.connect(lambda action: counter.set_receipt_size(str(action.data())))
+            group.triggered.connect(lambda action: self._set_receipt_size(str(action.data())))
 
         self.help_menu: QMenu = bar.addMenu(self.tr("&Help"))
         self.about_action = QAction(self.tr("&About MeterDesk"), self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self.show_about)
         self.help_menu.addAction(self.about_action)
+
+    def _set_receipt_size(self, size: str) -> None:
+        counter = self.counter_page
+        if counter is not None:
+            counter.set_receipt_size(size)
+        else:
+            self._preferences.setValue(RECEIPT_SIZE, size)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -172,8 +237,33 @@ class MainWindow(QMainWindow):
         status.addWidget(self.busy_status)
         for label in (self.user_status, self.branch_status, self.database_status):
             status.addPermanentWidget(label)
+        self.connection_status = QLabel(self.tr("Connection to the database lost — reconnecting…"))
+        self.connection_status.setObjectName("connectionLost")
+        self.connection_status.hide()
+        status.addWidget(self.connection_status)
+        # While the database is away, knock every few seconds; the pool reconnects itself.
+        self._reconnect_timer = QTimer(self)
+        self._reconnect_timer.setInterval(RECONNECT_INTERVAL_MS)
+        self._reconnect_timer.timeout.connect(self._knock)
         if self.runner is not None:
             self.runner.busy_changed.connect(self.busy_status.setVisible)
+            self.runner.connection_changed.connect(self._connection_changed)
+
+    def _connection_changed(self, connected: bool) -> None:
+        self.connection_status.setVisible(not connected)
+        if connected:
+            self._reconnect_timer.stop()
+        else:
+            self._reconnect_timer.start()
+
+    def _knock(self) -> None:
+        if self.runner is not None and not self.runner.closed:
+            self.runner.run(
+                lambda session: session.connection() and None,
+                on_success=lambda _: None,
+                on_failure=lambda _: None,
+                owner=self,
+            )
 
     def about_text(self) -> str:
         return self.tr(

@@ -176,6 +176,8 @@ class TaskRunner(QObject):
     """Runs `fn(session)` calls on a private thread pool, one session per call."""
 
     busy_changed = Signal(bool)
+    # False when a task found the database unreachable, True when one reaches it again.
+    connection_changed = Signal(bool)
 
     def __init__(
         self,
@@ -196,6 +198,7 @@ class TaskRunner(QObject):
         self._pending: dict[int, Task[Any]] = {}
         self._ids = itertools.count(1)
         self.closed = False
+        self.connected = True
 
     @property
     def busy(self) -> bool:
@@ -226,6 +229,9 @@ class TaskRunner(QObject):
         task = self._pending.get(task_id)
         if task is None:
             return
+        if not self.connected:
+            self.connected = True
+            self.connection_changed.emit(True)
         try:
             if not self.closed and not task.owner_gone():
                 task.on_success(result)
@@ -237,6 +243,9 @@ class TaskRunner(QObject):
         task = self._pending.get(task_id)
         if task is None:
             return
+        if failure[0] == "connection" and self.connected:
+            self.connected = False
+            self.connection_changed.emit(False)
         try:
             if self.closed or task.owner_gone():
                 return

@@ -32,8 +32,8 @@ def seed_staff(url: str) -> SeededStaff:
             branch = org.ensure_branch(session, campus, "E01", "东区分中心")
             cashier = org.ensure_department(session, "SF", "收费科")
             metering = org.ensure_department(session, "JL", "计量科")
-            clerk_post = org.ensure_post(session, "SFY", "收费员")
-            reader_post = org.ensure_post(session, "CBY", "抄表员")
+            clerk_post = org.ensure_post(session, "clerk", "收费员")
+            reader_post = org.ensure_post(session, "reader", "抄表员")
             clerk = org.create_staff(
                 session,
                 ACTOR,

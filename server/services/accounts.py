@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import Account, AccountLedgerEntry
 from server.db.models.accounts import POSTPAID, PREPAID
-from server.services import audit
+from server.services import audit, permissions
 from server.services.audit import Actor
 from server.services.errors import DomainError, NotFound
 from server.services.org import campus_by_name, ensure_building
@@ -46,6 +46,7 @@ def address_of(campus: str, building: str, unit: str, room: str) -> str:
 
 
 def create_account(session: Session, actor: Actor, spec: AccountSpec) -> Account:
+    permissions.require(session, actor, "accounts")
     if not spec.account_no.strip():
         raise DomainError("户号不能为空")
     if session.scalar(select(Account.id).where(Account.account_no == spec.account_no)):

@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
 from server.db.models import Staff
-from server.services import audit
+from server.services import audit, permissions
 from server.services.audit import Actor
 from server.services.calendar import now
 from server.services.errors import DomainError
@@ -61,6 +61,8 @@ class StaffIdentity:
     branch_name: str
     # Prefixes the receipts this staff member issues (server.services.numbering).
     branch_code: str = ""
+    # What they may use (server.services.permissions); the services check again.
+    modules: frozenset[str] = frozenset()
 
     @property
     def actor(self) -> Actor:
@@ -71,7 +73,7 @@ class StaffIdentity:
         )
 
 
-def identity_of(staff: Staff) -> StaffIdentity:
+def identity_of(session: Session, staff: Staff) -> StaffIdentity:
     return StaffIdentity(
         staff_id=staff.id,
         login=staff.login,
@@ -81,6 +83,7 @@ def identity_of(staff: Staff) -> StaffIdentity:
         branch_id=staff.branch_id,
         branch_name=staff.branch.name if staff.branch else "",
         branch_code=staff.branch.code if staff.branch else "",
+        modules=permissions.modules_of(session, staff.id),
     )
 
 
@@ -123,7 +126,7 @@ def authenticate(session: Session, login: str, password: str) -> StaffIdentity:
         raise LoginFailed("用户名或密码错误")
     staff.failed_logins = 0
     staff.locked_until = None
-    identity = identity_of(staff)
+    identity = identity_of(session, staff)
     audit.record(session, identity.actor, "auth.login", "staff", staff.id)
     return identity
 
@@ -152,4 +155,4 @@ def staff_identity(session: Session, login: str) -> StaffIdentity:
     staff = session.scalar(_staff_by_login(login).where(Staff.active))
     if staff is None:
         raise DomainError(f"工作人员 {login} 不存在或已停用")
-    return identity_of(staff)
+    return identity_of(session, staff)

@@ -27,7 +27,7 @@ from server.db.models import Bill, BillingRun
 from server.db.models.accounts import PREPAID
 from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL
 from server.db.models.metering import KINDS
-from server.services import audit
+from server.services import audit, permissions
 from server.services.accounts import address_of
 from server.services.audit import Actor
 from server.services.calendar import Period
@@ -365,6 +365,7 @@ def _draw_credit(
 
 def run_billing(session: Session, actor: Actor, period: Period) -> BillingRunResult:
     """Bill every account not yet billed for `period`; running it again creates nothing."""
+    permissions.require(session, actor, "billing")
     session.execute(
         select(func.pg_advisory_xact_lock(_BILLING_LOCK, period.year * 100 + period.month))
     )

@@ -21,7 +21,7 @@ from server.db.models.metering import (
     REJECTED,
     SUPERSEDED,
 )
-from server.services import audit
+from server.services import audit, permissions
 from server.services.audit import Actor
 from server.services.calendar import BUSINESS_TZ, Period
 from server.services.errors import DomainError, NotFound
@@ -98,6 +98,7 @@ def validate_spec(spec: MeterSpec) -> None:
 
 
 def register_meter(session: Session, actor: Actor, spec: MeterSpec) -> Meter:
+    permissions.require(session, actor, "meters")
     validate_spec(spec)
     if session.scalar(select(Meter.id).where(Meter.meter_no == spec.meter_no)):
         raise DomainError(f"表号 {spec.meter_no} 已存在")
@@ -177,6 +178,7 @@ def record_reading(
     corrects_id: int | None = None,
 ) -> ReadingResult:
     """Record a reading and flag it at once; a reading lower than the last one is held."""
+    permissions.require(session, actor, "readings")
     if source not in READING_SOURCES:
         raise DomainError(f"未知的抄表来源 {source!r}")
     _check_time(read_at)
@@ -244,6 +246,7 @@ def review_reading(
     session: Session, actor: Actor, reading_id: int, decision: str, note: str = ""
 ) -> None:
     """Accept or reject a held reading; a correction is `correct_reading` instead."""
+    permissions.require(session, actor, "readings")
     reading = session.get(Reading, reading_id, with_for_update=True)
     if reading is None:
         raise NotFound(f"读数 {reading_id} 不存在")
@@ -266,6 +269,7 @@ def correct_reading(
     session: Session, actor: Actor, reading_id: int, value: Decimal | str, reason: str
 ) -> ReadingResult:
     """Replace a held or accepted reading by a new one; the old row is kept, superseded."""
+    permissions.require(session, actor, "readings")
     if not reason.strip():
         raise DomainError("更正读数须填写原因")
     original = session.get(Reading, reading_id, with_for_update=True)
@@ -316,6 +320,7 @@ def replace_meter(
     `new_meter` is either the spec of a meter to register or the number of one already
     registered and not yet read. The new meter takes over the old one's account and place.
     """
+    permissions.require(session, actor, "meters")
     _check_time(replaced_at)
     old = meter_by_no(session, old_meter_no, lock=True)
     if old.status != METER_ACTIVE:

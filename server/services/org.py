@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Branch, Building, Campus, Department, Post, Staff
-from server.services import audit
+from server.services import audit, permissions
 from server.services.audit import Actor
 from server.services.auth import check_password_strength, hash_password
 from server.services.errors import DomainError, NotFound
@@ -66,7 +66,12 @@ def ensure_department(session: Session, code: str, name: str) -> Department:
 
 
 def ensure_post(session: Session, code: str, name: str) -> Post:
-    return _ensure_coded(session, Post, code, name)
+    """The post of `code`; a standard post created here gets its default modules."""
+    existed = session.scalar(select(Post.id).where(Post.code == code))
+    post = _ensure_coded(session, Post, code, name)
+    if existed is None:
+        permissions.grant_defaults(session, post)
+    return post
 
 
 def create_staff(
@@ -81,6 +86,7 @@ def create_staff(
     branch: Branch | None = None,
     mobile: str = "",
 ) -> Staff:
+    permissions.require(session, actor, "admin")
     if not login.strip():
         raise DomainError("登录名不能为空")
     if session.scalar(select(Staff.id).where(Staff.login == login)):
@@ -120,6 +126,7 @@ def branch_by_code(session: Session, code: str) -> Branch:
 
 def add_branch(session: Session, actor: Actor, code: str, name: str, campus: str) -> Branch:
     """A new counter branch on a campus (created if new); its code prefixes receipt numbers."""
+    permissions.require(session, actor, "admin")
     code = code.strip().upper()
     if not code.isalnum() or len(code) > 4:
         raise DomainError(f"分中心代码应为 1–4 位字母或数字，收到 {code!r}")

@@ -57,7 +57,7 @@ from server.db.models.accounts import POSTPAID, PREPAID
 from server.db.models.late_fees import CHARGE, WAIVE
 from server.db.models.metering import KINDS
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHANNELS, CHEQUE, ONLINE, TRANSFER
-from server.services import audit, late_fees, till
+from server.services import audit, late_fees, permissions, till
 from server.services.accounts import address_of
 from server.services.audit import Actor
 from server.services.calendar import BUSINESS_TZ, Period
@@ -419,6 +419,7 @@ def _lock_account(session: Session, account_no: str) -> tuple[Account, str]:
 def take_payment(session: Session, actor: Actor, request: PaymentRequest) -> PaymentResult:
     """Record a payment, allocate it to open bills oldest first (a bill's late fee before its
     principal), issue its receipt."""
+    permissions.require(session, actor, "counter")
     channel = channel_of(request.channel)
     amount = money_of(request.amount, "收款金额")
     reference, bank = request.reference.strip(), request.bank.strip()
@@ -613,6 +614,7 @@ def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -
     A clerk voids only their own receipt while its till is open today; anything else (a
     closed day, another clerk's receipt, a bounced cheque 退票 later on) takes a manager.
     """
+    permissions.require(session, actor, "counter")
     reason = reason.strip()
     if not reason:
         raise DomainError(f"作废收据 {receipt_no} 须填写原因")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from server.db.models import CustomerClass, Tariff, TariffComponent, TariffTier
 from server.db.models.metering import KINDS
-from server.services import audit
+from server.services import audit, permissions
 from server.services.audit import Actor
 from server.services.errors import DomainError
 from server.services.money import round_fen
@@ -117,6 +117,7 @@ def class_by_name(session: Session, name: str) -> CustomerClass:
 
 
 def create_tariff(session: Session, actor: Actor, spec: TariffSpec) -> Tariff:
+    permissions.require(session, actor, "tariffs")
     validate_tariff(spec)
     customer_class = class_by_name(session, spec.customer_class)
     clash = session.scalar(

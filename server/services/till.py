@@ -32,7 +32,7 @@ from server.db.models import (
     TillSession,
 )
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHANNELS
-from server.services import audit, calendar
+from server.services import audit, calendar, permissions
 from server.services.audit import Actor
 from server.services.auth import staff_label
 from server.services.errors import DomainError, PermissionDenied
@@ -142,6 +142,7 @@ def post_code(session: Session, staff_id: int) -> str:
 
 def open_till(session: Session, actor: Actor, float_amount: Decimal | None = None) -> TillView:
     """Open today's till; the float defaults to the cash counted at the clerk's last close."""
+    permissions.require(session, actor, "counter")
     staff_id = _staff_of(actor)
     today = business_date()
     # Lock the staff row so two clicks on 开班 serialize (the indexes are the backstop).
@@ -262,6 +263,7 @@ def hand_over(
     session: Session, actor: Actor, amount: Decimal, to_login: str, note: str = ""
 ) -> int:
     """Record cash taken from the open till to a head cashier (交款); returns its id."""
+    permissions.require(session, actor, "counter")
     staff_id = _staff_of(actor)
     value = money_of(amount, "交款金额")
     note = _note(note)
@@ -361,6 +363,7 @@ def close_till(
     session: Session, actor: Actor, cash_counted: Decimal, note: str = ""
 ) -> SettlementView:
     """Settle the actor's open till (of any day): expected cash against cash counted."""
+    permissions.require(session, actor, "counter")
     staff_id = _staff_of(actor)
     counted = money_of(cash_counted, "清点现金", allow_zero=True)
     note = _note(note)

@@ -17,7 +17,15 @@ from server.db.models.companion import (
 from server.db.models.handheld import HandheldImport, HandheldProfile
 from server.db.models.late_fees import LateFee, LateFeePolicy
 from server.db.models.metering import Meter, MeterReplacement, Photo, Reading
-from server.db.models.org import Branch, Building, Campus, Department, Post, Staff
+from server.db.models.org import (
+    Branch,
+    Building,
+    Campus,
+    Department,
+    PermissionGrant,
+    Post,
+    Staff,
+)
 from server.db.models.payments import (
     Allocation,
     DocumentCounter,
@@ -55,6 +63,7 @@ __all__ = [
     "Notice",
     "OutboxMessage",
     "Payment",
+    "PermissionGrant",
     "Photo",
     "Post",
     "RateEvent",

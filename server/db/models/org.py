@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db.base import Base, Code, Name, Timestamp
@@ -84,3 +93,27 @@ class Staff(Base):
     department: Mapped[Department] = relationship(lazy="raise")
     post: Mapped[Post] = relationship(lazy="raise")
     branch: Mapped[Branch | None] = relationship(lazy="raise")
+
+
+class PermissionGrant(Base):
+    """A module (权限) granted to a post, in one department or (department None) in all.
+
+    Revoking deletes the row; both are audited (server.services.permissions).
+    """
+
+    __tablename__ = "permission_grant"
+    __table_args__ = (
+        Index(
+            "uq_permission_grant",
+            text("coalesce(department_id, 0)"),
+            "post_id",
+            "module",
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id"), index=True)
+    module: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[Timestamp]

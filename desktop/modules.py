@@ -1,0 +1,60 @@
+"""The modules of the desktop suite, in menu order, and who sees which.
+
+A module is shown to a staff member who holds its permission (server.services.permissions;
+the services refuse the rest anyway). Pages are imported and built on first use, so the
+window opens fast and a clerk never loads the tariff editor.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSettings
+from PySide6.QtWidgets import QWidget
+
+from desktop.tasks import TaskRunner
+from server.services.auth import StaffIdentity
+
+CONTEXT = "Modules"
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    key: str  # a key of server.services.permissions.MODULES
+    title: str  # English source, translated in CONTEXT
+    shortcut: str
+    page: str  # "package.module:Class"; the class takes (identity, runner, preferences=)
+    # The counter issues receipts numbered by branch: staff of no branch cannot use it.
+    needs_branch: bool = False
+
+    def label(self) -> str:
+        return QCoreApplication.translate(CONTEXT, self.title)
+
+    def available_to(self, identity: StaffIdentity) -> bool:
+        return self.key in identity.modules and (
+            bool(identity.branch_code) or not self.needs_branch
+        )
+
+    def create(
+        self, identity: StaffIdentity, runner: TaskRunner, preferences: QSettings | None
+    ) -> QWidget:
+        module_name, class_name = self.page.split(":")
+        page_class = getattr(importlib.import_module(module_name), class_name)
+        page: QWidget = page_class(identity, runner, preferences=preferences)
+        return page
+
+
+MODULES: tuple[ModuleSpec, ...] = (
+    ModuleSpec(
+        "counter",
+        QT_TRANSLATE_NOOP("Modules", "Counter"),
+        "Ctrl+1",
+        "desktop.counter_page:CounterPage",
+        needs_branch=True,
+    ),
+)
+
+
+def modules_for(identity: StaffIdentity) -> tuple[ModuleSpec, ...]:
+    return tuple(spec for spec in MODULES if spec.available_to(identity))
