@@ -333,3 +333,31 @@ def test_the_serial_driver_reads_a_meter_on_the_bench():
 def test_column_profile_lookup_ignores_case():
     profile = ColumnProfile("p", "csv", "bh", "fla", "cbsj", encoding="utf-8")
     assert profile.columns() == {"hardware": "bh", "reading": "fla", "time": "cbsj"}
+
+
+def test_xls_from_a_vendors_office_tool(session, meters, tmp_path):
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("抄表数据")
+    dated = xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm:ss")
+    for col, name in enumerate(["表号", "读数", "抄表时间", "状态"]):
+        sheet.write(0, col, name)
+    sheet.write(1, 0, "000011112222")
+    sheet.write(1, 1, 1010.5)
+    sheet.write(1, 2, dt.datetime(2026, 11, 20, 7, 45), dated)
+    sheet.write(1, 3, 1)
+    sheet.write(2, 0, "000011113333")
+    sheet.write(2, 1, "五百")
+    sheet.write(2, 2, "2026-11-20 07:50")
+    sheet.write(2, 3, 1)
+    path = tmp_path / "vendor.xls"
+    book.save(str(path))
+    xls = copy_profile(session, ACTOR, XLSX_PROFILE, "厂商 XLS")
+    update_profile(
+        session, ACTOR, xls.id, ProfileSpec(**{**xls.spec.__dict__, "file_format": "xls"})
+    )
+    result = hi.import_handheld(session, ACTOR, path, "厂商 XLS", now=NOW)
+    assert [(r.line, r.outcome, r.message, r.read_at) for r in result.lines] == [
+        (2, "imported", "用量 10.5", t("2026-11-20 07:45")),
+        (3, "unparsable", "读数「五百」不是数字", None),
+    ]
