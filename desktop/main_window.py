@@ -29,6 +29,7 @@ from desktop.preferences import (
     RECEIPT_SIZES,
     open_preferences,
 )
+from desktop.profile_dialog import ProfileDialog
 from desktop.tasks import TaskRunner
 from server import __version__
 from server.services.auth import StaffIdentity
@@ -167,6 +168,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu: QMenu = bar.addMenu(self.tr("&File"))
+        self.profile_action = QAction(self.tr("My &profile…"), self)
+        self.profile_action.triggered.connect(lambda: self.show_profile())
+        self.profile_action.setEnabled(self.runner is not None)
+        self.file_menu.addAction(self.profile_action)
+        self.file_menu.addSeparator()
         self.quit_action = QAction(self.tr("E&xit"), self)
         # Explicit, because QKeySequence.Quit is empty on Windows and clerks expect Ctrl+Q.
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
@@ -211,6 +217,13 @@ class MainWindow(QMainWindow):
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self.show_about)
         self.help_menu.addAction(self.about_action)
+
+    def show_profile(self) -> ProfileDialog | None:
+        if self.runner is None:
+            return None
+        dialog = ProfileDialog(self.identity.actor, self.runner, self)
+        dialog.open()
+        return dialog
 
     def _set_receipt_size(self, size: str) -> None:
         counter = self.counter_page

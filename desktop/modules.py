@@ -53,6 +53,12 @@ MODULES: tuple[ModuleSpec, ...] = (
         "desktop.counter_page:CounterPage",
         needs_branch=True,
     ),
+    ModuleSpec(
+        "admin",
+        QT_TRANSLATE_NOOP("Modules", "Administration"),
+        "Ctrl+9",
+        "desktop.admin_page:AdminPage",
+    ),
 )
 
 

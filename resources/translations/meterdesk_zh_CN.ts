@@ -2,6 +2,671 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>AccountDialog</name>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="46"/>
+        <source>New account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="48"/>
+        <source>Edit account {no}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="63"/>
+        <source>Postpaid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="64"/>
+        <source>Prepaid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="76"/>
+        <source>Account no.:</source>
+        <translation type="unfinished">户号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="77"/>
+        <source>Holder:</source>
+        <translation type="unfinished">户名：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="78"/>
+        <source>Class:</source>
+        <translation type="unfinished">类别：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="79"/>
+        <source>Campus:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="80"/>
+        <source>Building:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="81"/>
+        <source>Unit:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="82"/>
+        <source>Room:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="83"/>
+        <source>Mobile:</source>
+        <translation type="unfinished">手机：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="84"/>
+        <source>Billing:</source>
+        <translation type="unfinished">收费方式：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="130"/>
+        <source>Account no.: 1–32 letters, digits or dashes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="132"/>
+        <source>Holder: required</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="134"/>
+        <source>Holder: at most 120 characters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="136"/>
+        <source>Class: choose one</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="138"/>
+        <source>Campus: choose one</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="140"/>
+        <source>Building: at most 120 characters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="142"/>
+        <source>Unit: at most 20 characters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="144"/>
+        <source>Room: at most 20 characters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/account_dialog.py" line="146"/>
+        <source>Mobile: digits, spaces and dashes only, at most 20</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>AccountsPage</name>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="94"/>
+        <source>Account no., meter no., name, room or mobile (Ctrl+F)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="99"/>
+        <source>New account… (Ctrl+N)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="101"/>
+        <source>Edit… (F2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="104"/>
+        <source>Account</source>
+        <translation type="unfinished">户号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="104"/>
+        <source>Holder</source>
+        <translation type="unfinished">户名</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="104"/>
+        <source>Address</source>
+        <translation type="unfinished">地址</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="104"/>
+        <source>Class</source>
+        <translation type="unfinished">类别</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="105"/>
+        <source>Balance</source>
+        <translation type="unfinished">余额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="118"/>
+        <source>Meter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="118"/>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="118"/>
+        <source>Hardware no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="118"/>
+        <source>Digits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="119"/>
+        <source>Multiplier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="119"/>
+        <location filename="../../desktop/accounts_page.py" line="123"/>
+        <location filename="../../desktop/accounts_page.py" line="129"/>
+        <source>Status</source>
+        <translation type="unfinished">状态</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="119"/>
+        <source>Location</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="120"/>
+        <source>Last reading</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="123"/>
+        <source>Period</source>
+        <translation type="unfinished">账期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="123"/>
+        <location filename="../../desktop/accounts_page.py" line="343"/>
+        <source>Electricity (kWh)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="124"/>
+        <location filename="../../desktop/accounts_page.py" line="343"/>
+        <source>Water (m³)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="124"/>
+        <location filename="../../desktop/accounts_page.py" line="128"/>
+        <source>Amount</source>
+        <translation type="unfinished">金额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="124"/>
+        <source>Paid</source>
+        <translation type="unfinished">已缴</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="124"/>
+        <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="125"/>
+        <source>Issued</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="128"/>
+        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <source>Time</source>
+        <translation type="unfinished">时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="128"/>
+        <source>Receipt</source>
+        <translation type="unfinished">收据号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="128"/>
+        <source>Channel</source>
+        <translation type="unfinished">收款方式</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="129"/>
+        <source>Branch</source>
+        <translation type="unfinished">网点</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <source>By</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <source>Action</source>
+        <translation type="unfinished">操作</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <source>Field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="133"/>
+        <source>Before</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="133"/>
+        <source>After</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="143"/>
+        <source>Meters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="144"/>
+        <source>Bills</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="145"/>
+        <source>Payments</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="146"/>
+        <source>Usage</source>
+        <translation type="unfinished">用量</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="147"/>
+        <source>History</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="242"/>
+        <source>Nothing found for “{query}”</source>
+        <translation type="unfinished">未找到“{query}”</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="244"/>
+        <source>{count} found</source>
+        <translation type="unfinished">找到 {count} 户</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="276"/>
+        <source>No account open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="288"/>
+        <source>Prepaid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="288"/>
+        <source>Postpaid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="290"/>
+        <source>{no}  {holder}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="293"/>
+        <source>{address} · {klass} · {mode} · balance {balance} · mobile {mobile}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="319"/>
+        <source>Voided</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="363"/>
+        <source>Usage {first} – {last}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="420"/>
+        <source>Accounts</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>AdminPage</name>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="133"/>
+        <source>Staff</source>
+        <translation>工作人员</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="134"/>
+        <source>Departments and posts</source>
+        <translation>部门与岗位</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="135"/>
+        <source>Permissions</source>
+        <translation>权限</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="136"/>
+        <source>Audit log</source>
+        <translation>审计日志</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="147"/>
+        <source>Login name</source>
+        <translation>登录名</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="147"/>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="147"/>
+        <location filename="../../desktop/admin_page.py" line="167"/>
+        <source>Department</source>
+        <translation>部门</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="147"/>
+        <location filename="../../desktop/admin_page.py" line="168"/>
+        <source>Post</source>
+        <translation>岗位</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="148"/>
+        <source>Branch</source>
+        <translation>分中心</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="148"/>
+        <source>Mobile</source>
+        <translation>手机</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="148"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="150"/>
+        <source>New…</source>
+        <translation>新增…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="152"/>
+        <source>Disable / enable</source>
+        <translation>停用 / 启用</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="154"/>
+        <source>Reset password…</source>
+        <translation>重置密码…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="167"/>
+        <location filename="../../desktop/admin_page.py" line="168"/>
+        <source>Code</source>
+        <translation>代码</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="169"/>
+        <source>New department…</source>
+        <translation>新增部门…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="171"/>
+        <source>New post…</source>
+        <translation>新增岗位…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="188"/>
+        <source>A module ticked for a post is granted to that post in the chosen department (or in every department). The administrator post holds every module.</source>
+        <translation>勾选即把该模块授予所选部门（或全部部门）的该岗位。系统管理员岗位拥有全部模块。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="194"/>
+        <source>Department:</source>
+        <translation>部门：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="206"/>
+        <source>Login or name</source>
+        <translation>登录名或姓名</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="208"/>
+        <source>(all actions)</source>
+        <translation>（全部操作）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="217"/>
+        <source>Search</source>
+        <translation>查询</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="225"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="225"/>
+        <source>Who</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="225"/>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="225"/>
+        <source>Object</source>
+        <translation>对象</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="226"/>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="246"/>
+        <source>Disabled</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="247"/>
+        <source>Locked</source>
+        <translation>已锁定</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="247"/>
+        <source>Active</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="258"/>
+        <source>(every department)</source>
+        <translation>（全部部门）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="317"/>
+        <source>{total} events, the newest {shown} shown</source>
+        <translation>共 {total} 条，显示最新 {shown} 条</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="391"/>
+        <source>Reset password</source>
+        <translation>重置密码</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="392"/>
+        <source>New password for {login}:</source>
+        <translation>{login} 的新密码：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="403"/>
+        <source>New department</source>
+        <translation>新增部门</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="403"/>
+        <source>New post</source>
+        <translation>新增岗位</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="404"/>
+        <source>Code and name, e.g. north 北区科:</source>
+        <translation>代码和名称，以空格分隔，例如 north 北区科：</translation>
+    </message>
+</context>
+<context>
+    <name>BillDetailDialog</name>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="73"/>
+        <source>Bill {period} of {account}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="76"/>
+        <source>Account no.:</source>
+        <translation type="unfinished">户号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="77"/>
+        <source>Holder:</source>
+        <translation type="unfinished">户名：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="78"/>
+        <source>Address:</source>
+        <translation type="unfinished">地址：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="79"/>
+        <source>Period:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="81"/>
+        <source>Amount:</source>
+        <translation type="unfinished">金额：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="82"/>
+        <source>Status:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="84"/>
+        <source>Meter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="84"/>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="84"/>
+        <source>Previous</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="84"/>
+        <source>Current</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="85"/>
+        <location filename="../../desktop/billing_dialogs.py" line="94"/>
+        <source>Usage</source>
+        <translation type="unfinished">用量</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="94"/>
+        <source>Item</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="94"/>
+        <source>Amount</source>
+        <translation type="unfinished">金额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="102"/>
+        <source>Meters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="104"/>
+        <source>Charges</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CorrectDialog</name>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="275"/>
+        <source>Correct reading of {meter}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="286"/>
+        <source>Recorded:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="287"/>
+        <source>Correct figure:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="288"/>
+        <source>Reason:</source>
+        <translation type="unfinished">原因：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="304"/>
+        <source>Correct figure: enter a number of 0 or more</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="306"/>
+        <source>Reason: say why the figure is corrected</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CounterPage</name>
     <message>
         <location filename="../../desktop/counter_page.py" line="122"/>
@@ -380,6 +1045,84 @@
     </message>
 </context>
 <context>
+    <name>EntryModel</name>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="117"/>
+        <source>Meter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="117"/>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="117"/>
+        <source>Room</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="117"/>
+        <source>Holder</source>
+        <translation type="unfinished">户名</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="118"/>
+        <source>Previous</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="118"/>
+        <source>Previous date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="118"/>
+        <source>Current reading</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="119"/>
+        <source>Usage</source>
+        <translation type="unfinished">用量</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="119"/>
+        <source>Check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="170"/>
+        <source>held for review</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="170"/>
+        <source>saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="173"/>
+        <source>{reason}: will be held for review</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="238"/>
+        <source>{meter}: the reading is not a number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="241"/>
+        <source>{meter}: at most 3 decimals</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="246"/>
+        <source>{meter}: only {digits} digits</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>HandOverDialog</name>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="50"/>
@@ -474,99 +1217,141 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="90"/>
+        <location filename="../../desktop/main_window.py" line="99"/>
         <source>MeterDesk Metering &amp; Billing</source>
         <translation>MeterDesk 水电计量收费系统</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="117"/>
+        <location filename="../../desktop/main_window.py" line="108"/>
+        <source>Home</source>
+        <translation>首页</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="170"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="118"/>
+        <location filename="../../desktop/main_window.py" line="171"/>
+        <source>My &amp;profile…</source>
+        <translation>个人信息(&amp;P)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="176"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="125"/>
+        <location filename="../../desktop/main_window.py" line="183"/>
         <source>&amp;Go</source>
         <translation>转到(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="126"/>
+        <location filename="../../desktop/main_window.py" line="184"/>
         <source>&amp;Home</source>
         <translation>首页(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="132"/>
-        <source>&amp;Counter</source>
-        <translation>收费台(&amp;C)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/main_window.py" line="137"/>
+        <location filename="../../desktop/main_window.py" line="200"/>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="138"/>
+        <location filename="../../desktop/main_window.py" line="201"/>
         <source>Receipt paper</source>
         <translation>收据纸张</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="140"/>
+        <location filename="../../desktop/main_window.py" line="203"/>
         <source>A5 sheet</source>
         <translation>A5 单页纸</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="140"/>
+        <location filename="../../desktop/main_window.py" line="203"/>
         <source>Continuous form 241 × 93 mm</source>
         <translation>连续打印纸 241 × 93 mm</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="150"/>
+        <location filename="../../desktop/main_window.py" line="215"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="151"/>
+        <location filename="../../desktop/main_window.py" line="216"/>
         <source>&amp;About MeterDesk</source>
         <translation>关于 MeterDesk(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="158"/>
+        <location filename="../../desktop/main_window.py" line="237"/>
         <source>User: {name} ({login})</source>
         <translation>当前用户：{name}（{login}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="161"/>
+        <location filename="../../desktop/main_window.py" line="240"/>
         <source>Branch: {branch}</source>
         <translation>分中心：{branch}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="162"/>
+        <location filename="../../desktop/main_window.py" line="241"/>
         <source>(none)</source>
         <translation>（未分配）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="167"/>
+        <location filename="../../desktop/main_window.py" line="246"/>
         <source>Database: {label}</source>
         <translation>数据库：{label}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="169"/>
+        <location filename="../../desktop/main_window.py" line="248"/>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="179"/>
+        <location filename="../../desktop/main_window.py" line="253"/>
+        <source>Connection to the database lost — reconnecting…</source>
+        <translation>数据库连接中断，正在重新连接…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="283"/>
         <source>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;Water &amp; electricity metering and billing for the university service center.&lt;/p&gt;&lt;p&gt;Database: {database}&lt;br&gt;Qt {qt}&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;高校水电保障中心水电计量收费系统。&lt;/p&gt;&lt;p&gt;数据库：{database}&lt;br&gt;Qt {qt}&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="185"/>
+        <location filename="../../desktop/main_window.py" line="289"/>
         <source>About MeterDesk</source>
         <translation>关于 MeterDesk</translation>
+    </message>
+</context>
+<context>
+    <name>Modules</name>
+    <message>
+        <location filename="../../desktop/modules.py" line="51"/>
+        <source>Counter</source>
+        <translation>收费台</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/modules.py" line="58"/>
+        <source>Administration</source>
+        <translation>系统管理</translation>
+    </message>
+</context>
+<context>
+    <name>NoticeExport</name>
+    <message>
+        <location filename="../../desktop/notice_export.py" line="64"/>
+        <location filename="../../desktop/notice_export.py" line="102"/>
+        <source>Payment notices</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/notice_export.py" line="65"/>
+        <source>Reading the bills…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/notice_export.py" line="82"/>
+        <source>Notice {done} / {total}</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -585,6 +1370,332 @@
         <location filename="../../desktop/till_dialogs.py" line="31"/>
         <source>Float:</source>
         <translation>备用金：</translation>
+    </message>
+</context>
+<context>
+    <name>ProfileDialog</name>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="45"/>
+        <source>My profile</source>
+        <translation>个人信息</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="49"/>
+        <source>Who</source>
+        <translation>基本信息</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="52"/>
+        <source>Name:</source>
+        <translation>姓名：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="53"/>
+        <source>Login name:</source>
+        <translation>登录名：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="54"/>
+        <source>Department:</source>
+        <translation>部门：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="55"/>
+        <source>Post:</source>
+        <translation>岗位：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="56"/>
+        <source>Branch:</source>
+        <translation>分中心：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="61"/>
+        <source>Contact</source>
+        <translation>联系方式</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="68"/>
+        <source>Mobile:</source>
+        <translation>手机：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="69"/>
+        <source>Office phone:</source>
+        <translation>办公电话：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="70"/>
+        <source>Email:</source>
+        <translation>电子邮箱：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="71"/>
+        <source>WeChat id:</source>
+        <translation>微信号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="76"/>
+        <source>Change password (leave empty to keep it)</source>
+        <translation>修改密码（不修改请留空）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="82"/>
+        <source>Current password:</source>
+        <translation>原密码：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="83"/>
+        <source>New password:</source>
+        <translation>新密码：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="84"/>
+        <source>New password again:</source>
+        <translation>再次输入新密码：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="133"/>
+        <source>Type the current password to change it</source>
+        <translation>修改密码须输入原密码</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/profile_dialog.py" line="135"/>
+        <source>The two new passwords differ</source>
+        <translation>两次输入的新密码不一致</translation>
+    </message>
+</context>
+<context>
+    <name>ReadingsPage</name>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="349"/>
+        <source>Entry</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="350"/>
+        <source>Review</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="351"/>
+        <source>Unread meters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="394"/>
+        <source>Save (Ctrl+S)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="399"/>
+        <source>Amber: check the figure again · Red: will be held for review</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="403"/>
+        <location filename="../../desktop/readings_page.py" line="759"/>
+        <source>Campus:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="405"/>
+        <source>Building:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="407"/>
+        <source>Read on:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="446"/>
+        <source>All campuses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="518"/>
+        <source>{count} meters, {typed} typed, {held} to be held, {warned} to check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="534"/>
+        <location filename="../../desktop/readings_page.py" line="557"/>
+        <source>Not saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="565"/>
+        <source>Read at</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="565"/>
+        <location filename="../../desktop/readings_page.py" line="746"/>
+        <source>Meter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="565"/>
+        <source>Place</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="565"/>
+        <location filename="../../desktop/readings_page.py" line="747"/>
+        <source>Holder</source>
+        <translation type="unfinished">户名</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="566"/>
+        <source>Source</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="566"/>
+        <source>Previous</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="566"/>
+        <source>Reading</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="566"/>
+        <source>Usage</source>
+        <translation type="unfinished">用量</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="567"/>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="567"/>
+        <source>Note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="572"/>
+        <location filename="../../desktop/readings_page.py" line="649"/>
+        <location filename="../../desktop/readings_page.py" line="656"/>
+        <source>No photo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="582"/>
+        <source>Accept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="583"/>
+        <source>Correct…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="584"/>
+        <source>Reject…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="630"/>
+        <source>{count} readings waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="631"/>
+        <source>Review ({count})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="658"/>
+        <source>Loading photo…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="671"/>
+        <source>The photo cannot be shown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="698"/>
+        <source>Reject reading of {meter}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="699"/>
+        <source>Reason:</source>
+        <translation type="unfinished">原因：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="739"/>
+        <source>Refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="743"/>
+        <source>Export Excel…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="746"/>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="746"/>
+        <source>Campus</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="746"/>
+        <source>Building</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="747"/>
+        <source>Room</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="747"/>
+        <source>Account</source>
+        <translation type="unfinished">户号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="747"/>
+        <source>Last reading</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="757"/>
+        <source>Period:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="797"/>
+        <source>{period}: {unread} of {active} meters not read</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="813"/>
+        <location filename="../../desktop/readings_page.py" line="837"/>
+        <source>Export Excel</source>
+        <translation type="unfinished">导出 Excel</translation>
+    </message>
+</context>
+<context>
+    <name>RunProgressDialog</name>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="30"/>
+        <source>Billing run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="52"/>
+        <source>Billing {period}… {seconds:.1f} s</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -691,6 +1802,49 @@
     </message>
 </context>
 <context>
+    <name>StaffDialog</name>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="76"/>
+        <source>New staff member</source>
+        <translation>新增工作人员</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="86"/>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="92"/>
+        <source>Login name:</source>
+        <translation>登录名：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="93"/>
+        <source>Name:</source>
+        <translation>姓名：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="94"/>
+        <source>Department:</source>
+        <translation>部门：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="95"/>
+        <source>Post:</source>
+        <translation>岗位：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="96"/>
+        <source>Branch:</source>
+        <translation>分中心：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="97"/>
+        <source>First password:</source>
+        <translation>初始密码：</translation>
+    </message>
+</context>
+<context>
     <name>Startup</name>
     <message>
         <location filename="../../desktop/app.py" line="87"/>
@@ -744,42 +1898,42 @@
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="40"/>
+        <location filename="../../desktop/main_window.py" line="47"/>
         <source>Welcome, {name}</source>
         <translation>欢迎，{name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="51"/>
+        <location filename="../../desktop/main_window.py" line="58"/>
         <source>Name:</source>
         <translation>姓名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="52"/>
+        <location filename="../../desktop/main_window.py" line="59"/>
         <source>Login name:</source>
         <translation>工号/登录名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="53"/>
+        <location filename="../../desktop/main_window.py" line="60"/>
         <source>Department:</source>
         <translation>部门：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="54"/>
+        <location filename="../../desktop/main_window.py" line="61"/>
         <source>Post:</source>
         <translation>岗位：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="55"/>
+        <location filename="../../desktop/main_window.py" line="62"/>
         <source>Branch:</source>
         <translation>分中心：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="55"/>
+        <location filename="../../desktop/main_window.py" line="62"/>
         <source>(none)</source>
         <translation>（未分配）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="56"/>
+        <location filename="../../desktop/main_window.py" line="63"/>
         <source>Database:</source>
         <translation>数据库：</translation>
     </message>

@@ -13,6 +13,7 @@ from server.services.audit import Actor
 from server.services.auth import check_password_strength, hash_password
 from server.services.calendar import now
 from server.services.errors import DomainError, NotFound
+from server.services.org import branch_by_code, create_staff
 
 
 @dataclass(frozen=True)
@@ -61,19 +62,51 @@ def list_staff(session: Session) -> tuple[StaffRow, ...]:
     )
 
 
+def _units(session: Session, model: type[Department | Post | Branch]) -> tuple[Unit, ...]:
+    rows = session.execute(select(model.code, model.name).order_by(model.code))
+    return tuple(Unit(code, name) for code, name in rows)
+
+
 def departments(session: Session) -> tuple[Unit, ...]:
-    return tuple(
-        Unit(c, n)
-        for c, n in session.execute(
-            select(Department.code, Department.name).order_by(Department.code)
-        )
-    )
+    return _units(session, Department)
 
 
 def posts(session: Session) -> tuple[Unit, ...]:
-    return tuple(
-        Unit(c, n) for c, n in session.execute(select(Post.code, Post.name).order_by(Post.code))
-    )
+    return _units(session, Post)
+
+
+def branches(session: Session) -> tuple[Unit, ...]:
+    return _units(session, Branch)
+
+
+def add_staff(
+    session: Session,
+    actor: Actor,
+    *,
+    login: str,
+    name: str,
+    password: str,
+    department_code: str,
+    post_code: str,
+    branch_code: str = "",
+) -> StaffRow:
+    """A new login in a department and post (and a branch for counter staff)."""
+    permissions.require(session, actor, "admin")
+    login, name = login.strip(), name.strip()
+    if not name:
+        raise DomainError("姓名不能为空")
+    check_password_strength(password)
+    department = session.scalar(select(Department).where(Department.code == department_code))
+    post = session.scalar(select(Post).where(Post.code == post_code))
+    if department is None:
+        raise NotFound(f"部门 {department_code} 不存在")
+    if post is None:
+        raise NotFound(f"岗位 {post_code} 不存在")
+    staff = create_staff(
+        session, actor, login=login, name=name, password=password, department=department,
+        post=post, branch=branch_by_code(session, branch_code) if branch_code else None,
+    )  # fmt: skip
+    return next(row for row in list_staff(session) if row.staff_id == staff.id)
 
 
 def _staff(session: Session, login: str) -> Staff:
