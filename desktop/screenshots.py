@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
@@ -21,7 +22,9 @@ from server.services.auth import StaffIdentity
 LOGIN_PNG = "login.png"
 MAIN_WINDOW_PNG = "main_window.png"
 MAIN_WINDOW_SIZE = (1024, 640)
+MODULE_WINDOW_SIZE = (1366, 800)
 SIGN_IN_TIMEOUT_MS = 30_000
+PAGE_LOAD_TIMEOUT_MS = 60_000
 
 # Shown when no password is given: the screenshot must not need a real account.
 SAMPLE_IDENTITY = StaffIdentity(
@@ -50,7 +53,8 @@ def take_screenshots(
     login: str | None = None,
     password: str | None = None,
 ) -> int:
-    """Write login.png and main_window.png into `out_dir`; 0 on success.
+    """Write login.png, main_window.png and one module_<key>.png per module the user may
+    open into `out_dir`; 0 on success.
 
     With `password`, the dialog signs in as `login` against the database for real, so
     the main window shows that account; otherwise it shows SAMPLE_IDENTITY and the
@@ -82,13 +86,35 @@ def take_screenshots(
             dialog.close()
             window = MainWindow(identity, database, runner=runner, preferences=preferences)
             window.resize(*MAIN_WINDOW_SIZE)
+            window.show_page(window.welcome_page)
             _render(window, out_dir / MAIN_WINDOW_PNG)
+            written = [out_dir / LOGIN_PNG, out_dir / MAIN_WINDOW_PNG]
+            # Every module this user may open, as it looks once its data has arrived.
+            window.resize(*MODULE_WINDOW_SIZE)
+            for spec in window.modules:
+                window.show_module(spec.key)
+                _wait_idle(runner)
+                path = out_dir / f"module_{spec.key}.png"
+                _render(window, path)
+                written.append(path)
             window.close()
         finally:
             runner.shutdown()
             engine.dispose()
-    print(f"{out_dir / LOGIN_PNG}\n{out_dir / MAIN_WINDOW_PNG}")
+    print("\n".join(str(path) for path in written))
     return 0
+
+
+def _wait_idle(runner: TaskRunner) -> None:
+    """Until the page's queries (and any they start in turn) are answered, bounded."""
+    deadline = time.monotonic() + PAGE_LOAD_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        if not runner.busy:
+            # A result may queue a follow-up query: settle, then look again.
+            QApplication.processEvents()
+            if not runner.busy:
+                return
 
 
 def _sign_in(dialog: LoginDialog, password: str) -> StaffIdentity | None:

@@ -283,6 +283,10 @@ def test_screenshots_sign_in_for_real(zh_app, md_env, staff, tmp_path, restore_l
     login_png, window_png = QImage(str(shots / "login.png")), QImage(str(shots / "main_window.png"))
     assert not login_png.isNull() and login_png.width() >= 400
     assert (window_png.width(), window_png.height()) == (1024, 640)
+    # …and every module the clerk may open, once its data has arrived.
+    counter_png = QImage(str(shots / "module_counter.png"))
+    assert (counter_png.width(), counter_png.height()) == (1366, 800)
+    assert not (shots / "module_admin.png").exists()
     engine = create_engine(md_env)
     try:
         with Session(engine) as session:
