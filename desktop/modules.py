@@ -54,6 +54,12 @@ MODULES: tuple[ModuleSpec, ...] = (
         needs_branch=True,
     ),
     ModuleSpec(
+        "accounts",
+        QT_TRANSLATE_NOOP("Modules", "Accounts"),
+        "Ctrl+2",
+        "desktop.accounts_page:AccountsPage",
+    ),
+    ModuleSpec(
         "admin",
         QT_TRANSLATE_NOOP("Modules", "Administration"),
         "Ctrl+9",

@@ -6,112 +6,112 @@
     <message>
         <location filename="../../desktop/account_dialog.py" line="46"/>
         <source>New account</source>
-        <translation type="unfinished"></translation>
+        <translation>开户</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="48"/>
         <source>Edit account {no}</source>
-        <translation type="unfinished"></translation>
+        <translation>修改户号 {no}</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="63"/>
         <source>Postpaid</source>
-        <translation type="unfinished"></translation>
+        <translation>后收费</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="64"/>
         <source>Prepaid</source>
-        <translation type="unfinished"></translation>
+        <translation>预收费</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="76"/>
         <source>Account no.:</source>
-        <translation type="unfinished">户号：</translation>
+        <translation>户号：</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="77"/>
         <source>Holder:</source>
-        <translation type="unfinished">户名：</translation>
+        <translation>户主：</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="78"/>
         <source>Class:</source>
-        <translation type="unfinished">类别：</translation>
+        <translation>用户类别：</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="79"/>
         <source>Campus:</source>
-        <translation type="unfinished"></translation>
+        <translation>校区：</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="80"/>
         <source>Building:</source>
-        <translation type="unfinished"></translation>
+        <translation>楼宇：</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="81"/>
         <source>Unit:</source>
-        <translation type="unfinished"></translation>
+        <translation>单元：</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="82"/>
         <source>Room:</source>
-        <translation type="unfinished"></translation>
+        <translation>房号：</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="83"/>
         <source>Mobile:</source>
-        <translation type="unfinished">手机：</translation>
+        <translation>手机：</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="84"/>
         <source>Billing:</source>
-        <translation type="unfinished">收费方式：</translation>
+        <translation>收费方式：</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="130"/>
         <source>Account no.: 1–32 letters, digits or dashes</source>
-        <translation type="unfinished"></translation>
+        <translation>户号：须为 1–32 位字母、数字或横线</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="132"/>
         <source>Holder: required</source>
-        <translation type="unfinished"></translation>
+        <translation>户主：必填</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="134"/>
         <source>Holder: at most 120 characters</source>
-        <translation type="unfinished"></translation>
+        <translation>户主：最多 120 个字</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="136"/>
         <source>Class: choose one</source>
-        <translation type="unfinished"></translation>
+        <translation>用户类别：请选择</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="138"/>
         <source>Campus: choose one</source>
-        <translation type="unfinished"></translation>
+        <translation>校区：请选择</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="140"/>
         <source>Building: at most 120 characters</source>
-        <translation type="unfinished"></translation>
+        <translation>楼宇：最多 120 个字</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="142"/>
         <source>Unit: at most 20 characters</source>
-        <translation type="unfinished"></translation>
+        <translation>单元：最多 20 个字</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="144"/>
         <source>Room: at most 20 characters</source>
-        <translation type="unfinished"></translation>
+        <translation>房号：最多 20 个字</translation>
     </message>
     <message>
         <location filename="../../desktop/account_dialog.py" line="146"/>
         <source>Mobile: digits, spaces and dashes only, at most 20</source>
-        <translation type="unfinished"></translation>
+        <translation>手机：只能含数字、空格和横线，最多 20 位</translation>
     </message>
 </context>
 <context>
@@ -119,243 +119,243 @@
     <message>
         <location filename="../../desktop/accounts_page.py" line="94"/>
         <source>Account no., meter no., name, room or mobile (Ctrl+F)</source>
-        <translation type="unfinished"></translation>
+        <translation>户号、表号、户主、房号或手机 (Ctrl+F)</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="99"/>
         <source>New account… (Ctrl+N)</source>
-        <translation type="unfinished"></translation>
+        <translation>开户… (Ctrl+N)</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="101"/>
         <source>Edit… (F2)</source>
-        <translation type="unfinished"></translation>
+        <translation>修改… (F2)</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="104"/>
         <source>Account</source>
-        <translation type="unfinished">户号</translation>
+        <translation>户号</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="104"/>
         <source>Holder</source>
-        <translation type="unfinished">户名</translation>
+        <translation>户主</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="104"/>
         <source>Address</source>
-        <translation type="unfinished">地址</translation>
+        <translation>地址</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="104"/>
         <source>Class</source>
-        <translation type="unfinished">类别</translation>
+        <translation>类别</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="105"/>
         <source>Balance</source>
-        <translation type="unfinished">余额</translation>
+        <translation>余额</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="118"/>
         <source>Meter</source>
-        <translation type="unfinished"></translation>
+        <translation>表号</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="118"/>
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>类型</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="118"/>
         <source>Hardware no.</source>
-        <translation type="unfinished"></translation>
+        <translation>硬件号</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="118"/>
         <source>Digits</source>
-        <translation type="unfinished"></translation>
+        <translation>位数</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="119"/>
         <source>Multiplier</source>
-        <translation type="unfinished"></translation>
+        <translation>倍率</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="119"/>
         <location filename="../../desktop/accounts_page.py" line="123"/>
         <location filename="../../desktop/accounts_page.py" line="129"/>
         <source>Status</source>
-        <translation type="unfinished">状态</translation>
+        <translation>状态</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="119"/>
         <source>Location</source>
-        <translation type="unfinished"></translation>
+        <translation>安装位置</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="120"/>
         <source>Last reading</source>
-        <translation type="unfinished"></translation>
+        <translation>最近读数</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="123"/>
         <source>Period</source>
-        <translation type="unfinished">账期</translation>
+        <translation>账期</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="123"/>
         <location filename="../../desktop/accounts_page.py" line="343"/>
         <source>Electricity (kWh)</source>
-        <translation type="unfinished"></translation>
+        <translation>电量 (kWh)</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="124"/>
         <location filename="../../desktop/accounts_page.py" line="343"/>
         <source>Water (m³)</source>
-        <translation type="unfinished"></translation>
+        <translation>水量 (m³)</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="124"/>
         <location filename="../../desktop/accounts_page.py" line="128"/>
         <source>Amount</source>
-        <translation type="unfinished">金额</translation>
+        <translation>金额</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="124"/>
         <source>Paid</source>
-        <translation type="unfinished">已缴</translation>
+        <translation>已缴</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="124"/>
         <source>Open</source>
-        <translation type="unfinished"></translation>
+        <translation>未缴</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="125"/>
         <source>Issued</source>
-        <translation type="unfinished"></translation>
+        <translation>出账时间</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="128"/>
         <location filename="../../desktop/accounts_page.py" line="132"/>
         <source>Time</source>
-        <translation type="unfinished">时间</translation>
+        <translation>时间</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="128"/>
         <source>Receipt</source>
-        <translation type="unfinished">收据号</translation>
+        <translation>收据号</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="128"/>
         <source>Channel</source>
-        <translation type="unfinished">收款方式</translation>
+        <translation>缴费方式</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="129"/>
         <source>Branch</source>
-        <translation type="unfinished">网点</translation>
+        <translation>收费网点</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="132"/>
         <source>By</source>
-        <translation type="unfinished"></translation>
+        <translation>操作人</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="132"/>
         <source>Action</source>
-        <translation type="unfinished">操作</translation>
+        <translation>操作</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="132"/>
         <source>Field</source>
-        <translation type="unfinished"></translation>
+        <translation>项目</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="133"/>
         <source>Before</source>
-        <translation type="unfinished"></translation>
+        <translation>原值</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="133"/>
         <source>After</source>
-        <translation type="unfinished"></translation>
+        <translation>新值</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="143"/>
         <source>Meters</source>
-        <translation type="unfinished"></translation>
+        <translation>表计</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="144"/>
         <source>Bills</source>
-        <translation type="unfinished"></translation>
+        <translation>账单</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="145"/>
         <source>Payments</source>
-        <translation type="unfinished"></translation>
+        <translation>缴费</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="146"/>
         <source>Usage</source>
-        <translation type="unfinished">用量</translation>
+        <translation>用量</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="147"/>
         <source>History</source>
-        <translation type="unfinished"></translation>
+        <translation>变更记录</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="242"/>
         <source>Nothing found for “{query}”</source>
-        <translation type="unfinished">未找到“{query}”</translation>
+        <translation>没有找到“{query}”</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="244"/>
         <source>{count} found</source>
-        <translation type="unfinished">找到 {count} 户</translation>
+        <translation>找到 {count} 户</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="276"/>
         <source>No account open</source>
-        <translation type="unfinished"></translation>
+        <translation>未打开户号</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="288"/>
         <source>Prepaid</source>
-        <translation type="unfinished"></translation>
+        <translation>预收费</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="288"/>
         <source>Postpaid</source>
-        <translation type="unfinished"></translation>
+        <translation>后收费</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="290"/>
         <source>{no}  {holder}</source>
-        <translation type="unfinished"></translation>
+        <translation>{no}  {holder}</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="293"/>
         <source>{address} · {klass} · {mode} · balance {balance} · mobile {mobile}</source>
-        <translation type="unfinished"></translation>
+        <translation>{address} · {klass} · {mode} · 余额 {balance} · 手机 {mobile}</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="319"/>
         <source>Voided</source>
-        <translation type="unfinished"></translation>
+        <translation>已作废</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="363"/>
         <source>Usage {first} – {last}</source>
-        <translation type="unfinished"></translation>
+        <translation>用量 {first} – {last}</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="420"/>
         <source>Accounts</source>
-        <translation type="unfinished"></translation>
+        <translation>用户信息管理</translation>
     </message>
 </context>
 <context>
@@ -552,118 +552,35 @@
 <context>
     <name>BillDetailDialog</name>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="73"/>
-        <source>Bill {period} of {account}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/billing_dialogs.py" line="76"/>
         <source>Account no.:</source>
-        <translation type="unfinished">户号：</translation>
+        <translation type="obsolete">户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="77"/>
         <source>Holder:</source>
-        <translation type="unfinished">户名：</translation>
+        <translation type="obsolete">户名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="78"/>
         <source>Address:</source>
-        <translation type="unfinished">地址：</translation>
+        <translation type="obsolete">地址：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="79"/>
-        <source>Period:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/billing_dialogs.py" line="81"/>
         <source>Amount:</source>
-        <translation type="unfinished">金额：</translation>
+        <translation type="obsolete">金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="82"/>
-        <source>Status:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/billing_dialogs.py" line="84"/>
-        <source>Meter</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/billing_dialogs.py" line="84"/>
-        <source>Kind</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/billing_dialogs.py" line="84"/>
-        <source>Previous</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/billing_dialogs.py" line="84"/>
-        <source>Current</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/billing_dialogs.py" line="85"/>
-        <location filename="../../desktop/billing_dialogs.py" line="94"/>
         <source>Usage</source>
-        <translation type="unfinished">用量</translation>
+        <translation type="obsolete">用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="94"/>
-        <source>Item</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/billing_dialogs.py" line="94"/>
         <source>Amount</source>
-        <translation type="unfinished">金额</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/billing_dialogs.py" line="102"/>
-        <source>Meters</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/billing_dialogs.py" line="104"/>
-        <source>Charges</source>
-        <translation type="unfinished"></translation>
+        <translation type="obsolete">金额</translation>
     </message>
 </context>
 <context>
     <name>CorrectDialog</name>
     <message>
-        <location filename="../../desktop/readings_page.py" line="275"/>
-        <source>Correct reading of {meter}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="286"/>
-        <source>Recorded:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="287"/>
-        <source>Correct figure:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="288"/>
         <source>Reason:</source>
-        <translation type="unfinished">原因：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="304"/>
-        <source>Correct figure: enter a number of 0 or more</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="306"/>
-        <source>Reason: say why the figure is corrected</source>
-        <translation type="unfinished"></translation>
+        <translation type="obsolete">原因：</translation>
     </message>
 </context>
 <context>
@@ -1047,79 +964,12 @@
 <context>
     <name>EntryModel</name>
     <message>
-        <location filename="../../desktop/readings_page.py" line="117"/>
-        <source>Meter</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="117"/>
-        <source>Kind</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="117"/>
-        <source>Room</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="117"/>
         <source>Holder</source>
-        <translation type="unfinished">户名</translation>
+        <translation type="obsolete">户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="118"/>
-        <source>Previous</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="118"/>
-        <source>Previous date</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="118"/>
-        <source>Current reading</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="119"/>
         <source>Usage</source>
-        <translation type="unfinished">用量</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="119"/>
-        <source>Check</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="170"/>
-        <source>held for review</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="170"/>
-        <source>saved</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="173"/>
-        <source>{reason}: will be held for review</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="238"/>
-        <source>{meter}: the reading is not a number</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="241"/>
-        <source>{meter}: at most 3 decimals</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="246"/>
-        <source>{meter}: only {digits} digits</source>
-        <translation type="unfinished"></translation>
+        <translation type="obsolete">用量</translation>
     </message>
 </context>
 <context>
@@ -1331,27 +1181,13 @@
     </message>
     <message>
         <location filename="../../desktop/modules.py" line="58"/>
+        <source>Accounts</source>
+        <translation>用户信息管理</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/modules.py" line="64"/>
         <source>Administration</source>
         <translation>系统管理</translation>
-    </message>
-</context>
-<context>
-    <name>NoticeExport</name>
-    <message>
-        <location filename="../../desktop/notice_export.py" line="64"/>
-        <location filename="../../desktop/notice_export.py" line="102"/>
-        <source>Payment notices</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/notice_export.py" line="65"/>
-        <source>Reading the bills…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/notice_export.py" line="82"/>
-        <source>Notice {done} / {total}</source>
-        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1468,234 +1304,24 @@
 <context>
     <name>ReadingsPage</name>
     <message>
-        <location filename="../../desktop/readings_page.py" line="349"/>
-        <source>Entry</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="350"/>
-        <source>Review</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="351"/>
-        <source>Unread meters</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="394"/>
-        <source>Save (Ctrl+S)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="399"/>
-        <source>Amber: check the figure again · Red: will be held for review</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="403"/>
-        <location filename="../../desktop/readings_page.py" line="759"/>
-        <source>Campus:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="405"/>
-        <source>Building:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="407"/>
-        <source>Read on:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="446"/>
-        <source>All campuses</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="518"/>
-        <source>{count} meters, {typed} typed, {held} to be held, {warned} to check</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="534"/>
-        <location filename="../../desktop/readings_page.py" line="557"/>
-        <source>Not saved</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="565"/>
-        <source>Read at</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="565"/>
-        <location filename="../../desktop/readings_page.py" line="746"/>
-        <source>Meter</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="565"/>
-        <source>Place</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="565"/>
-        <location filename="../../desktop/readings_page.py" line="747"/>
         <source>Holder</source>
-        <translation type="unfinished">户名</translation>
+        <translation type="obsolete">户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="566"/>
-        <source>Source</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="566"/>
-        <source>Previous</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="566"/>
-        <source>Reading</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="566"/>
         <source>Usage</source>
-        <translation type="unfinished">用量</translation>
+        <translation type="obsolete">用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="567"/>
-        <source>Reason</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="567"/>
-        <source>Note</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="572"/>
-        <location filename="../../desktop/readings_page.py" line="649"/>
-        <location filename="../../desktop/readings_page.py" line="656"/>
-        <source>No photo</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="582"/>
-        <source>Accept</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="583"/>
-        <source>Correct…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="584"/>
-        <source>Reject…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="630"/>
-        <source>{count} readings waiting</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="631"/>
-        <source>Review ({count})</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="658"/>
-        <source>Loading photo…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="671"/>
-        <source>The photo cannot be shown</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="698"/>
-        <source>Reject reading of {meter}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="699"/>
         <source>Reason:</source>
-        <translation type="unfinished">原因：</translation>
+        <translation type="obsolete">原因：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="739"/>
-        <source>Refresh</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="743"/>
-        <source>Export Excel…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="746"/>
-        <source>Kind</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="746"/>
-        <source>Campus</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="746"/>
-        <source>Building</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="747"/>
-        <source>Room</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="747"/>
         <source>Account</source>
-        <translation type="unfinished">户号</translation>
+        <translation type="obsolete">户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="747"/>
-        <source>Last reading</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="757"/>
-        <source>Period:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="797"/>
-        <source>{period}: {unread} of {active} meters not read</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="813"/>
-        <location filename="../../desktop/readings_page.py" line="837"/>
         <source>Export Excel</source>
-        <translation type="unfinished">导出 Excel</translation>
-    </message>
-</context>
-<context>
-    <name>RunProgressDialog</name>
-    <message>
-        <location filename="../../desktop/billing_dialogs.py" line="30"/>
-        <source>Billing run</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/billing_dialogs.py" line="52"/>
-        <source>Billing {period}… {seconds:.1f} s</source>
-        <translation type="unfinished"></translation>
+        <translation type="obsolete">导出 Excel</translation>
     </message>
 </context>
 <context>

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from server.db.models import Account, AccountLedgerEntry
+from server.db.models import (
+    Account,
+    AccountLedgerEntry,
+    AuditEvent,
+    Building,
+    Campus,
+    CustomerClass,
+)
 from server.db.models.accounts import POSTPAID, PREPAID
 from server.services import audit, permissions
 from server.services.audit import Actor
+from server.services.calendar import BUSINESS_TZ
 from server.services.errors import DomainError, NotFound
 from server.services.org import campus_by_name, ensure_building
 from server.services.tariffs import class_by_name
@@ -49,6 +60,18 @@ def create_account(session: Session, actor: Actor, spec: AccountSpec) -> Account
     permissions.require(session, actor, "accounts")
     if not spec.account_no.strip():
         raise DomainError("户号不能为空")
+    if len(spec.account_no.strip()) > 32:
+        raise DomainError(f"户号 {spec.account_no} 超过 32 个字符")
+    check_account_fields(
+        spec.account_no,
+        {
+            "holder_name": spec.holder_name,
+            "building": spec.building,
+            "unit": spec.unit,
+            "room": spec.room,
+            "mobile": spec.mobile,
+        },
+    )
     if session.scalar(select(Account.id).where(Account.account_no == spec.account_no)):
         raise DomainError(f"户号 {spec.account_no} 已存在")
     campus = campus_by_name(session, spec.campus)
@@ -183,3 +206,197 @@ def search_accounts(session: Session, query: str, limit: int = 50) -> list[Accou
         )
         for row in rows
     ]
+
+
+# ---- viewing and editing an account (the managers' 用户信息管理) ----------------------------
+
+# What a manager may change, with the name the history shows. The account number is not
+# here: bills, receipts and WeChat bindings quote it, so it never changes.
+ACCOUNT_FIELDS: dict[str, str] = {
+    "holder_name": "户主",
+    "customer_class": "用户类别",
+    "campus": "校区",
+    "building": "楼宇",
+    "unit": "单元",
+    "room": "房号",
+    "mobile": "手机",
+    "billing_mode": "收费方式",
+}
+BILLING_MODE_TEXT = {PREPAID: "预收费", POSTPAID: "后收费"}
+# The widths of the columns these go into (server.db.models.accounts).
+_FIELD_LIMITS = {"holder_name": 120, "building": 120, "unit": 20, "room": 20, "mobile": 20}
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]*$")
+
+
+@dataclass(frozen=True)
+class AccountView:
+    account_no: str
+    holder_name: str
+    customer_class: str
+    campus: str
+    building: str
+    unit: str
+    room: str
+    mobile: str
+    billing_mode: str
+    balance: Decimal
+    active: bool
+
+    @property
+    def address(self) -> str:
+        return address_of(self.campus, self.building, self.unit, self.room)
+
+    def fields(self) -> dict[str, str]:
+        """The editable fields as text, keyed as ACCOUNT_FIELDS."""
+        return {name: str(getattr(self, name)) for name in ACCOUNT_FIELDS}
+
+
+def check_account_fields(account_no: str, values: Mapping[str, str]) -> None:
+    """Refuse what the database would (too long) or what is plainly wrong, naming it."""
+    if not values.get("holder_name", "").strip():
+        raise DomainError(f"户号 {account_no}：户主不能为空")
+    for name, limit in _FIELD_LIMITS.items():
+        if len(values.get(name, "")) > limit:
+            raise DomainError(f"户号 {account_no}：{ACCOUNT_FIELDS[name]}最多 {limit} 个字")
+    mobile = values.get("mobile", "").strip()
+    if mobile and not _PHONE.match(mobile):
+        raise DomainError(f"户号 {account_no}：手机号 {mobile!r} 只能含数字、空格和 -")
+
+
+def account_view(session: Session, account_no: str) -> AccountView:
+    account = account_by_no(session, account_no)
+    return _view(session, account)
+
+
+def _view(session: Session, account: Account) -> AccountView:
+    campus, building, class_name = session.execute(
+        select(Campus.name, Building.name, CustomerClass.name)
+        .select_from(Account)
+        .join(Campus, Campus.id == Account.campus_id)
+        .join(CustomerClass, CustomerClass.id == Account.customer_class_id)
+        .outerjoin(Building, Building.id == Account.building_id)
+        .where(Account.id == account.id)
+    ).one()
+    return AccountView(
+        account_no=account.account_no,
+        holder_name=account.holder_name,
+        customer_class=class_name,
+        campus=campus,
+        building=building or "",
+        unit=account.unit,
+        room=account.room,
+        mobile=account.mobile,
+        billing_mode=account.billing_mode,
+        balance=account.balance,
+        active=account.active,
+    )
+
+
+def update_account(
+    session: Session, actor: Actor, account_no: str, changes: Mapping[str, str]
+) -> AccountView:
+    """Change an account's holder, class, place, mobile or billing mode; the audit event
+    keeps the values before and after, which is the account's history (account_history)."""
+    permissions.require(session, actor, "accounts")
+    unknown = sorted(set(changes) - set(ACCOUNT_FIELDS))
+    if unknown:
+        raise DomainError(f"户号 {account_no}：不能修改 {'、'.join(unknown)}")
+    account = account_by_no(session, account_no, lock=True)
+    before = _view(session, account).fields()
+    wanted = {**before, **{name: value.strip() for name, value in changes.items()}}
+    check_account_fields(account.account_no, wanted)
+    changed = [name for name in ACCOUNT_FIELDS if wanted[name] != before[name]]
+    if not changed:
+        return _view(session, account)
+    campus = campus_by_name(session, wanted["campus"])
+    account.holder_name = wanted["holder_name"]
+    account.customer_class_id = class_by_name(session, wanted["customer_class"]).id
+    account.campus_id = campus.id
+    building = wanted["building"]
+    account.building_id = ensure_building(session, campus, building).id if building else None
+    account.unit = wanted["unit"]
+    account.room = wanted["room"]
+    account.mobile = wanted["mobile"]
+    account.billing_mode = billing_mode_of(wanted["billing_mode"])
+    session.flush()
+    view = _view(session, account)
+    after = view.fields()
+    audit.record(
+        session,
+        actor,
+        "account.update",
+        "account",
+        account.id,
+        {
+            "account_no": account.account_no,
+            "before": {name: before[name] for name in changed},
+            "after": {name: after[name] for name in changed},
+        },
+    )
+    return view
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One changed field of one edit (or the opening of the account), newest first."""
+
+    at: datetime
+    actor: str
+    action: str
+    field: str
+    before: str
+    after: str
+
+
+def _field_text(name: str, value: object) -> str:
+    text_value = "" if value is None else str(value)
+    return BILLING_MODE_TEXT.get(text_value, text_value) if name == "billing_mode" else text_value
+
+
+def account_history(session: Session, account_no: str) -> tuple[HistoryRow, ...]:
+    """What was changed on the account, by whom and when, read back from the audit log."""
+    account = account_by_no(session, account_no)
+    events = session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.entity == "account",
+            AuditEvent.entity_id == str(account.id),
+            AuditEvent.action.in_(("account.create", "account.update")),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    rows: list[HistoryRow] = []
+    for event in events:
+        at = event.at.astimezone(BUSINESS_TZ)
+        if event.action == "account.create":
+            rows.append(HistoryRow(at, event.actor, "开户", "户号", "", account.account_no))
+            continue
+        before, after = event.data.get("before", {}), event.data.get("after", {})
+        for name in ACCOUNT_FIELDS:
+            if name in before or name in after:
+                rows.append(
+                    HistoryRow(
+                        at,
+                        event.actor,
+                        "修改",
+                        ACCOUNT_FIELDS[name],
+                        _field_text(name, before.get(name)),
+                        _field_text(name, after.get(name)),
+                    )
+                )
+    return tuple(rows)
+
+
+def first_accounts(session: Session, limit: int = 50) -> list[AccountHit]:
+    """Accounts in account-number order, for a list that is not empty before a search."""
+    rows = session.execute(text(_WORDS.format(terms="a.active")), {"limit": limit}).all()
+    return [
+        AccountHit(row[0], row[1], row[2], address_of(row[3], row[4], row[5], row[6]), row[7],
+                   row[8], row[9], row[10])
+        for row in rows
+    ]  # fmt: skip
+
+
+def customer_class_names(session: Session) -> tuple[str, ...]:
+    """居民, 集体宿舍, 单位… for the class box of the account form."""
+    return tuple(session.scalars(select(CustomerClass.name).order_by(CustomerClass.id)))
