@@ -228,25 +228,30 @@ def _chart(months: tuple[portal.MonthUsage, ...], kind: str, peak: Decimal) -> l
     return bars
 
 
-def _pick(request: Request, resident: Resident, account: int | None):
-    with uow(request) as session:
-        accounts = bindings.bound_accounts(session, resident.user_id)
-    if not accounts:
-        return accounts, None
-    chosen = next((a for a in accounts if a.account_id == account), accounts[0])
-    return accounts, chosen
+def _user_id(request: Request) -> int | None:
+    """The signed cookie's user: enough for pages whose queries are all by user id."""
+    user_id = request.session.get("uid")
+    return user_id if isinstance(user_id, int) else None
+
+
+def _pick(
+    accounts: list[bindings.BoundAccount], account: int | None
+) -> bindings.BoundAccount | None:
+    return next((a for a in accounts if a.account_id == account), accounts[0] if accounts else None)
 
 
 @routes.get("/usage")
 def usage(request: Request, account: int | None = None) -> Response:
-    resident = _resident(request)
-    if resident is None:
+    user_id = _user_id(request)
+    if user_id is None:
         return _to_login(request)
-    accounts, chosen = _pick(request, resident, account)
-    if chosen is None:
-        return render(request, "h5/need_binding.html", resident=resident, title="用量查询")
+    # The busiest page: one unit of work, queries by user id only.
     with uow(request) as session:
-        overview = portal.usage_overview(session, resident.user_id, chosen.account_id, _today())
+        accounts = bindings.bound_accounts(session, user_id)
+        chosen = _pick(accounts, account)
+        if chosen is None:
+            return render(request, "h5/need_binding.html", title="用量查询")
+        overview = portal.usage_overview(session, chosen, _today())
     charts = [
         (label, unit, _chart(overview.months, kind, overview.peak(kind)))
         for kind, label, unit in (("electricity", "用电量", "kWh"), ("water", "用水量", "m³"))
@@ -254,7 +259,6 @@ def usage(request: Request, account: int | None = None) -> Response:
     return render(
         request,
         "h5/usage.html",
-        resident=resident,
         accounts=accounts,
         chosen=chosen,
         overview=overview,
@@ -265,17 +269,16 @@ def usage(request: Request, account: int | None = None) -> Response:
 
 @routes.get("/bills")
 def bills(request: Request, account: int | None = None) -> Response:
-    resident = _resident(request)
-    if resident is None:
+    user_id = _user_id(request)
+    if user_id is None:
         return _to_login(request)
-    accounts, chosen = _pick(request, resident, account)
-    if chosen is None:
-        return render(request, "h5/need_binding.html", resident=resident, title="电子缴款通知单")
     with uow(request) as session:
-        notice = portal.payment_notice(session, resident.user_id, chosen.account_id, _today())
-    return render(
-        request, "h5/bills.html", resident=resident, accounts=accounts, chosen=chosen, notice=notice
-    )
+        accounts = bindings.bound_accounts(session, user_id)
+        chosen = _pick(accounts, account)
+        if chosen is None:
+            return render(request, "h5/need_binding.html", title="电子缴款通知单")
+        notice = portal.payment_notice(session, chosen, _today())
+    return render(request, "h5/bills.html", accounts=accounts, chosen=chosen, notice=notice)
 
 
 # --- 自助抄表 ----------------------------------------------------------------------------------

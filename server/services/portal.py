@@ -1,8 +1,9 @@
 """What a resident sees of a bound account: 12 months of usage and payments, open bills
 (电子缴款通知单), its meters, and 自助抄表.
 
-Every function takes the resident's user id and checks the account is bound to them
-(approved), so a page cannot show another household's figures by changing an id.
+An account reaches these functions only as a BoundAccount, which bindings.bound_accounts
+gives for the resident's approved bindings: a page cannot show another household's
+figures by changing an id.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models.payments import CHANNEL_LABELS
 from server.services import metering, payments
-from server.services.bindings import BoundAccount, bound_account
+from server.services.bindings import BoundAccount
 from server.services.calendar import BUSINESS_TZ, Period, now
 from server.services.errors import DomainError
 from server.services.metering import ReadingResult
@@ -55,10 +56,11 @@ class UsageOverview:
         return max((getattr(m, kind) for m in self.months), default=ZERO)
 
 
-def usage_overview(session: Session, user_id: int, account_id: int, today: date) -> UsageOverview:
+def usage_overview(session: Session, account: BoundAccount, today: date) -> UsageOverview:
     """The 12 billing periods up to `today`'s, oldest first (empty months shown as 0), and
-    the payments made since the first of them."""
-    account = bound_account(session, user_id, account_id)
+    the payments made since the first of them. `account` comes from bindings.bound_accounts
+    or bound_account, which are the check that the resident may see it."""
+    account_id = account.account_id
     last = Period.of(today)
     first = last.shift(-(MONTHS - 1))
     rows = session.execute(
@@ -120,9 +122,9 @@ class PaymentNotice:
     on: date
 
 
-def payment_notice(session: Session, user_id: int, account_id: int, on: date) -> PaymentNotice:
-    account = bound_account(session, user_id, account_id)
-    items = payments.open_items(session, account_id, on)
+def payment_notice(session: Session, account: BoundAccount, on: date) -> PaymentNotice:
+    """`account` as for usage_overview: only ever one of the resident's bound accounts."""
+    items = payments.open_items(session, account.account_id, on)
     return PaymentNotice(account, items, payments.amount_owed(items), on)
 
 

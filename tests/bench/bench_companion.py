@@ -1,0 +1,210 @@
+"""Companion service under load on loopback: the usage page (用量查询) and the message
+endpoint (/wechat), served by `meterdesk serve` with 2 worker processes.
+
+    python -m tests.bench.bench_companion [--accounts 2000] [--residents 40]
+        [--seconds 10] [--connections 8]
+
+Budget (issue 6): ≥ 300 requests/s and p95 ≤ 50 ms for each, with 2 workers. Demo accounts
+are billed for 12 months; each resident has two approved bindings and signs in through
+the development login. The load comes from one asyncio process holding keep-alive
+connections, so the client costs the shared cores as little as it can.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from urllib.parse import urlencode
+
+import requests
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from server.services.billing import run_billing
+from server.services.calendar import Period, now
+from server.services.demo_data import generate_demo_data
+from tests.bench.bench_billing import ACTOR, bench_database, in_transaction, vacuum
+from tests.companion.support import TOKEN, free_port, wechat_signature
+
+WORKERS = 2
+RPS_BUDGET = 300
+P95_BUDGET_MS = 50.0
+
+
+def _residents(session: Session, count: int) -> list[str]:
+    """`count` registered residents, each with two approved bindings; their openids."""
+    accounts = session.scalars(
+        text("select id from account order by id limit :n"), {"n": 2 * count}
+    )
+    ids = list(accounts)
+    openids = []
+    for n in range(count):
+        openid = f"o-bench-{n:04d}"
+        user = session.execute(
+            text(
+                "insert into wechat_user (openid, phone, phone_verified_at, subscribed)"
+                " values (:o, :p, now(), true) returning id"
+            ),
+            {"o": openid, "p": f"1390000{n:04d}"},
+        ).scalar_one()
+        for account_id in ids[2 * n : 2 * n + 2]:
+            session.execute(
+                text(
+                    "insert into binding (wechat_user_id, account_no, claim, account_id,"
+                    " matched, status, due_at, reason)"
+                    " select :u, account_no, holder_name, id, true, 'approved', now(), ''"
+                    " from account where id = :a"
+                ),
+                {"u": user, "a": account_id},
+            )
+        openids.append(openid)
+    return openids
+
+
+def _sign_in(base: str, openid: str) -> str:
+    """The session cookie of a resident, through the development login."""
+    client = requests.Session()
+    page = client.get(f"{base}/h5/login", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    client.post(f"{base}/h5/dev-login", data={"openid": openid, "csrf_token": token}, timeout=10)
+    return client.cookies["md_session"]
+
+
+async def _connection(
+    port: int, requests_: list[bytes], until: float, latencies: list[float]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    index = 0
+    while time.perf_counter() < until:
+        request = requests_[index % len(requests_)]
+        index += 1
+        started = time.perf_counter()
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(head.decode(errors="replace")[:200])
+        length = int(re.search(rb"content-length: (\d+)", head, re.I).group(1))  # type: ignore[union-attr]
+        await reader.readexactly(length)
+        latencies.append((time.perf_counter() - started) * 1000)
+    writer.close()
+
+
+async def _load(
+    port: int, requests_: list[bytes], seconds: float, connections: int
+) -> tuple[list[float], float]:
+    latencies: list[float] = []
+    # A short warm-up fills every worker's connection pool and template cache.
+    warm = time.perf_counter() + 1
+    await asyncio.gather(*(_connection(port, requests_, warm, []) for _ in range(connections)))
+    began = time.perf_counter()
+    until = began + seconds
+    await asyncio.gather(
+        *(_connection(port, requests_[i:] + requests_[:i], until, latencies)
+          for i in range(connections))
+    )  # fmt: skip
+    return latencies, time.perf_counter() - began
+
+
+def _report(name: str, latencies: list[float], wall: float) -> bool:
+    ordered = sorted(latencies)
+    p50 = ordered[len(ordered) // 2]
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    rps = len(ordered) / wall
+    ok = rps >= RPS_BUDGET and p95 <= P95_BUDGET_MS
+    print(
+        f"{name}: {len(ordered)} requests in {wall:.1f} s = {rps:.0f} req/s; "
+        f"p50 {p50:.1f} ms, p95 {p95:.1f} ms — budget ≥ {RPS_BUDGET} req/s, p95 ≤ "
+        f"{P95_BUDGET_MS:.0f} ms: {'within' if ok else 'OVER'}"
+    )
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=2000)
+    parser.add_argument("--residents", type=int, default=40)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    last = Period.of(now()).shift(-1)
+    with bench_database() as (url, where):
+        print(f"PostgreSQL: {where}; {args.accounts} demo accounts billed for 12 months")
+        in_transaction(url, lambda s: generate_demo_data(s, ACTOR, accounts=args.accounts,
+                                                         seed=1, end_period=last))  # fmt: skip
+        for period in (last.shift(-back) for back in range(11, -1, -1)):
+            in_transaction(url, lambda s, period=period: run_billing(s, ACTOR, period))
+        openids = in_transaction(url, lambda s: _residents(s, args.residents))
+        vacuum(url)
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "MD_HOME": os.environ.get("MD_HOME", "/tmp/md_bench_home"),
+            "MD_COMPANION_SECRET_KEY": "bench-secret-key-0123456789abcdef",
+            "MD_COMPANION_DEV_LOGIN": "true",
+            "MD_WECHAT_TOKEN": TOKEN,
+            "MD_LOG_LEVEL": "WARNING",
+        }
+        server = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve", "--port", str(port),
+             "--workers", str(WORKERS)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    requests.get(f"{base}/healthz", timeout=2).raise_for_status()
+                    break
+                except requests.RequestException:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise SystemExit("the server did not start") from None
+                    time.sleep(0.2)
+            cookies = [_sign_in(base, openid) for openid in openids]
+            usage = [
+                f"GET /h5/usage HTTP/1.1\r\nHost: bench\r\nCookie: md_session={c}\r\n\r\n".encode()
+                for c in cookies
+            ]
+            timestamp, nonce = str(int(time.time())), "bench"
+            query = urlencode(
+                {
+                    "signature": wechat_signature(TOKEN, timestamp, nonce),
+                    "timestamp": timestamp,
+                    "nonce": nonce,
+                    "openid": openids[0],
+                }
+            )
+            body = (
+                "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
+                f"<FromUserName><![CDATA[{openids[0]}]]></FromUserName>"
+                "<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+                "<Content><![CDATA[查用量]]></Content><MsgId>1</MsgId></xml>"
+            ).encode()
+            message = [
+                f"POST /wechat?{query} HTTP/1.1\r\nHost: bench\r\nContent-Type: text/xml\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            ]
+            print(f"meterdesk serve --workers {WORKERS}; {args.connections} keep-alive "
+                  f"connections, {args.seconds:.0f} s each")  # fmt: skip
+            ok = _report("usage page /h5/usage", *asyncio.run(
+                _load(port, usage, args.seconds, args.connections)))  # fmt: skip
+            ok &= _report("message endpoint /wechat", *asyncio.run(
+                _load(port, message, args.seconds, args.connections)))  # fmt: skip
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    if not ok:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
