@@ -60,6 +60,12 @@ MODULES: tuple[ModuleSpec, ...] = (
         "desktop.accounts_page:AccountsPage",
     ),
     ModuleSpec(
+        "readings",
+        QT_TRANSLATE_NOOP("Modules", "Readings"),
+        "Ctrl+4",
+        "desktop.readings_page:ReadingsPage",
+    ),
+    ModuleSpec(
         "admin",
         QT_TRANSLATE_NOOP("Modules", "Administration"),
         "Ctrl+9",

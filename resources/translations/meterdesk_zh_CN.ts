@@ -550,37 +550,36 @@
     </message>
 </context>
 <context>
-    <name>BillDetailDialog</name>
-    <message>
-        <source>Account no.:</source>
-        <translation type="obsolete">户号：</translation>
-    </message>
-    <message>
-        <source>Holder:</source>
-        <translation type="obsolete">户名：</translation>
-    </message>
-    <message>
-        <source>Address:</source>
-        <translation type="obsolete">地址：</translation>
-    </message>
-    <message>
-        <source>Amount:</source>
-        <translation type="obsolete">金额：</translation>
-    </message>
-    <message>
-        <source>Usage</source>
-        <translation type="obsolete">用量</translation>
-    </message>
-    <message>
-        <source>Amount</source>
-        <translation type="obsolete">金额</translation>
-    </message>
-</context>
-<context>
     <name>CorrectDialog</name>
     <message>
+        <location filename="../../desktop/readings_page.py" line="275"/>
+        <source>Correct reading of {meter}</source>
+        <translation>更正 {meter} 的读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="286"/>
+        <source>Recorded:</source>
+        <translation>原读数：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="287"/>
+        <source>Correct figure:</source>
+        <translation>更正读数：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="288"/>
         <source>Reason:</source>
-        <translation type="obsolete">原因：</translation>
+        <translation>原因：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="304"/>
+        <source>Correct figure: enter a number of 0 or more</source>
+        <translation>更正读数：请填写不小于 0 的数字</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="306"/>
+        <source>Reason: say why the figure is corrected</source>
+        <translation>原因：请说明更正的原因</translation>
     </message>
 </context>
 <context>
@@ -964,12 +963,79 @@
 <context>
     <name>EntryModel</name>
     <message>
+        <location filename="../../desktop/readings_page.py" line="117"/>
         <source>Holder</source>
-        <translation type="obsolete">户名</translation>
+        <translation>户名</translation>
     </message>
     <message>
+        <location filename="../../desktop/readings_page.py" line="117"/>
+        <source>Meter</source>
+        <translation>表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="117"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="117"/>
+        <source>Room</source>
+        <translation>房间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="118"/>
+        <source>Previous</source>
+        <translation>上次读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="118"/>
+        <source>Previous date</source>
+        <translation>上次日期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="118"/>
+        <source>Current reading</source>
+        <translation>本次读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="119"/>
         <source>Usage</source>
-        <translation type="obsolete">用量</translation>
+        <translation>用量</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="119"/>
+        <source>Check</source>
+        <translation>校验</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="170"/>
+        <source>held for review</source>
+        <translation>待审核</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="170"/>
+        <source>saved</source>
+        <translation>已保存</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="173"/>
+        <source>{reason}: will be held for review</source>
+        <translation>{reason}：保存后将转入审核</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="238"/>
+        <source>{meter}: the reading is not a number</source>
+        <translation>{meter}：读数不是数字</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="241"/>
+        <source>{meter}: at most 3 decimals</source>
+        <translation>{meter}：读数最多 3 位小数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="246"/>
+        <source>{meter}: only {digits} digits</source>
+        <translation>{meter}：表计只有 {digits} 位，读数超出量程</translation>
     </message>
 </context>
 <context>
@@ -1186,6 +1252,11 @@
     </message>
     <message>
         <location filename="../../desktop/modules.py" line="64"/>
+        <source>Readings</source>
+        <translation>抄表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/modules.py" line="70"/>
         <source>Administration</source>
         <translation>系统管理</translation>
     </message>
@@ -1304,24 +1375,221 @@
 <context>
     <name>ReadingsPage</name>
     <message>
+        <location filename="../../desktop/readings_page.py" line="349"/>
+        <source>Entry</source>
+        <translation>录入</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="350"/>
+        <source>Review</source>
+        <translation>审核</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="351"/>
+        <source>Unread meters</source>
+        <translation>未抄表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="394"/>
+        <source>Save (Ctrl+S)</source>
+        <translation>保存 (Ctrl+S)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="399"/>
+        <source>Amber: check the figure again · Red: will be held for review</source>
+        <translation>黄色：请再核对 · 红色：将转入审核</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="403"/>
+        <location filename="../../desktop/readings_page.py" line="759"/>
+        <source>Campus:</source>
+        <translation>校区：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="405"/>
+        <source>Building:</source>
+        <translation>楼宇：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="407"/>
+        <source>Read on:</source>
+        <translation>抄表日期：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="446"/>
+        <source>All campuses</source>
+        <translation>全部校区</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="518"/>
+        <source>{count} meters, {typed} typed, {held} to be held, {warned} to check</source>
+        <translation>共 {count} 块表，已录 {typed} 块，待审核 {held} 块，需核对 {warned} 块</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="534"/>
+        <location filename="../../desktop/readings_page.py" line="557"/>
+        <source>Not saved</source>
+        <translation>未保存</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="565"/>
+        <location filename="../../desktop/readings_page.py" line="747"/>
         <source>Holder</source>
-        <translation type="obsolete">户名</translation>
+        <translation>户名</translation>
     </message>
     <message>
+        <location filename="../../desktop/readings_page.py" line="565"/>
+        <source>Read at</source>
+        <translation>抄表时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="565"/>
+        <location filename="../../desktop/readings_page.py" line="746"/>
+        <source>Meter</source>
+        <translation>表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="565"/>
+        <source>Place</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="566"/>
         <source>Usage</source>
-        <translation type="obsolete">用量</translation>
+        <translation>用量</translation>
     </message>
     <message>
+        <location filename="../../desktop/readings_page.py" line="566"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="566"/>
+        <source>Previous</source>
+        <translation>上次读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="566"/>
+        <source>Reading</source>
+        <translation>读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="567"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="567"/>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="572"/>
+        <location filename="../../desktop/readings_page.py" line="649"/>
+        <location filename="../../desktop/readings_page.py" line="656"/>
+        <source>No photo</source>
+        <translation>无照片</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="582"/>
+        <source>Accept</source>
+        <translation>采用</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="583"/>
+        <source>Correct…</source>
+        <translation>更正…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="584"/>
+        <source>Reject…</source>
+        <translation>驳回…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="630"/>
+        <source>{count} readings waiting</source>
+        <translation>{count} 条读数待审核</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="631"/>
+        <source>Review ({count})</source>
+        <translation>审核 ({count})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="658"/>
+        <source>Loading photo…</source>
+        <translation>正在加载照片…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="671"/>
+        <source>The photo cannot be shown</source>
+        <translation>照片无法显示</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="698"/>
+        <source>Reject reading of {meter}</source>
+        <translation>驳回 {meter} 的读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="699"/>
         <source>Reason:</source>
-        <translation type="obsolete">原因：</translation>
+        <translation>原因：</translation>
     </message>
     <message>
+        <location filename="../../desktop/readings_page.py" line="739"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="743"/>
+        <source>Export Excel…</source>
+        <translation>导出 Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="746"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="746"/>
+        <source>Campus</source>
+        <translation>校区</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="746"/>
+        <source>Building</source>
+        <translation>楼宇</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="747"/>
         <source>Account</source>
-        <translation type="obsolete">户号</translation>
+        <translation>户号</translation>
     </message>
     <message>
+        <location filename="../../desktop/readings_page.py" line="747"/>
+        <source>Room</source>
+        <translation>房间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="747"/>
+        <source>Last reading</source>
+        <translation>上次读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="757"/>
+        <source>Period:</source>
+        <translation>账期：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="797"/>
+        <source>{period}: {unread} of {active} meters not read</source>
+        <translation>{period}：{active} 块表中 {unread} 块未抄</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="813"/>
+        <location filename="../../desktop/readings_page.py" line="837"/>
         <source>Export Excel</source>
-        <translation type="obsolete">导出 Excel</translation>
+        <translation>导出 Excel</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,71 @@
+"""未抄表计清单 as .xlsx: the meters of a period nobody read, for the readers' round."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+HEADERS = ("序号", "表号", "类型", "校区", "楼宇", "房间", "户号", "户名", "上次读数")
+WIDTHS = (6, 14, 6, 10, 12, 12, 12, 12, 12)
+
+
+@dataclass(frozen=True)
+class UnreadLine:
+    meter_no: str
+    kind: str  # 电表 / 水表
+    campus: str
+    building: str
+    room: str
+    account_no: str
+    holder_name: str
+    last_value: Decimal | None
+
+
+def unread_filename(period: str) -> str:
+    return f"未抄表计清单_{period}.xlsx"
+
+
+def render_unread_xlsx(
+    lines: Sequence[UnreadLine], period: str, scope: str, generated_at: datetime
+) -> bytes:
+    """Title row (period, scope, time generated), a frozen header row, one row per meter."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "未抄表计清单"
+    sheet.append([f"{period} 未抄表计清单（{scope}，共 {len(lines)} 块，生成于 "
+                  f"{generated_at:%Y-%m-%d %H:%M}）"])  # fmt: skip
+    sheet["A1"].font = Font(bold=True, size=12)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
+    sheet.append(list(HEADERS))
+    fill = PatternFill("solid", fgColor="DDE7F0")
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.fill = fill
+        cell.alignment = Alignment(horizontal="center")
+    for number, line in enumerate(lines, start=1):
+        sheet.append(
+            [number, line.meter_no, line.kind, line.campus, line.building, line.room,
+             line.account_no, line.holder_name, line.last_value]
+        )  # fmt: skip
+        if line.last_value is not None:
+            sheet.cell(row=sheet.max_row, column=9).number_format = "0.###"
+    for index, width in enumerate(WIDTHS):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    sheet.freeze_panes = "A3"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def write_unread_xlsx(
+    lines: Sequence[UnreadLine], period: str, scope: str, generated_at: datetime, path: Path
+) -> None:
+    path.write_bytes(render_unread_xlsx(lines, period, scope, generated_at))
