@@ -14,14 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from desktop.connection import describe_database, schema_problem
 from desktop.i18n import DEFAULT_LOCALE, SOURCE_LOCALE, install_translations
 from desktop.login import LoginDialog
-from desktop.main_window import MainWindow
 from desktop.preferences import APPLICATION, ORGANIZATION, open_preferences
 from desktop.tasks import TaskRunner
 from resources.paths import style_sheet_path
@@ -151,8 +150,13 @@ def run_desktop(
     runner = TaskRunner(make_sessionmaker(engine))
     try:
         dialog = LoginDialog(runner, preferences=preferences, login=login, database=database)
+        # The main window and its pages load while the clerk types the password, so the
+        # dialog appears sooner and the window follows sign-in at once.
+        QTimer.singleShot(0, _preload_main_window)
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.identity is None:
             return EXIT_OK
+        from desktop.main_window import MainWindow
+
         window = MainWindow(dialog.identity, database, runner=runner, preferences=preferences)
         dialog.deleteLater()
         window.show()
@@ -160,6 +164,10 @@ def run_desktop(
     finally:
         runner.shutdown()
         engine.dispose()
+
+
+def _preload_main_window() -> None:
+    import desktop.main_window  # noqa: F401
 
 
 def _config_message(exc: Exception) -> str:

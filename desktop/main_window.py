@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QSettings, Qt, QTimer, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -20,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.connection import DatabaseInfo
-from desktop.counter_page import CounterPage
 from desktop.modules import modules_for
 from desktop.preferences import (
     MAIN_WINDOW_GEOMETRY,
@@ -33,6 +34,9 @@ from desktop.profile_dialog import ProfileDialog
 from desktop.tasks import TaskRunner
 from server import __version__
 from server.services.auth import StaffIdentity
+
+if TYPE_CHECKING:
+    from desktop.counter_page import CounterPage
 
 DEFAULT_SIZE = (1100, 720)
 RECONNECT_INTERVAL_MS = 5_000
@@ -141,6 +145,8 @@ class MainWindow(QMainWindow):
 
     @property
     def counter_page(self) -> CounterPage | None:
+        from desktop.counter_page import CounterPage  # pages load on first use
+
         page = self.page_for("counter")
         return page if isinstance(page, CounterPage) else None
 
