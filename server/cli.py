@@ -1150,6 +1150,215 @@ def labels_cmd(
     click.echo(f"已写入 {output}：{count} 张标签")
 
 
+def _local_time(moment: datetime | None) -> str:
+    return moment.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+@cli.group()
+def binding() -> None:
+    """户号绑定审核: the desk's review queue of WeChat binding requests."""
+
+
+@binding.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def binding_list(ctx: Context, as_json: bool) -> None:
+    """Pending requests, nearest deadline first; 户号 unknown or not matching are marked."""
+    from server.services.bindings import pending_bindings
+
+    with ctx.session() as session:
+        rows = pending_bindings(session)
+    moment = now()
+    if as_json:
+        _dump(
+            [
+                {
+                    "id": r.binding_id,
+                    "account_no": r.account_no,
+                    "claim": r.claim,
+                    "found": r.found,
+                    "matched": r.matched,
+                    "holder_name": r.holder_name,
+                    "phone": r.phone,
+                    "due_at": r.due_at.isoformat(),
+                    "overdue": r.overdue(moment),
+                }
+                for r in rows
+            ]
+        )
+        return
+    for r in rows:
+        check = "相符" if r.matched else ("不符" if r.found else "户号不存在")
+        late = "  已超时" if r.overdue(moment) else ""
+        click.echo(
+            f"{r.binding_id}\t{r.account_no}\t{r.claim}（{check}）\t{r.phone}"
+            f"\t截止 {_local_time(r.due_at)}{late}"
+        )
+
+
+@binding.command("approve")
+@click.argument("binding_id", type=int)
+@click.option("--by", "login", required=True, help="审核人登录名")
+@pass_context
+def binding_approve(ctx: Context, binding_id: int, login: str) -> None:
+    from server.services.bindings import approve_binding
+
+    def action() -> None:
+        with ctx.session() as session:
+            approve_binding(session, _clerk_actor(session, login), binding_id)
+
+    _run(action)
+    click.echo(f"已通过绑定申请 {binding_id}，已通知用户")
+
+
+@binding.command("reject")
+@click.argument("binding_id", type=int)
+@click.option("--reason", required=True, help="驳回原因（会告知用户）")
+@click.option("--by", "login", required=True, help="审核人登录名")
+@pass_context
+def binding_reject(ctx: Context, binding_id: int, reason: str, login: str) -> None:
+    from server.services.bindings import reject_binding
+
+    def action() -> None:
+        with ctx.session() as session:
+            reject_binding(session, _clerk_actor(session, login), binding_id, reason)
+
+    _run(action)
+    click.echo(f"已驳回绑定申请 {binding_id}，已通知用户")
+
+
+@cli.group("request")
+def service_request() -> None:
+    """服务诉求: the desk's queue of requests, their SLA, assignment and answers."""
+
+
+@service_request.command("list")
+@click.option("--all", "include_answered", is_flag=True, help="包括已答复的")
+@pass_context
+def request_list(ctx: Context, include_answered: bool) -> None:
+    from server.services.service_requests import request_queue
+
+    with ctx.session() as session:
+        rows = request_queue(session, include_answered=include_answered)
+    marks = {"overdue": "已超时", "due_soon": "即将到期", "ok": "", "done": ""}
+    moment = now()
+    for r in rows:
+        click.echo(
+            f"{r.request_id}\t{r.kind_label}·{r.topic}\t{r.status_label}"
+            f"\t截止 {_local_time(r.due_at)} {marks[r.sla(moment)]}\t{r.description[:40]}"
+        )
+
+
+@service_request.command("assign")
+@click.argument("request_id", type=int)
+@click.argument("staff_login")
+@click.option("--by", "login", required=True)
+@pass_context
+def request_assign(ctx: Context, request_id: int, staff_login: str, login: str) -> None:
+    from server.services.service_requests import assign_request
+
+    def action() -> None:
+        with ctx.session() as session:
+            assign_request(session, _clerk_actor(session, login), request_id, staff_login)
+
+    _run(action)
+    click.echo(f"诉求 {request_id} 已指派给 {staff_login}")
+
+
+@service_request.command("answer")
+@click.argument("request_id", type=int)
+@click.argument("answer")
+@click.option("--by", "login", required=True)
+@pass_context
+def request_answer(ctx: Context, request_id: int, answer: str, login: str) -> None:
+    from server.services.service_requests import answer_request
+
+    def action() -> None:
+        with ctx.session() as session:
+            answer_request(session, _clerk_actor(session, login), request_id, answer)
+
+    _run(action)
+    click.echo(f"诉求 {request_id} 已答复")
+
+
+@cli.group()
+def bulletin() -> None:
+    """通知公告 for residents: 停水停电通知 (sent to buildings), 便民信息, 常见问题…"""
+
+
+@bulletin.command("publish")
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(["outage", "info", "faq", "contact", "tips"]),
+    help="outage 停水停电 / info 便民信息 / faq 常见问题 / contact 联系我们 / tips 生活常识",
+)
+@click.option("--title", required=True)
+@click.option("--body", required=True)
+@click.option("--campus", help="楼栋所在校区（--building 时必填）")
+@click.option("--building", "buildings", multiple=True, help="受影响的楼栋，可重复")
+@click.option("--by", "login", required=True)
+@pass_context
+def bulletin_publish(
+    ctx: Context,
+    kind: str,
+    title: str,
+    body: str,
+    campus: str | None,
+    buildings: tuple[str, ...],
+    login: str,
+) -> None:
+    """Publish; an outage notice is queued as a template message to the buildings' residents."""
+    from server.db.models import Building
+    from server.services.notices import publish_notice
+    from server.services.org import campus_by_name
+
+    def action() -> Any:
+        with ctx.session() as session:
+            ids: list[int] = []
+            if buildings:
+                if not campus:
+                    raise DomainError("指定楼栋时须同时指定 --campus")
+                campus_id = campus_by_name(session, campus).id
+                for name in buildings:
+                    found = session.scalar(
+                        select(Building.id).where(
+                            Building.campus_id == campus_id, Building.name == name
+                        )
+                    )
+                    if found is None:
+                        raise DomainError(f"{campus} 没有楼栋 {name}")
+                    ids.append(found)
+            return publish_notice(
+                session, _clerk_actor(session, login), kind, title, body, building_ids=tuple(ids)
+            )
+
+    published = _run(action)
+    click.echo(f"已发布通知 {published.notice_id}，待发送模板消息 {published.messages_queued} 条")
+
+
+@cli.group()
+def workday() -> None:
+    """工作日调整: days the Chinese holiday calendar does not know or gets wrong here."""
+
+
+@workday.command("set")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--workday/--holiday", "is_workday", required=True)
+@click.option("--note", default="")
+@click.option("--by", "login", required=True)
+@pass_context
+def workday_set(ctx: Context, day: datetime, is_workday: bool, note: str, login: str) -> None:
+    from server.services.workdays import set_override
+
+    def action() -> None:
+        with ctx.session() as session:
+            set_override(session, _clerk_actor(session, login), day.date(), is_workday, note)
+
+    _run(action)
+    click.echo(f"{day.date()} 设为{'工作日' if is_workday else '休息日'}")
+
+
 def main() -> None:
     cli(prog_name="meterdesk")
 
