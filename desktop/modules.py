@@ -27,12 +27,15 @@ class ModuleSpec:
     page: str  # "package.module:Class"; the class takes (identity, runner, preferences=)
     # The counter issues receipts numbered by branch: staff of no branch cannot use it.
     needs_branch: bool = False
+    # The permission it takes when not its own key (two pages of one module, e.g. the
+    # handheld import under 抄表).
+    permission: str = ""
 
     def label(self) -> str:
         return QCoreApplication.translate(CONTEXT, self.title)
 
     def available_to(self, identity: StaffIdentity) -> bool:
-        return self.key in identity.modules and (
+        return (self.permission or self.key) in identity.modules and (
             bool(identity.branch_code) or not self.needs_branch
         )
 
