@@ -23,7 +23,7 @@ from server.db.models.companion import (
     BINDING_PENDING,
     BINDING_REJECTED,
 )
-from server.services import audit, outbox, ratelimit
+from server.services import audit, outbox, permissions, ratelimit
 from server.services.accounts import address_of
 from server.services.audit import Actor
 from server.services.calendar import now
@@ -272,6 +272,7 @@ def _pending(session: Session, binding_id: int) -> Binding:
 
 
 def approve_binding(session: Session, actor: Actor, binding_id: int) -> None:
+    permissions.require(session, actor, "service")
     binding = _pending(session, binding_id)
     if binding.account_id is None:
         raise DomainError(f"户号 {binding.account_no} 不存在，只能驳回")
@@ -303,6 +304,7 @@ def approve_binding(session: Session, actor: Actor, binding_id: int) -> None:
 
 
 def reject_binding(session: Session, actor: Actor, binding_id: int, reason: str) -> None:
+    permissions.require(session, actor, "service")
     reason = reason.strip()
     if not reason:
         raise DomainError("驳回绑定申请须填写原因（会告知用户）")

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from server.db.models import Building, Notice
-from server.services import audit, outbox
+from server.services import audit, outbox, permissions
 from server.services.audit import Actor
 from server.services.calendar import BUSINESS_TZ, now
 from server.services.errors import DomainError, NotFound
@@ -43,6 +43,7 @@ def publish_notice(
 ) -> Published:
     """Publish a notice; an outage notice is also queued as a template message to every
     resident with an approved binding to an account in one of `building_ids`."""
+    permissions.require(session, actor, "service")
     if kind not in KIND_LABELS:
         raise DomainError(f"未知的通知类型 {kind!r}")
     title, body = title.strip(), body.strip()

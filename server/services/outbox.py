@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import OutboxMessage, WechatUser
 from server.db.models.companion import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENDING, OUTBOX_SENT
-from server.services import audit
+from server.services import audit, permissions
 from server.services.audit import Actor
 from server.services.errors import DomainError, NotFound
 
@@ -202,6 +202,7 @@ def messages(session: Session, status: str | None = None, limit: int = 200) -> l
 
 def resend(session: Session, actor: Actor, message_id: int) -> None:
     """A person decided a failed message should go out again."""
+    permissions.require(session, actor, "service")
     row = session.get(OutboxMessage, message_id, with_for_update=True)
     if row is None:
         raise NotFound(f"消息 {message_id} 不存在")

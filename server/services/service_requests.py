@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import ServiceRequest, Staff
 from server.db.models.companion import REQUEST_ANSWERED, REQUEST_CLOSED, REQUEST_OPEN
-from server.services import audit, outbox
+from server.services import audit, outbox, permissions
 from server.services.audit import Actor
 from server.services.calendar import now
 from server.services.errors import DomainError, NotFound
@@ -182,6 +182,7 @@ def _open(session: Session, request_id: int) -> ServiceRequest:
 
 
 def assign_request(session: Session, actor: Actor, request_id: int, staff_login: str) -> None:
+    permissions.require(session, actor, "service")
     row = _open(session, request_id)
     staff = session.scalar(select(Staff).where(Staff.login == staff_login.strip(), Staff.active))
     if staff is None:
@@ -195,6 +196,7 @@ def assign_request(session: Session, actor: Actor, request_id: int, staff_login:
 
 def answer_request(session: Session, actor: Actor, request_id: int, answer: str) -> None:
     """Answer a request; a resident's request is told the answer as a template message."""
+    permissions.require(session, actor, "service")
     answer = answer.strip()
     if not answer:
         raise DomainError("请填写答复内容")

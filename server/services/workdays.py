@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import WorkdayOverride
-from server.services import audit
+from server.services import audit, permissions
 from server.services.audit import Actor
 from server.services.calendar import BUSINESS_TZ, business_datetime
 
@@ -103,6 +103,7 @@ def binding_due(session: Session, raised: datetime) -> datetime:
 
 def set_override(session: Session, actor: Actor, day: date, workday: bool, note: str) -> None:
     """Say what `day` is (a working day or not), replacing what was said before."""
+    permissions.require(session, actor, "service")
     row = session.get(WorkdayOverride, day, with_for_update=True)
     if row is None:
         session.add(WorkdayOverride(day=day, workday=workday, note=note, staff_id=actor.staff_id))

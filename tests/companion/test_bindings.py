@@ -11,7 +11,9 @@ from sqlalchemy import select, text
 from server.db.models import Binding, OutboxMessage
 from server.services import bindings, ratelimit, residents
 from server.services.audit import Actor
-from server.services.errors import DomainError
+from server.services.auth import staff_identity
+from server.services.errors import DomainError, PermissionDenied
+from server.services.org import add_staff_with_role
 from server.services.ratelimit import Limit, RateLimited
 from server.services.sms import ConsoleSender
 from tests import factories
@@ -202,3 +204,16 @@ def test_desk_reviews_the_queue_and_the_resident_is_told(session, accounts):
         "binding.approve",
         "binding.reject",
     ]
+
+
+def test_review_needs_the_service_module(session, accounts):
+    user = registered(session, "o-perm", "13800000015")
+    bindings.request_binding(session, user, "A001", "张三", "10.0.0.1")
+    add_staff_with_role(
+        session, DESK, login="r1", name="抄表员", password="reader-pass-1", role="reader",
+        branch_code=None,
+    )  # fmt: skip
+    reader = staff_identity(session, "r1").actor
+    (pending,) = bindings.pending_bindings(session)
+    with pytest.raises(PermissionDenied, match="用户服务"):
+        bindings.approve_binding(session, reader, pending.binding_id)
