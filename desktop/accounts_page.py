@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from desktop.account_dialog import AccountDialog
+from desktop.meter_dialogs import quantity_cell
 from desktop.tasks import TaskError, TaskRunner
 from desktop.widgets import ALERT, ReadOnlyTable, money_text
 from server.db.models.metering import ELECTRICITY, WATER
@@ -301,8 +302,8 @@ class AccountsPage(QWidget):
         self.detail_label.setStyleSheet(f"color: {ALERT.name()};" if account.balance < 0 else "")
         self.meters_table.fill(
             [
-                [m.meter_no, m.kind_label, m.hardware_no, m.digits, m.multiplier.normalize(),
-                 m.status_label, m.location, m.last_value]
+                [m.meter_no, m.kind_label, m.hardware_no, m.digits, quantity_cell(m.multiplier),
+                 m.status_label, m.location, quantity_cell(m.last_value)]
                 for m in record.meters
             ],
             keys=[m.meter_no for m in record.meters],
@@ -310,7 +311,15 @@ class AccountsPage(QWidget):
         )  # fmt: skip
         self.bills_table.fill(
             [
-                [b.period, b.status_label, *b.usage, b.total, b.paid, b.open, b.issued_at]
+                [
+                    b.period,
+                    b.status_label,
+                    *(quantity_cell(u) for u in b.usage),
+                    b.total,
+                    b.paid,
+                    b.open,
+                    b.issued_at,
+                ]
                 for b in record.bills
             ],
             keys=[b.period for b in record.bills],

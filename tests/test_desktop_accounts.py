@@ -110,15 +110,15 @@ def test_search_open_and_the_tabs_show_the_account(qtbot, page: AccountsPage):
 
     meters = page.meters_table
     assert [meters.text_at(r, 0) for r in range(2)] == ["M-E1", "M-W1"]
-    assert meters.text_at(0, 7) == "300.00" and meters.text_at(1, 7) == "30.00"
+    assert meters.text_at(0, 7) == "300" and meters.text_at(1, 7) == "30"
 
     bills = page.bills_table
     assert bills.row_count() == 2
     assert [bills.text_at(0, c) for c in range(7)] == [
         str(P2),
         "未缴",
-        "80.00",
-        "12.00",
+        "80",
+        "12",
         "70.00",
         "0.00",
         "70.00",
@@ -126,8 +126,8 @@ def test_search_open_and_the_tabs_show_the_account(qtbot, page: AccountsPage):
     assert [bills.text_at(1, c) for c in range(7)] == [
         str(P1),
         "已缴清",
-        "120.00",
-        "8.00",
+        "120",
+        "8",
         "80.00",
         "80.00",
         "0.00",

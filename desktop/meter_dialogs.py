@@ -1,0 +1,212 @@
+"""Forms of the meters page: register a meter, and one-line edits (hardware number,
+location), each checked as it is typed with a red hint naming the field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.widgets import ALERT
+from server.services.meter_registry import NewMeter
+
+METER_NO = re.compile(r"^[0-9A-Za-z\-_]{1,32}$")
+HARDWARE_NO = re.compile(r"^[0-9A-Za-z\-_]{0,32}$")
+# Electricity meters are mostly 6 digits, water meters 5; the form starts from these.
+DEFAULT_DIGITS = {"electricity": 6, "water": 5}
+
+
+def quantity_cell(value: Decimal | None) -> int | float | None:
+    """A reading, usage or multiplier for a table cell: shown as people write it (1300,
+    150.5) and sorted as a number. Readings have at most 15 significant digits, which a
+    float carries exactly enough to print back the same."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def positive_decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and value > 0 else None
+
+
+def hint_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("formHint")
+    label.setStyleSheet(f"color: {ALERT.name()};")
+    label.setWordWrap(True)
+    return label
+
+
+class LineDialog(QDialog):
+    """One field: `check(text)` gives '' when acceptable, else the hint to show."""
+
+    def __init__(
+        self,
+        title: str,
+        caption: str,
+        text: str,
+        check: Callable[[str], str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self._check = check
+        self.edit = QLineEdit(text)
+        self.hint = hint_label()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow(caption, self.edit)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.buttons)
+        self.edit.textChanged.connect(lambda _: self.validate())
+        self.validate()
+
+    def validate(self) -> bool:
+        problem = self._check(self.edit.text().strip())
+        self.hint.setText(problem)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
+        return not problem
+
+    def accept(self) -> None:
+        if self.validate():
+            super().accept()
+
+    def value(self) -> str:
+        return self.edit.text().strip()
+
+
+class MeterDialog(QDialog):
+    """Register a meter: on an account (billed there) and/or in a building."""
+
+    def __init__(
+        self,
+        kinds: Sequence[tuple[str, str]],
+        campuses: Sequence[str],
+        buildings: Sequence[tuple[str, str]],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Register a meter"))
+        self._buildings = list(buildings)
+        self.meter_no_edit = QLineEdit()
+        self.kind_combo = QComboBox()
+        for kind, label in kinds:
+            self.kind_combo.addItem(label, kind)
+        self.digits_spin = QSpinBox()
+        self.digits_spin.setRange(1, 12)
+        self.multiplier_edit = QLineEdit("1")
+        self.model_edit = QLineEdit()
+        self.hardware_edit = QLineEdit()
+        self.account_edit = QLineEdit()
+        self.account_edit.setPlaceholderText(self.tr("The account it is billed to"))
+        self.campus_combo = QComboBox()
+        self.campus_combo.addItems(["", *campuses])
+        self.building_combo = QComboBox()
+        self.location_edit = QLineEdit()
+        self.location_edit.setPlaceholderText(self.tr("e.g. pipe shaft, 3rd floor"))
+        self.hint = hint_label()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow(self.tr("Meter no.:"), self.meter_no_edit)
+        form.addRow(self.tr("Kind:"), self.kind_combo)
+        form.addRow(self.tr("Digits:"), self.digits_spin)
+        form.addRow(self.tr("Multiplier:"), self.multiplier_edit)
+        form.addRow(self.tr("Model:"), self.model_edit)
+        form.addRow(self.tr("Hardware no.:"), self.hardware_edit)
+        form.addRow(self.tr("Account no.:"), self.account_edit)
+        form.addRow(self.tr("Campus:"), self.campus_combo)
+        form.addRow(self.tr("Building:"), self.building_combo)
+        form.addRow(self.tr("Location:"), self.location_edit)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.buttons)
+
+        self.kind_combo.currentIndexChanged.connect(lambda _: self._default_digits())
+        self.campus_combo.currentTextChanged.connect(lambda _: self._fill_buildings())
+        for edit in (
+            self.meter_no_edit,
+            self.multiplier_edit,
+            self.hardware_edit,
+            self.account_edit,
+            self.location_edit,
+        ):
+            edit.textChanged.connect(lambda _: self.validate())
+        self.building_combo.currentTextChanged.connect(lambda _: self.validate())
+        self._default_digits()
+        self._fill_buildings()
+        self.validate()
+
+    def _default_digits(self) -> None:
+        self.digits_spin.setValue(DEFAULT_DIGITS.get(str(self.kind_combo.currentData()), 6))
+
+    def _fill_buildings(self) -> None:
+        campus = self.campus_combo.currentText()
+        self.building_combo.clear()
+        self.building_combo.addItems(["", *[b for c, b in self._buildings if c == campus]])
+
+    def problem(self) -> str:
+        if not METER_NO.match(self.meter_no_edit.text().strip()):
+            return self.tr("Meter no.: 1–32 letters, digits or dashes")
+        if positive_decimal(self.multiplier_edit.text()) is None:
+            return self.tr("Multiplier: a number greater than 0")
+        if not HARDWARE_NO.match(self.hardware_edit.text().strip()):
+            return self.tr("Hardware no.: up to 32 letters, digits or dashes")
+        if not self.account_edit.text().strip() and not self.building_combo.currentText():
+            return self.tr("Account no. or building: give at least one")
+        if len(self.location_edit.text().strip()) > 200:
+            return self.tr("Location: at most 200 characters")
+        return ""
+
+    def validate(self) -> bool:
+        problem = self.problem()
+        self.hint.setText(problem)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
+        return not problem
+
+    def accept(self) -> None:
+        if self.validate():
+            super().accept()
+
+    def new_meter(self) -> NewMeter:
+        return NewMeter(
+            meter_no=self.meter_no_edit.text().strip(),
+            kind=str(self.kind_combo.currentData()),
+            digits=self.digits_spin.value(),
+            multiplier=self.multiplier_edit.text().strip(),
+            model=self.model_edit.text().strip(),
+            hardware_no=self.hardware_edit.text().strip(),
+            location=self.location_edit.text().strip(),
+            account_no=self.account_edit.text().strip(),
+            campus=self.campus_combo.currentText(),
+            building=self.building_combo.currentText(),
+        )
