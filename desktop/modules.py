@@ -63,16 +63,16 @@ MODULES: tuple[ModuleSpec, ...] = (
         "desktop.accounts_page:AccountsPage",
     ),
     ModuleSpec(
-        "meters",
-        QT_TRANSLATE_NOOP("Modules", "Meters"),
-        "Ctrl+3",
-        "desktop.meters_page:MetersPage",
-    ),
-    ModuleSpec(
         "readings",
         QT_TRANSLATE_NOOP("Modules", "Readings"),
         "Ctrl+4",
         "desktop.readings_page:ReadingsPage",
+    ),
+    ModuleSpec(
+        "tariffs",
+        QT_TRANSLATE_NOOP("Modules", "Tariffs"),
+        "Ctrl+5",
+        "desktop.tariffs_page:TariffsPage",
     ),
     ModuleSpec(
         "admin",

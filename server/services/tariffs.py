@@ -184,6 +184,10 @@ class TariffBook:
                 found = tariff
         return found
 
+    def views(self) -> tuple[TariffView, ...]:
+        """Every tariff, by kind, class and effective date (the tariff list shows them)."""
+        return tuple(t for key in sorted(self._by_key) for t in self._by_key[key])
+
 
 def load_tariff_book(session: Session) -> TariffBook:
     tariffs = session.scalars(
