@@ -63,6 +63,12 @@ MODULES: tuple[ModuleSpec, ...] = (
         "desktop.accounts_page:AccountsPage",
     ),
     ModuleSpec(
+        "meters",
+        QT_TRANSLATE_NOOP("Modules", "Meters"),
+        "Ctrl+3",
+        "desktop.meters_page:MetersPage",
+    ),
+    ModuleSpec(
         "readings",
         QT_TRANSLATE_NOOP("Modules", "Readings"),
         "Ctrl+4",

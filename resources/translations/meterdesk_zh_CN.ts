@@ -117,243 +117,243 @@
 <context>
     <name>AccountsPage</name>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="94"/>
+        <location filename="../../desktop/accounts_page.py" line="95"/>
         <source>Account no., meter no., name, room or mobile (Ctrl+F)</source>
         <translation>户号、表号、户主、房号或手机 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="99"/>
+        <location filename="../../desktop/accounts_page.py" line="100"/>
         <source>New account… (Ctrl+N)</source>
         <translation>开户… (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="101"/>
+        <location filename="../../desktop/accounts_page.py" line="102"/>
         <source>Edit… (F2)</source>
         <translation>修改… (F2)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="104"/>
+        <location filename="../../desktop/accounts_page.py" line="105"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="104"/>
+        <location filename="../../desktop/accounts_page.py" line="105"/>
         <source>Holder</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="104"/>
+        <location filename="../../desktop/accounts_page.py" line="105"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="104"/>
+        <location filename="../../desktop/accounts_page.py" line="105"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="105"/>
+        <location filename="../../desktop/accounts_page.py" line="106"/>
         <source>Balance</source>
         <translation>余额</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="118"/>
+        <location filename="../../desktop/accounts_page.py" line="119"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="118"/>
+        <location filename="../../desktop/accounts_page.py" line="119"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="118"/>
+        <location filename="../../desktop/accounts_page.py" line="119"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="118"/>
+        <location filename="../../desktop/accounts_page.py" line="119"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="119"/>
+        <location filename="../../desktop/accounts_page.py" line="120"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="119"/>
-        <location filename="../../desktop/accounts_page.py" line="123"/>
-        <location filename="../../desktop/accounts_page.py" line="129"/>
+        <location filename="../../desktop/accounts_page.py" line="120"/>
+        <location filename="../../desktop/accounts_page.py" line="124"/>
+        <location filename="../../desktop/accounts_page.py" line="130"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="119"/>
+        <location filename="../../desktop/accounts_page.py" line="120"/>
         <source>Location</source>
         <translation>安装位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="120"/>
+        <location filename="../../desktop/accounts_page.py" line="121"/>
         <source>Last reading</source>
         <translation>最近读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="123"/>
+        <location filename="../../desktop/accounts_page.py" line="124"/>
         <source>Period</source>
         <translation>账期</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="123"/>
-        <location filename="../../desktop/accounts_page.py" line="343"/>
+        <location filename="../../desktop/accounts_page.py" line="124"/>
+        <location filename="../../desktop/accounts_page.py" line="352"/>
         <source>Electricity (kWh)</source>
         <translation>电量 (kWh)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="124"/>
-        <location filename="../../desktop/accounts_page.py" line="343"/>
+        <location filename="../../desktop/accounts_page.py" line="125"/>
+        <location filename="../../desktop/accounts_page.py" line="352"/>
         <source>Water (m³)</source>
         <translation>水量 (m³)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="124"/>
-        <location filename="../../desktop/accounts_page.py" line="128"/>
+        <location filename="../../desktop/accounts_page.py" line="125"/>
+        <location filename="../../desktop/accounts_page.py" line="129"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="124"/>
+        <location filename="../../desktop/accounts_page.py" line="125"/>
         <source>Paid</source>
         <translation>已缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="124"/>
+        <location filename="../../desktop/accounts_page.py" line="125"/>
         <source>Open</source>
         <translation>未缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="125"/>
+        <location filename="../../desktop/accounts_page.py" line="126"/>
         <source>Issued</source>
         <translation>出账时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="128"/>
-        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <location filename="../../desktop/accounts_page.py" line="129"/>
+        <location filename="../../desktop/accounts_page.py" line="133"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="128"/>
+        <location filename="../../desktop/accounts_page.py" line="129"/>
         <source>Receipt</source>
         <translation>收据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="128"/>
+        <location filename="../../desktop/accounts_page.py" line="129"/>
         <source>Channel</source>
         <translation>缴费方式</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="129"/>
+        <location filename="../../desktop/accounts_page.py" line="130"/>
         <source>Branch</source>
         <translation>收费网点</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <location filename="../../desktop/accounts_page.py" line="133"/>
         <source>By</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <location filename="../../desktop/accounts_page.py" line="133"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <location filename="../../desktop/accounts_page.py" line="133"/>
         <source>Field</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="133"/>
+        <location filename="../../desktop/accounts_page.py" line="134"/>
         <source>Before</source>
         <translation>原值</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="133"/>
+        <location filename="../../desktop/accounts_page.py" line="134"/>
         <source>After</source>
         <translation>新值</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="143"/>
+        <location filename="../../desktop/accounts_page.py" line="144"/>
         <source>Meters</source>
         <translation>表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="144"/>
+        <location filename="../../desktop/accounts_page.py" line="145"/>
         <source>Bills</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="145"/>
+        <location filename="../../desktop/accounts_page.py" line="146"/>
         <source>Payments</source>
         <translation>缴费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="146"/>
+        <location filename="../../desktop/accounts_page.py" line="147"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="147"/>
+        <location filename="../../desktop/accounts_page.py" line="148"/>
         <source>History</source>
         <translation>变更记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="242"/>
+        <location filename="../../desktop/accounts_page.py" line="243"/>
         <source>Nothing found for “{query}”</source>
         <translation>没有找到“{query}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="244"/>
+        <location filename="../../desktop/accounts_page.py" line="245"/>
         <source>{count} found</source>
         <translation>找到 {count} 户</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="276"/>
+        <location filename="../../desktop/accounts_page.py" line="277"/>
         <source>No account open</source>
         <translation>未打开户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="288"/>
+        <location filename="../../desktop/accounts_page.py" line="289"/>
         <source>Prepaid</source>
         <translation>预收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="288"/>
+        <location filename="../../desktop/accounts_page.py" line="289"/>
         <source>Postpaid</source>
         <translation>后收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="290"/>
+        <location filename="../../desktop/accounts_page.py" line="291"/>
         <source>{no}  {holder}</source>
         <translation>{no}  {holder}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="293"/>
+        <location filename="../../desktop/accounts_page.py" line="294"/>
         <source>{address} · {klass} · {mode} · balance {balance} · mobile {mobile}</source>
         <translation>{address} · {klass} · {mode} · 余额 {balance} · 手机 {mobile}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="319"/>
+        <location filename="../../desktop/accounts_page.py" line="328"/>
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="363"/>
+        <location filename="../../desktop/accounts_page.py" line="372"/>
         <source>Usage {first} – {last}</source>
         <translation>用量 {first} – {last}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="420"/>
+        <location filename="../../desktop/accounts_page.py" line="429"/>
         <source>Accounts</source>
         <translation>用户信息管理</translation>
     </message>
@@ -547,6 +547,28 @@
         <location filename="../../desktop/admin_page.py" line="404"/>
         <source>Code and name, e.g. north 北区科:</source>
         <translation>代码和名称，以空格分隔，例如 north 北区科：</translation>
+    </message>
+</context>
+<context>
+    <name>ConfirmPage</name>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="286"/>
+        <source>Confirm the replacement</source>
+        <translation>确认换表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="293"/>
+        <source>Note:</source>
+        <translation>备注：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="307"/>
+        <source>Old meter {old} ({kind}, account {account}): final reading {final}
+New meter {new}: {digits} digits × {mult}, initial reading {initial}
+Replaced at {when}</source>
+        <translation>旧表 {old}（{kind}，户号 {account}）：止码 {final}
+新表 {new}：{digits} 位 × {mult}，起码 {initial}
+换表时间 {when}</translation>
     </message>
 </context>
 <context>
@@ -1039,6 +1061,39 @@
     </message>
 </context>
 <context>
+    <name>FinalReadingPage</name>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="139"/>
+        <source>Final reading of the old meter</source>
+        <translation>旧表止码</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="146"/>
+        <source>Final reading:</source>
+        <translation>止码：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="147"/>
+        <source>Replaced at:</source>
+        <translation>换表时间：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="169"/>
+        <source>Final reading: required</source>
+        <translation>止码：必填</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="171"/>
+        <source>Final reading: meter {no} has only {digits} digits</source>
+        <translation>止码：表计 {no} 只有 {digits} 位</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="175"/>
+        <source>Final reading: below the last reading {last}</source>
+        <translation>止码：低于上次读数 {last}</translation>
+    </message>
+</context>
+<context>
     <name>HandOverDialog</name>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="50"/>
@@ -1064,6 +1119,29 @@
         <location filename="../../desktop/till_dialogs.py" line="58"/>
         <source>Note:</source>
         <translation>备注：</translation>
+    </message>
+</context>
+<context>
+    <name>InitialReadingPage</name>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="256"/>
+        <source>Initial reading of the new meter</source>
+        <translation>新表起码</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="261"/>
+        <source>Initial reading:</source>
+        <translation>起码：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="271"/>
+        <source>Initial reading: required</source>
+        <translation>起码：必填</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="273"/>
+        <source>Initial reading: the new meter has only {digits} digits</source>
+        <translation>起码：新表只有 {digits} 位</translation>
     </message>
 </context>
 <context>
@@ -1302,6 +1380,297 @@
     </message>
 </context>
 <context>
+    <name>MeterDialog</name>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="112"/>
+        <source>Register a meter</source>
+        <translation>登记表计</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="124"/>
+        <source>The account it is billed to</source>
+        <translation>计费的户号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="129"/>
+        <source>e.g. pipe shaft, 3rd floor</source>
+        <translation>如：3 层管道井</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="139"/>
+        <source>Meter no.:</source>
+        <translation>表号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="140"/>
+        <source>Kind:</source>
+        <translation>类型：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="141"/>
+        <source>Digits:</source>
+        <translation>位数：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="142"/>
+        <source>Multiplier:</source>
+        <translation>倍率：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="143"/>
+        <source>Model:</source>
+        <translation>型号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="144"/>
+        <source>Hardware no.:</source>
+        <translation>硬件号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="145"/>
+        <source>Account no.:</source>
+        <translation>户号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="146"/>
+        <source>Campus:</source>
+        <translation>校区：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="147"/>
+        <source>Building:</source>
+        <translation>楼宇：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="148"/>
+        <source>Location:</source>
+        <translation>安装位置：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="179"/>
+        <source>Meter no.: 1–32 letters, digits or dashes</source>
+        <translation>表号：须为 1–32 位字母、数字或横线</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="181"/>
+        <source>Multiplier: a number greater than 0</source>
+        <translation>倍率：须为大于 0 的数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="183"/>
+        <source>Hardware no.: up to 32 letters, digits or dashes</source>
+        <translation>硬件号：最多 32 位字母、数字或横线</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="185"/>
+        <source>Account no. or building: give at least one</source>
+        <translation>户号或楼宇：至少填写一项</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meter_dialogs.py" line="187"/>
+        <source>Location: at most 200 characters</source>
+        <translation>安装位置：最多 200 个字</translation>
+    </message>
+</context>
+<context>
+    <name>MetersPage</name>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="101"/>
+        <source>All kinds</source>
+        <translation>全部类型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="105"/>
+        <source>All statuses</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="110"/>
+        <source>Meter, hardware or account no. (Ctrl+F)</source>
+        <translation>表号、硬件号或户号 (Ctrl+F)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="115"/>
+        <source>Meter</source>
+        <translation>表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="115"/>
+        <source>Hardware no.</source>
+        <translation>硬件号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="115"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="115"/>
+        <source>Campus</source>
+        <translation>校区</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="116"/>
+        <source>Building</source>
+        <translation>楼宇</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="116"/>
+        <source>Room</source>
+        <translation>房间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="116"/>
+        <source>Location</source>
+        <translation>安装位置</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="116"/>
+        <source>Account</source>
+        <translation>户号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="117"/>
+        <source>Holder</source>
+        <translation>户主</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="117"/>
+        <source>Digits</source>
+        <translation>位数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="117"/>
+        <source>Multiplier</source>
+        <translation>倍率</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="117"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="118"/>
+        <source>Last reading</source>
+        <translation>最近读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="118"/>
+        <source>Installed</source>
+        <translation>安装日期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="128"/>
+        <source>Register… (Ctrl+N)</source>
+        <translation>登记… (Ctrl+N)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="129"/>
+        <source>Hardware no.… (F2)</source>
+        <translation>硬件号… (F2)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="130"/>
+        <source>Location… (Ctrl+L)</source>
+        <translation>安装位置… (Ctrl+L)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="131"/>
+        <source>Replace… (Ctrl+R)</source>
+        <translation>换表… (Ctrl+R)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="132"/>
+        <source>Export Excel… (Ctrl+E)</source>
+        <translation>导出 Excel… (Ctrl+E)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="141"/>
+        <source>Campus:</source>
+        <translation>校区：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="142"/>
+        <source>Building:</source>
+        <translation>楼宇：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="143"/>
+        <source>Kind:</source>
+        <translation>类型：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="144"/>
+        <source>Status:</source>
+        <translation>状态：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="195"/>
+        <source>All campuses</source>
+        <translation>全部校区</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="205"/>
+        <source>All buildings</source>
+        <translation>全部楼宇</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="274"/>
+        <source>{total} meters</source>
+        <translation>共 {total} 个</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="276"/>
+        <source>, the first {shown} shown: narrow the filters</source>
+        <translation>，只显示前 {shown} 个：请缩小筛选范围</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="323"/>
+        <source>Hardware no.: up to 32 letters, digits or dashes</source>
+        <translation>硬件号：最多 32 位字母、数字或横线</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="327"/>
+        <source>Hardware no. of meter {no}</source>
+        <translation>表计 {no} 的硬件号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="328"/>
+        <source>Hardware no.:</source>
+        <translation>硬件号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="354"/>
+        <source>Location: at most 200 characters</source>
+        <translation>安装位置：最多 200 个字</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="357"/>
+        <source>Location of meter {no}</source>
+        <translation>表计 {no} 的安装位置</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="358"/>
+        <source>Location:</source>
+        <translation>安装位置：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="382"/>
+        <source>Meters</source>
+        <translation>表计管理</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="403"/>
+        <source>Export Excel</source>
+        <translation>导出 Excel</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="413"/>
+        <source>Meter registry</source>
+        <translation>表计台账</translation>
+    </message>
+</context>
+<context>
     <name>Modules</name>
     <message>
         <location filename="../../desktop/modules.py" line="54"/>
@@ -1315,18 +1684,114 @@
     </message>
     <message>
         <location filename="../../desktop/modules.py" line="67"/>
+        <source>Meters</source>
+        <translation>表计管理</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/modules.py" line="73"/>
         <source>Readings</source>
         <translation>抄表</translation>
     </message>
     <message>
-        <location filename="../../desktop/modules.py" line="73"/>
+        <location filename="../../desktop/modules.py" line="79"/>
         <source>Tariffs</source>
         <translation>价格管理</translation>
     </message>
     <message>
-        <location filename="../../desktop/modules.py" line="79"/>
+        <location filename="../../desktop/modules.py" line="85"/>
         <source>Administration</source>
         <translation>系统管理</translation>
+    </message>
+</context>
+<context>
+    <name>NewMeterPage</name>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="190"/>
+        <source>New meter</source>
+        <translation>新表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="191"/>
+        <source>It takes over the old meter&apos;s account and place.</source>
+        <translation>新表沿用旧表的户号和安装位置。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="202"/>
+        <source>Meter no.:</source>
+        <translation>表号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="203"/>
+        <source>Kind:</source>
+        <translation>类型：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="204"/>
+        <source>Digits:</source>
+        <translation>位数：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="205"/>
+        <source>Multiplier:</source>
+        <translation>倍率：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="206"/>
+        <source>Model:</source>
+        <translation>型号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="207"/>
+        <source>Hardware no.:</source>
+        <translation>硬件号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="227"/>
+        <source>Meter no.: 1–32 letters, digits or dashes</source>
+        <translation>表号：须为 1–32 位字母、数字或横线</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="229"/>
+        <source>Meter no.: the new meter needs a number of its own</source>
+        <translation>表号：新表须有自己的表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="231"/>
+        <source>Multiplier: a number greater than 0</source>
+        <translation>倍率：须为大于 0 的数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="233"/>
+        <source>Hardware no.: up to 32 letters, digits or dashes</source>
+        <translation>硬件号：最多 32 位字母、数字或横线</translation>
+    </message>
+</context>
+<context>
+    <name>OldMeterPage</name>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="60"/>
+        <source>Old meter</source>
+        <translation>旧表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="61"/>
+        <source>The meter taken off: type or scan its number.</source>
+        <translation>换下的表：输入或扫描表号。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="74"/>
+        <source>Meter no.:</source>
+        <translation>表号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="102"/>
+        <source>{kind} · {place} · account {account} {holder} · {digits} digits × {mult} · last reading {last}</source>
+        <translation>{kind} · {place} · 户号 {account} {holder} · {digits} 位 × {mult} · 最近读数 {last}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="115"/>
+        <source>Meter {no} is {status}: only a meter in use can be replaced</source>
+        <translation>表计 {no} {status}：只有在用的表才能换表</translation>
     </message>
 </context>
 <context>
@@ -1658,6 +2123,14 @@
         <location filename="../../desktop/readings_page.py" line="837"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
+    </message>
+</context>
+<context>
+    <name>ReplaceWizard</name>
+    <message>
+        <location filename="../../desktop/replace_wizard.py" line="336"/>
+        <source>Replace a meter</source>
+        <translation>换表</translation>
     </message>
 </context>
 <context>
