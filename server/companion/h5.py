@@ -32,7 +32,8 @@ from server.services.residents import Resident
 
 routes = APIRouter(prefix="/h5")
 
-LOGIN_PER_IP = Limit("login:ip", 60, timedelta(minutes=10), "登录过于频繁，请稍后再试")
+# Campus networks put many residents behind one address: generous, but a bound.
+LOGIN_PER_IP = Limit("login:ip", 200, timedelta(minutes=10), "登录过于频繁，请稍后再试")
 REQUESTS_PER_USER = Limit("request:user", 20, timedelta(days=1), "今天提交的诉求过多，请明天再试")
 CHART_HEIGHT = 120
 

@@ -10,10 +10,11 @@ from fastapi.responses import Response
 
 from server.companion.h5 import read_upload
 from server.companion.web import check_csrf, client_ip, redirect, render, safe_next, uow
-from server.services import auth, field, ratelimit
+from server.services import auth, field, ratelimit, service_requests
 from server.services.auth import StaffIdentity
 from server.services.calendar import BUSINESS_TZ, now
 from server.services.errors import DomainError
+from server.services.photos import store_photo
 from server.services.ratelimit import Limit
 
 routes = APIRouter(prefix="/staff")
@@ -123,3 +124,63 @@ def reading_log(request: Request) -> Response:
     with uow(request) as session:
         log = field.reading_log(session, staff.staff_id, now().astimezone(BUSINESS_TZ).date())
     return render(request, "staff/log.html", staff=staff, log=log)
+
+
+@routes.get("/faults/new")
+def fault_form(request: Request) -> Response:
+    staff = _staff(request)
+    if staff is None:
+        return redirect("/staff/login?next=/staff/faults/new")
+    return render(
+        request, "staff/fault_form.html", staff=staff, topics=service_requests.TOPICS["fault"]
+    )
+
+
+@routes.post("/faults")
+def submit_fault(
+    request: Request,
+    topic: str = Form(""),
+    place: str = Form(""),
+    description: str = Form(""),
+    photo: Annotated[UploadFile | None, File()] = None,
+    csrf_token: str = Form(""),
+) -> Response:
+    """故障上报: what a field worker found on the round, with a photo, for the desk's queue."""
+    staff = _staff(request)
+    if staff is None:
+        return redirect("/staff/login")
+    check_csrf(request, csrf_token)
+    data = read_upload(photo)
+    spec = service_requests.RequestSpec("fault", topic, description, place)
+    try:
+        with uow(request) as session:
+            if not data:
+                raise DomainError("请拍摄故障照片")
+            photo_id = store_photo(session, data, "故障照片").photo_id
+            request_id = service_requests.raise_request(
+                session, staff.actor, spec, photo_id=photo_id
+            )
+            due = next(
+                r.due_at
+                for r in service_requests.request_queue(session)
+                if r.request_id == request_id
+            )
+    except DomainError as exc:
+        return render(
+            request,
+            "staff/fault_form.html",
+            400,
+            staff=staff,
+            topics=service_requests.TOPICS["fault"],
+            error=str(exc),
+            topic=topic,
+            place=place,
+            description=description,
+        )
+    return render(
+        request,
+        "staff/fault_form.html",
+        staff=staff,
+        topics=service_requests.TOPICS["fault"],
+        message=f"已上报（编号 {request_id}），中心将在 {due:%m-%d %H:%M} 前处理",
+    )

@@ -27,7 +27,8 @@ SMS_PER_PHONE = Limit(
     "sms:phone", 5, timedelta(hours=1), "该手机号获取验证码过于频繁，请 1 小时后再试"
 )
 SMS_PER_PHONE_MINUTE = Limit("sms:phone1", 1, timedelta(minutes=1), "验证码已发送，请 1 分钟后再试")
-SMS_PER_IP = Limit("sms:ip", 20, timedelta(hours=1), "获取验证码过于频繁，请稍后再试")
+# Per address, to stop one client spraying codes at many phones; campus NAT shares it.
+SMS_PER_IP = Limit("sms:ip", 60, timedelta(hours=1), "获取验证码过于频繁，请稍后再试")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 

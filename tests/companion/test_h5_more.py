@@ -1,0 +1,164 @@
+"""More resident and staff pages in the mobile browser: 上门预约 with a time slot, 节能先锋
+with a photo, notices, 故障上报, the development login, and the upload cap."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import requests
+from sqlalchemy import text
+
+from server.db.engine import unit_of_work
+from server.services import notices, residents
+from server.services.audit import Actor
+from server.services.org import add_staff_with_role
+from server.services.sms import ConsoleSender
+from tests.companion.support import start_live
+from tests.companion.test_h5_browser import png, sign_in_through_wechat
+
+
+def register(live, openid: str, phone_no: str) -> None:
+    sms = ConsoleSender()
+    with unit_of_work(live.sessions) as session:
+        user = residents.follower(session, openid).user_id
+        residents.send_code(session, user, phone_no, sms, "10.9.9.9")
+        code = sms.sent[-1][1].split("验证码 ")[1][:6]
+        assert residents.register_phone(session, user, phone_no, code) == ""
+
+
+def test_visit_booking_and_energy_report_with_a_photo(phone, live, standin, tmp_path):
+    sign_in_through_wechat(phone, live, standin, "o-visit")
+    register(live, "o-visit", "13800000061")
+
+    phone.goto(f"{live.url}/h5/requests/new?kind=visit")
+    phone.select_option("#topic", "退房结算")
+    phone.fill("#slot_date", "2026-12-03")
+    phone.select_option("#slot_time", "下午 14:30–17:00")
+    phone.fill("#place", "东校区 1号楼 2单元 301")
+    phone.fill("#description", "月底退房，请上门抄表结算。")
+    phone.get_by_role("button", name="提交").click()
+    assert "上门预约已提交" in phone.locator("#result").inner_text()
+
+    phone.goto(f"{live.url}/h5/requests/new?kind=energy")
+    phone.select_option("#topic", "路灯不亮")
+    phone.fill("#description", "图书馆北侧路灯整晚不亮。")
+    phone.get_by_role("button", name="提交").click()
+    assert "请填写地点" in phone.locator("[role=alert]").inner_text()
+    assert phone.input_value("#description") == "图书馆北侧路灯整晚不亮。"
+    phone.fill("#place", "图书馆北侧")
+    phone.set_input_files("#photo", png(tmp_path, "lamp.png", (2400, 1200)))
+    phone.get_by_role("button", name="提交").click()
+    assert "节能先锋已提交" in phone.locator("#result").inner_text()
+
+    with live.sessions() as session:
+        rows = session.execute(
+            text(
+                "select r.kind, r.topic, r.slot, r.place, p.mime, p.width, p.height"
+                " from service_request r left join photo p on p.id = r.photo_id order by r.id"
+            )
+        ).all()
+    # The photo is re-encoded to a JPEG no wider than 1600 px.
+    assert rows == [
+        (
+            "visit",
+            "退房结算",
+            "2026-12-03 下午 14:30–17:00",
+            "东校区 1号楼 2单元 301",
+            None,
+            None,
+            None,
+        ),
+        ("energy", "路灯不亮", "", "图书馆北侧", "image/jpeg", 1600, 800),
+    ]
+    phone.goto(f"{live.url}/h5/requests")
+    assert phone.locator("text=处理中").count() == 2
+
+
+def test_notices_are_listed_and_shown(phone, live):
+    with unit_of_work(live.sessions) as session:
+        notices.publish_notice(
+            session,
+            Actor("desk"),
+            "contact",
+            "东校区分中心",
+            "地址：东校区后勤楼 101\n电话：8888-1234",
+        )
+        tips = notices.publish_notice(
+            session, Actor("desk"), "tips", "夏季节电小窍门", "空调设置 26 度。"
+        )
+    phone.goto(f"{live.url}/h5/notices?kind=tips")
+    assert phone.locator("main .card a").all_inner_texts() == ["夏季节电小窍门"]
+    phone.click("text=夏季节电小窍门")
+    phone.wait_for_url(re.compile(rf".*/h5/notices/{tips.notice_id}$"))
+    assert "空调设置 26 度。" in phone.content()
+    phone.goto(f"{live.url}/h5/notices?kind=contact")
+    phone.click("text=东校区分中心")
+    assert "电话：8888-1234" in phone.locator("main").inner_text()
+
+
+def test_field_worker_reports_a_fault_with_a_photo(phone, live, tmp_path):
+    with unit_of_work(live.sessions) as session:
+        add_staff_with_role(
+            session, Actor("t"), login="reader2", name="周抄表", password="reader-pass-2",
+            role="reader", branch_code=None,
+        )  # fmt: skip
+    phone.goto(f"{live.url}/staff/faults/new")
+    phone.fill("#login", "reader2")
+    phone.fill("#password", "reader-pass-2")
+    phone.get_by_role("button", name="登录").click()
+    phone.wait_for_url(re.compile(r".*/staff/faults/new"))
+    phone.select_option("#topic", "管道漏水")
+    phone.fill("#place", "3号楼地下室")
+    phone.fill("#description", "水表前阀门渗水。")
+    phone.set_input_files("#photo", png(tmp_path, "leak.png"))
+    phone.get_by_role("button", name="上报").click()
+    assert "已上报" in phone.locator("[role=status]").inner_text()
+    with live.sessions() as session:
+        row = session.execute(
+            text(
+                "select r.kind, s.login, r.photo_id is not null from service_request r"
+                " join staff s on s.id = r.staff_id"
+            )
+        ).one()
+    assert tuple(row) == ("fault", "reader2", True)
+
+
+def test_development_login_only_when_switched_on(phone, fresh_database_url, companion_settings):
+    live = start_live(replace(companion_settings, dev_login=True), fresh_database_url)
+    try:
+        phone.goto(f"{live.url}/h5/usage")
+        phone.fill("#openid", "o-dev-user")
+        phone.get_by_role("button", name="登录").click()
+        phone.wait_for_url(re.compile(r".*/h5/usage$"))
+        assert "还没有已审核通过的户号" in phone.content()
+    finally:
+        live.stop()
+
+
+def test_uploads_over_the_cap_are_refused_before_parsing(live):
+    body = b"x" * (12 * 1024 * 1024 + 1)
+    response = requests.post(
+        f"{live.url}/h5/readings",
+        data=body,
+        headers={"Content-Type": "multipart/form-data; boundary=zzz"},
+        timeout=30,
+    )
+    assert response.status_code == 413 and "上限 12 MB" in response.text
+
+    def chunks():
+        # A well-formed start, so only the size can stop the parser.
+        yield (
+            b'--zzz\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\n'
+            b"Content-Type: image/jpeg\r\n\r\n"
+        )
+        for _ in range(13):
+            yield b"y" * (1024 * 1024)
+
+    streamed = requests.post(
+        f"{live.url}/h5/readings",
+        data=chunks(),
+        headers={"Content-Type": "multipart/form-data; boundary=zzz"},
+        timeout=30,
+    )
+    assert streamed.status_code == 413
