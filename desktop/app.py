@@ -26,7 +26,7 @@ from desktop.tasks import TaskRunner
 from resources.paths import style_sheet_path
 from server import __version__
 from server import logs as server_logs
-from server.config import ConfigError, Settings, load_settings
+from server.config import ConfigError, Settings, config_exists, load_settings
 from server.db.engine import database_url as resolve_database_url
 from server.db.engine import is_embedded, make_engine, make_sessionmaker
 
@@ -218,6 +218,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"meterdesk-desktop {__version__}")
         return EXIT_OK
     ensure_application(args.lang)
+    if args.screenshots is None and not config_exists() and not is_headless():
+        # A new PC: ask where its data lives before anything starts a database.
+        from desktop.setup_wizard import SetupWizard
+
+        if SetupWizard().exec() != QDialog.DialogCode.Accepted:
+            return EXIT_OK
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, Qt, QTimer, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFormLayout,
     QFrame,
     QLabel,
@@ -178,6 +179,9 @@ class MainWindow(QMainWindow):
         self.profile_action.triggered.connect(lambda: self.show_profile())
         self.profile_action.setEnabled(self.runner is not None)
         self.file_menu.addAction(self.profile_action)
+        self.connection_action = QAction(self.tr("&Database connection…"), self)
+        self.connection_action.triggered.connect(lambda: self.show_setup())
+        self.file_menu.addAction(self.connection_action)
         self.file_menu.addSeparator()
         self.quit_action = QAction(self.tr("E&xit"), self)
         # Explicit, because QKeySequence.Quit is empty on Windows and clerks expect Ctrl+Q.
@@ -230,6 +234,18 @@ class MainWindow(QMainWindow):
         dialog = ProfileDialog(self.identity.actor, self.runner, self)
         dialog.open()
         return dialog
+
+    def show_setup(self) -> None:
+        """The first-run wizard again; the new database is used from the next start."""
+        from desktop.setup_wizard import SetupWizard
+
+        wizard = SetupWizard(parent=self)
+        if wizard.exec() == QDialog.DialogCode.Accepted:
+            QMessageBox.information(
+                self,
+                self.tr("Database connection"),
+                self.tr("Saved. MeterDesk uses the new settings from its next start."),
+            )
 
     def _set_receipt_size(self, size: str) -> None:
         counter = self.counter_page

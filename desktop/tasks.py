@@ -14,6 +14,7 @@ import datetime as dt
 import itertools
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -132,7 +133,7 @@ def _show_error(error: TaskError, owner: QObject | None) -> None:
 class _Job(QRunnable):
     def __init__(
         self,
-        factory: sessionmaker[Session],
+        factory: sessionmaker[Session] | None,
         fn: Callable[[Session], Any],
         relay: _Relay,
         task_id: int,
@@ -148,7 +149,8 @@ class _Job(QRunnable):
         assert fn is not None
         name = _name(fn)
         try:
-            with unit_of_work(self._factory) as session:
+            unit = unit_of_work(self._factory) if self._factory is not None else nullcontext()
+            with unit as session:
                 result = fn(session)
                 # Checked before the commit, so a task that leaks ORM objects also writes
                 # nothing: the mistake shows up at once in development.
@@ -173,7 +175,11 @@ def _name(fn: Callable[..., Any]) -> str:
 
 
 class TaskRunner(QObject):
-    """Runs `fn(session)` calls on a private thread pool, one session per call."""
+    """Runs `fn(session)` calls on a private thread pool, one session per call.
+
+    Without a session factory (before any database is chosen, as in the setup wizard)
+    the calls get None and run the same way off the GUI thread.
+    """
 
     busy_changed = Signal(bool)
     # False when a task found the database unreachable, True when one reaches it again.
@@ -181,7 +187,7 @@ class TaskRunner(QObject):
 
     def __init__(
         self,
-        factory: sessionmaker[Session],
+        factory: sessionmaker[Session] | None,
         *,
         max_threads: int = 4,
         parent: QObject | None = None,

@@ -134,3 +134,32 @@ def load_settings(home: Path | None = None) -> Settings:
                 value, source = os.environ["DATABASE_URL"], "env DATABASE_URL"
             items[f"{section}.{key}"] = Setting(section, key, value, source)
     return Settings(home=home, items=items)
+
+
+def config_exists(home: Path | None = None) -> bool:
+    """Whether this PC has been set up (a config file, or the database from the environment)."""
+    home = home or md_home()
+    return (home / CONFIG_FILE_NAME).exists() or bool(
+        os.environ.get("DATABASE_URL") or os.environ.get("MD_DATABASE_URL")
+    )
+
+
+def save_settings(changes: dict[str, dict[str, str]], home: Path | None = None) -> Path:
+    """Write `changes` into the config file, keeping everything else in it (comments too:
+    an IT person may have annotated it by hand)."""
+    import tomlkit
+
+    home = home or md_home()
+    path = home / CONFIG_FILE_NAME
+    document = (
+        tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    )
+    for section, values in changes.items():
+        table = document.get(section)
+        if table is None:
+            table = tomlkit.table()
+            document[section] = table
+        for key, value in values.items():
+            table[key] = value
+    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    return path

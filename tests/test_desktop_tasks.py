@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +12,6 @@ import pytest
 import shiboken6
 from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import create_engine, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from desktop.app import ensure_application
@@ -23,6 +20,7 @@ from server.db.engine import make_engine, make_sessionmaker
 from server.db.models import Department, Staff
 from server.services import org
 from server.services.errors import DomainError, NotFound
+from tests.netutil import through_cable
 
 WAIT_MS = 10_000
 
@@ -160,78 +158,11 @@ def test_run_after_shutdown_is_refused(runner):
         runner.run(lambda session: None, on_success=lambda _: None)
 
 
-class Cable:
-    """A TCP hop between the program and PostgreSQL that the test can pull and plug back:
-    what a counter PC sees when the campus network drops."""
-
-    def __init__(self, target: tuple[str, int] | str) -> None:
-        self.target = target
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.sockets: list[socket.socket] = []
-        self.plugged = True
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _connect_target(self) -> socket.socket:
-        if isinstance(self.target, str):
-            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            upstream.connect(self.target)
-            return upstream
-        return socket.create_connection(self.target)
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if not self.plugged:
-                client.close()
-                continue
-            upstream = self._connect_target()
-            self.sockets += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                with contextlib.suppress(OSError):
-                    end.shutdown(socket.SHUT_RDWR)
-
-    def pull(self) -> None:
-        self.plugged = False
-        for sock in self.sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        self.sockets.clear()
-
-    def plug(self) -> None:
-        self.plugged = True
-
-
-def _through_cable(url: str) -> tuple[str, Cable]:
-    parsed = make_url(url)
-    host = parsed.host or str(parsed.query.get("host") or "")
-    port = parsed.port or 5432
-    socket_dir = host if host.startswith("/") else ""
-    cable = Cable(f"{socket_dir}/.s.PGSQL.{port}" if socket_dir else (host, port))
-    query = {k: v for k, v in parsed.query.items() if k != "host"}
-    routed = parsed.set(host="127.0.0.1", port=cable.port, query=query)
-    return routed.render_as_string(hide_password=False), cable
-
-
 def test_a_lost_connection_is_reported_and_recovers_by_itself(
     qtbot, fresh_database_url: str, qapp: QApplication
 ):
     ensure_application("zh_CN")
-    url, cable = _through_cable(fresh_database_url)
+    url, cable = through_cable(fresh_database_url)
     engine = make_engine(url)
     runner = TaskRunner(make_sessionmaker(engine))
     states: list[bool] = []

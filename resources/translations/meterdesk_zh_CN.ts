@@ -550,6 +550,345 @@
     </message>
 </context>
 <context>
+    <name>BillDetailDialog</name>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="71"/>
+        <source>Bill {period} of {account}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="76"/>
+        <source>Account no.:</source>
+        <translation type="unfinished">户号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="77"/>
+        <source>Holder:</source>
+        <translation type="unfinished">户名：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="78"/>
+        <source>Address:</source>
+        <translation type="unfinished">地址：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="79"/>
+        <source>Period:</source>
+        <translation type="unfinished">账期：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="81"/>
+        <source>Amount:</source>
+        <translation type="unfinished">金额：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="82"/>
+        <source>Status:</source>
+        <translation type="unfinished">状态：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="84"/>
+        <source>Meter</source>
+        <translation type="unfinished">表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="84"/>
+        <source>Kind</source>
+        <translation type="unfinished">类型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="84"/>
+        <source>Previous</source>
+        <translation type="unfinished">上次读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="84"/>
+        <source>Current</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="85"/>
+        <location filename="../../desktop/billing_dialogs.py" line="94"/>
+        <source>Usage</source>
+        <translation type="unfinished">用量</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="94"/>
+        <source>Item</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="94"/>
+        <source>Amount</source>
+        <translation type="unfinished">金额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="100"/>
+        <source>Meters</source>
+        <translation type="unfinished">表计</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="102"/>
+        <source>Charges</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>BillingPage</name>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="101"/>
+        <location filename="../../desktop/billing_page.py" line="259"/>
+        <location filename="../../desktop/billing_page.py" line="286"/>
+        <source>Billing run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="102"/>
+        <location filename="../../desktop/billing_page.py" line="202"/>
+        <source>Bills</source>
+        <translation type="unfinished">账单</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="103"/>
+        <source>Payment notices</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="106"/>
+        <source>Period:</source>
+        <translation type="unfinished">账期：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="120"/>
+        <source>Run billing (Ctrl+R)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="126"/>
+        <location filename="../../desktop/billing_page.py" line="127"/>
+        <source>Reason skipped</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="126"/>
+        <source>Meters</source>
+        <translation type="unfinished">表计</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="127"/>
+        <source>Meter</source>
+        <translation type="unfinished">表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="128"/>
+        <source>Export &amp;Excel…</source>
+        <translation type="unfinished">导出 &amp;Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="132"/>
+        <source>Bills every active account not yet billed for the period from its accepted readings; running it again creates nothing twice.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="157"/>
+        <location filename="../../desktop/billing_page.py" line="350"/>
+        <location filename="../../desktop/billing_page.py" line="360"/>
+        <source>All</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="161"/>
+        <source>Account no. starts with</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="167"/>
+        <source>Search</source>
+        <translation type="unfinished">查询</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="170"/>
+        <source>Account</source>
+        <translation type="unfinished">户号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="170"/>
+        <source>Holder</source>
+        <translation type="unfinished">户名</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="170"/>
+        <source>Address</source>
+        <translation type="unfinished">地址</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="170"/>
+        <source>Amount</source>
+        <translation type="unfinished">金额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="171"/>
+        <source>Status</source>
+        <translation type="unfinished">状态</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="178"/>
+        <source>Campus:</source>
+        <translation type="unfinished">校区：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="179"/>
+        <source>Building:</source>
+        <translation type="unfinished">楼宇：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="180"/>
+        <source>Status:</source>
+        <translation type="unfinished">状态：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="181"/>
+        <source>Account:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="195"/>
+        <source>One PDF for a building (by room)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="196"/>
+        <source>One account:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="199"/>
+        <source>Account no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="202"/>
+        <source>Building</source>
+        <translation type="unfinished">楼宇</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="204"/>
+        <source>Make notices (Ctrl+P)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="207"/>
+        <source>Save all buildings to a folder…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="209"/>
+        <source>Notices</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="260"/>
+        <source>Bill the period {period} now?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="298"/>
+        <source>Choose the period and run the billing.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="302"/>
+        <source>{period}: {created} bills created, {skipped} meters skipped.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="306"/>
+        <source>{count} accounts had been billed before.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="326"/>
+        <source>Export Excel</source>
+        <translation type="unfinished">导出 Excel</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="396"/>
+        <source>{count} bills, {amount} in all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="400"/>
+        <source>(the first {shown} shown; narrow the filters)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="438"/>
+        <source>{count} buildings with bills in {period}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="455"/>
+        <source>Account no. is required</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="473"/>
+        <source>Payment notices {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="489"/>
+        <source>Save all buildings&apos; notices to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="502"/>
+        <source>{files} PDF files, {pages} notices saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="506"/>
+        <source>(stopped before the end)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>BranchPage</name>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="152"/>
+        <source>This PC&apos;s branch</source>
+        <translation>本机所属网点</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="153"/>
+        <source>Receipts printed here carry the branch&apos;s code.</source>
+        <translation>本机打印的收据以该网点代码编号。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="160"/>
+        <source>(an office PC: no counter)</source>
+        <translation>（办公电脑，不收费）</translation>
+    </message>
+</context>
+<context>
+    <name>ChoicePage</name>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="46"/>
+        <source>Where does this PC keep its data?</source>
+        <translation>本机的数据放在哪里？</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="47"/>
+        <source>The service center&apos;s database server (normal use)</source>
+        <translation>中心数据库服务器（正常使用）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="49"/>
+        <source>An embedded database on this PC only (demo and training)</source>
+        <translation>仅本机的嵌入式数据库（演示和培训）</translation>
+    </message>
+</context>
+<context>
     <name>ConfirmPage</name>
     <message>
         <location filename="../../desktop/replace_wizard.py" line="286"/>
@@ -986,11 +1325,6 @@ Replaced at {when}</source>
     <name>EntryModel</name>
     <message>
         <location filename="../../desktop/readings_page.py" line="117"/>
-        <source>Holder</source>
-        <translation>户名</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="117"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
@@ -1003,6 +1337,11 @@ Replaced at {when}</source>
         <location filename="../../desktop/readings_page.py" line="117"/>
         <source>Room</source>
         <translation>房间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="117"/>
+        <source>Holder</source>
+        <translation>户名</translation>
     </message>
     <message>
         <location filename="../../desktop/readings_page.py" line="118"/>
@@ -1119,6 +1458,225 @@ Replaced at {when}</source>
         <location filename="../../desktop/till_dialogs.py" line="58"/>
         <source>Note:</source>
         <translation>备注：</translation>
+    </message>
+</context>
+<context>
+    <name>HandheldPage</name>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="172"/>
+        <source>The terminal&apos;s export file (DBF/CSV/TXT/XLS/XLSX) — or drop it here</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="175"/>
+        <source>Choose file…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="180"/>
+        <source>Profiles…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="182"/>
+        <source>Dry run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="183"/>
+        <source>Judge every line as an import would; write nothing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="185"/>
+        <source>Import</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="196"/>
+        <source>Line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="196"/>
+        <source>Hardware no.</source>
+        <translation type="unfinished">硬件号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="196"/>
+        <source>Meter</source>
+        <translation type="unfinished">表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="196"/>
+        <source>Reading</source>
+        <translation type="unfinished">读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="197"/>
+        <source>Read at</source>
+        <translation type="unfinished">抄表时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="197"/>
+        <source>Outcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="197"/>
+        <source>Message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="199"/>
+        <source>Export result to Excel…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="203"/>
+        <source>Route for the terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="209"/>
+        <source>All kinds</source>
+        <translation type="unfinished">全部类型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="212"/>
+        <source>Export route…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="214"/>
+        <source>The building&apos;s meters in the chosen profile&apos;s format</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="218"/>
+        <source>Campus:</source>
+        <translation type="unfinished">校区：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="220"/>
+        <source>Building:</source>
+        <translation type="unfinished">楼宇：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="226"/>
+        <source>Bluetooth water meter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="228"/>
+        <source>Name prefix (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="231"/>
+        <source>Scan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="236"/>
+        <source>Meter no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="239"/>
+        <source>Read</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="241"/>
+        <source>Record reading</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="251"/>
+        <source>Meter no.:</source>
+        <translation type="unfinished">表号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="260"/>
+        <source>File:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="264"/>
+        <source>Profile:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="397"/>
+        <source>Handheld export file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="440"/>
+        <location filename="../../desktop/handheld_page.py" line="455"/>
+        <source>Handheld import</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="441"/>
+        <source>File not found: {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="445"/>
+        <source>Checking {name}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="445"/>
+        <source>Importing {name}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="466"/>
+        <source>Pick the terminal&apos;s file and a profile, then Dry run or Import.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="499"/>
+        <source>Export result</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="525"/>
+        <source>Save route</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="575"/>
+        <source>Scanning for Bluetooth meters…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="587"/>
+        <source>{count} device(s) found.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="589"/>
+        <source>No Bluetooth meter found. Is it awake and in range?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="611"/>
+        <source>Reading {meter}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="619"/>
+        <source>Meter {address}: flow {flow}; meter clock {clock}; status {status}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="641"/>
+        <source>Recorded {value} for {meter}.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1274,107 +1832,122 @@ Replaced at {when}</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="103"/>
+        <location filename="../../desktop/main_window.py" line="104"/>
         <source>MeterDesk Metering &amp; Billing</source>
         <translation>MeterDesk 水电计量收费系统</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="112"/>
+        <location filename="../../desktop/main_window.py" line="113"/>
         <source>Home</source>
         <translation>首页</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="176"/>
+        <location filename="../../desktop/main_window.py" line="177"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="177"/>
+        <location filename="../../desktop/main_window.py" line="178"/>
         <source>My &amp;profile…</source>
         <translation>个人信息(&amp;P)…</translation>
     </message>
     <message>
         <location filename="../../desktop/main_window.py" line="182"/>
+        <source>&amp;Database connection…</source>
+        <translation>数据库连接(&amp;D)…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="186"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="189"/>
+        <location filename="../../desktop/main_window.py" line="193"/>
         <source>&amp;Go</source>
         <translation>转到(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="190"/>
+        <location filename="../../desktop/main_window.py" line="194"/>
         <source>&amp;Home</source>
         <translation>首页(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="206"/>
+        <location filename="../../desktop/main_window.py" line="210"/>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="207"/>
+        <location filename="../../desktop/main_window.py" line="211"/>
         <source>Receipt paper</source>
         <translation>收据纸张</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="209"/>
+        <location filename="../../desktop/main_window.py" line="213"/>
         <source>A5 sheet</source>
         <translation>A5 单页纸</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="209"/>
+        <location filename="../../desktop/main_window.py" line="213"/>
         <source>Continuous form 241 × 93 mm</source>
         <translation>连续打印纸 241 × 93 mm</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="221"/>
+        <location filename="../../desktop/main_window.py" line="225"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="222"/>
+        <location filename="../../desktop/main_window.py" line="226"/>
         <source>&amp;About MeterDesk</source>
         <translation>关于 MeterDesk(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="243"/>
+        <location filename="../../desktop/main_window.py" line="246"/>
+        <source>Database connection</source>
+        <translation>数据库连接</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="247"/>
+        <source>Saved. MeterDesk uses the new settings from its next start.</source>
+        <translation>已保存。MeterDesk 下次启动时使用新设置。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="259"/>
         <source>User: {name} ({login})</source>
         <translation>当前用户：{name}（{login}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="246"/>
+        <location filename="../../desktop/main_window.py" line="262"/>
         <source>Branch: {branch}</source>
         <translation>分中心：{branch}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="247"/>
+        <location filename="../../desktop/main_window.py" line="263"/>
         <source>(none)</source>
         <translation>（未分配）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="252"/>
+        <location filename="../../desktop/main_window.py" line="268"/>
         <source>Database: {label}</source>
         <translation>数据库：{label}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="254"/>
+        <location filename="../../desktop/main_window.py" line="270"/>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="259"/>
+        <location filename="../../desktop/main_window.py" line="275"/>
         <source>Connection to the database lost — reconnecting…</source>
         <translation>数据库连接中断，正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="289"/>
+        <location filename="../../desktop/main_window.py" line="305"/>
         <source>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;Water &amp; electricity metering and billing for the university service center.&lt;/p&gt;&lt;p&gt;Database: {database}&lt;br&gt;Qt {qt}&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;高校水电保障中心水电计量收费系统。&lt;/p&gt;&lt;p&gt;数据库：{database}&lt;br&gt;Qt {qt}&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="295"/>
+        <location filename="../../desktop/main_window.py" line="311"/>
         <source>About MeterDesk</source>
         <translation>关于 MeterDesk</translation>
     </message>
@@ -1699,6 +2272,11 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/modules.py" line="85"/>
+        <source>Billing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/modules.py" line="91"/>
         <source>Administration</source>
         <translation>系统管理</translation>
     </message>
@@ -1764,6 +2342,25 @@ Replaced at {when}</source>
         <location filename="../../desktop/replace_wizard.py" line="233"/>
         <source>Hardware no.: up to 32 letters, digits or dashes</source>
         <translation>硬件号：最多 32 位字母、数字或横线</translation>
+    </message>
+</context>
+<context>
+    <name>NoticeExport</name>
+    <message>
+        <location filename="../../desktop/notice_export.py" line="64"/>
+        <location filename="../../desktop/notice_export.py" line="102"/>
+        <source>Payment notices</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/notice_export.py" line="65"/>
+        <source>Reading the bills…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/notice_export.py" line="82"/>
+        <source>Notice {done} / {total}</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1906,6 +2503,159 @@ Replaced at {when}</source>
     </message>
 </context>
 <context>
+    <name>ProfilesDialog</name>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="75"/>
+        <source>Handheld import profiles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="85"/>
+        <source>New</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="87"/>
+        <source>Copy to edit…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="96"/>
+        <source>For CSV/TXT; \t is a tab</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="102"/>
+        <source>Empty: the usual formats, e.g. %Y-%m-%d %H:%M:%S</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="106"/>
+        <source>Values separated by commas</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="111"/>
+        <source>Save</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="114"/>
+        <source>Close</source>
+        <translation type="unfinished">关闭</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="119"/>
+        <source>Name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="120"/>
+        <source>File format:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="121"/>
+        <source>Encoding:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="122"/>
+        <source>Delimiter:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="123"/>
+        <source>Header row:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="125"/>
+        <source>Hardware no. column:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="126"/>
+        <source>Reading column:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="127"/>
+        <source>Read-at column:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="128"/>
+        <source>Status column:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="129"/>
+        <source>Meter no. column:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="130"/>
+        <source>Location column:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="131"/>
+        <source>Previous reading column:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="135"/>
+        <source>Time format:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="136"/>
+        <source>Status read:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="137"/>
+        <source>Status unread:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="138"/>
+        <source>Status failed:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="139"/>
+        <source>Note:</source>
+        <translation type="unfinished">备注：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="196"/>
+        <source> (built in)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="269"/>
+        <source>Built-in profiles are read-only: use “Copy to edit”.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="302"/>
+        <source>Copy profile</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="303"/>
+        <source>Name of the copy:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_profiles_dialog.py" line="304"/>
+        <source>{name} (copy)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ReadingsPage</name>
     <message>
         <location filename="../../desktop/readings_page.py" line="349"/>
@@ -1966,12 +2716,6 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/readings_page.py" line="565"/>
-        <location filename="../../desktop/readings_page.py" line="747"/>
-        <source>Holder</source>
-        <translation>户名</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="565"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
@@ -1987,9 +2731,10 @@ Replaced at {when}</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="566"/>
-        <source>Usage</source>
-        <translation>用量</translation>
+        <location filename="../../desktop/readings_page.py" line="565"/>
+        <location filename="../../desktop/readings_page.py" line="747"/>
+        <source>Holder</source>
+        <translation>户名</translation>
     </message>
     <message>
         <location filename="../../desktop/readings_page.py" line="566"/>
@@ -2005,6 +2750,11 @@ Replaced at {when}</source>
         <location filename="../../desktop/readings_page.py" line="566"/>
         <source>Reading</source>
         <translation>读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_page.py" line="566"/>
+        <source>Usage</source>
+        <translation>用量</translation>
     </message>
     <message>
         <location filename="../../desktop/readings_page.py" line="567"/>
@@ -2095,13 +2845,13 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/readings_page.py" line="747"/>
-        <source>Account</source>
-        <translation>户号</translation>
+        <source>Room</source>
+        <translation>房间</translation>
     </message>
     <message>
         <location filename="../../desktop/readings_page.py" line="747"/>
-        <source>Room</source>
-        <translation>房间</translation>
+        <source>Account</source>
+        <translation>户号</translation>
     </message>
     <message>
         <location filename="../../desktop/readings_page.py" line="747"/>
@@ -2131,6 +2881,92 @@ Replaced at {when}</source>
         <location filename="../../desktop/replace_wizard.py" line="336"/>
         <source>Replace a meter</source>
         <translation>换表</translation>
+    </message>
+</context>
+<context>
+    <name>RunProgressDialog</name>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="30"/>
+        <source>Billing run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="52"/>
+        <source>Billing {period}… {seconds:.1f} s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ServerPage</name>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="68"/>
+        <source>Database server</source>
+        <translation>数据库服务器</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="69"/>
+        <source>Ask the administrator for these; the password is kept in the system&apos;s keyring, not in a file.</source>
+        <translation>请向系统管理员索取以下信息；密码保存在操作系统的凭据库中，不写入文件。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="82"/>
+        <source>No encryption</source>
+        <translation>不加密</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="83"/>
+        <source>Encrypt when the server can</source>
+        <translation>服务器支持时加密</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="84"/>
+        <source>Always encrypt (recommended)</source>
+        <translation>始终加密（推荐）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="85"/>
+        <source>Encrypt and verify the server&apos;s certificate</source>
+        <translation>加密并验证服务器证书</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="90"/>
+        <source>Test connection</source>
+        <translation>测试连接</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="95"/>
+        <source>Server:</source>
+        <translation>服务器：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="96"/>
+        <source>Port:</source>
+        <translation>端口：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="97"/>
+        <source>Database:</source>
+        <translation>数据库：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="98"/>
+        <source>Login:</source>
+        <translation>用户名：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="99"/>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="100"/>
+        <source>Encryption:</source>
+        <translation>加密方式：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="123"/>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
     </message>
 </context>
 <context>
@@ -2234,6 +3070,19 @@ Replaced at {when}</source>
         <location filename="../../desktop/till_dialogs.py" line="139"/>
         <source>Balanced</source>
         <translation>无长短款</translation>
+    </message>
+</context>
+<context>
+    <name>SetupWizard</name>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="177"/>
+        <source>MeterDesk setup</source>
+        <translation>MeterDesk 设置向导</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="200"/>
+        <source>The settings could not be saved: {error}</source>
+        <translation>设置未能保存：{error}</translation>
     </message>
 </context>
 <context>
@@ -2607,17 +3456,17 @@ Replaced at {when}</source>
 <context>
     <name>TaskRunner</name>
     <message>
-        <location filename="../../desktop/tasks.py" line="115"/>
+        <location filename="../../desktop/tasks.py" line="116"/>
         <source>Cannot reach the database. Check the network and try again.</source>
         <translation>无法连接数据库，请检查网络后重试。</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="119"/>
+        <location filename="../../desktop/tasks.py" line="120"/>
         <source>An unexpected error occurred ({error}); details are in the log.</source>
         <translation>发生意外错误（{error}），详情见日志。</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="128"/>
+        <location filename="../../desktop/tasks.py" line="129"/>
         <source>MeterDesk</source>
         <translation>MeterDesk</translation>
     </message>
@@ -2625,42 +3474,42 @@ Replaced at {when}</source>
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="51"/>
+        <location filename="../../desktop/main_window.py" line="52"/>
         <source>Welcome, {name}</source>
         <translation>欢迎，{name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="62"/>
+        <location filename="../../desktop/main_window.py" line="63"/>
         <source>Name:</source>
         <translation>姓名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="63"/>
+        <location filename="../../desktop/main_window.py" line="64"/>
         <source>Login name:</source>
         <translation>工号/登录名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="64"/>
+        <location filename="../../desktop/main_window.py" line="65"/>
         <source>Department:</source>
         <translation>部门：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="65"/>
+        <location filename="../../desktop/main_window.py" line="66"/>
         <source>Post:</source>
         <translation>岗位：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="66"/>
+        <location filename="../../desktop/main_window.py" line="67"/>
         <source>Branch:</source>
         <translation>分中心：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="66"/>
+        <location filename="../../desktop/main_window.py" line="67"/>
         <source>(none)</source>
         <translation>（未分配）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="67"/>
+        <location filename="../../desktop/main_window.py" line="68"/>
         <source>Database:</source>
         <translation>数据库：</translation>
     </message>

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.config import Settings, load_settings
+from server.db.credentials import with_stored_password
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def ensure_database(admin_url: str, name: str) -> str:
 def database_url(settings: Settings | None = None) -> str:
     settings = settings or load_settings()
     if settings.database_url:
-        return normalise_url(settings.database_url)
+        return with_stored_password(normalise_url(settings.database_url))
     admin = start_embedded(settings.home / "pgdata")
     return ensure_database(admin, EMBEDDED_DATABASE)
 

@@ -1,0 +1,164 @@
+"""First run (首次运行): the connection is tried before it is saved; the password goes to the
+keyring, the rest to the config file; the wizard drives it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from desktop.app import ensure_application
+from desktop.setup_wizard import SetupWizard
+from server.config import load_settings
+from server.db.credentials import KEYRING_SERVICE
+from server.db.engine import database_url, ensure_database, make_sessionmaker, unit_of_work
+from server.services.org import ensure_branch, ensure_campus
+from server.services.pc_setup import ConnectionSpec, check_connection, save_connection
+from tests.netutil import through_cable
+
+WAIT_MS = 15_000
+
+
+class MemoryKeyring(KeyringBackend):
+    """Stands in for the operating system's keyring."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.entries.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def server(fresh_database_url: str) -> Iterator[ConnectionSpec]:
+    """The fresh database reached over TCP (as a counter PC reaches the central server),
+    with branches D and E."""
+    engine = create_engine(fresh_database_url)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        campus = ensure_campus(session, "东校区")
+        ensure_branch(session, campus, "D", "东区收费点")
+        ensure_branch(session, campus, "E", "东二收费点")
+    engine.dispose()
+    url, cable = through_cable(fresh_database_url)
+    parsed = make_url(url)
+    yield ConnectionSpec(
+        host="127.0.0.1", port=parsed.port or 0, database=parsed.database or "",
+        user=parsed.username or "", password="Secret-2026", sslmode="disable",
+    )  # fmt: skip
+    cable.pull()
+
+
+def test_a_working_connection_lists_the_branches(server: ConnectionSpec):
+    result = check_connection(server)
+    assert result.ok and not result.tls
+    assert result.message.startswith("连接成功：PostgreSQL 16") and "未加密" in result.message
+    assert [(b.code, b.name) for b in result.branches] == [("D", "东区收费点"), ("E", "东二收费点")]
+
+
+def test_what_is_wrong_is_said(server: ConnectionSpec, pg_admin_url: str):
+    wrong_port = ConnectionSpec("127.0.0.1", 1, "meterdesk", "app", "x", "disable")
+    result = check_connection(wrong_port)
+    assert not result.ok and result.message.startswith("无法连接 127.0.0.1:1/meterdesk：")
+    empty_name = "md_setup_empty"
+    ensure_database(pg_admin_url, empty_name)
+    try:
+        empty = check_connection(
+            ConnectionSpec(server.host, server.port, empty_name, server.user, "", "disable")
+        )
+    finally:
+        admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'drop database "{empty_name}" with (force)'))
+        admin.dispose()
+    assert empty.message.startswith("数据库结构版本为 （空），本程序需要 ")
+    assert "meterdesk db upgrade" in empty.message
+    missing = check_connection(ConnectionSpec("", 5432, "", "", "", "require"))
+    assert missing.message == "请填写服务器地址、数据库名和用户名"
+
+
+def test_saving_keeps_the_password_out_of_the_file(
+    server: ConnectionSpec, memory_keyring: MemoryKeyring, tmp_path: Path, monkeypatch
+):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("MD_DATABASE_URL", raising=False)
+    (tmp_path / "meterdesk.toml").write_text('# set up by IT\n[log]\nlevel = "DEBUG"\n')
+    path = save_connection(server, "E", tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert "Secret-2026" not in text and "# set up by IT" in text and 'level = "DEBUG"' in text
+    settings = load_settings(tmp_path)
+    assert settings.get("branch", "code") == "E"
+    assert settings.database_url == (
+        f"postgresql+psycopg://{server.user}@127.0.0.1:{server.port}/{server.database}"
+        "?sslmode=disable"
+    )
+    name = f"{server.user}@127.0.0.1:{server.port}/{server.database}"
+    assert memory_keyring.entries == {(KEYRING_SERVICE, name): "Secret-2026"}
+    assert make_url(database_url(settings)).password == "Secret-2026"
+
+
+def test_the_wizard_tests_before_it_lets_the_user_go_on(
+    qtbot, server: ConnectionSpec, memory_keyring: MemoryKeyring, tmp_path: Path
+):
+    ensure_application("zh_CN")
+    wizard = SetupWizard(tmp_path)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.next()
+    page = wizard.server
+    page.host_edit.setText(server.host)
+    page.port_spin.setValue(server.port)
+    page.database_edit.setText(server.database)
+    page.user_edit.setText(server.user)
+    page.password_edit.setText(server.password)
+    page.ssl_combo.setCurrentIndex(page.ssl_combo.findData("disable"))
+    assert not page.isComplete()  # not tried yet
+    with qtbot.waitSignal(page.checked, timeout=WAIT_MS):
+        page.test()
+    assert page.isComplete() and page.result_label.text().startswith("✓ 连接成功")
+    page.port_spin.setValue(server.port + 1)
+    assert not page.isComplete()  # changed since the test
+    page.port_spin.setValue(server.port)
+    wizard.next()
+    combo = wizard.branch.branch_combo
+    assert [combo.itemData(i) for i in range(combo.count())] == ["", "D", "E"]
+    combo.setCurrentIndex(2)
+    wizard.accept()
+    assert wizard.saved_to == tmp_path / "meterdesk.toml"
+    assert load_settings(tmp_path).get("branch", "code") == "E"
+
+
+def test_the_embedded_choice_needs_no_server(qtbot, tmp_path: Path):
+    ensure_application("zh_CN")
+    wizard = SetupWizard(tmp_path)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.choice.embedded.setChecked(True)
+    assert wizard.choice.nextId() == -1
+    wizard.accept()
+    assert load_settings(tmp_path).database_url == ""
+    assert (tmp_path / "meterdesk.toml").read_text(encoding="utf-8").strip() == (
+        '[database]\nurl = ""'
+    )
