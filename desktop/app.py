@@ -98,7 +98,7 @@ def setup_logging(settings: Settings | None) -> None:
         console.setLevel(logging.WARNING)
         # report_problem prints its message plainly; don't repeat it with a log prefix.
         console.addFilter(lambda record: not getattr(record, "printed", False))
-        console.setFormatter(logging.Formatter(server_logs.FORMAT))
+        server_logs.stamped(console)
         console.meterdesk_console = True  # type: ignore[attr-defined]
         root.addHandler(console)
     # pgserver narrates every start and stop of the embedded server at INFO.
@@ -157,6 +157,9 @@ def run_desktop(
             return EXIT_OK
         from desktop.main_window import MainWindow
 
+        identity = dialog.identity
+        server_logs.set_who(f"{identity.login}@{identity.branch_code or '-'}")
+        log.info("signed in: %s (%s)", identity.name, identity.branch_name or "no branch")
         window = MainWindow(dialog.identity, database, runner=runner, preferences=preferences)
         dialog.deleteLater()
         window.show()
