@@ -29,7 +29,10 @@ def create_app(
     settings: CompanionSettings, url: str, *, sms: SmsSender | None = None, pool_size: int = 5
 ) -> FastAPI:
     # A worker serves requests from a thread pool: let each of them hold a connection.
-    engine = make_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    # No ping before each checkout (a round trip per request on the busiest pages): after
+    # a database restart the first failing request invalidates the pool, and /healthz
+    # tells the proxy meanwhile.
+    engine = make_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
     sessions = make_sessionmaker(engine)
     app = FastAPI(title="MeterDesk companion", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.md = Companion(
