@@ -10,13 +10,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -115,11 +115,13 @@ class MainWindow(QMainWindow):
             self.nav.addItem(QListWidgetItem(spec.label()))
         self.nav.setFixedWidth(150)
         self.nav.currentRowChanged.connect(self._nav_changed)
-        splitter = QSplitter()
-        splitter.addWidget(self.nav)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(splitter)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
 
         self._build_menus()
         self._build_status_bar()
