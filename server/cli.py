@@ -983,10 +983,19 @@ def outbox_send(ctx: Context, loop: bool, interval: float) -> None:
         companion = CompanionSettings.from_settings(ctx.settings)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
+    from datetime import timedelta
+
+    from server.services.notifications import queue_payment_notices
+
     engine = make_engine(ctx.ready_url())
+    sessions = make_sessionmaker(engine)
     try:
         while True:
-            report = send_due(make_sessionmaker(engine), companion)
+            # Payments are taken at the counters without knowing about WeChat: each cycle
+            # queues 缴费成功 for the last day's payments (once each, by dedupe key).
+            with unit_of_work(sessions) as session:
+                queue_payment_notices(session, now() - timedelta(days=1))
+            report = send_due(sessions, companion)
             if report != type(report)() or not loop:
                 click.echo(
                     f"已发送 {report.sent}，待重试 {report.retrying}，失败 {report.failed}"
@@ -997,6 +1006,19 @@ def outbox_send(ctx: Context, loop: bool, interval: float) -> None:
             time.sleep(interval)
     finally:
         engine.dispose()
+
+
+@outbox.command("bills")
+@click.option("--period", required=True, help="账期 YYYY-MM")
+@pass_context
+def outbox_bills(ctx: Context, period: str) -> None:
+    """Queue 账单通知 for the period's bills (after the billing run; running it again adds
+    nothing)."""
+    from server.services.notifications import queue_bill_notices
+
+    with ctx.session() as session:
+        queued = queue_bill_notices(session, _period(period))
+    click.echo(f"已加入发送队列 {queued} 条账单通知")
 
 
 @outbox.command("list")
