@@ -1177,6 +1177,42 @@ def _local_time(moment: datetime | None) -> str:
 
 
 @cli.group()
+def wechat() -> None:
+    """The official account itself (公众号): its custom menu."""
+
+
+@wechat.command("menu")
+@click.option("--dry-run", is_flag=True, help="只打印菜单 JSON，不提交")
+@pass_context
+def wechat_menu(ctx: Context, dry_run: bool) -> None:
+    """Set the account's menu to the companion's pages (needs companion.base_url)."""
+    from server.companion import wechat_api
+    from server.companion.settings import CompanionSettings, SettingsError
+    from server.companion.wechat import menu_definition
+
+    try:
+        companion = CompanionSettings.from_settings(ctx.settings)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not companion.base_url.startswith("https://"):
+        raise click.ClickException("请先设置 companion.base_url（公众号菜单只接受 https 地址）")
+    menu = menu_definition(companion.base_url)
+    if dry_run:
+        _dump(menu)
+        return
+    engine = make_engine(ctx.ready_url())
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            token = wechat_api.access_token(session, companion)
+        wechat_api.create_menu(token, companion, menu)
+    except wechat_api.WechatApiError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        engine.dispose()
+    click.echo("公众号菜单已更新")
+
+
+@cli.group()
 def binding() -> None:
     """户号绑定审核: the desk's review queue of WeChat binding requests."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from xml.parsers.expat import ExpatError
 
 from fastapi import APIRouter, Request
@@ -45,6 +46,32 @@ MENU: dict[str, MenuEntry] = {
     "MD_NOTICES": MenuEntry("停水停电通知", "最新通知与便民信息", "/h5/notices"),
     "MD_BIND": MenuEntry("户号绑定", "绑定收费系统户号后可使用全部服务", "/h5/bindings"),
 }
+
+
+def menu_definition(base_url: str) -> dict[str, Any]:
+    """The official account's custom menu (自定义菜单): residents' entries as CLICK keys
+    answered by `reply_for`, the field staff's pages as a link."""
+
+    def click(key: str) -> dict[str, str]:
+        return {"type": "click", "name": MENU[key].title, "key": key}
+
+    return {
+        "button": [
+            {
+                "name": "我的户号",
+                "sub_button": [
+                    click("MD_USAGE"),
+                    click("MD_BILLS"),
+                    click("MD_SELF_READ"),
+                    click("MD_BIND"),
+                ],
+            },
+            {"name": "服务", "sub_button": [click("MD_REQUEST"), click("MD_NOTICES")]},
+            {"type": "view", "name": "内部业务", "url": f"{base_url}/staff/"},
+        ]
+    }
+
+
 KEYWORDS = {
     "用量": "MD_USAGE",
     "账单": "MD_BILLS",

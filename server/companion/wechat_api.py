@@ -4,6 +4,7 @@ messages. The base URLs come from settings, so tests and staging point them at a
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -136,4 +137,25 @@ def send_template(token: str, settings: CompanionSettings, message: TemplateMess
             f"微信返回 {errcode} {result.get('errmsg', '')}",
             retry=errcode not in PERMANENT_ERRORS,
             errcode=errcode,
+        )
+
+
+def create_menu(token: str, settings: CompanionSettings, menu: dict) -> None:
+    """Replace the official account's custom menu (it shows within minutes in WeChat)."""
+    try:
+        response = requests.post(
+            f"{settings.api_url}/cgi-bin/menu/create",
+            params={"access_token": token},
+            # WeChat wants the Chinese as is, not \u escapes.
+            data=json.dumps(menu, ensure_ascii=False).encode(),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+            timeout=TIMEOUT,
+        )
+        response.raise_for_status()
+        result = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise WechatApiError(f"菜单设置失败：{type(exc).__name__}", retry=True) from exc
+    if int(result.get("errcode", 0)):
+        raise WechatApiError(
+            f"菜单设置失败：{result.get('errcode')} {result.get('errmsg', '')}", retry=False
         )

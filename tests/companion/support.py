@@ -86,6 +86,7 @@ class StandInState:
     send_script: list[Any] = field(default_factory=list)
     sent: list[dict[str, Any]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    menu: dict[str, Any] = field(default_factory=dict)
 
 
 class WechatStandIn:
@@ -149,6 +150,13 @@ class WechatStandIn:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 state.calls.append(url.path)
+                if url.path == "/cgi-bin/menu/create":
+                    if query.get("access_token") != f"TOKEN-{state.tokens_issued}":
+                        self._json({"errcode": 40001, "errmsg": "invalid credential"})
+                        return
+                    state.menu = body
+                    self._json({"errcode": 0, "errmsg": "ok"})
+                    return
                 if url.path != "/cgi-bin/message/template/send":
                     self._json({"errcode": 404, "errmsg": "not found"}, 404)
                     return

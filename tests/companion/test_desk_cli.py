@@ -15,6 +15,7 @@ from server.services.audit import Actor
 from server.services.org import add_staff_with_role
 from server.services.service_requests import RequestSpec
 from tests import factories
+from tests.companion.support import APP_ID
 from tests.companion.test_bindings import registered
 
 
@@ -95,3 +96,26 @@ def test_desk_reviews_answers_and_publishes(md_env):
         ).all()
     assert actors == ["desk1 审核员"]
     engine.dispose()
+
+
+def test_wechat_menu_is_set_through_the_api(md_env, standin, monkeypatch):
+    monkeypatch.setenv("MD_COMPANION_SECRET_KEY", "menu-test-secret-0123456789")
+    monkeypatch.setenv("MD_WECHAT_API_URL", standin.url)
+    monkeypatch.setenv("MD_WECHAT_APP_ID", APP_ID)
+    refused = run("wechat", "menu")
+    assert refused.exit_code == 1 and "companion.base_url" in refused.output
+    monkeypatch.setenv("MD_COMPANION_BASE_URL", "https://wx.example.edu.cn")
+    dry = json.loads(run("wechat", "menu", "--dry-run").output)
+    assert standin.state.menu == {}
+    done = run("wechat", "menu")
+    assert done.exit_code == 0 and "公众号菜单已更新" in done.output
+    assert standin.state.menu == dry
+    first, second, staff = standin.state.menu["button"]
+    assert [b["key"] for b in first["sub_button"]] == [
+        "MD_USAGE",
+        "MD_BILLS",
+        "MD_SELF_READ",
+        "MD_BIND",
+    ]
+    assert [b["name"] for b in second["sub_button"]] == ["服务诉求", "停水停电通知"]
+    assert staff == {"type": "view", "name": "内部业务", "url": "https://wx.example.edu.cn/staff/"}
