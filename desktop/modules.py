@@ -81,6 +81,20 @@ MODULES: tuple[ModuleSpec, ...] = (
         "desktop.tariffs_page:TariffsPage",
     ),
     ModuleSpec(
+        "handheld",
+        QT_TRANSLATE_NOOP("Modules", "Handheld import"),
+        "Ctrl+7",
+        "desktop.handheld_page:HandheldPage",
+        permission="readings",
+    ),
+    ModuleSpec(
+        "labels",
+        QT_TRANSLATE_NOOP("Modules", "Barcode labels"),
+        "Ctrl+8",
+        "desktop.labels_page:LabelsPage",
+        permission="meters",
+    ),
+    ModuleSpec(
         "admin",
         QT_TRANSLATE_NOOP("Modules", "Administration"),
         "Ctrl+9",

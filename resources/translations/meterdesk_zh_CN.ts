@@ -1465,218 +1465,218 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/handheld_page.py" line="172"/>
         <source>The terminal&apos;s export file (DBF/CSV/TXT/XLS/XLSX) — or drop it here</source>
-        <translation type="unfinished"></translation>
+        <translation>掌上机导出文件（DBF/CSV/TXT/XLS/XLSX），也可直接拖到此处</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="175"/>
         <source>Choose file…</source>
-        <translation type="unfinished"></translation>
+        <translation>选择文件…</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="180"/>
         <source>Profiles…</source>
-        <translation type="unfinished"></translation>
+        <translation>导入方案…</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="182"/>
         <source>Dry run</source>
-        <translation type="unfinished"></translation>
+        <translation>预检</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="183"/>
         <source>Judge every line as an import would; write nothing</source>
-        <translation type="unfinished"></translation>
+        <translation>按导入的规则逐行检查，不写入</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="185"/>
         <source>Import</source>
-        <translation type="unfinished"></translation>
+        <translation>导入</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="196"/>
         <source>Line</source>
-        <translation type="unfinished"></translation>
+        <translation>行号</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="196"/>
         <source>Hardware no.</source>
-        <translation type="unfinished">硬件号</translation>
+        <translation>硬件号</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="196"/>
         <source>Meter</source>
-        <translation type="unfinished">表号</translation>
+        <translation>表号</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="196"/>
         <source>Reading</source>
-        <translation type="unfinished">读数</translation>
+        <translation>读数</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="197"/>
         <source>Read at</source>
-        <translation type="unfinished">抄表时间</translation>
+        <translation>抄表时间</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="197"/>
         <source>Outcome</source>
-        <translation type="unfinished"></translation>
+        <translation>结果</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="197"/>
         <source>Message</source>
-        <translation type="unfinished"></translation>
+        <translation>说明</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="199"/>
         <source>Export result to Excel…</source>
-        <translation type="unfinished"></translation>
+        <translation>导出结果到 Excel…</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="203"/>
         <source>Route for the terminal</source>
-        <translation type="unfinished"></translation>
+        <translation>下发抄表路线</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="209"/>
         <source>All kinds</source>
-        <translation type="unfinished">全部类型</translation>
+        <translation>全部表类</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="212"/>
         <source>Export route…</source>
-        <translation type="unfinished"></translation>
+        <translation>导出路线…</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="214"/>
         <source>The building&apos;s meters in the chosen profile&apos;s format</source>
-        <translation type="unfinished"></translation>
+        <translation>按所选方案的格式导出该楼的表计</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="218"/>
         <source>Campus:</source>
-        <translation type="unfinished">校区：</translation>
+        <translation>校区：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="220"/>
         <source>Building:</source>
-        <translation type="unfinished">楼宇：</translation>
+        <translation>楼宇：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="226"/>
         <source>Bluetooth water meter</source>
-        <translation type="unfinished"></translation>
+        <translation>蓝牙抄表</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="228"/>
         <source>Name prefix (optional)</source>
-        <translation type="unfinished"></translation>
+        <translation>设备名前缀（可不填）</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="231"/>
         <source>Scan</source>
-        <translation type="unfinished"></translation>
+        <translation>扫描</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="236"/>
         <source>Meter no.</source>
-        <translation type="unfinished"></translation>
+        <translation>表号</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="239"/>
         <source>Read</source>
-        <translation type="unfinished"></translation>
+        <translation>读取</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="241"/>
         <source>Record reading</source>
-        <translation type="unfinished"></translation>
+        <translation>记录读数</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="251"/>
         <source>Meter no.:</source>
-        <translation type="unfinished">表号：</translation>
+        <translation>表号：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="260"/>
         <source>File:</source>
-        <translation type="unfinished"></translation>
+        <translation>文件：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="264"/>
         <source>Profile:</source>
-        <translation type="unfinished"></translation>
+        <translation>方案：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="397"/>
         <source>Handheld export file</source>
-        <translation type="unfinished"></translation>
+        <translation>掌上机导出文件</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="440"/>
         <location filename="../../desktop/handheld_page.py" line="455"/>
         <source>Handheld import</source>
-        <translation type="unfinished"></translation>
+        <translation>掌上机导入</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="441"/>
         <source>File not found: {path}</source>
-        <translation type="unfinished"></translation>
+        <translation>找不到文件：{path}</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="445"/>
         <source>Checking {name}…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在预检 {name}…</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="445"/>
         <source>Importing {name}…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在导入 {name}…</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="466"/>
         <source>Pick the terminal&apos;s file and a profile, then Dry run or Import.</source>
-        <translation type="unfinished"></translation>
+        <translation>选择掌上机文件和导入方案，然后点“预检”或“导入”。</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="499"/>
         <source>Export result</source>
-        <translation type="unfinished"></translation>
+        <translation>导出导入结果</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="525"/>
         <source>Save route</source>
-        <translation type="unfinished"></translation>
+        <translation>保存抄表路线</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="575"/>
         <source>Scanning for Bluetooth meters…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在扫描蓝牙水表…</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="587"/>
         <source>{count} device(s) found.</source>
-        <translation type="unfinished"></translation>
+        <translation>找到 {count} 个设备。</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="589"/>
         <source>No Bluetooth meter found. Is it awake and in range?</source>
-        <translation type="unfinished"></translation>
+        <translation>没有找到蓝牙水表。水表是否已唤醒、是否在范围内？</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="611"/>
         <source>Reading {meter}…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在读取 {meter}…</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="619"/>
         <source>Meter {address}: flow {flow}; meter clock {clock}; status {status}</source>
-        <translation type="unfinished"></translation>
+        <translation>水表 {address}：累积流量 {flow}；表内时钟 {clock}；状态 {status}</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_page.py" line="641"/>
         <source>Recorded {value} for {meter}.</source>
-        <translation type="unfinished"></translation>
+        <translation>已记录 {meter} 的读数 {value}。</translation>
     </message>
 </context>
 <context>
@@ -1700,6 +1700,195 @@ Replaced at {when}</source>
         <location filename="../../desktop/replace_wizard.py" line="273"/>
         <source>Initial reading: the new meter has only {digits} digits</source>
         <translation>起码：新表只有 {digits} 位</translation>
+    </message>
+</context>
+<context>
+    <name>LabelsPage</name>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="110"/>
+        <source>Meters</source>
+        <translation>表计</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="111"/>
+        <source>By building</source>
+        <translation>按楼宇</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="112"/>
+        <source>By meter numbers</source>
+        <translation>按表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="124"/>
+        <source>All kinds</source>
+        <translation>全部表类</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="130"/>
+        <source>Meter numbers (or hardware numbers), one a line or separated by commas</source>
+        <translation>表号（或硬件号），每行一个或用逗号分隔</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="134"/>
+        <source>Pick</source>
+        <translation>选取</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="137"/>
+        <source>Meter</source>
+        <translation>表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="137"/>
+        <source>Kind</source>
+        <translation>表类</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="137"/>
+        <source>Campus</source>
+        <translation>校区</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="137"/>
+        <source>Building</source>
+        <translation>楼宇</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="138"/>
+        <source>Room</source>
+        <translation>房间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="138"/>
+        <source>Account</source>
+        <translation>户号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="138"/>
+        <source>Holder</source>
+        <translation>户名</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="138"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="163"/>
+        <source>Label</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="165"/>
+        <source>Optional top line, e.g. the centre&apos;s name</source>
+        <translation>顶行文字（可不填），如单位名称</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="168"/>
+        <source>Width x height in millimetres</source>
+        <translation>宽x高（毫米）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="171"/>
+        <source>Roll (one label a page)</source>
+        <translation>卷纸（每页一张）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="172"/>
+        <source>A4 sheet</source>
+        <translation>A4 整张</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="176"/>
+        <source>Preview…</source>
+        <translation>预览…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="181"/>
+        <source>Top line:</source>
+        <translation>顶行：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="182"/>
+        <source>Size (mm):</source>
+        <translation>尺寸（毫米）：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="183"/>
+        <source>Paper:</source>
+        <translation>纸张：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="188"/>
+        <location filename="../../desktop/labels_page.py" line="522"/>
+        <source>Label printer</source>
+        <translation>标签打印机</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="195"/>
+        <source>socket://host:9100 (network), COM3 or /dev/ttyUSB0 (serial), or a file path</source>
+        <translation>socket://主机:9100（网络）、COM3 或 /dev/ttyUSB0（串口），或文件路径</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="206"/>
+        <source>Print labels</source>
+        <translation>打印标签</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="208"/>
+        <source>Reprint last</source>
+        <translation>重打上一批</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="215"/>
+        <source>Language:</source>
+        <translation>指令语言：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="216"/>
+        <source>Send to:</source>
+        <translation>发送到：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="217"/>
+        <source>Resolution:</source>
+        <translation>分辨率：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="218"/>
+        <source>Gap:</source>
+        <translation>间隙：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="219"/>
+        <source>Copies:</source>
+        <translation>份数：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="305"/>
+        <source>{count} meters; {chosen} selected (only those are printed)</source>
+        <translation>共 {count} 块表；已选 {chosen} 块（只打印所选）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="309"/>
+        <source>{count} meters</source>
+        <translation>共 {count} 块表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="465"/>
+        <source>Meter labels</source>
+        <translation>表计标签</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="498"/>
+        <source>Sending {count} labels to {where}…</source>
+        <translation>正在发送 {count} 张标签到 {where}…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/labels_page.py" line="511"/>
+        <source>{count} labels sent to {where} ({size} bytes).</source>
+        <translation>已发送 {count} 张标签到 {where}（{size} 字节）。</translation>
     </message>
 </context>
 <context>
@@ -2280,6 +2469,16 @@ Replaced at {when}</source>
         <source>Administration</source>
         <translation>系统管理</translation>
     </message>
+    <message>
+        <location filename="../../desktop/modules.py" line="91"/>
+        <source>Handheld import</source>
+        <translation>掌上机导入</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/modules.py" line="98"/>
+        <source>Barcode labels</source>
+        <translation>条码标签</translation>
+    </message>
 </context>
 <context>
     <name>NewMeterPage</name>
@@ -2507,152 +2706,152 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="75"/>
         <source>Handheld import profiles</source>
-        <translation type="unfinished"></translation>
+        <translation>掌上机导入方案</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="85"/>
         <source>New</source>
-        <translation type="unfinished"></translation>
+        <translation>新建</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="87"/>
         <source>Copy to edit…</source>
-        <translation type="unfinished"></translation>
+        <translation>复制后修改…</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="96"/>
         <source>For CSV/TXT; \t is a tab</source>
-        <translation type="unfinished"></translation>
+        <translation>用于 CSV/TXT；\t 表示制表符</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="102"/>
         <source>Empty: the usual formats, e.g. %Y-%m-%d %H:%M:%S</source>
-        <translation type="unfinished"></translation>
+        <translation>留空则识别常用格式，如 %Y-%m-%d %H:%M:%S</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="106"/>
         <source>Values separated by commas</source>
-        <translation type="unfinished"></translation>
+        <translation>多个取值用逗号分隔</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="111"/>
         <source>Save</source>
-        <translation type="unfinished"></translation>
+        <translation>保存</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="114"/>
         <source>Close</source>
-        <translation type="unfinished">关闭</translation>
+        <translation>关闭</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="119"/>
         <source>Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>方案名称：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="120"/>
         <source>File format:</source>
-        <translation type="unfinished"></translation>
+        <translation>文件格式：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="121"/>
         <source>Encoding:</source>
-        <translation type="unfinished"></translation>
+        <translation>编码：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="122"/>
         <source>Delimiter:</source>
-        <translation type="unfinished"></translation>
+        <translation>分隔符：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="123"/>
         <source>Header row:</source>
-        <translation type="unfinished"></translation>
+        <translation>列名行：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="125"/>
         <source>Hardware no. column:</source>
-        <translation type="unfinished"></translation>
+        <translation>表号列：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="126"/>
         <source>Reading column:</source>
-        <translation type="unfinished"></translation>
+        <translation>读数列：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="127"/>
         <source>Read-at column:</source>
-        <translation type="unfinished"></translation>
+        <translation>抄表时间列：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="128"/>
         <source>Status column:</source>
-        <translation type="unfinished"></translation>
+        <translation>状态列：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="129"/>
         <source>Meter no. column:</source>
-        <translation type="unfinished"></translation>
+        <translation>户表号列：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="130"/>
         <source>Location column:</source>
-        <translation type="unfinished"></translation>
+        <translation>位置列：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="131"/>
         <source>Previous reading column:</source>
-        <translation type="unfinished"></translation>
+        <translation>上次读数列：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="135"/>
         <source>Time format:</source>
-        <translation type="unfinished"></translation>
+        <translation>时间格式：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="136"/>
         <source>Status read:</source>
-        <translation type="unfinished"></translation>
+        <translation>“正常”取值：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="137"/>
         <source>Status unread:</source>
-        <translation type="unfinished"></translation>
+        <translation>“未抄”取值：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="138"/>
         <source>Status failed:</source>
-        <translation type="unfinished"></translation>
+        <translation>“失败”取值：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="139"/>
         <source>Note:</source>
-        <translation type="unfinished">备注：</translation>
+        <translation>备注：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="196"/>
         <source> (built in)</source>
-        <translation type="unfinished"></translation>
+        <translation>（内置）</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="269"/>
         <source>Built-in profiles are read-only: use “Copy to edit”.</source>
-        <translation type="unfinished"></translation>
+        <translation>内置方案只读：请用“复制后修改”。</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="302"/>
         <source>Copy profile</source>
-        <translation type="unfinished"></translation>
+        <translation>复制方案</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="303"/>
         <source>Name of the copy:</source>
-        <translation type="unfinished"></translation>
+        <translation>新方案名称：</translation>
     </message>
     <message>
         <location filename="../../desktop/handheld_profiles_dialog.py" line="304"/>
         <source>{name} (copy)</source>
-        <translation type="unfinished"></translation>
+        <translation>{name}（副本）</translation>
     </message>
 </context>
 <context>

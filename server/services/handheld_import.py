@@ -47,7 +47,7 @@ from reports.workbook import CellError, cell_decimal, cell_text
 from server.db.models import Meter
 from server.db.models.handheld import HandheldImport
 from server.db.models.metering import HELD, METER_ACTIVE
-from server.services import audit
+from server.services import audit, permissions
 from server.services.audit import Actor
 from server.services.calendar import BUSINESS_TZ
 from server.services.errors import DomainError
@@ -355,6 +355,9 @@ def import_handheld(
     line exactly as an import would and writes nothing. Raises DomainError when the file
     as a whole cannot be read; the caller's unit of work commits.
     """
+    if not dry_run:
+        # A dry run only reads, so a reader may check a file before anyone may import it.
+        permissions.require(session, actor, "readings")
     path = Path(path)
     stored: ProfileInfo = get_profile(session, profile)
     columns = stored.column_profile

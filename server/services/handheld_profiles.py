@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from devices.handheld import FILE_FORMATS, ColumnProfile
 from server.db.models.handheld import HandheldProfile
-from server.services import audit
+from server.services import audit, permissions
 from server.services.audit import Actor
 from server.services.errors import DomainError, NotFound
 
@@ -204,6 +204,8 @@ def _name_taken(session: Session, name: str, other_than: int | None = None) -> b
 
 
 def create_profile(session: Session, actor: Actor, spec: ProfileSpec) -> ProfileInfo:
+    # Profiles decide how readings are read in, so they belong to 抄表 (readings).
+    permissions.require(session, actor, "readings")
     spec = validate_profile(spec)
     if _name_taken(session, spec.name):
         raise DomainError(f"导入方案「{spec.name}」已存在")
@@ -229,6 +231,7 @@ def update_profile(
     session: Session, actor: Actor, key: str | int, spec: ProfileSpec, *, active: bool = True
 ) -> ProfileInfo:
     """Replace a profile's settings (and retire it with active=False); built-ins refuse."""
+    permissions.require(session, actor, "readings")
     row = _row(session, key, lock=True)
     if row.builtin:
         raise DomainError(f"内置方案「{row.name}」不能修改，请另存为新方案后修改")

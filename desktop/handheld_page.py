@@ -1,0 +1,648 @@
+"""The handheld import page (掌上机导入, under 抄表): a docked terminal's file in, its route out.
+
+A reader drops the terminal's export file on the page (or picks it), picks the column
+profile, tries it (预检: every line judged, nothing written) and imports it; the table
+shows each line's outcome in the colour of what needs doing (green in, amber to check, red
+to fix, grey already there) and the result goes to Excel for whoever follows up. The
+route (the meters of a building to read) goes the other way, in the profile's format.
+A small Bluetooth section reads a BLE water meter on the spot.
+
+Everything, including the Bluetooth I/O, runs on the task runner: the window never waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from desktop.handheld_profiles_dialog import ProfilesDialog
+from desktop.tasks import TaskError, TaskRunner
+from desktop.widgets import ReadOnlyTable, RowsModel
+from devices.ble import BleDevice, BleError, BleSettings, read_water_meter_sync, scan_sync
+from devices.cjt188 import MeterData
+from server.db.models.metering import ELECTRICITY, WATER
+from server.services.auth import StaffIdentity
+from server.services.ble_readings import ble_address, record_ble_reading
+from server.services.calendar import BUSINESS_TZ
+from server.services.errors import DomainError
+from server.services.handheld_import import (
+    ANOMALY,
+    CONFLICT,
+    DUPLICATE,
+    FAILED,
+    IMPORTED,
+    UNKNOWN,
+    UNPARSABLE,
+    UNREAD,
+    HandheldImportResult,
+    RouteFile,
+    import_handheld,
+    result_xlsx,
+    route_for_building,
+)
+from server.services.handheld_profiles import ProfileInfo, list_profiles
+from server.services.meter_places import KIND_LABELS
+from server.services.metering import ReadingResult
+from server.services.reading_desk import BuildingChoice, building_choices
+from server.services.usage import describe_flags, quantity_text
+
+LAST_DIR = "handheld/last_dir"
+LAST_PROFILE = "handheld/profile"
+BLE_PREFIX = "handheld/ble_prefix"
+# Background colours by outcome: what the reader has to do about the line.
+OUTCOME_COLOURS = {
+    IMPORTED: QColor("#dff3e0"),
+    ANOMALY: QColor("#fff1c7"),
+    CONFLICT: QColor("#fff1c7"),
+    UNREAD: QColor("#fff1c7"),
+    UNKNOWN: QColor("#fbd9d9"),
+    FAILED: QColor("#fbd9d9"),
+    UNPARSABLE: QColor("#fbd9d9"),
+    DUPLICATE: QColor("#e6e8eb"),
+}
+FILE_FILTER = "掌上机文件 (*.dbf *.csv *.txt *.xls *.xlsx);;所有文件 (*)"
+EXTENSIONS = (".dbf", ".csv", ".txt", ".xls", ".xlsx")
+
+
+class OutcomeRows(RowsModel):
+    """Rows keyed by (line, outcome); the key follows the row through sorting, so does
+    its colour."""
+
+    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if index.isValid() and role == Qt.ItemDataRole.BackgroundRole:
+            return OUTCOME_COLOURS.get(self.keys[index.row()][1])
+        return super().data(index, role)
+
+
+class OutcomeTable(ReadOnlyTable):
+    def __init__(self, headers: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__(headers, parent)
+        self.rows_model = OutcomeRows(headers, self)
+        self.setModel(self.rows_model)
+
+    def outcome_at(self, row: int) -> str:
+        return str(self.key_at(row)[1])  # type: ignore[index]
+
+    def colour_at(self, row: int) -> QColor | None:
+        colour = self.rows_model.data(self.rows_model.index(row, 0), Qt.ItemDataRole.BackgroundRole)
+        return colour if isinstance(colour, QColor) else None
+
+
+def _device_error(exc: Exception) -> DomainError:
+    """A Bluetooth failure as a message for the reader (the runner shows DomainErrors as is)."""
+    if isinstance(exc, BleError):
+        return DomainError(str(exc))
+    # No adapter, Bluetooth switched off, no BlueZ/D-Bus: bleak raises all sorts here.
+    return DomainError(f"没有可用的蓝牙适配器，或蓝牙未打开（{type(exc).__name__}：{exc}）")
+
+
+class HandheldPage(QWidget):
+    """`loaded` once the profiles are shown; `import_done(HandheldImportResult)`,
+    `exported(str)`, `route_saved(str)`, `ble_scanned(tuple)`, `ble_read(MeterData)`,
+    `ble_recorded(ReadingResult)` and `ble_failed(str)` once the screen shows them."""
+
+    loaded = Signal()
+    import_done = Signal(object)
+    exported = Signal(str)
+    route_saved = Signal(str)
+    ble_scanned = Signal(object)
+    ble_read = Signal(object)
+    ble_recorded = Signal(object)
+    ble_failed = Signal(str)
+
+    def __init__(
+        self,
+        identity: StaffIdentity,
+        runner: TaskRunner,
+        *,
+        preferences: QSettings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("handheldPage")
+        self.identity = identity
+        self.runner = runner
+        self.preferences = preferences
+        self.profiles: tuple[ProfileInfo, ...] = ()
+        self.buildings: tuple[BuildingChoice, ...] = ()
+        self.result: HandheldImportResult | None = None
+        self.devices: tuple[BleDevice, ...] = ()
+        self.meter_data: MeterData | None = None
+        self.ble_settings = BleSettings()
+        # bleak's BleakScanner / BleakClient when None; tests put fakes here.
+        self.ble_scanner: Any = None
+        self.ble_client: Any = None
+        self._loaded = False
+        self._busy = 0
+
+        self.setAcceptDrops(True)
+        self._build_import()
+        self._build_route()
+        self._build_ble()
+        self._layout()
+        self.load()
+
+    # ---- layout ---------------------------------------------------------------------------
+
+    def _build_import(self) -> None:
+        self.file_edit = QLineEdit()
+        self.file_edit.setObjectName("handheldFile")
+        self.file_edit.setPlaceholderText(
+            self.tr("The terminal's export file (DBF/CSV/TXT/XLS/XLSX) — or drop it here")
+        )
+        self.file_edit.textChanged.connect(lambda _: self._update_buttons())
+        self.browse_button = QPushButton(self.tr("Choose file…"))
+        self.browse_button.clicked.connect(lambda: self.choose_file())
+        self.profile_combo = QComboBox()
+        self.profile_combo.setMinimumContentsLength(18)
+        self.profile_combo.currentIndexChanged.connect(lambda _: self._remember_profile())
+        self.profiles_button = QPushButton(self.tr("Profiles…"))
+        self.profiles_button.clicked.connect(lambda: self.edit_profiles())
+        self.check_button = QPushButton(self.tr("Dry run"))
+        self.check_button.setToolTip(self.tr("Judge every line as an import would; write nothing"))
+        self.check_button.clicked.connect(lambda: self.run_import(dry_run=True))
+        self.import_button = QPushButton(self.tr("Import"))
+        self.import_button.setObjectName("primaryButton")
+        self.import_button.clicked.connect(lambda: self.run_import(dry_run=False))
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy: a file's lines are judged in one go
+        self.progress.setMaximumWidth(160)
+        self.progress.setVisible(False)
+        self.summary_label = QLabel()
+        self.summary_label.setObjectName("handheldSummary")
+        self.summary_label.setWordWrap(True)
+        self.result_table = OutcomeTable(
+            [self.tr("Line"), self.tr("Hardware no."), self.tr("Meter"), self.tr("Reading"),
+             self.tr("Read at"), self.tr("Outcome"), self.tr("Message")]
+        )  # fmt: skip
+        self.export_button = QPushButton(self.tr("Export result to Excel…"))
+        self.export_button.clicked.connect(lambda: self.export_result())
+
+    def _build_route(self) -> None:
+        self.route_box = QGroupBox(self.tr("Route for the terminal"))
+        self.campus_combo = QComboBox()
+        self.building_combo = QComboBox()
+        self.building_combo.setMinimumContentsLength(10)
+        self.campus_combo.currentIndexChanged.connect(lambda _: self._fill_buildings())
+        self.kind_combo = QComboBox()
+        self.kind_combo.addItem(self.tr("All kinds"), None)
+        for kind in (ELECTRICITY, WATER):
+            self.kind_combo.addItem(KIND_LABELS[kind], kind)
+        self.route_button = QPushButton(self.tr("Export route…"))
+        self.route_button.setToolTip(
+            self.tr("The building's meters in the chosen profile's format")
+        )
+        self.route_button.clicked.connect(lambda: self.export_route())
+        row = QHBoxLayout(self.route_box)
+        row.addWidget(QLabel(self.tr("Campus:")))
+        row.addWidget(self.campus_combo)
+        row.addWidget(QLabel(self.tr("Building:")))
+        row.addWidget(self.building_combo, 1)
+        row.addWidget(self.kind_combo)
+        row.addWidget(self.route_button)
+
+    def _build_ble(self) -> None:
+        self.ble_box = QGroupBox(self.tr("Bluetooth water meter"))
+        self.prefix_edit = QLineEdit()
+        self.prefix_edit.setPlaceholderText(self.tr("Name prefix (optional)"))
+        if self.preferences is not None:
+            self.prefix_edit.setText(str(self.preferences.value(BLE_PREFIX, "") or ""))
+        self.scan_button = QPushButton(self.tr("Scan"))
+        self.scan_button.clicked.connect(lambda: self.scan())
+        self.device_combo = QComboBox()
+        self.device_combo.setMinimumContentsLength(22)
+        self.ble_meter_edit = QLineEdit()
+        self.ble_meter_edit.setPlaceholderText(self.tr("Meter no."))
+        self.ble_meter_edit.textChanged.connect(lambda _: self._update_buttons())
+        self.ble_meter_edit.returnPressed.connect(lambda: self.read_meter())
+        self.read_button = QPushButton(self.tr("Read"))
+        self.read_button.clicked.connect(lambda: self.read_meter())
+        self.record_button = QPushButton(self.tr("Record reading"))
+        self.record_button.clicked.connect(lambda: self.record_meter())
+        self.ble_status = QLabel()
+        self.ble_status.setObjectName("hint")
+        self.ble_status.setWordWrap(True)
+        self.ble_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        grid = QGridLayout(self.ble_box)
+        grid.addWidget(self.prefix_edit, 0, 0)
+        grid.addWidget(self.scan_button, 0, 1)
+        grid.addWidget(self.device_combo, 0, 2, 1, 2)
+        grid.addWidget(QLabel(self.tr("Meter no.:")), 1, 0, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.ble_meter_edit, 1, 1)
+        grid.addWidget(self.read_button, 1, 2)
+        grid.addWidget(self.record_button, 1, 3)
+        grid.addWidget(self.ble_status, 2, 0, 1, 4)
+        grid.setColumnStretch(2, 1)
+
+    def _layout(self) -> None:
+        file_row = QHBoxLayout()
+        file_row.addWidget(QLabel(self.tr("File:")))
+        file_row.addWidget(self.file_edit, 1)
+        file_row.addWidget(self.browse_button)
+        profile_row = QHBoxLayout()
+        profile_row.addWidget(QLabel(self.tr("Profile:")))
+        profile_row.addWidget(self.profile_combo, 1)
+        profile_row.addWidget(self.profiles_button)
+        profile_row.addSpacing(12)
+        profile_row.addWidget(self.check_button)
+        profile_row.addWidget(self.import_button)
+        profile_row.addWidget(self.progress)
+        result_bar = QHBoxLayout()
+        result_bar.addWidget(self.summary_label, 1)
+        result_bar.addWidget(self.export_button)
+
+        upper = QWidget()
+        column = QVBoxLayout(upper)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(file_row)
+        column.addLayout(profile_row)
+        column.addLayout(result_bar)
+        column.addWidget(self.result_table, 1)
+        lower = QWidget()
+        bottom = QHBoxLayout(lower)
+        bottom.setContentsMargins(0, 0, 0, 0)
+        bottom.addWidget(self.route_box, 1)
+        bottom.addWidget(self.ble_box, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(upper)
+        split.addWidget(lower)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        self.show_result(None)
+
+    def _update_buttons(self) -> None:
+        idle = self._busy == 0
+        has_file = bool(self.file_edit.text().strip())
+        has_profile = self.profile_combo.currentData() is not None
+        self.check_button.setEnabled(idle and has_file and has_profile)
+        self.import_button.setEnabled(idle and has_file and has_profile)
+        self.export_button.setEnabled(self.result is not None)
+        self.route_button.setEnabled(has_profile and self.building_combo.currentData() is not None)
+        has_meter = bool(self.ble_meter_edit.text().strip())
+        self.read_button.setEnabled(has_meter and self.device_combo.currentData() is not None)
+        self.record_button.setEnabled(has_meter and self.meter_data is not None)
+
+    def _run(
+        self,
+        fn: Callable[[Session], Any],
+        on_success: Callable[[Any], None],
+        on_failure: Callable[[TaskError], None] | None = None,
+    ) -> None:
+        """A task with the busy bar showing while it runs."""
+        self._busy += 1
+        self.progress.setVisible(True)
+        self._update_buttons()
+
+        def done() -> None:
+            self._busy -= 1
+            self.progress.setVisible(self._busy > 0)
+            self._update_buttons()
+
+        task = self.runner.run(fn, on_success=on_success, on_failure=on_failure, owner=self)
+        task.finished.connect(done)
+
+    # ---- loading --------------------------------------------------------------------------
+
+    def load(self) -> None:
+        def fetch(session: Session) -> tuple[tuple[ProfileInfo, ...], tuple[BuildingChoice, ...]]:
+            return tuple(list_profiles(session)), building_choices(session)
+
+        self._run(fetch, self._show_loaded)
+
+    def _show_loaded(
+        self, answer: tuple[tuple[ProfileInfo, ...], tuple[BuildingChoice, ...]]
+    ) -> None:
+        profiles, buildings = answer
+        self.show_profiles(profiles)
+        self.buildings = buildings
+        self.campus_combo.blockSignals(True)
+        self.campus_combo.clear()
+        for campus in dict.fromkeys(b.campus for b in buildings):
+            self.campus_combo.addItem(campus, campus)
+        self.campus_combo.blockSignals(False)
+        self._fill_buildings()
+        if not self._loaded:
+            self._loaded = True
+            self.loaded.emit()
+
+    def show_profiles(self, profiles: tuple[ProfileInfo, ...], select: int | None = None) -> None:
+        self.profiles = profiles
+        wanted = select
+        if wanted is None:
+            wanted = self.profile_combo.currentData()
+        if wanted is None and self.preferences is not None:
+            remembered = self.preferences.value(LAST_PROFILE, None)
+            wanted = int(remembered) if remembered not in (None, "") else None
+        self.profile_combo.blockSignals(True)
+        self.profile_combo.clear()
+        for profile in profiles:
+            self.profile_combo.addItem(profile.name, profile.id)
+        index = self.profile_combo.findData(wanted)
+        self.profile_combo.setCurrentIndex(max(index, 0))
+        self.profile_combo.blockSignals(False)
+        self._update_buttons()
+
+    def _remember_profile(self) -> None:
+        if self.preferences is not None and self.profile_combo.currentData() is not None:
+            self.preferences.setValue(LAST_PROFILE, self.profile_combo.currentData())
+        self._update_buttons()
+
+    def select_profile(self, name: str) -> None:
+        self.profile_combo.setCurrentIndex(self.profile_combo.findText(name))
+
+    def _fill_buildings(self) -> None:
+        campus = self.campus_combo.currentData()
+        self.building_combo.clear()
+        for choice in self.buildings:
+            if choice.campus == campus:
+                self.building_combo.addItem(choice.building, choice.key)
+        self._update_buttons()
+
+    def select_building(self, campus: str, building: str) -> None:
+        self.campus_combo.setCurrentIndex(self.campus_combo.findData(campus))
+        self.building_combo.setCurrentIndex(self.building_combo.findData(f"{campus}/{building}"))
+
+    # ---- the file -------------------------------------------------------------------------
+
+    def _folder(self) -> str:
+        if self.preferences is None:
+            return str(Path.home())
+        return str(self.preferences.value(LAST_DIR, str(Path.home())))
+
+    def choose_file(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Handheld export file"), self._folder(), FILE_FILTER
+        )
+        if chosen:
+            self.set_file(Path(chosen))
+
+    def set_file(self, path: Path) -> None:
+        self.file_edit.setText(str(path))
+        if self.preferences is not None:
+            self.preferences.setValue(LAST_DIR, str(path.parent))
+
+    @staticmethod
+    def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        files = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
+        if len(files) == 1 and files[0].suffix.lower() in EXTENSIONS:
+            return files[0]
+        return None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_file(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_file(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.set_file(path)
+
+    # ---- import ---------------------------------------------------------------------------
+
+    def run_import(self, *, dry_run: bool) -> None:
+        text = self.file_edit.text().strip()
+        profile = self.profile_combo.currentData()
+        if not text or profile is None:
+            return
+        path = Path(text)
+        if not path.is_file():
+            QMessageBox.warning(
+                self,
+                self.tr("Handheld import"),
+                self.tr("File not found: {path}").format(path=path),
+            )
+            return
+        actor = self.identity.actor
+        busy = self.tr("Checking {name}…") if dry_run else self.tr("Importing {name}…")
+        self.summary_label.setText(busy.format(name=path.name))
+        self._run(
+            lambda s: import_handheld(s, actor, path, profile, dry_run=dry_run),
+            self._imported,
+            self._import_failed,
+        )
+
+    def _import_failed(self, error: TaskError) -> None:
+        self.summary_label.setText("")
+        QMessageBox.warning(self, self.tr("Handheld import"), error.message)
+
+    def _imported(self, result: HandheldImportResult) -> None:
+        self.show_result(result)
+        self.import_done.emit(result)
+
+    def show_result(self, result: HandheldImportResult | None) -> None:
+        self.result = result
+        if result is None:
+            self.result_table.fill([])
+            self.summary_label.setText(
+                self.tr("Pick the terminal's file and a profile, then Dry run or Import.")
+            )
+            self._update_buttons()
+            return
+        rows, keys = [], []
+        for line in result.lines:
+            rows.append(
+                [
+                    line.line,
+                    line.hardware_no,
+                    line.meter_no or "",
+                    "" if line.value is None else quantity_text(line.value),
+                    line.read_at.astimezone(BUSINESS_TZ) if line.read_at else None,
+                    line.outcome_label,
+                    line.message,
+                ]
+            )
+            keys.append((line.line, line.outcome))
+        self.result_table.fill(rows, keys=keys)
+        self.summary_label.setText(result.summary())
+        self._update_buttons()
+
+    def export_result(self, path: Path | None = None) -> None:
+        result = self.result
+        if result is None:
+            return
+        self._run(lambda _s: result_xlsx(result), lambda made: self._save_result(made, path))
+
+    def _save_result(self, made: tuple[str, str, bytes], path: Path | None) -> None:
+        filename, _mime, content = made
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self,
+                self.tr("Export result"),
+                str(Path(self._folder()) / filename),
+                "Excel (*.xlsx)",
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+        path.write_bytes(content)
+        self.exported.emit(str(path))
+
+    # ---- route ----------------------------------------------------------------------------
+
+    def export_route(self, path: Path | None = None) -> None:
+        building = self.building_combo.currentData()
+        profile = self.profile_combo.currentData()
+        if building is None or profile is None:
+            return
+        kind = self.kind_combo.currentData()
+        self._run(
+            lambda s: route_for_building(s, building, profile, kind=kind),
+            lambda route: self._save_route(route, path),
+        )
+
+    def _save_route(self, route: RouteFile, path: Path | None) -> None:
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, self.tr("Save route"), str(Path(self._folder()) / route.filename)
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+        path.write_bytes(route.content)
+        self.route_saved.emit(str(path))
+
+    # ---- profiles -------------------------------------------------------------------------
+
+    def profiles_dialog(self) -> ProfilesDialog:
+        dialog = ProfilesDialog(self.identity, self.runner, self.profiles, parent=self)
+        dialog.saved.connect(lambda info: self.load_profiles(select=info.id))
+        return dialog
+
+    def edit_profiles(self) -> None:
+        self.profiles_dialog().exec()
+
+    def load_profiles(self, select: int | None = None) -> None:
+        self._run(
+            lambda s: tuple(list_profiles(s)),
+            lambda profiles: self.show_profiles(profiles, select),
+        )
+
+    # ---- Bluetooth ------------------------------------------------------------------------
+
+    def _ble_failed(self, error: TaskError) -> None:
+        self.ble_status.setText(error.message)
+        self.ble_status.setStyleSheet("color: #c62828;")
+        self.ble_failed.emit(error.message)
+
+    def _ble_note(self, text: str) -> None:
+        self.ble_status.setStyleSheet("")
+        self.ble_status.setText(text)
+
+    def scan(self) -> None:
+        prefix = self.prefix_edit.text().strip() or None
+        if self.preferences is not None:
+            self.preferences.setValue(BLE_PREFIX, prefix or "")
+        scanner, settings = self.ble_scanner, self.ble_settings
+
+        def find(_session: Session) -> tuple[BleDevice, ...]:
+            try:
+                found = scan_sync(prefix, timeout=settings.scan_timeout, scanner=scanner)
+            except Exception as exc:
+                raise _device_error(exc) from exc
+            # bleak's device handle is not a value to pass between threads; the address
+            # is what connecting needs.
+            return tuple(replace(device, handle=None) for device in found)
+
+        self._ble_note(self.tr("Scanning for Bluetooth meters…"))
+        self._run(find, self._show_devices, self._ble_failed)
+
+    def _show_devices(self, devices: tuple[BleDevice, ...]) -> None:
+        self.devices = devices
+        self.device_combo.clear()
+        for device in devices:
+            signal = "" if device.rssi is None else f"  {device.rssi} dBm"
+            self.device_combo.addItem(
+                f"{device.name or '?'}  {device.address}{signal}", device.address
+            )
+        self._ble_note(
+            self.tr("{count} device(s) found.").format(count=len(devices))
+            if devices
+            else self.tr("No Bluetooth meter found. Is it awake and in range?")
+        )
+        self._update_buttons()
+        self.ble_scanned.emit(devices)
+
+    def read_meter(self) -> None:
+        device = self.device_combo.currentData()
+        meter_no = self.ble_meter_edit.text().strip()
+        if device is None or not meter_no:
+            return
+        client, settings = self.ble_client, self.ble_settings
+
+        def read(session: Session) -> MeterData:
+            address = ble_address(session, meter_no)
+            # The session waits idle through the Bluetooth exchange (seconds at most: every
+            # step of it has a deadline); nothing is written here.
+            try:
+                return read_water_meter_sync(device, address, settings, client=client)
+            except Exception as exc:
+                raise _device_error(exc) from exc
+
+        self.meter_data = None
+        self._ble_note(self.tr("Reading {meter}…").format(meter=meter_no))
+        self._run(read, self._show_meter_data, self._ble_failed)
+
+    def _show_meter_data(self, data: MeterData) -> None:
+        self.meter_data = data
+        flow = "—" if data.flow is None else f"{quantity_text(data.flow)} {data.flow_unit}"
+        clock = data.clock.strftime("%Y-%m-%d %H:%M:%S") if data.clock else "—"
+        self._ble_note(
+            self.tr("Meter {address}: flow {flow}; meter clock {clock}; status {status}").format(
+                address=data.address, flow=flow, clock=clock, status=data.status.hex(" ").upper()
+            )
+        )
+        self._update_buttons()
+        self.ble_read.emit(data)
+
+    def record_meter(self) -> None:
+        data = self.meter_data
+        meter_no = self.ble_meter_edit.text().strip()
+        if data is None or not meter_no:
+            return
+        actor = self.identity.actor
+        self._run(
+            lambda s: record_ble_reading(s, actor, meter_no, data),
+            self._recorded,
+            self._ble_failed,
+        )
+
+    def _recorded(self, result: ReadingResult) -> None:
+        flags = describe_flags(result.flags)
+        self._ble_note(
+            self.tr("Recorded {value} for {meter}.").format(
+                value=quantity_text(result.value), meter=result.meter_no
+            )
+            + (f" {flags}" if flags else "")
+        )
+        self.meter_data = None
+        self._update_buttons()
+        self.ble_recorded.emit(result)
