@@ -95,6 +95,12 @@ MODULES: tuple[ModuleSpec, ...] = (
         permission="meters",
     ),
     ModuleSpec(
+        "service",
+        QT_TRANSLATE_NOOP("Modules", "Resident services"),
+        "Ctrl+Shift+S",
+        "desktop.service_page:ServicePage",
+    ),
+    ModuleSpec(
         "admin",
         QT_TRANSLATE_NOOP("Modules", "Administration"),
         "Ctrl+9",

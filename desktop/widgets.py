@@ -19,6 +19,9 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableV
 
 MUTED = QColor("#8a919b")
 ALERT = QColor("#c62828")
+# Row backgrounds: past a deadline, close to one.
+OVERDUE_TINT = QColor("#fde2e1")
+DUE_SOON_TINT = QColor("#fff4d6")
 
 # Up to 2 decimals, as the service accepts (money_of); the server checks again.
 _MONEY_PATTERN = QRegularExpression(r"^\d{0,9}(\.\d{0,2})?$")
@@ -69,17 +72,20 @@ class RowsModel(QAbstractTableModel):
         self.rows: list[list[object]] = []
         self.keys: list[object] = []
         self.struck: list[bool] = []
+        self.tints: list[QColor | None] = []
 
     def set_rows(
         self,
         rows: Sequence[Sequence[object]],
         keys: Sequence[object] | None = None,
         struck: Sequence[bool] | None = None,
+        tints: Sequence[QColor | None] | None = None,
     ) -> None:
         self.beginResetModel()
         self.rows = [list(row) for row in rows]
         self.keys = list(keys) if keys is not None else list(range(len(rows)))
         self.struck = list(struck) if struck is not None else [False] * len(rows)
+        self.tints = list(tints) if tints is not None else [None] * len(rows)
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
@@ -105,6 +111,8 @@ class RowsModel(QAbstractTableModel):
             return cell_text(value)
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, Decimal | int):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self.tints[index.row()]
         if self.struck[index.row()]:
             if role == Qt.ItemDataRole.FontRole:
                 font = QFont()
@@ -136,6 +144,7 @@ class RowsModel(QAbstractTableModel):
         self.rows = [self.rows[i] for i in order_]
         self.keys = [self.keys[i] for i in order_]
         self.struck = [self.struck[i] for i in order_]
+        self.tints = [self.tints[i] for i in order_]
         self.layoutChanged.emit()
 
 
@@ -162,10 +171,12 @@ class ReadOnlyTable(QTableView):
         *,
         keys: Sequence[object] | None = None,
         struck: Sequence[bool] | None = None,
+        tints: Sequence[QColor | None] | None = None,
     ) -> None:
         """Replace the contents, in the service's order; rows flagged in `struck` are drawn
-        struck through and grey (voided receipts stay visible, as on the settlement report)."""
-        self.rows_model.set_rows(rows, keys, struck)
+        struck through and grey (voided receipts stay visible, as on the settlement report);
+        `tints` colour whole rows (a deadline passed, a warning)."""
+        self.rows_model.set_rows(rows, keys, struck, tints)
 
     def row_count(self) -> int:
         return self.rows_model.rowCount()

@@ -554,83 +554,83 @@
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="71"/>
         <source>Bill {period} of {account}</source>
-        <translation type="unfinished"></translation>
+        <translation>{account} 的 {period} 账单</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="76"/>
         <source>Account no.:</source>
-        <translation type="unfinished">户号：</translation>
+        <translation>户号：</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="77"/>
         <source>Holder:</source>
-        <translation type="unfinished">户名：</translation>
+        <translation>户名：</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="78"/>
         <source>Address:</source>
-        <translation type="unfinished">地址：</translation>
+        <translation>地址：</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="79"/>
         <source>Period:</source>
-        <translation type="unfinished">账期：</translation>
+        <translation>账期：</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="81"/>
         <source>Amount:</source>
-        <translation type="unfinished">金额：</translation>
+        <translation>金额：</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="82"/>
         <source>Status:</source>
-        <translation type="unfinished">状态：</translation>
+        <translation>状态：</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="84"/>
         <source>Meter</source>
-        <translation type="unfinished">表号</translation>
+        <translation>表号</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="84"/>
         <source>Kind</source>
-        <translation type="unfinished">类型</translation>
+        <translation>类别</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="84"/>
         <source>Previous</source>
-        <translation type="unfinished">上次读数</translation>
+        <translation>上期读数</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="84"/>
         <source>Current</source>
-        <translation type="unfinished"></translation>
+        <translation>本期读数</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="85"/>
         <location filename="../../desktop/billing_dialogs.py" line="94"/>
         <source>Usage</source>
-        <translation type="unfinished">用量</translation>
+        <translation>用量</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="94"/>
         <source>Item</source>
-        <translation type="unfinished"></translation>
+        <translation>项目</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="94"/>
         <source>Amount</source>
-        <translation type="unfinished">金额</translation>
+        <translation>金额</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="100"/>
         <source>Meters</source>
-        <translation type="unfinished">表计</translation>
+        <translation>表计读数</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="102"/>
         <source>Charges</source>
-        <translation type="unfinished"></translation>
+        <translation>费用明细</translation>
     </message>
 </context>
 <context>
@@ -640,216 +640,216 @@
         <location filename="../../desktop/billing_page.py" line="259"/>
         <location filename="../../desktop/billing_page.py" line="286"/>
         <source>Billing run</source>
-        <translation type="unfinished"></translation>
+        <translation>出账</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="102"/>
         <location filename="../../desktop/billing_page.py" line="202"/>
         <source>Bills</source>
-        <translation type="unfinished">账单</translation>
+        <translation>账单</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="103"/>
         <source>Payment notices</source>
-        <translation type="unfinished"></translation>
+        <translation>缴款通知单</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="106"/>
         <source>Period:</source>
-        <translation type="unfinished">账期：</translation>
+        <translation>账期：</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="120"/>
         <source>Run billing (Ctrl+R)</source>
-        <translation type="unfinished"></translation>
+        <translation>出账 (Ctrl+R)</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="126"/>
         <location filename="../../desktop/billing_page.py" line="127"/>
         <source>Reason skipped</source>
-        <translation type="unfinished"></translation>
+        <translation>跳过原因</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="126"/>
         <source>Meters</source>
-        <translation type="unfinished">表计</translation>
+        <translation>表计数</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="127"/>
         <source>Meter</source>
-        <translation type="unfinished">表号</translation>
+        <translation>表号</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="128"/>
         <source>Export &amp;Excel…</source>
-        <translation type="unfinished">导出 &amp;Excel…</translation>
+        <translation>导出 &amp;Excel…</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="132"/>
         <source>Bills every active account not yet billed for the period from its accepted readings; running it again creates nothing twice.</source>
-        <translation type="unfinished"></translation>
+        <translation>按已审核的读数为本账期尚未出账的在用户出账；重复出账不会重复生成账单。</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="157"/>
         <location filename="../../desktop/billing_page.py" line="350"/>
         <location filename="../../desktop/billing_page.py" line="360"/>
         <source>All</source>
-        <translation type="unfinished"></translation>
+        <translation>全部</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="161"/>
         <source>Account no. starts with</source>
-        <translation type="unfinished"></translation>
+        <translation>户号开头</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="167"/>
         <source>Search</source>
-        <translation type="unfinished">查询</translation>
+        <translation>查询</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="170"/>
         <source>Account</source>
-        <translation type="unfinished">户号</translation>
+        <translation>户号</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="170"/>
         <source>Holder</source>
-        <translation type="unfinished">户名</translation>
+        <translation>户名</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="170"/>
         <source>Address</source>
-        <translation type="unfinished">地址</translation>
+        <translation>地址</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="170"/>
         <source>Amount</source>
-        <translation type="unfinished">金额</translation>
+        <translation>金额</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="171"/>
         <source>Status</source>
-        <translation type="unfinished">状态</translation>
+        <translation>状态</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="178"/>
         <source>Campus:</source>
-        <translation type="unfinished">校区：</translation>
+        <translation>校区：</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="179"/>
         <source>Building:</source>
-        <translation type="unfinished">楼宇：</translation>
+        <translation>楼宇：</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="180"/>
         <source>Status:</source>
-        <translation type="unfinished">状态：</translation>
+        <translation>状态：</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="181"/>
         <source>Account:</source>
-        <translation type="unfinished"></translation>
+        <translation>户号：</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="195"/>
         <source>One PDF for a building (by room)</source>
-        <translation type="unfinished"></translation>
+        <translation>按楼宇一份 PDF（按房间排序）</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="196"/>
         <source>One account:</source>
-        <translation type="unfinished"></translation>
+        <translation>单户：</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="199"/>
         <source>Account no.</source>
-        <translation type="unfinished"></translation>
+        <translation>户号</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="202"/>
         <source>Building</source>
-        <translation type="unfinished">楼宇</translation>
+        <translation>楼宇</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="204"/>
         <source>Make notices (Ctrl+P)</source>
-        <translation type="unfinished"></translation>
+        <translation>生成通知单 (Ctrl+P)</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="207"/>
         <source>Save all buildings to a folder…</source>
-        <translation type="unfinished"></translation>
+        <translation>全部楼宇保存到文件夹…</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="209"/>
         <source>Notices</source>
-        <translation type="unfinished"></translation>
+        <translation>通知单范围</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="260"/>
         <source>Bill the period {period} now?</source>
-        <translation type="unfinished"></translation>
+        <translation>现在为账期 {period} 出账吗？</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="298"/>
         <source>Choose the period and run the billing.</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择账期后出账。</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="302"/>
         <source>{period}: {created} bills created, {skipped} meters skipped.</source>
-        <translation type="unfinished"></translation>
+        <translation>{period}：新建账单 {created} 张，跳过表计 {skipped} 块。</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="306"/>
         <source>{count} accounts had been billed before.</source>
-        <translation type="unfinished"></translation>
+        <translation>此前已出账 {count} 户，未重复出账。</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="326"/>
         <source>Export Excel</source>
-        <translation type="unfinished">导出 Excel</translation>
+        <translation>导出 Excel</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="396"/>
         <source>{count} bills, {amount} in all</source>
-        <translation type="unfinished"></translation>
+        <translation>共 {count} 张账单，合计 {amount}</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="400"/>
         <source>(the first {shown} shown; narrow the filters)</source>
-        <translation type="unfinished"></translation>
+        <translation>（仅显示前 {shown} 张，请缩小筛选范围）</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="438"/>
         <source>{count} buildings with bills in {period}</source>
-        <translation type="unfinished"></translation>
+        <translation>{period} 有账单的楼宇 {count} 栋</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="455"/>
         <source>Account no. is required</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写户号</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="473"/>
         <source>Payment notices {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>缴款通知单 {name}</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="489"/>
         <source>Save all buildings&apos; notices to</source>
-        <translation type="unfinished"></translation>
+        <translation>全部楼宇的通知单保存到</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="502"/>
         <source>{files} PDF files, {pages} notices saved</source>
-        <translation type="unfinished"></translation>
+        <translation>已保存 PDF {files} 个，通知单 {pages} 份</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="506"/>
         <source>(stopped before the end)</source>
-        <translation type="unfinished"></translation>
+        <translation>（已中途取消）</translation>
     </message>
 </context>
 <context>
@@ -2031,112 +2031,112 @@ Replaced at {when}</source>
         <translation>首页</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="177"/>
+        <location filename="../../desktop/main_window.py" line="179"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="178"/>
+        <location filename="../../desktop/main_window.py" line="180"/>
         <source>My &amp;profile…</source>
         <translation>个人信息(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="182"/>
+        <location filename="../../desktop/main_window.py" line="184"/>
         <source>&amp;Database connection…</source>
         <translation>数据库连接(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="186"/>
+        <location filename="../../desktop/main_window.py" line="188"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="193"/>
+        <location filename="../../desktop/main_window.py" line="195"/>
         <source>&amp;Go</source>
         <translation>转到(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="194"/>
+        <location filename="../../desktop/main_window.py" line="196"/>
         <source>&amp;Home</source>
         <translation>首页(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="210"/>
+        <location filename="../../desktop/main_window.py" line="212"/>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="211"/>
+        <location filename="../../desktop/main_window.py" line="213"/>
         <source>Receipt paper</source>
         <translation>收据纸张</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="213"/>
+        <location filename="../../desktop/main_window.py" line="215"/>
         <source>A5 sheet</source>
         <translation>A5 单页纸</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="213"/>
+        <location filename="../../desktop/main_window.py" line="215"/>
         <source>Continuous form 241 × 93 mm</source>
         <translation>连续打印纸 241 × 93 mm</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="225"/>
+        <location filename="../../desktop/main_window.py" line="227"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="226"/>
+        <location filename="../../desktop/main_window.py" line="228"/>
         <source>&amp;About MeterDesk</source>
         <translation>关于 MeterDesk(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="246"/>
+        <location filename="../../desktop/main_window.py" line="248"/>
         <source>Database connection</source>
         <translation>数据库连接</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="247"/>
+        <location filename="../../desktop/main_window.py" line="249"/>
         <source>Saved. MeterDesk uses the new settings from its next start.</source>
         <translation>已保存。MeterDesk 下次启动时使用新设置。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="259"/>
+        <location filename="../../desktop/main_window.py" line="261"/>
         <source>User: {name} ({login})</source>
         <translation>当前用户：{name}（{login}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="262"/>
+        <location filename="../../desktop/main_window.py" line="264"/>
         <source>Branch: {branch}</source>
         <translation>分中心：{branch}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="263"/>
+        <location filename="../../desktop/main_window.py" line="265"/>
         <source>(none)</source>
         <translation>（未分配）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="268"/>
+        <location filename="../../desktop/main_window.py" line="270"/>
         <source>Database: {label}</source>
         <translation>数据库：{label}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="270"/>
+        <location filename="../../desktop/main_window.py" line="272"/>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="275"/>
+        <location filename="../../desktop/main_window.py" line="277"/>
         <source>Connection to the database lost — reconnecting…</source>
         <translation>数据库连接中断，正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="305"/>
+        <location filename="../../desktop/main_window.py" line="307"/>
         <source>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;Water &amp; electricity metering and billing for the university service center.&lt;/p&gt;&lt;p&gt;Database: {database}&lt;br&gt;Qt {qt}&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;高校水电保障中心水电计量收费系统。&lt;/p&gt;&lt;p&gt;数据库：{database}&lt;br&gt;Qt {qt}&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="311"/>
+        <location filename="../../desktop/main_window.py" line="313"/>
         <source>About MeterDesk</source>
         <translation>关于 MeterDesk</translation>
     </message>
@@ -2462,12 +2462,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/modules.py" line="85"/>
         <source>Billing</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/modules.py" line="91"/>
-        <source>Administration</source>
-        <translation>系统管理</translation>
+        <translation>账务管理</translation>
     </message>
     <message>
         <location filename="../../desktop/modules.py" line="91"/>
@@ -2478,6 +2473,16 @@ Replaced at {when}</source>
         <location filename="../../desktop/modules.py" line="98"/>
         <source>Barcode labels</source>
         <translation>条码标签</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/modules.py" line="105"/>
+        <source>Resident services</source>
+        <translation>用户服务</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/modules.py" line="111"/>
+        <source>Administration</source>
+        <translation>系统管理</translation>
     </message>
 </context>
 <context>
@@ -2544,22 +2549,60 @@ Replaced at {when}</source>
     </message>
 </context>
 <context>
+    <name>NoticeDialog</name>
+    <message>
+        <location filename="../../desktop/service_page.py" line="97"/>
+        <source>Publish a notice</source>
+        <translation>发布通知</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="117"/>
+        <source>Kind:</source>
+        <translation>类型：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="118"/>
+        <source>Title:</source>
+        <translation>标题：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="119"/>
+        <source>Text:</source>
+        <translation>正文：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="120"/>
+        <source>From:</source>
+        <translation>开始时间：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="121"/>
+        <source>Until:</source>
+        <translation>结束时间：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="122"/>
+        <source>Buildings affected:</source>
+        <translation>受影响的楼栋：</translation>
+    </message>
+</context>
+<context>
     <name>NoticeExport</name>
     <message>
         <location filename="../../desktop/notice_export.py" line="64"/>
         <location filename="../../desktop/notice_export.py" line="102"/>
         <source>Payment notices</source>
-        <translation type="unfinished"></translation>
+        <translation>缴款通知单</translation>
     </message>
     <message>
         <location filename="../../desktop/notice_export.py" line="65"/>
         <source>Reading the bills…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在读取账单…</translation>
     </message>
     <message>
         <location filename="../../desktop/notice_export.py" line="82"/>
         <source>Notice {done} / {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>通知单 {done} / {total}</translation>
     </message>
 </context>
 <context>
@@ -3087,12 +3130,12 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="30"/>
         <source>Billing run</source>
-        <translation type="unfinished"></translation>
+        <translation>出账</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="52"/>
         <source>Billing {period}… {seconds:.1f} s</source>
-        <translation type="unfinished"></translation>
+        <translation>正在为 {period} 出账… 已用 {seconds:.1f} 秒</translation>
     </message>
 </context>
 <context>
@@ -3166,6 +3209,212 @@ Replaced at {when}</source>
         <location filename="../../desktop/setup_wizard.py" line="123"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
+    </message>
+</context>
+<context>
+    <name>ServicePage</name>
+    <message>
+        <location filename="../../desktop/service_page.py" line="162"/>
+        <source>Binding review</source>
+        <translation>绑定审核</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="163"/>
+        <source>Requests</source>
+        <translation>报修咨询</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="164"/>
+        <source>Notices</source>
+        <translation>通知公告</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="165"/>
+        <source>Refresh (F5)</source>
+        <translation>刷新 (F5)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="178"/>
+        <source>Requested</source>
+        <translation>申请时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="178"/>
+        <location filename="../../desktop/service_page.py" line="190"/>
+        <source>Due</source>
+        <translation>办理期限</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="178"/>
+        <source>Account</source>
+        <translation>户号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="178"/>
+        <source>Given as</source>
+        <translation>填写的户主信息</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="179"/>
+        <source>Match</source>
+        <translation>核对</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="179"/>
+        <source>Holder on record</source>
+        <translation>档案户主</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="179"/>
+        <source>Mobile on record</source>
+        <translation>档案手机</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="180"/>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="180"/>
+        <source>Bindings</source>
+        <translation>已绑定数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="180"/>
+        <location filename="../../desktop/service_page.py" line="191"/>
+        <source>Phone</source>
+        <translation>手机</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="182"/>
+        <source>Approve</source>
+        <translation>通过</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="184"/>
+        <source>Reject…</source>
+        <translation>驳回…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="190"/>
+        <source>Raised</source>
+        <translation>提交时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="190"/>
+        <location filename="../../desktop/service_page.py" line="201"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="190"/>
+        <source>Topic</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="191"/>
+        <source>Description</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="191"/>
+        <source>Place</source>
+        <translation>地点</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="191"/>
+        <source>Assigned to</source>
+        <translation>处理人</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="193"/>
+        <source>Assign…</source>
+        <translation>指派…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="195"/>
+        <source>Answer…</source>
+        <translation>答复…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="201"/>
+        <source>Published</source>
+        <translation>发布时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="201"/>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="201"/>
+        <source>From</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="202"/>
+        <source>Until</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="204"/>
+        <source>Publish a notice…</source>
+        <translation>发布通知…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="232"/>
+        <source>matches</source>
+        <translation>一致</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="233"/>
+        <source>does not match</source>
+        <translation>不一致</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="233"/>
+        <source>no such account</source>
+        <translation>无此户号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="258"/>
+        <source>Binding review ({count})</source>
+        <translation>绑定审核 ({count})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="260"/>
+        <source>Requests ({count})</source>
+        <translation>报修咨询 ({count})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="293"/>
+        <source>Reject the binding</source>
+        <translation>驳回绑定</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="293"/>
+        <source>Reason (the resident is told):</source>
+        <translation>原因（将通知用户）：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="312"/>
+        <source>Assign the request</source>
+        <translation>指派处理人</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="312"/>
+        <source>Staff member:</source>
+        <translation>工作人员：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="326"/>
+        <source>Answer the request</source>
+        <translation>答复</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="326"/>
+        <source>Answer (sent to the resident):</source>
+        <translation>答复内容（将发送给用户）：</translation>
     </message>
 </context>
 <context>
@@ -3335,12 +3584,12 @@ Replaced at {when}</source>
         <translation>MeterDesk 无法启动</translation>
     </message>
     <message>
-        <location filename="../../desktop/app.py" line="174"/>
+        <location filename="../../desktop/app.py" line="177"/>
         <source>The configuration file cannot be read: {error}</source>
         <translation>无法读取配置文件：{error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/app.py" line="184"/>
+        <location filename="../../desktop/app.py" line="187"/>
         <source>Cannot connect to the database: {error}</source>
         <translation>无法连接数据库：{error}</translation>
     </message>

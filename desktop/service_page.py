@@ -1,0 +1,370 @@
+"""用户服务 at the desk: binding review, the service-request queue, notices to residents.
+
+Queues are sorted by deadline and coloured by it (red: past, amber: close); every decision
+goes through the companion's domain services, which notify the resident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QDateTime, QSettings, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from desktop.tasks import TaskError, TaskRunner
+from desktop.widgets import ALERT, DUE_SOON_TINT, OVERDUE_TINT, ReadOnlyTable
+from server.services.auth import StaffIdentity
+from server.services.bindings import (
+    PendingBinding,
+    approve_binding,
+    pending_bindings,
+    reject_binding,
+)
+from server.services.calendar import BUSINESS_TZ, now
+from server.services.notices import KIND_LABELS, NoticeView, notices, publish_notice
+from server.services.reading_desk import BuildingChoice, building_choices
+from server.services.service_requests import (
+    RequestRow,
+    answer_request,
+    assign_request,
+    request_queue,
+)
+from server.services.staff_admin import StaffRow, list_staff
+
+# A binding is "close" to its deadline in the last two working hours (1 个工作日内审核).
+BINDING_DUE_SOON = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class DeskQueues:
+    moment: datetime
+    bindings: tuple[PendingBinding, ...]
+    requests: tuple[RequestRow, ...]
+    notices: tuple[NoticeView, ...]
+    staff: tuple[StaffRow, ...]
+    buildings: tuple[BuildingChoice, ...]
+
+
+def _queues(session: Session) -> DeskQueues:
+    return DeskQueues(
+        now(),
+        tuple(pending_bindings(session)),
+        tuple(request_queue(session)),
+        tuple(notices(session)),
+        tuple(s for s in list_staff(session) if s.active),
+        building_choices(session),
+    )
+
+
+def _moment(edit: QDateTimeEdit) -> datetime:
+    """The edit's wall-clock time as business time."""
+    value: datetime = edit.dateTime().toPython()  # type: ignore[assignment]
+    return value.replace(tzinfo=BUSINESS_TZ)
+
+
+def _tint(moment: datetime, due_at: datetime, soon: timedelta) -> QColor | None:
+    if moment > due_at:
+        return OVERDUE_TINT
+    return DUE_SOON_TINT if due_at - moment <= soon else None
+
+
+class NoticeDialog(QDialog):
+    """A notice; an outage notice names the buildings whose residents are told."""
+
+    def __init__(self, buildings: tuple[BuildingChoice, ...], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Publish a notice"))
+        self.kind_combo = QComboBox()
+        for kind, label in KIND_LABELS.items():
+            self.kind_combo.addItem(label, kind)
+        self.title_edit = QLineEdit()
+        self.body_edit = QPlainTextEdit()
+        start = QDateTime.currentDateTime()
+        self.starts_edit = QDateTimeEdit(start)
+        self.ends_edit = QDateTimeEdit(start.addSecs(4 * 3600))
+        for edit in (self.starts_edit, self.ends_edit):
+            edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+            edit.setCalendarPopup(True)
+        self.buildings = QListWidget()
+        for building in buildings:
+            item = QListWidgetItem(f"{building.campus} {building.building}")
+            item.setData(Qt.ItemDataRole.UserRole, building.building_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.buildings.addItem(item)
+        form = QFormLayout()
+        form.addRow(self.tr("Kind:"), self.kind_combo)
+        form.addRow(self.tr("Title:"), self.title_edit)
+        form.addRow(self.tr("Text:"), self.body_edit)
+        form.addRow(self.tr("From:"), self.starts_edit)
+        form.addRow(self.tr("Until:"), self.ends_edit)
+        form.addRow(self.tr("Buildings affected:"), self.buildings)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def building_ids(self) -> tuple[int, ...]:
+        return tuple(
+            int(self.buildings.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(self.buildings.count())
+            if self.buildings.item(i).checkState() == Qt.CheckState.Checked
+        )
+
+
+class ServicePage(QWidget):
+    """`loaded` after each refresh; `refused(str)` with a service's refusal."""
+
+    loaded = Signal()
+    refused = Signal(str)
+
+    def __init__(
+        self,
+        identity: StaffIdentity,
+        runner: TaskRunner,
+        *,
+        preferences: QSettings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("servicePage")
+        self.identity = identity
+        self.runner = runner
+        self.queues: DeskQueues | None = None
+        self.message = QLabel()
+        self.message.setStyleSheet(f"color: {ALERT.name()};")
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._bindings_tab(), self.tr("Binding review"))
+        self.tabs.addTab(self._requests_tab(), self.tr("Requests"))
+        self.tabs.addTab(self._notices_tab(), self.tr("Notices"))
+        refresh = QPushButton(self.tr("Refresh (F5)"))
+        refresh.setShortcut("F5")
+        refresh.clicked.connect(lambda: self.refresh())
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message, 1)
+        bottom.addWidget(refresh)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+        self.refresh()
+
+    def _bindings_tab(self) -> QWidget:
+        self.bindings_table = ReadOnlyTable(
+            [self.tr("Requested"), self.tr("Due"), self.tr("Account"), self.tr("Given as"),
+             self.tr("Match"), self.tr("Holder on record"), self.tr("Mobile on record"),
+             self.tr("Class"), self.tr("Bindings"), self.tr("Phone")]
+        )  # fmt: skip
+        approve = QPushButton(self.tr("Approve"))
+        approve.clicked.connect(lambda: self.approve_selected())
+        reject = QPushButton(self.tr("Reject…"))
+        reject.clicked.connect(lambda: self.ask_reject_selected())
+        return self._tab(self.bindings_table, approve, reject)
+
+    def _requests_tab(self) -> QWidget:
+        self.requests_table = ReadOnlyTable(
+            [self.tr("Raised"), self.tr("Due"), self.tr("Kind"), self.tr("Topic"),
+             self.tr("Description"), self.tr("Place"), self.tr("Phone"), self.tr("Assigned to")]
+        )  # fmt: skip
+        assign = QPushButton(self.tr("Assign…"))
+        assign.clicked.connect(lambda: self.ask_assign_selected())
+        answer = QPushButton(self.tr("Answer…"))
+        answer.clicked.connect(lambda: self.ask_answer_selected())
+        return self._tab(self.requests_table, assign, answer)
+
+    def _notices_tab(self) -> QWidget:
+        self.notices_table = ReadOnlyTable(
+            [self.tr("Published"), self.tr("Kind"), self.tr("Title"), self.tr("From"),
+             self.tr("Until")]
+        )  # fmt: skip
+        publish = QPushButton(self.tr("Publish a notice…"))
+        publish.clicked.connect(lambda: self.ask_publish())
+        return self._tab(self.notices_table, publish)
+
+    @staticmethod
+    def _tab(table: ReadOnlyTable, *buttons: QPushButton) -> QWidget:
+        row = QHBoxLayout()
+        row.addStretch(1)
+        for button in buttons:
+            row.addWidget(button)
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.addWidget(table, 1)
+        layout.addLayout(row)
+        return tab
+
+    # ---- loading --------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.runner.run(_queues, on_success=self._show, owner=self)
+
+    def _show(self, queues: DeskQueues) -> None:
+        self.queues = queues
+        moment = queues.moment
+        self.bindings_table.fill(
+            [
+                [b.requested_at.astimezone(BUSINESS_TZ), b.due_at.astimezone(BUSINESS_TZ),
+                 b.account_no, b.claim,
+                 self.tr("matches") if b.matched else
+                 self.tr("does not match") if b.found else self.tr("no such account"),
+                 b.holder_name, b.account_mobile, b.customer_class, b.live_bindings, b.phone]
+                for b in queues.bindings
+            ],
+            keys=[b.binding_id for b in queues.bindings],
+            tints=[_tint(moment, b.due_at, BINDING_DUE_SOON) for b in queues.bindings],
+        )  # fmt: skip
+        self.requests_table.fill(
+            [
+                [r.created_at.astimezone(BUSINESS_TZ), r.due_at.astimezone(BUSINESS_TZ),
+                 r.kind_label, r.topic, r.description, r.place, r.contact_phone, r.assigned_to]
+                for r in queues.requests
+            ],
+            keys=[r.request_id for r in queues.requests],
+            tints=[
+                OVERDUE_TINT if r.sla(moment) == "overdue" else
+                DUE_SOON_TINT if r.sla(moment) == "due_soon" else None
+                for r in queues.requests
+            ],
+        )  # fmt: skip
+        self.notices_table.fill(
+            [[n.published_at, n.kind_label, n.title, n.starts_at, n.ends_at]
+             for n in queues.notices]
+        )  # fmt: skip
+        self.tabs.setTabText(
+            0, self.tr("Binding review ({count})").format(count=len(queues.bindings))
+        )
+        self.tabs.setTabText(1, self.tr("Requests ({count})").format(count=len(queues.requests)))
+        self.loaded.emit()
+
+    # ---- decisions ------------------------------------------------------------------------
+
+    def _do(self, work: Callable[[Session], object]) -> None:
+        self.message.clear()
+
+        def failed(error: TaskError) -> None:
+            self.message.setText(error.message)
+            self.refused.emit(error.message)
+            self.refresh()
+
+        self.runner.run(work, on_success=lambda _: self.refresh(), on_failure=failed, owner=self)
+
+    def selected_binding(self) -> int | None:
+        key = self.bindings_table.selected_key()
+        return None if key is None else int(str(key))
+
+    def approve_selected(self) -> None:
+        binding_id = self.selected_binding()
+        if binding_id is not None:
+            self.approve(binding_id)
+
+    def approve(self, binding_id: int) -> None:
+        actor = self.identity.actor
+        self._do(lambda s: approve_binding(s, actor, binding_id))
+
+    def ask_reject_selected(self) -> None:
+        binding_id = self.selected_binding()
+        if binding_id is None:
+            return
+        reason, ok = QInputDialog.getText(
+            self, self.tr("Reject the binding"), self.tr("Reason (the resident is told):")
+        )
+        if ok and reason.strip():
+            self.reject(binding_id, reason)
+
+    def reject(self, binding_id: int, reason: str) -> None:
+        actor = self.identity.actor
+        self._do(lambda s: reject_binding(s, actor, binding_id, reason))
+
+    def selected_request(self) -> int | None:
+        key = self.requests_table.selected_key()
+        return None if key is None else int(str(key))
+
+    def ask_assign_selected(self) -> None:
+        request_id = self.selected_request()
+        if request_id is None or self.queues is None:
+            return
+        logins = [f"{s.login} {s.name}" for s in self.queues.staff]
+        chosen, ok = QInputDialog.getItem(
+            self, self.tr("Assign the request"), self.tr("Staff member:"), logins, 0, False
+        )
+        if ok and chosen:
+            self.assign(request_id, chosen.split(" ", 1)[0])
+
+    def assign(self, request_id: int, login: str) -> None:
+        actor = self.identity.actor
+        self._do(lambda s: assign_request(s, actor, request_id, login))
+
+    def ask_answer_selected(self) -> None:
+        request_id = self.selected_request()
+        if request_id is None:
+            return
+        answer, ok = QInputDialog.getMultiLineText(
+            self, self.tr("Answer the request"), self.tr("Answer (sent to the resident):")
+        )
+        if ok and answer.strip():
+            self.answer(request_id, answer)
+
+    def answer(self, request_id: int, text: str) -> None:
+        actor = self.identity.actor
+        self._do(lambda s: answer_request(s, actor, request_id, text))
+
+    def ask_publish(self) -> None:
+        if self.queues is None:
+            return
+        dialog = NoticeDialog(self.queues.buildings, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.publish(
+                str(dialog.kind_combo.currentData()),
+                dialog.title_edit.text(),
+                dialog.body_edit.toPlainText(),
+                dialog.building_ids(),
+                _moment(dialog.starts_edit),
+                _moment(dialog.ends_edit),
+            )
+
+    def publish(
+        self,
+        kind: str,
+        title: str,
+        body: str,
+        building_ids: tuple[int, ...],
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+    ) -> None:
+        actor = self.identity.actor
+        self._do(
+            lambda s: publish_notice(
+                s,
+                actor,
+                kind,
+                title,
+                body,
+                building_ids=building_ids,
+                starts_at=starts_at,
+                ends_at=ends_at,
+            )
+        )
