@@ -1,0 +1,154 @@
+"""Browsing a period's bills (the billing page's list) and opening one.
+
+`billing.list_bills` loads every bill with its meters and lines, which is right for one
+account and far too heavy for a period of 50,000 bills; the list here reads one row per
+bill, at most `limit`, with the count and sum of all that match so the page can say how
+many it did not show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from server.db.models import Account, Bill, Building, Campus
+from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL
+from server.services.accounts import _like_escape
+from server.services.billing import BillLineView, BillMeterView, BillView
+from server.services.calendar import Period
+from server.services.errors import DomainError, NotFound
+from server.services.money import ZERO
+
+BILL_STATUS_LABELS = {
+    BILL_OPEN: "未缴",
+    BILL_PARTIAL: "部分缴费",
+    BILL_PAID: "已缴清",
+    "void": "作废",
+}
+DEFAULT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class BillFilter:
+    """Empty fields do not filter; `account_no` matches from the start of the number."""
+
+    campus: str = ""
+    building_id: int | None = None
+    status: str = ""
+    account_no: str = ""
+
+
+@dataclass(frozen=True)
+class BillRow:
+    bill_id: int
+    account_no: str
+    holder_name: str
+    address: str
+    total: Decimal
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return BILL_STATUS_LABELS.get(self.status, self.status)
+
+
+@dataclass(frozen=True)
+class BillRows:
+    """Up to `limit` rows, and the count and sum of every bill that matches."""
+
+    period: str
+    rows: tuple[BillRow, ...]
+    count: int
+    amount: Decimal
+
+    @property
+    def truncated(self) -> bool:
+        return self.count > len(self.rows)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A building on a campus, for the filters."""
+
+    campus: str
+    building_id: int
+    building: str
+
+
+def _filtered(query: Select, period: Period, filters: BillFilter) -> Select:
+    query = query.where(Bill.period == str(period))
+    if filters.status:
+        if filters.status not in BILL_STATUS_LABELS:
+            raise DomainError(
+                f"账单状态应为 {' / '.join(BILL_STATUS_LABELS)}，收到 {filters.status!r}"
+            )
+        query = query.where(Bill.status == filters.status)
+    if filters.account_no.strip():
+        query = query.where(Bill.account_no.like(_like_escape(filters.account_no.strip()) + "%"))
+    if filters.campus or filters.building_id is not None:
+        query = query.join(Account, Account.id == Bill.account_id)
+        if filters.building_id is not None:
+            query = query.where(Account.building_id == filters.building_id)
+        if filters.campus:
+            campus = select(Campus.id).where(Campus.name == filters.campus).scalar_subquery()
+            query = query.where(Account.campus_id == campus)
+    return query
+
+
+def bill_rows(
+    session: Session, period: Period, filters: BillFilter | None = None, limit: int = DEFAULT_LIMIT
+) -> BillRows:
+    """The period's bills that match, by account number, at most `limit` of them."""
+    filters = filters or BillFilter()
+    count, amount = session.execute(
+        _filtered(select(func.count(), func.coalesce(func.sum(Bill.total), ZERO)), period, filters)
+    ).one()
+    rows = session.execute(
+        _filtered(
+            select(Bill.id, Bill.account_no, Bill.holder_name, Bill.address, Bill.total,
+                   Bill.status),
+            period,
+            filters,
+        )
+        .order_by(Bill.account_no)
+        .limit(limit)
+    ).all()  # fmt: skip
+    return BillRows(str(period), tuple(BillRow(*row) for row in rows), count, amount)
+
+
+def bill_detail(session: Session, bill_id: int) -> BillView:
+    """One bill with its meters (previous, current, usage) and lines."""
+    bill = session.scalar(
+        select(Bill)
+        .where(Bill.id == bill_id)
+        .options(selectinload(Bill.meters), selectinload(Bill.lines))
+    )
+    if bill is None:
+        raise NotFound(f"账单 {bill_id} 不存在")
+    return BillView(
+        bill_id=bill.id,
+        account_no=bill.account_no,
+        holder_name=bill.holder_name,
+        address=bill.address,
+        period=bill.period,
+        total=bill.total,
+        status=bill.status,
+        meters=tuple(
+            BillMeterView(m.meter_no, m.kind, m.prev, m.curr, m.usage) for m in bill.meters
+        ),
+        lines=tuple(BillLineView(x.kind, x.component, x.usage, x.amount) for x in bill.lines),
+    )
+
+
+def bill_places(session: Session) -> tuple[Place, ...]:
+    """Every building with its campus, by campus and name (campuses without buildings too,
+    with building_id 0, so a campus can be chosen on its own)."""
+    rows = session.execute(
+        select(Campus.name, func.coalesce(Building.id, 0), func.coalesce(Building.name, ""))
+        .outerjoin(Building, Building.campus_id == Campus.id)
+        .order_by(Campus.name, Building.name)
+    ).all()
+    return tuple(Place(*row) for row in rows)
