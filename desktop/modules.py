@@ -81,6 +81,12 @@ MODULES: tuple[ModuleSpec, ...] = (
         "desktop.tariffs_page:TariffsPage",
     ),
     ModuleSpec(
+        "billing",
+        QT_TRANSLATE_NOOP("Modules", "Billing"),
+        "Ctrl+6",
+        "desktop.billing_page:BillingPage",
+    ),
+    ModuleSpec(
         "handheld",
         QT_TRANSLATE_NOOP("Modules", "Handheld import"),
         "Ctrl+7",

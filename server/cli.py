@@ -1172,6 +1172,33 @@ def labels_cmd(
     click.echo(f"已写入 {output}：{count} 张标签")
 
 
+@cli.command("notices")
+@click.option("--period", required=True, help="账期 YYYY-MM")
+@click.option("--building", help="楼宇：楼名，或 校区/楼名（全楼一份 PDF，按房间排序）")
+@click.option("--account", "account_no", help="户号（一户一份）")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_context
+def notices_cmd(
+    ctx: Context, period: str, building: str | None, account_no: str | None, output: Path
+) -> None:
+    """Write the payment notices (缴款通知单) of a building or an account as PDF."""
+    from reports.notice import render_notices
+    from server.services.payment_notices import gather_notices
+
+    if bool(building) == bool(account_no):
+        raise click.UsageError("请给出 --building 或 --account 之一")
+    target = _period(period)
+
+    def action() -> Any:
+        with ctx.session() as session:
+            return gather_notices(session, target, building=building, account_no=account_no)
+
+    notices = _run(action)
+    _, _, content = render_notices(notices, account_no or building or "")
+    output.write_bytes(content)
+    click.echo(f"已写入 {output}：缴款通知单 {len(notices)} 份（{len(content) // 1024} KB）")
+
+
 def _local_time(moment: datetime | None) -> str:
     return moment.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
 
