@@ -14,9 +14,10 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from reports.xlsx import XLSX, generated_text, header_cells, set_widths, title_cell
+
 HEADERS = ("户号", "户名", "缴费月份", "项目", "缴费金额", "渠道", "收据号", "时间", "网点")
 WIDTHS = (12, 12, 10, 14, 12, 10, 18, 18, 16)
 AMOUNT_COLUMN = 4
@@ -43,20 +44,9 @@ def render_payments_xlsx(
     book = Workbook(write_only=True)
     sheet = book.create_sheet("缴费明细")
     sheet.freeze_panes = "A3"
-    for index, width in enumerate(WIDTHS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    heading = WriteOnlyCell(sheet, f"{title}（生成于 {generated_at:%Y-%m-%d %H:%M}）")
-    heading.font = Font(bold=True, size=12)
-    sheet.append([heading])
-    header_fill = PatternFill("solid", fgColor="DDE7F0")
-    header = []
-    for text in HEADERS:
-        cell = WriteOnlyCell(sheet, text)
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(horizontal="center")
-        header.append(cell)
-    sheet.append(header)
+    set_widths(sheet, WIDTHS)
+    sheet.append([title_cell(sheet, generated_text(title, generated_at))])
+    sheet.append(header_cells(sheet, HEADERS))
     total = Decimal("0.00")
     count = 0
     for row in rows:

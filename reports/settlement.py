@@ -23,29 +23,33 @@ from typing import IO, Any
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from reports.amounts import rmb_capitals
 from reports.fonts import cjk_font
+from reports.pdfpages import GREY as _GREY
+from reports.pdfpages import NumberedCanvas
+from reports.pdfpages import fit_text as _fit
+from reports.xlsx import BOLD, excel_time, header_cells
+
+# Re-exported: callers and tests took the format and mimetype from here first.
+from reports.xlsx import MONEY_FORMAT as MONEY_FORMAT
+from reports.xlsx import XLSX as XLSX
+from reports.xlsx import styled_cell as _cell
 
 PDF = "application/pdf"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MONEY_FORMAT = "#,##0.00"
 OPEN_MARK = "未日结"
 VOID_MARK = "作废"
 
 _RED = colors.Color(0.78, 0.08, 0.08)
-_GREY = colors.Color(0.35, 0.35, 0.35)
 _HEADER_FILL = colors.Color(0.92, 0.92, 0.92)
 _MARGIN = 15 * mm
 _BODY = 9.0  # point size of table text
@@ -205,36 +209,10 @@ def render_settlement_pdf(
         footer += f"（{OPEN_MARK}）"
 
     def canvasmaker(*args: Any, **kwargs: Any) -> Canvas:
-        return _NumberedCanvas(*args, font=font, footer=footer, **kwargs)
+        return NumberedCanvas(*args, font=font, footer=footer, margin=_MARGIN, **kwargs)
 
     doc.build(_story(report, font, doc.width), canvasmaker=canvasmaker)
     return buffer.getvalue()
-
-
-class _NumberedCanvas(Canvas):
-    """Holds each page until the end, so every footer can say how many pages there are."""
-
-    def __init__(self, *args: Any, font: str, footer: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._font = font
-        self._footer = footer
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            width, _ = self._pagesize
-            self.setFont(self._font, 8)
-            self.setFillColor(_GREY)
-            self.drawString(_MARGIN, _MARGIN, self._footer)
-            self.drawRightString(width - _MARGIN, _MARGIN, f"第 {number} 页 共 {total} 页")
-            super().showPage()
-        super().save()
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:
@@ -252,15 +230,6 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         ),
         "left": ParagraphStyle("left", base, alignment=TA_LEFT),
     }
-
-
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    """`text` cut with an ellipsis to fit a column: a long holder name must not overrun."""
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
 
 
 def _grid(
@@ -493,40 +462,6 @@ def render_settlement_xlsx(report: SettlementReport) -> bytes:
     return out.getvalue()
 
 
-_BOLD = Font(bold=True)
-_HEADER = PatternFill("solid", fgColor="DDE7F0")
-
-
-def _cell(
-    sheet: WriteOnlyWorksheet,
-    value: Any,
-    *,
-    money: bool = False,
-    font: Font | None = None,
-    fill: PatternFill | None = None,
-    center: bool = False,
-) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value)
-    if money:
-        cell.number_format = MONEY_FORMAT
-    if font is not None:
-        cell.font = font
-    if fill is not None:
-        cell.fill = fill
-    if center:
-        cell.alignment = Alignment(horizontal="center")
-    return cell
-
-
-def _heading_row(sheet: WriteOnlyWorksheet, titles: Sequence[str]) -> list[WriteOnlyCell]:
-    return [_cell(sheet, t, font=_BOLD, fill=_HEADER, center=True) for t in titles]
-
-
-def _naive(value: datetime) -> datetime:
-    # Excel has no time zones; the business time is what the office reads.
-    return value.replace(tzinfo=None)
-
-
 def _summary_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None:
     for column, width in zip("ABCD", (18, 26, 16, 30), strict=True):
         sheet.column_dimensions[column].width = width
@@ -545,7 +480,7 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None:
     sheet.append(["日结时间", _moment(report.closed_at) if report.closed else OPEN_MARK])
     sheet.append([])
 
-    sheet.append(_heading_row(sheet, ("收款方式", "笔数", "金额（元）")))
+    sheet.append(header_cells(sheet, ("收款方式", "笔数", "金额（元）")))
     for line in report.channels:
         sheet.append([line.label, line.count, _cell(sheet, line.amount, money=True)])
     voided = report.voided
@@ -557,16 +492,16 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None:
              _cell(sheet, amount, money=True, font=red)]
         )  # fmt: skip
     sheet.append(
-        [_cell(sheet, "合计", font=_BOLD), _cell(sheet, report.total_count, font=_BOLD),
-         _cell(sheet, report.total_amount, money=True, font=_BOLD)]
+        [_cell(sheet, "合计", font=BOLD), _cell(sheet, report.total_count, font=BOLD),
+         _cell(sheet, report.total_amount, money=True, font=BOLD)]
     )  # fmt: skip
     sheet.append(["合计（大写）", f"人民币{rmb_capitals(report.total_amount)}"])
     sheet.append([])
 
-    sheet.append(_heading_row(sheet, ("现金核对", "金额（元）", "说明")))
+    sheet.append(header_cells(sheet, ("现金核对", "金额（元）", "说明")))
     sheet.append([None, None, "备用金 + 现金实收 − 找零 − 作废现金 − 交款 = 应有现金"])
     for label, amount, remark in _reconciliation(report):
-        bold = _BOLD if label == "应有现金" else None
+        bold = BOLD if label == "应有现金" else None
         sheet.append(
             [_cell(sheet, label, font=bold), _cell(sheet, amount, money=True, font=bold),
              remark or None]
@@ -579,16 +514,16 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None:
 
     if report.handovers:
         sheet.append([])
-        sheet.append(_heading_row(sheet, ("交款时间", "交给", "金额（元）", "备注")))
+        sheet.append(header_cells(sheet, ("交款时间", "交给", "金额（元）", "备注")))
         for item in report.handovers:
-            moment = _cell(sheet, _naive(item.at))
+            moment = _cell(sheet, excel_time(item.at))
             moment.number_format = "yyyy-mm-dd hh:mm"
             sheet.append(
                 [moment, item.to, _cell(sheet, item.amount, money=True), item.note or None]
             )
         sheet.append(
-            [_cell(sheet, "交款合计", font=_BOLD), None,
-             _cell(sheet, report.handed_over, money=True, font=_BOLD)]
+            [_cell(sheet, "交款合计", font=BOLD), None,
+             _cell(sheet, report.handed_over, money=True, font=BOLD)]
         )  # fmt: skip
 
 
@@ -603,11 +538,11 @@ def _receipts_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None
     sheet.freeze_panes = "A2"
     for index, width in enumerate(_RECEIPT_WIDTHS):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
-    sheet.append(_heading_row(sheet, RECEIPT_HEADERS))
+    sheet.append(header_cells(sheet, RECEIPT_HEADERS))
     struck = Font(strike=True, color="808080")
     for row in report.receipts:
         font = struck if row.voided else None
-        moment = _cell(sheet, _naive(row.issued_at), font=font)
+        moment = _cell(sheet, excel_time(row.issued_at), font=font)
         moment.number_format = "yyyy-mm-dd hh:mm"
         values: list[Any] = [
             _cell(sheet, row.receipt_no, font=font),
@@ -626,6 +561,6 @@ def _receipts_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None
         sheet.append(values)
     standing = sum(1 for row in report.receipts if not row.voided)
     sheet.append(
-        [_cell(sheet, f"合计 {standing} 笔（不含作废）", font=_BOLD), None, None, None, None,
-         None, _cell(sheet, report.total_amount, money=True, font=_BOLD)]
+        [_cell(sheet, f"合计 {standing} 笔（不含作废）", font=BOLD), None, None, None, None,
+         None, _cell(sheet, report.total_amount, money=True, font=BOLD)]
     )  # fmt: skip

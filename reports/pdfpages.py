@@ -1,0 +1,55 @@
+"""Pieces of our multi-page reportlab documents: page numbers 第 n 页 共 m 页, text that fits.
+
+Shared by the settlement report and the report tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+GREY = colors.Color(0.35, 0.35, 0.35)
+MARGIN = 15 * mm
+
+
+class NumberedCanvas(Canvas):
+    """Holds each page until the end, so every footer can say how many pages there are."""
+
+    def __init__(
+        self, *args: Any, font: str, footer: str, margin: float = MARGIN, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._font = font
+        self._footer = footer
+        self._margin = margin
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            width, _ = self._pagesize
+            self.setFont(self._font, 8)
+            self.setFillColor(GREY)
+            self.drawString(self._margin, self._margin, self._footer)
+            page = f"第 {number} 页 共 {total} 页"
+            self.drawRightString(width - self._margin, self._margin, page)
+            super().showPage()
+        super().save()
+
+
+def fit_text(text: str, font: str, size: float, width: float) -> str:
+    """`text` cut with an ellipsis to fit a column: a long holder name must not overrun."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"

@@ -1,0 +1,332 @@
+"""Tabular reports (报表) as an office expects them: one generic table, two renderers.
+
+A `TableReport` is what every report of `server.services.reports` returns: a title, the
+filters it was run with, typed columns, rows and their totals. This module draws it as an
+.xlsx workbook (title row with the filters and generation time, Chinese headers, frozen
+header row, number formats, column widths, subtotal and totals rows; openpyxl write-only,
+so 100,000 rows stream through little memory) and as an A4 landscape PDF (CJK font, the
+header repeated on every page, 第 n 页 共 m 页).
+
+Rows carry a style: detail rows, subtotal rows (bold, per building or campus…), the totals
+row (bold, ruled) and flagged rows (red: a loss over its threshold). `rows` is a tuple for
+a report built in memory, or a one-shot iterator for a streamed export; in that case the
+totals row is the last row of the stream.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import IO, Any
+from xml.sax.saxutils import escape
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from reports.fonts import cjk_font
+from reports.pdfpages import GREY, MARGIN, NumberedCanvas, fit_text
+from reports.xlsx import (
+    BOLD,
+    DATE_FORMAT,
+    MONEY_FORMAT,
+    XLSX,
+    generated_text,
+    header_cells,
+    set_widths,
+    styled_cell,
+    title_cell,
+)
+
+PDF = "application/pdf"
+
+# Column kinds.
+TEXT = "text"
+MONEY = "money"  # yuan, 2 places
+QUANTITY = "quantity"  # usage or a reading: up to 3 places, as many as the figure has
+PERCENT = "percent"  # a ratio: 0.125 is 12.5 %
+DATE = "date"
+COUNT = "count"
+KINDS = (TEXT, MONEY, QUANTITY, PERCENT, DATE, COUNT)
+
+# Row styles.
+DETAIL = ""
+SUBTOTAL = "subtotal"
+TOTAL = "total"
+FLAGGED = "flagged"
+
+PERCENT_FORMAT = "0.0%"
+_QUANTITY_FORMATS = ("#,##0", "#,##0.0", "#,##0.00", "#,##0.000")
+_DEFAULT_WIDTHS = {TEXT: 14, MONEY: 13, QUANTITY: 13, PERCENT: 9, DATE: 11, COUNT: 8}
+_RED = "C81414"
+_PDF_RED = colors.Color(0.78, 0.08, 0.08)
+_HEADER_FILL = colors.Color(0.92, 0.92, 0.92)
+_SUBTOTAL_FILL = colors.Color(0.96, 0.96, 0.96)
+_BODY = 7.5
+# Rows per platypus Table: one Table of 50,000 rows splits page by page in quadratic time;
+# chunks of this size, each with the header repeated, read as one continuous table.
+_CHUNK = 400
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its Chinese header, its kind (one of KINDS) and width in characters."""
+
+    title: str
+    kind: str = TEXT
+    width: float | None = None
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in (MONEY, QUANTITY, PERCENT, COUNT)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row's values in column order (None: blank) and its style (DETAIL, SUBTOTAL…)."""
+
+    values: tuple[Any, ...]
+    style: str = DETAIL
+
+
+@dataclass(frozen=True)
+class TableReport:
+    """A report ready to show, print or export.
+
+    `name` is the report's code (arrears…), `filters` says what was asked ('账期 2026-09 至
+    2026-10，东校区'), `notes` are lines printed under the title (how a figure is defined).
+    """
+
+    name: str
+    title: str
+    filters: str
+    columns: tuple[Column, ...]
+    rows: Sequence[Row] | Iterator[Row]
+    generated_at: datetime
+    notes: tuple[str, ...] = ()
+
+    @property
+    def totals(self) -> Row | None:
+        """The totals row of a report built in memory (None for a streamed one)."""
+        if isinstance(self.rows, Sequence) and self.rows and self.rows[-1].style == TOTAL:
+            return self.rows[-1]
+        return None
+
+    @property
+    def details(self) -> tuple[Row, ...]:
+        """Detail and flagged rows of a report built in memory (no subtotals, no totals)."""
+        assert isinstance(self.rows, Sequence), "a streamed report is read once"
+        return tuple(r for r in self.rows if r.style in (DETAIL, FLAGGED))
+
+    def column(self, title: str) -> int:
+        """The index of the column headed `title`."""
+        return [c.title for c in self.columns].index(title)
+
+    def filename(self, suffix: str) -> str:
+        stamp = f"{self.generated_at:%Y%m%d_%H%M}"
+        return f"{self.title}_{stamp}.{suffix.lstrip('.')}"
+
+
+def quantity_format(value: Decimal) -> str:
+    """'#,##0.00' for 12.50 kWh: as many places as the figure has (at most 3), so a water
+    meter's whole m³ show as 12 and an electricity meter's 0.01 kWh as 12.34."""
+    return _QUANTITY_FORMATS[_places(value)]
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return min(3, max(0, -exponent)) if isinstance(exponent, int) else 3
+
+
+# ---------------------------------------------------------------------------------------
+# Excel
+
+
+def write_table_xlsx(report: TableReport, target: str | IO[bytes] | Any) -> int:
+    """Write the report to a path or binary stream; returns the number of rows written
+    (subtotal and totals rows included). Streams: rows are written as they come."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(report.title[:31])
+    set_widths(sheet, [c.width or _DEFAULT_WIDTHS[c.kind] for c in report.columns])
+    # Title, filters, notes, then the header: freeze everything above the first data row.
+    top = [generated_text(report.title, report.generated_at)]
+    if report.filters:
+        top.append(f"条件：{report.filters}")
+    top += list(report.notes)
+    sheet.freeze_panes = f"A{len(top) + 2}"
+    sheet.append([title_cell(sheet, top[0])])
+    for line in top[1:]:
+        sheet.append([line])
+    sheet.append(header_cells(sheet, [c.title for c in report.columns]))
+    fonts = {SUBTOTAL: BOLD, TOTAL: BOLD, FLAGGED: Font(color=_RED), DETAIL: None}
+    count = 0
+    for row in report.rows:
+        font = fonts[row.style]
+        sheet.append(
+            [
+                _xlsx_cell(sheet, column, value, font)
+                for column, value in zip(report.columns, row.values, strict=True)
+            ]
+        )
+        count += 1
+    book.save(target)
+    return count
+
+
+def _xlsx_cell(sheet: Any, column: Column, value: Any, font: Font | None) -> Any:
+    if value is None:
+        return styled_cell(sheet, None, font=font)
+    if column.kind == MONEY and isinstance(value, Decimal):
+        return styled_cell(sheet, value, number_format=MONEY_FORMAT, font=font)
+    if column.kind == QUANTITY and isinstance(value, Decimal):
+        return styled_cell(sheet, value, number_format=quantity_format(value), font=font)
+    if column.kind == PERCENT and isinstance(value, Decimal):
+        return styled_cell(sheet, value, number_format=PERCENT_FORMAT, font=font)
+    if column.kind == DATE and isinstance(value, date):
+        plain = value.replace(tzinfo=None) if isinstance(value, datetime) else value
+        fmt = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else DATE_FORMAT
+        return styled_cell(sheet, plain, number_format=fmt, font=font)
+    return styled_cell(sheet, value, font=font)
+
+
+def render_table_xlsx(report: TableReport) -> tuple[str, str, bytes]:
+    """`(filename, mimetype, bytes)` of the workbook."""
+    out = io.BytesIO()
+    write_table_xlsx(report, out)
+    return report.filename("xlsx"), XLSX, out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------
+# PDF
+
+
+def cell_text(column: Column, value: Any) -> str:
+    """A value as printed: 1,234.50 / 12.5% / 2026-09-30; also what a preview shows."""
+    if value is None:
+        return ""
+    if column.kind == MONEY and isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if column.kind == QUANTITY and isinstance(value, Decimal):
+        return f"{value:,.{_places(value)}f}"
+    if column.kind == PERCENT and isinstance(value, Decimal):
+        return f"{value * 100:.1f}%"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def render_table_pdf(report: TableReport, *, organisation: str = "水电保障中心") -> bytes:
+    """The report as A4 landscape PDF bytes, CJK font embedded (see `reports.fonts`)."""
+    font = cjk_font().name
+    buffer = io.BytesIO()
+    pagesize = landscape(A4)
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=pagesize,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + 6 * mm,
+        title=report.title,
+        author=organisation,
+        subject=report.filters,
+        invariant=1,
+    )
+    footer = f"{organisation}　{report.title}　生成于 {report.generated_at:%Y-%m-%d %H:%M}"
+
+    def canvasmaker(*args: Any, **kwargs: Any) -> Canvas:
+        return NumberedCanvas(*args, font=font, footer=footer, **kwargs)
+
+    base = ParagraphStyle("base", fontName=font, fontSize=9, leading=12)
+    story: list[Any] = [
+        Paragraph(escape(report.title), ParagraphStyle("t", base, fontSize=15, leading=20,
+                                                       alignment=TA_CENTER)),
+        Paragraph(escape(f"{organisation}　条件：{report.filters or '全部'}"),
+                  ParagraphStyle("s", base, alignment=TA_CENTER, textColor=GREY)),
+    ]  # fmt: skip
+    for note in report.notes:
+        story.append(Paragraph(escape(note), ParagraphStyle("n", base, textColor=GREY)))
+    story.append(Spacer(1, 3 * mm))
+    story.extend(_pdf_tables(report, font, doc.width))
+    doc.build(story, canvasmaker=canvasmaker)
+    return buffer.getvalue()
+
+
+def _pdf_widths(columns: Sequence[Column], width: float) -> list[float]:
+    shares = [c.width or _DEFAULT_WIDTHS[c.kind] for c in columns]
+    return [width * s / sum(shares) for s in shares]
+
+
+def _pdf_tables(report: TableReport, font: str, width: float) -> Iterable[Table]:
+    widths = _pdf_widths(report.columns, width)
+    room = [w - 6 for w in widths]
+    header = [_wrap_header(c.title, font, r) for c, r in zip(report.columns, room, strict=True)]
+    chunk: list[Row] = []
+    emitted = False
+    for row in report.rows:
+        chunk.append(row)
+        if len(chunk) == _CHUNK:
+            yield _pdf_table(report.columns, header, chunk, widths, room, font)
+            chunk, emitted = [], True
+    if chunk or not emitted:  # an empty report still shows its header
+        yield _pdf_table(report.columns, header, chunk, widths, room, font)
+
+
+def _wrap_header(title: str, font: str, room: float) -> str:
+    # A narrow numeric column with a long header breaks it over two lines, not the cell.
+    if stringWidth(title, font, _BODY) <= room or len(title) < 4:
+        return title
+    half = (len(title) + 1) // 2
+    return f"{title[:half]}\n{title[half:]}"
+
+
+def _pdf_table(
+    columns: Sequence[Column],
+    header: list[str],
+    rows: Sequence[Row],
+    widths: list[float],
+    room: list[float],
+    font: str,
+) -> Table:
+    data: list[list[Any]] = [header]
+    style: list[tuple[Any, ...]] = [
+        ("FONT", (0, 0), (-1, -1), font, _BODY),
+        ("LEADING", (0, 0), (-1, -1), _BODY * 1.2),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.black),
+        ("BACKGROUND", (0, 0), (-1, 0), _HEADER_FILL),
+        ("ALIGN", (0, 0), (-1, 0), "CENTER"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    for index, column in enumerate(columns):
+        if column.numeric:
+            style.append(("ALIGN", (index, 1), (index, -1), "RIGHT"))
+    for number, row in enumerate(rows, start=1):
+        data.append(
+            [
+                fit_text(cell_text(column, value), font, _BODY, r)
+                for column, value, r in zip(columns, row.values, room, strict=True)
+            ]
+        )
+        if row.style in (SUBTOTAL, TOTAL):
+            style.append(("BACKGROUND", (0, number), (-1, number), _SUBTOTAL_FILL))
+        if row.style == TOTAL:
+            style.append(("LINEABOVE", (0, number), (-1, number), 0.8, colors.black))
+        if row.style == FLAGGED:
+            style.append(("TEXTCOLOR", (0, number), (-1, number), _PDF_RED))
+    return Table(data, colWidths=widths, repeatRows=1, style=TableStyle(style))

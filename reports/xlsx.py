@@ -1,0 +1,75 @@
+"""Small pieces every .xlsx of ours is made of: styled cells, the header row, widths.
+
+Shared by the documents written with openpyxl's write-only mode (settlement, payments
+export, the report tables), so an office sees the same header fill, number formats and
+title row in every workbook MeterDesk writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MONEY_FORMAT = "#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+MOMENT_FORMAT = "yyyy-mm-dd hh:mm"
+BOLD = Font(bold=True)
+TITLE_FONT = Font(bold=True, size=12)
+HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
+
+
+def styled_cell(
+    sheet: WriteOnlyWorksheet,
+    value: Any,
+    *,
+    money: bool = False,
+    number_format: str | None = None,
+    font: Font | None = None,
+    fill: PatternFill | None = None,
+    center: bool = False,
+) -> WriteOnlyCell:
+    """A write-only cell with the given look (write-only sheets style cells, not columns)."""
+    cell = WriteOnlyCell(sheet, value)
+    if money:
+        cell.number_format = MONEY_FORMAT
+    if number_format is not None:
+        cell.number_format = number_format
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if center:
+        cell.alignment = Alignment(horizontal="center")
+    return cell
+
+
+def header_cells(sheet: WriteOnlyWorksheet, titles: Sequence[str]) -> list[WriteOnlyCell]:
+    """A header row: bold, centred, on the blue-grey fill."""
+    return [styled_cell(sheet, t, font=BOLD, fill=HEADER_FILL, center=True) for t in titles]
+
+
+def title_cell(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+    return styled_cell(sheet, text, font=TITLE_FONT)
+
+
+def generated_text(title: str, generated_at: datetime) -> str:
+    """'标题（生成于 2026-11-23 15:30）': the title row of an export."""
+    return f"{title}（生成于 {generated_at:%Y-%m-%d %H:%M}）"
+
+
+def set_widths(sheet: WriteOnlyWorksheet, widths: Sequence[float]) -> None:
+    """Column widths in characters; must be set before the first row is written."""
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def excel_time(value: datetime) -> datetime:
+    """Excel has no time zones; the business time is what the office reads."""
+    return value.replace(tzinfo=None)

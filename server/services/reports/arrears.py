@@ -1,0 +1,145 @@
+"""欠费清单 (arrears): unpaid principal per account as of a day, aged by days past due.
+
+Figures as they stood at the end of `as_of` (business time): bills issued by then, less
+what was paid on them by then (principal allocations and balance drawn, the rule of
+`payments.paid_on_bill`), so a list for the end of last month reads the same next year.
+A bill is due on the last day of the month after its period (`late_fees.due_date`); its
+open principal falls in one bucket by days past that date: 未到期 (not yet due), ≤ 30,
+31–90, 91–180, > 180. Late fees stand apart: fees charged (less waivers) and not paid by
+`as_of`. Fees not yet charged (the accrual a payment would charge today) depend on each
+class's policy and are shown by the counter, not here.
+
+One set-based query: per-bill figures from grouped allocations and ledger entries, then
+GROUPING SETS give the account rows, a subtotal per building and per campus, and the
+totals, in display order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from reports.tables import COUNT, MONEY, SUBTOTAL, TEXT, TOTAL, Column, Row, TableReport
+from server.services.audit import Actor
+from server.services.calendar import business_datetime
+from server.services.calendar import now as business_now
+from server.services.reports.common import campus_id, check_access, fetch, filters_text
+
+NAME = "arrears"
+TITLE = "欠费清单"
+BUCKETS = ("未到期", "≤30天", "31–90天", "91–180天", ">180天")
+
+COLUMNS = (
+    Column("校区", TEXT, 10),
+    Column("楼宇", TEXT, 14),
+    Column("户号", TEXT, 14),
+    Column("户名", TEXT, 14),
+    Column("欠费期数", COUNT, 8),
+    Column("最早欠费账期", TEXT, 11),
+    *(Column(bucket, MONEY, 11) for bucket in BUCKETS),
+    Column("欠费本金合计", MONEY, 13),
+    Column("滞纳金（已计未缴）", MONEY, 12),
+)
+
+_SQL = """
+with paid as (
+    select bill_id, sum(amount) as amount from allocation
+    where not late_fee and created_at < :cut group by bill_id
+), drawn as (
+    select bill_id, -sum(amount) as amount from account_ledger
+    where bill_id is not null and created_at < :cut group by bill_id
+), fee as (
+    select bill_id, sum(amount) as amount from late_fee where created_at < :cut group by bill_id
+), fee_paid as (
+    select bill_id, sum(amount) as amount from allocation
+    where late_fee and created_at < :cut group by bill_id
+), owed as (
+    select b.account_id, b.period,
+           b.total - coalesce(p.amount, 0) - coalesce(d.amount, 0) as open,
+           coalesce(f.amount, 0) - coalesce(fp.amount, 0) as fee,
+           :as_of - ((to_date(b.period, 'YYYY-MM') + interval '2 month')::date - 1) as late_days
+    from bill b
+    left join paid p on p.bill_id = b.id
+    left join drawn d on d.bill_id = b.id
+    left join fee f on f.bill_id = b.id
+    left join fee_paid fp on fp.bill_id = b.id
+    where b.status <> 'void' and b.created_at < :cut
+)
+select grouping(c.name) as g_campus, grouping(bd.name) as g_building,
+       grouping(a.account_no) as g_account,
+       c.name as campus, coalesce(bd.name, '') as building, a.account_no, a.holder_name,
+       count(distinct a.id) as accounts,
+       count(*) filter (where o.open > 0) as bills,
+       min(o.period) filter (where o.open > 0) as oldest,
+       coalesce(sum(o.open) filter (where o.open > 0 and o.late_days <= 0), 0) as b0,
+       coalesce(sum(o.open) filter (where o.open > 0 and o.late_days between 1 and 30), 0) as b1,
+       coalesce(sum(o.open) filter (where o.open > 0 and o.late_days between 31 and 90), 0) as b2,
+       coalesce(sum(o.open) filter (where o.open > 0 and o.late_days between 91 and 180), 0)
+           as b3,
+       coalesce(sum(o.open) filter (where o.open > 0 and o.late_days > 180), 0) as b4,
+       coalesce(sum(o.open) filter (where o.open > 0), 0) as principal,
+       coalesce(sum(o.fee) filter (where o.fee > 0), 0) as fee
+from owed o
+join account a on a.id = o.account_id
+join campus c on c.id = a.campus_id
+left join building bd on bd.id = a.building_id
+where (o.open > 0 or o.fee > 0) and (cast(:campus as integer) is null or a.campus_id = :campus)
+group by grouping sets (
+    (c.name, bd.name, a.account_no, a.holder_name), (c.name, bd.name), (c.name), ()
+)
+order by grouping(c.name), c.name, grouping(bd.name), bd.name nulls first,
+         grouping(a.account_no), a.account_no
+"""
+
+
+def _row(r: Any) -> Row:
+    figures = (r.b0, r.b1, r.b2, r.b3, r.b4, r.principal, r.fee)
+    if r.g_campus:
+        return Row(("合计", "", f"{r.accounts} 户", "", r.bills, r.oldest, *figures), TOTAL)
+    if r.g_building:
+        label = f"{r.campus} 小计（{r.accounts} 户）"
+        return Row((r.campus, "", label, "", r.bills, r.oldest, *figures), SUBTOTAL)
+    if r.g_account:
+        label = f"楼宇小计（{r.accounts} 户）"
+        return Row((r.campus, r.building, label, "", r.bills, r.oldest, *figures), SUBTOTAL)
+    return Row((r.campus, r.building, r.account_no, r.holder_name, r.bills, r.oldest, *figures))
+
+
+def arrears_report(
+    session: Session,
+    actor: Actor,
+    as_of: date | None = None,
+    *,
+    campus: str | None = None,
+    stream: bool = False,
+) -> TableReport:
+    """欠费清单 as of the end of `as_of` (default today): one row per account owing principal
+    or a charged late fee, a subtotal row per building and per campus, the totals row last.
+
+    Money columns: the five aging buckets (their sum is 欠费本金合计) and 滞纳金. With
+    `stream` the rows are a one-shot iterator over a server-side cursor (read them before
+    the session ends); otherwise a tuple.
+    """
+    check_access(session, actor)
+    day = as_of or business_now().date()
+    params = {
+        "as_of": day,
+        "cut": business_datetime(day + timedelta(days=1)),
+        "campus": campus_id(session, campus),
+    }
+    rows: tuple[Row, ...] | Iterator[Row] = fetch(session, _SQL, params, _row, stream=stream)
+    return TableReport(
+        name=NAME,
+        title=TITLE,
+        filters=filters_text(f"截至 {day.isoformat()}", campus and f"校区 {campus.strip()}"),
+        columns=COLUMNS,
+        rows=rows,
+        generated_at=business_now(),
+        notes=(
+            "账单到期日为账期次月末；账龄为截至日超过到期日的天数。"
+            "滞纳金为已计收未缴部分，不含尚未计收的滞纳金。",
+        ),
+    )

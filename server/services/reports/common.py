@@ -1,0 +1,131 @@
+"""What the reports share: reading their filters, the campus filter, streaming a query.
+
+The filters come from a person (the CLI, the desktop page's boxes), so each is checked
+here with a one-line Chinese message naming the bad value: a month 'YYYY-MM', a day
+'YYYY-MM-DD', a range whose start is not after its end, a campus that exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from reports.tables import Row
+from server.db.models import Campus
+from server.services import permissions
+from server.services.audit import Actor
+from server.services.calendar import Period
+from server.services.errors import DomainError, NotFound
+
+MODULE = "reports"
+# Rows fetched per round trip when a report streams (server-side cursor).
+YIELD_PER = 2000
+# Longest month range a report accepts: ten years is a typo guard, not a limit of SQL.
+MAX_MONTHS = 120
+
+
+def check_access(session: Session, actor: Actor) -> None:
+    """Reports are the 报表 module: staff need it; scripts and the operator pass."""
+    permissions.require(session, actor, MODULE)
+
+
+def parse_day(value: str | date, what: str = "日期") -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise DomainError(f"{what}格式应为 YYYY-MM-DD，收到 {value!r}") from None
+
+
+def parse_month(value: str, what: str = "账期") -> Period:
+    """'2026-09', or a day '2026-09-15' meaning its month."""
+    text_ = value.strip()
+    if len(text_) == 10:
+        return Period.of(parse_day(text_, what))
+    try:
+        return Period.parse(text_)
+    except DomainError:
+        raise DomainError(f"{what}格式应为 YYYY-MM，收到 {value!r}") from None
+
+
+def month_range(first: Period, last: Period) -> tuple[Period, Period]:
+    if last < first:
+        raise DomainError(f"结束账期 {last} 早于开始账期 {first}")
+    if (last.year - first.year) * 12 + last.month - first.month >= MAX_MONTHS:
+        raise DomainError(f"账期范围最多 {MAX_MONTHS} 个月：{first} 至 {last}")
+    return first, last
+
+
+def day_range(start: date, end: date) -> tuple[date, date]:
+    if end < start:
+        raise DomainError(f"结束日期 {end} 早于开始日期 {start}")
+    return start, end
+
+
+def parse_rate(value: str | Decimal, what: str = "损耗率阈值") -> Decimal:
+    """A rate as 0.05, 5% or 5 (read as percent when above 1)."""
+    raw = str(value).strip()
+    percent = raw.endswith("%")
+    try:
+        rate = Decimal(raw.rstrip("%").strip())
+    except InvalidOperation:
+        raise DomainError(f"{what}应为小数或百分数（如 0.05 或 5%），收到 {value!r}") from None
+    if not rate.is_finite() or rate < 0:
+        raise DomainError(f"{what}应为不小于 0 的数，收到 {value!r}")
+    if percent or rate > 1:
+        rate /= 100
+    if rate >= 1:
+        raise DomainError(f"{what}应小于 100%，收到 {value!r}")
+    return rate
+
+
+def campus_id(session: Session, campus: str | None) -> int | None:
+    """The id of the campus named `campus` (None: every campus)."""
+    if not campus or not campus.strip():
+        return None
+    found = session.scalar(
+        select(Campus.id).where((Campus.name == campus.strip()) | (Campus.code == campus.strip()))
+    )
+    if found is None:
+        raise NotFound(f"校区 {campus.strip()} 不存在")
+    return found
+
+
+def period_text(first: Period, last: Period) -> str:
+    return f"账期 {first}" if first == last else f"账期 {first} 至 {last}"
+
+
+def filters_text(*parts: str | None) -> str:
+    return "，".join(p for p in parts if p)
+
+
+def fetch(
+    session: Session,
+    sql: str,
+    params: Mapping[str, Any],
+    to_row: Callable[[Any], Row],
+    *,
+    stream: bool,
+) -> tuple[Row, ...] | Iterator[Row]:
+    """Rows of `sql` through `to_row`: a tuple, or with `stream` a one-shot iterator over a
+    server-side cursor (YIELD_PER rows a round trip), for exports of 50,000+ rows."""
+    statement = text(sql)
+    if not stream:
+        return tuple(to_row(r) for r in session.execute(statement, params))
+    result = session.execute(
+        statement.execution_options(stream_results=True, yield_per=YIELD_PER), params
+    )
+    return (to_row(r) for r in result)
+
+
+def ratio(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
+    """part / whole to 4 places (a percent with 2), None when whole is 0 or unknown."""
+    if part is None or not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"))
