@@ -45,6 +45,35 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "dev_login": "false",
         "sms_sender": "console",
     },
+    # Online payment (server.services.online_pay): keys and certificates are files named
+    # here, never in the code; the URLs point at a stand-in in tests and staging.
+    "pay": {
+        "order_expiry_minutes": "30",
+        # Orders with no callback after this long are asked about (`pay-orders query`).
+        "query_after_minutes": "5",
+        "wechat_mch_id": "",
+        "wechat_app_id": "",
+        "wechat_api_v3_key": "",
+        "wechat_private_key_path": "",
+        "wechat_cert_serial": "",
+        # The platform certificate or "WeChat Pay public key" (PEM) and its serial / key id.
+        "wechat_platform_key_path": "",
+        "wechat_platform_serial": "",
+        "wechat_api_url": "https://api.mch.weixin.qq.com",
+        "wechat_notify_url": "",
+        "unionpay_mer_id": "",
+        # The merchant signing certificate: a PKCS#12 file and its password, or a PEM key
+        # with its PEM certificate (certId is the certificate's serial number).
+        "unionpay_sign_cert_path": "",
+        "unionpay_sign_cert_password": "",
+        "unionpay_sign_key_path": "",
+        "unionpay_root_cert_path": "",
+        "unionpay_middle_cert_path": "",
+        "unionpay_front_url": "https://gateway.95516.com/gateway/api/frontTransReq.do",
+        "unionpay_query_url": "https://gateway.95516.com/gateway/api/queryTrans.do",
+        "unionpay_front_return_url": "",
+        "unionpay_back_notify_url": "",
+    },
 }
 
 _SECRET_WORDS = ("secret", "token", "password", "aes_key", "key")

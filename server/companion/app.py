@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.sessions import SessionMiddleware
 
-from server.companion import h5, staff, wechat
+from server.companion import h5, pay, staff, wechat
 from server.companion.settings import CompanionSettings
 from server.companion.web import BodyLimit, Companion, CsrfFailed, make_templates, render
 from server.config import load_settings
@@ -49,6 +49,7 @@ def create_app(
     app.include_router(wechat.router(wechat.MessageEndpoint(settings, on_follow)))
     app.include_router(h5.routes)
     app.include_router(staff.routes)
+    app.include_router(pay.routes)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -50,6 +50,7 @@ from server.db.models import (
     Campus,
     LateFee,
     Payment,
+    PaymentOrder,
     Receipt,
     ReceiptVoid,
 )
@@ -416,22 +417,36 @@ def _lock_account(session: Session, account_no: str) -> tuple[Account, str]:
     return account, address_of(campus, building or "", account.unit, account.room)
 
 
-def take_payment(session: Session, actor: Actor, request: PaymentRequest) -> PaymentResult:
+def take_payment(
+    session: Session, actor: Actor, request: PaymentRequest, *, issue_receipt: bool = True
+) -> PaymentResult:
     """Record a payment, allocate it to open bills oldest first (a bill's late fee before its
-    principal), issue its receipt."""
+    principal), issue its receipt.
+
+    `issue_receipt=False` is for online payments only: the money arrives at no counter, so
+    the payment has no branch (an empty branch_code) and no receipt yet; the resident
+    exchanges it for one at any branch later (`issue_online_receipt`), and the result's
+    receipt_no is "".
+    """
     permissions.require(session, actor, "counter")
     channel = channel_of(request.channel)
+    if not issue_receipt and channel != ONLINE:
+        raise DomainError("只有在线支付可以暂不开具收据")
     amount = money_of(request.amount, "收款金额")
     reference, bank = request.reference.strip(), request.bank.strip()
     _check_reference(channel, reference, bank)
     tendered, change = _cash(channel, amount, request.tendered)
     # The transaction's own clock, so the payment, its receipt and its number agree.
-    found = session.execute(
-        select(Branch, func.now()).where(Branch.code == request.branch_code.strip())
-    ).first()
-    if found is None:
-        raise NotFound(f"网点 {request.branch_code} 不存在")
-    branch, now = found
+    branch: Branch | None = None
+    if issue_receipt or request.branch_code.strip():
+        found = session.execute(
+            select(Branch, func.now()).where(Branch.code == request.branch_code.strip())
+        ).first()
+        if found is None:
+            raise NotFound(f"网点 {request.branch_code} 不存在")
+        branch, now = found
+    else:
+        now = session.scalar(select(func.now()))
     # Before the account lock, so the lock order stays till → account → counter.
     till_id = till.till_for_payment(session, actor)
     account, address = _lock_account(session, request.account_no)
@@ -452,7 +467,7 @@ def take_payment(session: Session, actor: Actor, request: PaymentRequest) -> Pay
         channel=channel,
         reference=reference,
         bank=bank,
-        branch_id=branch.id,
+        branch_id=branch.id if branch is not None else None,
         staff_id=actor.staff_id,
         till_session_id=till_id,
         tendered=tendered,
@@ -509,14 +524,15 @@ def take_payment(session: Session, actor: Actor, request: PaymentRequest) -> Pay
                 .execution_options(synchronize_session="fetch")
             )
 
-    receipt_no = next_number(
-        session, RECEIPT, branch.id, branch.code, now.astimezone(BUSINESS_TZ).year
-    )
+    receipt_no = ""
+    if branch is not None and issue_receipt:
+        receipt_no = next_number(
+            session, RECEIPT, branch.id, branch.code, now.astimezone(BUSINESS_TZ).year
+        )
     balance = account.balance
     if rest > 0:
-        balance = _move_balance(
-            session, account.id, rest, "payment", payment.id, f"收据 {receipt_no} 预存"
-        )
+        source = f"收据 {receipt_no}" if receipt_no else f"在线支付 {reference}"
+        balance = _move_balance(session, account.id, rest, "payment", payment.id, f"{source} 预存")
     lines = [
         {"period": bill.period, "description": what, "amount": str(part)}
         for bill, fee, share in allocated
@@ -524,29 +540,30 @@ def take_payment(session: Session, actor: Actor, request: PaymentRequest) -> Pay
         if part > 0
     ]
     if rest > 0:
-        what = "预存" if account.billing_mode == PREPAID else "余额（多缴）"
+        what = _credit_label(account.billing_mode)
         lines.append({"period": "", "description": what, "amount": str(rest)})
-    session.add(
-        Receipt(
-            receipt_no=receipt_no,
-            payment_id=payment.id,
-            branch_id=branch.id,
-            branch_name=branch.name,
-            account_id=account.id,
-            account_no=account.account_no,
-            holder_name=account.holder_name,
-            address=address,
-            lines=lines,
-            total=amount,
-            channel=channel,
-            reference=reference,
-            bank=bank,
-            clerk=actor.label,
-            tendered=tendered,
-            change=change,
-            issued_at=now,
+    if receipt_no and branch is not None:
+        session.add(
+            Receipt(
+                receipt_no=receipt_no,
+                payment_id=payment.id,
+                branch_id=branch.id,
+                branch_name=branch.name,
+                account_id=account.id,
+                account_no=account.account_no,
+                holder_name=account.holder_name,
+                address=address,
+                lines=lines,
+                total=amount,
+                channel=channel,
+                reference=reference,
+                bank=bank,
+                clerk=actor.label,
+                tendered=tendered,
+                change=change,
+                issued_at=now,
+            )
         )
-    )
     audit.record(
         session,
         actor,
@@ -572,6 +589,139 @@ def take_payment(session: Session, actor: Actor, request: PaymentRequest) -> Pay
         change=change or ZERO,
         balance=balance,
         late_fees=tuple((bill.period, fee) for bill, fee, _ in allocated if fee > 0),
+    )
+
+
+def _credit_label(billing_mode: str) -> str:
+    return "预存" if billing_mode == PREPAID else "余额（多缴）"
+
+
+@dataclass(frozen=True)
+class IssuedReceipt:
+    receipt_no: str
+    payment_id: int
+    branch_code: str
+    total: Decimal
+
+
+def online_payment_lines(session: Session, payment_id: int) -> list[dict[str, str]]:
+    """What an online payment paid, as receipt lines (the shape take_payment writes): each
+    bill's late fee then its principal, oldest period first, then the credit."""
+    kinds = (
+        select(func.array_agg(BillLine.kind.distinct()))
+        .where(BillLine.bill_id == Bill.id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Bill.period, kinds, Allocation.late_fee, func.sum(Allocation.amount))
+        .join(Bill, Bill.id == Allocation.bill_id)
+        .where(Allocation.payment_id == payment_id)
+        .group_by(Bill.id, Bill.period, Allocation.late_fee)
+        .having(func.sum(Allocation.amount) != 0)
+        .order_by(Bill.period, Bill.id, Allocation.late_fee.desc())
+    ).all()
+    lines = [
+        {
+            "period": period,
+            "description": late_fees.LABEL if is_fee else _description(kind_list or ()),
+            "amount": str(amount),
+        }
+        for period, kind_list, is_fee, amount in rows
+    ]
+    credit, mode = session.execute(
+        select(func.coalesce(func.sum(AccountLedgerEntry.amount), ZERO), Account.billing_mode)
+        .join(Account, Account.id == AccountLedgerEntry.account_id)
+        .where(AccountLedgerEntry.payment_id == payment_id, AccountLedgerEntry.kind == "payment")
+        .group_by(Account.billing_mode)
+    ).first() or (ZERO, POSTPAID)
+    if credit > 0:
+        lines.append({"period": "", "description": _credit_label(mode), "amount": str(credit)})
+    return lines
+
+
+def issue_online_receipt(
+    session: Session, actor: Actor, payment: int | str, branch_code: str
+) -> IssuedReceipt:
+    """Issue the receipt of an online payment at any branch, once (换开收据).
+
+    `payment` is the payment id, our order number or the provider's trade number. The
+    receipt is numbered by the issuing branch and dated now; a second request is refused
+    with the number issued (print it again with reprint_receipt, marked 重打).
+    """
+    permissions.require(session, actor, "counter")
+    found = session.execute(
+        select(Branch, func.now()).where(Branch.code == branch_code.strip())
+    ).first()
+    if found is None:
+        raise NotFound(f"网点 {branch_code} 不存在")
+    branch, now = found
+    row = _online_payment(session, payment)
+    if row is None:
+        raise NotFound(f"找不到在线支付 {payment}（可按订单号、支付流水号查找）")
+    # The account lock serializes two counters issuing the same payment's receipt (the
+    # unique receipt.payment_id is the backstop); account → counter, as take_payment.
+    account_no = session.scalar(select(Account.account_no).where(Account.id == row.account_id))
+    account, address = _lock_account(session, account_no or "")
+    issued = session.execute(
+        select(Receipt.receipt_no, Receipt.branch_name, Receipt.issued_at).where(
+            Receipt.payment_id == row.id
+        )
+    ).first()
+    if issued is not None:
+        when = issued[2].astimezone(BUSINESS_TZ)
+        raise DomainError(
+            f"该笔在线支付已于 {when:%Y-%m-%d %H:%M} 在{issued[1]}开具收据 {issued[0]}，"
+            "如需再次打印请使用重打"
+        )
+    receipt_no = next_number(
+        session, RECEIPT, branch.id, branch.code, now.astimezone(BUSINESS_TZ).year
+    )
+    receipt = Receipt(
+        receipt_no=receipt_no,
+        payment_id=row.id,
+        branch_id=branch.id,
+        branch_name=branch.name,
+        account_id=account.id,
+        account_no=account.account_no,
+        holder_name=account.holder_name,
+        address=address,
+        lines=online_payment_lines(session, row.id),
+        total=row.amount,
+        channel=ONLINE,
+        reference=row.reference,
+        bank=row.bank,
+        clerk=actor.label,
+        tendered=None,
+        change=None,
+        issued_at=now,
+    )
+    session.add(receipt)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        if isinstance(exc.orig, pg_errors.UniqueViolation):
+            raise DomainError("该笔在线支付的收据已由其他窗口开具，请使用重打") from None
+        raise
+    audit.record(
+        session,
+        actor,
+        "receipt.issue_online",
+        "receipt",
+        receipt.id,
+        {"receipt_no": receipt_no, "payment_id": row.id, "reference": row.reference},
+    )
+    return IssuedReceipt(receipt_no, row.id, branch.code, row.amount)
+
+
+def _online_payment(session: Session, key: int | str) -> Payment | None:
+    query = select(Payment).where(Payment.channel == ONLINE)
+    if isinstance(key, int):
+        return session.scalar(query.where(Payment.id == key))
+    text_key = key.strip()
+    by_order = select(PaymentOrder.payment_id).where(PaymentOrder.order_no == text_key)
+    return session.scalar(
+        query.where(or_(Payment.id.in_(by_order), Payment.reference == text_key)).limit(1)
     )
 
 

@@ -17,6 +17,13 @@ from server.db.models.companion import (
 from server.db.models.handheld import HandheldImport, HandheldProfile
 from server.db.models.late_fees import LateFee, LateFeePolicy
 from server.db.models.metering import Meter, MeterReplacement, Photo, Reading
+from server.db.models.online_pay import (
+    PaymentException,
+    PaymentNotification,
+    PaymentOrder,
+    PaymentStatement,
+    PaymentStatementLine,
+)
 from server.db.models.org import (
     Branch,
     Building,
@@ -63,6 +70,11 @@ __all__ = [
     "Notice",
     "OutboxMessage",
     "Payment",
+    "PaymentException",
+    "PaymentNotification",
+    "PaymentOrder",
+    "PaymentStatement",
+    "PaymentStatementLine",
     "PermissionGrant",
     "Photo",
     "Post",

@@ -64,6 +64,7 @@ class Payment(Base):
         CheckConstraint("channel in ('cash', 'cheque', 'transfer', 'online')", name="channel"),
         CheckConstraint("tendered is null or tendered >= amount", name="tendered"),
         CheckConstraint('"change" is null or "change" >= 0', name="change"),
+        CheckConstraint("branch_id is not null or channel = 'online'", name="branch"),
         # A cheque number (per bank) or a bank serial registers once; the service checks
         # first for a readable message, this index holds against concurrent counters.
         Index(
@@ -82,7 +83,8 @@ class Payment(Base):
     channel: Mapped[str] = mapped_column(String(10))
     reference: Mapped[str] = mapped_column(String(64), default="")
     bank: Mapped[str] = mapped_column(String(60), default="")
-    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
+    # None only for an online payment (migration 0009): it arrives at no counter.
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     # The till of the clerk who took it (migration 0004); None for online and system payments.
     till_session_id: Mapped[int | None] = mapped_column(ForeignKey("till_session.id"), index=True)

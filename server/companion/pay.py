@@ -1,0 +1,176 @@
+"""Online payment in the companion service: the providers' callbacks and the resident's
+pay pages (/h5/pay).
+
+The callbacks (/pay/wechat/notify, /pay/unionpay/notify) are read raw, since the
+signatures are over the exact bytes, and handed to online_pay.callbacks on the thread
+pool. The providers come from the [pay] settings, loaded on first use (a test or a
+staging setup puts its own `PayRuntime` on app.state.online_pay instead).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from server.companion.web import check_csrf, client_ip, md, redirect, render, uow
+from server.config import load_settings
+from server.db.models.online_pay import UNIONPAY, WECHAT
+from server.services import bindings, payments, residents
+from server.services.errors import DomainError
+from server.services.online_pay import callbacks, orders, providers_of
+from server.services.online_pay.config import PayConfig, pay_config
+from server.services.online_pay.providers import Provider, ProviderUnavailable
+from server.services.till import business_date
+
+routes = APIRouter()
+
+
+@dataclass
+class PayRuntime:
+    config: PayConfig
+    providers: dict[str, Provider] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, config: PayConfig) -> PayRuntime:
+        return cls(config, providers_of(config))
+
+
+def runtime(request: Request) -> PayRuntime:
+    found = getattr(request.app.state, "online_pay", None)
+    if found is None:
+        found = PayRuntime.of(pay_config(load_settings()))
+        request.app.state.online_pay = found
+    return found
+
+
+async def _notify(request: Request, name: str) -> Response:
+    provider = runtime(request).providers.get(name)
+    if provider is None:
+        return Response("not configured", status_code=404)
+    body = await request.body()
+    answer, _ = await run_in_threadpool(
+        callbacks.handle_notify,
+        md(request).sessions,
+        provider,
+        request.headers,
+        body,
+        client_ip(request),
+    )
+    return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+
+
+@routes.post("/pay/wechat/notify")
+async def wechat_notify(request: Request) -> Response:
+    return await _notify(request, WECHAT)
+
+
+@routes.post("/pay/unionpay/notify")
+async def unionpay_notify(request: Request) -> Response:
+    return await _notify(request, UNIONPAY)
+
+
+# --- the resident's pages ------------------------------------------------------------------
+
+
+def _user(request: Request) -> int | None:
+    user_id = request.session.get("uid")
+    return user_id if isinstance(user_id, int) else None
+
+
+def _pick(accounts: list[bindings.BoundAccount], account: int | None):
+    return next((a for a in accounts if a.account_id == account), accounts[0] if accounts else None)
+
+
+@routes.get("/h5/pay")
+def pay_page(request: Request, account: int | None = None) -> Response:
+    user_id = _user(request)
+    if user_id is None:
+        return redirect("/h5/login?next=/h5/pay")
+    with uow(request) as session:
+        accounts = bindings.bound_accounts(session, user_id)
+        chosen = _pick(accounts, account)
+        if chosen is None:
+            return render(request, "h5/need_binding.html", title="在线缴费")
+        items = payments.open_items(session, chosen.account_id, business_date())
+        history = orders.orders_of_account(session, chosen.account_id, limit=10)
+    return render(
+        request,
+        "h5/pay.html",
+        accounts=accounts,
+        chosen=chosen,
+        items=items,
+        owed=payments.amount_owed(items),
+        history=history,
+        providers=[(name, orders.provider_label(name)) for name in runtime(request).providers],
+    )
+
+
+@routes.post("/h5/pay")
+def start_payment(
+    request: Request,
+    account: Annotated[int, Form()],
+    provider: Annotated[str, Form()],
+    topup: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    user_id = _user(request)
+    if user_id is None:
+        return redirect("/h5/login?next=/h5/pay")
+    check_csrf(request, csrf_token)
+    pay = runtime(request)
+    chosen_provider = pay.providers.get(provider)
+    if chosen_provider is None:
+        raise DomainError("该支付方式暂未开通")
+    # The order is committed before the provider hears of it, so a callback always
+    # finds it; the provider's answer is kept in a second unit of work.
+    with uow(request) as session:
+        chosen = _pick(bindings.bound_accounts(session, user_id), account)
+        if chosen is None or chosen.account_id != account:
+            raise DomainError("只能为已绑定的户号缴费")
+        resident = residents.resident(session, user_id)
+        amount = Decimal(topup) if topup.strip() else None
+        view = orders.create_order(
+            session,
+            resident.actor,
+            chosen.account_no,
+            provider,
+            pay.config.order_expiry,
+            topup=amount,
+            wechat_user_id=user_id,
+            openid=resident.openid if provider == WECHAT else "",
+        )
+        with_txn = orders.ref_of_order_no(session, view.order_no)
+    try:
+        checkout = chosen_provider.checkout(with_txn)
+    except ProviderUnavailable as exc:
+        return render(request, "error.html", 502, error=f"支付下单失败，请稍后重试（{exc}）")
+    with uow(request) as session:
+        orders.record_checkout(session, view.order_no, checkout.prepay_id)
+    template = "h5/pay_wechat.html" if provider == WECHAT else "h5/pay_unionpay.html"
+    return render(request, template, order=view, checkout=checkout)
+
+
+@routes.get("/h5/pay/result")
+def pay_result(request: Request, order: str = "") -> Response:
+    user_id = _user(request)
+    if user_id is None:
+        return redirect("/h5/login?next=/h5/pay")
+    with uow(request) as session:
+        view = orders.order_view(session, order)
+        mine = {a.account_no for a in bindings.bound_accounts(session, user_id)}
+    if view.account_no not in mine:
+        return render(request, "error.html", 404, error="找不到该订单")
+    return render(request, "h5/pay_result.html", order=view)
+
+
+@routes.post("/h5/pay/unionpay/return")
+async def unionpay_return(request: Request) -> Response:
+    # The browser comes back from UnionPay's page with a form post from another site: no
+    # CSRF token and nothing is written; the back notification is what settles.
+    form: Any = await request.form()
+    return redirect(f"/h5/pay/result?order={str(form.get('orderId', ''))[:32]}")

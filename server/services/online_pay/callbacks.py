@@ -1,0 +1,250 @@
+"""Callbacks and the active query: verify, log, settle, answer.
+
+Every callback is logged in payment_notification with its raw body and headers, verified
+or not; a forged or stale one changes nothing else and gets the provider's failure answer.
+A verified one is settled and logged in one transaction, so the log never says "applied"
+for money that is not on the books. When settling fails unexpectedly (the database went
+away, the process is stopped) the transaction is rolled back and the provider is told to
+try again; its retry is applied then, once.
+
+The active query asks the provider about orders still waiting after `query_after`:
+a paid one is settled exactly as its callback would have been, an unpaid one past its
+expiry is closed (a payment after that is kept as an exception), and a provider that
+does not answer leaves the order for the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.db.engine import unit_of_work
+from server.db.models import PaymentNotification, PaymentOrder
+from server.db.models.online_pay import ORDER_CLOSED, ORDER_CREATED
+from server.services import audit
+from server.services.online_pay.orders import (
+    APPLIED,
+    ERROR,
+    REJECTED,
+    WRONG_MERCHANT,
+    Settled,
+    ref_of,
+    settle,
+    system_actor,
+)
+from server.services.online_pay.providers import (
+    Answer,
+    NotifyRejected,
+    Provider,
+    ProviderUnavailable,
+    TradeState,
+)
+
+log = logging.getLogger(__name__)
+
+# Headers worth keeping with a callback (never cookies or proxies' internals).
+_KEPT_HEADERS = ("content-type", "user-agent", "wechatpay-timestamp", "wechatpay-nonce",
+                 "wechatpay-signature", "wechatpay-serial", "wechatpay-signature-type",
+                 "x-forwarded-for", "x-real-ip", "request-id")  # fmt: skip
+# Past its expiry an unpaid order is closed after this much more, so a payment made in
+# the last second and reported slowly is still found by the query first.
+CLOSE_GRACE = timedelta(minutes=5)
+QUERY_BATCH = 200
+
+
+def _log(
+    session: Session,
+    provider: str,
+    source: str,
+    headers: Mapping[str, str],
+    body: str,
+    remote: str,
+    verified: bool,
+    outcome: str,
+    detail: str,
+    state: TradeState | None = None,
+) -> None:
+    session.add(
+        PaymentNotification(
+            provider=provider,
+            source=source,
+            headers={k: v for k, v in headers.items() if k.lower() in _KEPT_HEADERS},
+            body=body,
+            remote_addr=remote[:64],
+            verified=verified,
+            order_no=(state.order_no if state else "")[:40],
+            trade_no=(state.trade_no if state else "")[:64],
+            outcome=outcome,
+            detail=detail[:300],
+        )
+    )
+
+
+def _merchant_problem(provider: Provider, state: TradeState) -> str:
+    if state.merchant_id != provider.merchant_id:
+        return f"商户号 {state.merchant_id} 不是本单位的 {provider.merchant_id}"
+    app_id = getattr(getattr(provider, "config", None), "app_id", "")
+    if state.app_id and app_id and state.app_id != app_id:
+        return f"应用号 {state.app_id} 不是本单位的 {app_id}"
+    return ""
+
+
+def handle_notify(
+    sessions: sessionmaker[Session],
+    provider: Provider,
+    headers: Mapping[str, str],
+    body: bytes,
+    remote: str = "",
+) -> tuple[Answer, Settled]:
+    """One provider callback, from raw request to the answer the provider expects."""
+    text = body.decode("utf-8", errors="replace")
+    plain_headers = {k.lower(): v for k, v in headers.items()}
+    try:
+        state = provider.verify_notify(headers, body)
+    except NotifyRejected as exc:
+        log.warning("%s notify rejected from %s: %s", provider.name, remote, exc)
+        with unit_of_work(sessions) as session:
+            _log(session, provider.name, "notify", plain_headers, text, remote, False,
+                 REJECTED, str(exc))  # fmt: skip
+        return provider.refused(str(exc)), Settled(REJECTED, str(exc))
+    problem = _merchant_problem(provider, state)
+    if problem:
+        with unit_of_work(sessions) as session:
+            _log(session, provider.name, "notify", plain_headers, text, remote, True,
+                 WRONG_MERCHANT, problem, state)  # fmt: skip
+        return provider.refused(problem), Settled(WRONG_MERCHANT, problem)
+    try:
+        with unit_of_work(sessions) as session:
+            outcome = settle(session, state, "notify")
+            _log(session, provider.name, "notify", plain_headers, text, remote, True,
+                 outcome.outcome, outcome.detail, state)  # fmt: skip
+    except Exception as exc:
+        # Rolled back: nothing applied. The provider retries a failed answer, and the
+        # retry is settled then.
+        log.exception("%s notify for %s not settled", provider.name, state.order_no)
+        detail = f"处理失败，等待重发：{type(exc).__name__}"
+        with unit_of_work(sessions) as session:
+            _log(session, provider.name, "notify", plain_headers, text, remote, True,
+                 ERROR, detail, state)  # fmt: skip
+        return provider.refused("处理失败，请稍后重发"), Settled(ERROR, detail)
+    return provider.accepted(), outcome
+
+
+@dataclass(frozen=True)
+class QueryReport:
+    asked: int
+    applied: int
+    exceptions: int
+    closed: int
+    still_waiting: int
+    unavailable: int
+    # (order no, what happened) for the operator's log
+    lines: tuple[tuple[str, str], ...]
+
+
+def query_waiting(
+    sessions: sessionmaker[Session],
+    providers: Mapping[str, Provider],
+    query_after: timedelta,
+    now: datetime | None = None,
+) -> QueryReport:
+    """Ask the providers about orders without an answer `query_after` after they were made."""
+    with unit_of_work(sessions) as session:
+        moment = now or session.scalar(select(func.now()))
+        waiting = session.scalars(
+            select(PaymentOrder)
+            .where(
+                PaymentOrder.status == ORDER_CREATED,
+                PaymentOrder.created_at <= moment - query_after,
+                PaymentOrder.provider.in_(list(providers)),
+            )
+            .order_by(PaymentOrder.created_at)
+            .limit(QUERY_BATCH)
+        ).all()
+        orders = [(o.id, o.provider, o.expires_at, ref_of(o)) for o in waiting]
+    counts = {"applied": 0, "exception": 0, "closed": 0, "waiting": 0, "unavailable": 0}
+    lines: list[tuple[str, str]] = []
+    for order_id, name, expires_at, ref in orders:
+        provider = providers[name]
+        try:
+            state = provider.query(ref)
+        except ProviderUnavailable as exc:
+            counts["unavailable"] += 1
+            lines.append((ref.order_no, f"查询失败：{exc}"))
+            with unit_of_work(sessions) as session:
+                _touch(session, order_id)
+                _log(session, name, "query", {}, "", "", False, "unavailable", str(exc))
+            continue
+        with unit_of_work(sessions) as session:
+            if state is not None and state.paid:
+                problem = _merchant_problem(provider, state)
+                if problem:
+                    outcome = Settled(WRONG_MERCHANT, problem)
+                else:
+                    outcome = settle(session, state, "query")
+                counts["applied" if outcome.outcome == APPLIED else "exception"] += 1
+                lines.append((ref.order_no, outcome.detail))
+            elif moment > expires_at + CLOSE_GRACE:
+                outcome = _close(session, order_id, name)
+                counts["closed"] += 1
+                lines.append((ref.order_no, outcome.detail))
+            else:
+                outcome = Settled("waiting", "尚未付款")
+                counts["waiting"] += 1
+                _touch(session, order_id)
+            body = json.dumps(asdict(state), default=str, ensure_ascii=False) if state else ""
+            _log(session, name, "query", {}, body, "", True, outcome.outcome, outcome.detail,
+                 state)  # fmt: skip
+    return QueryReport(
+        asked=len(orders),
+        applied=counts["applied"],
+        exceptions=counts["exception"],
+        closed=counts["closed"],
+        still_waiting=counts["waiting"],
+        unavailable=counts["unavailable"],
+        lines=tuple(lines),
+    )
+
+
+def _touch(session: Session, order_id: int) -> None:
+    session.execute(
+        update(PaymentOrder)
+        .where(PaymentOrder.id == order_id)
+        .values(last_queried_at=func.now(), query_count=PaymentOrder.query_count + 1)
+    )
+
+
+def _close(session: Session, order_id: int, provider: str) -> Settled:
+    """Close an unpaid expired order, under its lock so a callback in flight wins."""
+    order = session.scalar(
+        select(PaymentOrder)
+        .where(PaymentOrder.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if order is None or order.status != ORDER_CREATED:
+        return Settled("unchanged", "订单状态已变化")
+    session.execute(
+        update(PaymentOrder)
+        .where(PaymentOrder.id == order_id)
+        .values(
+            status=ORDER_CLOSED,
+            last_queried_at=func.now(),
+            query_count=PaymentOrder.query_count + 1,
+        )
+    )
+    audit.record(
+        session,
+        system_actor(provider),
+        "payment_order.close",
+        "payment_order",
+        order_id,
+        {"order_no": order.order_no, "reason": "过期未付款"},
+    )
+    return Settled("closed", f"订单 {order.order_no} 过期未付款，已关闭")

@@ -1,0 +1,91 @@
+"""Fixtures shared by the online payment tests: keys made once per session, the provider
+stand-in, the [pay] config written to a test MD_HOME, and the companion service running on
+loopback with those providers against a fresh database holding account A001
+(bills 2026-09 40.00 and 2026-10 25.00) and branches D and E."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.companion.pay import PayRuntime
+from server.companion.settings import CompanionSettings
+from server.db.engine import unit_of_work
+from server.services.audit import Actor
+from server.services.online_pay import orders
+from server.services.online_pay.config import PayConfig
+from server.services.online_pay.orders import OrderView
+from tests import factories as f
+from tests.companion.support import LiveServer, start_live
+from tests.payfakes import Keys, PayStandIn, load_config, write_config
+
+RESIDENT = Actor(label="wechat o-test")
+
+
+@dataclass
+class PayWorld:
+    live: LiveServer
+    config: PayConfig
+    runtime: PayRuntime
+    standin: PayStandIn
+    keys: Keys
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self.live.sessions
+
+    def order(
+        self, provider: str = "wechat", account_no: str = "A001", expiry: timedelta | None = None,
+        **kw,
+    ) -> OrderView:  # fmt: skip
+        with unit_of_work(self.sessions) as session:
+            return orders.create_order(
+                session, RESIDENT, account_no, provider, expiry or self.config.order_expiry, **kw
+            )
+
+    def txn_time(self, order_no: str) -> str:
+        with unit_of_work(self.sessions) as session:
+            return orders.ref_of_order_no(session, order_no).txn_time
+
+
+@pytest.fixture(scope="session")
+def pay_keys() -> Keys:
+    return Keys()
+
+
+@pytest.fixture
+def pay_standin(pay_keys: Keys) -> Iterator[PayStandIn]:
+    server = PayStandIn(pay_keys)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pay_world(
+    tmp_path: Path, fresh_database_url: str, pay_keys: Keys, pay_standin: PayStandIn
+) -> Iterator[PayWorld]:
+    write_config(tmp_path, pay_keys, pay_standin.url)
+    config = load_config(tmp_path)
+    live = start_live(
+        CompanionSettings(secret_key="test-secret-key-0123456789abcdef"), fresh_database_url
+    )
+    runtime = PayRuntime.of(config)
+    live.app.state.online_pay = runtime
+    with unit_of_work(live.sessions) as session:
+        f.branches(session)
+        f.tariff(session)
+        account = f.account(session, "A001")
+        f.bill(session, account, "2026-09", "40.00")
+        f.bill(session, account, "2026-10", "25.00")
+        f.account(session, "A002", billing_mode="prepaid")
+    try:
+        yield PayWorld(live, config, runtime, pay_standin, pay_keys)
+    finally:
+        live.stop()
