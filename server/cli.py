@@ -171,6 +171,104 @@ def db_status(ctx: Context) -> None:
         sys.exit(EXIT_NOT_CURRENT)
 
 
+@cli.command("backup")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="备份文件；默认 MD_HOME/backups/meterdesk-年月日-时分秒.dump",
+)
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="备份文件夹（文件名自动加时间）；默认 MD_HOME/backups",
+)
+@click.option("--prune", is_flag=True, help="备份后按保留策略删除同一文件夹中的旧备份")
+@click.option("--keep-daily", default=7, show_default=True, type=click.IntRange(0), help="保留天数")
+@click.option(
+    "--keep-monthly", default=12, show_default=True, type=click.IntRange(0), help="保留月数"
+)
+@pass_context
+def backup_cmd(
+    ctx: Context,
+    output: Path | None,
+    folder: Path | None,
+    prune: bool,
+    keep_daily: int,
+    keep_monthly: int,
+) -> None:
+    """Back up the database (pg_dump custom format) with a FILE.sha256 checksum beside it."""
+    from server.services import backup as backups
+
+    if output and folder:
+        raise click.UsageError("-o 与 --dir 只能选一个")
+    folder = folder or backups.backup_folder(ctx.settings.home)
+    target = output or backups.default_backup_path(folder)
+    result = _run(lambda: backups.create_backup(ctx.url, target))
+    megabytes = result.size / 1024 / 1024
+    click.echo(f"已备份到 {result.path}（{megabytes:.1f} MB，用时 {result.seconds:.1f} 秒）")
+    click.echo(f"校验文件 {result.checksum_path}")
+    if prune:
+        removed = backups.prune(result.path.parent, keep_daily, keep_monthly)
+        click.echo(
+            f"保留最近 {keep_daily} 天每天一份、最近 {keep_monthly} 个月每月一份："
+            f"删除 {len(removed)} 份旧备份"
+        )
+        for path in removed:
+            click.echo(f"  已删除 {path.name}")
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="目标数据库不是空的也恢复（先清空其 public 模式）")
+@pass_context
+def restore_cmd(ctx: Context, file: Path, force: bool) -> None:
+    """Restore a backup into the configured database, which must be empty."""
+    from server.services import backup as backups
+
+    result = _run(lambda: backups.restore_backup(ctx.url, file, force=force))
+    click.echo(f"已从 {file.name} 恢复（用时 {result.seconds:.1f} 秒）")
+    state = result.schema
+    if state.up_to_date:
+        click.echo(f"数据库结构版本 {state.current}：最新")
+        return
+    if state.ahead:
+        click.echo(
+            f"数据库结构版本 {state.current} 比本程序（{state.head}）新：请安装新版 MeterDesk"
+        )
+    else:
+        click.echo(
+            f"数据库结构版本 {state.current or '空'}，本程序需要 {state.head}："
+            "请运行 meterdesk db upgrade"
+        )
+    sys.exit(EXIT_NOT_CURRENT)
+
+
+@cli.command("doctor")
+@click.option(
+    "--skip",
+    multiple=True,
+    type=click.Choice(["database", "fonts", "printers", "serial", "wechat"]),
+    help="不做的检查，可重复（如服务器上 --skip printers --skip serial）",
+)
+@pass_context
+def doctor_cmd(ctx: Context, skip: tuple[str, ...]) -> None:
+    """Check the database, schema, role, fonts, printers, serial ports and WeChat settings."""
+    from server.services import doctor
+
+    try:
+        url = ctx.url if "database" not in skip else ""
+    except Exception as exc:  # the embedded server did not start, a malformed URL…
+        click.echo(f"✗ 数据库无法使用：{exc} — 检查 database.url（或 DATABASE_URL）")
+        sys.exit(1)
+    checks = doctor.run_checks(ctx.settings, url, skip=skip)
+    for check in checks:
+        click.echo(check.line())
+    if doctor.failed(checks):
+        sys.exit(1)
+
+
 def _period(value: str) -> Period:
     try:
         return Period.parse(value)

@@ -1,0 +1,258 @@
+"""`meterdesk doctor`: what an IT person checks on a counter PC or the central server.
+
+Each check gives one line: "✓ what is fine", "✗ what is wrong — how to fix it", or
+"– not checked (why)". The printer and serial-port probes are passed in, so tests (and a
+machine where they cannot be asked) decide what they see; the defaults ask the system
+without Qt, which the server layer never imports.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import platform
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, create_engine, text
+
+from server.config import Settings
+from server.db.engine import is_embedded
+from server.db.migrate import SchemaStatus, current_revision, head_revision
+
+APP_ROLE = "meterdesk_app"
+OWNER_ROLE = "meterdesk_owner"
+ROLES_SCRIPT = "installer/postgres_roles.sql"
+CHECKS = ("database", "fonts", "printers", "serial", "wechat")
+WECHAT_KEYS = ("token", "app_id", "app_secret")
+
+
+class NotChecked(Exception):
+    """A probe cannot tell on this machine; the message says why."""
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool | None  # None: not checked
+    text: str
+    fix: str = ""
+
+    def line(self) -> str:
+        if self.ok is None:
+            return f"– {self.text}"
+        if self.ok:
+            return f"✓ {self.text}"
+        return f"✗ {self.text} — {self.fix}" if self.fix else f"✗ {self.text}"
+
+
+Probe = Callable[[], Sequence[str]]
+
+
+def lpstat_printers() -> list[str]:
+    """Printers CUPS knows (Linux, macOS); Windows printers are listed by the desktop."""
+    if platform.system() == "Windows":
+        raise NotChecked("Windows 上请在桌面程序的打印对话框中查看打印机")
+    lpstat = shutil.which("lpstat")
+    if lpstat is None:
+        return []
+    done = subprocess.run(
+        [lpstat, "-p"],
+        capture_output=True,
+        text=True,
+        timeout=15,
+        check=False,
+        env={"LANG": "C", "LC_ALL": "C", "PATH": "/usr/bin:/bin"},
+    )
+    # "printer NAME is idle.  enabled since …" — one line per printer.
+    return [line.split()[1] for line in done.stdout.splitlines() if line.startswith("printer ")]
+
+
+def serial_ports() -> list[str]:
+    from serial.tools import list_ports
+
+    return [port.device for port in list_ports.comports()]
+
+
+def run_checks(
+    settings: Settings,
+    url: str,
+    *,
+    skip: Sequence[str] = (),
+    printers: Probe = lpstat_printers,
+    ports: Probe = serial_ports,
+) -> list[Check]:
+    checks: list[Check] = []
+    if "database" not in skip:
+        checks.extend(database_checks(url, embedded=is_embedded(settings)))
+    if "fonts" not in skip:
+        checks.append(font_check())
+    if "printers" not in skip:
+        checks.append(
+            _listed(printers, "打印机", "安装 CUPS 并添加收据打印机（Linux：apt install cups）")
+        )
+    if "serial" not in skip:
+        checks.append(
+            _listed(
+                ports, "串口", "连接掌上机或 USB 转串口线并安装其驱动；服务器上可用 --skip serial"
+            )
+        )
+    if "wechat" not in skip:
+        checks.append(wechat_check(settings))
+    return checks
+
+
+# --- database ------------------------------------------------------------------------------
+
+
+def database_checks(url: str, *, embedded: bool) -> list[Check]:
+    engine = create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            return [
+                _reachable(conn, embedded),
+                _tls(conn, embedded),
+                _schema(conn),
+                _role(conn, embedded),
+            ]
+    except Exception as exc:
+        return [
+            Check(
+                False,
+                f"数据库无法连接：{_first_line(exc)}",
+                "检查 database.url（或 DATABASE_URL）、服务器是否运行、pg_hba.conf 与防火墙",
+            )
+        ]
+    finally:
+        engine.dispose()
+
+
+def _reachable(conn: Connection, embedded: bool) -> Check:
+    version = conn.execute(text("show server_version")).scalar_one()
+    where = "嵌入式数据库" if embedded else "中心数据库"
+    database = conn.execute(text("select current_database()")).scalar_one()
+    return Check(True, f"{where} {database} 可连接（PostgreSQL {version.split()[0]}）")
+
+
+def _tls(conn: Connection, embedded: bool) -> Check:
+    if embedded:
+        return Check(True, "嵌入式数据库在本机，不经网络，无需 TLS")
+    ssl = conn.execute(
+        text("select ssl from pg_stat_ssl where pid = pg_backend_pid()")
+    ).scalar_one_or_none()
+    if ssl:
+        return Check(True, "数据库连接已使用 TLS 加密")
+    client = conn.execute(text("select host(inet_client_addr())")).scalar_one_or_none()
+    # A Unix socket (no client address) or loopback never leaves the machine: the
+    # companion service beside its database needs no TLS.
+    if client is None or ipaddress.ip_address(client).is_loopback:
+        return Check(True, "数据库连接在本机（Unix 套接字或回环地址），无需 TLS")
+    return Check(
+        False,
+        f"数据库连接未加密（客户端地址 {client}）",
+        "在 URL 中加 ?sslmode=verify-full，并按 installer/pg_hba.conf.sample 只允许 hostssl",
+    )
+
+
+def _schema(conn: Connection) -> Check:
+    state = SchemaStatus(current_revision(conn.engine), head_revision())
+    if state.up_to_date:
+        return Check(True, f"数据库结构版本 {state.current}（最新）")
+    if state.ahead:
+        return Check(
+            False,
+            f"数据库结构版本 {state.current} 比本程序（{state.head}）新",
+            "安装新版 MeterDesk",
+        )
+    return Check(
+        False,
+        f"数据库结构版本 {state.current or '空'}，本程序需要 {state.head}",
+        f"以 {OWNER_ROLE} 运行 meterdesk db upgrade，再重新运行 {ROLES_SCRIPT}",
+    )
+
+
+def _role(conn: Connection, embedded: bool) -> Check:
+    role, superuser = conn.execute(
+        text("select current_user, rolsuper from pg_roles where rolname = current_user")
+    ).one()
+    if embedded:
+        return Check(True, f"以 {role} 连接本机私有的嵌入式数据库")
+    if conn.execute(text("select to_regclass('payment') is null")).scalar_one():
+        return Check(False, f"以 {role} 连接，但没有 payment 表", "先运行 meterdesk db upgrade")
+    powers = []
+    if superuser:
+        powers.append("超级用户")
+    if conn.execute(text("select has_table_privilege('payment', 'UPDATE')")).scalar_one():
+        powers.append("可修改 payment")
+    if conn.execute(text("select has_table_privilege('receipt', 'DELETE')")).scalar_one():
+        powers.append("可删除 receipt")
+    if powers:
+        return Check(
+            False,
+            f"以 {role} 连接（{'、'.join(powers)}）",
+            f"桌面程序和伴随服务应以 {APP_ROLE} 连接（见 {ROLES_SCRIPT}）；"
+            f"{OWNER_ROLE} 只用于 db upgrade",
+        )
+    missing = [
+        what
+        for what, sql in (
+            ("插入 payment", "select has_table_privilege('payment', 'INSERT')"),
+            ("修改 bill.status", "select has_column_privilege('bill', 'status', 'UPDATE')"),
+        )
+        if not conn.execute(text(sql)).scalar_one()
+    ]
+    if missing:
+        return Check(
+            False,
+            f"以 {role} 连接，缺少权限：{'、'.join(missing)}",
+            f"数据库升级后以超级用户重新运行 {ROLES_SCRIPT}",
+        )
+    return Check(True, f"以 {role} 连接：可收款，不能修改或删除收款、收据")
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
+
+
+# --- this machine --------------------------------------------------------------------------
+
+
+def font_check() -> Check:
+    from reports.fonts import FALLBACK_CID_FONT, cjk_font
+
+    font = cjk_font()
+    if font.embedded:
+        return Check(True, f"中文字体 {font.path}")
+    return Check(
+        False,
+        f"未找到可嵌入的中文 TrueType 字体（收据将用 {FALLBACK_CID_FONT}，由阅读器替换字形）",
+        "安装 fonts-wqy-microhei（Debian/Ubuntu）；Windows 应有黑体或微软雅黑",
+    )
+
+
+def _listed(probe: Probe, what: str, fix: str) -> Check:
+    try:
+        names = list(probe())
+    except NotChecked as exc:
+        return Check(None, f"{what}：未检查（{exc}）")
+    if not names:
+        return Check(False, f"未发现{what}", fix)
+    return Check(True, f"{what}：{'、'.join(names)}")
+
+
+def wechat_check(settings: Settings) -> Check:
+    missing = [f"wechat.{key}" for key in WECHAT_KEYS if not settings.get("wechat", key)]
+    if missing:
+        env = "、".join(f"MD_WECHAT_{name.split('.')[1].upper()}" for name in missing)
+        return Check(
+            False,
+            f"微信设置缺少 {'、'.join(missing)}",
+            f"在 {settings.home / 'meterdesk.toml'} 的 [wechat] 中填写，或设置 {env}",
+        )
+    return Check(True, f"微信设置齐全（app_id {settings.get('wechat', 'app_id')}）")
+
+
+def failed(checks: Sequence[Check]) -> bool:
+    return any(check.ok is False for check in checks)
