@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from server.companion import wechat_api
 from server.companion.web import (
@@ -212,21 +213,29 @@ def bind(
 # --- 用量查询 and 电子缴款通知单 -------------------------------------------------------------
 
 
-def _chart(months: tuple[portal.MonthUsage, ...], kind: str, peak: Decimal) -> list[dict]:
-    bars = []
-    for index, month in enumerate(months):
-        value: Decimal = getattr(month, kind)
-        height = int(value / peak * CHART_HEIGHT) if peak else 0
-        bars.append(
-            {
-                "x": index * 26 + 4,
-                "y": CHART_HEIGHT - height + 14,
-                "height": height,
-                "label": month.period[5:],
-                "value": value,
-            }
+def _chart(months: tuple[portal.MonthUsage, ...], kind: str, label: str, unit: str) -> Markup:
+    """The 12 months as an inline SVG bar chart.
+
+    Built here rather than in the template: every piece is a number or a fixed label, so it
+    needs none of the per-value escaping that made this the page's slowest part.
+    """
+    values = [getattr(month, kind) for month in months]
+    peak = max(values, default=Decimal(0))
+    height = CHART_HEIGHT + 30
+    parts = [
+        f'<svg viewBox="0 0 316 {height}" width="100%" role="img" '
+        f'aria-label="近 12 个月{label}（{unit}）">'
+    ]
+    for index, (month, value) in enumerate(zip(months, values, strict=True)):
+        bar = int(value / peak * CHART_HEIGHT) if peak else 0
+        x = index * 26 + 4
+        parts.append(
+            f'<rect x="{x}" y="{CHART_HEIGHT - bar + 14}" width="18" height="{bar}" '
+            f'fill="#1677ff"><title>{month.period} {value:f} {unit}</title></rect>'
+            f'<text x="{x + 9}" y="{height - 2}" text-anchor="middle">{month.period[5:]}</text>'
         )
-    return bars
+    parts.append("</svg>")
+    return Markup("".join(parts))
 
 
 def _user_id(request: Request) -> int | None:
@@ -254,17 +263,11 @@ def usage(request: Request, account: int | None = None) -> Response:
             return render(request, "h5/need_binding.html", title="用量查询")
         overview = portal.usage_overview(session, chosen, _today())
     charts = [
-        (label, unit, _chart(overview.months, kind, overview.peak(kind)))
+        (label, unit, _chart(overview.months, kind, label, unit))
         for kind, label, unit in (("electricity", "用电量", "kWh"), ("water", "用水量", "m³"))
     ]
     return render(
-        request,
-        "h5/usage.html",
-        accounts=accounts,
-        chosen=chosen,
-        overview=overview,
-        charts=charts,
-        chart_height=CHART_HEIGHT + 30,
+        request, "h5/usage.html", accounts=accounts, chosen=chosen, overview=overview, charts=charts
     )
 
 

@@ -52,9 +52,6 @@ class UsageOverview:
     months: tuple[MonthUsage, ...]
     payments: tuple[PaymentRow, ...]
 
-    def peak(self, kind: str) -> Decimal:
-        return max((getattr(m, kind) for m in self.months), default=ZERO)
-
 
 def usage_overview(session: Session, account: BoundAccount, today: date) -> UsageOverview:
     """The 12 billing periods up to `today`'s, oldest first (empty months shown as 0), and

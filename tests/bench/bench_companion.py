@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlencode
 
 import requests
@@ -111,6 +112,33 @@ async def _load(
     return latencies, time.perf_counter() - began
 
 
+def _children_cpu(parent_pids: set[int]) -> float:
+    """CPU seconds (user + system) used so far by the direct children of `parent_pids`
+    (Linux /proc; 0 elsewhere): the server's workers, the database's backends."""
+    total = 0
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) in parent_pids:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def _postmaster(folder: str) -> set[int]:
+    """The pid of the PostgreSQL server whose data folder is under `folder`."""
+    for entry in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = entry.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if folder in command and "postgres" in command and " -D " in command:
+            return {int(entry.parent.name)}
+    return set()
+
+
 def _report(name: str, latencies: list[float], wall: float) -> bool:
     ordered = sorted(latencies)
     p50 = ordered[len(ordered) // 2]
@@ -195,10 +223,21 @@ def main() -> None:
             ]
             print(f"meterdesk serve --workers {WORKERS}; {args.connections} keep-alive "
                   f"connections, {args.seconds:.0f} s each")  # fmt: skip
-            ok = _report("usage page /h5/usage", *asyncio.run(
-                _load(port, usage, args.seconds, args.connections)))  # fmt: skip
-            ok &= _report("message endpoint /wechat", *asyncio.run(
-                _load(port, message, args.seconds, args.connections)))  # fmt: skip
+            database = _postmaster(where.split("(")[-1].rstrip(")")) if "(" in where else set()
+            ok = True
+            for name, load in (
+                ("usage page /h5/usage", usage),
+                ("message endpoint /wechat", message),
+            ):
+                before = _children_cpu({server.pid}), _children_cpu(database)
+                latencies, wall = asyncio.run(_load(port, load, args.seconds, args.connections))
+                web = _children_cpu({server.pid}) - before[0]
+                db = _children_cpu(database) - before[1]
+                ok &= _report(name, latencies, wall)
+                # What a request costs, whatever else shares the cores while it runs.
+                count = len(latencies)
+                print(f"    CPU per request: workers {web / count * 1000:.2f} ms, "
+                      f"PostgreSQL {db / count * 1000:.2f} ms")  # fmt: skip
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
