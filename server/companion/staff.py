@@ -10,8 +10,9 @@ from fastapi.responses import Response
 
 from server.companion.h5 import read_upload
 from server.companion.web import check_csrf, client_ip, redirect, render, safe_next, uow
-from server.services import auth, field, ratelimit, service_requests
+from server.services import accounts, auth, field, portal, ratelimit, service_requests
 from server.services.auth import StaffIdentity
+from server.services.bindings import BoundAccount
 from server.services.calendar import BUSINESS_TZ, now
 from server.services.errors import DomainError
 from server.services.photos import store_photo
@@ -184,3 +185,30 @@ def submit_fault(
         topics=service_requests.TOPICS["fault"],
         message=f"已上报（编号 {request_id}），中心将在 {due:%m-%d %H:%M} 前处理",
     )
+
+
+@routes.get("/usage")
+def usage(request: Request, q: str = "") -> Response:
+    """用能查询: an account's last 12 months by 户号, meter number (scanned) or name."""
+    staff = _staff(request)
+    if staff is None:
+        return redirect("/staff/login?next=/staff/usage")
+    hits: list[accounts.AccountHit] = []
+    overview = None
+    if q.strip():
+        with uow(request) as session:
+            hits = accounts.search_accounts(session, q, limit=20)
+            if len(hits) == 1:
+                hit = hits[0]
+                overview = portal.usage_overview(
+                    session,
+                    BoundAccount(
+                        hit.account_id,
+                        hit.account_no,
+                        hit.holder_name,
+                        hit.address,
+                        hit.customer_class,
+                    ),
+                    now().astimezone(BUSINESS_TZ).date(),
+                )
+    return render(request, "staff/usage.html", staff=staff, q=q, hits=hits, overview=overview)

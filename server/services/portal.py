@@ -3,7 +3,8 @@
 
 An account reaches these functions only as a BoundAccount, which bindings.bound_accounts
 gives for the resident's approved bindings: a page cannot show another household's
-figures by changing an id.
+figures by changing an id. (Field staff, who may see any account, build one from
+accounts.search_accounts.)
 """
 
 from __future__ import annotations

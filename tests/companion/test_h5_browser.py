@@ -242,6 +242,12 @@ def test_field_reader_records_a_reading_with_a_photo(phone, live, household, tmp
     assert "W001" in phone.locator("#read").inner_text()
     unread = phone.locator("#unread").inner_text()
     assert "E002" in unread and "E001" not in unread and "W001" not in unread
+    # 用能查询: by a scanned meter number, the account's months.
+    phone.goto(f"{live.url}/staff/usage")
+    phone.fill("#q", "W001")
+    phone.get_by_role("button", name="查询").click()
+    months = phone.locator("#months tr").all_inner_texts()
+    assert any(row.split() == [household["oct"], "120.0", "8.0", "84.00"] for row in months)
     with live.sessions() as session:
         assert session.execute(
             text(
