@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 
 from desktop.account_dialog import AccountDialog
 from desktop.meter_dialogs import quantity_cell
-from desktop.tasks import TaskError, TaskRunner
+from desktop.module_page import ModulePage
+from desktop.tasks import TaskError
 from desktop.widgets import ALERT, ReadOnlyTable, money_text
 from server.db.models.metering import ELECTRICITY, WATER
 from server.services.account_detail import AccountRecord, MonthlyUsage, account_record
@@ -41,36 +42,22 @@ from server.services.accounts import (
     search_accounts,
     update_account,
 )
-from server.services.auth import StaffIdentity
 from server.services.meter_registry import RegistryChoices, registry_choices
 
 SEARCH_DELAY_MS = 250
 
 
-class AccountsPage(QWidget):
+class AccountsPage(ModulePage):
     """`loaded` fires once the first list (and its first account) is on screen;
     `account_opened(AccountRecord)` whenever an account's tabs are filled; `saved(str)`
     after a create or edit went through; `refused(str)` with a service's refusal."""
 
-    loaded = Signal()
     searched = Signal(int)
     account_opened = Signal(object)
     saved = Signal(str)
-    refused = Signal(str)
 
-    def __init__(
-        self,
-        identity: StaffIdentity,
-        runner: TaskRunner,
-        *,
-        preferences: QSettings | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
+    def build(self) -> None:
         self.setObjectName("accountsPage")
-        self.identity = identity
-        self.runner = runner
-        self.preferences = preferences
         self.record: AccountRecord | None = None
         self.classes: tuple[str, ...] = ()
         self.choices = RegistryChoices((), ())

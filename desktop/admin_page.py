@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QDate, QSettings, Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,11 +26,10 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from desktop.tasks import TaskError, TaskRunner
+from desktop.module_page import ModulePage
 from desktop.widgets import ALERT, ReadOnlyTable
 from server.services import permissions
 from server.services.audit_log import ACTION_LABELS, AuditPage, audit_events
-from server.services.auth import StaffIdentity
 from server.services.calendar import now
 from server.services.staff_admin import (
     StaffRow,
@@ -105,26 +104,14 @@ class StaffDialog(QDialog):
         layout.addWidget(buttons)
 
 
-class AdminPage(QWidget):
+class AdminPage(ModulePage):
     """`loaded` fires when the organisation is shown, `audit_loaded` with each log query;
     `refused(str)` with a service's refusal (also shown in the page's message line)."""
 
-    loaded = Signal()
     audit_loaded = Signal()
-    refused = Signal(str)
 
-    def __init__(
-        self,
-        identity: StaffIdentity,
-        runner: TaskRunner,
-        *,
-        preferences: QSettings | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
+    def build(self) -> None:
         self.setObjectName("adminPage")
-        self.identity = identity
-        self.runner = runner
         self.organisation: Organisation | None = None
         self.audit: AuditPage | None = None
         self.message = QLabel()
@@ -323,18 +310,7 @@ class AdminPage(QWidget):
     # ---- changes --------------------------------------------------------------------------
 
     def _do(self, work: Callable[[Session], object]) -> None:
-        """Run a change; a refusal is shown on the page and the view reloaded as it is."""
-        self.message.clear()
-
-        def failed(error: TaskError) -> None:
-            self.message.setText(error.message)
-            self.refused.emit(error.message)
-            self.refresh()
-
-        def done(_: object) -> None:
-            self.refresh()
-
-        self.runner.run(work, on_success=done, on_failure=failed, owner=self)
+        self.run_change(work, self.message, self.refresh)
 
     def set_grant(self, post_code: str, module: str, on: bool) -> None:
         actor = self.identity.actor

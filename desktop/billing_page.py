@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
 
 from desktop.billing_dialogs import BillDetailDialog, RunProgressDialog
 from desktop.document_dialog import DocumentDialog
+from desktop.module_page import ModulePage
 from desktop.notice_export import NoticeExport, NoticesDocument, NoticesSaved
-from desktop.tasks import TaskError, TaskRunner
+from desktop.tasks import TaskError
 from desktop.widgets import ALERT, ReadOnlyTable, money_text
 from reports.billing_run import write_run_xlsx
-from server.services.auth import StaffIdentity
 from server.services.bill_browse import (
     BILL_STATUS_LABELS,
     BillFilter,
@@ -53,12 +53,11 @@ PERIODS_SHOWN = 36  # months back in the period list
 BROWSE_LIMIT = 1000
 
 
-class BillingPage(QWidget):
+class BillingPage(ModulePage):
     """Signals fire once the screen shows the new state: `loaded` (the first bills),
     `run_finished(BillingRunResult)`, `bills_shown(BillRows)`, `bill_opened(dialog)`,
     `notices_ready(DocumentDialog)`, `notices_saved(NoticesSaved)`, `exported(str)`."""
 
-    loaded = Signal()
     run_finished = Signal(object)
     bills_shown = Signal(object)
     bill_opened = Signal(object)
@@ -66,19 +65,8 @@ class BillingPage(QWidget):
     notices_saved = Signal(object)
     exported = Signal(str)
 
-    def __init__(
-        self,
-        identity: StaffIdentity,
-        runner: TaskRunner,
-        *,
-        preferences: QSettings | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
+    def build(self) -> None:
         self.setObjectName("billingPage")
-        self.identity = identity
-        self.runner = runner
-        self.preferences = preferences
         self.result: BillingRunResult | None = None
         self.bills: BillRows | None = None
         self.buildings: tuple[NoticeBuilding, ...] = ()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from desktop.document_dialog import DocumentDialog
+from desktop.module_page import ModulePage
 from desktop.preferences import RECEIPT_SIZE, RECEIPT_SIZES
-from desktop.tasks import TaskError, TaskRunner
+from desktop.tasks import TaskError
 from desktop.till_dialogs import HandOverDialog, OpenTillDialog, SettlementDialog
 from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, money_text
 from reports.settlement import (
@@ -48,7 +49,6 @@ from reports.settlement import (
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHEQUE, TRANSFER
 from server.services import till
 from server.services.accounts import AccountHit, search_accounts
-from server.services.auth import StaffIdentity
 from server.services.calendar import BUSINESS_TZ
 from server.services.counter import AccountPanel, CounterDay, account_panel, counter_day
 from server.services.payments import (
@@ -68,7 +68,7 @@ CHANNEL_KEYS = {CASH: "F5", CHEQUE: "F6", TRANSFER: "F7"}
 VOID_REASONS = ("收错户号", "金额有误", "收款方式有误", "支票退票")
 
 
-class CounterPage(QWidget):
+class CounterPage(ModulePage):
     """`account_opened(str)`, `payment_taken(PaymentResult)` and `day_changed(CounterDay)`
     fire once the screen shows the new state (tests and the shell listen to them)."""
 
@@ -78,20 +78,9 @@ class CounterPage(QWidget):
     document_ready = Signal(object)
     exported = Signal(str)
 
-    def __init__(
-        self,
-        identity: StaffIdentity,
-        runner: TaskRunner,
-        *,
-        preferences: QSettings | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
+    def build(self) -> None:
         self.setObjectName("counterPage")
-        self.identity = identity
-        self.runner = runner
-        self.preferences = preferences
-        size = str(preferences.value(RECEIPT_SIZE, "a5")) if preferences is not None else "a5"
+        size = str(self.preferences.value(RECEIPT_SIZE, "a5")) if self.preferences else "a5"
         self.receipt_size = size if size in RECEIPT_SIZES else "a5"
         self.panel: AccountPanel | None = None
         self.day: CounterDay | None = None

@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -37,12 +37,12 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from desktop.handheld_profiles_dialog import ProfilesDialog
-from desktop.tasks import TaskError, TaskRunner
+from desktop.module_page import ModulePage
+from desktop.tasks import TaskError
 from desktop.widgets import ReadOnlyTable, RowsModel
 from devices.ble import BleDevice, BleError, BleSettings, read_water_meter_sync, scan_sync
 from devices.cjt188 import MeterData
 from server.db.models.metering import ELECTRICITY, WATER
-from server.services.auth import StaffIdentity
 from server.services.ble_readings import ble_address, record_ble_reading
 from server.services.calendar import BUSINESS_TZ
 from server.services.errors import DomainError
@@ -117,12 +117,11 @@ def _device_error(exc: Exception) -> DomainError:
     return DomainError(f"没有可用的蓝牙适配器，或蓝牙未打开（{type(exc).__name__}：{exc}）")
 
 
-class HandheldPage(QWidget):
+class HandheldPage(ModulePage):
     """`loaded` once the profiles are shown; `import_done(HandheldImportResult)`,
     `exported(str)`, `route_saved(str)`, `ble_scanned(tuple)`, `ble_read(MeterData)`,
     `ble_recorded(ReadingResult)` and `ble_failed(str)` once the screen shows them."""
 
-    loaded = Signal()
     import_done = Signal(object)
     exported = Signal(str)
     route_saved = Signal(str)
@@ -131,19 +130,8 @@ class HandheldPage(QWidget):
     ble_recorded = Signal(object)
     ble_failed = Signal(str)
 
-    def __init__(
-        self,
-        identity: StaffIdentity,
-        runner: TaskRunner,
-        *,
-        preferences: QSettings | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
+    def build(self) -> None:
         self.setObjectName("handheldPage")
-        self.identity = identity
-        self.runner = runner
-        self.preferences = preferences
         self.profiles: tuple[ProfileInfo, ...] = ()
         self.buildings: tuple[BuildingChoice, ...] = ()
         self.result: HandheldImportResult | None = None

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -31,17 +31,16 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QSpinBox,
     QVBoxLayout,
-    QWidget,
 )
 from sqlalchemy.orm import Session
 
 from desktop.document_dialog import DocumentDialog
-from desktop.tasks import TaskError, TaskRunner
+from desktop.module_page import ModulePage
+from desktop.tasks import TaskError
 from desktop.widgets import ReadOnlyTable
 from devices.label_printers import LANGUAGES, PrinterSettings
 from reports.labels import LabelData, SheetLayout, parse_size
 from server.db.models.metering import ELECTRICITY, WATER
-from server.services.auth import StaffIdentity
 from server.services.labels import label_data, labels_pdf, pick_meters, print_labels
 from server.services.meter_places import KIND_LABELS, MeterPlace
 from server.services.metering import METER_STATUS_LABELS
@@ -68,28 +67,16 @@ class PrintJob:
     destination: str
 
 
-class LabelsPage(QWidget):
+class LabelsPage(ModulePage):
     """`loaded` once the first building's meters are shown; `meters_picked(tuple)`,
     `document_ready(DocumentDialog)` and `printed(int bytes sent)` once the screen shows them."""
 
-    loaded = Signal()
     meters_picked = Signal(object)
     document_ready = Signal(object)
     printed = Signal(int)
 
-    def __init__(
-        self,
-        identity: StaffIdentity,
-        runner: TaskRunner,
-        *,
-        preferences: QSettings | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
+    def build(self) -> None:
         self.setObjectName("labelsPage")
-        self.identity = identity
-        self.runner = runner
-        self.preferences = preferences
         self.buildings: tuple[BuildingChoice, ...] = ()
         self.places: tuple[MeterPlace, ...] = ()
         self.last_job: PrintJob | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,17 +22,16 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QVBoxLayout,
-    QWidget,
 )
 from sqlalchemy.orm import Session
 
 from desktop.meter_dialogs import HARDWARE_NO, LineDialog, MeterDialog, quantity_cell
+from desktop.module_page import ModulePage
 from desktop.replace_wizard import ReplaceWizard
-from desktop.tasks import TaskError, TaskRunner
+from desktop.tasks import TaskError
 from desktop.widgets import ReadOnlyTable
 from reports.meter_registry import RegistryLine, registry_filename, render_meter_registry_xlsx
 from server.services import calendar
-from server.services.auth import StaffIdentity
 from server.services.meter_registry import (
     DEFAULT_LIMIT,
     MeterFilter,
@@ -52,31 +51,18 @@ from server.services.metering import METER_STATUS_LABELS, ReplacementResult
 FILTER_DELAY_MS = 250
 
 
-class MetersPage(QWidget):
+class MetersPage(ModulePage):
     """`loaded` fires once the first list is shown, `listed(MeterList)` after every list,
     `saved(MeterRow)` after a registration or edit, `replaced(ReplacementResult)`,
     `exported(str)` with the file written, `refused(str)` with a service's refusal."""
 
-    loaded = Signal()
     listed = Signal(object)
     saved = Signal(object)
     replaced = Signal(object)
     exported = Signal(str)
-    refused = Signal(str)
 
-    def __init__(
-        self,
-        identity: StaffIdentity,
-        runner: TaskRunner,
-        *,
-        preferences: QSettings | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
+    def build(self) -> None:
         self.setObjectName("metersPage")
-        self.identity = identity
-        self.runner = runner
-        self.preferences = preferences
         self.limit = DEFAULT_LIMIT
         self.choices = RegistryChoices((), ())
         self.meters: MeterList | None = None

@@ -23,7 +23,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QSettings,
     Qt,
     QTimer,
     Signal,
@@ -53,11 +52,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from desktop.tasks import TaskError, TaskRunner
+from desktop.module_page import ModulePage
+from desktop.tasks import TaskError
 from desktop.widgets import ALERT, ReadOnlyTable, cell_text
 from reports.unread_meters import UnreadLine, unread_filename, write_unread_xlsx
 from server.db.models.metering import ACCEPTED, HELD, REJECTED
-from server.services.auth import StaffIdentity
 from server.services.calendar import BUSINESS_TZ, Period, business_datetime
 from server.services.calendar import now as business_now
 from server.services.metering import (
@@ -312,11 +311,10 @@ class CorrectDialog(QDialog):
         return not problem
 
 
-class ReadingsPage(QWidget):
+class ReadingsPage(ModulePage):
     """`loaded` fires once the first data is shown; `sheet_loaded`, `saved`, `reviewed`,
     `queue_loaded`, `unread_loaded`, `photo_shown` and `exported` when theirs is."""
 
-    loaded = Signal()
     sheet_loaded = Signal()
     saved = Signal(object)
     queue_loaded = Signal()
@@ -325,19 +323,8 @@ class ReadingsPage(QWidget):
     unread_loaded = Signal(object)
     exported = Signal(str)
 
-    def __init__(
-        self,
-        identity: StaffIdentity,
-        runner: TaskRunner,
-        *,
-        preferences: QSettings | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
+    def build(self) -> None:
         self.setObjectName("readingsPage")
-        self.identity = identity
-        self.runner = runner
-        self.preferences = preferences
         self.buildings: tuple[BuildingChoice, ...] = ()
         self.queue: tuple[QueuedReading, ...] = ()
         self.unread: UnreadList | None = None

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QDateTime, QSettings, Qt, Signal
+from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,9 +32,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from desktop.tasks import TaskError, TaskRunner
+from desktop.module_page import ModulePage
 from desktop.widgets import ALERT, DUE_SOON_TINT, OVERDUE_TINT, ReadOnlyTable
-from server.services.auth import StaffIdentity
 from server.services.bindings import (
     PendingBinding,
     approve_binding,
@@ -137,24 +136,11 @@ class NoticeDialog(QDialog):
         )
 
 
-class ServicePage(QWidget):
+class ServicePage(ModulePage):
     """`loaded` after each refresh; `refused(str)` with a service's refusal."""
 
-    loaded = Signal()
-    refused = Signal(str)
-
-    def __init__(
-        self,
-        identity: StaffIdentity,
-        runner: TaskRunner,
-        *,
-        preferences: QSettings | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
+    def build(self) -> None:
         self.setObjectName("servicePage")
-        self.identity = identity
-        self.runner = runner
         self.queues: DeskQueues | None = None
         self.message = QLabel()
         self.message.setStyleSheet(f"color: {ALERT.name()};")
@@ -263,14 +249,7 @@ class ServicePage(QWidget):
     # ---- decisions ------------------------------------------------------------------------
 
     def _do(self, work: Callable[[Session], object]) -> None:
-        self.message.clear()
-
-        def failed(error: TaskError) -> None:
-            self.message.setText(error.message)
-            self.refused.emit(error.message)
-            self.refresh()
-
-        self.runner.run(work, on_success=lambda _: self.refresh(), on_failure=failed, owner=self)
+        self.run_change(work, self.message, self.refresh)
 
     def selected_binding(self) -> int | None:
         key = self.bindings_table.selected_key()

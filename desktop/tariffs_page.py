@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import QCoreApplication, QDate, QSettings, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QDate, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -39,10 +39,10 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from desktop.tasks import TaskError, TaskRunner
+from desktop.module_page import ModulePage
+from desktop.tasks import TaskError
 from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, money_text
 from server.db.models.metering import KINDS
-from server.services.auth import StaffIdentity
 from server.services.calendar import now as business_now
 from server.services.errors import DomainError
 from server.services.late_fees import rate_of, set_late_fee_policy
@@ -417,28 +417,16 @@ class LateFeeDialog(QDialog):
         return not problem
 
 
-class TariffsPage(QWidget):
+class TariffsPage(ModulePage):
     """`loaded` fires once the tariffs are first shown, `tariff_saved(int)` and
     `policy_saved()` once a new one is listed."""
 
-    loaded = Signal()
     refreshed = Signal()
     tariff_saved = Signal(int)
     policy_saved = Signal()
 
-    def __init__(
-        self,
-        identity: StaffIdentity,
-        runner: TaskRunner,
-        *,
-        preferences: QSettings | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
+    def build(self) -> None:
         self.setObjectName("tariffsPage")
-        self.identity = identity
-        self.runner = runner
-        self.preferences = preferences
         self.desk: TariffDesk | None = None
         self.editor: TariffEditor | None = None
         self.policy_dialog: LateFeeDialog | None = None
