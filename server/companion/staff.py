@@ -10,7 +10,15 @@ from fastapi.responses import Response
 
 from server.companion.h5 import read_upload
 from server.companion.web import check_csrf, client_ip, redirect, render, safe_next, uow
-from server.services import accounts, auth, field, portal, ratelimit, service_requests
+from server.services import (
+    accounts,
+    auth,
+    field,
+    meter_registry,
+    portal,
+    ratelimit,
+    service_requests,
+)
 from server.services.auth import StaffIdentity
 from server.services.bindings import BoundAccount
 from server.services.calendar import BUSINESS_TZ, now
@@ -212,3 +220,48 @@ def usage(request: Request, q: str = "") -> Response:
                     now().astimezone(BUSINESS_TZ).date(),
                 )
     return render(request, "staff/usage.html", staff=staff, q=q, hits=hits, overview=overview)
+
+
+@routes.get("/meters")
+def meter_check(request: Request, meter_no: str = "") -> Response:
+    """表计核对: what the registry says of a meter (scanned or typed), to compare on site."""
+    staff = _staff(request)
+    if staff is None:
+        return redirect("/staff/login?next=/staff/meters")
+    meter = None
+    error = ""
+    if meter_no.strip():
+        with uow(request) as session:
+            try:
+                meter = meter_registry.meter_row(session, meter_no)
+            except DomainError as exc:
+                error = str(exc)
+    return render(
+        request, "staff/meter.html", staff=staff, meter=meter, meter_no=meter_no, error=error
+    )
+
+
+@routes.post("/meters/location")
+def mark_location(
+    request: Request,
+    meter_no: str = Form(""),
+    location: str = Form(""),
+    csrf_token: str = Form(""),
+) -> Response:
+    """Location marking: where the meter hangs, as the reader found it."""
+    staff = _staff(request)
+    if staff is None:
+        return redirect("/staff/login")
+    check_csrf(request, csrf_token)
+    try:
+        with uow(request) as session:
+            meter = meter_registry.set_location(session, staff.actor, meter_no, location)
+    except DomainError as exc:
+        return render(
+            request, "staff/meter.html", 400, staff=staff, meter=None, meter_no=meter_no,
+            error=str(exc),
+        )  # fmt: skip
+    return render(
+        request, "staff/meter.html", staff=staff, meter=meter, meter_no=meter_no,
+        message="位置已更新",
+    )  # fmt: skip

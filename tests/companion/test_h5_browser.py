@@ -242,6 +242,15 @@ def test_field_reader_records_a_reading_with_a_photo(phone, live, household, tmp
     assert "W001" in phone.locator("#read").inner_text()
     unread = phone.locator("#unread").inner_text()
     assert "E002" in unread and "E001" not in unread and "W001" not in unread
+    # 表计核对 and location marking.
+    phone.goto(f"{live.url}/staff/meters")
+    phone.fill("#meter_no", "W001")
+    phone.get_by_role("button", name="查询").click()
+    assert "A001 张三" in phone.locator("#meter").inner_text()
+    phone.fill("#location-input", "管道井 3 层东侧")
+    phone.get_by_role("button", name="保存位置").click()
+    assert phone.locator("[role=status]").inner_text() == "位置已更新"
+    assert phone.locator("#location").inner_text() == "管道井 3 层东侧"
     # 用能查询: by a scanned meter number, the account's months.
     phone.goto(f"{live.url}/staff/usage")
     phone.fill("#q", "W001")
@@ -255,3 +264,7 @@ def test_field_reader_records_a_reading_with_a_photo(phone, live, household, tmp
                 " where r.source = 'field'"
             )
         ).all() == [("accepted", "reader1")]
+        assert (
+            session.scalar(text("select actor from audit_event where action = 'meter.location'"))
+            == "reader1 李抄表"
+        )
