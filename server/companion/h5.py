@@ -210,6 +210,20 @@ def bind(
     return _bindings_page(request, resident, message=answer)
 
 
+@routes.post("/bindings/{binding_id}/unbind")
+def unbind(request: Request, binding_id: int, csrf_token: str = Form("")) -> Response:
+    resident = _resident(request)
+    if resident is None:
+        return _to_login(request)
+    check_csrf(request, csrf_token)
+    try:
+        with uow(request) as session:
+            bindings.unbind(session, resident.user_id, binding_id)
+    except DomainError as exc:
+        return _bindings_page(request, resident, 400, error=str(exc))
+    return _bindings_page(request, resident, message="已解绑")
+
+
 # --- 用量查询 and 电子缴款通知单 -------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from server.db.models.companion import (
     BINDING_APPROVED,
     BINDING_PENDING,
     BINDING_REJECTED,
+    BINDING_REVOKED,
 )
 from server.services import audit, outbox, permissions, ratelimit
 from server.services.accounts import address_of
@@ -38,7 +39,7 @@ STATUS_LABELS = {
     BINDING_PENDING: "审核中",
     BINDING_APPROVED: "已绑定",
     BINDING_REJECTED: "未通过",
-    "revoked": "已解绑",
+    BINDING_REVOKED: "已解绑",
 }
 DEFAULT_CLASS = "resident"
 BIND_PER_USER = Limit("bind:user", 20, timedelta(days=1), "今天提交的绑定申请过多，请明天再试")
@@ -130,6 +131,28 @@ def request_binding(
         {"account_no": account_no, "found": account is not None, "matched": matched},
     )
     return ANSWER
+
+
+def unbind(session: Session, user_id: int, binding_id: int) -> None:
+    """解绑 by the resident (or withdrawing a request still in review): frees the place."""
+    binding = session.get(Binding, binding_id, with_for_update=True)
+    if binding is None or binding.wechat_user_id != user_id:
+        raise NotFound("没有这条绑定记录")
+    if binding.status not in LIVE:
+        raise DomainError(f"户号 {binding.account_no} {STATUS_LABELS[binding.status]}，无需解绑")
+    user = session.get(WechatUser, user_id)
+    assert user is not None
+    binding.status = BINDING_REVOKED
+    binding.reason = "用户解绑"
+    session.flush()
+    audit.record(
+        session,
+        actor_of(user.openid),
+        "binding.unbind",
+        "binding",
+        binding.id,
+        {"account_no": binding.account_no},
+    )
 
 
 @dataclass(frozen=True)

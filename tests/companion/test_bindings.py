@@ -217,3 +217,23 @@ def test_review_needs_the_service_module(session, accounts):
     (pending,) = bindings.pending_bindings(session)
     with pytest.raises(PermissionDenied, match="用户服务"):
         bindings.approve_binding(session, reader, pending.binding_id)
+
+
+def test_a_resident_unbinds_and_the_place_is_free_again(session, accounts):
+    user = registered(session, "o-unbind", "13800000016")
+    other = registered(session, "o-someone", "13800000017")
+    bindings.request_binding(session, user, "A001", "张三", "10.0.0.1")
+    bindings.request_binding(session, user, "A002", "李四", "10.0.0.1")
+    (first, second) = bindings.pending_bindings(session)
+    bindings.approve_binding(session, DESK, first.binding_id)
+    with pytest.raises(DomainError, match="没有这条绑定记录"):
+        bindings.unbind(session, other, first.binding_id)
+    bindings.unbind(session, user, first.binding_id)
+    bindings.unbind(session, user, second.binding_id)  # a request still in review
+    with pytest.raises(DomainError, match="已解绑，无需解绑"):
+        bindings.unbind(session, user, first.binding_id)
+    assert bindings.bound_accounts(session, user) == []
+    assert [b.status_label for b in bindings.my_bindings(session, user)] == ["已解绑", "已解绑"]
+    # Both places are free again, and the same 户号 may be asked for anew.
+    bindings.request_binding(session, user, "A001", "张三", "10.0.0.1")
+    bindings.request_binding(session, user, "A003", "王五", "10.0.0.1")

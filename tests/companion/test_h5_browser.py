@@ -208,6 +208,13 @@ def test_resident_registers_binds_reads_and_asks(phone, live, standin, household
         ).all()
     assert kinds == ["您的户号绑定申请已通过", "您的户号绑定申请未通过", "您的服务诉求已答复"]
 
+    # 解绑: the account's pages close again.
+    phone.goto(f"{live.url}/h5/bindings")
+    phone.get_by_role("button", name="解绑 A001").click()
+    assert phone.locator("[role=status]").inner_text() == "已解绑"
+    phone.goto(f"{live.url}/h5/bills")
+    assert "还没有已审核通过的户号" in phone.content()
+
 
 def test_forms_need_their_csrf_token_and_dev_login_is_off(phone, live, standin, household):
     sign_in_through_wechat(phone, live, standin, "o-csrf")
