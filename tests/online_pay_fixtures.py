@@ -5,6 +5,7 @@ loopback with those providers against a fresh database holding account A001
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -89,3 +90,15 @@ def pay_world(
         yield PayWorld(live, config, runtime, pay_standin, pay_keys)
     finally:
         live.stop()
+
+
+@pytest.fixture
+def md_env_for(tmp_path: Path, fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """In-process `meterdesk` commands see the test's [pay] config (written to tmp_path by
+    pay_world) and its database."""
+    monkeypatch.setenv("MD_HOME", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
+    for name in list(os.environ):
+        if name.startswith("MD_") and name not in ("MD_HOME", "MD_TEST_DATABASE_URL"):
+            monkeypatch.delenv(name)
+    return fresh_database_url

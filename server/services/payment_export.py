@@ -1,31 +1,49 @@
-"""Payments for the billing system and the offices: receipt lines of a date range."""
+"""Payments for the billing system and the offices: receipt lines of a date range, and
+the lines of the online payments of those days."""
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from reports.payments_export import PaymentExportRow
-from server.db.models.payments import CHANNEL_LABELS, Receipt, ReceiptVoid
+from server.db.models import Account
+from server.db.models.payments import CHANNEL_LABELS, ONLINE, Payment, Receipt, ReceiptVoid
 from server.services.calendar import BUSINESS_TZ, business_datetime
 from server.services.errors import DomainError
+from server.services.payments import online_payment_lines
 
 
 def payment_rows(session: Session, start: date, end: date) -> Iterator[PaymentExportRow]:
-    """Lines of the receipts issued from `start` to `end` (business dates, inclusive) that
-    stand; voided receipts are left out, as the billing system must not book them."""
+    """Lines of the payments of `start` to `end` (business dates, inclusive) that stand,
+    oldest first; voided receipts are left out, as the billing system must not book them.
+
+    Counter payments are dated by their receipt; an online payment by when it was paid,
+    whether or not its receipt has been issued yet (it may be issued on a later day, at
+    any branch), so it is booked once, on the day the money came.
+    """
     if end < start:
         raise DomainError(f"结束日期 {end} 早于开始日期 {start}")
+    return heapq.merge(
+        _counter_rows(session, start, end),
+        _online_rows(session, start, end),
+        key=lambda row: row.paid_at,
+    )
+
+
+def _counter_rows(session: Session, start: date, end: date) -> Iterator[PaymentExportRow]:
     voided = select(ReceiptVoid.receipt_id)
     query = (
         select(Receipt)
         .where(
             Receipt.issued_at >= business_datetime(start),
             Receipt.issued_at < business_datetime(end + timedelta(days=1)),
+            Receipt.channel != ONLINE,
             Receipt.id.not_in(voided),
         )
         .order_by(Receipt.issued_at, Receipt.id)
@@ -43,4 +61,40 @@ def payment_rows(session: Session, start: date, end: date) -> Iterator[PaymentEx
                 receipt_no=receipt.receipt_no,
                 paid_at=receipt.issued_at.astimezone(BUSINESS_TZ),
                 branch=receipt.branch_name,
+            )
+
+
+def _online_rows(session: Session, start: date, end: date) -> Iterator[PaymentExportRow]:
+    voided = select(ReceiptVoid.receipt_id)
+    rows = session.execute(
+        select(
+            Payment.id,
+            Payment.created_at,
+            Payment.bank,
+            Account.account_no,
+            Account.holder_name,
+            Receipt.receipt_no,
+        )
+        .join(Account, Account.id == Payment.account_id)
+        .outerjoin(Receipt, Receipt.payment_id == Payment.id)
+        .where(
+            Payment.channel == ONLINE,
+            Payment.created_at >= business_datetime(start),
+            Payment.created_at < business_datetime(end + timedelta(days=1)),
+            or_(Receipt.id.is_(None), Receipt.id.not_in(voided)),
+        )
+        .order_by(Payment.created_at, Payment.id)
+    ).all()
+    for payment_id, paid_at, provider, account_no, holder, receipt_no in rows:
+        for line in online_payment_lines(session, payment_id):
+            yield PaymentExportRow(
+                account_no=account_no,
+                holder_name=holder,
+                period=line["period"],
+                item=line["description"],
+                amount=Decimal(line["amount"]),
+                channel=CHANNEL_LABELS[ONLINE],
+                receipt_no=receipt_no or "",
+                paid_at=paid_at.astimezone(BUSINESS_TZ),
+                branch=provider,
             )

@@ -1,0 +1,482 @@
+"""对账: a provider's daily statement against our online payments.
+
+Formats read:
+- WeChat Pay trade bill (交易账单, tradebill "ALL"), as downloaded from the merchant
+  platform or the download API: CSV, a header row, then one row per transaction with
+  every field prefixed by a backtick (`) so Excel keeps long numbers as text, then a
+  summary block starting 总交易单数. Amounts are yuan. Successful payments are
+  交易状态 SUCCESS; REFUND / REVOKED rows are listed as refunds, not payments.
+- UnionPay: the gateway's own statement files are fixed-width INN files in a zip; we read
+  the flat CSV the merchant service portal (商户服务平台 交易查询 → 导出) gives, with the
+  5.1.0 field names as header: txnTime,merId,orderId,queryId,txnAmt,respCode — txnTime
+  yyyyMMddHHmmss, txnAmt in fen as on the wire, respCode 00 for a payment that succeeded.
+  A file in that shape is what `meterdesk reconcile --provider unionpay` expects.
+
+Every line is stored (payment_statement_line) with the file's hash, so a file is imported
+once and a reconciliation can be shown again later. Matching is by the provider's trade
+number (our payment's reference): a line with no payment of ours is missing on our side
+unless it is kept on the exceptions list (then it is explained, with the decision);
+a payment of ours on the statement's days with no line is missing on the provider's side;
+the same trade with two amounts is a mismatch.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from reports.reconciliation import ReconRow, render_reconciliation_xlsx
+from server.db.models import (
+    Account,
+    Payment,
+    PaymentException,
+    PaymentOrder,
+    PaymentStatement,
+    PaymentStatementLine,
+)
+from server.db.models.online_pay import EXC_STATUS_LABELS, PROVIDERS, UNIONPAY, WECHAT
+from server.db.models.payments import ONLINE
+from server.services import audit, permissions
+from server.services.audit import Actor
+from server.services.calendar import BUSINESS_TZ, business_datetime
+from server.services.errors import DomainError, NotFound
+from server.services.money import ZERO
+from server.services.online_pay.orders import exception_label, provider_label
+
+PAYMENT = "payment"
+REFUND = "refund"
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+class StatementError(DomainError):
+    """The file is not a statement of the named provider; the message says where."""
+
+
+@dataclass(frozen=True)
+class ParsedLine:
+    line_no: int
+    trade_time: datetime
+    trade_no: str
+    order_no: str
+    merchant_id: str
+    amount: Decimal
+    state: str
+    kind: str  # PAYMENT or REFUND
+    raw: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ReconLine:
+    """One row of the reconciliation report."""
+
+    trade_no: str
+    order_no: str
+    account_no: str
+    trade_time: datetime | None
+    statement_amount: Decimal | None
+    our_amount: Decimal | None
+    # 'matched', 'missing_ours', 'missing_statement', 'mismatch', 'explained', 'refund'
+    status: str
+    note: str
+
+
+STATUS_LABELS = {
+    "matched": "一致",
+    "missing_ours": "我方无记录",
+    "missing_statement": "对账单无记录",
+    "mismatch": "金额不符",
+    "explained": "已在异常列表",
+    "refund": "退款",
+}
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    statement_id: int
+    provider: str
+    provider_label: str
+    file_name: str
+    first_day: date
+    last_day: date
+    lines: tuple[ReconLine, ...]
+    statement_total: Decimal
+    our_total: Decimal
+
+    def of(self, status: str) -> tuple[ReconLine, ...]:
+        return tuple(line for line in self.lines if line.status == status)
+
+    @property
+    def unexplained(self) -> int:
+        """Lines a person still has to look into."""
+        return sum(
+            1
+            for line in self.lines
+            if line.status in ("missing_ours", "missing_statement", "mismatch")
+        )
+
+
+def _text(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise StatementError("对账文件编码无法识别（应为 UTF-8 或 GBK）")
+
+
+def _yuan(text: str, where: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", "").strip() or "0")
+    except InvalidOperation:
+        raise StatementError(f"{where}：金额 {text!r} 不是数字") from None
+    if value != value.quantize(Decimal("0.01")):
+        raise StatementError(f"{where}：金额 {text!r} 超过两位小数")
+    return value.quantize(Decimal("0.01"))
+
+
+def parse_wechat(data: bytes) -> list[ParsedLine]:
+    rows = list(csv.reader(io.StringIO(_text(data))))
+    if not rows or "微信订单号" not in [c.strip() for c in rows[0]]:
+        raise StatementError("不是微信支付交易账单：第 1 行应为表头（含 微信订单号）")
+    header = [c.strip().lstrip("\ufeff") for c in rows[0]]
+    found: list[ParsedLine] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not row or not any(c.strip() for c in row):
+            continue
+        if row[0].strip().startswith("总交易单数"):
+            break
+        # Every value carries a leading backtick in WeChat's file.
+        cells = dict(zip(header, (c.strip().removeprefix("`") for c in row), strict=False))
+        where = f"第 {number} 行"
+        try:
+            moment = datetime.strptime(cells["交易时间"], "%Y-%m-%d %H:%M:%S")
+        except (KeyError, ValueError):
+            raise StatementError(f"{where}：交易时间 {cells.get('交易时间')!r} 无效") from None
+        state = cells.get("交易状态", "")
+        refund = state in ("REFUND", "REVOKED")
+        amount_text = cells.get("退款金额" if refund else "订单金额") or cells.get(
+            "应结订单金额", ""
+        )
+        found.append(
+            ParsedLine(
+                line_no=number,
+                trade_time=moment.replace(tzinfo=BUSINESS_TZ),
+                trade_no=cells.get("微信订单号", ""),
+                order_no=cells.get("商户订单号", ""),
+                merchant_id=cells.get("商户号", ""),
+                amount=_yuan(amount_text, where),
+                state=state,
+                kind=REFUND if refund else PAYMENT,
+                raw=cells,
+            )
+        )
+    return found
+
+
+UNIONPAY_COLUMNS = ("txnTime", "merId", "orderId", "queryId", "txnAmt", "respCode")
+
+
+def parse_unionpay(data: bytes) -> list[ParsedLine]:
+    reader = csv.DictReader(io.StringIO(_text(data)))
+    missing = [c for c in UNIONPAY_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise StatementError(f"不是银联对账文件：表头缺少 {'、'.join(missing)}")
+    found: list[ParsedLine] = []
+    for number, cells in enumerate(reader, start=2):
+        where = f"第 {number} 行"
+        cells = {k: (v or "").strip() for k, v in cells.items() if k}
+        try:
+            moment = datetime.strptime(cells["txnTime"], "%Y%m%d%H%M%S")
+        except ValueError:
+            raise StatementError(f"{where}：txnTime {cells['txnTime']!r} 无效") from None
+        if not cells["txnAmt"].isdigit():
+            raise StatementError(f"{where}：txnAmt {cells['txnAmt']!r} 应为以分为单位的整数")
+        found.append(
+            ParsedLine(
+                line_no=number,
+                trade_time=moment.replace(tzinfo=BUSINESS_TZ),
+                trade_no=cells["queryId"],
+                order_no=cells["orderId"],
+                merchant_id=cells["merId"],
+                amount=(Decimal(cells["txnAmt"]) / 100).quantize(Decimal("0.01")),
+                state=cells["respCode"],
+                kind=PAYMENT if cells["respCode"] == "00" else "failed",
+                raw=cells,
+            )
+        )
+    return found
+
+
+PARSERS = {WECHAT: parse_wechat, UNIONPAY: parse_unionpay}
+
+
+def import_statement(
+    session: Session, actor: Actor, provider: str, file_name: str, data: bytes
+) -> int:
+    """Store a statement file's lines; returns the statement id. The same file twice is
+    refused (its hash), so a day is not counted double."""
+    permissions.require(session, actor, "billing")
+    if provider not in PROVIDERS:
+        raise DomainError(f"支付渠道应为 {' 或 '.join(PROVIDERS)}，收到 {provider!r}")
+    if len(data) > MAX_FILE_BYTES:
+        raise StatementError("对账文件过大（上限 50 MB）")
+    digest = hashlib.sha256(data).hexdigest()
+    earlier = session.scalar(
+        select(PaymentStatement.id).where(
+            PaymentStatement.provider == provider, PaymentStatement.sha256 == digest
+        )
+    )
+    if earlier is not None:
+        raise DomainError(f"该对账文件已导入（对账单 {earlier}）")
+    lines = [line for line in PARSERS[provider](data) if line.kind in (PAYMENT, REFUND)]
+    if not lines:
+        raise StatementError(f"{file_name} 中没有交易记录")
+    days = [line.trade_time.date() for line in lines]
+    statement = PaymentStatement(
+        provider=provider,
+        file_name=file_name[:200],
+        sha256=digest,
+        first_day=min(days),
+        last_day=max(days),
+        line_count=len(lines),
+        actor=actor.label,
+    )
+    session.add(statement)
+    session.flush()
+    session.add_all(
+        PaymentStatementLine(
+            statement_id=statement.id,
+            line_no=line.line_no,
+            trade_time=line.trade_time,
+            trade_no=line.trade_no,
+            order_no=line.order_no[:40],
+            amount=line.amount,
+            state=line.state if line.kind == PAYMENT else f"{line.kind}:{line.state}",
+            raw=line.raw,
+        )
+        for line in lines
+    )
+    audit.record(
+        session,
+        actor,
+        "payment_statement.import",
+        "payment_statement",
+        statement.id,
+        {"provider": provider, "file": file_name, "lines": len(lines), "sha256": digest},
+    )
+    session.flush()
+    return statement.id
+
+
+def reconcile(session: Session, statement_id: int) -> Reconciliation:
+    """The statement's lines matched against our payments of its days."""
+    statement = session.get(PaymentStatement, statement_id)
+    if statement is None:
+        raise NotFound(f"对账单 {statement_id} 不存在")
+    label = provider_label(statement.provider)
+    lines = session.scalars(
+        select(PaymentStatementLine)
+        .where(PaymentStatementLine.statement_id == statement_id)
+        .order_by(PaymentStatementLine.line_no)
+    ).all()
+    # When the provider took the money, where we know it (the order's paid_at), else when
+    # we booked it: a payment at 23:59:59 belongs to that day's statement.
+    paid_at = func.coalesce(PaymentOrder.paid_at, Payment.created_at)
+    start = business_datetime(statement.first_day)
+    end = business_datetime(statement.last_day + timedelta(days=1))
+    trade_nos = [line.trade_no for line in lines]
+    ours = {
+        reference: (amount, account_no, order_no, moment)
+        for reference, amount, account_no, order_no, moment in session.execute(
+            select(
+                Payment.reference,
+                Payment.amount,
+                Account.account_no,
+                PaymentOrder.order_no,
+                paid_at,
+            )
+            .join(Account, Account.id == Payment.account_id)
+            .outerjoin(PaymentOrder, PaymentOrder.payment_id == Payment.id)
+            .where(
+                Payment.channel == ONLINE,
+                Payment.bank == label,
+                (Payment.reference.in_(trade_nos)) | ((paid_at >= start) & (paid_at < end)),
+            )
+        )
+    }
+    kept = {
+        e.trade_no: e
+        for e in session.scalars(
+            select(PaymentException).where(
+                PaymentException.provider == statement.provider,
+                PaymentException.trade_no.in_(trade_nos),
+            )
+        )
+    }
+    report: list[ReconLine] = []
+    seen: set[str] = set()
+    statement_total = ZERO
+    for line in lines:
+        if line.state.startswith(f"{REFUND}:"):
+            report.append(
+                ReconLine(
+                    line.trade_no,
+                    line.order_no,
+                    "",
+                    line.trade_time,
+                    -line.amount,
+                    None,
+                    "refund",
+                    "退款（原交易另行核对）",
+                )
+            )
+            statement_total -= line.amount
+            continue
+        statement_total += line.amount
+        seen.add(line.trade_no)
+        mine = ours.get(line.trade_no)
+        if mine is not None:
+            amount, account_no, _, _ = mine
+            status, note = (
+                ("matched", "")
+                if amount == line.amount
+                else ("mismatch", f"对账单 {line.amount} 元，我方 {amount} 元")
+            )
+            report.append(
+                ReconLine(
+                    line.trade_no,
+                    line.order_no,
+                    account_no,
+                    line.trade_time,
+                    line.amount,
+                    amount,
+                    status,
+                    note,
+                )
+            )
+            continue
+        exception = kept.get(line.trade_no)
+        if exception is not None:
+            note = f"{exception_label(exception.kind)}，{EXC_STATUS_LABELS[exception.status]}" + (
+                f"（退款单号 {exception.refund_reference}）" if exception.refund_reference else ""
+            )
+            report.append(
+                ReconLine(
+                    line.trade_no,
+                    line.order_no,
+                    "",
+                    line.trade_time,
+                    line.amount,
+                    None,
+                    "explained",
+                    note,
+                )
+            )
+            continue
+        report.append(
+            ReconLine(
+                line.trade_no,
+                line.order_no,
+                "",
+                line.trade_time,
+                line.amount,
+                None,
+                "missing_ours",
+                "对账单有此交易，系统中没有对应收款",
+            )
+        )
+    our_total = ZERO
+    for reference, (amount, account_no, order_no, moment) in sorted(
+        ours.items(), key=lambda item: item[1][3]
+    ):
+        if start <= moment < end:
+            our_total += amount
+        if reference in seen or not (start <= moment < end):
+            continue
+        report.append(
+            ReconLine(
+                reference,
+                order_no or "",
+                account_no,
+                moment,
+                None,
+                amount,
+                "missing_statement",
+                "系统已入账，对账单中没有此交易",
+            )
+        )
+    return Reconciliation(
+        statement_id=statement.id,
+        provider=statement.provider,
+        provider_label=label,
+        file_name=statement.file_name,
+        first_day=statement.first_day,
+        last_day=statement.last_day,
+        lines=tuple(report),
+        statement_total=statement_total,
+        our_total=our_total,
+    )
+
+
+def statements(session: Session, limit: int = 50) -> tuple[tuple[int, str, str, date, int], ...]:
+    """Imported statements, newest first: (id, provider label, file, first day, lines)."""
+    rows = session.execute(
+        select(
+            PaymentStatement.id,
+            PaymentStatement.provider,
+            PaymentStatement.file_name,
+            PaymentStatement.first_day,
+            PaymentStatement.line_count,
+        )
+        .order_by(PaymentStatement.imported_at.desc(), PaymentStatement.id.desc())
+        .limit(limit)
+    ).all()
+    return tuple((i, provider_label(p), f, d, n) for i, p, f, d, n in rows)
+
+
+_ATTENTION_FIRST = (
+    "mismatch",
+    "missing_ours",
+    "missing_statement",
+    "explained",
+    "refund",
+    "matched",
+)
+
+
+def reconciliation_xlsx(result: Reconciliation, generated_at: datetime) -> tuple[str, str, bytes]:
+    """The reconciliation as an Excel file `(filename, mimetype, bytes)`."""
+    days = f"{result.first_day}" + (
+        f" 至 {result.last_day}" if result.last_day != result.first_day else ""
+    )
+    summary: list[tuple[str, str | Decimal | int]] = [
+        ("对账文件", result.file_name),
+        ("对账单合计（元）", result.statement_total),
+        ("系统合计（元）", result.our_total),
+    ]
+    summary += [(STATUS_LABELS[s], len(result.of(s))) for s in _ATTENTION_FIRST]
+    summary.append(("待查明", result.unexplained))
+    rows = [
+        ReconRow(
+            status=STATUS_LABELS[line.status],
+            trade_no=line.trade_no,
+            order_no=line.order_no,
+            account_no=line.account_no,
+            trade_time=line.trade_time.astimezone(BUSINESS_TZ) if line.trade_time else None,
+            statement_amount=line.statement_amount,
+            our_amount=line.our_amount,
+            note=line.note,
+        )
+        for status in _ATTENTION_FIRST
+        for line in result.of(status)
+    ]
+    return render_reconciliation_xlsx(
+        f"{result.provider_label}对账 {days}", summary, rows, generated_at
+    )
