@@ -17,12 +17,15 @@ that boundary; the real path is the same code with bleak's BleakScanner and Blea
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from devices import cjt188
 from devices.errors import FrameError
+
+T = TypeVar("T")
 
 NUS_SERVICE = "6e400001-b5a3-f393-e0a9-e50e24dcca9e"
 NUS_RX = "6e400002-b5a3-f393-e0a9-e50e24dcca9e"  # the PC writes here
@@ -246,14 +249,28 @@ async def _close(link: Any, settings: BleSettings) -> None:
             pass
 
 
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` to its end on an event loop of its own.
+
+    When the calling thread already runs a loop (a host application's, or a test tool's),
+    asyncio.run refuses; the coroutine then gets a short-lived thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def read_water_meter_sync(
     device: Any, meter_address: str, settings: BleSettings | None = None, **kwargs: Any
 ) -> cjt188.MeterData:
     """`read_water_meter` for a worker thread or the CLI (runs its own event loop)."""
-    return asyncio.run(read_water_meter(device, meter_address, settings, **kwargs))
+    return _run(read_water_meter(device, meter_address, settings, **kwargs))
 
 
 def scan_sync(
     name_prefix: str | None = None, service_uuid: str | None = None, **kwargs: Any
 ) -> Sequence[BleDevice]:
-    return asyncio.run(scan(name_prefix, service_uuid, **kwargs))
+    return _run(scan(name_prefix, service_uuid, **kwargs))

@@ -13,6 +13,7 @@ def test_each_line_carries_the_signed_in_staff_member(tmp_path: Path, monkeypatc
     monkeypatch.setenv("MD_HOME", str(tmp_path))
     root = logging.getLogger()
     before = list(root.handlers)
+    logs.set_who("")  # whoever an earlier desktop test signed in
     try:
         logs.setup_logging(load_settings(tmp_path), "meterdesk-desktop")
         logging.getLogger("desktop.test").warning("before sign-in")
