@@ -183,3 +183,19 @@ def test_probes_that_cannot_tell_do_not_fail(doctor_env):
         "✗ 未发现串口 — 连接掌上机或 USB 转串口线并安装其驱动；服务器上可用 --skip serial",
     ]
     assert doctor.failed(checks)
+
+
+def test_doctor_on_a_central_database_not_yet_migrated(pg_admin_url, doctor_env):
+    name = f"md_unmigrated_{os.getpid()}"
+    _admin_execute(pg_admin_url, f'drop database if exists "{name}" with (force)')
+    url = ensure_database(pg_admin_url, name)
+    try:
+        status, lines = run_doctor(url)
+    finally:
+        _admin_execute(pg_admin_url, f'drop database if exists "{name}" with (force)')
+    assert status == 1
+    assert lines[2:4] == [
+        f"✗ 数据库结构版本 空，本程序需要 {head_revision()} — 以 meterdesk_owner 运行 "
+        "meterdesk db upgrade，再重新运行 installer/postgres_roles.sql",
+        "✗ 以 postgres 连接，但没有 payment 表 — 先运行 meterdesk db upgrade",
+    ]

@@ -112,7 +112,7 @@ def database_checks(url: str, *, embedded: bool) -> list[Check]:
             return [
                 _reachable(conn, embedded),
                 _tls(conn, embedded),
-                _schema(conn),
+                _schema(conn, embedded),
                 _role(conn, embedded),
             ]
     except Exception as exc:
@@ -154,7 +154,7 @@ def _tls(conn: Connection, embedded: bool) -> Check:
     )
 
 
-def _schema(conn: Connection) -> Check:
+def _schema(conn: Connection, embedded: bool) -> Check:
     state = SchemaStatus(current_revision(conn.engine), head_revision())
     if state.up_to_date:
         return Check(True, f"数据库结构版本 {state.current}（最新）")
@@ -164,11 +164,13 @@ def _schema(conn: Connection) -> Check:
             f"数据库结构版本 {state.current} 比本程序（{state.head}）新",
             "安装新版 MeterDesk",
         )
-    return Check(
-        False,
-        f"数据库结构版本 {state.current or '空'}，本程序需要 {state.head}",
-        f"以 {OWNER_ROLE} 运行 meterdesk db upgrade，再重新运行 {ROLES_SCRIPT}",
+    # The embedded database is the PC's own and is migrated whenever a program starts on it.
+    fix = (
+        "运行 meterdesk db upgrade（或启动桌面程序）"
+        if embedded
+        else f"以 {OWNER_ROLE} 运行 meterdesk db upgrade，再重新运行 {ROLES_SCRIPT}"
     )
+    return Check(False, f"数据库结构版本 {state.current or '空'}，本程序需要 {state.head}", fix)
 
 
 def _role(conn: Connection, embedded: bool) -> Check:
