@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
+from server.companion import wechat_api
 from server.companion.h5 import read_upload
-from server.companion.web import check_csrf, client_ip, redirect, render, safe_next, uow
+from server.companion.web import check_csrf, client_ip, md, redirect, render, safe_next, uow
 from server.services import (
     accounts,
     auth,
@@ -265,3 +268,30 @@ def mark_location(
         request, "staff/meter.html", staff=staff, meter=meter, meter_no=meter_no,
         message="位置已更新",
     )  # fmt: skip
+
+
+@routes.get("/jssdk")
+def jssdk_config(request: Request, url: str = "") -> Response:
+    """wx.config for a staff page opened in WeChat, so it can use the barcode scanner."""
+    staff = _staff(request)
+    if staff is None:
+        return JSONResponse({"error": "请先登录"}, status_code=401)
+    page = url.split("#", 1)[0]
+    site = md(request).settings.base_url or str(request.base_url).rstrip("/")
+    if not page.startswith(f"{site}/staff/"):
+        return JSONResponse({"error": "只能为本站内部业务页面签名"}, status_code=400)
+    settings = md(request).settings
+    try:
+        with uow(request) as session:
+            ticket = wechat_api.jsapi_ticket(session, settings)
+    except wechat_api.WechatApiError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=502)
+    nonce, timestamp = secrets.token_hex(8), str(int(time.time()))
+    return JSONResponse(
+        {
+            "appId": settings.app_id,
+            "timestamp": timestamp,
+            "nonceStr": nonce,
+            "signature": wechat_api.jssdk_signature(ticket, nonce, timestamp, page),
+        }
+    )

@@ -4,6 +4,7 @@ messages. The base URLs come from settings, so tests and staging point them at a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -103,6 +104,46 @@ def access_token(session: Session, settings: CompanionSettings, *, renew: bool =
     row.token, row.expires_at = data["access_token"], expires
     session.flush()
     return str(data["access_token"])
+
+
+def jsapi_ticket(session: Session, settings: CompanionSettings) -> str:
+    """The JS-SDK ticket (jsapi_ticket), kept like the access token: one row for every copy
+    of the service, under the key "<app_id>:jsapi"."""
+    key = f"{settings.app_id}:jsapi"
+    session.execute(
+        text(
+            "insert into wechat_access_token (app_id, token, expires_at)"
+            " values (:a, '', 'epoch') on conflict (app_id) do nothing"
+        ),
+        {"a": key},
+    )
+    row = session.get(WechatAccessToken, key, with_for_update=True)
+    assert row is not None
+    fresh = session.scalar(select(func.now() + TOKEN_MARGIN))
+    if fresh is not None and row.expires_at > fresh:
+        return row.token
+    data = _get_json(
+        f"{settings.api_url}/cgi-bin/ticket/getticket",
+        access_token=access_token(session, settings),
+        type="jsapi",
+    )
+    if data.get("errcode") or not data.get("ticket"):
+        raise WechatApiError(
+            f"获取 jsapi_ticket 失败：{data.get('errcode')} {data.get('errmsg', '')}", retry=True
+        )
+    row.token = str(data["ticket"])
+    row.expires_at = session.scalar(  # type: ignore[assignment]
+        select(func.now() + timedelta(seconds=int(data["expires_in"])))
+    )
+    session.flush()
+    return row.token
+
+
+def jssdk_signature(ticket: str, nonce: str, timestamp: str, url: str) -> str:
+    """wx.config's signature: sha1 over the four fields in this order, the URL without
+    its fragment."""
+    plain = f"jsapi_ticket={ticket}&noncestr={nonce}&timestamp={timestamp}&url={url}"
+    return hashlib.sha1(plain.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,9 @@ TOKEN = "meterdesk-test-token"
 APP_ID = "wx5d3e84a7f0b1c2d3"
 # An EncodingAESKey as the official account's console makes one: 43 base64 characters.
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+JSAPI_TICKET = (
+    "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg"
+)
 
 
 def wechat_signature(*parts: str) -> str:
@@ -138,6 +141,14 @@ class WechatStandIn:
                                 "scope": "snsapi_base",
                             }
                         )
+                elif url.path == "/cgi-bin/ticket/getticket":
+                    if query.get("access_token") != f"TOKEN-{state.tokens_issued}":
+                        self._json({"errcode": 40001, "errmsg": "invalid credential"})
+                    else:
+                        self._json(
+                            {"errcode": 0, "errmsg": "ok", "ticket": JSAPI_TICKET,
+                             "expires_in": 7200}
+                        )  # fmt: skip
                 elif url.path == "/cgi-bin/token":
                     state.tokens_issued += 1
                     self._json({"access_token": f"TOKEN-{state.tokens_issued}", "expires_in": 7200})

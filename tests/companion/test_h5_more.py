@@ -3,6 +3,7 @@ with a photo, notices, 故障上报, the development login, and the upload cap."
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import replace
 
@@ -14,7 +15,7 @@ from server.services import notices, residents
 from server.services.audit import Actor
 from server.services.org import add_staff_with_role
 from server.services.sms import ConsoleSender
-from tests.companion.support import start_live
+from tests.companion.support import APP_ID, JSAPI_TICKET, start_live
 from tests.companion.test_h5_browser import png, sign_in_through_wechat
 
 
@@ -162,3 +163,53 @@ def test_uploads_over_the_cap_are_refused_before_parsing(live):
         timeout=30,
     )
     assert streamed.status_code == 413
+
+
+FAKE_JSSDK = """
+window.wx = {
+  config: function (c) { window.__wxConfig = c; },
+  ready: function (f) { f(); },
+  scanQRCode: function (o) { o.success({resultStr: "CODE_128,E-SCANNED-1"}); }
+};
+"""
+
+
+def test_the_scanner_inside_wechat(browser, live, standin):
+    with unit_of_work(live.sessions) as session:
+        add_staff_with_role(
+            session, Actor("t"), login="reader3", name="吴抄表", password="reader-pass-3",
+            role="reader", branch_code=None,
+        )  # fmt: skip
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        user_agent="Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 MicroMessenger/8.0.50 NetType/WIFI",
+    )
+    # WeChat's own script is not reachable from a test: a stand-in records what it is given.
+    context.route(
+        "https://res.wx.qq.com/**",
+        lambda route: route.fulfill(body=FAKE_JSSDK, content_type="application/javascript"),
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto(f"{live.url}/staff/login?next=/staff/readings/new")
+        page.fill("#login", "reader3")
+        page.fill("#password", "reader-pass-3")
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(re.compile(r".*/staff/readings/new"))
+        page.get_by_role("button", name="扫码").click()
+        assert page.input_value("#meter_no") == "E-SCANNED-1"
+        config = page.evaluate("window.__wxConfig")
+        page_url = f"{live.url}/staff/readings/new"
+        plain = (
+            f"jsapi_ticket={JSAPI_TICKET}&noncestr={config['nonceStr']}"
+            f"&timestamp={config['timestamp']}&url={page_url}"
+        )
+        assert config["signature"] == hashlib.sha1(plain.encode()).hexdigest()
+        assert config["appId"] == APP_ID and config["jsApiList"] == ["scanQRCode"]
+        foreign = page.request.get(f"{live.url}/staff/jssdk?url=https://evil.example/staff/")
+        assert foreign.status == 400
+    finally:
+        context.close()
+    assert standin.state.calls.count("/cgi-bin/ticket/getticket") == 1
