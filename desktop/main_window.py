@@ -108,6 +108,15 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.welcome_page = WelcomePage(identity, database)
         self.add_page(self.welcome_page)
+        # Managers come home to the dashboard; everybody else to who-and-where.
+        self.home_page: QWidget = self.welcome_page
+        if runner is not None and "reports" in identity.modules:
+            from desktop.dashboard_page import DashboardPage
+
+            dashboard = DashboardPage(identity, runner, preferences=self._preferences)
+            dashboard.open_requested.connect(self.open_from_dashboard)
+            self.home_page = dashboard
+            self.add_page(dashboard)
         self.nav = QListWidget()
         self.nav.setObjectName("moduleNav")
         self.nav.addItem(QListWidgetItem(self.tr("Home")))
@@ -130,6 +139,8 @@ class MainWindow(QMainWindow):
         first = next((s.key for s in self.modules if s.key == "counter"), None)
         if first is not None:
             self.show_module(first)
+        else:
+            self.show_page(self.home_page)
 
     def add_page(self, page: QWidget) -> int:
         return self.pages.addWidget(page)
@@ -166,9 +177,18 @@ class MainWindow(QMainWindow):
         if callable(focus):
             focus()
 
+    def open_from_dashboard(self, module: str, report: str) -> None:
+        """A dashboard tile: the module behind it, on the report it stands for."""
+        page = self.show_module(module)
+        if report and page is not None:
+            select = getattr(page, "select", None)
+            if callable(select):
+                select(report)
+                page.run()  # type: ignore[attr-defined]
+
     def _nav_changed(self, row: int) -> None:
         if row <= 0:
-            self.show_page(self.welcome_page)
+            self.show_page(self.home_page)
             return
         page = self.page_for(self.modules[row - 1].key)
         if page is not None:

@@ -101,6 +101,12 @@ MODULES: tuple[ModuleSpec, ...] = (
         permission="meters",
     ),
     ModuleSpec(
+        "reports",
+        QT_TRANSLATE_NOOP("Modules", "Reports"),
+        "Ctrl+Shift+R",
+        "desktop.reports_page:ReportsPage",
+    ),
+    ModuleSpec(
         "service",
         QT_TRANSLATE_NOOP("Modules", "Resident services"),
         "Ctrl+Shift+S",

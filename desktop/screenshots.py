@@ -21,6 +21,7 @@ from server.services.auth import StaffIdentity
 
 LOGIN_PNG = "login.png"
 MAIN_WINDOW_PNG = "main_window.png"
+DASHBOARD_PNG = "dashboard.png"
 MAIN_WINDOW_SIZE = (1024, 640)
 MODULE_WINDOW_SIZE = (1366, 800)
 SIGN_IN_TIMEOUT_MS = 30_000
@@ -91,6 +92,11 @@ def take_screenshots(
             written = [out_dir / LOGIN_PNG, out_dir / MAIN_WINDOW_PNG]
             # Every module this user may open, as it looks once its data has arrived.
             window.resize(*MODULE_WINDOW_SIZE)
+            if window.home_page is not window.welcome_page:
+                window.show_page(window.home_page)
+                _wait_idle(runner)
+                _render(window, out_dir / DASHBOARD_PNG)
+                written.append(out_dir / DASHBOARD_PNG)
             for spec in window.modules:
                 window.show_module(spec.key)
                 _wait_idle(runner)

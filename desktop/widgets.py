@@ -73,6 +73,8 @@ class RowsModel(QAbstractTableModel):
         self.keys: list[object] = []
         self.struck: list[bool] = []
         self.tints: list[QColor | None] = []
+        # Columns of text that read as numbers (preformatted report figures).
+        self.right: set[int] = set()
 
     def set_rows(
         self,
@@ -86,6 +88,13 @@ class RowsModel(QAbstractTableModel):
         self.keys = list(keys) if keys is not None else list(range(len(rows)))
         self.struck = list(struck) if struck is not None else [False] * len(rows)
         self.tints = list(tints) if tints is not None else [None] * len(rows)
+        self.endResetModel()
+
+    def set_columns(self, headers: Sequence[str], right: set[int] | None = None) -> None:
+        self.beginResetModel()
+        self.headers = list(headers)
+        self.right = set(right or ())
+        self.rows, self.keys, self.struck, self.tints = [], [], [], []
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
@@ -109,7 +118,8 @@ class RowsModel(QAbstractTableModel):
         value = self.rows[index.row()][index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return cell_text(value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, Decimal | int):
+        numeric = isinstance(value, Decimal | int) or index.column() in self.right
+        if role == Qt.ItemDataRole.TextAlignmentRole and numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.BackgroundRole:
             return self.tints[index.row()]

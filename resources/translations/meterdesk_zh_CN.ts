@@ -117,243 +117,243 @@
 <context>
     <name>AccountsPage</name>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="95"/>
+        <location filename="../../desktop/accounts_page.py" line="82"/>
         <source>Account no., meter no., name, room or mobile (Ctrl+F)</source>
         <translation>户号、表号、户主、房号或手机 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="100"/>
+        <location filename="../../desktop/accounts_page.py" line="87"/>
         <source>New account… (Ctrl+N)</source>
         <translation>开户… (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="102"/>
+        <location filename="../../desktop/accounts_page.py" line="89"/>
         <source>Edit… (F2)</source>
         <translation>修改… (F2)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="105"/>
+        <location filename="../../desktop/accounts_page.py" line="92"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="105"/>
+        <location filename="../../desktop/accounts_page.py" line="92"/>
         <source>Holder</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="105"/>
+        <location filename="../../desktop/accounts_page.py" line="92"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="105"/>
+        <location filename="../../desktop/accounts_page.py" line="92"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="106"/>
+        <location filename="../../desktop/accounts_page.py" line="93"/>
         <source>Balance</source>
         <translation>余额</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="119"/>
+        <location filename="../../desktop/accounts_page.py" line="106"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="119"/>
+        <location filename="../../desktop/accounts_page.py" line="106"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="119"/>
+        <location filename="../../desktop/accounts_page.py" line="106"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="119"/>
+        <location filename="../../desktop/accounts_page.py" line="106"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="120"/>
+        <location filename="../../desktop/accounts_page.py" line="107"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="120"/>
-        <location filename="../../desktop/accounts_page.py" line="124"/>
-        <location filename="../../desktop/accounts_page.py" line="130"/>
+        <location filename="../../desktop/accounts_page.py" line="107"/>
+        <location filename="../../desktop/accounts_page.py" line="111"/>
+        <location filename="../../desktop/accounts_page.py" line="117"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="120"/>
+        <location filename="../../desktop/accounts_page.py" line="107"/>
         <source>Location</source>
         <translation>安装位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="121"/>
+        <location filename="../../desktop/accounts_page.py" line="108"/>
         <source>Last reading</source>
         <translation>最近读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="124"/>
+        <location filename="../../desktop/accounts_page.py" line="111"/>
         <source>Period</source>
         <translation>账期</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="124"/>
-        <location filename="../../desktop/accounts_page.py" line="352"/>
+        <location filename="../../desktop/accounts_page.py" line="111"/>
+        <location filename="../../desktop/accounts_page.py" line="339"/>
         <source>Electricity (kWh)</source>
         <translation>电量 (kWh)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="125"/>
-        <location filename="../../desktop/accounts_page.py" line="352"/>
+        <location filename="../../desktop/accounts_page.py" line="112"/>
+        <location filename="../../desktop/accounts_page.py" line="339"/>
         <source>Water (m³)</source>
         <translation>水量 (m³)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="125"/>
-        <location filename="../../desktop/accounts_page.py" line="129"/>
+        <location filename="../../desktop/accounts_page.py" line="112"/>
+        <location filename="../../desktop/accounts_page.py" line="116"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="125"/>
+        <location filename="../../desktop/accounts_page.py" line="112"/>
         <source>Paid</source>
         <translation>已缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="125"/>
+        <location filename="../../desktop/accounts_page.py" line="112"/>
         <source>Open</source>
         <translation>未缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="126"/>
+        <location filename="../../desktop/accounts_page.py" line="113"/>
         <source>Issued</source>
         <translation>出账时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="129"/>
-        <location filename="../../desktop/accounts_page.py" line="133"/>
+        <location filename="../../desktop/accounts_page.py" line="116"/>
+        <location filename="../../desktop/accounts_page.py" line="120"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="129"/>
+        <location filename="../../desktop/accounts_page.py" line="116"/>
         <source>Receipt</source>
         <translation>收据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="129"/>
+        <location filename="../../desktop/accounts_page.py" line="116"/>
         <source>Channel</source>
         <translation>缴费方式</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="130"/>
+        <location filename="../../desktop/accounts_page.py" line="117"/>
         <source>Branch</source>
         <translation>收费网点</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="133"/>
+        <location filename="../../desktop/accounts_page.py" line="120"/>
         <source>By</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="133"/>
+        <location filename="../../desktop/accounts_page.py" line="120"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="133"/>
+        <location filename="../../desktop/accounts_page.py" line="120"/>
         <source>Field</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="134"/>
+        <location filename="../../desktop/accounts_page.py" line="121"/>
         <source>Before</source>
         <translation>原值</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="134"/>
+        <location filename="../../desktop/accounts_page.py" line="121"/>
         <source>After</source>
         <translation>新值</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="144"/>
+        <location filename="../../desktop/accounts_page.py" line="131"/>
         <source>Meters</source>
         <translation>表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="145"/>
+        <location filename="../../desktop/accounts_page.py" line="132"/>
         <source>Bills</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="146"/>
+        <location filename="../../desktop/accounts_page.py" line="133"/>
         <source>Payments</source>
         <translation>缴费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="147"/>
+        <location filename="../../desktop/accounts_page.py" line="134"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="148"/>
+        <location filename="../../desktop/accounts_page.py" line="135"/>
         <source>History</source>
         <translation>变更记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="243"/>
+        <location filename="../../desktop/accounts_page.py" line="230"/>
         <source>Nothing found for “{query}”</source>
         <translation>没有找到“{query}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="245"/>
+        <location filename="../../desktop/accounts_page.py" line="232"/>
         <source>{count} found</source>
         <translation>找到 {count} 户</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="277"/>
+        <location filename="../../desktop/accounts_page.py" line="264"/>
         <source>No account open</source>
         <translation>未打开户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="289"/>
+        <location filename="../../desktop/accounts_page.py" line="276"/>
         <source>Prepaid</source>
         <translation>预收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="289"/>
+        <location filename="../../desktop/accounts_page.py" line="276"/>
         <source>Postpaid</source>
         <translation>后收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="291"/>
+        <location filename="../../desktop/accounts_page.py" line="278"/>
         <source>{no}  {holder}</source>
         <translation>{no}  {holder}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="294"/>
+        <location filename="../../desktop/accounts_page.py" line="281"/>
         <source>{address} · {klass} · {mode} · balance {balance} · mobile {mobile}</source>
         <translation>{address} · {klass} · {mode} · 余额 {balance} · 手机 {mobile}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="328"/>
+        <location filename="../../desktop/accounts_page.py" line="315"/>
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="372"/>
+        <location filename="../../desktop/accounts_page.py" line="359"/>
         <source>Usage {first} – {last}</source>
         <translation>用量 {first} – {last}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="429"/>
+        <location filename="../../desktop/accounts_page.py" line="416"/>
         <source>Accounts</source>
         <translation>用户信息管理</translation>
     </message>
@@ -361,190 +361,190 @@
 <context>
     <name>AdminPage</name>
     <message>
-        <location filename="../../desktop/admin_page.py" line="133"/>
+        <location filename="../../desktop/admin_page.py" line="120"/>
         <source>Staff</source>
         <translation>工作人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="134"/>
+        <location filename="../../desktop/admin_page.py" line="121"/>
         <source>Departments and posts</source>
         <translation>部门与岗位</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="135"/>
+        <location filename="../../desktop/admin_page.py" line="122"/>
         <source>Permissions</source>
         <translation>权限</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="136"/>
+        <location filename="../../desktop/admin_page.py" line="123"/>
         <source>Audit log</source>
         <translation>审计日志</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="147"/>
+        <location filename="../../desktop/admin_page.py" line="134"/>
         <source>Login name</source>
         <translation>登录名</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="147"/>
+        <location filename="../../desktop/admin_page.py" line="134"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="147"/>
-        <location filename="../../desktop/admin_page.py" line="167"/>
+        <location filename="../../desktop/admin_page.py" line="134"/>
+        <location filename="../../desktop/admin_page.py" line="154"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="147"/>
-        <location filename="../../desktop/admin_page.py" line="168"/>
+        <location filename="../../desktop/admin_page.py" line="134"/>
+        <location filename="../../desktop/admin_page.py" line="155"/>
         <source>Post</source>
         <translation>岗位</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="148"/>
+        <location filename="../../desktop/admin_page.py" line="135"/>
         <source>Branch</source>
         <translation>分中心</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="148"/>
+        <location filename="../../desktop/admin_page.py" line="135"/>
         <source>Mobile</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="148"/>
+        <location filename="../../desktop/admin_page.py" line="135"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="150"/>
+        <location filename="../../desktop/admin_page.py" line="137"/>
         <source>New…</source>
         <translation>新增…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="152"/>
+        <location filename="../../desktop/admin_page.py" line="139"/>
         <source>Disable / enable</source>
         <translation>停用 / 启用</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="154"/>
+        <location filename="../../desktop/admin_page.py" line="141"/>
         <source>Reset password…</source>
         <translation>重置密码…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="167"/>
-        <location filename="../../desktop/admin_page.py" line="168"/>
+        <location filename="../../desktop/admin_page.py" line="154"/>
+        <location filename="../../desktop/admin_page.py" line="155"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="169"/>
+        <location filename="../../desktop/admin_page.py" line="156"/>
         <source>New department…</source>
         <translation>新增部门…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="171"/>
+        <location filename="../../desktop/admin_page.py" line="158"/>
         <source>New post…</source>
         <translation>新增岗位…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="188"/>
+        <location filename="../../desktop/admin_page.py" line="175"/>
         <source>A module ticked for a post is granted to that post in the chosen department (or in every department). The administrator post holds every module.</source>
         <translation>勾选即把该模块授予所选部门（或全部部门）的该岗位。系统管理员岗位拥有全部模块。</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="194"/>
+        <location filename="../../desktop/admin_page.py" line="181"/>
         <source>Department:</source>
         <translation>部门：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="206"/>
+        <location filename="../../desktop/admin_page.py" line="193"/>
         <source>Login or name</source>
         <translation>登录名或姓名</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="208"/>
+        <location filename="../../desktop/admin_page.py" line="195"/>
         <source>(all actions)</source>
         <translation>（全部操作）</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="217"/>
+        <location filename="../../desktop/admin_page.py" line="204"/>
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="225"/>
+        <location filename="../../desktop/admin_page.py" line="212"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="225"/>
+        <location filename="../../desktop/admin_page.py" line="212"/>
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="225"/>
+        <location filename="../../desktop/admin_page.py" line="212"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="225"/>
+        <location filename="../../desktop/admin_page.py" line="212"/>
         <source>Object</source>
         <translation>对象</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="226"/>
+        <location filename="../../desktop/admin_page.py" line="213"/>
         <source>Details</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="246"/>
+        <location filename="../../desktop/admin_page.py" line="233"/>
         <source>Disabled</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="247"/>
+        <location filename="../../desktop/admin_page.py" line="234"/>
         <source>Locked</source>
         <translation>已锁定</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="247"/>
+        <location filename="../../desktop/admin_page.py" line="234"/>
         <source>Active</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="258"/>
+        <location filename="../../desktop/admin_page.py" line="245"/>
         <source>(every department)</source>
         <translation>（全部部门）</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="317"/>
+        <location filename="../../desktop/admin_page.py" line="304"/>
         <source>{total} events, the newest {shown} shown</source>
         <translation>共 {total} 条，显示最新 {shown} 条</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="391"/>
+        <location filename="../../desktop/admin_page.py" line="367"/>
         <source>Reset password</source>
         <translation>重置密码</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="392"/>
+        <location filename="../../desktop/admin_page.py" line="368"/>
         <source>New password for {login}:</source>
         <translation>{login} 的新密码：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="403"/>
+        <location filename="../../desktop/admin_page.py" line="379"/>
         <source>New department</source>
         <translation>新增部门</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="403"/>
+        <location filename="../../desktop/admin_page.py" line="379"/>
         <source>New post</source>
         <translation>新增岗位</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="404"/>
+        <location filename="../../desktop/admin_page.py" line="380"/>
         <source>Code and name, e.g. north 北区科:</source>
         <translation>代码和名称，以空格分隔，例如 north 北区科：</translation>
     </message>
@@ -636,218 +636,218 @@
 <context>
     <name>BillingPage</name>
     <message>
-        <location filename="../../desktop/billing_page.py" line="101"/>
-        <location filename="../../desktop/billing_page.py" line="259"/>
-        <location filename="../../desktop/billing_page.py" line="286"/>
+        <location filename="../../desktop/billing_page.py" line="89"/>
+        <location filename="../../desktop/billing_page.py" line="247"/>
+        <location filename="../../desktop/billing_page.py" line="274"/>
         <source>Billing run</source>
         <translation>出账</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="102"/>
-        <location filename="../../desktop/billing_page.py" line="202"/>
+        <location filename="../../desktop/billing_page.py" line="90"/>
+        <location filename="../../desktop/billing_page.py" line="190"/>
         <source>Bills</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="103"/>
+        <location filename="../../desktop/billing_page.py" line="91"/>
         <source>Payment notices</source>
         <translation>缴款通知单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="106"/>
+        <location filename="../../desktop/billing_page.py" line="94"/>
         <source>Period:</source>
         <translation>账期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="120"/>
+        <location filename="../../desktop/billing_page.py" line="108"/>
         <source>Run billing (Ctrl+R)</source>
         <translation>出账 (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="126"/>
-        <location filename="../../desktop/billing_page.py" line="127"/>
+        <location filename="../../desktop/billing_page.py" line="114"/>
+        <location filename="../../desktop/billing_page.py" line="115"/>
         <source>Reason skipped</source>
         <translation>跳过原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="126"/>
+        <location filename="../../desktop/billing_page.py" line="114"/>
         <source>Meters</source>
         <translation>表计数</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="127"/>
+        <location filename="../../desktop/billing_page.py" line="115"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="128"/>
+        <location filename="../../desktop/billing_page.py" line="116"/>
         <source>Export &amp;Excel…</source>
         <translation>导出 &amp;Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="132"/>
+        <location filename="../../desktop/billing_page.py" line="120"/>
         <source>Bills every active account not yet billed for the period from its accepted readings; running it again creates nothing twice.</source>
         <translation>按已审核的读数为本账期尚未出账的在用户出账；重复出账不会重复生成账单。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="157"/>
-        <location filename="../../desktop/billing_page.py" line="350"/>
-        <location filename="../../desktop/billing_page.py" line="360"/>
+        <location filename="../../desktop/billing_page.py" line="145"/>
+        <location filename="../../desktop/billing_page.py" line="338"/>
+        <location filename="../../desktop/billing_page.py" line="348"/>
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="161"/>
+        <location filename="../../desktop/billing_page.py" line="149"/>
         <source>Account no. starts with</source>
         <translation>户号开头</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="167"/>
+        <location filename="../../desktop/billing_page.py" line="155"/>
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="170"/>
+        <location filename="../../desktop/billing_page.py" line="158"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="170"/>
+        <location filename="../../desktop/billing_page.py" line="158"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="170"/>
+        <location filename="../../desktop/billing_page.py" line="158"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="170"/>
+        <location filename="../../desktop/billing_page.py" line="158"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="171"/>
+        <location filename="../../desktop/billing_page.py" line="159"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="178"/>
+        <location filename="../../desktop/billing_page.py" line="166"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="179"/>
+        <location filename="../../desktop/billing_page.py" line="167"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="180"/>
+        <location filename="../../desktop/billing_page.py" line="168"/>
         <source>Status:</source>
         <translation>状态：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="181"/>
+        <location filename="../../desktop/billing_page.py" line="169"/>
         <source>Account:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="195"/>
+        <location filename="../../desktop/billing_page.py" line="183"/>
         <source>One PDF for a building (by room)</source>
         <translation>按楼宇一份 PDF（按房间排序）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="196"/>
+        <location filename="../../desktop/billing_page.py" line="184"/>
         <source>One account:</source>
         <translation>单户：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="199"/>
+        <location filename="../../desktop/billing_page.py" line="187"/>
         <source>Account no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="202"/>
+        <location filename="../../desktop/billing_page.py" line="190"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="204"/>
+        <location filename="../../desktop/billing_page.py" line="192"/>
         <source>Make notices (Ctrl+P)</source>
         <translation>生成通知单 (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="207"/>
+        <location filename="../../desktop/billing_page.py" line="195"/>
         <source>Save all buildings to a folder…</source>
         <translation>全部楼宇保存到文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="209"/>
+        <location filename="../../desktop/billing_page.py" line="197"/>
         <source>Notices</source>
         <translation>通知单范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="260"/>
+        <location filename="../../desktop/billing_page.py" line="248"/>
         <source>Bill the period {period} now?</source>
         <translation>现在为账期 {period} 出账吗？</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="298"/>
+        <location filename="../../desktop/billing_page.py" line="286"/>
         <source>Choose the period and run the billing.</source>
         <translation>请选择账期后出账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="302"/>
+        <location filename="../../desktop/billing_page.py" line="290"/>
         <source>{period}: {created} bills created, {skipped} meters skipped.</source>
         <translation>{period}：新建账单 {created} 张，跳过表计 {skipped} 块。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="306"/>
+        <location filename="../../desktop/billing_page.py" line="294"/>
         <source>{count} accounts had been billed before.</source>
         <translation>此前已出账 {count} 户，未重复出账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="326"/>
+        <location filename="../../desktop/billing_page.py" line="314"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="396"/>
+        <location filename="../../desktop/billing_page.py" line="384"/>
         <source>{count} bills, {amount} in all</source>
         <translation>共 {count} 张账单，合计 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="400"/>
+        <location filename="../../desktop/billing_page.py" line="388"/>
         <source>(the first {shown} shown; narrow the filters)</source>
         <translation>（仅显示前 {shown} 张，请缩小筛选范围）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="438"/>
+        <location filename="../../desktop/billing_page.py" line="426"/>
         <source>{count} buildings with bills in {period}</source>
         <translation>{period} 有账单的楼宇 {count} 栋</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="455"/>
+        <location filename="../../desktop/billing_page.py" line="443"/>
         <source>Account no. is required</source>
         <translation>请填写户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="473"/>
+        <location filename="../../desktop/billing_page.py" line="461"/>
         <source>Payment notices {name}</source>
         <translation>缴款通知单 {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="489"/>
+        <location filename="../../desktop/billing_page.py" line="477"/>
         <source>Save all buildings&apos; notices to</source>
         <translation>全部楼宇的通知单保存到</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="502"/>
+        <location filename="../../desktop/billing_page.py" line="490"/>
         <source>{files} PDF files, {pages} notices saved</source>
         <translation>已保存 PDF {files} 个，通知单 {pages} 份</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="506"/>
+        <location filename="../../desktop/billing_page.py" line="494"/>
         <source>(stopped before the end)</source>
         <translation>（已中途取消）</translation>
     </message>
@@ -913,32 +913,32 @@ Replaced at {when}</source>
 <context>
     <name>CorrectDialog</name>
     <message>
-        <location filename="../../desktop/readings_page.py" line="275"/>
+        <location filename="../../desktop/readings_page.py" line="274"/>
         <source>Correct reading of {meter}</source>
         <translation>更正 {meter} 的读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="286"/>
+        <location filename="../../desktop/readings_page.py" line="285"/>
         <source>Recorded:</source>
         <translation>原读数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="287"/>
+        <location filename="../../desktop/readings_page.py" line="286"/>
         <source>Correct figure:</source>
         <translation>更正读数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="288"/>
+        <location filename="../../desktop/readings_page.py" line="287"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="304"/>
+        <location filename="../../desktop/readings_page.py" line="303"/>
         <source>Correct figure: enter a number of 0 or more</source>
         <translation>更正读数：请填写不小于 0 的数字</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="306"/>
+        <location filename="../../desktop/readings_page.py" line="305"/>
         <source>Reason: say why the figure is corrected</source>
         <translation>原因：请说明更正的原因</translation>
     </message>
@@ -946,343 +946,421 @@ Replaced at {when}</source>
 <context>
     <name>CounterPage</name>
     <message>
-        <location filename="../../desktop/counter_page.py" line="122"/>
+        <location filename="../../desktop/counter_page.py" line="111"/>
         <source>Open day (F2)</source>
         <translation>开班 (F2)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="123"/>
+        <location filename="../../desktop/counter_page.py" line="112"/>
         <source>Hand over</source>
         <translation>交款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="124"/>
+        <location filename="../../desktop/counter_page.py" line="113"/>
         <source>Close day (F10)</source>
         <translation>日结 (F10)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="125"/>
+        <location filename="../../desktop/counter_page.py" line="114"/>
         <source>Day report</source>
         <translation>日结报表</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="135"/>
+        <location filename="../../desktop/counter_page.py" line="124"/>
         <source>Account no., scanned meter barcode, name or room (F3)</source>
         <translation>户号、扫描表计条码、户名或房间 (F3)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="141"/>
-        <location filename="../../desktop/counter_page.py" line="150"/>
-        <location filename="../../desktop/counter_page.py" line="225"/>
+        <location filename="../../desktop/counter_page.py" line="130"/>
+        <location filename="../../desktop/counter_page.py" line="139"/>
+        <location filename="../../desktop/counter_page.py" line="214"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="141"/>
-        <location filename="../../desktop/counter_page.py" line="225"/>
+        <location filename="../../desktop/counter_page.py" line="130"/>
+        <location filename="../../desktop/counter_page.py" line="214"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="141"/>
+        <location filename="../../desktop/counter_page.py" line="130"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="141"/>
+        <location filename="../../desktop/counter_page.py" line="130"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="142"/>
+        <location filename="../../desktop/counter_page.py" line="131"/>
         <source>Balance</source>
         <translation>余额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="153"/>
+        <location filename="../../desktop/counter_page.py" line="142"/>
         <source>Account no.:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="153"/>
+        <location filename="../../desktop/counter_page.py" line="142"/>
         <source>Holder:</source>
         <translation>户名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="154"/>
+        <location filename="../../desktop/counter_page.py" line="143"/>
         <source>Address:</source>
         <translation>地址：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="154"/>
+        <location filename="../../desktop/counter_page.py" line="143"/>
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="155"/>
+        <location filename="../../desktop/counter_page.py" line="144"/>
         <source>Billing:</source>
         <translation>收费方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="155"/>
+        <location filename="../../desktop/counter_page.py" line="144"/>
         <source>Balance:</source>
         <translation>余额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="156"/>
+        <location filename="../../desktop/counter_page.py" line="145"/>
         <source>Meters:</source>
         <translation>表计：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="156"/>
+        <location filename="../../desktop/counter_page.py" line="145"/>
         <source>Mobile:</source>
         <translation>手机：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="168"/>
+        <location filename="../../desktop/counter_page.py" line="157"/>
         <source>Period</source>
         <translation>账期</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="168"/>
+        <location filename="../../desktop/counter_page.py" line="157"/>
         <source>Items</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="168"/>
+        <location filename="../../desktop/counter_page.py" line="157"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="168"/>
-        <location filename="../../desktop/counter_page.py" line="178"/>
-        <location filename="../../desktop/counter_page.py" line="226"/>
+        <location filename="../../desktop/counter_page.py" line="157"/>
+        <location filename="../../desktop/counter_page.py" line="167"/>
+        <location filename="../../desktop/counter_page.py" line="215"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="169"/>
+        <location filename="../../desktop/counter_page.py" line="158"/>
         <source>Paid</source>
         <translation>已缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="169"/>
+        <location filename="../../desktop/counter_page.py" line="158"/>
         <source>Late fee</source>
         <translation>滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="169"/>
+        <location filename="../../desktop/counter_page.py" line="158"/>
         <source>Owed</source>
         <translation>欠费</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="169"/>
+        <location filename="../../desktop/counter_page.py" line="158"/>
         <source>Due</source>
         <translation>缴费期限</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="171"/>
+        <location filename="../../desktop/counter_page.py" line="160"/>
         <source>Waive late fee…</source>
         <translation>减免滞纳金…</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="172"/>
+        <location filename="../../desktop/counter_page.py" line="161"/>
         <source>Managers only; the reason is kept</source>
         <translation>仅限管理人员；原因将被记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="178"/>
-        <location filename="../../desktop/counter_page.py" line="225"/>
+        <location filename="../../desktop/counter_page.py" line="167"/>
+        <location filename="../../desktop/counter_page.py" line="214"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="178"/>
-        <location filename="../../desktop/counter_page.py" line="225"/>
+        <location filename="../../desktop/counter_page.py" line="167"/>
+        <location filename="../../desktop/counter_page.py" line="214"/>
         <source>Receipt</source>
         <translation>收据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="178"/>
-        <location filename="../../desktop/counter_page.py" line="226"/>
+        <location filename="../../desktop/counter_page.py" line="167"/>
+        <location filename="../../desktop/counter_page.py" line="215"/>
         <source>Channel</source>
         <translation>收款方式</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="179"/>
+        <location filename="../../desktop/counter_page.py" line="168"/>
         <source>Branch</source>
         <translation>网点</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="183"/>
+        <location filename="../../desktop/counter_page.py" line="172"/>
         <source>Take payment</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="201"/>
+        <location filename="../../desktop/counter_page.py" line="190"/>
         <source>Take payment (F9)</source>
         <translation>收款 (F9)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="212"/>
+        <location filename="../../desktop/counter_page.py" line="201"/>
         <source>Owed:</source>
         <translation>应缴：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="213"/>
+        <location filename="../../desktop/counter_page.py" line="202"/>
         <source>Amount:</source>
         <translation>金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="214"/>
+        <location filename="../../desktop/counter_page.py" line="203"/>
         <source>Channel:</source>
         <translation>收款方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="215"/>
+        <location filename="../../desktop/counter_page.py" line="204"/>
         <source>Reference:</source>
         <translation>票据号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="217"/>
+        <location filename="../../desktop/counter_page.py" line="206"/>
         <source>Bank:</source>
         <translation>银行：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="218"/>
+        <location filename="../../desktop/counter_page.py" line="207"/>
         <source>Tendered:</source>
         <translation>实收：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="219"/>
+        <location filename="../../desktop/counter_page.py" line="208"/>
         <source>Change:</source>
         <translation>找零：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="223"/>
+        <location filename="../../desktop/counter_page.py" line="212"/>
         <source>My receipts today</source>
         <translation>我今日的收据</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="226"/>
+        <location filename="../../desktop/counter_page.py" line="215"/>
         <source>Reference</source>
         <translation>票据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="226"/>
+        <location filename="../../desktop/counter_page.py" line="215"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="228"/>
+        <location filename="../../desktop/counter_page.py" line="217"/>
         <source>Reprint (F11)</source>
         <translation>重打 (F11)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="229"/>
+        <location filename="../../desktop/counter_page.py" line="218"/>
         <source>Void (F12)</source>
         <translation>作废 (F12)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="261"/>
+        <location filename="../../desktop/counter_page.py" line="250"/>
         <source>Open bills</source>
         <translation>未缴账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="267"/>
+        <location filename="../../desktop/counter_page.py" line="256"/>
         <source>Payments in the last 12 months</source>
         <translation>近 12 个月缴费记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="325"/>
+        <location filename="../../desktop/counter_page.py" line="314"/>
         <source>The day {date} is still open: close it before taking money (F10)</source>
         <translation>{date} 尚未日结：请先日结再收款 (F10)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="329"/>
+        <location filename="../../desktop/counter_page.py" line="318"/>
         <source>{date} open since {time}, float {amount}, taken {taken}</source>
         <translation>{date} 已开班（{time}），备用金 {amount}，已收 {taken}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="341"/>
+        <location filename="../../desktop/counter_page.py" line="330"/>
         <source>{date} is closed; no more payments today</source>
         <translation>{date} 已日结，今日不能再收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="347"/>
+        <location filename="../../desktop/counter_page.py" line="336"/>
         <source>The day is not open: press F2 to open it</source>
         <translation>尚未开班：按 F2 开班</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="357"/>
+        <location filename="../../desktop/counter_page.py" line="346"/>
         <source>Void: {reason}</source>
         <translation>作废：{reason}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="364"/>
+        <location filename="../../desktop/counter_page.py" line="353"/>
         <source>{count} receipts, {amount} taken</source>
         <translation>共 {count} 张收据，已收 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="451"/>
+        <location filename="../../desktop/counter_page.py" line="440"/>
         <source>Export &amp;Excel…</source>
         <translation>导出 &amp;Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="466"/>
+        <location filename="../../desktop/counter_page.py" line="455"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="509"/>
+        <location filename="../../desktop/counter_page.py" line="498"/>
         <source>Nothing found for “{query}”</source>
         <translation>未找到“{query}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="511"/>
+        <location filename="../../desktop/counter_page.py" line="500"/>
         <source>{count} found</source>
         <translation>找到 {count} 户</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="599"/>
+        <location filename="../../desktop/counter_page.py" line="588"/>
         <source>Waive the late fee of {period}</source>
         <translation>减免 {period} 的滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="600"/>
-        <location filename="../../desktop/counter_page.py" line="748"/>
+        <location filename="../../desktop/counter_page.py" line="589"/>
+        <location filename="../../desktop/counter_page.py" line="737"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="628"/>
+        <location filename="../../desktop/counter_page.py" line="617"/>
         <source>Cheque no.:</source>
         <translation>支票号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="628"/>
+        <location filename="../../desktop/counter_page.py" line="617"/>
         <source>Bank serial no.:</source>
         <translation>银行流水号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="648"/>
+        <location filename="../../desktop/counter_page.py" line="637"/>
         <source>Tendered is less than the amount</source>
         <translation>实收少于收款金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="698"/>
+        <location filename="../../desktop/counter_page.py" line="687"/>
         <source>Payment not taken</source>
         <translation>未能收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="720"/>
+        <location filename="../../desktop/counter_page.py" line="709"/>
         <source>Receipt {no}</source>
         <translation>收据 {no}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="747"/>
+        <location filename="../../desktop/counter_page.py" line="736"/>
         <source>Void receipt {no}</source>
         <translation>作废收据 {no}</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardPage</name>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="62"/>
+        <source>Collected today</source>
+        <translation>今日收费</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="63"/>
+        <source>This month billed / collected</source>
+        <translation>本月应收 / 实收</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="64"/>
+        <source>Arrears</source>
+        <translation>欠费总额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="65"/>
+        <source>Readings to review</source>
+        <translation>待审核读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="66"/>
+        <source>Bindings to review</source>
+        <translation>待审核绑定</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="67"/>
+        <source>Open requests</source>
+        <translation>未办结报修咨询</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="81"/>
+        <source>Largest losses (master vs sub-meters)</source>
+        <translation>损耗最大的总分表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="112"/>
+        <source>{period}, recovered {rate}</source>
+        <translation>{period}，回收率 {rate}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="118"/>
+        <source>{count} accounts</source>
+        <translation>共 {count} 户</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="127"/>
+        <source>{count} past the deadline</source>
+        <translation>{count} 件已超期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="141"/>
+        <source>As of {time}</source>
+        <translation>数据截至 {time}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="147"/>
+        <source>Billed</source>
+        <translation>应收</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="147"/>
+        <source>Collected</source>
+        <translation>实收</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="155"/>
+        <source>Billed and collected, 12 months (yuan)</source>
+        <translation>近 12 个月应收与实收（元）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="162"/>
+        <source>Usage, 12 months</source>
+        <translation>近 12 个月用量</translation>
     </message>
 </context>
 <context>
@@ -1324,77 +1402,77 @@ Replaced at {when}</source>
 <context>
     <name>EntryModel</name>
     <message>
-        <location filename="../../desktop/readings_page.py" line="117"/>
+        <location filename="../../desktop/readings_page.py" line="116"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="117"/>
+        <location filename="../../desktop/readings_page.py" line="116"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="117"/>
+        <location filename="../../desktop/readings_page.py" line="116"/>
         <source>Room</source>
         <translation>房间</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="117"/>
+        <location filename="../../desktop/readings_page.py" line="116"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="118"/>
+        <location filename="../../desktop/readings_page.py" line="117"/>
         <source>Previous</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="118"/>
+        <location filename="../../desktop/readings_page.py" line="117"/>
         <source>Previous date</source>
         <translation>上次日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="118"/>
+        <location filename="../../desktop/readings_page.py" line="117"/>
         <source>Current reading</source>
         <translation>本次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="119"/>
+        <location filename="../../desktop/readings_page.py" line="118"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="119"/>
+        <location filename="../../desktop/readings_page.py" line="118"/>
         <source>Check</source>
         <translation>校验</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="170"/>
+        <location filename="../../desktop/readings_page.py" line="169"/>
         <source>held for review</source>
         <translation>待审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="170"/>
+        <location filename="../../desktop/readings_page.py" line="169"/>
         <source>saved</source>
         <translation>已保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="173"/>
+        <location filename="../../desktop/readings_page.py" line="172"/>
         <source>{reason}: will be held for review</source>
         <translation>{reason}：保存后将转入审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="238"/>
+        <location filename="../../desktop/readings_page.py" line="237"/>
         <source>{meter}: the reading is not a number</source>
         <translation>{meter}：读数不是数字</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="241"/>
+        <location filename="../../desktop/readings_page.py" line="240"/>
         <source>{meter}: at most 3 decimals</source>
         <translation>{meter}：读数最多 3 位小数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="246"/>
+        <location filename="../../desktop/readings_page.py" line="245"/>
         <source>{meter}: only {digits} digits</source>
         <translation>{meter}：表计只有 {digits} 位，读数超出量程</translation>
     </message>
@@ -1463,218 +1541,218 @@ Replaced at {when}</source>
 <context>
     <name>HandheldPage</name>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="172"/>
+        <location filename="../../desktop/handheld_page.py" line="160"/>
         <source>The terminal&apos;s export file (DBF/CSV/TXT/XLS/XLSX) — or drop it here</source>
         <translation>掌上机导出文件（DBF/CSV/TXT/XLS/XLSX），也可直接拖到此处</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="175"/>
+        <location filename="../../desktop/handheld_page.py" line="163"/>
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="180"/>
+        <location filename="../../desktop/handheld_page.py" line="168"/>
         <source>Profiles…</source>
         <translation>导入方案…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="182"/>
+        <location filename="../../desktop/handheld_page.py" line="170"/>
         <source>Dry run</source>
         <translation>预检</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="183"/>
+        <location filename="../../desktop/handheld_page.py" line="171"/>
         <source>Judge every line as an import would; write nothing</source>
         <translation>按导入的规则逐行检查，不写入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="185"/>
+        <location filename="../../desktop/handheld_page.py" line="173"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="196"/>
+        <location filename="../../desktop/handheld_page.py" line="184"/>
         <source>Line</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="196"/>
+        <location filename="../../desktop/handheld_page.py" line="184"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="196"/>
+        <location filename="../../desktop/handheld_page.py" line="184"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="196"/>
+        <location filename="../../desktop/handheld_page.py" line="184"/>
         <source>Reading</source>
         <translation>读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="197"/>
+        <location filename="../../desktop/handheld_page.py" line="185"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="197"/>
+        <location filename="../../desktop/handheld_page.py" line="185"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="197"/>
+        <location filename="../../desktop/handheld_page.py" line="185"/>
         <source>Message</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="199"/>
+        <location filename="../../desktop/handheld_page.py" line="187"/>
         <source>Export result to Excel…</source>
         <translation>导出结果到 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="203"/>
+        <location filename="../../desktop/handheld_page.py" line="191"/>
         <source>Route for the terminal</source>
         <translation>下发抄表路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="209"/>
+        <location filename="../../desktop/handheld_page.py" line="197"/>
         <source>All kinds</source>
         <translation>全部表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="212"/>
+        <location filename="../../desktop/handheld_page.py" line="200"/>
         <source>Export route…</source>
         <translation>导出路线…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="214"/>
+        <location filename="../../desktop/handheld_page.py" line="202"/>
         <source>The building&apos;s meters in the chosen profile&apos;s format</source>
         <translation>按所选方案的格式导出该楼的表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="218"/>
+        <location filename="../../desktop/handheld_page.py" line="206"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="220"/>
+        <location filename="../../desktop/handheld_page.py" line="208"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="226"/>
+        <location filename="../../desktop/handheld_page.py" line="214"/>
         <source>Bluetooth water meter</source>
         <translation>蓝牙抄表</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="228"/>
+        <location filename="../../desktop/handheld_page.py" line="216"/>
         <source>Name prefix (optional)</source>
         <translation>设备名前缀（可不填）</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="231"/>
+        <location filename="../../desktop/handheld_page.py" line="219"/>
         <source>Scan</source>
         <translation>扫描</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="236"/>
+        <location filename="../../desktop/handheld_page.py" line="224"/>
         <source>Meter no.</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="239"/>
+        <location filename="../../desktop/handheld_page.py" line="227"/>
         <source>Read</source>
         <translation>读取</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="241"/>
+        <location filename="../../desktop/handheld_page.py" line="229"/>
         <source>Record reading</source>
         <translation>记录读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="251"/>
+        <location filename="../../desktop/handheld_page.py" line="239"/>
         <source>Meter no.:</source>
         <translation>表号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="260"/>
+        <location filename="../../desktop/handheld_page.py" line="248"/>
         <source>File:</source>
         <translation>文件：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="264"/>
+        <location filename="../../desktop/handheld_page.py" line="252"/>
         <source>Profile:</source>
         <translation>方案：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="397"/>
+        <location filename="../../desktop/handheld_page.py" line="385"/>
         <source>Handheld export file</source>
         <translation>掌上机导出文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="440"/>
-        <location filename="../../desktop/handheld_page.py" line="455"/>
+        <location filename="../../desktop/handheld_page.py" line="428"/>
+        <location filename="../../desktop/handheld_page.py" line="443"/>
         <source>Handheld import</source>
         <translation>掌上机导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="441"/>
+        <location filename="../../desktop/handheld_page.py" line="429"/>
         <source>File not found: {path}</source>
         <translation>找不到文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="445"/>
+        <location filename="../../desktop/handheld_page.py" line="433"/>
         <source>Checking {name}…</source>
         <translation>正在预检 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="445"/>
+        <location filename="../../desktop/handheld_page.py" line="433"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="466"/>
+        <location filename="../../desktop/handheld_page.py" line="454"/>
         <source>Pick the terminal&apos;s file and a profile, then Dry run or Import.</source>
         <translation>选择掌上机文件和导入方案，然后点“预检”或“导入”。</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="499"/>
+        <location filename="../../desktop/handheld_page.py" line="487"/>
         <source>Export result</source>
         <translation>导出导入结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="525"/>
+        <location filename="../../desktop/handheld_page.py" line="513"/>
         <source>Save route</source>
         <translation>保存抄表路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="575"/>
+        <location filename="../../desktop/handheld_page.py" line="563"/>
         <source>Scanning for Bluetooth meters…</source>
         <translation>正在扫描蓝牙水表…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="587"/>
+        <location filename="../../desktop/handheld_page.py" line="575"/>
         <source>{count} device(s) found.</source>
         <translation>找到 {count} 个设备。</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="589"/>
+        <location filename="../../desktop/handheld_page.py" line="577"/>
         <source>No Bluetooth meter found. Is it awake and in range?</source>
         <translation>没有找到蓝牙水表。水表是否已唤醒、是否在范围内？</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="611"/>
+        <location filename="../../desktop/handheld_page.py" line="599"/>
         <source>Reading {meter}…</source>
         <translation>正在读取 {meter}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="619"/>
+        <location filename="../../desktop/handheld_page.py" line="607"/>
         <source>Meter {address}: flow {flow}; meter clock {clock}; status {status}</source>
         <translation>水表 {address}：累积流量 {flow}；表内时钟 {clock}；状态 {status}</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="641"/>
+        <location filename="../../desktop/handheld_page.py" line="629"/>
         <source>Recorded {value} for {meter}.</source>
         <translation>已记录 {meter} 的读数 {value}。</translation>
     </message>
@@ -1705,188 +1783,188 @@ Replaced at {when}</source>
 <context>
     <name>LabelsPage</name>
     <message>
-        <location filename="../../desktop/labels_page.py" line="110"/>
+        <location filename="../../desktop/labels_page.py" line="97"/>
         <source>Meters</source>
         <translation>表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="111"/>
+        <location filename="../../desktop/labels_page.py" line="98"/>
         <source>By building</source>
         <translation>按楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="112"/>
+        <location filename="../../desktop/labels_page.py" line="99"/>
         <source>By meter numbers</source>
         <translation>按表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="124"/>
+        <location filename="../../desktop/labels_page.py" line="111"/>
         <source>All kinds</source>
         <translation>全部表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="130"/>
+        <location filename="../../desktop/labels_page.py" line="117"/>
         <source>Meter numbers (or hardware numbers), one a line or separated by commas</source>
         <translation>表号（或硬件号），每行一个或用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="134"/>
+        <location filename="../../desktop/labels_page.py" line="121"/>
         <source>Pick</source>
         <translation>选取</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="137"/>
+        <location filename="../../desktop/labels_page.py" line="124"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="137"/>
+        <location filename="../../desktop/labels_page.py" line="124"/>
         <source>Kind</source>
         <translation>表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="137"/>
+        <location filename="../../desktop/labels_page.py" line="124"/>
         <source>Campus</source>
         <translation>校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="137"/>
+        <location filename="../../desktop/labels_page.py" line="124"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="138"/>
+        <location filename="../../desktop/labels_page.py" line="125"/>
         <source>Room</source>
         <translation>房间</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="138"/>
+        <location filename="../../desktop/labels_page.py" line="125"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="138"/>
+        <location filename="../../desktop/labels_page.py" line="125"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="138"/>
+        <location filename="../../desktop/labels_page.py" line="125"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="163"/>
+        <location filename="../../desktop/labels_page.py" line="150"/>
         <source>Label</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="165"/>
+        <location filename="../../desktop/labels_page.py" line="152"/>
         <source>Optional top line, e.g. the centre&apos;s name</source>
         <translation>顶行文字（可不填），如单位名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="168"/>
+        <location filename="../../desktop/labels_page.py" line="155"/>
         <source>Width x height in millimetres</source>
         <translation>宽x高（毫米）</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="171"/>
+        <location filename="../../desktop/labels_page.py" line="158"/>
         <source>Roll (one label a page)</source>
         <translation>卷纸（每页一张）</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="172"/>
+        <location filename="../../desktop/labels_page.py" line="159"/>
         <source>A4 sheet</source>
         <translation>A4 整张</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="176"/>
+        <location filename="../../desktop/labels_page.py" line="163"/>
         <source>Preview…</source>
         <translation>预览…</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="181"/>
+        <location filename="../../desktop/labels_page.py" line="168"/>
         <source>Top line:</source>
         <translation>顶行：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="182"/>
+        <location filename="../../desktop/labels_page.py" line="169"/>
         <source>Size (mm):</source>
         <translation>尺寸（毫米）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="183"/>
+        <location filename="../../desktop/labels_page.py" line="170"/>
         <source>Paper:</source>
         <translation>纸张：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="188"/>
-        <location filename="../../desktop/labels_page.py" line="522"/>
+        <location filename="../../desktop/labels_page.py" line="175"/>
+        <location filename="../../desktop/labels_page.py" line="509"/>
         <source>Label printer</source>
         <translation>标签打印机</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="195"/>
+        <location filename="../../desktop/labels_page.py" line="182"/>
         <source>socket://host:9100 (network), COM3 or /dev/ttyUSB0 (serial), or a file path</source>
         <translation>socket://主机:9100（网络）、COM3 或 /dev/ttyUSB0（串口），或文件路径</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="206"/>
+        <location filename="../../desktop/labels_page.py" line="193"/>
         <source>Print labels</source>
         <translation>打印标签</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="208"/>
+        <location filename="../../desktop/labels_page.py" line="195"/>
         <source>Reprint last</source>
         <translation>重打上一批</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="215"/>
+        <location filename="../../desktop/labels_page.py" line="202"/>
         <source>Language:</source>
         <translation>指令语言：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="216"/>
+        <location filename="../../desktop/labels_page.py" line="203"/>
         <source>Send to:</source>
         <translation>发送到：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="217"/>
+        <location filename="../../desktop/labels_page.py" line="204"/>
         <source>Resolution:</source>
         <translation>分辨率：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="218"/>
+        <location filename="../../desktop/labels_page.py" line="205"/>
         <source>Gap:</source>
         <translation>间隙：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="219"/>
+        <location filename="../../desktop/labels_page.py" line="206"/>
         <source>Copies:</source>
         <translation>份数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="305"/>
+        <location filename="../../desktop/labels_page.py" line="292"/>
         <source>{count} meters; {chosen} selected (only those are printed)</source>
         <translation>共 {count} 块表；已选 {chosen} 块（只打印所选）</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="309"/>
+        <location filename="../../desktop/labels_page.py" line="296"/>
         <source>{count} meters</source>
         <translation>共 {count} 块表</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="465"/>
+        <location filename="../../desktop/labels_page.py" line="452"/>
         <source>Meter labels</source>
         <translation>表计标签</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="498"/>
+        <location filename="../../desktop/labels_page.py" line="485"/>
         <source>Sending {count} labels to {where}…</source>
         <translation>正在发送 {count} 张标签到 {where}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="511"/>
+        <location filename="../../desktop/labels_page.py" line="498"/>
         <source>{count} labels sent to {where} ({size} bytes).</source>
         <translation>已发送 {count} 张标签到 {where}（{size} 字节）。</translation>
     </message>
@@ -2026,117 +2104,117 @@ Replaced at {when}</source>
         <translation>MeterDesk 水电计量收费系统</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="113"/>
+        <location filename="../../desktop/main_window.py" line="122"/>
         <source>Home</source>
         <translation>首页</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="179"/>
+        <location filename="../../desktop/main_window.py" line="199"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="180"/>
+        <location filename="../../desktop/main_window.py" line="200"/>
         <source>My &amp;profile…</source>
         <translation>个人信息(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="184"/>
+        <location filename="../../desktop/main_window.py" line="204"/>
         <source>&amp;Database connection…</source>
         <translation>数据库连接(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="188"/>
+        <location filename="../../desktop/main_window.py" line="208"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="195"/>
+        <location filename="../../desktop/main_window.py" line="215"/>
         <source>&amp;Go</source>
         <translation>转到(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="196"/>
+        <location filename="../../desktop/main_window.py" line="216"/>
         <source>&amp;Home</source>
         <translation>首页(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="212"/>
+        <location filename="../../desktop/main_window.py" line="232"/>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="213"/>
+        <location filename="../../desktop/main_window.py" line="233"/>
         <source>Receipt paper</source>
         <translation>收据纸张</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="215"/>
+        <location filename="../../desktop/main_window.py" line="235"/>
         <source>A5 sheet</source>
         <translation>A5 单页纸</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="215"/>
+        <location filename="../../desktop/main_window.py" line="235"/>
         <source>Continuous form 241 × 93 mm</source>
         <translation>连续打印纸 241 × 93 mm</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="227"/>
+        <location filename="../../desktop/main_window.py" line="247"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="228"/>
+        <location filename="../../desktop/main_window.py" line="248"/>
         <source>&amp;About MeterDesk</source>
         <translation>关于 MeterDesk(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="248"/>
+        <location filename="../../desktop/main_window.py" line="268"/>
         <source>Database connection</source>
         <translation>数据库连接</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="249"/>
+        <location filename="../../desktop/main_window.py" line="269"/>
         <source>Saved. MeterDesk uses the new settings from its next start.</source>
         <translation>已保存。MeterDesk 下次启动时使用新设置。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="261"/>
+        <location filename="../../desktop/main_window.py" line="281"/>
         <source>User: {name} ({login})</source>
         <translation>当前用户：{name}（{login}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="264"/>
+        <location filename="../../desktop/main_window.py" line="284"/>
         <source>Branch: {branch}</source>
         <translation>分中心：{branch}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="265"/>
+        <location filename="../../desktop/main_window.py" line="285"/>
         <source>(none)</source>
         <translation>（未分配）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="270"/>
+        <location filename="../../desktop/main_window.py" line="290"/>
         <source>Database: {label}</source>
         <translation>数据库：{label}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="272"/>
+        <location filename="../../desktop/main_window.py" line="292"/>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="277"/>
+        <location filename="../../desktop/main_window.py" line="297"/>
         <source>Connection to the database lost — reconnecting…</source>
         <translation>数据库连接中断，正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="307"/>
+        <location filename="../../desktop/main_window.py" line="327"/>
         <source>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;Water &amp; electricity metering and billing for the university service center.&lt;/p&gt;&lt;p&gt;Database: {database}&lt;br&gt;Qt {qt}&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;高校水电保障中心水电计量收费系统。&lt;/p&gt;&lt;p&gt;数据库：{database}&lt;br&gt;Qt {qt}&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="313"/>
+        <location filename="../../desktop/main_window.py" line="333"/>
         <source>About MeterDesk</source>
         <translation>关于 MeterDesk</translation>
     </message>
@@ -2237,197 +2315,197 @@ Replaced at {when}</source>
 <context>
     <name>MetersPage</name>
     <message>
-        <location filename="../../desktop/meters_page.py" line="101"/>
+        <location filename="../../desktop/meters_page.py" line="87"/>
         <source>All kinds</source>
         <translation>全部类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="105"/>
+        <location filename="../../desktop/meters_page.py" line="91"/>
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="110"/>
+        <location filename="../../desktop/meters_page.py" line="96"/>
         <source>Meter, hardware or account no. (Ctrl+F)</source>
         <translation>表号、硬件号或户号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="115"/>
+        <location filename="../../desktop/meters_page.py" line="101"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="115"/>
+        <location filename="../../desktop/meters_page.py" line="101"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="115"/>
+        <location filename="../../desktop/meters_page.py" line="101"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="115"/>
+        <location filename="../../desktop/meters_page.py" line="101"/>
         <source>Campus</source>
         <translation>校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="116"/>
+        <location filename="../../desktop/meters_page.py" line="102"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="116"/>
+        <location filename="../../desktop/meters_page.py" line="102"/>
         <source>Room</source>
         <translation>房间</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="116"/>
+        <location filename="../../desktop/meters_page.py" line="102"/>
         <source>Location</source>
         <translation>安装位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="116"/>
+        <location filename="../../desktop/meters_page.py" line="102"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="117"/>
+        <location filename="../../desktop/meters_page.py" line="103"/>
         <source>Holder</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="117"/>
+        <location filename="../../desktop/meters_page.py" line="103"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="117"/>
+        <location filename="../../desktop/meters_page.py" line="103"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="117"/>
+        <location filename="../../desktop/meters_page.py" line="103"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="118"/>
+        <location filename="../../desktop/meters_page.py" line="104"/>
         <source>Last reading</source>
         <translation>最近读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="118"/>
+        <location filename="../../desktop/meters_page.py" line="104"/>
         <source>Installed</source>
         <translation>安装日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="128"/>
+        <location filename="../../desktop/meters_page.py" line="114"/>
         <source>Register… (Ctrl+N)</source>
         <translation>登记… (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="129"/>
+        <location filename="../../desktop/meters_page.py" line="115"/>
         <source>Hardware no.… (F2)</source>
         <translation>硬件号… (F2)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="130"/>
+        <location filename="../../desktop/meters_page.py" line="116"/>
         <source>Location… (Ctrl+L)</source>
         <translation>安装位置… (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="131"/>
+        <location filename="../../desktop/meters_page.py" line="117"/>
         <source>Replace… (Ctrl+R)</source>
         <translation>换表… (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="132"/>
+        <location filename="../../desktop/meters_page.py" line="118"/>
         <source>Export Excel… (Ctrl+E)</source>
         <translation>导出 Excel… (Ctrl+E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="141"/>
+        <location filename="../../desktop/meters_page.py" line="127"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="142"/>
+        <location filename="../../desktop/meters_page.py" line="128"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="143"/>
+        <location filename="../../desktop/meters_page.py" line="129"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="144"/>
+        <location filename="../../desktop/meters_page.py" line="130"/>
         <source>Status:</source>
         <translation>状态：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="195"/>
+        <location filename="../../desktop/meters_page.py" line="181"/>
         <source>All campuses</source>
         <translation>全部校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="205"/>
+        <location filename="../../desktop/meters_page.py" line="191"/>
         <source>All buildings</source>
         <translation>全部楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="274"/>
+        <location filename="../../desktop/meters_page.py" line="260"/>
         <source>{total} meters</source>
         <translation>共 {total} 个</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="276"/>
+        <location filename="../../desktop/meters_page.py" line="262"/>
         <source>, the first {shown} shown: narrow the filters</source>
         <translation>，只显示前 {shown} 个：请缩小筛选范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="323"/>
+        <location filename="../../desktop/meters_page.py" line="309"/>
         <source>Hardware no.: up to 32 letters, digits or dashes</source>
         <translation>硬件号：最多 32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="327"/>
+        <location filename="../../desktop/meters_page.py" line="313"/>
         <source>Hardware no. of meter {no}</source>
         <translation>表计 {no} 的硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="328"/>
+        <location filename="../../desktop/meters_page.py" line="314"/>
         <source>Hardware no.:</source>
         <translation>硬件号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="354"/>
+        <location filename="../../desktop/meters_page.py" line="340"/>
         <source>Location: at most 200 characters</source>
         <translation>安装位置：最多 200 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="357"/>
+        <location filename="../../desktop/meters_page.py" line="343"/>
         <source>Location of meter {no}</source>
         <translation>表计 {no} 的安装位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="358"/>
+        <location filename="../../desktop/meters_page.py" line="344"/>
         <source>Location:</source>
         <translation>安装位置：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="382"/>
+        <location filename="../../desktop/meters_page.py" line="368"/>
         <source>Meters</source>
         <translation>表计管理</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="403"/>
+        <location filename="../../desktop/meters_page.py" line="389"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="413"/>
+        <location filename="../../desktop/meters_page.py" line="399"/>
         <source>Meter registry</source>
         <translation>表计台账</translation>
     </message>
@@ -2476,11 +2554,16 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/modules.py" line="105"/>
+        <source>Reports</source>
+        <translation>报表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/modules.py" line="111"/>
         <source>Resident services</source>
         <translation>用户服务</translation>
     </message>
     <message>
-        <location filename="../../desktop/modules.py" line="111"/>
+        <location filename="../../desktop/modules.py" line="117"/>
         <source>Administration</source>
         <translation>系统管理</translation>
     </message>
@@ -2551,37 +2634,37 @@ Replaced at {when}</source>
 <context>
     <name>NoticeDialog</name>
     <message>
-        <location filename="../../desktop/service_page.py" line="97"/>
+        <location filename="../../desktop/service_page.py" line="96"/>
         <source>Publish a notice</source>
         <translation>发布通知</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="117"/>
+        <location filename="../../desktop/service_page.py" line="116"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="118"/>
+        <location filename="../../desktop/service_page.py" line="117"/>
         <source>Title:</source>
         <translation>标题：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="119"/>
+        <location filename="../../desktop/service_page.py" line="118"/>
         <source>Text:</source>
         <translation>正文：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="120"/>
+        <location filename="../../desktop/service_page.py" line="119"/>
         <source>From:</source>
         <translation>开始时间：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="121"/>
+        <location filename="../../desktop/service_page.py" line="120"/>
         <source>Until:</source>
         <translation>结束时间：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="122"/>
+        <location filename="../../desktop/service_page.py" line="121"/>
         <source>Buildings affected:</source>
         <translation>受影响的楼栋：</translation>
     </message>
@@ -2900,219 +2983,219 @@ Replaced at {when}</source>
 <context>
     <name>ReadingsPage</name>
     <message>
-        <location filename="../../desktop/readings_page.py" line="349"/>
+        <location filename="../../desktop/readings_page.py" line="336"/>
         <source>Entry</source>
         <translation>录入</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="350"/>
+        <location filename="../../desktop/readings_page.py" line="337"/>
         <source>Review</source>
         <translation>审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="351"/>
+        <location filename="../../desktop/readings_page.py" line="338"/>
         <source>Unread meters</source>
         <translation>未抄表</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="394"/>
+        <location filename="../../desktop/readings_page.py" line="381"/>
         <source>Save (Ctrl+S)</source>
         <translation>保存 (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="399"/>
+        <location filename="../../desktop/readings_page.py" line="386"/>
         <source>Amber: check the figure again · Red: will be held for review</source>
         <translation>黄色：请再核对 · 红色：将转入审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="403"/>
-        <location filename="../../desktop/readings_page.py" line="759"/>
+        <location filename="../../desktop/readings_page.py" line="390"/>
+        <location filename="../../desktop/readings_page.py" line="746"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="405"/>
+        <location filename="../../desktop/readings_page.py" line="392"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="407"/>
+        <location filename="../../desktop/readings_page.py" line="394"/>
         <source>Read on:</source>
         <translation>抄表日期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="446"/>
+        <location filename="../../desktop/readings_page.py" line="433"/>
         <source>All campuses</source>
         <translation>全部校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="518"/>
+        <location filename="../../desktop/readings_page.py" line="505"/>
         <source>{count} meters, {typed} typed, {held} to be held, {warned} to check</source>
         <translation>共 {count} 块表，已录 {typed} 块，待审核 {held} 块，需核对 {warned} 块</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="534"/>
-        <location filename="../../desktop/readings_page.py" line="557"/>
+        <location filename="../../desktop/readings_page.py" line="521"/>
+        <location filename="../../desktop/readings_page.py" line="544"/>
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="565"/>
+        <location filename="../../desktop/readings_page.py" line="552"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="565"/>
-        <location filename="../../desktop/readings_page.py" line="746"/>
+        <location filename="../../desktop/readings_page.py" line="552"/>
+        <location filename="../../desktop/readings_page.py" line="733"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="565"/>
+        <location filename="../../desktop/readings_page.py" line="552"/>
         <source>Place</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="565"/>
-        <location filename="../../desktop/readings_page.py" line="747"/>
+        <location filename="../../desktop/readings_page.py" line="552"/>
+        <location filename="../../desktop/readings_page.py" line="734"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="566"/>
+        <location filename="../../desktop/readings_page.py" line="553"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="566"/>
+        <location filename="../../desktop/readings_page.py" line="553"/>
         <source>Previous</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="566"/>
+        <location filename="../../desktop/readings_page.py" line="553"/>
         <source>Reading</source>
         <translation>读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="566"/>
+        <location filename="../../desktop/readings_page.py" line="553"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="567"/>
+        <location filename="../../desktop/readings_page.py" line="554"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="567"/>
+        <location filename="../../desktop/readings_page.py" line="554"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="572"/>
-        <location filename="../../desktop/readings_page.py" line="649"/>
-        <location filename="../../desktop/readings_page.py" line="656"/>
+        <location filename="../../desktop/readings_page.py" line="559"/>
+        <location filename="../../desktop/readings_page.py" line="636"/>
+        <location filename="../../desktop/readings_page.py" line="643"/>
         <source>No photo</source>
         <translation>无照片</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="582"/>
+        <location filename="../../desktop/readings_page.py" line="569"/>
         <source>Accept</source>
         <translation>采用</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="583"/>
+        <location filename="../../desktop/readings_page.py" line="570"/>
         <source>Correct…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="584"/>
+        <location filename="../../desktop/readings_page.py" line="571"/>
         <source>Reject…</source>
         <translation>驳回…</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="630"/>
+        <location filename="../../desktop/readings_page.py" line="617"/>
         <source>{count} readings waiting</source>
         <translation>{count} 条读数待审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="631"/>
+        <location filename="../../desktop/readings_page.py" line="618"/>
         <source>Review ({count})</source>
         <translation>审核 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="658"/>
+        <location filename="../../desktop/readings_page.py" line="645"/>
         <source>Loading photo…</source>
         <translation>正在加载照片…</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="671"/>
+        <location filename="../../desktop/readings_page.py" line="658"/>
         <source>The photo cannot be shown</source>
         <translation>照片无法显示</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="698"/>
+        <location filename="../../desktop/readings_page.py" line="685"/>
         <source>Reject reading of {meter}</source>
         <translation>驳回 {meter} 的读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="699"/>
+        <location filename="../../desktop/readings_page.py" line="686"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="739"/>
+        <location filename="../../desktop/readings_page.py" line="726"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="743"/>
+        <location filename="../../desktop/readings_page.py" line="730"/>
         <source>Export Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="746"/>
+        <location filename="../../desktop/readings_page.py" line="733"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="746"/>
+        <location filename="../../desktop/readings_page.py" line="733"/>
         <source>Campus</source>
         <translation>校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="746"/>
+        <location filename="../../desktop/readings_page.py" line="733"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="747"/>
+        <location filename="../../desktop/readings_page.py" line="734"/>
         <source>Room</source>
         <translation>房间</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="747"/>
+        <location filename="../../desktop/readings_page.py" line="734"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="747"/>
+        <location filename="../../desktop/readings_page.py" line="734"/>
         <source>Last reading</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="757"/>
+        <location filename="../../desktop/readings_page.py" line="744"/>
         <source>Period:</source>
         <translation>账期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="797"/>
+        <location filename="../../desktop/readings_page.py" line="784"/>
         <source>{period}: {unread} of {active} meters not read</source>
         <translation>{period}：{active} 块表中 {unread} 块未抄</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="813"/>
-        <location filename="../../desktop/readings_page.py" line="837"/>
+        <location filename="../../desktop/readings_page.py" line="800"/>
+        <location filename="../../desktop/readings_page.py" line="824"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
@@ -3123,6 +3206,99 @@ Replaced at {when}</source>
         <location filename="../../desktop/replace_wizard.py" line="336"/>
         <source>Replace a meter</source>
         <translation>换表</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsPage</name>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="80"/>
+        <source>YYYY-MM or YYYY-MM-DD</source>
+        <translation>YYYY-MM 或 YYYY-MM-DD</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="83"/>
+        <source>All campuses</source>
+        <translation>全部校区</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="85"/>
+        <source>today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="90"/>
+        <source>Account</source>
+        <translation>按户</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="91"/>
+        <source>Building</source>
+        <translation>按楼宇</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="92"/>
+        <source>Campus</source>
+        <translation>按校区</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="93"/>
+        <source>Kind</source>
+        <translation>按类型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="100"/>
+        <source>Period:</source>
+        <translation>账期：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="101"/>
+        <source>From:</source>
+        <translation>起：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="102"/>
+        <source>To:</source>
+        <translation>止：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="103"/>
+        <source>Campus:</source>
+        <translation>校区：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="104"/>
+        <source>As of:</source>
+        <translation>截至：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="105"/>
+        <source>Loss threshold:</source>
+        <translation>损耗率阈值：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="106"/>
+        <source>By:</source>
+        <translation>汇总方式：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="110"/>
+        <source>Show (Enter)</source>
+        <translation>查询 (Enter)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="117"/>
+        <source>Export Excel…</source>
+        <translation>导出 Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="119"/>
+        <source>PDF / print…</source>
+        <translation>PDF / 打印…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="252"/>
+        <source>Export</source>
+        <translation>导出</translation>
     </message>
 </context>
 <context>
@@ -3214,205 +3390,205 @@ Replaced at {when}</source>
 <context>
     <name>ServicePage</name>
     <message>
-        <location filename="../../desktop/service_page.py" line="162"/>
+        <location filename="../../desktop/service_page.py" line="148"/>
         <source>Binding review</source>
         <translation>绑定审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="163"/>
+        <location filename="../../desktop/service_page.py" line="149"/>
         <source>Requests</source>
         <translation>报修咨询</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="164"/>
+        <location filename="../../desktop/service_page.py" line="150"/>
         <source>Notices</source>
         <translation>通知公告</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="165"/>
+        <location filename="../../desktop/service_page.py" line="151"/>
         <source>Refresh (F5)</source>
         <translation>刷新 (F5)</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="178"/>
+        <location filename="../../desktop/service_page.py" line="164"/>
         <source>Requested</source>
         <translation>申请时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="178"/>
-        <location filename="../../desktop/service_page.py" line="190"/>
+        <location filename="../../desktop/service_page.py" line="164"/>
+        <location filename="../../desktop/service_page.py" line="176"/>
         <source>Due</source>
         <translation>办理期限</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="178"/>
+        <location filename="../../desktop/service_page.py" line="164"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="178"/>
+        <location filename="../../desktop/service_page.py" line="164"/>
         <source>Given as</source>
         <translation>填写的户主信息</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="179"/>
+        <location filename="../../desktop/service_page.py" line="165"/>
         <source>Match</source>
         <translation>核对</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="179"/>
+        <location filename="../../desktop/service_page.py" line="165"/>
         <source>Holder on record</source>
         <translation>档案户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="179"/>
+        <location filename="../../desktop/service_page.py" line="165"/>
         <source>Mobile on record</source>
         <translation>档案手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="180"/>
+        <location filename="../../desktop/service_page.py" line="166"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="180"/>
+        <location filename="../../desktop/service_page.py" line="166"/>
         <source>Bindings</source>
         <translation>已绑定数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="180"/>
-        <location filename="../../desktop/service_page.py" line="191"/>
+        <location filename="../../desktop/service_page.py" line="166"/>
+        <location filename="../../desktop/service_page.py" line="177"/>
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="182"/>
+        <location filename="../../desktop/service_page.py" line="168"/>
         <source>Approve</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="184"/>
+        <location filename="../../desktop/service_page.py" line="170"/>
         <source>Reject…</source>
         <translation>驳回…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="190"/>
+        <location filename="../../desktop/service_page.py" line="176"/>
         <source>Raised</source>
         <translation>提交时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="190"/>
-        <location filename="../../desktop/service_page.py" line="201"/>
+        <location filename="../../desktop/service_page.py" line="176"/>
+        <location filename="../../desktop/service_page.py" line="187"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="190"/>
+        <location filename="../../desktop/service_page.py" line="176"/>
         <source>Topic</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="191"/>
+        <location filename="../../desktop/service_page.py" line="177"/>
         <source>Description</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="191"/>
+        <location filename="../../desktop/service_page.py" line="177"/>
         <source>Place</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="191"/>
+        <location filename="../../desktop/service_page.py" line="177"/>
         <source>Assigned to</source>
         <translation>处理人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="193"/>
+        <location filename="../../desktop/service_page.py" line="179"/>
         <source>Assign…</source>
         <translation>指派…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="195"/>
+        <location filename="../../desktop/service_page.py" line="181"/>
         <source>Answer…</source>
         <translation>答复…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="201"/>
+        <location filename="../../desktop/service_page.py" line="187"/>
         <source>Published</source>
         <translation>发布时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="201"/>
+        <location filename="../../desktop/service_page.py" line="187"/>
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="201"/>
+        <location filename="../../desktop/service_page.py" line="187"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="202"/>
+        <location filename="../../desktop/service_page.py" line="188"/>
         <source>Until</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="204"/>
+        <location filename="../../desktop/service_page.py" line="190"/>
         <source>Publish a notice…</source>
         <translation>发布通知…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="232"/>
+        <location filename="../../desktop/service_page.py" line="218"/>
         <source>matches</source>
         <translation>一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="233"/>
+        <location filename="../../desktop/service_page.py" line="219"/>
         <source>does not match</source>
         <translation>不一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="233"/>
+        <location filename="../../desktop/service_page.py" line="219"/>
         <source>no such account</source>
         <translation>无此户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="258"/>
+        <location filename="../../desktop/service_page.py" line="244"/>
         <source>Binding review ({count})</source>
         <translation>绑定审核 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="260"/>
+        <location filename="../../desktop/service_page.py" line="246"/>
         <source>Requests ({count})</source>
         <translation>报修咨询 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="293"/>
+        <location filename="../../desktop/service_page.py" line="272"/>
         <source>Reject the binding</source>
         <translation>驳回绑定</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="293"/>
+        <location filename="../../desktop/service_page.py" line="272"/>
         <source>Reason (the resident is told):</source>
         <translation>原因（将通知用户）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="312"/>
+        <location filename="../../desktop/service_page.py" line="291"/>
         <source>Assign the request</source>
         <translation>指派处理人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="312"/>
+        <location filename="../../desktop/service_page.py" line="291"/>
         <source>Staff member:</source>
         <translation>工作人员：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="326"/>
+        <location filename="../../desktop/service_page.py" line="305"/>
         <source>Answer the request</source>
         <translation>答复</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="326"/>
+        <location filename="../../desktop/service_page.py" line="305"/>
         <source>Answer (sent to the resident):</source>
         <translation>答复内容（将发送给用户）：</translation>
     </message>
@@ -3536,42 +3712,42 @@ Replaced at {when}</source>
 <context>
     <name>StaffDialog</name>
     <message>
-        <location filename="../../desktop/admin_page.py" line="76"/>
+        <location filename="../../desktop/admin_page.py" line="75"/>
         <source>New staff member</source>
         <translation>新增工作人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="86"/>
+        <location filename="../../desktop/admin_page.py" line="85"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="92"/>
+        <location filename="../../desktop/admin_page.py" line="91"/>
         <source>Login name:</source>
         <translation>登录名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="93"/>
+        <location filename="../../desktop/admin_page.py" line="92"/>
         <source>Name:</source>
         <translation>姓名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="94"/>
+        <location filename="../../desktop/admin_page.py" line="93"/>
         <source>Department:</source>
         <translation>部门：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="95"/>
+        <location filename="../../desktop/admin_page.py" line="94"/>
         <source>Post:</source>
         <translation>岗位：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="96"/>
+        <location filename="../../desktop/admin_page.py" line="95"/>
         <source>Branch:</source>
         <translation>分中心：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="97"/>
+        <location filename="../../desktop/admin_page.py" line="96"/>
         <source>First password:</source>
         <translation>初始密码：</translation>
     </message>
@@ -3767,136 +3943,136 @@ Replaced at {when}</source>
 <context>
     <name>TariffsPage</name>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="448"/>
+        <location filename="../../desktop/tariffs_page.py" line="436"/>
         <source>All kinds</source>
         <translation>全部类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="452"/>
-        <location filename="../../desktop/tariffs_page.py" line="516"/>
+        <location filename="../../desktop/tariffs_page.py" line="440"/>
+        <location filename="../../desktop/tariffs_page.py" line="504"/>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="456"/>
+        <location filename="../../desktop/tariffs_page.py" line="444"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="456"/>
-        <location filename="../../desktop/tariffs_page.py" line="467"/>
+        <location filename="../../desktop/tariffs_page.py" line="444"/>
+        <location filename="../../desktop/tariffs_page.py" line="455"/>
         <source>Customer class</source>
         <translation>用户类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="456"/>
-        <location filename="../../desktop/tariffs_page.py" line="469"/>
+        <location filename="../../desktop/tariffs_page.py" line="444"/>
+        <location filename="../../desktop/tariffs_page.py" line="457"/>
         <source>Effective from</source>
         <translation>生效日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="457"/>
-        <location filename="../../desktop/tariffs_page.py" line="555"/>
+        <location filename="../../desktop/tariffs_page.py" line="445"/>
+        <location filename="../../desktop/tariffs_page.py" line="543"/>
         <source>In force</source>
         <translation>执行中</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="457"/>
+        <location filename="../../desktop/tariffs_page.py" line="445"/>
         <source>Components and tiers</source>
         <translation>收费项目与阶梯</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="460"/>
+        <location filename="../../desktop/tariffs_page.py" line="448"/>
         <source>New tariff… (Ctrl+N)</source>
         <translation>新增价格… (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="467"/>
+        <location filename="../../desktop/tariffs_page.py" line="455"/>
         <source>Late fees</source>
         <translation>滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="467"/>
+        <location filename="../../desktop/tariffs_page.py" line="455"/>
         <source>Grace days</source>
         <translation>宽限天数</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="468"/>
+        <location filename="../../desktop/tariffs_page.py" line="456"/>
         <source>Daily rate</source>
         <translation>日费率</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="468"/>
+        <location filename="../../desktop/tariffs_page.py" line="456"/>
         <source>Minimum</source>
         <translation>最低金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="468"/>
+        <location filename="../../desktop/tariffs_page.py" line="456"/>
         <source>Cap</source>
         <translation>封顶金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="471"/>
+        <location filename="../../desktop/tariffs_page.py" line="459"/>
         <source>Change policy…</source>
         <translation>修改规则…</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="472"/>
+        <location filename="../../desktop/tariffs_page.py" line="460"/>
         <source>Managers only; a change applies from its date</source>
         <translation>仅管理人员；修改自生效日期起执行</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="476"/>
+        <location filename="../../desktop/tariffs_page.py" line="464"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="478"/>
+        <location filename="../../desktop/tariffs_page.py" line="466"/>
         <source>Customer class:</source>
         <translation>用户类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="487"/>
+        <location filename="../../desktop/tariffs_page.py" line="475"/>
         <source>Late fees by customer class</source>
         <translation>各类用户滞纳金规则</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="522"/>
+        <location filename="../../desktop/tariffs_page.py" line="510"/>
         <source>Yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="522"/>
+        <location filename="../../desktop/tariffs_page.py" line="510"/>
         <source>No</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="529"/>
+        <location filename="../../desktop/tariffs_page.py" line="517"/>
         <source>None</source>
         <translation>不封顶</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="561"/>
+        <location filename="../../desktop/tariffs_page.py" line="549"/>
         <source>{count} tariffs</source>
         <translation>共 {count} 套价格</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="575"/>
+        <location filename="../../desktop/tariffs_page.py" line="563"/>
         <source>Charge</source>
         <translation>费用</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="594"/>
+        <location filename="../../desktop/tariffs_page.py" line="582"/>
         <source>Tariff not saved</source>
         <translation>价格未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="639"/>
+        <location filename="../../desktop/tariffs_page.py" line="627"/>
         <source>Electricity</source>
         <translation>电</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="640"/>
+        <location filename="../../desktop/tariffs_page.py" line="628"/>
         <source>Water</source>
         <translation>水</translation>
     </message>

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from reports.tables import Row
+from reports.tables import Column, Row
 from server.db.models import (
     Bill,
     BillMeter,
@@ -70,7 +70,7 @@ class Dashboard:
     requests_open: int
     requests_overdue: int
     losses: tuple[Row, ...]
-    loss_columns: tuple[str, ...]
+    loss_columns: tuple[Column, ...]
     trend: tuple[MonthPoint, ...]
 
     @property
@@ -187,6 +187,6 @@ def dashboard(session: Session, actor: Actor) -> Dashboard:
         requests_open=requests_open,
         requests_overdue=requests_overdue,
         losses=flagged_losses(losses)[:LARGEST_LOSSES],
-        loss_columns=tuple(c.title for c in losses.columns),
+        loss_columns=losses.columns,
         trend=trend,
     )
