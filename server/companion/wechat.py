@@ -8,6 +8,7 @@ the reply and then retries, so every answer here is built from a few indexed loo
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # A real message is well under 2 KB; anything near this is not from WeChat.
 MAX_BODY_BYTES = 64 * 1024
+# WeChat signs with the current time; allow for clocks a few minutes apart.
+MAX_CLOCK_SKEW = 300
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,9 @@ class MessageEndpoint:
             check_signature(self.settings.token, signature, timestamp, nonce)
         except InvalidSignatureException as exc:
             raise BadSignature("签名错误") from exc
+        # A captured call replayed later is signed correctly too: only recent ones count.
+        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW:
+            raise BadSignature("时间戳已过期")
 
     def answer(self, params: dict[str, str], body: bytes) -> str:
         self.verify(

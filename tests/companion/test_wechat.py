@@ -161,6 +161,20 @@ def test_forged_and_hostile_messages_are_refused(live):
     assert _post(live, b"<xml>" + b"a" * 70_000 + b"</xml>").status_code == 413
 
 
+def test_an_old_call_replayed_is_refused(live):
+    timestamp, nonce = str(int(time.time()) - 600), "replayed"
+    params = {
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "signature": wechat_signature(TOKEN, timestamp, nonce),
+        "openid": OPENID,
+    }
+    response = requests.post(
+        f"{live.url}/wechat", params=params, data=_text("用量").encode(), timeout=5
+    )
+    assert (response.status_code, response.text) == (403, "时间戳已过期")
+
+
 def test_healthz_tells_whether_the_database_answers(live, companion_settings):
     assert requests.get(f"{live.url}/healthz", timeout=5).status_code == 200
     dead = start_live(companion_settings, "postgresql+psycopg://md@127.0.0.1:1/nowhere")
