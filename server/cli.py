@@ -970,8 +970,9 @@ def demo_data(ctx: Context, accounts: int, seed: int) -> None:
     def action() -> Any:
         with ctx.session() as session:
             return generate_demo_data(
-                session, _actor(), accounts=accounts, seed=seed, progress=_progress
-            )
+                session, _actor(), accounts=accounts, seed=seed, progress=_progress,
+                master_meters=True,
+            )  # fmt: skip
 
     summary = _run(action)
     click.echo(summary.describe())
@@ -995,8 +996,9 @@ def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
         if empty:
             click.echo("数据库为空，正在生成演示数据……")
             summary = generate_demo_data(
-                session, _actor(), accounts=accounts, seed=1, progress=_progress
-            )
+                session, _actor(), accounts=accounts, seed=1, progress=_progress,
+                master_meters=True,
+            )  # fmt: skip
             click.echo(summary.describe())
         else:
             click.echo("数据库已有数据，不再生成演示数据")

@@ -48,7 +48,7 @@ from server.db.models.metering import (
     METER_REPLACED,
     WATER,
 )
-from server.services import audit
+from server.services import audit, demo_masters
 from server.services import demo_catalog as catalog
 from server.services.audit import Actor
 from server.services.auth import hash_password
@@ -134,6 +134,8 @@ class DemoSummary:
     unread: int
     tariffs: int
     staff: tuple[DemoLogin, ...]
+    # Master meters (总表) of the buildings, over the accounts' meters (demo_masters).
+    masters: int = 0
 
     def describe(self) -> str:
         lines = [
@@ -146,6 +148,11 @@ class DemoSummary:
             f"读数 {self.readings} 条：待审核 {self.held}，用量突增 {self.surges}，"
             f"表计翻转 {self.rollovers}，漏抄 {self.unread}",
             f"价格 {self.tariffs} 套",
+            *(
+                [f"楼栋总表 {self.masters} 块（总分表平衡报表：meterdesk report loss）"]
+                if self.masters
+                else []
+            ),
             "演示登录账号（用户名 / 密码）：",
         ]
         for s in self.staff:
@@ -169,11 +176,14 @@ def generate_demo_data(
     months: int = 13,
     end_period: Period | None = None,
     progress: Progress | None = None,
+    master_meters: bool = False,
 ) -> DemoSummary:
     """Fill an empty database with demo data; a seed and end period always give the same data.
 
     `months` of readings end at `end_period` (default: the business month under way, read
-    only up to now). The caller commits. Refused if the database already has accounts.
+    only up to now). With `master_meters` every building gets master meters over its
+    meters, a few of them leaking (demo_masters); the rest of the data is the same either
+    way. The caller commits. Refused if the database already has accounts.
     """
     if accounts < 1:
         raise DomainError(f"演示户数至少为 1，收到 {accounts}")
@@ -184,6 +194,8 @@ def generate_demo_data(
     last = end_period or Period.of(now())
     periods = [last.shift(i - months + 1) for i in range(months)]
     generator = _Generator(session, random.Random(seed), periods, progress)
+    # Masters draw from a stream of their own, so the rest of the demo does not change.
+    generator.masters_rng = random.Random(seed * 7919 + 1) if master_meters else None
     summary = generator.run(accounts, seed)
     audit.record(session, actor, "demo.generate", "database", None, summary.as_json())
     session.flush()
@@ -228,6 +240,7 @@ class _Generator:
         self.report = progress or (lambda stage, done, total: None)
         self.cap = now()
         self.meter_counts = {ELECTRICITY: 0, WATER: 0}
+        self.masters_rng: random.Random | None = None
 
     def run(self, accounts: int, seed: int) -> DemoSummary:
         campus_ids, branches = self._organisation()
@@ -244,10 +257,15 @@ class _Generator:
             building_ids = self._write_buildings(campus_ids, buildings)
             self._write_accounts(plans, class_ids, campus_ids, building_ids)
             self.report("户号", len(plans), len(plans))
-            meters = self._write_meters(points, plans, building_ids)
+            masters = self._write_masters(points, plans, building_ids)
+            meters = self._write_meters(points, plans, building_ids, masters)
             self.report("表计", len(meters), len(meters))
             replacements = self._write_readings(points, reader_ids, counts)
             self._write_replacements(replacements)
+            if self.masters_rng is not None:
+                counts.readings += demo_masters.write_master_readings(
+                    self.session, self.masters_rng, masters, self.periods
+                )
         # Statistics for the planner now, not when autovacuum comes round: the first
         # billing run or search right after the load would otherwise be planned blind.
         self.session.execute(text(f"analyze {', '.join(('building', *BULK_TABLES))}"))
@@ -264,7 +282,7 @@ class _Generator:
             dormitories=sum(p.class_code == catalog.DORMITORY for p in plans),
             units=sum(p.class_code == catalog.UNIT for p in plans),
             prepaid=sum(p.billing_mode == PREPAID for p in plans),
-            meters=len(meters),
+            meters=len(meters) + len(masters),
             readings=counts.readings,
             replacements=len(replacements),
             held=counts.held,
@@ -273,6 +291,7 @@ class _Generator:
             unread=counts.unread,
             tariffs=tariffs,
             staff=tuple(logins),
+            masters=len(masters),
         )
 
     # -- organisation, staff and tariffs: a few dozen rows, through the ORM ----------------
@@ -549,22 +568,43 @@ class _Generator:
                     status=METER_ACTIVE,
                 )
 
-    def _write_meters(
+    def _write_masters(
         self, points: list[Point], plans: list[_AccountPlan], building_ids: list[int]
+    ) -> dict[tuple[int, str], demo_masters.Master]:
+        """Master meters per building and kind (none unless asked for)."""
+        if self.masters_rng is None:
+            return {}
+        wanted = sorted(
+            {(building_ids[plans[p.meter.account].building], p.meter.model.kind) for p in points}
+        )
+        installed = self.periods[0].first_day - timedelta(days=3 * 365)
+        return demo_masters.plan_masters(self.session, self.masters_rng, wanted, installed)
+
+    def _write_meters(
+        self,
+        points: list[Point],
+        plans: list[_AccountPlan],
+        building_ids: list[int],
+        masters: dict[tuple[int, str], demo_masters.Master],
     ) -> list[MeterPlan]:
         meters = [p.meter for p in points] + [p.replacement for p in points if p.replacement]
         ids = reserve_ids(self.session, "meter", len(meters))
         for meter, meter_id in zip(meters, ids, strict=True):
             meter.id = meter_id
+
+        def parent(m: MeterPlan) -> int | None:
+            master = masters.get((building_ids[plans[m.account].building], m.model.kind))
+            return None if master is None else master.id
+
         rows = (
             (
                 *(m.id, m.meter_no, m.hardware_no, m.model.kind, m.model.model, m.digits),
                 *(m.multiplier, m.model.location, m.status, plans[m.account].id),
-                *(building_ids[plans[m.account].building], m.installed_on),
+                *(building_ids[plans[m.account].building], m.installed_on, parent(m)),
             )
             for m in meters
         )
-        copy_rows(self.session, "meter", METER_COLUMNS, rows)
+        copy_rows(self.session, "meter", (*METER_COLUMNS, "parent_id"), rows)
         return meters
 
     # -- readings --------------------------------------------------------------------------

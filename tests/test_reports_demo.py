@@ -1,0 +1,72 @@
+"""The demo's master meters (总表): every building's meters under a master per kind, the
+masters' readings judged as the reading service judges, and the loss report finding the
+leaking buildings by itself."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal as D
+
+from sqlalchemy import func, select
+
+from reports.tables import FLAGGED
+from server.db.models import Bill, Meter, Reading
+from server.services import metering
+from server.services.billing import run_billing
+from server.services.calendar import Period
+from server.services.demo_data import generate_demo_data
+from server.services.demo_masters import DIGITS
+from server.services.reports import loss_report
+from server.services.usage import assess
+from tests import factories as f
+
+END = Period.parse("2026-10")
+
+
+def test_demo_masters_and_their_losses(session):
+    summary = generate_demo_data(
+        session, f.ACTOR, accounts=30, seed=7, months=13, end_period=END, master_meters=True
+    )
+    meters = session.scalars(select(Meter)).all()
+    assert summary.meters == len(meters)
+    masters = {m.id: m for m in meters if m.account_id is None}
+    assert summary.masters == len(masters) >= 2
+    assert all(m.meter_no.startswith(("ZE", "ZW")) and m.digits == DIGITS for m in masters.values())
+    # Every account meter sits under the master of its building and kind.
+    for meter in meters:
+        if meter.account_id is not None:
+            master = masters[meter.parent_id]
+            assert (master.building_id, master.kind) == (meter.building_id, meter.kind)
+    assert Counter((m.building_id, m.kind) for m in masters.values()).most_common(1)[0][1] == 1
+    assert summary.readings == session.scalar(select(func.count()).select_from(Reading))
+
+    # The masters' readings carry the flags and usage record_reading would have given them.
+    for reading in session.scalars(
+        select(Reading).where(Reading.meter_id.in_(masters)).order_by(Reading.read_at)
+    ):
+        previous = metering.latest_accepted_before(session, reading.meter_id, reading.read_at)
+        history = metering.monthly_usage_history(session, reading.meter_id, reading.read_at)
+        judged = assess(previous.value if previous else None, reading.value, DIGITS, D(1),
+                        history)  # fmt: skip
+        assert (reading.usage, tuple(reading.flags)) == (judged.usage, judged.flags)
+        assert reading.source == "remote" and reading.staff_id is None
+
+    report = loss_report(session, f.ACTOR, END.shift(-11), END)
+    rows = report.details
+    rate, verdict, threshold = (report.column(t) for t in ("损耗率", "结论", "阈值"))
+    assert len(rows) >= len(masters) * 10
+    flagged = [r for r in rows if r.style == FLAGGED]
+    assert flagged, "a leaking building shows up by itself"
+    for row in rows:
+        if row.values[rate] is not None:
+            assert (row.style == FLAGGED) == (row.values[rate] > row.values[threshold])
+            assert row.values[verdict] == ("超限" if row.style == FLAGGED else "正常")
+    # Ordinary loss stays within 1–6 % (a month when a sub's held reading is caught up
+    # later can stray); a leak is well over.
+    ordinary = [r.values[rate] for r in rows if r.style != FLAGGED and r.values[rate]]
+    assert sorted(ordinary)[len(ordinary) // 2] < D("0.06")
+
+    # Masters belong to no account: the billing run leaves them out.
+    run_billing(session, f.ACTOR, END)
+    billed = session.scalar(select(func.count()).select_from(Bill))
+    assert billed and billed <= summary.accounts
