@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer, qVersion
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
+    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -34,7 +37,9 @@ from desktop.preferences import (
 from desktop.profile_dialog import ProfileDialog
 from desktop.tasks import TaskRunner
 from server import __version__
+from server.config import load_settings
 from server.services.auth import StaffIdentity
+from server.services.diagnostics import write_diagnostics_zip
 
 if TYPE_CHECKING:
     from desktop.counter_page import CounterPage
@@ -82,6 +87,8 @@ class WelcomePage(QWidget):
 
 
 class MainWindow(QMainWindow):
+    diagnostics_written = Signal(str)
+
     """The shell: a navigation list of the modules the staff member may use (pages built on
     first use), menus with the same shortcuts, and a status bar that shows who, where, which
     database and whether it answers."""
@@ -101,6 +108,7 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self._preferences = preferences if preferences is not None else open_preferences()
         self.setObjectName("mainWindow")
+        self.runner_without_database = TaskRunner(None, max_threads=1, parent=self)
         self.setWindowTitle(self.tr("MeterDesk Metering & Billing"))
 
         self.modules = modules_for(identity) if runner is not None else ()
@@ -245,6 +253,9 @@ class MainWindow(QMainWindow):
             group.triggered.connect(lambda action: self._set_receipt_size(str(action.data())))
 
         self.help_menu: QMenu = bar.addMenu(self.tr("&Help"))
+        self.diagnostics_action = QAction(self.tr("Export &diagnostics…"), self)
+        self.diagnostics_action.triggered.connect(lambda: self.export_diagnostics())
+        self.help_menu.addAction(self.diagnostics_action)
         self.about_action = QAction(self.tr("&About MeterDesk"), self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self.show_about)
@@ -256,6 +267,27 @@ class MainWindow(QMainWindow):
         dialog = ProfileDialog(self.identity.actor, self.runner, self)
         dialog.open()
         return dialog
+
+    def export_diagnostics(self, path: Path | None = None) -> None:
+        """Logs, settings (secrets masked) and versions in one zip for support."""
+        if path is None:
+            stamp = datetime.now().strftime("%Y%m%d_%H%M")
+            chosen, _ = QFileDialog.getSaveFileName(
+                self,
+                self.tr("Export diagnostics"),
+                str(Path.home() / f"meterdesk-diagnostics-{stamp}.zip"),
+                "Zip (*.zip)",
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+        target = path
+        # No database needed: support wants this most when the database is away.
+        self.runner_without_database.run(
+            lambda _: str(write_diagnostics_zip(target, load_settings())),
+            on_success=self.diagnostics_written.emit,
+            owner=self,
+        )
 
     def show_setup(self) -> None:
         """The first-run wizard again; the new database is used from the next start."""
@@ -344,4 +376,5 @@ class MainWindow(QMainWindow):
         self._preferences.setValue(MAIN_WINDOW_GEOMETRY, self.saveGeometry())
         self._preferences.setValue(MAIN_WINDOW_STATE, self.saveState())
         self._preferences.sync()
+        self.runner_without_database.shutdown()
         super().closeEvent(event)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -174,3 +175,22 @@ def test_my_profile_validates_as_typed_and_changes_the_password(
         assert authenticate(session, "wang", "Better2027").login == "wang"
         assert session.scalar(select(Staff.mobile).where(Staff.login == "wang")) == "13812345678"
     engine.dispose()
+
+
+def test_diagnostics_are_exported_from_the_help_menu_with_secrets_masked(
+    qtbot, people, runner, fresh_database_url, tmp_path, monkeypatch
+):
+    home = tmp_path / "md_home"
+    (home / "logs").mkdir(parents=True)
+    (home / "logs" / "meterdesk-desktop.log").write_text("2026-11-23 WARNING [wang@D] x\n")
+    (home / "meterdesk.toml").write_text('[wechat]\napp_secret = "s3cret-value"\n')
+    monkeypatch.setenv("MD_HOME", str(home))
+    window = window_for(qtbot, people["wang"], runner, fresh_database_url, tmp_path)
+    target = tmp_path / "diag.zip"
+    with qtbot.waitSignal(window.diagnostics_written, timeout=WAIT_MS):
+        window.export_diagnostics(target)
+    with zipfile.ZipFile(target) as archive:
+        names = set(archive.namelist())
+        settings = archive.read("settings.txt").decode()
+    assert {"versions.txt", "settings.txt", "logs/meterdesk-desktop.log"} <= names
+    assert "s3cret-value" not in settings and "wechat.app_secret = '****'" in settings
