@@ -29,7 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from server.db.models import Account, PaymentException, PaymentOrder, Receipt
+from server.db.models import Account, Bill, PaymentException, PaymentOrder, Receipt
 from server.db.models.online_pay import (
     EXC_BILL_PAID,
     EXC_DOUBLE_PAID,
@@ -53,7 +53,13 @@ from server.services.calendar import BUSINESS_TZ
 from server.services.errors import DomainError, NotFound
 from server.services.money import money_of
 from server.services.online_pay.providers import OrderRef, TradeState, fen_of
-from server.services.payments import PaymentRequest, amount_owed, open_items, take_payment
+from server.services.payments import (
+    PaymentRequest,
+    amount_owed,
+    open_items,
+    paid_on_bill,
+    take_payment,
+)
 
 # What `settle` did, as logged with the notification.
 APPLIED = "applied"
@@ -188,8 +194,15 @@ def create_order(
         amount = amount_owed(items)
         if amount <= 0:
             raise DomainError(f"户号 {account.account_no} 当前没有待缴账单")
+        # "paid" is the principal paid so far: a callback compares it with what the bill
+        # has been paid by then, in one query.
         bills = [
-            {"bill_id": i.bill_id, "period": i.period, "owed": str(i.open + i.late_fee)}
+            {
+                "bill_id": i.bill_id,
+                "period": i.period,
+                "owed": str(i.open + i.late_fee),
+                "paid": str(i.paid),
+            }
             for i in items
         ]
         periods = "、".join(i.period for i in items[:3]) + ("等" if len(items) > 3 else "")
@@ -316,19 +329,17 @@ def _keep(
 
 
 def _bills_paid_meanwhile(session: Session, order: PaymentOrder) -> str:
-    """Which covered bills now owe less than when ordered (paid at a counter meanwhile)."""
+    """Which covered bills have been paid more since the order was made (at a counter,
+    or by another order): the order's money would then pay something else."""
     if not order.bills:
         return ""
-    now_owed = {
-        item.bill_id: item.open + item.late_fee
-        for item in open_items(session, order.account_id, till.business_date())
-    }
-    short = [
-        bill["period"]
-        for bill in order.bills
-        if now_owed.get(int(bill["bill_id"]), Decimal(0)) < Decimal(bill["owed"])
-    ]
-    return "、".join(short)
+    paid_then = {int(bill["bill_id"]): Decimal(bill["paid"]) for bill in order.bills}
+    rows = session.execute(
+        select(Bill.period, Bill.id, paid_on_bill())
+        .where(Bill.id.in_(list(paid_then)))
+        .order_by(Bill.period)
+    ).all()
+    return "、".join(period for period, bill_id, paid in rows if paid > paid_then[bill_id])
 
 
 def settle(session: Session, state: TradeState, source: str) -> Settled:
@@ -338,6 +349,15 @@ def settle(session: Session, state: TradeState, source: str) -> Settled:
     if not state.trade_no:
         return Settled(NOT_PAID, "已付款但缺少支付流水号，等待下一次通知或查询")
     label = provider_label(state.provider)
+    # Paid is final for a trade: a repeat of the trade that settled it needs no lock (and
+    # does not wait behind one).
+    seen = session.execute(
+        select(PaymentOrder.status, PaymentOrder.trade_no, PaymentOrder.payment_id).where(
+            PaymentOrder.order_no == state.order_no, PaymentOrder.provider == state.provider
+        )
+    ).first()
+    if seen is not None and seen.status == ORDER_PAID and seen.trade_no == state.trade_no:
+        return Settled(DUPLICATE, "订单已入账", seen.payment_id)
     order = session.scalar(
         select(PaymentOrder)
         .where(PaymentOrder.order_no == state.order_no, PaymentOrder.provider == state.provider)
