@@ -24,6 +24,7 @@ from server.services.reports import (
     usage_report,
 )
 from server.services.reports.loss import flagged_losses
+from server.services.reports.trend import UsagePoint, usage_trend
 from tests import factories as f
 
 OCT = Period.parse("2026-10")
@@ -224,3 +225,17 @@ def test_meters_inventory(world):
     assert report.totals.values[3] == "12 块（在用 11，已换下 1）"
     streamed = meters_report(world, f.ACTOR, stream=True)
     assert [r.values for r in streamed.rows] == [r.values for r in report.rows]
+
+
+def test_usage_trend_for_the_dashboard(world):
+    assert usage_trend(world, f.ACTOR, OCT, 13) == (
+        UsagePoint("2025-10", "electricity", D("50"), D("25.00")),
+        UsagePoint("2025-10", "water", D("12"), D("30.00")),
+        # E1 150 → 1000 = 850 kWh, 425.00; W1 22 → 40 = 18 m³, 45.00
+        UsagePoint("2026-09", "electricity", D("850"), D("425.00")),
+        UsagePoint("2026-09", "water", D("18"), D("45.00")),
+        # 80 + 30.5 kWh = 40.00 + 15.25; 10 m³ = 25.00
+        UsagePoint("2026-10", "electricity", D("110.5"), D("55.25")),
+        UsagePoint("2026-10", "water", D("10"), D("25.00")),
+    )
+    assert usage_trend(world, f.ACTOR, OCT, 12, campus="东校区")[0].period == "2026-09"

@@ -26,6 +26,7 @@ from server.services.errors import DomainError, PermissionDenied
 from server.services.org import add_staff_with_role, ensure_campus
 from server.services.payments import PaymentRequest, take_payment, void_receipt
 from server.services.reports import arrears_report, cash_report, collection_report
+from server.services.reports.trend import CollectionPoint, collection_trend
 from server.services.till import close_till, open_till
 from tests import factories as f
 
@@ -175,6 +176,24 @@ def test_collection_per_period_campus_and_class(world):
         # 317.34 billed, 45.00 collected: 272.34 outstanding (the arrears total), 14.18 %
         (("合计", "", "", 7, D("317.34"), D("45.00"), D("272.34"), D("0.1418")), TOTAL),
     ]  # fmt: skip
+
+
+def test_collection_trend_for_the_dashboard(world):
+    points = collection_trend(world, f.ACTOR, Period.parse("2099-11"), 11, as_of=AS_OF)
+    # The periods of the collection report's subtotal rows, as chart points.
+    assert points == (
+        CollectionPoint("2099-01", D("22.34"), D("10.00")),
+        CollectionPoint("2099-06", D("40.00"), D("10.00")),
+        CollectionPoint("2099-09", D("80.00"), D("0.00")),
+        CollectionPoint("2099-10", D("75.00"), D("25.00")),
+        CollectionPoint("2099-11", D("100.00"), D("0.00")),
+    )
+    assert points[3].outstanding == D("50.00")
+    # Nine months ending 2099-10 are 2099-02 to 2099-10.
+    nine = collection_trend(world, f.ACTOR, Period.parse("2099-10"), 9, as_of=AS_OF)
+    assert [p.period for p in nine] == ["2099-06", "2099-09", "2099-10"]
+    # As of a day before the bills were issued, there is nothing yet.
+    assert collection_trend(world, f.ACTOR, Period.parse("2099-11"), as_of=date(2020, 1, 1)) == ()
 
 
 def test_collection_of_one_campus(world):

@@ -12,6 +12,9 @@ TableReport` (title, filters text, typed columns, rows with subtotal/total/flagg
     loss_report         总分表平衡  master meter vs its sub-meters, flagged over a rate
     meters_report       表计台账   the meter inventory
 
+and for the dashboard's charts `trend.usage_trend` and `trend.collection_trend` (12 months
+of small frozen points), `loss.flagged_losses` (the largest losses first).
+
 Every function checks the 报表 permission of a staff actor, reads only, and never commits.
 `reports.tables` renders any of them to .xlsx and PDF. `build_report` runs one by name from
 the loosely typed filters a person gives (the CLI, a page's filter boxes), checking them
