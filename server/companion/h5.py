@@ -172,7 +172,9 @@ def register(
 # --- 户号绑定 --------------------------------------------------------------------------------
 
 
-def _bindings_page(request: Request, resident: Resident, status: int = 200, **extra: Any):
+def _bindings_page(
+    request: Request, resident: Resident, status: int = 200, **extra: Any
+) -> Response:
     with uow(request) as session:
         rows = bindings.my_bindings(session, resident.user_id)
     return render(request, "h5/bindings.html", status, resident=resident, rows=rows, **extra)
@@ -302,7 +304,9 @@ def bills(request: Request, account: int | None = None) -> Response:
 # --- 自助抄表 ----------------------------------------------------------------------------------
 
 
-def _reading_form(request: Request, resident: Resident, status: int = 200, **extra: Any):
+def _reading_form(
+    request: Request, resident: Resident, status: int = 200, **extra: Any
+) -> Response:
     with uow(request) as session:
         meters = portal.bound_meters(session, resident.user_id)
     if not meters:
@@ -360,7 +364,9 @@ def my_requests(request: Request) -> Response:
     return render(request, "h5/requests.html", resident=resident, rows=rows)
 
 
-def _request_form(request: Request, resident: Resident, kind: str, status: int = 200, **extra):
+def _request_form(
+    request: Request, resident: Resident, kind: str, status: int = 200, **extra: Any
+) -> Response:
     if kind not in service_requests.KIND_LABELS or kind == "fault":
         kind = "service"
     return render(

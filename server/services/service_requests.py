@@ -8,7 +8,7 @@ answers; an answer reaches a resident as a template message through the outbox.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from server.db.models import ServiceRequest, Staff
 from server.db.models.companion import REQUEST_ANSWERED, REQUEST_CLOSED, REQUEST_OPEN
 from server.services import audit, outbox, permissions
 from server.services.audit import Actor
-from server.services.calendar import now
+from server.services.calendar import BUSINESS_TZ, now
 from server.services.errors import DomainError, NotFound
 from server.services.workdays import request_due
 
@@ -36,6 +36,7 @@ TOPICS = {
     "fault": ("表计故障", "线路故障", "管道漏水", "其他"),
 }
 SLOTS = ("上午 8:30–11:30", "下午 14:30–17:00")
+BOOKING_DAYS = 30
 STATUS_LABELS = {REQUEST_OPEN: "处理中", REQUEST_ANSWERED: "已答复", REQUEST_CLOSED: "已关闭"}
 # The desk colours a request amber this long before it falls due.
 DUE_SOON = timedelta(minutes=30)
@@ -63,10 +64,24 @@ def _check(spec: RequestSpec) -> None:
         raise DomainError(f"问题描述最多 1000 字，现有 {len(spec.description)} 字")
     if len(spec.place) > 200 or len(spec.contact_phone) > 20 or len(spec.slot) > 40:
         raise DomainError("地点、电话或时段过长，请核对")
-    if spec.kind == "visit" and not spec.slot.strip():
-        raise DomainError("上门预约请选择日期和时段")
+    if spec.kind == "visit":
+        _check_slot(spec.slot)
     if spec.kind in ("energy", "fault") and not spec.place.strip():
         raise DomainError("请填写地点")
+
+
+def _check_slot(slot: str) -> None:
+    """上门预约's slot: "YYYY-MM-DD <one of SLOTS>", from today to BOOKING_DAYS ahead."""
+    day_text, _, period = slot.strip().partition(" ")
+    if not day_text or period not in SLOTS:
+        raise DomainError("上门预约请选择日期和时段")
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        raise DomainError(f"预约日期无效：{day_text!r}") from None
+    today = now().astimezone(BUSINESS_TZ).date()
+    if not today <= day <= today + timedelta(BOOKING_DAYS):
+        raise DomainError(f"预约日期应在今天起 {BOOKING_DAYS} 天内")
 
 
 def raise_request(

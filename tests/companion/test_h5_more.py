@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import replace
+from datetime import timedelta
 
 import requests
 from sqlalchemy import text
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from server.db.engine import unit_of_work
 from server.services import notices, residents
 from server.services.audit import Actor
+from server.services.calendar import BUSINESS_TZ, now
 from server.services.org import add_staff_with_role
 from server.services.sms import ConsoleSender
 from tests.companion.support import APP_ID, JSAPI_TICKET, start_live
@@ -34,7 +36,8 @@ def test_visit_booking_and_energy_report_with_a_photo(phone, live, standin, tmp_
 
     phone.goto(f"{live.url}/h5/requests/new?kind=visit")
     phone.select_option("#topic", "退房结算")
-    phone.fill("#slot_date", "2026-12-03")
+    day = (now().astimezone(BUSINESS_TZ).date() + timedelta(days=3)).isoformat()
+    phone.fill("#slot_date", day)
     phone.select_option("#slot_time", "下午 14:30–17:00")
     phone.fill("#place", "东校区 1号楼 2单元 301")
     phone.fill("#description", "月底退房，请上门抄表结算。")
@@ -64,7 +67,7 @@ def test_visit_booking_and_energy_report_with_a_photo(phone, live, standin, tmp_
         (
             "visit",
             "退房结算",
-            "2026-12-03 下午 14:30–17:00",
+            f"{day} 下午 14:30–17:00",
             "东校区 1号楼 2单元 301",
             None,
             None,

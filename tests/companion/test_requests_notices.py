@@ -12,6 +12,7 @@ from server.db.models import Building, OutboxMessage, ServiceRequest
 from server.services import bindings, notices, residents, service_requests
 from server.services.accounts import AccountSpec, create_account
 from server.services.audit import Actor
+from server.services.calendar import BUSINESS_TZ, now
 from server.services.errors import DomainError
 from server.services.org import add_staff_with_role
 from server.services.service_requests import RequestSpec
@@ -20,6 +21,10 @@ from tests import factories
 from tests.companion.test_bindings import registered
 
 DESK = Actor("desk test")
+
+
+def in_days(days: int) -> str:
+    return (now().astimezone(BUSINESS_TZ).date() + timedelta(days=days)).isoformat()
 
 
 def spec(**changes) -> RequestSpec:
@@ -35,6 +40,10 @@ def spec(**changes) -> RequestSpec:
         ({"description": "  "}, "请填写问题描述"),
         ({"description": "长" * 1001}, "最多 1000 字"),
         ({"kind": "visit", "topic": "退房结算"}, "请选择日期和时段"),
+        ({"kind": "visit", "topic": "抄表", "slot": f"{in_days(1)} 晚上"}, "请选择日期和时段"),
+        ({"kind": "visit", "topic": "抄表", "slot": "2026-13-01 上午 8:30–11:30"}, "预约日期无效"),
+        ({"kind": "visit", "topic": "抄表", "slot": f"{in_days(-1)} 上午 8:30–11:30"}, "30 天内"),
+        ({"kind": "visit", "topic": "抄表", "slot": f"{in_days(31)} 上午 8:30–11:30"}, "30 天内"),
         ({"kind": "energy", "topic": "路灯不亮"}, "请填写地点"),
     ],
 )
@@ -51,7 +60,7 @@ def test_the_desk_queue_assigns_and_answers(session):
     visit = service_requests.raise_request(
         session,
         resident.actor,
-        spec(kind="visit", topic="退房结算", slot="2026-12-01 上午 8:30–11:30"),
+        spec(kind="visit", topic="退房结算", slot=f"{in_days(1)} 上午 8:30–11:30"),
         wechat_user_id=user,
     )
     queue = service_requests.request_queue(session)
@@ -85,7 +94,7 @@ def test_the_desk_queue_assigns_and_answers(session):
     assert everything[1].sla(everything[1].due_at + timedelta(days=9)) == "done"
     mine = {r.request_id: r for r in service_requests.my_requests(session, user)}
     assert mine[first].answer == "已核实：九月含两个月用量。"
-    assert mine[visit].slot == "2026-12-01 上午 8:30–11:30"
+    assert mine[visit].slot == f"{in_days(1)} 上午 8:30–11:30"
     (message,) = session.scalars(select(OutboxMessage)).all()
     assert (message.kind, message.url, message.payload["keyword1"]) == (
         "answer",
