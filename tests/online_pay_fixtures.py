@@ -75,7 +75,8 @@ def pay_world(
     write_config(tmp_path, pay_keys, pay_standin.url)
     config = load_config(tmp_path)
     live = start_live(
-        CompanionSettings(secret_key="test-secret-key-0123456789abcdef"), fresh_database_url
+        CompanionSettings(secret_key="test-secret-key-0123456789abcdef", dev_login=True),
+        fresh_database_url,
     )
     runtime = PayRuntime.of(config)
     live.app.state.online_pay = runtime
