@@ -175,11 +175,16 @@ class MainWindow(QMainWindow):
     def show_module(self, key: str) -> QWidget | None:
         page = self.page_for(key)
         if page is not None:
-            index = next(i for i, s in enumerate(self.modules) if s.key == key) + 1
-            self.nav.setCurrentRow(index)  # shows it through _nav_changed
+            self.show_page(page)
         return page
 
     def show_page(self, page: QWidget) -> None:
+        """Show `page` and mark its entry in the navigation (home is the first)."""
+        keys = [key for key, shown in self.module_pages.items() if shown is page]
+        row = next((i + 1 for i, s in enumerate(self.modules) if keys and s.key == keys[0]), 0)
+        self.nav.blockSignals(True)
+        self.nav.setCurrentRow(row)
+        self.nav.blockSignals(False)
         self.pages.setCurrentWidget(page)
         focus = getattr(page, "focus_search", None)
         if callable(focus):
