@@ -143,3 +143,27 @@ def test_resident_pays_with_unionpay(pay_world: PayWorld) -> None:
     assert back.status_code == 200 and "已支付" in back.text
     with unit_of_work(pay_world.sessions) as session:
         assert open_items(session, account_id, business_date()) == ()
+
+
+def test_top_up_from_the_page(pay_world: PayWorld) -> None:
+    browser, account_id = resident(pay_world)
+    page = browser.get(f"{pay_world.live.url}/h5/pay").text
+    bad = browser.post(
+        f"{pay_world.live.url}/h5/pay",
+        data={"account": account_id, "provider": "unionpay", "topup": "十元",
+              "csrf_token": _csrf(page)},
+    )  # fmt: skip
+    assert bad.status_code == 400 and "预存金额应为数字" in bad.text
+    good = browser.post(
+        f"{pay_world.live.url}/h5/pay",
+        data={"account": account_id, "provider": "unionpay", "topup": "100",
+              "csrf_token": _csrf(page)},
+    )  # fmt: skip
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', good.text))
+    assert fields["txnAmt"] == "10000"
+    # Someone else's account is refused.
+    other = browser.post(
+        f"{pay_world.live.url}/h5/pay",
+        data={"account": account_id + 1, "provider": "unionpay", "csrf_token": _csrf(page)},
+    )
+    assert other.status_code == 400 and "已绑定" in other.text

@@ -10,7 +10,6 @@ staging setup puts its own `PayRuntime` on app.state.online_pay instead).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -22,6 +21,7 @@ from server.config import load_settings
 from server.db.models.online_pay import UNIONPAY, WECHAT
 from server.services import bindings, payments, residents
 from server.services.errors import DomainError
+from server.services.money import money_of
 from server.services.online_pay import callbacks, orders, providers_of
 from server.services.online_pay.config import PayConfig, pay_config
 from server.services.online_pay.providers import Provider, ProviderUnavailable
@@ -133,7 +133,7 @@ def start_payment(
         if chosen is None or chosen.account_id != account:
             raise DomainError("只能为已绑定的户号缴费")
         resident = residents.resident(session, user_id)
-        amount = Decimal(topup) if topup.strip() else None
+        amount = money_of(topup, "预存金额") if topup.strip() else None
         view = orders.create_order(
             session,
             resident.actor,

@@ -1,7 +1,7 @@
 """Online payment benchmark: WeChat Pay notifies with duplicates, on loopback, against
 `meterdesk serve --workers 2` configured with our own test keys.
 
-    python -m tests.bench.bench_callbacks [--orders 1500] [--copies 5] [--connections 16]
+    python -m tests.bench.bench_callbacks [--orders 1500] [--copies 5] [--connections 8]
 
 Every order is notified `copies` times (WeChat retries; the copies of one order are sent
 side by side on different connections), so one in `copies` callbacks applies a payment
@@ -36,6 +36,7 @@ from server.services.online_pay import orders
 from server.services.online_pay.config import pay_config
 from tests import factories as f
 from tests.bench.bench_billing import bench_database, vacuum
+from tests.bench.bench_companion import _children_cpu, _postmaster
 from tests.companion.support import free_port
 from tests.payfakes import Keys, wechat_notify, wechat_transaction, write_config
 
@@ -108,7 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=1500)
     parser.add_argument("--copies", type=int, default=5)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="md_bench_pay_"))
     keys = Keys()
@@ -156,7 +157,12 @@ def main() -> None:
             # Warm-up: every worker loads the keys and fills its pool (a few orders spent).
             warm = args.copies * 20
             asyncio.run(_load(port, load[:warm], args.connections))
+            database = _postmaster(where.split("(")[-1].rstrip(")")) if "(" in where else set()
+            before = _children_cpu({server.pid}), _children_cpu(database)
             latencies, wall, statuses = asyncio.run(_load(port, load[warm:], args.connections))
+            # What a callback costs, whatever else shares the cores while it runs.
+            web = (_children_cpu({server.pid}) - before[0]) / len(latencies) * 1000
+            db = (_children_cpu(database) - before[1]) / len(latencies) * 1000
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -177,6 +183,8 @@ def main() -> None:
         f"p50 {_percentile(latencies, 0.5):.1f} ms, p95 {p95:.1f} ms, "
         f"max {max(latencies):.1f} ms; answers {statuses}"
     )
+    print(f"CPU per callback: workers {web:.2f} ms, PostgreSQL {db:.2f} ms; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
     print(f"orders paid {paid} of {len(made)}, payments {payments}, amount {total} of {expected}")
     ok = (
         rate >= RATE_BUDGET
