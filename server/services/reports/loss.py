@@ -95,42 +95,34 @@ with recursive lineage as (
     left join building bd on bd.id = coalesce(m.building_id, a.building_id)
     where l.root in (select master from subs)
     order by l.root, (m.status = 'active') desc, m.id desc
+), roles as (
+    -- each meter counted for a master: in the master's own line, or as one of its subs
+    select l.id as meter_id, ms.master, true as is_master
+    from lineage l join masters ms on ms.master = l.root
+    union all
+    select id, master, false from subs
 ), used as (
-    select r.meter_id, to_char(r.read_at at time zone 'Asia/Shanghai', 'YYYY-MM') as period,
-           sum(r.usage) as usage
-    from reading r
+    -- one pass over the readings of the range, summed straight into master and month
+    select ro.master, date_trunc('month', r.read_at at time zone 'Asia/Shanghai') as month,
+           sum(r.usage) filter (where ro.is_master) as master_usage,
+           sum(r.usage) filter (where not ro.is_master) as sub_usage
+    from reading r join roles ro on ro.meter_id = r.meter_id
     where r.status = 'accepted' and r.usage is not null
       and r.read_at >= :start and r.read_at < :stop
-      and r.meter_id in (select id from subs union select l.id from lineage l
-                         join masters ms on ms.master = l.root)
-    group by 1, 2
-), master_use as (
-    select l.root as master, u.period, sum(u.usage) as usage
-    from used u join lineage l on l.id = u.meter_id
-    where l.root in (select master from masters)
-    group by 1, 2
-), sub_use as (
-    select s.master, u.period, sum(u.usage) as usage
-    from used u join subs s on s.id = u.meter_id
     group by 1, 2
 ), sub_count as (
     select master, count(distinct root) as subs from subs group by master
-), periods as (
-    select to_char(d, 'YYYY-MM') as period
-    from generate_series(cast(:first_day as date), cast(:last_day as date), interval '1 month') d
 )
-select p.period, c.name as campus, bd.name as building, ms.meter_no, ms.kind, ms.location,
-       sc.subs, mu.usage as master_usage, coalesce(su.usage, 0) as sub_usage
-from masters ms
-cross join periods p
+select to_char(u.month, 'YYYY-MM') as period, c.name as campus, bd.name as building,
+       ms.meter_no, ms.kind, ms.location, sc.subs, u.master_usage,
+       coalesce(u.sub_usage, 0) as sub_usage
+from used u
+join masters ms on ms.master = u.master
 join sub_count sc on sc.master = ms.master
-left join master_use mu on mu.master = ms.master and mu.period = p.period
-left join sub_use su on su.master = ms.master and su.period = p.period
 left join building bd on bd.id = ms.building_id
 left join campus c on c.id = ms.campus_id
-where (cast(:campus as integer) is null or ms.campus_id = :campus)
-  and (mu.usage is not null or su.usage is not null)
-order by p.period, c.name, bd.name, ms.meter_no
+where cast(:campus as integer) is null or ms.campus_id = :campus
+order by u.month, c.name, bd.name, ms.meter_no
 """
 
 
@@ -190,8 +182,6 @@ def loss_report(
     params = {
         "start": first.start,
         "stop": last.end,
-        "first_day": first.first_day,
-        "last_day": last.first_day,
         "campus": campus_id(session, campus),
     }
     rows = fetch(session, _SQL, params, _to_row(thresholds), stream=False)

@@ -88,20 +88,28 @@ with bills as (
     union all
     select b.account_id, b.current, m.kind, 0::numeric, m.usage
     from bills b join bill_meter m on m.bill_id = b.id
+), per_account as (
+    -- summed per account and kind on integer keys first (a hash aggregate): the grouping
+    -- sets below then sort one row per account and kind, not every bill line
+    select account_id, kind, bool_or(current) as billed,
+           coalesce(sum(usage) filter (where current), 0) as usage,
+           coalesce(sum(amount) filter (where current), 0) as amount,
+           coalesce(sum(usage) filter (where not current), 0) as usage_ly,
+           coalesce(sum(amount) filter (where not current), 0) as amount_ly
+    from facts
+    where cast(:kind as text) is null or kind = :kind
+    group by account_id, kind
 )
 select {select_groups}
        grouping(f.kind) as g_kind, f.kind,
-       count(distinct f.account_id) filter (where f.current) as accounts,
-       coalesce(sum(f.usage) filter (where f.current), 0) as usage,
-       coalesce(sum(f.amount) filter (where f.current), 0) as amount,
-       coalesce(sum(f.usage) filter (where not f.current), 0) as usage_ly,
-       coalesce(sum(f.amount) filter (where not f.current), 0) as amount_ly
-from facts f
+       count(distinct f.account_id) filter (where f.billed) as accounts,
+       sum(f.usage) as usage, sum(f.amount) as amount,
+       sum(f.usage_ly) as usage_ly, sum(f.amount_ly) as amount_ly
+from per_account f
 join account a on a.id = f.account_id
 join campus c on c.id = a.campus_id
 left join building bd on bd.id = a.building_id
-where (cast(:campus as integer) is null or a.campus_id = :campus)
-  and (cast(:kind as text) is null or f.kind = :kind)
+where cast(:campus as integer) is null or a.campus_id = :campus
 group by grouping sets ({sets})
 order by {order}
 """
