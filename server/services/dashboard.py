@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from reports.tables import Column, Row
 from server.db.models import (
     Bill,
-    BillMeter,
     Binding,
     Branch,
     Reading,
@@ -34,6 +33,7 @@ from server.services.money import ZERO
 from server.services.payments import OPEN_STATUSES, paid_on_bill
 from server.services.reports.common import check_access
 from server.services.reports.loss import flagged_losses, loss_report
+from server.services.reports.trend import collection_trend, usage_trend
 
 TREND_MONTHS = 12
 LARGEST_LOSSES = 5
@@ -109,38 +109,17 @@ def _today(session: Session, moment: datetime) -> tuple[tuple[Figure, ...], tupl
     )
 
 
-def _trend(session: Session, last: Period) -> tuple[MonthPoint, ...]:
-    first = last.shift(-(TREND_MONTHS - 1))
-    periods = [str(first.shift(i)) for i in range(TREND_MONTHS)]
-    billed = dict(
-        session.execute(
-            select(Bill.period, func.sum(Bill.total))
-            .where(Bill.period.in_(periods))
-            .group_by(Bill.period)
-        ).all()
-    )
-    collected = dict(
-        session.execute(
-            select(Bill.period, func.sum(paid_on_bill()))
-            .where(Bill.period.in_(periods))
-            .group_by(Bill.period)
-        ).all()
-    )
-    usage = {
-        (p, k): u
-        for p, k, u in session.execute(
-            select(Bill.period, BillMeter.kind, func.sum(BillMeter.usage))
-            .join(BillMeter, BillMeter.bill_id == Bill.id)
-            .where(Bill.period.in_(periods))
-            .group_by(Bill.period, BillMeter.kind)
-        )
-    }
+def _trend(session: Session, actor: Actor, last: Period) -> tuple[MonthPoint, ...]:
+    """Every one of the 12 periods ending `last`, zero where nothing was billed."""
+    periods = [str(last.shift(i + 1 - TREND_MONTHS)) for i in range(TREND_MONTHS)]
+    money = {p.period: p for p in collection_trend(session, actor, last, TREND_MONTHS)}
+    usage = {(p.period, p.kind): p.usage for p in usage_trend(session, actor, last, TREND_MONTHS)}
     return tuple(
         MonthPoint(
             period=p,
-            billed=billed.get(p) or ZERO,
-            collected=collected.get(p) or ZERO,
-            usage=tuple(usage.get((p, k)) or Decimal(0) for k in KINDS),
+            billed=money[p].billed if p in money else ZERO,
+            collected=money[p].collected if p in money else ZERO,
+            usage=tuple(usage.get((p, k), Decimal(0)) for k in KINDS),
         )
         for p in periods
     )
@@ -153,7 +132,7 @@ def dashboard(session: Session, actor: Actor) -> Dashboard:
     latest = session.scalar(select(func.max(Bill.period)))
     period = Period.parse(latest) if latest else Period.of(moment).shift(-1)
     by_channel, by_branch = _today(session, moment)
-    trend = _trend(session, period)
+    trend = _trend(session, actor, period)
     open_amount = Bill.total - paid_on_bill()
     arrears, arrears_accounts = session.execute(
         select(
