@@ -169,3 +169,18 @@ def test_pay_orders_query_cli(pay_world: PayWorld, md_env_for) -> None:
         assert session.scalar(select(PaymentOrder.status)) == "paid"
     result = CliRunner().invoke(cli, ["pay-orders", "exceptions"])
     assert result.exit_code == 0 and "没有待处理" in result.output
+
+
+def test_statement_list_for_the_page(pay_world: PayWorld) -> None:
+    data = "txnTime,merId,orderId,queryId,txnAmt,respCode\n20261123100000,1,MDX,7711,100,00\n"
+    with unit_of_work(pay_world.sessions) as session:
+        statement_id = reconcile.import_statement(
+            session, STAFF, "unionpay", "up.csv", data.encode()
+        )
+        [row] = reconcile.statements(session)
+        with pytest.raises(reconcile.StatementError, match="txnAmt"):
+            reconcile.import_statement(
+                session, STAFF, "unionpay", "bad.csv", data.replace(",100,", ",1.00,").encode()
+            )
+    assert (row.statement_id, row.provider_label, row.line_count) == (statement_id, "银联在线", 1)
+    assert str(row.first_day) == "2026-11-23"

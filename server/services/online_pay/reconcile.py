@@ -425,20 +425,38 @@ def reconcile(session: Session, statement_id: int) -> Reconciliation:
     )
 
 
-def statements(session: Session, limit: int = 50) -> tuple[tuple[int, str, str, date, int], ...]:
-    """Imported statements, newest first: (id, provider label, file, first day, lines)."""
-    rows = session.execute(
-        select(
-            PaymentStatement.id,
-            PaymentStatement.provider,
-            PaymentStatement.file_name,
-            PaymentStatement.first_day,
-            PaymentStatement.line_count,
-        )
+@dataclass(frozen=True)
+class StatementRow:
+    statement_id: int
+    provider_label: str
+    file_name: str
+    first_day: date
+    last_day: date
+    line_count: int
+    imported_at: datetime
+    actor: str
+
+
+def statements(session: Session, limit: int = 50) -> tuple[StatementRow, ...]:
+    """Imported statements, newest first (the reconciliation page's list)."""
+    rows = session.scalars(
+        select(PaymentStatement)
         .order_by(PaymentStatement.imported_at.desc(), PaymentStatement.id.desc())
         .limit(limit)
     ).all()
-    return tuple((i, provider_label(p), f, d, n) for i, p, f, d, n in rows)
+    return tuple(
+        StatementRow(
+            statement_id=s.id,
+            provider_label=provider_label(s.provider),
+            file_name=s.file_name,
+            first_day=s.first_day,
+            last_day=s.last_day,
+            line_count=s.line_count,
+            imported_at=s.imported_at,
+            actor=s.actor,
+        )
+        for s in rows
+    )
 
 
 _ATTENTION_FIRST = (
