@@ -216,3 +216,21 @@ def test_the_scanner_inside_wechat(browser, live, standin):
     finally:
         context.close()
     assert standin.state.calls.count("/cgi-bin/ticket/getticket") == 1
+
+
+def test_oauth_refuses_a_forged_state_and_a_bad_code(live, standin):
+    client = requests.Session()
+    # No login started in this session: whatever state is sent is not ours.
+    forged = client.get(f"{live.url}/h5/oauth", params={"code": "x", "state": "y"}, timeout=5)
+    assert forged.status_code == 400 and "授权已失效" in forged.text
+    start = client.get(f"{live.url}/h5/login", allow_redirects=False, timeout=5)
+    state = re.search(r"state=([^&#]+)", start.headers["location"]).group(1)
+    # A code WeChat never issued: the exchange is refused and nobody is signed in.
+    bad = client.get(
+        f"{live.url}/h5/oauth", params={"code": "never-issued", "state": state}, timeout=5
+    )
+    assert bad.status_code == 502 and "微信授权失败：40029" in bad.text
+    home = client.get(f"{live.url}/h5/", allow_redirects=False, timeout=5)
+    assert home.status_code == 303 and home.headers["location"].startswith("/h5/login")
+    with live.sessions() as session:
+        assert session.scalar(text("select count(*) from wechat_user")) == 0
