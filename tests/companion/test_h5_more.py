@@ -234,3 +234,26 @@ def test_oauth_refuses_a_forged_state_and_a_bad_code(live, standin):
     assert home.status_code == 303 and home.headers["location"].startswith("/h5/login")
     with live.sessions() as session:
         assert session.scalar(text("select count(*) from wechat_user")) == 0
+
+
+def test_staff_logins_are_limited_per_address(live):
+    client = requests.Session()
+    page = client.get(f"{live.url}/staff/login", timeout=5).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    answers = [
+        client.post(
+            f"{live.url}/staff/login",
+            data={"login": f"guess{n}", "password": "x", "csrf_token": token, "next": "/staff/"},
+            timeout=5,
+        ).status_code
+        for n in range(21)
+    ]
+    assert answers == [400] * 20 + [429]
+    with live.sessions() as session:
+        assert session.scalar(text("select count(*) from rate_event")) == 20
+        assert (
+            session.scalar(
+                text("select count(*) from audit_event where action = 'auth.login_failed'")
+            )
+            == 20
+        )
