@@ -3,9 +3,9 @@
 A `TableReport` is what every report of `server.services.reports` returns: a title, the
 filters it was run with, typed columns, rows and their totals. This module draws it as an
 .xlsx workbook (title row with the filters and generation time, Chinese headers, frozen
-header row, number formats, column widths, subtotal and totals rows; openpyxl write-only,
-so 100,000 rows stream through little memory) and as an A4 landscape PDF (CJK font, the
-header repeated on every page, 第 n 页 共 m 页).
+header row, number formats, column widths, subtotal and totals rows; streamed by
+`reports.xlsx_stream`, so 100,000 rows take little memory and a few seconds) and as an
+A4 landscape PDF (CJK font, the header repeated on every page, 第 n 页 共 m 页).
 
 Rows carry a style: detail rows, subtotal rows (bold, per building or campus…), the totals
 row (bold, ruled) and flagged rows (red: a loss over its threshold). `rows` is a tuple for
@@ -23,8 +23,6 @@ from decimal import Decimal
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
@@ -34,20 +32,11 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from reports import xlsx_stream as xs
 from reports.fonts import cjk_font
 from reports.pdfpages import GREY, MARGIN, NumberedCanvas, fit_text
-from reports.xlsx import (
-    BOLD,
-    DATE_FORMAT,
-    MOMENT_FORMAT,
-    MONEY_FORMAT,
-    XLSX,
-    generated_text,
-    header_cells,
-    set_widths,
-    styled_cell,
-    title_cell,
-)
+from reports.xlsx import DATE_FORMAT, MOMENT_FORMAT, MONEY_FORMAT, XLSX, generated_text
+from reports.xlsx_stream import SheetWriter
 
 PDF = "application/pdf"
 
@@ -69,7 +58,6 @@ FLAGGED = "flagged"
 PERCENT_FORMAT = "0.0%"
 _QUANTITY_FORMATS = ("#,##0", "#,##0.0", "#,##0.00", "#,##0.000")
 _DEFAULT_WIDTHS = {TEXT: 14, MONEY: 13, QUANTITY: 13, PERCENT: 9, DATE: 11, COUNT: 8}
-_RED = "C81414"
 _PDF_RED = colors.Color(0.78, 0.08, 0.08)
 _HEADER_FILL = colors.Color(0.92, 0.92, 0.92)
 _SUBTOTAL_FILL = colors.Color(0.96, 0.96, 0.96)
@@ -153,47 +141,32 @@ def _places(value: Decimal) -> int:
 # Excel
 
 
-def write_table_xlsx(report: TableReport, target: str | IO[bytes] | Any) -> int:
+def write_table_xlsx(report: TableReport, target: str | IO[bytes]) -> int:
     """Write the report to a path or binary stream; returns the number of rows written
-    (subtotal and totals rows included). Streams: rows are written as they come."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(report.title[:31])
-    set_widths(sheet, [c.width or _DEFAULT_WIDTHS[c.kind] for c in report.columns])
+    (subtotal and totals rows included). Streams: rows are written as they come
+    (`reports.xlsx_stream`, several times faster than openpyxl for 100,000 rows)."""
     # Title, filters, notes, then the header: freeze everything above the first data row.
     top = [generated_text(report.title, report.generated_at)]
     if report.filters:
         top.append(f"条件：{report.filters}")
     top += list(report.notes)
-    sheet.freeze_panes = f"A{len(top) + 2}"
-    sheet.append([title_cell(sheet, top[0])])
-    for line in top[1:]:
-        sheet.append([line])
-    sheet.append(header_cells(sheet, [c.title for c in report.columns]))
-    fonts = {SUBTOTAL: BOLD, TOTAL: BOLD, FLAGGED: Font(color=_RED), DETAIL: None}
-    # Styled cells are made once per column, format and font and given each row's value:
-    # a write-only sheet writes a row as it is appended, and styling a fresh cell per value
-    # was most of the time of a 100,000-row export.
-    styled: dict[tuple[int, str | None, str], Any] = {}
+    widths = [c.width or _DEFAULT_WIDTHS[c.kind] for c in report.columns]
     count = 0
-    for row in report.rows:
-        font = fonts[row.style]
-        cells: list[Any] = []
-        for index, (column, value) in enumerate(zip(report.columns, row.values, strict=True)):
-            value, number_format = _xlsx_value(column, value)
-            if value is None or (number_format is None and font is None):
-                cells.append(value)
-                continue
-            key = (index, number_format, row.style)
-            cell = styled.get(key)
-            if cell is None:
-                cell = styled[key] = styled_cell(
-                    sheet, None, number_format=number_format, font=font
-                )
-            cell.value = value
-            cells.append(cell)
-        sheet.append(cells)
-        count += 1
-    book.save(target)
+    with SheetWriter(target, report.title, widths, len(top) + 1) as sheet:
+        sheet.append([top[0]], sheet.style(font=xs.TITLE))
+        for line in top[1:]:
+            sheet.append([line])
+        sheet.append([c.title for c in report.columns], sheet.style(font=xs.BOLD, header=True))
+        fonts = {SUBTOTAL: xs.BOLD, TOTAL: xs.BOLD, FLAGGED: xs.RED, DETAIL: xs.PLAIN}
+        for row in report.rows:
+            font = fonts[row.style]
+            values, styles = [], []
+            for column, value in zip(report.columns, row.values, strict=True):
+                value, number_format = _xlsx_value(column, value)
+                values.append(value)
+                styles.append(sheet.style(number_format, font))
+            sheet.append(values, styles)
+            count += 1
     return count
 
 

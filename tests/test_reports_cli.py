@@ -221,3 +221,24 @@ def test_long_report_pdf_repeats_its_header_and_numbers_pages():
     assert sheet.max_row == 4 + 902
     assert sheet["E5"].number_format == "yyyy-mm-dd hh:mm"
     assert sheet["B5"].number_format == "#,##0.00" and sheet["C5"].number_format == "#,##0.00"
+
+
+def test_stream_writer_escapes_text_and_keeps_values():
+    from datetime import date
+
+    from reports.xlsx_stream import SheetWriter
+
+    out = io.BytesIO()
+    name = "名称<&>很长的工作表名字超过三十一个字符会被截断的那种名字啊"
+    with SheetWriter(out, name, [10, 10, 10], 1) as sheet:
+        sheet.append(["户名", "金额", "日期"], sheet.style(header=True))
+        sheet.append(['<李&"王">\x01 ', D("-1234.5"), date(2026, 11, 2)],
+                     [0, sheet.style("#,##0.00"), sheet.style("yyyy-mm-dd")])  # fmt: skip
+        sheet.append([None, 7, True])
+    book = load_workbook(io.BytesIO(out.getvalue()))
+    ws = book.active
+    assert ws.title == name[:31]
+    assert [c.value for c in ws[2]] == ['<李&"王"> ', -1234.5, datetime(2026, 11, 2)]
+    assert ws["B2"].number_format == "#,##0.00" and ws["C2"].number_format == "yyyy-mm-dd"
+    assert [c.value for c in ws[3]] == [None, 7, True]
+    assert ws.freeze_panes == "A2" and ws["A1"].alignment.horizontal == "center"

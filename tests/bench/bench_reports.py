@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         mark = (
             "" if budget is None else (f"  OVER {budget:.0f} s" if over else f"  ≤ {budget:.0f} s")
         )
-        print(f"{name:<22} {seconds:7.2f} s  {note}{mark}")
+        print(f"{name:<22} {seconds:7.2f} s  {note}{mark}", flush=True)
     return 1 if failed else 0
 
 
