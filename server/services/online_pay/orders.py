@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -328,17 +328,21 @@ def _keep(
     return Settled(EXCEPTION, detail, exception_kind=kind)
 
 
+# Built once: the subqueries of paid_on_bill() cost more to construct than to run.
+_PAID_NOW = (
+    select(Bill.period, Bill.id, paid_on_bill())
+    .where(Bill.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Bill.period)
+)
+
+
 def _bills_paid_meanwhile(session: Session, order: PaymentOrder) -> str:
     """Which covered bills have been paid more since the order was made (at a counter,
     or by another order): the order's money would then pay something else."""
     if not order.bills:
         return ""
     paid_then = {int(bill["bill_id"]): Decimal(bill["paid"]) for bill in order.bills}
-    rows = session.execute(
-        select(Bill.period, Bill.id, paid_on_bill())
-        .where(Bill.id.in_(list(paid_then)))
-        .order_by(Bill.period)
-    ).all()
+    rows = session.execute(_PAID_NOW, {"ids": list(paid_then)}).all()
     return "、".join(period for period, bill_id, paid in rows if paid > paid_then[bill_id])
 
 
@@ -358,12 +362,14 @@ def settle(session: Session, state: TradeState, source: str) -> Settled:
     ).first()
     if seen is not None and seen.status == ORDER_PAID and seen.trade_no == state.trade_no:
         return Settled(DUPLICATE, "订单已入账", seen.payment_id)
-    order = session.scalar(
-        select(PaymentOrder)
+    locked = session.execute(
+        select(PaymentOrder, Account.account_no)
+        .join(Account, Account.id == PaymentOrder.account_id)
         .where(PaymentOrder.order_no == state.order_no, PaymentOrder.provider == state.provider)
-        .with_for_update()
+        .with_for_update(of=PaymentOrder)
         .execution_options(populate_existing=True)
-    )
+    ).first()
+    order, account_no = locked if locked is not None else (None, "")
     if order is None:
         return _keep(
             session,
@@ -417,12 +423,11 @@ def settle(session: Session, state: TradeState, source: str) -> Settled:
             f"订单 {order.order_no} 所含账单 {paid_meanwhile} 已在其他渠道缴纳",
             order,
         )
-    account_no = session.scalar(select(Account.account_no).where(Account.id == order.account_id))
     result = take_payment(
         session,
         system_actor(state.provider),
         PaymentRequest(
-            account_no=account_no or "",
+            account_no=account_no,
             amount=order.amount,
             channel=ONLINE,
             branch_code="",
