@@ -5,7 +5,8 @@ profile, tries it (预检: every line judged, nothing written) and imports it; t
 shows each line's outcome in the colour of what needs doing (green in, amber to check, red
 to fix, grey already there) and the result goes to Excel for whoever follows up. The
 route (the meters of a building to read) goes the other way, in the profile's format.
-A small Bluetooth section reads a BLE water meter on the spot.
+A small Bluetooth section reads a BLE water meter on the spot; the 台架读表 tab reads a
+meter on the bench over a serial port (desktop.bench_read).
 
 Everything, including the Bluetooth I/O, runs on the task runner: the window never waits.
 """
@@ -31,11 +32,13 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
 
+from desktop.bench_read import BenchReadPanel
 from desktop.handheld_profiles_dialog import ProfilesDialog
 from desktop.module_page import ModulePage
 from desktop.tasks import TaskError
@@ -148,6 +151,7 @@ class HandheldPage(ModulePage):
         self._build_import()
         self._build_route()
         self._build_ble()
+        self.bench = BenchReadPanel(self.identity, self.runner, preferences=self.preferences)
         self._layout()
         self.load()
 
@@ -277,8 +281,11 @@ class HandheldPage(ModulePage):
         split.addWidget(lower)
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(split, self.tr("Import and route"))
+        self.tabs.addTab(self.bench, self.tr("Bench read"))
         layout = QVBoxLayout(self)
-        layout.addWidget(split)
+        layout.addWidget(self.tabs)
         self.show_result(None)
 
     def _update_buttons(self) -> None:

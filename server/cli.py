@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -1004,9 +1005,25 @@ def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
             click.echo("数据库已有数据，不再生成演示数据")
     if no_desktop:
         return
-    # The desktop runs as its own process (the domain layer never imports Qt); it joins
-    # the same embedded server, which stays up while either process uses it.
-    sys.exit(subprocess.call([sys.executable, "-m", "desktop.app", "--login", "admin"]))
+    from server.services.demo_bench import demo_bench_meters, start_bench_simulator
+
+    with ctx.session() as session:
+        bench = demo_bench_meters(session)
+    env = dict(os.environ)
+    simulator = start_bench_simulator(bench) if bench else None
+    if simulator is not None:
+        # The desktop's 台架读表 offers this port first (devices.bench_port).
+        env["MD_DEVICES_BENCH_PORT"] = simulator.url
+        for meter in bench:
+            click.echo(f"台架模拟表：{meter.meter_no}（地址 {meter.address}）在 {simulator.url}")
+    try:
+        # The desktop runs as its own process (the domain layer never imports Qt); it joins
+        # the same embedded server, which stays up while either process uses it.
+        code = subprocess.call([sys.executable, "-m", "desktop.app", "--login", "admin"], env=env)
+    finally:
+        if simulator is not None:
+            simulator.stop()
+    sys.exit(code)
 
 
 @cli.group()

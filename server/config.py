@@ -45,6 +45,9 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "dev_login": "false",
         "sms_sender": "console",
     },
+    # Meters read on the bench (台架读表, the handheld page): the port offered first, a
+    # pyserial URL or COM port; `meterdesk demo` points it at its simulated meters.
+    "devices": {"bench_port": ""},
     # Online payment (server.services.online_pay): keys and certificates are files named
     # here, never in the code; the URLs point at a stand-in in tests and staging.
     "pay": {

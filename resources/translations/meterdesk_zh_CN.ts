@@ -550,6 +550,159 @@
     </message>
 </context>
 <context>
+    <name>BenchReadPanel</name>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="310"/>
+        <source>COM3, /dev/ttyUSB0, socket://host:port or rfc2217://host:port</source>
+        <translation>COM3、/dev/ttyUSB0、socket://主机:端口 或 rfc2217://主机:端口</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="313"/>
+        <source>Refresh ports</source>
+        <translation>刷新端口</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="321"/>
+        <source>Meter address (hardware no.)</source>
+        <translation>表地址（硬件号）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="324"/>
+        <source>Read address</source>
+        <translation>读表地址</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="326"/>
+        <source>Ask the one meter on the line for its address (broadcast)</source>
+        <translation>广播询问线路上唯一一块表的通信地址</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="329"/>
+        <source>Read</source>
+        <translation>读取</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="332"/>
+        <source>Record as reading</source>
+        <translation>记为读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="334"/>
+        <source>Record the total as the reading of the meter with this hardware number</source>
+        <translation>把总示数记为该硬件号对应表计的读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="350"/>
+        <source>Identifier</source>
+        <translation>数据标识</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="351"/>
+        <source>Item</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="352"/>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="353"/>
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="354"/>
+        <source>Note</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="368"/>
+        <source>Port:</source>
+        <translation>端口：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="371"/>
+        <source>Protocol:</source>
+        <translation>协议：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="373"/>
+        <source>Meter address:</source>
+        <translation>表地址：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="388"/>
+        <source>Line log (sent TX / received RX):</source>
+        <translation>通信报文（TX 发送 / RX 接收）：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="400"/>
+        <source>{port} (configured)</source>
+        <translation>{port}（配置）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="453"/>
+        <source>Meter address: digits only</source>
+        <translation>表地址：只能是数字</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="455"/>
+        <source>Meter address: at most {n} digits for {protocol}</source>
+        <translation>表地址：{protocol} 最多 {n} 位</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="509"/>
+        <source>Reading {address} on {port}…</source>
+        <translation>正在从 {port} 读取表 {address}……</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="518"/>
+        <source>(broadcast)</source>
+        <translation>（广播）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="524"/>
+        <source>No reply from the meter at {address} on {port} ({detail}). Check the port, the protocol, the address and the wiring.</source>
+        <translation>端口 {port} 上地址为 {address} 的表无应答（{detail}）。请检查端口、协议、表地址和接线。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="528"/>
+        <source>The reply from {address} could not be understood: {detail}</source>
+        <translation>表 {address} 的应答无法解析：{detail}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="530"/>
+        <source>Cannot use the port {port}: {detail}</source>
+        <translation>无法使用端口 {port}：{detail}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="532"/>
+        <source>The meter at {address} answered abnormally: {detail}</source>
+        <translation>表 {address} 异常应答：{detail}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="546"/>
+        <source>Meter {address}: total {total}; meter clock {clock}.</source>
+        <translation>表 {address}：总示数 {total}；表内时间 {clock}。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="562"/>
+        <source>Asking the meter on {port} for its address…</source>
+        <translation>正在询问 {port} 上的表的通信地址……</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="578"/>
+        <source>The meter on the line answers at {address}.</source>
+        <translation>线路上的表地址为 {address}。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/bench_read.py" line="605"/>
+        <source>Recorded {value} for {meter}.</source>
+        <translation>已为 {meter} 记录读数 {value}。</translation>
+    </message>
+</context>
+<context>
     <name>BillDetailDialog</name>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="71"/>
@@ -1541,218 +1694,228 @@ Replaced at {when}</source>
 <context>
     <name>HandheldPage</name>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="160"/>
+        <location filename="../../desktop/handheld_page.py" line="164"/>
         <source>The terminal&apos;s export file (DBF/CSV/TXT/XLS/XLSX) — or drop it here</source>
         <translation>掌上机导出文件（DBF/CSV/TXT/XLS/XLSX），也可直接拖到此处</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="163"/>
+        <location filename="../../desktop/handheld_page.py" line="167"/>
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="168"/>
+        <location filename="../../desktop/handheld_page.py" line="172"/>
         <source>Profiles…</source>
         <translation>导入方案…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="170"/>
+        <location filename="../../desktop/handheld_page.py" line="174"/>
         <source>Dry run</source>
         <translation>预检</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="171"/>
+        <location filename="../../desktop/handheld_page.py" line="175"/>
         <source>Judge every line as an import would; write nothing</source>
         <translation>按导入的规则逐行检查，不写入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="173"/>
+        <location filename="../../desktop/handheld_page.py" line="177"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="184"/>
+        <location filename="../../desktop/handheld_page.py" line="188"/>
         <source>Line</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="184"/>
+        <location filename="../../desktop/handheld_page.py" line="188"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="184"/>
+        <location filename="../../desktop/handheld_page.py" line="188"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="184"/>
+        <location filename="../../desktop/handheld_page.py" line="188"/>
         <source>Reading</source>
         <translation>读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="185"/>
+        <location filename="../../desktop/handheld_page.py" line="189"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="185"/>
+        <location filename="../../desktop/handheld_page.py" line="189"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="185"/>
+        <location filename="../../desktop/handheld_page.py" line="189"/>
         <source>Message</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="187"/>
+        <location filename="../../desktop/handheld_page.py" line="191"/>
         <source>Export result to Excel…</source>
         <translation>导出结果到 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="191"/>
+        <location filename="../../desktop/handheld_page.py" line="195"/>
         <source>Route for the terminal</source>
         <translation>下发抄表路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="197"/>
+        <location filename="../../desktop/handheld_page.py" line="201"/>
         <source>All kinds</source>
         <translation>全部表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="200"/>
+        <location filename="../../desktop/handheld_page.py" line="204"/>
         <source>Export route…</source>
         <translation>导出路线…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="202"/>
+        <location filename="../../desktop/handheld_page.py" line="206"/>
         <source>The building&apos;s meters in the chosen profile&apos;s format</source>
         <translation>按所选方案的格式导出该楼的表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="206"/>
+        <location filename="../../desktop/handheld_page.py" line="210"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="208"/>
+        <location filename="../../desktop/handheld_page.py" line="212"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="214"/>
+        <location filename="../../desktop/handheld_page.py" line="218"/>
         <source>Bluetooth water meter</source>
         <translation>蓝牙抄表</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="216"/>
+        <location filename="../../desktop/handheld_page.py" line="220"/>
         <source>Name prefix (optional)</source>
         <translation>设备名前缀（可不填）</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="219"/>
+        <location filename="../../desktop/handheld_page.py" line="223"/>
         <source>Scan</source>
         <translation>扫描</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="224"/>
+        <location filename="../../desktop/handheld_page.py" line="228"/>
         <source>Meter no.</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="227"/>
+        <location filename="../../desktop/handheld_page.py" line="231"/>
         <source>Read</source>
         <translation>读取</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="229"/>
+        <location filename="../../desktop/handheld_page.py" line="233"/>
         <source>Record reading</source>
         <translation>记录读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="239"/>
+        <location filename="../../desktop/handheld_page.py" line="243"/>
         <source>Meter no.:</source>
         <translation>表号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="248"/>
+        <location filename="../../desktop/handheld_page.py" line="252"/>
         <source>File:</source>
         <translation>文件：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="252"/>
+        <location filename="../../desktop/handheld_page.py" line="256"/>
         <source>Profile:</source>
         <translation>方案：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="385"/>
+        <location filename="../../desktop/handheld_page.py" line="285"/>
+        <source>Import and route</source>
+        <translation>导入与路线</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="286"/>
+        <source>Bench read</source>
+        <translation>台架读表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/handheld_page.py" line="392"/>
         <source>Handheld export file</source>
         <translation>掌上机导出文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="428"/>
-        <location filename="../../desktop/handheld_page.py" line="443"/>
+        <location filename="../../desktop/handheld_page.py" line="435"/>
+        <location filename="../../desktop/handheld_page.py" line="450"/>
         <source>Handheld import</source>
         <translation>掌上机导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="429"/>
+        <location filename="../../desktop/handheld_page.py" line="436"/>
         <source>File not found: {path}</source>
         <translation>找不到文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="433"/>
+        <location filename="../../desktop/handheld_page.py" line="440"/>
         <source>Checking {name}…</source>
         <translation>正在预检 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="433"/>
+        <location filename="../../desktop/handheld_page.py" line="440"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="454"/>
+        <location filename="../../desktop/handheld_page.py" line="461"/>
         <source>Pick the terminal&apos;s file and a profile, then Dry run or Import.</source>
         <translation>选择掌上机文件和导入方案，然后点“预检”或“导入”。</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="487"/>
+        <location filename="../../desktop/handheld_page.py" line="494"/>
         <source>Export result</source>
         <translation>导出导入结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="513"/>
+        <location filename="../../desktop/handheld_page.py" line="520"/>
         <source>Save route</source>
         <translation>保存抄表路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="563"/>
+        <location filename="../../desktop/handheld_page.py" line="570"/>
         <source>Scanning for Bluetooth meters…</source>
         <translation>正在扫描蓝牙水表…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="575"/>
+        <location filename="../../desktop/handheld_page.py" line="582"/>
         <source>{count} device(s) found.</source>
         <translation>找到 {count} 个设备。</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="577"/>
+        <location filename="../../desktop/handheld_page.py" line="584"/>
         <source>No Bluetooth meter found. Is it awake and in range?</source>
         <translation>没有找到蓝牙水表。水表是否已唤醒、是否在范围内？</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="599"/>
+        <location filename="../../desktop/handheld_page.py" line="606"/>
         <source>Reading {meter}…</source>
         <translation>正在读取 {meter}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="607"/>
+        <location filename="../../desktop/handheld_page.py" line="614"/>
         <source>Meter {address}: flow {flow}; meter clock {clock}; status {status}</source>
         <translation>水表 {address}：累积流量 {flow}；表内时钟 {clock}；状态 {status}</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="629"/>
+        <location filename="../../desktop/handheld_page.py" line="636"/>
         <source>Recorded {value} for {meter}.</source>
         <translation>已记录 {meter} 的读数 {value}。</translation>
     </message>
@@ -2109,122 +2272,122 @@ Replaced at {when}</source>
         <translation>首页</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="207"/>
+        <location filename="../../desktop/main_window.py" line="212"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="208"/>
+        <location filename="../../desktop/main_window.py" line="213"/>
         <source>My &amp;profile…</source>
         <translation>个人信息(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="212"/>
+        <location filename="../../desktop/main_window.py" line="217"/>
         <source>&amp;Database connection…</source>
         <translation>数据库连接(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="216"/>
+        <location filename="../../desktop/main_window.py" line="221"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="223"/>
+        <location filename="../../desktop/main_window.py" line="228"/>
         <source>&amp;Go</source>
         <translation>转到(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="224"/>
+        <location filename="../../desktop/main_window.py" line="229"/>
         <source>&amp;Home</source>
         <translation>首页(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="240"/>
+        <location filename="../../desktop/main_window.py" line="245"/>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="241"/>
+        <location filename="../../desktop/main_window.py" line="246"/>
         <source>Receipt paper</source>
         <translation>收据纸张</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="243"/>
+        <location filename="../../desktop/main_window.py" line="248"/>
         <source>A5 sheet</source>
         <translation>A5 单页纸</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="243"/>
+        <location filename="../../desktop/main_window.py" line="248"/>
         <source>Continuous form 241 × 93 mm</source>
         <translation>连续打印纸 241 × 93 mm</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="255"/>
+        <location filename="../../desktop/main_window.py" line="260"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="256"/>
+        <location filename="../../desktop/main_window.py" line="261"/>
         <source>Export &amp;diagnostics…</source>
         <translation>导出诊断信息(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="259"/>
+        <location filename="../../desktop/main_window.py" line="264"/>
         <source>&amp;About MeterDesk</source>
         <translation>关于 MeterDesk(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="277"/>
+        <location filename="../../desktop/main_window.py" line="282"/>
         <source>Export diagnostics</source>
         <translation>导出诊断信息</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="300"/>
+        <location filename="../../desktop/main_window.py" line="305"/>
         <source>Database connection</source>
         <translation>数据库连接</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="301"/>
+        <location filename="../../desktop/main_window.py" line="306"/>
         <source>Saved. MeterDesk uses the new settings from its next start.</source>
         <translation>已保存。MeterDesk 下次启动时使用新设置。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="313"/>
+        <location filename="../../desktop/main_window.py" line="318"/>
         <source>User: {name} ({login})</source>
         <translation>当前用户：{name}（{login}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="316"/>
+        <location filename="../../desktop/main_window.py" line="321"/>
         <source>Branch: {branch}</source>
         <translation>分中心：{branch}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="317"/>
+        <location filename="../../desktop/main_window.py" line="322"/>
         <source>(none)</source>
         <translation>（未分配）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="322"/>
+        <location filename="../../desktop/main_window.py" line="327"/>
         <source>Database: {label}</source>
         <translation>数据库：{label}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="324"/>
+        <location filename="../../desktop/main_window.py" line="329"/>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="329"/>
+        <location filename="../../desktop/main_window.py" line="334"/>
         <source>Connection to the database lost — reconnecting…</source>
         <translation>数据库连接中断，正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="359"/>
+        <location filename="../../desktop/main_window.py" line="364"/>
         <source>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;Water &amp; electricity metering and billing for the university service center.&lt;/p&gt;&lt;p&gt;Database: {database}&lt;br&gt;Qt {qt}&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;高校水电保障中心水电计量收费系统。&lt;/p&gt;&lt;p&gt;数据库：{database}&lt;br&gt;Qt {qt}&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="365"/>
+        <location filename="../../desktop/main_window.py" line="370"/>
         <source>About MeterDesk</source>
         <translation>关于 MeterDesk</translation>
     </message>
