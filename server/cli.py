@@ -1276,6 +1276,58 @@ def handheld_route_cmd(
     click.echo(f"已写入 {output}：{len(route.meters)} 块表")
 
 
+@cli.group()
+def remote() -> None:
+    """Remote readings (远传): pull from the energy platform, or import its export."""
+
+
+def _remote_report(result: Any, as_json: bool) -> None:
+    if as_json:
+        _dump(result.as_json())
+        return
+    for line in result.lines:
+        if line.outcome not in ("imported", "duplicate"):
+            click.echo(
+                f"第 {line.line} 条\t{line.outcome_label}\t{line.hardware_no}\t{line.message}"
+            )
+    click.echo(result.summary())
+
+
+@remote.command("pull")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="只取该日以来的读数")
+@click.option("--dry-run", is_flag=True, help="逐条判定，不写入。")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def remote_pull_cmd(ctx: Context, since: datetime | None, dry_run: bool, as_json: bool) -> None:
+    """Pull readings from the platform set in [remote] (url, token, field mapping)."""
+    from server.services.remote_readings import RemoteSettings, pull_remote
+
+    def action() -> Any:
+        settings = RemoteSettings.from_settings(ctx.settings)
+        with ctx.session() as session:
+            day = since.date() if since else None
+            return pull_remote(session, _actor(), settings, since=day, dry_run=dry_run)
+
+    _remote_report(_run(action), as_json)
+
+
+@remote.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="逐行判定，不写入。")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def remote_import_cmd(ctx: Context, file: Path, dry_run: bool, as_json: bool) -> None:
+    """Import the platform's CSV / Excel export (columns named as in [remote])."""
+    from server.services.remote_readings import RemoteSettings, import_remote_file
+
+    def action() -> Any:
+        settings = RemoteSettings.from_settings(ctx.settings)
+        with ctx.session() as session:
+            return import_remote_file(session, _actor(), file, settings, dry_run=dry_run)
+
+    _remote_report(_run(action), as_json)
+
+
 @cli.command("labels")
 @click.option("--building", help="楼宇：楼名，或 校区/楼名")
 @click.option("--meters", help="表号，逗号分隔：M1,M2")

@@ -48,6 +48,20 @@ DEFAULTS: dict[str, dict[str, str]] = {
     # Meters read on the bench (台架读表, the handheld page): the port offered first, a
     # pyserial URL or COM port; `meterdesk demo` points it at its simulated meters.
     "devices": {"bench_port": ""},
+    # Remote readings (远传, server.services.remote_readings): the energy platform's JSON
+    # endpoint, its token, where the list sits in the answer, and which field is which.
+    "remote": {
+        "url": "",
+        "token": "",
+        "records": "data",
+        "field_hardware": "hardware_no",
+        "field_value": "value",
+        "field_time": "read_at",
+        "since_param": "since",
+        "timeout": "10",
+        # Encoding of the platform's CSV export (`meterdesk remote import`).
+        "file_encoding": "utf-8-sig",
+    },
     # Online payment (server.services.online_pay): keys and certificates are files named
     # here, never in the code; the URLs point at a stand-in in tests and staging.
     "pay": {

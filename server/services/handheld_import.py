@@ -365,6 +365,27 @@ def import_handheld(
         raw_lines = driver.readings() if driver is not None else read_export(path, columns)
     except HandheldError as exc:
         raise DomainError(str(exc)) from exc
+    results = import_lines(session, actor, raw_lines, columns, dry_run=dry_run, now=now)
+    result = HandheldImportResult(path.name, stored.name, results, dry_run)
+    if dry_run:
+        return result
+    return replace(result, import_id=_log(session, actor, stored, path, result))
+
+
+def import_lines(
+    session: Session,
+    actor: Actor,
+    raw_lines: Sequence[RawLine],
+    columns: ColumnProfile,
+    *,
+    source: str = SOURCE,
+    label: str = "掌上机导入",
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> tuple[LineResult, ...]:
+    """Judge and (unless `dry_run`) write readings already read into `raw_lines`, one
+    result per line; the remote-platform import (远传) shares this with the terminal's.
+    `source` is the readings' source and `label` starts each reading's note."""
     now = now or datetime.now(BUSINESS_TZ)
     lines = [_read_line(raw, columns, now) for raw in raw_lines]
     pending = [line for line in lines if line.result is None]
@@ -405,7 +426,12 @@ def import_handheld(
             )
         else:
             line.meter = meter
-    _judge(session, [line for line in pending if line.meter is not None and not line.result])
+    _judge(
+        session,
+        [line for line in pending if line.meter is not None and not line.result],
+        source,
+        label,
+    )
 
     if not dry_run:
         events = [line.event for line in lines if line.event is not None]
@@ -416,13 +442,10 @@ def import_handheld(
             line.result = _written(line, None if dry_run else line.event.id)
         assert line.result is not None
         results.append(line.result)
-    result = HandheldImportResult(path.name, stored.name, tuple(results), dry_run)
-    if dry_run:
-        return result
-    return replace(result, import_id=_log(session, actor, stored, path, result))
+    return tuple(results)
 
 
-def _judge(session: Session, lines: list[_Line]) -> None:
+def _judge(session: Session, lines: list[_Line], source: str, label: str) -> None:
     """Sort duplicates and conflicts out, then judge the rest per meter in time order."""
     if not lines:
         return
@@ -466,8 +489,9 @@ def _judge(session: Session, lines: list[_Line]) -> None:
                 *common, CONFLICT, f"{_when(read_at)} 已有读数 {shown}，与本行不同，未导入"
             )
             continue
+        note = f"{label} 第 {line.raw.line} 行"[:200]
         line.event = Event(
-            meter, read_at, value, SOURCE, _note(line), "读数", line.raw.line, _month_of(read_at)
+            meter, read_at, value, source, note, "读数", line.raw.line, _month_of(read_at)
         )
         per_meter[meter.id].append(line.event)
     problems = Problems()
@@ -495,10 +519,6 @@ def _result(
     message: str,
 ) -> LineResult:
     return LineResult(line, outcome, message, hardware_no, meter_no, value, read_at)
-
-
-def _note(line: _Line) -> str:
-    return f"掌上机导入 第 {line.raw.line} 行"[:200]
 
 
 def _written(line: _Line, reading_id: int | None) -> LineResult:
