@@ -14,6 +14,7 @@ from server.db.models.companion import (
     WechatUser,
     WorkdayOverride,
 )
+from server.db.models.field_installs import FieldInstall
 from server.db.models.handheld import HandheldImport, HandheldProfile
 from server.db.models.late_fees import LateFee, LateFeePolicy
 from server.db.models.metering import Meter, MeterReplacement, Photo, Reading
@@ -61,6 +62,7 @@ __all__ = [
     "CustomerClass",
     "Department",
     "DocumentCounter",
+    "FieldInstall",
     "HandheldImport",
     "HandheldProfile",
     "LateFee",
