@@ -64,6 +64,8 @@ def test_unionpay_pkcs12_signing_certificate(tmp_path: Path, keys: Keys) -> None
         ({"wechat_platform_serial": ""}, "wechat_platform_serial 未设置"),
         ({"unionpay_root_cert_path": ""}, "unionpay_root_cert_path 未设置"),
         ({"query_after_minutes": "soon"}, "query_after_minutes"),
+        ({"wechat_notify_url": ""}, "wechat_notify_url 未设置"),
+        ({"unionpay_back_notify_url": ""}, "unionpay_back_notify_url 未设置"),
     ],
 )
 def test_refusals_name_the_setting(

@@ -119,7 +119,8 @@ def _wechat(settings: Settings) -> WechatPayConfig | None:
     v3_key = get("api_v3_key").encode()
     if len(v3_key) != 32:
         raise PayConfigError("pay.wechat_api_v3_key 应为 32 个字符（商户平台设置的 APIv3 密钥）")
-    for key in ("app_id", "cert_serial", "platform_serial"):
+    # WeChat refuses an order without its notify URL (…/pay/wechat/notify).
+    for key in ("app_id", "cert_serial", "platform_serial", "notify_url"):
         if not get(key):
             raise PayConfigError(f"pay.wechat_{key} 未设置")
     return WechatPayConfig(
@@ -167,6 +168,10 @@ def _unionpay(settings: Settings) -> UnionPayConfig | None:
 
     if not get("mer_id"):
         return None
+    # The gateway posts the result to these; an order sent without them is never reported.
+    for key in ("front_return_url", "back_notify_url"):
+        if not get(key):
+            raise PayConfigError(f"pay.unionpay_{key} 未设置")
     key, cert_id = _unionpay_signer(settings)
     return UnionPayConfig(
         mer_id=get("mer_id"),
