@@ -1328,6 +1328,24 @@ def remote_import_cmd(ctx: Context, file: Path, dry_run: bool, as_json: bool) ->
     _remote_report(_run(action), as_json)
 
 
+@cli.command("route-sheet")
+@click.option("--building", required=True, help="楼宇：楼名，或 校区/楼名")
+@click.option("--kind", type=click.Choice(["electricity", "water"]), help="只要电表或水表")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_context
+def route_sheet_cmd(ctx: Context, building: str, kind: str | None, output: Path) -> None:
+    """Print-ready reading sheets (抄表卡, A4 PDF) for a building's meters."""
+    from server.services.route_sheets import route_sheet_pdf
+
+    def action() -> Any:
+        with ctx.session() as session:
+            return route_sheet_pdf(session, building, kind=kind)
+
+    _, _, content = _run(action)
+    output.write_bytes(content)
+    click.echo(f"已写入 {output}")
+
+
 @cli.command("labels")
 @click.option("--building", help="楼宇：楼名，或 校区/楼名")
 @click.option("--meters", help="表号，逗号分隔：M1,M2")
