@@ -101,6 +101,14 @@ MODULES: tuple[ModuleSpec, ...] = (
         permission="meters",
     ),
     ModuleSpec(
+        "online",
+        QT_TRANSLATE_NOOP("Modules", "Online payments"),
+        "Ctrl+Shift+P",
+        "desktop.online_pay_page:OnlinePayPage",
+        needs_branch=True,
+        permission="counter",
+    ),
+    ModuleSpec(
         "reports",
         QT_TRANSLATE_NOOP("Modules", "Reports"),
         "Ctrl+Shift+R",

@@ -2727,16 +2727,21 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/modules.py" line="105"/>
+        <source>Online payments</source>
+        <translation>在线支付</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/modules.py" line="113"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../desktop/modules.py" line="111"/>
+        <location filename="../../desktop/modules.py" line="119"/>
         <source>Resident services</source>
         <translation>用户服务</translation>
     </message>
     <message>
-        <location filename="../../desktop/modules.py" line="117"/>
+        <location filename="../../desktop/modules.py" line="125"/>
         <source>Administration</source>
         <translation>系统管理</translation>
     </message>
@@ -2887,6 +2892,188 @@ Replaced at {when}</source>
         <location filename="../../desktop/replace_wizard.py" line="115"/>
         <source>Meter {no} is {status}: only a meter in use can be replaced</source>
         <translation>表计 {no} {status}：只有在用的表才能换表</translation>
+    </message>
+</context>
+<context>
+    <name>OnlinePayPage</name>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="69"/>
+        <source>Receipts for online payments</source>
+        <translation>在线缴费换开收据</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="70"/>
+        <source>Payments kept aside</source>
+        <translation>待处理支付</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="71"/>
+        <source>Reconciliation</source>
+        <translation>对账</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="82"/>
+        <source>Account no., order no. or trade no. (Enter)</source>
+        <translation>户号、订单号或支付流水号 (Enter)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="85"/>
+        <source>Paid at</source>
+        <translation>支付时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="85"/>
+        <location filename="../../desktop/online_pay_page.py" line="162"/>
+        <location filename="../../desktop/online_pay_page.py" line="232"/>
+        <source>Account</source>
+        <translation>户号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="85"/>
+        <source>Holder</source>
+        <translation>户名</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="85"/>
+        <location filename="../../desktop/online_pay_page.py" line="162"/>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="86"/>
+        <location filename="../../desktop/online_pay_page.py" line="161"/>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="86"/>
+        <location filename="../../desktop/online_pay_page.py" line="162"/>
+        <location filename="../../desktop/online_pay_page.py" line="232"/>
+        <source>Trade no.</source>
+        <translation>支付流水号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="86"/>
+        <location filename="../../desktop/online_pay_page.py" line="161"/>
+        <location filename="../../desktop/online_pay_page.py" line="232"/>
+        <source>Order no.</source>
+        <translation>订单号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="87"/>
+        <location filename="../../desktop/online_pay_page.py" line="143"/>
+        <source>Receipt</source>
+        <translation>收据号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="87"/>
+        <source>Issuing branch</source>
+        <translation>换开网点</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="90"/>
+        <source>Issue receipt (F9)</source>
+        <translation>开具收据 (F9)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="161"/>
+        <source>Kept since</source>
+        <translation>挂起时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="161"/>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="162"/>
+        <source>Detail</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="164"/>
+        <source>Credit the account…</source>
+        <translation>转入用户账户…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="166"/>
+        <source>Refunded…</source>
+        <translation>已退款…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="190"/>
+        <source>Payments kept aside ({count})</source>
+        <translation>待处理支付 ({count})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="198"/>
+        <source>Refund reference and note:</source>
+        <translation>退款流水号及说明：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="200"/>
+        <source>Why the money goes to the account:</source>
+        <translation>转入账户的理由：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="202"/>
+        <source>Decide</source>
+        <translation>处理</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="225"/>
+        <source>Import the day&apos;s statement…</source>
+        <translation>导入当日对账单…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="227"/>
+        <source>Export Excel…</source>
+        <translation>导出 Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="232"/>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <source>Statement</source>
+        <translation>对账单金额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <source>Ours</source>
+        <translation>本系统金额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <source>Note</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="236"/>
+        <source>Provider:</source>
+        <translation>支付渠道：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="249"/>
+        <source>The provider&apos;s statement</source>
+        <translation>支付渠道对账单</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="268"/>
+        <source>{provider} {first} – {last}: statement {statement}, ours {ours}; {unexplained} lines to look into</source>
+        <translation>{provider} {first} 至 {last}：对账单 {statement}，本系统 {ours}；{unexplained} 笔待核查</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/online_pay_page.py" line="295"/>
+        <source>Export Excel</source>
+        <translation>导出 Excel</translation>
     </message>
 </context>
 <context>
