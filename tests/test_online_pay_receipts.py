@@ -3,6 +3,7 @@ reprints), the counter's search, and the staff's decisions on kept callbacks."""
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal as D
 from typing import TYPE_CHECKING
 
@@ -10,14 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from server.db.engine import unit_of_work
-from server.db.models import AuditEvent, Payment
+from server.db.models import AuditEvent, Payment, Receipt
 from server.services import calendar
 from server.services.audit import Actor
 from server.services.errors import DomainError
 from server.services.online_pay import callbacks, desk
 from server.services.payments import issue_online_receipt
 from server.services.receipts import receipt_view, reprint_receipt
-from tests.payfakes import wechat_notify, wechat_transaction
+from tests.payfakes import unionpay_fields, unionpay_notify, wechat_notify, wechat_transaction
 
 if TYPE_CHECKING:
     from tests.online_pay_fixtures import PayWorld
@@ -135,3 +136,54 @@ def test_orders_list_for_the_desk(pay_world: PayWorld) -> None:
     assert [(o.order_no, o.status_label) for o in paid] == [(order_no, "已支付")]
     topup = next(o for o in rows if o.account_no == "A002")
     assert topup.topup and topup.amount == D("100.00")
+
+
+def test_two_counters_issue_the_same_receipt_at_once(pay_world: PayWorld) -> None:
+    order_no, _ = paid_online(pay_world)
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def counter(branch: str) -> None:
+        barrier.wait()
+        try:
+            with unit_of_work(pay_world.sessions) as session:
+                results.append(issue_online_receipt(session, CLERK, order_no, branch))
+        except DomainError as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=counter, args=(b,)) for b in ("D", "E")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    issued = [r for r in results if not isinstance(r, DomainError)]
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(issued) == 1 and len(refused) == 1 and "重打" in str(refused[0])
+    with unit_of_work(pay_world.sessions) as session:
+        numbers = session.scalars(select(Receipt.receipt_no)).all()
+    # The refused counter's number went back with its rollback: no gap at either branch.
+    assert numbers == [issued[0].receipt_no]  # type: ignore[attr-defined]
+    assert issued[0].receipt_no.endswith("000001")  # type: ignore[attr-defined]
+
+
+def test_second_order_for_the_same_bills_is_kept(pay_world: PayWorld) -> None:
+    first = pay_world.order()
+    second = pay_world.order("unionpay")
+    transaction = wechat_transaction(first.order_no, 6500)
+    answer, _ = callbacks.handle_notify(
+        pay_world.sessions,
+        pay_world.runtime.providers["wechat"],
+        *wechat_notify(pay_world.keys, transaction),
+    )
+    assert answer.status == 204
+    fields = unionpay_fields(second.order_no, 6500, pay_world.txn_time(second.order_no))
+    answer, outcome = callbacks.handle_notify(
+        pay_world.sessions,
+        pay_world.runtime.providers["unionpay"],
+        *unionpay_notify(pay_world.keys, fields),
+    )
+    assert answer.status == 200 and outcome.exception_kind == "bill_paid"
+    with unit_of_work(pay_world.sessions) as session:
+        assert len(session.scalars(select(Payment)).all()) == 1
+        [kept] = desk.exceptions(session)
+    assert kept.account_no == "A001" and kept.amount == D("65.00")
