@@ -1,4 +1,4 @@
-"""Field staff pages (/staff/): sign-in, 现场抄录 with a photo, 抄表日志."""
+"""Field staff pages (/staff/): sign-in, 现场抄录 with a photo, 抄表日志, 新装换装."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from server.services import (
     accounts,
     auth,
     field,
+    field_installs,
     meter_registry,
     portal,
     ratelimit,
@@ -26,8 +27,10 @@ from server.services.auth import StaffIdentity
 from server.services.bindings import BoundAccount
 from server.services.calendar import BUSINESS_TZ, now
 from server.services.errors import DomainError
+from server.services.meter_registry import active_kinds
 from server.services.photos import store_photo
 from server.services.ratelimit import Limit
+from server.services.reading_desk import building_choices
 
 routes = APIRouter(prefix="/staff")
 
@@ -196,6 +199,81 @@ def submit_fault(
         topics=service_requests.TOPICS["fault"],
         message=f"已上报（编号 {request_id}），中心将在 {due:%m-%d %H:%M} 前处理",
     )
+
+
+def _install_form(
+    request: Request, staff: StaffIdentity, status_code: int = 200, **values: object
+) -> Response:
+    with uow(request) as session:
+        buildings = building_choices(session)
+    return render(
+        request, "staff/install_form.html", status_code, staff=staff, buildings=buildings,
+        kinds=active_kinds(), **values,
+    )  # fmt: skip
+
+
+@routes.get("/install")
+def install_form(request: Request) -> Response:
+    staff = _staff(request)
+    if staff is None:
+        return redirect("/staff/login?next=/staff/install")
+    return _install_form(request, staff, kind="replace")
+
+
+@routes.post("/install")
+def submit_install(
+    request: Request,
+    kind: str = Form(""),
+    old_meter_no: str = Form(""),
+    old_final: str = Form(""),
+    old_photo: Annotated[UploadFile | None, File()] = None,
+    new_meter_no: str = Form(""),
+    new_kind: str = Form(""),
+    digits: str = Form(""),
+    multiplier: str = Form("1"),
+    new_initial: str = Form(""),
+    new_photo: Annotated[UploadFile | None, File()] = None,
+    account_no: str = Form(""),
+    building_id: str = Form(""),
+    location: str = Form(""),
+    note: str = Form(""),
+    csrf_token: str = Form(""),
+) -> Response:
+    """新装换装 seen on site, with the dials' photos, for the desk to confirm."""
+    staff = _staff(request)
+    if staff is None:
+        return redirect("/staff/login")
+    check_csrf(request, csrf_token)
+    typed = {
+        "kind": kind, "old_meter_no": old_meter_no, "old_final": old_final,
+        "new_meter_no": new_meter_no, "new_kind": new_kind, "digits": digits,
+        "multiplier": multiplier, "new_initial": new_initial, "account_no": account_no,
+        "building_id": building_id, "location": location, "note": note,
+    }  # fmt: skip
+    spec = field_installs.InstallSpec(
+        kind=kind,
+        new_meter_no=new_meter_no,
+        digits=digits,
+        new_initial=new_initial,
+        new_photo=read_upload(new_photo),
+        new_kind=new_kind,
+        multiplier=multiplier or "1",
+        old_meter_no=old_meter_no,
+        old_final=old_final,
+        old_photo=read_upload(old_photo),
+        account_no=account_no,
+        building_id=int(building_id) if building_id.isdigit() else None,
+        location=location,
+        note=note,
+    )
+    try:
+        with uow(request) as session:
+            result = field_installs.report_install(session, staff.actor, spec)
+    except DomainError as exc:
+        return _install_form(request, staff, 400, error=str(exc), **typed)
+    label = field_installs.INSTALL_KIND_LABELS[result.kind]
+    message = f"已上报{label}（编号 {result.install_id}，新表 {result.new_meter_no}），待中心确认"
+    return _install_form(request, staff, kind=kind, result=result, message=message)
 
 
 @routes.get("/usage")
