@@ -67,26 +67,38 @@ with paid as (
     left join fee f on f.bill_id = b.id
     left join fee_paid fp on fp.bill_id = b.id
     where b.status <> 'void' and b.created_at < :cut
+), per_account as (
+    -- summed per account on its id first (a hash aggregate): the grouping sets below then
+    -- sort one row per account owing, not one per bill
+    select o.account_id,
+           count(*) filter (where o.open > 0) as bills,
+           min(o.period) filter (where o.open > 0) as oldest,
+           coalesce(sum(o.open) filter (where o.open > 0 and o.late_days <= 0), 0) as b0,
+           coalesce(sum(o.open) filter (where o.open > 0 and o.late_days between 1 and 30), 0)
+               as b1,
+           coalesce(sum(o.open) filter (where o.open > 0 and o.late_days between 31 and 90), 0)
+               as b2,
+           coalesce(sum(o.open) filter (where o.open > 0 and o.late_days between 91 and 180), 0)
+               as b3,
+           coalesce(sum(o.open) filter (where o.open > 0 and o.late_days > 180), 0) as b4,
+           coalesce(sum(o.open) filter (where o.open > 0), 0) as principal,
+           coalesce(sum(o.fee) filter (where o.fee > 0), 0) as fee
+    from owed o
+    where o.open > 0 or o.fee > 0
+    group by o.account_id
 )
 select grouping(c.name) as g_campus, grouping(bd.name) as g_building,
        grouping(a.account_no) as g_account,
        c.name as campus, coalesce(bd.name, '') as building, a.account_no, a.holder_name,
-       count(distinct a.id) as accounts,
-       count(*) filter (where o.open > 0) as bills,
-       min(o.period) filter (where o.open > 0) as oldest,
-       coalesce(sum(o.open) filter (where o.open > 0 and o.late_days <= 0), 0) as b0,
-       coalesce(sum(o.open) filter (where o.open > 0 and o.late_days between 1 and 30), 0) as b1,
-       coalesce(sum(o.open) filter (where o.open > 0 and o.late_days between 31 and 90), 0) as b2,
-       coalesce(sum(o.open) filter (where o.open > 0 and o.late_days between 91 and 180), 0)
-           as b3,
-       coalesce(sum(o.open) filter (where o.open > 0 and o.late_days > 180), 0) as b4,
-       coalesce(sum(o.open) filter (where o.open > 0), 0) as principal,
-       coalesce(sum(o.fee) filter (where o.fee > 0), 0) as fee
-from owed o
-join account a on a.id = o.account_id
+       count(*) as accounts, coalesce(sum(p.bills), 0) as bills, min(p.oldest) as oldest,
+       coalesce(sum(p.b0), 0) as b0, coalesce(sum(p.b1), 0) as b1, coalesce(sum(p.b2), 0) as b2,
+       coalesce(sum(p.b3), 0) as b3, coalesce(sum(p.b4), 0) as b4,
+       coalesce(sum(p.principal), 0) as principal, coalesce(sum(p.fee), 0) as fee
+from per_account p
+join account a on a.id = p.account_id
 join campus c on c.id = a.campus_id
 left join building bd on bd.id = a.building_id
-where (o.open > 0 or o.fee > 0) and (cast(:campus as integer) is null or a.campus_id = :campus)
+where cast(:campus as integer) is null or a.campus_id = :campus
 group by grouping sets (
     (c.name, bd.name, a.account_no, a.holder_name), (c.name, bd.name), (c.name), ()
 )
