@@ -203,26 +203,15 @@ def query_waiting(
                 _touch(session, order_id)
                 _log(session, name, "query", {}, "", "", False, "unavailable", str(exc))
             continue
-        with unit_of_work(sessions) as session:
-            if state is not None and state.paid:
-                problem = _merchant_problem(provider, state)
-                if problem:
-                    outcome = Settled(WRONG_MERCHANT, problem)
-                else:
-                    outcome = settle(session, state, "query")
-                counts["applied" if outcome.outcome == APPLIED else "exception"] += 1
-                lines.append((ref.order_no, outcome.detail))
-            elif moment > expires_at + CLOSE_GRACE:
-                outcome = _close(session, order_id, name)
-                counts["closed"] += 1
-                lines.append((ref.order_no, outcome.detail))
-            else:
-                outcome = Settled("waiting", "尚未付款")
-                counts["waiting"] += 1
-                _touch(session, order_id)
-            body = json.dumps(asdict(state), default=str, ensure_ascii=False) if state else ""
-            _log(session, name, "query", {}, body, "", True, outcome.outcome, outcome.detail,
-                 state)  # fmt: skip
+        try:
+            bucket, outcome = _after_query(sessions, provider, order_id, expires_at, state, moment)
+        except Exception as exc:
+            # One order's failure (a lost database connection) must not stop the others.
+            log.exception("query of %s not settled", ref.order_no)
+            bucket, outcome = "unavailable", Settled(ERROR, f"处理失败：{type(exc).__name__}")
+        counts[bucket] += 1
+        if bucket != "waiting":
+            lines.append((ref.order_no, outcome.detail))
     return QueryReport(
         asked=len(orders),
         applied=counts["applied"],
@@ -232,6 +221,36 @@ def query_waiting(
         unavailable=counts["unavailable"],
         lines=tuple(lines),
     )
+
+
+def _after_query(
+    sessions: sessionmaker[Session],
+    provider: Provider,
+    order_id: int,
+    expires_at: datetime,
+    state: TradeState | None,
+    moment: datetime,
+) -> tuple[str, Settled]:
+    """Act on one query answer in its own transaction: (report bucket, what happened)."""
+    with unit_of_work(sessions) as session:
+        if state is not None and state.paid:
+            problem = _merchant_problem(provider, state)
+            outcome = (
+                Settled(WRONG_MERCHANT, problem) if problem else settle(session, state, "query")
+            )
+            # A callback may have settled it since the order was picked: settled all the same.
+            bucket = "applied" if outcome.outcome in (APPLIED, DUPLICATE) else "exception"
+        elif moment > expires_at + CLOSE_GRACE:
+            outcome = _close(session, order_id, provider.name)
+            bucket = "closed"
+        else:
+            outcome = Settled("waiting", "尚未付款")
+            bucket = "waiting"
+            _touch(session, order_id)
+        body = json.dumps(asdict(state), default=str, ensure_ascii=False) if state else ""
+        _log(session, provider.name, "query", {}, body, "", True, outcome.outcome,
+             outcome.detail, state)  # fmt: skip
+    return bucket, outcome
 
 
 def _touch(session: Session, order_id: int) -> None:
