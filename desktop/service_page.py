@@ -1,4 +1,5 @@
-"""用户服务 at the desk: binding review, the service-request queue, notices to residents.
+"""用户服务 at the desk: binding review, the service-request queue, notices to residents,
+and the 新装换装 field staff reported, confirmed or rejected with their dials' photos.
 
 Queues are sorted by deadline and coloured by it (red: past, amber: close); every decision
 goes through the companion's domain services, which notify the resident.
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QDateTime, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from desktop.module_page import ModulePage
+from desktop.tasks import TaskError
 from desktop.widgets import ALERT, DUE_SOON_TINT, OVERDUE_TINT, ReadOnlyTable
 from server.services.bindings import (
     PendingBinding,
@@ -41,7 +43,15 @@ from server.services.bindings import (
     reject_binding,
 )
 from server.services.calendar import BUSINESS_TZ, now
+from server.services.field_installs import (
+    ConfirmOutcome,
+    PendingInstall,
+    confirm_install,
+    pending_installs,
+    reject_install,
+)
 from server.services.notices import KIND_LABELS, NoticeView, notices, publish_notice
+from server.services.photos import photo_bytes
 from server.services.reading_desk import BuildingChoice, building_choices
 from server.services.service_requests import (
     RequestRow,
@@ -50,6 +60,7 @@ from server.services.service_requests import (
     request_queue,
 )
 from server.services.staff_admin import StaffRow, list_staff
+from server.services.usage import quantity_text
 
 # A binding is "close" to its deadline in the last two working hours (1 个工作日内审核).
 BINDING_DUE_SOON = timedelta(hours=2)
@@ -63,6 +74,7 @@ class DeskQueues:
     notices: tuple[NoticeView, ...]
     staff: tuple[StaffRow, ...]
     buildings: tuple[BuildingChoice, ...]
+    installs: tuple[PendingInstall, ...] = ()
 
 
 def _queues(session: Session) -> DeskQueues:
@@ -73,7 +85,12 @@ def _queues(session: Session) -> DeskQueues:
         tuple(notices(session)),
         tuple(s for s in list_staff(session) if s.active),
         building_choices(session),
+        tuple(pending_installs(session)),
     )
+
+
+def _figure(value: object) -> str:
+    return "" if value is None else quantity_text(value)  # type: ignore[arg-type]
 
 
 def _moment(edit: QDateTimeEdit) -> datetime:
@@ -148,6 +165,7 @@ class ServicePage(ModulePage):
         self.tabs.addTab(self._bindings_tab(), self.tr("Binding review"))
         self.tabs.addTab(self._requests_tab(), self.tr("Requests"))
         self.tabs.addTab(self._notices_tab(), self.tr("Notices"))
+        self.tabs.addTab(self._installs_tab(), self.tr("Installations"))
         refresh = QPushButton(self.tr("Refresh (F5)"))
         refresh.setShortcut("F5")
         refresh.clicked.connect(lambda: self.refresh())
@@ -190,6 +208,42 @@ class ServicePage(ModulePage):
         publish = QPushButton(self.tr("Publish a notice…"))
         publish.clicked.connect(lambda: self.ask_publish())
         return self._tab(self.notices_table, publish)
+
+    def _installs_tab(self) -> QWidget:
+        self.installs_table = ReadOnlyTable(
+            [self.tr("Reported"), self.tr("Kind"), self.tr("Reported by"), self.tr("Old meter"),
+             self.tr("Last reading"), self.tr("Final reading"), self.tr("New meter"),
+             self.tr("Meter kind"), self.tr("Digits"), self.tr("Multiplier"),
+             self.tr("Initial reading"), self.tr("Account"), self.tr("Place"), self.tr("Note"),
+             self.tr("Refused")]
+        )  # fmt: skip
+        self.installs_table.selectionModel().selectionChanged.connect(
+            lambda *_: self._install_selection()
+        )
+        # Bumped on every selection, so a photo that arrives late for another row is dropped.
+        self._photo_serial = 0
+        self.old_photo = QLabel(self.tr("No photo"))
+        self.new_photo = QLabel(self.tr("No photo"))
+        photos = QHBoxLayout()
+        for caption, label in (
+            (self.tr("Old meter's dial"), self.old_photo),
+            (self.tr("New meter's dial"), self.new_photo),
+        ):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setMinimumSize(320, 240)
+            column = QVBoxLayout()
+            column.addWidget(QLabel(caption))
+            column.addWidget(label, 1)
+            photos.addLayout(column)
+        self.confirm_button = QPushButton(self.tr("Confirm"))
+        self.confirm_button.clicked.connect(lambda: self.confirm_selected())
+        self.reject_install_button = QPushButton(self.tr("Reject…"))
+        self.reject_install_button.clicked.connect(lambda: self.ask_reject_install_selected())
+        tab = self._tab(self.installs_table, self.confirm_button, self.reject_install_button)
+        layout = tab.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertLayout(1, photos)
+        return tab
 
     @staticmethod
     def _tab(table: ReadOnlyTable, *buttons: QPushButton) -> QWidget:
@@ -244,6 +298,24 @@ class ServicePage(ModulePage):
             0, self.tr("Binding review ({count})").format(count=len(queues.bindings))
         )
         self.tabs.setTabText(1, self.tr("Requests ({count})").format(count=len(queues.requests)))
+        self.installs_table.fill(
+            [
+                [i.reported_at.astimezone(BUSINESS_TZ), i.kind_label, i.reported_by,
+                 i.old_meter_no, _figure(i.old_last_value), _figure(i.old_final),
+                 i.new_meter_no, i.new_kind_label, i.digits, i.multiplier,
+                 _figure(i.new_initial), f"{i.account_no} {i.holder_name}".strip(), i.place,
+                 i.note, i.refusal]
+                for i in queues.installs
+            ],
+            keys=[i.install_id for i in queues.installs],
+            tints=[DUE_SOON_TINT if i.refusal else None for i in queues.installs],
+        )  # fmt: skip
+        self.tabs.setTabText(
+            3, self.tr("Installations ({count})").format(count=len(queues.installs))
+        )
+        if queues.installs:
+            self.installs_table.selectRow(0)
+        self._install_selection()
         self.loaded.emit()
 
     # ---- decisions ------------------------------------------------------------------------
@@ -347,3 +419,89 @@ class ServicePage(ModulePage):
                 ends_at=ends_at,
             )
         )
+
+    # ---- 新装换装 -------------------------------------------------------------------------
+
+    def selected_install(self) -> PendingInstall | None:
+        key = self.installs_table.selected_key()
+        installs = self.queues.installs if self.queues else ()
+        return next((i for i in installs if i.install_id == key), None)
+
+    def _install_selection(self) -> None:
+        install = self.selected_install()
+        for button in (self.confirm_button, self.reject_install_button):
+            button.setEnabled(install is not None)
+        self._photo_serial += 1
+        for label, photo_id in (
+            (self.old_photo, install.old_photo_id if install else None),
+            (self.new_photo, install.new_photo_id if install else None),
+        ):
+            label.setPixmap(QPixmap())
+            if photo_id is None:
+                label.setText(self.tr("No photo"))
+                continue
+            label.setText(self.tr("Loading photo…"))
+            serial, wanted = self._photo_serial, photo_id
+            self.runner.run(
+                lambda s, wanted=wanted: photo_bytes(s, wanted),
+                on_success=lambda data, label=label, serial=serial: self._show_photo(
+                    serial, label, data
+                ),
+                owner=self,
+            )
+
+    def _show_photo(self, serial: int, label: QLabel, data: bytes) -> None:
+        if serial != self._photo_serial:
+            return
+        pixmap = QPixmap()
+        if not pixmap.loadFromData(data):
+            label.setText(self.tr("The photo cannot be shown"))
+            return
+        label.setPixmap(
+            pixmap.scaled(
+                label.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+    def confirm_selected(self) -> None:
+        install = self.selected_install()
+        if install is not None:
+            self.confirm(install.install_id)
+
+    def confirm(self, install_id: int) -> None:
+        """Register or replace the meter; the metering rules' refusal is kept on the report
+        (the confirmation returns it rather than failing) and shown like any other."""
+        actor = self.identity.actor
+        self.message.clear()
+
+        def done(outcome: ConfirmOutcome) -> None:
+            if not outcome.confirmed:
+                self.message.setText(outcome.message)
+                self.refused.emit(outcome.message)
+            self.refresh()
+
+        def failed(error: TaskError) -> None:
+            self.message.setText(error.message)
+            self.refused.emit(error.message)
+            self.refresh()
+
+        self.runner.run(
+            lambda s: confirm_install(s, actor, install_id),
+            on_success=done,
+            on_failure=failed,
+            owner=self,
+        )
+
+    def ask_reject_install_selected(self) -> None:
+        install = self.selected_install()
+        if install is None:
+            return
+        reason, ok = QInputDialog.getText(self, self.tr("Reject the report"), self.tr("Reason:"))
+        if ok and reason.strip():
+            self.reject_install(install.install_id, reason)
+
+    def reject_install(self, install_id: int, reason: str) -> None:
+        actor = self.identity.actor
+        self._do(lambda s: reject_install(s, actor, install_id, reason))

@@ -2812,37 +2812,37 @@ Replaced at {when}</source>
 <context>
     <name>NoticeDialog</name>
     <message>
-        <location filename="../../desktop/service_page.py" line="96"/>
+        <location filename="../../desktop/service_page.py" line="113"/>
         <source>Publish a notice</source>
         <translation>发布通知</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="116"/>
+        <location filename="../../desktop/service_page.py" line="133"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="117"/>
+        <location filename="../../desktop/service_page.py" line="134"/>
         <source>Title:</source>
         <translation>标题：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="118"/>
+        <location filename="../../desktop/service_page.py" line="135"/>
         <source>Text:</source>
         <translation>正文：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="119"/>
+        <location filename="../../desktop/service_page.py" line="136"/>
         <source>From:</source>
         <translation>开始时间：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="120"/>
+        <location filename="../../desktop/service_page.py" line="137"/>
         <source>Until:</source>
         <translation>结束时间：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="121"/>
+        <location filename="../../desktop/service_page.py" line="138"/>
         <source>Buildings affected:</source>
         <translation>受影响的楼栋：</translation>
     </message>
@@ -3750,207 +3750,323 @@ Replaced at {when}</source>
 <context>
     <name>ServicePage</name>
     <message>
-        <location filename="../../desktop/service_page.py" line="148"/>
+        <location filename="../../desktop/service_page.py" line="165"/>
         <source>Binding review</source>
         <translation>绑定审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="149"/>
+        <location filename="../../desktop/service_page.py" line="166"/>
         <source>Requests</source>
         <translation>报修咨询</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="150"/>
+        <location filename="../../desktop/service_page.py" line="167"/>
         <source>Notices</source>
         <translation>通知公告</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="151"/>
+        <location filename="../../desktop/service_page.py" line="168"/>
+        <source>Installations</source>
+        <translation>新装换装</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="169"/>
         <source>Refresh (F5)</source>
         <translation>刷新 (F5)</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="164"/>
+        <location filename="../../desktop/service_page.py" line="182"/>
         <source>Requested</source>
         <translation>申请时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="164"/>
-        <location filename="../../desktop/service_page.py" line="176"/>
+        <location filename="../../desktop/service_page.py" line="182"/>
+        <location filename="../../desktop/service_page.py" line="194"/>
         <source>Due</source>
         <translation>办理期限</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="164"/>
+        <location filename="../../desktop/service_page.py" line="182"/>
+        <location filename="../../desktop/service_page.py" line="217"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="164"/>
+        <location filename="../../desktop/service_page.py" line="182"/>
         <source>Given as</source>
         <translation>填写的户主信息</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="165"/>
+        <location filename="../../desktop/service_page.py" line="183"/>
         <source>Match</source>
         <translation>核对</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="165"/>
+        <location filename="../../desktop/service_page.py" line="183"/>
         <source>Holder on record</source>
         <translation>档案户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="165"/>
+        <location filename="../../desktop/service_page.py" line="183"/>
         <source>Mobile on record</source>
         <translation>档案手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="166"/>
+        <location filename="../../desktop/service_page.py" line="184"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="166"/>
+        <location filename="../../desktop/service_page.py" line="184"/>
         <source>Bindings</source>
         <translation>已绑定数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="166"/>
-        <location filename="../../desktop/service_page.py" line="177"/>
+        <location filename="../../desktop/service_page.py" line="184"/>
+        <location filename="../../desktop/service_page.py" line="195"/>
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="168"/>
+        <location filename="../../desktop/service_page.py" line="186"/>
         <source>Approve</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="170"/>
+        <location filename="../../desktop/service_page.py" line="188"/>
+        <location filename="../../desktop/service_page.py" line="240"/>
         <source>Reject…</source>
         <translation>驳回…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="176"/>
+        <location filename="../../desktop/service_page.py" line="194"/>
         <source>Raised</source>
         <translation>提交时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="176"/>
-        <location filename="../../desktop/service_page.py" line="187"/>
+        <location filename="../../desktop/service_page.py" line="194"/>
+        <location filename="../../desktop/service_page.py" line="205"/>
+        <location filename="../../desktop/service_page.py" line="214"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="176"/>
+        <location filename="../../desktop/service_page.py" line="194"/>
         <source>Topic</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="177"/>
+        <location filename="../../desktop/service_page.py" line="195"/>
         <source>Description</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="177"/>
+        <location filename="../../desktop/service_page.py" line="195"/>
+        <location filename="../../desktop/service_page.py" line="217"/>
         <source>Place</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="177"/>
+        <location filename="../../desktop/service_page.py" line="195"/>
         <source>Assigned to</source>
         <translation>处理人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="179"/>
+        <location filename="../../desktop/service_page.py" line="197"/>
         <source>Assign…</source>
         <translation>指派…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="181"/>
+        <location filename="../../desktop/service_page.py" line="199"/>
         <source>Answer…</source>
         <translation>答复…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="187"/>
+        <location filename="../../desktop/service_page.py" line="205"/>
         <source>Published</source>
         <translation>发布时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="187"/>
+        <location filename="../../desktop/service_page.py" line="205"/>
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="187"/>
+        <location filename="../../desktop/service_page.py" line="205"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="188"/>
+        <location filename="../../desktop/service_page.py" line="206"/>
         <source>Until</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="190"/>
+        <location filename="../../desktop/service_page.py" line="208"/>
         <source>Publish a notice…</source>
         <translation>发布通知…</translation>
     </message>
     <message>
+        <location filename="../../desktop/service_page.py" line="214"/>
+        <source>Reported</source>
+        <translation>上报时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="214"/>
+        <source>Reported by</source>
+        <translation>上报人</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="214"/>
+        <source>Old meter</source>
+        <translation>旧表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="215"/>
+        <source>Last reading</source>
+        <translation>上次读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="215"/>
+        <source>Final reading</source>
+        <translation>止码</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="215"/>
+        <source>New meter</source>
+        <translation>新表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="216"/>
+        <source>Meter kind</source>
+        <translation>表计类型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="216"/>
+        <source>Digits</source>
+        <translation>位数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="216"/>
+        <source>Multiplier</source>
+        <translation>倍率</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="217"/>
+        <source>Initial reading</source>
+        <translation>起码</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="217"/>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
         <location filename="../../desktop/service_page.py" line="218"/>
+        <source>Refused</source>
+        <translation>未通过原因</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="225"/>
+        <location filename="../../desktop/service_page.py" line="226"/>
+        <location filename="../../desktop/service_page.py" line="441"/>
+        <source>No photo</source>
+        <translation>无照片</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="229"/>
+        <source>Old meter&apos;s dial</source>
+        <translation>旧表表盘</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="230"/>
+        <source>New meter&apos;s dial</source>
+        <translation>新表表盘</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="238"/>
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="272"/>
         <source>matches</source>
         <translation>一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="219"/>
+        <location filename="../../desktop/service_page.py" line="273"/>
         <source>does not match</source>
         <translation>不一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="219"/>
+        <location filename="../../desktop/service_page.py" line="273"/>
         <source>no such account</source>
         <translation>无此户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="244"/>
+        <location filename="../../desktop/service_page.py" line="298"/>
         <source>Binding review ({count})</source>
         <translation>绑定审核 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="246"/>
+        <location filename="../../desktop/service_page.py" line="300"/>
         <source>Requests ({count})</source>
         <translation>报修咨询 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="272"/>
+        <location filename="../../desktop/service_page.py" line="314"/>
+        <source>Installations ({count})</source>
+        <translation>新装换装 ({count})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="344"/>
         <source>Reject the binding</source>
         <translation>驳回绑定</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="272"/>
+        <location filename="../../desktop/service_page.py" line="344"/>
         <source>Reason (the resident is told):</source>
         <translation>原因（将通知用户）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="291"/>
+        <location filename="../../desktop/service_page.py" line="363"/>
         <source>Assign the request</source>
         <translation>指派处理人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="291"/>
+        <location filename="../../desktop/service_page.py" line="363"/>
         <source>Staff member:</source>
         <translation>工作人员：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="305"/>
+        <location filename="../../desktop/service_page.py" line="377"/>
         <source>Answer the request</source>
         <translation>答复</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="305"/>
+        <location filename="../../desktop/service_page.py" line="377"/>
         <source>Answer (sent to the resident):</source>
         <translation>答复内容（将发送给用户）：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="443"/>
+        <source>Loading photo…</source>
+        <translation>正在加载照片…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="458"/>
+        <source>The photo cannot be shown</source>
+        <translation>照片无法显示</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="501"/>
+        <source>Reject the report</source>
+        <translation>驳回上报</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="501"/>
+        <source>Reason:</source>
+        <translation>原因：</translation>
     </message>
 </context>
 <context>
