@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from server.db.models import Meter, MeterReplacement, Reading
@@ -347,6 +347,15 @@ def replace_meter(
             new.account_id = old.account_id
     if new.kind != old.kind:
         raise DomainError(f"新表 {new.meter_no} 与旧表 {old.meter_no} 类型不同")
+    # The new meter takes the old one's place among master and sub-meters (总分表) too.
+    if new.parent_id is None:
+        new.parent_id = old.parent_id
+    session.execute(
+        update(Meter)
+        .where(Meter.parent_id == old.id, Meter.id != new.id)
+        .values(parent_id=new.id)
+        .execution_options(synchronize_session="fetch")
+    )
     closing = record_reading(
         session, actor, old.meter_no, final, replaced_at, "field", note="换表止码"
     )
