@@ -1,9 +1,11 @@
 """The meters page (表计管理): the registry filtered by campus, building, kind and status;
 register a meter; map hardware numbers (handheld, remote platform) to meter numbers; set
-where a meter hangs; the replacement wizard; the filtered registry to Excel.
+where a meter hangs and its master meter (上级表号, 总分表); the replacement wizard; the
+filtered registry to Excel.
 
 Ctrl+F the number filter, Ctrl+N register, F2 hardware number, Ctrl+L location,
-Ctrl+R replace, Ctrl+E export, F5 refresh. The database is read on the task runner only.
+Ctrl+M master meter, Ctrl+R replace, Ctrl+E export, F5 refresh. The database is read on
+the task runner only.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from server.services.meter_registry import (
     registry_choices,
     set_hardware_no,
     set_location,
+    set_parent,
 )
 from server.services.metering import METER_STATUS_LABELS, ReplacementResult
 
@@ -101,7 +104,7 @@ class MetersPage(ModulePage):
             [self.tr("Meter"), self.tr("Hardware no."), self.tr("Kind"), self.tr("Campus"),
              self.tr("Building"), self.tr("Room"), self.tr("Location"), self.tr("Account"),
              self.tr("Holder"), self.tr("Digits"), self.tr("Multiplier"), self.tr("Status"),
-             self.tr("Last reading"), self.tr("Installed")]
+             self.tr("Last reading"), self.tr("Installed"), self.tr("Master meter")]
         )  # fmt: skip
         self.table.activated.connect(lambda _: self.ask_hardware_no())
         self.count_label = QLabel()
@@ -114,11 +117,13 @@ class MetersPage(ModulePage):
         self.register_button = QPushButton(self.tr("Register… (Ctrl+N)"))
         self.hardware_button = QPushButton(self.tr("Hardware no.… (F2)"))
         self.location_button = QPushButton(self.tr("Location… (Ctrl+L)"))
+        self.parent_button = QPushButton(self.tr("Master meter… (Ctrl+M)"))
         self.replace_button = QPushButton(self.tr("Replace… (Ctrl+R)"))
         self.export_button = QPushButton(self.tr("Export Excel… (Ctrl+E)"))
         self.register_button.clicked.connect(lambda: self.ask_register())
         self.hardware_button.clicked.connect(lambda: self.ask_hardware_no())
         self.location_button.clicked.connect(lambda: self.ask_location())
+        self.parent_button.clicked.connect(lambda: self.ask_parent())
         self.replace_button.clicked.connect(lambda: self.ask_replace())
         self.export_button.clicked.connect(lambda: self.ask_export())
 
@@ -139,6 +144,7 @@ class MetersPage(ModulePage):
             self.register_button,
             self.hardware_button,
             self.location_button,
+            self.parent_button,
             self.replace_button,
             self.export_button,
         ):
@@ -160,6 +166,7 @@ class MetersPage(ModulePage):
             "Ctrl+N": self.ask_register,
             "F2": self.ask_hardware_no,
             "Ctrl+L": self.ask_location,
+            "Ctrl+M": self.ask_parent,
             "Ctrl+R": self.ask_replace,
             "Ctrl+E": self.ask_export,
             "F5": self.refresh,
@@ -248,7 +255,7 @@ class MetersPage(ModulePage):
                 [m.meter_no, m.hardware_no, m.kind_label, m.campus, m.building, m.room,
                  m.location, m.account_no, m.holder_name, m.digits,
                  quantity_cell(m.multiplier), m.status_label, quantity_cell(m.last_value),
-                 m.installed_on]
+                 m.installed_on, m.parent_no]
                 for m in meters.rows
             ],
             keys=[m.meter_no for m in meters.rows],
@@ -354,6 +361,41 @@ class MetersPage(ModulePage):
         actor = self.identity.actor
         self.runner.run(
             lambda s: set_location(s, actor, meter_no, location),
+            on_success=self._saved,
+            on_failure=self._refused,
+            owner=self,
+        )
+
+    def ask_parent(self) -> None:
+        meter_no = self.selected_meter()
+        row = self._row(meter_no) if meter_no else None
+        if row is None:
+            return
+
+        def check(text: str) -> str:
+            if not HARDWARE_NO.match(text.strip()):
+                return self.tr("Master meter: a meter no., up to 32 letters, digits or dashes")
+            if text.strip() == row.meter_no:
+                return self.tr("Master meter: not the meter itself")
+            return ""
+
+        dialog = LineDialog(
+            self.tr("Master meter of meter {no} (blank: none)").format(no=row.meter_no),
+            self.tr("Master meter no.:"),
+            row.parent_no,
+            check,
+            self,
+        )
+        self.dialog = dialog
+        dialog.accepted.connect(lambda: self.set_parent(row.meter_no, dialog.value()))
+        dialog.open()
+
+    def set_parent(self, meter_no: str, parent_no: str) -> None:
+        """Hang the meter under master meter `parent_no` (blank: none); another kind or a
+        cycle is refused by the service."""
+        actor = self.identity.actor
+        self.runner.run(
+            lambda s: set_parent(s, actor, meter_no, parent_no),
             on_success=self._saved,
             on_failure=self._refused,
             owner=self,

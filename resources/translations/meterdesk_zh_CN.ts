@@ -2488,197 +2488,227 @@ Replaced at {when}</source>
 <context>
     <name>MetersPage</name>
     <message>
-        <location filename="../../desktop/meters_page.py" line="87"/>
+        <location filename="../../desktop/meters_page.py" line="90"/>
         <source>All kinds</source>
         <translation>全部类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="91"/>
+        <location filename="../../desktop/meters_page.py" line="94"/>
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="96"/>
+        <location filename="../../desktop/meters_page.py" line="99"/>
         <source>Meter, hardware or account no. (Ctrl+F)</source>
         <translation>表号、硬件号或户号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="101"/>
+        <location filename="../../desktop/meters_page.py" line="104"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="101"/>
+        <location filename="../../desktop/meters_page.py" line="104"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="101"/>
+        <location filename="../../desktop/meters_page.py" line="104"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="101"/>
+        <location filename="../../desktop/meters_page.py" line="104"/>
         <source>Campus</source>
         <translation>校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="102"/>
+        <location filename="../../desktop/meters_page.py" line="105"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="102"/>
+        <location filename="../../desktop/meters_page.py" line="105"/>
         <source>Room</source>
         <translation>房间</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="102"/>
+        <location filename="../../desktop/meters_page.py" line="105"/>
         <source>Location</source>
         <translation>安装位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="102"/>
+        <location filename="../../desktop/meters_page.py" line="105"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="103"/>
+        <location filename="../../desktop/meters_page.py" line="106"/>
         <source>Holder</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="103"/>
+        <location filename="../../desktop/meters_page.py" line="106"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="103"/>
+        <location filename="../../desktop/meters_page.py" line="106"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="103"/>
+        <location filename="../../desktop/meters_page.py" line="106"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="104"/>
+        <location filename="../../desktop/meters_page.py" line="107"/>
         <source>Last reading</source>
         <translation>最近读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="104"/>
+        <location filename="../../desktop/meters_page.py" line="107"/>
         <source>Installed</source>
         <translation>安装日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="114"/>
+        <location filename="../../desktop/meters_page.py" line="107"/>
+        <source>Master meter</source>
+        <translation>上级表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="117"/>
         <source>Register… (Ctrl+N)</source>
         <translation>登记… (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="115"/>
+        <location filename="../../desktop/meters_page.py" line="118"/>
         <source>Hardware no.… (F2)</source>
         <translation>硬件号… (F2)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="116"/>
+        <location filename="../../desktop/meters_page.py" line="119"/>
         <source>Location… (Ctrl+L)</source>
         <translation>安装位置… (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="117"/>
+        <location filename="../../desktop/meters_page.py" line="120"/>
+        <source>Master meter… (Ctrl+M)</source>
+        <translation>上级表… (Ctrl+M)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="121"/>
         <source>Replace… (Ctrl+R)</source>
         <translation>换表… (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="118"/>
+        <location filename="../../desktop/meters_page.py" line="122"/>
         <source>Export Excel… (Ctrl+E)</source>
         <translation>导出 Excel… (Ctrl+E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="127"/>
+        <location filename="../../desktop/meters_page.py" line="132"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="128"/>
+        <location filename="../../desktop/meters_page.py" line="133"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="129"/>
+        <location filename="../../desktop/meters_page.py" line="134"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="130"/>
+        <location filename="../../desktop/meters_page.py" line="135"/>
         <source>Status:</source>
         <translation>状态：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="181"/>
+        <location filename="../../desktop/meters_page.py" line="188"/>
         <source>All campuses</source>
         <translation>全部校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="191"/>
+        <location filename="../../desktop/meters_page.py" line="198"/>
         <source>All buildings</source>
         <translation>全部楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="260"/>
+        <location filename="../../desktop/meters_page.py" line="267"/>
         <source>{total} meters</source>
         <translation>共 {total} 个</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="262"/>
+        <location filename="../../desktop/meters_page.py" line="269"/>
         <source>, the first {shown} shown: narrow the filters</source>
         <translation>，只显示前 {shown} 个：请缩小筛选范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="309"/>
+        <location filename="../../desktop/meters_page.py" line="316"/>
         <source>Hardware no.: up to 32 letters, digits or dashes</source>
         <translation>硬件号：最多 32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="313"/>
+        <location filename="../../desktop/meters_page.py" line="320"/>
         <source>Hardware no. of meter {no}</source>
         <translation>表计 {no} 的硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="314"/>
+        <location filename="../../desktop/meters_page.py" line="321"/>
         <source>Hardware no.:</source>
         <translation>硬件号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="340"/>
+        <location filename="../../desktop/meters_page.py" line="347"/>
         <source>Location: at most 200 characters</source>
         <translation>安装位置：最多 200 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="343"/>
+        <location filename="../../desktop/meters_page.py" line="350"/>
         <source>Location of meter {no}</source>
         <translation>表计 {no} 的安装位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="344"/>
+        <location filename="../../desktop/meters_page.py" line="351"/>
         <source>Location:</source>
         <translation>安装位置：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="368"/>
+        <location filename="../../desktop/meters_page.py" line="377"/>
+        <source>Master meter: a meter no., up to 32 letters, digits or dashes</source>
+        <translation>上级表号：表号，最多 32 位字母、数字或横线</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="379"/>
+        <source>Master meter: not the meter itself</source>
+        <translation>上级表号：不能是本表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="383"/>
+        <source>Master meter of meter {no} (blank: none)</source>
+        <translation>表计 {no} 的上级表（留空：无）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="384"/>
+        <source>Master meter no.:</source>
+        <translation>上级表号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/meters_page.py" line="410"/>
         <source>Meters</source>
         <translation>表计管理</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="389"/>
+        <location filename="../../desktop/meters_page.py" line="431"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="399"/>
+        <location filename="../../desktop/meters_page.py" line="441"/>
         <source>Meter registry</source>
         <translation>表计台账</translation>
     </message>

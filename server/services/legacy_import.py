@@ -12,7 +12,7 @@ is not compared field by field: what MeterDesk holds now wins over the old syste
 
 Sheets (the header is the first row; columns in any order, extra columns ignored):
   户号  户号 户名 类别 校区 收费方式 [楼号 单元 门牌号 手机 余额]
-  表计  表号 户号 类型 位数 [型号 倍率 硬件号 安装日期 位置]
+  表计  表号 户号 类型 位数 [型号 倍率 硬件号 安装日期 位置 上级表号]
   价格  类型 用户类别 生效日期 项目 阶梯起点 单价 (a row per tier)
   读数  表号 抄表日期 读数
   换表  旧表号 旧表止码 新表号 新表起码 换表日期 (the sheet itself is optional)

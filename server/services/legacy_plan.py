@@ -62,6 +62,7 @@ from server.services.legacy_sheets import (
     parse_replacements,
     parse_tariffs,
 )
+from server.services.meter_places import KIND_LABELS
 from server.services.metering import METER_STATUS_LABELS
 from server.services.usage import SURGE_HISTORY_MONTHS, assess
 
@@ -100,6 +101,8 @@ class MeterInfo:
     status: str = METER_ACTIVE
     id: int | None = None
     sheet: MeterIn | None = None
+    # The master meter (总表) a new meter from the sheet hangs under.
+    parent: MeterInfo | None = None
 
 
 @dataclass
@@ -376,6 +379,7 @@ class Planner:
         self._accounts(accounts_in, meters_in)
         referred = (
             set(meters_in)
+            | {m.parent_no for m in meters_in.values() if m.parent_no}
             | {r.meter_no for r in readings_in}
             | {no for r in replacements_in for no in (r.old_no, r.new_no)}
         )
@@ -449,7 +453,42 @@ class Planner:
             )
             self.plan.meters.append(info)
             self.meters[meter.meter_no] = info
+        self._parents()
         self.counts[METERS] = SheetCount(len(self.plan.meters), present)
+
+    def _parents(self) -> None:
+        """上级表号 of the new meters: known, of the same kind, and no cycle among them
+        (meters already stored cannot hang under new ones, so a cycle is in the sheet)."""
+        for info in self.plan.meters:
+            row = info.sheet
+            assert row is not None
+            if not row.parent_no:
+                continue
+            parent = self.meters.get(row.parent_no)
+            if parent is None:
+                if self._unknown(self.sheet_meters, METERS, row.parent_no):
+                    self.problems.add(METERS, row.row, f"上级表号 {row.parent_no} 不存在")
+                continue
+            if parent.kind != info.kind:
+                self.problems.add(
+                    METERS, row.row,
+                    f"上级表号 {row.parent_no} 是{KIND_LABELS[parent.kind]}，"
+                    f"本表是{KIND_LABELS[info.kind]}：总分表须同类",
+                )  # fmt: skip
+                continue
+            info.parent = parent
+        for info in self.plan.meters:
+            chain, above = [info.meter_no], info.parent
+            while above is not None and above.meter_no not in chain:
+                chain.append(above.meter_no)
+                above = above.parent
+            if above is not None and above.meter_no == info.meter_no:
+                assert info.sheet is not None
+                self.problems.add(
+                    METERS, info.sheet.row,
+                    f"上级表号 {info.sheet.parent_no} 形成循环："
+                    + " → ".join([*chain, info.meter_no]),
+                )  # fmt: skip
 
     def _tariffs(self, tiers_in: list[TierIn]) -> None:
         groups: dict[tuple[str, int, date], list[TierIn]] = defaultdict(list)

@@ -40,7 +40,10 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("户号", "户名", "类别", "校区", "收费方式"),
         ("楼号", "单元", "门牌号", "手机", "余额"),
     ),
-    METERS: (("表号", "户号", "类型", "位数"), ("型号", "倍率", "硬件号", "安装日期", "位置")),
+    METERS: (
+        ("表号", "户号", "类型", "位数"),
+        ("型号", "倍率", "硬件号", "安装日期", "位置", "上级表号"),
+    ),
     TARIFFS: (("类型", "用户类别", "生效日期", "项目", "阶梯起点", "单价"), ()),
     READINGS: (("表号", "抄表日期", "读数"), ()),
     REPLACEMENTS: (("旧表号", "旧表止码", "新表号", "新表起码", "换表日期"), ()),
@@ -185,6 +188,8 @@ class MeterIn:
     hardware_no: str
     installed_on: date | None
     location: str
+    # 上级表号: a master meter (总表) in the database or defined in the same sheet.
+    parent_no: str = ""
 
 
 @dataclass
@@ -329,6 +334,9 @@ def parse_meters(rows: list[Row], problems: Problems) -> dict[str, MeterIn]:
         hardware_no = cells.text("硬件号", max_len=32)
         installed_on = cells.day("安装日期", required=False)
         location = cells.text("位置", max_len=200)
+        parent_no = cells.text("上级表号", max_len=32)
+        if parent_no and parent_no == meter_no:
+            cells.problem(f"上级表号 {parent_no} 不能是本表")
         if hardware_no and first_hardware.get(hardware_no) != row.number:
             cells.ok = False
         if cells.ok and first.get(meter_no) == row.number:
@@ -344,6 +352,7 @@ def parse_meters(rows: list[Row], problems: Problems) -> dict[str, MeterIn]:
                 hardware_no,
                 installed_on,
                 location,
+                parent_no,
             )
     return parsed
 

@@ -131,15 +131,17 @@ def _write_meters(
     session: Session, plan: Plan, accounts: dict[str, tuple[int, int | None]]
 ) -> None:
     ids = allocate_ids(session, "meter", len(plan.meters))
-    rows = []
+    # Every id first: a meter may hang under a master defined further down the sheet.
     for meter_id, info in zip(ids, plan.meters, strict=True):
+        info.id = meter_id
+    rows = []
+    for info in plan.meters:
         meter = info.sheet
         assert meter is not None
-        info.id = meter_id
         account_id, building_id = accounts.get(info.account_no, (None, None))
         rows.append(
             (
-                meter_id,
+                info.id,
                 meter.meter_no,
                 meter.hardware_no or None,
                 meter.kind,
@@ -151,6 +153,7 @@ def _write_meters(
                 account_id,
                 building_id,
                 meter.installed_on,
+                info.parent.id if info.parent is not None else None,
             )
         )
     columns = (
@@ -166,6 +169,7 @@ def _write_meters(
         "account_id",
         "building_id",
         "installed_on",
+        "parent_id",
     )
     copy_rows(session, "meter", columns, rows)
     if plan.replaced_ids:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from server.db.models import Account, Building, Campus, Meter
 from server.db.models.metering import KINDS
@@ -68,6 +68,7 @@ class MeterRow:
     holder_name: str
     installed_on: date | None
     last_value: Decimal | None
+    parent_no: str = ""  # 上级表号: the master meter (总表) this one is a sub-meter of
 
     @property
     def kind_label(self) -> str:
@@ -92,8 +93,15 @@ class RegistryChoices:
     buildings: tuple[tuple[str, str], ...]
 
 
+_Parent = aliased(Meter)
+
+
 def _registry_query() -> Select:
-    return _query().add_columns(Meter.digits, Meter.multiplier, Meter.model, Meter.installed_on)
+    parent_no = select(_Parent.meter_no).where(_Parent.id == Meter.parent_id).scalar_subquery()
+    return _query().add_columns(
+        Meter.digits, Meter.multiplier, Meter.model, Meter.installed_on,
+        func.coalesce(parent_no, "").label("parent_no"),
+    )  # fmt: skip
 
 
 def _filtered(filters: MeterFilter) -> Select:
@@ -143,6 +151,7 @@ def _row(r: Any, last: dict[int, Decimal]) -> MeterRow:
         holder_name=r.holder_name,
         installed_on=r.installed_on,
         last_value=last.get(r.id),
+        parent_no=r.parent_no,
     )
 
 
@@ -225,6 +234,53 @@ def set_location(session: Session, actor: Actor, meter_no: str, location: str) -
             session, actor, "meter.location", "meter", meter.id,
             {"meter_no": meter.meter_no, "before": {"location": before},
              "after": {"location": wanted}},
+        )  # fmt: skip
+    return meter_row(session, meter.meter_no)
+
+
+# A chain of master meters deeper than this is a data error, not a building.
+_PARENT_DEPTH = 32
+
+
+def set_parent(session: Session, actor: Actor, meter_no: str, parent_no: str) -> MeterRow:
+    """Hang the meter under the master meter (总表) `parent_no` (blank: under none).
+
+    The loss report compares a master's usage with its sub-meters' sum, so the parent must
+    be of the same kind (water with water), and a cycle (A under B under A) is refused.
+    """
+    permissions.require(session, actor, "meters")
+    meter = meter_by_no(session, meter_no, lock=True)
+    wanted = parent_no.strip()
+    parent = meter_by_no(session, wanted) if wanted else None
+    if parent is not None:
+        if parent.id == meter.id:
+            raise DomainError(f"表计 {meter.meter_no} 不能做自己的上级表")
+        if parent.kind != meter.kind:
+            raise DomainError(
+                f"上级表 {parent.meter_no} 是{KIND_LABELS[parent.kind]}，表计 {meter.meter_no} "
+                f"是{KIND_LABELS[meter.kind]}：总分表须同类"
+            )
+        chain = [meter.meter_no, parent.meter_no]
+        above = parent.parent_id
+        while above is not None:
+            row = session.execute(
+                select(Meter.meter_no, Meter.parent_id).where(Meter.id == above)
+            ).one()
+            chain.append(row.meter_no)
+            if above == meter.id:
+                raise DomainError(f"上级表号 {parent.meter_no} 会形成循环：{' → '.join(chain)}")
+            if len(chain) > _PARENT_DEPTH:
+                raise DomainError(f"上级表 {parent.meter_no} 的上级链超过 {_PARENT_DEPTH} 层")
+            above = row.parent_id
+    new_id = parent.id if parent is not None else None
+    if new_id != meter.parent_id:
+        before = session.scalar(select(Meter.meter_no).where(Meter.id == meter.parent_id))
+        meter.parent_id = new_id
+        session.flush()
+        audit.record(
+            session, actor, "meter.parent", "meter", meter.id,
+            {"meter_no": meter.meter_no, "before": {"parent_no": before or ""},
+             "after": {"parent_no": parent.meter_no if parent else ""}},
         )  # fmt: skip
     return meter_row(session, meter.meter_no)
 
