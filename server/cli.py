@@ -960,6 +960,29 @@ def import_handheld_cmd(
         click.echo(f"结果已写入 {output}")
 
 
+@import_group.command("accounts")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="逐行判定，不写入。")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def import_accounts_cmd(ctx: Context, file: Path, dry_run: bool, as_json: bool) -> None:
+    """Import the billing system's account changes (新增 / 修改 / 销户 户号), row by row."""
+    from server.services.account_changes import import_account_changes
+
+    def action() -> Any:
+        with ctx.session() as session:
+            return import_account_changes(session, _actor(), file, dry_run=dry_run)
+
+    result = _run(action)
+    if as_json:
+        _dump(result.as_json())
+        return
+    for row in result.rows:
+        click.echo(f"第 {row.row} 行\t{row.kind}\t{row.account_no}\t{row.outcome_label}"
+                   f"\t{row.message}")  # fmt: skip
+    click.echo(result.summary())
+
+
 @cli.command("demo-data")
 @click.option("--accounts", default=300, show_default=True, type=click.IntRange(1))
 @click.option("--seed", default=1, show_default=True, type=int)

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from server.db.models import (
     Account,
     AccountLedgerEntry,
     AuditEvent,
+    Bill,
     Building,
     Campus,
     CustomerClass,
@@ -336,6 +337,35 @@ def update_account(
     return view
 
 
+def close_account(session: Session, actor: Actor, account_no: str, reason: str) -> AccountView:
+    """销户: the account stays (bills, receipts and bindings quote it) but is no longer
+    billed or bound. Refused while bills are unpaid or a balance remains: those are settled
+    (or refunded) first, so closing never loses money."""
+    permissions.require(session, actor, "accounts")
+    account = account_by_no(session, account_no, lock=True)
+    if not account.active:
+        return _view(session, account)
+    unpaid = session.scalar(
+        select(func.count())
+        .select_from(Bill)
+        .where(Bill.account_id == account.id, Bill.status.in_(("open", "partial")))
+    )
+    if unpaid:
+        raise DomainError(f"户号 {account.account_no} 尚有 {unpaid} 张未缴清的账单，不能销户")
+    if account.balance:
+        raise DomainError(
+            f"户号 {account.account_no} 余额 {account.balance} 元，请先结清或退款再销户"
+        )
+    account.active = False
+    session.flush()
+    audit.record(
+        session, actor, "account.close", "account", account.id,
+        {"account_no": account.account_no, "before": {"active": True},
+         "after": {"active": False}, "reason": reason},
+    )  # fmt: skip
+    return _view(session, account)
+
+
 @dataclass(frozen=True)
 class HistoryRow:
     """One changed field of one edit (or the opening of the account), newest first."""
@@ -361,7 +391,7 @@ def account_history(session: Session, account_no: str) -> tuple[HistoryRow, ...]
         .where(
             AuditEvent.entity == "account",
             AuditEvent.entity_id == str(account.id),
-            AuditEvent.action.in_(("account.create", "account.update")),
+            AuditEvent.action.in_(("account.create", "account.update", "account.close")),
         )
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     )
@@ -370,6 +400,9 @@ def account_history(session: Session, account_no: str) -> tuple[HistoryRow, ...]
         at = event.at.astimezone(BUSINESS_TZ)
         if event.action == "account.create":
             rows.append(HistoryRow(at, event.actor, "开户", "户号", "", account.account_no))
+            continue
+        if event.action == "account.close":
+            rows.append(HistoryRow(at, event.actor, "销户", "状态", "在用", "已销户"))
             continue
         before, after = event.data.get("before", {}), event.data.get("after", {})
         for name in ACCOUNT_FIELDS:
