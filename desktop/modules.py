@@ -109,6 +109,13 @@ MODULES: tuple[ModuleSpec, ...] = (
         permission="counter",
     ),
     ModuleSpec(
+        "exchange",
+        QT_TRANSLATE_NOOP("Modules", "Data exchange"),
+        "Ctrl+Shift+X",
+        "desktop.exchange_page:ExchangePage",
+        permission="readings",
+    ),
+    ModuleSpec(
         "reports",
         QT_TRANSLATE_NOOP("Modules", "Reports"),
         "Ctrl+Shift+R",

@@ -1631,6 +1631,212 @@ Replaced at {when}</source>
     </message>
 </context>
 <context>
+    <name>ExchangePage</name>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="118"/>
+        <source>Remote readings</source>
+        <translation>远传读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="119"/>
+        <source>Route sheets</source>
+        <translation>抄表卡</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="120"/>
+        <source>Account changes</source>
+        <translation>户号变更</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="133"/>
+        <source>Since</source>
+        <translation>起始日期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="139"/>
+        <source>Pull</source>
+        <translation>拉取</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="141"/>
+        <source>Fetch the energy platform&apos;s readings and record them</source>
+        <translation>从能耗平台拉取读数并入库</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="143"/>
+        <source>Import file…</source>
+        <translation>导入文件…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="144"/>
+        <source>The platform&apos;s CSV or Excel export</source>
+        <translation>平台导出的 CSV 或 Excel 文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="147"/>
+        <source>Pull the platform&apos;s readings, or import its exported file.</source>
+        <translation>拉取平台读数，或导入平台导出的文件。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="153"/>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="157"/>
+        <source>Line</source>
+        <translation>行号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="157"/>
+        <source>Hardware no.</source>
+        <translation>硬件号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="157"/>
+        <source>Meter</source>
+        <translation>表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="157"/>
+        <source>Reading</source>
+        <translation>读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="158"/>
+        <source>Read at</source>
+        <translation>抄表时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="158"/>
+        <location filename="../../desktop/exchange_page.py" line="231"/>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="158"/>
+        <location filename="../../desktop/exchange_page.py" line="232"/>
+        <source>Message</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="185"/>
+        <source>All kinds</source>
+        <translation>全部类型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="188"/>
+        <source>Generate</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="191"/>
+        <source>The building&apos;s route sheet with each meter&apos;s expected range</source>
+        <translation>本楼的抄表卡，列出每块表的本月预计范围</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="198"/>
+        <source>Campus:</source>
+        <translation>校区：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="200"/>
+        <source>Building:</source>
+        <translation>楼号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="202"/>
+        <source>Kind:</source>
+        <translation>类型：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="215"/>
+        <source>The billing system&apos;s workbook of account changes (.xlsx)</source>
+        <translation>收费系统导出的户号变更工作簿（.xlsx）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="218"/>
+        <source>Choose file…</source>
+        <translation>选择文件…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="220"/>
+        <source>Dry run</source>
+        <translation>预检</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="221"/>
+        <source>Judge every row as an import would; write nothing</source>
+        <translation>逐行按导入判断，不写入任何数据</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="223"/>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="227"/>
+        <source>Pick the workbook, then Dry run to see what it would do, then Import.</source>
+        <translation>选择工作簿，先预检查看结果，再导入。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="231"/>
+        <source>Row</source>
+        <translation>行号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="231"/>
+        <source>Change</source>
+        <translation>变更</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="231"/>
+        <source>Account</source>
+        <translation>户号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="235"/>
+        <source>File:</source>
+        <translation>文件：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="331"/>
+        <source>Fetching the platform&apos;s readings…</source>
+        <translation>正在拉取平台读数…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="338"/>
+        <source>Remote readings export</source>
+        <translation>远传导出文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="346"/>
+        <location filename="../../desktop/exchange_page.py" line="435"/>
+        <source>Importing {name}…</source>
+        <translation>正在导入 {name}…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="410"/>
+        <source>Route sheet {building}</source>
+        <translation>抄表卡 {building}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="420"/>
+        <source>Account changes workbook</source>
+        <translation>户号变更工作簿</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="432"/>
+        <source>File not found: {path}</source>
+        <translation>找不到文件：{path}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="435"/>
+        <source>Checking {name}…</source>
+        <translation>正在预检 {name}…</translation>
+    </message>
+</context>
+<context>
     <name>FinalReadingPage</name>
     <message>
         <location filename="../../desktop/replace_wizard.py" line="139"/>
@@ -2762,16 +2968,21 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/modules.py" line="113"/>
+        <source>Data exchange</source>
+        <translation>数据交换</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/modules.py" line="120"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../../desktop/modules.py" line="119"/>
+        <location filename="../../desktop/modules.py" line="126"/>
         <source>Resident services</source>
         <translation>用户服务</translation>
     </message>
     <message>
-        <location filename="../../desktop/modules.py" line="125"/>
+        <location filename="../../desktop/modules.py" line="132"/>
         <source>Administration</source>
         <translation>系统管理</translation>
     </message>

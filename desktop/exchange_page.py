@@ -1,0 +1,457 @@
+"""数据交换: what comes in from and goes out to other systems, in three tabs.
+
+远传读数 pulls the energy platform's readings (or imports its CSV / Excel export) and
+shows each line's outcome in the handheld page's colours; a platform that does not answer
+is reported in one line with 重试, nothing having been written. 抄表卡 prints a building's
+route sheet for a round without a handheld. 户号变更 reads the billing system's workbook of
+new, changed and closed 户号, tried first (预检) and then imported.
+
+Everything runs on the task runner, network and PDFs included: the window never waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from desktop.document_dialog import DocumentDialog
+from desktop.handheld_page import OUTCOME_COLOURS, OutcomeTable
+from desktop.module_page import ModulePage
+from desktop.tasks import TaskError
+from desktop.widgets import ALERT, ReadOnlyTable, RowsModel
+from server.config import load_settings
+from server.db.models.metering import ELECTRICITY, WATER
+from server.services import account_changes as ac
+from server.services.account_changes import AccountChangesResult, import_account_changes
+from server.services.calendar import BUSINESS_TZ
+from server.services.handheld_import import DUPLICATE, FAILED, IMPORTED, HandheldImportResult
+from server.services.meter_places import KIND_LABELS
+from server.services.reading_desk import BuildingChoice, building_choices
+from server.services.remote_readings import RemoteSettings, import_remote_file, pull_remote
+from server.services.route_sheets import route_sheet_pdf
+from server.services.usage import quantity_text
+
+LAST_DIR = "exchange/last_dir"
+REMOTE_FILTER = "远传导出文件 (*.csv *.txt *.xlsx *.xls);;所有文件 (*)"
+WORKBOOK_FILTER = "Excel (*.xlsx *.xls);;所有文件 (*)"
+# An account change in the colour of the handheld outcome it is like: done, nothing to do,
+# to fix.
+CHANGE_COLOURS = {
+    ac.CREATED: OUTCOME_COLOURS[IMPORTED],
+    ac.UPDATED: OUTCOME_COLOURS[IMPORTED],
+    ac.CLOSED: OUTCOME_COLOURS[IMPORTED],
+    ac.UNCHANGED: OUTCOME_COLOURS[DUPLICATE],
+    ac.REFUSED: OUTCOME_COLOURS[FAILED],
+}
+
+
+class ChangeRows(RowsModel):
+    """Rows keyed by (row, outcome), coloured by the outcome through sorting."""
+
+    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if index.isValid() and role == Qt.ItemDataRole.BackgroundRole:
+            return CHANGE_COLOURS.get(self.keys[index.row()][1])
+        return super().data(index, role)
+
+
+class ChangeTable(ReadOnlyTable):
+    def __init__(self, headers: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__(headers, parent)
+        self.rows_model = ChangeRows(headers, self)
+        self.setModel(self.rows_model)
+
+    def outcome_at(self, row: int) -> str:
+        return str(self.key_at(row)[1])  # type: ignore[index]
+
+    def colour_at(self, row: int) -> QColor | None:
+        colour = self.rows_model.data(self.rows_model.index(row, 0), Qt.ItemDataRole.BackgroundRole)
+        return colour if isinstance(colour, QColor) else None
+
+
+class ExchangePage(ModulePage):
+    """`loaded` once the buildings are shown; `remote_done(HandheldImportResult)`,
+    `remote_failed(str)`, `sheet_ready(DocumentDialog)`, `changes_done(AccountChangesResult)`
+    and `failed(str)` once the screen shows them."""
+
+    remote_done = Signal(object)
+    remote_failed = Signal(str)
+    sheet_ready = Signal(object)
+    changes_done = Signal(object)
+    failed = Signal(str)
+
+    def build(self) -> None:
+        self.setObjectName("exchangePage")
+        # None: read from the settings (remote.*) when pulling; tests put their own here.
+        self.remote: RemoteSettings | None = None
+        self.buildings: tuple[BuildingChoice, ...] = ()
+        self.remote_result: HandheldImportResult | None = None
+        self.changes_result: AccountChangesResult | None = None
+        self.document: DocumentDialog | None = None
+        self._retry: Callable[[], None] | None = None
+        self._loaded = False
+        self._busy = 0
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumWidth(160)
+        self.progress.setVisible(False)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._remote_tab(), self.tr("Remote readings"))
+        self.tabs.addTab(self._sheet_tab(), self.tr("Route sheets"))
+        self.tabs.addTab(self._changes_tab(), self.tr("Account changes"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.progress)
+        layout.addLayout(bottom)
+        self._update_buttons()
+        self.load()
+
+    # ---- layout ---------------------------------------------------------------------------
+
+    def _remote_tab(self) -> QWidget:
+        self.since_check = QCheckBox(self.tr("Since"))
+        self.since_check.setChecked(True)
+        self.since_edit = QDateEdit(QDate.currentDate().addDays(-7))
+        self.since_edit.setDisplayFormat("yyyy-MM-dd")
+        self.since_edit.setCalendarPopup(True)
+        self.since_check.toggled.connect(self.since_edit.setEnabled)
+        self.pull_button = QPushButton(self.tr("Pull"))
+        self.pull_button.setObjectName("primaryButton")
+        self.pull_button.setToolTip(self.tr("Fetch the energy platform's readings and record them"))
+        self.pull_button.clicked.connect(lambda: self.pull())
+        self.remote_file_button = QPushButton(self.tr("Import file…"))
+        self.remote_file_button.setToolTip(self.tr("The platform's CSV or Excel export"))
+        self.remote_file_button.clicked.connect(lambda: self.choose_remote_file())
+        self.remote_summary = QLabel(
+            self.tr("Pull the platform's readings, or import its exported file.")
+        )
+        self.remote_summary.setWordWrap(True)
+        self.remote_error = QLabel()
+        self.remote_error.setWordWrap(True)
+        self.remote_error.setStyleSheet(f"color: {ALERT.name()};")
+        self.retry_button = QPushButton(self.tr("Retry"))
+        self.retry_button.clicked.connect(lambda: self.retry())
+        self.retry_button.setVisible(False)
+        self.remote_table = OutcomeTable(
+            [self.tr("Line"), self.tr("Hardware no."), self.tr("Meter"), self.tr("Reading"),
+             self.tr("Read at"), self.tr("Outcome"), self.tr("Message")]
+        )  # fmt: skip
+        row = QHBoxLayout()
+        row.addWidget(self.since_check)
+        row.addWidget(self.since_edit)
+        row.addWidget(self.pull_button)
+        row.addSpacing(12)
+        row.addWidget(self.remote_file_button)
+        row.addStretch(1)
+        error_row = QHBoxLayout()
+        error_row.addWidget(self.remote_error, 1)
+        error_row.addWidget(self.retry_button)
+        tab = QWidget()
+        column = QVBoxLayout(tab)
+        column.addLayout(row)
+        column.addLayout(error_row)
+        column.addWidget(self.remote_summary)
+        column.addWidget(self.remote_table, 1)
+        return tab
+
+    def _sheet_tab(self) -> QWidget:
+        self.campus_combo = QComboBox()
+        self.campus_combo.currentIndexChanged.connect(lambda _: self._fill_buildings())
+        self.building_combo = QComboBox()
+        self.building_combo.setMinimumContentsLength(10)
+        self.building_combo.currentIndexChanged.connect(lambda _: self._update_buttons())
+        self.kind_combo = QComboBox()
+        self.kind_combo.addItem(self.tr("All kinds"), None)
+        for kind in (ELECTRICITY, WATER):
+            self.kind_combo.addItem(KIND_LABELS[kind], kind)
+        self.sheet_button = QPushButton(self.tr("Generate"))
+        self.sheet_button.setObjectName("primaryButton")
+        self.sheet_button.setToolTip(
+            self.tr("The building's route sheet with each meter's expected range")
+        )
+        self.sheet_button.clicked.connect(lambda: self.generate_sheet())
+        self.sheet_message = QLabel()
+        self.sheet_message.setWordWrap(True)
+        self.sheet_message.setStyleSheet(f"color: {ALERT.name()};")
+        row = QHBoxLayout()
+        row.addWidget(QLabel(self.tr("Campus:")))
+        row.addWidget(self.campus_combo)
+        row.addWidget(QLabel(self.tr("Building:")))
+        row.addWidget(self.building_combo, 1)
+        row.addWidget(QLabel(self.tr("Kind:")))
+        row.addWidget(self.kind_combo)
+        row.addWidget(self.sheet_button)
+        tab = QWidget()
+        column = QVBoxLayout(tab)
+        column.addLayout(row)
+        column.addWidget(self.sheet_message)
+        column.addStretch(1)
+        return tab
+
+    def _changes_tab(self) -> QWidget:
+        self.workbook_edit = QLineEdit()
+        self.workbook_edit.setPlaceholderText(
+            self.tr("The billing system's workbook of account changes (.xlsx)")
+        )
+        self.workbook_edit.textChanged.connect(lambda _: self._update_buttons())
+        self.workbook_button = QPushButton(self.tr("Choose file…"))
+        self.workbook_button.clicked.connect(lambda: self.choose_workbook())
+        self.changes_check = QPushButton(self.tr("Dry run"))
+        self.changes_check.setToolTip(self.tr("Judge every row as an import would; write nothing"))
+        self.changes_check.clicked.connect(lambda: self.run_changes(dry_run=True))
+        self.changes_import = QPushButton(self.tr("Import"))
+        self.changes_import.setObjectName("primaryButton")
+        self.changes_import.clicked.connect(lambda: self.run_changes(dry_run=False))
+        self.changes_summary = QLabel(
+            self.tr("Pick the workbook, then Dry run to see what it would do, then Import.")
+        )
+        self.changes_summary.setWordWrap(True)
+        self.changes_table = ChangeTable(
+            [self.tr("Row"), self.tr("Change"), self.tr("Account"), self.tr("Outcome"),
+             self.tr("Message")]
+        )  # fmt: skip
+        row = QHBoxLayout()
+        row.addWidget(QLabel(self.tr("File:")))
+        row.addWidget(self.workbook_edit, 1)
+        row.addWidget(self.workbook_button)
+        row.addSpacing(12)
+        row.addWidget(self.changes_check)
+        row.addWidget(self.changes_import)
+        tab = QWidget()
+        column = QVBoxLayout(tab)
+        column.addLayout(row)
+        column.addWidget(self.changes_summary)
+        column.addWidget(self.changes_table, 1)
+        return tab
+
+    def _update_buttons(self) -> None:
+        idle = self._busy == 0
+        self.pull_button.setEnabled(idle)
+        self.remote_file_button.setEnabled(idle)
+        self.retry_button.setEnabled(idle)
+        self.sheet_button.setEnabled(idle and self.building_combo.currentData() is not None)
+        has_workbook = bool(self.workbook_edit.text().strip())
+        self.changes_check.setEnabled(idle and has_workbook)
+        self.changes_import.setEnabled(idle and has_workbook)
+
+    def _run(
+        self,
+        fn: Callable[[Session], Any],
+        on_success: Callable[[Any], None],
+        on_failure: Callable[[TaskError], None],
+    ) -> None:
+        """A task with the busy bar showing (and the buttons off) while it runs."""
+        self._busy += 1
+        self.progress.setVisible(True)
+        self._update_buttons()
+
+        def done() -> None:
+            self._busy -= 1
+            self.progress.setVisible(self._busy > 0)
+            self._update_buttons()
+
+        task = self.runner.run(fn, on_success=on_success, on_failure=on_failure, owner=self)
+        task.finished.connect(done)
+
+    def _folder(self) -> str:
+        if self.preferences is None:
+            return str(Path.home())
+        return str(self.preferences.value(LAST_DIR, str(Path.home())))
+
+    def _remember(self, path: Path) -> None:
+        if self.preferences is not None:
+            self.preferences.setValue(LAST_DIR, str(path.parent))
+
+    # ---- loading --------------------------------------------------------------------------
+
+    def load(self) -> None:
+        self._run(building_choices, self._show_buildings, self._load_failed)
+
+    def _load_failed(self, error: TaskError) -> None:
+        self.sheet_message.setText(error.message)
+        self.failed.emit(error.message)
+
+    def _show_buildings(self, buildings: tuple[BuildingChoice, ...]) -> None:
+        self.buildings = buildings
+        self.campus_combo.blockSignals(True)
+        self.campus_combo.clear()
+        for campus in dict.fromkeys(b.campus for b in buildings):
+            self.campus_combo.addItem(campus, campus)
+        self.campus_combo.blockSignals(False)
+        self._fill_buildings()
+        if not self._loaded:
+            self._loaded = True
+            self.loaded.emit()
+
+    def _fill_buildings(self) -> None:
+        campus = self.campus_combo.currentData()
+        self.building_combo.clear()
+        for choice in self.buildings:
+            if choice.campus == campus:
+                self.building_combo.addItem(choice.building, choice.key)
+        self._update_buttons()
+
+    def select_building(self, campus: str, building: str) -> None:
+        self.campus_combo.setCurrentIndex(self.campus_combo.findData(campus))
+        self.building_combo.setCurrentIndex(self.building_combo.findData(f"{campus}/{building}"))
+
+    # ---- remote readings ------------------------------------------------------------------
+
+    def _remote_settings(self) -> RemoteSettings:
+        # Read on the worker: the settings file is read, and a bad timeout is a DomainError
+        # the page shows like any other refusal.
+        return self.remote or RemoteSettings.from_settings(load_settings())
+
+    def pull(self) -> None:
+        since: date | None = None
+        if self.since_check.isChecked():
+            since = self.since_edit.date().toPython()  # type: ignore[assignment]
+        actor = self.identity.actor
+        self.remote_summary.setText(self.tr("Fetching the platform's readings…"))
+        self._start_remote(
+            lambda s: pull_remote(s, actor, self._remote_settings(), since=since), self.pull
+        )
+
+    def choose_remote_file(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Remote readings export"), self._folder(), REMOTE_FILTER
+        )
+        if chosen:
+            self.import_remote(Path(chosen))
+
+    def import_remote(self, path: Path) -> None:
+        self._remember(path)
+        actor = self.identity.actor
+        self.remote_summary.setText(self.tr("Importing {name}…").format(name=path.name))
+        self._start_remote(
+            lambda s: import_remote_file(s, actor, path, self._remote_settings()),
+            lambda: self.import_remote(path),
+        )
+
+    def _start_remote(
+        self, work: Callable[[Session], HandheldImportResult], again: Callable[[], None]
+    ) -> None:
+        self._retry = again
+        self.remote_error.clear()
+        self.retry_button.setVisible(False)
+        self._run(work, self._remote_shown, self._remote_refused)
+
+    def retry(self) -> None:
+        if self._retry is not None:
+            self._retry()
+
+    def _remote_refused(self, error: TaskError) -> None:
+        self.remote_summary.clear()
+        self.remote_error.setText(error.message)
+        self.retry_button.setVisible(True)
+        self.remote_failed.emit(error.message)
+
+    def _remote_shown(self, result: HandheldImportResult) -> None:
+        self.remote_result = result
+        rows, keys = [], []
+        for line in result.lines:
+            rows.append(
+                [
+                    line.line,
+                    line.hardware_no,
+                    line.meter_no or "",
+                    "" if line.value is None else quantity_text(line.value),
+                    line.read_at.astimezone(BUSINESS_TZ) if line.read_at else None,
+                    line.outcome_label,
+                    line.message,
+                ]
+            )
+            keys.append((line.line, line.outcome))
+        self.remote_table.fill(rows, keys=keys)
+        self.remote_summary.setText(result.summary())
+        self.remote_done.emit(result)
+
+    # ---- route sheets ---------------------------------------------------------------------
+
+    def generate_sheet(self) -> None:
+        building = self.building_combo.currentData()
+        if building is None:
+            return
+        kind = self.kind_combo.currentData()
+        self.sheet_message.clear()
+        self._run(
+            lambda s: route_sheet_pdf(s, building, kind=kind),
+            self._show_sheet,
+            self._sheet_refused,
+        )
+
+    def _sheet_refused(self, error: TaskError) -> None:
+        self.sheet_message.setText(error.message)
+        self.failed.emit(error.message)
+
+    def _show_sheet(self, made: tuple[str, str, bytes]) -> None:
+        filename, _mime, pdf = made
+        title = self.tr("Route sheet {building}").format(building=self.building_combo.currentText())
+        dialog = DocumentDialog(title, filename, pdf, preferences=self.preferences, parent=self)
+        self.document = dialog
+        dialog.open()
+        self.sheet_ready.emit(dialog)
+
+    # ---- account changes ------------------------------------------------------------------
+
+    def choose_workbook(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Account changes workbook"), self._folder(), WORKBOOK_FILTER
+        )
+        if chosen:
+            self.workbook_edit.setText(chosen)
+            self._remember(Path(chosen))
+
+    def run_changes(self, *, dry_run: bool) -> None:
+        text = self.workbook_edit.text().strip()
+        if not text:
+            return
+        path = Path(text)
+        if not path.is_file():
+            self._changes_refused_text(self.tr("File not found: {path}").format(path=path))
+            return
+        actor = self.identity.actor
+        busy = self.tr("Checking {name}…") if dry_run else self.tr("Importing {name}…")
+        self.changes_summary.setStyleSheet("")
+        self.changes_summary.setText(busy.format(name=path.name))
+        self._run(
+            lambda s: import_account_changes(s, actor, path, dry_run=dry_run),
+            self._changes_shown,
+            lambda error: self._changes_refused_text(error.message),
+        )
+
+    def _changes_refused_text(self, message: str) -> None:
+        self.changes_summary.setStyleSheet(f"color: {ALERT.name()};")
+        self.changes_summary.setText(message)
+        self.failed.emit(message)
+
+    def _changes_shown(self, result: AccountChangesResult) -> None:
+        self.changes_result = result
+        self.changes_table.fill(
+            [[r.row, r.kind, r.account_no, r.outcome_label, r.message] for r in result.rows],
+            keys=[(r.row, r.outcome) for r in result.rows],
+        )
+        self.changes_summary.setStyleSheet("")
+        self.changes_summary.setText(result.summary())
+        self.changes_done.emit(result)
