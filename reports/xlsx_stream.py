@@ -109,7 +109,11 @@ class SheetWriter:
             ref = f"{self._letters[index]}{row}"
             attr = f' s="{s}"' if s else ""
             if isinstance(value, str):
-                text = escape(_ILLEGAL.sub("", value))
+                # Most cells are plain text: skip the regex and the escape when they can't
+                # change anything (isprintable is False for every control character).
+                text = value if value.isprintable() else _ILLEGAL.sub("", value)
+                if "&" in text or "<" in text or ">" in text:
+                    text = escape(text)
                 cells.append(
                     f'<c r="{ref}"{attr} t="inlineStr"><is><t xml:space="preserve">{text}'
                     "</t></is></c>"
