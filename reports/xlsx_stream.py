@@ -102,11 +102,16 @@ class SheetWriter:
         self._row += 1
         row = self._row
         cells = []
+        # A cell right after the previous one needs no reference (the format counts columns
+        # on); only one after a blank names where it is. Most rows name none.
+        follows = True
         for index, value in enumerate(values):
             if value is None:
+                follows = False
                 continue
             s = styles if isinstance(styles, int) else styles[index]
-            ref = f"{self._letters[index]}{row}"
+            ref = "" if follows else f' r="{self._letters[index]}{row}"'
+            follows = True
             attr = f' s="{s}"' if s else ""
             if isinstance(value, str):
                 # Most cells are plain text: skip the regex and the escape when they can't
@@ -115,20 +120,19 @@ class SheetWriter:
                 if "&" in text or "<" in text or ">" in text:
                     text = escape(text)
                 cells.append(
-                    f'<c r="{ref}"{attr} t="inlineStr"><is><t xml:space="preserve">{text}'
-                    "</t></is></c>"
+                    f'<c{ref}{attr} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
                 )
             elif isinstance(value, bool):
-                cells.append(f'<c r="{ref}"{attr} t="b"><v>{int(value)}</v></c>')
+                cells.append(f'<c{ref}{attr} t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, Decimal):
-                cells.append(f'<c r="{ref}"{attr}><v>{value:f}</v></c>')
+                cells.append(f"<c{ref}{attr}><v>{value:f}</v></c>")
             elif isinstance(value, int | float):
-                cells.append(f'<c r="{ref}"{attr}><v>{value}</v></c>')
+                cells.append(f"<c{ref}{attr}><v>{value}</v></c>")
             elif isinstance(value, datetime):
                 serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
-                cells.append(f'<c r="{ref}"{attr}><v>{serial}</v></c>')
+                cells.append(f"<c{ref}{attr}><v>{serial}</v></c>")
             elif isinstance(value, date):
-                cells.append(f'<c r="{ref}"{attr}><v>{(value - _EPOCH.date()).days}</v></c>')
+                cells.append(f"<c{ref}{attr}><v>{(value - _EPOCH.date()).days}</v></c>")
             else:
                 raise TypeError(f"cannot write {type(value).__name__} to a cell")
         self._chunks.append(f'<row r="{row}">{"".join(cells)}</row>')
