@@ -11,13 +11,12 @@ Everything runs on the task runner, network and PDFs included: the window never 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,7 +37,7 @@ from desktop.document_dialog import DocumentDialog
 from desktop.handheld_page import OUTCOME_COLOURS, OutcomeTable
 from desktop.module_page import ModulePage
 from desktop.tasks import TaskError
-from desktop.widgets import ALERT, ReadOnlyTable, RowsModel
+from desktop.widgets import ALERT
 from server.config import load_settings
 from server.db.models.metering import ELECTRICITY, WATER
 from server.services import account_changes as ac
@@ -63,29 +62,6 @@ CHANGE_COLOURS = {
     ac.UNCHANGED: OUTCOME_COLOURS[DUPLICATE],
     ac.REFUSED: OUTCOME_COLOURS[FAILED],
 }
-
-
-class ChangeRows(RowsModel):
-    """Rows keyed by (row, outcome), coloured by the outcome through sorting."""
-
-    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if index.isValid() and role == Qt.ItemDataRole.BackgroundRole:
-            return CHANGE_COLOURS.get(self.keys[index.row()][1])
-        return super().data(index, role)
-
-
-class ChangeTable(ReadOnlyTable):
-    def __init__(self, headers: Sequence[str], parent: QWidget | None = None) -> None:
-        super().__init__(headers, parent)
-        self.rows_model = ChangeRows(headers, self)
-        self.setModel(self.rows_model)
-
-    def outcome_at(self, row: int) -> str:
-        return str(self.key_at(row)[1])  # type: ignore[index]
-
-    def colour_at(self, row: int) -> QColor | None:
-        colour = self.rows_model.data(self.rows_model.index(row, 0), Qt.ItemDataRole.BackgroundRole)
-        return colour if isinstance(colour, QColor) else None
 
 
 class ExchangePage(ModulePage):
@@ -227,9 +203,10 @@ class ExchangePage(ModulePage):
             self.tr("Pick the workbook, then Dry run to see what it would do, then Import.")
         )
         self.changes_summary.setWordWrap(True)
-        self.changes_table = ChangeTable(
+        self.changes_table = OutcomeTable(
             [self.tr("Row"), self.tr("Change"), self.tr("Account"), self.tr("Outcome"),
-             self.tr("Message")]
+             self.tr("Message")],
+            colours=CHANGE_COLOURS,
         )  # fmt: skip
         row = QHBoxLayout()
         row.addWidget(QLabel(self.tr("File:")))

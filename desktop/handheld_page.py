@@ -90,18 +90,29 @@ EXTENSIONS = (".dbf", ".csv", ".txt", ".xls", ".xlsx")
 
 class OutcomeRows(RowsModel):
     """Rows keyed by (line, outcome); the key follows the row through sorting, so does
-    its colour."""
+    its colour (from `colours`, by outcome)."""
+
+    def __init__(self, headers: Sequence[str], colours: dict[str, QColor], parent: QWidget):
+        super().__init__(headers, parent)
+        self.colours = colours
 
     def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if index.isValid() and role == Qt.ItemDataRole.BackgroundRole:
-            return OUTCOME_COLOURS.get(self.keys[index.row()][1])
+            return self.colours.get(self.keys[index.row()][1])
         return super().data(index, role)
 
 
 class OutcomeTable(ReadOnlyTable):
-    def __init__(self, headers: Sequence[str], parent: QWidget | None = None) -> None:
+    """A result table coloured by each row's outcome (import lines, account changes)."""
+
+    def __init__(
+        self,
+        headers: Sequence[str],
+        parent: QWidget | None = None,
+        colours: dict[str, QColor] | None = None,
+    ) -> None:
         super().__init__(headers, parent)
-        self.rows_model = OutcomeRows(headers, self)
+        self.rows_model = OutcomeRows(headers, colours or OUTCOME_COLOURS, self)
         self.setModel(self.rows_model)
 
     def outcome_at(self, row: int) -> str:
