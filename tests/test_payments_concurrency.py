@@ -83,8 +83,8 @@ def test_concurrent_counters_number_receipts_gap_free_and_balance(fresh_database
 
 
 def test_a_bank_serial_raced_by_two_counters_registers_once(fresh_database_url):
-    """Both counters pass the service's check before either commits; the unique index
-    makes the second wait for the first and then refuses it with the same message."""
+    """Both counters insert before either commits; the unique index makes the second wait
+    for the first and then refuses it naming the first's receipt."""
     engine = create_engine(fresh_database_url, pool_size=2)
     factory = make_sessionmaker(engine)
     with unit_of_work(factory) as session:
@@ -118,7 +118,7 @@ def test_a_bank_serial_raced_by_two_counters_registers_once(fresh_database_url):
     engine.dispose()
     [refused] = outcome
     assert isinstance(refused, DomainError)
-    assert str(refused) == "银行流水号 BK9 已登记"
+    assert str(refused) == f"银行流水号 BK9 已登记，收据 {result.receipt_no}"
     assert (payments, numbers) == (1, [result.receipt_no])
 
 

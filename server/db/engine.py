@@ -52,6 +52,14 @@ def start_embedded(pgdata: Path) -> str:
     return normalise_url(server.get_uri())  # type: ignore[attr-defined]
 
 
+def stop_embedded(pgdata: Path) -> None:
+    """Stop the embedded server this process started in `pgdata`, before its folder goes
+    (pgserver's own stop at exit keeps its bookkeeping in that folder)."""
+    server = _embedded_servers.pop(pgdata, None)
+    if server is not None:
+        server.cleanup()  # type: ignore[attr-defined]
+
+
 def ensure_database(admin_url: str, name: str) -> str:
     """Create database `name` on the server of `admin_url` if missing; return its URL."""
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from server.db.models import CustomerClass, LateFeePolicy
@@ -76,27 +76,29 @@ def due_date(period: str) -> date:
     return Period.parse(period).shift(2).first_day - timedelta(days=1)
 
 
+# Built once: every payment asks it.
+_POLICY_ON = (
+    select(
+        LateFeePolicy.customer_class_id,
+        LateFeePolicy.effective_from,
+        LateFeePolicy.enabled,
+        LateFeePolicy.grace_days,
+        LateFeePolicy.daily_rate,
+        LateFeePolicy.minimum,
+        LateFeePolicy.cap,
+    )
+    .where(
+        LateFeePolicy.customer_class_id == bindparam("class_id"),
+        LateFeePolicy.effective_from <= bindparam("day"),
+    )
+    .order_by(LateFeePolicy.effective_from.desc(), LateFeePolicy.id.desc())
+    .limit(1)
+)
+
+
 def policy_on(session: Session, customer_class_id: int, day: date) -> Policy | None:
-    row = session.scalar(
-        select(LateFeePolicy)
-        .where(
-            LateFeePolicy.customer_class_id == customer_class_id,
-            LateFeePolicy.effective_from <= day,
-        )
-        .order_by(LateFeePolicy.effective_from.desc(), LateFeePolicy.id.desc())
-        .limit(1)
-    )
-    if row is None:
-        return None
-    return Policy(
-        row.customer_class_id,
-        row.effective_from,
-        row.enabled,
-        row.grace_days,
-        row.daily_rate,
-        row.minimum,
-        row.cap,
-    )
+    row = session.execute(_POLICY_ON, {"class_id": customer_class_id, "day": day}).first()
+    return None if row is None else Policy(*row)
 
 
 def accrue(

@@ -30,12 +30,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from psycopg import errors as pg_errors
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -239,8 +240,7 @@ def paid_on_bill() -> ColumnElement[Decimal]:
     return allocated + drawn
 
 
-def _open_bills(session: Session, account_id: int, on: date) -> list[_OpenBill]:
-    """The account's bills owing principal or late fee on day `on`, oldest period first."""
+def _open_bills_query() -> Select[Any]:
     kinds = (
         select(func.array_agg(BillLine.kind.distinct()))
         .where(BillLine.bill_id == Bill.id)
@@ -259,7 +259,7 @@ def _open_bills(session: Session, account_id: int, on: date) -> list[_OpenBill]:
     )
     accrued_to = select(func.max(LateFee.accrued_to)).where(LateFee.bill_id == Bill.id)
     charged = fees.where(LateFee.kind == CHARGE).exists()
-    rows = session.execute(
+    return (
         select(
             Bill.id,
             Bill.period,
@@ -272,13 +272,23 @@ def _open_bills(session: Session, account_id: int, on: date) -> list[_OpenBill]:
             charged,
         )
         .where(
-            Bill.account_id == account_id,
+            Bill.account_id == bindparam("account_id"),
             or_(Bill.status.in_(OPEN_STATUSES), fees.exists()),
         )
         .order_by(Bill.period, Bill.id)
-    ).all()
-    class_id = session.scalar(select(Account.customer_class_id).where(Account.id == account_id))
-    policy = late_fees.policy_on(session, class_id, on)
+    )
+
+
+# Built once: its subqueries cost more to construct than to run (every payment runs it).
+_OPEN_BILLS = _open_bills_query()
+
+
+def _open_bills(
+    session: Session, account_id: int, customer_class_id: int, on: date
+) -> list[_OpenBill]:
+    """The account's bills owing principal or late fee on day `on`, oldest period first."""
+    rows = session.execute(_OPEN_BILLS, {"account_id": account_id}).all()
+    policy = late_fees.policy_on(session, customer_class_id, on)
     found = []
     for bill_id, period, total, paid, kind_list, net, fee_paid_, last, was_charged in rows:
         accrual = late_fees.accrue(
@@ -315,7 +325,10 @@ def _item(bill: _OpenBill, on: date) -> OpenItem:
 
 def open_items(session: Session, account_id: int, on: date) -> tuple[OpenItem, ...]:
     """What the account owes on day `on`, bill by bill, oldest period first."""
-    return tuple(_item(bill, on) for bill in _open_bills(session, account_id, on))
+    class_id = session.scalar(select(Account.customer_class_id).where(Account.id == account_id))
+    if class_id is None:
+        raise NotFound(f"用户 {account_id} 不存在")
+    return tuple(_item(bill, on) for bill in _open_bills(session, account_id, class_id, on))
 
 
 def amount_owed(items: Iterable[OpenItem]) -> Decimal:
@@ -401,20 +414,36 @@ def _move_balance(
     return balance
 
 
-def _lock_account(session: Session, account_no: str) -> tuple[Account, str]:
-    """The account, locked and re-read, with its address as a document shows it."""
-    row = session.execute(
-        select(Account, Campus.name, Building.name)
-        .join(Campus, Campus.id == Account.campus_id)
-        .outerjoin(Building, Building.id == Account.building_id)
-        .where(Account.account_no == account_no.strip())
-        .with_for_update(of=Account)
-        .execution_options(populate_existing=True)
-    ).first()
+_LOCK_ACCOUNT = (
+    select(Account, Campus.name, Building.name, func.now())
+    .join(Campus, Campus.id == Account.campus_id)
+    .outerjoin(Building, Building.id == Account.building_id)
+    .where(Account.account_no == bindparam("account_no"))
+    .with_for_update(of=Account)
+    .execution_options(populate_existing=True)
+)
+
+
+def _lock_account(session: Session, account_no: str) -> tuple[Account, str, datetime]:
+    """The account, locked and re-read, with its address as a document shows it and the
+    transaction's clock."""
+    row = session.execute(_LOCK_ACCOUNT, {"account_no": account_no.strip()}).first()
     if row is None:
         raise NotFound(f"户号 {account_no} 不存在")
-    account, campus, building = row
-    return account, address_of(campus, building or "", account.unit, account.room)
+    account, campus, building, now = row
+    return account, address_of(campus, building or "", account.unit, account.room), now
+
+
+# ON CONFLICT on uq_payment_reference: a reference registered before (or by a counter
+# racing this one) inserts nothing, and the caller names the earlier receipt.
+_INSERT_PAYMENT = (
+    pg_insert(Payment.__table__)
+    .on_conflict_do_nothing(
+        index_elements=["channel", "bank", "reference"], index_where=text("reference <> ''")
+    )
+    .returning(Payment.__table__.c.id)
+)
+_INSERT_ALLOCATIONS = insert(Allocation.__table__)
 
 
 def take_payment(
@@ -436,79 +465,61 @@ def take_payment(
     reference, bank = request.reference.strip(), request.bank.strip()
     _check_reference(channel, reference, bank)
     tendered, change = _cash(channel, amount, request.tendered)
-    # The transaction's own clock, so the payment, its receipt and its number agree.
     branch: Branch | None = None
     if issue_receipt or request.branch_code.strip():
-        found = session.execute(
-            select(Branch, func.now()).where(Branch.code == request.branch_code.strip())
-        ).first()
-        if found is None:
+        branch = session.scalar(select(Branch).where(Branch.code == request.branch_code.strip()))
+        if branch is None:
             raise NotFound(f"网点 {request.branch_code} 不存在")
-        branch, now = found
-    else:
-        now = session.scalar(select(func.now()))
     # Before the account lock, so the lock order stays till → account → counter.
     till_id = till.till_for_payment(session, actor)
-    account, address = _lock_account(session, request.account_no)
-    if reference:
-        # Checked first for a message naming the earlier receipt; the unique index
-        # uq_payment_reference is the backstop when two counters race.
-        earlier = session.execute(
-            select(Payment.id, Receipt.receipt_no)
-            .outerjoin(Receipt, Receipt.payment_id == Payment.id)
+    # The transaction's own clock, so the payment, its receipt and its number agree.
+    account, address, now = _lock_account(session, request.account_no)
+    payment_id = session.execute(
+        _INSERT_PAYMENT,
+        {
+            "account_id": account.id,
+            "amount": amount,
+            "channel": channel,
+            "reference": reference,
+            "bank": bank,
+            "branch_id": branch.id if branch is not None else None,
+            "staff_id": actor.staff_id,
+            "till_session_id": till_id,
+            "tendered": tendered,
+            "change": change,
+            "created_at": now,
+        },
+    ).scalar()
+    if payment_id is None:
+        earlier = session.scalar(
+            select(Receipt.receipt_no)
+            .join(Payment, Payment.id == Receipt.payment_id)
             .where(Payment.channel == channel, Payment.bank == bank, Payment.reference == reference)
-        ).first()
-        if earlier is not None:
-            raise DomainError(_duplicate_message(channel, bank, reference, earlier[1]))
-
-    payment = Payment(
-        account_id=account.id,
-        amount=amount,
-        channel=channel,
-        reference=reference,
-        bank=bank,
-        branch_id=branch.id if branch is not None else None,
-        staff_id=actor.staff_id,
-        till_session_id=till_id,
-        tendered=tendered,
-        change=change,
-        created_at=now,
-    )
-    session.add(payment)
-    if reference:
-        # In a savepoint, so losing a race on the reference gives the same message.
-        try:
-            with session.begin_nested():
-                session.flush()
-        except IntegrityError as exc:
-            if isinstance(exc.orig, pg_errors.UniqueViolation):
-                raise DomainError(_duplicate_message(channel, bank, reference, None)) from None
-            raise
-    else:
-        session.flush()
+        )
+        raise DomainError(_duplicate_message(channel, bank, reference, earlier))
 
     # The fee day is the business date the till rules use, so a clerk's day agrees.
     today = till.business_date()
     rest = amount
     # (bill, fee paid, principal paid), oldest first
     allocated: list[tuple[_OpenBill, Decimal, Decimal]] = []
-    for bill in _open_bills(session, account.id, today):
+    for bill in _open_bills(session, account.id, account.customer_class_id, today):
         if rest == 0:
             break
-        _charge(session, actor, bill, today, payment.id)
+        _charge(session, actor, bill, today, payment_id)
         fee = min(rest, bill.fee_owed)
         share = min(rest - fee, bill.open)
         allocated.append((bill, fee, share))
         rest -= fee + share
-    session.add_all(
-        Allocation(
-            payment_id=payment.id, bill_id=bill.bill_id, amount=part, late_fee=is_fee,
-            created_at=now,
-        )
+    parts = [
+        {"payment_id": payment_id, "bill_id": bill.bill_id, "amount": part, "void_id": None,
+         "late_fee": is_fee, "created_at": now}
         for bill, fee, share in allocated
         for part, is_fee in ((fee, True), (share, False))
         if part > 0
-    )  # fmt: skip
+    ]  # fmt: skip
+    if parts:
+        session.execute(_INSERT_ALLOCATIONS, parts)
     # Only the last bill paid can be left partial; one statement per status.
     for status in ("paid", "partial"):
         ids = [
@@ -517,11 +528,12 @@ def take_payment(
             if share > 0 and (share == b.open) == (status == "paid")
         ]
         if ids:
+            # Evaluated in Python for bills loaded in the session (no RETURNING to read).
             session.execute(
                 update(Bill)
                 .where(Bill.id.in_(ids))
                 .values(status=status)
-                .execution_options(synchronize_session="fetch")
+                .execution_options(synchronize_session="evaluate")
             )
 
     receipt_no = ""
@@ -532,7 +544,7 @@ def take_payment(
     balance = account.balance
     if rest > 0:
         source = f"收据 {receipt_no}" if receipt_no else f"在线支付 {reference}"
-        balance = _move_balance(session, account.id, rest, "payment", payment.id, f"{source} 预存")
+        balance = _move_balance(session, account.id, rest, "payment", payment_id, f"{source} 预存")
     lines = [
         {"period": bill.period, "description": what, "amount": str(part)}
         for bill, fee, share in allocated
@@ -546,7 +558,7 @@ def take_payment(
         session.add(
             Receipt(
                 receipt_no=receipt_no,
-                payment_id=payment.id,
+                payment_id=payment_id,
                 branch_id=branch.id,
                 branch_name=branch.name,
                 account_id=account.id,
@@ -569,7 +581,7 @@ def take_payment(
         actor,
         "payment.take",
         "payment",
-        payment.id,
+        payment_id,
         {
             "receipt_no": receipt_no,
             "account_no": account.account_no,
@@ -582,7 +594,7 @@ def take_payment(
     )
     session.flush()
     return PaymentResult(
-        payment_id=payment.id,
+        payment_id=payment_id,
         receipt_no=receipt_no,
         allocations=tuple((bill.period, share) for bill, _, share in allocated if share > 0),
         credit=rest,
@@ -661,7 +673,7 @@ def issue_online_receipt(
     # The account lock serializes two counters issuing the same payment's receipt (the
     # unique receipt.payment_id is the backstop); account → counter, as take_payment.
     account_no = session.scalar(select(Account.account_no).where(Account.id == row.account_id))
-    account, address = _lock_account(session, account_no or "")
+    account, address, _ = _lock_account(session, account_no or "")
     issued = session.execute(
         select(Receipt.receipt_no, Receipt.branch_name, Receipt.issued_at).where(
             Receipt.payment_id == row.id
@@ -871,9 +883,10 @@ def waive_late_fee(
     if len(reason) > 200:
         raise DomainError(f"减免原因过长（{len(reason)} 字，最多 200 字）")
     wanted = str(Period.parse(period))
-    account, _ = _lock_account(session, account_no)
+    account, _, _ = _lock_account(session, account_no)
     today = till.business_date()
-    bill = next((b for b in _open_bills(session, account.id, today) if b.period == wanted), None)
+    bills = _open_bills(session, account.id, account.customer_class_id, today)
+    bill = next((b for b in bills if b.period == wanted), None)
     if bill is None or bill.fee_owed == 0:
         raise DomainError(f"户号 {account.account_no} 账期 {wanted} 没有未缴的滞纳金")
     waived = bill.fee_owed

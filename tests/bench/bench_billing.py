@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from server.db.bulk import copy_rows
-from server.db.engine import ensure_database, normalise_url, start_embedded
+from server.db.engine import ensure_database, normalise_url, start_embedded, stop_embedded
 from server.db.migrate import upgrade
 from server.db.models import Bill
 from server.services import billing
@@ -64,6 +64,7 @@ def bench_database() -> Iterator[tuple[str, str]]:
             conn.execute(text(f'drop database if exists "{name}" with (force)'))
         engine.dispose()
         if folder is not None:
+            stop_embedded(folder / "pgdata")
             shutil.rmtree(folder, ignore_errors=True)
 
 

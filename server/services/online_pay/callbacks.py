@@ -60,7 +60,7 @@ CLOSE_GRACE = timedelta(minutes=5)
 QUERY_BATCH = 200
 
 
-_INSERT_LOG = insert(PaymentNotification)
+_INSERT_LOG = insert(PaymentNotification.__table__)
 
 
 def _log(
@@ -75,8 +75,9 @@ def _log(
     detail: str,
     state: TradeState | None = None,
 ) -> None:
-    # A plain INSERT rather than an ORM object: most callbacks are repeats, and this row
-    # is all they write, so the unit-of-work flush would be most of their CPU.
+    # A plain INSERT of the table (no ORM object, no ORM bulk insert): most callbacks are
+    # repeats, and this row is all they write, so the ORM's machinery would be most of
+    # their CPU.
     session.execute(
         _INSERT_LOG,
         {

@@ -346,6 +346,23 @@ def _bills_paid_meanwhile(session: Session, order: PaymentOrder) -> str:
     return "、".join(period for period, bill_id, paid in rows if paid > paid_then[bill_id])
 
 
+# Built once: every callback asks them.
+_THE_ORDER = (
+    PaymentOrder.order_no == bindparam("order_no"),
+    PaymentOrder.provider == bindparam("provider"),
+)
+_SEEN = select(PaymentOrder.status, PaymentOrder.trade_no, PaymentOrder.payment_id).where(
+    *_THE_ORDER
+)
+_LOCK_ORDER = (
+    select(PaymentOrder, Account.account_no)
+    .join(Account, Account.id == PaymentOrder.account_id)
+    .where(*_THE_ORDER)
+    .with_for_update(of=PaymentOrder)
+    .execution_options(populate_existing=True)
+)
+
+
 def settle(session: Session, state: TradeState, source: str) -> Settled:
     """Apply a verified provider's word about one of our orders, exactly once."""
     if not state.paid:
@@ -355,20 +372,11 @@ def settle(session: Session, state: TradeState, source: str) -> Settled:
     label = provider_label(state.provider)
     # Paid is final for a trade: a repeat of the trade that settled it needs no lock (and
     # does not wait behind one).
-    seen = session.execute(
-        select(PaymentOrder.status, PaymentOrder.trade_no, PaymentOrder.payment_id).where(
-            PaymentOrder.order_no == state.order_no, PaymentOrder.provider == state.provider
-        )
-    ).first()
+    which = {"order_no": state.order_no, "provider": state.provider}
+    seen = session.execute(_SEEN, which).first()
     if seen is not None and seen.status == ORDER_PAID and seen.trade_no == state.trade_no:
         return Settled(DUPLICATE, "订单已入账", seen.payment_id)
-    locked = session.execute(
-        select(PaymentOrder, Account.account_no)
-        .join(Account, Account.id == PaymentOrder.account_id)
-        .where(PaymentOrder.order_no == state.order_no, PaymentOrder.provider == state.provider)
-        .with_for_update(of=PaymentOrder)
-        .execution_options(populate_existing=True)
-    ).first()
+    locked = session.execute(_LOCK_ORDER, which).first()
     order, account_no = locked if locked is not None else (None, "")
     if order is None:
         return _keep(
