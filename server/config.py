@@ -18,7 +18,7 @@ import platformdirs
 CONFIG_FILE_NAME = "meterdesk.toml"
 
 DEFAULTS: dict[str, dict[str, str]] = {
-    "database": {"url": "", "pool_size": "5"},
+    "database": {"url": "", "pool_size": "10"},
     "branch": {"code": ""},
     "log": {"level": "INFO"},
     "wechat": {

@@ -26,13 +26,16 @@ SESSION_DAYS = 7
 
 
 def create_app(
-    settings: CompanionSettings, url: str, *, sms: SmsSender | None = None, pool_size: int = 5
+    settings: CompanionSettings, url: str, *, sms: SmsSender | None = None, pool_size: int = 10
 ) -> FastAPI:
-    # A worker serves requests from a thread pool: let each of them hold a connection.
+    # A worker serves requests from a thread pool, each holding a connection while it runs.
+    # No overflow: past `pool_size` at once a request waits for a connection rather than
+    # opening one that is closed again on return (a new PostgreSQL backend costs more than
+    # the request, and the connection's prepared statements go with it).
     # No ping before each checkout (a round trip per request on the busiest pages): after
     # a database restart the first failing request invalidates the pool, and /healthz
     # tells the proxy meanwhile.
-    engine = make_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+    engine = make_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
     sessions = make_sessionmaker(engine)
     app = FastAPI(title="MeterDesk companion", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.md = Companion(
@@ -46,10 +49,12 @@ def create_app(
         with unit_of_work(sessions) as session:
             residents.set_subscribed(session, openid, subscribed)
 
+    # Routes are matched in order: the providers' callbacks and WeChat's messages, the
+    # busiest, are tried first.
+    app.include_router(pay.routes)
     app.include_router(wechat.router(wechat.MessageEndpoint(settings, on_follow)))
     app.include_router(h5.routes)
     app.include_router(staff.routes)
-    app.include_router(pay.routes)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -89,5 +94,5 @@ def app_from_environment() -> FastAPI:
     companion = CompanionSettings.from_settings(settings)
     pool = settings.get("database", "pool_size")
     return create_app(
-        companion, database_url(settings), pool_size=int(pool) if pool.isdigit() else 5
+        companion, database_url(settings), pool_size=int(pool) if pool.isdigit() else 10
     )

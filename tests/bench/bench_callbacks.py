@@ -110,6 +110,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1500)
     parser.add_argument("--copies", type=int, default=5)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=WORKERS)
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="md_bench_pay_"))
     keys = Keys()
@@ -128,7 +129,7 @@ def main() -> None:
         }
         server = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--port", str(port),
-             "--workers", str(WORKERS)],
+             "--workers", str(args.workers)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
@@ -158,11 +159,12 @@ def main() -> None:
             warm = args.copies * 20
             asyncio.run(_load(port, load[:warm], args.connections))
             database = _postmaster(where.split("(")[-1].rstrip(")")) if "(" in where else set()
-            before = _children_cpu({server.pid}), _children_cpu(database)
+            before = _children_cpu({server.pid}), _children_cpu(database), time.process_time()
             latencies, wall, statuses = asyncio.run(_load(port, load[warm:], args.connections))
             # What a callback costs, whatever else shares the cores while it runs.
             web = (_children_cpu({server.pid}) - before[0]) / len(latencies) * 1000
             db = (_children_cpu(database) - before[1]) / len(latencies) * 1000
+            sender = (time.process_time() - before[2]) / len(latencies) * 1000
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -183,8 +185,9 @@ def main() -> None:
         f"p50 {_percentile(latencies, 0.5):.1f} ms, p95 {p95:.1f} ms, "
         f"max {max(latencies):.1f} ms; answers {statuses}"
     )
-    print(f"CPU per callback: workers {web:.2f} ms, PostgreSQL {db:.2f} ms; load average "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
+    print(f"CPU per callback: workers {web:.2f} ms, PostgreSQL {db:.2f} ms, this load "
+          f"generator {sender:.2f} ms; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores")  # fmt: skip
     print(f"orders paid {paid} of {len(made)}, payments {payments}, amount {total} of {expected}")
     ok = (
         rate >= RATE_BUDGET
