@@ -1140,6 +1140,7 @@ def serve(
 
     import uvicorn
 
+    from server.companion import workers as companion_workers
     from server.companion.settings import CompanionSettings, SettingsError
 
     try:
@@ -1149,17 +1150,21 @@ def serve(
     # Resolved once here (an embedded server is started by this process and outlives the
     # workers); every worker process then finds the same database in its environment.
     os.environ["DATABASE_URL"] = ctx.ready_url()
-    uvicorn.run(
-        "server.companion.app:app_from_environment",
-        factory=True,
-        host=host or companion.host,
-        port=port or companion.port,
-        workers=workers or companion.workers,
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
-        access_log=False,
-        log_level="info",
-    )
+    options = {
+        "app": "server.companion.app:app_from_environment",
+        "factory": True,
+        "host": host or companion.host,
+        "port": port or companion.port,
+        "proxy_headers": True,
+        "forwarded_allow_ips": forwarded_allow_ips,
+        "access_log": False,
+        "log_level": "info",
+    }
+    count = workers or companion.workers
+    if count > 1 and companion_workers.spreads_connections():
+        companion_workers.run(options, count)
+    else:
+        uvicorn.run(**options, workers=count)
 
 
 @cli.group()
