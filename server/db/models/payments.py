@@ -65,8 +65,8 @@ class Payment(Base):
         CheckConstraint("tendered is null or tendered >= amount", name="tendered"),
         CheckConstraint('"change" is null or "change" >= 0', name="change"),
         CheckConstraint("branch_id is not null or channel = 'online'", name="branch"),
-        # A cheque number (per bank) or a bank serial registers once; the service checks
-        # first for a readable message, this index holds against concurrent counters.
+        # A cheque number (per bank) or a bank serial registers once: the service inserts
+        # with ON CONFLICT on this index, so a repeat or a racing counter writes nothing.
         Index(
             "uq_payment_reference",
             "channel",
