@@ -13,7 +13,6 @@ The serial I/O runs on the task runner, like everything else: the window never w
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TextIO, cast
@@ -28,15 +27,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 from serial.tools import list_ports
-from sqlalchemy.orm import Session
 
-from desktop.tasks import TaskError, TaskRunner
+from desktop.tasks import BusyTasks, TaskError, TaskRunner
 from desktop.widgets import ReadOnlyTable
 from devices import cjt188, dlt645
 from devices.decode import DETAIL_LABELS
@@ -292,7 +289,7 @@ class BenchReadPanel(QWidget):
         self.result: BenchResult | None = None
         # Line settings per protocol unless set (tests shorten the wait for a silent meter).
         self.patience: PortSettings | None = None
-        self._busy = 0
+        self.tasks = BusyTasks(self.runner, self, self._check, width=120)
         self.feed = SnifferFeed(self)
         self.sniffer = Sniffer(logging.getLogger("devices.sniffer"), cast(TextIO, self.feed))
         self._build()
@@ -334,10 +331,6 @@ class BenchReadPanel(QWidget):
             self.tr("Record the total as the reading of the meter with this hardware number")
         )
         self.record_button.clicked.connect(lambda: self.record())
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setMaximumWidth(120)
-        self.progress.setVisible(False)
         self.hint = QLabel()
         self.hint.setObjectName("benchHint")
         self.hint.setStyleSheet("color: #c62828;")
@@ -376,7 +369,7 @@ class BenchReadPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.read_button)
         buttons.addWidget(self.record_button)
-        buttons.addWidget(self.progress)
+        buttons.addWidget(self.tasks.progress)
         buttons.addStretch(1)
         grid.addLayout(buttons, 1, 3, 1, 2)
         grid.setColumnStretch(1, 1)
@@ -463,7 +456,7 @@ class BenchReadPanel(QWidget):
     def _check(self) -> None:
         problem = self.address_problem()
         self.hint.setText(problem)
-        idle = self._busy == 0
+        idle = self.tasks.idle
         has_port = bool(self.port())
         has_address = bool(self.address_edit.text().strip())
         self.read_button.setEnabled(idle and has_port and has_address and not problem)
@@ -473,24 +466,6 @@ class BenchReadPanel(QWidget):
         self.record_button.setEnabled(
             idle and result is not None and result.total is not None and not result.failure
         )
-
-    def _run(
-        self,
-        fn: Callable[[Session], Any],
-        on_success: Callable[[Any], None],
-        on_failure: Callable[[TaskError], None] | None = None,
-    ) -> None:
-        self._busy += 1
-        self.progress.setVisible(True)
-        self._check()
-
-        def done() -> None:
-            self._busy -= 1
-            self.progress.setVisible(self._busy > 0)
-            self._check()
-
-        task = self.runner.run(fn, on_success=on_success, on_failure=on_failure, owner=self)
-        task.finished.connect(done)
 
     def _note(self, text: str, *, error: bool = False) -> None:
         self.status.setStyleSheet("color: #c62828;" if error else "")
@@ -507,7 +482,7 @@ class BenchReadPanel(QWidget):
         self.result = None
         self.table.fill([])
         self._note(self.tr("Reading {address} on {port}…").format(address=address, port=port))
-        self._run(
+        self.tasks.run(
             lambda _session: read_bench(port, protocol, address, sniffer, patience),
             self._show_read,
             self._task_failed,
@@ -560,7 +535,7 @@ class BenchReadPanel(QWidget):
         port, protocol = self.port(), self.protocol()
         sniffer, patience = self.sniffer, self.patience
         self._note(self.tr("Asking the meter on {port} for its address…").format(port=port))
-        self._run(
+        self.tasks.run(
             lambda _session: discover_address(port, protocol, sniffer, patience),
             self._show_address,
             self._task_failed,
@@ -591,7 +566,7 @@ class BenchReadPanel(QWidget):
             if result.clock
             else (f"端口 {result.port}")
         )
-        self._run(
+        self.tasks.run(
             lambda s: record_bench_reading(
                 s, actor, result.protocol, result.address, total, result.unit, note=note
             ),

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -36,19 +34,17 @@ from sqlalchemy.orm import Session
 from desktop.document_dialog import DocumentDialog
 from desktop.handheld_page import OUTCOME_COLOURS, OutcomeTable
 from desktop.module_page import ModulePage
-from desktop.tasks import TaskError
+from desktop.tasks import BusyTasks, TaskError
 from desktop.widgets import ALERT
 from server.config import load_settings
 from server.db.models.metering import ELECTRICITY, WATER
 from server.services import account_changes as ac
 from server.services.account_changes import AccountChangesResult, import_account_changes
-from server.services.calendar import BUSINESS_TZ
 from server.services.handheld_import import DUPLICATE, FAILED, IMPORTED, HandheldImportResult
 from server.services.meter_places import KIND_LABELS
 from server.services.reading_desk import BuildingChoice, building_choices
 from server.services.remote_readings import RemoteSettings, import_remote_file, pull_remote
 from server.services.route_sheets import route_sheet_pdf
-from server.services.usage import quantity_text
 
 LAST_DIR = "exchange/last_dir"
 REMOTE_FILTER = "远传导出文件 (*.csv *.txt *.xlsx *.xls);;所有文件 (*)"
@@ -85,11 +81,7 @@ class ExchangePage(ModulePage):
         self.document: DocumentDialog | None = None
         self._retry: Callable[[], None] | None = None
         self._loaded = False
-        self._busy = 0
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setMaximumWidth(160)
-        self.progress.setVisible(False)
+        self.tasks = BusyTasks(self.runner, self, self._update_buttons)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._remote_tab(), self.tr("Remote readings"))
         self.tabs.addTab(self._sheet_tab(), self.tr("Route sheets"))
@@ -98,7 +90,7 @@ class ExchangePage(ModulePage):
         layout.addWidget(self.tabs, 1)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
-        bottom.addWidget(self.progress)
+        bottom.addWidget(self.tasks.progress)
         layout.addLayout(bottom)
         self._update_buttons()
         self.load()
@@ -223,7 +215,7 @@ class ExchangePage(ModulePage):
         return tab
 
     def _update_buttons(self) -> None:
-        idle = self._busy == 0
+        idle = self.tasks.idle
         self.pull_button.setEnabled(idle)
         self.remote_file_button.setEnabled(idle)
         self.retry_button.setEnabled(idle)
@@ -231,25 +223,6 @@ class ExchangePage(ModulePage):
         has_workbook = bool(self.workbook_edit.text().strip())
         self.changes_check.setEnabled(idle and has_workbook)
         self.changes_import.setEnabled(idle and has_workbook)
-
-    def _run(
-        self,
-        fn: Callable[[Session], Any],
-        on_success: Callable[[Any], None],
-        on_failure: Callable[[TaskError], None],
-    ) -> None:
-        """A task with the busy bar showing (and the buttons off) while it runs."""
-        self._busy += 1
-        self.progress.setVisible(True)
-        self._update_buttons()
-
-        def done() -> None:
-            self._busy -= 1
-            self.progress.setVisible(self._busy > 0)
-            self._update_buttons()
-
-        task = self.runner.run(fn, on_success=on_success, on_failure=on_failure, owner=self)
-        task.finished.connect(done)
 
     def _folder(self) -> str:
         if self.preferences is None:
@@ -263,7 +236,7 @@ class ExchangePage(ModulePage):
     # ---- loading --------------------------------------------------------------------------
 
     def load(self) -> None:
-        self._run(building_choices, self._show_buildings, self._load_failed)
+        self.tasks.run(building_choices, self._show_buildings, self._load_failed)
 
     def _load_failed(self, error: TaskError) -> None:
         self.sheet_message.setText(error.message)
@@ -332,7 +305,7 @@ class ExchangePage(ModulePage):
         self._retry = again
         self.remote_error.clear()
         self.retry_button.setVisible(False)
-        self._run(work, self._remote_shown, self._remote_refused)
+        self.tasks.run(work, self._remote_shown, self._remote_refused)
 
     def retry(self) -> None:
         if self._retry is not None:
@@ -346,21 +319,7 @@ class ExchangePage(ModulePage):
 
     def _remote_shown(self, result: HandheldImportResult) -> None:
         self.remote_result = result
-        rows, keys = [], []
-        for line in result.lines:
-            rows.append(
-                [
-                    line.line,
-                    line.hardware_no,
-                    line.meter_no or "",
-                    "" if line.value is None else quantity_text(line.value),
-                    line.read_at.astimezone(BUSINESS_TZ) if line.read_at else None,
-                    line.outcome_label,
-                    line.message,
-                ]
-            )
-            keys.append((line.line, line.outcome))
-        self.remote_table.fill(rows, keys=keys)
+        self.remote_table.show_lines(result)
         self.remote_summary.setText(result.summary())
         self.remote_done.emit(result)
 
@@ -372,7 +331,7 @@ class ExchangePage(ModulePage):
             return
         kind = self.kind_combo.currentData()
         self.sheet_message.clear()
-        self._run(
+        self.tasks.run(
             lambda s: route_sheet_pdf(s, building, kind=kind),
             self._show_sheet,
             self._sheet_refused,
@@ -412,7 +371,7 @@ class ExchangePage(ModulePage):
         busy = self.tr("Checking {name}…") if dry_run else self.tr("Importing {name}…")
         self.changes_summary.setStyleSheet("")
         self.changes_summary.setText(busy.format(name=path.name))
-        self._run(
+        self.tasks.run(
             lambda s: import_account_changes(s, actor, path, dry_run=dry_run),
             self._changes_shown,
             lambda error: self._changes_refused_text(error.message),

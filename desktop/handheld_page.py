@@ -13,7 +13,7 @@ Everything, including the Bluetooth I/O, runs on the task runner: the window nev
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -41,7 +40,7 @@ from sqlalchemy.orm import Session
 from desktop.bench_read import BenchReadPanel
 from desktop.handheld_profiles_dialog import ProfilesDialog
 from desktop.module_page import ModulePage
-from desktop.tasks import TaskError
+from desktop.tasks import BusyTasks, TaskError
 from desktop.widgets import ReadOnlyTable, RowsModel
 from devices.ble import BleDevice, BleError, BleSettings, read_water_meter_sync, scan_sync
 from devices.cjt188 import MeterData
@@ -122,6 +121,24 @@ class OutcomeTable(ReadOnlyTable):
         colour = self.rows_model.data(self.rows_model.index(row, 0), Qt.ItemDataRole.BackgroundRole)
         return colour if isinstance(colour, QColor) else None
 
+    def show_lines(self, result: HandheldImportResult) -> None:
+        """A reading import's lines (handheld file or remote pull), one row each."""
+        rows, keys = [], []
+        for line in result.lines:
+            rows.append(
+                [
+                    line.line,
+                    line.hardware_no,
+                    line.meter_no or "",
+                    "" if line.value is None else quantity_text(line.value),
+                    line.read_at.astimezone(BUSINESS_TZ) if line.read_at else None,
+                    line.outcome_label,
+                    line.message,
+                ]
+            )
+            keys.append((line.line, line.outcome))
+        self.fill(rows, keys=keys)
+
 
 def _device_error(exc: Exception) -> DomainError:
     """A Bluetooth failure as a message for the reader (the runner shows DomainErrors as is)."""
@@ -156,7 +173,7 @@ class HandheldPage(ModulePage):
         self.ble_scanner: Any = None
         self.ble_client: Any = None
         self._loaded = False
-        self._busy = 0
+        self.tasks = BusyTasks(self.runner, self, self._update_buttons)
 
         self.setAcceptDrops(True)
         self._build_import()
@@ -188,10 +205,6 @@ class HandheldPage(ModulePage):
         self.import_button = QPushButton(self.tr("Import"))
         self.import_button.setObjectName("primaryButton")
         self.import_button.clicked.connect(lambda: self.run_import(dry_run=False))
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)  # busy: a file's lines are judged in one go
-        self.progress.setMaximumWidth(160)
-        self.progress.setVisible(False)
         self.summary_label = QLabel()
         self.summary_label.setObjectName("handheldSummary")
         self.summary_label.setWordWrap(True)
@@ -270,7 +283,7 @@ class HandheldPage(ModulePage):
         profile_row.addSpacing(12)
         profile_row.addWidget(self.check_button)
         profile_row.addWidget(self.import_button)
-        profile_row.addWidget(self.progress)
+        profile_row.addWidget(self.tasks.progress)
         result_bar = QHBoxLayout()
         result_bar.addWidget(self.summary_label, 1)
         result_bar.addWidget(self.export_button)
@@ -300,7 +313,7 @@ class HandheldPage(ModulePage):
         self.show_result(None)
 
     def _update_buttons(self) -> None:
-        idle = self._busy == 0
+        idle = self.tasks.idle
         has_file = bool(self.file_edit.text().strip())
         has_profile = self.profile_combo.currentData() is not None
         self.check_button.setEnabled(idle and has_file and has_profile)
@@ -311,32 +324,13 @@ class HandheldPage(ModulePage):
         self.read_button.setEnabled(has_meter and self.device_combo.currentData() is not None)
         self.record_button.setEnabled(has_meter and self.meter_data is not None)
 
-    def _run(
-        self,
-        fn: Callable[[Session], Any],
-        on_success: Callable[[Any], None],
-        on_failure: Callable[[TaskError], None] | None = None,
-    ) -> None:
-        """A task with the busy bar showing while it runs."""
-        self._busy += 1
-        self.progress.setVisible(True)
-        self._update_buttons()
-
-        def done() -> None:
-            self._busy -= 1
-            self.progress.setVisible(self._busy > 0)
-            self._update_buttons()
-
-        task = self.runner.run(fn, on_success=on_success, on_failure=on_failure, owner=self)
-        task.finished.connect(done)
-
     # ---- loading --------------------------------------------------------------------------
 
     def load(self) -> None:
         def fetch(session: Session) -> tuple[tuple[ProfileInfo, ...], tuple[BuildingChoice, ...]]:
             return tuple(list_profiles(session)), building_choices(session)
 
-        self._run(fetch, self._show_loaded)
+        self.tasks.run(fetch, self._show_loaded)
 
     def _show_loaded(
         self, answer: tuple[tuple[ProfileInfo, ...], tuple[BuildingChoice, ...]]
@@ -450,7 +444,7 @@ class HandheldPage(ModulePage):
         actor = self.identity.actor
         busy = self.tr("Checking {name}…") if dry_run else self.tr("Importing {name}…")
         self.summary_label.setText(busy.format(name=path.name))
-        self._run(
+        self.tasks.run(
             lambda s: import_handheld(s, actor, path, profile, dry_run=dry_run),
             self._imported,
             self._import_failed,
@@ -473,21 +467,7 @@ class HandheldPage(ModulePage):
             )
             self._update_buttons()
             return
-        rows, keys = [], []
-        for line in result.lines:
-            rows.append(
-                [
-                    line.line,
-                    line.hardware_no,
-                    line.meter_no or "",
-                    "" if line.value is None else quantity_text(line.value),
-                    line.read_at.astimezone(BUSINESS_TZ) if line.read_at else None,
-                    line.outcome_label,
-                    line.message,
-                ]
-            )
-            keys.append((line.line, line.outcome))
-        self.result_table.fill(rows, keys=keys)
+        self.result_table.show_lines(result)
         self.summary_label.setText(result.summary())
         self._update_buttons()
 
@@ -495,7 +475,7 @@ class HandheldPage(ModulePage):
         result = self.result
         if result is None:
             return
-        self._run(lambda _s: result_xlsx(result), lambda made: self._save_result(made, path))
+        self.tasks.run(lambda _s: result_xlsx(result), lambda made: self._save_result(made, path))
 
     def _save_result(self, made: tuple[str, str, bytes], path: Path | None) -> None:
         filename, _mime, content = made
@@ -520,7 +500,7 @@ class HandheldPage(ModulePage):
         if building is None or profile is None:
             return
         kind = self.kind_combo.currentData()
-        self._run(
+        self.tasks.run(
             lambda s: route_for_building(s, building, profile, kind=kind),
             lambda route: self._save_route(route, path),
         )
@@ -547,7 +527,7 @@ class HandheldPage(ModulePage):
         self.profiles_dialog().exec()
 
     def load_profiles(self, select: int | None = None) -> None:
-        self._run(
+        self.tasks.run(
             lambda s: tuple(list_profiles(s)),
             lambda profiles: self.show_profiles(profiles, select),
         )
@@ -579,7 +559,7 @@ class HandheldPage(ModulePage):
             return tuple(replace(device, handle=None) for device in found)
 
         self._ble_note(self.tr("Scanning for Bluetooth meters…"))
-        self._run(find, self._show_devices, self._ble_failed)
+        self.tasks.run(find, self._show_devices, self._ble_failed)
 
     def _show_devices(self, devices: tuple[BleDevice, ...]) -> None:
         self.devices = devices
@@ -615,7 +595,7 @@ class HandheldPage(ModulePage):
 
         self.meter_data = None
         self._ble_note(self.tr("Reading {meter}…").format(meter=meter_no))
-        self._run(read, self._show_meter_data, self._ble_failed)
+        self.tasks.run(read, self._show_meter_data, self._ble_failed)
 
     def _show_meter_data(self, data: MeterData) -> None:
         self.meter_data = data
@@ -635,7 +615,7 @@ class HandheldPage(ModulePage):
         if data is None or not meter_no:
             return
         actor = self.identity.actor
-        self._run(
+        self.tasks.run(
             lambda s: record_ble_reading(s, actor, meter_no, data),
             self._recorded,
             self._ble_failed,

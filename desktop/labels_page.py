@@ -9,7 +9,6 @@ or a file. The printer settings are remembered on this PC (QSettings `labels/…
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,17 +25,15 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QRadioButton,
     QSpinBox,
     QVBoxLayout,
 )
-from sqlalchemy.orm import Session
 
 from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
-from desktop.tasks import TaskError
+from desktop.tasks import BusyTasks, TaskError
 from desktop.widgets import ReadOnlyTable
 from devices.label_printers import LANGUAGES, PrinterSettings
 from reports.labels import LabelData, SheetLayout, parse_size
@@ -82,7 +79,7 @@ class LabelsPage(ModulePage):
         self.last_job: PrintJob | None = None
         self.last_document: DocumentDialog | None = None
         self._loaded = False
-        self._busy = 0
+        self.tasks = BusyTasks(self.runner, self, self._update_buttons)
 
         self._build_pick()
         self._build_label()
@@ -211,14 +208,10 @@ class LabelsPage(ModulePage):
         form.addRow(self.print_status)
 
     def _layout(self) -> None:
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setMaximumWidth(160)
-        self.progress.setVisible(False)
         status = QHBoxLayout()
         status.addWidget(self.count_label)
         status.addWidget(self.pick_error, 1)
-        status.addWidget(self.progress)
+        status.addWidget(self.tasks.progress)
         left = QVBoxLayout()
         left.addWidget(self.pick_box)
         left.addLayout(status)
@@ -275,7 +268,7 @@ class LabelsPage(ModulePage):
         problem = self.size_problem()
         self.size_hint.setText(problem)
         self.size_hint.setVisible(bool(problem))
-        idle = self._busy == 0
+        idle = self.tasks.idle
         have = bool(self.places)
         self.preview_button.setEnabled(idle and have and not problem)
         self.print_button.setEnabled(
@@ -296,28 +289,10 @@ class LabelsPage(ModulePage):
             else self.tr("{count} meters").format(count=total)
         )
 
-    def _run(
-        self,
-        fn: Callable[[Session], Any],
-        on_success: Callable[[Any], None],
-        on_failure: Callable[[TaskError], None] | None = None,
-    ) -> None:
-        self._busy += 1
-        self.progress.setVisible(True)
-        self._update_buttons()
-
-        def done() -> None:
-            self._busy -= 1
-            self.progress.setVisible(self._busy > 0)
-            self._update_buttons()
-
-        task = self.runner.run(fn, on_success=on_success, on_failure=on_failure, owner=self)
-        task.finished.connect(done)
-
     # ---- picking meters -------------------------------------------------------------------
 
     def load(self) -> None:
-        self._run(lambda s: building_choices(s), self._show_buildings)
+        self.tasks.run(lambda s: building_choices(s), self._show_buildings)
 
     def _show_buildings(self, choices: tuple[BuildingChoice, ...]) -> None:
         self.buildings = choices
@@ -379,7 +354,7 @@ class LabelsPage(ModulePage):
             building, kind = self.building_combo.currentData(), self.kind_combo.currentData()
             if building is None:
                 return
-            self._run(
+            self.tasks.run(
                 lambda s: tuple(pick_meters(s, building=building, kind=kind)),
                 self._show_places,
                 self._pick_failed,
@@ -389,7 +364,7 @@ class LabelsPage(ModulePage):
         if not numbers:
             self._show_places(())
             return
-        self._run(
+        self.tasks.run(
             lambda s: tuple(pick_meters(s, meter_nos=numbers)), self._show_places, self._pick_failed
         )
 
@@ -444,7 +419,7 @@ class LabelsPage(ModulePage):
             return
         self._remember()
         labels, layout = self.labels(), self.layout_settings()
-        self._run(lambda _s: labels_pdf(labels, layout), self._show_document)
+        self.tasks.run(lambda _s: labels_pdf(labels, layout), self._show_document)
 
     def _show_document(self, document: tuple[str, str, bytes]) -> None:
         filename, _, content = document
@@ -486,7 +461,7 @@ class LabelsPage(ModulePage):
                 count=len(job.labels), where=job.destination
             )
         )
-        self._run(
+        self.tasks.run(
             lambda _s: print_labels(job.labels, job.settings, job.destination),
             lambda sent: self._printed(job, sent),
             self._print_failed,

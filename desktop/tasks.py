@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QProgressBar, QWidget
 from sqlalchemy.exc import OperationalError
 
 from server.db.engine import unit_of_work
@@ -274,3 +274,42 @@ class TaskRunner(QObject):
         """Stop delivering results and wait for running jobs; True if all finished."""
         self.closed = True
         return self._pool.waitForDone(timeout_ms)
+
+
+class BusyTasks:
+    """A panel's tasks with its busy bar: the bar shows while any of them runs, and
+    `changed` (the panel's button check) is called as each starts and ends."""
+
+    def __init__(
+        self, runner: TaskRunner, owner: QWidget, changed: Callable[[], None], width: int = 160
+    ) -> None:
+        self._runner = runner
+        self._owner = owner
+        self._changed = changed
+        self._running = 0
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumWidth(width)
+        self.progress.setVisible(False)
+
+    @property
+    def idle(self) -> bool:
+        return self._running == 0
+
+    def run(
+        self,
+        fn: Callable[[Session], T],
+        on_success: Callable[[T], None],
+        on_failure: Callable[[TaskError], None] | None = None,
+    ) -> None:
+        self._running += 1
+        self.progress.setVisible(True)
+        self._changed()
+
+        def done() -> None:
+            self._running -= 1
+            self.progress.setVisible(self._running > 0)
+            self._changed()
+
+        task = self._runner.run(fn, on_success=on_success, on_failure=on_failure, owner=self._owner)
+        task.finished.connect(done)
