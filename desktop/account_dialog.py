@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.widgets import ALERT
+from desktop.widgets import ALERT, ok_cancel
 from server.db.models.accounts import POSTPAID, PREPAID
 from server.services.accounts import ACCOUNT_FIELDS, AccountView
 
@@ -65,11 +65,7 @@ class AccountDialog(QDialog):
         self.hint = QLabel()
         self.hint.setObjectName("formHint")
         self.hint.setStyleSheet(f"color: {ALERT.name()};")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self)
 
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)

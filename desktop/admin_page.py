@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from desktop.module_page import ModulePage
-from desktop.widgets import ALERT, ReadOnlyTable
+from desktop.widgets import ALERT, ReadOnlyTable, ok_cancel
 from server.services import permissions
 from server.services.audit_log import ACTION_LABELS, AuditPage, audit_events
 from server.services.calendar import now
@@ -94,11 +93,7 @@ class StaffDialog(QDialog):
         form.addRow(self.tr("Post:"), self.post_combo)
         form.addRow(self.tr("Branch:"), self.branch_combo)
         form.addRow(self.tr("First password:"), self.password_edit)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.widgets import ALERT
+from desktop.widgets import ALERT, ok_cancel
 from server.services.meter_registry import NewMeter
 
 METER_NO = re.compile(r"^[0-9A-Za-z\-_]{1,32}$")
@@ -70,11 +70,7 @@ class LineDialog(QDialog):
         self._check = check
         self.edit = QLineEdit(text)
         self.hint = hint_label()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self)
         form = QFormLayout()
         form.addRow(caption, self.edit)
         layout = QVBoxLayout(self)
@@ -128,11 +124,7 @@ class MeterDialog(QDialog):
         self.location_edit = QLineEdit()
         self.location_edit.setPlaceholderText(self.tr("e.g. pipe shaft, 3rd floor"))
         self.hint = hint_label()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self)
 
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)

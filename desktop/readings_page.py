@@ -54,7 +54,7 @@ from sqlalchemy.orm import Session
 
 from desktop.module_page import ModulePage
 from desktop.tasks import TaskError
-from desktop.widgets import ALERT, ReadOnlyTable, cell_text
+from desktop.widgets import ALERT, ReadOnlyTable, cell_text, ok_cancel
 from reports.unread_meters import UnreadLine, unread_filename, write_unread_xlsx
 from server.db.models.metering import ACCEPTED, HELD, REJECTED
 from server.services.calendar import BUSINESS_TZ, Period, business_datetime
@@ -276,11 +276,7 @@ class CorrectDialog(QDialog):
         self.reason_edit = QLineEdit()
         self.hint = QLabel()
         self.hint.setStyleSheet(f"color: {ALERT.name()};")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self)
         form = QFormLayout(self)
         form.addRow(self.tr("Recorded:"), QLabel(quantity_text(reading.value)))
         form.addRow(self.tr("Correct figure:"), self.value_edit)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -35,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from desktop.module_page import ModulePage
 from desktop.tasks import TaskError
-from desktop.widgets import ALERT, DUE_SOON_TINT, OVERDUE_TINT, ReadOnlyTable
+from desktop.widgets import ALERT, DUE_SOON_TINT, OVERDUE_TINT, ReadOnlyTable, ok_cancel
 from server.services.bindings import (
     PendingBinding,
     approve_binding,
@@ -136,11 +135,7 @@ class NoticeDialog(QDialog):
         form.addRow(self.tr("From:"), self.starts_edit)
         form.addRow(self.tr("Until:"), self.ends_edit)
         form.addRow(self.tr("Buildings affected:"), self.buildings)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, money_text
+from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, money_text, ok_cancel
 from reports.settlement import SettlementReport
 
 
@@ -29,11 +29,7 @@ class OpenTillDialog(QDialog):
         self.float_edit.setPlaceholderText(self.tr("Cash left at the last close"))
         form = QFormLayout()
         form.addRow(self.tr("Float:"), self.float_edit)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
@@ -56,11 +52,7 @@ class HandOverDialog(QDialog):
         form.addRow(self.tr("Amount:"), self.amount_edit)
         form.addRow(self.tr("Handed to:"), self.to_edit)
         form.addRow(self.tr("Note:"), self.note_edit)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)

@@ -15,7 +15,15 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import QColor, QFont, QRegularExpressionValidator
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLineEdit,
+    QTableView,
+    QWidget,
+)
 
 MUTED = QColor("#8a919b")
 ALERT = QColor("#c62828")
@@ -31,6 +39,16 @@ _ROOT = QModelIndex()
 def money_text(amount: Decimal | None) -> str:
     """'1,234.50' — how the counter writes amounts; blank for none."""
     return "" if amount is None else f"{amount:,.2f}"
+
+
+def ok_cancel(dialog: QDialog) -> QDialogButtonBox:
+    """An editing dialog's OK and Cancel, wired to accept and reject it."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
 
 
 def cell_text(value: object) -> str:
