@@ -24,92 +24,92 @@
         <translation>预收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="76"/>
+        <location filename="../../desktop/account_dialog.py" line="72"/>
         <source>Account no.:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="77"/>
+        <location filename="../../desktop/account_dialog.py" line="73"/>
         <source>Holder:</source>
         <translation>户主：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="78"/>
+        <location filename="../../desktop/account_dialog.py" line="74"/>
         <source>Class:</source>
         <translation>用户类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="79"/>
+        <location filename="../../desktop/account_dialog.py" line="75"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="80"/>
+        <location filename="../../desktop/account_dialog.py" line="76"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="81"/>
+        <location filename="../../desktop/account_dialog.py" line="77"/>
         <source>Unit:</source>
         <translation>单元：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="82"/>
+        <location filename="../../desktop/account_dialog.py" line="78"/>
         <source>Room:</source>
         <translation>房号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="83"/>
+        <location filename="../../desktop/account_dialog.py" line="79"/>
         <source>Mobile:</source>
         <translation>手机：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="84"/>
+        <location filename="../../desktop/account_dialog.py" line="80"/>
         <source>Billing:</source>
         <translation>收费方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="130"/>
+        <location filename="../../desktop/account_dialog.py" line="126"/>
         <source>Account no.: 1–32 letters, digits or dashes</source>
         <translation>户号：须为 1–32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="132"/>
+        <location filename="../../desktop/account_dialog.py" line="128"/>
         <source>Holder: required</source>
         <translation>户主：必填</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="134"/>
+        <location filename="../../desktop/account_dialog.py" line="130"/>
         <source>Holder: at most 120 characters</source>
         <translation>户主：最多 120 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="136"/>
+        <location filename="../../desktop/account_dialog.py" line="132"/>
         <source>Class: choose one</source>
         <translation>用户类别：请选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="138"/>
+        <location filename="../../desktop/account_dialog.py" line="134"/>
         <source>Campus: choose one</source>
         <translation>校区：请选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="140"/>
+        <location filename="../../desktop/account_dialog.py" line="136"/>
         <source>Building: at most 120 characters</source>
         <translation>楼宇：最多 120 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="142"/>
+        <location filename="../../desktop/account_dialog.py" line="138"/>
         <source>Unit: at most 20 characters</source>
         <translation>单元：最多 20 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="144"/>
+        <location filename="../../desktop/account_dialog.py" line="140"/>
         <source>Room: at most 20 characters</source>
         <translation>房号：最多 20 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="146"/>
+        <location filename="../../desktop/account_dialog.py" line="142"/>
         <source>Mobile: digits, spaces and dashes only, at most 20</source>
         <translation>手机：只能含数字、空格和横线，最多 20 位</translation>
     </message>
@@ -361,190 +361,190 @@
 <context>
     <name>AdminPage</name>
     <message>
-        <location filename="../../desktop/admin_page.py" line="120"/>
+        <location filename="../../desktop/admin_page.py" line="115"/>
         <source>Staff</source>
         <translation>工作人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="121"/>
+        <location filename="../../desktop/admin_page.py" line="116"/>
         <source>Departments and posts</source>
         <translation>部门与岗位</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="122"/>
+        <location filename="../../desktop/admin_page.py" line="117"/>
         <source>Permissions</source>
         <translation>权限</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="123"/>
+        <location filename="../../desktop/admin_page.py" line="118"/>
         <source>Audit log</source>
         <translation>审计日志</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="134"/>
+        <location filename="../../desktop/admin_page.py" line="129"/>
         <source>Login name</source>
         <translation>登录名</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="134"/>
+        <location filename="../../desktop/admin_page.py" line="129"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="134"/>
-        <location filename="../../desktop/admin_page.py" line="154"/>
+        <location filename="../../desktop/admin_page.py" line="129"/>
+        <location filename="../../desktop/admin_page.py" line="149"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="134"/>
-        <location filename="../../desktop/admin_page.py" line="155"/>
+        <location filename="../../desktop/admin_page.py" line="129"/>
+        <location filename="../../desktop/admin_page.py" line="150"/>
         <source>Post</source>
         <translation>岗位</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="135"/>
+        <location filename="../../desktop/admin_page.py" line="130"/>
         <source>Branch</source>
         <translation>分中心</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="135"/>
+        <location filename="../../desktop/admin_page.py" line="130"/>
         <source>Mobile</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="135"/>
+        <location filename="../../desktop/admin_page.py" line="130"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="137"/>
+        <location filename="../../desktop/admin_page.py" line="132"/>
         <source>New…</source>
         <translation>新增…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="139"/>
+        <location filename="../../desktop/admin_page.py" line="134"/>
         <source>Disable / enable</source>
         <translation>停用 / 启用</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="141"/>
+        <location filename="../../desktop/admin_page.py" line="136"/>
         <source>Reset password…</source>
         <translation>重置密码…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="154"/>
-        <location filename="../../desktop/admin_page.py" line="155"/>
+        <location filename="../../desktop/admin_page.py" line="149"/>
+        <location filename="../../desktop/admin_page.py" line="150"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="156"/>
+        <location filename="../../desktop/admin_page.py" line="151"/>
         <source>New department…</source>
         <translation>新增部门…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="158"/>
+        <location filename="../../desktop/admin_page.py" line="153"/>
         <source>New post…</source>
         <translation>新增岗位…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="175"/>
+        <location filename="../../desktop/admin_page.py" line="170"/>
         <source>A module ticked for a post is granted to that post in the chosen department (or in every department). The administrator post holds every module.</source>
         <translation>勾选即把该模块授予所选部门（或全部部门）的该岗位。系统管理员岗位拥有全部模块。</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="181"/>
+        <location filename="../../desktop/admin_page.py" line="176"/>
         <source>Department:</source>
         <translation>部门：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="193"/>
+        <location filename="../../desktop/admin_page.py" line="188"/>
         <source>Login or name</source>
         <translation>登录名或姓名</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="195"/>
+        <location filename="../../desktop/admin_page.py" line="190"/>
         <source>(all actions)</source>
         <translation>（全部操作）</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="204"/>
+        <location filename="../../desktop/admin_page.py" line="199"/>
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="212"/>
+        <location filename="../../desktop/admin_page.py" line="207"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="212"/>
+        <location filename="../../desktop/admin_page.py" line="207"/>
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="212"/>
+        <location filename="../../desktop/admin_page.py" line="207"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="212"/>
+        <location filename="../../desktop/admin_page.py" line="207"/>
         <source>Object</source>
         <translation>对象</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="213"/>
+        <location filename="../../desktop/admin_page.py" line="208"/>
         <source>Details</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="233"/>
+        <location filename="../../desktop/admin_page.py" line="228"/>
         <source>Disabled</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="234"/>
+        <location filename="../../desktop/admin_page.py" line="229"/>
         <source>Locked</source>
         <translation>已锁定</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="234"/>
+        <location filename="../../desktop/admin_page.py" line="229"/>
         <source>Active</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="245"/>
+        <location filename="../../desktop/admin_page.py" line="240"/>
         <source>(every department)</source>
         <translation>（全部部门）</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="304"/>
+        <location filename="../../desktop/admin_page.py" line="299"/>
         <source>{total} events, the newest {shown} shown</source>
         <translation>共 {total} 条，显示最新 {shown} 条</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="367"/>
+        <location filename="../../desktop/admin_page.py" line="362"/>
         <source>Reset password</source>
         <translation>重置密码</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="368"/>
+        <location filename="../../desktop/admin_page.py" line="363"/>
         <source>New password for {login}:</source>
         <translation>{login} 的新密码：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="379"/>
+        <location filename="../../desktop/admin_page.py" line="374"/>
         <source>New department</source>
         <translation>新增部门</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="379"/>
+        <location filename="../../desktop/admin_page.py" line="374"/>
         <source>New post</source>
         <translation>新增岗位</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="380"/>
+        <location filename="../../desktop/admin_page.py" line="375"/>
         <source>Code and name, e.g. north 北区科:</source>
         <translation>代码和名称，以空格分隔，例如 north 北区科：</translation>
     </message>
@@ -552,152 +552,152 @@
 <context>
     <name>BenchReadPanel</name>
     <message>
-        <location filename="../../desktop/bench_read.py" line="310"/>
+        <location filename="../../desktop/bench_read.py" line="307"/>
         <source>COM3, /dev/ttyUSB0, socket://host:port or rfc2217://host:port</source>
         <translation>COM3、/dev/ttyUSB0、socket://主机:端口 或 rfc2217://主机:端口</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="313"/>
+        <location filename="../../desktop/bench_read.py" line="310"/>
         <source>Refresh ports</source>
         <translation>刷新端口</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="321"/>
+        <location filename="../../desktop/bench_read.py" line="318"/>
         <source>Meter address (hardware no.)</source>
         <translation>表地址（硬件号）</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="324"/>
+        <location filename="../../desktop/bench_read.py" line="321"/>
         <source>Read address</source>
         <translation>读表地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="326"/>
+        <location filename="../../desktop/bench_read.py" line="323"/>
         <source>Ask the one meter on the line for its address (broadcast)</source>
         <translation>广播询问线路上唯一一块表的通信地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="329"/>
+        <location filename="../../desktop/bench_read.py" line="326"/>
         <source>Read</source>
         <translation>读取</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="332"/>
+        <location filename="../../desktop/bench_read.py" line="329"/>
         <source>Record as reading</source>
         <translation>记为读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="334"/>
+        <location filename="../../desktop/bench_read.py" line="331"/>
         <source>Record the total as the reading of the meter with this hardware number</source>
         <translation>把总示数记为该硬件号对应表计的读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="350"/>
+        <location filename="../../desktop/bench_read.py" line="343"/>
         <source>Identifier</source>
         <translation>数据标识</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="351"/>
+        <location filename="../../desktop/bench_read.py" line="344"/>
         <source>Item</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="352"/>
+        <location filename="../../desktop/bench_read.py" line="345"/>
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="353"/>
+        <location filename="../../desktop/bench_read.py" line="346"/>
         <source>Unit</source>
         <translation>单位</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="354"/>
+        <location filename="../../desktop/bench_read.py" line="347"/>
         <source>Note</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="368"/>
+        <location filename="../../desktop/bench_read.py" line="361"/>
         <source>Port:</source>
         <translation>端口：</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="371"/>
+        <location filename="../../desktop/bench_read.py" line="364"/>
         <source>Protocol:</source>
         <translation>协议：</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="373"/>
+        <location filename="../../desktop/bench_read.py" line="366"/>
         <source>Meter address:</source>
         <translation>表地址：</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="388"/>
+        <location filename="../../desktop/bench_read.py" line="381"/>
         <source>Line log (sent TX / received RX):</source>
         <translation>通信报文（TX 发送 / RX 接收）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="400"/>
+        <location filename="../../desktop/bench_read.py" line="393"/>
         <source>{port} (configured)</source>
         <translation>{port}（配置）</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="453"/>
+        <location filename="../../desktop/bench_read.py" line="446"/>
         <source>Meter address: digits only</source>
         <translation>表地址：只能是数字</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="455"/>
+        <location filename="../../desktop/bench_read.py" line="448"/>
         <source>Meter address: at most {n} digits for {protocol}</source>
         <translation>表地址：{protocol} 最多 {n} 位</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="509"/>
+        <location filename="../../desktop/bench_read.py" line="484"/>
         <source>Reading {address} on {port}…</source>
         <translation>正在从 {port} 读取表 {address}……</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="518"/>
+        <location filename="../../desktop/bench_read.py" line="493"/>
         <source>(broadcast)</source>
         <translation>（广播）</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="524"/>
+        <location filename="../../desktop/bench_read.py" line="499"/>
         <source>No reply from the meter at {address} on {port} ({detail}). Check the port, the protocol, the address and the wiring.</source>
         <translation>端口 {port} 上地址为 {address} 的表无应答（{detail}）。请检查端口、协议、表地址和接线。</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="528"/>
+        <location filename="../../desktop/bench_read.py" line="503"/>
         <source>The reply from {address} could not be understood: {detail}</source>
         <translation>表 {address} 的应答无法解析：{detail}</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="530"/>
+        <location filename="../../desktop/bench_read.py" line="505"/>
         <source>Cannot use the port {port}: {detail}</source>
         <translation>无法使用端口 {port}：{detail}</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="532"/>
+        <location filename="../../desktop/bench_read.py" line="507"/>
         <source>The meter at {address} answered abnormally: {detail}</source>
         <translation>表 {address} 异常应答：{detail}</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="546"/>
+        <location filename="../../desktop/bench_read.py" line="521"/>
         <source>Meter {address}: total {total}; meter clock {clock}.</source>
         <translation>表 {address}：总示数 {total}；表内时间 {clock}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="562"/>
+        <location filename="../../desktop/bench_read.py" line="537"/>
         <source>Asking the meter on {port} for its address…</source>
         <translation>正在询问 {port} 上的表的通信地址……</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="578"/>
+        <location filename="../../desktop/bench_read.py" line="553"/>
         <source>The meter on the line answers at {address}.</source>
         <translation>线路上的表地址为 {address}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="605"/>
+        <location filename="../../desktop/bench_read.py" line="580"/>
         <source>Recorded {value} for {meter}.</source>
         <translation>已为 {meter} 记录读数 {value}。</translation>
     </message>
@@ -1071,27 +1071,27 @@ Replaced at {when}</source>
         <translation>更正 {meter} 的读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="285"/>
+        <location filename="../../desktop/readings_page.py" line="281"/>
         <source>Recorded:</source>
         <translation>原读数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="286"/>
+        <location filename="../../desktop/readings_page.py" line="282"/>
         <source>Correct figure:</source>
         <translation>更正读数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="287"/>
+        <location filename="../../desktop/readings_page.py" line="283"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="303"/>
+        <location filename="../../desktop/readings_page.py" line="299"/>
         <source>Correct figure: enter a number of 0 or more</source>
         <translation>更正读数：请填写不小于 0 的数字</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="305"/>
+        <location filename="../../desktop/readings_page.py" line="301"/>
         <source>Reason: say why the figure is corrected</source>
         <translation>原因：请说明更正的原因</translation>
     </message>
@@ -1633,205 +1633,205 @@ Replaced at {when}</source>
 <context>
     <name>ExchangePage</name>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="118"/>
+        <location filename="../../desktop/exchange_page.py" line="86"/>
         <source>Remote readings</source>
         <translation>远传读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="119"/>
+        <location filename="../../desktop/exchange_page.py" line="87"/>
         <source>Route sheets</source>
         <translation>抄表卡</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="120"/>
+        <location filename="../../desktop/exchange_page.py" line="88"/>
         <source>Account changes</source>
         <translation>户号变更</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="133"/>
+        <location filename="../../desktop/exchange_page.py" line="101"/>
         <source>Since</source>
         <translation>起始日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="139"/>
+        <location filename="../../desktop/exchange_page.py" line="107"/>
         <source>Pull</source>
         <translation>拉取</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="141"/>
+        <location filename="../../desktop/exchange_page.py" line="109"/>
         <source>Fetch the energy platform&apos;s readings and record them</source>
         <translation>从能耗平台拉取读数并入库</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="143"/>
+        <location filename="../../desktop/exchange_page.py" line="111"/>
         <source>Import file…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="144"/>
+        <location filename="../../desktop/exchange_page.py" line="112"/>
         <source>The platform&apos;s CSV or Excel export</source>
         <translation>平台导出的 CSV 或 Excel 文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="147"/>
+        <location filename="../../desktop/exchange_page.py" line="115"/>
         <source>Pull the platform&apos;s readings, or import its exported file.</source>
         <translation>拉取平台读数，或导入平台导出的文件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="153"/>
+        <location filename="../../desktop/exchange_page.py" line="121"/>
         <source>Retry</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="157"/>
+        <location filename="../../desktop/exchange_page.py" line="125"/>
         <source>Line</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="157"/>
+        <location filename="../../desktop/exchange_page.py" line="125"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="157"/>
+        <location filename="../../desktop/exchange_page.py" line="125"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="157"/>
+        <location filename="../../desktop/exchange_page.py" line="125"/>
         <source>Reading</source>
         <translation>读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="158"/>
+        <location filename="../../desktop/exchange_page.py" line="126"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="158"/>
-        <location filename="../../desktop/exchange_page.py" line="231"/>
+        <location filename="../../desktop/exchange_page.py" line="126"/>
+        <location filename="../../desktop/exchange_page.py" line="199"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="158"/>
-        <location filename="../../desktop/exchange_page.py" line="232"/>
+        <location filename="../../desktop/exchange_page.py" line="126"/>
+        <location filename="../../desktop/exchange_page.py" line="200"/>
         <source>Message</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="185"/>
+        <location filename="../../desktop/exchange_page.py" line="153"/>
         <source>All kinds</source>
         <translation>全部类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="188"/>
+        <location filename="../../desktop/exchange_page.py" line="156"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="191"/>
+        <location filename="../../desktop/exchange_page.py" line="159"/>
         <source>The building&apos;s route sheet with each meter&apos;s expected range</source>
         <translation>本楼的抄表卡，列出每块表的本月预计范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="198"/>
+        <location filename="../../desktop/exchange_page.py" line="166"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="200"/>
+        <location filename="../../desktop/exchange_page.py" line="168"/>
         <source>Building:</source>
         <translation>楼号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="202"/>
+        <location filename="../../desktop/exchange_page.py" line="170"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="215"/>
+        <location filename="../../desktop/exchange_page.py" line="183"/>
         <source>The billing system&apos;s workbook of account changes (.xlsx)</source>
         <translation>收费系统导出的户号变更工作簿（.xlsx）</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="218"/>
+        <location filename="../../desktop/exchange_page.py" line="186"/>
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="220"/>
+        <location filename="../../desktop/exchange_page.py" line="188"/>
         <source>Dry run</source>
         <translation>预检</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="221"/>
+        <location filename="../../desktop/exchange_page.py" line="189"/>
         <source>Judge every row as an import would; write nothing</source>
         <translation>逐行按导入判断，不写入任何数据</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="223"/>
+        <location filename="../../desktop/exchange_page.py" line="191"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="227"/>
+        <location filename="../../desktop/exchange_page.py" line="195"/>
         <source>Pick the workbook, then Dry run to see what it would do, then Import.</source>
         <translation>选择工作簿，先预检查看结果，再导入。</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="231"/>
+        <location filename="../../desktop/exchange_page.py" line="199"/>
         <source>Row</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="231"/>
+        <location filename="../../desktop/exchange_page.py" line="199"/>
         <source>Change</source>
         <translation>变更</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="231"/>
+        <location filename="../../desktop/exchange_page.py" line="199"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="235"/>
+        <location filename="../../desktop/exchange_page.py" line="204"/>
         <source>File:</source>
         <translation>文件：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="331"/>
+        <location filename="../../desktop/exchange_page.py" line="281"/>
         <source>Fetching the platform&apos;s readings…</source>
         <translation>正在拉取平台读数…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="338"/>
+        <location filename="../../desktop/exchange_page.py" line="288"/>
         <source>Remote readings export</source>
         <translation>远传导出文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="346"/>
-        <location filename="../../desktop/exchange_page.py" line="435"/>
+        <location filename="../../desktop/exchange_page.py" line="296"/>
+        <location filename="../../desktop/exchange_page.py" line="371"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="410"/>
+        <location filename="../../desktop/exchange_page.py" line="346"/>
         <source>Route sheet {building}</source>
         <translation>抄表卡 {building}</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="420"/>
+        <location filename="../../desktop/exchange_page.py" line="356"/>
         <source>Account changes workbook</source>
         <translation>户号变更工作簿</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="432"/>
+        <location filename="../../desktop/exchange_page.py" line="368"/>
         <source>File not found: {path}</source>
         <translation>找不到文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="435"/>
+        <location filename="../../desktop/exchange_page.py" line="371"/>
         <source>Checking {name}…</source>
         <translation>正在预检 {name}…</translation>
     </message>
@@ -1872,27 +1872,27 @@ Replaced at {when}</source>
 <context>
     <name>HandOverDialog</name>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="50"/>
+        <location filename="../../desktop/till_dialogs.py" line="46"/>
         <source>Hand cash over</source>
         <translation>交款</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="53"/>
+        <location filename="../../desktop/till_dialogs.py" line="49"/>
         <source>Login name of the head cashier</source>
         <translation>收款人（主收款员）登录名</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="56"/>
+        <location filename="../../desktop/till_dialogs.py" line="52"/>
         <source>Amount:</source>
         <translation>金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="57"/>
+        <location filename="../../desktop/till_dialogs.py" line="53"/>
         <source>Handed to:</source>
         <translation>交给：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="58"/>
+        <location filename="../../desktop/till_dialogs.py" line="54"/>
         <source>Note:</source>
         <translation>备注：</translation>
     </message>
@@ -1900,228 +1900,228 @@ Replaced at {when}</source>
 <context>
     <name>HandheldPage</name>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="164"/>
+        <location filename="../../desktop/handheld_page.py" line="192"/>
         <source>The terminal&apos;s export file (DBF/CSV/TXT/XLS/XLSX) — or drop it here</source>
         <translation>掌上机导出文件（DBF/CSV/TXT/XLS/XLSX），也可直接拖到此处</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="167"/>
+        <location filename="../../desktop/handheld_page.py" line="195"/>
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="172"/>
+        <location filename="../../desktop/handheld_page.py" line="200"/>
         <source>Profiles…</source>
         <translation>导入方案…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="174"/>
+        <location filename="../../desktop/handheld_page.py" line="202"/>
         <source>Dry run</source>
         <translation>预检</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="175"/>
+        <location filename="../../desktop/handheld_page.py" line="203"/>
         <source>Judge every line as an import would; write nothing</source>
         <translation>按导入的规则逐行检查，不写入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="177"/>
+        <location filename="../../desktop/handheld_page.py" line="205"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="188"/>
+        <location filename="../../desktop/handheld_page.py" line="212"/>
         <source>Line</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="188"/>
+        <location filename="../../desktop/handheld_page.py" line="212"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="188"/>
+        <location filename="../../desktop/handheld_page.py" line="212"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="188"/>
+        <location filename="../../desktop/handheld_page.py" line="212"/>
         <source>Reading</source>
         <translation>读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="189"/>
+        <location filename="../../desktop/handheld_page.py" line="213"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="189"/>
+        <location filename="../../desktop/handheld_page.py" line="213"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="189"/>
+        <location filename="../../desktop/handheld_page.py" line="213"/>
         <source>Message</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="191"/>
+        <location filename="../../desktop/handheld_page.py" line="215"/>
         <source>Export result to Excel…</source>
         <translation>导出结果到 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="195"/>
+        <location filename="../../desktop/handheld_page.py" line="219"/>
         <source>Route for the terminal</source>
         <translation>下发抄表路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="201"/>
+        <location filename="../../desktop/handheld_page.py" line="225"/>
         <source>All kinds</source>
         <translation>全部表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="204"/>
+        <location filename="../../desktop/handheld_page.py" line="228"/>
         <source>Export route…</source>
         <translation>导出路线…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="206"/>
+        <location filename="../../desktop/handheld_page.py" line="230"/>
         <source>The building&apos;s meters in the chosen profile&apos;s format</source>
         <translation>按所选方案的格式导出该楼的表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="210"/>
+        <location filename="../../desktop/handheld_page.py" line="234"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="212"/>
+        <location filename="../../desktop/handheld_page.py" line="236"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="218"/>
+        <location filename="../../desktop/handheld_page.py" line="242"/>
         <source>Bluetooth water meter</source>
         <translation>蓝牙抄表</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="220"/>
+        <location filename="../../desktop/handheld_page.py" line="244"/>
         <source>Name prefix (optional)</source>
         <translation>设备名前缀（可不填）</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="223"/>
+        <location filename="../../desktop/handheld_page.py" line="247"/>
         <source>Scan</source>
         <translation>扫描</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="228"/>
+        <location filename="../../desktop/handheld_page.py" line="252"/>
         <source>Meter no.</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="231"/>
+        <location filename="../../desktop/handheld_page.py" line="255"/>
         <source>Read</source>
         <translation>读取</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="233"/>
+        <location filename="../../desktop/handheld_page.py" line="257"/>
         <source>Record reading</source>
         <translation>记录读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="243"/>
+        <location filename="../../desktop/handheld_page.py" line="267"/>
         <source>Meter no.:</source>
         <translation>表号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="252"/>
+        <location filename="../../desktop/handheld_page.py" line="276"/>
         <source>File:</source>
         <translation>文件：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="256"/>
+        <location filename="../../desktop/handheld_page.py" line="280"/>
         <source>Profile:</source>
         <translation>方案：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="285"/>
+        <location filename="../../desktop/handheld_page.py" line="309"/>
         <source>Import and route</source>
         <translation>导入与路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="286"/>
+        <location filename="../../desktop/handheld_page.py" line="310"/>
         <source>Bench read</source>
         <translation>台架读表</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="392"/>
+        <location filename="../../desktop/handheld_page.py" line="397"/>
         <source>Handheld export file</source>
         <translation>掌上机导出文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="435"/>
-        <location filename="../../desktop/handheld_page.py" line="450"/>
+        <location filename="../../desktop/handheld_page.py" line="440"/>
+        <location filename="../../desktop/handheld_page.py" line="455"/>
         <source>Handheld import</source>
         <translation>掌上机导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="436"/>
+        <location filename="../../desktop/handheld_page.py" line="441"/>
         <source>File not found: {path}</source>
         <translation>找不到文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="440"/>
+        <location filename="../../desktop/handheld_page.py" line="445"/>
         <source>Checking {name}…</source>
         <translation>正在预检 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="440"/>
+        <location filename="../../desktop/handheld_page.py" line="445"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="461"/>
+        <location filename="../../desktop/handheld_page.py" line="466"/>
         <source>Pick the terminal&apos;s file and a profile, then Dry run or Import.</source>
         <translation>选择掌上机文件和导入方案，然后点“预检”或“导入”。</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="494"/>
+        <location filename="../../desktop/handheld_page.py" line="485"/>
         <source>Export result</source>
         <translation>导出导入结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="520"/>
+        <location filename="../../desktop/handheld_page.py" line="511"/>
         <source>Save route</source>
         <translation>保存抄表路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="570"/>
+        <location filename="../../desktop/handheld_page.py" line="561"/>
         <source>Scanning for Bluetooth meters…</source>
         <translation>正在扫描蓝牙水表…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="582"/>
+        <location filename="../../desktop/handheld_page.py" line="573"/>
         <source>{count} device(s) found.</source>
         <translation>找到 {count} 个设备。</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="584"/>
+        <location filename="../../desktop/handheld_page.py" line="575"/>
         <source>No Bluetooth meter found. Is it awake and in range?</source>
         <translation>没有找到蓝牙水表。水表是否已唤醒、是否在范围内？</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="606"/>
+        <location filename="../../desktop/handheld_page.py" line="597"/>
         <source>Reading {meter}…</source>
         <translation>正在读取 {meter}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="614"/>
+        <location filename="../../desktop/handheld_page.py" line="605"/>
         <source>Meter {address}: flow {flow}; meter clock {clock}; status {status}</source>
         <translation>水表 {address}：累积流量 {flow}；表内时钟 {clock}；状态 {status}</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="636"/>
+        <location filename="../../desktop/handheld_page.py" line="627"/>
         <source>Recorded {value} for {meter}.</source>
         <translation>已记录 {meter} 的读数 {value}。</translation>
     </message>
@@ -2152,188 +2152,188 @@ Replaced at {when}</source>
 <context>
     <name>LabelsPage</name>
     <message>
-        <location filename="../../desktop/labels_page.py" line="97"/>
+        <location filename="../../desktop/labels_page.py" line="94"/>
         <source>Meters</source>
         <translation>表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="98"/>
+        <location filename="../../desktop/labels_page.py" line="95"/>
         <source>By building</source>
         <translation>按楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="99"/>
+        <location filename="../../desktop/labels_page.py" line="96"/>
         <source>By meter numbers</source>
         <translation>按表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="111"/>
+        <location filename="../../desktop/labels_page.py" line="108"/>
         <source>All kinds</source>
         <translation>全部表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="117"/>
+        <location filename="../../desktop/labels_page.py" line="114"/>
         <source>Meter numbers (or hardware numbers), one a line or separated by commas</source>
         <translation>表号（或硬件号），每行一个或用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="121"/>
+        <location filename="../../desktop/labels_page.py" line="118"/>
         <source>Pick</source>
         <translation>选取</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="124"/>
+        <location filename="../../desktop/labels_page.py" line="121"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="124"/>
+        <location filename="../../desktop/labels_page.py" line="121"/>
         <source>Kind</source>
         <translation>表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="124"/>
+        <location filename="../../desktop/labels_page.py" line="121"/>
         <source>Campus</source>
         <translation>校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="124"/>
+        <location filename="../../desktop/labels_page.py" line="121"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="125"/>
+        <location filename="../../desktop/labels_page.py" line="122"/>
         <source>Room</source>
         <translation>房间</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="125"/>
+        <location filename="../../desktop/labels_page.py" line="122"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="125"/>
+        <location filename="../../desktop/labels_page.py" line="122"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="125"/>
+        <location filename="../../desktop/labels_page.py" line="122"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="150"/>
+        <location filename="../../desktop/labels_page.py" line="147"/>
         <source>Label</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="152"/>
+        <location filename="../../desktop/labels_page.py" line="149"/>
         <source>Optional top line, e.g. the centre&apos;s name</source>
         <translation>顶行文字（可不填），如单位名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="155"/>
+        <location filename="../../desktop/labels_page.py" line="152"/>
         <source>Width x height in millimetres</source>
         <translation>宽x高（毫米）</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="158"/>
+        <location filename="../../desktop/labels_page.py" line="155"/>
         <source>Roll (one label a page)</source>
         <translation>卷纸（每页一张）</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="159"/>
+        <location filename="../../desktop/labels_page.py" line="156"/>
         <source>A4 sheet</source>
         <translation>A4 整张</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="163"/>
+        <location filename="../../desktop/labels_page.py" line="160"/>
         <source>Preview…</source>
         <translation>预览…</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="168"/>
+        <location filename="../../desktop/labels_page.py" line="165"/>
         <source>Top line:</source>
         <translation>顶行：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="169"/>
+        <location filename="../../desktop/labels_page.py" line="166"/>
         <source>Size (mm):</source>
         <translation>尺寸（毫米）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="170"/>
+        <location filename="../../desktop/labels_page.py" line="167"/>
         <source>Paper:</source>
         <translation>纸张：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="175"/>
-        <location filename="../../desktop/labels_page.py" line="509"/>
+        <location filename="../../desktop/labels_page.py" line="172"/>
+        <location filename="../../desktop/labels_page.py" line="484"/>
         <source>Label printer</source>
         <translation>标签打印机</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="182"/>
+        <location filename="../../desktop/labels_page.py" line="179"/>
         <source>socket://host:9100 (network), COM3 or /dev/ttyUSB0 (serial), or a file path</source>
         <translation>socket://主机:9100（网络）、COM3 或 /dev/ttyUSB0（串口），或文件路径</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="193"/>
+        <location filename="../../desktop/labels_page.py" line="190"/>
         <source>Print labels</source>
         <translation>打印标签</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="195"/>
+        <location filename="../../desktop/labels_page.py" line="192"/>
         <source>Reprint last</source>
         <translation>重打上一批</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="202"/>
+        <location filename="../../desktop/labels_page.py" line="199"/>
         <source>Language:</source>
         <translation>指令语言：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="203"/>
+        <location filename="../../desktop/labels_page.py" line="200"/>
         <source>Send to:</source>
         <translation>发送到：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="204"/>
+        <location filename="../../desktop/labels_page.py" line="201"/>
         <source>Resolution:</source>
         <translation>分辨率：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="205"/>
+        <location filename="../../desktop/labels_page.py" line="202"/>
         <source>Gap:</source>
         <translation>间隙：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="206"/>
+        <location filename="../../desktop/labels_page.py" line="203"/>
         <source>Copies:</source>
         <translation>份数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="292"/>
+        <location filename="../../desktop/labels_page.py" line="285"/>
         <source>{count} meters; {chosen} selected (only those are printed)</source>
         <translation>共 {count} 块表；已选 {chosen} 块（只打印所选）</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="296"/>
+        <location filename="../../desktop/labels_page.py" line="289"/>
         <source>{count} meters</source>
         <translation>共 {count} 块表</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="452"/>
+        <location filename="../../desktop/labels_page.py" line="427"/>
         <source>Meter labels</source>
         <translation>表计标签</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="485"/>
+        <location filename="../../desktop/labels_page.py" line="460"/>
         <source>Sending {count} labels to {where}…</source>
         <translation>正在发送 {count} 张标签到 {where}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="498"/>
+        <location filename="../../desktop/labels_page.py" line="473"/>
         <source>{count} labels sent to {where} ({size} bytes).</source>
         <translation>已发送 {count} 张标签到 {where}（{size} 字节）。</translation>
     </message>
@@ -2601,92 +2601,92 @@ Replaced at {when}</source>
 <context>
     <name>MeterDialog</name>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="112"/>
+        <location filename="../../desktop/meter_dialogs.py" line="108"/>
         <source>Register a meter</source>
         <translation>登记表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="124"/>
+        <location filename="../../desktop/meter_dialogs.py" line="120"/>
         <source>The account it is billed to</source>
         <translation>计费的户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="129"/>
+        <location filename="../../desktop/meter_dialogs.py" line="125"/>
         <source>e.g. pipe shaft, 3rd floor</source>
         <translation>如：3 层管道井</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="139"/>
+        <location filename="../../desktop/meter_dialogs.py" line="131"/>
         <source>Meter no.:</source>
         <translation>表号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="140"/>
+        <location filename="../../desktop/meter_dialogs.py" line="132"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="141"/>
+        <location filename="../../desktop/meter_dialogs.py" line="133"/>
         <source>Digits:</source>
         <translation>位数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="142"/>
+        <location filename="../../desktop/meter_dialogs.py" line="134"/>
         <source>Multiplier:</source>
         <translation>倍率：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="143"/>
+        <location filename="../../desktop/meter_dialogs.py" line="135"/>
         <source>Model:</source>
         <translation>型号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="144"/>
+        <location filename="../../desktop/meter_dialogs.py" line="136"/>
         <source>Hardware no.:</source>
         <translation>硬件号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="145"/>
+        <location filename="../../desktop/meter_dialogs.py" line="137"/>
         <source>Account no.:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="146"/>
+        <location filename="../../desktop/meter_dialogs.py" line="138"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="147"/>
+        <location filename="../../desktop/meter_dialogs.py" line="139"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="148"/>
+        <location filename="../../desktop/meter_dialogs.py" line="140"/>
         <source>Location:</source>
         <translation>安装位置：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="179"/>
+        <location filename="../../desktop/meter_dialogs.py" line="171"/>
         <source>Meter no.: 1–32 letters, digits or dashes</source>
         <translation>表号：须为 1–32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="181"/>
+        <location filename="../../desktop/meter_dialogs.py" line="173"/>
         <source>Multiplier: a number greater than 0</source>
         <translation>倍率：须为大于 0 的数</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="183"/>
+        <location filename="../../desktop/meter_dialogs.py" line="175"/>
         <source>Hardware no.: up to 32 letters, digits or dashes</source>
         <translation>硬件号：最多 32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="185"/>
+        <location filename="../../desktop/meter_dialogs.py" line="177"/>
         <source>Account no. or building: give at least one</source>
         <translation>户号或楼宇：至少填写一项</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="187"/>
+        <location filename="../../desktop/meter_dialogs.py" line="179"/>
         <source>Location: at most 200 characters</source>
         <translation>安装位置：最多 200 个字</translation>
     </message>
@@ -3053,37 +3053,37 @@ Replaced at {when}</source>
 <context>
     <name>NoticeDialog</name>
     <message>
-        <location filename="../../desktop/service_page.py" line="113"/>
+        <location filename="../../desktop/service_page.py" line="112"/>
         <source>Publish a notice</source>
         <translation>发布通知</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="133"/>
+        <location filename="../../desktop/service_page.py" line="132"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="134"/>
+        <location filename="../../desktop/service_page.py" line="133"/>
         <source>Title:</source>
         <translation>标题：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="135"/>
+        <location filename="../../desktop/service_page.py" line="134"/>
         <source>Text:</source>
         <translation>正文：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="136"/>
+        <location filename="../../desktop/service_page.py" line="135"/>
         <source>From:</source>
         <translation>开始时间：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="137"/>
+        <location filename="../../desktop/service_page.py" line="136"/>
         <source>Until:</source>
         <translation>结束时间：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="138"/>
+        <location filename="../../desktop/service_page.py" line="137"/>
         <source>Buildings affected:</source>
         <translation>受影响的楼栋：</translation>
     </message>
@@ -3584,219 +3584,219 @@ Replaced at {when}</source>
 <context>
     <name>ReadingsPage</name>
     <message>
-        <location filename="../../desktop/readings_page.py" line="336"/>
+        <location filename="../../desktop/readings_page.py" line="332"/>
         <source>Entry</source>
         <translation>录入</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="337"/>
+        <location filename="../../desktop/readings_page.py" line="333"/>
         <source>Review</source>
         <translation>审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="338"/>
+        <location filename="../../desktop/readings_page.py" line="334"/>
         <source>Unread meters</source>
         <translation>未抄表</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="381"/>
+        <location filename="../../desktop/readings_page.py" line="377"/>
         <source>Save (Ctrl+S)</source>
         <translation>保存 (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="386"/>
+        <location filename="../../desktop/readings_page.py" line="382"/>
         <source>Amber: check the figure again · Red: will be held for review</source>
         <translation>黄色：请再核对 · 红色：将转入审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="390"/>
-        <location filename="../../desktop/readings_page.py" line="746"/>
+        <location filename="../../desktop/readings_page.py" line="386"/>
+        <location filename="../../desktop/readings_page.py" line="742"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="392"/>
+        <location filename="../../desktop/readings_page.py" line="388"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="394"/>
+        <location filename="../../desktop/readings_page.py" line="390"/>
         <source>Read on:</source>
         <translation>抄表日期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="433"/>
+        <location filename="../../desktop/readings_page.py" line="429"/>
         <source>All campuses</source>
         <translation>全部校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="505"/>
+        <location filename="../../desktop/readings_page.py" line="501"/>
         <source>{count} meters, {typed} typed, {held} to be held, {warned} to check</source>
         <translation>共 {count} 块表，已录 {typed} 块，待审核 {held} 块，需核对 {warned} 块</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="521"/>
-        <location filename="../../desktop/readings_page.py" line="544"/>
+        <location filename="../../desktop/readings_page.py" line="517"/>
+        <location filename="../../desktop/readings_page.py" line="540"/>
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="552"/>
+        <location filename="../../desktop/readings_page.py" line="548"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="552"/>
-        <location filename="../../desktop/readings_page.py" line="733"/>
+        <location filename="../../desktop/readings_page.py" line="548"/>
+        <location filename="../../desktop/readings_page.py" line="729"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="552"/>
+        <location filename="../../desktop/readings_page.py" line="548"/>
         <source>Place</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="552"/>
-        <location filename="../../desktop/readings_page.py" line="734"/>
+        <location filename="../../desktop/readings_page.py" line="548"/>
+        <location filename="../../desktop/readings_page.py" line="730"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="553"/>
+        <location filename="../../desktop/readings_page.py" line="549"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="553"/>
+        <location filename="../../desktop/readings_page.py" line="549"/>
         <source>Previous</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="553"/>
+        <location filename="../../desktop/readings_page.py" line="549"/>
         <source>Reading</source>
         <translation>读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="553"/>
+        <location filename="../../desktop/readings_page.py" line="549"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="554"/>
+        <location filename="../../desktop/readings_page.py" line="550"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="554"/>
+        <location filename="../../desktop/readings_page.py" line="550"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="559"/>
-        <location filename="../../desktop/readings_page.py" line="636"/>
-        <location filename="../../desktop/readings_page.py" line="643"/>
+        <location filename="../../desktop/readings_page.py" line="555"/>
+        <location filename="../../desktop/readings_page.py" line="632"/>
+        <location filename="../../desktop/readings_page.py" line="639"/>
         <source>No photo</source>
         <translation>无照片</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="569"/>
+        <location filename="../../desktop/readings_page.py" line="565"/>
         <source>Accept</source>
         <translation>采用</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="570"/>
+        <location filename="../../desktop/readings_page.py" line="566"/>
         <source>Correct…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="571"/>
+        <location filename="../../desktop/readings_page.py" line="567"/>
         <source>Reject…</source>
         <translation>驳回…</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="617"/>
+        <location filename="../../desktop/readings_page.py" line="613"/>
         <source>{count} readings waiting</source>
         <translation>{count} 条读数待审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="618"/>
+        <location filename="../../desktop/readings_page.py" line="614"/>
         <source>Review ({count})</source>
         <translation>审核 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="645"/>
+        <location filename="../../desktop/readings_page.py" line="641"/>
         <source>Loading photo…</source>
         <translation>正在加载照片…</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="658"/>
+        <location filename="../../desktop/readings_page.py" line="654"/>
         <source>The photo cannot be shown</source>
         <translation>照片无法显示</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="685"/>
+        <location filename="../../desktop/readings_page.py" line="681"/>
         <source>Reject reading of {meter}</source>
         <translation>驳回 {meter} 的读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="686"/>
+        <location filename="../../desktop/readings_page.py" line="682"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="726"/>
+        <location filename="../../desktop/readings_page.py" line="722"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="730"/>
+        <location filename="../../desktop/readings_page.py" line="726"/>
         <source>Export Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="733"/>
+        <location filename="../../desktop/readings_page.py" line="729"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="733"/>
+        <location filename="../../desktop/readings_page.py" line="729"/>
         <source>Campus</source>
         <translation>校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="733"/>
+        <location filename="../../desktop/readings_page.py" line="729"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="734"/>
+        <location filename="../../desktop/readings_page.py" line="730"/>
         <source>Room</source>
         <translation>房间</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="734"/>
+        <location filename="../../desktop/readings_page.py" line="730"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="734"/>
+        <location filename="../../desktop/readings_page.py" line="730"/>
         <source>Last reading</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="744"/>
+        <location filename="../../desktop/readings_page.py" line="740"/>
         <source>Period:</source>
         <translation>账期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="784"/>
+        <location filename="../../desktop/readings_page.py" line="780"/>
         <source>{period}: {unread} of {active} meters not read</source>
         <translation>{period}：{active} 块表中 {unread} 块未抄</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="800"/>
-        <location filename="../../desktop/readings_page.py" line="824"/>
+        <location filename="../../desktop/readings_page.py" line="796"/>
+        <location filename="../../desktop/readings_page.py" line="820"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
@@ -3991,321 +3991,321 @@ Replaced at {when}</source>
 <context>
     <name>ServicePage</name>
     <message>
-        <location filename="../../desktop/service_page.py" line="165"/>
+        <location filename="../../desktop/service_page.py" line="160"/>
         <source>Binding review</source>
         <translation>绑定审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="166"/>
+        <location filename="../../desktop/service_page.py" line="161"/>
         <source>Requests</source>
         <translation>报修咨询</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="167"/>
+        <location filename="../../desktop/service_page.py" line="162"/>
         <source>Notices</source>
         <translation>通知公告</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="168"/>
+        <location filename="../../desktop/service_page.py" line="163"/>
         <source>Installations</source>
         <translation>新装换装</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="169"/>
+        <location filename="../../desktop/service_page.py" line="164"/>
         <source>Refresh (F5)</source>
         <translation>刷新 (F5)</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="182"/>
+        <location filename="../../desktop/service_page.py" line="177"/>
         <source>Requested</source>
         <translation>申请时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="182"/>
-        <location filename="../../desktop/service_page.py" line="194"/>
+        <location filename="../../desktop/service_page.py" line="177"/>
+        <location filename="../../desktop/service_page.py" line="189"/>
         <source>Due</source>
         <translation>办理期限</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="182"/>
-        <location filename="../../desktop/service_page.py" line="217"/>
+        <location filename="../../desktop/service_page.py" line="177"/>
+        <location filename="../../desktop/service_page.py" line="212"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="182"/>
+        <location filename="../../desktop/service_page.py" line="177"/>
         <source>Given as</source>
         <translation>填写的户主信息</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="183"/>
+        <location filename="../../desktop/service_page.py" line="178"/>
         <source>Match</source>
         <translation>核对</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="183"/>
+        <location filename="../../desktop/service_page.py" line="178"/>
         <source>Holder on record</source>
         <translation>档案户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="183"/>
+        <location filename="../../desktop/service_page.py" line="178"/>
         <source>Mobile on record</source>
         <translation>档案手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="184"/>
+        <location filename="../../desktop/service_page.py" line="179"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="184"/>
+        <location filename="../../desktop/service_page.py" line="179"/>
         <source>Bindings</source>
         <translation>已绑定数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="184"/>
-        <location filename="../../desktop/service_page.py" line="195"/>
+        <location filename="../../desktop/service_page.py" line="179"/>
+        <location filename="../../desktop/service_page.py" line="190"/>
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="186"/>
+        <location filename="../../desktop/service_page.py" line="181"/>
         <source>Approve</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="188"/>
-        <location filename="../../desktop/service_page.py" line="240"/>
+        <location filename="../../desktop/service_page.py" line="183"/>
+        <location filename="../../desktop/service_page.py" line="235"/>
         <source>Reject…</source>
         <translation>驳回…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="194"/>
+        <location filename="../../desktop/service_page.py" line="189"/>
         <source>Raised</source>
         <translation>提交时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="194"/>
-        <location filename="../../desktop/service_page.py" line="205"/>
-        <location filename="../../desktop/service_page.py" line="214"/>
+        <location filename="../../desktop/service_page.py" line="189"/>
+        <location filename="../../desktop/service_page.py" line="200"/>
+        <location filename="../../desktop/service_page.py" line="209"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="194"/>
+        <location filename="../../desktop/service_page.py" line="189"/>
         <source>Topic</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="195"/>
+        <location filename="../../desktop/service_page.py" line="190"/>
         <source>Description</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="195"/>
-        <location filename="../../desktop/service_page.py" line="217"/>
+        <location filename="../../desktop/service_page.py" line="190"/>
+        <location filename="../../desktop/service_page.py" line="212"/>
         <source>Place</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="195"/>
+        <location filename="../../desktop/service_page.py" line="190"/>
         <source>Assigned to</source>
         <translation>处理人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="197"/>
+        <location filename="../../desktop/service_page.py" line="192"/>
         <source>Assign…</source>
         <translation>指派…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="199"/>
+        <location filename="../../desktop/service_page.py" line="194"/>
         <source>Answer…</source>
         <translation>答复…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="205"/>
+        <location filename="../../desktop/service_page.py" line="200"/>
         <source>Published</source>
         <translation>发布时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="205"/>
+        <location filename="../../desktop/service_page.py" line="200"/>
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="205"/>
+        <location filename="../../desktop/service_page.py" line="200"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="206"/>
+        <location filename="../../desktop/service_page.py" line="201"/>
         <source>Until</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="208"/>
+        <location filename="../../desktop/service_page.py" line="203"/>
         <source>Publish a notice…</source>
         <translation>发布通知…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="214"/>
+        <location filename="../../desktop/service_page.py" line="209"/>
         <source>Reported</source>
         <translation>上报时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="214"/>
+        <location filename="../../desktop/service_page.py" line="209"/>
         <source>Reported by</source>
         <translation>上报人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="214"/>
+        <location filename="../../desktop/service_page.py" line="209"/>
         <source>Old meter</source>
         <translation>旧表</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="215"/>
+        <location filename="../../desktop/service_page.py" line="210"/>
         <source>Last reading</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="215"/>
+        <location filename="../../desktop/service_page.py" line="210"/>
         <source>Final reading</source>
         <translation>止码</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="215"/>
+        <location filename="../../desktop/service_page.py" line="210"/>
         <source>New meter</source>
         <translation>新表</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="216"/>
+        <location filename="../../desktop/service_page.py" line="211"/>
         <source>Meter kind</source>
         <translation>表计类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="216"/>
+        <location filename="../../desktop/service_page.py" line="211"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="216"/>
+        <location filename="../../desktop/service_page.py" line="211"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="217"/>
+        <location filename="../../desktop/service_page.py" line="212"/>
         <source>Initial reading</source>
         <translation>起码</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="217"/>
+        <location filename="../../desktop/service_page.py" line="212"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="218"/>
+        <location filename="../../desktop/service_page.py" line="213"/>
         <source>Refused</source>
         <translation>未通过原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="225"/>
-        <location filename="../../desktop/service_page.py" line="226"/>
-        <location filename="../../desktop/service_page.py" line="441"/>
+        <location filename="../../desktop/service_page.py" line="220"/>
+        <location filename="../../desktop/service_page.py" line="221"/>
+        <location filename="../../desktop/service_page.py" line="436"/>
         <source>No photo</source>
         <translation>无照片</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="229"/>
+        <location filename="../../desktop/service_page.py" line="224"/>
         <source>Old meter&apos;s dial</source>
         <translation>旧表表盘</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="230"/>
+        <location filename="../../desktop/service_page.py" line="225"/>
         <source>New meter&apos;s dial</source>
         <translation>新表表盘</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="238"/>
+        <location filename="../../desktop/service_page.py" line="233"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="272"/>
+        <location filename="../../desktop/service_page.py" line="267"/>
         <source>matches</source>
         <translation>一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="273"/>
+        <location filename="../../desktop/service_page.py" line="268"/>
         <source>does not match</source>
         <translation>不一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="273"/>
+        <location filename="../../desktop/service_page.py" line="268"/>
         <source>no such account</source>
         <translation>无此户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="298"/>
+        <location filename="../../desktop/service_page.py" line="293"/>
         <source>Binding review ({count})</source>
         <translation>绑定审核 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="300"/>
+        <location filename="../../desktop/service_page.py" line="295"/>
         <source>Requests ({count})</source>
         <translation>报修咨询 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="314"/>
+        <location filename="../../desktop/service_page.py" line="309"/>
         <source>Installations ({count})</source>
         <translation>新装换装 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="344"/>
+        <location filename="../../desktop/service_page.py" line="339"/>
         <source>Reject the binding</source>
         <translation>驳回绑定</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="344"/>
+        <location filename="../../desktop/service_page.py" line="339"/>
         <source>Reason (the resident is told):</source>
         <translation>原因（将通知用户）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="363"/>
+        <location filename="../../desktop/service_page.py" line="358"/>
         <source>Assign the request</source>
         <translation>指派处理人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="363"/>
+        <location filename="../../desktop/service_page.py" line="358"/>
         <source>Staff member:</source>
         <translation>工作人员：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="377"/>
+        <location filename="../../desktop/service_page.py" line="372"/>
         <source>Answer the request</source>
         <translation>答复</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="377"/>
+        <location filename="../../desktop/service_page.py" line="372"/>
         <source>Answer (sent to the resident):</source>
         <translation>答复内容（将发送给用户）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="443"/>
+        <location filename="../../desktop/service_page.py" line="438"/>
         <source>Loading photo…</source>
         <translation>正在加载照片…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="458"/>
+        <location filename="../../desktop/service_page.py" line="453"/>
         <source>The photo cannot be shown</source>
         <translation>照片无法显示</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="501"/>
+        <location filename="../../desktop/service_page.py" line="496"/>
         <source>Reject the report</source>
         <translation>驳回上报</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="501"/>
+        <location filename="../../desktop/service_page.py" line="496"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
@@ -4313,102 +4313,102 @@ Replaced at {when}</source>
 <context>
     <name>SettlementDialog</name>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="79"/>
+        <location filename="../../desktop/till_dialogs.py" line="71"/>
         <source>Close the day {date}</source>
         <translation>日结 {date}</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="82"/>
+        <location filename="../../desktop/till_dialogs.py" line="74"/>
         <source>Channel</source>
         <translation>收款方式</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="82"/>
+        <location filename="../../desktop/till_dialogs.py" line="74"/>
         <source>Count</source>
         <translation>笔数</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="82"/>
+        <location filename="../../desktop/till_dialogs.py" line="74"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="84"/>
+        <location filename="../../desktop/till_dialogs.py" line="76"/>
         <source>Total</source>
         <translation>合计</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="91"/>
+        <location filename="../../desktop/till_dialogs.py" line="83"/>
         <source>Float:</source>
         <translation>备用金：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="92"/>
+        <location filename="../../desktop/till_dialogs.py" line="84"/>
         <source>Cash taken:</source>
         <translation>现金实收：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="93"/>
+        <location filename="../../desktop/till_dialogs.py" line="85"/>
         <source>Change given:</source>
         <translation>找零：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="94"/>
+        <location filename="../../desktop/till_dialogs.py" line="86"/>
         <source>Cash voided:</source>
         <translation>作废现金：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="95"/>
+        <location filename="../../desktop/till_dialogs.py" line="87"/>
         <source>Handed over:</source>
         <translation>已交款：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="100"/>
+        <location filename="../../desktop/till_dialogs.py" line="92"/>
         <source>Expected cash:</source>
         <translation>应有现金：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="103"/>
+        <location filename="../../desktop/till_dialogs.py" line="95"/>
         <source>Cash counted:</source>
         <translation>清点现金：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="105"/>
+        <location filename="../../desktop/till_dialogs.py" line="97"/>
         <source>Over / short:</source>
         <translation>长短款：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="107"/>
+        <location filename="../../desktop/till_dialogs.py" line="99"/>
         <source>Why the drawer is over or short</source>
         <translation>长款或短款的原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="108"/>
+        <location filename="../../desktop/till_dialogs.py" line="100"/>
         <source>Note:</source>
         <translation>备注：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="111"/>
+        <location filename="../../desktop/till_dialogs.py" line="103"/>
         <source>Voided:</source>
         <translation>已作废：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="116"/>
+        <location filename="../../desktop/till_dialogs.py" line="108"/>
         <source>Close the day</source>
         <translation>日结</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="135"/>
+        <location filename="../../desktop/till_dialogs.py" line="127"/>
         <source>Over {amount}</source>
         <translation>长款 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="137"/>
+        <location filename="../../desktop/till_dialogs.py" line="129"/>
         <source>Short {amount}</source>
         <translation>短款 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="139"/>
+        <location filename="../../desktop/till_dialogs.py" line="131"/>
         <source>Balanced</source>
         <translation>无长短款</translation>
     </message>
@@ -4429,42 +4429,42 @@ Replaced at {when}</source>
 <context>
     <name>StaffDialog</name>
     <message>
-        <location filename="../../desktop/admin_page.py" line="75"/>
+        <location filename="../../desktop/admin_page.py" line="74"/>
         <source>New staff member</source>
         <translation>新增工作人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="85"/>
+        <location filename="../../desktop/admin_page.py" line="84"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="91"/>
+        <location filename="../../desktop/admin_page.py" line="90"/>
         <source>Login name:</source>
         <translation>登录名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="92"/>
+        <location filename="../../desktop/admin_page.py" line="91"/>
         <source>Name:</source>
         <translation>姓名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="93"/>
+        <location filename="../../desktop/admin_page.py" line="92"/>
         <source>Department:</source>
         <translation>部门：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="94"/>
+        <location filename="../../desktop/admin_page.py" line="93"/>
         <source>Post:</source>
         <translation>岗位：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="95"/>
+        <location filename="../../desktop/admin_page.py" line="94"/>
         <source>Branch:</source>
         <translation>分中心：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="96"/>
+        <location filename="../../desktop/admin_page.py" line="95"/>
         <source>First password:</source>
         <translation>初始密码：</translation>
     </message>
