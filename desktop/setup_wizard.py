@@ -52,6 +52,9 @@ class ChoicePage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.addWidget(self.central)
         layout.addWidget(self.embedded)
+        # QWizard decides between 下一步 and 完成 when a page is shown, not when nextId()
+        # changes; setFinalPage makes it decide again.
+        self.embedded.toggled.connect(self.setFinalPage)
 
     def nextId(self) -> int:
         return SetupWizard.SERVER if self.central.isChecked() else -1

@@ -9,6 +9,8 @@ from pathlib import Path
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDialog, QLineEdit, QRadioButton, QWizard
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -119,6 +121,31 @@ def test_saving_keeps_the_password_out_of_the_file(
     assert make_url(database_url(settings)).password == "Secret-2026"
 
 
+def click(qtbot, wizard: SetupWizard, which: QWizard.WizardButton) -> None:
+    button = wizard.button(which)
+    assert button.isVisible() and button.isEnabled(), f"{button.text()} cannot be clicked"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def shown_buttons(wizard: SetupWizard) -> list[str]:
+    """The enabled navigation buttons the user sees, by their (Chinese) caption."""
+    names = [QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
+             QWizard.WizardButton.FinishButton]  # fmt: skip
+    buttons = [wizard.button(name) for name in names]
+    return [b.text() for b in buttons if b.isVisible() and b.isEnabled()]
+
+
+def choose(qtbot, radio: QRadioButton) -> None:
+    # On its indicator: a stretched radio button ignores clicks right of its caption.
+    qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
+    assert radio.isChecked()
+
+
+def type_into(qtbot, edit: QLineEdit, text: str) -> None:
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)
+
+
 def test_the_wizard_tests_before_it_lets_the_user_go_on(
     qtbot, server: ConnectionSpec, memory_keyring: MemoryKeyring, tmp_path: Path
 ):
@@ -126,26 +153,35 @@ def test_the_wizard_tests_before_it_lets_the_user_go_on(
     wizard = SetupWizard(tmp_path)
     qtbot.addWidget(wizard)
     wizard.show()
-    wizard.next()
+    qtbot.waitExposed(wizard)
+    assert wizard.choice.central.isChecked()
+    assert shown_buttons(wizard) == ["下一步(&N) >"]
+    click(qtbot, wizard, QWizard.WizardButton.NextButton)
     page = wizard.server
-    page.host_edit.setText(server.host)
-    page.port_spin.setValue(server.port)
-    page.database_edit.setText(server.database)
-    page.user_edit.setText(server.user)
-    page.password_edit.setText(server.password)
+    assert wizard.currentPage() is page
+    type_into(qtbot, page.host_edit, server.host)
+    page.port_spin.selectAll()
+    qtbot.keyClicks(page.port_spin, str(server.port))
+    type_into(qtbot, page.database_edit, server.database)
+    type_into(qtbot, page.user_edit, server.user)
+    type_into(qtbot, page.password_edit, server.password)
     page.ssl_combo.setCurrentIndex(page.ssl_combo.findData("disable"))
-    assert not page.isComplete()  # not tried yet
+    assert page.port_spin.value() == server.port
+    assert shown_buttons(wizard) == ["< 上一步(&B)"]  # not tried yet
     with qtbot.waitSignal(page.checked, timeout=WAIT_MS):
-        page.test()
-    assert page.isComplete() and page.result_label.text().startswith("✓ 连接成功")
-    page.port_spin.setValue(server.port + 1)
-    assert not page.isComplete()  # changed since the test
-    page.port_spin.setValue(server.port)
-    wizard.next()
+        qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+    assert page.result_label.text().startswith("✓ 连接成功")
+    assert shown_buttons(wizard) == ["< 上一步(&B)", "下一步(&N) >"]
+    qtbot.keyClick(page.port_spin, Qt.Key.Key_Up)
+    assert shown_buttons(wizard) == ["< 上一步(&B)"]  # changed since the test
+    qtbot.keyClick(page.port_spin, Qt.Key.Key_Down)
+    click(qtbot, wizard, QWizard.WizardButton.NextButton)
     combo = wizard.branch.branch_combo
     assert [combo.itemData(i) for i in range(combo.count())] == ["", "D", "E"]
+    assert shown_buttons(wizard) == ["< 上一步(&B)", "完成(&F)"]
     combo.setCurrentIndex(2)
-    wizard.accept()
+    click(qtbot, wizard, QWizard.WizardButton.FinishButton)
+    assert wizard.result() == QDialog.DialogCode.Accepted and not wizard.isVisible()
     assert wizard.saved_to == tmp_path / "meterdesk.toml"
     assert load_settings(tmp_path).get("branch", "code") == "E"
 
@@ -155,9 +191,15 @@ def test_the_embedded_choice_needs_no_server(qtbot, tmp_path: Path):
     wizard = SetupWizard(tmp_path)
     qtbot.addWidget(wizard)
     wizard.show()
-    wizard.choice.embedded.setChecked(True)
-    assert wizard.choice.nextId() == -1
-    wizard.accept()
+    qtbot.waitExposed(wizard)
+    choose(qtbot, wizard.choice.embedded)
+    assert shown_buttons(wizard) == ["完成(&F)"]
+    # Changing one's mind brings 下一步 back, and choosing again brings 完成 back.
+    choose(qtbot, wizard.choice.central)
+    assert shown_buttons(wizard) == ["下一步(&N) >"]
+    choose(qtbot, wizard.choice.embedded)
+    click(qtbot, wizard, QWizard.WizardButton.FinishButton)
+    assert wizard.result() == QDialog.DialogCode.Accepted and not wizard.isVisible()
     assert load_settings(tmp_path).database_url == ""
     assert (tmp_path / "meterdesk.toml").read_text(encoding="utf-8").strip() == (
         '[database]\nurl = ""'
