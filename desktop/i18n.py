@@ -26,6 +26,30 @@ CATALOGUE = "meterdesk"
 # QCoreApplication keeps only a pointer to each installed translator: the Python objects
 # must stay referenced or the translations silently disappear.
 _installed: list[QTranslator] = []
+# "Files of &type:" → "Files of type:" and the key "t"; a trailing colon, ASCII or Chinese.
+_COLON = (":", "：")
+
+
+class QtCatalogue(QTranslator):
+    """Qt's own catalogue (qtbase), also for labels Qt has since given a mnemonic: Qt 6's
+    file dialog says "&Look in:" and "Files of &type:", while qtbase_zh_CN has only "Look
+    in:" and "Files of type:", so those labels stayed English. The plain entry is used,
+    with the mnemonic written the Chinese way: "查找范围(&L)：".
+    """
+
+    def translate(
+        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+    ) -> str:
+        text = super().translate(context, source, disambiguation, n)
+        if text or source.count("&") != 1 or source.endswith("&"):
+            return text
+        at = source.index("&")
+        key = source[at + 1]
+        plain = super().translate(context, source[:at] + source[at + 1 :], disambiguation, n)
+        if not plain or not key.isalnum():
+            return plain
+        body, colon = (plain[:-1], plain[-1]) if plain.endswith(_COLON) else (plain, "")
+        return f"{body}(&{key.upper()}){colon}"
 
 
 def install_translations(app: QCoreApplication, locale: str = DEFAULT_LOCALE) -> list[QTranslator]:
@@ -36,12 +60,13 @@ def install_translations(app: QCoreApplication, locale: str = DEFAULT_LOCALE) ->
         QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
         return []
     QLocale.setDefault(QLocale(locale))
-    sources = [
-        (f"qtbase_{locale}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
-        (f"{CATALOGUE}_{locale}", str(translations_dir())),
+    qt_folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    sources: list[tuple[type[QTranslator], str, str]] = [
+        (QtCatalogue, f"qtbase_{locale}", qt_folder),
+        (QTranslator, f"{CATALOGUE}_{locale}", str(translations_dir())),
     ]
-    for name, folder in sources:
-        translator = QTranslator(app)
+    for kind, name, folder in sources:
+        translator = kind(app)
         if translator.load(name, folder):
             app.installTranslator(translator)
             _installed.append(translator)

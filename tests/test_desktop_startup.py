@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QLabel
 from sqlalchemy import create_engine, text
 
 from desktop.app import ensure_application, run_desktop
@@ -87,3 +87,16 @@ def test_run_desktop_reports_an_unreachable_database(zh_app, monkeypatch, tmp_pa
 
     err = capsys.readouterr().err
     assert err.startswith("无法连接数据库：") and "Traceback" not in err
+
+
+def test_qts_own_file_dialog_speaks_chinese(qtbot, zh_app):
+    # Qt 6 gave these labels mnemonics ("&Look in:") that qtbase_zh_CN does not have yet.
+    dialog = QFileDialog(None, "导出")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    names = ("lookInLabel", "fileNameLabel", "fileTypeLabel")
+    labels = [dialog.findChild(QLabel, name).text() for name in names]
+    assert labels == ["查找范围(&L)：", "文件名称(&N)：", "文件类型(&T)："]
+    buttons = dialog.findChild(QDialogButtonBox).buttons()
+    assert sorted(b.text() for b in buttons) == ["取消", "打开(&O)"]
