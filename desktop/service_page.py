@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -34,7 +35,14 @@ from sqlalchemy.orm import Session
 
 from desktop.module_page import ModulePage
 from desktop.tasks import TaskError
-from desktop.widgets import ALERT, DUE_SOON_TINT, OVERDUE_TINT, ReadOnlyTable, ok_cancel
+from desktop.widgets import (
+    ALERT,
+    DUE_SOON_TINT,
+    OVERDUE_TINT,
+    AlertText,
+    ReadOnlyTable,
+    ok_cancel,
+)
 from server.services.bindings import (
     PendingBinding,
     approve_binding,
@@ -63,6 +71,8 @@ from server.services.usage import quantity_text
 
 # A binding is "close" to its deadline in the last two working hours (1 个工作日内审核).
 BINDING_DUE_SOON = timedelta(hours=2)
+# A claim that is not the account's: stronger than the deadline colours, whatever the due time.
+MISMATCH_TINT = QColor("#f9c4c4")
 
 
 @dataclass(frozen=True)
@@ -148,6 +158,53 @@ class NoticeDialog(QDialog):
         )
 
 
+class MismatchDialog(QDialog):
+    """Approving a binding whose claim is not the account's holder or phone: says what
+    differs and asks how it was checked; 'Approve anyway' stays off until that is typed."""
+
+    def __init__(self, binding: PendingBinding, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("The claim does not match the record"))
+        differs = QLabel(
+            self.tr("Account {account}: {what}").format(
+                account=binding.account_no, what=binding.mismatch
+            )
+        )
+        differs.setObjectName("mismatchText")
+        differs.setWordWrap(True)
+        differs.setStyleSheet(f"color: {ALERT.name()}; font-weight: bold;")
+        warning = QLabel(
+            self.tr(
+                "Approving lets this WeChat user see the account's bills and submit its"
+                " readings. Approve only after checking with the holder."
+            )
+        )
+        warning.setWordWrap(True)
+        self.note_edit = QPlainTextEdit()
+        self.note_edit.setPlaceholderText(
+            self.tr("How it was checked (e.g. called the holder on the mobile on record)")
+        )
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.approve_button = self.buttons.addButton(
+            self.tr("Approve anyway"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.approve_button.setEnabled(False)
+        self.note_edit.textChanged.connect(
+            lambda: self.approve_button.setEnabled(bool(self.note().strip()))
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(differs)
+        layout.addWidget(warning)
+        layout.addWidget(QLabel(self.tr("Note (kept in the audit log):")))
+        layout.addWidget(self.note_edit)
+        layout.addWidget(self.buttons)
+
+    def note(self) -> str:
+        return self.note_edit.toPlainText()
+
+
 class ServicePage(ModulePage):
     """`loaded` after each refresh; `refused(str)` with a service's refusal."""
 
@@ -176,18 +233,30 @@ class ServicePage(ModulePage):
         self.bindings_table = ReadOnlyTable(
             [self.tr("Requested"), self.tr("Due"), self.tr("Account"), self.tr("Given as"),
              self.tr("Match"), self.tr("Holder on record"), self.tr("Mobile on record"),
-             self.tr("Class"), self.tr("Bindings"), self.tr("Phone")]
+             self.tr("Class"), self.tr("Bindings"), self.tr("Phone"), self.tr("What differs")]
         )  # fmt: skip
-        approve = QPushButton(self.tr("Approve"))
-        approve.clicked.connect(lambda: self.approve_selected())
+        self.bindings_table.selectionModel().selectionChanged.connect(
+            lambda *_: self._binding_selection()
+        )
+        self.mismatch_label = QLabel()
+        self.mismatch_label.setWordWrap(True)
+        self.mismatch_label.setStyleSheet(f"color: {ALERT.name()}; font-weight: bold;")
+        self.mismatch_dialog: MismatchDialog | None = None
+        self.approve_button = QPushButton(self.tr("Approve"))
+        self.approve_button.clicked.connect(lambda: self.approve_selected())
         reject = QPushButton(self.tr("Reject…"))
         reject.clicked.connect(lambda: self.ask_reject_selected())
-        return self._tab(self.bindings_table, approve, reject)
+        tab = self._tab(self.bindings_table, self.approve_button, reject)
+        layout = tab.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(1, self.mismatch_label)
+        return tab
 
     def _requests_tab(self) -> QWidget:
         self.requests_table = ReadOnlyTable(
             [self.tr("Raised"), self.tr("Due"), self.tr("Kind"), self.tr("Topic"),
-             self.tr("Description"), self.tr("Place"), self.tr("Phone"), self.tr("Assigned to")]
+             self.tr("Description"), self.tr("Place"), self.tr("Phone"), self.tr("Assigned to"),
+             self.tr("Appointment")]
         )  # fmt: skip
         assign = QPushButton(self.tr("Assign…"))
         assign.clicked.connect(lambda: self.ask_assign_selected())
@@ -265,17 +334,23 @@ class ServicePage(ModulePage):
                 [b.requested_at.astimezone(BUSINESS_TZ), b.due_at.astimezone(BUSINESS_TZ),
                  b.account_no, b.claim,
                  self.tr("matches") if b.matched else
-                 self.tr("does not match") if b.found else self.tr("no such account"),
-                 b.holder_name, b.account_mobile, b.customer_class, b.live_bindings, b.phone]
+                 AlertText(self.tr("does not match") if b.found else self.tr("no such account")),
+                 b.holder_name, b.account_mobile, b.customer_class, b.live_bindings, b.phone,
+                 AlertText(b.mismatch) if b.mismatch else ""]
                 for b in queues.bindings
             ],
             keys=[b.binding_id for b in queues.bindings],
-            tints=[_tint(moment, b.due_at, BINDING_DUE_SOON) for b in queues.bindings],
+            tints=[
+                _tint(moment, b.due_at, BINDING_DUE_SOON) if b.matched else MISMATCH_TINT
+                for b in queues.bindings
+            ],
         )  # fmt: skip
+        self._binding_selection()
         self.requests_table.fill(
             [
                 [r.created_at.astimezone(BUSINESS_TZ), r.due_at.astimezone(BUSINESS_TZ),
-                 r.kind_label, r.topic, r.description, r.place, r.contact_phone, r.assigned_to]
+                 r.kind_label, r.topic, r.description, r.place, r.contact_phone, r.assigned_to,
+                 r.appointment]
                 for r in queues.requests
             ],
             keys=[r.request_id for r in queues.requests],
@@ -322,14 +397,38 @@ class ServicePage(ModulePage):
         key = self.bindings_table.selected_key()
         return None if key is None else int(str(key))
 
-    def approve_selected(self) -> None:
-        binding_id = self.selected_binding()
-        if binding_id is not None:
-            self.approve(binding_id)
+    def _pending_binding(self, binding_id: int | None) -> PendingBinding | None:
+        pending = self.queues.bindings if self.queues else ()
+        return next((b for b in pending if b.binding_id == binding_id), None)
 
-    def approve(self, binding_id: int) -> None:
+    def _binding_selection(self) -> None:
+        binding = self._pending_binding(self.selected_binding())
+        if binding is None or not binding.mismatch:
+            self.mismatch_label.clear()
+            return
+        self.mismatch_label.setText(
+            self.tr("⚠ Account {account} does not match: {what}").format(
+                account=binding.account_no, what=binding.mismatch
+            )
+        )
+
+    def approve_selected(self) -> None:
+        """A matching claim is approved at once; a mismatched one only through the dialog
+        that says what differs and takes the reviewer's note."""
+        binding = self._pending_binding(self.selected_binding())
+        if binding is None:
+            return
+        if binding.matched or not binding.found:
+            self.approve(binding.binding_id)
+            return
+        dialog = MismatchDialog(binding, self)
+        dialog.accepted.connect(lambda: self.approve(binding.binding_id, dialog.note()))
+        self.mismatch_dialog = dialog
+        dialog.open()
+
+    def approve(self, binding_id: int, note: str = "") -> None:
         actor = self.identity.actor
-        self._do(lambda s: approve_binding(s, actor, binding_id))
+        self._do(lambda s: approve_binding(s, actor, binding_id, note))
 
     def ask_reject_selected(self) -> None:
         binding_id = self.selected_binding()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -17,10 +18,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLineEdit,
+    QStyle,
     QTableView,
     QWidget,
 )
@@ -51,7 +54,19 @@ def ok_cancel(dialog: QDialog) -> QDialogButtonBox:
     return buttons
 
 
+@dataclass(frozen=True)
+class AlertText:
+    """A table cell that must not be missed: drawn red and bold with the warning icon."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def cell_text(value: object) -> str:
+    if isinstance(value, AlertText):
+        return value.text
     if isinstance(value, Decimal):
         return money_text(value)
     if isinstance(value, datetime):
@@ -141,6 +156,15 @@ class RowsModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.BackgroundRole:
             return self.tints[index.row()]
+        if isinstance(value, AlertText):
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return ALERT
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setBold(True)
+                return font
+            if role == Qt.ItemDataRole.DecorationRole:
+                return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         if self.struck[index.row()]:
             if role == Qt.ItemDataRole.FontRole:
                 font = QFont()

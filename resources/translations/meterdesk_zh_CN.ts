@@ -789,218 +789,218 @@
 <context>
     <name>BillingPage</name>
     <message>
-        <location filename="../../desktop/billing_page.py" line="89"/>
-        <location filename="../../desktop/billing_page.py" line="247"/>
-        <location filename="../../desktop/billing_page.py" line="274"/>
+        <location filename="../../desktop/billing_page.py" line="90"/>
+        <location filename="../../desktop/billing_page.py" line="248"/>
+        <location filename="../../desktop/billing_page.py" line="275"/>
         <source>Billing run</source>
         <translation>出账</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="90"/>
-        <location filename="../../desktop/billing_page.py" line="190"/>
+        <location filename="../../desktop/billing_page.py" line="91"/>
+        <location filename="../../desktop/billing_page.py" line="191"/>
         <source>Bills</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="91"/>
+        <location filename="../../desktop/billing_page.py" line="92"/>
         <source>Payment notices</source>
         <translation>缴款通知单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="94"/>
+        <location filename="../../desktop/billing_page.py" line="95"/>
         <source>Period:</source>
         <translation>账期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="108"/>
+        <location filename="../../desktop/billing_page.py" line="109"/>
         <source>Run billing (Ctrl+R)</source>
         <translation>出账 (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="114"/>
         <location filename="../../desktop/billing_page.py" line="115"/>
+        <location filename="../../desktop/billing_page.py" line="116"/>
         <source>Reason skipped</source>
         <translation>跳过原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="114"/>
+        <location filename="../../desktop/billing_page.py" line="115"/>
         <source>Meters</source>
         <translation>表计数</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="115"/>
+        <location filename="../../desktop/billing_page.py" line="116"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="116"/>
+        <location filename="../../desktop/billing_page.py" line="117"/>
         <source>Export &amp;Excel…</source>
         <translation>导出 &amp;Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="120"/>
+        <location filename="../../desktop/billing_page.py" line="121"/>
         <source>Bills every active account not yet billed for the period from its accepted readings; running it again creates nothing twice.</source>
         <translation>按已审核的读数为本账期尚未出账的在用户出账；重复出账不会重复生成账单。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="145"/>
-        <location filename="../../desktop/billing_page.py" line="338"/>
-        <location filename="../../desktop/billing_page.py" line="348"/>
+        <location filename="../../desktop/billing_page.py" line="146"/>
+        <location filename="../../desktop/billing_page.py" line="343"/>
+        <location filename="../../desktop/billing_page.py" line="353"/>
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="149"/>
+        <location filename="../../desktop/billing_page.py" line="150"/>
         <source>Account no. starts with</source>
         <translation>户号开头</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="155"/>
+        <location filename="../../desktop/billing_page.py" line="156"/>
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="158"/>
+        <location filename="../../desktop/billing_page.py" line="159"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="158"/>
+        <location filename="../../desktop/billing_page.py" line="159"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="158"/>
+        <location filename="../../desktop/billing_page.py" line="159"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="158"/>
+        <location filename="../../desktop/billing_page.py" line="159"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="159"/>
+        <location filename="../../desktop/billing_page.py" line="160"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="166"/>
+        <location filename="../../desktop/billing_page.py" line="167"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="167"/>
+        <location filename="../../desktop/billing_page.py" line="168"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="168"/>
+        <location filename="../../desktop/billing_page.py" line="169"/>
         <source>Status:</source>
         <translation>状态：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="169"/>
+        <location filename="../../desktop/billing_page.py" line="170"/>
         <source>Account:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="183"/>
+        <location filename="../../desktop/billing_page.py" line="184"/>
         <source>One PDF for a building (by room)</source>
         <translation>按楼宇一份 PDF（按房间排序）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="184"/>
+        <location filename="../../desktop/billing_page.py" line="185"/>
         <source>One account:</source>
         <translation>单户：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="187"/>
+        <location filename="../../desktop/billing_page.py" line="188"/>
         <source>Account no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="190"/>
+        <location filename="../../desktop/billing_page.py" line="191"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="192"/>
+        <location filename="../../desktop/billing_page.py" line="193"/>
         <source>Make notices (Ctrl+P)</source>
         <translation>生成通知单 (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="195"/>
+        <location filename="../../desktop/billing_page.py" line="196"/>
         <source>Save all buildings to a folder…</source>
         <translation>全部楼宇保存到文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="197"/>
+        <location filename="../../desktop/billing_page.py" line="198"/>
         <source>Notices</source>
         <translation>通知单范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="248"/>
+        <location filename="../../desktop/billing_page.py" line="249"/>
         <source>Bill the period {period} now?</source>
         <translation>现在为账期 {period} 出账吗？</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="286"/>
+        <location filename="../../desktop/billing_page.py" line="287"/>
         <source>Choose the period and run the billing.</source>
         <translation>请选择账期后出账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="290"/>
+        <location filename="../../desktop/billing_page.py" line="291"/>
         <source>{period}: {created} bills created, {skipped} meters skipped.</source>
         <translation>{period}：新建账单 {created} 张，跳过表计 {skipped} 块。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="294"/>
+        <location filename="../../desktop/billing_page.py" line="295"/>
         <source>{count} accounts had been billed before.</source>
         <translation>此前已出账 {count} 户，未重复出账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="314"/>
+        <location filename="../../desktop/billing_page.py" line="315"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="384"/>
+        <location filename="../../desktop/billing_page.py" line="389"/>
         <source>{count} bills, {amount} in all</source>
         <translation>共 {count} 张账单，合计 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="388"/>
+        <location filename="../../desktop/billing_page.py" line="393"/>
         <source>(the first {shown} shown; narrow the filters)</source>
         <translation>（仅显示前 {shown} 张，请缩小筛选范围）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="426"/>
+        <location filename="../../desktop/billing_page.py" line="431"/>
         <source>{count} buildings with bills in {period}</source>
         <translation>{period} 有账单的楼宇 {count} 栋</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="443"/>
+        <location filename="../../desktop/billing_page.py" line="448"/>
         <source>Account no. is required</source>
         <translation>请填写户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="461"/>
+        <location filename="../../desktop/billing_page.py" line="466"/>
         <source>Payment notices {name}</source>
         <translation>缴款通知单 {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="477"/>
+        <location filename="../../desktop/billing_page.py" line="482"/>
         <source>Save all buildings&apos; notices to</source>
         <translation>全部楼宇的通知单保存到</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="490"/>
+        <location filename="../../desktop/billing_page.py" line="495"/>
         <source>{files} PDF files, {pages} notices saved</source>
         <translation>已保存 PDF {files} 个，通知单 {pages} 份</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="494"/>
+        <location filename="../../desktop/billing_page.py" line="499"/>
         <source>(stopped before the end)</source>
         <translation>（已中途取消）</translation>
     </message>
@@ -1008,17 +1008,17 @@
 <context>
     <name>BranchPage</name>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="152"/>
+        <location filename="../../desktop/setup_wizard.py" line="155"/>
         <source>This PC&apos;s branch</source>
         <translation>本机所属网点</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="153"/>
+        <location filename="../../desktop/setup_wizard.py" line="156"/>
         <source>Receipts printed here carry the branch&apos;s code.</source>
         <translation>本机打印的收据以该网点代码编号。</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="160"/>
+        <location filename="../../desktop/setup_wizard.py" line="163"/>
         <source>(an office PC: no counter)</source>
         <translation>（办公电脑，不收费）</translation>
     </message>
@@ -1099,421 +1099,461 @@ Replaced at {when}</source>
 <context>
     <name>CounterPage</name>
     <message>
-        <location filename="../../desktop/counter_page.py" line="111"/>
+        <location filename="../../desktop/counter_page.py" line="131"/>
         <source>Open day (F2)</source>
         <translation>开班 (F2)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="112"/>
+        <location filename="../../desktop/counter_page.py" line="132"/>
         <source>Hand over</source>
         <translation>交款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="113"/>
+        <location filename="../../desktop/counter_page.py" line="133"/>
         <source>Close day (F10)</source>
         <translation>日结 (F10)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="114"/>
+        <location filename="../../desktop/counter_page.py" line="134"/>
         <source>Day report</source>
         <translation>日结报表</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="124"/>
+        <location filename="../../desktop/counter_page.py" line="144"/>
         <source>Account no., scanned meter barcode, name or room (F3)</source>
         <translation>户号、扫描表计条码、户名或房间 (F3)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="130"/>
-        <location filename="../../desktop/counter_page.py" line="139"/>
-        <location filename="../../desktop/counter_page.py" line="214"/>
+        <location filename="../../desktop/counter_page.py" line="150"/>
+        <location filename="../../desktop/counter_page.py" line="159"/>
+        <location filename="../../desktop/counter_page.py" line="234"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="130"/>
-        <location filename="../../desktop/counter_page.py" line="214"/>
+        <location filename="../../desktop/counter_page.py" line="150"/>
+        <location filename="../../desktop/counter_page.py" line="234"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="130"/>
+        <location filename="../../desktop/counter_page.py" line="150"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="130"/>
+        <location filename="../../desktop/counter_page.py" line="150"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="131"/>
+        <location filename="../../desktop/counter_page.py" line="151"/>
         <source>Balance</source>
         <translation>余额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="142"/>
+        <location filename="../../desktop/counter_page.py" line="162"/>
         <source>Account no.:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="142"/>
+        <location filename="../../desktop/counter_page.py" line="162"/>
         <source>Holder:</source>
         <translation>户名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="143"/>
+        <location filename="../../desktop/counter_page.py" line="163"/>
         <source>Address:</source>
         <translation>地址：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="143"/>
+        <location filename="../../desktop/counter_page.py" line="163"/>
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="144"/>
+        <location filename="../../desktop/counter_page.py" line="164"/>
         <source>Billing:</source>
         <translation>收费方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="144"/>
+        <location filename="../../desktop/counter_page.py" line="164"/>
         <source>Balance:</source>
         <translation>余额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="145"/>
+        <location filename="../../desktop/counter_page.py" line="165"/>
         <source>Meters:</source>
         <translation>表计：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="145"/>
+        <location filename="../../desktop/counter_page.py" line="165"/>
         <source>Mobile:</source>
         <translation>手机：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="157"/>
+        <location filename="../../desktop/counter_page.py" line="177"/>
         <source>Period</source>
         <translation>账期</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="157"/>
+        <location filename="../../desktop/counter_page.py" line="177"/>
         <source>Items</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="157"/>
+        <location filename="../../desktop/counter_page.py" line="177"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="157"/>
-        <location filename="../../desktop/counter_page.py" line="167"/>
-        <location filename="../../desktop/counter_page.py" line="215"/>
+        <location filename="../../desktop/counter_page.py" line="177"/>
+        <location filename="../../desktop/counter_page.py" line="187"/>
+        <location filename="../../desktop/counter_page.py" line="235"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="158"/>
+        <location filename="../../desktop/counter_page.py" line="178"/>
         <source>Paid</source>
         <translation>已缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="158"/>
+        <location filename="../../desktop/counter_page.py" line="178"/>
         <source>Late fee</source>
         <translation>滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="158"/>
+        <location filename="../../desktop/counter_page.py" line="178"/>
         <source>Owed</source>
         <translation>欠费</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="158"/>
+        <location filename="../../desktop/counter_page.py" line="178"/>
         <source>Due</source>
         <translation>缴费期限</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="160"/>
+        <location filename="../../desktop/counter_page.py" line="180"/>
         <source>Waive late fee…</source>
         <translation>减免滞纳金…</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="161"/>
+        <location filename="../../desktop/counter_page.py" line="181"/>
         <source>Managers only; the reason is kept</source>
         <translation>仅限管理人员；原因将被记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="167"/>
-        <location filename="../../desktop/counter_page.py" line="214"/>
+        <location filename="../../desktop/counter_page.py" line="187"/>
+        <location filename="../../desktop/counter_page.py" line="234"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="167"/>
-        <location filename="../../desktop/counter_page.py" line="214"/>
+        <location filename="../../desktop/counter_page.py" line="187"/>
+        <location filename="../../desktop/counter_page.py" line="234"/>
         <source>Receipt</source>
         <translation>收据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="167"/>
-        <location filename="../../desktop/counter_page.py" line="215"/>
+        <location filename="../../desktop/counter_page.py" line="187"/>
+        <location filename="../../desktop/counter_page.py" line="235"/>
         <source>Channel</source>
         <translation>收款方式</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="168"/>
+        <location filename="../../desktop/counter_page.py" line="188"/>
         <source>Branch</source>
         <translation>网点</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="172"/>
+        <location filename="../../desktop/counter_page.py" line="192"/>
         <source>Take payment</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="190"/>
+        <location filename="../../desktop/counter_page.py" line="210"/>
         <source>Take payment (F9)</source>
         <translation>收款 (F9)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="201"/>
+        <location filename="../../desktop/counter_page.py" line="221"/>
         <source>Owed:</source>
         <translation>应缴：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="202"/>
+        <location filename="../../desktop/counter_page.py" line="222"/>
         <source>Amount:</source>
         <translation>金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="203"/>
+        <location filename="../../desktop/counter_page.py" line="223"/>
         <source>Channel:</source>
         <translation>收款方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="204"/>
+        <location filename="../../desktop/counter_page.py" line="224"/>
         <source>Reference:</source>
         <translation>票据号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="206"/>
+        <location filename="../../desktop/counter_page.py" line="226"/>
         <source>Bank:</source>
         <translation>银行：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="207"/>
+        <location filename="../../desktop/counter_page.py" line="227"/>
         <source>Tendered:</source>
         <translation>实收：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="208"/>
+        <location filename="../../desktop/counter_page.py" line="228"/>
         <source>Change:</source>
         <translation>找零：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="212"/>
+        <location filename="../../desktop/counter_page.py" line="232"/>
         <source>My receipts today</source>
         <translation>我今日的收据</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="215"/>
+        <location filename="../../desktop/counter_page.py" line="235"/>
         <source>Reference</source>
         <translation>票据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="215"/>
+        <location filename="../../desktop/counter_page.py" line="235"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="217"/>
+        <location filename="../../desktop/counter_page.py" line="237"/>
         <source>Reprint (F11)</source>
         <translation>重打 (F11)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="218"/>
+        <location filename="../../desktop/counter_page.py" line="238"/>
         <source>Void (F12)</source>
         <translation>作废 (F12)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="250"/>
+        <location filename="../../desktop/counter_page.py" line="270"/>
         <source>Open bills</source>
         <translation>未缴账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="256"/>
+        <location filename="../../desktop/counter_page.py" line="276"/>
         <source>Payments in the last 12 months</source>
         <translation>近 12 个月缴费记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="314"/>
+        <location filename="../../desktop/counter_page.py" line="334"/>
         <source>The day {date} is still open: close it before taking money (F10)</source>
         <translation>{date} 尚未日结：请先日结再收款 (F10)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="318"/>
+        <location filename="../../desktop/counter_page.py" line="338"/>
         <source>{date} open since {time}, float {amount}, taken {taken}</source>
         <translation>{date} 已开班（{time}），备用金 {amount}，已收 {taken}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="330"/>
+        <location filename="../../desktop/counter_page.py" line="350"/>
         <source>{date} is closed; no more payments today</source>
         <translation>{date} 已日结，今日不能再收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="336"/>
+        <location filename="../../desktop/counter_page.py" line="356"/>
         <source>The day is not open: press F2 to open it</source>
         <translation>尚未开班：按 F2 开班</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="346"/>
+        <location filename="../../desktop/counter_page.py" line="366"/>
         <source>Void: {reason}</source>
         <translation>作废：{reason}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="353"/>
+        <location filename="../../desktop/counter_page.py" line="373"/>
         <source>{count} receipts, {amount} taken</source>
         <translation>共 {count} 张收据，已收 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="440"/>
+        <location filename="../../desktop/counter_page.py" line="422"/>
+        <location filename="../../desktop/counter_page.py" line="432"/>
+        <source>Hand cash over</source>
+        <translation type="unfinished">交款</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_page.py" line="423"/>
+        <source>{amount} handed over to {to}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_page.py" line="489"/>
         <source>Export &amp;Excel…</source>
         <translation>导出 &amp;Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="455"/>
+        <location filename="../../desktop/counter_page.py" line="504"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="498"/>
+        <location filename="../../desktop/counter_page.py" line="560"/>
         <source>Nothing found for “{query}”</source>
         <translation>未找到“{query}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="500"/>
-        <source>{count} found</source>
-        <translation>找到 {count} 户</translation>
+        <location filename="../../desktop/counter_page.py" line="565"/>
+        <source>Showing the first {shown} of {total} accounts</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="588"/>
+        <location filename="../../desktop/counter_page.py" line="567"/>
+        <source>{total} found</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_page.py" line="882"/>
+        <source>Cannot void</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_page.py" line="684"/>
         <source>Waive the late fee of {period}</source>
         <translation>减免 {period} 的滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="589"/>
-        <location filename="../../desktop/counter_page.py" line="737"/>
+        <location filename="../../desktop/counter_page.py" line="685"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="617"/>
+        <location filename="../../desktop/counter_page.py" line="713"/>
         <source>Cheque no.:</source>
         <translation>支票号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="617"/>
+        <location filename="../../desktop/counter_page.py" line="713"/>
         <source>Bank serial no.:</source>
         <translation>银行流水号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="637"/>
+        <location filename="../../desktop/counter_page.py" line="733"/>
         <source>Tendered is less than the amount</source>
         <translation>实收少于收款金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="687"/>
+        <location filename="../../desktop/counter_page.py" line="779"/>
+        <source>Check the amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_page.py" line="780"/>
+        <source>Take {amount} from {holder} ({account}), who owes {owed}?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_page.py" line="791"/>
+        <source>Take it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_page.py" line="792"/>
+        <source>Correct the amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_page.py" line="816"/>
         <source>Payment not taken</source>
         <translation>未能收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="709"/>
+        <location filename="../../desktop/counter_page.py" line="840"/>
         <source>Receipt {no}</source>
         <translation>收据 {no}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="736"/>
-        <source>Void receipt {no}</source>
-        <translation>作废收据 {no}</translation>
     </message>
 </context>
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="62"/>
+        <location filename="../../desktop/dashboard_page.py" line="96"/>
         <source>Collected today</source>
         <translation>今日收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="63"/>
+        <location filename="../../desktop/dashboard_page.py" line="97"/>
         <source>This month billed / collected</source>
         <translation>本月应收 / 实收</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="64"/>
+        <location filename="../../desktop/dashboard_page.py" line="98"/>
         <source>Arrears</source>
         <translation>欠费总额</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="65"/>
+        <location filename="../../desktop/dashboard_page.py" line="99"/>
         <source>Readings to review</source>
         <translation>待审核读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="66"/>
+        <location filename="../../desktop/dashboard_page.py" line="100"/>
         <source>Bindings to review</source>
         <translation>待审核绑定</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="67"/>
+        <location filename="../../desktop/dashboard_page.py" line="101"/>
         <source>Open requests</source>
         <translation>未办结报修咨询</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="81"/>
+        <location filename="../../desktop/dashboard_page.py" line="115"/>
         <source>Largest losses (master vs sub-meters)</source>
         <translation>损耗最大的总分表</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="112"/>
+        <location filename="../../desktop/dashboard_page.py" line="171"/>
         <source>{period}, recovered {rate}</source>
         <translation>{period}，回收率 {rate}</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="118"/>
+        <location filename="../../desktop/dashboard_page.py" line="177"/>
         <source>{count} accounts</source>
         <translation>共 {count} 户</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="127"/>
+        <location filename="../../desktop/dashboard_page.py" line="186"/>
         <source>{count} past the deadline</source>
         <translation>{count} 件已超期</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="141"/>
+        <location filename="../../desktop/dashboard_page.py" line="199"/>
         <source>As of {time}</source>
         <translation>数据截至 {time}</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="147"/>
+        <location filename="../../desktop/dashboard_page.py" line="204"/>
         <source>Billed</source>
         <translation>应收</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="147"/>
+        <location filename="../../desktop/dashboard_page.py" line="204"/>
         <source>Collected</source>
         <translation>实收</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="155"/>
+        <location filename="../../desktop/dashboard_page.py" line="213"/>
         <source>Billed and collected, 12 months (yuan)</source>
         <translation>近 12 个月应收与实收（元）</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="162"/>
+        <location filename="../../desktop/dashboard_page.py" line="234"/>
         <source>Usage, 12 months</source>
         <translation>近 12 个月用量</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/dashboard_page.py" line="238"/>
+        <source>{title} — no data yet</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1547,7 +1587,7 @@ Replaced at {when}</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../desktop/document_dialog.py" line="116"/>
+        <location filename="../../desktop/document_dialog.py" line="128"/>
         <source>Save PDF</source>
         <translation>保存 PDF</translation>
     </message>
@@ -1872,216 +1912,221 @@ Replaced at {when}</source>
 <context>
     <name>HandOverDialog</name>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="46"/>
+        <location filename="../../desktop/till_dialogs.py" line="58"/>
         <source>Hand cash over</source>
         <translation>交款</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="49"/>
-        <source>Login name of the head cashier</source>
-        <translation>收款人（主收款员）登录名</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/till_dialogs.py" line="52"/>
+        <location filename="../../desktop/till_dialogs.py" line="68"/>
         <source>Amount:</source>
         <translation>金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="53"/>
+        <location filename="../../desktop/till_dialogs.py" line="69"/>
         <source>Handed to:</source>
         <translation>交给：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="54"/>
+        <location filename="../../desktop/till_dialogs.py" line="70"/>
         <source>Note:</source>
         <translation>备注：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/till_dialogs.py" line="77"/>
+        <source>Nobody of this branch can receive cash: ask an administrator to give the branch a head cashier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/till_dialogs.py" line="89"/>
+        <source>Enter the amount handed over</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
     <name>HandheldPage</name>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="192"/>
+        <location filename="../../desktop/handheld_page.py" line="193"/>
         <source>The terminal&apos;s export file (DBF/CSV/TXT/XLS/XLSX) — or drop it here</source>
         <translation>掌上机导出文件（DBF/CSV/TXT/XLS/XLSX），也可直接拖到此处</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="195"/>
+        <location filename="../../desktop/handheld_page.py" line="196"/>
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="200"/>
+        <location filename="../../desktop/handheld_page.py" line="201"/>
         <source>Profiles…</source>
         <translation>导入方案…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="202"/>
+        <location filename="../../desktop/handheld_page.py" line="203"/>
         <source>Dry run</source>
         <translation>预检</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="203"/>
+        <location filename="../../desktop/handheld_page.py" line="204"/>
         <source>Judge every line as an import would; write nothing</source>
         <translation>按导入的规则逐行检查，不写入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="205"/>
+        <location filename="../../desktop/handheld_page.py" line="206"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="212"/>
+        <location filename="../../desktop/handheld_page.py" line="213"/>
         <source>Line</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="212"/>
+        <location filename="../../desktop/handheld_page.py" line="213"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="212"/>
+        <location filename="../../desktop/handheld_page.py" line="213"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="212"/>
+        <location filename="../../desktop/handheld_page.py" line="213"/>
         <source>Reading</source>
         <translation>读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="213"/>
+        <location filename="../../desktop/handheld_page.py" line="214"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="213"/>
+        <location filename="../../desktop/handheld_page.py" line="214"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="213"/>
+        <location filename="../../desktop/handheld_page.py" line="214"/>
         <source>Message</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="215"/>
+        <location filename="../../desktop/handheld_page.py" line="216"/>
         <source>Export result to Excel…</source>
         <translation>导出结果到 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="219"/>
+        <location filename="../../desktop/handheld_page.py" line="220"/>
         <source>Route for the terminal</source>
         <translation>下发抄表路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="225"/>
+        <location filename="../../desktop/handheld_page.py" line="226"/>
         <source>All kinds</source>
         <translation>全部表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="228"/>
+        <location filename="../../desktop/handheld_page.py" line="229"/>
         <source>Export route…</source>
         <translation>导出路线…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="230"/>
+        <location filename="../../desktop/handheld_page.py" line="231"/>
         <source>The building&apos;s meters in the chosen profile&apos;s format</source>
         <translation>按所选方案的格式导出该楼的表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="234"/>
+        <location filename="../../desktop/handheld_page.py" line="235"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="236"/>
+        <location filename="../../desktop/handheld_page.py" line="237"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="242"/>
+        <location filename="../../desktop/handheld_page.py" line="243"/>
         <source>Bluetooth water meter</source>
         <translation>蓝牙抄表</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="244"/>
+        <location filename="../../desktop/handheld_page.py" line="245"/>
         <source>Name prefix (optional)</source>
         <translation>设备名前缀（可不填）</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="247"/>
+        <location filename="../../desktop/handheld_page.py" line="248"/>
         <source>Scan</source>
         <translation>扫描</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="252"/>
+        <location filename="../../desktop/handheld_page.py" line="253"/>
         <source>Meter no.</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="255"/>
+        <location filename="../../desktop/handheld_page.py" line="256"/>
         <source>Read</source>
         <translation>读取</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="257"/>
+        <location filename="../../desktop/handheld_page.py" line="258"/>
         <source>Record reading</source>
         <translation>记录读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="267"/>
+        <location filename="../../desktop/handheld_page.py" line="268"/>
         <source>Meter no.:</source>
         <translation>表号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="276"/>
+        <location filename="../../desktop/handheld_page.py" line="277"/>
         <source>File:</source>
         <translation>文件：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="280"/>
+        <location filename="../../desktop/handheld_page.py" line="281"/>
         <source>Profile:</source>
         <translation>方案：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="309"/>
+        <location filename="../../desktop/handheld_page.py" line="310"/>
         <source>Import and route</source>
         <translation>导入与路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="310"/>
+        <location filename="../../desktop/handheld_page.py" line="311"/>
         <source>Bench read</source>
         <translation>台架读表</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="397"/>
+        <location filename="../../desktop/handheld_page.py" line="398"/>
         <source>Handheld export file</source>
         <translation>掌上机导出文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="440"/>
-        <location filename="../../desktop/handheld_page.py" line="455"/>
+        <location filename="../../desktop/handheld_page.py" line="441"/>
+        <location filename="../../desktop/handheld_page.py" line="456"/>
         <source>Handheld import</source>
         <translation>掌上机导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="441"/>
+        <location filename="../../desktop/handheld_page.py" line="442"/>
         <source>File not found: {path}</source>
         <translation>找不到文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="445"/>
+        <location filename="../../desktop/handheld_page.py" line="446"/>
         <source>Checking {name}…</source>
         <translation>正在预检 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="445"/>
+        <location filename="../../desktop/handheld_page.py" line="446"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="466"/>
+        <location filename="../../desktop/handheld_page.py" line="467"/>
         <source>Pick the terminal&apos;s file and a profile, then Dry run or Import.</source>
         <translation>选择掌上机文件和导入方案，然后点“预检”或“导入”。</translation>
     </message>
@@ -2091,37 +2136,37 @@ Replaced at {when}</source>
         <translation>导出导入结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="511"/>
+        <location filename="../../desktop/handheld_page.py" line="509"/>
         <source>Save route</source>
         <translation>保存抄表路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="561"/>
+        <location filename="../../desktop/handheld_page.py" line="559"/>
         <source>Scanning for Bluetooth meters…</source>
         <translation>正在扫描蓝牙水表…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="573"/>
+        <location filename="../../desktop/handheld_page.py" line="571"/>
         <source>{count} device(s) found.</source>
         <translation>找到 {count} 个设备。</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="575"/>
+        <location filename="../../desktop/handheld_page.py" line="573"/>
         <source>No Bluetooth meter found. Is it awake and in range?</source>
         <translation>没有找到蓝牙水表。水表是否已唤醒、是否在范围内？</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="597"/>
+        <location filename="../../desktop/handheld_page.py" line="595"/>
         <source>Reading {meter}…</source>
         <translation>正在读取 {meter}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="605"/>
+        <location filename="../../desktop/handheld_page.py" line="603"/>
         <source>Meter {address}: flow {flow}; meter clock {clock}; status {status}</source>
         <translation>水表 {address}：累积流量 {flow}；表内时钟 {clock}；状态 {status}</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="627"/>
+        <location filename="../../desktop/handheld_page.py" line="625"/>
         <source>Recorded {value} for {meter}.</source>
         <translation>已记录 {meter} 的读数 {value}。</translation>
     </message>
@@ -2468,134 +2513,164 @@ Replaced at {when}</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="112"/>
+        <location filename="../../desktop/main_window.py" line="119"/>
         <source>MeterDesk Metering &amp; Billing</source>
         <translation>MeterDesk 水电计量收费系统</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="130"/>
+        <location filename="../../desktop/main_window.py" line="137"/>
         <source>Home</source>
         <translation>首页</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="212"/>
+        <location filename="../../desktop/main_window.py" line="219"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="213"/>
+        <location filename="../../desktop/main_window.py" line="220"/>
         <source>My &amp;profile…</source>
         <translation>个人信息(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="217"/>
+        <location filename="../../desktop/main_window.py" line="224"/>
         <source>&amp;Database connection…</source>
         <translation>数据库连接(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="221"/>
+        <location filename="../../desktop/main_window.py" line="228"/>
+        <source>Sign &amp;out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="231"/>
+        <source>S&amp;witch user…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="235"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="228"/>
+        <location filename="../../desktop/main_window.py" line="242"/>
         <source>&amp;Go</source>
         <translation>转到(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="229"/>
+        <location filename="../../desktop/main_window.py" line="243"/>
         <source>&amp;Home</source>
         <translation>首页(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="245"/>
+        <location filename="../../desktop/main_window.py" line="259"/>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="246"/>
+        <location filename="../../desktop/main_window.py" line="260"/>
         <source>Receipt paper</source>
         <translation>收据纸张</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="248"/>
+        <location filename="../../desktop/main_window.py" line="262"/>
         <source>A5 sheet</source>
         <translation>A5 单页纸</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="248"/>
+        <location filename="../../desktop/main_window.py" line="262"/>
         <source>Continuous form 241 × 93 mm</source>
         <translation>连续打印纸 241 × 93 mm</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="260"/>
+        <location filename="../../desktop/main_window.py" line="274"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="261"/>
+        <location filename="../../desktop/main_window.py" line="275"/>
         <source>Export &amp;diagnostics…</source>
         <translation>导出诊断信息(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="264"/>
+        <location filename="../../desktop/main_window.py" line="278"/>
         <source>&amp;About MeterDesk</source>
         <translation>关于 MeterDesk(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="282"/>
+        <location filename="../../desktop/main_window.py" line="296"/>
         <source>Export diagnostics</source>
         <translation>导出诊断信息</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="305"/>
+        <location filename="../../desktop/main_window.py" line="319"/>
         <source>Database connection</source>
         <translation>数据库连接</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="306"/>
+        <location filename="../../desktop/main_window.py" line="320"/>
         <source>Saved. MeterDesk uses the new settings from its next start.</source>
         <translation>已保存。MeterDesk 下次启动时使用新设置。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="318"/>
+        <location filename="../../desktop/main_window.py" line="332"/>
         <source>User: {name} ({login})</source>
         <translation>当前用户：{name}（{login}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="321"/>
+        <location filename="../../desktop/main_window.py" line="335"/>
         <source>Branch: {branch}</source>
         <translation>分中心：{branch}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="322"/>
+        <location filename="../../desktop/main_window.py" line="336"/>
         <source>(none)</source>
         <translation>（未分配）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="327"/>
+        <location filename="../../desktop/main_window.py" line="341"/>
         <source>Database: {label}</source>
         <translation>数据库：{label}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="329"/>
+        <location filename="../../desktop/main_window.py" line="343"/>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="334"/>
+        <location filename="../../desktop/main_window.py" line="348"/>
         <source>Connection to the database lost — reconnecting…</source>
         <translation>数据库连接中断，正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="364"/>
+        <location filename="../../desktop/main_window.py" line="378"/>
         <source>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;Water &amp; electricity metering and billing for the university service center.&lt;/p&gt;&lt;p&gt;Database: {database}&lt;br&gt;Qt {qt}&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;高校水电保障中心水电计量收费系统。&lt;/p&gt;&lt;p&gt;数据库：{database}&lt;br&gt;Qt {qt}&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="370"/>
+        <location filename="../../desktop/main_window.py" line="384"/>
         <source>About MeterDesk</source>
         <translation>关于 MeterDesk</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="413"/>
+        <source>The day is still open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="415"/>
+        <source>Your till is not closed yet. Leave anyway? Close the day first if you are done taking money.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="422"/>
+        <source>Leave</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/main_window.py" line="423"/>
+        <source>Stay</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2909,14 +2984,55 @@ Replaced at {when}</source>
         <translation>表计管理</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="431"/>
+        <location filename="../../desktop/meters_page.py" line="430"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="441"/>
+        <location filename="../../desktop/meters_page.py" line="440"/>
         <source>Meter registry</source>
         <translation>表计台账</translation>
+    </message>
+</context>
+<context>
+    <name>MismatchDialog</name>
+    <message>
+        <location filename="../../desktop/service_page.py" line="167"/>
+        <source>The claim does not match the record</source>
+        <translation>户主信息核对不一致</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="169"/>
+        <source>Account {account}: {what}</source>
+        <translation>户号 {account}：{what}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="178"/>
+        <source>Approving lets this WeChat user see the account&apos;s bills and submit its readings. Approve only after checking with the holder.</source>
+        <translation>通过后，该微信用户可以查看此户的账单并提交抄表读数。请先与户主核实后再通过。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="185"/>
+        <source>How it was checked (e.g. called the holder on the mobile on record)</source>
+        <translation>如何核实的（如：已拨打预留手机与户主确认）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="189"/>
+        <source>Approve anyway</source>
+        <translation>仍然通过</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="200"/>
+        <source>Note (kept in the audit log):</source>
+        <translation>核实说明（记入审计日志）：</translation>
+    </message>
+</context>
+<context>
+    <name>ModulePage</name>
+    <message>
+        <location filename="../../desktop/module_page.py" line="53"/>
+        <source>Refresh (F5)</source>
+        <translation type="unfinished">刷新 (F5)</translation>
     </message>
 </context>
 <context>
@@ -3053,37 +3169,37 @@ Replaced at {when}</source>
 <context>
     <name>NoticeDialog</name>
     <message>
-        <location filename="../../desktop/service_page.py" line="112"/>
+        <location filename="../../desktop/service_page.py" line="122"/>
         <source>Publish a notice</source>
         <translation>发布通知</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="132"/>
+        <location filename="../../desktop/service_page.py" line="142"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="133"/>
+        <location filename="../../desktop/service_page.py" line="143"/>
         <source>Title:</source>
         <translation>标题：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="134"/>
+        <location filename="../../desktop/service_page.py" line="144"/>
         <source>Text:</source>
         <translation>正文：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="135"/>
+        <location filename="../../desktop/service_page.py" line="145"/>
         <source>From:</source>
         <translation>开始时间：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="136"/>
+        <location filename="../../desktop/service_page.py" line="146"/>
         <source>Until:</source>
         <translation>结束时间：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="137"/>
+        <location filename="../../desktop/service_page.py" line="147"/>
         <source>Buildings affected:</source>
         <translation>受影响的楼栋：</translation>
     </message>
@@ -3138,181 +3254,181 @@ Replaced at {when}</source>
 <context>
     <name>OnlinePayPage</name>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="69"/>
+        <location filename="../../desktop/online_pay_page.py" line="70"/>
         <source>Receipts for online payments</source>
         <translation>在线缴费换开收据</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="70"/>
+        <location filename="../../desktop/online_pay_page.py" line="71"/>
         <source>Payments kept aside</source>
         <translation>待处理支付</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="71"/>
+        <location filename="../../desktop/online_pay_page.py" line="72"/>
         <source>Reconciliation</source>
         <translation>对账</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="82"/>
+        <location filename="../../desktop/online_pay_page.py" line="83"/>
         <source>Account no., order no. or trade no. (Enter)</source>
         <translation>户号、订单号或支付流水号 (Enter)</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="85"/>
+        <location filename="../../desktop/online_pay_page.py" line="86"/>
         <source>Paid at</source>
         <translation>支付时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="85"/>
-        <location filename="../../desktop/online_pay_page.py" line="162"/>
-        <location filename="../../desktop/online_pay_page.py" line="232"/>
+        <location filename="../../desktop/online_pay_page.py" line="86"/>
+        <location filename="../../desktop/online_pay_page.py" line="163"/>
+        <location filename="../../desktop/online_pay_page.py" line="233"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="85"/>
+        <location filename="../../desktop/online_pay_page.py" line="86"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="85"/>
-        <location filename="../../desktop/online_pay_page.py" line="162"/>
+        <location filename="../../desktop/online_pay_page.py" line="86"/>
+        <location filename="../../desktop/online_pay_page.py" line="163"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="86"/>
-        <location filename="../../desktop/online_pay_page.py" line="161"/>
+        <location filename="../../desktop/online_pay_page.py" line="87"/>
+        <location filename="../../desktop/online_pay_page.py" line="162"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="86"/>
-        <location filename="../../desktop/online_pay_page.py" line="162"/>
-        <location filename="../../desktop/online_pay_page.py" line="232"/>
+        <location filename="../../desktop/online_pay_page.py" line="87"/>
+        <location filename="../../desktop/online_pay_page.py" line="163"/>
+        <location filename="../../desktop/online_pay_page.py" line="233"/>
         <source>Trade no.</source>
         <translation>支付流水号</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="86"/>
-        <location filename="../../desktop/online_pay_page.py" line="161"/>
-        <location filename="../../desktop/online_pay_page.py" line="232"/>
+        <location filename="../../desktop/online_pay_page.py" line="87"/>
+        <location filename="../../desktop/online_pay_page.py" line="162"/>
+        <location filename="../../desktop/online_pay_page.py" line="233"/>
         <source>Order no.</source>
         <translation>订单号</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="87"/>
-        <location filename="../../desktop/online_pay_page.py" line="143"/>
+        <location filename="../../desktop/online_pay_page.py" line="88"/>
+        <location filename="../../desktop/online_pay_page.py" line="144"/>
         <source>Receipt</source>
         <translation>收据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="87"/>
+        <location filename="../../desktop/online_pay_page.py" line="88"/>
         <source>Issuing branch</source>
         <translation>换开网点</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="90"/>
+        <location filename="../../desktop/online_pay_page.py" line="91"/>
         <source>Issue receipt (F9)</source>
         <translation>开具收据 (F9)</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="161"/>
+        <location filename="../../desktop/online_pay_page.py" line="162"/>
         <source>Kept since</source>
         <translation>挂起时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="161"/>
+        <location filename="../../desktop/online_pay_page.py" line="162"/>
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="162"/>
+        <location filename="../../desktop/online_pay_page.py" line="163"/>
         <source>Detail</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="164"/>
+        <location filename="../../desktop/online_pay_page.py" line="165"/>
         <source>Credit the account…</source>
         <translation>转入用户账户…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="166"/>
+        <location filename="../../desktop/online_pay_page.py" line="167"/>
         <source>Refunded…</source>
         <translation>已退款…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="190"/>
+        <location filename="../../desktop/online_pay_page.py" line="191"/>
         <source>Payments kept aside ({count})</source>
         <translation>待处理支付 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="198"/>
+        <location filename="../../desktop/online_pay_page.py" line="199"/>
         <source>Refund reference and note:</source>
         <translation>退款流水号及说明：</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="200"/>
+        <location filename="../../desktop/online_pay_page.py" line="201"/>
         <source>Why the money goes to the account:</source>
         <translation>转入账户的理由：</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="202"/>
+        <location filename="../../desktop/online_pay_page.py" line="203"/>
         <source>Decide</source>
         <translation>处理</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="225"/>
+        <location filename="../../desktop/online_pay_page.py" line="226"/>
         <source>Import the day&apos;s statement…</source>
         <translation>导入当日对账单…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="227"/>
+        <location filename="../../desktop/online_pay_page.py" line="228"/>
         <source>Export Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="232"/>
+        <location filename="../../desktop/online_pay_page.py" line="233"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <location filename="../../desktop/online_pay_page.py" line="234"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <location filename="../../desktop/online_pay_page.py" line="234"/>
         <source>Statement</source>
         <translation>对账单金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <location filename="../../desktop/online_pay_page.py" line="234"/>
         <source>Ours</source>
         <translation>本系统金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <location filename="../../desktop/online_pay_page.py" line="234"/>
         <source>Note</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="236"/>
+        <location filename="../../desktop/online_pay_page.py" line="237"/>
         <source>Provider:</source>
         <translation>支付渠道：</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="249"/>
+        <location filename="../../desktop/online_pay_page.py" line="250"/>
         <source>The provider&apos;s statement</source>
         <translation>支付渠道对账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="268"/>
+        <location filename="../../desktop/online_pay_page.py" line="269"/>
         <source>{provider} {first} – {last}: statement {statement}, ours {ours}; {unexplained} lines to look into</source>
         <translation>{provider} {first} 至 {last}：对账单 {statement}，本系统 {ours}；{unexplained} 笔待核查</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="295"/>
+        <location filename="../../desktop/online_pay_page.py" line="296"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
@@ -3320,17 +3436,17 @@ Replaced at {when}</source>
 <context>
     <name>OpenTillDialog</name>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="27"/>
+        <location filename="../../desktop/till_dialogs.py" line="32"/>
         <source>Open the day</source>
         <translation>开班</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="29"/>
+        <location filename="../../desktop/till_dialogs.py" line="34"/>
         <source>Cash left at the last close</source>
         <translation>默认为上次日结留存的现金</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="31"/>
+        <location filename="../../desktop/till_dialogs.py" line="36"/>
         <source>Float:</source>
         <translation>备用金：</translation>
     </message>
@@ -3625,129 +3741,124 @@ Replaced at {when}</source>
         <translation>抄表日期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="429"/>
+        <location filename="../../desktop/readings_page.py" line="426"/>
         <source>All campuses</source>
         <translation>全部校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="501"/>
+        <location filename="../../desktop/readings_page.py" line="498"/>
         <source>{count} meters, {typed} typed, {held} to be held, {warned} to check</source>
         <translation>共 {count} 块表，已录 {typed} 块，待审核 {held} 块，需核对 {warned} 块</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="517"/>
-        <location filename="../../desktop/readings_page.py" line="540"/>
+        <location filename="../../desktop/readings_page.py" line="514"/>
+        <location filename="../../desktop/readings_page.py" line="537"/>
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="548"/>
+        <location filename="../../desktop/readings_page.py" line="545"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="548"/>
+        <location filename="../../desktop/readings_page.py" line="545"/>
         <location filename="../../desktop/readings_page.py" line="729"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="548"/>
+        <location filename="../../desktop/readings_page.py" line="545"/>
         <source>Place</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="548"/>
+        <location filename="../../desktop/readings_page.py" line="545"/>
         <location filename="../../desktop/readings_page.py" line="730"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="549"/>
+        <location filename="../../desktop/readings_page.py" line="546"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="549"/>
+        <location filename="../../desktop/readings_page.py" line="546"/>
         <source>Previous</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="549"/>
+        <location filename="../../desktop/readings_page.py" line="546"/>
         <source>Reading</source>
         <translation>读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="549"/>
+        <location filename="../../desktop/readings_page.py" line="546"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="550"/>
+        <location filename="../../desktop/readings_page.py" line="547"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="550"/>
+        <location filename="../../desktop/readings_page.py" line="547"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="555"/>
-        <location filename="../../desktop/readings_page.py" line="632"/>
-        <location filename="../../desktop/readings_page.py" line="639"/>
+        <location filename="../../desktop/readings_page.py" line="552"/>
+        <location filename="../../desktop/readings_page.py" line="633"/>
+        <location filename="../../desktop/readings_page.py" line="640"/>
         <source>No photo</source>
         <translation>无照片</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="565"/>
+        <location filename="../../desktop/readings_page.py" line="562"/>
         <source>Accept</source>
         <translation>采用</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="566"/>
+        <location filename="../../desktop/readings_page.py" line="563"/>
         <source>Correct…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="567"/>
+        <location filename="../../desktop/readings_page.py" line="564"/>
         <source>Reject…</source>
         <translation>驳回…</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="613"/>
+        <location filename="../../desktop/readings_page.py" line="614"/>
         <source>{count} readings waiting</source>
         <translation>{count} 条读数待审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="614"/>
+        <location filename="../../desktop/readings_page.py" line="615"/>
         <source>Review ({count})</source>
         <translation>审核 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="641"/>
+        <location filename="../../desktop/readings_page.py" line="642"/>
         <source>Loading photo…</source>
         <translation>正在加载照片…</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="654"/>
+        <location filename="../../desktop/readings_page.py" line="655"/>
         <source>The photo cannot be shown</source>
         <translation>照片无法显示</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="681"/>
+        <location filename="../../desktop/readings_page.py" line="682"/>
         <source>Reject reading of {meter}</source>
         <translation>驳回 {meter} 的读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="682"/>
+        <location filename="../../desktop/readings_page.py" line="683"/>
         <source>Reason:</source>
         <translation>原因：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="722"/>
-        <source>Refresh</source>
-        <translation>刷新</translation>
     </message>
     <message>
         <location filename="../../desktop/readings_page.py" line="726"/>
@@ -3918,72 +4029,72 @@ Replaced at {when}</source>
 <context>
     <name>ServerPage</name>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="68"/>
+        <location filename="../../desktop/setup_wizard.py" line="71"/>
         <source>Database server</source>
         <translation>数据库服务器</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="69"/>
+        <location filename="../../desktop/setup_wizard.py" line="72"/>
         <source>Ask the administrator for these; the password is kept in the system&apos;s keyring, not in a file.</source>
         <translation>请向系统管理员索取以下信息；密码保存在操作系统的凭据库中，不写入文件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="82"/>
+        <location filename="../../desktop/setup_wizard.py" line="85"/>
         <source>No encryption</source>
         <translation>不加密</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="83"/>
+        <location filename="../../desktop/setup_wizard.py" line="86"/>
         <source>Encrypt when the server can</source>
         <translation>服务器支持时加密</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="84"/>
+        <location filename="../../desktop/setup_wizard.py" line="87"/>
         <source>Always encrypt (recommended)</source>
         <translation>始终加密（推荐）</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="85"/>
+        <location filename="../../desktop/setup_wizard.py" line="88"/>
         <source>Encrypt and verify the server&apos;s certificate</source>
         <translation>加密并验证服务器证书</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="90"/>
+        <location filename="../../desktop/setup_wizard.py" line="93"/>
         <source>Test connection</source>
         <translation>测试连接</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="95"/>
+        <location filename="../../desktop/setup_wizard.py" line="98"/>
         <source>Server:</source>
         <translation>服务器：</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="96"/>
+        <location filename="../../desktop/setup_wizard.py" line="99"/>
         <source>Port:</source>
         <translation>端口：</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="97"/>
+        <location filename="../../desktop/setup_wizard.py" line="100"/>
         <source>Database:</source>
         <translation>数据库：</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="98"/>
+        <location filename="../../desktop/setup_wizard.py" line="101"/>
         <source>Login:</source>
         <translation>用户名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="99"/>
+        <location filename="../../desktop/setup_wizard.py" line="102"/>
         <source>Password:</source>
         <translation>密码：</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="100"/>
+        <location filename="../../desktop/setup_wizard.py" line="103"/>
         <source>Encryption:</source>
         <translation>加密方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="123"/>
+        <location filename="../../desktop/setup_wizard.py" line="126"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
     </message>
@@ -3991,321 +4102,336 @@ Replaced at {when}</source>
 <context>
     <name>ServicePage</name>
     <message>
-        <location filename="../../desktop/service_page.py" line="160"/>
+        <location filename="../../desktop/service_page.py" line="217"/>
         <source>Binding review</source>
         <translation>绑定审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="161"/>
+        <location filename="../../desktop/service_page.py" line="218"/>
         <source>Requests</source>
         <translation>报修咨询</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="162"/>
+        <location filename="../../desktop/service_page.py" line="219"/>
         <source>Notices</source>
         <translation>通知公告</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="163"/>
+        <location filename="../../desktop/service_page.py" line="220"/>
         <source>Installations</source>
         <translation>新装换装</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="164"/>
+        <location filename="../../desktop/service_page.py" line="221"/>
         <source>Refresh (F5)</source>
         <translation>刷新 (F5)</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="177"/>
+        <location filename="../../desktop/service_page.py" line="234"/>
         <source>Requested</source>
         <translation>申请时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="177"/>
-        <location filename="../../desktop/service_page.py" line="189"/>
+        <location filename="../../desktop/service_page.py" line="234"/>
+        <location filename="../../desktop/service_page.py" line="257"/>
         <source>Due</source>
         <translation>办理期限</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="177"/>
-        <location filename="../../desktop/service_page.py" line="212"/>
+        <location filename="../../desktop/service_page.py" line="234"/>
+        <location filename="../../desktop/service_page.py" line="281"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="177"/>
+        <location filename="../../desktop/service_page.py" line="234"/>
         <source>Given as</source>
         <translation>填写的户主信息</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="178"/>
+        <location filename="../../desktop/service_page.py" line="235"/>
         <source>Match</source>
         <translation>核对</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="178"/>
+        <location filename="../../desktop/service_page.py" line="235"/>
         <source>Holder on record</source>
         <translation>档案户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="178"/>
+        <location filename="../../desktop/service_page.py" line="235"/>
         <source>Mobile on record</source>
         <translation>档案手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="179"/>
+        <location filename="../../desktop/service_page.py" line="236"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="179"/>
+        <location filename="../../desktop/service_page.py" line="236"/>
         <source>Bindings</source>
         <translation>已绑定数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="179"/>
-        <location filename="../../desktop/service_page.py" line="190"/>
+        <location filename="../../desktop/service_page.py" line="236"/>
+        <location filename="../../desktop/service_page.py" line="258"/>
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="181"/>
+        <location filename="../../desktop/service_page.py" line="236"/>
+        <source>What differs</source>
+        <translation>差异</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="245"/>
         <source>Approve</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="183"/>
-        <location filename="../../desktop/service_page.py" line="235"/>
+        <location filename="../../desktop/service_page.py" line="247"/>
+        <location filename="../../desktop/service_page.py" line="304"/>
         <source>Reject…</source>
         <translation>驳回…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="189"/>
+        <location filename="../../desktop/service_page.py" line="257"/>
         <source>Raised</source>
         <translation>提交时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="189"/>
-        <location filename="../../desktop/service_page.py" line="200"/>
-        <location filename="../../desktop/service_page.py" line="209"/>
+        <location filename="../../desktop/service_page.py" line="257"/>
+        <location filename="../../desktop/service_page.py" line="269"/>
+        <location filename="../../desktop/service_page.py" line="278"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="189"/>
+        <location filename="../../desktop/service_page.py" line="257"/>
         <source>Topic</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="190"/>
+        <location filename="../../desktop/service_page.py" line="258"/>
         <source>Description</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="190"/>
-        <location filename="../../desktop/service_page.py" line="212"/>
+        <location filename="../../desktop/service_page.py" line="258"/>
+        <location filename="../../desktop/service_page.py" line="281"/>
         <source>Place</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="190"/>
+        <location filename="../../desktop/service_page.py" line="258"/>
         <source>Assigned to</source>
         <translation>处理人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="192"/>
+        <location filename="../../desktop/service_page.py" line="259"/>
+        <source>Appointment</source>
+        <translation>预约时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="261"/>
         <source>Assign…</source>
         <translation>指派…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="194"/>
+        <location filename="../../desktop/service_page.py" line="263"/>
         <source>Answer…</source>
         <translation>答复…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="200"/>
+        <location filename="../../desktop/service_page.py" line="269"/>
         <source>Published</source>
         <translation>发布时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="200"/>
+        <location filename="../../desktop/service_page.py" line="269"/>
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="200"/>
+        <location filename="../../desktop/service_page.py" line="269"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="201"/>
+        <location filename="../../desktop/service_page.py" line="270"/>
         <source>Until</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="203"/>
+        <location filename="../../desktop/service_page.py" line="272"/>
         <source>Publish a notice…</source>
         <translation>发布通知…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="209"/>
+        <location filename="../../desktop/service_page.py" line="278"/>
         <source>Reported</source>
         <translation>上报时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="209"/>
+        <location filename="../../desktop/service_page.py" line="278"/>
         <source>Reported by</source>
         <translation>上报人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="209"/>
+        <location filename="../../desktop/service_page.py" line="278"/>
         <source>Old meter</source>
         <translation>旧表</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="210"/>
+        <location filename="../../desktop/service_page.py" line="279"/>
         <source>Last reading</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="210"/>
+        <location filename="../../desktop/service_page.py" line="279"/>
         <source>Final reading</source>
         <translation>止码</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="210"/>
+        <location filename="../../desktop/service_page.py" line="279"/>
         <source>New meter</source>
         <translation>新表</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="211"/>
+        <location filename="../../desktop/service_page.py" line="280"/>
         <source>Meter kind</source>
         <translation>表计类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="211"/>
+        <location filename="../../desktop/service_page.py" line="280"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="211"/>
+        <location filename="../../desktop/service_page.py" line="280"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="212"/>
+        <location filename="../../desktop/service_page.py" line="281"/>
         <source>Initial reading</source>
         <translation>起码</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="212"/>
+        <location filename="../../desktop/service_page.py" line="281"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="213"/>
+        <location filename="../../desktop/service_page.py" line="282"/>
         <source>Refused</source>
         <translation>未通过原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="220"/>
-        <location filename="../../desktop/service_page.py" line="221"/>
-        <location filename="../../desktop/service_page.py" line="436"/>
+        <location filename="../../desktop/service_page.py" line="289"/>
+        <location filename="../../desktop/service_page.py" line="290"/>
+        <location filename="../../desktop/service_page.py" line="535"/>
         <source>No photo</source>
         <translation>无照片</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="224"/>
+        <location filename="../../desktop/service_page.py" line="293"/>
         <source>Old meter&apos;s dial</source>
         <translation>旧表表盘</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="225"/>
+        <location filename="../../desktop/service_page.py" line="294"/>
         <source>New meter&apos;s dial</source>
         <translation>新表表盘</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="233"/>
+        <location filename="../../desktop/service_page.py" line="302"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="267"/>
+        <location filename="../../desktop/service_page.py" line="336"/>
         <source>matches</source>
         <translation>一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="268"/>
+        <location filename="../../desktop/service_page.py" line="337"/>
         <source>does not match</source>
         <translation>不一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="268"/>
+        <location filename="../../desktop/service_page.py" line="337"/>
         <source>no such account</source>
         <translation>无此户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="293"/>
+        <location filename="../../desktop/service_page.py" line="368"/>
         <source>Binding review ({count})</source>
         <translation>绑定审核 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="295"/>
+        <location filename="../../desktop/service_page.py" line="370"/>
         <source>Requests ({count})</source>
         <translation>报修咨询 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="309"/>
+        <location filename="../../desktop/service_page.py" line="384"/>
         <source>Installations ({count})</source>
         <translation>新装换装 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="339"/>
+        <location filename="../../desktop/service_page.py" line="410"/>
+        <source>⚠ Account {account} does not match: {what}</source>
+        <translation>⚠ 户号 {account} 核对不一致：{what}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="438"/>
         <source>Reject the binding</source>
         <translation>驳回绑定</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="339"/>
+        <location filename="../../desktop/service_page.py" line="438"/>
         <source>Reason (the resident is told):</source>
         <translation>原因（将通知用户）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="358"/>
+        <location filename="../../desktop/service_page.py" line="457"/>
         <source>Assign the request</source>
         <translation>指派处理人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="358"/>
+        <location filename="../../desktop/service_page.py" line="457"/>
         <source>Staff member:</source>
         <translation>工作人员：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="372"/>
+        <location filename="../../desktop/service_page.py" line="471"/>
         <source>Answer the request</source>
         <translation>答复</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="372"/>
+        <location filename="../../desktop/service_page.py" line="471"/>
         <source>Answer (sent to the resident):</source>
         <translation>答复内容（将发送给用户）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="438"/>
+        <location filename="../../desktop/service_page.py" line="537"/>
         <source>Loading photo…</source>
         <translation>正在加载照片…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="453"/>
+        <location filename="../../desktop/service_page.py" line="552"/>
         <source>The photo cannot be shown</source>
         <translation>照片无法显示</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="496"/>
+        <location filename="../../desktop/service_page.py" line="595"/>
         <source>Reject the report</source>
         <translation>驳回上报</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="496"/>
+        <location filename="../../desktop/service_page.py" line="595"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
@@ -4313,102 +4439,102 @@ Replaced at {when}</source>
 <context>
     <name>SettlementDialog</name>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="71"/>
+        <location filename="../../desktop/till_dialogs.py" line="161"/>
         <source>Close the day {date}</source>
         <translation>日结 {date}</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="74"/>
+        <location filename="../../desktop/till_dialogs.py" line="164"/>
         <source>Channel</source>
         <translation>收款方式</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="74"/>
+        <location filename="../../desktop/till_dialogs.py" line="164"/>
         <source>Count</source>
         <translation>笔数</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="74"/>
+        <location filename="../../desktop/till_dialogs.py" line="164"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="76"/>
+        <location filename="../../desktop/till_dialogs.py" line="166"/>
         <source>Total</source>
         <translation>合计</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="83"/>
+        <location filename="../../desktop/till_dialogs.py" line="173"/>
         <source>Float:</source>
         <translation>备用金：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="84"/>
+        <location filename="../../desktop/till_dialogs.py" line="174"/>
         <source>Cash taken:</source>
         <translation>现金实收：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="85"/>
+        <location filename="../../desktop/till_dialogs.py" line="175"/>
         <source>Change given:</source>
         <translation>找零：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="86"/>
+        <location filename="../../desktop/till_dialogs.py" line="176"/>
         <source>Cash voided:</source>
         <translation>作废现金：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="87"/>
+        <location filename="../../desktop/till_dialogs.py" line="177"/>
         <source>Handed over:</source>
         <translation>已交款：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="92"/>
+        <location filename="../../desktop/till_dialogs.py" line="182"/>
         <source>Expected cash:</source>
         <translation>应有现金：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="95"/>
+        <location filename="../../desktop/till_dialogs.py" line="185"/>
         <source>Cash counted:</source>
         <translation>清点现金：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="97"/>
+        <location filename="../../desktop/till_dialogs.py" line="187"/>
         <source>Over / short:</source>
         <translation>长短款：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="99"/>
+        <location filename="../../desktop/till_dialogs.py" line="189"/>
         <source>Why the drawer is over or short</source>
         <translation>长款或短款的原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="100"/>
+        <location filename="../../desktop/till_dialogs.py" line="190"/>
         <source>Note:</source>
         <translation>备注：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="103"/>
+        <location filename="../../desktop/till_dialogs.py" line="193"/>
         <source>Voided:</source>
         <translation>已作废：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="108"/>
+        <location filename="../../desktop/till_dialogs.py" line="198"/>
         <source>Close the day</source>
         <translation>日结</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="127"/>
+        <location filename="../../desktop/till_dialogs.py" line="217"/>
         <source>Over {amount}</source>
         <translation>长款 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="129"/>
+        <location filename="../../desktop/till_dialogs.py" line="219"/>
         <source>Short {amount}</source>
         <translation>短款 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="131"/>
+        <location filename="../../desktop/till_dialogs.py" line="221"/>
         <source>Balanced</source>
         <translation>无长短款</translation>
     </message>
@@ -4416,12 +4542,12 @@ Replaced at {when}</source>
 <context>
     <name>SetupWizard</name>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="177"/>
+        <location filename="../../desktop/setup_wizard.py" line="180"/>
         <source>MeterDesk setup</source>
         <translation>MeterDesk 设置向导</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="200"/>
+        <location filename="../../desktop/setup_wizard.py" line="203"/>
         <source>The settings could not be saved: {error}</source>
         <translation>设置未能保存：{error}</translation>
     </message>
@@ -4477,12 +4603,12 @@ Replaced at {when}</source>
         <translation>MeterDesk 无法启动</translation>
     </message>
     <message>
-        <location filename="../../desktop/app.py" line="177"/>
+        <location filename="../../desktop/app.py" line="184"/>
         <source>The configuration file cannot be read: {error}</source>
         <translation>无法读取配置文件：{error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/app.py" line="187"/>
+        <location filename="../../desktop/app.py" line="194"/>
         <source>Cannot connect to the database: {error}</source>
         <translation>无法连接数据库：{error}</translation>
     </message>
@@ -4797,60 +4923,108 @@ Replaced at {when}</source>
 <context>
     <name>TaskRunner</name>
     <message>
-        <location filename="../../desktop/tasks.py" line="116"/>
+        <location filename="../../desktop/tasks.py" line="120"/>
         <source>Cannot reach the database. Check the network and try again.</source>
         <translation>无法连接数据库，请检查网络后重试。</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="120"/>
+        <location filename="../../desktop/tasks.py" line="124"/>
         <source>An unexpected error occurred ({error}); details are in the log.</source>
         <translation>发生意外错误（{error}），详情见日志。</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="129"/>
+        <location filename="../../desktop/tasks.py" line="133"/>
         <source>MeterDesk</source>
         <translation>MeterDesk</translation>
     </message>
 </context>
 <context>
+    <name>VoidDialog</name>
+    <message>
+        <location filename="../../desktop/till_dialogs.py" line="113"/>
+        <source>Void receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/till_dialogs.py" line="119"/>
+        <source>Receipt:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/till_dialogs.py" line="120"/>
+        <source>Amount:</source>
+        <translation type="unfinished">金额：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/till_dialogs.py" line="121"/>
+        <source>Account no.:</source>
+        <translation type="unfinished">户号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/till_dialogs.py" line="122"/>
+        <source>Holder:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/till_dialogs.py" line="123"/>
+        <source>Channel:</source>
+        <translation type="unfinished">收款方式：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/till_dialogs.py" line="133"/>
+        <source>Choose or type the reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/till_dialogs.py" line="134"/>
+        <source>Reason:</source>
+        <translation type="unfinished">原因：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/till_dialogs.py" line="137"/>
+        <source>Void</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="57"/>
+        <location filename="../../desktop/main_window.py" line="59"/>
         <source>Welcome, {name}</source>
         <translation>欢迎，{name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="68"/>
+        <location filename="../../desktop/main_window.py" line="70"/>
         <source>Name:</source>
         <translation>姓名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="69"/>
+        <location filename="../../desktop/main_window.py" line="71"/>
         <source>Login name:</source>
         <translation>工号/登录名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="70"/>
+        <location filename="../../desktop/main_window.py" line="72"/>
         <source>Department:</source>
         <translation>部门：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="71"/>
+        <location filename="../../desktop/main_window.py" line="73"/>
         <source>Post:</source>
         <translation>岗位：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="72"/>
+        <location filename="../../desktop/main_window.py" line="74"/>
         <source>Branch:</source>
         <translation>分中心：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="72"/>
+        <location filename="../../desktop/main_window.py" line="74"/>
         <source>(none)</source>
         <translation>（未分配）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="73"/>
+        <location filename="../../desktop/main_window.py" line="75"/>
         <source>Database:</source>
         <translation>数据库：</translation>
     </message>

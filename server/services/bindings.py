@@ -257,9 +257,29 @@ class PendingBinding:
     account_mobile: str
     customer_class: str
     live_bindings: int
+    account_active: bool = True
 
     def overdue(self, moment: datetime) -> bool:
         return moment > self.due_at
+
+    @property
+    def mismatch(self) -> str:
+        """What differs between the claim and the record; empty when they match."""
+        if self.matched:
+            return ""
+        return mismatch_text(
+            self.claim, self.found, self.account_active, self.holder_name, self.account_mobile
+        )
+
+
+def mismatch_text(claim: str, found: bool, active: bool, holder_name: str, mobile: str) -> str:
+    """The reviewer's line for a claim that is not the account's holder or phone."""
+    if not found:
+        return "户号不存在"
+    if not active:
+        return "该户号已停用"
+    on_record = f"预留手机“{mobile}”" if mobile else "该户未预留手机"
+    return f"填写的“{claim}”与户主“{holder_name}”、{on_record}都不一致"
 
 
 def pending_bindings(session: Session) -> list[PendingBinding]:
@@ -271,7 +291,8 @@ def pending_bindings(session: Session) -> list[PendingBinding]:
                    b.account_id is not null, b.matched, coalesce(a.holder_name, ''),
                    coalesce(a.mobile, ''), coalesce(k.name, ''),
                    (select count(*) from binding o where o.wechat_user_id = b.wechat_user_id
-                      and o.status in ('pending', 'approved'))
+                      and o.status in ('pending', 'approved')),
+                   coalesce(a.active, false)
             from binding b join wechat_user u on u.id = b.wechat_user_id
             left join account a on a.id = b.account_id
             left join customer_class k on k.id = a.customer_class_id
@@ -294,23 +315,34 @@ def _pending(session: Session, binding_id: int) -> Binding:
     return binding
 
 
-def approve_binding(session: Session, actor: Actor, binding_id: int) -> None:
+def approve_binding(session: Session, actor: Actor, binding_id: int, note: str = "") -> None:
+    """Approve a request. One whose claim does not match the record opens another
+    resident's bills to this user, so it needs the reviewer's note of how it was checked
+    (the note is audited); every client goes through here, so none can skip it."""
     permissions.require(session, actor, "service")
     binding = _pending(session, binding_id)
     if binding.account_id is None:
         raise DomainError(f"户号 {binding.account_no} 不存在，只能驳回")
+    note = note.strip()
+    if not binding.matched and not note:
+        account = session.get(Account, binding.account_id)
+        assert account is not None
+        differs = mismatch_text(
+            binding.claim, True, account.active, account.holder_name, account.mobile or ""
+        )
+        raise DomainError(
+            f"户号 {binding.account_no} 核对不一致（{differs}），须填写核实说明才能通过"
+        )
+    if len(note) > 200:
+        raise DomainError("核实说明最多 200 字")
     binding.status = BINDING_APPROVED
     binding.reviewed_by_id = actor.staff_id
     binding.reviewed_at = now()
     session.flush()
-    audit.record(
-        session,
-        actor,
-        "binding.approve",
-        "binding",
-        binding.id,
-        {"account_no": binding.account_no, "matched": binding.matched},
-    )
+    details: dict[str, object] = {"account_no": binding.account_no, "matched": binding.matched}
+    if note:
+        details["note"] = note
+    audit.record(session, actor, "binding.approve", "binding", binding.id, details)
     outbox.enqueue(
         session,
         "answer",

@@ -36,6 +36,7 @@ TOPICS = {
     "fault": ("表计故障", "线路故障", "管道漏水", "其他"),
 }
 SLOTS = ("上午 8:30–11:30", "下午 14:30–17:00")
+WEEKDAYS = "一二三四五六日"
 BOOKING_DAYS = 30
 STATUS_LABELS = {REQUEST_OPEN: "处理中", REQUEST_ANSWERED: "已答复", REQUEST_CLOSED: "已关闭"}
 # The desk colours a request amber this long before it falls due.
@@ -53,7 +54,7 @@ class RequestSpec:
     account_id: int | None = None
 
 
-def _check(spec: RequestSpec) -> None:
+def _check(spec: RequestSpec, today: date) -> None:
     if spec.kind not in KIND_LABELS:
         raise DomainError(f"未知的诉求类型 {spec.kind!r}")
     if spec.topic not in TOPICS[spec.kind]:
@@ -65,12 +66,12 @@ def _check(spec: RequestSpec) -> None:
     if len(spec.place) > 200 or len(spec.contact_phone) > 20 or len(spec.slot) > 40:
         raise DomainError("地点、电话或时段过长，请核对")
     if spec.kind == "visit":
-        _check_slot(spec.slot)
+        _check_slot(spec.slot, today)
     if spec.kind in ("energy", "fault") and not spec.place.strip():
         raise DomainError("请填写地点")
 
 
-def _check_slot(slot: str) -> None:
+def _check_slot(slot: str, today: date) -> None:
     """上门预约's slot: "YYYY-MM-DD <one of SLOTS>", from today to BOOKING_DAYS ahead."""
     day_text, _, period = slot.strip().partition(" ")
     if not day_text or period not in SLOTS:
@@ -79,9 +80,18 @@ def _check_slot(slot: str) -> None:
         day = date.fromisoformat(day_text)
     except ValueError:
         raise DomainError(f"预约日期无效：{day_text!r}") from None
-    today = now().astimezone(BUSINESS_TZ).date()
     if not today <= day <= today + timedelta(BOOKING_DAYS):
         raise DomainError(f"预约日期应在今天起 {BOOKING_DAYS} 天内")
+
+
+def appointment_text(slot: str) -> str:
+    """上门预约's slot as people say it: '12月9日（周三）上午 8:30–11:30'."""
+    day_text, _, period = slot.strip().partition(" ")
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        return slot.strip()
+    return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）{period}"
 
 
 def raise_request(
@@ -91,10 +101,12 @@ def raise_request(
     *,
     wechat_user_id: int | None = None,
     photo_id: int | None = None,
+    raised_at: datetime | None = None,
 ) -> int:
-    """File a request from a resident (`wechat_user_id`) or a staff member (actor)."""
-    _check(spec)
-    raised = now()
+    """File a request from a resident (`wechat_user_id`) or a staff member (actor), raised
+    at `raised_at` (default now): its due time and the booking window count from then."""
+    raised = raised_at or now()
+    _check(spec, raised.astimezone(BUSINESS_TZ).date())
     row = ServiceRequest(
         kind=spec.kind,
         topic=spec.topic,
@@ -149,6 +161,11 @@ class RequestRow:
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
 
+    @property
+    def appointment(self) -> str:
+        """When a 上门预约 asked the visit for; '' for other requests."""
+        return appointment_text(self.slot) if self.slot else ""
+
     def sla(self, moment: datetime) -> str:
         """'overdue', 'due_soon' or 'ok' for an open request; 'done' once answered."""
         if self.status != REQUEST_OPEN:
@@ -174,6 +191,15 @@ def my_requests(session: Session, user_id: int, limit: int = 50) -> list[Request
     rows = session.execute(
         text(_ROWS + " where r.wechat_user_id = :u order by r.id desc limit :n"),
         {"u": user_id, "n": limit},
+    ).all()
+    return [RequestRow(*row) for row in rows]
+
+
+def assigned_requests(session: Session, staff_id: int) -> list[RequestRow]:
+    """A field worker's open requests (上门预约 above all), by deadline."""
+    rows = session.execute(
+        text(_ROWS + " where r.assigned_to_id = :s and r.status = 'open' order by r.due_at, r.id"),
+        {"s": staff_id},
     ).all()
     return [RequestRow(*row) for row in rows]
 

@@ -237,3 +237,48 @@ def test_a_resident_unbinds_and_the_place_is_free_again(session, accounts):
     # Both places are free again, and the same 户号 may be asked for anew.
     bindings.request_binding(session, user, "A001", "张三", "10.0.0.1")
     bindings.request_binding(session, user, "A003", "王五", "10.0.0.1")
+
+
+def test_a_mismatched_binding_needs_a_note_to_be_approved(session, accounts):
+    user = registered(session, "o-stranger", "13800000018")
+    bindings.request_binding(session, user, "A001", "王小明", "10.0.0.1")
+    bindings.request_binding(session, user, "A002", "李四", "10.0.0.1")
+    mismatched, matching = bindings.pending_bindings(session)
+    assert (mismatched.account_no, mismatched.matched) == ("A001", False)
+    assert mismatched.mismatch == "填写的“王小明”与户主“张三”、预留手机“13800000001”都不一致"
+    assert matching.mismatch == ""
+
+    with pytest.raises(DomainError) as refused:
+        bindings.approve_binding(session, DESK, mismatched.binding_id, "   ")
+    assert str(refused.value) == (
+        "户号 A001 核对不一致（填写的“王小明”与户主“张三”、预留手机“13800000001”都不一致），"
+        "须填写核实说明才能通过"
+    )
+    assert bindings.bound_accounts(session, user) == []
+    # A matching one still needs nothing more.
+    bindings.approve_binding(session, DESK, matching.binding_id)
+    bindings.approve_binding(
+        session, DESK, mismatched.binding_id, " 电话联系户主张三，确认王小明为其租户 "
+    )
+    assert [a.account_no for a in bindings.bound_accounts(session, user)] == ["A001", "A002"]
+    audited = session.execute(
+        text(
+            "select data->>'account_no', data->>'matched', data->>'note' from audit_event"
+            " where action = 'binding.approve' order by id"
+        )
+    ).all()
+    assert audited == [
+        ("A002", "true", None),
+        ("A001", "false", "电话联系户主张三，确认王小明为其租户"),
+    ]
+
+
+def test_a_closed_account_or_no_phone_on_record_is_said_so(session, accounts):
+    user = registered(session, "o-closed", "13800000019")
+    session.execute(text("update account set active = false where account_no = 'A003'"))
+    bindings.request_binding(session, user, "A002", "张三", "10.0.0.1")
+    bindings.request_binding(session, user, "A003", "王五", "10.0.0.1")
+    assert [p.mismatch for p in bindings.pending_bindings(session)] == [
+        "填写的“张三”与户主“李四”、该户未预留手机都不一致",
+        "该户号已停用",
+    ]

@@ -3,7 +3,7 @@ and notices (an outage told to the residents of the chosen buildings)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -12,19 +12,21 @@ from server.db.models import Building, OutboxMessage, ServiceRequest
 from server.services import bindings, notices, residents, service_requests
 from server.services.accounts import AccountSpec, create_account
 from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ, now
+from server.services.calendar import BUSINESS_TZ
 from server.services.errors import DomainError
 from server.services.org import add_staff_with_role
 from server.services.service_requests import RequestSpec
-from server.services.workdays import request_due
 from tests import factories
 from tests.companion.test_bindings import registered
 
 DESK = Actor("desk test")
+# Requests are raised at a fixed time, not the wall clock: the due time depends on whether
+# it is office hours. A Tuesday (a working day) at 10:00 in Shanghai.
+RAISED = datetime(2026, 3, 10, 10, 0, tzinfo=BUSINESS_TZ)
 
 
 def in_days(days: int) -> str:
-    return (now().astimezone(BUSINESS_TZ).date() + timedelta(days=days)).isoformat()
+    return (RAISED.date() + timedelta(days=days)).isoformat()
 
 
 def spec(**changes) -> RequestSpec:
@@ -49,25 +51,29 @@ def spec(**changes) -> RequestSpec:
 )
 def test_bad_requests_are_refused_with_the_reason(session, changes, message):
     with pytest.raises(DomainError, match=message):
-        service_requests.raise_request(session, DESK, spec(**changes))
+        service_requests.raise_request(session, DESK, spec(**changes), raised_at=RAISED)
     assert session.scalar(select(ServiceRequest.id)) is None
 
 
 def test_the_desk_queue_assigns_and_answers(session):
     user = registered(session, "o-req", "13800000031")
     resident = residents.resident(session, user)
-    first = service_requests.raise_request(session, resident.actor, spec(), wechat_user_id=user)
+    first = service_requests.raise_request(
+        session, resident.actor, spec(), wechat_user_id=user, raised_at=RAISED
+    )
     visit = service_requests.raise_request(
         session,
         resident.actor,
         spec(kind="visit", topic="退房结算", slot=f"{in_days(1)} 上午 8:30–11:30"),
         wechat_user_id=user,
+        raised_at=RAISED.replace(hour=16, minute=30),
     )
     queue = service_requests.request_queue(session)
     assert [r.request_id for r in queue] == [first, visit]
     row = queue[0]
-    created = session.scalar(text("select now()"))
-    assert row.due_at == request_due(session, created)
+    # Two hours of office time: 10:00 → 12:00; 16:30 → one hour to 17:30, one from 8:00.
+    assert row.due_at == datetime(2026, 3, 10, 12, 0, tzinfo=BUSINESS_TZ)
+    assert queue[1].due_at == datetime(2026, 3, 11, 9, 0, tzinfo=BUSINESS_TZ)
     assert row.raised_by == "13800000031" and row.kind_label == "服务诉求"
     # SLA colours as the desk shows them.
     assert row.sla(row.due_at - timedelta(hours=1)) == "ok"
@@ -141,7 +147,8 @@ def test_an_outage_notice_reaches_the_residents_of_its_buildings(session):
         bindings.request_binding(session, user, account_no, "x", "10.0.0.1")
         if approve:
             binding_id = max(p.binding_id for p in bindings.pending_bindings(session))
-            bindings.approve_binding(session, DESK, binding_id)
+            # The claim "x" is nobody's name: approved on the desk's word.
+            bindings.approve_binding(session, DESK, binding_id, "已电话核实")
     session.execute(text("delete from outbox_message"))
 
     with pytest.raises(DomainError, match="须选择受影响的楼栋"):
