@@ -28,14 +28,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reports.clock import moment_text
+
 MUTED = QColor("#8a919b")
 ALERT = QColor("#c62828")
 # Row backgrounds: past a deadline, close to one.
 OVERDUE_TINT = QColor("#fde2e1")
 DUE_SOON_TINT = QColor("#fff4d6")
 
-# Up to 2 decimals, as the service accepts (money_of); the server checks again.
-_MONEY_PATTERN = QRegularExpression(r"^\d{0,9}(\.\d{0,2})?$")
+# Up to 2 decimals, as the service accepts (money_of); the server checks again. A minus
+# sign is kept rather than dropped, so a typed "-5" is refused as -5 instead of taken as 5.
+_MONEY_PATTERN = QRegularExpression(r"^-?\d{0,9}(\.\d{0,2})?$")
 _ROOT = QModelIndex()
 
 
@@ -70,7 +73,7 @@ def cell_text(value: object) -> str:
     if isinstance(value, Decimal):
         return money_text(value)
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return moment_text(value)
     if isinstance(value, date):
         return value.isoformat()
     return "" if value is None else str(value)

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
+from reports.clock import excel_time, moment_text
 from reports.payments_export import XLSX
 
 HEADERS = ("行号", "结果", "硬件号", "表号", "读数", "抄表时间", "说明")
@@ -47,7 +48,7 @@ def render_import_result_xlsx(
     sheet.freeze_panes = "A3"
     for index, width in enumerate(WIDTHS):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
-    heading = WriteOnlyCell(sheet, f"{title}（生成于 {generated_at:%Y-%m-%d %H:%M}）")
+    heading = WriteOnlyCell(sheet, f"{title}（生成于 {moment_text(generated_at)}）")
     heading.font = Font(bold=True, size=12)
     sheet.append([heading])
     header = []
@@ -57,7 +58,7 @@ def render_import_result_xlsx(
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        moment = WriteOnlyCell(sheet, row.read_at.replace(tzinfo=None) if row.read_at else None)
+        moment = WriteOnlyCell(sheet, excel_time(row.read_at) if row.read_at else None)
         moment.number_format = "yyyy-mm-dd hh:mm:ss"
         outcome = WriteOnlyCell(sheet, row.outcome)
         if row.outcome in _FILLS:

@@ -13,6 +13,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from reports.clock import moment_text
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = (
     "表号", "硬件号", "类型", "校区", "楼宇", "房间", "安装位置", "户号", "户主",
@@ -41,7 +43,7 @@ class RegistryLine:
 
 
 def registry_filename(generated_at: datetime) -> str:
-    return f"表计台账_{generated_at:%Y%m%d_%H%M}.xlsx"
+    return f"表计台账_{moment_text(generated_at, '%Y%m%d_%H%M')}.xlsx"
 
 
 def render_meter_registry_xlsx(
@@ -54,7 +56,7 @@ def render_meter_registry_xlsx(
     sheet.freeze_panes = "A3"
     for index, width in enumerate(WIDTHS):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
-    heading = WriteOnlyCell(sheet, f"{title}（生成于 {generated_at:%Y-%m-%d %H:%M}）")
+    heading = WriteOnlyCell(sheet, f"{title}（生成于 {moment_text(generated_at)}）")
     heading.font = Font(bold=True, size=12)
     sheet.append([heading])
     fill = PatternFill("solid", fgColor="DDE7F0")

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from reports.clock import excel_time
 from reports.xlsx import XLSX, generated_text, header_cells, set_widths, title_cell
 
 HEADERS = ("户号", "户名", "缴费月份", "项目", "缴费金额", "渠道", "收据号", "时间", "网点")
@@ -52,7 +53,7 @@ def render_payments_xlsx(
     for row in rows:
         amount = WriteOnlyCell(sheet, row.amount)
         amount.number_format = YUAN_FORMAT
-        when = row.paid_at.replace(tzinfo=None)
+        when = excel_time(row.paid_at)
         moment = WriteOnlyCell(sheet, when)
         moment.number_format = "yyyy-mm-dd hh:mm"
         sheet.append(

@@ -32,6 +32,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from reports.amounts import rmb_capitals
+from reports.clock import moment_text
 from reports.fonts import cjk_font
 
 ReceiptSize = Literal["a5", "form"]
@@ -264,7 +265,7 @@ def _payment_fields(data: ReceiptData) -> list[tuple[str, str]]:
 
 
 def _issued_text(data: ReceiptData) -> str:
-    return data.issued_at.strftime("%Y-%m-%d %H:%M")
+    return moment_text(data.issued_at)
 
 
 def _draw_table(

@@ -11,11 +11,11 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 
+from reports.clock import excel_time
 from reports.xlsx import (
     BOLD,
     MOMENT_FORMAT,
     XLSX,
-    excel_time,
     generated_text,
     header_cells,
     set_widths,

@@ -23,6 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from reports.clock import moment_text
 from reports.fonts import cjk_font
 from reports.pdfpages import GREY, MARGIN, NumberedCanvas, fit_text
 
@@ -72,7 +73,7 @@ def render_route_sheet_pdf(sheet: RouteSheet, *, organisation: str = "水电保�
         invariant=1,
     )
     footer = (
-        f"{organisation}　{sheet.title}　生成于 {sheet.generated_at:%Y-%m-%d %H:%M}"
+        f"{organisation}　{sheet.title}　生成于 {moment_text(sheet.generated_at)}"
         "　抄表人：________　日期：________"
     )
 

@@ -34,11 +34,12 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from reports.amounts import rmb_capitals
+from reports.clock import excel_time, moment_text
 from reports.fonts import cjk_font
 from reports.pdfpages import GREY as _GREY
 from reports.pdfpages import NumberedCanvas
 from reports.pdfpages import fit_text as _fit
-from reports.xlsx import BOLD, excel_time, header_cells
+from reports.xlsx import BOLD, header_cells
 
 # Re-exported: callers and tests took the format and mimetype from here first.
 from reports.xlsx import MONEY_FORMAT as MONEY_FORMAT
@@ -161,7 +162,7 @@ def _yuan(value: Decimal | None) -> str:
 
 
 def _moment(value: datetime | None) -> str:
-    return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
+    return "" if value is None else moment_text(value)
 
 
 def _void_text(row: ReceiptRow) -> str:
@@ -368,7 +369,7 @@ def _cash(
         widths = [width * 0.2, width * 0.25, width * 0.18, width * 0.37]
         for item in report.handovers:
             rows.append(
-                [item.at.strftime("%H:%M"), _fit(item.to, font, _BODY, widths[1] - 8),
+                [moment_text(item.at, "%H:%M"), _fit(item.to, font, _BODY, widths[1] - 8),
                  _yuan(item.amount), _fit(item.note, font, _BODY, widths[3] - 8)]
             )  # fmt: skip
         rows.append(["合计", "", _yuan(report.handed_over), ""])
@@ -399,7 +400,7 @@ def _receipt_list(
     for row in report.receipts:
         cells = [
             _fit(row.receipt_no, font, _LIST, room[0]),
-            row.issued_at.strftime("%H:%M"),
+            moment_text(row.issued_at, "%H:%M"),
             _fit(row.account_no, font, _LIST, room[2]),
             _fit(row.holder_name, font, _LIST, room[3]),
             _fit(row.channel, font, _LIST, room[4]),
@@ -467,7 +468,7 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None:
         sheet.column_dimensions[column].width = width
     title = (
         f"{report.title}　收费员 {report.clerk}　营业日期 {report.business_date.isoformat()}"
-        f"（生成于 {report.generated_at:%Y-%m-%d %H:%M}）"
+        f"（生成于 {moment_text(report.generated_at)}）"
     )
     sheet.append([_cell(sheet, title, font=Font(bold=True, size=12))])
     if not report.closed:

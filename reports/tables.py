@@ -34,6 +34,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from reports import xlsx_stream as xs
+from reports.clock import excel_time, moment_text
 from reports.fonts import cjk_font
 from reports.pdfpages import GREY, MARGIN, NumberedCanvas, fit_text
 from reports.xlsx import DATE_FORMAT, MOMENT_FORMAT, MONEY_FORMAT, XLSX, generated_text
@@ -123,7 +124,7 @@ class TableReport:
         return [c.title for c in self.columns].index(title)
 
     def filename(self, suffix: str) -> str:
-        stamp = f"{self.generated_at:%Y%m%d_%H%M}"
+        stamp = moment_text(self.generated_at, "%Y%m%d_%H%M")
         return f"{self.title}_{stamp}.{suffix.lstrip('.')}"
 
 
@@ -187,7 +188,7 @@ def _xlsx_value(column: Column, value: Any) -> tuple[Any, str | None]:
         if column.kind == PERCENT:
             return value, PERCENT_FORMAT
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None), MOMENT_FORMAT
+        return excel_time(value), MOMENT_FORMAT
     if isinstance(value, date):
         return value, DATE_FORMAT
     return value, None
@@ -215,7 +216,7 @@ def cell_text(column: Column, value: Any) -> str:
     if column.kind == PERCENT and isinstance(value, Decimal):
         return f"{value * 100:.1f}%"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return moment_text(value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -238,7 +239,7 @@ def render_table_pdf(report: TableReport, *, organisation: str = "水电保障�
         subject=report.filters,
         invariant=1,
     )
-    footer = f"{organisation}　{report.title}　生成于 {report.generated_at:%Y-%m-%d %H:%M}"
+    footer = f"{organisation}　{report.title}　生成于 {moment_text(report.generated_at)}"
 
     def canvasmaker(*args: Any, **kwargs: Any) -> Canvas:
         return NumberedCanvas(*args, font=font, footer=footer, **kwargs)

@@ -12,6 +12,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from reports.clock import moment_text
+
 HEADERS = ("序号", "表号", "类型", "校区", "楼宇", "房间", "户号", "户名", "上次读数")
 WIDTHS = (6, 14, 6, 10, 12, 12, 12, 12, 12)
 
@@ -41,7 +43,7 @@ def render_unread_xlsx(
     assert sheet is not None
     sheet.title = "未抄表计清单"
     sheet.append([f"{period} 未抄表计清单（{scope}，共 {len(lines)} 块，生成于 "
-                  f"{generated_at:%Y-%m-%d %H:%M}）"])  # fmt: skip
+                  f"{moment_text(generated_at)}）"])  # fmt: skip
     sheet["A1"].font = Font(bold=True, size=12)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
     sheet.append(list(HEADERS))

@@ -16,6 +16,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from reports.clock import moment_text
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -61,15 +63,10 @@ def title_cell(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
 
 def generated_text(title: str, generated_at: datetime) -> str:
     """'标题（生成于 2026-11-23 15:30）': the title row of an export."""
-    return f"{title}（生成于 {generated_at:%Y-%m-%d %H:%M}）"
+    return f"{title}（生成于 {moment_text(generated_at)}）"
 
 
 def set_widths(sheet: WriteOnlyWorksheet, widths: Sequence[float]) -> None:
     """Column widths in characters; must be set before the first row is written."""
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-
-
-def excel_time(value: datetime) -> datetime:
-    """Excel has no time zones; the business time is what the office reads."""
-    return value.replace(tzinfo=None)

@@ -21,6 +21,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from openpyxl.utils import get_column_letter
 
+from reports.clock import excel_time
+
 # Font keys (the fonts of styles.xml, in order).
 PLAIN, BOLD, TITLE, RED = 0, 1, 2, 3
 _FONTS = (
@@ -129,7 +131,7 @@ class SheetWriter:
             elif isinstance(value, int | float):
                 cells.append(f"<c{ref}{attr}><v>{value}</v></c>")
             elif isinstance(value, datetime):
-                serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
+                serial = (excel_time(value) - _EPOCH).total_seconds() / 86400
                 cells.append(f"<c{ref}{attr}><v>{serial}</v></c>")
             elif isinstance(value, date):
                 cells.append(f"<c{ref}{attr}><v>{(value - _EPOCH.date()).days}</v></c>")

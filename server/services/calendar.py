@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
+from reports.clock import BUSINESS_TZ, business_time
 from server.services.errors import DomainError
 
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+# The moment `now` answers while the demo replays past work through the services
+# (server.services.demo_clock); None, as everywhere else, means the real clock.
+SIMULATED_NOW: ContextVar[datetime | None] = ContextVar("simulated_now", default=None)
 
 
 def now() -> datetime:
-    return datetime.now(BUSINESS_TZ)
+    return SIMULATED_NOW.get() or datetime.now(BUSINESS_TZ)
 
 
 def business_datetime(day: date, at: time = time(0)) -> datetime:
@@ -27,16 +32,21 @@ class Period:
     month: int
 
     @classmethod
-    def parse(cls, text: str) -> Period:
-        match = _PERIOD.match(text.strip())
+    def parse(cls, text: str, what: str = "账期") -> Period:
+        text = text.strip()
+        match = _PERIOD.match(text)
         if not match:
-            raise DomainError(f"账期格式应为 YYYY-MM，收到 {text!r}")
-        return cls(int(match.group(1)), int(match.group(2)))
+            raise DomainError(f"{what}格式应为 YYYY-MM（如 2026-03），收到「{text}」")
+        month = int(match.group(2))
+        # Well formed but no such month: say so, rather than blame the format.
+        if not 1 <= month <= 12:
+            raise DomainError(f"月份无效：{text}（月份应为 01–12）")
+        return cls(int(match.group(1)), month)
 
     @classmethod
     def of(cls, moment: date | datetime) -> Period:
         if isinstance(moment, datetime):
-            moment = moment.astimezone(BUSINESS_TZ).date()
+            moment = business_time(moment).date()
         return cls(moment.year, moment.month)
 
     def __str__(self) -> str:
