@@ -70,7 +70,7 @@ def test_billing_run_json_and_bills_json(runner, billed_world):
 def test_bad_period_is_refused(runner, md_env):
     result = runner.invoke(cli, ["billing", "run", "--period", "2026-13"])
     assert result.exit_code == 2
-    assert "账期格式应为 YYYY-MM，收到 '2026-13'" in result.output
+    assert "月份无效：2026-13（月份应为 01–12）" in result.output
 
 
 def test_reading_record_flags_at_once_and_history(runner, billed_world):
@@ -257,7 +257,7 @@ def test_pay_receipt_pdf_and_void(runner, counter_world, tmp_path):
         (["A404", "10", "--channel", "cash"], "错误：户号 A404 不存在"),
         (["A001", "0", "--channel", "cash"], "错误：收款金额必须大于 0，收到 0"),
         (["A001", "1.234", "--channel", "cash"], "错误：收款金额最多两位小数，收到 1.234"),
-        (["A001", "abc", "--channel", "cash"], "错误：收款金额应为数字，收到 'abc'"),
+        (["A001", "abc", "--channel", "cash"], "错误：收款金额应为数字，收到「abc」"),
         (
             ["A001", "10", "--channel", "cash", "--tendered", "5"],
             "错误：实收金额 5.00 少于收款金额 10.00",

@@ -125,10 +125,10 @@ def test_profiles_are_created_edited_and_checked(session):
             ),
         )
     message = str(refused.value)
-    assert "编码 'klingon' 无效" in message
-    assert "DBF 字段名最多 10 个英文字母或数字：表号列 '表号'" in message
+    assert "编码「klingon」无效" in message
+    assert "DBF 字段名最多 10 个英文字母或数字：表号列「表号」" in message
     assert "同一列不能有两种用途：FLA" in message
-    assert "状态取值 '1' 同时属于“正常”和“未抄”" in message
+    assert "状态取值「1」同时属于“正常”和“未抄”" in message
     with pytest.raises(DomainError, match="已存在"):
         copy_profile(session, ACTOR, CSV_PROFILE, "某厂掌上机")
 

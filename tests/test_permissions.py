@@ -78,7 +78,7 @@ def test_only_administration_grants_and_bad_names_are_named(session):
     root = person(session, "root", "admin").actor
     with pytest.raises(PermissionDenied, match="没有“系统管理”权限"):
         permissions.grant(session, clerk, "reports", "clerk")
-    with pytest.raises(DomainError, match=r"权限模块应为 .*收到 'cashbox'"):
+    with pytest.raises(DomainError, match=r"权限模块应为 .*收到「cashbox」"):
         permissions.grant(session, root, "cashbox", "clerk")
     with pytest.raises(NotFound, match="岗位 boss 不存在"):
         permissions.grant(session, root, "reports", "boss")

@@ -132,23 +132,23 @@ def test_arrears_usage_and_meters_workbooks(runner, world, tmp_path):
     [
         (
             ("nosuch",),
-            "错误：未知报表 'nosuch'，可选：usage、arrears、collection、cash、unread、"
+            "错误：未知报表「nosuch」，可选：usage、arrears、collection、cash、unread、"
             "anomalies、loss、meters",
         ),
-        (("loss", "--period", "2026-13"), "错误：账期格式应为 YYYY-MM，收到 '2026-13'"),
+        (("loss", "--period", "2026-13"), "错误：月份无效：2026-13（月份应为 01–12）"),
         (("loss",), "错误：总分表平衡需要账期：--period YYYY-MM 或 --from/--to"),
         (
             ("cash", "--from", "2026-10-05", "--to", "2026-10-01"),
             "错误：结束日期 2026-10-01 早于开始日期 2026-10-05",
         ),
-        (("cash", "--from", "2026/10/05"), "错误：开始日期格式应为 YYYY-MM-DD，收到 '2026/10/05'"),
+        (("cash", "--from", "2026/10/05"), "错误：开始日期格式应为 YYYY-MM-DD，收到「2026/10/05」"),
         (
             ("usage", "--from", "2026-10", "--to", "2026-09"),
             "错误：结束账期 2026-09 早于开始账期 2026-10",
         ),
         (
             ("loss", "--period", "2026-10", "--threshold", "abc"),
-            "错误：损耗率阈值应为小数或百分数（如 0.05 或 5%），收到 'abc'",
+            "错误：损耗率阈值应为小数或百分数（如 0.05 或 5%），收到「abc」",
         ),
         (
             ("arrears", "--period", "2026-10"),
@@ -157,7 +157,7 @@ def test_arrears_usage_and_meters_workbooks(runner, world, tmp_path):
         (("arrears", "--campus", "北校区"), "错误：校区 北校区 不存在"),
         (
             ("usage", "--period", "2026-10", "--by", "floor"),
-            "错误：用能查询的汇总方式应为 account / building / campus / kind，收到 'floor'",
+            "错误：用能查询的汇总方式应为 account / building / campus / kind，收到「floor」",
         ),
     ],
 )

@@ -39,7 +39,7 @@ class CompanionSettings:
         def number(key: str) -> int:
             text = get("companion", key)
             if not text.isdigit() or int(text) < 1:
-                raise SettingsError(f"companion.{key} 应为正整数，收到 {text!r}")
+                raise SettingsError(f"companion.{key} 应为正整数，收到「{text}」")
             return int(text)
 
         built = cls(

@@ -53,7 +53,7 @@ def record_bench_reading(
     permissions.require(session, actor, "readings")
     kind = KIND_OF_PROTOCOL.get(protocol)
     if kind is None:
-        raise DomainError(f"未知协议 {protocol!r}")
+        raise DomainError(f"未知协议「{protocol}」")
     wanted = UNIT_OF_KIND[kind]
     if unit != wanted:
         raise DomainError(f"地址 {address} 读到的单位为 {unit or '空'}，应为 {wanted}")

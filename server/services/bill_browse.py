@@ -83,7 +83,7 @@ def _filtered(query: Select, period: Period, filters: BillFilter) -> Select:
     if filters.status:
         if filters.status not in BILL_STATUS_LABELS:
             raise DomainError(
-                f"账单状态应为 {' / '.join(BILL_STATUS_LABELS)}，收到 {filters.status!r}"
+                f"账单状态应为 {' / '.join(BILL_STATUS_LABELS)}，收到「{filters.status}」"
             )
         query = query.where(Bill.status == filters.status)
     if filters.account_no.strip():

@@ -143,7 +143,7 @@ def _digits(value: int | str) -> int:
     try:
         digits = int(str(value).strip())
     except ValueError as exc:
-        raise DomainError(f"新表位数应为 1–12 的整数，收到 {value!r}") from exc
+        raise DomainError(f"新表位数应为 1–12 的整数，收到「{value}」") from exc
     if not 1 <= digits <= 12:
         raise DomainError(f"新表位数应在 1–12 之间，收到 {digits}")
     return digits
@@ -168,7 +168,7 @@ def report_install(session: Session, actor: Actor, spec: InstallSpec) -> ReportR
     """Record a 新装 or 换表 seen on site; nothing in the registry changes until confirmed."""
     permissions.require(session, actor, "readings")
     if spec.kind not in INSTALL_KIND_LABELS:
-        raise DomainError(f"上报类型应为新装或换表，收到 {spec.kind!r}")
+        raise DomainError(f"上报类型应为新装或换表，收到「{spec.kind}」")
     for text, what in ((spec.location, "位置"), (spec.note, "备注")):
         if len(text.strip()) > _TEXT_MAX:
             raise DomainError(f"{what}最多 {_TEXT_MAX} 字")
@@ -194,7 +194,7 @@ def report_install(session: Session, actor: Actor, spec: InstallSpec) -> ReportR
             raise DomainError("请拍摄旧表表盘照片")
     new_kind = spec.new_kind or (old.kind if old else "")
     if new_kind not in KINDS:
-        raise DomainError(f"新表类型应为水表或电表，收到 {new_kind!r}")
+        raise DomainError(f"新表类型应为水表或电表，收到「{new_kind}」")
     if old is not None and new_kind != old.kind:
         raise DomainError(
             f"新表类型（{KIND_LABELS[new_kind]}）与旧表 {old.meter_no}"

@@ -107,11 +107,11 @@ def validate_profile(spec: ProfileSpec) -> ProfileSpec:
     if not spec.name or len(spec.name) > 60:
         problems.append("方案名称应为 1–60 个字")
     if spec.file_format not in FILE_FORMATS:
-        problems.append(f"文件格式应为 {'、'.join(FILE_FORMATS)} 之一，收到 {spec.file_format!r}")
+        problems.append(f"文件格式应为 {'、'.join(FILE_FORMATS)} 之一，收到「{spec.file_format}」")
     try:
         codecs.lookup(spec.encoding)
     except LookupError:
-        problems.append(f"编码 {spec.encoding!r} 无效（常用：gbk、utf-8、utf-8-sig）")
+        problems.append(f"编码「{spec.encoding}」无效（常用：gbk、utf-8、utf-8-sig）")
     if spec.file_format in ("csv", "txt") and not spec.delimiter:
         problems.append("CSV/TXT 须指定分隔符")
     if len(spec.delimiter) > 4:
@@ -133,11 +133,11 @@ def validate_profile(spec: ProfileSpec) -> ProfileSpec:
         if not column and label in ("表号列", "读数列", "抄表时间列"):
             problems.append(f"{label}不能为空")
         elif len(column) > 40:
-            problems.append(f"{label} {column!r} 超过 40 个字")
+            problems.append(f"{label}「{column}」超过 40 个字")
         elif spec.file_format == "dbf" and (
             not column.isascii() or len(column.encode()) > 10 or " " in column
         ):
-            problems.append(f"DBF 字段名最多 10 个英文字母或数字：{label} {column!r}")
+            problems.append(f"DBF 字段名最多 10 个英文字母或数字：{label}「{column}」")
     named = [c.upper() for c in columns.values() if c]
     repeated = sorted({c for c in named if named.count(c) > 1})
     if repeated:
@@ -152,15 +152,15 @@ def validate_profile(spec: ProfileSpec) -> ProfileSpec:
     ):
         for value in values:
             if value in seen:
-                problems.append(f"状态取值 {value!r} 同时属于“{seen[value]}”和“{label}”")
+                problems.append(f"状态取值「{value}」同时属于“{seen[value]}”和“{label}”")
             seen[value] = label
     if spec.time_format:
         try:
             datetime(2026, 1, 2, 3, 4, 5).strftime(spec.time_format)
         except ValueError:
-            problems.append(f"时间格式 {spec.time_format!r} 无效（例：%Y-%m-%d %H:%M:%S）")
+            problems.append(f"时间格式「{spec.time_format}」无效（例：%Y-%m-%d %H:%M:%S）")
         if "%" not in spec.time_format:
-            problems.append(f"时间格式 {spec.time_format!r} 无效（例：%Y-%m-%d %H:%M:%S）")
+            problems.append(f"时间格式「{spec.time_format}」无效（例：%Y-%m-%d %H:%M:%S）")
     if len(spec.note) > 200:
         problems.append("备注最多 200 个字")
     if problems:

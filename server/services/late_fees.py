@@ -167,7 +167,7 @@ def set_late_fee_policy(
         select(CustomerClass.id).where(or_(CustomerClass.code == name, CustomerClass.name == name))
     )
     if class_id is None:
-        raise NotFound(f"客户类别 {name!r} 不存在")
+        raise NotFound(f"客户类别「{name}」不存在")
     if not isinstance(grace_days, int) or not 0 <= grace_days <= 366:
         raise DomainError(f"宽限天数应为 0 到 366 的整数，收到 {grace_days}")
     rate = rate_of(daily_rate)

@@ -112,7 +112,7 @@ def _filtered(filters: MeterFilter) -> Select:
         query = query.where(Building.name == filters.building)
     if filters.kind:
         if filters.kind not in KINDS:
-            raise DomainError(f"表计类型应为 {' / '.join(KINDS)}，收到 {filters.kind!r}")
+            raise DomainError(f"表计类型应为 {' / '.join(KINDS)}，收到「{filters.kind}」")
         query = query.where(Meter.kind == filters.kind)
     if filters.status:
         if filters.status not in METER_STATUS_LABELS:

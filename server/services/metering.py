@@ -80,9 +80,9 @@ def as_decimal(value: object, what: str) -> Decimal:
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
-        raise DomainError(f"{what} 不是数字：{value!r}") from exc
+        raise DomainError(f"{what} 不是数字：「{value}」") from exc
     if not number.is_finite():
-        raise DomainError(f"{what} 不是数字：{value!r}")
+        raise DomainError(f"{what} 不是数字：「{value}」")
     return number
 
 
@@ -90,7 +90,7 @@ def validate_spec(spec: MeterSpec) -> None:
     if not spec.meter_no.strip():
         raise DomainError("表号不能为空")
     if spec.kind not in KINDS:
-        raise DomainError(f"表计类型应为水或电，收到 {spec.kind!r}")
+        raise DomainError(f"表计类型应为水或电，收到「{spec.kind}」")
     if not 1 <= spec.digits <= 12:
         raise DomainError(f"表计 {spec.meter_no} 位数应在 1–12 之间，收到 {spec.digits}")
     if spec.multiplier <= 0:
@@ -180,7 +180,7 @@ def record_reading(
     """Record a reading and flag it at once; a reading lower than the last one is held."""
     permissions.require(session, actor, "readings")
     if source not in READING_SOURCES:
-        raise DomainError(f"未知的抄表来源 {source!r}")
+        raise DomainError(f"未知的抄表来源「{source}」")
     _check_time(read_at)
     figure = as_decimal(value, f"表计 {meter_no} 的读数")
     if figure < 0:
@@ -255,7 +255,7 @@ def review_reading(
             f"读数 {reading_id} 不在待审核状态（当前：{READING_STATUS_LABELS[reading.status]}）"
         )
     if decision not in (ACCEPTED, REJECTED):
-        raise DomainError(f"审核结果应为 accepted 或 rejected，收到 {decision!r}")
+        raise DomainError(f"审核结果应为 accepted 或 rejected，收到「{decision}」")
     if decision == REJECTED and not note.strip():
         raise DomainError("驳回读数须填写原因")
     reading.status = decision

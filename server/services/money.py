@@ -25,9 +25,9 @@ def money_of(value: object, what: str, *, allow_zero: bool = False) -> Decimal:
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except InvalidOperation:
-        raise DomainError(f"{what}应为数字，收到 {value!r}") from None
+        raise DomainError(f"{what}应为数字，收到「{value}」") from None
     if not amount.is_finite():
-        raise DomainError(f"{what}应为数字，收到 {value!r}")
+        raise DomainError(f"{what}应为数字，收到「{value}」")
     if amount == 0 and allow_zero:
         return ZERO
     if amount <= 0:

@@ -45,7 +45,7 @@ def publish_notice(
     resident with an approved binding to an account in one of `building_ids`."""
     permissions.require(session, actor, "service")
     if kind not in KIND_LABELS:
-        raise DomainError(f"未知的通知类型 {kind!r}")
+        raise DomainError(f"未知的通知类型「{kind}」")
     title, body = title.strip(), body.strip()
     if not title or not body:
         raise DomainError("通知须有标题和正文")

@@ -129,7 +129,7 @@ def add_branch(session: Session, actor: Actor, code: str, name: str, campus: str
     permissions.require(session, actor, "admin")
     code = code.strip().upper()
     if not code.isalnum() or len(code) > 4:
-        raise DomainError(f"分中心代码应为 1–4 位字母或数字，收到 {code!r}")
+        raise DomainError(f"分中心代码应为 1–4 位字母或数字，收到「{code}」")
     if session.scalar(select(Branch.id).where(Branch.code == code)):
         raise DomainError(f"分中心代码 {code} 已存在")
     branch = ensure_branch(session, ensure_campus(session, campus.strip()), code, name.strip())
@@ -148,7 +148,7 @@ def add_staff_with_role(
     branch_code: str | None,
 ) -> Staff:
     if role not in ROLES:
-        raise DomainError(f"角色应为 {' / '.join(ROLES)}，收到 {role!r}")
+        raise DomainError(f"角色应为 {' / '.join(ROLES)}，收到「{role}」")
     check_password_strength(password)
     department_code, department, post_code, post = ROLES[role]
     return create_staff(

@@ -58,7 +58,7 @@ def enqueue(
 ) -> int | None:
     """Queue a message; returns its id, or None when `dedupe_key` was queued before."""
     if kind not in KIND_LABELS:
-        raise DomainError(f"未知的消息类型 {kind!r}")
+        raise DomainError(f"未知的消息类型「{kind}」")
     user = session.get(WechatUser, wechat_user_id)
     if user is None:
         raise NotFound(f"微信用户 {wechat_user_id} 不存在")

@@ -71,7 +71,7 @@ def check_connection(spec: ConnectionSpec) -> ConnectionCheck:
     """Try the connection as the desktop will use it; `message` says what is wrong."""
     if spec.sslmode not in SSL_MODES:
         return ConnectionCheck(
-            False, f"加密方式应为 {' / '.join(SSL_MODES)}，收到 {spec.sslmode!r}"
+            False, f"加密方式应为 {' / '.join(SSL_MODES)}，收到「{spec.sslmode}」"
         )
     if not spec.host.strip() or not spec.database.strip() or not spec.user.strip():
         return ConnectionCheck(False, "请填写服务器地址、数据库名和用户名")

@@ -96,7 +96,7 @@ def require(session: Session, actor: Actor, module: str) -> None:
 
 def _module(module: str) -> str:
     if module not in MODULES:
-        raise DomainError(f"权限模块应为 {' / '.join(MODULES)}，收到 {module!r}")
+        raise DomainError(f"权限模块应为 {' / '.join(MODULES)}，收到「{module}」")
     return module
 
 

@@ -60,9 +60,9 @@ class RemoteSettings:
         try:
             timeout = float(get("timeout") or "10")
         except ValueError:
-            raise DomainError(f"设置 remote.timeout 应为秒数，收到 {get('timeout')!r}") from None
+            raise DomainError(f"设置 remote.timeout 应为秒数，收到「{get('timeout')}」") from None
         if timeout <= 0:
-            raise DomainError(f"设置 remote.timeout 应大于 0，收到 {get('timeout')!r}")
+            raise DomainError(f"设置 remote.timeout 应大于 0，收到「{get('timeout')}」")
         return cls(
             url=get("url"),
             token=get("token"),
@@ -117,7 +117,9 @@ def fetch_records(remote: RemoteSettings, since: date | None = None) -> list[Raw
     try:
         body = response.json()
     except ValueError:
-        raise DomainError(f"远传平台的应答不是 JSON：{response.text[:200]!r}；{nothing}") from None
+        raise DomainError(
+            f"远传平台的应答不是 JSON：「{response.text[:200]}」；{nothing}"
+        ) from None
     records = body
     if isinstance(body, dict):
         if remote.records not in body:

@@ -57,7 +57,7 @@ def normalise_phone(phone: str) -> str:
     digits = re.sub(r"[\s-]", "", phone.strip())
     digits = digits.removeprefix("+86")
     if not _PHONE.match(digits):
-        raise DomainError(f"手机号格式不正确：{phone.strip()!r}（应为 11 位大陆手机号）")
+        raise DomainError(f"手机号格式不正确：「{phone.strip()}」（应为 11 位大陆手机号）")
     return digits
 
 

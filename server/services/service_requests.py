@@ -56,7 +56,7 @@ class RequestSpec:
 
 def _check(spec: RequestSpec, today: date) -> None:
     if spec.kind not in KIND_LABELS:
-        raise DomainError(f"未知的诉求类型 {spec.kind!r}")
+        raise DomainError(f"未知的诉求类型「{spec.kind}」")
     if spec.topic not in TOPICS[spec.kind]:
         raise DomainError(f"{KIND_LABELS[spec.kind]}的事项应为 {'、'.join(TOPICS[spec.kind])}")
     if not spec.description.strip():
@@ -79,7 +79,7 @@ def _check_slot(slot: str, today: date) -> None:
     try:
         day = date.fromisoformat(day_text)
     except ValueError:
-        raise DomainError(f"预约日期无效：{day_text!r}") from None
+        raise DomainError(f"预约日期无效：「{day_text}」") from None
     if not today <= day <= today + timedelta(BOOKING_DAYS):
         raise DomainError(f"预约日期应在今天起 {BOOKING_DAYS} 天内")
 

@@ -38,5 +38,5 @@ def sender_named(name: str) -> SmsSender:
         return SENDERS[name]()
     except KeyError:
         raise DomainError(
-            f"未知的短信通道 {name!r}（companion.sms_sender），可用：{', '.join(SENDERS)}"
+            f"未知的短信通道「{name}」（companion.sms_sender），可用：{', '.join(SENDERS)}"
         ) from None

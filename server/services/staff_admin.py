@@ -144,9 +144,9 @@ def reset_password(session: Session, actor: Actor, login: str, password: str) ->
 def _check_unit(kind: str, code: str, name: str) -> tuple[str, str]:
     code, name = code.strip(), name.strip()
     if not code or len(code) > 20 or not code.replace("_", "").isalnum():
-        raise DomainError(f"{kind}代码应为 1–20 位字母、数字或下划线，收到 {code!r}")
+        raise DomainError(f"{kind}代码应为 1–20 位字母、数字或下划线，收到「{code}」")
     if not name or len(name) > 60:
-        raise DomainError(f"{kind}名称应为 1–60 个字，收到 {name!r}")
+        raise DomainError(f"{kind}名称应为 1–60 个字，收到「{name}」")
     return code, name
 
 

@@ -89,7 +89,7 @@ def price_usage(components: Sequence[ComponentSpec], usage: Decimal) -> list[Com
 
 def validate_tariff(spec: TariffSpec) -> None:
     if spec.kind not in KINDS:
-        raise DomainError(f"价格类型应为水或电，收到 {spec.kind!r}")
+        raise DomainError(f"价格类型应为水或电，收到「{spec.kind}」")
     if not spec.components:
         raise DomainError("价格至少要有一个收费项目")
     names = [c.name for c in spec.components]
@@ -112,7 +112,7 @@ def class_by_name(session: Session, name: str) -> CustomerClass:
         )
     )
     if found is None:
-        raise DomainError(f"未知的用户类别 {name!r}（应为 居民 / 集体宿舍 / 单位）")
+        raise DomainError(f"未知的用户类别「{name}」（应为 居民 / 集体宿舍 / 单位）")
     return found
 
 

@@ -188,7 +188,7 @@ def resolve_exception(
             raise DomainError("退款须填写退款单号（商户平台的退款单号）")
         values |= {"status": EXC_REFUNDED, "refund_reference": reference[:64]}
     else:
-        raise DomainError(f"处理方式应为 入账 或 退款，收到 {decision!r}")
+        raise DomainError(f"处理方式应为 入账 或 退款，收到「{decision}」")
     session.execute(
         update(PaymentException).where(PaymentException.id == exception_id).values(**values)
     )
@@ -263,7 +263,7 @@ def orders(
     """Orders made from `start` to `end` (business dates), optionally of one status or
     account, newest first."""
     if status and status not in ORDER_STATUS_LABELS:
-        raise DomainError(f"订单状态应为 {'、'.join(ORDER_STATUS_LABELS)}，收到 {status!r}")
+        raise DomainError(f"订单状态应为 {'、'.join(ORDER_STATUS_LABELS)}，收到「{status}」")
     query = orders_query().where(
         PaymentOrder.created_at >= business_datetime(start),
         PaymentOrder.created_at < business_datetime(end + timedelta(days=1)),

@@ -135,9 +135,9 @@ def _yuan(text: str, where: str) -> Decimal:
     try:
         value = Decimal(text.replace(",", "").strip() or "0")
     except InvalidOperation:
-        raise StatementError(f"{where}：金额 {text!r} 不是数字") from None
+        raise StatementError(f"{where}：金额「{text}」不是数字") from None
     if value != value.quantize(Decimal("0.01")):
-        raise StatementError(f"{where}：金额 {text!r} 超过两位小数")
+        raise StatementError(f"{where}：金额「{text}」超过两位小数")
     return value.quantize(Decimal("0.01"))
 
 
@@ -158,7 +158,7 @@ def parse_wechat(data: bytes) -> list[ParsedLine]:
         try:
             moment = datetime.strptime(cells["交易时间"], "%Y-%m-%d %H:%M:%S")
         except (KeyError, ValueError):
-            raise StatementError(f"{where}：交易时间 {cells.get('交易时间')!r} 无效") from None
+            raise StatementError(f"{where}：交易时间「{cells.get('交易时间')}」无效") from None
         state = cells.get("交易状态", "")
         refund = state in ("REFUND", "REVOKED")
         amount_text = cells.get("退款金额" if refund else "订单金额") or cells.get(
@@ -195,9 +195,9 @@ def parse_unionpay(data: bytes) -> list[ParsedLine]:
         try:
             moment = datetime.strptime(cells["txnTime"], "%Y%m%d%H%M%S")
         except ValueError:
-            raise StatementError(f"{where}：txnTime {cells['txnTime']!r} 无效") from None
+            raise StatementError(f"{where}：txnTime「{cells['txnTime']}」无效") from None
         if not cells["txnAmt"].isdigit():
-            raise StatementError(f"{where}：txnAmt {cells['txnAmt']!r} 应为以分为单位的整数")
+            raise StatementError(f"{where}：txnAmt「{cells['txnAmt']}」应为以分为单位的整数")
         found.append(
             ParsedLine(
                 line_no=number,
@@ -224,7 +224,7 @@ def import_statement(
     refused (its hash), so a day is not counted double."""
     permissions.require(session, actor, "billing")
     if provider not in PROVIDERS:
-        raise DomainError(f"支付渠道应为 {' 或 '.join(PROVIDERS)}，收到 {provider!r}")
+        raise DomainError(f"支付渠道应为 {' 或 '.join(PROVIDERS)}，收到「{provider}」")
     if len(data) > MAX_FILE_BYTES:
         raise StatementError("对账文件过大（上限 50 MB）")
     digest = hashlib.sha256(data).hexdigest()

@@ -112,7 +112,7 @@ def _days(request: ReportRequest) -> tuple[date, date]:
 
 def _check_options(request: ReportRequest) -> None:
     if request.name not in REPORTS:
-        raise DomainError(f"未知报表 {request.name!r}，可选：{'、'.join(REPORTS)}")
+        raise DomainError(f"未知报表「{request.name}」，可选：{'、'.join(REPORTS)}")
     if request.period and (request.start or request.end):
         raise DomainError("--period 与 --from/--to 只能选一种")
     if request.end and not request.start:

@@ -7,6 +7,7 @@ here with a one-line Chinese message naming the bad value: a month 'YYYY-MM', a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -23,6 +24,7 @@ from server.services.calendar import Period
 from server.services.errors import DomainError, NotFound
 
 MODULE = "reports"
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Rows fetched per round trip when a report streams (server-side cursor).
 YIELD_PER = 2000
 # Longest month range a report accepts: ten years is a typo guard, not a limit of SQL.
@@ -37,10 +39,14 @@ def check_access(session: Session, actor: Actor) -> None:
 def parse_day(value: str | date, what: str = "日期") -> date:
     if isinstance(value, date):
         return value
+    text_ = value.strip()
     try:
-        return date.fromisoformat(value.strip())
+        return date.fromisoformat(text_)
     except ValueError:
-        raise DomainError(f"{what}格式应为 YYYY-MM-DD，收到 {value!r}") from None
+        # Well formed but no such day (2026-02-30): say so, rather than blame the format.
+        if _DAY.match(text_):
+            raise DomainError(f"日期无效：{text_}（该月没有这一天）") from None
+        raise DomainError(f"{what}格式应为 YYYY-MM-DD，收到「{text_}」") from None
 
 
 def parse_month(value: str, what: str = "账期") -> Period:
@@ -48,10 +54,7 @@ def parse_month(value: str, what: str = "账期") -> Period:
     text_ = value.strip()
     if len(text_) == 10:
         return Period.of(parse_day(text_, what))
-    try:
-        return Period.parse(text_)
-    except DomainError:
-        raise DomainError(f"{what}格式应为 YYYY-MM，收到 {value!r}") from None
+    return Period.parse(text_, what)
 
 
 def month_range(first: Period, last: Period) -> tuple[Period, Period]:
@@ -75,13 +78,13 @@ def parse_rate(value: str | Decimal, what: str = "损耗率阈值") -> Decimal:
     try:
         rate = Decimal(raw.rstrip("%").strip())
     except InvalidOperation:
-        raise DomainError(f"{what}应为小数或百分数（如 0.05 或 5%），收到 {value!r}") from None
+        raise DomainError(f"{what}应为小数或百分数（如 0.05 或 5%），收到「{value}」") from None
     if not rate.is_finite() or rate < 0:
-        raise DomainError(f"{what}应为不小于 0 的数，收到 {value!r}")
+        raise DomainError(f"{what}应为不小于 0 的数，收到「{value}」")
     if percent or rate > 1:
         rate /= 100
     if rate >= 1:
-        raise DomainError(f"{what}应小于 100%，收到 {value!r}")
+        raise DomainError(f"{what}应小于 100%，收到「{value}」")
     return rate
 
 

@@ -179,9 +179,9 @@ def usage_report(
     """
     check_access(session, actor)
     if by not in GROUPINGS:
-        raise DomainError(f"用能查询的汇总方式应为 {' / '.join(GROUPINGS)}，收到 {by!r}")
+        raise DomainError(f"用能查询的汇总方式应为 {' / '.join(GROUPINGS)}，收到「{by}」")
     if kind is not None and kind not in KINDS:
-        raise DomainError(f"能源类型应为 electricity 或 water，收到 {kind!r}")
+        raise DomainError(f"能源类型应为 electricity 或 water，收到「{kind}」")
     first, last = month_range(first, last or first)
     params = {
         "p0": str(first),
