@@ -6,12 +6,18 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from server.companion import h5, pay, staff, wechat
+from server.companion import h5, kept, pay, staff, wechat
 from server.companion.settings import CompanionSettings
 from server.companion.web import BodyLimit, Companion, CsrfFailed, make_templates, render
 from server.config import load_settings
@@ -23,6 +29,33 @@ from server.services.sms import SmsSender, sender_named
 log = logging.getLogger(__name__)
 
 SESSION_DAYS = 7
+# Pages people open in a browser answer errors as Chinese pages; the rest (payment and
+# WeChat callbacks, the JS-SDK signature) keep the JSON their callers parse.
+BROWSER_PREFIXES = ("/h5", "/staff")
+ERROR_TYPES = {
+    "missing": "缺少参数 {name}",
+    "int_parsing": "参数 {name} 应为数字，收到「{value}」",
+    "int_type": "参数 {name} 应为数字，收到「{value}」",
+}
+
+
+def _browser(request: Request) -> bool:
+    path = request.url.path
+    return any(path == prefix or path.startswith(f"{prefix}/") for prefix in BROWSER_PREFIXES)
+
+
+def _home(request: Request) -> str:
+    return "/staff/" if request.url.path.startswith("/staff") else "/h5/"
+
+
+def bad_parameters(exc: RequestValidationError) -> str:
+    """FastAPI's validation errors as one Chinese line naming each bad parameter."""
+    lines = []
+    for error in exc.errors():
+        name = str(error.get("loc", ("?",))[-1])
+        form = ERROR_TYPES.get(error.get("type", ""), "参数 {name} 的值「{value}」无效")
+        lines.append(form.format(name=name, value=error.get("input", "")))
+    return "链接参数有误：" + "；".join(lines)
 
 
 def create_app(
@@ -55,6 +88,7 @@ def create_app(
     app.include_router(wechat.router(wechat.MessageEndpoint(settings, on_follow)))
     app.include_router(h5.routes)
     app.include_router(staff.routes)
+    app.include_router(kept.routes)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -69,6 +103,29 @@ def create_app(
     @app.exception_handler(CsrfFailed)
     def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
         return render(request, "error.html", 400, error="页面已过期，请返回上一页刷新后重新提交")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if not _browser(request):
+            return await http_exception_handler(request, exc)
+        if exc.status_code == 404:
+            return render(
+                request, "error.html", 404, heading="404 页面不存在",
+                hint="您要找的页面不存在或已移走。", home=_home(request),
+            )  # fmt: skip
+        return render(
+            request, "error.html", exc.status_code, heading=f"{exc.status_code} 请求无法处理",
+            hint="请从首页重新进入。", home=_home(request),
+        )  # fmt: skip
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if not _browser(request):
+            return await request_validation_exception_handler(request, exc)
+        return render(
+            request, "error.html", 400, heading="请求有误", error=bad_parameters(exc),
+            hint="请返回上一页，或从首页重新进入。", home=_home(request),
+        )  # fmt: skip
 
     @app.exception_handler(DomainError)
     def refused(request: Request, exc: DomainError) -> Response:

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from server.companion import wechat_api
+from server.companion.kept import form_photo, keep
 from server.companion.web import (
     check_csrf,
     client_ip,
@@ -27,7 +28,7 @@ from server.companion.wechat_api import WechatApiError
 from server.services import bindings, notices, portal, ratelimit, residents, service_requests
 from server.services.calendar import BUSINESS_TZ, now
 from server.services.errors import DomainError
-from server.services.photos import MAX_UPLOAD_BYTES, store_photo
+from server.services.photos import store_photo
 from server.services.ratelimit import Limit
 from server.services.residents import Resident
 
@@ -324,30 +325,28 @@ def reading_form(request: Request) -> Response:
     return _reading_form(request, resident)
 
 
-def read_upload(upload: UploadFile | None) -> bytes:
-    """The uploaded file's bytes, read no further than the photo limit allows."""
-    if upload is None or not upload.filename:
-        return b""
-    return upload.file.read(MAX_UPLOAD_BYTES + 1)
-
-
 @routes.post("/readings")
 def submit_reading(
     request: Request,
     meter_no: str = Form(""),
     value: str = Form(""),
     photo: Annotated[UploadFile | None, File()] = None,
+    photo_kept: str = Form(""),
     csrf_token: str = Form(""),
 ) -> Response:
     resident = _resident(request)
     if resident is None:
         return _to_login(request)
     check_csrf(request, csrf_token)
+    picture = form_photo(request, photo, photo_kept)
     try:
         with uow(request) as session:
-            result = portal.self_read(session, resident, meter_no, value, read_upload(photo))
+            result = portal.self_read(session, resident, meter_no, value, picture.data)
     except DomainError as exc:
-        return _reading_form(request, resident, 400, error=str(exc), meter_no=meter_no, value=value)
+        return _reading_form(
+            request, resident, 400, error=str(exc), meter_no=meter_no, value=value,
+            photo_kept=keep(request, picture, "表盘照片"),
+        )  # fmt: skip
     return render(request, "h5/reading_done.html", resident=resident, result=result)
 
 
@@ -403,6 +402,7 @@ def submit_request(
     slot_date: str = Form(""),
     slot_time: str = Form(""),
     photo: Annotated[UploadFile | None, File()] = None,
+    photo_kept: str = Form(""),
     csrf_token: str = Form(""),
 ) -> Response:
     resident = _resident(request)
@@ -411,15 +411,15 @@ def submit_request(
     check_csrf(request, csrf_token)
     slot = f"{slot_date} {slot_time}".strip() if kind == "visit" else ""
     spec = service_requests.RequestSpec(kind, topic, description, place, phone, slot)
-    data = read_upload(photo)
+    picture = form_photo(request, photo, photo_kept)
     try:
         if not resident.registered:
             raise DomainError("请先用手机号完成注册")
         with uow(request) as session:
             ratelimit.hit(session, REQUESTS_PER_USER, str(resident.user_id))
             photo_id = None
-            if data:
-                photo_id = store_photo(session, data, "照片").photo_id
+            if picture.data:
+                photo_id = store_photo(session, picture.data, "照片").photo_id
             request_id = service_requests.raise_request(
                 session, resident.actor, spec, wechat_user_id=resident.user_id, photo_id=photo_id
             )
@@ -439,6 +439,9 @@ def submit_request(
             description=description,
             place=place,
             phone=phone,
+            slot_date=slot_date,
+            slot_time=slot_time,
+            photo_kept=keep(request, picture, "照片"),
         )
     return render(request, "h5/request_done.html", resident=resident, row=row)
 

@@ -11,8 +11,17 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from server.companion import wechat_api
-from server.companion.h5 import read_upload
-from server.companion.web import check_csrf, client_ip, md, redirect, render, safe_next, uow
+from server.companion.kept import form_photo, keep, remember
+from server.companion.web import (
+    check_csrf,
+    client_ip,
+    local_time,
+    md,
+    redirect,
+    render,
+    safe_next,
+    uow,
+)
 from server.services import (
     accounts,
     auth,
@@ -101,6 +110,11 @@ def reading_form(request: Request, meter_no: str = "") -> Response:
     return render(request, "staff/reading_form.html", staff=staff, meter_no=meter_no)
 
 
+def _confirmation(meter_no: str, value: str) -> str:
+    """What 确认保存 carries: the figure it confirms, so an edited figure is judged anew."""
+    return f"{meter_no.strip()}|{value.strip()}"
+
+
 @routes.post("/readings")
 def submit_reading(
     request: Request,
@@ -108,26 +122,34 @@ def submit_reading(
     value: str = Form(""),
     note: str = Form(""),
     photo: Annotated[UploadFile | None, File()] = None,
+    photo_kept: str = Form(""),
+    confirm_for: str = Form(""),
     csrf_token: str = Form(""),
 ) -> Response:
     staff = _staff(request)
     if staff is None:
         return redirect("/staff/login")
     check_csrf(request, csrf_token)
+    picture = form_photo(request, photo, photo_kept)
+    typed = {"meter_no": meter_no, "value": value, "note": note}
     try:
         with uow(request) as session:
-            result = field.field_reading(session, staff, meter_no, value, read_upload(photo), note)
+            result = field.field_reading(
+                session, staff, meter_no, value, picture.data, note,
+                surge_confirmed=confirm_for == _confirmation(meter_no, value),
+            )  # fmt: skip
     except DomainError as exc:
         return render(
-            request,
-            "staff/reading_form.html",
-            400,
-            staff=staff,
-            error=str(exc),
-            meter_no=meter_no,
-            value=value,
-            note=note,
-        )
+            request, "staff/reading_form.html", 400, staff=staff, error=str(exc),
+            photo_kept=keep(request, picture, "表盘照片"), **typed,
+        )  # fmt: skip
+    if isinstance(result, field.SurgeToConfirm):
+        return render(
+            request, "staff/reading_form.html", staff=staff, surge=result,
+            confirm_for=_confirmation(meter_no, value),
+            photo_kept=remember(request, result.photo_id) if picture.fresh else picture.kept,
+            **typed,
+        )  # fmt: skip
     return render(request, "staff/reading_form.html", staff=staff, result=result)
 
 
@@ -139,6 +161,17 @@ def reading_log(request: Request) -> Response:
     with uow(request) as session:
         log = field.reading_log(session, staff.staff_id, now().astimezone(BUSINESS_TZ).date())
     return render(request, "staff/log.html", staff=staff, log=log)
+
+
+@routes.get("/tasks")
+def tasks(request: Request) -> Response:
+    """我的任务: the requests the desk assigned to this worker, 上门预约 with their slot."""
+    staff = _staff(request)
+    if staff is None:
+        return redirect("/staff/login?next=/staff/tasks")
+    with uow(request) as session:
+        rows = service_requests.assigned_requests(session, staff.staff_id)
+    return render(request, "staff/tasks.html", staff=staff, rows=rows)
 
 
 @routes.get("/faults/new")
@@ -158,6 +191,7 @@ def submit_fault(
     place: str = Form(""),
     description: str = Form(""),
     photo: Annotated[UploadFile | None, File()] = None,
+    photo_kept: str = Form(""),
     csrf_token: str = Form(""),
 ) -> Response:
     """故障上报: what a field worker found on the round, with a photo, for the desk's queue."""
@@ -165,13 +199,13 @@ def submit_fault(
     if staff is None:
         return redirect("/staff/login")
     check_csrf(request, csrf_token)
-    data = read_upload(photo)
+    picture = form_photo(request, photo, photo_kept)
     spec = service_requests.RequestSpec("fault", topic, description, place)
     try:
         with uow(request) as session:
-            if not data:
+            if not picture.data:
                 raise DomainError("请拍摄故障照片")
-            photo_id = store_photo(session, data, "故障照片").photo_id
+            photo_id = store_photo(session, picture.data, "故障照片").photo_id
             request_id = service_requests.raise_request(
                 session, staff.actor, spec, photo_id=photo_id
             )
@@ -191,13 +225,14 @@ def submit_fault(
             topic=topic,
             place=place,
             description=description,
+            photo_kept=keep(request, picture, "故障照片"),
         )
     return render(
         request,
         "staff/fault_form.html",
         staff=staff,
         topics=service_requests.TOPICS["fault"],
-        message=f"已上报（编号 {request_id}），中心将在 {due:%m-%d %H:%M} 前处理",
+        message=f"已上报（编号 {request_id}），中心将在 {local_time(due, '%m-%d %H:%M')} 前处理",
     )
 
 
@@ -227,12 +262,14 @@ def submit_install(
     old_meter_no: str = Form(""),
     old_final: str = Form(""),
     old_photo: Annotated[UploadFile | None, File()] = None,
+    old_photo_kept: str = Form(""),
     new_meter_no: str = Form(""),
     new_kind: str = Form(""),
     digits: str = Form(""),
     multiplier: str = Form("1"),
     new_initial: str = Form(""),
     new_photo: Annotated[UploadFile | None, File()] = None,
+    new_photo_kept: str = Form(""),
     account_no: str = Form(""),
     building_id: str = Form(""),
     location: str = Form(""),
@@ -250,17 +287,19 @@ def submit_install(
         "multiplier": multiplier, "new_initial": new_initial, "account_no": account_no,
         "building_id": building_id, "location": location, "note": note,
     }  # fmt: skip
+    old_picture = form_photo(request, old_photo, old_photo_kept)
+    new_picture = form_photo(request, new_photo, new_photo_kept)
     spec = field_installs.InstallSpec(
         kind=kind,
         new_meter_no=new_meter_no,
         digits=digits,
         new_initial=new_initial,
-        new_photo=read_upload(new_photo),
+        new_photo=new_picture.data,
         new_kind=new_kind,
         multiplier=multiplier or "1",
         old_meter_no=old_meter_no,
         old_final=old_final,
-        old_photo=read_upload(old_photo),
+        old_photo=old_picture.data,
         account_no=account_no,
         building_id=int(building_id) if building_id.isdigit() else None,
         location=location,
@@ -270,7 +309,11 @@ def submit_install(
         with uow(request) as session:
             result = field_installs.report_install(session, staff.actor, spec)
     except DomainError as exc:
-        return _install_form(request, staff, 400, error=str(exc), **typed)
+        return _install_form(
+            request, staff, 400, error=str(exc), **typed,
+            old_photo_kept=keep(request, old_picture, "旧表照片"),
+            new_photo_kept=keep(request, new_picture, "新表照片"),
+        )  # fmt: skip
     label = field_installs.INSTALL_KIND_LABELS[result.kind]
     message = f"已上报{label}（编号 {result.install_id}，新表 {result.new_meter_no}），待中心确认"
     return _install_form(request, staff, kind=kind, result=result, message=message)

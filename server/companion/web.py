@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,12 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from reports.clock import MOMENT, moment_text
 from server.companion.settings import CompanionSettings
 from server.db.engine import unit_of_work
-from server.services.calendar import BUSINESS_TZ, now
+from server.services.calendar import now
 from server.services.sms import SmsSender
+from server.services.usage import quantity_text
 
 TEMPLATES = Path(__file__).with_name("templates")
 # A phone photo is a few MB; the photos service refuses more than 10 MB after this.
@@ -72,8 +75,9 @@ def check_csrf(request: Request, submitted: str) -> None:
         raise CsrfFailed
 
 
-def _local(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return moment.astimezone(BUSINESS_TZ).strftime(fmt) if moment else ""
+def local_time(moment: datetime | None, form: str = MOMENT) -> str:
+    """A time as the pages show it: business time, whatever zone the server runs in."""
+    return moment_text(moment, form) if moment else ""
 
 
 def _money(value: Any) -> str:
@@ -82,8 +86,9 @@ def _money(value: Any) -> str:
 
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
-    templates.env.filters["local"] = _local
+    templates.env.filters["local"] = local_time
     templates.env.filters["money"] = _money
+    templates.env.filters["qty"] = quantity_text
     return templates
 
 

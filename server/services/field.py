@@ -15,23 +15,87 @@ from server.services.calendar import BUSINESS_TZ, Period, business_datetime, now
 from server.services.errors import DomainError
 from server.services.metering import ReadingResult
 from server.services.photos import store_photo
+from server.services.usage import KIND_UNITS, SURGE, assess, describe_flags, mean_monthly_usage
+
+
+@dataclass(frozen=True)
+class SurgeToConfirm:
+    """A field reading not saved yet: it would be flagged 用量突增, so the reader is asked
+    to look at the dial again and confirm (a slip of a digit is the usual cause)."""
+
+    meter_no: str
+    value: Decimal
+    usage: Decimal
+    unit: str
+    previous: Decimal
+    monthly_mean: Decimal
+    flags: tuple[str, ...]
+    photo_id: int
+
+    @property
+    def message(self) -> str:
+        return describe_flags(self.flags)
+
+
+def _surge(
+    session: Session, meter_no: str, value: str, read_at: datetime, photo_id: int
+) -> SurgeToConfirm | None:
+    """How record_reading would judge the figure, when that includes a surge."""
+    try:
+        figure = metering.as_decimal(value, f"表计 {meter_no} 的读数")
+        meter = metering.meter_by_no(session, meter_no)
+    except DomainError:
+        return None  # record_reading says what is wrong with it
+    previous = metering.latest_accepted_before(session, meter.id, read_at)
+    if previous is None:
+        return None
+    history = metering.monthly_usage_history(session, meter.id, read_at)
+    judged = assess(previous.value, figure, meter.digits, meter.multiplier, history)
+    if SURGE not in judged.flags or judged.usage is None:
+        return None
+    mean = mean_monthly_usage(history)
+    assert mean is not None  # a surge is judged against at least 3 months
+    return SurgeToConfirm(
+        meter.meter_no,
+        figure,
+        judged.usage,
+        KIND_UNITS.get(meter.kind, ""),
+        previous.value,
+        mean,
+        judged.flags,
+        photo_id,
+    )
 
 
 def field_reading(
-    session: Session, staff: StaffIdentity, meter_no: str, value: str, photo: bytes, note: str = ""
-) -> ReadingResult:
-    """现场抄录 with a photo of the dial; the anomaly rules answer at once."""
+    session: Session,
+    staff: StaffIdentity,
+    meter_no: str,
+    value: str,
+    photo: bytes,
+    note: str = "",
+    *,
+    surge_confirmed: bool = False,
+) -> ReadingResult | SurgeToConfirm:
+    """现场抄录 with a photo of the dial; the anomaly rules answer at once. A reading that
+    would be flagged 用量突增 is saved only once the reader has confirmed it: until then
+    nothing but the photo is stored, and the answer says what was judged."""
     if not photo:
         raise DomainError("请拍摄表盘照片")
     if len(note) > 200:
         raise DomainError("备注最多 200 字")
     stored = store_photo(session, photo, "表盘照片")
+    read_at = now().astimezone(BUSINESS_TZ)
+    if not surge_confirmed:
+        surge = _surge(session, meter_no, value, read_at, stored.photo_id)
+        if surge is not None:
+            return surge
     return metering.record_reading(
         session,
         staff.actor,
         meter_no,
         value,
-        now().astimezone(BUSINESS_TZ),
+        read_at,
         "field",
         photo_id=stored.photo_id,
         note=note.strip(),

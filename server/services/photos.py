@@ -53,6 +53,11 @@ def normalise_photo(data: bytes, name: str = "照片") -> tuple[bytes, int, int]
 
 
 def store_photo(session: Session, data: bytes, name: str = "照片") -> StoredPhoto:
+    # A photo a page kept from an earlier, refused submission comes back as the JPEG
+    # stored then: the same row, not a second re-encoding of it.
+    same = session.scalar(select(Photo).where(Photo.sha256 == hashlib.sha256(data).hexdigest()))
+    if same is not None:
+        return StoredPhoto(same.id, same.sha256, same.width, same.height, len(data))
     jpeg, width, height = normalise_photo(data, name)
     digest = hashlib.sha256(jpeg).hexdigest()
     existing = session.scalar(select(Photo).where(Photo.sha256 == digest))

@@ -39,10 +39,11 @@ def test_field_worker_reports_a_replacement_with_two_photos(phone, live, tmp_pat
     phone.set_input_files("#new_photo", png(tmp_path, "new.png", (320, 240)))
     phone.get_by_role("button", name="上报").click()
     assert phone.locator("[role=alert]").inner_text() == "请拍摄旧表表盘照片"
-    # What was typed is kept; the photos are chosen again.
+    # What was typed is kept, and so is the new meter's photo: only the missing one is taken.
     assert phone.locator("#old_final").input_value() == "1080"
+    assert "已附照片" in phone.locator("#new_photo-kept").inner_text()
+    assert phone.locator("#old_photo-kept").count() == 0
     phone.set_input_files("#old_photo", png(tmp_path, "old.png", (640, 480)))
-    phone.set_input_files("#new_photo", png(tmp_path, "new.png", (320, 240)))
     phone.get_by_role("button", name="上报").click()
     status = phone.locator("[role=status]").inner_text()
     assert re.fullmatch(r"已上报换表（编号 \d+，新表 E2），待中心确认", status)
