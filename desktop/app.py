@@ -197,6 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--login", metavar="NAME", help="prefill the login name")
     parser.add_argument(
+        "--no-setup",
+        action="store_true",
+        help="never open the first-run wizard: use the configured or the embedded database",
+    )
+    parser.add_argument(
         "--screenshots",
         metavar="DIR",
         type=Path,
@@ -221,7 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"meterdesk-desktop {__version__}")
         return EXIT_OK
     ensure_application(args.lang)
-    if args.screenshots is None and not config_exists() and not is_headless():
+    asks = args.screenshots is None and not args.no_setup and not is_headless()
+    if asks and not config_exists():
         # A new PC: ask where its data lives before anything starts a database.
         from desktop.setup_wizard import SetupWizard
 

@@ -1041,8 +1041,10 @@ def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
             click.echo(f"台架模拟表：{meter.meter_no}（地址 {meter.address}）在 {simulator.url}")
     try:
         # The desktop runs as its own process (the domain layer never imports Qt); it joins
-        # the same embedded server, which stays up while either process uses it.
-        code = subprocess.call([sys.executable, "-m", "desktop.app", "--login", "admin"], env=env)
+        # the same embedded server, which stays up while either process uses it. The demo
+        # has just seeded its database: the first-run wizard has nothing to ask.
+        desktop = [sys.executable, "-m", "desktop.app", "--no-setup", "--login", "admin"]
+        code = subprocess.call(desktop, env=env)
     finally:
         if simulator is not None:
             simulator.stop()

@@ -359,7 +359,7 @@ def test_demo_opens_the_desktop_with_the_bench_simulator_running(md_env, monkeyp
     assert outcome.exit_code == 0, outcome.output
     port = str(seen["port"])
     assert port.startswith("socket://127.0.0.1:") and f"在 {port}" in outcome.output
-    assert seen["argv"][-3:] == ["desktop.app", "--login", "admin"]  # type: ignore[index]
+    assert seen["argv"][2:] == ["desktop.app", "--no-setup", "--login", "admin"]  # type: ignore[index]
     engine = create_engine(md_env)
     try:
         with Session(engine) as session:
