@@ -9,6 +9,7 @@ Every call goes through the task runner, so the window never freezes on the data
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -38,31 +40,48 @@ from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
 from desktop.preferences import RECEIPT_SIZE, RECEIPT_SIZES
 from desktop.tasks import TaskError
-from desktop.till_dialogs import HandOverDialog, OpenTillDialog, SettlementDialog
-from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, money_text
+from desktop.till_dialogs import HandOverDialog, OpenTillDialog, SettlementDialog, VoidDialog
+from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, ask, money_text, tell
 from reports.settlement import (
     SettlementReport,
     render_settlement_pdf,
     settlement_filename,
     write_settlement_xlsx,
 )
+from server.config import ConfigError, load_settings
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHEQUE, TRANSFER
 from server.services import till
-from server.services.accounts import AccountHit, search_accounts
+from server.services.accounts import AccountSearch, find_accounts
 from server.services.calendar import BUSINESS_TZ
-from server.services.counter import AccountPanel, CounterDay, account_panel, counter_day
+from server.services.counter import (
+    AccountPanel,
+    AmountLimits,
+    CounterDay,
+    account_panel,
+    counter_day,
+)
+from server.services.errors import DomainError
 from server.services.payments import (
     PaymentRequest,
     PaymentResult,
+    VoidPreview,
     take_payment,
+    void_preview,
     void_receipt,
     waive_late_fee,
 )
 from server.services.receipts import receipt_pdf, reprint_receipt
 from server.services.settlement_report import settlement_report
 
+log = logging.getLogger(__name__)
+
 # Live search after typing stops; Enter (or a scanner's Enter) searches at once.
 SEARCH_DELAY_MS = 250
+# The result list stops here; the status line says how many matched in all.
+SEARCH_LIMIT = 50
+# Search : account : payment across, and account and payment above today's receipts.
+TOP_SHARES = (3, 5, 3)
+HEIGHT_SHARES = (3, 2)
 COUNTER_CHANNELS = (CASH, CHEQUE, TRANSFER)
 CHANNEL_KEYS = {CASH: "F5", CHEQUE: "F6", TRANSFER: "F7"}
 VOID_REASONS = ("收错户号", "金额有误", "收款方式有误", "支票退票")
@@ -76,6 +95,8 @@ class CounterPage(ModulePage):
     payment_taken = Signal(object)
     day_changed = Signal(object)
     document_ready = Signal(object)
+    void_dialog_opened = Signal(object)
+    hand_over_opened = Signal(object)
     exported = Signal(str)
 
     def build(self) -> None:
@@ -85,8 +106,12 @@ class CounterPage(ModulePage):
         self.panel: AccountPanel | None = None
         self.day: CounterDay | None = None
         self.last_document: DocumentDialog | None = None
-        # Only the newest search's answer is shown (a slow one must not overwrite it).
+        self.last_message: QMessageBox | None = None
+        self.amount_limits = self._amount_limits()
+        # Only the newest search's answer is shown (a slow one must not overwrite it), and
+        # only the account asked for last: a search that clears it beats a slower opening.
         self._search_serial = 0
+        self._account_serial = 0
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
@@ -99,7 +124,6 @@ class CounterPage(ModulePage):
         self._build_receipts()
         self._layout()
         self._shortcuts()
-        self.set_channel(CASH)
         self.show_account(None)
         self.refresh_day()
 
@@ -131,6 +155,12 @@ class CounterPage(ModulePage):
              self.tr("Balance")]
         )  # fmt: skip
         self.results_table.activated.connect(lambda index: self.open_hit(index.row()))
+        # The address takes what the other columns leave and is cut short with "…", so
+        # the list never scrolls sideways in its narrow column.
+        header = self.results_table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.results_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.search_status = QLabel()
         self.search_status.setObjectName("hint")
 
@@ -262,14 +292,17 @@ class CounterPage(ModulePage):
         top.addWidget(search)
         top.addWidget(account)
         top.addWidget(self.payment_box)
-        top.setStretchFactor(0, 2)
-        top.setStretchFactor(1, 4)
-        top.setStretchFactor(2, 2)
+        # Laid out for a 1366×768 counter screen and up: widths and heights start in these
+        # proportions, and a larger screen's extra room is shared the same way.
+        for index, share in enumerate(TOP_SHARES):
+            top.setStretchFactor(index, share)
+        top.setSizes([share * 100 for share in TOP_SHARES])
         whole = QSplitter(Qt.Orientation.Vertical)
         whole.addWidget(top)
         whole.addWidget(self.receipts_box)
-        whole.setStretchFactor(0, 3)
-        whole.setStretchFactor(1, 1)
+        for index, share in enumerate(HEIGHT_SHARES):
+            whole.setStretchFactor(index, share)
+        whole.setSizes([share * 100 for share in HEIGHT_SHARES])
 
         rule = QFrame()
         rule.setFrameShape(QFrame.Shape.HLine)
@@ -373,19 +406,48 @@ class CounterPage(ModulePage):
         )
 
     def ask_hand_over(self) -> None:
-        dialog = HandOverDialog(self)
-        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.amount_edit.value():
-            self.hand_over(
-                dialog.amount_edit.value() or Decimal(0),
-                dialog.to_edit.text(),
-                dialog.note_edit.text(),
-            )
-
-    def hand_over(self, amount: Decimal, to_login: str, note: str) -> None:
+        """The branch's head cashiers to choose from; the dialog stays until it is done."""
         actor = self.identity.actor
         self.runner.run(
+            lambda s: till.head_cashiers(s, actor), on_success=self._open_hand_over, owner=self
+        )
+
+    def _open_hand_over(self, receivers: tuple[till.HeadCashier, ...]) -> None:
+        dialog = HandOverDialog(receivers, self)
+        dialog.submitted.connect(
+            lambda amount, login, note: self.hand_over(amount, login, note, dialog)
+        )
+        self.hand_over_opened.emit(dialog)
+        dialog.open()
+
+    def hand_over(
+        self, amount: Decimal, to_login: str, note: str, dialog: HandOverDialog | None = None
+    ) -> None:
+        """Record the hand-over; a refusal is shown in `dialog`, which keeps what was typed."""
+        actor = self.identity.actor
+
+        def done(_: object) -> None:
+            if dialog is not None:
+                dialog.done_handing_over()
+            self.refresh_day()
+            self._tell(
+                QMessageBox.Icon.Information,
+                self.tr("Hand cash over"),
+                self.tr("{amount} handed over to {to}").format(
+                    amount=money_text(amount), to=to_login
+                ),
+            )
+
+        def refused(error: TaskError) -> None:
+            if dialog is not None:
+                dialog.show_error(error.message)
+            else:
+                self._tell(QMessageBox.Icon.Warning, self.tr("Hand cash over"), error.message)
+
+        self.runner.run(
             lambda s: till.hand_over(s, actor, amount, to_login, note),
-            on_success=lambda _: self.refresh_day(),
+            on_success=done,
+            on_failure=refused,
             owner=self,
         )
 
@@ -472,51 +534,94 @@ class CounterPage(ModulePage):
         self.search_edit.setFocus()
         self.search_edit.selectAll()
 
+    def _amount_limits(self) -> AmountLimits:
+        try:
+            return AmountLimits.from_settings(load_settings())
+        except (ConfigError, DomainError) as error:
+            # The desktop already started on these settings; a bad limit must not close
+            # the counter, so it asks at the defaults and the log says why.
+            log.warning("counter amount check at its defaults: %s", error)
+            return AmountLimits()
+
     def search(self, *, open_single: bool) -> None:
         self._search_timer.stop()
         query = self.search_edit.text().strip()
         if not query:
             return
+        if open_single:
+            # Enter means another customer: until the answer opens one, nobody's account
+            # is on screen to take money for.
+            self.show_account(None)
         self._search_serial += 1
         serial = self._search_serial
         self.runner.run(
-            lambda s: tuple(search_accounts(s, query)),
-            on_success=lambda hits: self._show_hits(serial, query, hits, open_single),
+            lambda s: find_accounts(s, query, SEARCH_LIMIT),
+            on_success=lambda found: self._show_hits(serial, query, found, open_single),
             owner=self,
         )
 
-    def _show_hits(
-        self, serial: int, query: str, hits: tuple[AccountHit, ...], open_single: bool
-    ) -> None:
+    def _show_hits(self, serial: int, query: str, found: AccountSearch, open_single: bool) -> None:
         if serial != self._search_serial:
             return
+        hits = found.hits
         self.results_table.fill(
             [[h.account_no, h.holder_name, h.address, h.customer_class, h.balance] for h in hits],
             keys=[h.account_no for h in hits],
         )
         if not hits:
-            self.search_status.setText(self.tr("Nothing found for “{query}”").format(query=query))
+            self._set_search_status(
+                self.tr("Nothing found for “{query}”").format(query=query), alert=True
+            )
+            self.show_account(None)
             return
-        self.search_status.setText(self.tr("{count} found").format(count=len(hits)))
+        if found.total > len(hits):
+            status = self.tr("Showing the first {shown} of {total} accounts").format(
+                shown=len(hits), total=found.total
+            )
+        else:
+            status = self.tr("{count} found").format(count=len(hits))
+        self._set_search_status(status)
         # A scanned meter or a typed account number means that account: open it at once.
         exact = [h for h in hits if h.meter_no or h.account_no == query]
-        if open_single and (len(hits) == 1 or len(exact) == 1):
-            self.open_account((exact or hits)[0].account_no)
-        elif open_single:
+        single = (exact or hits)[0].account_no if len(hits) == 1 or len(exact) == 1 else None
+        if single is not None and open_single:
+            self.open_account(single)
+            return
+        # The clerk is looking for someone else: the account shown before is not theirs.
+        if self.panel is not None and self.panel.account_no != single:
+            self.show_account(None)
+        if single is None and open_single:
             self.results_table.setFocus()
             self.results_table.selectRow(0)
+
+    def _set_search_status(self, text: str, *, alert: bool = False) -> None:
+        self.search_status.setText(text)
+        self.search_status.setStyleSheet(
+            f"color: {ALERT.name()}; font-weight: 600;" if alert else ""
+        )
 
     def open_hit(self, row: int) -> None:
         if 0 <= row < self.results_table.row_count():
             self.open_account(str(self.results_table.key_at(row)))
 
-    def open_account(self, account_no: str) -> None:
-        self.runner.run(lambda s: account_panel(s, account_no), on_success=self._opened, owner=self)
+    def open_account(self, account_no: str, *, focus_amount: bool = True) -> None:
+        """Show the account; `focus_amount` False reloads it (after a payment) and leaves
+        the focus where it is, on the search box for the next customer."""
+        self._account_serial += 1
+        serial = self._account_serial
+        self.runner.run(
+            lambda s: account_panel(s, account_no),
+            on_success=lambda panel: self._opened(serial, panel, focus_amount),
+            owner=self,
+        )
 
-    def _opened(self, panel: AccountPanel) -> None:
+    def _opened(self, serial: int, panel: AccountPanel, focus_amount: bool) -> None:
+        if serial != self._account_serial:
+            return
         self.show_account(panel)
-        self.amount_edit.setFocus()
-        self.amount_edit.selectAll()
+        if focus_amount:
+            self.amount_edit.setFocus()
+            self.amount_edit.selectAll()
         self.account_opened.emit(panel.account_no)
 
     def clear_account(self) -> None:
@@ -524,7 +629,13 @@ class CounterPage(ModulePage):
         self.focus_search()
 
     def show_account(self, panel: AccountPanel | None) -> None:
+        previous = self.panel
         self.panel = panel
+        if panel is None:
+            self._account_serial += 1  # an opening still on its way is not wanted now
+        if panel is None or previous is None or previous.account_no != panel.account_no:
+            # Each customer starts with cash: a cheque is the exception, never a leftover.
+            self.set_channel(CASH)
         labels = self.account_labels
         if panel is None:
             for label in labels.values():
@@ -671,10 +782,35 @@ class CounterPage(ModulePage):
         if not self.pay_button.isEnabled():
             return
         request = self.payment_request()
-        if request is None:
+        if request is None or self.panel is None:
             return
-        actor = self.identity.actor
         self.pay_button.setEnabled(False)  # a second F9 must not pay twice
+        if not self.amount_limits.unusual(request.amount, self.panel.owed):
+            self._take(request)
+            return
+
+        # Far more than is owed: most likely an account number scanned into the amount.
+        def correct() -> None:
+            self._update_pay_button()
+            self.amount_edit.setFocus()
+            self.amount_edit.selectAll()
+
+        self.last_message = ask(
+            self,
+            self.tr("Check the amount"),
+            self.tr("Take {amount} from {holder} ({account}), who owes {owed}?").format(
+                amount=money_text(request.amount),
+                holder=self.panel.holder_name,
+                account=request.account_no,
+                owed=money_text(self.panel.owed),
+            ),
+            (self.tr("Take it"), self.tr("Correct the amount")),
+            on_yes=lambda: self._take(request),
+            on_no=correct,
+        )
+
+    def _take(self, request: PaymentRequest) -> None:
+        actor = self.identity.actor
         self.runner.run(
             lambda s: take_payment(s, actor, request),
             on_success=self._paid,
@@ -684,11 +820,13 @@ class CounterPage(ModulePage):
 
     def _payment_refused(self, error: TaskError) -> None:
         self._update_pay_button()
-        QMessageBox.warning(self, self.tr("Payment not taken"), error.message)
+        self._tell(QMessageBox.Icon.Warning, self.tr("Payment not taken"), error.message)
 
     def _paid(self, result: PaymentResult) -> None:
+        # The next thing the clerk types or scans is the next customer, not an amount.
+        self.focus_search()
         if self.panel is not None:
-            self.open_account(self.panel.account_no)
+            self.open_account(self.panel.account_no, focus_amount=False)
         self.refresh_day()
         self.payment_taken.emit(result)
         self.show_receipt(result.receipt_no)
@@ -728,19 +866,30 @@ class CounterPage(ModulePage):
             self.show_receipt(receipt_no, reprint=True)
 
     def ask_void_selected(self) -> None:
+        """Whether the receipt may be voided is asked first (a closed day is refused at
+        once), then the dialog shows what is voided and waits for a reason."""
         receipt_no = self.selected_receipt()
         if not receipt_no:
             return
-        reason, ok = QInputDialog.getItem(
-            self,
-            self.tr("Void receipt {no}").format(no=receipt_no),
-            self.tr("Reason:"),
-            list(VOID_REASONS),
-            0,
-            True,
+        actor = self.identity.actor
+        self.runner.run(
+            lambda s: void_preview(s, actor, receipt_no),
+            on_success=self._ask_void_reason,
+            on_failure=self._void_refused,
+            owner=self,
         )
-        if ok and reason.strip():
-            self.void(receipt_no, reason)
+
+    def _ask_void_reason(self, receipt: VoidPreview) -> None:
+        dialog = VoidDialog(receipt, VOID_REASONS, self)
+        dialog.accepted.connect(lambda: self.void(receipt.receipt_no, dialog.reason()))
+        self.void_dialog_opened.emit(dialog)
+        dialog.open()
+
+    def _void_refused(self, error: TaskError) -> None:
+        self._tell(QMessageBox.Icon.Warning, self.tr("Cannot void"), error.message)
+
+    def _tell(self, icon: QMessageBox.Icon, title: str, text: str) -> None:
+        self.last_message = tell(self, icon, title, text)
 
     def void(self, receipt_no: str, reason: str) -> None:
         actor = self.identity.actor

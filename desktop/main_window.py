@@ -36,6 +36,7 @@ from desktop.preferences import (
 )
 from desktop.profile_dialog import ProfileDialog
 from desktop.tasks import TaskRunner
+from desktop.widgets import ask
 from server import __version__
 from server.config import load_settings
 from server.services.auth import StaffIdentity
@@ -44,7 +45,9 @@ from server.services.diagnostics import write_diagnostics_zip
 if TYPE_CHECKING:
     from desktop.counter_page import CounterPage
 
-DEFAULT_SIZE = (1100, 720)
+# Fits a 1366×768 counter screen with the taskbar and title bar; the counter page is laid
+# out for it (tests/test_desktop_counter.py looks at it there and at 1600×1000).
+DEFAULT_SIZE = (1340, 700)
 RECONNECT_INTERVAL_MS = 5_000
 
 
@@ -108,6 +111,11 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self._preferences = preferences if preferences is not None else open_preferences()
         self.setObjectName("mainWindow")
+        # Set when the window closes for the sign-in dialog (注销, 切换用户): the login to
+        # offer there, "" for another user; None when the program is quitting.
+        self.sign_in_again: str | None = None
+        self._leaving = False
+        self.leave_question: QMessageBox | None = None
         self.runner_without_database = TaskRunner(None, max_threads=1, parent=self)
         self.setWindowTitle(self.tr("MeterDesk Metering & Billing"))
 
@@ -217,6 +225,13 @@ class MainWindow(QMainWindow):
         self.connection_action = QAction(self.tr("&Database connection…"), self)
         self.connection_action.triggered.connect(lambda: self.show_setup())
         self.file_menu.addAction(self.connection_action)
+        self.file_menu.addSeparator()
+        self.sign_out_action = QAction(self.tr("Sign &out"), self)
+        self.sign_out_action.triggered.connect(lambda: self.sign_out(self.identity.login))
+        self.file_menu.addAction(self.sign_out_action)
+        self.switch_user_action = QAction(self.tr("S&witch user…"), self)
+        self.switch_user_action.triggered.connect(lambda: self.sign_out(""))
+        self.file_menu.addAction(self.switch_user_action)
         self.file_menu.addSeparator()
         self.quit_action = QAction(self.tr("E&xit"), self)
         # Explicit, because QKeySequence.Quit is empty on Windows and clerks expect Ctrl+Q.
@@ -377,7 +392,44 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
+    def sign_out(self, login: str) -> None:
+        """Back to the sign-in dialog, offering `login` ("" for another user)."""
+        if self._till_open():
+            self._confirm_leaving(login)
+        else:
+            self._leave(login)
+
+    def _till_open(self) -> bool:
+        counter = self.module_pages.get("counter")
+        day = getattr(counter, "day", None)
+        return day is not None and day.till is not None
+
+    def _confirm_leaving(self, login: str | None) -> None:
+        """Leaving with the till open is allowed (the day may go on after a break), but
+        asked about: a till left open blocks the next day's takings until it is closed."""
+        if self.leave_question is not None and self.leave_question.isVisible():
+            return
+        self.leave_question = ask(
+            self,
+            self.tr("The day is still open"),
+            self.tr(
+                "Your till is not closed yet. Leave anyway? Close the day first if you "
+                "are done taking money."
+            ),
+            (self.tr("Leave"), self.tr("Stay")),
+            on_yes=lambda: self._leave(login),
+        )
+
+    def _leave(self, login: str | None) -> None:
+        self._leaving = True
+        self.sign_in_again = login
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._leaving and self._till_open():
+            event.ignore()
+            self._confirm_leaving(None)
+            return
         self._preferences.setValue(MAIN_WINDOW_GEOMETRY, self.saveGeometry())
         self._preferences.setValue(MAIN_WINDOW_STATE, self.saveState())
         self._preferences.sync()

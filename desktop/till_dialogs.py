@@ -1,11 +1,14 @@
-"""The clerk's till at the counter: open the day (开班), hand cash over (交款), close (日结)."""
+"""The clerk's till at the counter: open the day (开班), hand cash over (交款), close (日结),
+and void a receipt of the day (作废)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -17,6 +20,8 @@ from PySide6.QtWidgets import (
 
 from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, money_text, ok_cancel
 from reports.settlement import SettlementReport
+from server.services.payments import VoidPreview
+from server.services.till import HeadCashier
 
 
 class OpenTillDialog(QDialog):
@@ -39,23 +44,108 @@ class OpenTillDialog(QDialog):
 
 
 class HandOverDialog(QDialog):
-    """Cash taken out of the drawer to the head cashier during the day."""
+    """Cash taken out of the drawer to a head cashier of the branch during the day.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    OK sends `submitted(amount, login, note)` and leaves the dialog open: the page closes it
+    once the hand-over is recorded, or shows the refusal in it with what was typed kept.
+    """
+
+    submitted = Signal(object, str, str)
+
+    def __init__(self, receivers: Sequence[HeadCashier], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("handOverDialog")
         self.setWindowTitle(self.tr("Hand cash over"))
         self.amount_edit = MoneyEdit()
-        self.to_edit = QLineEdit()
-        self.to_edit.setPlaceholderText(self.tr("Login name of the head cashier"))
+        self.to_combo = QComboBox()
+        for person in receivers:
+            self.to_combo.addItem(f"{person.name}（{person.login}，{person.post}）", person.login)
         self.note_edit = QLineEdit()
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet(f"color: {ALERT.name()};")
         form = QFormLayout()
         form.addRow(self.tr("Amount:"), self.amount_edit)
-        form.addRow(self.tr("Handed to:"), self.to_edit)
+        form.addRow(self.tr("Handed to:"), self.to_combo)
         form.addRow(self.tr("Note:"), self.note_edit)
-        buttons = ok_cancel(self)
+        self.buttons = ok_cancel(self)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(buttons)
+        if not receivers:
+            self.error_label.setText(
+                self.tr("Nobody of this branch can receive cash: ask an administrator to "
+                        "give the branch a head cashier")
+            )  # fmt: skip
+        self.ok_button.setEnabled(bool(receivers))
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self.amount_edit.setFocus()
+
+    def accept(self) -> None:
+        """OK: ask the page to record it; `done_handing_over` closes the dialog."""
+        amount = self.amount_edit.value()
+        if amount is None:
+            self.show_error(self.tr("Enter the amount handed over"))
+            return
+        self.error_label.clear()
+        self.ok_button.setEnabled(False)  # one hand-over per click
+        self.submitted.emit(amount, str(self.to_combo.currentData()), self.note_edit.text())
+
+    def done_handing_over(self) -> None:
+        super().accept()
+
+    def show_error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.ok_button.setEnabled(True)
+        self.amount_edit.setFocus()
+
+
+class VoidDialog(QDialog):
+    """What is voided, shown before the reason is asked: the receipt, its amount, account
+    and holder. No reason is filled in for the clerk; OK waits for one."""
+
+    def __init__(
+        self, receipt: VoidPreview, reasons: Sequence[str], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("voidDialog")
+        self.setWindowTitle(self.tr("Void receipt"))
+        self.setMinimumWidth(420)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.values: dict[str, QLabel] = {}
+        for key, caption, value in (
+            ("receipt_no", self.tr("Receipt:"), receipt.receipt_no),
+            ("amount", self.tr("Amount:"), money_text(receipt.amount)),
+            ("account_no", self.tr("Account no.:"), receipt.account_no),
+            ("holder", self.tr("Account holder:"), receipt.holder_name),
+            ("channel", self.tr("Channel:"), receipt.channel),
+        ):
+            label = QLabel(value)
+            self.values[key] = label
+            form.addRow(caption, label)
+        self.values["amount"].setObjectName("emphasis")
+        self.reason_combo = QComboBox()
+        self.reason_combo.setEditable(True)
+        self.reason_combo.addItems(list(reasons))
+        self.reason_combo.setCurrentIndex(-1)
+        self.reason_combo.lineEdit().setPlaceholderText(self.tr("Choose or type the reason"))
+        form.addRow(self.tr("Reason:"), self.reason_combo)
+        self.buttons = ok_cancel(self)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(self.tr("Void"))
+        self.ok_button.setEnabled(False)
+        self.reason_combo.currentTextChanged.connect(
+            lambda text: self.ok_button.setEnabled(bool(text.strip()))
+        )
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self.reason_combo.setFocus()
+
+    def reason(self) -> str:
+        return self.reason_combo.currentText().strip()
 
 
 class SettlementDialog(QDialog):

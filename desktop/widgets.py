@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHeaderView,
     QLineEdit,
+    QMessageBox,
     QStyle,
     QTableView,
     QWidget,
@@ -65,6 +66,47 @@ class AlertText:
 
     def __str__(self) -> str:
         return self.text
+
+
+def ask(
+    parent: QWidget,
+    title: str,
+    text: str,
+    answers: tuple[str, str],
+    on_yes: Callable[[], None],
+    on_no: Callable[[], None] | None = None,
+) -> QMessageBox:
+    """A window-modal question whose buttons say what they do (`answers`: yes, no), No the
+    default and Esc; `on_yes` or `on_no` runs once it is answered. Not blocking, so the
+    caller returns at once and the page stays responsive to its own tasks."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        parent,
+    )
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    yes = box.button(QMessageBox.StandardButton.Yes)
+    yes.setText(answers[0])
+    box.button(QMessageBox.StandardButton.No).setText(answers[1])
+
+    def answered() -> None:
+        if box.clickedButton() is yes:
+            on_yes()
+        elif on_no is not None:
+            on_no()
+
+    box.finished.connect(lambda _: answered())
+    box.open()
+    return box
+
+
+def tell(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str) -> QMessageBox:
+    """A window-modal message closed with OK, not blocking the caller."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.open()
+    return box
 
 
 def cell_text(value: object) -> str:

@@ -1560,13 +1560,14 @@ def binding_list(ctx: Context, as_json: bool) -> None:
 @binding.command("approve")
 @click.argument("binding_id", type=int)
 @click.option("--by", "login", required=True, help="审核人登录名")
+@click.option("--note", default="", help="核实说明（核对不一致的申请必填）")
 @pass_context
-def binding_approve(ctx: Context, binding_id: int, login: str) -> None:
+def binding_approve(ctx: Context, binding_id: int, login: str, note: str) -> None:
     from server.services.bindings import approve_binding
 
     def action() -> None:
         with ctx.session() as session:
-            approve_binding(session, _clerk_actor(session, login), binding_id)
+            approve_binding(session, _clerk_actor(session, login), binding_id, note)
 
     _run(action)
     click.echo(f"已通过绑定申请 {binding_id}，已通知用户")

@@ -35,6 +35,10 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "template_outage": "",
         "template_answer": "",
     },
+    # The counter asks before taking an amount far above what is owed (an account number
+    # scanned into the amount field): more than `confirm_multiple` times what is owed and
+    # more than `confirm_margin` yuan above it; owing nothing, anything above the margin.
+    "counter": {"confirm_multiple": "10", "confirm_margin": "2000"},
     # The WeChat companion web service (`meterdesk serve`).
     "companion": {
         "host": "127.0.0.1",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import create_engine
 
 from server.db.engine import make_sessionmaker, unit_of_work
@@ -57,3 +59,24 @@ def seed_staff(url: str) -> SeededStaff:
             return SeededStaff(clerk_id=clerk.id, other_id=other.id)
     finally:
         engine.dispose()
+
+
+def answer_message_box(qtbot, button: QMessageBox.StandardButton, timeout: int = 10_000) -> str:
+    """Wait for the message box the page opened, click its `button` for real, and return
+    what it said."""
+    shown: list[QMessageBox] = []
+
+    def visible() -> None:
+        shown[:] = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.isVisible()
+        ]
+        assert len(shown) == 1
+
+    qtbot.waitUntil(visible, timeout=timeout)
+    box = shown[0]
+    text = box.text()
+    qtbot.mouseClick(box.button(button), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not box.isVisible(), timeout=timeout)
+    return text

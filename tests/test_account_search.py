@@ -4,7 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from server.services.accounts import AccountSpec, create_account, search_accounts
+from server.services.accounts import (
+    AccountSearch,
+    AccountSpec,
+    create_account,
+    find_accounts,
+    search_accounts,
+)
 from server.services.metering import MeterSpec, register_meter
 from server.services.org import ensure_campus
 from tests import factories as f
@@ -66,3 +72,10 @@ def test_wildcards_are_taken_literally(session, accounts):
     assert search_accounts(session, "%") == []
     assert search_accounts(session, "_") == []
     assert search_accounts(session, "   ") == []
+
+
+def test_the_search_says_how_many_match_beyond_the_list(session, accounts):
+    found = find_accounts(session, "1", limit=2)
+    assert numbers(found.hits) == ["10001", "10002"] and found.total == 4
+    assert find_accounts(session, "张", limit=2).total == 2
+    assert find_accounts(session, "nobody") == AccountSearch((), 0)

@@ -25,13 +25,22 @@ from desktop.document_dialog import DocumentDialog
 from desktop.main_window import MainWindow
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
-from server.db.models import Bill, TillSession
+from server.db.models import (
+    Account,
+    Bill,
+    CashHandover,
+    Payment,
+    ReceiptVoid,
+    Staff,
+    TillSession,
+)
 from server.services import calendar
+from server.services.accounts import AccountSpec, create_account
 from server.services.auth import StaffIdentity, staff_identity
 from server.services.late_fees import set_late_fee_policy
 from server.services.org import add_staff_with_role
 from tests import factories as f
-from tests.desktop_support import CLERK_LOGIN, seed_staff
+from tests.desktop_support import CLERK_LOGIN, answer_message_box, seed_staff
 
 WAIT_MS = 10_000
 
@@ -57,8 +66,13 @@ def world(fresh_database_url: str) -> StaffIdentity:
 
 @pytest.fixture
 def page(
-    qtbot, world: StaffIdentity, fresh_database_url: str, tmp_path: Path
+    qtbot,
+    world: StaffIdentity,
+    fresh_database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[CounterPage]:
+    monkeypatch.setenv("MD_HOME", str(tmp_path / "md_home"))  # the counter's settings
     ensure_application("en")
     engine = make_engine(fresh_database_url)
     runner = TaskRunner(make_sessionmaker(engine))
@@ -195,10 +209,8 @@ def test_search_lists_several_and_enter_on_a_row_opens_it(qtbot, page: CounterPa
 
 
 def test_a_refused_payment_says_why_and_takes_nothing(
-    qtbot, page: CounterPage, monkeypatch: pytest.MonkeyPatch, fresh_database_url: str
+    qtbot, page: CounterPage, fresh_database_url: str
 ):
-    warnings: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
     with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
         page.open_till(None)
     with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS):
@@ -206,8 +218,7 @@ def test_a_refused_payment_says_why_and_takes_nothing(
     qtbot.keyClick(page, Qt.Key.Key_F6)  # cheque, but no cheque number typed
     assert page.channel() == "cheque" and not page.tendered_edit.isEnabled()
     qtbot.keyClick(page.amount_edit, Qt.Key.Key_F9)
-    qtbot.waitUntil(lambda: bool(warnings), timeout=WAIT_MS)
-    assert warnings == ["支票收款须填写支票号"]
+    assert answer_message_box(qtbot, QMessageBox.StandardButton.Ok) == "支票收款须填写支票号"
     assert page.pay_button.isEnabled()
     assert read_db(fresh_database_url, select(Bill.status).order_by(Bill.period)) == [
         ("open",),
@@ -299,3 +310,371 @@ def test_the_receipt_paper_is_chosen_in_the_settings_menu_and_remembered(
     finally:
         runner.shutdown()
         engine.dispose()
+
+
+# ---- issue 14: the counter must not take money from the wrong person or the wrong amount ---
+
+
+def payments_in_db(url: str) -> list[tuple[str, D]]:
+    return [
+        (account_no, amount)
+        for account_no, amount in read_db(
+            url,
+            select(Account.account_no, Payment.amount)
+            .join(Account, Account.id == Payment.account_id)
+            .order_by(Payment.id),
+        )
+    ]
+
+
+def open_day(qtbot, page: CounterPage) -> None:
+    with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
+        page.open_till(D("200.00"))
+
+
+def search(qtbot, page: CounterPage, text: str) -> None:
+    """Type (or scan) into the search box and press Enter, as the clerk does."""
+    page.search_edit.setFocus()
+    page.search_edit.selectAll()
+    qtbot.keyClicks(page.search_edit, text)
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+
+
+def scan(qtbot, page: CounterPage, text: str) -> None:
+    with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS) as opened:
+        search(qtbot, page, text)
+    assert opened.args == [text]
+
+
+def test_a_search_that_finds_nobody_or_several_leaves_no_account_to_take_money_for(
+    qtbot, page: CounterPage, fresh_database_url: str
+):
+    open_day(qtbot, page)
+    scan(qtbot, page, "A001")
+    assert page.pay_button.isEnabled() and page.account_labels["holder"].text() == "张三"
+
+    search(qtbot, page, "A404")
+    qtbot.waitUntil(
+        lambda: page.search_status.text() == "Nothing found for “A404”", timeout=WAIT_MS
+    )
+    assert page.panel is None and not page.pay_button.isEnabled()
+    assert page.account_labels["holder"].text() == "" and page.owed_label.text() == ""
+    assert page.amount_edit.text() == ""
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_F9)
+    qtbot.mouseClick(page.pay_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(300)
+    assert payments_in_db(fresh_database_url) == []
+
+    # Several hits: the clerk must pick one; the account before is gone too.
+    scan(qtbot, page, "A001")
+    search(qtbot, page, "A00")
+    qtbot.waitUntil(lambda: page.results_table.row_count() == 3, timeout=WAIT_MS)
+    assert page.search_status.text() == "3 found"
+    assert page.panel is None and not page.pay_button.isEnabled()
+    qtbot.keyClick(page.results_table, Qt.Key.Key_F9)
+    qtbot.wait(300)
+    assert payments_in_db(fresh_database_url) == []
+
+
+def test_after_a_payment_the_next_scan_goes_to_the_search_box_not_the_amount(
+    qtbot, page: CounterPage, fresh_database_url: str
+):
+    open_day(qtbot, page)
+    scan(qtbot, page, "A001")
+    with qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as ready:
+        qtbot.mouseClick(page.pay_button, Qt.MouseButton.LeftButton)
+    # Under the receipt preview, the page's focus is on the search box already.
+    assert page.focusWidget() is page.search_edit
+    close_receipt(qtbot, page, ready.args[0])
+    qtbot.waitUntil(lambda: page.owed_label.text() == "0.00", timeout=WAIT_MS)
+    assert QApplication.focusWidget() is page.search_edit
+
+    # The scanner's next account number and Enter open the next customer.
+    with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS) as opened:
+        qtbot.keyClicks(QApplication.focusWidget(), "A002")
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert opened.args == ["A002"]
+    assert page.account_labels["holder"].text() == "王五"
+    assert payments_in_db(fresh_database_url) == [("A001", D("65.00"))]
+
+
+def test_a_typed_minus_sign_is_refused_not_dropped(
+    qtbot, page: CounterPage, fresh_database_url: str
+):
+    open_day(qtbot, page)
+    scan(qtbot, page, "A001")
+    qtbot.keyClicks(page.amount_edit, "-5")  # the field's 65.00 is selected: typed over
+    assert page.amount_edit.text() == "-5"
+    qtbot.keyClick(page.amount_edit, Qt.Key.Key_F9)
+    said = answer_message_box(qtbot, QMessageBox.StandardButton.Ok)
+    assert said == "收款金额必须大于 0，收到 -5"
+    assert payments_in_db(fresh_database_url) == []
+
+
+def test_an_amount_far_above_what_is_owed_is_asked_about(
+    qtbot, page: CounterPage, fresh_database_url: str
+):
+    """A001 owes 65.00: 10 × 65 = 650 and 65 + 2,000 = 2,065 (the default limits), so
+    2,065.00 is taken without a question and 11,000,005.00 is asked about."""
+    open_day(qtbot, page)
+    scan(qtbot, page, "A001")
+    qtbot.keyClicks(page.amount_edit, "11000005")
+    qtbot.keyClick(page.amount_edit, Qt.Key.Key_F9)
+    said = answer_message_box(qtbot, QMessageBox.StandardButton.No)
+    assert said == "Take 11,000,005.00 from 张三 (A001), who owes 65.00?"
+    assert payments_in_db(fresh_database_url) == []
+    assert QApplication.focusWidget() is page.amount_edit
+    assert page.pay_button.isEnabled()
+
+    qtbot.mouseClick(page.pay_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as ready:
+        answer_message_box(qtbot, QMessageBox.StandardButton.Yes)
+    assert payments_in_db(fresh_database_url) == [("A001", D("11000005.00"))]
+    close_receipt(qtbot, page, ready.args[0])
+
+    # 2,065.00 against nothing owed is asked about; against the 65.00 of A002's bill not.
+    engine = create_engine(fresh_database_url)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        f.bill(session, account_id_of(session, "A002"), "2026-10", "65.00")
+    engine.dispose()
+    scan(qtbot, page, "A002")
+    page.amount_edit.selectAll()
+    qtbot.keyClicks(page.amount_edit, "2065")
+    with qtbot.waitSignal(page.payment_taken, timeout=WAIT_MS):
+        qtbot.keyClick(page.amount_edit, Qt.Key.Key_F9)
+    assert payments_in_db(fresh_database_url)[-1] == ("A002", D("2065.00"))
+
+
+def account_id_of(session: Session, account_no: str) -> int:
+    return session.scalar(select(Account.id).where(Account.account_no == account_no))
+
+
+def test_the_channel_starts_as_cash_for_each_customer(qtbot, page: CounterPage):
+    open_day(qtbot, page)
+    scan(qtbot, page, "A001")
+    qtbot.keyClick(page.amount_edit, Qt.Key.Key_F6)
+    assert page.channel() == "cheque" and page.reference_edit.isEnabled()
+    scan(qtbot, page, "A002")
+    assert page.channel() == "cash" and page.channel_combo.currentText() == "现金 (F5)"
+    assert page.tendered_edit.isEnabled() and not page.reference_edit.isEnabled()
+
+
+def close_receipt(qtbot, page: CounterPage, preview: DocumentDialog) -> None:
+    """The clerk closes the receipt preview and is back at the counter."""
+    qtbot.mouseClick(preview.close_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitActive(page.window()):
+        page.window().activateWindow()
+
+
+def pay_a001(qtbot, page: CounterPage) -> str:
+    """A001's 65.00 in cash through the real F9; the receipt preview closed again."""
+    scan(qtbot, page, "A001")
+    with (
+        qtbot.waitSignal(page.payment_taken, timeout=WAIT_MS) as taken,
+        qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as ready,
+    ):
+        qtbot.keyClick(page.amount_edit, Qt.Key.Key_F9)
+    close_receipt(qtbot, page, ready.args[0])
+    qtbot.waitUntil(lambda: page.receipts_table.row_count() == 1, timeout=WAIT_MS)
+    return taken.args[0].receipt_no
+
+
+def test_the_void_dialog_shows_the_receipt_and_asks_for_a_reason_of_the_clerks_own(
+    qtbot, page: CounterPage, fresh_database_url: str
+):
+    open_day(qtbot, page)
+    receipt_no = pay_a001(qtbot, page)
+    page.receipts_table.selectRow(0)
+    with qtbot.waitSignal(page.void_dialog_opened, timeout=WAIT_MS) as opened:
+        qtbot.keyClick(page.receipts_table, Qt.Key.Key_F12)
+    dialog = opened.args[0]
+    qtbot.waitExposed(dialog)
+    shown = {key: label.text() for key, label in dialog.values.items()}
+    assert shown == {
+        "receipt_no": receipt_no, "amount": "65.00", "account_no": "A001",
+        "holder": "张三", "channel": "现金",
+    }  # fmt: skip
+    # No reason chosen for the clerk: Void waits for one.
+    assert dialog.reason() == "" and not dialog.ok_button.isEnabled()
+    # The whole title fits the dialog (a frame's buttons take about 120 px).
+    title_width = dialog.fontMetrics().horizontalAdvance(dialog.windowTitle())
+    assert dialog.width() >= title_width + 120
+    qtbot.keyClicks(dialog.reason_combo.lineEdit(), "wrong account")
+    assert dialog.ok_button.isEnabled()
+    with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.receipts_table.is_struck(0), timeout=WAIT_MS)
+    assert page.receipts_table.text_at(0, 7) == "Void: wrong account"
+    [(reason,)] = read_db(fresh_database_url, select(ReceiptVoid.reason))
+    assert reason == "wrong account"
+
+
+def test_a_receipt_of_a_closed_day_is_refused_before_any_reason_is_asked(
+    qtbot, page: CounterPage, fresh_database_url: str
+):
+    open_day(qtbot, page)
+    pay_a001(qtbot, page)
+    with qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as report:
+        page.close_day(D("265.00"))
+    close_receipt(qtbot, page, report.args[0])
+    qtbot.waitUntil(lambda: page.day is not None and page.day.closed_today, timeout=WAIT_MS)
+    opened: list[object] = []
+    page.void_dialog_opened.connect(opened.append)
+    page.receipts_table.selectRow(0)
+    qtbot.keyClick(page.receipts_table, Qt.Key.Key_F12)
+    said = answer_message_box(qtbot, QMessageBox.StandardButton.Ok)
+    assert said == f"{calendar.now().date().isoformat()} 已日结，作废须由管理人员办理"
+    assert opened == []
+    assert read_db(fresh_database_url, select(ReceiptVoid.id)) == []
+
+
+def test_hand_over_picks_a_head_cashier_keeps_the_dialog_on_a_refusal_and_says_when_done(
+    qtbot, page: CounterPage, fresh_database_url: str
+):
+    engine = create_engine(fresh_database_url)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        f.branches(session)  # branch D, for a manager of another branch
+        for login, name, role, branch in (
+            ("zhao", "赵经理", "manager", "E01"),
+            ("qian", "钱抄表", "reader", "E01"),
+            ("sun", "孙经理", "manager", "D"),
+        ):
+            add_staff_with_role(
+                session, f.ACTOR, login=login, name=name, password="Counter2026", role=role,
+                branch_code=branch,
+            )  # fmt: skip
+    engine.dispose()
+    open_day(qtbot, page)
+    with qtbot.waitSignal(page.hand_over_opened, timeout=WAIT_MS) as opened:
+        qtbot.mouseClick(page.hand_over_button, Qt.MouseButton.LeftButton)
+    dialog = opened.args[0]
+    qtbot.waitExposed(dialog)
+    choices = [dialog.to_combo.itemText(i) for i in range(dialog.to_combo.count())]
+    assert choices == ["赵经理（zhao，管理人员）"]
+
+    qtbot.keyClicks(dialog.amount_edit, "0")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error_label.text() != "", timeout=WAIT_MS)
+    assert dialog.error_label.text() == "交款金额必须大于 0，收到 0"
+    assert dialog.isVisible() and dialog.amount_edit.text() == "0"
+    assert read_db(fresh_database_url, select(CashHandover.id)) == []
+
+    dialog.amount_edit.selectAll()
+    qtbot.keyClicks(dialog.amount_edit, "150")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    said = answer_message_box(qtbot, QMessageBox.StandardButton.Ok)
+    assert said == "150.00 handed over to zhao"
+    assert not dialog.isVisible()
+    [(amount, to_login)] = read_db(
+        fresh_database_url,
+        select(CashHandover.amount, Staff.login).join(Staff, Staff.id == CashHandover.to_staff_id),
+    )
+    assert (amount, to_login) == (D("150.00"), "zhao")
+
+
+@pytest.fixture
+def window(
+    qtbot, world: StaffIdentity, fresh_database_url: str, tmp_path: Path, monkeypatch
+) -> Iterator[MainWindow]:
+    """The clerk's main window in Chinese, at the counter, its till open."""
+    monkeypatch.setenv("MD_HOME", str(tmp_path / "md_home"))
+    ensure_application("zh_CN")
+    engine = make_engine(fresh_database_url)
+    runner = TaskRunner(make_sessionmaker(engine))
+    preferences = QSettings(str(tmp_path / "prefs.ini"), QSettings.Format.IniFormat)
+    shell = MainWindow(
+        world, describe_database(fresh_database_url, embedded=False),
+        runner=runner, preferences=preferences,
+    )  # fmt: skip
+    qtbot.addWidget(shell)
+    with qtbot.waitActive(shell):
+        shell.show()
+        shell.activateWindow()
+    page = shell.counter_page
+    assert page is not None
+    qtbot.waitUntil(lambda: page.day is not None, timeout=WAIT_MS)
+    yield shell
+    runner.shutdown()
+    engine.dispose()
+
+
+def test_quitting_with_the_till_open_asks_first(qtbot, window: MainWindow):
+    page = window.counter_page
+    assert page is not None
+    with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
+        page.open_till(None)
+    qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    said = answer_message_box(qtbot, QMessageBox.StandardButton.No)
+    assert said == "您的班次尚未日结。仍要离开吗？如已收款完毕，请先日结。"
+    assert window.isVisible()
+    window.close()  # the window's own close button
+    answer_message_box(qtbot, QMessageBox.StandardButton.Yes)
+    assert not window.isVisible() and window.sign_in_again is None
+
+
+def test_sign_out_and_switch_user_are_in_the_file_menu(qtbot, window: MainWindow):
+    actions = [a.text() for a in window.file_menu.actions() if not a.isSeparator()]
+    assert actions[-3:] == ["注销(&O)", "切换用户(&W)…", "退出(&X)"]
+    # No till open: nothing to ask; the window goes back to the sign-in dialog.
+    window.switch_user_action.trigger()
+    assert not window.isVisible() and window.sign_in_again == ""
+
+
+def test_sign_out_with_the_till_open_asks_and_may_stay(qtbot, window: MainWindow):
+    page = window.counter_page
+    assert page is not None
+    with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
+        page.open_till(None)
+    window.sign_out_action.trigger()
+    answer_message_box(qtbot, QMessageBox.StandardButton.No)
+    assert window.isVisible() and window.sign_in_again is None
+    window.sign_out_action.trigger()
+    answer_message_box(qtbot, QMessageBox.StandardButton.Yes)
+    assert not window.isVisible() and window.sign_in_again == CLERK_LOGIN
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1600, 1000)])
+def test_the_counter_fits_a_1366_by_768_screen_and_uses_a_larger_one(
+    qtbot, window: MainWindow, fresh_database_url: str, tmp_path: Path, size: tuple[int, int]
+):
+    """60 accounts in 研究生公寓 (the list shows 50); the counter at the screen size: the
+    result list needs no sideways scrolling and today's receipts get a fair share."""
+    engine = create_engine(fresh_database_url)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        for n in range(1, 61):
+            create_account(
+                session, f.ACTOR,
+                AccountSpec(
+                    account_no=f"B{n:03}", holder_name="欧阳" + "一二三四五六"[n % 6],
+                    customer_class="居民", campus="东校区", building="研究生公寓12号楼",
+                    unit="3", room=f"{n:03}",
+                ),
+            )  # fmt: skip
+    engine.dispose()
+    page = window.counter_page
+    assert page is not None
+    window.resize(*size)
+    with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
+        page.open_till(None)
+    for n in range(1, 7):  # six receipts of today
+        scan(qtbot, page, "A001")
+        page.amount_edit.selectAll()
+        qtbot.keyClicks(page.amount_edit, "5")
+        with qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as ready:
+            qtbot.keyClick(page.amount_edit, Qt.Key.Key_F9)
+        close_receipt(qtbot, page, ready.args[0])
+        qtbot.waitUntil(lambda n=n: page.receipts_table.row_count() == n, timeout=WAIT_MS)
+    search(qtbot, page, "B")
+    qtbot.waitUntil(lambda: page.results_table.row_count() == 50, timeout=WAIT_MS)
+    assert page.search_status.text() == "显示前 50 户（共 60 户）"
+    with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS) as opened:
+        qtbot.keyClick(page.results_table, Qt.Key.Key_Return)
+    assert opened.args == ["B001"]
+    qtbot.wait(100)  # layouts settle
+
+    shot = tmp_path / f"counter_{size[0]}x{size[1]}.png"
+    assert window.grab().save(str(shot))
+    assert page.results_table.horizontalScrollBar().maximum() == 0
+    assert page.bills_table.horizontalScrollBar().maximum() == 0
+    assert page.receipts_box.height() >= page.height() // 4
+    assert page.pay_button.isVisible() and page.pay_button.height() >= 24

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -220,12 +220,25 @@ def test_window_geometry_is_restored(qtbot, zh_app, preferences):
     assert (second.width(), second.height()) == (640, 480)
 
 
+def run_driven(drive: Callable[[QTimer], None], url: str, preferences: QSettings) -> int:
+    """run_desktop (张三 offered at sign-in) with `drive(timer)` called every 50 ms inside
+    its event loops, the sign-in dialog's and the window's, until it stops the timer."""
+    timer = QTimer()
+    timer.setInterval(50)
+    timer.timeout.connect(lambda: drive(timer))
+    timer.start()
+    try:
+        return run_desktop(url, login=CLERK_LOGIN, preferences=preferences)
+    finally:
+        timer.stop()
+
+
 def test_run_desktop_signs_in_and_runs_until_the_window_closes(
     qtbot, zh_app, md_env, staff, preferences
 ):
     seen: dict[str, str] = {}
 
-    def drive() -> None:
+    def drive(timer: QTimer) -> None:
         # Runs inside run_desktop's event loops: first the dialog's, then the window's.
         for widget in QApplication.topLevelWidgets():
             if not widget.isVisible():
@@ -240,20 +253,42 @@ def test_run_desktop_signs_in_and_runs_until_the_window_closes(
                 widget.close()
                 timer.stop()
 
-    timer = QTimer()
-    timer.setInterval(50)
-    timer.timeout.connect(drive)
-    timer.start()
-    try:
-        code = run_desktop(md_env, login=CLERK_LOGIN, preferences=preferences)
-    finally:
-        timer.stop()
-
-    assert code == 0
+    assert run_driven(drive, md_env, preferences) == 0
     assert seen["prefilled"] == "zhangsan"
     assert seen["user"] == "当前用户：张三（zhangsan）"
     # md_env sets DATABASE_URL, so this counts as a central server.
     assert seen["status"].startswith("数据库：中心服务器 localhost/md_clone_")
+
+
+def test_switching_user_goes_back_to_the_sign_in_dialog_without_restarting(
+    qtbot, zh_app, md_env, staff, preferences
+):
+    """张三 signs in, 文件 → 切换用户 brings the sign-in dialog back with no login in it, 李四
+    signs in, and closing his window ends the program."""
+    dialogs: list[str] = []
+    users: list[str] = []
+
+    def drive(timer: QTimer) -> None:
+        for widget in QApplication.topLevelWidgets():
+            if not widget.isVisible():
+                continue
+            if isinstance(widget, LoginDialog) and not widget.busy:
+                dialogs.append(widget.login_edit.text())
+                if not widget.login_edit.text():
+                    widget.login_edit.setText(LOCKED_LOGIN)
+                widget.password_edit.setText(PASSWORD)
+                widget.submit()
+            elif isinstance(widget, MainWindow) and users[-1:] != [widget.identity.login]:
+                users.append(widget.identity.login)
+                if len(users) == 1:
+                    widget.switch_user_action.trigger()
+                else:
+                    widget.close()
+                    timer.stop()
+
+    assert run_driven(drive, md_env, preferences) == 0
+    assert dialogs == [CLERK_LOGIN, ""]
+    assert users == [CLERK_LOGIN, LOCKED_LOGIN]
 
 
 def test_main_version(capsys):

@@ -7,23 +7,38 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from server.db.models import Payment, TillSession
+from server.db.models import CashHandover, Payment, TillSession
 from server.services import calendar
 from server.services.audit import Actor
 from server.services.auth import staff_identity
 from server.services.errors import DomainError, PermissionDenied
-from server.services.org import add_staff_with_role
-from server.services.payments import PaymentRequest, PaymentResult, take_payment, void_receipt
+from server.services.org import (
+    add_staff_with_role,
+    branch_by_code,
+    create_staff,
+    ensure_department,
+    ensure_post,
+)
+from server.services.payments import (
+    PaymentRequest,
+    PaymentResult,
+    VoidPreview,
+    take_payment,
+    void_preview,
+    void_receipt,
+)
 from server.services.till import (
     ChannelTotal,
+    HeadCashier,
     VoidedReceipt,
     close_till,
     current_till,
     hand_over,
+    head_cashiers,
     open_till,
     settlement,
 )
@@ -226,3 +241,51 @@ def test_the_database_keeps_a_settled_day_as_it_was(world):
         f", ({wang.staff_id}, {wang.branch_id}, current_date - 31, 0, '')",
         "uq_till_session_open",
     )
+
+
+def test_cash_is_handed_over_only_to_a_head_cashier_of_the_branch(world):
+    """Head cashiers (post head_cashier) first, then managers, of the clerk's own branch."""
+    session, wang, _, zhao = world
+    head = ensure_post(session, "head_cashier", "收费组长")
+    create_staff(
+        session, f.ACTOR, login="qian", name="钱组长", password="Counter2026",
+        department=ensure_department(session, "charge", "收费科"), post=head,
+        branch=branch_by_code(session, "D"),
+    )  # fmt: skip
+    add_staff_with_role(
+        session, f.ACTOR, login="zhou", name="周经理", password="Counter2026", role="manager",
+        branch_code="E",
+    )  # fmt: skip
+    assert head_cashiers(session, wang) == (
+        HeadCashier("qian", "钱组长", "收费组长"),
+        HeadCashier("zhao", "ZHAO", "管理人员"),
+    )
+    # A manager does not hand over to himself.
+    assert [h.login for h in head_cashiers(session, zhao)] == ["qian"]
+    open_till(session, wang)
+    with pytest.raises(DomainError, match=r"^收款人 li 不是本分中心的收费组长或管理人员$"):
+        hand_over(session, wang, D("10.00"), "li")  # a fellow clerk
+    with pytest.raises(DomainError, match=r"^收款人 zhou 不是本分中心的收费组长或管理人员$"):
+        hand_over(session, wang, D("10.00"), "zhou")  # another branch's manager
+    assert session.scalar(select(func.count()).select_from(CashHandover)) == 0
+    hand_over(session, wang, D("10.00"), "qian")
+    assert settlement(session, current_till(session, wang.staff_id).till_id).handed_over == D(
+        "10.00"
+    )
+
+
+def test_the_void_preview_refuses_before_a_reason_is_asked(world):
+    session, wang, li, zhao = world
+    open_till(session, wang)
+    receipt = pay(session, wang, "40.00")
+    preview = void_preview(session, wang, receipt.receipt_no)
+    assert preview == VoidPreview(receipt.receipt_no, D("40.00"), "A001", "张三", "现金")
+    with pytest.raises(PermissionDenied, match="只能作废本人收取的收据"):
+        void_preview(session, li, receipt.receipt_no)
+    close_till(session, wang, D("40.00"))
+    with pytest.raises(PermissionDenied, match="已日结，作废须由管理人员办理"):
+        void_preview(session, wang, receipt.receipt_no)
+    assert void_preview(session, zhao, receipt.receipt_no).amount == D("40.00")
+    void_receipt(session, zhao, receipt.receipt_no, "退票")
+    with pytest.raises(DomainError, match=f"收据 {receipt.receipt_no} 已作废"):
+        void_preview(session, zhao, receipt.receipt_no)

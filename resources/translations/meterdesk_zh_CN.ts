@@ -205,13 +205,13 @@
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="111"/>
-        <location filename="../../desktop/accounts_page.py" line="339"/>
+        <location filename="../../desktop/accounts_page.py" line="337"/>
         <source>Electricity (kWh)</source>
         <translation>电量 (kWh)</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="112"/>
-        <location filename="../../desktop/accounts_page.py" line="339"/>
+        <location filename="../../desktop/accounts_page.py" line="337"/>
         <source>Water (m³)</source>
         <translation>水量 (m³)</translation>
     </message>
@@ -308,52 +308,52 @@
         <translation>变更记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="230"/>
+        <location filename="../../desktop/accounts_page.py" line="228"/>
         <source>Nothing found for “{query}”</source>
         <translation>没有找到“{query}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="232"/>
+        <location filename="../../desktop/accounts_page.py" line="230"/>
         <source>{count} found</source>
         <translation>找到 {count} 户</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="264"/>
+        <location filename="../../desktop/accounts_page.py" line="262"/>
         <source>No account open</source>
         <translation>未打开户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="276"/>
+        <location filename="../../desktop/accounts_page.py" line="274"/>
         <source>Prepaid</source>
         <translation>预收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="276"/>
+        <location filename="../../desktop/accounts_page.py" line="274"/>
         <source>Postpaid</source>
         <translation>后收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="278"/>
+        <location filename="../../desktop/accounts_page.py" line="276"/>
         <source>{no}  {holder}</source>
         <translation>{no}  {holder}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="281"/>
+        <location filename="../../desktop/accounts_page.py" line="279"/>
         <source>{address} · {klass} · {mode} · balance {balance} · mobile {mobile}</source>
         <translation>{address} · {klass} · {mode} · 余额 {balance} · 手机 {mobile}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="315"/>
+        <location filename="../../desktop/accounts_page.py" line="313"/>
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="359"/>
+        <location filename="../../desktop/accounts_page.py" line="357"/>
         <source>Usage {first} – {last}</source>
         <translation>用量 {first} – {last}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="416"/>
+        <location filename="../../desktop/accounts_page.py" line="414"/>
         <source>Accounts</source>
         <translation>用户信息管理</translation>
     </message>
@@ -789,218 +789,218 @@
 <context>
     <name>BillingPage</name>
     <message>
-        <location filename="../../desktop/billing_page.py" line="90"/>
-        <location filename="../../desktop/billing_page.py" line="248"/>
-        <location filename="../../desktop/billing_page.py" line="275"/>
+        <location filename="../../desktop/billing_page.py" line="89"/>
+        <location filename="../../desktop/billing_page.py" line="245"/>
+        <location filename="../../desktop/billing_page.py" line="272"/>
         <source>Billing run</source>
         <translation>出账</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="91"/>
-        <location filename="../../desktop/billing_page.py" line="191"/>
+        <location filename="../../desktop/billing_page.py" line="90"/>
+        <location filename="../../desktop/billing_page.py" line="190"/>
         <source>Bills</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="92"/>
+        <location filename="../../desktop/billing_page.py" line="91"/>
         <source>Payment notices</source>
         <translation>缴款通知单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="95"/>
+        <location filename="../../desktop/billing_page.py" line="94"/>
         <source>Period:</source>
         <translation>账期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="109"/>
+        <location filename="../../desktop/billing_page.py" line="108"/>
         <source>Run billing (Ctrl+R)</source>
         <translation>出账 (Ctrl+R)</translation>
     </message>
     <message>
+        <location filename="../../desktop/billing_page.py" line="114"/>
         <location filename="../../desktop/billing_page.py" line="115"/>
-        <location filename="../../desktop/billing_page.py" line="116"/>
         <source>Reason skipped</source>
         <translation>跳过原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="115"/>
+        <location filename="../../desktop/billing_page.py" line="114"/>
         <source>Meters</source>
         <translation>表计数</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="116"/>
+        <location filename="../../desktop/billing_page.py" line="115"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="117"/>
+        <location filename="../../desktop/billing_page.py" line="116"/>
         <source>Export &amp;Excel…</source>
         <translation>导出 &amp;Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="121"/>
+        <location filename="../../desktop/billing_page.py" line="120"/>
         <source>Bills every active account not yet billed for the period from its accepted readings; running it again creates nothing twice.</source>
         <translation>按已审核的读数为本账期尚未出账的在用户出账；重复出账不会重复生成账单。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="146"/>
-        <location filename="../../desktop/billing_page.py" line="343"/>
-        <location filename="../../desktop/billing_page.py" line="353"/>
+        <location filename="../../desktop/billing_page.py" line="145"/>
+        <location filename="../../desktop/billing_page.py" line="340"/>
+        <location filename="../../desktop/billing_page.py" line="350"/>
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="150"/>
+        <location filename="../../desktop/billing_page.py" line="149"/>
         <source>Account no. starts with</source>
         <translation>户号开头</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="156"/>
+        <location filename="../../desktop/billing_page.py" line="155"/>
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="159"/>
+        <location filename="../../desktop/billing_page.py" line="158"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="159"/>
+        <location filename="../../desktop/billing_page.py" line="158"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="159"/>
+        <location filename="../../desktop/billing_page.py" line="158"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="159"/>
+        <location filename="../../desktop/billing_page.py" line="158"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="160"/>
+        <location filename="../../desktop/billing_page.py" line="159"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="167"/>
+        <location filename="../../desktop/billing_page.py" line="166"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="168"/>
+        <location filename="../../desktop/billing_page.py" line="167"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="169"/>
+        <location filename="../../desktop/billing_page.py" line="168"/>
         <source>Status:</source>
         <translation>状态：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="170"/>
+        <location filename="../../desktop/billing_page.py" line="169"/>
         <source>Account:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="184"/>
+        <location filename="../../desktop/billing_page.py" line="183"/>
         <source>One PDF for a building (by room)</source>
         <translation>按楼宇一份 PDF（按房间排序）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="185"/>
+        <location filename="../../desktop/billing_page.py" line="184"/>
         <source>One account:</source>
         <translation>单户：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="188"/>
+        <location filename="../../desktop/billing_page.py" line="187"/>
         <source>Account no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="191"/>
+        <location filename="../../desktop/billing_page.py" line="190"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="193"/>
+        <location filename="../../desktop/billing_page.py" line="192"/>
         <source>Make notices (Ctrl+P)</source>
         <translation>生成通知单 (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="196"/>
+        <location filename="../../desktop/billing_page.py" line="195"/>
         <source>Save all buildings to a folder…</source>
         <translation>全部楼宇保存到文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="198"/>
+        <location filename="../../desktop/billing_page.py" line="197"/>
         <source>Notices</source>
         <translation>通知单范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="249"/>
+        <location filename="../../desktop/billing_page.py" line="246"/>
         <source>Bill the period {period} now?</source>
         <translation>现在为账期 {period} 出账吗？</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="287"/>
+        <location filename="../../desktop/billing_page.py" line="284"/>
         <source>Choose the period and run the billing.</source>
         <translation>请选择账期后出账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="291"/>
+        <location filename="../../desktop/billing_page.py" line="288"/>
         <source>{period}: {created} bills created, {skipped} meters skipped.</source>
         <translation>{period}：新建账单 {created} 张，跳过表计 {skipped} 块。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="295"/>
+        <location filename="../../desktop/billing_page.py" line="292"/>
         <source>{count} accounts had been billed before.</source>
         <translation>此前已出账 {count} 户，未重复出账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="315"/>
+        <location filename="../../desktop/billing_page.py" line="312"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="389"/>
+        <location filename="../../desktop/billing_page.py" line="386"/>
         <source>{count} bills, {amount} in all</source>
         <translation>共 {count} 张账单，合计 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="393"/>
+        <location filename="../../desktop/billing_page.py" line="390"/>
         <source>(the first {shown} shown; narrow the filters)</source>
         <translation>（仅显示前 {shown} 张，请缩小筛选范围）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="431"/>
+        <location filename="../../desktop/billing_page.py" line="428"/>
         <source>{count} buildings with bills in {period}</source>
         <translation>{period} 有账单的楼宇 {count} 栋</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="448"/>
+        <location filename="../../desktop/billing_page.py" line="445"/>
         <source>Account no. is required</source>
         <translation>请填写户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="466"/>
+        <location filename="../../desktop/billing_page.py" line="463"/>
         <source>Payment notices {name}</source>
         <translation>缴款通知单 {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="482"/>
+        <location filename="../../desktop/billing_page.py" line="479"/>
         <source>Save all buildings&apos; notices to</source>
         <translation>全部楼宇的通知单保存到</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="495"/>
+        <location filename="../../desktop/billing_page.py" line="492"/>
         <source>{files} PDF files, {pages} notices saved</source>
         <translation>已保存 PDF {files} 个，通知单 {pages} 份</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="499"/>
+        <location filename="../../desktop/billing_page.py" line="496"/>
         <source>(stopped before the end)</source>
         <translation>（已中途取消）</translation>
     </message>
@@ -1099,376 +1099,376 @@ Replaced at {when}</source>
 <context>
     <name>CounterPage</name>
     <message>
-        <location filename="../../desktop/counter_page.py" line="131"/>
+        <location filename="../../desktop/counter_page.py" line="135"/>
         <source>Open day (F2)</source>
         <translation>开班 (F2)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="132"/>
+        <location filename="../../desktop/counter_page.py" line="136"/>
         <source>Hand over</source>
         <translation>交款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="133"/>
+        <location filename="../../desktop/counter_page.py" line="137"/>
         <source>Close day (F10)</source>
         <translation>日结 (F10)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="134"/>
+        <location filename="../../desktop/counter_page.py" line="138"/>
         <source>Day report</source>
         <translation>日结报表</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="144"/>
+        <location filename="../../desktop/counter_page.py" line="148"/>
         <source>Account no., scanned meter barcode, name or room (F3)</source>
         <translation>户号、扫描表计条码、户名或房间 (F3)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="150"/>
-        <location filename="../../desktop/counter_page.py" line="159"/>
-        <location filename="../../desktop/counter_page.py" line="234"/>
+        <location filename="../../desktop/counter_page.py" line="154"/>
+        <location filename="../../desktop/counter_page.py" line="169"/>
+        <location filename="../../desktop/counter_page.py" line="244"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="150"/>
-        <location filename="../../desktop/counter_page.py" line="234"/>
+        <location filename="../../desktop/counter_page.py" line="154"/>
+        <location filename="../../desktop/counter_page.py" line="244"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="150"/>
+        <location filename="../../desktop/counter_page.py" line="154"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="150"/>
+        <location filename="../../desktop/counter_page.py" line="154"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="151"/>
+        <location filename="../../desktop/counter_page.py" line="155"/>
         <source>Balance</source>
         <translation>余额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="162"/>
+        <location filename="../../desktop/counter_page.py" line="172"/>
         <source>Account no.:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="162"/>
+        <location filename="../../desktop/counter_page.py" line="172"/>
         <source>Holder:</source>
         <translation>户名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="163"/>
+        <location filename="../../desktop/counter_page.py" line="173"/>
         <source>Address:</source>
         <translation>地址：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="163"/>
+        <location filename="../../desktop/counter_page.py" line="173"/>
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="164"/>
+        <location filename="../../desktop/counter_page.py" line="174"/>
         <source>Billing:</source>
         <translation>收费方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="164"/>
+        <location filename="../../desktop/counter_page.py" line="174"/>
         <source>Balance:</source>
         <translation>余额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="165"/>
+        <location filename="../../desktop/counter_page.py" line="175"/>
         <source>Meters:</source>
         <translation>表计：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="165"/>
+        <location filename="../../desktop/counter_page.py" line="175"/>
         <source>Mobile:</source>
         <translation>手机：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="177"/>
+        <location filename="../../desktop/counter_page.py" line="187"/>
         <source>Period</source>
         <translation>账期</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="177"/>
+        <location filename="../../desktop/counter_page.py" line="187"/>
         <source>Items</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="177"/>
+        <location filename="../../desktop/counter_page.py" line="187"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="177"/>
         <location filename="../../desktop/counter_page.py" line="187"/>
-        <location filename="../../desktop/counter_page.py" line="235"/>
+        <location filename="../../desktop/counter_page.py" line="197"/>
+        <location filename="../../desktop/counter_page.py" line="245"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="178"/>
+        <location filename="../../desktop/counter_page.py" line="188"/>
         <source>Paid</source>
         <translation>已缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="178"/>
+        <location filename="../../desktop/counter_page.py" line="188"/>
         <source>Late fee</source>
         <translation>滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="178"/>
+        <location filename="../../desktop/counter_page.py" line="188"/>
         <source>Owed</source>
         <translation>欠费</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="178"/>
+        <location filename="../../desktop/counter_page.py" line="188"/>
         <source>Due</source>
         <translation>缴费期限</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="180"/>
+        <location filename="../../desktop/counter_page.py" line="190"/>
         <source>Waive late fee…</source>
         <translation>减免滞纳金…</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="181"/>
+        <location filename="../../desktop/counter_page.py" line="191"/>
         <source>Managers only; the reason is kept</source>
         <translation>仅限管理人员；原因将被记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="187"/>
-        <location filename="../../desktop/counter_page.py" line="234"/>
+        <location filename="../../desktop/counter_page.py" line="197"/>
+        <location filename="../../desktop/counter_page.py" line="244"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="187"/>
-        <location filename="../../desktop/counter_page.py" line="234"/>
+        <location filename="../../desktop/counter_page.py" line="197"/>
+        <location filename="../../desktop/counter_page.py" line="244"/>
         <source>Receipt</source>
         <translation>收据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="187"/>
-        <location filename="../../desktop/counter_page.py" line="235"/>
+        <location filename="../../desktop/counter_page.py" line="197"/>
+        <location filename="../../desktop/counter_page.py" line="245"/>
         <source>Channel</source>
         <translation>收款方式</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="188"/>
+        <location filename="../../desktop/counter_page.py" line="198"/>
         <source>Branch</source>
         <translation>网点</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="192"/>
+        <location filename="../../desktop/counter_page.py" line="202"/>
         <source>Take payment</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="210"/>
+        <location filename="../../desktop/counter_page.py" line="220"/>
         <source>Take payment (F9)</source>
         <translation>收款 (F9)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="221"/>
+        <location filename="../../desktop/counter_page.py" line="231"/>
         <source>Owed:</source>
         <translation>应缴：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="222"/>
+        <location filename="../../desktop/counter_page.py" line="232"/>
         <source>Amount:</source>
         <translation>金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="223"/>
+        <location filename="../../desktop/counter_page.py" line="233"/>
         <source>Channel:</source>
         <translation>收款方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="224"/>
+        <location filename="../../desktop/counter_page.py" line="234"/>
         <source>Reference:</source>
         <translation>票据号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="226"/>
+        <location filename="../../desktop/counter_page.py" line="236"/>
         <source>Bank:</source>
         <translation>银行：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="227"/>
+        <location filename="../../desktop/counter_page.py" line="237"/>
         <source>Tendered:</source>
         <translation>实收：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="228"/>
+        <location filename="../../desktop/counter_page.py" line="238"/>
         <source>Change:</source>
         <translation>找零：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="232"/>
+        <location filename="../../desktop/counter_page.py" line="242"/>
         <source>My receipts today</source>
         <translation>我今日的收据</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="235"/>
+        <location filename="../../desktop/counter_page.py" line="245"/>
         <source>Reference</source>
         <translation>票据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="235"/>
+        <location filename="../../desktop/counter_page.py" line="245"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="237"/>
+        <location filename="../../desktop/counter_page.py" line="247"/>
         <source>Reprint (F11)</source>
         <translation>重打 (F11)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="238"/>
+        <location filename="../../desktop/counter_page.py" line="248"/>
         <source>Void (F12)</source>
         <translation>作废 (F12)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="270"/>
+        <location filename="../../desktop/counter_page.py" line="280"/>
         <source>Open bills</source>
         <translation>未缴账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="276"/>
+        <location filename="../../desktop/counter_page.py" line="286"/>
         <source>Payments in the last 12 months</source>
         <translation>近 12 个月缴费记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="334"/>
+        <location filename="../../desktop/counter_page.py" line="347"/>
         <source>The day {date} is still open: close it before taking money (F10)</source>
         <translation>{date} 尚未日结：请先日结再收款 (F10)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="338"/>
+        <location filename="../../desktop/counter_page.py" line="351"/>
         <source>{date} open since {time}, float {amount}, taken {taken}</source>
         <translation>{date} 已开班（{time}），备用金 {amount}，已收 {taken}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="350"/>
+        <location filename="../../desktop/counter_page.py" line="363"/>
         <source>{date} is closed; no more payments today</source>
         <translation>{date} 已日结，今日不能再收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="356"/>
+        <location filename="../../desktop/counter_page.py" line="369"/>
         <source>The day is not open: press F2 to open it</source>
         <translation>尚未开班：按 F2 开班</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="366"/>
+        <location filename="../../desktop/counter_page.py" line="379"/>
         <source>Void: {reason}</source>
         <translation>作废：{reason}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="373"/>
+        <location filename="../../desktop/counter_page.py" line="386"/>
         <source>{count} receipts, {amount} taken</source>
         <translation>共 {count} 张收据，已收 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="422"/>
-        <location filename="../../desktop/counter_page.py" line="432"/>
+        <location filename="../../desktop/counter_page.py" line="435"/>
+        <location filename="../../desktop/counter_page.py" line="445"/>
         <source>Hand cash over</source>
-        <translation type="unfinished">交款</translation>
+        <translation>交款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="423"/>
+        <location filename="../../desktop/counter_page.py" line="436"/>
         <source>{amount} handed over to {to}</source>
-        <translation type="unfinished"></translation>
+        <translation>已交款 {amount} 给 {to}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="489"/>
+        <location filename="../../desktop/counter_page.py" line="502"/>
         <source>Export &amp;Excel…</source>
         <translation>导出 &amp;Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="504"/>
+        <location filename="../../desktop/counter_page.py" line="517"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="560"/>
+        <location filename="../../desktop/counter_page.py" line="573"/>
         <source>Nothing found for “{query}”</source>
         <translation>未找到“{query}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="565"/>
+        <location filename="../../desktop/counter_page.py" line="578"/>
         <source>Showing the first {shown} of {total} accounts</source>
-        <translation type="unfinished"></translation>
+        <translation>显示前 {shown} 户（共 {total} 户）</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="567"/>
-        <source>{total} found</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="882"/>
+        <location filename="../../desktop/counter_page.py" line="889"/>
         <source>Cannot void</source>
-        <translation type="unfinished"></translation>
+        <translation>不能作废</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="684"/>
+        <location filename="../../desktop/counter_page.py" line="699"/>
         <source>Waive the late fee of {period}</source>
         <translation>减免 {period} 的滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="685"/>
+        <location filename="../../desktop/counter_page.py" line="582"/>
+        <source>{count} found</source>
+        <translation>找到 {count} 户</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_page.py" line="700"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="713"/>
+        <location filename="../../desktop/counter_page.py" line="728"/>
         <source>Cheque no.:</source>
         <translation>支票号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="713"/>
+        <location filename="../../desktop/counter_page.py" line="728"/>
         <source>Bank serial no.:</source>
         <translation>银行流水号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="733"/>
+        <location filename="../../desktop/counter_page.py" line="748"/>
         <source>Tendered is less than the amount</source>
         <translation>实收少于收款金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="779"/>
+        <location filename="../../desktop/counter_page.py" line="800"/>
         <source>Check the amount</source>
-        <translation type="unfinished"></translation>
+        <translation>请核对金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="780"/>
+        <location filename="../../desktop/counter_page.py" line="801"/>
         <source>Take {amount} from {holder} ({account}), who owes {owed}?</source>
-        <translation type="unfinished"></translation>
+        <translation>确定向 {holder}（{account}）收取 {amount} 吗？该户应缴 {owed}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="791"/>
+        <location filename="../../desktop/counter_page.py" line="807"/>
         <source>Take it</source>
-        <translation type="unfinished"></translation>
+        <translation>确认收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="792"/>
+        <location filename="../../desktop/counter_page.py" line="807"/>
         <source>Correct the amount</source>
-        <translation type="unfinished"></translation>
+        <translation>修改金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="816"/>
+        <location filename="../../desktop/counter_page.py" line="823"/>
         <source>Payment not taken</source>
         <translation>未能收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="840"/>
+        <location filename="../../desktop/counter_page.py" line="847"/>
         <source>Receipt {no}</source>
         <translation>收据 {no}</translation>
     </message>
@@ -1553,7 +1553,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/dashboard_page.py" line="238"/>
         <source>{title} — no data yet</source>
-        <translation type="unfinished"></translation>
+        <translation>{title}（暂无数据）</translation>
     </message>
 </context>
 <context>
@@ -1934,12 +1934,12 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="77"/>
         <source>Nobody of this branch can receive cash: ask an administrator to give the branch a head cashier</source>
-        <translation type="unfinished"></translation>
+        <translation>本分中心没有可接收交款的收费组长或管理人员，请联系系统管理员设置</translation>
     </message>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="89"/>
         <source>Enter the amount handed over</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入交款金额</translation>
     </message>
 </context>
 <context>
@@ -2386,62 +2386,62 @@ Replaced at {when}</source>
 <context>
     <name>LateFeeDialog</name>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="350"/>
+        <location filename="../../desktop/tariffs_page.py" line="349"/>
         <source>Late-fee policy</source>
         <translation>滞纳金规则</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="355"/>
+        <location filename="../../desktop/tariffs_page.py" line="354"/>
         <source>Charge late fees</source>
         <translation>收取滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="359"/>
+        <location filename="../../desktop/tariffs_page.py" line="358"/>
         <source>0.001 is 1‰ a day</source>
         <translation>0.001 即每日千分之一</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="362"/>
+        <location filename="../../desktop/tariffs_page.py" line="361"/>
         <source>Blank: no cap</source>
         <translation>留空表示不封顶</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="377"/>
+        <location filename="../../desktop/tariffs_page.py" line="376"/>
         <source>Customer class:</source>
         <translation>用户类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="379"/>
+        <location filename="../../desktop/tariffs_page.py" line="378"/>
         <source>Grace days:</source>
         <translation>宽限天数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="380"/>
+        <location filename="../../desktop/tariffs_page.py" line="379"/>
         <source>Daily rate:</source>
         <translation>日费率：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="381"/>
+        <location filename="../../desktop/tariffs_page.py" line="380"/>
         <source>Minimum:</source>
         <translation>最低金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="382"/>
+        <location filename="../../desktop/tariffs_page.py" line="381"/>
         <source>Cap:</source>
         <translation>封顶金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="383"/>
+        <location filename="../../desktop/tariffs_page.py" line="382"/>
         <source>Effective from:</source>
         <translation>生效日期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="412"/>
+        <location filename="../../desktop/tariffs_page.py" line="411"/>
         <source>Minimum: enter an amount (0 for none)</source>
         <translation>最低金额：请填写金额（无则填 0）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="414"/>
+        <location filename="../../desktop/tariffs_page.py" line="413"/>
         <source>Cap: it is below the minimum</source>
         <translation>封顶金额：低于最低金额</translation>
     </message>
@@ -2513,164 +2513,164 @@ Replaced at {when}</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="119"/>
+        <location filename="../../desktop/main_window.py" line="120"/>
         <source>MeterDesk Metering &amp; Billing</source>
         <translation>MeterDesk 水电计量收费系统</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="137"/>
+        <location filename="../../desktop/main_window.py" line="138"/>
         <source>Home</source>
         <translation>首页</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="219"/>
+        <location filename="../../desktop/main_window.py" line="220"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="220"/>
+        <location filename="../../desktop/main_window.py" line="221"/>
         <source>My &amp;profile…</source>
         <translation>个人信息(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="224"/>
+        <location filename="../../desktop/main_window.py" line="225"/>
         <source>&amp;Database connection…</source>
         <translation>数据库连接(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="228"/>
+        <location filename="../../desktop/main_window.py" line="229"/>
         <source>Sign &amp;out</source>
-        <translation type="unfinished"></translation>
+        <translation>注销(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="231"/>
+        <location filename="../../desktop/main_window.py" line="232"/>
         <source>S&amp;witch user…</source>
-        <translation type="unfinished"></translation>
+        <translation>切换用户(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="235"/>
+        <location filename="../../desktop/main_window.py" line="236"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="242"/>
+        <location filename="../../desktop/main_window.py" line="243"/>
         <source>&amp;Go</source>
         <translation>转到(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="243"/>
+        <location filename="../../desktop/main_window.py" line="244"/>
         <source>&amp;Home</source>
         <translation>首页(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="259"/>
+        <location filename="../../desktop/main_window.py" line="260"/>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="260"/>
+        <location filename="../../desktop/main_window.py" line="261"/>
         <source>Receipt paper</source>
         <translation>收据纸张</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="262"/>
+        <location filename="../../desktop/main_window.py" line="263"/>
         <source>A5 sheet</source>
         <translation>A5 单页纸</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="262"/>
+        <location filename="../../desktop/main_window.py" line="263"/>
         <source>Continuous form 241 × 93 mm</source>
         <translation>连续打印纸 241 × 93 mm</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="274"/>
+        <location filename="../../desktop/main_window.py" line="275"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="275"/>
+        <location filename="../../desktop/main_window.py" line="276"/>
         <source>Export &amp;diagnostics…</source>
         <translation>导出诊断信息(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="278"/>
+        <location filename="../../desktop/main_window.py" line="279"/>
         <source>&amp;About MeterDesk</source>
         <translation>关于 MeterDesk(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="296"/>
+        <location filename="../../desktop/main_window.py" line="297"/>
         <source>Export diagnostics</source>
         <translation>导出诊断信息</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="319"/>
+        <location filename="../../desktop/main_window.py" line="320"/>
         <source>Database connection</source>
         <translation>数据库连接</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="320"/>
+        <location filename="../../desktop/main_window.py" line="321"/>
         <source>Saved. MeterDesk uses the new settings from its next start.</source>
         <translation>已保存。MeterDesk 下次启动时使用新设置。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="332"/>
+        <location filename="../../desktop/main_window.py" line="333"/>
         <source>User: {name} ({login})</source>
         <translation>当前用户：{name}（{login}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="335"/>
+        <location filename="../../desktop/main_window.py" line="336"/>
         <source>Branch: {branch}</source>
         <translation>分中心：{branch}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="336"/>
+        <location filename="../../desktop/main_window.py" line="337"/>
         <source>(none)</source>
         <translation>（未分配）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="341"/>
+        <location filename="../../desktop/main_window.py" line="342"/>
         <source>Database: {label}</source>
         <translation>数据库：{label}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="343"/>
+        <location filename="../../desktop/main_window.py" line="344"/>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="348"/>
+        <location filename="../../desktop/main_window.py" line="349"/>
         <source>Connection to the database lost — reconnecting…</source>
         <translation>数据库连接中断，正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="378"/>
+        <location filename="../../desktop/main_window.py" line="379"/>
         <source>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;Water &amp; electricity metering and billing for the university service center.&lt;/p&gt;&lt;p&gt;Database: {database}&lt;br&gt;Qt {qt}&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;高校水电保障中心水电计量收费系统。&lt;/p&gt;&lt;p&gt;数据库：{database}&lt;br&gt;Qt {qt}&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="384"/>
+        <location filename="../../desktop/main_window.py" line="385"/>
         <source>About MeterDesk</source>
         <translation>关于 MeterDesk</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="413"/>
+        <location filename="../../desktop/main_window.py" line="414"/>
         <source>The day is still open</source>
-        <translation type="unfinished"></translation>
+        <translation>尚未日结</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="415"/>
+        <location filename="../../desktop/main_window.py" line="416"/>
         <source>Your till is not closed yet. Leave anyway? Close the day first if you are done taking money.</source>
-        <translation type="unfinished"></translation>
+        <translation>您的班次尚未日结。仍要离开吗？如已收款完毕，请先日结。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="422"/>
+        <location filename="../../desktop/main_window.py" line="419"/>
         <source>Leave</source>
-        <translation type="unfinished"></translation>
+        <translation>离开</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="423"/>
+        <location filename="../../desktop/main_window.py" line="419"/>
         <source>Stay</source>
-        <translation type="unfinished"></translation>
+        <translation>留下</translation>
     </message>
 </context>
 <context>
@@ -2769,227 +2769,227 @@ Replaced at {when}</source>
 <context>
     <name>MetersPage</name>
     <message>
-        <location filename="../../desktop/meters_page.py" line="90"/>
+        <location filename="../../desktop/meters_page.py" line="89"/>
         <source>All kinds</source>
         <translation>全部类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="94"/>
+        <location filename="../../desktop/meters_page.py" line="93"/>
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="99"/>
+        <location filename="../../desktop/meters_page.py" line="98"/>
         <source>Meter, hardware or account no. (Ctrl+F)</source>
         <translation>表号、硬件号或户号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="104"/>
+        <location filename="../../desktop/meters_page.py" line="103"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="104"/>
+        <location filename="../../desktop/meters_page.py" line="103"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="104"/>
+        <location filename="../../desktop/meters_page.py" line="103"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="104"/>
+        <location filename="../../desktop/meters_page.py" line="103"/>
         <source>Campus</source>
         <translation>校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="105"/>
+        <location filename="../../desktop/meters_page.py" line="104"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="105"/>
+        <location filename="../../desktop/meters_page.py" line="104"/>
         <source>Room</source>
         <translation>房间</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="105"/>
+        <location filename="../../desktop/meters_page.py" line="104"/>
         <source>Location</source>
         <translation>安装位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="105"/>
+        <location filename="../../desktop/meters_page.py" line="104"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="106"/>
+        <location filename="../../desktop/meters_page.py" line="105"/>
         <source>Holder</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="106"/>
+        <location filename="../../desktop/meters_page.py" line="105"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="106"/>
+        <location filename="../../desktop/meters_page.py" line="105"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="106"/>
+        <location filename="../../desktop/meters_page.py" line="105"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="107"/>
+        <location filename="../../desktop/meters_page.py" line="106"/>
         <source>Last reading</source>
         <translation>最近读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="107"/>
+        <location filename="../../desktop/meters_page.py" line="106"/>
         <source>Installed</source>
         <translation>安装日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="107"/>
+        <location filename="../../desktop/meters_page.py" line="106"/>
         <source>Master meter</source>
         <translation>上级表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="117"/>
+        <location filename="../../desktop/meters_page.py" line="116"/>
         <source>Register… (Ctrl+N)</source>
         <translation>登记… (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="118"/>
+        <location filename="../../desktop/meters_page.py" line="117"/>
         <source>Hardware no.… (F2)</source>
         <translation>硬件号… (F2)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="119"/>
+        <location filename="../../desktop/meters_page.py" line="118"/>
         <source>Location… (Ctrl+L)</source>
         <translation>安装位置… (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="120"/>
+        <location filename="../../desktop/meters_page.py" line="119"/>
         <source>Master meter… (Ctrl+M)</source>
         <translation>上级表… (Ctrl+M)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="121"/>
+        <location filename="../../desktop/meters_page.py" line="120"/>
         <source>Replace… (Ctrl+R)</source>
         <translation>换表… (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="122"/>
+        <location filename="../../desktop/meters_page.py" line="121"/>
         <source>Export Excel… (Ctrl+E)</source>
         <translation>导出 Excel… (Ctrl+E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="132"/>
+        <location filename="../../desktop/meters_page.py" line="131"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="133"/>
+        <location filename="../../desktop/meters_page.py" line="132"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="134"/>
+        <location filename="../../desktop/meters_page.py" line="133"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="135"/>
+        <location filename="../../desktop/meters_page.py" line="134"/>
         <source>Status:</source>
         <translation>状态：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="188"/>
+        <location filename="../../desktop/meters_page.py" line="185"/>
         <source>All campuses</source>
         <translation>全部校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="198"/>
+        <location filename="../../desktop/meters_page.py" line="195"/>
         <source>All buildings</source>
         <translation>全部楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="267"/>
+        <location filename="../../desktop/meters_page.py" line="264"/>
         <source>{total} meters</source>
         <translation>共 {total} 个</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="269"/>
+        <location filename="../../desktop/meters_page.py" line="266"/>
         <source>, the first {shown} shown: narrow the filters</source>
         <translation>，只显示前 {shown} 个：请缩小筛选范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="316"/>
+        <location filename="../../desktop/meters_page.py" line="313"/>
         <source>Hardware no.: up to 32 letters, digits or dashes</source>
         <translation>硬件号：最多 32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="320"/>
+        <location filename="../../desktop/meters_page.py" line="317"/>
         <source>Hardware no. of meter {no}</source>
         <translation>表计 {no} 的硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="321"/>
+        <location filename="../../desktop/meters_page.py" line="318"/>
         <source>Hardware no.:</source>
         <translation>硬件号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="347"/>
+        <location filename="../../desktop/meters_page.py" line="344"/>
         <source>Location: at most 200 characters</source>
         <translation>安装位置：最多 200 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="350"/>
+        <location filename="../../desktop/meters_page.py" line="347"/>
         <source>Location of meter {no}</source>
         <translation>表计 {no} 的安装位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="351"/>
+        <location filename="../../desktop/meters_page.py" line="348"/>
         <source>Location:</source>
         <translation>安装位置：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="377"/>
+        <location filename="../../desktop/meters_page.py" line="374"/>
         <source>Master meter: a meter no., up to 32 letters, digits or dashes</source>
         <translation>上级表号：表号，最多 32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="379"/>
+        <location filename="../../desktop/meters_page.py" line="376"/>
         <source>Master meter: not the meter itself</source>
         <translation>上级表号：不能是本表</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="383"/>
+        <location filename="../../desktop/meters_page.py" line="380"/>
         <source>Master meter of meter {no} (blank: none)</source>
         <translation>表计 {no} 的上级表（留空：无）</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="384"/>
+        <location filename="../../desktop/meters_page.py" line="381"/>
         <source>Master meter no.:</source>
         <translation>上级表号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="410"/>
+        <location filename="../../desktop/meters_page.py" line="407"/>
         <source>Meters</source>
         <translation>表计管理</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="430"/>
+        <location filename="../../desktop/meters_page.py" line="427"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="440"/>
+        <location filename="../../desktop/meters_page.py" line="437"/>
         <source>Meter registry</source>
         <translation>表计台账</translation>
     </message>
@@ -3030,9 +3030,9 @@ Replaced at {when}</source>
 <context>
     <name>ModulePage</name>
     <message>
-        <location filename="../../desktop/module_page.py" line="53"/>
+        <location filename="../../desktop/module_page.py" line="54"/>
         <source>Refresh (F5)</source>
-        <translation type="unfinished">刷新 (F5)</translation>
+        <translation>刷新 (F5)</translation>
     </message>
 </context>
 <context>
@@ -3280,8 +3280,8 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="86"/>
-        <location filename="../../desktop/online_pay_page.py" line="163"/>
-        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <location filename="../../desktop/online_pay_page.py" line="164"/>
+        <location filename="../../desktop/online_pay_page.py" line="240"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
@@ -3292,33 +3292,33 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="86"/>
-        <location filename="../../desktop/online_pay_page.py" line="163"/>
+        <location filename="../../desktop/online_pay_page.py" line="164"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="87"/>
-        <location filename="../../desktop/online_pay_page.py" line="162"/>
+        <location filename="../../desktop/online_pay_page.py" line="163"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="87"/>
-        <location filename="../../desktop/online_pay_page.py" line="163"/>
-        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <location filename="../../desktop/online_pay_page.py" line="164"/>
+        <location filename="../../desktop/online_pay_page.py" line="240"/>
         <source>Trade no.</source>
         <translation>支付流水号</translation>
     </message>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="87"/>
-        <location filename="../../desktop/online_pay_page.py" line="162"/>
-        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <location filename="../../desktop/online_pay_page.py" line="163"/>
+        <location filename="../../desktop/online_pay_page.py" line="240"/>
         <source>Order no.</source>
         <translation>订单号</translation>
     </message>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="88"/>
-        <location filename="../../desktop/online_pay_page.py" line="144"/>
+        <location filename="../../desktop/online_pay_page.py" line="145"/>
         <source>Receipt</source>
         <translation>收据号</translation>
     </message>
@@ -3333,102 +3333,102 @@ Replaced at {when}</source>
         <translation>开具收据 (F9)</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="162"/>
+        <location filename="../../desktop/online_pay_page.py" line="163"/>
         <source>Kept since</source>
         <translation>挂起时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="162"/>
+        <location filename="../../desktop/online_pay_page.py" line="163"/>
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="163"/>
+        <location filename="../../desktop/online_pay_page.py" line="164"/>
         <source>Detail</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="165"/>
+        <location filename="../../desktop/online_pay_page.py" line="166"/>
         <source>Credit the account…</source>
         <translation>转入用户账户…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="167"/>
+        <location filename="../../desktop/online_pay_page.py" line="168"/>
         <source>Refunded…</source>
         <translation>已退款…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="191"/>
+        <location filename="../../desktop/online_pay_page.py" line="198"/>
         <source>Payments kept aside ({count})</source>
         <translation>待处理支付 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="199"/>
+        <location filename="../../desktop/online_pay_page.py" line="206"/>
         <source>Refund reference and note:</source>
         <translation>退款流水号及说明：</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="201"/>
+        <location filename="../../desktop/online_pay_page.py" line="208"/>
         <source>Why the money goes to the account:</source>
         <translation>转入账户的理由：</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="203"/>
+        <location filename="../../desktop/online_pay_page.py" line="210"/>
         <source>Decide</source>
         <translation>处理</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="226"/>
+        <location filename="../../desktop/online_pay_page.py" line="233"/>
         <source>Import the day&apos;s statement…</source>
         <translation>导入当日对账单…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="228"/>
+        <location filename="../../desktop/online_pay_page.py" line="235"/>
         <source>Export Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <location filename="../../desktop/online_pay_page.py" line="240"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="234"/>
+        <location filename="../../desktop/online_pay_page.py" line="241"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="234"/>
+        <location filename="../../desktop/online_pay_page.py" line="241"/>
         <source>Statement</source>
         <translation>对账单金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="234"/>
+        <location filename="../../desktop/online_pay_page.py" line="241"/>
         <source>Ours</source>
         <translation>本系统金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="234"/>
+        <location filename="../../desktop/online_pay_page.py" line="241"/>
         <source>Note</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="237"/>
+        <location filename="../../desktop/online_pay_page.py" line="244"/>
         <source>Provider:</source>
         <translation>支付渠道：</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="250"/>
+        <location filename="../../desktop/online_pay_page.py" line="257"/>
         <source>The provider&apos;s statement</source>
         <translation>支付渠道对账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="269"/>
+        <location filename="../../desktop/online_pay_page.py" line="276"/>
         <source>{provider} {first} – {last}: statement {statement}, ours {ours}; {unexplained} lines to look into</source>
         <translation>{provider} {first} 至 {last}：对账单 {statement}，本系统 {ours}；{unexplained} 笔待核查</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="296"/>
+        <location filename="../../desktop/online_pay_page.py" line="303"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
@@ -4024,6 +4024,43 @@ Replaced at {when}</source>
         <location filename="../../desktop/billing_dialogs.py" line="52"/>
         <source>Billing {period}… {seconds:.1f} s</source>
         <translation>正在为 {period} 出账… 已用 {seconds:.1f} 秒</translation>
+    </message>
+</context>
+<context>
+    <name>SavedFiles</name>
+    <message>
+        <location filename="../../desktop/saved_files.py" line="33"/>
+        <source>Saved to:
+{path}</source>
+        <translation>已保存到：
+{path}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/saved_files.py" line="34"/>
+        <source>Saved to {path}</source>
+        <translation>已保存到 {path}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/saved_files.py" line="37"/>
+        <source>{count} files saved in:
+{folder}</source>
+        <translation>{count} 个文件已保存到：
+{folder}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/saved_files.py" line="40"/>
+        <source>{count} files saved in {folder}</source>
+        <translation>{count} 个文件已保存到 {folder}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/saved_files.py" line="48"/>
+        <source>Saved</source>
+        <translation>已保存</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/saved_files.py" line="57"/>
+        <source>Open containing folder</source>
+        <translation>打开所在文件夹</translation>
     </message>
 </context>
 <context>
@@ -4631,154 +4668,154 @@ Replaced at {when}</source>
 <context>
     <name>TariffEditor</name>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="110"/>
+        <location filename="../../desktop/tariffs_page.py" line="109"/>
         <source>New tariff</source>
         <translation>新增价格</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="124"/>
+        <location filename="../../desktop/tariffs_page.py" line="123"/>
         <source>Optional, e.g. 2027 price adjustment</source>
         <translation>可不填，如 2027 年调价</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="129"/>
-        <location filename="../../desktop/tariffs_page.py" line="143"/>
+        <location filename="../../desktop/tariffs_page.py" line="128"/>
+        <location filename="../../desktop/tariffs_page.py" line="142"/>
         <source>Component</source>
         <translation>收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="129"/>
+        <location filename="../../desktop/tariffs_page.py" line="128"/>
         <source>From usage</source>
         <translation>起始用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="129"/>
-        <location filename="../../desktop/tariffs_page.py" line="143"/>
+        <location filename="../../desktop/tariffs_page.py" line="128"/>
+        <location filename="../../desktop/tariffs_page.py" line="142"/>
         <source>Unit price</source>
         <translation>单价</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="133"/>
+        <location filename="../../desktop/tariffs_page.py" line="132"/>
         <source>Add component</source>
         <translation>添加收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="134"/>
+        <location filename="../../desktop/tariffs_page.py" line="133"/>
         <source>Add tier</source>
         <translation>添加阶梯</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="135"/>
+        <location filename="../../desktop/tariffs_page.py" line="134"/>
         <source>Remove row</source>
         <translation>删除行</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="136"/>
+        <location filename="../../desktop/tariffs_page.py" line="135"/>
         <source>New component</source>
         <translation>新收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="143"/>
+        <location filename="../../desktop/tariffs_page.py" line="142"/>
         <source>Tier</source>
         <translation>阶梯</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="143"/>
+        <location filename="../../desktop/tariffs_page.py" line="142"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="144"/>
+        <location filename="../../desktop/tariffs_page.py" line="143"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="161"/>
+        <location filename="../../desktop/tariffs_page.py" line="160"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="162"/>
+        <location filename="../../desktop/tariffs_page.py" line="161"/>
         <source>Customer class:</source>
         <translation>用户类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="163"/>
+        <location filename="../../desktop/tariffs_page.py" line="162"/>
         <source>Effective from:</source>
         <translation>生效日期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="164"/>
+        <location filename="../../desktop/tariffs_page.py" line="163"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="169"/>
+        <location filename="../../desktop/tariffs_page.py" line="168"/>
         <source>Preview</source>
         <translation>试算</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="172"/>
+        <location filename="../../desktop/tariffs_page.py" line="171"/>
         <source>Sample monthly usage:</source>
         <translation>试算月用量：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="181"/>
+        <location filename="../../desktop/tariffs_page.py" line="180"/>
         <source>Components and tiers (a blank name continues the one above)</source>
         <translation>收费项目与阶梯（项目名留空表示属于上一项目）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="237"/>
+        <location filename="../../desktop/tariffs_page.py" line="236"/>
         <source>Row {row}</source>
         <translation>第 {row} 行</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="239"/>
+        <location filename="../../desktop/tariffs_page.py" line="238"/>
         <source>{where}: the first row needs a component name</source>
         <translation>{where}：第一行须填写收费项目名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="245"/>
+        <location filename="../../desktop/tariffs_page.py" line="244"/>
         <source>{where}, from usage: enter a number of 0 or more (3 decimals at most)</source>
         <translation>{where} 起始用量：请填写不小于 0 的数（最多 3 位小数）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="250"/>
+        <location filename="../../desktop/tariffs_page.py" line="249"/>
         <source>{where}, unit price: enter a price of 0 or more (4 decimals at most)</source>
         <translation>{where} 单价：请填写不小于 0 的单价（最多 4 位小数）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="254"/>
+        <location filename="../../desktop/tariffs_page.py" line="253"/>
         <source>{where}: the first tier of {name} must start at 0</source>
         <translation>{where}：{name} 的第一档须从 0 起</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="262"/>
+        <location filename="../../desktop/tariffs_page.py" line="261"/>
         <source>{where}: the tiers of {name} must go up (from {start} after {previous})</source>
         <translation>{where}：{name} 的阶梯起点须从小到大（{start} 在 {previous} 之后）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="271"/>
+        <location filename="../../desktop/tariffs_page.py" line="270"/>
         <source>Add at least one component</source>
         <translation>至少要有一个收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="304"/>
+        <location filename="../../desktop/tariffs_page.py" line="303"/>
         <source>Sample usage: enter a number</source>
         <translation>试算用量：请填写数字</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="318"/>
+        <location filename="../../desktop/tariffs_page.py" line="317"/>
         <source>{start} and above</source>
         <translation>{start} 以上</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="324"/>
+        <location filename="../../desktop/tariffs_page.py" line="323"/>
         <source>{name} subtotal</source>
         <translation>{name} 小计</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="328"/>
+        <location filename="../../desktop/tariffs_page.py" line="327"/>
         <source>Total: {amount}</source>
         <translation>合计：{amount}</translation>
     </message>
@@ -4786,136 +4823,136 @@ Replaced at {when}</source>
 <context>
     <name>TariffsPage</name>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="436"/>
+        <location filename="../../desktop/tariffs_page.py" line="435"/>
         <source>All kinds</source>
         <translation>全部类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="440"/>
-        <location filename="../../desktop/tariffs_page.py" line="504"/>
+        <location filename="../../desktop/tariffs_page.py" line="439"/>
+        <location filename="../../desktop/tariffs_page.py" line="501"/>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="444"/>
+        <location filename="../../desktop/tariffs_page.py" line="443"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="444"/>
-        <location filename="../../desktop/tariffs_page.py" line="455"/>
+        <location filename="../../desktop/tariffs_page.py" line="443"/>
+        <location filename="../../desktop/tariffs_page.py" line="454"/>
         <source>Customer class</source>
         <translation>用户类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="444"/>
-        <location filename="../../desktop/tariffs_page.py" line="457"/>
+        <location filename="../../desktop/tariffs_page.py" line="443"/>
+        <location filename="../../desktop/tariffs_page.py" line="456"/>
         <source>Effective from</source>
         <translation>生效日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="445"/>
-        <location filename="../../desktop/tariffs_page.py" line="543"/>
+        <location filename="../../desktop/tariffs_page.py" line="444"/>
+        <location filename="../../desktop/tariffs_page.py" line="540"/>
         <source>In force</source>
         <translation>执行中</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="445"/>
+        <location filename="../../desktop/tariffs_page.py" line="444"/>
         <source>Components and tiers</source>
         <translation>收费项目与阶梯</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="448"/>
+        <location filename="../../desktop/tariffs_page.py" line="447"/>
         <source>New tariff… (Ctrl+N)</source>
         <translation>新增价格… (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="455"/>
+        <location filename="../../desktop/tariffs_page.py" line="454"/>
         <source>Late fees</source>
         <translation>滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="455"/>
+        <location filename="../../desktop/tariffs_page.py" line="454"/>
         <source>Grace days</source>
         <translation>宽限天数</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="456"/>
+        <location filename="../../desktop/tariffs_page.py" line="455"/>
         <source>Daily rate</source>
         <translation>日费率</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="456"/>
+        <location filename="../../desktop/tariffs_page.py" line="455"/>
         <source>Minimum</source>
         <translation>最低金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="456"/>
+        <location filename="../../desktop/tariffs_page.py" line="455"/>
         <source>Cap</source>
         <translation>封顶金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="459"/>
+        <location filename="../../desktop/tariffs_page.py" line="458"/>
         <source>Change policy…</source>
         <translation>修改规则…</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="460"/>
+        <location filename="../../desktop/tariffs_page.py" line="459"/>
         <source>Managers only; a change applies from its date</source>
         <translation>仅管理人员；修改自生效日期起执行</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="464"/>
+        <location filename="../../desktop/tariffs_page.py" line="463"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="466"/>
+        <location filename="../../desktop/tariffs_page.py" line="465"/>
         <source>Customer class:</source>
         <translation>用户类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="475"/>
+        <location filename="../../desktop/tariffs_page.py" line="474"/>
         <source>Late fees by customer class</source>
         <translation>各类用户滞纳金规则</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="510"/>
+        <location filename="../../desktop/tariffs_page.py" line="507"/>
         <source>Yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="510"/>
+        <location filename="../../desktop/tariffs_page.py" line="507"/>
         <source>No</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="517"/>
+        <location filename="../../desktop/tariffs_page.py" line="514"/>
         <source>None</source>
         <translation>不封顶</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="549"/>
+        <location filename="../../desktop/tariffs_page.py" line="546"/>
         <source>{count} tariffs</source>
         <translation>共 {count} 套价格</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="563"/>
+        <location filename="../../desktop/tariffs_page.py" line="560"/>
         <source>Charge</source>
         <translation>费用</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="582"/>
+        <location filename="../../desktop/tariffs_page.py" line="579"/>
         <source>Tariff not saved</source>
         <translation>价格未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="627"/>
+        <location filename="../../desktop/tariffs_page.py" line="624"/>
         <source>Electricity</source>
         <translation>电</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="628"/>
+        <location filename="../../desktop/tariffs_page.py" line="625"/>
         <source>Water</source>
         <translation>水</translation>
     </message>
@@ -4943,88 +4980,88 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="113"/>
         <source>Void receipt</source>
-        <translation type="unfinished"></translation>
+        <translation>作废收据</translation>
     </message>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="119"/>
         <source>Receipt:</source>
-        <translation type="unfinished"></translation>
+        <translation>收据号：</translation>
     </message>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="120"/>
         <source>Amount:</source>
-        <translation type="unfinished">金额：</translation>
+        <translation>金额：</translation>
     </message>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="121"/>
         <source>Account no.:</source>
-        <translation type="unfinished">户号：</translation>
+        <translation>户号：</translation>
     </message>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="122"/>
-        <source>Holder:</source>
-        <translation type="unfinished"></translation>
+        <source>Account holder:</source>
+        <translation>户主：</translation>
     </message>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="123"/>
         <source>Channel:</source>
-        <translation type="unfinished">收款方式：</translation>
+        <translation>收款方式：</translation>
     </message>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="133"/>
         <source>Choose or type the reason</source>
-        <translation type="unfinished"></translation>
+        <translation>选择或输入作废原因</translation>
     </message>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="134"/>
         <source>Reason:</source>
-        <translation type="unfinished">原因：</translation>
+        <translation>原因：</translation>
     </message>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="137"/>
         <source>Void</source>
-        <translation type="unfinished"></translation>
+        <translation>作废</translation>
     </message>
 </context>
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="59"/>
+        <location filename="../../desktop/main_window.py" line="60"/>
         <source>Welcome, {name}</source>
         <translation>欢迎，{name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="70"/>
+        <location filename="../../desktop/main_window.py" line="71"/>
         <source>Name:</source>
         <translation>姓名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="71"/>
+        <location filename="../../desktop/main_window.py" line="72"/>
         <source>Login name:</source>
         <translation>工号/登录名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="72"/>
+        <location filename="../../desktop/main_window.py" line="73"/>
         <source>Department:</source>
         <translation>部门：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="73"/>
+        <location filename="../../desktop/main_window.py" line="74"/>
         <source>Post:</source>
         <translation>岗位：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="74"/>
+        <location filename="../../desktop/main_window.py" line="75"/>
         <source>Branch:</source>
         <translation>分中心：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="74"/>
+        <location filename="../../desktop/main_window.py" line="75"/>
         <source>(none)</source>
         <translation>（未分配）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="75"/>
+        <location filename="../../desktop/main_window.py" line="76"/>
         <source>Database:</source>
         <translation>数据库：</translation>
     </message>

@@ -134,7 +134,7 @@ class AccountHit:
 
 _HIT_COLUMNS = """
     select a.id, a.account_no, a.holder_name, c.name, coalesce(b.name, ''), a.unit, a.room,
-           k.name, a.billing_mode, a.balance, {meter_no}
+           k.name, a.billing_mode, a.balance, {meter_no}, count(*) over ()
     from account a
     join campus c on c.id = a.campus_id
     join customer_class k on k.id = a.customer_class_id
@@ -180,12 +180,25 @@ def _like_escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+@dataclass(frozen=True)
+class AccountSearch:
+    hits: tuple[AccountHit, ...]
+    # How many accounts match in all: more than len(hits) when the list stops at the limit.
+    total: int
+
+
 def search_accounts(session: Session, query: str, limit: int = 50) -> list[AccountHit]:
     """Accounts for what a clerk types or scans: a scanned meter barcode or the exact
     account number first, then accounts in account-number order."""
+    return list(find_accounts(session, query, limit).hits)
+
+
+def find_accounts(session: Session, query: str, limit: int = 50) -> AccountSearch:
+    """`search_accounts` with the number of matches beyond the limit (the counter says
+    it shows the first 50 of 300)."""
     words = query.split()
     if not words:
-        return []
+        return AccountSearch((), 0)
     params: dict[str, object] = {"q": query.strip(), "limit": limit}
     terms = []
     for index, word in enumerate(words[:5]):
@@ -194,7 +207,7 @@ def search_accounts(session: Session, query: str, limit: int = 50) -> list[Accou
     rows = session.execute(text(_EXACT), params).all()
     if not rows:
         rows = session.execute(text(_WORDS.format(terms=" and ".join(terms))), params).all()
-    return [
+    hits = tuple(
         AccountHit(
             account_id=row[0],
             account_no=row[1],
@@ -206,7 +219,8 @@ def search_accounts(session: Session, query: str, limit: int = 50) -> list[Accou
             meter_no=row[10],
         )
         for row in rows
-    ]
+    )
+    return AccountSearch(hits, rows[0][11] if rows else 0)
 
 
 # ---- viewing and editing an account (the managers' 用户信息管理) ----------------------------

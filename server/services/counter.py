@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reports.settlement import ReceiptRow, SettlementReport
+from server.config import Settings
 from server.db.models import (
     Account,
     BillMeter,
@@ -31,7 +32,7 @@ from server.db.models.payments import CHANNEL_LABELS
 from server.services import till
 from server.services.accounts import address_of
 from server.services.calendar import BUSINESS_TZ
-from server.services.errors import NotFound
+from server.services.errors import DomainError, NotFound
 from server.services.money import ZERO
 from server.services.payments import OpenItem, amount_owed, open_items
 from server.services.settlement_report import settlement_report
@@ -41,6 +42,33 @@ BILLING_MODE_LABELS = {PREPAID: "预收费", "postpaid": "后收费"}
 KIND_SHORT = {"electricity": "电", "water": "水"}
 # How far back the account panel lists payments.
 PAYMENT_HISTORY_DAYS = 366
+
+
+@dataclass(frozen=True)
+class AmountLimits:
+    """When the counter asks before taking an amount (the `counter` settings section)."""
+
+    multiple: Decimal = Decimal(10)
+    margin: Decimal = Decimal(2000)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AmountLimits:
+        values = []
+        for key in ("confirm_multiple", "confirm_margin"):
+            text = settings.get("counter", key).strip()
+            try:
+                value = Decimal(text)
+            except InvalidOperation:
+                value = Decimal(-1)
+            if not value.is_finite() or value < 0:
+                raise DomainError(f"设置 counter.{key} 应为不小于 0 的数，收到「{text}」")
+            values.append(value)
+        return cls(*values)
+
+    def unusual(self, amount: Decimal, owed: Decimal) -> bool:
+        """Far above what is owed: worth a question before the money is taken."""
+        owed = max(owed, ZERO)
+        return amount > owed * self.multiple and amount - owed > self.margin
 
 
 @dataclass(frozen=True)

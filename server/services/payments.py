@@ -769,6 +769,36 @@ def _return_credit(
     return [(period, back) for _, period, back in returned]
 
 
+@dataclass(frozen=True)
+class VoidPreview:
+    """The receipt as the void dialog shows it, before the clerk gives a reason."""
+
+    receipt_no: str
+    amount: Decimal
+    account_no: str
+    holder_name: str
+    channel: str
+
+
+def void_preview(session: Session, actor: Actor, receipt_no: str) -> VoidPreview:
+    """The receipt to void, once `actor` may void it: a closed day, another clerk's receipt
+    or one already void is refused here, before a reason is asked for in vain."""
+    permissions.require(session, actor, "counter")
+    receipt = receipt_by_no(session, receipt_no)
+    if session.scalar(select(ReceiptVoid.id).where(ReceiptVoid.receipt_id == receipt.id)):
+        raise DomainError(f"收据 {receipt.receipt_no} 已作废")
+    payment = session.get(Payment, receipt.payment_id)
+    assert payment is not None  # receipt.payment_id is a foreign key
+    till.check_void(session, actor, payment)
+    return VoidPreview(
+        receipt_no=receipt.receipt_no,
+        amount=receipt.total,
+        account_no=receipt.account_no,
+        holder_name=receipt.holder_name,
+        channel=CHANNEL_LABELS[receipt.channel],
+    )
+
+
 def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -> VoidResult:
     """Void a receipt: negative allocations reopen its bills, its credit leaves the balance.
 

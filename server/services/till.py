@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from server.db.models import (
@@ -40,6 +41,16 @@ from server.services.money import ZERO, money_of
 
 # Posts that may void any receipt at any time (退票 included): see server.services.org.ROLES.
 VOID_POSTS = ("manager", "admin")
+# Who receives cash handed over during the day (交款): the branch's head cashier (收费组长,
+# a post an administrator adds with the code "head_cashier") or one of its managers.
+HEAD_CASHIER_POSTS = ("head_cashier", "manager")
+
+
+@dataclass(frozen=True)
+class HeadCashier:
+    login: str
+    name: str
+    post: str
 
 
 @dataclass(frozen=True)
@@ -259,6 +270,29 @@ def check_void(session: Session, actor: Actor, payment: Payment) -> None:
     raise PermissionDenied("只能作废当日、未日结的本人收据；其他情况请由管理人员作废")
 
 
+def _head_cashiers_query(session: Session, staff_id: int, branch_id: int | None) -> Select[Any]:
+    branch = branch_id or session.scalar(select(Staff.branch_id).where(Staff.id == staff_id))
+    return (
+        select(Staff.id, Staff.login, Staff.name, Post.name)
+        .join(Post, Post.id == Staff.post_id)
+        .where(
+            Staff.branch_id == branch,
+            Staff.active,
+            Staff.id != staff_id,
+            Post.code.in_(HEAD_CASHIER_POSTS),
+        )
+        .order_by(Post.code, Staff.login)
+    )
+
+
+def head_cashiers(session: Session, actor: Actor) -> tuple[HeadCashier, ...]:
+    """Whom the actor may hand cash over to: their branch's active head cashiers first,
+    then its managers (the actor left out)."""
+    staff_id = _staff_of(actor)
+    rows = session.execute(_head_cashiers_query(session, staff_id, actor.branch_id)).all()
+    return tuple(HeadCashier(login, name, post) for _, login, name, post in rows)
+
+
 def hand_over(
     session: Session, actor: Actor, amount: Decimal, to_login: str, note: str = ""
 ) -> int:
@@ -277,6 +311,9 @@ def hand_over(
         raise DomainError(f"收款人 {to_login} 不存在或已停用")
     if to_staff == staff_id:
         raise DomainError("不能交款给自己")
+    receivers = _head_cashiers_query(session, staff_id, actor.branch_id).subquery()
+    if not session.scalar(select(receivers.c.id).where(receivers.c.id == to_staff)):
+        raise DomainError(f"收款人 {to_login.strip()} 不是本分中心的收费组长或管理人员")
     handover = CashHandover(till_session_id=till.id, amount=value, to_staff_id=to_staff, note=note)
     session.add(handover)
     session.flush()

@@ -119,3 +119,35 @@ def test_wechat_menu_is_set_through_the_api(md_env, standin, monkeypatch):
     ]
     assert [b["name"] for b in second["sub_button"]] == ["服务诉求", "停水停电通知"]
     assert staff == {"type": "view", "name": "内部业务", "url": "https://wx.example.edu.cn/staff/"}
+
+
+def test_a_mismatched_binding_needs_a_note_from_the_command_line(md_env):
+    engine = make_engine(md_env)
+    sessions = make_sessionmaker(engine)
+    with unit_of_work(sessions) as session:
+        add_staff_with_role(
+            session, Actor("t"), login="desk2", name="审核员", password="desk-pass-2",
+            role="manager", branch_code=None,
+        )  # fmt: skip
+        factories.account(session, "A002", holder_name="李四")
+        user = registered(session, "o-cli-2", "13800000052")
+        bindings.request_binding(session, user, "A002", "王五", "10.0.0.1")
+        (pending,) = bindings.pending_bindings(session)
+
+    refused = run("binding", "approve", str(pending.binding_id), "--by", "desk2")
+    assert refused.exit_code == 2
+    assert "核对不一致（填写的“王五”与户主“李四”、该户未预留手机都不一致），须填写核实说明" in (
+        refused.output
+    )
+    approved = run(
+        "binding", "approve", str(pending.binding_id), "--by", "desk2", "--note", "已电话核实"
+    )
+    assert approved.exit_code == 0, approved.output
+    with sessions() as session:
+        assert session.execute(
+            text(
+                "select b.status, e.data->>'note' from binding b join audit_event e"
+                " on e.entity_id = b.id::text and e.action = 'binding.approve'"
+            )
+        ).all() == [("approved", "已电话核实")]
+    engine.dispose()
