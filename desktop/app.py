@@ -149,21 +149,28 @@ def run_desktop(
     engine = make_engine(database_url)
     runner = TaskRunner(make_sessionmaker(engine))
     try:
-        dialog = LoginDialog(runner, preferences=preferences, login=login, database=database)
         # The main window and its pages load while the clerk types the password, so the
         # dialog appears sooner and the window follows sign-in at once.
         QTimer.singleShot(0, _preload_main_window)
-        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.identity is None:
-            return EXIT_OK
-        from desktop.main_window import MainWindow
+        # Signing out (注销) or switching user comes back here, to the sign-in dialog.
+        while True:
+            dialog = LoginDialog(runner, preferences=preferences, login=login, database=database)
+            if dialog.exec() != QDialog.DialogCode.Accepted or dialog.identity is None:
+                return EXIT_OK
+            from desktop.main_window import MainWindow
 
-        identity = dialog.identity
-        server_logs.set_who(f"{identity.login}@{identity.branch_code or '-'}")
-        log.info("signed in: %s (%s)", identity.name, identity.branch_name or "no branch")
-        window = MainWindow(dialog.identity, database, runner=runner, preferences=preferences)
-        dialog.deleteLater()
-        window.show()
-        return app.exec()
+            identity = dialog.identity
+            server_logs.set_who(f"{identity.login}@{identity.branch_code or '-'}")
+            log.info("signed in: %s (%s)", identity.name, identity.branch_name or "no branch")
+            window = MainWindow(identity, database, runner=runner, preferences=preferences)
+            dialog.deleteLater()
+            window.show()
+            code = app.exec()
+            if window.sign_in_again is None:
+                return code
+            log.info("signed out: %s", identity.login)
+            login = window.sign_in_again
+            window.deleteLater()
     finally:
         runner.shutdown()
         engine.dispose()
