@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -33,6 +32,7 @@ from desktop.billing_dialogs import BillDetailDialog, RunProgressDialog
 from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
 from desktop.notice_export import NoticeExport, NoticesDocument, NoticesSaved
+from desktop.saved_files import announce_saved, ask_save_path
 from desktop.tasks import TaskError
 from desktop.widgets import ALERT, ReadOnlyTable, money_text
 from reports.billing_run import write_run_xlsx
@@ -216,9 +216,7 @@ class BillingPage(ModulePage):
     def _shortcuts(self) -> None:
         keys = {"Ctrl+R": self.ask_run, "Ctrl+P": self.make_notices, "F5": self.period_changed}
         for key, slot in keys.items():
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda slot=slot: slot())
+            self.add_shortcut(key, slot)
 
     def period(self) -> Period:
         return Period.parse(self.period_combo.currentText())
@@ -309,20 +307,24 @@ class BillingPage(ModulePage):
         if result is None:
             return
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
+            path = ask_save_path(
                 self,
                 self.tr("Export Excel"),
-                str(Path.home() / f"出账结果-{result.period}.xlsx"),
+                Path.home() / f"出账结果-{result.period}.xlsx",
                 "Excel (*.xlsx)",
             )
-            if not chosen:
+            if path is None:
                 return
-            path = Path(chosen)
         target = path
         skipped = tuple((s.meter_no, s.label) for s in result.skipped)
+
+        def done(_: object) -> None:
+            announce_saved(self, target)
+            self.exported.emit(str(target))
+
         self.runner.run(
             lambda _: write_run_xlsx(result.period, result.created, skipped, target),
-            on_success=lambda _: self.exported.emit(str(target)),
+            on_success=done,
             owner=self,
         )
 
@@ -493,4 +495,6 @@ class BillingPage(ModulePage):
         if saved.cancelled:
             text += " " + self.tr("(stopped before the end)")
         self.notice_hint.setText(text)
+        if saved.paths:
+            announce_saved(self, saved.paths)
         self.notices_saved.emit(saved)

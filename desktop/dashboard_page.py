@@ -1,8 +1,13 @@
 """首页 for managers: the day's and the month's figures, each opening the list behind it,
-and 12-month trends drawn with QtCharts."""
+and 12-month trends drawn with QtCharts.
+
+The figures follow the work: refreshed every minute while the page is shown, at once when
+a task of this window wrote something (seen when the page is shown again if it was
+hidden), on F5 and on 刷新; the time of the figures is shown under them."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -16,18 +21,37 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QPainter, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from desktop.module_page import ModulePage
 from desktop.widgets import ReadOnlyTable, money_text
+from reports.clock import moment_text
 from reports.tables import cell_text
 from server.db.models.metering import KINDS
 from server.services.dashboard import Dashboard, dashboard
 from server.services.usage import KIND_UNITS
 
 KIND_NAMES = {"electricity": "电", "water": "水"}
+REFRESH_MS = 60_000
+# A burst of writes (a billing run's notices, a queue of payments) costs one refresh.
+SETTLE_MS = 300
+# Value-axis ticks wanted, about; the step is rounded to 1, 2 or 5 × 10^n.
+TICKS = 5
+
+
+def nice_scale(top: float) -> tuple[float, float]:
+    """`(maximum, step)` of a value axis from 0 that holds `top`: a round step (1, 2 or
+    5 × 10^n, never below 1) and a maximum that is a whole number of steps; (1, 1) with
+    nothing to show."""
+    if top <= 0:
+        return 1.0, 1.0
+    raw = top / (TICKS - 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if raw <= m * magnitude)
+    step = max(step, 1.0)
+    return step * math.ceil(top / step), step
 
 
 class Tile(QPushButton):
@@ -56,6 +80,16 @@ class DashboardPage(ModulePage):
     def build(self) -> None:
         self.setObjectName("dashboardPage")
         self.board: Dashboard | None = None
+        # Something was written while the page was hidden: refresh when it is shown.
+        self.stale = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(lambda: self.refresh())
+        self.soon = QTimer(self)
+        self.soon.setSingleShot(True)
+        self.soon.setInterval(SETTLE_MS)
+        self.soon.timeout.connect(lambda: self.refresh())
+        self.runner.data_written.connect(self._data_written)
         self.tiles: dict[str, Tile] = {}
         grid = QGridLayout()
         specs = (
@@ -90,17 +124,42 @@ class DashboardPage(ModulePage):
         charts.addWidget(self.money_chart, 1)
         charts.addWidget(self.usage_chart, 1)
         self.updated = QLabel()
+        self.updated.setObjectName("hint")
+        self.refresh_now = self.refresh_button(self.refresh)
+        footer = QHBoxLayout()
+        footer.addWidget(self.updated, 1)
+        footer.addWidget(self.refresh_now)
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
         layout.addLayout(charts, 1)
         layout.addWidget(self.losses_title, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.losses_table)
-        layout.addWidget(self.updated)
+        layout.addLayout(footer)
         self.refresh()
 
+    def set_refresh_interval(self, ms: int) -> None:
+        self.timer.setInterval(ms)
+
     def refresh(self) -> None:
+        self.stale = False
         actor = self.identity.actor
         self.runner.run(lambda s: dashboard(s, actor), on_success=self._show, owner=self)
+
+    def _data_written(self) -> None:
+        if self.isVisible():
+            self.soon.start()
+        else:
+            self.stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.timer.start()
+        if self.stale:
+            self.refresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.timer.stop()
 
     def _show(self, board: Dashboard) -> None:
         self.board = board
@@ -137,9 +196,7 @@ class DashboardPage(ModulePage):
             ]
         )
         self._charts(board)
-        self.updated.setText(
-            self.tr("As of {time}").format(time=board.moment.strftime("%Y-%m-%d %H:%M"))
-        )
+        self.updated.setText(self.tr("As of {time}").format(time=moment_text(board.moment)))
         self.loaded.emit()
 
     def _charts(self, board: Dashboard) -> None:
@@ -152,38 +209,60 @@ class DashboardPage(ModulePage):
         bars.append(billed)
         bars.append(collected)
         money = QChart()
-        money.setTitle(self.tr("Billed and collected, 12 months (yuan)"))
+        top = max((max(p.billed, p.collected) for p in board.trend), default=Decimal(0))
+        money.setTitle(self._title(self.tr("Billed and collected, 12 months (yuan)"), top))
         money.addSeries(bars)
-        self._axes(money, periods, [bars], max(
-            (max(p.billed, p.collected) for p in board.trend), default=Decimal(0)))  # fmt: skip
+        x_axis = self._x_axis(money, periods)
+        self._y_axis(money, [bars], x_axis, top, "", Qt.AlignmentFlag.AlignLeft)
         self.money_chart.setChart(money)
 
+        # One axis per unit: kWh and m³ are not comparable and differ by orders of size.
         usage = QChart()
-        usage.setTitle(self.tr("Usage, 12 months"))
-        lines = []
+        x_axis = self._x_axis(usage, periods)
+        sides = (Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignRight)
+        total = Decimal(0)
         for index, kind in enumerate(KINDS):
+            unit = KIND_UNITS.get(kind, "")
             line = QLineSeries()
-            line.setName(f"{KIND_NAMES.get(kind, kind)}（{KIND_UNITS.get(kind, '')}）")
+            line.setName(f"{KIND_NAMES.get(kind, kind)}（{unit}）")
             for x, point in enumerate(board.trend):
                 line.append(x, float(point.usage[index]))
             usage.addSeries(line)
-            lines.append(line)
-        top = max((max(p.usage) for p in board.trend if p.usage), default=Decimal(0))
-        self._axes(usage, periods, lines, top)
+            top = max((p.usage[index] for p in board.trend), default=Decimal(0))
+            total += top
+            self._y_axis(usage, [line], x_axis, top, unit, sides[index % 2])
+        usage.setTitle(self._title(self.tr("Usage, 12 months"), total))
         self.usage_chart.setChart(usage)
 
+    def _title(self, title: str, top: Decimal) -> str:
+        return title if top > 0 else self.tr("{title} — no data yet").format(title=title)
+
     @staticmethod
-    def _axes(
-        chart: QChart, categories: list[str], series: Sequence[QAbstractSeries], top: Decimal
-    ) -> None:
-        x_axis = QBarCategoryAxis()
-        x_axis.append(categories)
-        y_axis = QValueAxis()
-        y_axis.setRange(0, float(top) * 1.1 or 1.0)
-        y_axis.setLabelFormat("%.0f")
-        chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+    def _x_axis(chart: QChart, categories: list[str]) -> QBarCategoryAxis:
+        axis = QBarCategoryAxis()
+        axis.append(categories)
+        chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        return axis
+
+    @staticmethod
+    def _y_axis(
+        chart: QChart,
+        series: Sequence[QAbstractSeries],
+        x_axis: QBarCategoryAxis,
+        top: Decimal,
+        unit: str,
+        side: Qt.AlignmentFlag,
+    ) -> QValueAxis:
+        maximum, step = nice_scale(float(top))
+        axis = QValueAxis()
+        axis.setRange(0, maximum)
+        axis.setTickCount(round(maximum / step) + 1)
+        axis.setLabelFormat("%.0f")
+        if unit:
+            axis.setTitleText(unit)
+        chart.addAxis(axis, side)
         for one in series:
             one.attachAxis(x_axis)
-            one.attachAxis(y_axis)
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+            one.attachAxis(axis)
+        return axis

@@ -10,7 +10,6 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -19,7 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.preferences import open_preferences
-from desktop.printing import prepare_printer, print_pdf, render_pages
+from desktop.printing import prepare_printer, print_pdf, prints_to_file, render_pages
+from desktop.saved_files import announce_saved, ask_save_path
 
 LAST_PRINTER = "printing/last_printer"
 LAST_SAVE_DIR = "printing/last_save_dir"
@@ -91,33 +91,45 @@ class DocumentDialog(QDialog):
         return button
 
     def print_document(self, printer: QPrinter | None = None) -> bool:
-        """Print on `printer`, or ask which printer (remembering the last one chosen)."""
+        """Print on `printer`, or ask which printer in the print dialog (remembering the
+        last one chosen). Printed to a file, the box after says where the file went."""
         if printer is None:
             printer = QPrinter(QPrinter.PrinterMode.HighResolution)
             last = str(self._preferences.value(LAST_PRINTER, "") or "")
-            if last and last in QPrinterInfo.availablePrinterNames():
+            printers = QPrinterInfo.availablePrinterNames()
+            if last and last in printers:
                 printer.setPrinterName(last)
+            if not printers:
+                # The dialog can then only print to a file: the document's own name in the
+                # last folder used, rather than Qt's ~/print.pdf.
+                printer.setOutputFileName(str(self._save_folder() / self.filename))
             prepare_printer(printer, self.pdf)
             dialog = QPrintDialog(printer, self)
+            dialog.setObjectName("printDialog")
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return False
             self._preferences.setValue(LAST_PRINTER, printer.printerName())
         else:
             prepare_printer(printer, self.pdf)
         self.printed_pages = print_pdf(self.pdf, printer)
+        if prints_to_file(printer):
+            announce_saved(self.parentWidget() or self, Path(printer.outputFileName()))
         self.accept()
         return True
 
+    def _save_folder(self) -> Path:
+        return Path(str(self._preferences.value(LAST_SAVE_DIR, str(Path.home()))))
+
     def save_document(self, path: Path | None = None) -> Path | None:
-        """Write the PDF to `path`, or ask where (starting in the last folder used)."""
+        """Write the PDF to `path`, or ask where (starting in the last folder used); the
+        box after says where it went."""
         if path is None:
-            folder = str(self._preferences.value(LAST_SAVE_DIR, str(Path.home())))
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, self.tr("Save PDF"), str(Path(folder) / self.filename), "PDF (*.pdf)"
+            path = ask_save_path(
+                self, self.tr("Save PDF"), self._save_folder() / self.filename, "PDF (*.pdf)"
             )
-            if not chosen:
+            if path is None:
                 return None
-            path = Path(chosen)
             self._preferences.setValue(LAST_SAVE_DIR, str(path.parent))
         path.write_bytes(self.pdf)
+        announce_saved(self, path)
         return path

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from desktop.bench_read import BenchReadPanel
 from desktop.handheld_profiles_dialog import ProfilesDialog
 from desktop.module_page import ModulePage
+from desktop.saved_files import announce_saved, ask_save_path
 from desktop.tasks import BusyTasks, TaskError
 from desktop.widgets import ReadOnlyTable, RowsModel
 from devices.ble import BleDevice, BleError, BleSettings, read_water_meter_sync, scan_sync
@@ -480,16 +481,13 @@ class HandheldPage(ModulePage):
     def _save_result(self, made: tuple[str, str, bytes], path: Path | None) -> None:
         filename, _mime, content = made
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self,
-                self.tr("Export result"),
-                str(Path(self._folder()) / filename),
-                "Excel (*.xlsx)",
+            path = ask_save_path(
+                self, self.tr("Export result"), Path(self._folder()) / filename, "Excel (*.xlsx)"
             )
-            if not chosen:
+            if path is None:
                 return
-            path = Path(chosen)
         path.write_bytes(content)
+        announce_saved(self, path)
         self.exported.emit(str(path))
 
     # ---- route ----------------------------------------------------------------------------
@@ -507,13 +505,13 @@ class HandheldPage(ModulePage):
 
     def _save_route(self, route: RouteFile, path: Path | None) -> None:
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, self.tr("Save route"), str(Path(self._folder()) / route.filename)
+            path = ask_save_path(
+                self, self.tr("Save route"), Path(self._folder()) / route.filename, ""
             )
-            if not chosen:
+            if path is None:
                 return
-            path = Path(chosen)
         path.write_bytes(route.content)
+        announce_saved(self, path)
         self.route_saved.emit(str(path))
 
     # ---- profiles -------------------------------------------------------------------------

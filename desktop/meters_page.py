@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -30,6 +28,7 @@ from sqlalchemy.orm import Session
 from desktop.meter_dialogs import HARDWARE_NO, LineDialog, MeterDialog, quantity_cell
 from desktop.module_page import ModulePage
 from desktop.replace_wizard import ReplaceWizard
+from desktop.saved_files import announce_saved, ask_save_path
 from desktop.tasks import TaskError
 from desktop.widgets import ReadOnlyTable
 from reports.meter_registry import RegistryLine, registry_filename, render_meter_registry_xlsx
@@ -172,9 +171,7 @@ class MetersPage(ModulePage):
             "F5": self.refresh,
         }
         for key, slot in keys.items():
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda slot=slot: slot())
+            self.add_shortcut(key, slot)
 
     def focus_filter(self) -> None:
         self.text_edit.setFocus()
@@ -425,15 +422,14 @@ class MetersPage(ModulePage):
     # ---- export -----------------------------------------------------------------------------
 
     def ask_export(self) -> None:
-        now = calendar.now()
-        chosen, _ = QFileDialog.getSaveFileName(
+        chosen = ask_save_path(
             self,
             self.tr("Export Excel"),
-            str(Path.home() / registry_filename(now)),
+            Path.home() / registry_filename(calendar.now()),
             "Excel (*.xlsx)",
         )
-        if chosen:
-            self.export(Path(chosen))
+        if chosen is not None:
+            self.export(chosen)
 
     def export(self, path: Path) -> None:
         """Every meter the filters match (not only those shown), off the GUI thread."""
@@ -458,6 +454,7 @@ class MetersPage(ModulePage):
         def done(_: int) -> None:
             self.progress.hide()
             self.export_button.setEnabled(True)
+            announce_saved(self, target)
             self.exported.emit(str(target))
 
         def failed(error: TaskError) -> None:

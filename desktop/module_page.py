@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from sqlalchemy.orm import Session
 
 from desktop.tasks import TaskError, TaskRunner
@@ -32,10 +33,30 @@ class ModulePage(QWidget):
         self.identity = identity
         self.runner = runner
         self.preferences = preferences
+        self._refresh_key: QShortcut | None = None
         self.build()
 
     def build(self) -> None:
         raise NotImplementedError
+
+    def add_shortcut(self, key: str, slot: Callable[[], object]) -> QShortcut:
+        """`key` wherever the focus is inside this page, and only there (on the counter
+        page F5 means 现金, not refresh)."""
+        shortcut = QShortcut(QKeySequence(key), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(lambda: slot())
+        return shortcut
+
+    def refresh_button(self, slot: Callable[[], object]) -> QPushButton:
+        """A 刷新 (F5) button; F5 anywhere inside the page runs the first such `slot` (a
+        page with tabs refreshes them all, so one key serves every button)."""
+        # translate() with this class's context: self.tr() would look in the subclass's.
+        button = QPushButton(QCoreApplication.translate("ModulePage", "Refresh (F5)"))
+        button.setObjectName("refreshButton")
+        button.clicked.connect(lambda: slot())
+        if self._refresh_key is None:
+            self._refresh_key = self.add_shortcut("F5", slot)
+        return button
 
     def run_change(
         self, work: Callable[[Session], object], shown_in: QLabel, reload: Callable[[], None]

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
+from desktop.saved_files import announce_saved, ask_save_path
 from desktop.widgets import ALERT, DUE_SOON_TINT, OVERDUE_TINT, ReadOnlyTable
 from server.db.models.online_pay import PROVIDERS
 from server.services.calendar import BUSINESS_TZ, now
@@ -94,6 +95,7 @@ class OnlinePayPage(ModulePage):
         row = QHBoxLayout()
         row.addWidget(self.find_edit, 1)
         row.addWidget(issue)
+        row.addWidget(self.refresh_button(self.refresh))
         tab = QWidget()
         layout = QVBoxLayout(tab)
         layout.addLayout(row)
@@ -166,6 +168,7 @@ class OnlinePayPage(ModulePage):
         refund = QPushButton(self.tr("Refunded…"))
         refund.clicked.connect(lambda: self.ask_decide(REFUND))
         row = QHBoxLayout()
+        row.addWidget(self.refresh_button(self.refresh))
         row.addStretch(1)
         row.addWidget(credit)
         row.addWidget(refund)
@@ -174,6 +177,11 @@ class OnlinePayPage(ModulePage):
         layout.addWidget(self.exceptions_table, 1)
         layout.addLayout(row)
         return tab
+
+    def refresh(self) -> None:
+        """Both lists again: payments arrive and are kept aside while the page is open."""
+        self.find()
+        self.load_exceptions()
 
     def load_exceptions(self) -> None:
         self.runner.run(exceptions, on_success=self._show_exceptions, owner=self)
@@ -291,11 +299,11 @@ class OnlinePayPage(ModulePage):
             return None
         filename, _, content = reconciliation_xlsx(self.result, datetime.now(BUSINESS_TZ))
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, self.tr("Export Excel"), str(Path.home() / filename), "Excel (*.xlsx)"
+            path = ask_save_path(
+                self, self.tr("Export Excel"), Path.home() / filename, "Excel (*.xlsx)"
             )
-            if not chosen:
+            if path is None:
                 return None
-            path = Path(chosen)
         path.write_bytes(content)
+        announce_saved(self, path)
         return path

@@ -3,6 +3,8 @@ printed, rendered by PDFium, so the preview, the printout and the saved file nev
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QRect, QSizeF, Qt
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter
@@ -58,8 +60,29 @@ def prepare_printer(printer: QPrinter, pdf: bytes) -> None:
     printer.setFullPage(True)
 
 
+def page_count(pdf: bytes) -> int:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+def prints_to_file(printer: QPrinter) -> bool:
+    """'Print to file (PDF)' was chosen (the only choice on a PC with no printer)."""
+    return printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and bool(
+        printer.outputFileName()
+    )
+
+
 def print_pdf(pdf: bytes, printer: QPrinter) -> int:
-    """Paint every page of `pdf` on `printer` at its resolution; returns the page count."""
+    """Paint every page of `pdf` on `printer` at its resolution; returns the page count.
+    Printed to a file, the file is the document itself (text stays text, not pictures)."""
+    if prints_to_file(printer):
+        Path(printer.outputFileName()).write_bytes(pdf)
+        return page_count(pdf)
     pages = render_pages(pdf, dpi=max(printer.resolution(), 150))
     painter = QPainter()
     if not painter.begin(printer):

@@ -27,14 +27,13 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -53,6 +52,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from desktop.module_page import ModulePage
+from desktop.saved_files import announce_saved, ask_save_path
 from desktop.tasks import TaskError
 from desktop.widgets import ALERT, ReadOnlyTable, cell_text, ok_cancel
 from reports.unread_meters import UnreadLine, unread_filename, write_unread_xlsx
@@ -334,7 +334,7 @@ class ReadingsPage(ModulePage):
         self.tabs.addTab(self._build_unread(), self.tr("Unread meters"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
-        self._shortcuts()
+        self.add_shortcut("Ctrl+S", self.save)
 
         self.load_buildings()
         self.refresh_queue()
@@ -389,6 +389,7 @@ class ReadingsPage(ModulePage):
         top.addWidget(self.building_combo, 1)
         top.addWidget(QLabel(self.tr("Read on:")))
         top.addWidget(self.date_edit)
+        top.addWidget(self.refresh_button(self.refresh_all))
         bottom = QHBoxLayout()
         bottom.addWidget(self.entry_status, 1)
         bottom.addWidget(legend)
@@ -400,14 +401,10 @@ class ReadingsPage(ModulePage):
         layout.addLayout(bottom)
         return page
 
-    def _shortcuts(self) -> None:
-        for key, slot in {"Ctrl+S": self.save, "F5": self.refresh_all}.items():
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda slot=slot: slot())
-
     def refresh_all(self) -> None:
-        self.load_sheet()
+        # Figures typed and not yet saved are worth more than a fresher sheet.
+        if not self.entry_model.pending():
+            self.load_sheet()
         self.refresh_queue()
         self.refresh_unread()
 
@@ -584,7 +581,11 @@ class ReadingsPage(ModulePage):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.queue_table, 1)
-        left_layout.addWidget(self.queue_status)
+        status = QHBoxLayout()
+        status.addWidget(self.queue_status, 1)
+        self.queue_refresh_button = self.refresh_button(self.refresh_all)
+        status.addWidget(self.queue_refresh_button)
+        left_layout.addLayout(status)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(side)
@@ -719,8 +720,7 @@ class ReadingsPage(ModulePage):
         for back in range(12):
             self.period_combo.addItem(str(current.shift(-back)))
         self.unread_campus_combo = QComboBox()
-        self.unread_button = QPushButton(self.tr("Refresh"))
-        self.unread_button.clicked.connect(lambda: self.refresh_unread())
+        self.unread_button = self.refresh_button(self.refresh_all)
         self.period_combo.activated.connect(lambda _: self.refresh_unread())
         self.unread_campus_combo.activated.connect(lambda _: self.refresh_unread())
         self.export_button = QPushButton(self.tr("Export Excel…"))
@@ -791,15 +791,14 @@ class ReadingsPage(ModulePage):
         if unread is None:
             return
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
+            path = ask_save_path(
                 self,
                 self.tr("Export Excel"),
-                str(Path.home() / unread_filename(unread.period)),
+                Path.home() / unread_filename(unread.period),
                 "Excel (*.xlsx)",
             )
-            if not chosen:
+            if path is None:
                 return
-            path = Path(chosen)
         target = path
         lines = [
             UnreadLine(m.meter_no, m.kind_label, m.campus, m.building, m.room, m.account_no,
@@ -812,6 +811,7 @@ class ReadingsPage(ModulePage):
         def done(_: object) -> None:
             self.unread_progress.hide()
             self.export_button.setEnabled(True)
+            announce_saved(self, target)
             self.exported.emit(str(target))
 
         def failed(error: TaskError) -> None:

@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
+from desktop.saved_files import announce_saved, ask_save_path
 from desktop.widgets import ALERT, ReadOnlyTable
 from reports.tables import (
     FLAGGED,
@@ -248,20 +248,23 @@ class ReportsPage(ModulePage):
         if self.report is None:
             return
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, self.tr("Export"), str(Path.home() / self.report.filename(suffix)),
+            path = ask_save_path(
+                self, self.tr("Export"), Path.home() / self.report.filename(suffix),
                 "Excel (*.xlsx)",
             )  # fmt: skip
-            if not chosen:
+            if path is None:
                 return
-            path = Path(chosen)
         request, actor, target = self.request(), self.identity.actor, path
 
         def work(session: Session) -> str:
             write_table_xlsx(build_report(session, actor, request, stream=True), target)
             return str(target)
 
-        self.runner.run(work, on_success=self.exported.emit, owner=self)
+        def done(written: str) -> None:
+            announce_saved(self, target)
+            self.exported.emit(written)
+
+        self.runner.run(work, on_success=done, owner=self)
 
     def show_pdf(self) -> None:
         """The report as A4 PDF, previewed, to print or save."""

@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import QCoreApplication, QDate, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -488,9 +487,7 @@ class TariffsPage(ModulePage):
 
         for key, slot in {"Ctrl+N": lambda: self.new_tariff(copy_selected=True),
                           "F5": self.refresh}.items():  # fmt: skip
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda slot=slot: slot())
+            self.add_shortcut(key, slot)
         self.refresh()
 
     def refresh(self) -> None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressBar, QWidget
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from server.db.engine import unit_of_work
@@ -36,6 +37,9 @@ T = TypeVar("T")
 
 # Leaves of a portable result: immutable values that mean the same on any thread.
 _PLAIN = (str, int, float, bool, bytes, Decimal, dt.date, dt.time, dt.timedelta, Enum)
+# PostgreSQL gives a transaction an id on its first write (or row lock) and not before:
+# whether a task changed anything, asked of the database rather than of each page.
+_WROTE = text("SELECT txid_current_if_assigned() IS NOT NULL")
 
 
 class NotPortable(TypeError):
@@ -77,7 +81,7 @@ class _Relay(QObject):
     queues the delivery. One per runner, so a worker thread never drops the last
     reference to a QObject (deleting one off its thread crashes)."""
 
-    succeeded = Signal(int, object)
+    succeeded = Signal(int, object, bool)  # id, result, whether the task wrote
     failed = Signal(int, object)
 
 
@@ -148,6 +152,7 @@ class _Job(QRunnable):
         fn, self._fn = self._fn, None
         assert fn is not None
         name = _name(fn)
+        wrote = False
         try:
             unit = unit_of_work(self._factory) if self._factory is not None else nullcontext()
             with unit as session:
@@ -155,6 +160,7 @@ class _Job(QRunnable):
                 # Checked before the commit, so a task that leaks ORM objects also writes
                 # nothing: the mistake shows up at once in development.
                 check_portable(result)
+                wrote = session is not None and bool(session.scalar(_WROTE))
         except DomainError as exc:
             outcome: tuple[str, object] = ("failed", ("domain", str(exc)))
         except OperationalError:
@@ -166,8 +172,10 @@ class _Job(QRunnable):
         else:
             outcome = ("succeeded", result)
         del fn  # before emitting: the Task on the GUI thread still holds it
-        signal = self._relay.succeeded if outcome[0] == "succeeded" else self._relay.failed
-        signal.emit(self._task_id, outcome[1])
+        if outcome[0] == "succeeded":
+            self._relay.succeeded.emit(self._task_id, outcome[1], wrote)
+        else:
+            self._relay.failed.emit(self._task_id, outcome[1])
 
 
 def _name(fn: Callable[..., Any]) -> str:
@@ -182,6 +190,9 @@ class TaskRunner(QObject):
     """
 
     busy_changed = Signal(bool)
+    # A task committed a change (a payment, a billing run, a review…): pages that show
+    # figures drawn from everything (the dashboard) refresh on it.
+    data_written = Signal()
     # False when a task found the database unreachable, True when one reaches it again.
     connection_changed = Signal(bool)
 
@@ -230,8 +241,10 @@ class TaskRunner(QObject):
         self._pool.start(_Job(self._factory, fn, self._relay, task_id))
         return task
 
-    @Slot(int, object)
-    def _deliver_success(self, task_id: int, result: object) -> None:
+    @Slot(int, object, bool)
+    def _deliver_success(self, task_id: int, result: object, wrote: bool) -> None:
+        if wrote:
+            self.data_written.emit()
         task = self._pending.get(task_id)
         if task is None:
             return

@@ -268,7 +268,7 @@ def test_profile_editor_copies_checks_and_saves(qtbot, page: HandheldPage, fresh
     dialog.encoding_edit.setText("klingon")
     dialog.column_edits["time_column"].setText("读数")
     assert not dialog.save_button.isEnabled()
-    assert "编码 'klingon' 无效" in dialog.hint.text()
+    assert "编码「klingon」无效" in dialog.hint.text()
     assert "同一列不能有两种用途：读数" in dialog.hint.text()
     dialog.encoding_edit.setText("utf-8")
     dialog.column_edits["time_column"].setText("时间")

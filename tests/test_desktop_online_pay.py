@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
 from desktop.app import ensure_application
 from desktop.online_pay_page import OnlinePayPage
@@ -59,3 +61,22 @@ def test_an_online_payment_is_exchanged_for_a_receipt_once(qtbot, pay_world, des
     with qtbot.waitSignal(desk.refused, timeout=WAIT_MS) as refused:
         desk.issue_selected()
     assert f"E{calendar.now().year}000001" in refused.args[0]
+
+
+def test_f5_and_the_refresh_button_bring_in_payments_made_since(qtbot, pay_world, desk):
+    with qtbot.waitSignal(desk.payments_shown, timeout=WAIT_MS):
+        desk.show()
+    assert desk.payments_table.row_count() == 0
+    order_no, _ = paid_online(pay_world)
+    desk.payments_table.setFocus()
+    qtbot.waitUntil(desk.payments_table.hasFocus, timeout=WAIT_MS)
+    with qtbot.waitSignals([desk.payments_shown, desk.exceptions_shown], timeout=WAIT_MS):
+        qtbot.keyClick(desk.payments_table, Qt.Key.Key_F5)
+    assert desk.payments_table.row_count() == 1
+    assert desk.payments_table.text_at(0, 6) == order_no
+    desk.tabs.setCurrentIndex(1)
+    button = next(b for b in desk.findChildren(QPushButton, "refreshButton") if b.isVisible())
+    assert button.text() == "刷新 (F5)"
+    with qtbot.waitSignals([desk.payments_shown, desk.exceptions_shown], timeout=WAIT_MS):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert desk.tabs.tabText(1) == "待处理支付 (0)"

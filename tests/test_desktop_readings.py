@@ -275,6 +275,48 @@ def test_review_accepts_corrects_and_rejects(
     assert not page.accept_button.isEnabled()
 
 
+def record_elsewhere(url: str, meter_no: str, value: str) -> None:
+    """A resident's reading arriving from the H5 page: this window hears nothing of it."""
+    engine = create_engine(url)
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            moment = calendar.now() - timedelta(seconds=30)
+            metering.record_reading(session, ACTOR, meter_no, D(value), moment, "self")
+    finally:
+        engine.dispose()
+
+
+def test_f5_anywhere_in_the_page_and_the_refresh_button_reload_the_queue(
+    qtbot, page: ReadingsPage, fresh_database_url: str
+):
+    page.tabs.setCurrentIndex(1)
+    assert page.tabs.tabText(1) == "Review (3)"
+    record_elsewhere(fresh_database_url, "M-1", "510")
+    # F5 with the focus on the queue's table.
+    page.queue_table.setFocus()
+    qtbot.waitUntil(page.queue_table.hasFocus, timeout=WAIT_MS)
+    with qtbot.waitSignal(page.queue_loaded, timeout=WAIT_MS):
+        qtbot.keyClick(page.queue_table, Qt.Key.Key_F5)
+    assert page.tabs.tabText(1) == "Review (4)"
+    assert [q.meter_no for q in page.queue] == ["M-5", "M-6", "M-7", "M-1"]
+
+    record_elsewhere(fresh_database_url, "M-8", "12")
+    assert page.queue_refresh_button.text() == "Refresh (F5)"
+    with qtbot.waitSignals([page.queue_loaded, page.sheet_loaded], timeout=WAIT_MS):
+        qtbot.mouseClick(page.queue_refresh_button, Qt.MouseButton.LeftButton)
+    assert page.queue_status.text() == "5 readings waiting"
+
+    # On the entry tab, figures typed and not saved survive a refresh.
+    page.tabs.setCurrentIndex(0)
+    row = type_figure(qtbot, page, "M-2", "140")
+    with (
+        qtbot.assertNotEmitted(page.sheet_loaded, wait=300),
+        qtbot.waitSignal(page.queue_loaded, timeout=WAIT_MS),
+    ):
+        qtbot.keyClick(page.entry_grid, Qt.Key.Key_F5)
+    assert page.entry_model.entries[row].text == "140"
+
+
 def test_unread_meters_of_a_month_and_their_workbook(
     qtbot, page: ReadingsPage, world: World, tmp_path: Path
 ):

@@ -107,7 +107,7 @@ def test_a_report_is_shown_flagged_and_exported(qtbot, world, runner, tmp_path: 
     page.period_edit.setText("2026-13")
     with qtbot.waitSignal(page.refused, timeout=WAIT_MS) as refused:
         page.run()
-    assert "2026-13" in refused.args[0]
+    assert refused.args[0] == "月份无效：2026-13（月份应为 01–12）"
     assert FLAGGED_TINT.name() == "#fde2e1"
 
 

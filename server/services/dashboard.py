@@ -125,10 +125,10 @@ def _trend(session: Session, actor: Actor, last: Period) -> tuple[MonthPoint, ..
     )
 
 
-def dashboard(session: Session, actor: Actor) -> Dashboard:
-    """Every tile's figure; needs the 报表 permission."""
+def dashboard(session: Session, actor: Actor, now: datetime | None = None) -> Dashboard:
+    """Every tile's figure as of `now` (default: the present); needs the 报表 permission."""
     check_access(session, actor)
-    moment = calendar.now()
+    moment = calendar.business_time(now or calendar.now())
     latest = session.scalar(select(func.max(Bill.period)))
     period = Period.parse(latest) if latest else Period.of(moment).shift(-1)
     by_channel, by_branch = _today(session, moment)
