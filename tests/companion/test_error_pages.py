@@ -18,6 +18,8 @@ def test_an_unknown_page_is_a_chinese_404_with_a_way_home(live):
         assert "404 页面不存在" in response.text
         assert f'<a class="button" href="{home}">返回首页</a>' in response.text
         assert "Not Found" not in response.text
+        # Each under its own header: the residents' centre or the staff's 内部业务.
+        assert ('<a href="/staff/">内部业务</a>' in response.text) == (home == "/staff/")
 
 
 def test_a_bad_parameter_is_named_in_chinese(live):
