@@ -1,4 +1,7 @@
-"""报表 and the managers' dashboard, driven for real on a small hand-computed world."""
+"""报表 and the managers' dashboard, driven for real on a small hand-computed world. The
+dashboard follows the work: F5 wherever the focus is inside it, the 刷新 button, a timer
+while it is shown (interval injected), and at once when a task of the same window wrote
+something; charts with round ticks, one value axis per unit."""
 
 from __future__ import annotations
 
@@ -8,12 +11,14 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtCore import QSettings
+from PySide6.QtCharts import QValueAxis
+from PySide6.QtCore import QSettings, Qt
 from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from desktop.app import ensure_application
 from desktop.connection import describe_database
-from desktop.dashboard_page import DashboardPage
+from desktop.dashboard_page import DashboardPage, nice_scale
 from desktop.main_window import MainWindow
 from desktop.reports_page import FLAGGED_TINT, ReportsPage
 from desktop.tasks import TaskRunner
@@ -118,3 +123,105 @@ def test_a_clerk_has_no_reports(qtbot, world, runner):
     with qtbot.waitSignal(page.refused, timeout=WAIT_MS) as refused:
         page.run()
     assert refused.args == ["wang WANG 没有“报表”权限"]
+
+
+def pay(url: str, clerk: StaffIdentity, account_no: str, amount: str) -> None:
+    """A payment taken at another PC: nothing in this window hears of it."""
+    engine = create_engine(url)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        take_payment(session, clerk.actor, PaymentRequest(account_no, D(amount), "cash", "D"))
+    engine.dispose()
+
+
+def today_text(page: DashboardPage) -> str:
+    return page.tiles["today"].text()
+
+
+def test_the_figures_refresh_on_f5_the_button_the_timer_and_own_writes(
+    qtbot, world, runner, fresh_database_url: str
+):
+    page = DashboardPage(world["zhao"], runner)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.loaded, timeout=WAIT_MS):
+        page.show()
+    assert page.updated.text().startswith("数据截至 20")
+    clerk = world["wang"]
+
+    # F5 with the focus in the losses table, deep inside the page.
+    pay(fresh_database_url, clerk, "A002", "30.00")
+    assert today_text(page) == "今日收费\n50.00\n现金 50.00"
+    page.losses_table.setFocus()
+    qtbot.waitUntil(page.losses_table.hasFocus, timeout=WAIT_MS)
+    qtbot.keyClick(page.losses_table, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: today_text(page) == "今日收费\n80.00\n现金 80.00", timeout=WAIT_MS)
+
+    # The 刷新 button.
+    pay(fresh_database_url, clerk, "A002", "20.00")
+    assert page.refresh_now.text() == "刷新 (F5)"
+    qtbot.mouseClick(page.refresh_now, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: today_text(page) == "今日收费\n100.00\n现金 100.00", timeout=WAIT_MS)
+
+    # The timer, while the page is shown.
+    page.set_refresh_interval(200)
+    pay(fresh_database_url, clerk, "A002", "10.00")
+    qtbot.waitUntil(lambda: today_text(page) == "今日收费\n110.00\n现金 110.00", timeout=WAIT_MS)
+    page.hide()
+    assert not page.timer.isActive()
+    page.set_refresh_interval(60_000)
+
+    # A write of this window's own (the counter page's payment, say) while the dashboard
+    # is hidden: shown again, it refreshes at once.
+    def counter_payment(session: Session) -> None:
+        take_payment(session, clerk.actor, PaymentRequest("A002", D("5.00"), "cash", "D"))
+
+    with qtbot.waitSignal(runner.data_written, timeout=WAIT_MS):
+        runner.run(counter_payment, on_success=lambda _: None)
+    assert page.stale and today_text(page) == "今日收费\n110.00\n现金 110.00"
+    page.show()
+    qtbot.waitUntil(lambda: today_text(page) == "今日收费\n115.00\n现金 115.00", timeout=WAIT_MS)
+    # Shown, a write refreshes it straight away (the timer is a minute off).
+    runner.run(counter_payment, on_success=lambda _: None)
+    qtbot.waitUntil(lambda: today_text(page) == "今日收费\n120.00\n现金 120.00", timeout=WAIT_MS)
+    # Reads do not count as writes: the dashboard's own refresh does not loop.
+    with qtbot.assertNotEmitted(runner.data_written, wait=500):
+        qtbot.mouseClick(page.refresh_now, Qt.MouseButton.LeftButton)
+
+
+@pytest.mark.parametrize(
+    ("top", "scale"),
+    [
+        (0, (1, 1)),
+        (3, (3, 1)),
+        (44, (60, 20)),
+        (131, (150, 50)),
+        (125, (150, 50)),
+        (1000, (1000, 500)),
+        (0.4, (1, 1)),
+    ],
+)
+def test_axes_have_round_steps(top, scale):
+    assert nice_scale(top) == scale
+
+
+def value_axes(view) -> list[QValueAxis]:
+    return [a for a in view.chart().axes() if isinstance(a, QValueAxis)]
+
+
+def test_charts_have_round_ticks_an_empty_state_and_one_axis_per_unit(qtbot, world, runner):
+    page = DashboardPage(world["zhao"], runner)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.loaded, timeout=WAIT_MS):
+        page.show()
+    # 2026-10 billed 125.00: 0, 50, 100, 150.
+    [money] = value_axes(page.money_chart)
+    assert (money.min(), money.max(), money.tickCount(), money.labelFormat()) == (
+        0, 150, 4, "%.0f"
+    )  # fmt: skip
+    assert page.money_chart.chart().title() == "近 12 个月应收与实收（元）"
+    # No readings yet: two axes, kWh on the left and m³ on the right, 0 and 1 only.
+    usage = value_axes(page.usage_chart)
+    assert [(a.titleText(), a.alignment(), a.max(), a.tickCount()) for a in usage] == [
+        ("kWh", Qt.AlignmentFlag.AlignLeft, 1, 2),
+        ("m³", Qt.AlignmentFlag.AlignRight, 1, 2),
+    ]
+    assert page.usage_chart.chart().title() == "近 12 个月用量（暂无数据）"
