@@ -988,13 +988,15 @@ def import_accounts_cmd(ctx: Context, file: Path, dry_run: bool, as_json: bool) 
 @click.option("--seed", default=1, show_default=True, type=int)
 @pass_context
 def demo_data(ctx: Context, accounts: int, seed: int) -> None:
-    """Fill an empty database with demo campuses, accounts, meters and 13 months of readings."""
+    """Fill an empty database with a demo centre: campuses, accounts, meters, 14 months of
+    readings, and its past year of bills, payments, tills, bindings and requests."""
+    from server.services.calendar import now
     from server.services.demo_data import generate_demo_data
 
     def action() -> Any:
         with ctx.session() as session:
             return generate_demo_data(
-                session, _actor(), accounts=accounts, seed=seed, progress=_progress,
+                session, _actor(), accounts=accounts, seed=seed, now=now(), progress=_progress,
                 master_meters=True,
             )  # fmt: skip
 
@@ -1013,6 +1015,7 @@ def _progress(stage: str, done: int, total: int) -> None:
 def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
     """Seed the database with demo data if it is empty, then open the desktop."""
     from server.db.models import Account
+    from server.services.calendar import now
     from server.services.demo_data import generate_demo_data
 
     with ctx.session() as session:
@@ -1020,7 +1023,7 @@ def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
         if empty:
             click.echo("数据库为空，正在生成演示数据……")
             summary = generate_demo_data(
-                session, _actor(), accounts=accounts, seed=1, progress=_progress,
+                session, _actor(), accounts=accounts, seed=1, now=now(), progress=_progress,
                 master_meters=True,
             )  # fmt: skip
             click.echo(summary.describe())

@@ -1,47 +1,65 @@
-"""Demo data: counts by the rules, deterministic, flagged as the reading service flags, billable."""
+"""Demo data: counts by the rules, deterministic, flagged as the reading service flags, billed
+and collected through the services as a centre a year into use, on a fixed clock."""
 
+import io
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 
 import pytest
+from PIL import Image
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from server.db.models import (
     Account,
     AccountLedgerEntry,
+    Allocation,
     AuditEvent,
     Bill,
+    BillingRun,
     Branch,
     Campus,
     CustomerClass,
     Department,
     Meter,
     MeterReplacement,
+    Payment,
     Post,
     Reading,
+    Receipt,
     Staff,
     Tariff,
+    TillSession,
 )
 from server.services import metering
-from server.services.auth import authenticate
+from server.services.auth import authenticate, staff_identity
 from server.services.billing import list_bills, run_billing
-from server.services.calendar import Period
+from server.services.bindings import bound_accounts, pending_bindings
+from server.services.calendar import BUSINESS_TZ, Period
+from server.services.counter import account_panel
+from server.services.dashboard import dashboard
 from server.services.demo_data import DemoSummary, generate_demo_data
 from server.services.errors import DomainError
+from server.services.notices import notices
+from server.services.portal import usage_overview
+from server.services.reading_desk import reading_photo, review_queue
+from server.services.residents import follower
+from server.services.service_requests import SLOTS, request_queue
 from server.services.usage import LOWER_THAN_PREVIOUS, ROLLOVER, SURGE, assess
 from tests import factories as f
 
-END = Period.parse("2026-10")
-MONTHS = 13
+# A Monday morning in office hours; the month under way is read up to now.
+NOW = datetime(2026, 11, 16, 10, 30, tzinfo=BUSINESS_TZ)
+END = Period.of(NOW)
+MONTHS = 14
+# The last 12 complete months.
+BILLED = [str(END.shift(i - 12)) for i in range(12)]
 
 
 def generate(session: Session, seed: int = 7) -> DemoSummary:
-    return generate_demo_data(
-        session, f.ACTOR, accounts=30, seed=seed, months=MONTHS, end_period=END
-    )
+    return generate_demo_data(session, f.ACTOR, accounts=30, seed=seed, now=NOW, months=MONTHS)
 
 
 @pytest.fixture
@@ -72,10 +90,10 @@ def test_organisation_staff_and_tariffs(session, demo):
         for kind in ("water", "electricity")
         for class_id in session.scalars(select(CustomerClass.id))
     }
-    assert {t.effective_from for t in tariffs} == {date(2024, 10, 1)}
-    assert count(session, AuditEvent) == 1
-    event = session.scalar(select(AuditEvent))
-    assert (event.action, event.data["accounts"]) == ("demo.generate", 30)
+    assert {t.effective_from for t in tariffs} == {date(2024, 11, 1)}
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "demo.generate"))
+    assert event.data["accounts"] == 30
+    assert event.data["activity"]["billed_periods"] == BILLED
     assert "admin123" not in str(event.data)
 
 
@@ -92,13 +110,18 @@ def test_accounts_and_meters_follow_the_rules(session, demo):
     assert len({a.account_no for a, _ in accounts}) == 30
     for account, _ in accounts:
         assert account.holder_name and len(account.mobile) == 11
-        opening = session.scalars(
-            select(AccountLedgerEntry.amount).where(AccountLedgerEntry.account_id == account.id)
+        ledger = session.execute(
+            select(AccountLedgerEntry.kind, AccountLedgerEntry.amount)
+            .where(AccountLedgerEntry.account_id == account.id)
+            .order_by(AccountLedgerEntry.id)
         ).all()
+        # The balance is its ledger: a prepaid account's opening balance first, then bills
+        # drawn and top-ups; a postpaid one has no opening balance and never goes below 0.
+        assert account.balance == sum((amount for _, amount in ledger), D(0))
         if account.billing_mode == "prepaid":
-            assert account.balance > 0 and opening == [account.balance]
+            assert ledger[0].kind == "opening" and ledger[0].amount > 0
         else:
-            assert account.balance == 0 and opening == []
+            assert "opening" not in {kind for kind, _ in ledger} and account.balance >= 0
     assert demo.prepaid == sum(a.billing_mode == "prepaid" for a, _ in accounts)
 
     meters = session.scalars(select(Meter)).all()
@@ -129,7 +152,10 @@ def test_accounts_and_meters_follow_the_rules(session, demo):
 
 
 def test_one_reading_a_month_but_for_the_gaps(session, demo):
-    readings = session.execute(select(Reading.meter_id, Reading.read_at)).all()
+    # The readings with a photo came later, through the reading services (see below).
+    readings = session.execute(
+        select(Reading.meter_id, Reading.read_at).where(Reading.photo_id.is_(None))
+    ).all()
     assert demo.readings == len(readings)
     # A replaced meter's final reading and its successor's initial one are the extra two.
     originals = demo.meters - demo.replacements
@@ -147,7 +173,11 @@ def test_one_reading_a_month_but_for_the_gaps(session, demo):
 def test_flags_are_what_record_reading_would_have_written(session, demo):
     """Every reading judged again through the reading service's own queries."""
     meters = {m.id: m for m in session.scalars(select(Meter))}
-    readings = session.scalars(select(Reading).order_by(Reading.meter_id, Reading.read_at)).all()
+    readings = session.scalars(
+        select(Reading)
+        .where(Reading.photo_id.is_(None))
+        .order_by(Reading.meter_id, Reading.read_at)
+    ).all()
     flagged = Counter()
     for reading in readings:
         meter = meters[reading.meter_id]
@@ -221,6 +251,21 @@ def snapshot(session: Session) -> dict[str, list[tuple]]:
             .join(Meter)
             .order_by(Meter.meter_no, Reading.read_at)
         ).all(),
+        "receipts": session.execute(
+            select(
+                Receipt.receipt_no,
+                Receipt.account_no,
+                Receipt.total,
+                Receipt.channel,
+                Receipt.issued_at,
+                Receipt.clerk,
+            ).order_by(Receipt.receipt_no)
+        ).all(),
+        "bills": session.execute(
+            select(Bill.account_no, Bill.period, Bill.total, Bill.status).order_by(
+                Bill.account_no, Bill.period
+            )
+        ).all(),
     }
 
 
@@ -281,9 +326,10 @@ def priced(usage: D, tiers: list[tuple[str, str]]) -> D:
     return exact.quantize(D("0.01"), rounding=ROUND_HALF_UP)
 
 
-def test_billing_the_last_month(session, demo):
-    result = run_billing(session, f.ACTOR, END)
-    start, end = END.start, END.end
+def test_the_last_billed_month_as_the_billing_run_priced_it(session, demo):
+    last = Period.parse(BILLED[-1])
+    [run] = session.scalars(select(BillingRun).where(BillingRun.period == str(last)))
+    start, end = last.start, last.end
     # Which accounts have a meter to bill: read in the month, not held, with a previous.
     billable: set[int] = set()
     skipped = set()
@@ -299,9 +345,9 @@ def test_billing_the_last_month(session, demo):
             skipped.add((meter.meter_no, "unread"))
         else:
             billable.add(meter.account_id)
-    assert result.created == len(billable) == count(session, Bill, Bill.period == str(END))
-    assert {(s.meter_no, s.reason) for s in result.skipped} == skipped
-    assert set(session.scalars(select(Bill.account_id))) == billable
+    assert run.created == len(billable) == count(session, Bill, Bill.period == str(last))
+    assert {(s["meter_no"], s["reason"]) for s in run.skipped} == skipped
+    assert set(session.scalars(select(Bill.account_id).where(Bill.period == str(last)))) == billable
 
     # A resident with both meters billed, priced again by hand from the demo's tiers.
     residents = set(
@@ -311,7 +357,7 @@ def test_billing_the_last_month(session, demo):
     )
     sample = next(
         bill
-        for bill in list_bills(session, END)
+        for bill in list_bills(session, last)
         if bill.account_no in residents
         and {m.kind for m in bill.meters} == {"electricity", "water"}
     )
@@ -333,7 +379,7 @@ def test_billing_the_last_month(session, demo):
         "污水处理费": sewage,
     }
     assert sample.total == electricity + water + sewage
-    assert run_billing(session, f.ACTOR, END).created == 0
+    assert run_billing(session, f.ACTOR, last).created == 0
 
 
 def test_existing_staff_and_tariffs_are_kept(session):
@@ -353,3 +399,186 @@ def test_existing_staff_and_tariffs_are_kept(session):
     assert "admin" not in {s.login for s in demo.staff} and len(demo.staff) == 9
     assert authenticate(session, "admin", "s3cret-pass").name == "真管理员"
     assert demo.tariffs == 5 and count(session, Tariff) == 6
+
+
+# -- the centre in use ------------------------------------------------------------------
+
+
+def bill_run_moment(period: str) -> datetime:
+    """The demo bills a month on the 2nd of the next at 09:00."""
+    return datetime.combine(
+        Period.parse(period).shift(1).first_day.replace(day=2), time(9), tzinfo=BUSINESS_TZ
+    )
+
+
+def test_twelve_months_billed_and_mostly_paid(session, demo):
+    activity = demo.activity
+    assert activity.billed_periods == tuple(BILLED)
+    assert set(session.scalars(select(Bill.period).distinct())) == set(BILLED)
+    # An account is billed every month unless a meter of it was held, unread or replaced.
+    read = defaultdict(set)
+    gaps = set()
+    for meter_id, account_id, read_at, status in session.execute(
+        select(Meter.id, Meter.account_id, Reading.read_at, Reading.status)
+        .join(Reading, Reading.meter_id == Meter.id)
+        .where(Reading.read_at < END.start)
+    ):
+        read[meter_id, account_id].add(Period.of(read_at))
+        if status == "held":
+            gaps.add(account_id)
+    gaps |= {account_id for (_, account_id), months in read.items() if len(months) < MONTHS - 1}
+    periods = defaultdict(list)
+    for account_id, period in session.execute(select(Bill.account_id, Bill.period)):
+        periods[account_id].append(period)
+    steady = [a for a in session.scalars(select(Account.id)) if a not in gaps]
+    assert len(steady) >= 20
+    for account_id in steady:
+        assert sorted(periods[account_id]) == BILLED
+
+    bills = session.execute(
+        select(Bill.account_no, Bill.period, Bill.status, Bill.billing_mode)
+    ).all()
+    assert activity.bills == len(bills)
+    arrears = set(activity.arrears_accounts)
+    assert len(arrears) == 2 and len(activity.partial_accounts) == 1
+    # Everyone but the accounts that stopped paying has paid the first half year in full.
+    for account_no, period, status, mode in bills:
+        if period in BILLED[:6] and account_no not in arrears:
+            assert status == "paid", (account_no, period)
+        if mode == "prepaid":
+            assert status == "paid"  # drawn from the balance when billed
+    open_by_account = Counter(no for no, _, status, _ in bills if status != "paid")
+    # Those stopped 3 to 5 bills ago; their last bills are all owed.
+    for account_no in arrears:
+        assert 3 <= open_by_account[account_no] <= 6
+        panel = account_panel(session, account_no)
+        assert len(panel.bills) == open_by_account[account_no] and panel.owed > 0
+        assert [b.period for b in panel.bills][-3:] == BILLED[-3:]
+    assert activity.bills_open == sum(s == "open" for _, _, s, _ in bills)
+    assert activity.bills_partial == sum(s == "partial" for _, _, s, _ in bills) >= 1
+
+
+def test_payments_receipts_and_tills(session, demo):
+    activity = demo.activity
+    payments = session.execute(
+        select(
+            Payment.id, Payment.created_at, Payment.amount, Payment.staff_id, Account.campus_id
+        ).join(Account, Account.id == Payment.account_id)
+    ).all()
+    assert activity.payments == len(payments) >= 100
+    assert activity.collected == sum(p.amount for p in payments)
+    assert count(session, AuditEvent, AuditEvent.action == "payment.take") == len(payments)
+    assert count(session, AuditEvent, AuditEvent.action == "billing.run") == 12
+    # Each at a counter of its own campus, by that branch's clerk, in office hours, before now.
+    clerks = dict(session.execute(select(Staff.id, Staff.login)).all())
+    codes = dict(session.execute(select(Campus.id, Campus.code)).all())
+    for payment in payments:
+        assert clerks[payment.staff_id] == f"clerk_{codes[payment.campus_id].lower()}"
+        local = payment.created_at.astimezone(BUSINESS_TZ)
+        assert local < NOW and time(8, 30) <= local.time() < time(17)
+    # Every share of a payment went to a bill already issued.
+    for paid_at, period in session.execute(
+        select(Allocation.created_at, Bill.period).join(Bill, Bill.id == Allocation.bill_id)
+    ):
+        assert paid_at > bill_run_moment(period)
+    # Receipt numbers: per branch and year, 1, 2, 3… in the order they were issued.
+    numbers = defaultdict(list)
+    for receipt_no, issued_at in session.execute(
+        select(Receipt.receipt_no, Receipt.issued_at).order_by(Receipt.issued_at, Receipt.id)
+    ):
+        assert receipt_no[1:5] == str(issued_at.astimezone(BUSINESS_TZ).year)
+        numbers[receipt_no[:5]].append(int(receipt_no[5:]))
+    assert {key[0] for key in numbers} == {"D", "X", "N"}
+    for sequence in numbers.values():
+        assert sequence == list(range(1, len(sequence) + 1))
+    # Past days are settled to the fen; today's tills (one a branch) are open.
+    tills = session.scalars(select(TillSession)).all()
+    assert activity.tills == len(tills)
+    for till in tills:
+        if till.business_date < NOW.date():
+            assert till.closed_at is not None and till.over_short == 0
+            assert till.closed_at.astimezone(BUSINESS_TZ).date() == till.business_date
+        else:
+            assert till.business_date == NOW.date() and till.closed_at is None
+    assert sum(t.closed_at is None for t in tills) == 3
+    # Today's receipts at each branch, a handful at least.
+    assert [d.branch for d in activity.today] == ["东校区分中心", "南校区分中心", "西校区分中心"]
+    assert all(d.receipts >= 4 and d.amount > 0 for d in activity.today)
+    # Prepaid accounts topped up at the counter and are in credit.
+    top_ups = session.scalars(
+        select(Account.balance)
+        .join(AccountLedgerEntry, AccountLedgerEntry.account_id == Account.id)
+        .where(Account.billing_mode == "prepaid", AccountLedgerEntry.kind == "payment")
+        .distinct()
+    ).all()
+    assert activity.top_ups >= 1 and top_ups and any(b > 0 for b in top_ups)
+
+
+def test_the_dashboard_and_counter_of_the_day(session, demo):
+    activity = demo.activity
+    manager = staff_identity(session, "manager_d").actor
+    board = dashboard(session, manager, NOW)
+    assert board.period == BILLED[-1]
+    assert board.today_total == sum(d.amount for d in activity.today) > 0
+    assert {f.label: (f.count, f.amount) for f in board.today_by_branch} == {
+        d.branch: (d.receipts, d.amount) for d in activity.today
+    }
+    assert (
+        board.month_billed
+        == session.scalar(select(func.sum(Bill.total)).where(Bill.period == BILLED[-1]))
+        > 0
+    )
+    assert board.arrears == activity.arrears > 0
+    assert board.arrears_accounts >= len(activity.arrears_accounts)
+    assert (board.bindings_pending, board.bindings_overdue) == (4, 2)
+    assert (board.requests_open, board.requests_overdue) == (4, 2)
+    assert board.readings_held == count(session, Reading, Reading.status == "held")
+
+
+def test_readings_waiting_for_review_with_photos(session, demo):
+    queued = [r for r in review_queue(session) if r.photo_id is not None]
+    assert demo.activity.photo_reviews == len(queued) == 4
+    assert Counter(r.source for r in queued) == {"self": 2, "field": 2}
+    for reading in queued:
+        assert reading.read_at < NOW
+        image = Image.open(io.BytesIO(reading_photo(session, reading.photo_id)))
+        assert (image.format, image.size) == ("JPEG", (640, 420))
+        if reading.source == "field":
+            # A figure below the last one: held by the rule, the photo shows the dial.
+            assert LOWER_THAN_PREVIOUS in reading.flags and reading.value < reading.previous
+
+
+def test_bindings_requests_and_notices(session, demo):
+    pending = pending_bindings(session)
+    assert len(pending) == 4
+    assert [b.overdue(NOW) for b in pending] == [True, True, False, False]
+    assert [b.matched for b in pending].count(False) == 1
+    requests = request_queue(session, include_answered=True)
+    assert Counter(r.status for r in requests) == {"open": 4, "answered": 2}
+    assert sum(r.status == "open" and r.due_at < NOW for r in requests) == 2
+    assert {r.kind for r in requests} == {"visit", "service", "complaint", "energy", "fault"}
+    for visit in (r for r in requests if r.kind == "visit"):
+        day, slot = visit.slot.split(" ", 1)
+        assert date.fromisoformat(day) > NOW.date() - timedelta(days=7) and slot in SLOTS
+    published = notices(session)
+    assert Counter(n.kind for n in published) == {
+        "faq": 3, "contact": 1, "tips": 2, "info": 1, "outage": 1,
+    }  # fmt: skip
+    contacts = next(n for n in published if n.kind == "contact")
+    assert "0571-88202002" in contacts.body and "西校区综合楼102室" in contacts.body
+
+
+def test_bound_residents_see_their_usage_and_payments(session, demo):
+    assert [openid for openid, _ in demo.activity.bound] == [
+        "o-demo-resident-1", "o-demo-resident-2",
+    ]  # fmt: skip
+    for openid, account_no in demo.activity.bound:
+        resident = follower(session, openid)
+        [account] = bound_accounts(session, resident.user_id)
+        assert account.account_no == account_no
+        overview = usage_overview(session, account, NOW.date())
+        billed = [m for m in overview.months if m.billed > 0]
+        # The H5 page shows the 12 months up to this one; 11 of them are billed.
+        assert [m.period for m in billed] == BILLED[1:]
+        assert all(m.electricity > 0 for m in billed)
+        assert overview.payments

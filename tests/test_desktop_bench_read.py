@@ -315,9 +315,11 @@ def test_recording_refusals(world: World, fresh_database_url: str):
 
 
 def test_the_demo_bench_serves_the_demo_meters(session: Session):
-    end = Period.of(datetime.now(BUSINESS_TZ)).shift(-1)
-    generate_demo_data(session, f.ACTOR, accounts=12, seed=3, months=2, end_period=end)
     now = datetime.now(BUSINESS_TZ)
+    end = Period.of(now).shift(-1)
+    generate_demo_data(
+        session, f.ACTOR, accounts=12, seed=3, now=now, months=2, end_period=end, in_use=False
+    )
     meters = demo_bench_meters(session, now=now)
     assert [m.kind for m in meters] == ["electricity", "water"]
     for meter in meters:

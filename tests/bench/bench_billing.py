@@ -213,8 +213,10 @@ def main(argv: list[str] | None = None) -> int:
                     ACTOR,
                     accounts=args.accounts,
                     seed=args.seed,
+                    now=now(),
                     months=args.months,
                     end_period=period,
+                    in_use=False,
                 ),
             )
         )

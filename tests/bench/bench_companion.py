@@ -163,8 +163,19 @@ def main() -> None:
     last = Period.of(now()).shift(-1)
     with bench_database() as (url, where):
         print(f"PostgreSQL: {where}; {args.accounts} demo accounts billed for 12 months")
-        in_transaction(url, lambda s: generate_demo_data(s, ACTOR, accounts=args.accounts,
-                                                         seed=1, end_period=last))  # fmt: skip
+        in_transaction(
+            url,
+            lambda s: generate_demo_data(
+                s,
+                ACTOR,
+                accounts=args.accounts,
+                seed=1,
+                now=now(),
+                months=13,
+                end_period=last,
+                in_use=False,
+            ),
+        )
         for period in (last.shift(-back) for back in range(11, -1, -1)):
             in_transaction(url, lambda s, period=period: run_billing(s, ACTOR, period))
         openids = in_transaction(url, lambda s: _residents(s, args.residents))

@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         in_transaction(
             url,
             lambda s: generate_demo_data(
-                s, ACTOR, accounts=args.accounts, seed=args.seed, months=args.months,
-                end_period=period,
+                s, ACTOR, accounts=args.accounts, seed=args.seed, now=now(), months=args.months,
+                end_period=period, in_use=False,
             ),
         )  # fmt: skip
         result = in_transaction(url, lambda s: run_billing(s, ACTOR, period))

@@ -69,8 +69,19 @@ def main() -> None:
     last = Period.of(now()).shift(-1)
     with bench_database() as (url, where):
         print(f"PostgreSQL: {where}; {args.accounts} demo accounts billed for {last}")
-        in_transaction(url, lambda s: generate_demo_data(s, ACTOR, accounts=args.accounts,
-                                                         seed=1, end_period=last))  # fmt: skip
+        in_transaction(
+            url,
+            lambda s: generate_demo_data(
+                s,
+                ACTOR,
+                accounts=args.accounts,
+                seed=1,
+                now=now(),
+                months=13,
+                end_period=last,
+                in_use=False,
+            ),
+        )
         in_transaction(url, lambda s: run_billing(s, ACTOR, last))
 
         def staff(session: Session) -> list[str]:

@@ -63,7 +63,15 @@ def prepare(url: str, accounts: int, periods: int) -> list[tuple[str, float, str
         lambda: in_transaction(
             url,
             lambda s: generate_demo_data(
-                s, ACTOR, accounts=accounts, seed=1, months=13, end_period=end, master_meters=True
+                s,
+                ACTOR,
+                accounts=accounts,
+                seed=1,
+                now=now(),
+                months=13,
+                end_period=end,
+                master_meters=True,
+                in_use=False,
             ),
         )
     )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import Account, Building, Meter
 from server.services.accounts import search_accounts
+from server.services.calendar import now
 from server.services.demo_data import generate_demo_data
 from tests.bench.bench_billing import ACTOR, bench_database, in_transaction, vacuum
 
@@ -30,7 +31,12 @@ def main() -> None:
     args = parser.parse_args()
     with bench_database() as (url, where):
         print(f"PostgreSQL: {where}; generating {args.accounts} accounts…")
-        in_transaction(url, lambda s: generate_demo_data(s, ACTOR, accounts=args.accounts, seed=1))
+        in_transaction(
+            url,
+            lambda s: generate_demo_data(
+                s, ACTOR, accounts=args.accounts, seed=1, now=now(), months=13, in_use=False
+            ),
+        )
         vacuum(url)
         engine = create_engine(url)
         with Session(engine) as session:
