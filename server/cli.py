@@ -1008,6 +1008,75 @@ def _progress(stage: str, done: int, total: int) -> None:
     click.echo(f"  {stage} {done}/{total}", err=True)
 
 
+def _start_demo_companion(ctx: Context) -> subprocess.Popen[bytes] | None:
+    """The residents' phone pages for the demo: `meterdesk serve` on a free loopback port
+    with the development sign-in and 演示支付 on, started and waited for; the caller stops
+    it. Only on the PC's own embedded database (`serve` refuses pay.demo elsewhere)."""
+    import secrets
+    import socket
+    import time
+
+    import requests
+
+    from server.services.online_pay.demo import resident_to_try
+
+    if not is_embedded(ctx.settings):
+        click.echo("连接的是中心数据库：不启动演示用的住户手机页面")
+        return None
+    with ctx.session() as session:
+        resident = resident_to_try(session)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ) | {
+        "MD_COMPANION_HOST": "127.0.0.1",
+        "MD_COMPANION_PORT": str(port),
+        "MD_COMPANION_WORKERS": "1",
+        "MD_COMPANION_BASE_URL": "",
+        # A fresh key each run: the demo's sign-ins need not outlive it.
+        "MD_COMPANION_SECRET_KEY": secrets.token_urlsafe(32),
+        "MD_COMPANION_DEV_LOGIN": "true",
+        "MD_PAY_DEMO": "true",
+    }
+    folder = ctx.settings.home / "logs"
+    folder.mkdir(exist_ok=True)
+    with (folder / "demo-companion.log").open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve"], env=env, stdout=log, stderr=log
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    else:
+        _stop(process)
+        click.echo(f"住户手机页面未能启动，原因见 {folder / 'demo-companion.log'}")
+        return None
+    click.echo(f"住户手机页面：{url}/h5/（在浏览器中打开，可切换为手机视图）")
+    if resident is not None:
+        click.echo(
+            f"  在“开发调试登录”中填 openid {resident[0]}，即为已绑定户号 {resident[1]} 的住户"
+        )
+    else:
+        click.echo("  在“开发调试登录”中填任意 openid，再绑定户号并在桌面程序中审核通过")
+    click.echo("  在线缴费可选“演示支付”（不扣款）；付款后在桌面程序的换开收据中为其开具收据")
+    return process
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @cli.command("demo")
 @click.option("--accounts", default=300, show_default=True, type=click.IntRange(1))
 @click.option("--no-desktop", is_flag=True, help="Seed only; do not open the desktop.")
@@ -1042,6 +1111,7 @@ def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
         env["MD_DEVICES_BENCH_PORT"] = simulator.url
         for meter in bench:
             click.echo(f"台架模拟表：{meter.meter_no}（地址 {meter.address}）在 {simulator.url}")
+    companion = _start_demo_companion(ctx)
     try:
         # The desktop runs as its own process (the domain layer never imports Qt); it joins
         # the same embedded server, which stays up while either process uses it. The demo
@@ -1051,6 +1121,8 @@ def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
     finally:
         if simulator is not None:
             simulator.stop()
+        if companion is not None:
+            _stop(companion)
     sys.exit(code)
 
 
@@ -1147,11 +1219,15 @@ def serve(
 
     from server.companion import workers as companion_workers
     from server.companion.settings import CompanionSettings, SettingsError
+    from server.services.online_pay.config import demo_refusal
 
     try:
         companion = CompanionSettings.from_settings(ctx.settings)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
+    refusal = demo_refusal(ctx.settings)
+    if refusal:
+        raise click.ClickException(refusal)
     # Resolved once here (an embedded server is started by this process and outlives the
     # workers); every worker process then finds the same database in its environment.
     os.environ["DATABASE_URL"] = ctx.ready_url()

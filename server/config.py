@@ -94,9 +94,14 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "unionpay_query_url": "https://gateway.95516.com/gateway/api/queryTrans.do",
         "unionpay_front_return_url": "",
         "unionpay_back_notify_url": "",
+        # 演示支付, the sandbox provider (no money moves): offered to residents only when
+        # this is on and neither merchant above is configured. `meterdesk demo` turns it on
+        # for the companion it starts; `serve` refuses it against a central database.
+        "demo": "false",
     },
 }
 
+_TRUE = {"1", "true", "yes", "on"}
 _SECRET_WORDS = ("secret", "token", "password", "aes_key", "key")
 _URL_PASSWORD = re.compile(r"(://[^:/@]+:)([^@]+)(@)")
 
@@ -143,6 +148,10 @@ class Settings:
 
     def get(self, section: str, key: str) -> str:
         return self.items[f"{section}.{key}"].value
+
+    def flag(self, section: str, key: str) -> bool:
+        """An on/off setting: on is 1, true, yes or on, in any case."""
+        return self.get(section, key).strip().lower() in _TRUE
 
     @property
     def database_url(self) -> str:

@@ -146,3 +146,20 @@ def branches(session: Session) -> None:
     campus = ensure_campus(session, "东校区")
     ensure_branch(session, campus, "D", "东区收费点")
     ensure_branch(session, campus, "E", "东二收费点")
+
+
+def bound_resident(session: Session, openid: str, account_id: int) -> int:
+    """A WeChat user (as first seen by the service) whose binding to the account has been
+    approved; returns the user's id."""
+    from server.services.residents import follower
+
+    user_id = follower(session, openid).user_id
+    session.execute(
+        text(
+            "insert into binding (wechat_user_id, account_no, claim, account_id, matched,"
+            " status, due_at, reason) select :u, account_no, holder_name, id, true,"
+            " 'approved', now(), '' from account where id = :a"
+        ),
+        {"u": user_id, "a": account_id},
+    )
+    return user_id

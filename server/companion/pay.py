@@ -1,10 +1,14 @@
 """Online payment in the companion service: the providers' callbacks and the resident's
 pay pages (/h5/pay).
 
-The callbacks (/pay/wechat/notify, /pay/unionpay/notify) are read raw, since the
-signatures are over the exact bytes, and handed to online_pay.callbacks on the thread
-pool. The providers come from the [pay] settings, loaded on first use (a test or a
-staging setup puts its own `PayRuntime` on app.state.online_pay instead).
+The callbacks (/pay/wechat/notify, /pay/unionpay/notify, /pay/demo/notify) are read raw,
+since the signatures are over the exact bytes, and handed to online_pay.callbacks on the
+thread pool. 演示支付's cashier (/h5/pay/demo/confirm) stands in for a gateway: it sends
+the signed callback to /pay/demo/notify over HTTP, as a gateway would. Every demo route
+answers 404 unless the sandbox is offered (pay.demo on, no real merchant).
+
+The providers come from the [pay] settings, loaded on first use (a test or a staging setup
+puts its own `PayRuntime` on app.state.online_pay instead).
 """
 
 from __future__ import annotations
@@ -12,22 +16,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import requests
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from server.companion.web import check_csrf, client_ip, md, redirect, render, uow
 from server.config import load_settings
-from server.db.models.online_pay import UNIONPAY, WECHAT
-from server.services import bindings, payments, residents
+from server.db.models.online_pay import DEMO, ORDER_CREATED, UNIONPAY, WECHAT
+from server.services import bindings, calendar, payments, residents
 from server.services.errors import DomainError
 from server.services.money import money_of
 from server.services.online_pay import callbacks, orders, providers_of
 from server.services.online_pay.config import PayConfig, pay_config
+from server.services.online_pay.demo import CASHIER_PATH, DemoPay
 from server.services.online_pay.providers import Provider, ProviderUnavailable
 from server.services.till import business_date
 
 routes = APIRouter()
+CHECKOUT_PAGES = {
+    WECHAT: "h5/pay_wechat.html",
+    UNIONPAY: "h5/pay_unionpay.html",
+    DEMO: "h5/pay_demo.html",
+}
+# The sandbox's callback to ourselves: connect, then settle under load.
+DEMO_NOTIFY_TIMEOUT = (3, 30)
 
 
 @dataclass
@@ -74,6 +87,11 @@ async def unionpay_notify(request: Request) -> Response:
     return await _notify(request, UNIONPAY)
 
 
+@routes.post("/pay/demo/notify")
+async def demo_notify(request: Request) -> Response:
+    return await _notify(request, DEMO)
+
+
 # --- the resident's pages ------------------------------------------------------------------
 
 
@@ -107,6 +125,7 @@ def pay_page(request: Request, account: int | None = None) -> Response:
         owed=payments.amount_owed(items),
         history=history,
         providers=[(name, orders.provider_label(name)) for name in runtime(request).providers],
+        sandbox=DEMO in runtime(request).providers,
     )
 
 
@@ -151,8 +170,7 @@ def start_payment(
         return render(request, "error.html", 502, error=f"支付下单失败，请稍后重试（{exc}）")
     with uow(request) as session:
         orders.record_checkout(session, view.order_no, checkout.prepay_id)
-    template = "h5/pay_wechat.html" if provider == WECHAT else "h5/pay_unionpay.html"
-    return render(request, template, order=view, checkout=checkout)
+    return render(request, CHECKOUT_PAGES[provider], order=view, checkout=checkout)
 
 
 @routes.get("/h5/pay/result")
@@ -166,6 +184,49 @@ def pay_result(request: Request, order: str = "") -> Response:
     if view.account_no not in mine:
         return render(request, "error.html", 404, error="找不到该订单")
     return render(request, "h5/pay_result.html", order=view)
+
+
+@routes.post(CASHIER_PATH)
+def demo_confirm(
+    request: Request,
+    order: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """The resident confirms 演示支付: the sandbox tells us it was paid, signed, through
+    the same callback route a gateway uses; the result page then shows what settling did."""
+    sandbox = runtime(request).providers.get(DEMO)
+    if not isinstance(sandbox, DemoPay):
+        return Response(status_code=404)
+    user_id = _user(request)
+    if user_id is None:
+        return redirect("/h5/login?next=/h5/pay")
+    check_csrf(request, csrf_token)
+    with uow(request) as session:
+        view = orders.order_view(session, order)
+        mine = {a.account_no for a in bindings.bound_accounts(session, user_id)}
+        ref = orders.ref_of_order_no(session, view.order_no)
+    if view.account_no not in mine or view.provider != DEMO:
+        return render(request, "error.html", 404, error="找不到该订单")
+    if view.status == ORDER_CREATED:
+        if calendar.now() > view.expires_at:
+            return render(request, "error.html", 400, error="订单已过期，请返回在线缴费重新下单")
+        headers, body = sandbox.notify(ref)
+        try:
+            answer = requests.post(
+                str(request.url_for("demo_notify")),
+                data=body,
+                headers=headers,
+                timeout=DEMO_NOTIFY_TIMEOUT,
+            )
+        except requests.RequestException as exc:
+            return render(
+                request, "error.html", 502, error=f"演示支付通知未送达：{type(exc).__name__}"
+            )
+        if answer.status_code != 200:
+            return render(
+                request, "error.html", 502, error=f"演示支付通知未被接受：{answer.text[:200]}"
+            )
+    return redirect(f"/h5/pay/result?order={view.order_no}")
 
 
 @routes.post("/h5/pay/unionpay/return")

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, create_engine, text
 from server.config import Settings
 from server.db.engine import is_embedded
 from server.db.migrate import SchemaStatus, current_revision, head_revision
+from server.services.online_pay.config import demo_refusal
 
 APP_ROLE = "meterdesk_app"
 OWNER_ROLE = "meterdesk_owner"
@@ -99,6 +100,8 @@ def run_checks(
         )
     if "wechat" not in skip:
         checks.append(wechat_check(settings))
+    if settings.flag("pay", "demo"):
+        checks.append(demo_pay_check(settings))
     return checks
 
 
@@ -254,6 +257,16 @@ def wechat_check(settings: Settings) -> Check:
             f"在 {settings.home / 'meterdesk.toml'} 的 [wechat] 中填写，或设置 {env}",
         )
     return Check(True, f"微信设置齐全（app_id {settings.get('wechat', 'app_id')}）")
+
+
+def demo_pay_check(settings: Settings) -> Check:
+    """演示支付 is for a newcomer's PC: wrong wherever real residents pay."""
+    fix = "删除 pay.demo（或环境变量 MD_PAY_DEMO）：演示支付只用于本机的 meterdesk demo"
+    if demo_refusal(settings):
+        return Check(False, "演示支付已开启（pay.demo），但连接的是中心数据库", fix)
+    if settings.get("pay", "wechat_mch_id") or settings.get("pay", "unionpay_mer_id"):
+        return Check(False, "演示支付已开启（pay.demo），但已配置真实商户，不会提供演示支付", fix)
+    return Check(True, "演示支付已开启：仅供演示，本机嵌入式数据库，不扣款")
 
 
 def failed(checks: Sequence[Check]) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import socket
 import threading
 import time
@@ -14,12 +15,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
+import requests
 import uvicorn
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.companion.app import create_app
 from server.companion.settings import CompanionSettings
+from server.db.engine import unit_of_work
+from server.db.models import Account
 from server.services.sms import ConsoleSender
+from tests import factories
 
 TOKEN = "meterdesk-test-token"
 APP_ID = "wx5d3e84a7f0b1c2d3"
@@ -191,3 +197,25 @@ class WechatStandIn:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page[:500]
+    return found.group(1)
+
+
+def signed_in(
+    url: str, sessions: sessionmaker[Session], openid: str, account_no: str = "A001"
+) -> tuple[requests.Session, int]:
+    """A resident signed in through the development sign-in and bound to `account_no`:
+    (their browser session, the account's id)."""
+    browser = requests.Session()
+    page = browser.get(f"{url}/h5/login", timeout=10).text
+    browser.post(
+        f"{url}/h5/dev-login", data={"openid": openid, "csrf_token": csrf_of(page)}, timeout=10
+    )
+    with unit_of_work(sessions) as session:
+        account_id = session.scalar(select(Account.id).where(Account.account_no == account_no))
+        factories.bound_resident(session, openid, account_id)
+    return browser, account_id

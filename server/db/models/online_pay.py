@@ -32,8 +32,13 @@ from server.db.base import Base, Money, Name, Timestamp
 
 WECHAT = "wechat"
 UNIONPAY = "unionpay"
+# The merchants that move real money and send daily statements.
 PROVIDERS = (WECHAT, UNIONPAY)
-PROVIDER_LABELS = {WECHAT: "微信支付", UNIONPAY: "银联在线"}
+# The sandbox of `meterdesk demo` (migration 0011): orders and callbacks like the others',
+# no money and no statement.
+DEMO = "demo"
+ORDER_PROVIDERS = (*PROVIDERS, DEMO)
+PROVIDER_LABELS = {WECHAT: "微信支付", UNIONPAY: "银联在线", DEMO: "演示支付"}
 
 ORDER_CREATED = "created"
 ORDER_PAID = "paid"
@@ -70,7 +75,7 @@ class PaymentOrder(Base):
     __tablename__ = "payment_order"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount"),
-        CheckConstraint("provider in ('wechat', 'unionpay')", name="provider"),
+        CheckConstraint("provider in ('wechat', 'unionpay', 'demo')", name="provider"),
         CheckConstraint("status in ('created', 'paid', 'closed', 'exception')", name="status"),
         CheckConstraint("status <> 'paid' or payment_id is not null", name="paid"),
         # The active query looks for orders still waiting, oldest first.

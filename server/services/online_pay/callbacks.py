@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 # Headers worth keeping with a callback (never cookies or proxies' internals).
 _KEPT_HEADERS = ("content-type", "user-agent", "wechatpay-timestamp", "wechatpay-nonce",
                  "wechatpay-signature", "wechatpay-serial", "wechatpay-signature-type",
+                 "demopay-timestamp", "demopay-signature",
                  "x-forwarded-for", "x-real-ip", "request-id")  # fmt: skip
 # Past its expiry an unpaid order is closed after this much more, so a payment made in
 # the last second and reported slowly is still found by the query first.

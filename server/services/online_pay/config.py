@@ -3,10 +3,16 @@
 A provider whose merchant number is empty is simply not offered; one that is configured
 but whose key files are missing or unreadable refuses to start with a message naming
 the setting, rather than failing at the first resident's payment.
+
+演示支付 (the sandbox of `meterdesk demo`) is offered only with `pay.demo` on and neither
+merchant configured; its signing key is made once per install and kept in MD_HOME, so a
+callback signed by another install, or by anyone reading the code, is refused.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +23,10 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPubl
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from server.config import Settings
+from server.db.engine import is_embedded
 from server.services.errors import DomainError
+
+DEMO_KEY_FILE = "demo_pay.key"
 
 
 class PayConfigError(DomainError):
@@ -52,11 +61,18 @@ class UnionPayConfig:
 
 
 @dataclass(frozen=True)
+class DemoPayConfig:
+    # HMAC-SHA256 key of the sandbox's callbacks
+    key: bytes
+
+
+@dataclass(frozen=True)
 class PayConfig:
     order_expiry: timedelta
     query_after: timedelta
     wechat: WechatPayConfig | None = None
     unionpay: UnionPayConfig | None = None
+    demo: DemoPayConfig | None = None
 
 
 def _read(path_text: str, setting: str) -> bytes:
@@ -191,10 +207,45 @@ def _unionpay(settings: Settings) -> UnionPayConfig | None:
     )
 
 
+def demo_key(home: Path) -> bytes:
+    """This install's key for 演示支付, made on first use and kept in `home` (MD_HOME)."""
+    path = home / DEMO_KEY_FILE
+    if not path.exists():
+        # Written aside and linked into place: the companion's worker processes may all
+        # start at once, and every one of them must end up with the same key.
+        draft = home / f"{DEMO_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        draft.write_text(secrets.token_hex(32), encoding="ascii")
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    text = path.read_text(encoding="ascii").strip()
+    if len(text) != 64:
+        raise PayConfigError(f"演示支付密钥文件 {path} 已损坏：删除它，下次启动时重新生成")
+    return bytes.fromhex(text)
+
+
+def demo_refusal(settings: Settings) -> str:
+    """Why `pay.demo` may not be on here ("" when it may): the sandbox belongs to a PC's
+    own demo database, never to the central one that takes residents' money."""
+    if settings.flag("pay", "demo") and not is_embedded(settings):
+        return (
+            "pay.demo（演示支付）只用于本机嵌入式数据库上的演示：连接中心数据库时请删除"
+            "该设置（或环境变量 MD_PAY_DEMO）"
+        )
+    return ""
+
+
 def pay_config(settings: Settings) -> PayConfig:
+    wechat, unionpay = _wechat(settings), _unionpay(settings)
+    sandbox = settings.flag("pay", "demo") and wechat is None and unionpay is None
     return PayConfig(
         order_expiry=_minutes(settings, "order_expiry_minutes"),
         query_after=_minutes(settings, "query_after_minutes"),
-        wechat=_wechat(settings),
-        unionpay=_unionpay(settings),
+        wechat=wechat,
+        unionpay=unionpay,
+        demo=DemoPayConfig(demo_key(settings.home)) if sandbox else None,
     )

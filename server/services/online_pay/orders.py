@@ -42,9 +42,9 @@ from server.db.models.online_pay import (
     ORDER_CREATED,
     ORDER_EXCEPTION,
     ORDER_PAID,
+    ORDER_PROVIDERS,
     ORDER_STATUS_LABELS,
     PROVIDER_LABELS,
-    PROVIDERS,
 )
 from server.db.models.payments import ONLINE
 from server.services import audit, till
@@ -182,7 +182,7 @@ def create_order(
     openid: str = "",
 ) -> OrderView:
     """An order for everything the account owes today, or a top-up of `topup` yuan."""
-    if provider not in PROVIDERS:
+    if provider not in ORDER_PROVIDERS:
         raise DomainError(f"不支持的支付方式 {provider!r}")
     account = session.scalar(select(Account).where(Account.account_no == account_no.strip()))
     if account is None:

@@ -95,6 +95,15 @@ class Provider(Protocol):
     def refused(self, message: str) -> Answer: ...
 
 
+def header(headers: Mapping[str, str], name: str) -> str:
+    """A request header's value, stripped ("" if absent)."""
+    # Starlette and requests both give case-insensitive mappings; a plain dict may not.
+    value = headers.get(name)
+    if value is None:
+        value = next((v for k, v in headers.items() if k.lower() == name.lower()), "")
+    return value.strip()
+
+
 def fen_of(amount: Decimal) -> int:
     """Yuan with 2 places → integer fen, exactly."""
     fen = amount * 100

@@ -40,6 +40,7 @@ from server.services.online_pay.providers import (
     OrderRef,
     ProviderUnavailable,
     TradeState,
+    header,
 )
 
 # WeChat's own bound: a signed message older or newer than this is not accepted.
@@ -58,14 +59,6 @@ def signed_message(*parts: str) -> str:
     return "".join(f"{part}\n" for part in parts)
 
 
-def _header(headers: Mapping[str, str], name: str) -> str:
-    # Starlette and requests both give case-insensitive mappings; a plain dict may not.
-    value = headers.get(name)
-    if value is None:
-        value = next((v for k, v in headers.items() if k.lower() == name.lower()), "")
-    return value.strip()
-
-
 def verify_signed(
     key: RSAPublicKey,
     serial: str,
@@ -74,10 +67,10 @@ def verify_signed(
     now: float | None = None,
 ) -> None:
     """Check WeChat's signature headers over the raw body; NotifyRejected says why not."""
-    timestamp = _header(headers, "Wechatpay-Timestamp")
-    nonce = _header(headers, "Wechatpay-Nonce")
-    signature = _header(headers, "Wechatpay-Signature")
-    got_serial = _header(headers, "Wechatpay-Serial")
+    timestamp = header(headers, "Wechatpay-Timestamp")
+    nonce = header(headers, "Wechatpay-Nonce")
+    signature = header(headers, "Wechatpay-Signature")
+    got_serial = header(headers, "Wechatpay-Serial")
     if not (timestamp and nonce and signature and got_serial):
         raise NotifyRejected("缺少微信支付签名头")
     if signature.startswith(SIGNATURE_PROBE):
