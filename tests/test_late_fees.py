@@ -278,7 +278,7 @@ def test_a_void_gives_the_fee_back_and_the_charge_stays(world, monkeypatch):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"klass": "外宾"}, "客户类别 '外宾' 不存在"),
+        ({"klass": "外宾"}, "客户类别「外宾」不存在"),
         ({"daily_rate": D("1.5")}, "日费率应为 0 到 1 之间"),
         ({"daily_rate": D("0.0000001")}, "日费率应为 0 到 1 之间"),
         ({"grace_days": -1}, "宽限天数应为 0 到 366 的整数，收到 -1"),

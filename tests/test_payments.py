@@ -203,7 +203,7 @@ def test_duplicate_bank_serial_and_cheque_are_refused(world):
         ({"amount": "1.005"}, "收款金额最多两位小数，收到 1.005"),
         ({"amount": "5000000000"}, "收款金额过大，收到 5000000000"),
         ({"branch_code": "Z"}, "网点 Z 不存在"),
-        ({"channel": "bitcoin"}, "收款方式应为 现金、支票、网银转账 或 在线支付，收到 'bitcoin'"),
+        ({"channel": "bitcoin"}, "收款方式应为 现金、支票、网银转账 或 在线支付，收到「bitcoin」"),
         ({"channel": "cheque", "bank": "农业银行"}, "支票收款须填写支票号"),
         ({"channel": "cheque", "reference": "123456"}, "支票 123456 须填写出票银行"),
         ({"channel": "transfer", "bank": "工商银行"}, "网银转账须填写银行流水号"),

@@ -75,5 +75,5 @@ def test_unknown_customer_class(session):
     spec = TariffSpec(
         "water", "学生", date(2026, 1, 1), (ComponentSpec("水费", (Tier(D(0), D(1)),)),)
     )
-    with pytest.raises(DomainError, match="未知的用户类别 '学生'"):
+    with pytest.raises(DomainError, match="未知的用户类别「学生」"):
         create_tariff(session, f.ACTOR, spec)

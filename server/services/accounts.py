@@ -48,7 +48,7 @@ class AccountSpec:
 def billing_mode_of(text: str) -> str:
     mode = BILLING_MODE_NAMES.get(text.strip())
     if mode is None:
-        raise DomainError(f"收费方式应为 预收费 或 后收费，收到 {text!r}")
+        raise DomainError(f"收费方式应为 预收费 或 后收费，收到「{text}」")
     return mode
 
 
@@ -275,7 +275,7 @@ def check_account_fields(account_no: str, values: Mapping[str, str]) -> None:
             raise DomainError(f"户号 {account_no}：{ACCOUNT_FIELDS[name]}最多 {limit} 个字")
     mobile = values.get("mobile", "").strip()
     if mobile and not _PHONE.match(mobile):
-        raise DomainError(f"户号 {account_no}：手机号 {mobile!r} 只能含数字、空格和 -")
+        raise DomainError(f"户号 {account_no}：手机号「{mobile}」只能含数字、空格和 -")
 
 
 def account_view(session: Session, account_no: str) -> AccountView:

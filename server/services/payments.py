@@ -153,7 +153,7 @@ class OpenItem:
 def channel_of(text: str) -> str:
     channel = _CHANNEL_NAMES.get(text.strip())
     if channel is None:
-        raise DomainError(f"收款方式应为 现金、支票、网银转账 或 在线支付，收到 {text!r}")
+        raise DomainError(f"收款方式应为 现金、支票、网银转账 或 在线支付，收到「{text}」")
     return channel
 
 
@@ -176,7 +176,7 @@ def _check_reference(channel: str, reference: str, bank: str) -> None:
     if channel == ONLINE and not reference:
         raise DomainError("在线支付须填写支付流水号")
     if len(reference) > 64 or len(bank) > 60:
-        raise DomainError(f"票据号或银行名称过长：{reference!r} {bank!r}")
+        raise DomainError(f"票据号或银行名称过长：「{reference}」「{bank}」")
 
 
 def _cash(
