@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from server.config import Settings
 
 TEMPLATE_KINDS = ("bill", "payment", "outage", "answer")
-_TRUE = {"1", "true", "yes", "on"}
 
 
 class SettingsError(Exception):
@@ -52,7 +51,7 @@ class CompanionSettings:
             oauth_url=get("wechat", "oauth_url").rstrip("/"),
             templates={kind: get("wechat", f"template_{kind}") for kind in TEMPLATE_KINDS},
             base_url=get("companion", "base_url").rstrip("/"),
-            dev_login=get("companion", "dev_login").lower() in _TRUE,
+            dev_login=settings.flag("companion", "dev_login"),
             sms_sender=get("companion", "sms_sender") or "console",
             host=get("companion", "host") or "127.0.0.1",
             port=number("port"),
