@@ -43,7 +43,7 @@ from server.services.dashboard import dashboard
 from server.services.demo_data import DemoSummary, generate_demo_data
 from server.services.errors import DomainError
 from server.services.notices import notices
-from server.services.portal import usage_overview
+from server.services.portal import payment_notice, usage_overview
 from server.services.reading_desk import reading_photo, review_queue
 from server.services.residents import follower
 from server.services.service_requests import SLOTS, request_queue
@@ -582,3 +582,8 @@ def test_bound_residents_see_their_usage_and_payments(session, demo):
         assert [m.period for m in billed] == BILLED[1:]
         assert all(m.electricity > 0 for m in billed)
         assert overview.payments
+    # The first has yet to pay the latest bill: one to pay on the phone.
+    first = follower(session, "o-demo-resident-1")
+    [account] = bound_accounts(session, first.user_id)
+    owed = payment_notice(session, account, NOW.date())
+    assert BILLED[-1] in {item.period for item in owed.items} and owed.owed > 0

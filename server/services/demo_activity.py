@@ -75,9 +75,9 @@ from server.services.payments import (
     take_payment,
 )
 from server.services.photos import store_photo
-from server.services.portal import bound_meters, self_read
+from server.services.portal import MeterChoice, bound_meters, self_read
 from server.services.residents import Resident, follower, register_phone, send_code
-from server.services.service_requests import RequestSpec, answer_request, raise_request
+from server.services.service_requests import SLOTS, RequestSpec, answer_request, raise_request
 from server.services.till import close_till, open_till
 from server.services.usage import KIND_UNITS
 from server.services.workdays import WorkCalendar, request_due
@@ -247,6 +247,8 @@ class _Replay:
         arrears = postpaid[: max(2, len(postpaid) // ARREARS_PER)]
         partial = postpaid[len(arrears) : len(arrears) + max(1, len(postpaid) // PARTIAL_PER)]
         self.partial = set(partial)
+        # The first bound resident has yet to pay the latest bill: one to pay on the phone.
+        self.pays_online = [i for i in bound[:1] if self.accounts[i].billing_mode != PREPAID]
         months = len(self.billed)
         # The window (billing run) from which each account stops paying.
         self.stops = {i: months - rng.randint(*ARREARS_MONTHS) for i in arrears}
@@ -296,6 +298,8 @@ class _Replay:
             if account.billing_mode == PREPAID:
                 continue
             if index in self.stops and window >= self.stops[index]:
+                continue
+            if index in self.pays_online and window == len(self.billed) - 1:
                 continue
             every = self.every[index]
             if (window - self.offset[index]) % every:
@@ -415,8 +419,8 @@ class _Replay:
         visits = []
         for campus in range(len(self.codes)):
             wanted = rng.randint(*TODAY_RECEIPTS)
-            here = [i for i, a in enumerate(self.accounts)
-                    if a.campus == campus and i not in self.stops]  # fmt: skip
+            here = [i for i, a in enumerate(self.accounts) if a.campus == campus
+                    and i not in self.stops and i not in self.pays_online]  # fmt: skip
             rng.shuffle(here)
             here.sort(key=lambda i: i not in planned)
             for index in here:
@@ -516,59 +520,72 @@ class _Replay:
                 "wrong": f"{account.holder_name[0]}先生",
             }[claim]
             request_binding(self.session, resident.user_id, account.account_no, typed, ip)
-            if n == 0:
-                self.applicant = resident
 
     # -- service requests -------------------------------------------------------------------
 
     def _requests(self) -> None:
-        """Requests of every kind: open within and past their SLA, and answered ones."""
-        first, second = (resident for resident, _ in self.bound[:2]) if len(self.bound) > 1 else (
-            self.bound[0][0], self.bound[0][0])  # fmt: skip
-        account = self.bound[0][1]
-        place = f"{catalog.CAMPUSES[account.campus][1]}{account.holder_name}家"
+        """Requests of every kind from the bound residents: open within and past their SLA,
+        and answered ones."""
+        if not self.bound:
+            return
+        first, second = self.bound if len(self.bound) > 1 else self.bound * 2
         past = business_datetime(self._workday_before(3), time(10, 5))
         older = business_datetime(self._workday_before(6), time(14, 30))
         oldest = business_datetime(self._workday_before(10), time(9, 15))
         recent = self.moment - timedelta(minutes=40)
-        wanted: list[tuple[datetime, Resident, RequestSpec, str, bool]] = [
-            (oldest, second, RequestSpec(
-                "complaint", "表扬", "上次上门更换水表的师傅很细心，走前把地面也收拾干净了，谢谢！",
-                contact_phone=account.mobile), "感谢您的肯定，我们会转达给维修班组。", False),
-            (older, first, RequestSpec(
-                "energy", "跑冒滴漏", "教学楼三楼男卫生间水龙头一直滴水，关不紧。",
-                place="第一教学楼三楼男卫生间", contact_phone=account.mobile),
-             "已安排维修人员更换水龙头阀芯，感谢您的反馈。", False),
-            (past, first, RequestSpec(
-                "fault", "表计故障", "电表屏幕不亮，不知道是否还在计量。", place=place,
-                contact_phone=account.mobile, account_id=account.account_id), "", True),
-            (past + timedelta(minutes=50), second, RequestSpec(
-                "visit", "故障检查", "家里跳闸后一直合不上，请派人上门检查线路。",
-                place=place, contact_phone=account.mobile,
-                slot=f"{(past + timedelta(days=2)).date().isoformat()} 上午 8:30–11:30"), "",
-             False),
-            (recent - timedelta(minutes=30), second, RequestSpec(
-                "visit", "入住登记", "下周搬入，请上门登记水电表起码。", place=place,
-                contact_phone=account.mobile,
-                slot=f"{(self.today + timedelta(days=3)).isoformat()} 下午 14:30–17:00"), "",
-             False),
-            (recent, first, RequestSpec(
-                "service", "计量疑问", "本月电费比上月高了不少，想请核对一下电表读数。",
-                contact_phone=account.mobile, account_id=account.account_id), "", False),
+        soon = self.today + timedelta(days=3)
+
+        def spec(who: tuple[Resident, DemoAccount], kind: str, topic: str, text: str,
+                 **more: Any) -> tuple[Resident, DemoAccount, RequestSpec]:  # fmt: skip
+            account = who[1]
+            home = f"{catalog.CAMPUSES[account.campus][1]}{account.holder_name}家"
+            if kind in ("fault", "visit"):
+                more.setdefault("place", home)
+            return who[0], account, RequestSpec(
+                kind, topic, text, contact_phone=account.mobile, **more
+            )  # fmt: skip
+
+        wanted = [
+            (oldest, spec(second, "complaint", "表扬",
+                          "上次上门更换水表的师傅很细心，走前把地面也收拾干净了，谢谢！"),
+             "感谢您的肯定，我们会转达给维修班组。"),
+            (older, spec(first, "energy", "跑冒滴漏", "教学楼三楼男卫生间水龙头一直滴水，关不紧。",
+                         place="第一教学楼三楼男卫生间"),
+             "已安排维修人员更换水龙头阀芯，感谢您的反馈。"),
+            (past, spec(first, "fault", "表计故障", "电表屏幕不亮，不知道是否还在计量。",
+                        account_id=first[1].account_id), ""),
+            (past + timedelta(minutes=50), spec(
+                second, "visit", "故障检查", "家里跳闸后一直合不上，请派人上门检查线路。",
+                slot=f"{(past + timedelta(days=2)).date().isoformat()} {SLOTS[0]}"), ""),
+            (recent - timedelta(minutes=30), spec(
+                second, "visit", "入住登记", "下周搬入，请上门登记水电表起码。",
+                slot=f"{soon.isoformat()} {SLOTS[1]}"), ""),
+            (recent, spec(first, "service", "计量疑问",
+                          "本月电费比上月高了不少，想请核对一下电表读数。",
+                          account_id=first[1].account_id), ""),
         ]  # fmt: skip
-        photo = None
-        for when, resident, spec, answer, with_photo in wanted:
+        for when, (resident, account, request), answer in wanted:
             self.set_now(when)
-            if with_photo:
-                photo = store_photo(self.session, dial_photo("E—", None, ELECTRICITY)).photo_id
+            photo = None
+            if request.kind == "fault":
+                # The resident's photo of the meter with its display dark.
+                meter = self._electricity_meter(resident)
+                picture = dial_photo(meter.meter_no if meter else "", None, ELECTRICITY)
+                photo = store_photo(self.session, picture).photo_id
             request_id = raise_request(
-                self.session, resident.actor, spec, wechat_user_id=resident.user_id,
-                photo_id=photo if with_photo else None,
+                self.session, resident.actor, request, wechat_user_id=resident.user_id,
+                photo_id=photo,
             )  # fmt: skip
             if answer:
-                manager = self.managers[account.campus]
                 self.set_now(request_due(self.session, when) - timedelta(minutes=35))
-                answer_request(self.session, manager.actor, request_id, answer)
+                answer_request(
+                    self.session, self.managers[account.campus].actor, request_id, answer
+                )
+
+    def _electricity_meter(self, resident: Resident) -> MeterChoice | None:
+        meters = [m for m in bound_meters(self.session, resident.user_id)
+                  if m.kind == ELECTRICITY and m.last_value is not None]  # fmt: skip
+        return meters[0] if meters else None
 
     # -- readings with photos ---------------------------------------------------------------
 
@@ -576,11 +593,9 @@ class _Replay:
         """The bound residents read their electricity meters; two readers misread a figure."""
         count = 0
         for n, (resident, _) in enumerate(self.bound):
-            meters = [m for m in bound_meters(self.session, resident.user_id)
-                      if m.kind == ELECTRICITY and m.last_value is not None]  # fmt: skip
-            if not meters:
+            meter = self._electricity_meter(resident)
+            if meter is None or meter.last_value is None:
                 continue
-            meter = meters[0]
             self.set_now(self.moment - timedelta(minutes=75 - 20 * n))
             value = _ahead(meter_by_no(self.session, meter.meter_no).digits, meter.last_value,
                            Decimal(self.rng.randint(300, 2500)) / 100)  # fmt: skip
