@@ -854,7 +854,7 @@ def _moment(text: str | None) -> datetime:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise click.BadParameter(
-            f"时间格式应为 YYYY-MM-DD 或 YYYY-MM-DD HH:MM，收到 {text!r}"
+            f"时间格式应为 YYYY-MM-DD 或 YYYY-MM-DD HH:MM，收到「{text}」"
         ) from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=BUSINESS_TZ)
 

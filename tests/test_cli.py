@@ -73,6 +73,12 @@ def test_bad_period_is_refused(runner, md_env):
     assert "月份无效：2026-13（月份应为 01–12）" in result.output
 
 
+def test_bad_moment_is_refused_quoting_it(runner, md_env):
+    result = runner.invoke(cli, ["reading", "record", "E1", "1200", "--at", "28/11/2026"])
+    assert result.exit_code == 2
+    assert "时间格式应为 YYYY-MM-DD 或 YYYY-MM-DD HH:MM，收到「28/11/2026」" in result.output
+
+
 def test_reading_record_flags_at_once_and_history(runner, billed_world):
     result = runner.invoke(cli, ["reading", "record", "E1", "1200", "--at", "2026-11-28 09:30"])
     assert result.exit_code == 0, result.output
