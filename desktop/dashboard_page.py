@@ -21,7 +21,7 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QPainter, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
@@ -82,6 +82,8 @@ class DashboardPage(ModulePage):
         self.board: Dashboard | None = None
         # Something was written while the page was hidden: refresh when it is shown.
         self.stale = False
+        # Since the figures were last asked for (the timer's own clock stops when hidden).
+        self.age = QElapsedTimer()
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(lambda: self.refresh())
@@ -142,6 +144,7 @@ class DashboardPage(ModulePage):
 
     def refresh(self) -> None:
         self.stale = False
+        self.age.start()
         actor = self.identity.actor
         self.runner.run(lambda s: dashboard(s, actor), on_success=self._show, owner=self)
 
@@ -154,7 +157,7 @@ class DashboardPage(ModulePage):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.timer.start()
-        if self.stale:
+        if self.stale or self.age.hasExpired(self.timer.interval()):
             self.refresh()
 
     def hideEvent(self, event: QHideEvent) -> None:

@@ -167,6 +167,14 @@ def test_the_figures_refresh_on_f5_the_button_the_timer_and_own_writes(
     qtbot.waitUntil(lambda: today_text(page) == "今日收费\n110.00\n现金 110.00", timeout=WAIT_MS)
     page.hide()
     assert not page.timer.isActive()
+    # Shown again after longer than the interval, it refreshes at once.
+    pay(fresh_database_url, clerk, "A002", "1.00")
+    qtbot.wait(300)
+    assert today_text(page) == "今日收费\n110.00\n现金 110.00" and not runner.busy
+    page.show()
+    assert runner.busy  # asked at once, not on the timer's next turn
+    qtbot.waitUntil(lambda: today_text(page) == "今日收费\n111.00\n现金 111.00", timeout=WAIT_MS)
+    page.hide()
     page.set_refresh_interval(60_000)
 
     # A write of this window's own (the counter page's payment, say) while the dashboard
@@ -176,12 +184,12 @@ def test_the_figures_refresh_on_f5_the_button_the_timer_and_own_writes(
 
     with qtbot.waitSignal(runner.data_written, timeout=WAIT_MS):
         runner.run(counter_payment, on_success=lambda _: None)
-    assert page.stale and today_text(page) == "今日收费\n110.00\n现金 110.00"
+    assert page.stale and today_text(page) == "今日收费\n111.00\n现金 111.00"
     page.show()
-    qtbot.waitUntil(lambda: today_text(page) == "今日收费\n115.00\n现金 115.00", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: today_text(page) == "今日收费\n116.00\n现金 116.00", timeout=WAIT_MS)
     # Shown, a write refreshes it straight away (the timer is a minute off).
     runner.run(counter_payment, on_success=lambda _: None)
-    qtbot.waitUntil(lambda: today_text(page) == "今日收费\n120.00\n现金 120.00", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: today_text(page) == "今日收费\n121.00\n现金 121.00", timeout=WAIT_MS)
     # Reads do not count as writes: the dashboard's own refresh does not loop.
     with qtbot.assertNotEmitted(runner.data_written, wait=500):
         qtbot.mouseClick(page.refresh_now, Qt.MouseButton.LeftButton)
