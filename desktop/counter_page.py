@@ -18,7 +18,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -39,6 +38,7 @@ from sqlalchemy.orm import Session
 from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
 from desktop.preferences import RECEIPT_SIZE, RECEIPT_SIZES
+from desktop.saved_files import announce_saved, ask_save_path
 from desktop.tasks import TaskError
 from desktop.till_dialogs import HandOverDialog, OpenTillDialog, SettlementDialog, VoidDialog
 from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, ask, money_text, tell
@@ -512,20 +512,22 @@ class CounterPage(ModulePage):
     ) -> None:
         """Write the report as .xlsx for the head cashier's files (off the GUI thread)."""
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
+            path = ask_save_path(
                 parent,
                 self.tr("Export Excel"),
-                str(Path.home() / settlement_filename(report, "xlsx")),
+                Path.home() / settlement_filename(report, "xlsx"),
                 "Excel (*.xlsx)",
             )
-            if not chosen:
+            if path is None:
                 return
-            path = Path(chosen)
         target = path
+
+        def done(_: object) -> None:
+            announce_saved(parent, target)
+            self.exported.emit(str(target))
+
         self.runner.run(
-            lambda _: write_settlement_xlsx(report, target),
-            on_success=lambda _: self.exported.emit(str(target)),
-            owner=self,
+            lambda _: write_settlement_xlsx(report, target), on_success=done, owner=self
         )
 
     # ---- finding the account ----------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,7 +9,6 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -35,11 +33,13 @@ from desktop.preferences import (
     open_preferences,
 )
 from desktop.profile_dialog import ProfileDialog
+from desktop.saved_files import announce_saved, ask_save_path
 from desktop.tasks import TaskRunner
 from desktop.widgets import ask
 from server import __version__
 from server.config import load_settings
 from server.services.auth import StaffIdentity
+from server.services.calendar import now
 from server.services.diagnostics import write_diagnostics_zip
 
 if TYPE_CHECKING:
@@ -291,21 +291,25 @@ class MainWindow(QMainWindow):
     def export_diagnostics(self, path: Path | None = None) -> None:
         """Logs, settings (secrets masked) and versions in one zip for support."""
         if path is None:
-            stamp = datetime.now().strftime("%Y%m%d_%H%M")
-            chosen, _ = QFileDialog.getSaveFileName(
+            stamp = now().strftime("%Y%m%d_%H%M")
+            path = ask_save_path(
                 self,
                 self.tr("Export diagnostics"),
-                str(Path.home() / f"meterdesk-diagnostics-{stamp}.zip"),
+                Path.home() / f"meterdesk-diagnostics-{stamp}.zip",
                 "Zip (*.zip)",
             )
-            if not chosen:
+            if path is None:
                 return
-            path = Path(chosen)
         target = path
+
+        def done(written: str) -> None:
+            announce_saved(self, target)
+            self.diagnostics_written.emit(written)
+
         # No database needed: support wants this most when the database is away.
         self.runner_without_database.run(
             lambda _: str(write_diagnostics_zip(target, load_settings())),
-            on_success=self.diagnostics_written.emit,
+            on_success=done,
             owner=self,
         )
 

@@ -189,6 +189,8 @@ def test_diagnostics_are_exported_from_the_help_menu_with_secrets_masked(
     target = tmp_path / "diag.zip"
     with qtbot.waitSignal(window.diagnostics_written, timeout=WAIT_MS):
         window.export_diagnostics(target)
+    # Where it went: in the status bar and in a box that can open the folder.
+    assert window.statusBar().currentMessage() == f"已保存到 {target}"
     with zipfile.ZipFile(target) as archive:
         names = set(archive.namelist())
         settings = archive.read("settings.txt").decode()
