@@ -257,6 +257,9 @@ def test_notices_of_a_building_with_progress_and_all_buildings_to_a_folder(
         "缴款通知单-2026-10-东校区-1号楼.pdf",
         "缴款通知单-2026-10-西校区-1号楼.pdf",
     ]
+    # The box names the folder they went to.
+    told = [w.text() for w in page.findChildren(QMessageBox, "savedMessage") if w.isVisible()]
+    assert told[-1] == f"2 files saved in:\n{folder}"
     assert page.notice_hint.text() == "2 PDF files, 3 notices saved"
 
 
