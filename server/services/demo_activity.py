@@ -225,7 +225,7 @@ class _Replay:
         self.today = moment.date()
         self.report = progress
         # Months with a month of readings before them, complete by now: the last 12.
-        complete = [p for p in periods[1:] if p.end <= moment]
+        complete = [p for p in periods[1:] if p.end + timedelta(minutes=2) <= moment]
         self.billed = complete[-BILLED_MONTHS:]
         self.work = WorkCalendar({})
         codes = [code for code, *_ in catalog.CAMPUSES]
@@ -274,7 +274,10 @@ class _Replay:
 
     def _bill_moment(self, period: Period) -> datetime:
         planned = business_datetime(period.shift(1).first_day.replace(day=BILL_DAY), BILL_TIME)
-        return min(planned, self.moment)
+        # A run not due yet by the clock happens early today, before today's payments.
+        return max(
+            period.end + timedelta(minutes=1), min(planned, self.moment - timedelta(hours=2))
+        )
 
     def _replay_year(self) -> None:
         runs = {self._bill_moment(p).date(): p for p in self.billed}
@@ -342,7 +345,7 @@ class _Replay:
         for campus in sorted(by_campus):
             clerk = self.clerks[campus]
             first = by_campus[campus][0].minute
-            self.set_now(self._at(day, min(COUNTER_OPENS, first - 1)))
+            self.set_now(self._at(day, max(0, min(COUNTER_OPENS, first - 1))))
             open_till(self.session, clerk.actor, ZERO)
             drawer = ZERO
             for visit in by_campus[campus]:
@@ -391,14 +394,15 @@ class _Replay:
 
     def _amount(self, account: DemoAccount, visit: _Visit, day: date) -> Decimal:
         if visit.top_up:
-            balance, latest = self.session.execute(
+            balance, largest = self.session.execute(
                 select(Account.balance, func.max(Bill.total))
                 .outerjoin(Bill, Bill.account_id == Account.id)
                 .where(Account.id == account.account_id)
                 .group_by(Account.balance)
             ).one()
             step = TOP_UP_STEP[account.class_code]
-            wanted = (latest or Decimal(step)) * self.rng.choice((3, 4, 5)) - balance
+            # Enough for three to five of its dearest months.
+            wanted = (largest or Decimal(step)) * self.rng.choice((3, 4, 5)) - balance
             return Decimal(max(1, math.ceil(wanted / step)) * step)
         owed = amount_owed(open_items(self.session, account.account_id, day))
         if visit.account in self.partial and owed > 20:
@@ -415,6 +419,8 @@ class _Replay:
         # Who meant to come today, and whether to top up.
         planned = {v.account: v.top_up for v in self.visits.pop(self.today, [])}
         start = max(0, min(COUNTER_OPENS, self._minute_now() - 90))
+        if self.billed and (billed := self._bill_moment(self.billed[-1])).date() == self.today:
+            start = max(start, billed.hour * 60 + billed.minute + 1)
         end = max(start + 1, min(COUNTER_CLOSES, self._minute_now() - 1))
         visits = []
         for campus in range(len(self.codes)):
