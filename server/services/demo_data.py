@@ -207,7 +207,7 @@ def generate_demo_data(
     if session.scalar(select(func.count()).select_from(Account)):
         raise DomainError("数据库中已有户号，演示数据只能写入空数据库")
     if now.tzinfo is None:
-        raise DomainError(f"演示数据的当前时间须带时区，收到 {now!r}")
+        raise DomainError(f"演示数据的当前时间须带时区，收到「{now}」")
     last = end_period or Period.of(now)
     periods = [last.shift(i - months + 1) for i in range(months)]
     generator = _Generator(session, random.Random(seed), periods, progress, now)

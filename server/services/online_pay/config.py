@@ -122,7 +122,7 @@ def load_certificate(data: bytes, setting: str) -> x509.Certificate:
 def _minutes(settings: Settings, key: str) -> timedelta:
     text = settings.get("pay", key).strip()
     if not text.isdigit() or int(text) < 1:
-        raise PayConfigError(f"pay.{key} 应为正整数（分钟），收到 {text!r}")
+        raise PayConfigError(f"pay.{key} 应为正整数（分钟），收到「{text}」")
     return timedelta(minutes=int(text))
 
 

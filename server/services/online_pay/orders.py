@@ -183,7 +183,7 @@ def create_order(
 ) -> OrderView:
     """An order for everything the account owes today, or a top-up of `topup` yuan."""
     if provider not in ORDER_PROVIDERS:
-        raise DomainError(f"不支持的支付方式 {provider!r}")
+        raise DomainError(f"不支持的支付方式「{provider}」")
     account = session.scalar(select(Account).where(Account.account_no == account_no.strip()))
     if account is None:
         raise NotFound(f"户号 {account_no} 不存在")
