@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -1069,7 +1070,13 @@ def _start_demo_companion(ctx: Context) -> subprocess.Popen[bytes] | None:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
+    # SIGINT, not SIGTERM: uvicorn re-raises the signal it stopped on, and only SIGINT ends
+    # Python through its exit handlers, where the embedded server's handle is given back
+    # (else the server outlives the demo). Windows has no SIGINT for a child.
+    if os.name == "nt":
+        process.terminate()
+    else:
+        process.send_signal(signal.SIGINT)
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
