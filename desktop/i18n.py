@@ -39,15 +39,17 @@ class QtCatalogue(QTranslator):
 
     def translate(
         self, context: str, source: str, disambiguation: str | None = None, n: int = -1
-    ) -> str:
+    ) -> str | None:
+        # None, not "": Qt takes an empty string for a translation and shows nothing, while
+        # None (a null QString) lets the next catalogue, or the source text, answer.
         text = super().translate(context, source, disambiguation, n)
         if text or source.count("&") != 1 or source.endswith("&"):
-            return text
+            return text or None
         at = source.index("&")
         key = source[at + 1]
         plain = super().translate(context, source[:at] + source[at + 1 :], disambiguation, n)
         if not plain or not key.isalnum():
-            return plain
+            return plain or None
         body, colon = (plain[:-1], plain[-1]) if plain.endswith(_COLON) else (plain, "")
         return f"{body}(&{key.upper()}){colon}"
 

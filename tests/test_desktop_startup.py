@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QLabel
 from sqlalchemy import create_engine, text
 
@@ -100,3 +101,10 @@ def test_qts_own_file_dialog_speaks_chinese(qtbot, zh_app):
     assert labels == ["查找范围(&L)：", "文件名称(&N)：", "文件类型(&T)："]
     buttons = dialog.findChild(QDialogButtonBox).buttons()
     assert sorted(b.text() for b in buttons) == ["取消", "打开(&O)"]
+
+
+def test_a_string_no_catalogue_has_shows_as_written(zh_app):
+    # Qt's catalogue must not answer "" for what it lacks: that would blank the text.
+    assert QCoreApplication.translate("NoSuchContext", "Refresh (F5)") == "Refresh (F5)"
+    assert QCoreApplication.translate("NoSuchContext", "&Nothing here") == "&Nothing here"
+    assert QCoreApplication.translate("ModulePage", "Refresh (F5)") == "刷新 (F5)"
