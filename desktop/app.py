@@ -234,12 +234,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     ensure_application(args.lang)
     asks = args.screenshots is None and not args.no_setup and not is_headless()
+    demo = False  # set up just now for demo and training
     if asks and not config_exists():
         # A new PC: ask where its data lives before anything starts a database.
         from desktop.setup_wizard import SetupWizard
 
-        if SetupWizard().exec() != QDialog.DialogCode.Accepted:
+        wizard = SetupWizard()
+        if wizard.exec() != QDialog.DialogCode.Accepted:
             return EXIT_OK
+        demo = wizard.choice.embedded.isChecked()
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -264,7 +267,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             login=args.login,
             password=args.password,
         )
-    return run_desktop(url, settings=settings, login=args.login)
+    if demo:
+        from desktop.setup_wizard import seed_demo_database
+
+        problem = seed_demo_database(url)
+        if problem:
+            report_problem(problem)
+            return EXIT_STARTUP_FAILED
+    return run_desktop(url, settings=settings, login=args.login or ("admin" if demo else None))
 
 
 if __name__ == "__main__":

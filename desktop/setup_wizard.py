@@ -2,20 +2,22 @@
 
 Central server: host, port, database, login, password and TLS mode, tried before anything
 is saved (reachable, TLS, a schema this program understands); then the branch this PC
-belongs to. The password goes to the keyring. Or the embedded demo database instead.
+belongs to. The password goes to the keyring. Or the embedded database for demo and
+training instead, which gets the demo's data (seed_demo_database) before the first sign-in.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
+    QProgressDialog,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -24,15 +26,23 @@ from PySide6.QtWidgets import (
     QWizard,
     QWizardPage,
 )
+from sqlalchemy.orm import Session
 
+from desktop.connection import schema_problem
 from desktop.tasks import TaskError, TaskRunner
 from desktop.widgets import ALERT
+from server.db.engine import make_engine, make_sessionmaker
+from server.services.audit import Actor
+from server.services.calendar import now
 from server.services.pc_setup import (
+    DEMO_ACCOUNTS,
     SSL_MODES,
     ConnectionCheck,
     ConnectionSpec,
     check_connection,
+    has_accounts,
     save_connection,
+    seed_demo,
     use_embedded,
 )
 
@@ -49,9 +59,17 @@ class ChoicePage(QWizardPage):
             self.tr("An embedded database on this PC only (demo and training)")
         )
         self.central.setChecked(True)
+        self.demo_hint = QLabel(
+            self.tr("It is filled with demo data on the first start: sign in as admin, "
+                    "password admin123.")
+        )  # fmt: skip
+        self.demo_hint.setWordWrap(True)
+        self.demo_hint.setVisible(False)
+        self.embedded.toggled.connect(self.demo_hint.setVisible)
         layout = QVBoxLayout(self)
         layout.addWidget(self.central)
         layout.addWidget(self.embedded)
+        layout.addWidget(self.demo_hint)
         # QWizard decides between 下一步 and 完成 when a page is shown, not when nextId()
         # changes; setFinalPage makes it decide again.
         self.embedded.toggled.connect(self.setFinalPage)
@@ -208,3 +226,56 @@ class SetupWizard(QWizard):
     def done(self, result: int) -> None:
         self.runner.shutdown()
         super().done(result)
+
+
+class _SeedProgress(QObject):
+    # Emitted on the task's thread, delivered on the GUI thread.
+    step = Signal(str, int, int)
+
+
+def seed_demo_database(database_url: str, *, accounts: int = DEMO_ACCOUNTS) -> str | None:
+    """A PC just set up for demo and training: its embedded database (migrated first) gets
+    the demo's data unless it has accounts already, under a progress dialog. What went
+    wrong, in words, or None."""
+    problem = schema_problem(database_url, embedded=True)
+    if problem:
+        return problem
+    title = QCoreApplication.translate("SetupWizard", "MeterDesk setup")
+    preparing = QCoreApplication.translate("SetupWizard", "Preparing the demo data…")
+    dialog = QProgressDialog(preparing, "", 0, 0)
+    dialog.setObjectName("demoProgress")
+    dialog.setWindowTitle(title)
+    dialog.setCancelButton(None)  # a half-made demo would be worse than waiting
+    dialog.setMinimumDuration(0)
+    progress = _SeedProgress(dialog)
+    progress.step.connect(
+        lambda stage, done, total: dialog.setLabelText(f"{preparing}\n{stage} {done}/{total}")
+    )
+    engine = make_engine(database_url)
+    runner = TaskRunner(make_sessionmaker(engine), max_threads=1)
+    outcome: list[str | None] = []
+    loop = QEventLoop()
+
+    def seed(session: Session) -> None:
+        if not has_accounts(session):
+            actor = Actor.system("desktop setup")
+            seed_demo(session, actor, now=now(), accounts=accounts, progress=progress.step.emit)
+
+    def finish(problem: str | None) -> None:
+        outcome.append(problem)
+        loop.quit()
+
+    runner.run(
+        seed,
+        on_success=lambda _: finish(None),
+        on_failure=lambda error: finish(error.message),
+    )
+    dialog.show()
+    try:
+        if not outcome:
+            loop.exec()
+    finally:
+        dialog.close()
+        runner.shutdown()
+        engine.dispose()
+    return outcome[0]

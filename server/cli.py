@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server import __version__
@@ -33,6 +33,7 @@ from server.services.audit import Actor
 from server.services.calendar import BUSINESS_TZ, Period, now
 from server.services.errors import DomainError
 from server.services.metering import READING_STATUS_LABELS
+from server.services.pc_setup import DEMO_ACCOUNTS, has_accounts, seed_demo
 
 EXIT_REFUSED = 2
 EXIT_NOT_CURRENT = 1
@@ -1085,26 +1086,20 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @cli.command("demo")
-@click.option("--accounts", default=300, show_default=True, type=click.IntRange(1))
+@click.option("--accounts", default=DEMO_ACCOUNTS, show_default=True, type=click.IntRange(1))
 @click.option("--no-desktop", is_flag=True, help="Seed only; do not open the desktop.")
 @pass_context
 def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
     """Seed the database with demo data if it is empty, then open the desktop."""
-    from server.db.models import Account
     from server.services.calendar import now
-    from server.services.demo_data import generate_demo_data
 
     with ctx.session() as session:
-        empty = not session.scalar(select(func.count()).select_from(Account))
-        if empty:
-            click.echo("数据库为空，正在生成演示数据……")
-            summary = generate_demo_data(
-                session, _actor(), accounts=accounts, seed=1, now=now(), progress=_progress,
-                master_meters=True,
-            )  # fmt: skip
-            click.echo(summary.describe())
-        else:
+        if has_accounts(session):
             click.echo("数据库已有数据，不再生成演示数据")
+        else:
+            click.echo("数据库为空，正在生成演示数据……")
+            summary = seed_demo(session, _actor(), now=now(), accounts=accounts, progress=_progress)
+            click.echo(summary.describe())
     if no_desktop:
         return
     from server.services.demo_bench import demo_bench_meters, start_bench_simulator

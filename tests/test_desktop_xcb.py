@@ -1,11 +1,15 @@
-"""The README's first command as a person meets it: `meterdesk demo` on a PC with no
-configuration file starts the real desktop on an X display through Qt's xcb platform (not
-offscreen, as every other desktop test), shows the sign-in (not the first-run wizard), and
-signs in with keys typed into the window.
+"""First runs as a person meets them, on an X display through Qt's xcb platform (not
+offscreen, as every other desktop test), on a PC that was never set up (no configuration
+file, no database in the environment):
 
-A system library Qt's xcb platform needs but nothing installs, or a first screen that waits
-for an answer the demo never needs, fails here. .ci/run installs Xvfb, xdotool and
-ImageMagick: their absence is a failure, not a skip.
+- the README's `meterdesk demo` shows the sign-in, never the first-run wizard;
+- the desktop as installed shows the wizard, whose 演示和培训 choice fills the embedded
+  database with the demo's data before the sign-in;
+
+and in both the password typed into the sign-in opens the main window, and 退出 (Ctrl+Q)
+leaves no embedded server running. A system library Qt's xcb platform needs but nothing
+installs, or a first screen that waits for what the user cannot give, fails here. .ci/run
+installs Xvfb, xdotool and ImageMagick: their absence is a failure, not a skip.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,8 +29,10 @@ from PIL import Image
 
 SIGN_IN_TITLE = "MeterDesk 水电计量收费系统 — 登录"
 MAIN_TITLE = "MeterDesk 水电计量收费系统"
-STARTUP_SECONDS = 120  # initdb, seeding 12 demo accounts, Qt's start, the schema check
+WIZARD_TITLE = "MeterDesk 设置向导"
+STARTUP_SECONDS = 120  # initdb, the demo's data, Qt's start, the schema check
 STEP_SECONDS = 30
+SIZE = (1366, 768)
 
 
 def tool(name: str) -> str:
@@ -40,8 +47,8 @@ def display() -> Iterator[str]:
     a desktop session on :0 don't collide."""
     read_end, write_end = os.pipe()
     server = subprocess.Popen(
-        [tool("Xvfb"), "-displayfd", str(write_end), "-screen", "0", "1366x768x24", "-nolisten",
-         "tcp"],
+        [tool("Xvfb"), "-displayfd", str(write_end), "-screen", "0", "x".join(map(str, SIZE))
+         + "x24", "-nolisten", "tcp"],
         pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     os.close(write_end)
@@ -55,87 +62,122 @@ def display() -> Iterator[str]:
         server.wait(timeout=10)
 
 
-def wait_for(what: str, probe: Callable[[], str | None], seconds: float, log: Path) -> str:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.25)
-    pytest.fail(f"no {what} within {seconds} s; the demo said:\n{log.read_text()[-3000:]}")
+@dataclass
+class NewPC:
+    """A program started on the display with a fresh MD_HOME, and what it printed."""
 
+    display: str
+    home: Path
+    log: Path
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
 
-def stopped(pgdata: Path) -> bool:
-    deadline = time.monotonic() + STEP_SECONDS
-    while (pgdata / "postmaster.pid").exists() and time.monotonic() < deadline:
-        time.sleep(0.25)
-    return not (pgdata / "postmaster.pid").exists()
+    def start(self, *command: str) -> None:
+        with self.log.open("w") as output:
+            self.process = subprocess.Popen(
+                command, env=self.env, stdout=output, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
 
-
-def test_the_demo_opens_the_sign_in_on_x_and_signs_in(display, tmp_path: Path):
-    xdotool = tool("xdotool")
-    home = tmp_path / "md_home"
-    # A PC never set up: no configuration file and no database in the environment (either
-    # would count as set up), so the demo makes its embedded database in MD_HOME.
-    unset = ("DATABASE_URL", "WAYLAND_DISPLAY")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MD_") and k not in unset}
-    env.update(MD_HOME=str(home), DISPLAY=display, QT_QPA_PLATFORM="xcb")
-    env["QT_LOGGING_RULES"] = "qt.core.library.debug=true"  # which plugins Qt loads
-
-    def windows(title: str) -> list[str]:
+    def windows(self, title: str) -> list[str]:
         found = subprocess.run(
-            [xdotool, "search", "--onlyvisible", "--name", f"^{title}$"],
-            env=env, capture_output=True, text=True, timeout=STEP_SECONDS,
+            [tool("xdotool"), "search", "--onlyvisible", "--name", f"^{title}$"],
+            env=self.env, capture_output=True, text=True, timeout=STEP_SECONDS,
         )  # fmt: skip
         return found.stdout.split()
 
-    def first_window(title: str) -> str | None:
-        return next(iter(windows(title)), None)
+    def wait_for_window(self, title: str, seconds: float = STEP_SECONDS) -> str:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if found := self.windows(title):
+                return found[0]
+            time.sleep(0.25)
+        said = self.log.read_text(errors="replace")[-3000:]
+        pytest.fail(f"no window「{title}」within {seconds} s; the program said:\n{said}")
 
-    def x(*args: str) -> None:
-        subprocess.run([xdotool, *args], env=env, check=True, timeout=STEP_SECONDS)
+    def x(self, *args: str) -> None:
+        subprocess.run([tool("xdotool"), *args], env=self.env, check=True, timeout=STEP_SECONDS)
 
-    pgdata = home / "pgdata"
-    log = tmp_path / "demo.log"
-    meterdesk = str(Path(sys.executable).with_name("meterdesk"))
-    with log.open("w") as output:
-        demo = subprocess.Popen(
-            [meterdesk, "demo", "--accounts", "12"],
-            env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    try:
-        sign_in = wait_for("sign-in window", lambda: first_window(SIGN_IN_TITLE),
-                           STARTUP_SECONDS, log)  # fmt: skip
-        qt_log = log.read_text()
-        assert 'platforms/libqxcb.so" loaded library' in qt_log  # the real platform
-        # No window manager gives focus: the sign-in takes it, as a PC's would on a click.
-        x("windowfocus", "--sync", sign_in)
-        x("type", "--delay", "30", "admin123")
-        x("key", "Return")
-        main = wait_for("main window", lambda: first_window(MAIN_TITLE), STEP_SECONDS, log)
-        assert windows(SIGN_IN_TITLE) == []
-        time.sleep(1)  # let the first page paint
-        shot = tmp_path / "desktop.png"
+    def type_into(self, window: str, *keys: str, text: str = "") -> None:
+        # No window manager gives focus: the window takes it, as a PC's would on a click.
+        self.x("windowfocus", "--sync", window)
+        if text:
+            self.x("type", "--delay", "30", text)
+        if keys:
+            self.x("key", "--delay", "100", *keys)
+
+    def colours_on_screen(self, shot: Path) -> int:
         subprocess.run(
-            [tool("import"), "-display", display, "-window", "root", str(shot)],
+            [tool("import"), "-display", self.display, "-window", "root", str(shot)],
             check=True, timeout=STEP_SECONDS,
         )  # fmt: skip
         with Image.open(shot) as image:
-            assert image.size == (1366, 768)
+            assert image.size == SIZE
             colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
+        return 1 << 16 if colours is None else len(colours)
+
+    def server_stopped(self) -> bool:
+        pid_file = self.home / "pgdata" / "postmaster.pid"
+        deadline = time.monotonic() + STEP_SECONDS
+        while pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.25)
+        return not pid_file.exists()
+
+    def sign_in_and_quit(self, shot: Path) -> None:
+        sign_in = self.wait_for_window(SIGN_IN_TITLE, STARTUP_SECONDS)
+        assert 'platforms/libqxcb.so" loaded library' in self.log.read_text()  # the real one
+        self.type_into(sign_in, "Return", text="admin123")
+        main = self.wait_for_window(MAIN_TITLE)
+        assert self.windows(SIGN_IN_TITLE) == []
+        time.sleep(1)  # let the first page paint
         # A black root with nothing drawn has one colour; a painted main window has many.
-        assert colours is None or len(colours) > 50
-        x("windowfocus", "--sync", main)
-        x("key", "ctrl+q")  # 退出: the desktop exits, and the demo after it
-        assert demo.wait(timeout=STEP_SECONDS) == 0
+        assert self.colours_on_screen(shot) > 50
+        self.type_into(main, "ctrl+q")  # 退出
+        assert self.process is not None and self.process.wait(timeout=STEP_SECONDS) == 0
         # The last process to leave the embedded server stops it.
-        assert stopped(pgdata), "the demo has exited but its embedded server still runs"
-    finally:
-        if demo.poll() is None:
-            os.killpg(demo.pid, signal.SIGTERM)
-            demo.wait(timeout=STEP_SECONDS)
-        if not stopped(pgdata):  # not left behind by a failure
-            postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
-            os.kill(postmaster, signal.SIGINT)  # a fast shutdown
-            assert stopped(pgdata)
-    assert not (home / "meterdesk.toml").exists()  # the demo set nothing up for later
+        assert self.server_stopped(), "the program has exited but its embedded server runs"
+
+    def stop(self) -> None:
+        """After a failure: nothing left running for the next test."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=STEP_SECONDS)
+        if not self.server_stopped():
+            pid_file = self.home / "pgdata" / "postmaster.pid"
+            os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)  # a fast shutdown
+            assert self.server_stopped()
+
+
+@pytest.fixture
+def new_pc(display: str, tmp_path: Path) -> Iterator[NewPC]:
+    unset = ("DATABASE_URL", "WAYLAND_DISPLAY")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MD_") and k not in unset}
+    home = tmp_path / "md_home"
+    env.update(MD_HOME=str(home), DISPLAY=display, QT_QPA_PLATFORM="xcb")
+    env["QT_LOGGING_RULES"] = "qt.core.library.debug=true"  # which plugins Qt loads
+    pc = NewPC(display, home, tmp_path / "output.log", env)
+    yield pc
+    pc.stop()
+
+
+def program(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def test_the_demo_opens_the_sign_in_and_signs_in(new_pc: NewPC, tmp_path: Path):
+    new_pc.start(program("meterdesk"), "demo", "--accounts", "12")
+    new_pc.sign_in_and_quit(tmp_path / "demo.png")
+    assert new_pc.windows(WIZARD_TITLE) == []
+    assert not (new_pc.home / "meterdesk.toml").exists()  # the demo set nothing up for later
+
+
+def test_the_installed_desktop_set_up_for_demo_and_training(new_pc: NewPC, tmp_path: Path):
+    new_pc.start(program("meterdesk-desktop"))
+    wizard = new_pc.wait_for_window(WIZARD_TITLE, STARTUP_SECONDS)
+    assert new_pc.colours_on_screen(tmp_path / "wizard.png") > 10
+    # ↓ chooses 仅本机的嵌入式数据库 (演示和培训); Enter presses the wizard's 完成.
+    new_pc.type_into(wizard, "Down", "Return")
+    new_pc.sign_in_and_quit(tmp_path / "desktop.png")
+    assert (new_pc.home / "meterdesk.toml").read_text(encoding="utf-8").strip() == (
+        '[database]\nurl = ""'
+    )

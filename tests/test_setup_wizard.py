@@ -9,16 +9,18 @@ from pathlib import Path
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QDialog, QLineEdit, QRadioButton, QWizard
-from sqlalchemy import create_engine, text
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QRadioButton, QWizard
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from desktop.app import ensure_application
-from desktop.setup_wizard import SetupWizard
+from desktop.setup_wizard import SetupWizard, seed_demo_database
 from server.config import load_settings
 from server.db.credentials import KEYRING_SERVICE
 from server.db.engine import database_url, ensure_database, make_sessionmaker, unit_of_work
+from server.db.models import Account
+from server.services.auth import sign_in
 from server.services.org import ensure_branch, ensure_campus
 from server.services.pc_setup import ConnectionSpec, check_connection, save_connection
 from tests.netutil import through_cable
@@ -204,3 +206,49 @@ def test_the_embedded_choice_needs_no_server(qtbot, tmp_path: Path):
     assert (tmp_path / "meterdesk.toml").read_text(encoding="utf-8").strip() == (
         '[database]\nurl = ""'
     )
+
+
+def test_the_embedded_choice_says_how_to_sign_in(qtbot, tmp_path: Path):
+    ensure_application("zh_CN")
+    wizard = SetupWizard(tmp_path)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.waitExposed(wizard)
+    assert not wizard.choice.demo_hint.isVisible()
+    choose(qtbot, wizard.choice.embedded)
+    assert wizard.choice.demo_hint.isVisible()
+    assert wizard.choice.demo_hint.text() == "首次启动时填入演示数据：用户名 admin，密码 admin123。"
+
+
+def test_a_pc_set_up_for_demo_and_training_gets_the_demo_data(qtbot, fresh_database_url: str):
+    ensure_application("zh_CN")
+    seen: list[str] = []
+
+    def look() -> None:
+        dialog = next(
+            (w for w in QApplication.topLevelWidgets() if w.objectName() == "demoProgress"), None
+        )
+        if dialog is not None and dialog.isVisible():
+            seen.append(dialog.findChild(QLabel).text())
+
+    watch = QTimer()
+    watch.timeout.connect(look)
+    watch.start(20)
+    try:
+        assert seed_demo_database(fresh_database_url, accounts=12) is None
+    finally:
+        watch.stop()
+    assert seen and seen[0].startswith("正在准备演示数据……")
+    # The stages as they pass (the longest, a year of bills and payments, is always seen).
+    assert any(text.startswith("正在准备演示数据……\n出账与收款 ") for text in seen)
+    engine = create_engine(fresh_database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            assert session.scalar(select(func.count()).select_from(Account)) == 12
+            assert sign_in(session, "admin", "admin123").identity is not None
+        # Set up again on the same data: nothing is added.
+        assert seed_demo_database(fresh_database_url, accounts=5) is None
+        with make_sessionmaker(engine)() as session:
+            assert session.scalar(select(func.count()).select_from(Account)) == 12
+    finally:
+        engine.dispose()

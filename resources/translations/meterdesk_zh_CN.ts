@@ -1008,17 +1008,17 @@
 <context>
     <name>BranchPage</name>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="155"/>
+        <location filename="../../desktop/setup_wizard.py" line="173"/>
         <source>This PC&apos;s branch</source>
         <translation>本机所属网点</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="156"/>
+        <location filename="../../desktop/setup_wizard.py" line="174"/>
         <source>Receipts printed here carry the branch&apos;s code.</source>
         <translation>本机打印的收据以该网点代码编号。</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="163"/>
+        <location filename="../../desktop/setup_wizard.py" line="181"/>
         <source>(an office PC: no counter)</source>
         <translation>（办公电脑，不收费）</translation>
     </message>
@@ -1026,19 +1026,24 @@
 <context>
     <name>ChoicePage</name>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="46"/>
+        <location filename="../../desktop/setup_wizard.py" line="56"/>
         <source>Where does this PC keep its data?</source>
         <translation>本机的数据放在哪里？</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="47"/>
+        <location filename="../../desktop/setup_wizard.py" line="57"/>
         <source>The service center&apos;s database server (normal use)</source>
         <translation>中心数据库服务器（正常使用）</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="49"/>
+        <location filename="../../desktop/setup_wizard.py" line="59"/>
         <source>An embedded database on this PC only (demo and training)</source>
         <translation>仅本机的嵌入式数据库（演示和培训）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="63"/>
+        <source>It is filled with demo data on the first start: sign in as admin, password admin123.</source>
+        <translation>首次启动时填入演示数据：用户名 admin，密码 admin123。</translation>
     </message>
 </context>
 <context>
@@ -1398,77 +1403,77 @@ Replaced at {when}</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="573"/>
+        <location filename="../../desktop/counter_page.py" line="575"/>
         <source>Nothing found for “{query}”</source>
         <translation>未找到“{query}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="578"/>
+        <location filename="../../desktop/counter_page.py" line="580"/>
         <source>Showing the first {shown} of {total} accounts</source>
         <translation>显示前 {shown} 户（共 {total} 户）</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="889"/>
+        <location filename="../../desktop/counter_page.py" line="891"/>
         <source>Cannot void</source>
         <translation>不能作废</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="699"/>
+        <location filename="../../desktop/counter_page.py" line="701"/>
         <source>Waive the late fee of {period}</source>
         <translation>减免 {period} 的滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="582"/>
+        <location filename="../../desktop/counter_page.py" line="584"/>
         <source>{count} found</source>
         <translation>找到 {count} 户</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="700"/>
+        <location filename="../../desktop/counter_page.py" line="702"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="728"/>
+        <location filename="../../desktop/counter_page.py" line="730"/>
         <source>Cheque no.:</source>
         <translation>支票号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="728"/>
+        <location filename="../../desktop/counter_page.py" line="730"/>
         <source>Bank serial no.:</source>
         <translation>银行流水号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="748"/>
+        <location filename="../../desktop/counter_page.py" line="750"/>
         <source>Tendered is less than the amount</source>
         <translation>实收少于收款金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="800"/>
+        <location filename="../../desktop/counter_page.py" line="802"/>
         <source>Check the amount</source>
         <translation>请核对金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="801"/>
+        <location filename="../../desktop/counter_page.py" line="803"/>
         <source>Take {amount} from {holder} ({account}), who owes {owed}?</source>
         <translation>确定向 {holder}（{account}）收取 {amount} 吗？该户应缴 {owed}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="807"/>
+        <location filename="../../desktop/counter_page.py" line="809"/>
         <source>Take it</source>
         <translation>确认收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="807"/>
+        <location filename="../../desktop/counter_page.py" line="809"/>
         <source>Correct the amount</source>
         <translation>修改金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="823"/>
+        <location filename="../../desktop/counter_page.py" line="825"/>
         <source>Payment not taken</source>
         <translation>未能收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="847"/>
+        <location filename="../../desktop/counter_page.py" line="849"/>
         <source>Receipt {no}</source>
         <translation>收据 {no}</translation>
     </message>
@@ -1476,82 +1481,82 @@ Replaced at {when}</source>
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="96"/>
+        <location filename="../../desktop/dashboard_page.py" line="98"/>
         <source>Collected today</source>
         <translation>今日收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="97"/>
+        <location filename="../../desktop/dashboard_page.py" line="99"/>
         <source>This month billed / collected</source>
         <translation>本月应收 / 实收</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="98"/>
+        <location filename="../../desktop/dashboard_page.py" line="100"/>
         <source>Arrears</source>
         <translation>欠费总额</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="99"/>
+        <location filename="../../desktop/dashboard_page.py" line="101"/>
         <source>Readings to review</source>
         <translation>待审核读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="100"/>
+        <location filename="../../desktop/dashboard_page.py" line="102"/>
         <source>Bindings to review</source>
         <translation>待审核绑定</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="101"/>
+        <location filename="../../desktop/dashboard_page.py" line="103"/>
         <source>Open requests</source>
         <translation>未办结报修咨询</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="115"/>
+        <location filename="../../desktop/dashboard_page.py" line="117"/>
         <source>Largest losses (master vs sub-meters)</source>
         <translation>损耗最大的总分表</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="171"/>
+        <location filename="../../desktop/dashboard_page.py" line="174"/>
         <source>{period}, recovered {rate}</source>
         <translation>{period}，回收率 {rate}</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="177"/>
+        <location filename="../../desktop/dashboard_page.py" line="180"/>
         <source>{count} accounts</source>
         <translation>共 {count} 户</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="186"/>
+        <location filename="../../desktop/dashboard_page.py" line="189"/>
         <source>{count} past the deadline</source>
         <translation>{count} 件已超期</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="199"/>
+        <location filename="../../desktop/dashboard_page.py" line="202"/>
         <source>As of {time}</source>
         <translation>数据截至 {time}</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="204"/>
+        <location filename="../../desktop/dashboard_page.py" line="207"/>
         <source>Billed</source>
         <translation>应收</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="204"/>
+        <location filename="../../desktop/dashboard_page.py" line="207"/>
         <source>Collected</source>
         <translation>实收</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="213"/>
+        <location filename="../../desktop/dashboard_page.py" line="216"/>
         <source>Billed and collected, 12 months (yuan)</source>
         <translation>近 12 个月应收与实收（元）</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="234"/>
+        <location filename="../../desktop/dashboard_page.py" line="237"/>
         <source>Usage, 12 months</source>
         <translation>近 12 个月用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="238"/>
+        <location filename="../../desktop/dashboard_page.py" line="241"/>
         <source>{title} — no data yet</source>
         <translation>{title}（暂无数据）</translation>
     </message>
@@ -2603,72 +2608,72 @@ Replaced at {when}</source>
         <translation>导出诊断信息</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="320"/>
+        <location filename="../../desktop/main_window.py" line="324"/>
         <source>Database connection</source>
         <translation>数据库连接</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="321"/>
+        <location filename="../../desktop/main_window.py" line="325"/>
         <source>Saved. MeterDesk uses the new settings from its next start.</source>
         <translation>已保存。MeterDesk 下次启动时使用新设置。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="333"/>
+        <location filename="../../desktop/main_window.py" line="337"/>
         <source>User: {name} ({login})</source>
         <translation>当前用户：{name}（{login}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="336"/>
+        <location filename="../../desktop/main_window.py" line="340"/>
         <source>Branch: {branch}</source>
         <translation>分中心：{branch}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="337"/>
+        <location filename="../../desktop/main_window.py" line="341"/>
         <source>(none)</source>
         <translation>（未分配）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="342"/>
+        <location filename="../../desktop/main_window.py" line="346"/>
         <source>Database: {label}</source>
         <translation>数据库：{label}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="344"/>
+        <location filename="../../desktop/main_window.py" line="348"/>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="349"/>
+        <location filename="../../desktop/main_window.py" line="353"/>
         <source>Connection to the database lost — reconnecting…</source>
         <translation>数据库连接中断，正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="379"/>
+        <location filename="../../desktop/main_window.py" line="383"/>
         <source>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;Water &amp; electricity metering and billing for the university service center.&lt;/p&gt;&lt;p&gt;Database: {database}&lt;br&gt;Qt {qt}&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;高校水电保障中心水电计量收费系统。&lt;/p&gt;&lt;p&gt;数据库：{database}&lt;br&gt;Qt {qt}&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="385"/>
+        <location filename="../../desktop/main_window.py" line="389"/>
         <source>About MeterDesk</source>
         <translation>关于 MeterDesk</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="414"/>
+        <location filename="../../desktop/main_window.py" line="418"/>
         <source>The day is still open</source>
         <translation>尚未日结</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="416"/>
+        <location filename="../../desktop/main_window.py" line="420"/>
         <source>Your till is not closed yet. Leave anyway? Close the day first if you are done taking money.</source>
         <translation>您的班次尚未日结。仍要离开吗？如已收款完毕，请先日结。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="419"/>
+        <location filename="../../desktop/main_window.py" line="423"/>
         <source>Leave</source>
         <translation>离开</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="419"/>
+        <location filename="../../desktop/main_window.py" line="423"/>
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -4066,72 +4071,72 @@ Replaced at {when}</source>
 <context>
     <name>ServerPage</name>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="71"/>
+        <location filename="../../desktop/setup_wizard.py" line="89"/>
         <source>Database server</source>
         <translation>数据库服务器</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="72"/>
+        <location filename="../../desktop/setup_wizard.py" line="90"/>
         <source>Ask the administrator for these; the password is kept in the system&apos;s keyring, not in a file.</source>
         <translation>请向系统管理员索取以下信息；密码保存在操作系统的凭据库中，不写入文件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="85"/>
+        <location filename="../../desktop/setup_wizard.py" line="103"/>
         <source>No encryption</source>
         <translation>不加密</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="86"/>
+        <location filename="../../desktop/setup_wizard.py" line="104"/>
         <source>Encrypt when the server can</source>
         <translation>服务器支持时加密</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="87"/>
+        <location filename="../../desktop/setup_wizard.py" line="105"/>
         <source>Always encrypt (recommended)</source>
         <translation>始终加密（推荐）</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="88"/>
+        <location filename="../../desktop/setup_wizard.py" line="106"/>
         <source>Encrypt and verify the server&apos;s certificate</source>
         <translation>加密并验证服务器证书</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="93"/>
+        <location filename="../../desktop/setup_wizard.py" line="111"/>
         <source>Test connection</source>
         <translation>测试连接</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="98"/>
+        <location filename="../../desktop/setup_wizard.py" line="116"/>
         <source>Server:</source>
         <translation>服务器：</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="99"/>
+        <location filename="../../desktop/setup_wizard.py" line="117"/>
         <source>Port:</source>
         <translation>端口：</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="100"/>
+        <location filename="../../desktop/setup_wizard.py" line="118"/>
         <source>Database:</source>
         <translation>数据库：</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="101"/>
+        <location filename="../../desktop/setup_wizard.py" line="119"/>
         <source>Login:</source>
         <translation>用户名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="102"/>
+        <location filename="../../desktop/setup_wizard.py" line="120"/>
         <source>Password:</source>
         <translation>密码：</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="103"/>
+        <location filename="../../desktop/setup_wizard.py" line="121"/>
         <source>Encryption:</source>
         <translation>加密方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="126"/>
+        <location filename="../../desktop/setup_wizard.py" line="144"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
     </message>
@@ -4579,14 +4584,20 @@ Replaced at {when}</source>
 <context>
     <name>SetupWizard</name>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="180"/>
+        <location filename="../../desktop/setup_wizard.py" line="198"/>
+        <location filename="../../desktop/setup_wizard.py" line="243"/>
         <source>MeterDesk setup</source>
         <translation>MeterDesk 设置向导</translation>
     </message>
     <message>
-        <location filename="../../desktop/setup_wizard.py" line="203"/>
+        <location filename="../../desktop/setup_wizard.py" line="221"/>
         <source>The settings could not be saved: {error}</source>
         <translation>设置未能保存：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/setup_wizard.py" line="244"/>
+        <source>Preparing the demo data…</source>
+        <translation>正在准备演示数据……</translation>
     </message>
 </context>
 <context>

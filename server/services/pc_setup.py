@@ -8,18 +8,28 @@ to the config file and the password to the keyring (server.db.credentials).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import URL, create_engine, select, text
+from sqlalchemy import URL, create_engine, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from server.config import save_settings
 from server.db import migrate
 from server.db.credentials import store_password
-from server.db.models import Branch
+from server.db.models import Account, Branch
+from server.services.audit import Actor
+
+if TYPE_CHECKING:
+    from server.services.demo_data import DemoSummary, Progress
 
 SSL_MODES = ("disable", "prefer", "require", "verify-full")
 CONNECT_TIMEOUT_S = 5
+# The demo (meterdesk demo, and a PC set up for demo and training): the same data everywhere.
+DEMO_ACCOUNTS = 300
+DEMO_SEED = 1
 
 
 @dataclass(frozen=True)
@@ -126,3 +136,26 @@ def save_connection(spec: ConnectionSpec, branch_code: str, home: Path | None = 
 def use_embedded(home: Path | None = None) -> Path:
     """This PC works on its own embedded database (demo, or a branch without a network)."""
     return save_settings({"database": {"url": ""}}, home)
+
+
+def has_accounts(session: Session) -> bool:
+    return bool(session.scalar(select(func.count()).select_from(Account)))
+
+
+def seed_demo(
+    session: Session,
+    actor: Actor,
+    *,
+    now: datetime,
+    accounts: int = DEMO_ACCOUNTS,
+    progress: Progress | None = None,
+) -> DemoSummary:
+    """The demo's data (演示和培训) in a database with no accounts yet, its present `now`.
+    The caller commits."""
+    # Here, not at the top: the setup wizard and every CLI command import this module.
+    from server.services.demo_data import generate_demo_data
+
+    return generate_demo_data(
+        session, actor, accounts=accounts, seed=DEMO_SEED, now=now, progress=progress,
+        master_meters=True,
+    )  # fmt: skip
