@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import shutil
 import subprocess
 from datetime import datetime
 from decimal import Decimal
@@ -17,6 +16,7 @@ from reportlab.lib.units import mm
 from reports.fonts import FALLBACK_CID_FONT, cjk_font
 from reports.receipt import ReceiptData, ReceiptLine, format_yuan, render_receipt
 
+# Installed by .ci/run (installer/debian-packages.sh), as are poppler-utils' pdftoppm.
 WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 SIZES = ["a5", "form"]
 
@@ -154,7 +154,6 @@ def test_money_in_figures() -> None:
     assert format_yuan(Decimal("0")) == "¥0.00"
 
 
-@pytest.mark.skipif(not WQY.is_file(), reason="fonts-wqy-microhei is not installed")
 def test_font_lookup_finds_the_truetype_font() -> None:
     font = cjk_font()
     assert font.embedded
@@ -164,7 +163,6 @@ def test_font_lookup_finds_the_truetype_font() -> None:
     assert explicit.name != FALLBACK_CID_FONT
 
 
-@pytest.mark.skipif(not WQY.is_file(), reason="fonts-wqy-microhei is not installed")
 def test_truetype_font_is_embedded_in_the_pdf() -> None:
     pdf = render_receipt(receipt(), font_candidates=[WQY])[2]
     # A subset TrueType font program travels in the file (FontFile2), not a name to look up.
@@ -190,7 +188,6 @@ def test_receipt_renders_with_the_fallback_font() -> None:
     assert "BJ2026000123" in text_of(pdf)
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils is not installed")
 @pytest.mark.parametrize("size", SIZES)
 def test_receipt_rasterises(size: str, tmp_path: Path) -> None:
     # A PDF that a real renderer chokes on would pass the text checks above.
