@@ -245,7 +245,7 @@ def seed_demo_database(database_url: str, *, accounts: int = DEMO_ACCOUNTS) -> s
     dialog = QProgressDialog(preparing, "", 0, 0)
     dialog.setObjectName("demoProgress")
     dialog.setWindowTitle(title)
-    dialog.setCancelButton(None)  # a half-made demo would be worse than waiting
+    dialog.setCancelButton(None)  # one transaction on another thread: it cannot be stopped
     dialog.setMinimumDuration(0)
     progress = _SeedProgress(dialog)
     progress.step.connect(
