@@ -47,8 +47,8 @@ def display() -> Iterator[str]:
     a desktop session on :0 don't collide."""
     read_end, write_end = os.pipe()
     server = subprocess.Popen(
-        [tool("Xvfb"), "-displayfd", str(write_end), "-screen", "0", "x".join(map(str, SIZE))
-         + "x24", "-nolisten", "tcp"],
+        [tool("Xvfb"), "-displayfd", str(write_end), "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24",
+         "-nolisten", "tcp"],
         pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     os.close(write_end)
