@@ -27,10 +27,10 @@ from sqlalchemy.orm import Session
 
 from desktop.module_page import ModulePage
 from desktop.widgets import ALERT, ReadOnlyTable, ok_cancel
-from server.services import permissions
-from server.services.audit_log import ACTION_LABELS, AuditPage, audit_events
-from server.services.calendar import now
-from server.services.staff_admin import (
+from server.services.core import permissions
+from server.services.core.audit_trail import ACTION_LABELS, AuditPage, audit_events
+from server.services.core.calendar import now
+from server.services.staff.staff_admin import (
     StaffRow,
     Unit,
     add_department,

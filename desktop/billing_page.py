@@ -46,7 +46,7 @@ from server.services.bill_browse import (
     bill_rows,
 )
 from server.services.billing import BillingRunResult, BillView, run_billing
-from server.services.calendar import Period, now
+from server.services.core.calendar import Period, now
 from server.services.payment_notices import NoticeBuilding, notice_buildings
 
 PERIODS_SHOWN = 36  # months back in the period list

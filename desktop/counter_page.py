@@ -52,7 +52,8 @@ from server.config import ConfigError, load_settings
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHEQUE, TRANSFER
 from server.services import till
 from server.services.accounts import AccountSearch, find_accounts
-from server.services.calendar import BUSINESS_TZ
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.errors import DomainError
 from server.services.counter import (
     AccountPanel,
     AmountLimits,
@@ -60,7 +61,6 @@ from server.services.counter import (
     account_panel,
     counter_day,
 )
-from server.services.errors import DomainError
 from server.services.payments import (
     PaymentRequest,
     PaymentResult,

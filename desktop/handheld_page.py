@@ -47,8 +47,8 @@ from devices.ble import BleDevice, BleError, BleSettings, read_water_meter_sync,
 from devices.cjt188 import MeterData
 from server.db.models.metering import ELECTRICITY, WATER
 from server.services.ble_readings import ble_address, record_ble_reading
-from server.services.calendar import BUSINESS_TZ
-from server.services.errors import DomainError
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.errors import DomainError
 from server.services.handheld_import import (
     ANOMALY,
     CONFLICT,

@@ -27,8 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.tasks import TaskError, TaskRunner
 from devices.handheld import FILE_FORMATS
-from server.services.auth import StaffIdentity
-from server.services.errors import DomainError
+from server.services.core.errors import DomainError
 from server.services.handheld_profiles import (
     FILE_FORMAT_LABELS,
     ProfileInfo,
@@ -39,6 +38,7 @@ from server.services.handheld_profiles import (
     update_profile,
     validate_profile,
 )
+from server.services.staff.sign_in import StaffIdentity
 
 # The column fields, in form order.
 _COLUMNS = (

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from desktop.connection import DatabaseInfo
 from desktop.preferences import LAST_LOGIN, open_preferences
 from desktop.tasks import TaskError, TaskRunner
-from server.services.auth import SignInResult, StaffIdentity, sign_in
+from server.services.staff.sign_in import SignInResult, StaffIdentity, sign_in
 
 ERROR_COLOR = QColor("#c62828")
 

@@ -32,7 +32,7 @@ from desktop.saved_files import announce_saved, ask_save_path
 from desktop.tasks import TaskError
 from desktop.widgets import ReadOnlyTable
 from reports.meter_registry import RegistryLine, registry_filename, render_meter_registry_xlsx
-from server.services import calendar
+from server.services.core import calendar
 from server.services.meter_registry import (
     DEFAULT_LIMIT,
     MeterFilter,

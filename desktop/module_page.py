@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from sqlalchemy.orm import Session
 
 from desktop.tasks import TaskError, TaskRunner
-from server.services.auth import StaffIdentity
+from server.services.staff.sign_in import StaffIdentity
 
 
 class ModulePage(QWidget):

@@ -1,6 +1,6 @@
 """The modules of the desktop suite, in menu order, and who sees which.
 
-A module is shown to a staff member who holds its permission (server.services.permissions;
+A module is shown to a staff member who holds its permission (server.services.core.permissions;
 the services refuse the rest anyway). Pages are imported and built on first use, so the
 window opens fast and a clerk never loads the tariff editor.
 """
@@ -14,14 +14,14 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSettings
 from PySide6.QtWidgets import QWidget
 
 from desktop.tasks import TaskRunner
-from server.services.auth import StaffIdentity
+from server.services.staff.sign_in import StaffIdentity
 
 CONTEXT = "Modules"
 
 
 @dataclass(frozen=True)
 class ModuleSpec:
-    key: str  # a key of server.services.permissions.MODULES
+    key: str  # a key of server.services.core.permissions.MODULES
     title: str  # English source, translated in CONTEXT
     shortcut: str
     page: str  # "package.module:Class"; the class takes (identity, runner, preferences=)

@@ -27,7 +27,7 @@ from desktop.module_page import ModulePage
 from desktop.saved_files import announce_saved, ask_save_path
 from desktop.widgets import ALERT, DUE_SOON_TINT, OVERDUE_TINT, ReadOnlyTable
 from server.db.models.online_pay import PROVIDERS
-from server.services.calendar import BUSINESS_TZ, now
+from server.services.core.calendar import BUSINESS_TZ, now
 from server.services.online_pay.desk import (
     CREDIT,
     REFUND,

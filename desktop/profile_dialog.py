@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from desktop.tasks import TaskError, TaskRunner
 from desktop.widgets import ALERT
-from server.services.audit import Actor
-from server.services.errors import DomainError
-from server.services.profile import (
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError
+from server.services.staff.own_profile import (
     Profile,
     ProfileChanges,
     change_password,

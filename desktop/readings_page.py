@@ -57,8 +57,8 @@ from desktop.tasks import TaskError
 from desktop.widgets import ALERT, ReadOnlyTable, cell_text, ok_cancel
 from reports.unread_meters import UnreadLine, unread_filename, write_unread_xlsx
 from server.db.models.metering import ACCEPTED, HELD, REJECTED
-from server.services.calendar import BUSINESS_TZ, Period, business_datetime
-from server.services.calendar import now as business_now
+from server.services.core.calendar import BUSINESS_TZ, Period, business_datetime
+from server.services.core.calendar import now as business_now
 from server.services.metering import (
     ReadingResult,
     correct_reading,

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from desktop.meter_dialogs import DEFAULT_DIGITS, HARDWARE_NO, METER_NO, hint_label
 from desktop.meter_dialogs import positive_decimal as _positive
 from desktop.tasks import TaskError, TaskRunner
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ
 from server.services.meter_places import KIND_LABELS
 from server.services.meter_registry import MeterRow, meter_row
 from server.services.metering import MeterSpec, ReplacementResult, replace_meter

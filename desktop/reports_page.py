@@ -37,7 +37,7 @@ from reports.tables import (
     render_table_pdf,
     write_table_xlsx,
 )
-from server.services.calendar import Period, now
+from server.services.core.calendar import Period, now
 from server.services.reading_desk import building_choices
 from server.services.reports import REPORTS, ReportRequest, build_report
 

@@ -17,7 +17,7 @@ from desktop.main_window import MainWindow
 from desktop.tasks import TaskRunner
 from server.config import Settings
 from server.db.engine import is_embedded, make_engine, make_sessionmaker
-from server.services.auth import StaffIdentity
+from server.services.staff.sign_in import StaffIdentity
 
 LOGIN_PNG = "login.png"
 MAIN_WINDOW_PNG = "main_window.png"

@@ -49,7 +49,8 @@ from server.services.bindings import (
     pending_bindings,
     reject_binding,
 )
-from server.services.calendar import BUSINESS_TZ, now
+from server.services.core.calendar import BUSINESS_TZ, now
+from server.services.core.photos import photo_bytes
 from server.services.field_installs import (
     ConfirmOutcome,
     PendingInstall,
@@ -58,7 +59,6 @@ from server.services.field_installs import (
     reject_install,
 )
 from server.services.notices import KIND_LABELS, NoticeView, notices, publish_notice
-from server.services.photos import photo_bytes
 from server.services.reading_desk import BuildingChoice, building_choices
 from server.services.service_requests import (
     RequestRow,
@@ -66,7 +66,7 @@ from server.services.service_requests import (
     assign_request,
     request_queue,
 )
-from server.services.staff_admin import StaffRow, list_staff
+from server.services.staff.staff_admin import StaffRow, list_staff
 from server.services.usage import quantity_text
 
 # A binding is "close" to its deadline in the last two working hours (1 个工作日内审核).

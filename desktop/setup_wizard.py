@@ -32,8 +32,8 @@ from desktop.connection import schema_problem
 from desktop.tasks import TaskError, TaskRunner
 from desktop.widgets import ALERT
 from server.db.engine import make_engine, make_sessionmaker
-from server.services.audit import Actor
-from server.services.calendar import now
+from server.services.core.audit import Actor
+from server.services.core.calendar import now
 from server.services.pc_setup import (
     DEMO_ACCOUNTS,
     SSL_MODES,

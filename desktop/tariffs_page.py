@@ -42,10 +42,10 @@ from desktop.module_page import ModulePage
 from desktop.tasks import TaskError
 from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, money_text
 from server.db.models.metering import KINDS
-from server.services.calendar import now as business_now
-from server.services.errors import DomainError
+from server.services.core.calendar import now as business_now
+from server.services.core.errors import DomainError
+from server.services.core.money import round_fen
 from server.services.late_fees import rate_of, set_late_fee_policy
-from server.services.money import round_fen
 from server.services.tariff_desk import (
     ClassChoice,
     ClassPolicy,

@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from server.db.engine import unit_of_work
-from server.services.errors import DomainError
+from server.services.core.errors import DomainError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker

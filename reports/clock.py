@@ -1,7 +1,7 @@
 """Business time (Asia/Shanghai): every time a person reads — on screen, on a receipt, in
 a workbook — is on this clock, whatever zone the machine (or the database session) is in.
 
-It lives at the bottom layer so documents apply it themselves; `server.services.calendar`
+It lives at the bottom layer so documents apply it themselves; `server.services.core.calendar`
 takes BUSINESS_TZ from here and the desktop's tables use `business_time` too.
 """
 

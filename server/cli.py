@@ -29,9 +29,9 @@ from server.db.engine import database_url, is_embedded, make_engine, make_sessio
 from server.db.migrate import prepare, upgrade
 from server.db.migrate import status as schema_status
 from server.logs import setup_logging
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ, Period, now
-from server.services.errors import DomainError
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ, Period, now
+from server.services.core.errors import DomainError
 from server.services.metering import READING_STATUS_LABELS
 from server.services.pc_setup import DEMO_ACCOUNTS, has_accounts, seed_demo
 
@@ -49,7 +49,7 @@ def _actor() -> Actor:
 
 def _clerk_actor(session: Session, login: str) -> Actor:
     """The staff member a scripted command acts as (`--clerk`, `--by`)."""
-    from server.services.auth import staff_identity
+    from server.services.staff.sign_in import staff_identity
 
     return staff_identity(session, login).actor
 
@@ -326,7 +326,7 @@ def branch() -> None:
 @pass_context
 def branch_add(ctx: Context, code: str, name: str, campus: str) -> None:
     """Add a counter branch; its CODE starts its receipt numbers."""
-    from server.services.org import add_branch
+    from server.services.staff.org import add_branch
 
     def action() -> Any:
         with ctx.session() as session:
@@ -350,7 +350,7 @@ def staff() -> None:
 @pass_context
 def staff_add(ctx: Context, login: str, name: str, role: str, branch_code: str | None) -> None:
     """Add a staff member; the password is read from standard input."""
-    from server.services.org import add_staff_with_role
+    from server.services.staff.org import add_staff_with_role
 
     if role == "clerk" and not branch_code:
         raise click.UsageError("收费员须指定 --branch")
@@ -426,7 +426,7 @@ def account_search(ctx: Context, query: tuple[str, ...], limit: int, as_json: bo
 def pay(ctx: Context, account_no: str, amount: str, channel: str, reference: str, bank: str,
         branch_code: str, clerk: str, tendered: str | None, as_json: bool) -> None:  # fmt: skip
     """Take a payment against the account's open bills (oldest first) and issue a receipt."""
-    from server.services.money import money_of
+    from server.services.core.money import money_of
     from server.services.payments import PaymentRequest, take_payment
 
     def action() -> Any:
@@ -532,8 +532,8 @@ def late_fee_policy(ctx: Context, customer_class: str, rate: str, grace: int, mi
                     cap: str | None, start: datetime | None, off: bool,
                     login: str | None) -> None:  # fmt: skip
     """Set a customer class's late-fee policy from a date (居民 / 集体宿舍 / 单位)."""
+    from server.services.core.money import money_of
     from server.services.late_fees import rate_of, set_late_fee_policy
-    from server.services.money import money_of
 
     def action() -> Any:
         fields = {
@@ -589,7 +589,7 @@ def till() -> None:
 @pass_context
 def till_open(ctx: Context, clerk: str, float_amount: str | None) -> None:
     """Open the clerk's till for today."""
-    from server.services.money import money_of
+    from server.services.core.money import money_of
     from server.services.till import open_till
 
     def action() -> Any:
@@ -609,7 +609,7 @@ def till_open(ctx: Context, clerk: str, float_amount: str | None) -> None:
 @pass_context
 def till_handover(ctx: Context, clerk: str, to_login: str, amount: str, note: str) -> None:
     """Hand cash from the open till over to a head cashier (交款)."""
-    from server.services.money import money_of
+    from server.services.core.money import money_of
     from server.services.till import hand_over
 
     def action() -> Any:
@@ -629,7 +629,7 @@ def till_handover(ctx: Context, clerk: str, to_login: str, amount: str, note: st
 @pass_context
 def till_close(ctx: Context, clerk: str, cash_counted: str, note: str, as_json: bool) -> None:
     """Close the clerk's day: totals by channel, expected and counted cash, over/short."""
-    from server.services.money import money_of
+    from server.services.core.money import money_of
     from server.services.till import close_till
 
     def action() -> Any:
@@ -992,7 +992,7 @@ def import_accounts_cmd(ctx: Context, file: Path, dry_run: bool, as_json: bool) 
 def demo_data(ctx: Context, accounts: int, seed: int) -> None:
     """Fill an empty database with a demo centre: campuses, accounts, meters, 14 months of
     readings, and its past year of bills, payments, tills, bindings and requests."""
-    from server.services.calendar import now
+    from server.services.core.calendar import now
     from server.services.demo_data import generate_demo_data
 
     def action() -> Any:
@@ -1091,7 +1091,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @pass_context
 def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
     """Seed the database with demo data if it is empty, then open the desktop."""
-    from server.services.calendar import now
+    from server.services.core.calendar import now
 
     with ctx.session() as session:
         if has_accounts(session):
@@ -1754,7 +1754,7 @@ def bulletin_publish(
     """Publish; an outage notice is queued as a template message to the buildings' residents."""
     from server.db.models import Building
     from server.services.notices import publish_notice
-    from server.services.org import campus_by_name
+    from server.services.staff.org import campus_by_name
 
     def action() -> Any:
         with ctx.session() as session:
@@ -1792,7 +1792,7 @@ def workday() -> None:
 @click.option("--by", "login", required=True)
 @pass_context
 def workday_set(ctx: Context, day: datetime, is_workday: bool, note: str, login: str) -> None:
-    from server.services.workdays import set_override
+    from server.services.core.workdays import set_override
 
     def action() -> None:
         with ctx.session() as session:

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import create_engine
 
 from server.db.engine import make_sessionmaker, unit_of_work
-from server.services import org
-from server.services.audit import Actor
+from server.services.core.audit import Actor
+from server.services.staff import org
 
 ACTOR = Actor(label="test")
 PASSWORD = "Dianfei-2026"

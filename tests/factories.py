@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from server.db.models import Account, Bill, BillLine
 from server.services import metering
 from server.services.accounts import AccountSpec, create_account
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ
 from server.services.metering import MeterSpec, ReadingResult
-from server.services.org import ensure_branch, ensure_campus
+from server.services.staff.org import ensure_branch, ensure_campus
 from server.services.tariffs import ComponentSpec, TariffSpec, Tier, create_tariff
 
 ACTOR = Actor(label="test")

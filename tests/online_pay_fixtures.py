@@ -20,7 +20,7 @@ from server.companion.pay import PayRuntime
 from server.companion.settings import CompanionSettings
 from server.config import load_settings
 from server.db.engine import unit_of_work
-from server.services.audit import Actor
+from server.services.core.audit import Actor
 from server.services.online_pay import orders
 from server.services.online_pay.config import PayConfig, pay_config
 from server.services.online_pay.demo import DemoPay

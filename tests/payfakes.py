@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
 
 from server.config import load_settings
-from server.services.calendar import BUSINESS_TZ
+from server.services.core.calendar import BUSINESS_TZ
 from server.services.online_pay import unionpay
 from server.services.online_pay.config import PayConfig, pay_config
 from server.services.online_pay.wechat import rsa_sign, signed_message

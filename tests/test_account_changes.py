@@ -17,7 +17,7 @@ from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import Account, AuditEvent
 from server.services.account_changes import import_account_changes
 from server.services.accounts import account_history, account_view
-from server.services.errors import DomainError
+from server.services.core.errors import DomainError
 from tests import factories as f
 
 HEADER = ["变更", "户号", "户名", "类别", "校区", "楼号", "单元", "门牌号", "手机", "收费方式",

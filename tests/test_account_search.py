@@ -12,7 +12,7 @@ from server.services.accounts import (
     search_accounts,
 )
 from server.services.metering import MeterSpec, register_meter
-from server.services.org import ensure_campus
+from server.services.staff.org import ensure_campus
 from tests import factories as f
 
 

@@ -3,15 +3,15 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from server.db.models import AuditEvent, Staff
-from server.services.auth import hash_password, sign_in, verify_password
-from server.services.calendar import now
-from server.services.org import (
+from server.services.core.calendar import now
+from server.services.staff.org import (
     create_staff,
     ensure_branch,
     ensure_campus,
     ensure_department,
     ensure_post,
 )
+from server.services.staff.sign_in import hash_password, sign_in, verify_password
 from tests import factories as f
 
 
@@ -83,8 +83,8 @@ def test_unknown_login_gives_the_same_answer(session):
 def test_password_strength():
     import pytest
 
-    from server.services.auth import check_password_strength
-    from server.services.errors import DomainError
+    from server.services.core.errors import DomainError
+    from server.services.staff.sign_in import check_password_strength
 
     check_password_strength("Counter2026")
     for weak, message in [("abc123", "至少 8 位"), ("abcdefgh", "字母和数字"),

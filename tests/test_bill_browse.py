@@ -7,8 +7,8 @@ from decimal import Decimal as D
 import pytest
 
 from server.services.bill_browse import BillFilter, bill_detail, bill_places, bill_rows
-from server.services.calendar import Period
-from server.services.errors import DomainError, NotFound
+from server.services.core.calendar import Period
+from server.services.core.errors import DomainError, NotFound
 from tests import factories as f
 
 OCT = Period.parse("2026-10")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from server.db.models import Account, AccountLedgerEntry, AuditEvent, Bill
 from server.services import metering
 from server.services.billing import list_bills, run_billing
-from server.services.calendar import Period
+from server.services.core.calendar import Period
 from server.services.metering import MeterSpec
 from tests import factories as f
 

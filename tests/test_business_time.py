@@ -30,8 +30,8 @@ from reports.tables import DATE, Column, Row, TableReport, cell_text, render_tab
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import AuditEvent
 from server.services import metering
-from server.services.auth import StaffIdentity, staff_identity
-from server.services.org import add_staff_with_role
+from server.services.staff.org import add_staff_with_role
+from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
 from tests.desktop_support import ACTOR, PASSWORD, seed_staff
 

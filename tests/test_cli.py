@@ -175,7 +175,7 @@ def test_branch_and_staff_add(runner, md_env):
         input="Counter2026\n",
     )
     assert nobranch.output == "错误：分中心 Q 不存在\n"
-    from server.services.auth import sign_in
+    from server.services.staff.sign_in import sign_in
 
     engine = create_engine(md_env)
     with unit_of_work(make_sessionmaker(engine)) as session:
@@ -196,8 +196,8 @@ def test_account_search_command(runner, billed_world):
 
 @pytest.fixture
 def counter_world(md_env):
-    from server.services.auth import staff_identity
-    from server.services.org import add_staff_with_role
+    from server.services.staff.org import add_staff_with_role
+    from server.services.staff.sign_in import staff_identity
     from server.services.till import open_till
 
     engine = create_engine(md_env)
@@ -283,7 +283,7 @@ def test_pay_refusals_exit_2_and_write_nothing(runner, counter_world, args, mess
 
 
 def test_till_handover_and_close(runner, counter_world):
-    from server.services.org import add_staff_with_role
+    from server.services.staff.org import add_staff_with_role
 
     engine = create_engine(counter_world)
     with unit_of_work(make_sessionmaker(engine)) as session:
@@ -320,7 +320,7 @@ def test_till_handover_and_close(runner, counter_world):
 def test_export_payments_workbook(runner, counter_world, tmp_path):
     from openpyxl import load_workbook
 
-    from server.services.calendar import now
+    from server.services.core.calendar import now
 
     base = ["--branch", "D", "--clerk", "clerk1", "--json"]
     first = json.loads(runner.invoke(cli, ["pay", "A001", "50", "--channel", "cash", *base]).output)

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Account, AccountLedgerEntry, Bill
-from server.services.audit import Actor
 from server.services.billing import run_billing
-from server.services.calendar import Period
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period
 from server.services.payments import (
     PaymentRequest,
     PaymentResult,

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text
 
 from server.db.models import AuditEvent
-from server.services import audit, calendar
-from server.services.calendar import BUSINESS_TZ
+from server.services.core import audit, calendar
+from server.services.core.calendar import BUSINESS_TZ
 from server.services.demo_clock import simulated_clock
 from tests import factories as f
 

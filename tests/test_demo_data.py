@@ -34,19 +34,19 @@ from server.db.models import (
     TillSession,
 )
 from server.services import metering
-from server.services.auth import authenticate, staff_identity
 from server.services.billing import list_bills, run_billing
 from server.services.bindings import bound_accounts, pending_bindings
-from server.services.calendar import BUSINESS_TZ, Period
+from server.services.core.calendar import BUSINESS_TZ, Period
+from server.services.core.errors import DomainError
 from server.services.counter import account_panel
 from server.services.dashboard import dashboard
 from server.services.demo_data import DemoSummary, generate_demo_data
-from server.services.errors import DomainError
 from server.services.notices import notices
 from server.services.portal import payment_notice, usage_overview
 from server.services.reading_desk import reading_photo, review_queue
 from server.services.residents import follower
 from server.services.service_requests import SLOTS, request_queue
+from server.services.staff.sign_in import authenticate, staff_identity
 from server.services.usage import LOWER_THAN_PREVIOUS, ROLLOVER, SURGE, assess
 from tests import factories as f
 
@@ -383,7 +383,7 @@ def test_the_last_billed_month_as_the_billing_run_priced_it(session, demo):
 
 
 def test_existing_staff_and_tariffs_are_kept(session):
-    from server.services.org import create_staff, ensure_department, ensure_post
+    from server.services.staff.org import create_staff, ensure_department, ensure_post
 
     create_staff(
         session,

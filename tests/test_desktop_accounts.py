@@ -18,13 +18,14 @@ from desktop.accounts_page import AccountsPage
 from desktop.app import ensure_application
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
-from server.services import calendar, org
 from server.services.account_detail import monthly_usage
 from server.services.accounts import account_history, update_account
-from server.services.auth import StaffIdentity, staff_identity
 from server.services.billing import run_billing
-from server.services.errors import DomainError, PermissionDenied
+from server.services.core import calendar
+from server.services.core.errors import DomainError, PermissionDenied
 from server.services.payments import PaymentRequest, take_payment, void_receipt
+from server.services.staff import org
+from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
 from tests.desktop_support import CLERK_LOGIN, seed_staff
 

@@ -18,8 +18,8 @@ from desktop.main_window import MainWindow
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import PermissionGrant, Post, Staff
-from server.services.auth import StaffIdentity, authenticate, staff_identity
-from server.services.org import add_staff_with_role
+from server.services.staff.org import add_staff_with_role
+from server.services.staff.sign_in import StaffIdentity, authenticate, staff_identity
 from tests import factories as f
 
 WAIT_MS = 10_000

@@ -23,11 +23,11 @@ from desktop.modules import MODULES
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import Bill
-from server.services.auth import StaffIdentity, staff_identity
 from server.services.billing import run_billing
-from server.services.calendar import Period
-from server.services.errors import PermissionDenied
-from server.services.org import add_staff_with_role
+from server.services.core.calendar import Period
+from server.services.core.errors import PermissionDenied
+from server.services.staff.org import add_staff_with_role
+from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
 from tests.desktop_support import CLERK_LOGIN, seed_staff
 

@@ -34,11 +34,11 @@ from server.db.models import (
     Staff,
     TillSession,
 )
-from server.services import calendar
 from server.services.accounts import AccountSpec, create_account
-from server.services.auth import StaffIdentity, staff_identity
+from server.services.core import calendar
 from server.services.late_fees import set_late_fee_policy
-from server.services.org import add_staff_with_role
+from server.services.staff.org import add_staff_with_role
+from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
 from tests.desktop_support import CLERK_LOGIN, answer_message_box, seed_staff
 

@@ -24,9 +24,9 @@ from desktop.handheld_page import OUTCOME_COLOURS
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import Account, Meter, Reading
-from server.services.auth import StaffIdentity, staff_identity
-from server.services.calendar import BUSINESS_TZ
-from server.services.org import add_staff_with_role
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.staff.org import add_staff_with_role
+from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
 from tests.desktop_support import CLERK_LOGIN, PASSWORD, seed_staff
 from tests.test_account_changes import ROWS, workbook

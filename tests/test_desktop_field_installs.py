@@ -16,10 +16,10 @@ from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import FieldInstall, Meter, MeterReplacement, Reading
 from server.services import metering
-from server.services.auth import staff_identity
 from server.services.field_installs import report_install
 from server.services.metering import MeterSpec
-from server.services.org import add_staff_with_role
+from server.services.staff.org import add_staff_with_role
+from server.services.staff.sign_in import staff_identity
 from tests import factories as f
 from tests.test_desktop_service import WAIT_MS, rows
 from tests.test_field_installs import replacement

@@ -193,7 +193,7 @@ def test_status_bar_names_a_central_server(qtbot, zh_app, preferences):
     default_port = describe_database("postgresql://md:x@10.1.2.3/md_prod", embedded=False)
     assert default_port.label() == "中心服务器 10.1.2.3/md_prod"
 
-    from server.services.auth import StaffIdentity
+    from server.services.staff.sign_in import StaffIdentity
 
     identity = StaffIdentity(1, "wangwu", "王五", "管理科", "管理员", None, "")
     window = MainWindow(identity, database, preferences=preferences)
@@ -204,7 +204,7 @@ def test_status_bar_names_a_central_server(qtbot, zh_app, preferences):
 
 
 def test_window_geometry_is_restored(qtbot, zh_app, preferences):
-    from server.services.auth import StaffIdentity
+    from server.services.staff.sign_in import StaffIdentity
 
     identity = StaffIdentity(1, "wangwu", "王五", "管理科", "管理员", None, "")
     database = describe_database("postgresql://h/db", embedded=True)

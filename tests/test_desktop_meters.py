@@ -22,9 +22,8 @@ from desktop.meters_page import MetersPage
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import AuditEvent, Meter, MeterReplacement, Reading
-from server.services import calendar, org
-from server.services.auth import StaffIdentity, staff_identity
-from server.services.errors import DomainError, PermissionDenied
+from server.services.core import calendar
+from server.services.core.errors import DomainError, PermissionDenied
 from server.services.meter_registry import (
     MeterFilter,
     NewMeter,
@@ -32,6 +31,8 @@ from server.services.meter_registry import (
     register,
     set_hardware_no,
 )
+from server.services.staff import org
+from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
 from tests.desktop_support import CLERK_LOGIN, seed_staff
 

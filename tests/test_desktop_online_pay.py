@@ -14,10 +14,10 @@ from desktop.app import ensure_application
 from desktop.online_pay_page import OnlinePayPage
 from desktop.tasks import TaskRunner
 from server.db.engine import unit_of_work
-from server.services import calendar
-from server.services.auth import staff_identity
+from server.services.core import calendar
 from server.services.online_pay import callbacks, orders
-from server.services.org import add_staff_with_role
+from server.services.staff.org import add_staff_with_role
+from server.services.staff.sign_in import staff_identity
 from tests import factories as f
 from tests.test_online_pay_receipts import paid_online
 

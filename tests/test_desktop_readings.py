@@ -33,13 +33,14 @@ from desktop.readings_page import (
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import Meter, Reading
-from server.services import calendar, metering
-from server.services.auth import StaffIdentity, staff_identity
-from server.services.calendar import Period
-from server.services.errors import PermissionDenied
-from server.services.org import add_staff_with_role
-from server.services.photos import store_photo
+from server.services import metering
+from server.services.core import calendar
+from server.services.core.calendar import Period
+from server.services.core.errors import PermissionDenied
+from server.services.core.photos import store_photo
 from server.services.reading_desk import entry_sheet, review_queue, unread_meters
+from server.services.staff.org import add_staff_with_role
+from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
 from tests.desktop_support import ACTOR, CLERK_LOGIN, PASSWORD, seed_staff
 

@@ -18,8 +18,8 @@ from desktop.app import ensure_application
 from desktop.tasks import NotPortable, TaskError, TaskRunner, check_portable
 from server.db.engine import make_engine, make_sessionmaker
 from server.db.models import Department, Staff
-from server.services import org
-from server.services.errors import DomainError, NotFound
+from server.services.core.errors import DomainError, NotFound
+from server.services.staff import org
 from tests.netutil import through_cable
 
 WAIT_MS = 10_000

@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 from server.db.base import Base
 from server.db.models import AuditEvent, FieldInstall, Meter, MeterReplacement, Reading
 from server.services import metering
-from server.services.auth import staff_identity
-from server.services.errors import DomainError, PermissionDenied
+from server.services.core.errors import DomainError, PermissionDenied
 from server.services.field_installs import (
     InstallSpec,
     confirm_install,
@@ -25,7 +24,8 @@ from server.services.field_installs import (
     report_install,
 )
 from server.services.metering import MeterSpec
-from server.services.org import add_staff_with_role
+from server.services.staff.org import add_staff_with_role
+from server.services.staff.sign_in import staff_identity
 from tests import factories as f
 
 

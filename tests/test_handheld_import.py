@@ -15,8 +15,8 @@ from devices.simulators import SimulatedElectricityMeter, SimulatorServer
 from server.db.models import Meter, Reading
 from server.db.models.handheld import HandheldImport
 from server.services import handheld_import as hi
-from server.services.calendar import BUSINESS_TZ
-from server.services.errors import DomainError
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.errors import DomainError
 from server.services.handheld_profiles import (
     ProfileSpec,
     copy_profile,

@@ -5,7 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from server.services.billing import run_billing
-from server.services.calendar import Period
+from server.services.core.calendar import Period
 from tests import factories as f
 
 

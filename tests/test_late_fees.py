@@ -19,12 +19,10 @@ from sqlalchemy.orm import Session
 from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import AuditEvent, Bill, LateFee
-from server.services import calendar
-from server.services.audit import Actor
-from server.services.auth import staff_identity
-from server.services.errors import DomainError, PermissionDenied
+from server.services.core import calendar
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError, PermissionDenied
 from server.services.late_fees import due_date, set_late_fee_policy
-from server.services.org import add_staff_with_role
 from server.services.payments import (
     OpenItem,
     PaymentRequest,
@@ -36,6 +34,8 @@ from server.services.payments import (
     waive_late_fee,
 )
 from server.services.receipts import receipt_view
+from server.services.staff.org import add_staff_with_role
+from server.services.staff.sign_in import staff_identity
 from server.services.till import open_till
 from tests import factories as f
 

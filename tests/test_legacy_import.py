@@ -34,7 +34,7 @@ from server.db.models import (
 )
 from server.services import metering
 from server.services.billing import list_bills, run_billing
-from server.services.calendar import BUSINESS_TZ, Period
+from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.legacy_import import ImportReport, LegacyImportError, SheetCount, import_legacy
 from tests import factories as f
 

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from server.db.models import AuditEvent, Meter
-from server.services import org
-from server.services.auth import staff_identity
-from server.services.errors import DomainError, NotFound, PermissionDenied
+from server.services.core.errors import DomainError, NotFound, PermissionDenied
 from server.services.legacy_import import LegacyImportError, import_legacy
 from server.services.meter_registry import list_meters, meter_row, set_parent
+from server.services.staff import org
+from server.services.staff.sign_in import staff_identity
 from tests import factories as f
 from tests.test_desktop_meters import WAIT_MS, page, world  # noqa: F401 (fixtures)
 from tests.test_legacy_import import (

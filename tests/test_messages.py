@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from server.services.calendar import Period
-from server.services.errors import DomainError
-from server.services.money import money_of
+from server.services.core.calendar import Period
+from server.services.core.errors import DomainError
+from server.services.core.money import money_of
 from server.services.reports.common import parse_day, parse_month
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 
 from server.db.models import AuditEvent, Meter, MeterReplacement, Reading
 from server.services import metering
-from server.services.errors import DomainError
+from server.services.core.errors import DomainError
 from server.services.metering import MeterSpec
 from tests import factories as f
 

@@ -16,10 +16,10 @@ from reports.notice import NoticeData, NoticeLine, NoticeMeter, notice_filename,
 from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.services.billing import run_billing
-from server.services.calendar import Period
-from server.services.errors import DomainError, NotFound
-from server.services.org import ensure_branch, ensure_campus
+from server.services.core.calendar import Period
+from server.services.core.errors import DomainError, NotFound
 from server.services.payment_notices import gather_notices, notice_buildings, notices_pdf
+from server.services.staff.org import ensure_branch, ensure_campus
 from tests import factories as f
 
 OCT = Period.parse("2026-10")

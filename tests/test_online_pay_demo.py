@@ -30,7 +30,7 @@ from server.db.models import (
     PaymentOrder,
 )
 from server.services import doctor
-from server.services.audit import Actor
+from server.services.core.audit import Actor
 from server.services.online_pay import callbacks, providers_of
 from server.services.online_pay.config import DemoPayConfig, PayConfig, demo_key, pay_config
 from server.services.online_pay.demo import DemoPay, resident_to_try

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import Payment, PaymentNotification, PaymentOrder
-from server.services.audit import Actor
+from server.services.core.audit import Actor
 from server.services.online_pay import orders
 from tests import factories as f
 from tests.companion.support import free_port

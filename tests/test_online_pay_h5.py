@@ -14,8 +14,8 @@ from sqlalchemy import select, text
 
 from server.db.engine import unit_of_work
 from server.db.models import Account
-from server.services import calendar
-from server.services.audit import Actor
+from server.services.core import calendar
+from server.services.core.audit import Actor
 from server.services.online_pay import reconcile
 from server.services.payments import issue_online_receipt, open_items
 from server.services.till import business_date

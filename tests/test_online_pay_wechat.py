@@ -24,8 +24,8 @@ from server.db.models import (
     PaymentOrder,
     Receipt,
 )
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ
 from server.services.online_pay import callbacks
 from server.services.payments import PaymentRequest, take_payment
 from tests.payfakes import wechat_notify, wechat_transaction

@@ -19,12 +19,12 @@ from server.db.models import (
     AuditEvent,
     Bill,
 )
-from server.services import calendar
-from server.services.audit import Actor
 from server.services.billing import run_billing
-from server.services.calendar import Period
-from server.services.errors import DomainError
-from server.services.numbering import RECEIPT, next_number
+from server.services.core import calendar
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period
+from server.services.core.errors import DomainError
+from server.services.core.numbering import RECEIPT, next_number
 from server.services.payments import PaymentRequest, take_payment, void_receipt
 from server.services.receipts import receipt_pdf, receipt_view, reprint_receipt
 from tests import factories as f

@@ -3,8 +3,8 @@ import io
 import pytest
 from PIL import Image
 
-from server.services.errors import DomainError
-from server.services.photos import photo_bytes, store_photo
+from server.services.core.errors import DomainError
+from server.services.core.photos import photo_bytes, store_photo
 
 
 def png(width: int, height: int) -> bytes:

@@ -20,8 +20,8 @@ from sqlalchemy import create_engine, func, select
 from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import AuditEvent, Meter, Reading
-from server.services.calendar import BUSINESS_TZ
-from server.services.errors import DomainError
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.errors import DomainError
 from server.services.remote_readings import RemoteSettings, import_remote_file, pull_remote
 from tests.factories import ACTOR, account, meter, read
 

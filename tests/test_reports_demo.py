@@ -14,7 +14,7 @@ from reports.tables import FLAGGED
 from server.db.models import Bill, BillMeter, Meter, Reading
 from server.services import metering
 from server.services.billing import run_billing
-from server.services.calendar import BUSINESS_TZ, Period
+from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.demo_data import generate_demo_data
 from server.services.demo_masters import DIGITS
 from server.services.reports import loss_report

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from reports.tables import FLAGGED, SUBTOTAL, TOTAL
 from server.db.models import Building, Meter
 from server.services.billing import run_billing
-from server.services.calendar import Period
+from server.services.core.calendar import Period
 from server.services.metering import MeterSpec, register_meter, replace_meter
 from server.services.reports import (
     anomalies_report,

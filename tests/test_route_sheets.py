@@ -13,8 +13,8 @@ from sqlalchemy import create_engine
 
 from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
-from server.services.calendar import BUSINESS_TZ
-from server.services.errors import DomainError
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.errors import DomainError
 from server.services.route_sheets import expected_range, route_sheet, route_sheet_pdf
 from tests.factories import account, meter, read
 

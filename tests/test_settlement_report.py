@@ -28,11 +28,9 @@ from reports.settlement import (
 )
 from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
-from server.services import calendar
-from server.services.audit import Actor
-from server.services.auth import staff_identity
-from server.services.errors import DomainError
-from server.services.org import add_staff_with_role
+from server.services.core import calendar
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError
 from server.services.payments import PaymentRequest, PaymentResult, take_payment, void_receipt
 from server.services.settlement_report import (
     find_till,
@@ -41,6 +39,8 @@ from server.services.settlement_report import (
     settlement_report,
     settlement_xlsx,
 )
+from server.services.staff.org import add_staff_with_role
+from server.services.staff.sign_in import staff_identity
 from server.services.till import close_till, hand_over, open_till
 from tests import factories as f
 

@@ -6,13 +6,18 @@ from datetime import timedelta
 
 import pytest
 
-from server.services import calendar
-from server.services.audit_log import audit_events
-from server.services.auth import authenticate, staff_identity
-from server.services.errors import DomainError, PermissionDenied
-from server.services.org import add_staff_with_role
-from server.services.profile import ProfileChanges, change_password, my_profile, update_profile
-from server.services.staff_admin import (
+from server.services.core import calendar
+from server.services.core.audit_trail import audit_events
+from server.services.core.errors import DomainError, PermissionDenied
+from server.services.staff.org import add_staff_with_role
+from server.services.staff.own_profile import (
+    ProfileChanges,
+    change_password,
+    my_profile,
+    update_profile,
+)
+from server.services.staff.sign_in import authenticate, staff_identity
+from server.services.staff.staff_admin import (
     Unit,
     add_department,
     add_post,

@@ -3,7 +3,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from server.services.errors import DomainError
+from server.services.core.errors import DomainError
 from server.services.tariffs import (
     ComponentSpec,
     TariffSpec,

@@ -12,17 +12,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from server.db.models import CashHandover, Payment, TillSession
-from server.services import calendar
-from server.services.audit import Actor
-from server.services.auth import staff_identity
-from server.services.errors import DomainError, PermissionDenied
-from server.services.org import (
-    add_staff_with_role,
-    branch_by_code,
-    create_staff,
-    ensure_department,
-    ensure_post,
-)
+from server.services.core import calendar
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError, PermissionDenied
 from server.services.payments import (
     PaymentRequest,
     PaymentResult,
@@ -31,6 +23,14 @@ from server.services.payments import (
     void_preview,
     void_receipt,
 )
+from server.services.staff.org import (
+    add_staff_with_role,
+    branch_by_code,
+    create_staff,
+    ensure_department,
+    ensure_post,
+)
+from server.services.staff.sign_in import staff_identity
 from server.services.till import (
     ChannelTotal,
     HeadCashier,

@@ -23,7 +23,7 @@ from server.companion.web import BodyLimit, Companion, CsrfFailed, make_template
 from server.config import load_settings
 from server.db.engine import database_url, make_engine, make_sessionmaker, unit_of_work
 from server.services import residents
-from server.services.errors import DomainError
+from server.services.core.errors import DomainError
 from server.services.sms import SmsSender, sender_named
 
 log = logging.getLogger(__name__)

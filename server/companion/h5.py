@@ -25,11 +25,12 @@ from server.companion.web import (
     uow,
 )
 from server.companion.wechat_api import WechatApiError
-from server.services import bindings, notices, portal, ratelimit, residents, service_requests
-from server.services.calendar import BUSINESS_TZ, now
-from server.services.errors import DomainError
-from server.services.photos import store_photo
-from server.services.ratelimit import Limit
+from server.services import bindings, notices, portal, residents, service_requests
+from server.services.core import ratelimit
+from server.services.core.calendar import BUSINESS_TZ, now
+from server.services.core.errors import DomainError
+from server.services.core.photos import store_photo
+from server.services.core.ratelimit import Limit
 from server.services.residents import Resident
 
 routes = APIRouter(prefix="/h5")

@@ -17,8 +17,8 @@ from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import Response
 
 from server.companion.web import uow
-from server.services.errors import DomainError
-from server.services.photos import MAX_UPLOAD_BYTES, photo_bytes, store_photo
+from server.services.core.errors import DomainError
+from server.services.core.photos import MAX_UPLOAD_BYTES, photo_bytes, store_photo
 
 routes = APIRouter()
 

@@ -24,9 +24,10 @@ from starlette.concurrency import run_in_threadpool
 from server.companion.web import check_csrf, client_ip, md, redirect, render, uow
 from server.config import load_settings
 from server.db.models.online_pay import DEMO, ORDER_CREATED, UNIONPAY, WECHAT
-from server.services import bindings, calendar, payments, residents
-from server.services.errors import DomainError
-from server.services.money import money_of
+from server.services import bindings, payments, residents
+from server.services.core import calendar
+from server.services.core.errors import DomainError
+from server.services.core.money import money_of
 from server.services.online_pay import callbacks, orders, providers_of
 from server.services.online_pay.config import PayConfig, pay_config
 from server.services.online_pay.demo import CASHIER_PATH, DemoPay

@@ -24,22 +24,22 @@ from server.companion.web import (
 )
 from server.services import (
     accounts,
-    auth,
     field,
     field_installs,
     meter_registry,
     portal,
-    ratelimit,
     service_requests,
 )
-from server.services.auth import StaffIdentity
 from server.services.bindings import BoundAccount
-from server.services.calendar import BUSINESS_TZ, now
-from server.services.errors import DomainError
+from server.services.core import ratelimit
+from server.services.core.calendar import BUSINESS_TZ, now
+from server.services.core.errors import DomainError
+from server.services.core.photos import store_photo
+from server.services.core.ratelimit import Limit
 from server.services.meter_registry import active_kinds
-from server.services.photos import store_photo
-from server.services.ratelimit import Limit
 from server.services.reading_desk import building_choices
+from server.services.staff import sign_in
+from server.services.staff.sign_in import StaffIdentity
 
 routes = APIRouter(prefix="/staff")
 
@@ -54,7 +54,7 @@ def _staff(request: Request) -> StaffIdentity | None:
         return None
     with uow(request) as session:
         try:
-            return auth.staff_identity(session, login)
+            return sign_in.staff_identity(session, login)
         except DomainError:
             return None
 
@@ -79,7 +79,7 @@ def login(
     except DomainError as exc:
         return render(request, "staff/login.html", 429, error=str(exc), next=next, login=login)
     with uow(request) as session:
-        result = auth.sign_in(session, login, password)
+        result = sign_in.sign_in(session, login, password)
     if result.identity is None:
         return render(request, "staff/login.html", 400, error=result.error, next=next, login=login)
     request.session.clear()

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from reports.clock import MOMENT, moment_text
 from server.companion.settings import CompanionSettings
 from server.db.engine import unit_of_work
-from server.services.calendar import now
+from server.services.core.calendar import now
 from server.services.sms import SmsSender
 from server.services.usage import quantity_text
 

@@ -35,7 +35,6 @@ from reports.workbook import (
     cell_text,
 )
 from server.db.models import Account
-from server.services import audit, permissions
 from server.services.accounts import (
     ACCOUNT_FIELDS,
     BILLING_MODE_TEXT,
@@ -47,8 +46,9 @@ from server.services.accounts import (
     create_account,
     update_account,
 )
-from server.services.audit import Actor
-from server.services.errors import DomainError
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError
 
 SHEET = "户号变更"
 NEW, CHANGE, CLOSE = "new", "change", "close"

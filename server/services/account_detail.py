@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from server.db.models import Allocation, Bill, BillMeter
 from server.db.models.metering import KINDS
-from server.services import calendar
 from server.services.accounts import (
     AccountView,
     HistoryRow,
@@ -21,10 +20,11 @@ from server.services.accounts import (
     account_history,
     account_view,
 )
-from server.services.calendar import BUSINESS_TZ, Period
+from server.services.core import calendar
+from server.services.core.calendar import BUSINESS_TZ, Period
+from server.services.core.money import ZERO
 from server.services.counter import PaymentRow, account_panel
 from server.services.meter_registry import MeterFilter, MeterRow, list_meters
-from server.services.money import ZERO
 from server.services.usage import QUANTITY
 
 BILL_STATUS_LABELS = {"open": "未缴", "partial": "部分缴", "paid": "已缴清", "void": "作废"}

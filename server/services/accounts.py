@@ -21,11 +21,11 @@ from server.db.models import (
     CustomerClass,
 )
 from server.db.models.accounts import POSTPAID, PREPAID
-from server.services import audit, permissions
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ
-from server.services.errors import DomainError, NotFound
-from server.services.org import campus_by_name, ensure_building
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.errors import DomainError, NotFound
+from server.services.staff.org import campus_by_name, ensure_building
 from server.services.tariffs import class_by_name
 
 BILLING_MODE_NAMES = {"预收费": PREPAID, "后收费": POSTPAID, PREPAID: PREPAID, POSTPAID: POSTPAID}

@@ -28,8 +28,8 @@ from sqlalchemy.engine import make_url
 
 from server.db.migrate import SchemaStatus
 from server.db.migrate import status as schema_status
-from server.services.calendar import now
-from server.services.errors import DomainError
+from server.services.core.calendar import now
+from server.services.core.errors import DomainError
 
 BACKUP_PREFIX = "meterdesk-"
 BACKUP_SUFFIX = ".dump"

@@ -15,10 +15,10 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from server.db.models.metering import ELECTRICITY, WATER
-from server.services import permissions
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ
-from server.services.errors import DomainError
+from server.services.core import permissions
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.errors import DomainError
 
 # The one place a hardware number on the wire is matched with a meter (zero-padding and
 # all); the bench read matches the same way a handheld file does.

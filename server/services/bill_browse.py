@@ -18,9 +18,9 @@ from server.db.models import Account, Bill, Building, Campus
 from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL
 from server.services.accounts import _like_escape
 from server.services.billing import BillLineView, BillMeterView, BillView
-from server.services.calendar import Period
-from server.services.errors import DomainError, NotFound
-from server.services.money import ZERO
+from server.services.core.calendar import Period
+from server.services.core.errors import DomainError, NotFound
+from server.services.core.money import ZERO
 
 BILL_STATUS_LABELS = {
     BILL_OPEN: "未缴",

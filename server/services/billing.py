@@ -27,10 +27,10 @@ from server.db.models import Bill, BillingRun
 from server.db.models.accounts import PREPAID
 from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL
 from server.db.models.metering import KINDS
-from server.services import audit, permissions
 from server.services.accounts import address_of
-from server.services.audit import Actor
-from server.services.calendar import Period
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period
 from server.services.tariffs import TariffBook, TariffView, component_amount, load_tariff_book
 from server.services.usage import quantity_text, usage_between
 

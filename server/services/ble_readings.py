@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from devices.cjt188 import MeterData
 from server.db.models.metering import WATER
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ
-from server.services.errors import DomainError
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.errors import DomainError
 from server.services.metering import ReadingResult, meter_by_no, record_reading
 
 SOURCE = "ble"

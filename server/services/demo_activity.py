@@ -57,14 +57,15 @@ from server.db.models.companion import BINDING_PENDING, REQUEST_ANSWERED, REQUES
 from server.db.models.metering import ELECTRICITY, HELD
 from server.db.models.payments import CASH, CHEQUE, TRANSFER
 from server.services import demo_catalog as catalog
-from server.services.auth import StaffIdentity, staff_identity
 from server.services.billing import run_billing
 from server.services.bindings import approve_binding, my_bindings, request_binding
-from server.services.calendar import BUSINESS_TZ, Period, business_datetime
+from server.services.core.calendar import BUSINESS_TZ, Period, business_datetime
+from server.services.core.money import ZERO
+from server.services.core.photos import store_photo
+from server.services.core.workdays import WorkCalendar, request_due
 from server.services.demo_clock import simulated_clock
 from server.services.field import field_reading
 from server.services.metering import latest_accepted_before, meter_by_no
-from server.services.money import ZERO
 from server.services.notices import publish_notice
 from server.services.payments import (
     OPEN_STATUSES,
@@ -74,13 +75,12 @@ from server.services.payments import (
     paid_on_bill,
     take_payment,
 )
-from server.services.photos import store_photo
 from server.services.portal import MeterChoice, bound_meters, self_read
 from server.services.residents import Resident, follower, register_phone, send_code
 from server.services.service_requests import SLOTS, RequestSpec, answer_request, raise_request
+from server.services.staff.sign_in import StaffIdentity, staff_identity
 from server.services.till import close_till, open_till
 from server.services.usage import KIND_UNITS
-from server.services.workdays import WorkCalendar, request_due
 
 Progress = Callable[[str, int, int], None]
 

@@ -26,7 +26,7 @@ from devices.simulators import (
 )
 from server.db.models import Meter
 from server.db.models.metering import ELECTRICITY, METER_ACTIVE, WATER
-from server.services.calendar import BUSINESS_TZ
+from server.services.core.calendar import BUSINESS_TZ
 from server.services.metering import latest_accepted_before
 
 # The address widths on the wire: DL/T 645 6 BCD bytes, CJ/T 188 7.

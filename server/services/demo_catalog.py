@@ -24,7 +24,7 @@ PREPAID_SHARE = {RESIDENT: 0.4, DORMITORY: 0.8, UNIT: 0.1}
 # Opening balance of a prepaid account: range(start, stop, step) in yuan.
 OPENING_BALANCE = {RESIDENT: (100, 800, 1), DORMITORY: (50, 300, 1), UNIT: (1000, 20000, 100)}
 
-# role (server.services.org.ROLES) → demo password. One admin in all; every branch gets
+# role (server.services.staff.org.ROLES) → demo password. One admin in all; every branch gets
 # the other roles.
 DEMO_PASSWORDS = {
     "admin": "admin123",

@@ -27,7 +27,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from server.services import calendar
+from server.services.core import calendar
 
 SCHEMA = "md_demo_clock"
 _SETTING = "md_demo.now"

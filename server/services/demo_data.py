@@ -53,11 +53,12 @@ from server.db.models.metering import (
     METER_REPLACED,
     WATER,
 )
-from server.services import audit, demo_activity, demo_masters
+from server.services import demo_activity, demo_masters
 from server.services import demo_catalog as catalog
-from server.services.audit import Actor
-from server.services.auth import hash_password
-from server.services.calendar import Period
+from server.services.core import audit
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period
+from server.services.core.errors import DomainError
 from server.services.demo_activity import ActivitySummary, DemoAccount
 from server.services.demo_readings import (
     FLAGS,
@@ -75,14 +76,14 @@ from server.services.demo_readings import (
     Schedule,
     point_readings,
 )
-from server.services.errors import DomainError
-from server.services.org import (
+from server.services.staff.org import (
     ROLES,
     ensure_branch,
     ensure_campus,
     ensure_department,
     ensure_post,
 )
+from server.services.staff.sign_in import hash_password
 from server.services.tariffs import ComponentSpec, TariffSpec, Tier, validate_tariff
 from server.services.usage import LOWER_THAN_PREVIOUS, ROLLOVER, SURGE
 

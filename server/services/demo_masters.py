@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from server.db.bulk import copy_rows, reserve_ids
 from server.db.models.metering import ELECTRICITY, METER_ACTIVE, WATER
-from server.services.calendar import Period
+from server.services.core.calendar import Period
 from server.services.usage import QUANTITY, SURGE_HISTORY_MONTHS, assess
 
 MODELS = {

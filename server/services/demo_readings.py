@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE
-from server.services.calendar import Period
+from server.services.core.calendar import Period
 from server.services.demo_catalog import REGISTER_STEP, MeterModel
 from server.services.usage import assess
 

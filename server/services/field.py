@@ -10,11 +10,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from server.services import metering
-from server.services.auth import StaffIdentity
-from server.services.calendar import BUSINESS_TZ, Period, business_datetime, now
-from server.services.errors import DomainError
+from server.services.core.calendar import BUSINESS_TZ, Period, business_datetime, now
+from server.services.core.errors import DomainError
+from server.services.core.photos import store_photo
 from server.services.metering import ReadingResult
-from server.services.photos import store_photo
+from server.services.staff.sign_in import StaffIdentity
 from server.services.usage import KIND_UNITS, SURGE, assess, describe_flags, mean_monthly_usage
 
 

@@ -26,11 +26,13 @@ from server.db.models.field_installs import (
     FieldInstall,
 )
 from server.db.models.metering import KINDS, METER_ACTIVE
-from server.services import audit, metering, permissions
+from server.services import metering
 from server.services.accounts import account_by_no
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ, now
-from server.services.errors import DomainError, NotFound
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ, now
+from server.services.core.errors import DomainError, NotFound
+from server.services.core.photos import store_photo
 from server.services.meter_places import KIND_LABELS
 from server.services.metering import (
     METER_STATUS_LABELS,
@@ -39,7 +41,6 @@ from server.services.metering import (
     latest_accepted_before,
     monthly_usage_history,
 )
-from server.services.photos import store_photo
 from server.services.usage import HOLDING_FLAGS, QUANTITY, assess, describe_flags
 
 INSTALL_KIND_LABELS = {INSTALL_NEW: "新装", INSTALL_REPLACE: "换表"}

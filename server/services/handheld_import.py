@@ -47,10 +47,10 @@ from reports.workbook import CellError, cell_decimal, cell_text
 from server.db.models import Meter
 from server.db.models.handheld import HandheldImport
 from server.db.models.metering import HELD, METER_ACTIVE
-from server.services import audit, permissions
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ
-from server.services.errors import DomainError
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.errors import DomainError
 from server.services.handheld_profiles import ProfileInfo, get_profile
 from server.services.legacy_plan import (
     READ_TIME,

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from devices.handheld import FILE_FORMATS, ColumnProfile
 from server.db.models.handheld import HandheldProfile
-from server.services import audit, permissions
-from server.services.audit import Actor
-from server.services.errors import DomainError, NotFound
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError, NotFound
 
 FILE_FORMAT_LABELS = {
     "dbf": "DBF（dBase / FoxPro）",

@@ -37,11 +37,12 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from server.db.models import CustomerClass, LateFeePolicy
-from server.services import audit, till
-from server.services.audit import Actor
-from server.services.calendar import Period
-from server.services.errors import DomainError, NotFound, PermissionDenied
-from server.services.money import ZERO, money_of, round_fen
+from server.services import till
+from server.services.core import audit
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period
+from server.services.core.errors import DomainError, NotFound, PermissionDenied
+from server.services.core.money import ZERO, money_of, round_fen
 
 LABEL = "滞纳金"
 _RATE_PLACES = Decimal("0.000001")

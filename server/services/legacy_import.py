@@ -27,9 +27,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from reports.workbook import UnreadableWorkbook
-from server.services import audit
-from server.services.audit import Actor
-from server.services.errors import DomainError
+from server.services.core import audit
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError
 from server.services.legacy_plan import Planner, SheetCount
 from server.services.legacy_sheets import (
     ACCOUNTS,

@@ -41,7 +41,7 @@ from server.db.models import (
     Tariff,
 )
 from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE, METER_REPLACED
-from server.services.calendar import BUSINESS_TZ, business_datetime
+from server.services.core.calendar import BUSINESS_TZ, business_datetime
 from server.services.legacy_sheets import (
     ACCOUNTS,
     METERS,

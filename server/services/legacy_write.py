@@ -23,10 +23,10 @@ from server.db.models import (
     TariffTier,
 )
 from server.db.models.metering import METER_REPLACED
-from server.services.audit import Actor
+from server.services.core.audit import Actor
 from server.services.legacy_plan import Plan, among
 from server.services.legacy_sheets import TierIn
-from server.services.org import ensure_campus
+from server.services.staff.org import ensure_campus
 
 
 def _campus_ids(session: Session, names: set[str]) -> dict[str, int]:

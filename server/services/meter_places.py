@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import Account, Building, Campus, Meter, Reading
 from server.db.models.metering import ACCEPTED, METER_ACTIVE
-from server.services.errors import DomainError, NotFound
+from server.services.core.errors import DomainError, NotFound
 
 KIND_LABELS = {"electricity": "电表", "water": "水表"}
 

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session, aliased
 
 from server.db.models import Account, Building, Campus, Meter
 from server.db.models.metering import KINDS
-from server.services import audit, permissions
 from server.services.accounts import account_by_no
-from server.services.audit import Actor
-from server.services.errors import DomainError, NotFound
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError, NotFound
 from server.services.meter_places import KIND_LABELS, _last_values, _query
 from server.services.metering import (
     METER_STATUS_LABELS,
@@ -30,7 +30,7 @@ from server.services.metering import (
     meter_by_no,
     register_meter,
 )
-from server.services.org import campus_by_name
+from server.services.staff.org import campus_by_name
 
 # The office looks at a screenful, not 50,000 rows; the count says how many matched.
 DEFAULT_LIMIT = 500

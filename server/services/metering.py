@@ -21,10 +21,10 @@ from server.db.models.metering import (
     REJECTED,
     SUPERSEDED,
 )
-from server.services import audit, permissions
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ, Period
-from server.services.errors import DomainError, NotFound
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ, Period
+from server.services.core.errors import DomainError, NotFound
 from server.services.usage import (
     QUANTITY,
     SURGE_HISTORY_MONTHS,

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from server.db.models import OutboxMessage, WechatUser
 from server.db.models.companion import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENDING, OUTBOX_SENT
-from server.services import audit, permissions
-from server.services.audit import Actor
-from server.services.errors import DomainError, NotFound
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError, NotFound
 
 KIND_LABELS = {
     "bill": "账单通知",

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from reports.notice import NoticeData, NoticeLine, NoticeMeter, Progress, render_notices
 from server.db.models import Account, Bill, BillLine, BillMeter, Branch, Building, Campus
-from server.services.calendar import Period
-from server.services.errors import DomainError, NotFound
+from server.services.core.calendar import Period
+from server.services.core.errors import DomainError, NotFound
+from server.services.core.money import ZERO
 from server.services.late_fees import due_date
 from server.services.meter_places import KIND_LABELS, building_ids
-from server.services.money import ZERO
 from server.services.payments import OPEN_STATUSES, paid_on_bill
 
 

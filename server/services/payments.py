@@ -59,13 +59,14 @@ from server.db.models.accounts import POSTPAID, PREPAID
 from server.db.models.late_fees import CHARGE, WAIVE
 from server.db.models.metering import KINDS
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHANNELS, CHEQUE, ONLINE, TRANSFER
-from server.services import audit, late_fees, permissions, till
+from server.services import late_fees, till
 from server.services.accounts import address_of
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ, Period
-from server.services.errors import DomainError, NotFound, PermissionDenied
-from server.services.money import ZERO, money_of
-from server.services.numbering import RECEIPT, next_number
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ, Period
+from server.services.core.errors import DomainError, NotFound, PermissionDenied
+from server.services.core.money import ZERO, money_of
+from server.services.core.numbering import RECEIPT, next_number
 from server.services.receipts import receipt_by_no
 
 _CHANNEL_NAMES = {

@@ -20,7 +20,7 @@ from server.config import save_settings
 from server.db import migrate
 from server.db.credentials import store_password
 from server.db.models import Account, Branch
-from server.services.audit import Actor
+from server.services.core.audit import Actor
 
 if TYPE_CHECKING:
     from server.services.demo_data import DemoSummary, Progress

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from server.db.models.payments import CHANNEL_LABELS
 from server.services import metering, payments
 from server.services.bindings import BoundAccount
-from server.services.calendar import BUSINESS_TZ, Period, now
-from server.services.errors import DomainError
+from server.services.core.calendar import BUSINESS_TZ, Period, now
+from server.services.core.errors import DomainError
+from server.services.core.photos import store_photo
 from server.services.metering import ReadingResult
-from server.services.photos import store_photo
 from server.services.residents import Resident
 from server.services.usage import KIND_UNITS
 

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, aliased
 
 from server.db.models import Account, Building, Campus, Meter, Reading
 from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE
-from server.services.calendar import Period
-from server.services.calendar import now as business_now
+from server.services.core.calendar import Period
+from server.services.core.calendar import now as business_now
+from server.services.core.photos import photo_bytes
 from server.services.meter_places import (
     KIND_LABELS,
     MeterPlace,
@@ -28,7 +29,6 @@ from server.services.meter_places import (
     meters_of_building,
 )
 from server.services.metering import latest_accepted_before, monthly_usage_history
-from server.services.photos import photo_bytes
 from server.services.usage import Assessment, assess, describe_flags
 
 # Not a visit to the meter: a new meter's first figure, or a figure made up for billing.

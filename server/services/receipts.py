@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from reports.receipt import ReceiptData, ReceiptLine, render_receipt
 from server.db.models import Branch, Receipt, ReceiptReprint, ReceiptVoid
 from server.db.models.payments import CHANNEL_LABELS
-from server.services import audit
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ
-from server.services.errors import NotFound
+from server.services.core import audit
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.errors import NotFound
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 from devices.handheld import HARDWARE, READING, TIME, ColumnProfile, HandheldError, RawLine
 from devices.handheld import read_export as read_table
 from server.config import Settings
-from server.services import audit, permissions
-from server.services.audit import Actor
-from server.services.errors import DomainError
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError
 from server.services.handheld_import import HandheldImportResult, import_lines
 
 # The schema allows 'remote' among the reading sources: remote readings are told apart

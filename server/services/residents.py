@@ -14,11 +14,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from server.db.models import SmsCode, WechatUser
-from server.services import audit, ratelimit
-from server.services.audit import Actor
-from server.services.calendar import now
-from server.services.errors import DomainError, NotFound
-from server.services.ratelimit import Limit
+from server.services.core import audit, ratelimit
+from server.services.core.audit import Actor
+from server.services.core.calendar import now
+from server.services.core.errors import DomainError, NotFound
+from server.services.core.ratelimit import Limit
 from server.services.sms import SmsSender
 
 CODE_LIFETIME = timedelta(minutes=5)

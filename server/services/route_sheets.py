@@ -28,8 +28,8 @@ from reports.route_sheet import (
     route_sheet_filename,
 )
 from server.db.models import Meter
-from server.services.calendar import BUSINESS_TZ, Period
-from server.services.errors import DomainError
+from server.services.core.calendar import BUSINESS_TZ, Period
+from server.services.core.errors import DomainError
 from server.services.meter_places import meters_of_building
 from server.services.metering import latest_accepted_before, monthly_usage_history
 from server.services.usage import mean_monthly_usage, quantity_text

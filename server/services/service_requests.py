@@ -1,7 +1,7 @@
 """Service requests (服务诉求, 上门预约, 投诉建议, 节能先锋, 故障上报) and their SLA.
 
 A request raised on a working day in office hours is due 2 office hours later, any other
-by the end of the next working day (server.services.workdays). The desk assigns and
+by the end of the next working day (server.services.core.workdays). The desk assigns and
 answers; an answer reaches a resident as a template message through the outbox.
 """
 
@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from server.db.models import ServiceRequest, Staff
 from server.db.models.companion import REQUEST_ANSWERED, REQUEST_CLOSED, REQUEST_OPEN
-from server.services import audit, outbox, permissions
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ, now
-from server.services.errors import DomainError, NotFound
-from server.services.workdays import request_due
+from server.services import outbox
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ, now
+from server.services.core.errors import DomainError, NotFound
+from server.services.core.workdays import request_due
 
 KIND_LABELS = {
     "visit": "上门预约",

@@ -27,10 +27,10 @@ from reports.settlement import (
 )
 from server.db.models import Branch, CashHandover, Payment, Receipt, ReceiptVoid, Staff, TillSession
 from server.db.models.payments import CHANNEL_LABELS
-from server.services import calendar
-from server.services.auth import staff_label
-from server.services.calendar import BUSINESS_TZ
-from server.services.errors import DomainError
+from server.services.core import calendar
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.errors import DomainError
+from server.services.staff.sign_in import staff_label
 from server.services.till import settlement
 
 

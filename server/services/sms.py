@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from server.services.errors import DomainError
+from server.services.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 

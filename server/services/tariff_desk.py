@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import CustomerClass
-from server.services.calendar import now as business_now
+from server.services.core.calendar import now as business_now
 from server.services.late_fees import Policy, policy_on
 from server.services.tariffs import ComponentSpec, load_tariff_book
 

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from server.db.models import CustomerClass, Tariff, TariffComponent, TariffTier
 from server.db.models.metering import KINDS
-from server.services import audit, permissions
-from server.services.audit import Actor
-from server.services.errors import DomainError
-from server.services.money import round_fen
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError
+from server.services.core.money import round_fen
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,13 @@ from server.db.models import (
     TillSession,
 )
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHANNELS
-from server.services import audit, calendar, permissions
-from server.services.audit import Actor
-from server.services.auth import staff_label
-from server.services.errors import DomainError, PermissionDenied
-from server.services.money import ZERO, money_of
+from server.services.core import audit, calendar, permissions
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError, PermissionDenied
+from server.services.core.money import ZERO, money_of
+from server.services.staff.sign_in import staff_label
 
-# Posts that may void any receipt at any time (退票 included): see server.services.org.ROLES.
+# Posts that may void any receipt at any time (退票 included): see server.services.staff.org.ROLES.
 VOID_POSTS = ("manager", "admin")
 # Who receives cash handed over during the day (交款): the branch's head cashier (收费组长,
 # a post an administrator adds with the code "head_cashier") or one of its managers.

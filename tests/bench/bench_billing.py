@@ -29,9 +29,9 @@ from server.db.engine import ensure_database, normalise_url, start_embedded, sto
 from server.db.migrate import upgrade
 from server.db.models import Bill
 from server.services import billing
-from server.services.audit import Actor
 from server.services.billing import BillingRunResult, run_billing
-from server.services.calendar import Period, now
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period, now
 from server.services.demo_data import generate_demo_data
 
 BUDGET_SECONDS = 10.0

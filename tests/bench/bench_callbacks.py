@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, func, select
 from server.config import load_settings
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import Payment, PaymentOrder
-from server.services.audit import Actor
+from server.services.core.audit import Actor
 from server.services.online_pay import orders
 from server.services.online_pay.config import pay_config
 from tests import factories as f

@@ -28,7 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from server.services.billing import run_billing
-from server.services.calendar import Period, now
+from server.services.core.calendar import Period, now
 from server.services.demo_data import generate_demo_data
 from tests.bench.bench_billing import ACTOR, bench_database, in_transaction, vacuum
 from tests.companion.support import TOKEN, free_port, wechat_signature

@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import select, text
 
 from server.db.models import Binding, OutboxMessage
-from server.services import bindings, ratelimit, residents
-from server.services.audit import Actor
-from server.services.auth import staff_identity
-from server.services.errors import DomainError, PermissionDenied
-from server.services.org import add_staff_with_role
-from server.services.ratelimit import Limit, RateLimited
+from server.services import bindings, residents
+from server.services.core import ratelimit
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError, PermissionDenied
+from server.services.core.ratelimit import Limit, RateLimited
 from server.services.sms import ConsoleSender
+from server.services.staff.org import add_staff_with_role
+from server.services.staff.sign_in import staff_identity
 from tests import factories
 
 DESK = Actor("desk test")

@@ -17,10 +17,10 @@ from sqlalchemy import text
 
 from server.db.engine import unit_of_work
 from server.services import metering, notices, residents, service_requests
-from server.services.audit import Actor
-from server.services.auth import staff_identity
-from server.services.calendar import BUSINESS_TZ, now
-from server.services.org import add_staff_with_role
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ, now
+from server.services.staff.org import add_staff_with_role
+from server.services.staff.sign_in import staff_identity
 from tests import factories
 from tests.companion.support import start_live
 from tests.companion.test_h5_more import register

@@ -11,9 +11,9 @@ from sqlalchemy import text
 from server.cli import cli
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.services import bindings, residents, service_requests
-from server.services.audit import Actor
-from server.services.org import add_staff_with_role
+from server.services.core.audit import Actor
 from server.services.service_requests import RequestSpec
+from server.services.staff.org import add_staff_with_role
 from tests import factories
 from tests.companion.support import APP_ID
 from tests.companion.test_bindings import registered

@@ -8,8 +8,8 @@ import re
 from sqlalchemy import text
 
 from server.db.engine import unit_of_work
-from server.services.audit import Actor
-from server.services.org import add_staff_with_role
+from server.services.core.audit import Actor
+from server.services.staff.org import add_staff_with_role
 from tests import factories
 from tests.companion.test_h5_browser import png
 

@@ -15,9 +15,9 @@ from sqlalchemy import text
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import BillMeter
 from server.services import bindings, service_requests
-from server.services.audit import Actor
-from server.services.calendar import Period, now
-from server.services.org import add_staff_with_role
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period, now
+from server.services.staff.org import add_staff_with_role
 from tests import factories
 
 DESK = Actor("desk test")

@@ -13,10 +13,10 @@ from sqlalchemy import text
 
 from server.db.engine import unit_of_work
 from server.services import notices, residents
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ, now
-from server.services.org import add_staff_with_role
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ, now
 from server.services.sms import ConsoleSender
+from server.services.staff.org import add_staff_with_role
 from tests.companion.support import APP_ID, JSAPI_TICKET, start_live
 from tests.companion.test_h5_browser import png, sign_in_through_wechat
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.companion.outbox_sender import SendReport, send_due
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.services import outbox, residents
-from server.services.audit import Actor
+from server.services.core.audit import Actor
 
 
 @pytest.fixture

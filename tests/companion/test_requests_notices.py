@@ -11,11 +11,11 @@ from sqlalchemy import select, text
 from server.db.models import Building, OutboxMessage, ServiceRequest
 from server.services import bindings, notices, residents, service_requests
 from server.services.accounts import AccountSpec, create_account
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ
-from server.services.errors import DomainError
-from server.services.org import add_staff_with_role
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.errors import DomainError
 from server.services.service_requests import RequestSpec
+from server.services.staff.org import add_staff_with_role
 from tests import factories
 from tests.companion.test_bindings import registered
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from server.db.engine import unit_of_work
-from server.services.audit import Actor
-from server.services.calendar import Period, now
-from server.services.org import add_staff_with_role
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period, now
+from server.services.staff.org import add_staff_with_role
 from tests import factories
 from tests.companion.test_appointments_browser import staff_sign_in
 from tests.companion.test_h5_browser import png

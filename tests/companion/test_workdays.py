@@ -7,9 +7,9 @@ from datetime import date, datetime
 
 import pytest
 
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ
-from server.services.workdays import binding_due, request_due, set_override
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.workdays import binding_due, request_due, set_override
 
 
 def at(text: str) -> datetime:

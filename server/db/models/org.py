@@ -98,7 +98,7 @@ class Staff(Base):
 class PermissionGrant(Base):
     """A module (权限) granted to a post, in one department or (department None) in all.
 
-    Revoking deletes the row; both are audited (server.services.permissions).
+    Revoking deletes the row; both are audited (server.services.core.permissions).
     """
 
     __tablename__ = "permission_grant"

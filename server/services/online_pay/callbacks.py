@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.db.engine import unit_of_work
 from server.db.models import PaymentNotification, PaymentOrder
 from server.db.models.online_pay import ORDER_CLOSED, ORDER_CREATED
-from server.services import audit
+from server.services.core import audit
 from server.services.online_pay.orders import (
     APPLIED,
     DUPLICATE,

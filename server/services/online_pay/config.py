@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from server.config import Settings
 from server.db.engine import is_embedded
-from server.services.errors import DomainError
+from server.services.core.errors import DomainError
 
 DEMO_KEY_FILE = "demo_pay.key"
 

@@ -32,7 +32,7 @@ from server.db.models import Account, Bill, Binding, WechatUser
 from server.db.models.billing import BILL_OPEN, BILL_PARTIAL
 from server.db.models.companion import BINDING_APPROVED
 from server.db.models.online_pay import DEMO
-from server.services.calendar import BUSINESS_TZ
+from server.services.core.calendar import BUSINESS_TZ
 from server.services.online_pay.config import DemoPayConfig
 from server.services.online_pay.providers import (
     Answer,

@@ -27,10 +27,10 @@ from server.db.models.online_pay import (
     ORDER_STATUS_LABELS,
 )
 from server.db.models.payments import ONLINE
-from server.services import audit, permissions
-from server.services.audit import Actor
-from server.services.calendar import business_datetime
-from server.services.errors import DomainError, NotFound
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.calendar import business_datetime
+from server.services.core.errors import DomainError, NotFound
 from server.services.online_pay.orders import (
     OrderView,
     exception_label,

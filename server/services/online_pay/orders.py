@@ -47,11 +47,12 @@ from server.db.models.online_pay import (
     PROVIDER_LABELS,
 )
 from server.db.models.payments import ONLINE
-from server.services import audit, till
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ
-from server.services.errors import DomainError, NotFound
-from server.services.money import money_of
+from server.services import till
+from server.services.core import audit
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.errors import DomainError, NotFound
+from server.services.core.money import money_of
 from server.services.online_pay.providers import OrderRef, TradeState, fen_of
 from server.services.payments import (
     PaymentRequest,

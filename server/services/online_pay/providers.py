@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from server.services.errors import DomainError
+from server.services.core.errors import DomainError
 
 
 class NotifyRejected(DomainError):

@@ -43,11 +43,11 @@ from server.db.models import (
 )
 from server.db.models.online_pay import EXC_STATUS_LABELS, PROVIDERS, UNIONPAY, WECHAT
 from server.db.models.payments import ONLINE
-from server.services import audit, permissions
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ, business_datetime
-from server.services.errors import DomainError, NotFound
-from server.services.money import ZERO
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ, business_datetime
+from server.services.core.errors import DomainError, NotFound
+from server.services.core.money import ZERO
 from server.services.online_pay.orders import exception_label, provider_label
 
 PAYMENT = "payment"

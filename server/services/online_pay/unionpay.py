@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPubl
 from cryptography.x509.oid import NameOID
 
 from server.db.models.online_pay import UNIONPAY
-from server.services.calendar import BUSINESS_TZ
+from server.services.core.calendar import BUSINESS_TZ
 from server.services.online_pay.config import UnionPayConfig
 from server.services.online_pay.providers import (
     Answer,

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPubl
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from server.db.models.online_pay import WECHAT
-from server.services.calendar import BUSINESS_TZ
+from server.services.core.calendar import BUSINESS_TZ
 from server.services.online_pay.config import WechatPayConfig
 from server.services.online_pay.providers import (
     Answer,

@@ -29,10 +29,10 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from reports.tables import TableReport
-from server.services.audit import Actor
-from server.services.calendar import Period
-from server.services.calendar import now as business_now
-from server.services.errors import DomainError
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period
+from server.services.core.calendar import now as business_now
+from server.services.core.errors import DomainError
 from server.services.reports.anomalies import anomalies_report
 from server.services.reports.arrears import arrears_report
 from server.services.reports.cash import cash_report

@@ -15,9 +15,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from reports.tables import DATE, QUANTITY, TEXT, TOTAL, Column, Row, TableReport
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ, Period
-from server.services.calendar import now as business_now
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ, Period
+from server.services.core.calendar import now as business_now
 from server.services.meter_places import KIND_LABELS
 from server.services.metering import READING_STATUS_LABELS
 from server.services.reading_desk import SOURCE_LABELS

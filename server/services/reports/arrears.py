@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from reports.tables import COUNT, MONEY, SUBTOTAL, TEXT, TOTAL, Column, Row, TableReport
-from server.services.audit import Actor
-from server.services.calendar import business_datetime
-from server.services.calendar import now as business_now
+from server.services.core.audit import Actor
+from server.services.core.calendar import business_datetime
+from server.services.core.calendar import now as business_now
 from server.services.reports.common import campus_id, check_access, fetch, filters_text
 
 NAME = "arrears"

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from reports.tables import COUNT, MONEY, SUBTOTAL, TEXT, TOTAL, Column, Row, TableReport
 from server.db.models.payments import CHANNEL_LABELS
-from server.services.audit import Actor
-from server.services.calendar import business_datetime
-from server.services.calendar import now as business_now
+from server.services.core.audit import Actor
+from server.services.core.calendar import business_datetime
+from server.services.core.calendar import now as business_now
 from server.services.reports.common import campus_id, check_access, day_range, fetch, filters_text
 
 NAME = "cash"

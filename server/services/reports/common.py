@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from reports.tables import Row
 from server.db.models import Campus
-from server.services import permissions
-from server.services.audit import Actor
-from server.services.calendar import Period
-from server.services.errors import DomainError, NotFound
+from server.services.core import permissions
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period
+from server.services.core.errors import DomainError, NotFound
 
 MODULE = "reports"
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -33,9 +33,9 @@ from reports.tables import (
     TableReport,
 )
 from server.db.models.metering import ELECTRICITY, WATER
-from server.services.audit import Actor
-from server.services.calendar import Period
-from server.services.calendar import now as business_now
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period
+from server.services.core.calendar import now as business_now
 from server.services.meter_places import KIND_LABELS
 from server.services.reports.common import (
     campus_id,

@@ -14,9 +14,9 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from server.services.audit import Actor
-from server.services.calendar import Period, business_datetime
-from server.services.calendar import now as business_now
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period, business_datetime
+from server.services.core.calendar import now as business_now
 from server.services.reports.common import campus_id, check_access
 
 

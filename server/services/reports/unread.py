@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from reports.tables import COUNT, PERCENT, SUBTOTAL, TEXT, TOTAL, Column, Row, TableReport
-from server.services.audit import Actor
-from server.services.calendar import Period
-from server.services.calendar import now as business_now
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period
+from server.services.core.calendar import now as business_now
 from server.services.meter_places import KIND_LABELS
 from server.services.reading_desk import NOT_A_READ
 from server.services.reports.common import (

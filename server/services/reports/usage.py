@@ -27,10 +27,10 @@ from reports.tables import (
     TableReport,
 )
 from server.db.models.metering import KINDS
-from server.services.audit import Actor
-from server.services.calendar import Period
-from server.services.calendar import now as business_now
-from server.services.errors import DomainError
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period
+from server.services.core.calendar import now as business_now
+from server.services.core.errors import DomainError
 from server.services.reports.common import (
     campus_id,
     check_access,

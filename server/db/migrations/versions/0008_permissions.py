@@ -1,6 +1,6 @@
 """permissions (权限管理): modules granted per department and post
 
-The standard posts (server.services.org.ROLES) get their default modules, so a database
+The standard posts (server.services.staff.org.ROLES) get their default modules, so a database
 that already has staff keeps working after the upgrade.
 
 Revision ID: 0008

@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Branch, Department, Post, Staff
-from server.services import audit, permissions
-from server.services.audit import Actor
-from server.services.auth import check_password_strength, hash_password
-from server.services.calendar import now
-from server.services.errors import DomainError, NotFound
-from server.services.org import branch_by_code, create_staff
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.calendar import now
+from server.services.core.errors import DomainError, NotFound
+from server.services.staff.org import branch_by_code, create_staff
+from server.services.staff.sign_in import check_password_strength, hash_password
 
 
 @dataclass(frozen=True)

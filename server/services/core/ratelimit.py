@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from server.services.errors import DomainError
+from server.services.core.errors import DomainError
 
 
 class RateLimited(DomainError):

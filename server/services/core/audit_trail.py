@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.db.models import AuditEvent
-from server.services.calendar import BUSINESS_TZ, business_datetime
+from server.services.core.calendar import BUSINESS_TZ, business_datetime
 
 # How an action reads in the log viewer; unknown actions show as recorded.
 ACTION_LABELS = {

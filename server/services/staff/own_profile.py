@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from server.db.models import Staff
-from server.services import audit
-from server.services.audit import Actor
-from server.services.auth import check_password_strength, hash_password, verify_password
-from server.services.errors import DomainError, NotFound
+from server.services.core import audit
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError, NotFound
+from server.services.staff.sign_in import check_password_strength, hash_password, verify_password
 
 _MOBILE = re.compile(r"^1\d{10}$")
 _PHONE = re.compile(r"^[0-9\-+() ]{0,40}$")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from server.services.errors import DomainError
+from server.services.core.errors import DomainError
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")

@@ -11,10 +11,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
 from server.db.models import Staff
-from server.services import audit, permissions
-from server.services.audit import Actor
-from server.services.calendar import now
-from server.services.errors import DomainError
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.calendar import now
+from server.services.core.errors import DomainError
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -59,9 +59,9 @@ class StaffIdentity:
     post: str
     branch_id: int | None
     branch_name: str
-    # Prefixes the receipts this staff member issues (server.services.numbering).
+    # Prefixes the receipts this staff member issues (server.services.core.numbering).
     branch_code: str = ""
-    # What they may use (server.services.permissions); the services check again.
+    # What they may use (server.services.core.permissions); the services check again.
     modules: frozenset[str] = frozenset()
 
     @property

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from server.services.errors import DomainError
+from server.services.core.errors import DomainError
 
 RECEIPT = "receipt"
 SEQUENCE_DIGITS = 6

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Branch, Building, Campus, Department, Post, Staff
-from server.services import audit, permissions
-from server.services.audit import Actor
-from server.services.auth import check_password_strength, hash_password
-from server.services.errors import DomainError, NotFound
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError, NotFound
+from server.services.staff.sign_in import check_password_strength, hash_password
 
 _Coded = TypeVar("_Coded", Department, Post)
 

@@ -16,9 +16,9 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from server.db.models import Department, PermissionGrant, Post, Staff
-from server.services import audit
-from server.services.audit import Actor
-from server.services.errors import DomainError, NotFound, PermissionDenied
+from server.services.core import audit
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError, NotFound, PermissionDenied
 
 MODULES: dict[str, str] = {
     "counter": "收费台",
@@ -33,7 +33,7 @@ MODULES: dict[str, str] = {
 }
 ALL_MODULES_POST = "admin"
 _CACHE = "md_permissions"
-# What the standard posts (server.services.org.ROLES) start with; migration 0008 holds the
+# What the standard posts (server.services.staff.org.ROLES) start with; migration 0008 holds the
 # same table for databases that had staff before permissions existed.
 DEFAULT_MODULES: dict[str, tuple[str, ...]] = {
     "clerk": ("counter", "accounts"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from reports.clock import BUSINESS_TZ, business_time
-from server.services.errors import DomainError
+from server.services.core.errors import DomainError
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 

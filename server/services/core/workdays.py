@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import WorkdayOverride
-from server.services import audit, permissions
-from server.services.audit import Actor
-from server.services.calendar import BUSINESS_TZ, business_datetime
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ, business_datetime
 
 OFFICE_OPENS = time(8, 0)
 OFFICE_CLOSES = time(17, 30)
