@@ -22,14 +22,14 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from reports.drawing import MIN_BAR_WIDTH, Pen
 from reports.fonts import cjk_font
-from reports.receipt import _Pen
 
 PDF = "application/pdf"
 DEFAULT_SIZE_MM = (50.0, 30.0)
 SHEET_MARGIN_MM = 8.0
-# As on the receipt: bars under ~0.2 mm are not read reliably; wider than 0.5 mm wastes room.
-_MIN_BAR_WIDTH = 0.6
+# Wider than the receipt's bars: a label has room, and a scanner reads it at arm's length
+# off a meter box. Wider than 0.5 mm only wastes room.
 _MAX_BAR_WIDTH = 1.4
 
 
@@ -100,9 +100,10 @@ def render_labels(
     columns, rows = layout.grid()
     page = (width, height) if layout.sheet is None else A4
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=page, pageCompression=1)
+    # invariant: the same labels give the same bytes (golden files, reprints).
+    canvas = Canvas(buffer, pagesize=page, pageCompression=1, invariant=1)
     canvas.setTitle(title)
-    pen = _Pen(canvas, cjk_font().name)
+    pen = Pen(canvas, cjk_font().name)
     per_page = columns * rows
     # The grid is centred on the sheet, so pre-cut paper with even margins lines up.
     left = (page[0] - columns * width) / 2
@@ -120,7 +121,7 @@ def render_labels(
 
 
 def _draw_label(
-    pen: _Pen, label: LabelData, x: float, y: float, w: float, h: float, *, outline: bool
+    pen: Pen, label: LabelData, x: float, y: float, w: float, h: float, *, outline: bool
 ) -> None:
     canvas = pen.canvas
     if outline:
@@ -144,7 +145,7 @@ def _draw_label(
     bar_bottom = number_y + big + 0.5
     bar_height = line_top - 1.5 - bar_bottom
     probe = Code128(label.meter_no, barWidth=1, barHeight=bar_height)
-    bar_width = max(_MIN_BAR_WIDTH, min(_MAX_BAR_WIDTH, inner / probe.width))
+    bar_width = max(MIN_BAR_WIDTH, min(_MAX_BAR_WIDTH, inner / probe.width))
     code = Code128(label.meter_no, barWidth=bar_width, barHeight=bar_height)
     # Centred with its quiet zones, which must stay white for scanning.
     code.drawOn(canvas, x + (w - code.width) / 2, bar_bottom)

@@ -6,7 +6,7 @@ shows the account, the meters with their two readings, the bill's lines, the tot
 figures and in Chinese capitals, the due date, what earlier periods still owe, how to pay,
 and the account number as a Code128 barcode that the counter's scanner reads.
 
-Drawn with the canvas directly, as the receipt is (its pen and barcode are reused): a page
+Drawn with the canvas directly, as the receipt is (with the same `reports.drawing.Pen`): a page
 takes about a millisecond, so a building of 300 accounts renders in well under a second.
 """
 
@@ -26,13 +26,12 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from reports.amounts import rmb_capitals
+from reports.drawing import Pen
 from reports.fonts import cjk_font
-
-# The receipt's pen: CJK text that shrinks to fit its box, and its scannable barcode.
-from reports.receipt import _Pen, format_yuan
+from reports.pdfpages import GREY
+from reports.receipt import format_yuan
 
 NOTICE_TITLE = "水电费缴款通知单"
-_GREY = colors.Color(0.35, 0.35, 0.35)
 _HEADER_FILL = colors.Color(0.92, 0.92, 0.92)
 _RED = colors.Color(0.78, 0.08, 0.08)
 
@@ -117,7 +116,7 @@ def render_notices(
     first = notices[0]
     canvas.setTitle(f"{NOTICE_TITLE} {first.period} {scope}")
     canvas.setAuthor(first.organisation)
-    pen = _Pen(canvas, font)
+    pen = Pen(canvas, font)
     # What a building's notices share (the due date, the branches) goes into the form too.
     forms: dict[tuple[str, date, tuple[str, ...]], str] = {}
     for notice in notices:
@@ -166,7 +165,7 @@ _CELL_SIZE = 9.0
 
 
 def _grid_frame(
-    pen: _Pen, top: float, widths: Sequence[float], header: Sequence[str], rows: int
+    pen: Pen, top: float, widths: Sequence[float], header: Sequence[str], rows: int
 ) -> None:
     """The ruled table with its header row filled in."""
     canvas = pen.canvas
@@ -187,7 +186,7 @@ def _grid_frame(
         canvas.line(x, top, x, bottom)
 
 
-def _cells(pen: _Pen, top: float, widths: Sequence[float], rows: Sequence[Sequence[str]]) -> None:
+def _cells(pen: Pen, top: float, widths: Sequence[float], rows: Sequence[Sequence[str]]) -> None:
     """Rows of a table from its top edge: the first column left-aligned, the others right."""
     text_dy = (_ROW - _CELL_SIZE) / 2 + _CELL_SIZE * 0.18
     pad = 3
@@ -205,14 +204,14 @@ def _cells(pen: _Pen, top: float, widths: Sequence[float], rows: Sequence[Sequen
             x += width
 
 
-def _label(pen: _Pen, x: float, y: float, label: str, size: float) -> float:
+def _label(pen: Pen, x: float, y: float, label: str, size: float) -> float:
     """A grey 'label：' of a field; returns where its value starts."""
     text = f"{label}："
-    pen.text(x, y, text, size, colour=_GREY)
+    pen.text(x, y, text, size, colour=GREY)
     return x + pen.width(text, size)
 
 
-def _draw_frame(pen: _Pen, organisation: str, due: date, pay_at: tuple[str, ...]) -> None:
+def _draw_frame(pen: Pen, organisation: str, due: date, pay_at: tuple[str, ...]) -> None:
     canvas = pen.canvas
     pen.text(_W / 2, _H - 14 * mm, organisation, 12, align="centre", max_width=_CONTENT * 0.6)
     y = _H - 24 * mm
@@ -225,14 +224,14 @@ def _draw_frame(pen: _Pen, organisation: str, due: date, pay_at: tuple[str, ...]
     for label, dy in (("账期", 20), ("户号", 6), ("户名", -8)):
         _label(pen, _LEFT, _Y_INFO + dy, label, 10)
     _label(pen, _LEFT, _Y_ADDRESS, "地址", 10)
-    pen.text(_LEFT, _METERS_TOP + 4, "抄表读数", 9.5, colour=_GREY)
+    pen.text(_LEFT, _METERS_TOP + 4, "抄表读数", 9.5, colour=GREY)
     _grid_frame(pen, _METERS_TOP, _METER_WIDTHS, ["表号", "类别", "上期读数", "本期读数", "用量"],
                 _METER_ROWS)  # fmt: skip
-    pen.text(_LEFT, _LINES_TOP + 4, "费用明细", 9.5, colour=_GREY)
+    pen.text(_LEFT, _LINES_TOP + 4, "费用明细", 9.5, colour=GREY)
     _grid_frame(pen, _LINES_TOP, _LINE_WIDTHS, ["项目", "用量", "金额（元）"], _LINE_ROWS)
     _label(pen, _LEFT, _Y_TOTAL, "本期应缴", 11)
     _label(pen, _LEFT, _Y_TOTAL - 15, "大写", 10.5)
-    pen.text(_LEFT, _Y_PAY, "缴费方式", 9.5, colour=_GREY)
+    pen.text(_LEFT, _Y_PAY, "缴费方式", 9.5, colour=GREY)
     pen.text(_LEFT, _Y_PAY - 37, "微信：关注本中心微信公众号，绑定户号后在线缴费。", 9,
              max_width=_CONTENT)  # fmt: skip
     pay_by = f"请于 {due.year} 年 {due.month} 月 {due.day} 日前缴清，逾期将按规定收取滞纳金。"
@@ -243,7 +242,7 @@ def _draw_frame(pen: _Pen, organisation: str, due: date, pay_at: tuple[str, ...]
             _CONTENT, leading=12,
         )  # fmt: skip
     pen.text(_LEFT, 10 * mm, "持本通知单到柜台缴费可扫描条码；如已缴费，请忽略本通知。", 8,
-             colour=_GREY, max_width=_CONTENT)  # fmt: skip
+             colour=GREY, max_width=_CONTENT)  # fmt: skip
 
 
 def _meter_rows(meters: Sequence[NoticeMeter], capacity: int) -> list[list[str]]:
@@ -272,7 +271,7 @@ def _line_rows(lines: Sequence[NoticeLine], capacity: int) -> list[list[str]]:
     return [*rows[: capacity - 1], [f"其余 {len(rest)} 项", "", f"{amount:,.2f}"]]
 
 
-def _draw_notice(pen: _Pen, data: NoticeData) -> None:
+def _draw_notice(pen: Pen, data: NoticeData) -> None:
     pen.barcode(_RIGHT, _Y_INFO - 4, data.account_no, 10 * mm, _CONTENT * 0.42)
     info = _CONTENT * 0.55
     x = _LEFT + pen.width("账期：", 10)
@@ -296,7 +295,7 @@ def _draw_notice(pen: _Pen, data: NoticeData) -> None:
         pen.field(_LEFT, y - 30, "大写", f"人民币{rmb_capitals(data.amount_due)}", 10.5, _CONTENT)
 
 
-def _address(pen: _Pen, address: str) -> None:
+def _address(pen: Pen, address: str) -> None:
     """Up to two lines under the label; what does not fit is set smaller or cut."""
     x = _LEFT + pen.width("地址：", 10)
     room = _RIGHT - x

@@ -24,16 +24,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from reports.amounts import rmb_capitals
 from reports.clock import moment_text
+from reports.drawing import Pen
 from reports.fonts import cjk_font
+from reports.pdfpages import GREY
 
 ReceiptSize = Literal["a5", "form"]
 
@@ -41,13 +41,9 @@ FORM_SIZE = (241 * mm, 93 * mm)
 PAGE_SIZES: dict[str, tuple[float, float]] = {"a5": A5, "form": FORM_SIZE}
 
 _RED = colors.Color(0.78, 0.08, 0.08)
-_GREY = colors.Color(0.35, 0.35, 0.35)
 _HEADER_FILL = colors.Color(0.92, 0.92, 0.92)
 # The colour's own alpha, because setFillColor resets the alpha to that of the colour.
 _WATERMARK = colors.Color(0.85, 0.1, 0.1, alpha=0.22)
-# Code128 bars narrower than about 0.2 mm are not read reliably by counter scanners.
-_MIN_BAR_WIDTH = 0.6
-_MAX_BAR_WIDTH = 1.0
 
 
 @dataclass(frozen=True)
@@ -115,7 +111,7 @@ def render_receipt(
     canvas.setTitle(f"收据 {data.receipt_no}")
     canvas.setAuthor(data.organisation)
     canvas.setSubject(f"户号 {data.account_no}")
-    pen = _Pen(canvas, font)
+    pen = Pen(canvas, font)
     if size == "a5":
         _draw_a5(pen, data, page)
     else:
@@ -137,104 +133,6 @@ def _filename(receipt_no: str) -> str:
     # Receipt numbers are letters and digits; anything else must not reach a file system.
     safe = re.sub(r"[^0-9A-Za-z_-]", "_", receipt_no)
     return f"收据-{safe}.pdf"
-
-
-class _Pen:
-    """The canvas with the one CJK font, and text that shrinks or is cut to fit its box."""
-
-    def __init__(self, canvas: Canvas, font: str):
-        self.canvas = canvas
-        self.font = font
-
-    def width(self, text: str, size: float) -> float:
-        return stringWidth(text, self.font, size)
-
-    def text(
-        self,
-        x: float,
-        y: float,
-        text: str,
-        size: float,
-        *,
-        max_width: float | None = None,
-        align: Literal["left", "right", "centre"] = "left",
-        colour: colors.Color = colors.black,
-        min_size: float = 6.5,
-    ) -> None:
-        # Addresses and item names have no length limit; a long one is set smaller, and
-        # only when even the smallest legible size will not do is it cut with an ellipsis.
-        if max_width is not None:
-            while size > min_size and self.width(text, size) > max_width:
-                size -= 0.5
-            if self.width(text, size) > max_width:
-                while text and self.width(text + "…", size) > max_width:
-                    text = text[:-1]
-                text += "…"
-        canvas = self.canvas
-        canvas.setFillColor(colour)
-        canvas.setFont(self.font, size)
-        if align == "right":
-            canvas.drawRightString(x, y, text)
-        elif align == "centre":
-            canvas.drawCentredString(x, y, text)
-        else:
-            canvas.drawString(x, y, text)
-        canvas.setFillColor(colors.black)
-
-    def field(
-        self, x: float, y: float, label: str, value: str, size: float, max_width: float
-    ) -> None:
-        """A 'label：value' pair, the label grey so the eye finds the values."""
-        label_text = f"{label}："
-        self.text(x, y, label_text, size, colour=_GREY)
-        offset = self.width(label_text, size)
-        self.text(x + offset, y, value, size, max_width=max_width - offset)
-
-    def wrapped_field(
-        self,
-        x: float,
-        y: float,
-        label: str,
-        value: str,
-        size: float,
-        max_width: float,
-        leading: float,
-        max_lines: int = 2,
-    ) -> float:
-        """Like `field`, but the value wraps onto up to `max_lines` lines under itself.
-
-        For addresses, which must be readable in full to find the door. Chinese breaks
-        between any two characters. Returns the baseline of the last line drawn.
-        """
-        label_text = f"{label}："
-        self.text(x, y, label_text, size, colour=_GREY)
-        offset = self.width(label_text, size)
-        room = max_width - offset
-        lines: list[str] = []
-        current = ""
-        for char in value:
-            if current and self.width(current + char, size) > room:
-                lines.append(current)
-                current = ""
-            current += char
-        lines.append(current)
-        if len(lines) > max_lines:
-            # What does not fit in the last line is shrunk or cut by `text`.
-            lines = [*lines[: max_lines - 1], "".join(lines[max_lines - 1 :])]
-        for index, line in enumerate(lines):
-            self.text(x + offset, y - index * leading, line, size, max_width=room)
-        return y - (len(lines) - 1) * leading
-
-    def barcode(
-        self, x_right: float, y: float, value: str, height: float, max_width: float
-    ) -> None:
-        """A Code128 of `value` ending at `x_right`, with the value printed under it."""
-        probe = Code128(value, barWidth=1, barHeight=height)
-        bar_width = max(_MIN_BAR_WIDTH, min(_MAX_BAR_WIDTH, max_width / probe.width))
-        code = Code128(value, barWidth=bar_width, barHeight=height)
-        # The symbol's width includes its quiet zones, which must stay white for scanning.
-        code.drawOn(self.canvas, x_right - code.width, y)
-        self.text(x_right - code.width / 2, y - 8, value, 7.5, align="centre")
 
 
 def _visible_lines(lines: Sequence[ReceiptLine], capacity: int) -> list[ReceiptLine]:
@@ -269,7 +167,7 @@ def _issued_text(data: ReceiptData) -> str:
 
 
 def _draw_table(
-    pen: _Pen,
+    pen: Pen,
     data: ReceiptData,
     left: float,
     right: float,
@@ -333,7 +231,7 @@ def _draw_table(
     return bottom
 
 
-def _draw_a5(pen: _Pen, data: ReceiptData, page: tuple[float, float]) -> None:
+def _draw_a5(pen: Pen, data: ReceiptData, page: tuple[float, float]) -> None:
     width, height = page
     left, right = 14 * mm, width - 14 * mm
     content = right - left
@@ -381,10 +279,10 @@ def _draw_a5(pen: _Pen, data: ReceiptData, page: tuple[float, float]) -> None:
     y = min(y - 22, 26 * mm)
     pen.field(left, y, "收款人", data.clerk, 10, content / 2)
     pen.field(left + content / 2, y, "收款单位（盖章）", "", 10, content / 2)
-    pen.text(left, 12 * mm, "本收据为缴费凭证，请妥善保管；涂改无效。", 8, colour=_GREY)
+    pen.text(left, 12 * mm, "本收据为缴费凭证，请妥善保管；涂改无效。", 8, colour=GREY)
 
 
-def _draw_form(pen: _Pen, data: ReceiptData, page: tuple[float, float]) -> None:
+def _draw_form(pen: Pen, data: ReceiptData, page: tuple[float, float]) -> None:
     width, height = page
     # The outer 13 mm on each side are the tractor strips of the continuous form.
     left, right = 15 * mm, width - 15 * mm
@@ -422,11 +320,11 @@ def _draw_form(pen: _Pen, data: ReceiptData, page: tuple[float, float]) -> None:
         pen.field(x, y, label, value, 9, content / 3)
         x += pen.width(f"{label}：{value}", 9) + 14
     pen.field(right - 150, y, "收款人", data.clerk, 9, 150)
-    pen.text(left, 6 * mm, "本收据为缴费凭证，请妥善保管；涂改无效。", 7, colour=_GREY)
-    pen.text(right, 6 * mm, "收款单位（盖章）", 7, colour=_GREY, align="right")
+    pen.text(left, 6 * mm, "本收据为缴费凭证，请妥善保管；涂改无效。", 7, colour=GREY)
+    pen.text(right, 6 * mm, "收款单位（盖章）", 7, colour=GREY, align="right")
 
 
-def _draw_void(pen: _Pen, data: ReceiptData, page: tuple[float, float]) -> None:
+def _draw_void(pen: Pen, data: ReceiptData, page: tuple[float, float]) -> None:
     """A large diagonal 作废 across the page, see-through so every figure stays readable."""
     width, height = page
     canvas = pen.canvas

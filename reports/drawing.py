@@ -1,0 +1,121 @@
+"""Drawing fixed-layout documents on a reportlab canvas: the receipt, the payment notice and
+the meter labels all place each field at a known spot with `Pen`.
+
+`Pen` holds the canvas and the one CJK font (see `reports.fonts`); its text shrinks, and only
+as a last resort is cut with an ellipsis, to fit the box it is given, because names and
+addresses have no length limit; its Code128 barcode keeps bars wide enough to scan.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from reportlab.graphics.barcode.code128 import Code128
+from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from reports.pdfpages import GREY
+
+# Code128 bars narrower than about 0.2 mm are not read reliably by counter scanners; wider
+# than 1 point only takes room from the fields beside the barcode.
+MIN_BAR_WIDTH = 0.6
+MAX_BAR_WIDTH = 1.0
+
+
+class Pen:
+    """The canvas with the one CJK font, and text that shrinks or is cut to fit its box."""
+
+    def __init__(self, canvas: Canvas, font: str):
+        self.canvas = canvas
+        self.font = font
+
+    def width(self, text: str, size: float) -> float:
+        return stringWidth(text, self.font, size)
+
+    def text(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        size: float,
+        *,
+        max_width: float | None = None,
+        align: Literal["left", "right", "centre"] = "left",
+        colour: colors.Color = colors.black,
+        min_size: float = 6.5,
+    ) -> None:
+        # Addresses and item names have no length limit; a long one is set smaller, and
+        # only when even the smallest legible size will not do is it cut with an ellipsis.
+        if max_width is not None:
+            while size > min_size and self.width(text, size) > max_width:
+                size -= 0.5
+            if self.width(text, size) > max_width:
+                while text and self.width(text + "…", size) > max_width:
+                    text = text[:-1]
+                text += "…"
+        canvas = self.canvas
+        canvas.setFillColor(colour)
+        canvas.setFont(self.font, size)
+        if align == "right":
+            canvas.drawRightString(x, y, text)
+        elif align == "centre":
+            canvas.drawCentredString(x, y, text)
+        else:
+            canvas.drawString(x, y, text)
+        canvas.setFillColor(colors.black)
+
+    def field(
+        self, x: float, y: float, label: str, value: str, size: float, max_width: float
+    ) -> None:
+        """A 'label：value' pair, the label grey so the eye finds the values."""
+        label_text = f"{label}："
+        self.text(x, y, label_text, size, colour=GREY)
+        offset = self.width(label_text, size)
+        self.text(x + offset, y, value, size, max_width=max_width - offset)
+
+    def wrapped_field(
+        self,
+        x: float,
+        y: float,
+        label: str,
+        value: str,
+        size: float,
+        max_width: float,
+        leading: float,
+        max_lines: int = 2,
+    ) -> float:
+        """Like `field`, but the value wraps onto up to `max_lines` lines under itself.
+
+        For addresses, which must be readable in full to find the door. Chinese breaks
+        between any two characters. Returns the baseline of the last line drawn.
+        """
+        label_text = f"{label}："
+        self.text(x, y, label_text, size, colour=GREY)
+        offset = self.width(label_text, size)
+        room = max_width - offset
+        lines: list[str] = []
+        current = ""
+        for char in value:
+            if current and self.width(current + char, size) > room:
+                lines.append(current)
+                current = ""
+            current += char
+        lines.append(current)
+        if len(lines) > max_lines:
+            # What does not fit in the last line is shrunk or cut by `text`.
+            lines = [*lines[: max_lines - 1], "".join(lines[max_lines - 1 :])]
+        for index, line in enumerate(lines):
+            self.text(x + offset, y - index * leading, line, size, max_width=room)
+        return y - (len(lines) - 1) * leading
+
+    def barcode(
+        self, x_right: float, y: float, value: str, height: float, max_width: float
+    ) -> None:
+        """A Code128 of `value` ending at `x_right`, with the value printed under it."""
+        probe = Code128(value, barWidth=1, barHeight=height)
+        bar_width = max(MIN_BAR_WIDTH, min(MAX_BAR_WIDTH, max_width / probe.width))
+        code = Code128(value, barWidth=bar_width, barHeight=height)
+        # The symbol's width includes its quiet zones, which must stay white for scanning.
+        code.drawOn(self.canvas, x_right - code.width, y)
+        self.text(x_right - code.width / 2, y - 8, value, 7.5, align="centre")
