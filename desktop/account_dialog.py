@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 
 from desktop.widgets import ALERT, ok_cancel
 from server.db.models.accounts import POSTPAID, PREPAID
-from server.services.accounts import ACCOUNT_FIELDS, AccountView
+from server.services.accounts.accounts import ACCOUNT_FIELDS, AccountView
 
 _ACCOUNT_NO = re.compile(r"^[0-9A-Za-z\-_]{1,32}$")
-# As server.services.accounts.check_account_fields: digits, spaces and dashes.
+# As server.services.accounts.accounts.check_account_fields: digits, spaces and dashes.
 _PHONE = re.compile(r"^(\+?[0-9][0-9 \-]{0,19})?$")
 
 

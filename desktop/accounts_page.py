@@ -33,7 +33,7 @@ from desktop.tasks import TaskError
 from desktop.widgets import ALERT, ReadOnlyTable, money_text
 from server.db.models.metering import ELECTRICITY, WATER
 from server.services.account_detail import AccountRecord, MonthlyUsage, account_record
-from server.services.accounts import (
+from server.services.accounts.accounts import (
     AccountHit,
     AccountSpec,
     create_account,
@@ -42,7 +42,7 @@ from server.services.accounts import (
     search_accounts,
     update_account,
 )
-from server.services.meter_registry import RegistryChoices, registry_choices
+from server.services.metering.meter_registry import RegistryChoices, registry_choices
 
 SEARCH_DELAY_MS = 250
 

@@ -41,10 +41,10 @@ from devices.errors import FrameError
 from devices.registers import Edition, Value, data_item
 from devices.transport import DEFAULT_SETTINGS, PROTOCOLS, MeterLink, NoReply, PortSettings, Sniffer
 from server.config import ConfigError, load_settings
-from server.services.bench_readings import record_bench_reading
-from server.services.metering import ReadingResult
+from server.services.metering.bench_readings import record_bench_reading
+from server.services.metering.readings import ReadingResult
+from server.services.metering.usage_rules import describe_flags, quantity_text
 from server.services.staff.sign_in import StaffIdentity
-from server.services.usage import describe_flags, quantity_text
 
 PORT_KEY = "bench/port"
 PROTOCOL_KEY = "bench/protocol"

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 from desktop.widgets import ReadOnlyTable, money_text
 from server.services.bill_browse import BILL_STATUS_LABELS
 from server.services.billing import BillView
-from server.services.meter_places import KIND_LABELS
-from server.services.usage import quantity_text
+from server.services.metering.meter_picker import KIND_LABELS
+from server.services.metering.usage_rules import quantity_text
 
 
 class RunProgressDialog(QDialog):

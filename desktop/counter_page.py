@@ -51,7 +51,7 @@ from reports.settlement import (
 from server.config import ConfigError, load_settings
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHEQUE, TRANSFER
 from server.services import till
-from server.services.accounts import AccountSearch, find_accounts
+from server.services.accounts.accounts import AccountSearch, find_accounts
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError
 from server.services.counter import (

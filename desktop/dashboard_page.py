@@ -31,7 +31,7 @@ from reports.clock import moment_text
 from reports.tables import cell_text
 from server.db.models.metering import KINDS
 from server.services.dashboard import Dashboard, dashboard
-from server.services.usage import KIND_UNITS
+from server.services.metering.usage_rules import KIND_UNITS
 
 KIND_NAMES = {"electricity": "电", "water": "水"}
 REFRESH_MS = 60_000

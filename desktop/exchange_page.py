@@ -38,13 +38,18 @@ from desktop.tasks import BusyTasks, TaskError
 from desktop.widgets import ALERT
 from server.config import load_settings
 from server.db.models.metering import ELECTRICITY, WATER
-from server.services import account_changes as ac
-from server.services.account_changes import AccountChangesResult, import_account_changes
-from server.services.handheld_import import DUPLICATE, FAILED, IMPORTED, HandheldImportResult
-from server.services.meter_places import KIND_LABELS
-from server.services.reading_desk import BuildingChoice, building_choices
-from server.services.remote_readings import RemoteSettings, import_remote_file, pull_remote
-from server.services.route_sheets import route_sheet_pdf
+from server.services.accounts import account_changes as ac
+from server.services.accounts.account_changes import AccountChangesResult, import_account_changes
+from server.services.metering.handheld_import import (
+    DUPLICATE,
+    FAILED,
+    IMPORTED,
+    HandheldImportResult,
+)
+from server.services.metering.meter_picker import KIND_LABELS
+from server.services.metering.remote_readings import RemoteSettings, import_remote_file, pull_remote
+from server.services.metering.review_desk import BuildingChoice, building_choices
+from server.services.metering.route_sheets import route_sheet_pdf
 
 LAST_DIR = "exchange/last_dir"
 REMOTE_FILTER = "远传导出文件 (*.csv *.txt *.xlsx *.xls);;所有文件 (*)"

@@ -46,10 +46,11 @@ from desktop.widgets import ReadOnlyTable, RowsModel
 from devices.ble import BleDevice, BleError, BleSettings, read_water_meter_sync, scan_sync
 from devices.cjt188 import MeterData
 from server.db.models.metering import ELECTRICITY, WATER
-from server.services.ble_readings import ble_address, record_ble_reading
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError
-from server.services.handheld_import import (
+from server.services.metering.ble_readings import ble_address, record_ble_reading
+from server.services.metering.handheld_file_profiles import ProfileInfo, list_profiles
+from server.services.metering.handheld_import import (
     ANOMALY,
     CONFLICT,
     DUPLICATE,
@@ -64,11 +65,10 @@ from server.services.handheld_import import (
     result_xlsx,
     route_for_building,
 )
-from server.services.handheld_profiles import ProfileInfo, list_profiles
-from server.services.meter_places import KIND_LABELS
-from server.services.metering import ReadingResult
-from server.services.reading_desk import BuildingChoice, building_choices
-from server.services.usage import describe_flags, quantity_text
+from server.services.metering.meter_picker import KIND_LABELS
+from server.services.metering.readings import ReadingResult
+from server.services.metering.review_desk import BuildingChoice, building_choices
+from server.services.metering.usage_rules import describe_flags, quantity_text
 
 LAST_DIR = "handheld/last_dir"
 LAST_PROFILE = "handheld/profile"

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from desktop.tasks import TaskError, TaskRunner
 from devices.handheld import FILE_FORMATS
 from server.services.core.errors import DomainError
-from server.services.handheld_profiles import (
+from server.services.metering.handheld_file_profiles import (
     FILE_FORMAT_LABELS,
     ProfileInfo,
     ProfileSpec,

@@ -38,10 +38,10 @@ from desktop.widgets import ReadOnlyTable
 from devices.label_printers import LANGUAGES, PrinterSettings
 from reports.labels import LabelData, SheetLayout, parse_size
 from server.db.models.metering import ELECTRICITY, WATER
-from server.services.labels import label_data, labels_pdf, pick_meters, print_labels
-from server.services.meter_places import KIND_LABELS, MeterPlace
-from server.services.metering import METER_STATUS_LABELS
-from server.services.reading_desk import BuildingChoice, building_choices
+from server.services.metering.labels import label_data, labels_pdf, pick_meters, print_labels
+from server.services.metering.meter_picker import KIND_LABELS, MeterPlace
+from server.services.metering.readings import METER_STATUS_LABELS
+from server.services.metering.review_desk import BuildingChoice, building_choices
 
 SIZE = "labels/size"
 SHEET = "labels/sheet"

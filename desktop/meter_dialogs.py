@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.widgets import ALERT, ok_cancel
-from server.services.meter_registry import NewMeter
+from server.services.metering.meter_registry import NewMeter
 
 METER_NO = re.compile(r"^[0-9A-Za-z\-_]{1,32}$")
 HARDWARE_NO = re.compile(r"^[0-9A-Za-z\-_]{0,32}$")

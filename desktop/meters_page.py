@@ -33,7 +33,7 @@ from desktop.tasks import TaskError
 from desktop.widgets import ReadOnlyTable
 from reports.meter_registry import RegistryLine, registry_filename, render_meter_registry_xlsx
 from server.services.core import calendar
-from server.services.meter_registry import (
+from server.services.metering.meter_registry import (
     DEFAULT_LIMIT,
     MeterFilter,
     MeterList,
@@ -48,7 +48,7 @@ from server.services.meter_registry import (
     set_location,
     set_parent,
 )
-from server.services.metering import METER_STATUS_LABELS, ReplacementResult
+from server.services.metering.readings import METER_STATUS_LABELS, ReplacementResult
 
 FILTER_DELAY_MS = 250
 

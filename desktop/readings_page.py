@@ -2,8 +2,9 @@
 meters nobody read.
 
 Entry: pick campus and building, type each meter's figure; the anomaly rules of
-server.services.usage judge it as it is typed (amber: look again, red: it will be held),
-and Ctrl+S (or Save) records the typed figures in one go through metering.record_reading,
+server.services.metering.usage_rules judge it as it is typed (amber: look again, red: it
+will be held), and Ctrl+S (or Save) records the typed figures in one go through
+readings.record_reading,
 which applies the same rules again on the server side. Review: held and self-service
 readings with their photo, accepted, corrected (new figure and reason) or rejected.
 Unread: 未抄表计清单 of a period, exported to Excel for the readers' next round.
@@ -59,13 +60,13 @@ from reports.unread_meters import UnreadLine, unread_filename, write_unread_xlsx
 from server.db.models.metering import ACCEPTED, HELD, REJECTED
 from server.services.core.calendar import BUSINESS_TZ, Period, business_datetime
 from server.services.core.calendar import now as business_now
-from server.services.metering import (
+from server.services.metering.readings import (
     ReadingResult,
     correct_reading,
     record_reading,
     review_reading,
 )
-from server.services.reading_desk import (
+from server.services.metering.review_desk import (
     BuildingChoice,
     EntryRow,
     QueuedReading,
@@ -76,7 +77,7 @@ from server.services.reading_desk import (
     review_queue,
     unread_meters,
 )
-from server.services.usage import Assessment, describe_flags, quantity_text
+from server.services.metering.usage_rules import Assessment, describe_flags, quantity_text
 
 # Row colours of the entry grid: amber asks for a second look, red will be held for review.
 WARNING_COLOUR = QColor("#ffe2a8")

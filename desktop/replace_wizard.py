@@ -29,10 +29,10 @@ from desktop.meter_dialogs import positive_decimal as _positive
 from desktop.tasks import TaskError, TaskRunner
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
-from server.services.meter_places import KIND_LABELS
-from server.services.meter_registry import MeterRow, meter_row
-from server.services.metering import MeterSpec, ReplacementResult, replace_meter
-from server.services.usage import quantity_text
+from server.services.metering.meter_picker import KIND_LABELS
+from server.services.metering.meter_registry import MeterRow, meter_row
+from server.services.metering.readings import MeterSpec, ReplacementResult, replace_meter
+from server.services.metering.usage_rules import quantity_text
 
 # A reading: up to 12 digits and 3 decimals, as the readings table keeps them.
 _READING = QRegularExpression(r"^\d{0,12}(\.\d{0,3})?$")

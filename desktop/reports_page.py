@@ -38,7 +38,7 @@ from reports.tables import (
     write_table_xlsx,
 )
 from server.services.core.calendar import Period, now
-from server.services.reading_desk import building_choices
+from server.services.metering.review_desk import building_choices
 from server.services.reports import REPORTS, ReportRequest, build_report
 
 FLAGGED_TINT = QColor("#fde2e1")

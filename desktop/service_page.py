@@ -51,15 +51,16 @@ from server.services.bindings import (
 )
 from server.services.core.calendar import BUSINESS_TZ, now
 from server.services.core.photos import photo_bytes
-from server.services.field_installs import (
+from server.services.metering.field_installs import (
     ConfirmOutcome,
     PendingInstall,
     confirm_install,
     pending_installs,
     reject_install,
 )
+from server.services.metering.review_desk import BuildingChoice, building_choices
+from server.services.metering.usage_rules import quantity_text
 from server.services.notices import KIND_LABELS, NoticeView, notices, publish_notice
-from server.services.reading_desk import BuildingChoice, building_choices
 from server.services.service_requests import (
     RequestRow,
     answer_request,
@@ -67,7 +68,6 @@ from server.services.service_requests import (
     request_queue,
 )
 from server.services.staff.staff_admin import StaffRow, list_staff
-from server.services.usage import quantity_text
 
 # A binding is "close" to its deadline in the last two working hours (1 个工作日内审核).
 BINDING_DUE_SOON = timedelta(hours=2)

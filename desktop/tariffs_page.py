@@ -46,6 +46,7 @@ from server.services.core.calendar import now as business_now
 from server.services.core.errors import DomainError
 from server.services.core.money import round_fen
 from server.services.late_fees import rate_of, set_late_fee_policy
+from server.services.metering.usage_rules import quantity_text
 from server.services.tariff_desk import (
     ClassChoice,
     ClassPolicy,
@@ -63,7 +64,6 @@ from server.services.tariffs import (
     price_usage,
     validate_tariff,
 )
-from server.services.usage import quantity_text
 
 NAME, START, PRICE = 0, 1, 2
 # As stored: usage with 3 decimals (NUMERIC(16, 3)), unit prices with 4.

@@ -32,7 +32,7 @@ from server.logs import setup_logging
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, Period, now
 from server.services.core.errors import DomainError
-from server.services.metering import READING_STATUS_LABELS
+from server.services.metering.readings import READING_STATUS_LABELS
 from server.services.pc_setup import DEMO_ACCOUNTS, has_accounts, seed_demo
 
 EXIT_REFUSED = 2
@@ -388,7 +388,7 @@ def account() -> None:
 @pass_context
 def account_search(ctx: Context, query: tuple[str, ...], limit: int, as_json: bool) -> None:
     """Find accounts by number, scanned meter barcode, holder, building and room, mobile."""
-    from server.services.accounts import search_accounts
+    from server.services.accounts.accounts import search_accounts
 
     def action() -> Any:
         with ctx.session() as session:
@@ -811,7 +811,7 @@ def reading_record(
     ctx: Context, meter_no: str, value: str, read_at: str | None, source: str, note: str
 ) -> None:
     """Record a reading; its anomaly flags are shown at once."""
-    from server.services.metering import record_reading
+    from server.services.metering.readings import record_reading
 
     moment = _moment(read_at)
 
@@ -833,8 +833,8 @@ def reading_record(
 @pass_context
 def reading_history_cmd(ctx: Context, meter_no: str, limit: int) -> None:
     """A meter's readings, newest first."""
-    from server.services.metering import reading_history
-    from server.services.usage import describe_flags
+    from server.services.metering.readings import reading_history
+    from server.services.metering.usage_rules import describe_flags
 
     def action() -> Any:
         with ctx.session() as session:
@@ -940,7 +940,7 @@ def import_handheld_cmd(
     ctx: Context, file: Path, profile: str, dry_run: bool, as_json: bool, output: Path | None
 ) -> None:
     """Import a handheld terminal's export file (DBF/CSV/TXT/XLS/XLSX) by a column profile."""
-    from server.services.handheld_import import import_handheld, result_xlsx
+    from server.services.metering.handheld_import import import_handheld, result_xlsx
 
     def action() -> Any:
         with ctx.session() as session:
@@ -969,7 +969,7 @@ def import_handheld_cmd(
 @pass_context
 def import_accounts_cmd(ctx: Context, file: Path, dry_run: bool, as_json: bool) -> None:
     """Import the billing system's account changes (新增 / 修改 / 销户 户号), row by row."""
-    from server.services.account_changes import import_account_changes
+    from server.services.accounts.account_changes import import_account_changes
 
     def action() -> Any:
         with ctx.session() as session:
@@ -1346,7 +1346,7 @@ def handheld() -> None:
 @pass_context
 def handheld_profiles_cmd(ctx: Context, as_json: bool) -> None:
     """List the import profiles (built-in ones first)."""
-    from server.services.handheld_profiles import list_profiles
+    from server.services.metering.handheld_file_profiles import list_profiles
 
     with ctx.session() as session:
         profiles = list_profiles(session)
@@ -1376,7 +1376,7 @@ def handheld_route_cmd(
     ctx: Context, building: str, profile: str, kind: str | None, output: Path
 ) -> None:
     """Write the meters of a building to read, in the profile's format, for the terminal."""
-    from server.services.handheld_import import route_for_building
+    from server.services.metering.handheld_import import route_for_building
 
     def action() -> Any:
         with ctx.session() as session:
@@ -1411,7 +1411,7 @@ def _remote_report(result: Any, as_json: bool) -> None:
 @pass_context
 def remote_pull_cmd(ctx: Context, since: datetime | None, dry_run: bool, as_json: bool) -> None:
     """Pull readings from the platform set in [remote] (url, token, field mapping)."""
-    from server.services.remote_readings import RemoteSettings, pull_remote
+    from server.services.metering.remote_readings import RemoteSettings, pull_remote
 
     def action() -> Any:
         settings = RemoteSettings.from_settings(ctx.settings)
@@ -1429,7 +1429,7 @@ def remote_pull_cmd(ctx: Context, since: datetime | None, dry_run: bool, as_json
 @pass_context
 def remote_import_cmd(ctx: Context, file: Path, dry_run: bool, as_json: bool) -> None:
     """Import the platform's CSV / Excel export (columns named as in [remote])."""
-    from server.services.remote_readings import RemoteSettings, import_remote_file
+    from server.services.metering.remote_readings import RemoteSettings, import_remote_file
 
     def action() -> Any:
         settings = RemoteSettings.from_settings(ctx.settings)
@@ -1446,7 +1446,7 @@ def remote_import_cmd(ctx: Context, file: Path, dry_run: bool, as_json: bool) ->
 @pass_context
 def route_sheet_cmd(ctx: Context, building: str, kind: str | None, output: Path) -> None:
     """Print-ready reading sheets (抄表卡, A4 PDF) for a building's meters."""
-    from server.services.route_sheets import route_sheet_pdf
+    from server.services.metering.route_sheets import route_sheet_pdf
 
     def action() -> Any:
         with ctx.session() as session:
@@ -1497,7 +1497,7 @@ def labels_cmd(
     """Meter barcode labels: a PDF (-o FILE.pdf) or a label printer (--printer --to)."""
     from devices.label_printers import PrinterSettings
     from reports.labels import SheetLayout, parse_size
-    from server.services import labels as label_service
+    from server.services.metering import labels as label_service
 
     if printer and not destination and not output:
         raise click.UsageError("--printer 需要 --to（打印机地址或文件）")

@@ -52,7 +52,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
     # Meters read on the bench (台架读表, the handheld page): the port offered first, a
     # pyserial URL or COM port; `meterdesk demo` points it at its simulated meters.
     "devices": {"bench_port": ""},
-    # Remote readings (远传, server.services.remote_readings): the energy platform's JSON
+    # Remote readings (远传, server.services.metering.remote_readings): the energy platform's JSON
     # endpoint, its token, where the list sits in the answer, and which field is which.
     "remote": {
         "url": "",

@@ -9,11 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from server.db.models import Account, Bill, BillLine
-from server.services import metering
-from server.services.accounts import AccountSpec, create_account
+from server.services.accounts.accounts import AccountSpec, create_account
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
-from server.services.metering import MeterSpec, ReadingResult
+from server.services.metering import readings
+from server.services.metering.readings import MeterSpec, ReadingResult
 from server.services.staff.org import ensure_branch, ensure_campus
 from server.services.tariffs import ComponentSpec, TariffSpec, Tier, create_tariff
 
@@ -63,7 +63,7 @@ def meter(
     digits: int = 6,
     multiplier: str = "1",
 ) -> int:
-    return metering.register_meter(
+    return readings.register_meter(
         session,
         ACTOR,
         MeterSpec(
@@ -79,7 +79,7 @@ def meter(
 def read(
     session: Session, meter_no: str, day: str, value: str, source: str = "field"
 ) -> ReadingResult:
-    return metering.record_reading(session, ACTOR, meter_no, Decimal(value), at(day), source)
+    return readings.record_reading(session, ACTOR, meter_no, Decimal(value), at(day), source)
 
 
 def tariff(

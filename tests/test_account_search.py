@@ -4,14 +4,14 @@ from decimal import Decimal
 
 import pytest
 
-from server.services.accounts import (
+from server.services.accounts.accounts import (
     AccountSearch,
     AccountSpec,
     create_account,
     find_accounts,
     search_accounts,
 )
-from server.services.metering import MeterSpec, register_meter
+from server.services.metering.readings import MeterSpec, register_meter
 from server.services.staff.org import ensure_campus
 from tests import factories as f
 

@@ -5,10 +5,10 @@ from decimal import Decimal as D
 from sqlalchemy import select
 
 from server.db.models import Account, AccountLedgerEntry, AuditEvent, Bill
-from server.services import metering
 from server.services.billing import list_bills, run_billing
 from server.services.core.calendar import Period
-from server.services.metering import MeterSpec
+from server.services.metering import readings
+from server.services.metering.readings import MeterSpec
 from tests import factories as f
 
 OCT = Period.parse("2026-10")
@@ -91,7 +91,7 @@ def test_replacement_inside_the_period(session):
     f.meter(session, "E1", a)
     f.tariff(session, components={"电费": [("0", "0.5"), ("100", "0.8")]})
     f.read(session, "E1", "2026-09-28", "1000")
-    metering.replace_meter(
+    readings.replace_meter(
         session,
         f.ACTOR,
         "E1",
@@ -169,7 +169,7 @@ def test_held_reading_reviewed_then_billed_by_a_later_run(session):
     f.read(session, "E1", "2026-09-28", "500")
     low = f.read(session, "E1", "2026-10-28", "400")
     assert run_billing(session, f.ACTOR, OCT).created == 0
-    metering.correct_reading(session, f.ACTOR, low.reading_id, "540", "误读")
+    readings.correct_reading(session, f.ACTOR, low.reading_id, "540", "误读")
     again = run_billing(session, f.ACTOR, OCT)
     assert (again.created, again.skipped) == (1, ())
     assert bill_of(session).total == D("20.00")  # 40 × 0.5

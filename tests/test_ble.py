@@ -20,9 +20,9 @@ from devices import ble, cjt188
 from devices.ble import NUS_RX, NUS_SERVICE, NUS_TX, BleSettings
 from devices.simulators import SimulatedWaterMeter
 from server.db.models import Meter, Reading
-from server.services.ble_readings import record_ble_reading
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError
+from server.services.metering.ble_readings import record_ble_reading
 from tests.factories import ACTOR, account, meter
 
 ADDRESS = "00000012345678"

@@ -29,7 +29,7 @@ from reports.settlement import ReceiptRow, SettlementReport, render_settlement_x
 from reports.tables import DATE, Column, Row, TableReport, cell_text, render_table_xlsx
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import AuditEvent
-from server.services import metering
+from server.services.metering import readings as metering
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f

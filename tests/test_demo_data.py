@@ -33,7 +33,6 @@ from server.db.models import (
     Tariff,
     TillSession,
 )
-from server.services import metering
 from server.services.billing import list_bills, run_billing
 from server.services.bindings import bound_accounts, pending_bindings
 from server.services.core.calendar import BUSINESS_TZ, Period
@@ -41,13 +40,14 @@ from server.services.core.errors import DomainError
 from server.services.counter import account_panel
 from server.services.dashboard import dashboard
 from server.services.demo_data import DemoSummary, generate_demo_data
+from server.services.metering import readings as metering
+from server.services.metering.review_desk import reading_photo, review_queue
+from server.services.metering.usage_rules import LOWER_THAN_PREVIOUS, ROLLOVER, SURGE, assess
 from server.services.notices import notices
 from server.services.portal import payment_notice, usage_overview
-from server.services.reading_desk import reading_photo, review_queue
 from server.services.residents import follower
 from server.services.service_requests import SLOTS, request_queue
 from server.services.staff.sign_in import authenticate, staff_identity
-from server.services.usage import LOWER_THAN_PREVIOUS, ROLLOVER, SURGE, assess
 from tests import factories as f
 
 # A Monday morning in office hours; the month under way is read up to now.

@@ -19,7 +19,7 @@ from desktop.app import ensure_application
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.services.account_detail import monthly_usage
-from server.services.accounts import account_history, update_account
+from server.services.accounts.accounts import account_history, update_account
 from server.services.billing import run_billing
 from server.services.core import calendar
 from server.services.core.errors import DomainError, PermissionDenied

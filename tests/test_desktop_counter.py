@@ -34,7 +34,7 @@ from server.db.models import (
     Staff,
     TillSession,
 )
-from server.services.accounts import AccountSpec, create_account
+from server.services.accounts.accounts import AccountSpec, create_account
 from server.services.core import calendar
 from server.services.late_fees import set_late_fee_policy
 from server.services.staff.org import add_staff_with_role

@@ -15,9 +15,9 @@ from desktop.service_page import ServicePage
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import FieldInstall, Meter, MeterReplacement, Reading
-from server.services import metering
-from server.services.field_installs import report_install
-from server.services.metering import MeterSpec
+from server.services.metering import readings as metering
+from server.services.metering.field_installs import report_install
+from server.services.metering.readings import MeterSpec
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
 from tests import factories as f

@@ -25,10 +25,14 @@ from devices.ble import NUS_SERVICE
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import Meter, Reading
 from server.db.models.handheld import HandheldProfile
-from server.services import handheld_import as hi
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import PermissionDenied
-from server.services.handheld_profiles import ProfileSpec, create_profile, update_profile
+from server.services.metering import handheld_import as hi
+from server.services.metering.handheld_file_profiles import (
+    ProfileSpec,
+    create_profile,
+    update_profile,
+)
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f

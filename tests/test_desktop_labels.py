@@ -20,7 +20,7 @@ from desktop.labels_page import LabelsPage
 from desktop.tasks import TaskRunner
 from devices.label_printers import PrinterSettings
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
-from server.services.labels import label_data, printer_bytes
+from server.services.metering.labels import label_data, printer_bytes
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f

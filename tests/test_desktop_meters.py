@@ -24,7 +24,7 @@ from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import AuditEvent, Meter, MeterReplacement, Reading
 from server.services.core import calendar
 from server.services.core.errors import DomainError, PermissionDenied
-from server.services.meter_registry import (
+from server.services.metering.meter_registry import (
     MeterFilter,
     NewMeter,
     list_meters,

@@ -33,12 +33,12 @@ from desktop.readings_page import (
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import Meter, Reading
-from server.services import metering
 from server.services.core import calendar
 from server.services.core.calendar import Period
 from server.services.core.errors import PermissionDenied
 from server.services.core.photos import store_photo
-from server.services.reading_desk import entry_sheet, review_queue, unread_meters
+from server.services.metering import readings as metering
+from server.services.metering.review_desk import entry_sheet, review_queue, unread_meters
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f

@@ -14,16 +14,16 @@ from sqlalchemy.orm import Session
 
 from server.db.base import Base
 from server.db.models import AuditEvent, FieldInstall, Meter, MeterReplacement, Reading
-from server.services import metering
 from server.services.core.errors import DomainError, PermissionDenied
-from server.services.field_installs import (
+from server.services.metering import readings
+from server.services.metering.field_installs import (
     InstallSpec,
     confirm_install,
     pending_installs,
     reject_install,
     report_install,
 )
-from server.services.metering import MeterSpec
+from server.services.metering.readings import MeterSpec
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
 from tests import factories as f
@@ -158,7 +158,7 @@ def test_a_new_installation_registers_the_meter_with_its_first_reading(session, 
 def test_a_refused_confirmation_stays_pending_with_the_message_then_is_rejected(session, e1):
     reported = report_install(session, f.ACTOR, replacement())
     # Someone registers E2 at the desk meanwhile: register_meter's rule refuses the confirm.
-    metering.register_meter(session, f.ACTOR, MeterSpec("E2", "electricity", 6))
+    readings.register_meter(session, f.ACTOR, MeterSpec("E2", "electricity", 6))
     outcome = confirm_install(session, f.ACTOR, reported.install_id)
     assert (outcome.confirmed, outcome.message) == (False, "表号 E2 已存在")
     [pending] = pending_installs(session)

@@ -14,10 +14,10 @@ from devices.handheld import ColumnProfile, RawLine, SerialHandheldDriver, dbf_b
 from devices.simulators import SimulatedElectricityMeter, SimulatorServer
 from server.db.models import Meter, Reading
 from server.db.models.handheld import HandheldImport
-from server.services import handheld_import as hi
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError
-from server.services.handheld_profiles import (
+from server.services.metering import handheld_import as hi
+from server.services.metering.handheld_file_profiles import (
     ProfileSpec,
     copy_profile,
     create_profile,

@@ -14,8 +14,8 @@ from reportlab.lib.units import mm
 from devices.label_printers import PrinterSettings, PrintLabel, send, tspl, zpl
 from reports.labels import LabelData, SheetLayout, parse_size, render_labels
 from server.db.models import Meter
-from server.services import labels as service
 from server.services.core.errors import DomainError
+from server.services.metering import labels as service
 from tests.factories import account, meter
 
 LABEL = PrintLabel("E000123", "电表", "东校区 1号楼", "2单元301")

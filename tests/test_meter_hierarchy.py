@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 from server.db.models import Meter
-from server.services.metering import MeterSpec, meter_by_no, replace_meter
+from server.services.metering.readings import MeterSpec, meter_by_no, replace_meter
 from tests import factories as f
 
 

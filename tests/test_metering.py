@@ -7,9 +7,9 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from server.db.models import AuditEvent, Meter, MeterReplacement, Reading
-from server.services import metering
 from server.services.core.errors import DomainError
-from server.services.metering import MeterSpec
+from server.services.metering import readings
+from server.services.metering.readings import MeterSpec
 from tests import factories as f
 
 
@@ -83,10 +83,10 @@ def test_self_readings_wait_for_review(session):
     f.read(session, "W1", "2026-09-28", "10")
     own = f.read(session, "W1", "2026-10-28", "18", source="self")
     assert own.status == "held" and own.flags == () and own.usage == D("8")
-    metering.review_reading(session, f.ACTOR, own.reading_id, "accepted")
+    readings.review_reading(session, f.ACTOR, own.reading_id, "accepted")
     assert session.get(Reading, own.reading_id).status == "accepted"
     with pytest.raises(DomainError, match="不在待审核状态"):
-        metering.review_reading(session, f.ACTOR, own.reading_id, "rejected", "x")
+        readings.review_reading(session, f.ACTOR, own.reading_id, "rejected", "x")
 
 
 def test_reject_needs_a_reason(session):
@@ -94,7 +94,7 @@ def test_reject_needs_a_reason(session):
     f.meter(session, "W1", a, kind="water")
     own = f.read(session, "W1", "2026-10-28", "18", source="self")
     with pytest.raises(DomainError, match="须填写原因"):
-        metering.review_reading(session, f.ACTOR, own.reading_id, "rejected", " ")
+        readings.review_reading(session, f.ACTOR, own.reading_id, "rejected", " ")
 
 
 def test_correction_keeps_the_original(session):
@@ -102,12 +102,12 @@ def test_correction_keeps_the_original(session):
     f.meter(session, "E1", a)
     f.read(session, "E1", "2026-09-28", "500")
     low = f.read(session, "E1", "2026-10-28", "400")
-    fixed = metering.correct_reading(session, f.ACTOR, low.reading_id, "540", "看错一位")
+    fixed = readings.correct_reading(session, f.ACTOR, low.reading_id, "540", "看错一位")
     assert fixed.status == "accepted" and fixed.usage == D("40")
     original = session.get(Reading, low.reading_id)
     assert original.status == "superseded" and original.review_note == "看错一位"
     assert session.get(Reading, fixed.reading_id).corrects_id == low.reading_id
-    history = metering.reading_history(session, "E1")
+    history = readings.reading_history(session, "E1")
     assert [(r.value, r.status) for r in history] == [
         (D("540"), "accepted"),
         (D("400"), "superseded"),
@@ -123,20 +123,20 @@ def test_bad_readings_are_refused(session, value, message):
     a = f.account(session)
     f.meter(session, "E1", a, digits=6)
     with pytest.raises(DomainError, match=message):
-        metering.record_reading(session, f.ACTOR, "E1", value, f.at("2026-10-01"), "field")
+        readings.record_reading(session, f.ACTOR, "E1", value, f.at("2026-10-01"), "field")
     assert session.scalar(select(Reading.id)) is None
 
 
 def test_unknown_meter(session):
     with pytest.raises(DomainError, match="表号 NOPE 不存在"):
-        metering.record_reading(session, f.ACTOR, "NOPE", "1", f.at("2026-10-01"), "field")
+        readings.record_reading(session, f.ACTOR, "NOPE", "1", f.at("2026-10-01"), "field")
 
 
 def test_replacement(session):
     a = f.account(session)
     f.meter(session, "E1", a)
     f.read(session, "E1", "2026-09-28", "1000")
-    result = metering.replace_meter(
+    result = readings.replace_meter(
         session,
         f.ACTOR,
         "E1",
@@ -155,7 +155,7 @@ def test_replacement(session):
     initial = session.get(Reading, replacement.new_initial_reading_id)
     assert (initial.source, initial.value, initial.status) == ("initial", D("5"), "accepted")
     with pytest.raises(DomainError, match="E1 已换下，不能再换表"):
-        metering.replace_meter(session, f.ACTOR, "E1", "1", "E2", "0", f.at("2026-10-16"))
+        readings.replace_meter(session, f.ACTOR, "E1", "1", "E2", "0", f.at("2026-10-16"))
 
 
 def test_replacement_refuses_a_final_below_the_last_reading(session):
@@ -163,7 +163,7 @@ def test_replacement_refuses_a_final_below_the_last_reading(session):
     f.meter(session, "E1", a)
     f.read(session, "E1", "2026-09-28", "1000")
     with pytest.raises(DomainError, match="止码 900 低于上次读数 1000"):
-        metering.replace_meter(
+        readings.replace_meter(
             session,
             f.ACTOR,
             "E1",
@@ -206,4 +206,4 @@ def test_more_than_three_decimals_is_refused(session):
     a = f.account(session)
     f.meter(session, "E1", a)
     with pytest.raises(DomainError, match=r"最多 3 位小数：12\.3456"):
-        metering.record_reading(session, f.ACTOR, "E1", "12.3456", f.at("2026-10-01"), "field")
+        readings.record_reading(session, f.ACTOR, "E1", "12.3456", f.at("2026-10-01"), "field")

@@ -22,7 +22,7 @@ from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import AuditEvent, Meter, Reading
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError
-from server.services.remote_readings import RemoteSettings, import_remote_file, pull_remote
+from server.services.metering.remote_readings import RemoteSettings, import_remote_file, pull_remote
 from tests.factories import ACTOR, account, meter, read
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=BUSINESS_TZ)

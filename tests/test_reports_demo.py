@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 
 from reports.tables import FLAGGED
 from server.db.models import Bill, BillMeter, Meter, Reading
-from server.services import metering
 from server.services.billing import run_billing
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.demo_data import generate_demo_data
 from server.services.demo_masters import DIGITS
+from server.services.metering import readings
+from server.services.metering.usage_rules import assess
 from server.services.reports import loss_report
-from server.services.usage import assess
 from tests import factories as f
 
 NOW = datetime(2026, 11, 16, 10, 30, tzinfo=BUSINESS_TZ)
@@ -46,8 +46,8 @@ def test_demo_masters_and_their_losses(session):
     for reading in session.scalars(
         select(Reading).where(Reading.meter_id.in_(masters)).order_by(Reading.read_at)
     ):
-        previous = metering.latest_accepted_before(session, reading.meter_id, reading.read_at)
-        history = metering.monthly_usage_history(session, reading.meter_id, reading.read_at)
+        previous = readings.latest_accepted_before(session, reading.meter_id, reading.read_at)
+        history = readings.monthly_usage_history(session, reading.meter_id, reading.read_at)
         judged = assess(previous.value if previous else None, reading.value, DIGITS, D(1),
                         history)  # fmt: skip
         assert (reading.usage, tuple(reading.flags)) == (judged.usage, judged.flags)

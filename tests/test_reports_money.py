@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from reports.tables import SUBTOTAL, TOTAL
 from server.db.models import AccountLedgerEntry, LateFee
-from server.services.accounts import AccountSpec, create_account
+from server.services.accounts.accounts import AccountSpec, create_account
 from server.services.core import calendar
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period

@@ -15,7 +15,7 @@ from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError
-from server.services.route_sheets import expected_range, route_sheet, route_sheet_pdf
+from server.services.metering.route_sheets import expected_range, route_sheet, route_sheet_pdf
 from tests.factories import account, meter, read
 
 NOW = dt.datetime(2026, 11, 5, 9, 0, tzinfo=BUSINESS_TZ)

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from server.services.usage import (
+from server.services.metering.usage_rules import (
     LOWER_THAN_PREVIOUS,
     ROLLOVER,
     SURGE,
@@ -95,6 +95,6 @@ def test_first_reading_has_no_usage():
     [("1300.000", "1300"), ("112.500", "112.5"), ("0.000", "0"), ("100", "100")],
 )
 def test_quantity_text(value, text):
-    from server.services.usage import quantity_text
+    from server.services.metering.usage_rules import quantity_text
 
     assert quantity_text(D(value)) == text

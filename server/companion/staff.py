@@ -22,22 +22,17 @@ from server.companion.web import (
     safe_next,
     uow,
 )
-from server.services import (
-    accounts,
-    field,
-    field_installs,
-    meter_registry,
-    portal,
-    service_requests,
-)
+from server.services import portal, service_requests
+from server.services.accounts import accounts
 from server.services.bindings import BoundAccount
 from server.services.core import ratelimit
 from server.services.core.calendar import BUSINESS_TZ, now
 from server.services.core.errors import DomainError
 from server.services.core.photos import store_photo
 from server.services.core.ratelimit import Limit
-from server.services.meter_registry import active_kinds
-from server.services.reading_desk import building_choices
+from server.services.metering import field_installs, field_readings, meter_registry
+from server.services.metering.meter_registry import active_kinds
+from server.services.metering.review_desk import building_choices
 from server.services.staff import sign_in
 from server.services.staff.sign_in import StaffIdentity
 
@@ -134,7 +129,7 @@ def submit_reading(
     typed = {"meter_no": meter_no, "value": value, "note": note}
     try:
         with uow(request) as session:
-            result = field.field_reading(
+            result = field_readings.field_reading(
                 session, staff, meter_no, value, picture.data, note,
                 surge_confirmed=confirm_for == _confirmation(meter_no, value),
             )  # fmt: skip
@@ -143,7 +138,7 @@ def submit_reading(
             request, "staff/reading_form.html", 400, staff=staff, error=str(exc),
             photo_kept=keep(request, picture, "表盘照片"), **typed,
         )  # fmt: skip
-    if isinstance(result, field.SurgeToConfirm):
+    if isinstance(result, field_readings.SurgeToConfirm):
         return render(
             request, "staff/reading_form.html", staff=staff, surge=result,
             confirm_for=_confirmation(meter_no, value),
@@ -159,7 +154,9 @@ def reading_log(request: Request) -> Response:
     if staff is None:
         return redirect("/staff/login?next=/staff/log")
     with uow(request) as session:
-        log = field.reading_log(session, staff.staff_id, now().astimezone(BUSINESS_TZ).date())
+        log = field_readings.reading_log(
+            session, staff.staff_id, now().astimezone(BUSINESS_TZ).date()
+        )
     return render(request, "staff/log.html", staff=staff, log=log)
 
 

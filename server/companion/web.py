@@ -22,8 +22,8 @@ from reports.clock import MOMENT, moment_text
 from server.companion.settings import CompanionSettings
 from server.db.engine import unit_of_work
 from server.services.core.calendar import now
+from server.services.metering.usage_rules import quantity_text
 from server.services.sms import SmsSender
-from server.services.usage import quantity_text
 
 TEMPLATES = Path(__file__).with_name("templates")
 # A phone photo is a few MB; the photos service refuses more than 10 MB after this.

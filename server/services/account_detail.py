@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import Allocation, Bill, BillMeter
 from server.db.models.metering import KINDS
-from server.services.accounts import (
+from server.services.accounts.accounts import (
     AccountView,
     HistoryRow,
     account_by_no,
@@ -24,8 +24,8 @@ from server.services.core import calendar
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.core.money import ZERO
 from server.services.counter import PaymentRow, account_panel
-from server.services.meter_registry import MeterFilter, MeterRow, list_meters
-from server.services.usage import QUANTITY
+from server.services.metering.meter_registry import MeterFilter, MeterRow, list_meters
+from server.services.metering.usage_rules import QUANTITY
 
 BILL_STATUS_LABELS = {"open": "未缴", "partial": "部分缴", "paid": "已缴清", "void": "作废"}
 USAGE_MONTHS = 12

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from server.db.models import Account, Bill, Building, Campus
 from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL
-from server.services.accounts import _like_escape
+from server.services.accounts.accounts import _like_escape
 from server.services.billing import BillLineView, BillMeterView, BillView
 from server.services.core.calendar import Period
 from server.services.core.errors import DomainError, NotFound

@@ -27,12 +27,12 @@ from server.db.models import Bill, BillingRun
 from server.db.models.accounts import PREPAID
 from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL
 from server.db.models.metering import KINDS
-from server.services.accounts import address_of
+from server.services.accounts.accounts import address_of
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
+from server.services.metering.usage_rules import quantity_text, usage_between
 from server.services.tariffs import TariffBook, TariffView, component_amount, load_tariff_book
-from server.services.usage import quantity_text, usage_between
 
 # Reasons a meter is left out of a run; the CLI and the desktop show the Chinese label.
 SKIP_REASONS = {

@@ -25,7 +25,7 @@ from server.db.models.companion import (
     BINDING_REVOKED,
 )
 from server.services import outbox
-from server.services.accounts import address_of
+from server.services.accounts.accounts import address_of
 from server.services.core import audit, permissions, ratelimit
 from server.services.core.audit import Actor
 from server.services.core.calendar import now

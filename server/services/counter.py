@@ -30,13 +30,13 @@ from server.db.models.accounts import PREPAID
 from server.db.models.metering import KINDS
 from server.db.models.payments import CHANNEL_LABELS
 from server.services import till
-from server.services.accounts import address_of
+from server.services.accounts.accounts import address_of
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError, NotFound
 from server.services.core.money import ZERO
+from server.services.metering.usage_rules import KIND_UNITS, quantity_text
 from server.services.payments import OpenItem, amount_owed, open_items
 from server.services.settlement_report import settlement_report
-from server.services.usage import KIND_UNITS, quantity_text
 
 BILLING_MODE_LABELS = {PREPAID: "预收费", "postpaid": "后收费"}
 KIND_SHORT = {"electricity": "电", "water": "水"}

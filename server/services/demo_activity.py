@@ -64,8 +64,9 @@ from server.services.core.money import ZERO
 from server.services.core.photos import store_photo
 from server.services.core.workdays import WorkCalendar, request_due
 from server.services.demo_clock import simulated_clock
-from server.services.field import field_reading
-from server.services.metering import latest_accepted_before, meter_by_no
+from server.services.metering.field_readings import field_reading
+from server.services.metering.readings import latest_accepted_before, meter_by_no
+from server.services.metering.usage_rules import KIND_UNITS
 from server.services.notices import publish_notice
 from server.services.payments import (
     OPEN_STATUSES,
@@ -80,7 +81,6 @@ from server.services.residents import Resident, follower, register_phone, send_c
 from server.services.service_requests import SLOTS, RequestSpec, answer_request, raise_request
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from server.services.till import close_till, open_till
-from server.services.usage import KIND_UNITS
 
 Progress = Callable[[str, int, int], None]
 

@@ -76,6 +76,7 @@ from server.services.demo_readings import (
     Schedule,
     point_readings,
 )
+from server.services.metering.usage_rules import LOWER_THAN_PREVIOUS, ROLLOVER, SURGE
 from server.services.staff.org import (
     ROLES,
     ensure_branch,
@@ -85,7 +86,6 @@ from server.services.staff.org import (
 )
 from server.services.staff.sign_in import hash_password
 from server.services.tariffs import ComponentSpec, TariffSpec, Tier, validate_tariff
-from server.services.usage import LOWER_THAN_PREVIOUS, ROLLOVER, SURGE
 
 Progress = Callable[[str, int, int], None]
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from server.db.bulk import copy_rows, reserve_ids
 from server.db.models.metering import ELECTRICITY, METER_ACTIVE, WATER
 from server.services.core.calendar import Period
-from server.services.usage import QUANTITY, SURGE_HISTORY_MONTHS, assess
+from server.services.metering.usage_rules import QUANTITY, SURGE_HISTORY_MONTHS, assess
 
 MODELS = {
     ELECTRICITY: "DTSD1552 三相四线电子式电能表（楼栋总表）",

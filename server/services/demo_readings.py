@@ -22,7 +22,7 @@ from typing import Any
 from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE
 from server.services.core.calendar import Period
 from server.services.demo_catalog import REGISTER_STEP, MeterModel
-from server.services.usage import assess
+from server.services.metering.usage_rules import assess
 
 THOUSANDTHS = 1000  # registers are simulated in integer thousandths, as readings are stored
 READ_DAY_MINUTES = 9 * 60  # readers work 08:00–17:00

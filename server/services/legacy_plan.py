@@ -2,31 +2,23 @@
 
 What each row refers to is looked up in bulk, rows whose key the database already holds
 are counted as present, and the readings of each meter are judged in date order exactly as
-`metering.record_reading` judges them (usage, rollover, hold, surge against the monthly
-history), including against the readings already in the database, but in memory.
+`readings.record_reading` judges them (usage, rollover, hold, surge against the monthly
+history), including against the readings already in the database, but in memory — by
+the metering ingest engine (`metering.ingest`), whose objections become `sheet!row` problems.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    String,
     any_,
-    cast,
-    extract,
-    func,
     literal,
     or_,
     select,
-    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased
@@ -40,7 +32,7 @@ from server.db.models import (
     Reading,
     Tariff,
 )
-from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE, METER_REPLACED
+from server.db.models.metering import METER_ACTIVE, METER_REPLACED
 from server.services.core.calendar import BUSINESS_TZ, business_datetime
 from server.services.legacy_sheets import (
     ACCOUNTS,
@@ -62,13 +54,19 @@ from server.services.legacy_sheets import (
     parse_replacements,
     parse_tariffs,
 )
-from server.services.meter_places import KIND_LABELS
-from server.services.metering import METER_STATUS_LABELS
-from server.services.usage import SURGE_HISTORY_MONTHS, assess
+from server.services.metering.ingest import (
+    READ_TIME,
+    Event,
+    MeterInfo,
+    among,
+    existing_readings,
+    judge_timeline,
+    month_index,
+)
+from server.services.metering.meter_picker import KIND_LABELS
+from server.services.metering.readings import METER_STATUS_LABELS
+from server.services.metering.usage_rules import SURGE_HISTORY_MONTHS
 
-# The old system kept dates only; noon business time keeps a day's reading inside that
-# day in every time zone a client might display it in.
-READ_TIME = time(12)
 SOURCE = "import"
 
 
@@ -82,64 +80,6 @@ class SheetCount:
 
 # ---------------------------------------------------------------------------------------
 # What the database already holds
-
-
-def among(column: Any, values: Iterable[str]) -> ColumnElement[bool]:
-    # One array parameter instead of one parameter per value: workbooks hold 10^5 keys.
-    return column == any_(literal(sorted(set(values)), ARRAY(String)))
-
-
-@dataclass
-class MeterInfo:
-    """A meter as the readings and replacements need it, from the sheet or the database."""
-
-    meter_no: str
-    kind: str
-    digits: int
-    multiplier: Decimal
-    account_no: str
-    status: str = METER_ACTIVE
-    id: int | None = None
-    sheet: MeterIn | None = None
-    # The master meter (总表) a new meter from the sheet hangs under.
-    parent: MeterInfo | None = None
-
-
-@dataclass
-class Existing:
-    """A reading already in the database, as the timeline of its meter needs it."""
-
-    id: int
-    read_at: datetime
-    value: Decimal
-    status: str
-    usage: Decimal | None
-    month: int
-
-
-@dataclass
-class Event:
-    """A reading to write, judged in its meter's timeline."""
-
-    meter: MeterInfo
-    read_at: datetime
-    value: Decimal
-    source: str
-    note: str
-    sheet: str
-    row: int
-    month: int
-    status: str = ACCEPTED
-    flags: tuple[str, ...] = ()
-    usage: Decimal | None = None
-    previous: Event | Existing | None = None
-    id: int | None = None
-
-
-def _month(moment: date | datetime) -> int:
-    if isinstance(moment, datetime):
-        moment = moment.astimezone(BUSINESS_TZ).date()
-    return moment.year * 12 + moment.month - 1
 
 
 def _existing_meters(session: Session, numbers: set[str]) -> dict[str, MeterInfo]:
@@ -193,113 +133,6 @@ def _existing_replacements(session: Session, meter_ids: set[int]) -> list[_DbRep
         _DbReplacement(old_no, new_no, at.astimezone(BUSINESS_TZ).date())
         for old_no, new_no, at in rows
     ]
-
-
-def _existing_readings(
-    session: Session, meter_ids: set[int], since: datetime
-) -> tuple[dict[int, list[Existing]], dict[int, Existing]]:
-    """Readings of the meters from `since` on (any status), and the last accepted before."""
-    if not meter_ids:
-        return {}, {}
-    ids = literal(sorted(meter_ids), ARRAY(Reading.meter_id.type))
-    columns = (Reading.meter_id, Reading.id, Reading.read_at, Reading.value, Reading.status)
-    # The month as _month counts it, worked out by the server: in Python it costs more
-    # than fetching the row.
-    local = func.timezone(str(BUSINESS_TZ), Reading.read_at)
-    month = cast(extract("year", local) * 12 + extract("month", local) - 1, Integer)
-    recent: dict[int, list[Existing]] = defaultdict(list)
-    for meter_id, *values in session.execute(
-        select(*columns, Reading.usage, month)
-        .where(Reading.meter_id == any_(ids), Reading.read_at >= since)
-        .order_by(Reading.meter_id, Reading.read_at, Reading.id)
-    ):
-        recent[meter_id].append(Existing(*values))
-    # The index on (meter_id, read_at) where accepted answers this per meter at once.
-    last_accepted = text(
-        """
-        select r.meter_id, r.id, r.read_at, r.value, r.status, r.usage
-        from unnest(cast(:ids as integer[])) as m(id)
-        cross join lateral (
-            select * from reading r
-            where r.meter_id = m.id and r.status = 'accepted' and r.read_at < :since
-            order by r.read_at desc, r.id desc limit 1) r
-        """
-    )
-    before = {
-        r.meter_id: Existing(r.id, r.read_at, r.value, r.status, r.usage, _month(r.read_at))
-        for r in session.execute(last_accepted, {"ids": sorted(meter_ids), "since": since})
-    }
-    return recent, before
-
-
-# ---------------------------------------------------------------------------------------
-# Readings in date order per meter, as record_reading would judge them
-
-
-def _judge_timeline(
-    meter: MeterInfo,
-    existing: list[Existing],
-    before: Existing | None,
-    events: list[Event],
-    problems: Problems,
-) -> tuple[list[Event], int]:
-    """The events to write (flagged, with their previous) and how many were already there."""
-    at_time: dict[datetime, list[Decimal]] = defaultdict(list)
-    for reading in existing:
-        at_time[reading.read_at].append(reading.value)
-    fresh: list[Event] = []
-    present = 0
-    for event in events:
-        values = at_time.get(event.read_at)
-        if values is None:
-            fresh.append(event)
-        elif event.sheet == READINGS and event.value in values:
-            present += 1
-        else:
-            problems.add(
-                event.sheet,
-                event.row,
-                f"表号 {meter.meter_no} 在 {event.read_at.date()} 已有读数 "
-                f"{'、'.join(num(v) for v in values)}，表中为 {num(event.value)}",
-            )
-    merged: list[tuple[datetime, int, int, Existing | Event]] = [
-        (r.read_at, 0, r.id, r) for r in existing
-    ]
-    merged += [(e.read_at, 1, index, e) for index, e in enumerate(fresh)]
-    merged.sort(key=lambda item: item[:3])
-    last: Existing | Event | None = before
-    monthly: dict[int, Decimal] = {}
-    for _, _, _, item in merged:
-        if isinstance(item, Event) and item.source == "initial":
-            last = item
-            continue
-        if isinstance(item, Event):
-            history = [
-                monthly[m]
-                for m in range(item.month - SURGE_HISTORY_MONTHS, item.month)
-                if m in monthly
-            ]
-            verdict = assess(
-                last.value if last else None,
-                item.value,
-                meter.digits,
-                meter.multiplier,
-                history,
-            )
-            item.flags, item.usage, item.previous = verdict.flags, verdict.usage, last
-            item.status = HELD if verdict.held else ACCEPTED
-            if item.status == HELD and item.sheet == REPLACEMENTS:
-                assert last is not None
-                problems.add(
-                    REPLACEMENTS,
-                    item.row,
-                    f"旧表止码 {num(item.value)} 低于上次读数 {num(last.value)}",
-                )
-        if item.status == ACCEPTED:
-            last = item
-            if item.usage is not None:
-                monthly[item.month] = monthly.get(item.month, Decimal(0)) + item.usage
-    return fresh, present
 
 
 # ---------------------------------------------------------------------------------------
@@ -559,7 +392,7 @@ class Planner:
                 continue
             old, new = self.meters[row.old_no], self.meters[row.new_no]
             at = business_datetime(row.day, READ_TIME)
-            month = _month(row.day)
+            month = month_index(row.day)
             final = Event(old, at, row.old_final, SOURCE, "换表止码", REPLACEMENTS, row.row, month)
             initial = Event(
                 new, at, row.new_initial, "initial", "换表起码", REPLACEMENTS, row.row, month
@@ -652,7 +485,7 @@ class Planner:
                 continue
             at = business_datetime(r.day, READ_TIME)
             self.events[r.meter_no].append(
-                Event(meter, at, r.value, SOURCE, "", READINGS, r.row, _month(r.day))
+                Event(meter, at, r.value, SOURCE, "", READINGS, r.row, month_index(r.day))
             )
 
     def _judge(self) -> None:
@@ -663,17 +496,19 @@ class Planner:
         first = min(months) - SURGE_HISTORY_MONTHS
         since = business_datetime(date(first // 12, first % 12 + 1, 1))
         ids = {i for i in (self.meters[no].id for no in self.events) if i is not None}
-        recent, before = _existing_readings(self.session, ids, since)
+        recent, before = existing_readings(self.session, ids, since)
         present = 0
         for meter_no, events in self.events.items():
             meter = self.meters[meter_no]
             events.sort(key=lambda e: e.read_at)
-            fresh, already = _judge_timeline(
+            fresh, already = judge_timeline(
                 meter,
                 recent.get(meter.id, []) if meter.id is not None else [],
                 before.get(meter.id) if meter.id is not None else None,
                 events,
                 self.problems,
+                repeats_from=READINGS,
+                replacements_from=REPLACEMENTS,
             )
             self.plan.readings.extend(fresh)
             present += already

@@ -24,7 +24,7 @@ from reports.workbook import (
     cell_text,
 )
 from server.db.models.metering import ELECTRICITY, WATER
-from server.services.accounts import BILLING_MODE_NAMES
+from server.services.accounts.accounts import BILLING_MODE_NAMES
 
 ACCOUNTS = "户号"
 METERS = "表计"

@@ -24,8 +24,9 @@ from server.db.models import (
 )
 from server.db.models.metering import METER_REPLACED
 from server.services.core.audit import Actor
-from server.services.legacy_plan import Plan, among
+from server.services.legacy_plan import Plan
 from server.services.legacy_sheets import TierIn
+from server.services.metering.ingest import among, write_readings
 from server.services.staff.org import ensure_campus
 
 
@@ -207,47 +208,7 @@ def _write_tariffs(session: Session, plan: Plan) -> None:
     session.flush()
 
 
-def _write_readings(session: Session, actor: Actor, plan: Plan) -> None:
-    for event, reading_id in zip(
-        plan.readings, allocate_ids(session, "reading", len(plan.readings)), strict=True
-    ):
-        event.id = reading_id
-    copy_rows(
-        session,
-        "reading",
-        (
-            "id",
-            "meter_id",
-            "value",
-            "read_at",
-            "source",
-            "status",
-            "flags",
-            "usage",
-            "previous_id",
-            "staff_id",
-            "note",
-            "review_note",
-        ),
-        (
-            (
-                e.id,
-                e.meter.id,
-                e.value,
-                e.read_at,
-                e.source,
-                e.status,
-                # An array literal: flags are plain identifiers, so no quoting is needed.
-                "{" + ",".join(e.flags) + "}",
-                e.usage,
-                e.previous.id if e.previous is not None else None,
-                actor.staff_id,
-                e.note,
-                "",
-            )
-            for e in plan.readings
-        ),
-    )
+def _write_replacements(session: Session, actor: Actor, plan: Plan) -> None:
     if plan.replacements:
         session.execute(
             insert(MeterReplacement),
@@ -275,4 +236,5 @@ def write_plan(session: Session, actor: Actor, plan: Plan) -> None:
     accounts = _write_accounts(session, plan)
     _write_meters(session, plan, accounts)
     _write_tariffs(session, plan)
-    _write_readings(session, actor, plan)
+    write_readings(session, actor, plan.readings)
+    _write_replacements(session, actor, plan)

@@ -22,7 +22,7 @@ from server.services.core.calendar import Period
 from server.services.core.errors import DomainError, NotFound
 from server.services.core.money import ZERO
 from server.services.late_fees import due_date
-from server.services.meter_places import KIND_LABELS, building_ids
+from server.services.metering.meter_picker import KIND_LABELS, building_ids
 from server.services.payments import OPEN_STATUSES, paid_on_bill
 
 

@@ -60,7 +60,7 @@ from server.db.models.late_fees import CHARGE, WAIVE
 from server.db.models.metering import KINDS
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHANNELS, CHEQUE, ONLINE, TRANSFER
 from server.services import late_fees, till
-from server.services.accounts import address_of
+from server.services.accounts.accounts import address_of
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, Period

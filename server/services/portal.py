@@ -17,14 +17,15 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from server.db.models.payments import CHANNEL_LABELS
-from server.services import metering, payments
+from server.services import payments
 from server.services.bindings import BoundAccount
 from server.services.core.calendar import BUSINESS_TZ, Period, now
 from server.services.core.errors import DomainError
 from server.services.core.photos import store_photo
-from server.services.metering import ReadingResult
+from server.services.metering import readings
+from server.services.metering.readings import ReadingResult
+from server.services.metering.usage_rules import KIND_UNITS
 from server.services.residents import Resident
-from server.services.usage import KIND_UNITS
 
 MONTHS = 12
 ZERO = Decimal("0")
@@ -170,7 +171,7 @@ def self_read(
     if not photo:
         raise DomainError("请上传表盘照片")
     stored = store_photo(session, photo, "表盘照片")
-    return metering.record_reading(
+    return readings.record_reading(
         session,
         resident.actor,
         meter_no,

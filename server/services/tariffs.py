@@ -10,8 +10,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from server.db.models import CustomerClass, Tariff, TariffComponent, TariffTier
+from server.db.models import Tariff, TariffComponent, TariffTier
 from server.db.models.metering import KINDS
+from server.services.accounts.accounts import class_by_name
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.errors import DomainError
@@ -103,17 +104,6 @@ def validate_tariff(spec: TariffSpec) -> None:
             raise DomainError(f"收费项目 {component.name} 的阶梯起点重复")
         if any(t.unit_price < 0 for t in component.tiers):
             raise DomainError(f"收费项目 {component.name} 的单价不能为负")
-
-
-def class_by_name(session: Session, name: str) -> CustomerClass:
-    found = session.scalar(
-        select(CustomerClass).where(
-            (CustomerClass.name == name.strip()) | (CustomerClass.code == name.strip())
-        )
-    )
-    if found is None:
-        raise DomainError(f"未知的用户类别「{name}」（应为 居民 / 集体宿舍 / 单位）")
-    return found
 
 
 def create_tariff(session: Session, actor: Actor, spec: TariffSpec) -> Tariff:

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from devices.handheld import dbf_bytes
 from server.db.models import Meter, Reading
 from server.db.models.metering import ACCEPTED
-from server.services.handheld_import import import_handheld
+from server.services.metering.handheld_import import import_handheld
 from tests.bench.bench_billing import ACTOR, bench_database, in_transaction, vacuum
 from tests.bench.bench_import import write_workbook
 

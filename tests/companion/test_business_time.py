@@ -16,9 +16,10 @@ from PIL import Image
 from sqlalchemy import text
 
 from server.db.engine import unit_of_work
-from server.services import metering, notices, residents, service_requests
+from server.services import notices, residents, service_requests
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, now
+from server.services.metering import readings
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
 from tests import factories
@@ -66,7 +67,7 @@ def test_pages_show_business_time_whatever_the_servers_zone(
             reader = staff_identity(session, "reader11")
             account_id = factories.account(session)
             factories.meter(session, "E11", account_id)
-            metering.record_reading(session, reader.actor, "E11", "100", stamped, "field")
+            readings.record_reading(session, reader.actor, "E11", "100", stamped, "field")
             notice = notices.publish_notice(session, Actor("t"), "tips", "节水", "随手关水龙头。")
             session.execute(
                 text("update notice set published_at = :t where id = :n"),

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from server.db.models import Building, OutboxMessage, ServiceRequest
 from server.services import bindings, notices, residents, service_requests
-from server.services.accounts import AccountSpec, create_account
+from server.services.accounts.accounts import AccountSpec, create_account
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError

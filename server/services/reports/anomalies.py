@@ -18,9 +18,10 @@ from reports.tables import DATE, QUANTITY, TEXT, TOTAL, Column, Row, TableReport
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.core.calendar import now as business_now
-from server.services.meter_places import KIND_LABELS
-from server.services.metering import READING_STATUS_LABELS
-from server.services.reading_desk import SOURCE_LABELS
+from server.services.metering.meter_picker import KIND_LABELS
+from server.services.metering.readings import READING_STATUS_LABELS
+from server.services.metering.review_desk import SOURCE_LABELS
+from server.services.metering.usage_rules import describe_flags
 from server.services.reports.common import (
     campus_id,
     check_access,
@@ -29,7 +30,6 @@ from server.services.reports.common import (
     month_range,
     period_text,
 )
-from server.services.usage import describe_flags
 
 NAME = "anomalies"
 TITLE = "异常用量"

@@ -36,7 +36,8 @@ from server.db.models.metering import ELECTRICITY, WATER
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
 from server.services.core.calendar import now as business_now
-from server.services.meter_places import KIND_LABELS
+from server.services.metering.meter_picker import KIND_LABELS
+from server.services.metering.usage_rules import KIND_UNITS
 from server.services.reports.common import (
     campus_id,
     check_access,
@@ -46,7 +47,6 @@ from server.services.reports.common import (
     period_text,
     ratio,
 )
-from server.services.usage import KIND_UNITS
 
 NAME = "loss"
 TITLE = "总分表平衡"

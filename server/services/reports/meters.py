@@ -20,8 +20,8 @@ from reports.tables import COUNT, DATE, QUANTITY, TEXT, TOTAL, Column, Row, Tabl
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.calendar import now as business_now
-from server.services.meter_places import KIND_LABELS
-from server.services.metering import METER_STATUS_LABELS
+from server.services.metering.meter_picker import KIND_LABELS
+from server.services.metering.readings import METER_STATUS_LABELS
 from server.services.reports.common import campus_id, check_access, fetch, filters_text
 
 NAME = "meters"

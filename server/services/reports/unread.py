@@ -17,8 +17,8 @@ from reports.tables import COUNT, PERCENT, SUBTOTAL, TEXT, TOTAL, Column, Row, T
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
 from server.services.core.calendar import now as business_now
-from server.services.meter_places import KIND_LABELS
-from server.services.reading_desk import NOT_A_READ
+from server.services.metering.meter_picker import KIND_LABELS
+from server.services.metering.review_desk import NOT_A_READ
 from server.services.reports.common import (
     campus_id,
     check_access,

@@ -31,6 +31,7 @@ from server.services.core.audit import Actor
 from server.services.core.calendar import Period
 from server.services.core.calendar import now as business_now
 from server.services.core.errors import DomainError
+from server.services.metering.usage_rules import KIND_UNITS
 from server.services.reports.common import (
     campus_id,
     check_access,
@@ -40,7 +41,6 @@ from server.services.reports.common import (
     period_text,
     ratio,
 )
-from server.services.usage import KIND_UNITS
 
 NAME = "usage"
 TITLE = "用能查询"

@@ -26,9 +26,19 @@ from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError, NotFound
 from server.services.staff.org import campus_by_name, ensure_building
-from server.services.tariffs import class_by_name
 
 BILLING_MODE_NAMES = {"预收费": PREPAID, "后收费": POSTPAID, PREPAID: PREPAID, POSTPAID: POSTPAID}
+
+
+def class_by_name(session: Session, name: str) -> CustomerClass:
+    found = session.scalar(
+        select(CustomerClass).where(
+            (CustomerClass.name == name.strip()) | (CustomerClass.code == name.strip())
+        )
+    )
+    if found is None:
+        raise DomainError(f"未知的用户类别「{name}」（应为 居民 / 集体宿舍 / 单位）")
+    return found
 
 
 @dataclass(frozen=True)

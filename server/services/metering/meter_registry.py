@@ -2,7 +2,7 @@
 one against an account or a building, and keep the map from hardware numbers (the comm
 address a handheld or a remote platform reports) to billing meter numbers.
 
-Replacing a meter is server.services.metering.replace_meter; this module only reads and
+Replacing a meter is server.services.metering.readings.replace_meter; this module only reads and
 edits the registry's descriptive fields, each edit audited with its before and after.
 """
 
@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session, aliased
 
 from server.db.models import Account, Building, Campus, Meter
 from server.db.models.metering import KINDS
-from server.services.accounts import account_by_no
+from server.services.accounts.accounts import account_by_no
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.errors import DomainError, NotFound
-from server.services.meter_places import KIND_LABELS, _last_values, _query
-from server.services.metering import (
+from server.services.metering.meter_picker import KIND_LABELS, _last_values, _query
+from server.services.metering.readings import (
     METER_STATUS_LABELS,
     MeterSpec,
     as_decimal,

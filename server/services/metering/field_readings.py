@@ -9,13 +9,19 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from server.services import metering
 from server.services.core.calendar import BUSINESS_TZ, Period, business_datetime, now
 from server.services.core.errors import DomainError
 from server.services.core.photos import store_photo
-from server.services.metering import ReadingResult
+from server.services.metering import readings
+from server.services.metering.readings import ReadingResult
+from server.services.metering.usage_rules import (
+    KIND_UNITS,
+    SURGE,
+    assess,
+    describe_flags,
+    mean_monthly_usage,
+)
 from server.services.staff.sign_in import StaffIdentity
-from server.services.usage import KIND_UNITS, SURGE, assess, describe_flags, mean_monthly_usage
 
 
 @dataclass(frozen=True)
@@ -42,14 +48,14 @@ def _surge(
 ) -> SurgeToConfirm | None:
     """How record_reading would judge the figure, when that includes a surge."""
     try:
-        figure = metering.as_decimal(value, f"表计 {meter_no} 的读数")
-        meter = metering.meter_by_no(session, meter_no)
+        figure = readings.as_decimal(value, f"表计 {meter_no} 的读数")
+        meter = readings.meter_by_no(session, meter_no)
     except DomainError:
         return None  # record_reading says what is wrong with it
-    previous = metering.latest_accepted_before(session, meter.id, read_at)
+    previous = readings.latest_accepted_before(session, meter.id, read_at)
     if previous is None:
         return None
-    history = metering.monthly_usage_history(session, meter.id, read_at)
+    history = readings.monthly_usage_history(session, meter.id, read_at)
     judged = assess(previous.value, figure, meter.digits, meter.multiplier, history)
     if SURGE not in judged.flags or judged.usage is None:
         return None
@@ -90,7 +96,7 @@ def field_reading(
         surge = _surge(session, meter_no, value, read_at, stored.photo_id)
         if surge is not None:
             return surge
-    return metering.record_reading(
+    return readings.record_reading(
         session,
         staff.actor,
         meter_no,

@@ -26,22 +26,22 @@ from server.db.models.field_installs import (
     FieldInstall,
 )
 from server.db.models.metering import KINDS, METER_ACTIVE
-from server.services import metering
-from server.services.accounts import account_by_no
+from server.services.accounts.accounts import account_by_no
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, now
 from server.services.core.errors import DomainError, NotFound
 from server.services.core.photos import store_photo
-from server.services.meter_places import KIND_LABELS
-from server.services.metering import (
+from server.services.metering import readings
+from server.services.metering.meter_picker import KIND_LABELS
+from server.services.metering.readings import (
     METER_STATUS_LABELS,
     MeterSpec,
     as_decimal,
     latest_accepted_before,
     monthly_usage_history,
 )
-from server.services.usage import HOLDING_FLAGS, QUANTITY, assess, describe_flags
+from server.services.metering.usage_rules import HOLDING_FLAGS, QUANTITY, assess, describe_flags
 
 INSTALL_KIND_LABELS = {INSTALL_NEW: "新装", INSTALL_REPLACE: "换表"}
 INSTALL_STATUS_LABELS = {
@@ -181,7 +181,7 @@ def report_install(session: Session, actor: Actor, spec: InstallSpec) -> ReportR
         if not spec.old_meter_no.strip():
             raise DomainError("请填写旧表表号")
         # Locked so two reports of one meter's replacement cannot both pass the check below.
-        old = metering.meter_by_no(session, spec.old_meter_no, lock=True)
+        old = readings.meter_by_no(session, spec.old_meter_no, lock=True)
         if old.status != METER_ACTIVE:
             raise DomainError(f"旧表 {old.meter_no} {METER_STATUS_LABELS[old.status]}，不能换表")
         if session.scalar(
@@ -348,16 +348,16 @@ def _apply(session: Session, actor: Actor, report: FieldInstall) -> tuple[int, i
     if report.kind == INSTALL_REPLACE:
         old = session.get(Meter, report.old_meter_id)
         assert old is not None and report.old_final is not None
-        replaced = metering.replace_meter(
+        replaced = readings.replace_meter(
             session, actor, old.meter_no, report.old_final, spec, report.new_initial,
             report.reported_at, note=f"现场换表上报 {report.id}",
         )  # fmt: skip
         new_id = session.scalar(select(Meter.id).where(Meter.meter_no == replaced.new_meter_no))
         assert new_id is not None
         return new_id, replaced.replacement_id
-    meter = metering.register_meter(session, actor, spec)
+    meter = readings.register_meter(session, actor, spec)
     # The opening figure goes through the reading rules like any other, with its photo.
-    metering.record_reading(
+    readings.record_reading(
         session, actor, meter.meter_no, report.new_initial, report.reported_at, "initial",
         photo_id=report.new_photo_id, note="新装起码",
     )  # fmt: skip

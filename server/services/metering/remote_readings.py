@@ -29,7 +29,7 @@ from server.config import Settings
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.errors import DomainError
-from server.services.handheld_import import HandheldImportResult, import_lines
+from server.services.metering.handheld_import import HandheldImportResult, import_lines
 
 # The schema allows 'remote' among the reading sources: remote readings are told apart
 # from a reader's in the history and the reports.

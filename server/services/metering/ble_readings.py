@@ -16,7 +16,7 @@ from server.db.models.metering import WATER
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError
-from server.services.metering import ReadingResult, meter_by_no, record_reading
+from server.services.metering.readings import ReadingResult, meter_by_no, record_reading
 
 SOURCE = "ble"
 

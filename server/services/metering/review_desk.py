@@ -20,7 +20,7 @@ from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE
 from server.services.core.calendar import Period
 from server.services.core.calendar import now as business_now
 from server.services.core.photos import photo_bytes
-from server.services.meter_places import (
+from server.services.metering.meter_picker import (
     KIND_LABELS,
     MeterPlace,
     _places,
@@ -28,8 +28,8 @@ from server.services.meter_places import (
     building_ids,
     meters_of_building,
 )
-from server.services.metering import latest_accepted_before, monthly_usage_history
-from server.services.usage import Assessment, assess, describe_flags
+from server.services.metering.readings import latest_accepted_before, monthly_usage_history
+from server.services.metering.usage_rules import Assessment, assess, describe_flags
 
 # Not a visit to the meter: a new meter's first figure, or a figure made up for billing.
 NOT_A_READ = ("initial", "estimate")

@@ -25,7 +25,7 @@ from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.core.errors import DomainError, NotFound
-from server.services.usage import (
+from server.services.metering.usage_rules import (
     QUANTITY,
     SURGE_HISTORY_MONTHS,
     Assessment,

@@ -35,7 +35,7 @@ from reports.workbook import (
     cell_text,
 )
 from server.db.models import Account
-from server.services.accounts import (
+from server.services.accounts.accounts import (
     ACCOUNT_FIELDS,
     BILLING_MODE_TEXT,
     AccountSpec,

@@ -7,8 +7,8 @@ twice adds nothing), conflict (that meter and time hold another value: left for 
 unknown meter, unread / failed (the terminal's own status) or unparsable (why). A bad line
 never stops the good ones; a file that cannot be read at all is refused whole.
 
-Readings are judged set-based with the legacy import's timeline judge
-(`legacy_plan._judge_timeline`, which applies `usage.assess` in time order per meter
+Readings are judged set-based by the ingest engine's timeline judge
+(`ingest.judge_timeline`, which applies `usage_rules.assess` in time order per meter
 against the readings already stored, as `metering.record_reading` does one at a time), and
 go in by COPY: 10,000 lines take well under the 2 s the benchmark allows, where one
 `record_reading` per line (six statements each) would not.
@@ -25,8 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Integer, any_, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from devices.handheld import (
@@ -51,21 +50,21 @@ from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError
-from server.services.handheld_profiles import ProfileInfo, get_profile
-from server.services.legacy_plan import (
+from server.services.metering.handheld_file_profiles import ProfileInfo, get_profile
+from server.services.metering.ingest import (
     READ_TIME,
     Event,
     MeterInfo,
-    Plan,
-    _existing_readings,
-    _judge_timeline,
-    among,
+    Unexpected,
+    among_ids,
+    existing_readings,
+    judge_timeline,
+    meters_for,
+    write_readings,
 )
-from server.services.legacy_sheets import Problems
-from server.services.legacy_write import _write_readings
-from server.services.meter_places import MeterPlace, meters_of_building
-from server.services.metering import METER_STATUS_LABELS, READING_STATUS_LABELS
-from server.services.usage import (
+from server.services.metering.meter_picker import MeterPlace, meters_of_building
+from server.services.metering.readings import METER_STATUS_LABELS, READING_STATUS_LABELS
+from server.services.metering.usage_rules import (
     QUANTITY,
     SURGE_HISTORY_MONTHS,
     describe_flags,
@@ -238,11 +237,6 @@ def _parse_time_text(text: str, time_format: str) -> datetime:
     raise _Bad(f"抄表时间「{text}」无法识别（应如 2026-11-20 09:30:00）")
 
 
-def among_ids(column: Any, ids: Sequence[int]) -> Any:
-    # One array parameter: ten thousand bound parameters cost more to compile than to run.
-    return column == any_(literal(list(ids), ARRAY(Integer)))
-
-
 def _figure(value: Any) -> Decimal:
     try:
         figure = cell_decimal(value)
@@ -300,36 +294,6 @@ def _read_line(raw: RawLine, profile: ColumnProfile, now: datetime) -> _Line:
     except _Bad as exc:
         line.result = LineResult(raw.line, UNPARSABLE, str(exc), line.hardware_no)
     return line
-
-
-# --- meters by hardware number -------------------------------------------------------
-
-
-def _meters_for(session: Session, keys: set[str]) -> dict[str, MeterInfo]:
-    """Hardware number (or, failing that, meter number) → meter; Excel and DBF numeric
-    columns drop leading zeros, so a key also matches a hardware number zero-padded."""
-    columns = (Meter.id, Meter.meter_no, Meter.kind, Meter.digits, Meter.multiplier,
-               Meter.status)  # fmt: skip
-
-    def info(r: Any) -> MeterInfo:
-        return MeterInfo(r.meter_no, r.kind, r.digits, r.multiplier, "", r.status, r.id)
-
-    # One lookup per kind of key, each on its own index: an OR of three `= any(array)` would
-    # compare every meter with every key.
-    found: dict[str, MeterInfo] = {}
-    if keys:
-        query = select(Meter.hardware_no, *columns).where(among(Meter.hardware_no, keys))
-        found.update({r.hardware_no: info(r) for r in session.execute(query)})
-    rest = keys - found.keys()
-    if rest:
-        query = select(*columns).where(among(Meter.meter_no, rest))
-        found.update({r.meter_no: info(r) for r in session.execute(query)})
-    short = {k.lstrip("0") or "0": k for k in keys - found.keys() if k.isdigit()}
-    if short:
-        stripped = func.ltrim(Meter.hardware_no, "0")
-        query = select(stripped.label("stripped"), *columns).where(among(stripped, short))
-        found.update({short[r.stripped]: info(r) for r in session.execute(query)})
-    return found
 
 
 # --- the import ----------------------------------------------------------------------
@@ -390,7 +354,7 @@ def import_lines(
     lines = [_read_line(raw, columns, now) for raw in raw_lines]
     pending = [line for line in lines if line.result is None]
 
-    meters = _meters_for(session, {line.hardware_no for line in pending})
+    meters = meters_for(session, {line.hardware_no for line in pending})
     for line in pending:
         meter = meters.get(line.hardware_no)
         assert line.value is not None
@@ -435,7 +399,7 @@ def import_lines(
 
     if not dry_run:
         events = [line.event for line in lines if line.event is not None]
-        _write_readings(session, actor, Plan(readings=events))
+        write_readings(session, actor, events)
     results = []
     for line in lines:
         if line.event is not None:
@@ -456,7 +420,7 @@ def _judge(session: Session, lines: list[_Line], source: str, label: str) -> Non
     )
     first = min(_month_of(line.read_at) for line in lines if line.read_at) - SURGE_HISTORY_MONTHS
     since = datetime(first // 12, first % 12 + 1, 1, tzinfo=BUSINESS_TZ)
-    recent, before = _existing_readings(session, set(ids), since)
+    recent, before = existing_readings(session, set(ids), since)
     stored: dict[tuple[int, datetime], list[Decimal]] = defaultdict(list)
     for meter_id, readings in recent.items():
         for reading in readings:
@@ -494,17 +458,15 @@ def _judge(session: Session, lines: list[_Line], source: str, label: str) -> Non
             meter, read_at, value, source, note, "读数", line.raw.line, _month_of(read_at)
         )
         per_meter[meter.id].append(line.event)
-    problems = Problems()
+    # Duplicates and conflicts were taken out above, so the judge has nothing to object to.
     for meter_id, events in per_meter.items():
         events.sort(key=lambda e: e.read_at)
         meter = events[0].meter
-        _judge_timeline(meter, recent.get(meter_id, []), before.get(meter_id), events, problems)
-    # Duplicates and conflicts were taken out above, so the judge has nothing to object to.
-    assert not problems, problems.listed()
+        judge_timeline(meter, recent.get(meter_id, []), before.get(meter_id), events, Unexpected())
 
 
 def _month_of(moment: datetime) -> int:
-    # legacy_plan._month for a time already in business time (parse_time sees to that),
+    # ingest.month_index for a time already in business time (parse_time sees to that),
     # without its conversion: it runs once per line.
     return moment.year * 12 + moment.month - 1
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from devices.label_printers import PrinterError, PrinterSettings, PrintLabel, commands, send
 from reports.labels import LabelData, SheetLayout, place_line, render_labels
 from server.services.core.errors import DomainError
-from server.services.meter_places import MeterPlace, meters_by_numbers, meters_of_building
+from server.services.metering.meter_picker import MeterPlace, meters_by_numbers, meters_of_building
 
 
 def pick_meters(

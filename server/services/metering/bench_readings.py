@@ -22,8 +22,8 @@ from server.services.core.errors import DomainError
 
 # The one place a hardware number on the wire is matched with a meter (zero-padding and
 # all); the bench read matches the same way a handheld file does.
-from server.services.handheld_import import _meters_for
-from server.services.metering import ReadingResult, record_reading
+from server.services.metering.ingest import meters_for
+from server.services.metering.readings import ReadingResult, record_reading
 
 # The bench read goes through the handheld terminal's link (or an adapter standing in for
 # it), so it is a handheld reading as far as metering's sources go.
@@ -60,7 +60,7 @@ def record_bench_reading(
     key = address.strip().upper()
     if not key:
         raise DomainError("没有表地址，不能记为读数")
-    meter = _meters_for(session, {key}).get(key)
+    meter = meters_for(session, {key}).get(key)
     if meter is None:
         raise DomainError(f"没有硬件号或表号为 {key} 的表计，请先在表计资料中填写硬件号")
     if meter.kind != kind:
