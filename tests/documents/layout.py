@@ -165,11 +165,12 @@ def assert_golden(name: str, actual: str) -> None:
 
 
 def pdftotext(pdf: bytes, tmp_path: Path) -> str:
-    """What poppler's pdftotext reads from `pdf`: another reader than pdfium."""
+    """What poppler's pdftotext reads from `pdf`, in the order drawn (-raw): another reader
+    than pdfium, and without its column guessing, which splits a run to fit its columns."""
     source = tmp_path / "document.pdf"
     source.write_bytes(pdf)
     return subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(source), "-"],
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(source), "-"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
 

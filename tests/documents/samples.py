@@ -13,7 +13,21 @@ from devices.label_printers import PrintLabel
 from reports.labels import LabelData
 from reports.notice import NoticeData, NoticeLine, NoticeMeter
 from reports.receipt import ReceiptData, ReceiptLine
+from reports.route_sheet import RouteSheet, RouteSheetLine
 from reports.settlement import ChannelLine, HandoverLine, ReceiptRow, SettlementReport
+from reports.tables import (
+    COUNT,
+    DATE,
+    FLAGGED,
+    MONEY,
+    PERCENT,
+    QUANTITY,
+    SUBTOTAL,
+    TOTAL,
+    Column,
+    Row,
+    TableReport,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LONG_ADDRESS = "西校区 研究生公寓（紫荆园）18号楼 B座 3单元 1702室（东侧套间，靠电梯间的那一户）"
@@ -259,3 +273,66 @@ PRINT_LABELS = (
     PrintLabel("W000045", "水表", '西校区 "紫荆园" 18号楼', ""),
     PrintLabel("E100001", "电表", "北苑 第二食堂^后厨_配电间", "B1-07"),
 )
+
+# A building's reading sheet: one meter never read, one place too long for its column.
+ROUTE_SHEET = RouteSheet(
+    title="抄表卡 东校区/1号楼 2026-11",
+    rule="预计范围：近 3 个月平均用量的 50%–200%，加上次读数。",
+    lines=(
+        RouteSheetLine(
+            "E000123",
+            "电表",
+            "1号楼 2单元301",
+            "A1001 张三",
+            "1300",
+            date(2026, 10, 28),
+            "1406–1724",
+        ),
+        RouteSheetLine(
+            "W000045",
+            "水表",
+            "1号楼 2单元301",
+            "A1001 张三",
+            "530.5",
+            date(2026, 10, 28),
+            "539.5–566.5",
+        ),
+        RouteSheetLine(
+            "E000124",
+            "电表",
+            "1号楼 地下一层配电间（东侧第三个表箱，靠近消防通道）",
+            "A1002 欧阳娜娜（研究生院后勤管理办公室代缴）",
+            "—",
+            None,
+            "—",
+        ),
+    ),
+    generated_at=at(25, 8, 30),
+)
+
+# An arrears report: two details, a flagged one, a building subtotal and the total.
+# 东校区 1号楼: 199.36 + 15.00 = 214.36; 北苑: 1,207.15; total 1,421.51.
+TABLE_REPORT = TableReport(
+    name="arrears",
+    title="欠费明细",
+    filters="账期 2026-08 至 2026-10，全部校区",
+    columns=(
+        Column("户号"),
+        Column("户名", width=24),
+        Column("欠费期数", COUNT),
+        Column("用量", QUANTITY),
+        Column("欠费金额", MONEY),
+        Column("欠费比例", PERCENT),
+        Column("最早账期", DATE),
+    ),
+    rows=(
+        Row(("A1001", "张三", 1, D("212"), D("199.36"), D("0.140"), date(2026, 10, 1))),
+        Row(("A1002", "李四", 1, D("1"), D("15.00"), D("0.011"), date(2026, 10, 1))),
+        Row(("东校区 1号楼 小计", "", 2, D("213"), D("214.36"), D("0.151"), None), SUBTOTAL),
+        Row(("C-0008", "北苑第二食堂（餐饮服务有限公司）", 2, D("3540.125"), D("1207.15"),
+             D("0.849"), date(2026, 8, 1)), FLAGGED),
+        Row(("合计", "", 4, D("3753.125"), D("1421.51"), D("1"), None), TOTAL),
+    ),
+    generated_at=at(25, 9, 0),
+    notes=("欠费比例：该户欠费占全部欠费的比例。",),
+)  # fmt: skip

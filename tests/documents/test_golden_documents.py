@@ -1,4 +1,5 @@
-"""Golden files of the rendered documents: each document of `samples` is rendered and read
+"""Golden files of the rendered documents (receipts, payment notices, the day's settlement,
+reading sheets, report tables, labels): each document of `samples` is rendered and read
 back as text runs and shapes with their places (`layout`), and compared with
 golden/<name>.txt, so a change of layout shows up in review as a diff of that file.
 
@@ -22,7 +23,9 @@ from devices.label_printers import PrinterSettings, tspl, zpl
 from reports.labels import SheetLayout, render_labels
 from reports.notice import render_notices
 from reports.receipt import render_receipt
+from reports.route_sheet import render_route_sheet_pdf
 from reports.settlement import render_settlement_pdf
+from reports.tables import render_table_pdf
 from tests.documents import layout as golden_layout
 from tests.documents import samples
 from tests.documents.layout import assert_golden, drawn_text, layout, pdftotext
@@ -64,6 +67,14 @@ PDFS: dict[str, tuple[Callable[[], bytes], tuple[str, ...]]] = {
         "合计 63 笔", "第 3 页 共 3 页")),
     "settlement-open": (lambda: render_settlement_pdf(samples.SETTLEMENT_OPEN), (
         "未日结", "2026-11-24", "人民币肆拾元整", "第 1 页 共 1 页")),
+    "route-sheet": (lambda: render_route_sheet_pdf(samples.ROUTE_SHEET), (
+        "抄表卡 东校区/1号楼 2026-11", "共 3 块表。", "本月预计范围", "1406–1724", "2026-10-28",
+        "抄表人：", "第 1 页 共 1 页")),
+    "table-report": (lambda: render_table_pdf(samples.TABLE_REPORT), (
+        "欠费明细", "条件：账期 2026-08 至 2026-10，全部校区",
+        "欠费比例：该户欠费占全部欠费的比例。",
+        "东校区 1号楼 小计", "214.36", "1,207.15", "3,540.125", "84.9%", "1,421.51", "100.0%",
+        "生成于 2026-11-25 09:00")),
     "labels-roll": (lambda: render_labels(samples.LABELS[:3])[2], (
         "水电保障中心 电表", "东校区 1号楼", "2单元301", "E000123", "W000045", "E100001")),
     "labels-a4": (lambda: render_labels(samples.LABELS, SheetLayout(70, 35, "a4"))[2], (
