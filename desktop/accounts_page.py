@@ -32,7 +32,6 @@ from desktop.module_page import ModulePage
 from desktop.tasks import TaskError
 from desktop.widgets import ALERT, ReadOnlyTable, money_text
 from server.db.models.metering import ELECTRICITY, WATER
-from server.services.account_detail import AccountRecord, MonthlyUsage, account_record
 from server.services.accounts.accounts import (
     AccountHit,
     AccountSpec,
@@ -42,6 +41,7 @@ from server.services.accounts.accounts import (
     search_accounts,
     update_account,
 )
+from server.services.collection.account_detail import AccountRecord, MonthlyUsage, account_record
 from server.services.metering.meter_registry import RegistryChoices, registry_choices
 
 SEARCH_DELAY_MS = 250

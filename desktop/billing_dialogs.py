@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.widgets import ReadOnlyTable, money_text
-from server.services.bill_browse import BILL_STATUS_LABELS
-from server.services.billing import BillView
+from server.services.billing.billing_run import BillView
+from server.services.billing.bills import BILL_STATUS_LABELS
 from server.services.metering.meter_picker import KIND_LABELS
 from server.services.metering.usage_rules import quantity_text
 

@@ -36,7 +36,8 @@ from desktop.saved_files import announce_saved, ask_save_path
 from desktop.tasks import TaskError
 from desktop.widgets import ALERT, ReadOnlyTable, money_text
 from reports.billing_run import write_run_xlsx
-from server.services.bill_browse import (
+from server.services.billing.billing_run import BillingRunResult, BillView, run_billing
+from server.services.billing.bills import (
     BILL_STATUS_LABELS,
     BillFilter,
     BillRows,
@@ -45,9 +46,8 @@ from server.services.bill_browse import (
     bill_places,
     bill_rows,
 )
-from server.services.billing import BillingRunResult, BillView, run_billing
+from server.services.billing.payment_notices import NoticeBuilding, notice_buildings
 from server.services.core.calendar import Period, now
-from server.services.payment_notices import NoticeBuilding, notice_buildings
 
 PERIODS_SHOWN = 36  # months back in the period list
 BROWSE_LIMIT = 1000

@@ -50,18 +50,16 @@ from reports.settlement import (
 )
 from server.config import ConfigError, load_settings
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHEQUE, TRANSFER
-from server.services import till
 from server.services.accounts.accounts import AccountSearch, find_accounts
-from server.services.core.calendar import BUSINESS_TZ
-from server.services.core.errors import DomainError
-from server.services.counter import (
+from server.services.collection import till
+from server.services.collection.counter_view import (
     AccountPanel,
     AmountLimits,
     CounterDay,
     account_panel,
     counter_day,
 )
-from server.services.payments import (
+from server.services.collection.payments import (
     PaymentRequest,
     PaymentResult,
     VoidPreview,
@@ -70,8 +68,10 @@ from server.services.payments import (
     void_receipt,
     waive_late_fee,
 )
-from server.services.receipts import receipt_pdf, reprint_receipt
-from server.services.settlement_report import settlement_report
+from server.services.collection.receipts import receipt_pdf, reprint_receipt
+from server.services.collection.settlement_report import settlement_report
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from desktop.tasks import TaskError, TaskRunner
 from reports.notice import render_notices
+from server.services.billing.payment_notices import NoticeBuilding, gather_notices
 from server.services.core.calendar import Period
-from server.services.payment_notices import NoticeBuilding, gather_notices
 
 
 class NoticesCancelled(Exception):

@@ -42,12 +42,8 @@ from desktop.module_page import ModulePage
 from desktop.tasks import TaskError
 from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, money_text
 from server.db.models.metering import KINDS
-from server.services.core.calendar import now as business_now
-from server.services.core.errors import DomainError
-from server.services.core.money import round_fen
-from server.services.late_fees import rate_of, set_late_fee_policy
-from server.services.metering.usage_rules import quantity_text
-from server.services.tariff_desk import (
+from server.services.billing.late_fees import rate_of, set_late_fee_policy
+from server.services.billing.tariff_desk import (
     ClassChoice,
     ClassPolicy,
     TariffRow,
@@ -55,7 +51,7 @@ from server.services.tariff_desk import (
     late_fee_overview,
     tariff_rows,
 )
-from server.services.tariffs import (
+from server.services.billing.tariffs import (
     ComponentCharge,
     ComponentSpec,
     TariffSpec,
@@ -64,6 +60,10 @@ from server.services.tariffs import (
     price_usage,
     validate_tariff,
 )
+from server.services.core.calendar import now as business_now
+from server.services.core.errors import DomainError
+from server.services.core.money import round_fen
+from server.services.metering.usage_rules import quantity_text
 
 NAME, START, PRICE = 0, 1, 2
 # As stored: usage with 3 decimals (NUMERIC(16, 3)), unit prices with 4.

@@ -290,7 +290,7 @@ def billing() -> None:
 @pass_context
 def billing_run(ctx: Context, period: str, as_json: bool) -> None:
     """Bill every account not yet billed for the period; a second run creates nothing."""
-    from server.services.billing import run_billing
+    from server.services.billing.billing_run import run_billing
 
     target = _period(period)
 
@@ -426,8 +426,8 @@ def account_search(ctx: Context, query: tuple[str, ...], limit: int, as_json: bo
 def pay(ctx: Context, account_no: str, amount: str, channel: str, reference: str, bank: str,
         branch_code: str, clerk: str, tendered: str | None, as_json: bool) -> None:  # fmt: skip
     """Take a payment against the account's open bills (oldest first) and issue a receipt."""
+    from server.services.collection.payments import PaymentRequest, take_payment
     from server.services.core.money import money_of
-    from server.services.payments import PaymentRequest, take_payment
 
     def action() -> Any:
         request = PaymentRequest(
@@ -472,7 +472,7 @@ def receipt() -> None:
 @pass_context
 def receipt_pdf_cmd(ctx: Context, receipt_no: str, output: Path, size: str, by: str | None) -> None:
     """Write the receipt as PDF (A5 or the 241 × 93 mm continuous form)."""
-    from server.services.receipts import receipt_pdf, reprint_receipt
+    from server.services.collection.receipts import receipt_pdf, reprint_receipt
 
     def action() -> Any:
         with ctx.session() as session:
@@ -493,7 +493,7 @@ def receipt_pdf_cmd(ctx: Context, receipt_no: str, output: Path, size: str, by: 
 @pass_context
 def receipt_void(ctx: Context, receipt_no: str, reason: str, login: str, as_json: bool) -> None:
     """Void a receipt (冲正/作废): the bills reopen, the number is never reused."""
-    from server.services.payments import void_receipt
+    from server.services.collection.payments import void_receipt
 
     def action() -> Any:
         with ctx.session() as session:
@@ -532,8 +532,8 @@ def late_fee_policy(ctx: Context, customer_class: str, rate: str, grace: int, mi
                     cap: str | None, start: datetime | None, off: bool,
                     login: str | None) -> None:  # fmt: skip
     """Set a customer class's late-fee policy from a date (居民 / 集体宿舍 / 单位)."""
+    from server.services.billing.late_fees import rate_of, set_late_fee_policy
     from server.services.core.money import money_of
-    from server.services.late_fees import rate_of, set_late_fee_policy
 
     def action() -> Any:
         fields = {
@@ -568,7 +568,7 @@ def late_fee_policy(ctx: Context, customer_class: str, rate: str, grace: int, mi
 @pass_context
 def late_fee_waive(ctx: Context, account_no: str, period: str, reason: str, login: str) -> None:
     """Waive a bill's open late fee, including what accrued up to today (减免)."""
-    from server.services.payments import waive_late_fee
+    from server.services.collection.payments import waive_late_fee
 
     def action() -> Any:
         with ctx.session() as session:
@@ -589,8 +589,8 @@ def till() -> None:
 @pass_context
 def till_open(ctx: Context, clerk: str, float_amount: str | None) -> None:
     """Open the clerk's till for today."""
+    from server.services.collection.till import open_till
     from server.services.core.money import money_of
-    from server.services.till import open_till
 
     def action() -> Any:
         amount = None if float_amount is None else money_of(float_amount, "备用金")
@@ -609,8 +609,8 @@ def till_open(ctx: Context, clerk: str, float_amount: str | None) -> None:
 @pass_context
 def till_handover(ctx: Context, clerk: str, to_login: str, amount: str, note: str) -> None:
     """Hand cash from the open till over to a head cashier (交款)."""
+    from server.services.collection.till import hand_over
     from server.services.core.money import money_of
-    from server.services.till import hand_over
 
     def action() -> Any:
         value = money_of(amount, "交款金额")
@@ -629,8 +629,8 @@ def till_handover(ctx: Context, clerk: str, to_login: str, amount: str, note: st
 @pass_context
 def till_close(ctx: Context, clerk: str, cash_counted: str, note: str, as_json: bool) -> None:
     """Close the clerk's day: totals by channel, expected and counted cash, over/short."""
+    from server.services.collection.till import close_till
     from server.services.core.money import money_of
-    from server.services.till import close_till
 
     def action() -> Any:
         counted = money_of(cash_counted, "清点现金", allow_zero=True)
@@ -683,7 +683,11 @@ def till_report(ctx: Context, clerk: str, day: datetime | None, output: Path) ->
     """Write the clerk's settlement report (日结报表) as PDF or Excel, by the file's suffix."""
     from io import BytesIO
 
-    from server.services.settlement_report import find_till, settlement_pdf, settlement_xlsx
+    from server.services.collection.settlement_report import (
+        find_till,
+        settlement_pdf,
+        settlement_xlsx,
+    )
 
     suffix = output.suffix.lower()
     if suffix not in (".pdf", ".xlsx"):
@@ -717,7 +721,7 @@ def export() -> None:
 def export_payments(ctx: Context, start: datetime, end: datetime, output: Path) -> None:
     """Receipt lines of a date range (户号, 缴费月份, 缴费金额, 渠道, 收据号, 时间, 网点)."""
     from reports.payments_export import render_payments_xlsx
-    from server.services.payment_export import payment_rows
+    from server.services.collection.payment_export import payment_rows
 
     title = f"缴费明细 {start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
 
@@ -868,7 +872,7 @@ def _moment(text: str | None) -> datetime:
 @pass_context
 def bills(ctx: Context, period: str, account_no: str | None, as_json: bool) -> None:
     """List the bills of a period."""
-    from server.services.billing import list_bills
+    from server.services.billing.billing_run import list_bills
 
     target = _period(period)
 
@@ -1540,7 +1544,7 @@ def notices_cmd(
 ) -> None:
     """Write the payment notices (缴款通知单) of a building or an account as PDF."""
     from reports.notice import render_notices
-    from server.services.payment_notices import gather_notices
+    from server.services.billing.payment_notices import gather_notices
 
     if bool(building) == bool(account_no):
         raise click.UsageError("请给出 --building 或 --account 之一")

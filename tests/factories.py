@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from server.db.models import Account, Bill, BillLine
 from server.services.accounts.accounts import AccountSpec, create_account
+from server.services.billing.tariffs import ComponentSpec, TariffSpec, Tier, create_tariff
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.metering import readings
 from server.services.metering.readings import MeterSpec, ReadingResult
 from server.services.staff.org import ensure_branch, ensure_campus
-from server.services.tariffs import ComponentSpec, TariffSpec, Tier, create_tariff
 
 ACTOR = Actor(label="test")
 

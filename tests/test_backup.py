@@ -18,10 +18,10 @@ from sqlalchemy.exc import DBAPIError
 from server.cli import cli
 from server.db.engine import ensure_database, make_sessionmaker, unit_of_work
 from server.db.migrate import alembic_config, head_revision, upgrade
-from server.services.payments import PaymentRequest, take_payment, void_receipt
+from server.services.collection.payments import PaymentRequest, take_payment, void_receipt
+from server.services.collection.till import open_till
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
-from server.services.till import open_till
 from tests import factories as f
 from tests.conftest import _admin_execute
 

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from server.services.bill_browse import BillFilter, bill_detail, bill_places, bill_rows
+from server.services.billing.bills import BillFilter, bill_detail, bill_places, bill_rows
 from server.services.core.calendar import Period
 from server.services.core.errors import DomainError, NotFound
 from tests import factories as f

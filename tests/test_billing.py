@@ -5,7 +5,7 @@ from decimal import Decimal as D
 from sqlalchemy import select
 
 from server.db.models import Account, AccountLedgerEntry, AuditEvent, Bill
-from server.services.billing import list_bills, run_billing
+from server.services.billing.billing_run import list_bills, run_billing
 from server.services.core.calendar import Period
 from server.services.metering import readings
 from server.services.metering.readings import MeterSpec

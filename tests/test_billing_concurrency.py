@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, func, select
 
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import Bill
-from server.services.billing import run_billing
+from server.services.billing.billing_run import run_billing
 from server.services.core.calendar import Period
 from tests import factories as f
 

@@ -196,9 +196,9 @@ def test_account_search_command(runner, billed_world):
 
 @pytest.fixture
 def counter_world(md_env):
+    from server.services.collection.till import open_till
     from server.services.staff.org import add_staff_with_role
     from server.services.staff.sign_in import staff_identity
-    from server.services.till import open_till
 
     engine = create_engine(md_env)
     with unit_of_work(make_sessionmaker(engine)) as session:
@@ -208,7 +208,7 @@ def counter_world(md_env):
         f.bill(session, a, "2026-10", "25.00")
         add_staff_with_role(session, f.ACTOR, login="clerk1", name="李收费",
                             password="Counter2026", role="clerk", branch_code="D")  # fmt: skip
-        # A clerk takes money only through an open till (日结 rules, server.services.till).
+        # A clerk takes money only through an open till (日结 rules, collection.till).
         open_till(session, staff_identity(session, "clerk1").actor)
     engine.dispose()
     return md_env

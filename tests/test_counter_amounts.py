@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from server.config import load_settings
+from server.services.collection.counter_view import AmountLimits
 from server.services.core.errors import DomainError
-from server.services.counter import AmountLimits
 
 
 @pytest.mark.parametrize(

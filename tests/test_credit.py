@@ -11,16 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Account, AccountLedgerEntry, Bill
-from server.services.billing import run_billing
-from server.services.core.audit import Actor
-from server.services.core.calendar import Period
-from server.services.payments import (
+from server.services.billing.billing_run import run_billing
+from server.services.collection.payments import (
     PaymentRequest,
     PaymentResult,
     open_items,
     take_payment,
     void_receipt,
 )
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period
 from tests import factories as f
 
 CLERK = Actor(label="收费员 王芳")

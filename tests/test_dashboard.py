@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+from server.services.collection.payments import PaymentRequest, take_payment, void_receipt
+from server.services.collection.till import open_till
 from server.services.dashboard import Figure, dashboard
-from server.services.payments import PaymentRequest, take_payment, void_receipt
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
-from server.services.till import open_till
 from tests import factories as f
 
 

@@ -33,11 +33,11 @@ from server.db.models import (
     Tariff,
     TillSession,
 )
-from server.services.billing import list_bills, run_billing
+from server.services.billing.billing_run import list_bills, run_billing
 from server.services.bindings import bound_accounts, pending_bindings
+from server.services.collection.counter_view import account_panel
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.core.errors import DomainError
-from server.services.counter import account_panel
 from server.services.dashboard import dashboard
 from server.services.demo_data import DemoSummary, generate_demo_data
 from server.services.metering import readings as metering

@@ -18,12 +18,12 @@ from desktop.accounts_page import AccountsPage
 from desktop.app import ensure_application
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
-from server.services.account_detail import monthly_usage
 from server.services.accounts.accounts import account_history, update_account
-from server.services.billing import run_billing
+from server.services.billing.billing_run import run_billing
+from server.services.collection.account_detail import monthly_usage
+from server.services.collection.payments import PaymentRequest, take_payment, void_receipt
 from server.services.core import calendar
 from server.services.core.errors import DomainError, PermissionDenied
-from server.services.payments import PaymentRequest, take_payment, void_receipt
 from server.services.staff import org
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f

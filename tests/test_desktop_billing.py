@@ -23,7 +23,7 @@ from desktop.modules import MODULES
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import Bill
-from server.services.billing import run_billing
+from server.services.billing.billing_run import run_billing
 from server.services.core.calendar import Period
 from server.services.core.errors import PermissionDenied
 from server.services.staff.org import add_staff_with_role

@@ -35,8 +35,8 @@ from server.db.models import (
     TillSession,
 )
 from server.services.accounts.accounts import AccountSpec, create_account
+from server.services.billing.late_fees import set_late_fee_policy
 from server.services.core import calendar
-from server.services.late_fees import set_late_fee_policy
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f

@@ -23,10 +23,10 @@ from desktop.main_window import MainWindow
 from desktop.reports_page import FLAGGED_TINT, ReportsPage
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
-from server.services.payments import PaymentRequest, take_payment
+from server.services.collection.payments import PaymentRequest, take_payment
+from server.services.collection.till import open_till
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import StaffIdentity, staff_identity
-from server.services.till import open_till
 from tests import factories as f
 
 WAIT_MS = 15_000

@@ -21,12 +21,12 @@ from desktop.tariffs_page import NAME, PRICE, START, TariffEditor, TariffsPage
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import CustomerClass, LateFeePolicy, Tariff, TariffComponent, TariffTier
+from server.services.billing.late_fees import set_late_fee_policy
+from server.services.billing.tariff_desk import late_fee_overview, tariff_rows
+from server.services.billing.tariffs import ComponentSpec, TariffSpec, Tier, create_tariff
 from server.services.core.errors import PermissionDenied
-from server.services.late_fees import set_late_fee_policy
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import StaffIdentity, staff_identity
-from server.services.tariff_desk import late_fee_overview, tariff_rows
-from server.services.tariffs import ComponentSpec, TariffSpec, Tier, create_tariff
 from tests import factories as f
 from tests.desktop_support import ACTOR, CLERK_LOGIN, PASSWORD, seed_staff
 

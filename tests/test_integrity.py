@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from server.services.billing import run_billing
+from server.services.billing.billing_run import run_billing
 from server.services.core.calendar import Period
 from tests import factories as f
 

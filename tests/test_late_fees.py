@@ -19,11 +19,8 @@ from sqlalchemy.orm import Session
 from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import AuditEvent, Bill, LateFee
-from server.services.core import calendar
-from server.services.core.audit import Actor
-from server.services.core.errors import DomainError, PermissionDenied
-from server.services.late_fees import due_date, set_late_fee_policy
-from server.services.payments import (
+from server.services.billing.late_fees import due_date, set_late_fee_policy
+from server.services.collection.payments import (
     OpenItem,
     PaymentRequest,
     PaymentResult,
@@ -33,10 +30,13 @@ from server.services.payments import (
     void_receipt,
     waive_late_fee,
 )
-from server.services.receipts import receipt_view
+from server.services.collection.receipts import receipt_view
+from server.services.collection.till import open_till
+from server.services.core import calendar
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError, PermissionDenied
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
-from server.services.till import open_till
 from tests import factories as f
 
 CLERK = Actor(label="收费员 王芳")

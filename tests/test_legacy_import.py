@@ -32,7 +32,7 @@ from server.db.models import (
     TariffComponent,
     TariffTier,
 )
-from server.services.billing import list_bills, run_billing
+from server.services.billing.billing_run import list_bills, run_billing
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.legacy_import import ImportReport, LegacyImportError, SheetCount, import_legacy
 from server.services.metering import readings as metering

@@ -15,10 +15,10 @@ from sqlalchemy import create_engine, text
 from reports.notice import NoticeData, NoticeLine, NoticeMeter, notice_filename, render_notices
 from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
-from server.services.billing import run_billing
+from server.services.billing.billing_run import run_billing
+from server.services.billing.payment_notices import gather_notices, notice_buildings, notices_pdf
 from server.services.core.calendar import Period
 from server.services.core.errors import DomainError, NotFound
-from server.services.payment_notices import gather_notices, notice_buildings, notices_pdf
 from server.services.staff.org import ensure_branch, ensure_campus
 from tests import factories as f
 

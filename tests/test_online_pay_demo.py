@@ -30,12 +30,12 @@ from server.db.models import (
     PaymentOrder,
 )
 from server.services import doctor
+from server.services.collection.payments import issue_online_receipt, open_items
+from server.services.collection.till import business_date
 from server.services.core.audit import Actor
 from server.services.online_pay import callbacks, providers_of
 from server.services.online_pay.config import DemoPayConfig, PayConfig, demo_key, pay_config
 from server.services.online_pay.demo import DemoPay, resident_to_try
-from server.services.payments import issue_online_receipt, open_items
-from server.services.till import business_date
 from tests import factories as f
 from tests.companion.support import csrf_of, signed_in
 from tests.payfakes import Keys, write_config

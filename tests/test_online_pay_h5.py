@@ -14,11 +14,11 @@ from sqlalchemy import select, text
 
 from server.db.engine import unit_of_work
 from server.db.models import Account
+from server.services.collection.payments import issue_online_receipt, open_items
+from server.services.collection.till import business_date
 from server.services.core import calendar
 from server.services.core.audit import Actor
 from server.services.online_pay import reconcile
-from server.services.payments import issue_online_receipt, open_items
-from server.services.till import business_date
 from tests.payfakes import (
     MCH_ID,
     unionpay_fields,

@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from server.db.engine import unit_of_work
 from server.db.models import AuditEvent, Payment, Receipt
+from server.services.collection.payments import issue_online_receipt
+from server.services.collection.receipts import receipt_view, reprint_receipt
 from server.services.core import calendar
 from server.services.core.audit import Actor
 from server.services.core.errors import DomainError
 from server.services.online_pay import callbacks, desk
-from server.services.payments import issue_online_receipt
-from server.services.receipts import receipt_view, reprint_receipt
 from tests.payfakes import unionpay_fields, unionpay_notify, wechat_notify, wechat_transaction
 
 if TYPE_CHECKING:

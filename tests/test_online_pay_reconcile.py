@@ -17,12 +17,12 @@ from sqlalchemy import select
 from server.cli import cli
 from server.db.engine import unit_of_work
 from server.db.models import PaymentOrder
+from server.services.collection.payment_export import payment_rows
+from server.services.collection.payments import issue_online_receipt
 from server.services.core import calendar
 from server.services.core.audit import Actor
 from server.services.core.errors import DomainError
 from server.services.online_pay import callbacks, reconcile
-from server.services.payment_export import payment_rows
-from server.services.payments import issue_online_receipt
 from tests.payfakes import (
     MCH_ID,
     MER_ID,

@@ -24,10 +24,10 @@ from server.db.models import (
     PaymentOrder,
     Receipt,
 )
+from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.online_pay import callbacks
-from server.services.payments import PaymentRequest, take_payment
 from tests.payfakes import wechat_notify, wechat_transaction
 
 if TYPE_CHECKING:

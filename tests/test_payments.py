@@ -19,14 +19,14 @@ from server.db.models import (
     AuditEvent,
     Bill,
 )
-from server.services.billing import run_billing
+from server.services.billing.billing_run import run_billing
+from server.services.collection.payments import PaymentRequest, take_payment, void_receipt
+from server.services.collection.receipts import receipt_pdf, receipt_view, reprint_receipt
 from server.services.core import calendar
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
 from server.services.core.errors import DomainError
 from server.services.core.numbering import RECEIPT, next_number
-from server.services.payments import PaymentRequest, take_payment, void_receipt
-from server.services.receipts import receipt_pdf, receipt_view, reprint_receipt
 from tests import factories as f
 
 # Receipts are numbered by the business year of the transaction.

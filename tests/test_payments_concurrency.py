@@ -10,9 +10,9 @@ from sqlalchemy import create_engine, func, select, text
 
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import Account, Allocation, Bill, Payment, Receipt
+from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.core.audit import Actor
 from server.services.core.errors import DomainError
-from server.services.payments import PaymentRequest, take_payment
 from tests import factories as f
 from tests.test_payments import YEAR
 
@@ -125,9 +125,9 @@ def test_a_bank_serial_raced_by_two_counters_registers_once(fresh_database_url):
 def test_a_close_waits_for_the_payment_in_flight_and_counts_it(fresh_database_url):
     """The payment reads its till FOR SHARE, the close FOR UPDATE: a close that starts while
     a payment is uncommitted waits for it and counts its cash; none slips in after."""
+    from server.services.collection.till import close_till, open_till
     from server.services.staff.org import add_staff_with_role
     from server.services.staff.sign_in import staff_identity
-    from server.services.till import close_till, open_till
 
     engine = create_engine(fresh_database_url, pool_size=2)
     factory = make_sessionmaker(engine)

@@ -10,10 +10,10 @@ from sqlalchemy import create_engine, func, select
 
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import Account, Allocation, Payment, Receipt
-from server.services.payments import PaymentRequest, take_payment
+from server.services.collection.payments import PaymentRequest, take_payment
+from server.services.collection.till import open_till
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
-from server.services.till import open_till
 from tests import factories as f
 
 PROCESSES = 8

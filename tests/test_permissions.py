@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from server.db.models import AuditEvent, Staff
+from server.services.collection.payments import PaymentRequest, take_payment
+from server.services.collection.till import open_till
 from server.services.core import permissions
 from server.services.core.errors import DomainError, NotFound, PermissionDenied
-from server.services.payments import PaymentRequest, take_payment
 from server.services.staff.org import (
     add_staff_with_role,
     create_staff,
@@ -18,7 +19,6 @@ from server.services.staff.org import (
     ensure_post,
 )
 from server.services.staff.sign_in import staff_identity
-from server.services.till import open_till
 from tests import factories as f
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from reports.tables import FLAGGED
 from server.db.models import Bill, BillMeter, Meter, Reading
-from server.services.billing import run_billing
+from server.services.billing.billing_run import run_billing
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.demo_data import generate_demo_data
 from server.services.demo_masters import DIGITS

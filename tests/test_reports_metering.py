@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from reports.tables import FLAGGED, SUBTOTAL, TOTAL
 from server.db.models import Building, Meter
-from server.services.billing import run_billing
+from server.services.billing.billing_run import run_billing
 from server.services.core.calendar import Period
 from server.services.metering.readings import MeterSpec, register_meter, replace_meter
 from server.services.reports import (

@@ -18,16 +18,16 @@ from sqlalchemy.orm import Session
 from reports.tables import SUBTOTAL, TOTAL
 from server.db.models import AccountLedgerEntry, LateFee
 from server.services.accounts.accounts import AccountSpec, create_account
+from server.services.collection.payments import PaymentRequest, take_payment, void_receipt
+from server.services.collection.till import close_till, open_till
 from server.services.core import calendar
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
 from server.services.core.errors import DomainError, PermissionDenied
-from server.services.payments import PaymentRequest, take_payment, void_receipt
 from server.services.reports import arrears_report, cash_report, collection_report
 from server.services.reports.trend import CollectionPoint, collection_trend
 from server.services.staff.org import add_staff_with_role, ensure_campus
 from server.services.staff.sign_in import staff_identity
-from server.services.till import close_till, open_till
 from tests import factories as f
 
 AS_OF = date(2099, 12, 31)

@@ -20,8 +20,8 @@ from server.db.engine import ensure_database, make_sessionmaker, unit_of_work
 from server.db.migrate import head_revision, upgrade
 from server.services import doctor
 from server.services.backup import libpq_target, pg_program
+from server.services.collection.till import close_till
 from server.services.staff.sign_in import staff_identity
-from server.services.till import close_till
 from tests.conftest import _admin_execute
 from tests.test_backup import hold_money
 

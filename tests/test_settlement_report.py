@@ -28,20 +28,25 @@ from reports.settlement import (
 )
 from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
-from server.services.core import calendar
-from server.services.core.audit import Actor
-from server.services.core.errors import DomainError
-from server.services.payments import PaymentRequest, PaymentResult, take_payment, void_receipt
-from server.services.settlement_report import (
+from server.services.collection.payments import (
+    PaymentRequest,
+    PaymentResult,
+    take_payment,
+    void_receipt,
+)
+from server.services.collection.settlement_report import (
     find_till,
     latest_till,
     settlement_pdf,
     settlement_report,
     settlement_xlsx,
 )
+from server.services.collection.till import close_till, hand_over, open_till
+from server.services.core import calendar
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
-from server.services.till import close_till, hand_over, open_till
 from tests import factories as f
 
 TITLE = "东区收费点 收费日结报表"

@@ -3,8 +3,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from server.services.core.errors import DomainError
-from server.services.tariffs import (
+from server.services.billing.tariffs import (
     ComponentSpec,
     TariffSpec,
     Tier,
@@ -12,6 +11,7 @@ from server.services.tariffs import (
     load_tariff_book,
     price_tiers,
 )
+from server.services.core.errors import DomainError
 from tests import factories as f
 
 STEPS = (Tier(D(0), D("0.5483")), Tier(D(230), D("0.5983")), Tier(D(400), D("0.8483")))

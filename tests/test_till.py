@@ -12,10 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from server.db.models import CashHandover, Payment, TillSession
-from server.services.core import calendar
-from server.services.core.audit import Actor
-from server.services.core.errors import DomainError, PermissionDenied
-from server.services.payments import (
+from server.services.collection.payments import (
     PaymentRequest,
     PaymentResult,
     VoidPreview,
@@ -23,15 +20,7 @@ from server.services.payments import (
     void_preview,
     void_receipt,
 )
-from server.services.staff.org import (
-    add_staff_with_role,
-    branch_by_code,
-    create_staff,
-    ensure_department,
-    ensure_post,
-)
-from server.services.staff.sign_in import staff_identity
-from server.services.till import (
+from server.services.collection.till import (
     ChannelTotal,
     HeadCashier,
     VoidedReceipt,
@@ -42,6 +31,17 @@ from server.services.till import (
     open_till,
     settlement,
 )
+from server.services.core import calendar
+from server.services.core.audit import Actor
+from server.services.core.errors import DomainError, PermissionDenied
+from server.services.staff.org import (
+    add_staff_with_role,
+    branch_by_code,
+    create_staff,
+    ensure_department,
+    ensure_post,
+)
+from server.services.staff.sign_in import staff_identity
 from tests import factories as f
 
 

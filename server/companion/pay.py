@@ -24,7 +24,9 @@ from starlette.concurrency import run_in_threadpool
 from server.companion.web import check_csrf, client_ip, md, redirect, render, uow
 from server.config import load_settings
 from server.db.models.online_pay import DEMO, ORDER_CREATED, UNIONPAY, WECHAT
-from server.services import bindings, payments, residents
+from server.services import bindings, residents
+from server.services.collection import payments
+from server.services.collection.till import business_date
 from server.services.core import calendar
 from server.services.core.errors import DomainError
 from server.services.core.money import money_of
@@ -32,7 +34,6 @@ from server.services.online_pay import callbacks, orders, providers_of
 from server.services.online_pay.config import PayConfig, pay_config
 from server.services.online_pay.demo import CASHIER_PATH, DemoPay
 from server.services.online_pay.providers import Provider, ProviderUnavailable
-from server.services.till import business_date
 
 routes = APIRouter()
 CHECKOUT_PAGES = {

@@ -26,11 +26,11 @@ from server.db.models import (
 from server.db.models.companion import BINDING_PENDING, REQUEST_OPEN
 from server.db.models.metering import HELD, KINDS
 from server.db.models.payments import CHANNEL_LABELS
+from server.services.billing.bills import OPEN_STATUSES, paid_on_bill
 from server.services.core import calendar
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
 from server.services.core.money import ZERO
-from server.services.payments import OPEN_STATUSES, paid_on_bill
 from server.services.reports.common import check_access
 from server.services.reports.loss import flagged_losses, loss_report
 from server.services.reports.trend import collection_trend, usage_trend

@@ -57,8 +57,16 @@ from server.db.models.companion import BINDING_PENDING, REQUEST_ANSWERED, REQUES
 from server.db.models.metering import ELECTRICITY, HELD
 from server.db.models.payments import CASH, CHEQUE, TRANSFER
 from server.services import demo_catalog as catalog
-from server.services.billing import run_billing
+from server.services.billing.billing_run import run_billing
+from server.services.billing.bills import OPEN_STATUSES, paid_on_bill
 from server.services.bindings import approve_binding, my_bindings, request_binding
+from server.services.collection.payments import (
+    PaymentRequest,
+    amount_owed,
+    open_items,
+    take_payment,
+)
+from server.services.collection.till import close_till, open_till
 from server.services.core.calendar import BUSINESS_TZ, Period, business_datetime
 from server.services.core.money import ZERO
 from server.services.core.photos import store_photo
@@ -68,19 +76,10 @@ from server.services.metering.field_readings import field_reading
 from server.services.metering.readings import latest_accepted_before, meter_by_no
 from server.services.metering.usage_rules import KIND_UNITS
 from server.services.notices import publish_notice
-from server.services.payments import (
-    OPEN_STATUSES,
-    PaymentRequest,
-    amount_owed,
-    open_items,
-    paid_on_bill,
-    take_payment,
-)
 from server.services.portal import MeterChoice, bound_meters, self_read
 from server.services.residents import Resident, follower, register_phone, send_code
 from server.services.service_requests import SLOTS, RequestSpec, answer_request, raise_request
 from server.services.staff.sign_in import StaffIdentity, staff_identity
-from server.services.till import close_till, open_till
 
 Progress = Callable[[str, int, int], None]
 

@@ -55,6 +55,7 @@ from server.db.models.metering import (
 )
 from server.services import demo_activity, demo_masters
 from server.services import demo_catalog as catalog
+from server.services.billing.tariffs import ComponentSpec, TariffSpec, Tier, validate_tariff
 from server.services.core import audit
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
@@ -85,7 +86,6 @@ from server.services.staff.org import (
     ensure_post,
 )
 from server.services.staff.sign_in import hash_password
-from server.services.tariffs import ComponentSpec, TariffSpec, Tier, validate_tariff
 
 Progress = Callable[[str, int, int], None]
 

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from server.services.billing.late_fees import due_date
 from server.services.core.calendar import Period
-from server.services.late_fees import due_date
 
 # {"first", "keyword1", "keyword2", "keyword3", "remark"}: the fields of the 账单 template.
 _BILLS = """

@@ -17,8 +17,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from server.db.models.payments import CHANNEL_LABELS
-from server.services import payments
 from server.services.bindings import BoundAccount
+from server.services.collection import payments
 from server.services.core.calendar import BUSINESS_TZ, Period, now
 from server.services.core.errors import DomainError
 from server.services.core.photos import store_photo

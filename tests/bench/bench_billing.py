@@ -28,8 +28,8 @@ from server.db.bulk import copy_rows
 from server.db.engine import ensure_database, normalise_url, start_embedded, stop_embedded
 from server.db.migrate import upgrade
 from server.db.models import Bill
-from server.services import billing
-from server.services.billing import BillingRunResult, run_billing
+from server.services.billing import billing_run
+from server.services.billing.billing_run import BillingRunResult, run_billing
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period, now
 from server.services.demo_data import generate_demo_data
@@ -135,7 +135,7 @@ def billing_phases(session: Session, local_server: bool) -> Iterator[list[Phase]
         return times.user + times.system
 
     phases: list[Phase] = []
-    originals = {name: getattr(billing, name) for name in ("_gather", "_price", "_write")}
+    originals = {name: getattr(billing_run, name) for name in ("_gather", "_price", "_write")}
 
     def timing(name: str, function: Callable[..., T]) -> Callable[..., T]:
         def timed_step(*args: object) -> T:
@@ -154,12 +154,12 @@ def billing_phases(session: Session, local_server: bool) -> Iterator[list[Phase]
         return timed_step
 
     for name, function in originals.items():
-        setattr(billing, name, timing(name, function))
+        setattr(billing_run, name, timing(name, function))
     try:
         yield phases
     finally:
         for name, function in originals.items():
-            setattr(billing, name, function)
+            setattr(billing_run, name, function)
 
 
 def explain_candidates(url: str, period: Period) -> str:
@@ -167,7 +167,9 @@ def explain_candidates(url: str, period: Period) -> str:
     params = {"period": str(period), "start": period.start, "end": period.end}
 
     def explain(session: Session) -> str:
-        plan = session.scalars(text("explain analyze " + billing._CANDIDATES.text), params).all()
+        plan = session.scalars(
+            text("explain analyze " + billing_run._CANDIDATES.text), params
+        ).all()
         return plan[-1].strip()
 
     return in_transaction(url, explain)

@@ -2,7 +2,7 @@
 
 Both tables are append-only (migration 0005): a new policy is a new row with its
 effective date, a waiver is a negative row pointing at the same bill as its charges.
-The rules that compute a fee are in server.services.late_fees.
+The rules that compute a fee are in server.services.billing.late_fees.
 """
 
 from __future__ import annotations

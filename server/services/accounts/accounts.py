@@ -186,7 +186,7 @@ _WORDS = (
 )
 
 
-def _like_escape(term: str) -> str:
+def like_escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -212,7 +212,7 @@ def find_accounts(session: Session, query: str, limit: int = 50) -> AccountSearc
     params: dict[str, object] = {"q": query.strip(), "limit": limit}
     terms = []
     for index, word in enumerate(words[:5]):
-        params[f"w{index}"] = f"%{_like_escape(word)}%"
+        params[f"w{index}"] = f"%{like_escape(word)}%"
         terms.append(_WORD.format(w=f"w{index}"))
     rows = session.execute(text(_EXACT), params).all()
     if not rows:

@@ -32,6 +32,9 @@ MODULES: dict[str, str] = {
     "admin": "系统管理",
 }
 ALL_MODULES_POST = "admin"
+# The managers' posts: they void any receipt at any time (退票 included), set late-fee rules
+# and waive fees. See server.services.staff.org.ROLES.
+MANAGER_POSTS = ("manager", "admin")
 _CACHE = "md_permissions"
 # What the standard posts (server.services.staff.org.ROLES) start with; migration 0008 holds the
 # same table for databases that had staff before permissions existed.
@@ -84,6 +87,19 @@ def _modules_of(session: Session, staff_id: int) -> frozenset[str]:
         )
     )
     return frozenset(granted) & frozenset(MODULES)
+
+
+def post_code(session: Session, staff_id: int) -> str:
+    return (
+        session.scalar(
+            select(Post.code).join(Staff, Staff.post_id == Post.id).where(Staff.id == staff_id)
+        )
+        or ""
+    )
+
+
+def is_manager(session: Session, staff_id: int) -> bool:
+    return post_code(session, staff_id) in MANAGER_POSTS
 
 
 def require(session: Session, actor: Actor, module: str) -> None:

@@ -53,7 +53,8 @@ class MeterPlace:
         return " ".join(part for part in (self.campus, self.building, self.room_text) if part)
 
 
-def _query() -> Select:
+def place_query() -> Select:
+    """The columns of a `MeterPlace`; callers add their filter (building, numbers, ids)."""
     building_id = func.coalesce(Meter.building_id, Account.building_id)
     return (
         select(
@@ -77,9 +78,10 @@ def _query() -> Select:
     )
 
 
-def _places(session: Session, query: Select, with_last: bool) -> list[MeterPlace]:
+def load_places(session: Session, query: Select, with_last: bool) -> list[MeterPlace]:
+    """The places a `place_query` finds, with each meter's last figure when asked."""
     rows = session.execute(query).all()
-    last = _last_values(session, [r.id for r in rows]) if with_last else {}
+    last = last_values(session, [r.id for r in rows]) if with_last else {}
     return [
         MeterPlace(
             r.id,
@@ -100,7 +102,8 @@ def _places(session: Session, query: Select, with_last: bool) -> list[MeterPlace
     ]
 
 
-def _last_values(session: Session, meter_ids: Sequence[int]) -> dict[int, Decimal]:
+def last_values(session: Session, meter_ids: Sequence[int]) -> dict[int, Decimal]:
+    """Meter id → its latest accepted figure (meters never read are left out)."""
     if not meter_ids:
         return {}
     latest = (
@@ -141,13 +144,13 @@ def meters_of_building(
 ) -> list[MeterPlace]:
     """The meters of a building, by unit, room and meter number."""
     ids = building_ids(session, building)
-    query = _query().where(func.coalesce(Meter.building_id, Account.building_id).in_(ids))
+    query = place_query().where(func.coalesce(Meter.building_id, Account.building_id).in_(ids))
     if kind:
         query = query.where(Meter.kind == kind)
     if active_only:
         query = query.where(Meter.status == METER_ACTIVE)
     query = query.order_by(Account.unit, Account.room, Meter.kind, Meter.meter_no)
-    return _places(session, query, with_last)
+    return load_places(session, query, with_last)
 
 
 def meters_by_numbers(
@@ -157,8 +160,8 @@ def meters_by_numbers(
     wanted = [n.strip() for n in numbers if n.strip()]
     if not wanted:
         raise DomainError("请至少给出一个表号")
-    query = _query().where((Meter.meter_no.in_(wanted)) | (Meter.hardware_no.in_(wanted)))
-    places = _places(session, query, with_last)
+    query = place_query().where((Meter.meter_no.in_(wanted)) | (Meter.hardware_no.in_(wanted)))
+    places = load_places(session, query, with_last)
     by_key = {p.meter_no: p for p in places}
     by_key.update(
         {p.hardware_no: p for p in places if p.hardware_no and p.hardware_no not in by_key}

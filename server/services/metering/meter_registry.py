@@ -22,7 +22,7 @@ from server.services.accounts.accounts import account_by_no
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.errors import DomainError, NotFound
-from server.services.metering.meter_picker import KIND_LABELS, _last_values, _query
+from server.services.metering.meter_picker import KIND_LABELS, last_values, place_query
 from server.services.metering.readings import (
     METER_STATUS_LABELS,
     MeterSpec,
@@ -98,7 +98,7 @@ _Parent = aliased(Meter)
 
 def _registry_query() -> Select:
     parent_no = select(_Parent.meter_no).where(_Parent.id == Meter.parent_id).scalar_subquery()
-    return _query().add_columns(
+    return place_query().add_columns(
         Meter.digits, Meter.multiplier, Meter.model, Meter.installed_on,
         func.coalesce(parent_no, "").label("parent_no"),
     )  # fmt: skip
@@ -166,7 +166,7 @@ def list_meters(
     if limit is not None:
         ordered = ordered.limit(limit)
     rows = session.execute(ordered).all()
-    last = _last_values(session, [r.id for r in rows])
+    last = last_values(session, [r.id for r in rows])
     return MeterList(tuple(_row(r, last) for r in rows), total)
 
 
@@ -175,7 +175,7 @@ def meter_row(session: Session, meter_no: str) -> MeterRow:
     rows = session.execute(_registry_query().where(Meter.meter_no == meter_no.strip())).all()
     if not rows:
         raise NotFound(f"表号 {meter_no} 不存在")
-    return _row(rows[0], _last_values(session, [rows[0].id]))
+    return _row(rows[0], last_values(session, [rows[0].id]))
 
 
 def registry_choices(session: Session) -> RegistryChoices:

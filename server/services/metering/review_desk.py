@@ -23,10 +23,10 @@ from server.services.core.photos import photo_bytes
 from server.services.metering.meter_picker import (
     KIND_LABELS,
     MeterPlace,
-    _places,
-    _query,
     building_ids,
+    load_places,
     meters_of_building,
+    place_query,
 )
 from server.services.metering.readings import latest_accepted_before, monthly_usage_history
 from server.services.metering.usage_rules import Assessment, assess, describe_flags
@@ -186,7 +186,7 @@ def review_queue(session: Session, limit: int = 500) -> tuple[QueuedReading, ...
 def _places_by_id(session: Session, meter_ids: Sequence[int]) -> dict[int, MeterPlace]:
     if not meter_ids:
         return {}
-    places = _places(session, _query().where(Meter.id.in_(set(meter_ids))), False)
+    places = load_places(session, place_query().where(Meter.id.in_(set(meter_ids))), False)
     return {p.meter_id: p for p in places}
 
 
@@ -240,7 +240,7 @@ def unread_meters(
         Reading.read_at >= month.start,
         Reading.read_at < month.end,
     )
-    in_scope = _query().where(
+    in_scope = place_query().where(
         Meter.status == METER_ACTIVE,
         (Meter.installed_on.is_(None)) | (Meter.installed_on < month.shift(1).first_day),
     )
@@ -263,7 +263,7 @@ def unread_meters(
             p.holder_name,
             p.last_value,
         )
-        for p in _places(session, query, True)
+        for p in load_places(session, query, True)
     )
     scope = " ".join(part for part in (campus or "", building or "") if part) or "全部"
     return UnreadList(str(month), scope, business_now(), meters, active)

@@ -27,6 +27,7 @@ from server.db.models.online_pay import (
     ORDER_STATUS_LABELS,
 )
 from server.db.models.payments import ONLINE
+from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import business_datetime
@@ -38,7 +39,6 @@ from server.services.online_pay.orders import (
     provider_label,
     view_of,
 )
-from server.services.payments import PaymentRequest, take_payment
 
 CREDIT = "credit"
 REFUND = "refund"

@@ -47,20 +47,20 @@ from server.db.models.online_pay import (
     PROVIDER_LABELS,
 )
 from server.db.models.payments import ONLINE
-from server.services import till
+from server.services.billing.bills import paid_on_bill
+from server.services.collection import till
+from server.services.collection.payments import (
+    PaymentRequest,
+    amount_owed,
+    open_items,
+    take_payment,
+)
 from server.services.core import audit
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError, NotFound
 from server.services.core.money import money_of
 from server.services.online_pay.providers import OrderRef, TradeState, fen_of
-from server.services.payments import (
-    PaymentRequest,
-    amount_owed,
-    open_items,
-    paid_on_bill,
-    take_payment,
-)
 
 # What `settle` did, as logged with the notification.
 APPLIED = "applied"

@@ -2,7 +2,7 @@
 
 Figures as they stood at the end of `as_of` (business time): bills issued by then, less
 what was paid on them by then (principal allocations and balance drawn, the rule of
-`payments.paid_on_bill`), so a list for the end of last month reads the same next year.
+`bills.paid_on_bill`), so a list for the end of last month reads the same next year.
 A bill is due on the last day of the month after its period (`late_fees.due_date`); its
 open principal falls in one bucket by days past that date: 未到期 (not yet due), ≤ 30,
 31–90, 91–180, > 180. Late fees stand apart: fees charged (less waivers) and not paid by

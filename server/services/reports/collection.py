@@ -3,7 +3,7 @@ period, campus and customer class.
 
 应收 is what the period's bills came to (void bills left out); 实收 the principal paid on
 those same bills by the end of `as_of` (allocations and balance drawn, the rule of
-`payments.paid_on_bill`; a prepaid bill is paid by its draw); 欠收 = 应收 − 实收;
+`bills.paid_on_bill`; a prepaid bill is paid by its draw); 欠收 = 应收 − 实收;
 回收率 = 实收 ÷ 应收. Late fees are not billed amounts and stay out. A subtotal row per
 period follows its rows, the totals row is last.
 """

@@ -11,16 +11,44 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from server.db.models import Account, Bill, Building, Campus
+from server.db.models import Account, AccountLedgerEntry, Allocation, Bill, Building, Campus
 from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL
-from server.services.accounts.accounts import _like_escape
-from server.services.billing import BillLineView, BillMeterView, BillView
+from server.services.accounts.accounts import like_escape
+from server.services.billing.billing_run import BillLineView, BillMeterView, BillView
 from server.services.core.calendar import Period
 from server.services.core.errors import DomainError, NotFound
 from server.services.core.money import ZERO
+
+# A bill still owed on, wholly or in part.
+OPEN_STATUSES = (BILL_OPEN, BILL_PARTIAL)
+
+
+def paid_on_bill() -> ColumnElement[Decimal]:
+    """SQL for the principal a `Bill` row has been paid: its principal allocations plus the
+    balance drawn for it.
+
+    Every ledger entry with a bill_id moves balance onto (negative) or off (positive) that
+    bill, so their negated sum is what the balance paid; filtered by account first so the
+    account's index finds them.
+    """
+    allocated = (
+        select(func.coalesce(func.sum(Allocation.amount), ZERO))
+        .where(Allocation.bill_id == Bill.id, Allocation.late_fee.is_(False))
+        .scalar_subquery()
+    )
+    drawn = (
+        select(func.coalesce(-func.sum(AccountLedgerEntry.amount), ZERO))
+        .where(
+            AccountLedgerEntry.account_id == Bill.account_id,
+            AccountLedgerEntry.bill_id == Bill.id,
+        )
+        .scalar_subquery()
+    )
+    return allocated + drawn
+
 
 BILL_STATUS_LABELS = {
     BILL_OPEN: "未缴",
@@ -87,7 +115,7 @@ def _filtered(query: Select, period: Period, filters: BillFilter) -> Select:
             )
         query = query.where(Bill.status == filters.status)
     if filters.account_no.strip():
-        query = query.where(Bill.account_no.like(_like_escape(filters.account_no.strip()) + "%"))
+        query = query.where(Bill.account_no.like(like_escape(filters.account_no.strip()) + "%"))
     if filters.campus or filters.building_id is not None:
         query = query.join(Account, Account.id == Bill.account_id)
         if filters.building_id is not None:

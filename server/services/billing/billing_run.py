@@ -9,7 +9,7 @@ readings, Python prices them, and COPY writes the bills, so 50,000 accounts bill
 Balances: a prepaid bill draws its whole total from the account balance (kind 'bill'), which
 may go negative. A postpaid bill draws min(balance, total) from a positive balance, the
 credit an overpayment left (kind 'credit_used'), and is written paid or partial accordingly;
-what a bill has been paid is payments.paid_on_bill, allocations plus these draws.
+what a bill has been paid is bills.paid_on_bill, allocations plus these draws.
 """
 
 from __future__ import annotations
@@ -28,11 +28,16 @@ from server.db.models.accounts import PREPAID
 from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL
 from server.db.models.metering import KINDS
 from server.services.accounts.accounts import address_of
+from server.services.billing.tariffs import (
+    TariffBook,
+    TariffView,
+    component_amount,
+    load_tariff_book,
+)
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
 from server.services.metering.usage_rules import quantity_text, usage_between
-from server.services.tariffs import TariffBook, TariffView, component_amount, load_tariff_book
 
 # Reasons a meter is left out of a run; the CLI and the desktop show the Chinese label.
 SKIP_REASONS = {

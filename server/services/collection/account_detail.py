@@ -20,10 +20,10 @@ from server.services.accounts.accounts import (
     account_history,
     account_view,
 )
+from server.services.collection.counter_view import PaymentRow, account_panel
 from server.services.core import calendar
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.core.money import ZERO
-from server.services.counter import PaymentRow, account_panel
 from server.services.metering.meter_registry import MeterFilter, MeterRow, list_meters
 from server.services.metering.usage_rules import QUANTITY
 

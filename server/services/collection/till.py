@@ -39,8 +39,6 @@ from server.services.core.errors import DomainError, PermissionDenied
 from server.services.core.money import ZERO, money_of
 from server.services.staff.sign_in import staff_label
 
-# Posts that may void any receipt at any time (退票 included): see server.services.staff.org.ROLES.
-VOID_POSTS = ("manager", "admin")
 # Who receives cash handed over during the day (交款): the branch's head cashier (收费组长,
 # a post an administrator adds with the code "head_cashier") or one of its managers.
 HEAD_CASHIER_POSTS = ("head_cashier", "manager")
@@ -140,15 +138,6 @@ def current_till(session: Session, staff_id: int) -> TillView | None:
     """The staff member's open till, of whatever day, or None."""
     till = _open_till(session, staff_id)
     return None if till is None else _view(till)
-
-
-def post_code(session: Session, staff_id: int) -> str:
-    return (
-        session.scalar(
-            select(Post.code).join(Staff, Staff.post_id == Post.id).where(Staff.id == staff_id)
-        )
-        or ""
-    )
 
 
 def open_till(session: Session, actor: Actor, float_amount: Decimal | None = None) -> TillView:
@@ -261,7 +250,7 @@ def check_void(session: Session, actor: Actor, payment: Payment) -> None:
     )
     if own_open_day:
         return
-    if post_code(session, actor.staff_id) in VOID_POSTS:
+    if permissions.is_manager(session, actor.staff_id):
         return
     if payment.staff_id != actor.staff_id:
         raise PermissionDenied("只能作废本人收取的收据；其他收据请由管理人员作废")

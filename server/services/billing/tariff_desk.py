@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import CustomerClass
+from server.services.billing.late_fees import Policy, policy_on
+from server.services.billing.tariffs import ComponentSpec, load_tariff_book
 from server.services.core.calendar import now as business_now
-from server.services.late_fees import Policy, policy_on
-from server.services.tariffs import ComponentSpec, load_tariff_book
 
 KIND_LABELS = {"electricity": "电", "water": "水"}
 

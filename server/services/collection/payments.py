@@ -10,9 +10,9 @@ payments and voids on one account serialize and a bill's open amount cannot be u
 The receipt counter is taken last, after the account lock, so the lock order is always
 account → counter and two counters cannot deadlock.
 
-The till (server.services.till): a staff member takes money only through their open till of
-today, and voids only their own receipt of an open same-day till unless they hold a manager
-or admin post.
+The till (server.services.collection.till): a staff member takes money only through their
+open till of today, and voids only their own receipt of an open same-day till unless they
+hold a manager or admin post (`permissions.is_manager`).
 
 What a bill has been paid (`paid_on_bill`) is its allocations plus the balance drawn for it:
 a billing run draws a postpaid account's credit (ledger kind 'credit_used', with bill_id), a
@@ -20,7 +20,7 @@ prepaid bill its whole total (kind 'bill'). Voiding a payment whose credit later
 drawn gives that credit back from the newest bills first (kind 'credit_returned'), so the
 amount is owed on those bills again and a postpaid balance never goes negative.
 
-Late fees (server.services.late_fees has the rule): `open_items` is what the account owes
+Late fees (server.services.billing.late_fees has the rule): `open_items` is what the account owes
 on a day, each bill's principal and the fee a payment that day would owe; take_payment
 charges a touched bill's fee and pays it before the bill's principal, each on its own
 receipt line; `waive_late_fee` is a manager's waiver.
@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 from psycopg import errors as pg_errors
-from sqlalchemy import ColumnElement, Select, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Select, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -59,15 +59,17 @@ from server.db.models.accounts import POSTPAID, PREPAID
 from server.db.models.late_fees import CHARGE, WAIVE
 from server.db.models.metering import KINDS
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHANNELS, CHEQUE, ONLINE, TRANSFER
-from server.services import late_fees, till
 from server.services.accounts.accounts import address_of
+from server.services.billing import late_fees
+from server.services.billing.bills import OPEN_STATUSES, paid_on_bill
+from server.services.collection import till
+from server.services.collection.receipts import receipt_by_no
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.core.errors import DomainError, NotFound, PermissionDenied
 from server.services.core.money import ZERO, money_of
 from server.services.core.numbering import RECEIPT, next_number
-from server.services.receipts import receipt_by_no
 
 _CHANNEL_NAMES = {
     **{code: code for code in CHANNELS},
@@ -77,7 +79,6 @@ _CHANNEL_NAMES = {
     "网上支付": ONLINE,
 }
 KIND_LABELS = {"electricity": "电费", "water": "水费"}
-OPEN_STATUSES = ("open", "partial")
 # Ledger kinds of a postpaid bill drawing credit from the balance and giving it back.
 CREDIT_DRAW_KINDS = ("credit_used", "credit_returned")
 
@@ -215,30 +216,6 @@ class _OpenBill:
     @property
     def fee_owed(self) -> Decimal:
         return self.fee_open + self.accrual.amount
-
-
-def paid_on_bill() -> ColumnElement[Decimal]:
-    """SQL for the principal a `Bill` row has been paid: its principal allocations plus the
-    balance drawn for it.
-
-    Every ledger entry with a bill_id moves balance onto (negative) or off (positive) that
-    bill, so their negated sum is what the balance paid; filtered by account first so the
-    account's index finds them.
-    """
-    allocated = (
-        select(func.coalesce(func.sum(Allocation.amount), ZERO))
-        .where(Allocation.bill_id == Bill.id, Allocation.late_fee.is_(False))
-        .scalar_subquery()
-    )
-    drawn = (
-        select(func.coalesce(-func.sum(AccountLedgerEntry.amount), ZERO))
-        .where(
-            AccountLedgerEntry.account_id == Bill.account_id,
-            AccountLedgerEntry.bill_id == Bill.id,
-        )
-        .scalar_subquery()
-    )
-    return allocated + drawn
 
 
 def _open_bills_query() -> Select[Any]:
@@ -906,7 +883,7 @@ def waive_late_fee(
 ) -> Decimal:
     """A manager's waiver (减免) of a bill's open late fee, including what accrued up to
     today; accrual restarts from today. Returns the amount waived."""
-    if actor.staff_id is None or till.post_code(session, actor.staff_id) not in till.VOID_POSTS:
+    if actor.staff_id is None or not permissions.is_manager(session, actor.staff_id):
         raise PermissionDenied("减免滞纳金须由管理人员办理")
     reason = reason.strip()
     if not reason:

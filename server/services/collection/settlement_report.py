@@ -27,11 +27,11 @@ from reports.settlement import (
 )
 from server.db.models import Branch, CashHandover, Payment, Receipt, ReceiptVoid, Staff, TillSession
 from server.db.models.payments import CHANNEL_LABELS
+from server.services.collection.till import settlement
 from server.services.core import calendar
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError
 from server.services.staff.sign_in import staff_label
-from server.services.till import settlement
 
 
 def find_till(session: Session, login: str, business_date: date | None = None) -> int:

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from reports.payments_export import PaymentExportRow
 from server.db.models import Account
 from server.db.models.payments import CHANNEL_LABELS, ONLINE, Payment, Receipt, ReceiptVoid
+from server.services.collection.payments import online_payment_lines
 from server.services.core.calendar import BUSINESS_TZ, business_datetime
 from server.services.core.errors import DomainError
-from server.services.payments import online_payment_lines
 
 
 def payment_rows(session: Session, start: date, end: date) -> Iterator[PaymentExportRow]:

@@ -1,7 +1,7 @@
 """What the counter page shows: one account at a glance, and the clerk's day.
 
 Read-only views for the desktop's counter page (收费台); the money moves through
-server.services.payments and server.services.till.
+server.services.collection.payments and server.services.collection.till.
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ from server.db.models import (
 from server.db.models.accounts import PREPAID
 from server.db.models.metering import KINDS
 from server.db.models.payments import CHANNEL_LABELS
-from server.services import till
 from server.services.accounts.accounts import address_of
+from server.services.collection import till
+from server.services.collection.payments import OpenItem, amount_owed, open_items
+from server.services.collection.settlement_report import settlement_report
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError, NotFound
 from server.services.core.money import ZERO
 from server.services.metering.usage_rules import KIND_UNITS, quantity_text
-from server.services.payments import OpenItem, amount_owed, open_items
-from server.services.settlement_report import settlement_report
 
 BILLING_MODE_LABELS = {PREPAID: "预收费", "postpaid": "后收费"}
 KIND_SHORT = {"electricity": "电", "water": "水"}

@@ -1,6 +1,6 @@
 """Receipts (收据): what one shows, its reprints (重打) and its PDF.
 
-A receipt is issued with its payment (server.services.payments.take_payment) and copies
+A receipt is issued with its payment (server.services.collection.payments.take_payment) and copies
 what it shows when issued; only the marks added later (作废, 重打) are read at print time.
 """
 

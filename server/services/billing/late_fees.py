@@ -37,8 +37,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from server.db.models import CustomerClass, LateFeePolicy
-from server.services import till
-from server.services.core import audit
+from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
 from server.services.core.errors import DomainError, NotFound, PermissionDenied
@@ -161,7 +160,7 @@ def set_late_fee_policy(
 ) -> Policy:
     """Add the class's late-fee policy from `effective_from` (a new row; earlier ones stay)."""
     staff_id = actor.staff_id
-    if staff_id is not None and till.post_code(session, staff_id) not in till.VOID_POSTS:
+    if staff_id is not None and not permissions.is_manager(session, staff_id):
         raise PermissionDenied("设置滞纳金规则须由管理人员办理")
     name = class_code_or_name.strip()
     class_id = session.scalar(

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from reports.notice import NoticeData, NoticeLine, NoticeMeter, Progress, render_notices
 from server.db.models import Account, Bill, BillLine, BillMeter, Branch, Building, Campus
+from server.services.billing.bills import OPEN_STATUSES, paid_on_bill
+from server.services.billing.late_fees import due_date
 from server.services.core.calendar import Period
 from server.services.core.errors import DomainError, NotFound
 from server.services.core.money import ZERO
-from server.services.late_fees import due_date
 from server.services.metering.meter_picker import KIND_LABELS, building_ids
-from server.services.payments import OPEN_STATUSES, paid_on_bill
 
 
 @dataclass(frozen=True)
