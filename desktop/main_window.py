@@ -38,8 +38,8 @@ from desktop.tasks import TaskRunner
 from desktop.widgets import ask
 from server import __version__
 from server.config import load_settings
+from server.ops.diagnostics import write_diagnostics_zip
 from server.services.core.calendar import now
-from server.services.diagnostics import write_diagnostics_zip
 from server.services.staff.sign_in import StaffIdentity
 
 if TYPE_CHECKING:

@@ -102,7 +102,7 @@ class _Entry:
 
 class EntryModel(QAbstractTableModel):
     """The entry grid: a building's meters, the figure column editable, each row coloured
-    by the judgement of its figure (before saving: usage.assess; after: the server's)."""
+    by the judgement of its figure (before saving: usage_rules.assess; after: the server's)."""
 
     entered = Signal(int)  # a row got a valid figure
 

@@ -43,12 +43,6 @@ from desktop.widgets import (
     ReadOnlyTable,
     ok_cancel,
 )
-from server.services.bindings import (
-    PendingBinding,
-    approve_binding,
-    pending_bindings,
-    reject_binding,
-)
 from server.services.core.calendar import BUSINESS_TZ, now
 from server.services.core.photos import photo_bytes
 from server.services.metering.field_installs import (
@@ -60,8 +54,14 @@ from server.services.metering.field_installs import (
 )
 from server.services.metering.review_desk import BuildingChoice, building_choices
 from server.services.metering.usage_rules import quantity_text
-from server.services.notices import KIND_LABELS, NoticeView, notices, publish_notice
-from server.services.service_requests import (
+from server.services.residents.bindings import (
+    PendingBinding,
+    approve_binding,
+    pending_bindings,
+    reject_binding,
+)
+from server.services.residents.bulletins import KIND_LABELS, NoticeView, notices, publish_notice
+from server.services.residents.service_requests import (
     RequestRow,
     answer_request,
     assign_request,

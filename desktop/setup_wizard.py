@@ -32,9 +32,7 @@ from desktop.connection import schema_problem
 from desktop.tasks import TaskError, TaskRunner
 from desktop.widgets import ALERT
 from server.db.engine import make_engine, make_sessionmaker
-from server.services.core.audit import Actor
-from server.services.core.calendar import now
-from server.services.pc_setup import (
+from server.ops.pc_setup import (
     DEMO_ACCOUNTS,
     SSL_MODES,
     ConnectionCheck,
@@ -45,6 +43,8 @@ from server.services.pc_setup import (
     seed_demo,
     use_embedded,
 )
+from server.services.core.audit import Actor
+from server.services.core.calendar import now
 
 DEFAULT_PORT = 5432
 OK_COLOUR = "#2e7d32"

@@ -29,11 +29,11 @@ from server.db.engine import database_url, is_embedded, make_engine, make_sessio
 from server.db.migrate import prepare, upgrade
 from server.db.migrate import status as schema_status
 from server.logs import setup_logging
+from server.ops.pc_setup import DEMO_ACCOUNTS, has_accounts, seed_demo
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, Period, now
 from server.services.core.errors import DomainError
 from server.services.metering.readings import READING_STATUS_LABELS
-from server.services.pc_setup import DEMO_ACCOUNTS, has_accounts, seed_demo
 
 EXIT_REFUSED = 2
 EXIT_NOT_CURRENT = 1
@@ -202,7 +202,7 @@ def backup_cmd(
     keep_monthly: int,
 ) -> None:
     """Back up the database (pg_dump custom format) with a FILE.sha256 checksum beside it."""
-    from server.services import backup as backups
+    from server.ops import backup as backups
 
     if output and folder:
         raise click.UsageError("-o 与 --dir 只能选一个")
@@ -228,7 +228,7 @@ def backup_cmd(
 @pass_context
 def restore_cmd(ctx: Context, file: Path, force: bool) -> None:
     """Restore a backup into the configured database, which must be empty."""
-    from server.services import backup as backups
+    from server.ops import backup as backups
 
     result = _run(lambda: backups.restore_backup(ctx.url, file, force=force))
     click.echo(f"已从 {file.name} 恢复（用时 {result.seconds:.1f} 秒）")
@@ -258,7 +258,7 @@ def restore_cmd(ctx: Context, file: Path, force: bool) -> None:
 @pass_context
 def doctor_cmd(ctx: Context, skip: tuple[str, ...]) -> None:
     """Check the database, schema, role, fonts, printers, serial ports and WeChat settings."""
-    from server.services import doctor
+    from server.ops import doctor
 
     try:
         url = ctx.url if "database" not in skip else ""
@@ -903,7 +903,7 @@ def import_group() -> None:
 @pass_context
 def import_legacy_cmd(ctx: Context, file: Path, dry_run: bool, as_json: bool) -> None:
     """Import the old billing system's workbook (户号, 表计, 价格, 读数, 换表)."""
-    from server.services.legacy_import import LegacyImportError, import_legacy
+    from server.services.legacy.workbook import LegacyImportError, import_legacy
 
     try:
         with ctx.session() as session:
@@ -996,8 +996,8 @@ def import_accounts_cmd(ctx: Context, file: Path, dry_run: bool, as_json: bool) 
 def demo_data(ctx: Context, accounts: int, seed: int) -> None:
     """Fill an empty database with a demo centre: campuses, accounts, meters, 14 months of
     readings, and its past year of bills, payments, tills, bindings and requests."""
+    from server.demo.data import generate_demo_data
     from server.services.core.calendar import now
-    from server.services.demo_data import generate_demo_data
 
     def action() -> Any:
         with ctx.session() as session:
@@ -1106,7 +1106,7 @@ def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
             click.echo(summary.describe())
     if no_desktop:
         return
-    from server.services.demo_bench import demo_bench_meters, start_bench_simulator
+    from server.demo.bench import demo_bench_meters, start_bench_simulator
 
     with ctx.session() as session:
         bench = demo_bench_meters(session)
@@ -1276,7 +1276,7 @@ def outbox_send(ctx: Context, loop: bool, interval: float) -> None:
         raise click.ClickException(str(exc)) from exc
     from datetime import timedelta
 
-    from server.services.notifications import queue_payment_notices
+    from server.services.residents.template_messages import queue_payment_notices
 
     engine = make_engine(ctx.ready_url())
     sessions = make_sessionmaker(engine)
@@ -1305,7 +1305,7 @@ def outbox_send(ctx: Context, loop: bool, interval: float) -> None:
 def outbox_bills(ctx: Context, period: str) -> None:
     """Queue 账单通知 for the period's bills (after the billing run; running it again adds
     nothing)."""
-    from server.services.notifications import queue_bill_notices
+    from server.services.residents.template_messages import queue_bill_notices
 
     with ctx.session() as session:
         queued = queue_bill_notices(session, _period(period))
@@ -1318,7 +1318,7 @@ def outbox_bills(ctx: Context, period: str) -> None:
 @pass_context
 def outbox_list(ctx: Context, status: str | None, as_json: bool) -> None:
     """Messages newest first; `--status failed` lists those a person must look at."""
-    from server.services import outbox as outbox_service
+    from server.services.residents import outbox as outbox_service
 
     with ctx.session() as session:
         rows = outbox_service.messages(session, status)
@@ -1610,7 +1610,7 @@ def binding() -> None:
 @pass_context
 def binding_list(ctx: Context, as_json: bool) -> None:
     """Pending requests, nearest deadline first; 户号 unknown or not matching are marked."""
-    from server.services.bindings import pending_bindings
+    from server.services.residents.bindings import pending_bindings
 
     with ctx.session() as session:
         rows = pending_bindings(session)
@@ -1648,7 +1648,7 @@ def binding_list(ctx: Context, as_json: bool) -> None:
 @click.option("--note", default="", help="核实说明（核对不一致的申请必填）")
 @pass_context
 def binding_approve(ctx: Context, binding_id: int, login: str, note: str) -> None:
-    from server.services.bindings import approve_binding
+    from server.services.residents.bindings import approve_binding
 
     def action() -> None:
         with ctx.session() as session:
@@ -1664,7 +1664,7 @@ def binding_approve(ctx: Context, binding_id: int, login: str, note: str) -> Non
 @click.option("--by", "login", required=True, help="审核人登录名")
 @pass_context
 def binding_reject(ctx: Context, binding_id: int, reason: str, login: str) -> None:
-    from server.services.bindings import reject_binding
+    from server.services.residents.bindings import reject_binding
 
     def action() -> None:
         with ctx.session() as session:
@@ -1683,7 +1683,7 @@ def service_request() -> None:
 @click.option("--all", "include_answered", is_flag=True, help="包括已答复的")
 @pass_context
 def request_list(ctx: Context, include_answered: bool) -> None:
-    from server.services.service_requests import request_queue
+    from server.services.residents.service_requests import request_queue
 
     with ctx.session() as session:
         rows = request_queue(session, include_answered=include_answered)
@@ -1702,7 +1702,7 @@ def request_list(ctx: Context, include_answered: bool) -> None:
 @click.option("--by", "login", required=True)
 @pass_context
 def request_assign(ctx: Context, request_id: int, staff_login: str, login: str) -> None:
-    from server.services.service_requests import assign_request
+    from server.services.residents.service_requests import assign_request
 
     def action() -> None:
         with ctx.session() as session:
@@ -1718,7 +1718,7 @@ def request_assign(ctx: Context, request_id: int, staff_login: str, login: str) 
 @click.option("--by", "login", required=True)
 @pass_context
 def request_answer(ctx: Context, request_id: int, answer: str, login: str) -> None:
-    from server.services.service_requests import answer_request
+    from server.services.residents.service_requests import answer_request
 
     def action() -> None:
         with ctx.session() as session:
@@ -1757,7 +1757,7 @@ def bulletin_publish(
 ) -> None:
     """Publish; an outage notice is queued as a template message to the buildings' residents."""
     from server.db.models import Building
-    from server.services.notices import publish_notice
+    from server.services.residents.bulletins import publish_notice
     from server.services.staff.org import campus_by_name
 
     def action() -> Any:

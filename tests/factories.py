@@ -151,7 +151,7 @@ def branches(session: Session) -> None:
 def bound_resident(session: Session, openid: str, account_id: int) -> int:
     """A WeChat user (as first seen by the service) whose binding to the account has been
     approved; returns the user's id."""
-    from server.services.residents import follower
+    from server.services.residents.wechat_users import follower
 
     user_id = follower(session, openid).user_id
     session.execute(

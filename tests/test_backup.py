@@ -210,7 +210,7 @@ def test_an_older_schema_is_restored_and_reported(
 
 
 def test_retention_keeps_newest_per_day_and_month():
-    from server.services.backup import retained
+    from server.ops.backup import retained
 
     names = [
         "meterdesk-20261123-020000.dump",  # newest day

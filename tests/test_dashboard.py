@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 from server.services.collection.payments import PaymentRequest, take_payment, void_receipt
 from server.services.collection.till import open_till
-from server.services.dashboard import Figure, dashboard
+from server.services.reports.dashboard import Figure, dashboard
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
 from tests import factories as f

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text
 
 from server.db.models import AuditEvent
+from server.demo.clock import simulated_clock
 from server.services.core import audit, calendar
 from server.services.core.calendar import BUSINESS_TZ
-from server.services.demo_clock import simulated_clock
 from tests import factories as f
 
 MOMENT = datetime(2026, 3, 9, 14, 25, tzinfo=BUSINESS_TZ)

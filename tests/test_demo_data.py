@@ -33,20 +33,20 @@ from server.db.models import (
     Tariff,
     TillSession,
 )
+from server.demo.data import DemoSummary, generate_demo_data
 from server.services.billing.billing_run import list_bills, run_billing
-from server.services.bindings import bound_accounts, pending_bindings
 from server.services.collection.counter_view import account_panel
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.core.errors import DomainError
-from server.services.dashboard import dashboard
-from server.services.demo_data import DemoSummary, generate_demo_data
 from server.services.metering import readings as metering
 from server.services.metering.review_desk import reading_photo, review_queue
 from server.services.metering.usage_rules import LOWER_THAN_PREVIOUS, ROLLOVER, SURGE, assess
-from server.services.notices import notices
-from server.services.portal import payment_notice, usage_overview
-from server.services.residents import follower
-from server.services.service_requests import SLOTS, request_queue
+from server.services.reports.dashboard import dashboard
+from server.services.residents.bindings import bound_accounts, pending_bindings
+from server.services.residents.bulletins import notices
+from server.services.residents.portal import payment_notice, usage_overview
+from server.services.residents.service_requests import SLOTS, request_queue
+from server.services.residents.wechat_users import follower
 from server.services.staff.sign_in import authenticate, staff_identity
 from tests import factories as f
 

@@ -29,10 +29,10 @@ from devices.simulators import SimulatedElectricityMeter, SimulatedWaterMeter, S
 from devices.transport import DEFAULT_SETTINGS, MeterLink
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import Meter, Reading
+from server.demo.bench import demo_bench_meters, start_bench_simulator
+from server.demo.data import generate_demo_data
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.core.errors import DomainError, PermissionDenied
-from server.services.demo_bench import demo_bench_meters, start_bench_simulator
-from server.services.demo_data import generate_demo_data
 from server.services.metering.bench_readings import record_bench_reading
 from server.services.metering.readings import latest_accepted_before
 from server.services.staff.org import add_staff_with_role

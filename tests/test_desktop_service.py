@@ -19,9 +19,9 @@ from desktop.tasks import TaskRunner
 from desktop.widgets import ALERT, OVERDUE_TINT
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import Binding, Building, Notice, OutboxMessage, ServiceRequest
-from server.services import bindings
 from server.services.core.calendar import BUSINESS_TZ, now
-from server.services.service_requests import RequestSpec, raise_request
+from server.services.residents import bindings
+from server.services.residents.service_requests import RequestSpec, raise_request
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
 from tests import factories as f

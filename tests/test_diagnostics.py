@@ -6,7 +6,7 @@ import zipfile
 
 from server import __version__
 from server.config import load_settings
-from server.services.diagnostics import write_diagnostics_zip
+from server.ops.diagnostics import write_diagnostics_zip
 
 
 def test_zip_holds_logs_masked_settings_and_versions(tmp_path, monkeypatch):

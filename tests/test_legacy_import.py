@@ -34,7 +34,12 @@ from server.db.models import (
 )
 from server.services.billing.billing_run import list_bills, run_billing
 from server.services.core.calendar import BUSINESS_TZ, Period
-from server.services.legacy_import import ImportReport, LegacyImportError, SheetCount, import_legacy
+from server.services.legacy.workbook import (
+    ImportReport,
+    LegacyImportError,
+    SheetCount,
+    import_legacy,
+)
 from server.services.metering import readings as metering
 from tests import factories as f
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from server.db.models import AuditEvent, Meter
 from server.services.core.errors import DomainError, NotFound, PermissionDenied
-from server.services.legacy_import import LegacyImportError, import_legacy
+from server.services.legacy.workbook import LegacyImportError, import_legacy
 from server.services.metering.meter_registry import list_meters, meter_row, set_parent
 from server.services.staff import org
 from server.services.staff.sign_in import staff_identity

@@ -29,7 +29,7 @@ from server.db.models import (
     PaymentNotification,
     PaymentOrder,
 )
-from server.services import doctor
+from server.ops import doctor
 from server.services.collection.payments import issue_online_receipt, open_items
 from server.services.collection.till import business_date
 from server.services.core.audit import Actor

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from reports.tables import FLAGGED
 from server.db.models import Bill, BillMeter, Meter, Reading
+from server.demo.data import generate_demo_data
+from server.demo.masters import DIGITS
 from server.services.billing.billing_run import run_billing
 from server.services.core.calendar import BUSINESS_TZ, Period
-from server.services.demo_data import generate_demo_data
-from server.services.demo_masters import DIGITS
 from server.services.metering import readings
 from server.services.metering.usage_rules import assess
 from server.services.reports import loss_report

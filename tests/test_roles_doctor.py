@@ -18,8 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from server.cli import cli
 from server.db.engine import ensure_database, make_sessionmaker, unit_of_work
 from server.db.migrate import head_revision, upgrade
-from server.services import doctor
-from server.services.backup import libpq_target, pg_program
+from server.ops import doctor
+from server.ops.backup import libpq_target, pg_program
 from server.services.collection.till import close_till
 from server.services.staff.sign_in import staff_identity
 from tests.conftest import _admin_execute

@@ -20,7 +20,7 @@ from server.config import load_settings
 from server.db.credentials import KEYRING_SERVICE
 from server.db.engine import database_url, ensure_database, make_sessionmaker, unit_of_work
 from server.db.models import Account
-from server.services.pc_setup import ConnectionSpec, check_connection, save_connection
+from server.ops.pc_setup import ConnectionSpec, check_connection, save_connection
 from server.services.staff.org import ensure_branch, ensure_campus
 from server.services.staff.sign_in import sign_in
 from tests.netutil import through_cable

@@ -22,9 +22,9 @@ from server.companion.settings import CompanionSettings
 from server.companion.web import BodyLimit, Companion, CsrfFailed, make_templates, render
 from server.config import load_settings
 from server.db.engine import database_url, make_engine, make_sessionmaker, unit_of_work
-from server.services import residents
 from server.services.core.errors import DomainError
-from server.services.sms import SmsSender, sender_named
+from server.services.residents import wechat_users
+from server.services.residents.sms import SmsSender, sender_named
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def create_app(
 
     def on_follow(openid: str, subscribed: bool) -> None:
         with unit_of_work(sessions) as session:
-            residents.set_subscribed(session, openid, subscribed)
+            wechat_users.set_subscribed(session, openid, subscribed)
 
     # Routes are matched in order: the providers' callbacks and WeChat's messages, the
     # busiest, are tried first.

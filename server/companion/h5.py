@@ -25,13 +25,13 @@ from server.companion.web import (
     uow,
 )
 from server.companion.wechat_api import WechatApiError
-from server.services import bindings, notices, portal, residents, service_requests
 from server.services.core import ratelimit
 from server.services.core.calendar import BUSINESS_TZ, now
 from server.services.core.errors import DomainError
 from server.services.core.photos import store_photo
 from server.services.core.ratelimit import Limit
-from server.services.residents import Resident
+from server.services.residents import bindings, bulletins, portal, service_requests, wechat_users
+from server.services.residents.wechat_users import Resident
 
 routes = APIRouter(prefix="/h5")
 
@@ -51,7 +51,7 @@ def _resident(request: Request) -> Resident | None:
         return None
     with uow(request) as session:
         try:
-            return residents.resident(session, user_id)
+            return wechat_users.resident(session, user_id)
         except DomainError:
             return None
 
@@ -69,7 +69,7 @@ def _sign_in(request: Request, openid: str) -> Response:
     with uow(request) as session:
         ratelimit.hit(session, LOGIN_PER_IP, client_ip(request))
     with uow(request) as session:
-        user = residents.follower(session, openid)
+        user = wechat_users.follower(session, openid)
     target = safe_next(request.session.pop("next", "/h5/"), "/h5/")
     request.session.clear()
     request.session["uid"] = user.user_id
@@ -115,7 +115,7 @@ def home(request: Request) -> Response:
         return _to_login(request)
     with uow(request) as session:
         accounts = bindings.bound_accounts(session, resident.user_id)
-        latest = notices.notices(session, "outage", limit=3)
+        latest = bulletins.notices(session, "outage", limit=3)
     return render(request, "h5/home.html", resident=resident, accounts=accounts, latest=latest)
 
 
@@ -138,7 +138,7 @@ def register_code(request: Request, phone: str = Form(""), csrf_token: str = For
     check_csrf(request, csrf_token)
     try:
         with uow(request) as session:
-            residents.send_code(
+            wechat_users.send_code(
                 session, resident.user_id, phone, md(request).sms, client_ip(request)
             )
     except DomainError as exc:
@@ -163,7 +163,7 @@ def register(
         return _to_login(request)
     check_csrf(request, csrf_token)
     with uow(request) as session:
-        refused = residents.register_phone(session, resident.user_id, phone, code)
+        refused = wechat_users.register_phone(session, resident.user_id, phone, code)
     if refused:
         return render(
             request, "h5/register.html", 400, resident=resident, phone=phone, error=refused
@@ -453,12 +453,12 @@ def submit_request(
 @routes.get("/notices")
 def notice_list(request: Request, kind: str = "") -> Response:
     with uow(request) as session:
-        rows = notices.notices(session, kind if kind in notices.KIND_LABELS else None)
-    return render(request, "h5/notices.html", rows=rows, kind=kind, kinds=notices.KIND_LABELS)
+        rows = bulletins.notices(session, kind if kind in bulletins.KIND_LABELS else None)
+    return render(request, "h5/notices.html", rows=rows, kind=kind, kinds=bulletins.KIND_LABELS)
 
 
 @routes.get("/notices/{notice_id}")
 def notice_page(request: Request, notice_id: int) -> Response:
     with uow(request) as session:
-        item = notices.notice(session, notice_id)
+        item = bulletins.notice(session, notice_id)
     return render(request, "h5/notice.html", item=item)

@@ -1,5 +1,5 @@
 """The outbox sender: claims due template messages, sends them through WeChat's API and
-records each outcome in its own unit of work (see server.services.outbox)."""
+records each outcome in its own unit of work (see server.services.residents.outbox)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from server.companion import wechat_api
 from server.companion.settings import CompanionSettings
 from server.companion.wechat_api import TemplateMessage, WechatApiError
 from server.db.engine import unit_of_work
-from server.services import outbox
+from server.services.residents import outbox
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,6 @@ from starlette.concurrency import run_in_threadpool
 from server.companion.web import check_csrf, client_ip, md, redirect, render, uow
 from server.config import load_settings
 from server.db.models.online_pay import DEMO, ORDER_CREATED, UNIONPAY, WECHAT
-from server.services import bindings, residents
 from server.services.collection import payments
 from server.services.collection.till import business_date
 from server.services.core import calendar
@@ -34,6 +33,7 @@ from server.services.online_pay import callbacks, orders, providers_of
 from server.services.online_pay.config import PayConfig, pay_config
 from server.services.online_pay.demo import CASHIER_PATH, DemoPay
 from server.services.online_pay.providers import Provider, ProviderUnavailable
+from server.services.residents import bindings, wechat_users
 
 routes = APIRouter()
 CHECKOUT_PAGES = {
@@ -153,7 +153,7 @@ def start_payment(
         chosen = _pick(bindings.bound_accounts(session, user_id), account)
         if chosen is None or chosen.account_id != account:
             raise DomainError("只能为已绑定的户号缴费")
-        resident = residents.resident(session, user_id)
+        resident = wechat_users.resident(session, user_id)
         amount = money_of(topup, "预存金额") if topup.strip() else None
         view = orders.create_order(
             session,

@@ -22,9 +22,7 @@ from server.companion.web import (
     safe_next,
     uow,
 )
-from server.services import portal, service_requests
 from server.services.accounts import accounts
-from server.services.bindings import BoundAccount
 from server.services.core import ratelimit
 from server.services.core.calendar import BUSINESS_TZ, now
 from server.services.core.errors import DomainError
@@ -33,6 +31,8 @@ from server.services.core.ratelimit import Limit
 from server.services.metering import field_installs, field_readings, meter_registry
 from server.services.metering.meter_registry import active_kinds
 from server.services.metering.review_desk import building_choices
+from server.services.residents import portal, service_requests
+from server.services.residents.bindings import BoundAccount
 from server.services.staff import sign_in
 from server.services.staff.sign_in import StaffIdentity
 

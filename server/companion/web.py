@@ -23,7 +23,7 @@ from server.companion.settings import CompanionSettings
 from server.db.engine import unit_of_work
 from server.services.core.calendar import now
 from server.services.metering.usage_rules import quantity_text
-from server.services.sms import SmsSender
+from server.services.residents.sms import SmsSender
 
 TEMPLATES = Path(__file__).with_name("templates")
 # A phone photo is a few MB; the photos service refuses more than 10 MB after this.

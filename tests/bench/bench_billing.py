@@ -28,11 +28,11 @@ from server.db.bulk import copy_rows
 from server.db.engine import ensure_database, normalise_url, start_embedded, stop_embedded
 from server.db.migrate import upgrade
 from server.db.models import Bill
+from server.demo.data import generate_demo_data
 from server.services.billing import billing_run
 from server.services.billing.billing_run import BillingRunResult, run_billing
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period, now
-from server.services.demo_data import generate_demo_data
 
 BUDGET_SECONDS = 10.0
 ACTOR = Actor.system("bench")

@@ -27,9 +27,9 @@ import requests
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from server.demo.data import generate_demo_data
 from server.services.billing.billing_run import run_billing
 from server.services.core.calendar import Period, now
-from server.services.demo_data import generate_demo_data
 from tests.bench.bench_billing import ACTOR, bench_database, in_transaction, vacuum
 from tests.companion.support import TOKEN, free_port, wechat_signature
 

@@ -68,7 +68,7 @@ def main() -> None:
         print(f"PostgreSQL: {where}")
         workbook = folder / "legacy.xlsx"
         write_workbook(workbook, args.lines // 2, 3, args.seed)
-        from server.services.legacy_import import import_legacy
+        from server.services.legacy.workbook import import_legacy
 
         in_transaction(url, lambda session: import_legacy(session, ACTOR, workbook))
         vacuum(url)

@@ -19,7 +19,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from server.services.core.calendar import Period
-from server.services.legacy_import import import_legacy
+from server.services.legacy.workbook import import_legacy
 from tests.bench.bench_billing import ACTOR, bench_database, in_transaction
 
 

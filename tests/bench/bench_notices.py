@@ -17,9 +17,9 @@ import time
 
 from reports.fonts import cjk_font
 from reports.notice import render_notices
+from server.demo.data import generate_demo_data
 from server.services.billing.payment_notices import gather_notices, notice_buildings
 from server.services.core.calendar import Period, now
-from server.services.demo_data import generate_demo_data
 from tests.bench.bench_billing import ACTOR, bench_database, in_transaction, run_billing
 
 BUDGET_SECONDS = 10.0

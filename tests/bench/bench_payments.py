@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import Account
+from server.demo.data import generate_demo_data
 from server.services.billing.billing_run import run_billing
 from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.collection.receipts import receipt_pdf
 from server.services.collection.till import open_till
 from server.services.core.calendar import Period, now
-from server.services.demo_data import generate_demo_data
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
 from tests.bench.bench_billing import ACTOR, bench_database, in_transaction, vacuum

@@ -21,9 +21,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from reports.tables import TableReport, render_table_pdf, write_table_xlsx
+from server.demo.data import generate_demo_data
 from server.services.billing.billing_run import run_billing
 from server.services.core.calendar import Period, now
-from server.services.demo_data import generate_demo_data
 from server.services.reports import (
     arrears_report,
     collection_report,

@@ -16,9 +16,9 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from server.db.models import Account, Building, Meter
+from server.demo.data import generate_demo_data
 from server.services.accounts.accounts import search_accounts
 from server.services.core.calendar import now
-from server.services.demo_data import generate_demo_data
 from tests.bench.bench_billing import ACTOR, bench_database, in_transaction, vacuum
 
 BUDGET_MS = 100.0

@@ -24,7 +24,7 @@ from server.companion.app import create_app
 from server.companion.settings import CompanionSettings
 from server.db.engine import unit_of_work
 from server.db.models import Account
-from server.services.sms import ConsoleSender
+from server.services.residents.sms import ConsoleSender
 from tests import factories
 
 TOKEN = "meterdesk-test-token"

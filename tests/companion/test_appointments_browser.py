@@ -10,10 +10,10 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from server.db.engine import unit_of_work
-from server.services import service_requests
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, now
-from server.services.service_requests import appointment_text
+from server.services.residents import service_requests
+from server.services.residents.service_requests import appointment_text
 from server.services.staff.org import add_staff_with_role
 from tests.companion.test_h5_browser import sign_in_through_wechat
 from tests.companion.test_h5_more import register

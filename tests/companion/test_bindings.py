@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select, text
 
 from server.db.models import Binding, OutboxMessage
-from server.services import bindings, residents
 from server.services.core import ratelimit
 from server.services.core.audit import Actor
 from server.services.core.errors import DomainError, PermissionDenied
 from server.services.core.ratelimit import Limit, RateLimited
-from server.services.sms import ConsoleSender
+from server.services.residents import bindings, wechat_users
+from server.services.residents.sms import ConsoleSender
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
 from tests import factories
@@ -24,10 +24,10 @@ DESK = Actor("desk test")
 
 def registered(session, openid: str, phone: str) -> int:
     sms = ConsoleSender()
-    user = residents.follower(session, openid)
-    residents.send_code(session, user.user_id, phone, sms, "10.0.0.1")
+    user = wechat_users.follower(session, openid)
+    wechat_users.send_code(session, user.user_id, phone, sms, "10.0.0.1")
     code = sms.sent[-1][1].split("验证码 ")[1][:6]
-    assert residents.register_phone(session, user.user_id, phone, code) == ""
+    assert wechat_users.register_phone(session, user.user_id, phone, code) == ""
     return user.user_id
 
 
@@ -43,47 +43,47 @@ def accounts(session):
 
 def test_code_registers_the_phone_and_wrong_codes_run_out(session):
     sms = ConsoleSender()
-    user = residents.follower(session, "o-reg")
-    residents.send_code(session, user.user_id, "138 0000 0002", sms, "10.0.0.1")
+    user = wechat_users.follower(session, "o-reg")
+    wechat_users.send_code(session, user.user_id, "138 0000 0002", sms, "10.0.0.1")
     assert sms.sent[-1][0] == "13800000002"
     code = sms.sent[-1][1].split("验证码 ")[1][:6]
     wrong = "000000" if code != "000000" else "111111"
-    assert residents.register_phone(session, user.user_id, "13800000002", wrong) == (
+    assert wechat_users.register_phone(session, user.user_id, "13800000002", wrong) == (
         "验证码错误，还可尝试 4 次"
     )
     # The code is stored hashed, never as sent.
     stored = session.execute(text("select code_hash from sms_code")).scalar_one()
     assert code not in stored
     for left in (3, 2, 1):
-        assert residents.register_phone(session, user.user_id, "13800000002", wrong).endswith(
+        assert wechat_users.register_phone(session, user.user_id, "13800000002", wrong).endswith(
             f"{left} 次"
         )
-    assert residents.register_phone(session, user.user_id, "13800000002", wrong) == (
+    assert wechat_users.register_phone(session, user.user_id, "13800000002", wrong) == (
         "验证码错误次数过多，请重新获取"
     )
     # Even the right code is refused now: a new one must be sent.
-    assert residents.register_phone(session, user.user_id, "13800000002", code) == (
+    assert wechat_users.register_phone(session, user.user_id, "13800000002", code) == (
         "验证码错误次数过多，请重新获取"
     )
-    assert not residents.resident(session, user.user_id).registered
+    assert not wechat_users.resident(session, user.user_id).registered
     with pytest.raises(DomainError, match="格式不正确"):
-        residents.send_code(session, user.user_id, "12345", sms, "10.0.0.1")
+        wechat_users.send_code(session, user.user_id, "12345", sms, "10.0.0.1")
 
 
 def test_codes_are_rate_limited_per_phone_and_per_ip(session):
     sms = ConsoleSender()
-    user = residents.follower(session, "o-rate").user_id
-    residents.send_code(session, user, "13800000003", sms, "10.0.0.9")
+    user = wechat_users.follower(session, "o-rate").user_id
+    wechat_users.send_code(session, user, "13800000003", sms, "10.0.0.9")
     with pytest.raises(RateLimited, match="1 分钟后"):
-        residents.send_code(session, user, "13800000003", sms, "10.0.0.9")
+        wechat_users.send_code(session, user, "13800000003", sms, "10.0.0.9")
     assert len(sms.sent) == 1
     # 60 codes an hour from one address, to any phones.
     for n in range(59):
-        residents.send_code(session, user, f"139000000{n:02d}", sms, "10.0.0.9")
+        wechat_users.send_code(session, user, f"139000000{n:02d}", sms, "10.0.0.9")
     with pytest.raises(RateLimited, match="获取验证码过于频繁"):
-        residents.send_code(session, user, "13700000000", sms, "10.0.0.9")
+        wechat_users.send_code(session, user, "13700000000", sms, "10.0.0.9")
     # (A refused call rolls back with its unit of work; here the test keeps its hits.)
-    residents.send_code(session, user, "13700000001", sms, "10.0.0.10")
+    wechat_users.send_code(session, user, "13700000001", sms, "10.0.0.10")
     assert len(sms.sent) == 61
 
 
@@ -158,7 +158,7 @@ def test_a_unit_binds_ten(session, accounts):
 
 
 def test_binding_needs_a_registered_phone(session, accounts):
-    user = residents.follower(session, "o-new").user_id
+    user = wechat_users.follower(session, "o-new").user_id
     with pytest.raises(DomainError, match="请先用手机号完成注册"):
         bindings.request_binding(session, user, "A001", "张三", "10.0.0.1")
     assert session.scalar(select(Binding.id)) is None

@@ -16,10 +16,10 @@ from PIL import Image
 from sqlalchemy import text
 
 from server.db.engine import unit_of_work
-from server.services import notices, residents, service_requests
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, now
 from server.services.metering import readings
+from server.services.residents import bulletins, service_requests, wechat_users
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
 from tests import factories
@@ -68,14 +68,14 @@ def test_pages_show_business_time_whatever_the_servers_zone(
             account_id = factories.account(session)
             factories.meter(session, "E11", account_id)
             readings.record_reading(session, reader.actor, "E11", "100", stamped, "field")
-            notice = notices.publish_notice(session, Actor("t"), "tips", "节水", "随手关水龙头。")
+            notice = bulletins.publish_notice(session, Actor("t"), "tips", "节水", "随手关水龙头。")
             session.execute(
                 text("update notice set published_at = :t where id = :n"),
                 {"t": stamped, "n": notice.notice_id},
             )
         register(live, "o-clock", "13800000091")
         with unit_of_work(live.sessions) as session:
-            user = residents.follower(session, "o-clock")
+            user = wechat_users.follower(session, "o-clock")
             request_id = service_requests.raise_request(
                 session, user.actor,
                 service_requests.RequestSpec("service", "计量疑问", "电费偏高"),

@@ -10,9 +10,9 @@ from sqlalchemy import text
 
 from server.cli import cli
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
-from server.services import bindings, residents, service_requests
 from server.services.core.audit import Actor
-from server.services.service_requests import RequestSpec
+from server.services.residents import bindings, service_requests, wechat_users
+from server.services.residents.service_requests import RequestSpec
 from server.services.staff.org import add_staff_with_role
 from tests import factories
 from tests.companion.support import APP_ID
@@ -37,7 +37,7 @@ def test_desk_reviews_answers_and_publishes(md_env):
         bindings.request_binding(session, user, "ZZZ", "张三", "10.0.0.1")
         request_id = service_requests.raise_request(
             session,
-            residents.resident(session, user).actor,
+            wechat_users.resident(session, user).actor,
             RequestSpec("service", "增容", "宿舍空调需要增容"),
             wechat_user_id=user,
         )

@@ -14,9 +14,9 @@ from sqlalchemy import text
 
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import BillMeter
-from server.services import bindings, service_requests
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period, now
+from server.services.residents import bindings, service_requests
 from server.services.staff.org import add_staff_with_role
 from tests import factories
 

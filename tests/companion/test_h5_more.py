@@ -12,10 +12,10 @@ import requests
 from sqlalchemy import text
 
 from server.db.engine import unit_of_work
-from server.services import notices, residents
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, now
-from server.services.sms import ConsoleSender
+from server.services.residents import bulletins, wechat_users
+from server.services.residents.sms import ConsoleSender
 from server.services.staff.org import add_staff_with_role
 from tests.companion.support import APP_ID, JSAPI_TICKET, start_live
 from tests.companion.test_h5_browser import png, sign_in_through_wechat
@@ -24,10 +24,10 @@ from tests.companion.test_h5_browser import png, sign_in_through_wechat
 def register(live, openid: str, phone_no: str) -> None:
     sms = ConsoleSender()
     with unit_of_work(live.sessions) as session:
-        user = residents.follower(session, openid).user_id
-        residents.send_code(session, user, phone_no, sms, "10.9.9.9")
+        user = wechat_users.follower(session, openid).user_id
+        wechat_users.send_code(session, user, phone_no, sms, "10.9.9.9")
         code = sms.sent[-1][1].split("验证码 ")[1][:6]
-        assert residents.register_phone(session, user, phone_no, code) == ""
+        assert wechat_users.register_phone(session, user, phone_no, code) == ""
 
 
 def test_visit_booking_and_energy_report_with_a_photo(phone, live, standin, tmp_path):
@@ -81,14 +81,14 @@ def test_visit_booking_and_energy_report_with_a_photo(phone, live, standin, tmp_
 
 def test_notices_are_listed_and_shown(phone, live):
     with unit_of_work(live.sessions) as session:
-        notices.publish_notice(
+        bulletins.publish_notice(
             session,
             Actor("desk"),
             "contact",
             "东校区分中心",
             "地址：东校区后勤楼 101\n电话：8888-1234",
         )
-        tips = notices.publish_notice(
+        tips = bulletins.publish_notice(
             session, Actor("desk"), "tips", "夏季节电小窍门", "空调设置 26 度。"
         )
     phone.goto(f"{live.url}/h5/notices?kind=tips")

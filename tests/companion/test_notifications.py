@@ -10,10 +10,10 @@ from sqlalchemy import select, text
 from server.cli import cli
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import OutboxMessage
-from server.services import bindings
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period, now
-from server.services.notifications import queue_bill_notices, queue_payment_notices
+from server.services.residents import bindings
+from server.services.residents.template_messages import queue_bill_notices, queue_payment_notices
 from tests import factories
 from tests.companion.test_bindings import registered
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.companion.outbox_sender import SendReport, send_due
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
-from server.services import outbox, residents
 from server.services.core.audit import Actor
+from server.services.residents import outbox, wechat_users
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def sessions(fresh_database_url):
 
 def queue(sessions: sessionmaker[Session], count: int, openid: str = "o-out") -> list[int]:
     with unit_of_work(sessions) as session:
-        user = residents.follower(session, openid).user_id
+        user = wechat_users.follower(session, openid).user_id
         return [
             outbox.enqueue(
                 session,
@@ -61,7 +61,7 @@ def test_sent_once_with_the_configured_template(sessions, standin, companion_set
     ids = queue(sessions, 3)
     with unit_of_work(sessions) as session:
         # A producer that runs twice queues nothing the second time.
-        user = residents.follower(session, "o-out").user_id
+        user = wechat_users.follower(session, "o-out").user_id
         assert outbox.enqueue(session, "answer", user, {}, dedupe_key="test:o-out:0") is None
     assert send_due(sessions, companion_settings) == SendReport(sent=3)
     assert send_due(sessions, companion_settings) == SendReport()

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select, text
 
 from server.db.models import Building, OutboxMessage, ServiceRequest
-from server.services import bindings, notices, residents, service_requests
 from server.services.accounts.accounts import AccountSpec, create_account
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError
-from server.services.service_requests import RequestSpec
+from server.services.residents import bindings, bulletins, service_requests, wechat_users
+from server.services.residents.service_requests import RequestSpec
 from server.services.staff.org import add_staff_with_role
 from tests import factories
 from tests.companion.test_bindings import registered
@@ -57,7 +57,7 @@ def test_bad_requests_are_refused_with_the_reason(session, changes, message):
 
 def test_the_desk_queue_assigns_and_answers(session):
     user = registered(session, "o-req", "13800000031")
-    resident = residents.resident(session, user)
+    resident = wechat_users.resident(session, user)
     first = service_requests.raise_request(
         session, resident.actor, spec(), wechat_user_id=user, raised_at=RAISED
     )
@@ -152,10 +152,10 @@ def test_an_outage_notice_reaches_the_residents_of_its_buildings(session):
     session.execute(text("delete from outbox_message"))
 
     with pytest.raises(DomainError, match="须选择受影响的楼栋"):
-        notices.publish_notice(session, DESK, "outage", "停水", "检修")
+        bulletins.publish_notice(session, DESK, "outage", "停水", "检修")
     with pytest.raises(DomainError, match="不存在"):
-        notices.publish_notice(session, DESK, "outage", "停水", "检修", building_ids=(99999,))
-    published = notices.publish_notice(
+        bulletins.publish_notice(session, DESK, "outage", "停水", "检修", building_ids=(99999,))
+    published = bulletins.publish_notice(
         session,
         DESK,
         "outage",
@@ -169,12 +169,16 @@ def test_an_outage_notice_reaches_the_residents_of_its_buildings(session):
     ).all()
     assert rows == [("o-both", "outage", f"/h5/notices/{published.notice_id}")]
     assert (
-        notices.publish_notice(
+        bulletins.publish_notice(
             session, DESK, "outage", "全部停电", "配电房检修", building_ids=(one, two)
         ).messages_queued
         == 2
     )
-    faq = notices.publish_notice(session, DESK, "faq", "如何缴费", "到任一分中心。")
+    faq = bulletins.publish_notice(session, DESK, "faq", "如何缴费", "到任一分中心。")
     assert faq.messages_queued == 0
-    assert [n.title for n in notices.notices(session)] == ["如何缴费", "全部停电", "1号楼停水通知"]
-    assert [n.kind_label for n in notices.notices(session, "faq")] == ["常见问题"]
+    assert [n.title for n in bulletins.notices(session)] == [
+        "如何缴费",
+        "全部停电",
+        "1号楼停水通知",
+    ]
+    assert [n.kind_label for n in bulletins.notices(session, "faq")] == ["常见问题"]

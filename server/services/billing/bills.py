@@ -1,6 +1,6 @@
 """Browsing a period's bills (the billing page's list) and opening one.
 
-`billing.list_bills` loads every bill with its meters and lines, which is right for one
+`billing_run.list_bills` loads every bill with its meters and lines, which is right for one
 account and far too heavy for a period of 50,000 bills; the list here reads one row per
 bill, at most `limit`, with the count and sum of all that match so the page can say how
 many it did not show.

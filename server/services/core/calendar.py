@@ -14,7 +14,7 @@ _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 # The moment `now` answers while the demo replays past work through the services
-# (server.services.demo_clock); None, as everywhere else, means the real clock.
+# (server.demo.clock); None, as everywhere else, means the real clock.
 SIMULATED_NOW: ContextVar[datetime | None] = ContextVar("simulated_now", default=None)
 
 

@@ -4,7 +4,7 @@ A field engineer reads a meter through the handheld terminal's USB serial link (
 adapter on the PC) with devices.transport; the device I/O runs where the desktop runs its
 device jobs. This service only takes the total read and the address it came from, finds
 the meter whose hardware number (or meter number) is that address, and records the total
-through metering.record_reading with its flags.
+through readings.record_reading with its flags.
 """
 
 from __future__ import annotations

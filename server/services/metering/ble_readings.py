@@ -2,7 +2,7 @@
 
 The device I/O runs where the desktop runs its device jobs (a thread of its own, see
 devices.ble.read_water_meter_sync); this service only takes the parsed reply, checks it
-belongs to the meter, and records it through metering.record_reading with its flags.
+belongs to the meter, and records it through readings.record_reading with its flags.
 """
 
 from __future__ import annotations

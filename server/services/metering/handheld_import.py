@@ -9,7 +9,7 @@ never stops the good ones; a file that cannot be read at all is refused whole.
 
 Readings are judged set-based by the ingest engine's timeline judge
 (`ingest.judge_timeline`, which applies `usage_rules.assess` in time order per meter
-against the readings already stored, as `metering.record_reading` does one at a time), and
+against the readings already stored, as `readings.record_reading` does one at a time), and
 go in by COPY: 10,000 lines take well under the 2 s the benchmark allows, where one
 `record_reading` per line (six statements each) would not.
 """

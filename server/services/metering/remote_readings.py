@@ -5,7 +5,7 @@ The platform answers a GET with JSON: a list of records, or an object holding th
 under `remote.records`; each record names a hardware number, a value and a time under the
 fields the `remote` settings map. Lines go through the handheld import's judging
 (`handheld_import.import_lines`): the same hardware-number → meter mapping, the same rules
-as `metering.record_reading`, the same per-line outcomes (imported, anomaly, duplicate,
+as `readings.record_reading`, the same per-line outcomes (imported, anomaly, duplicate,
 conflict, unknown meter…), and the same idempotence — a reading already stored for that
 meter and time with that value is a duplicate, so pulling twice adds nothing.
 

@@ -1,7 +1,7 @@
 """The readings desk (抄表) of the office: the entry sheet of a building, the review queue of
 held and self-service readings, and the unread meters of a period (未抄表计清单).
 
-Reading only; the writes are metering.record_reading / review_reading / correct_reading,
+Reading only; the writes are readings.record_reading / review_reading / correct_reading,
 which apply the anomaly rules and the permission check themselves.
 """
 
@@ -53,7 +53,7 @@ class BuildingChoice:
 
     @property
     def key(self) -> str:
-        """How meter_places names a building unambiguously: '校区/楼名'."""
+        """How meter_picker names a building unambiguously: '校区/楼名'."""
         return f"{self.campus}/{self.building}"
 
 

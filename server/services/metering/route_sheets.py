@@ -1,7 +1,7 @@
 """抄表卡 per building: what a reader without a handheld carries on the round.
 
 The expected range of this month's reading comes from the meter's history, the same 12
-months of accepted usage the surge check uses (`usage.mean_monthly_usage`, at least 3
+months of accepted usage the surge check uses (`usage_rules.mean_monthly_usage`, at least 3
 months): with `mean` that monthly usage turned back into register units (÷ multiplier),
 
     low  = last + 0.5 × mean, rounded down to a whole unit

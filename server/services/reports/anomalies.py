@@ -1,7 +1,7 @@
 """异常用量 (anomalies): the readings of a period flagged at entry (lower than the previous
 reading, a surge, a rollover) or held for review, one row each, with who read them.
 
-Flags are set by `metering.record_reading` when a reading is entered (`usage.assess`), so
+Flags are set by `readings.record_reading` when a reading is entered (`usage_rules.assess`), so
 this is a list of what the readers and the review desk saw, not a recomputation.
 """
 

@@ -24,7 +24,7 @@ from server.services.reports.common import campus_id, check_access
 class UsagePoint:
     period: str
     kind: str  # electricity / water
-    usage: Decimal  # kWh or m³ (usage.KIND_UNITS)
+    usage: Decimal  # kWh or m³ (usage_rules.KIND_UNITS)
     amount: Decimal  # yuan billed for the kind
 
 

@@ -1,7 +1,7 @@
 """未抄表计 (unread): per period and building, the meters that should have been read, how
 many were and were not, the reading rate and who read there.
 
-The rule is the readings desk's (`reading_desk.unread_meters`, which lists the meters one
+The rule is the readings desk's (`review_desk.unread_meters`, which lists the meters one
 by one): an active meter installed before the period ends is due; it is read when it has
 an accepted reading in the period that is a visit (not a new meter's initial figure, not
 an estimate). A meter's building is its own, else its account's.
@@ -105,7 +105,7 @@ def unread_report(
 ) -> TableReport:
     """未抄表计 of the periods `first`…`last`: rows per period, campus, building and kind
     (应抄 / 已抄 / 未抄 / 抄表率 and the readers who read there), a subtotal per period and
-    campus, the totals row last. The meters themselves: `reading_desk.unread_meters`."""
+    campus, the totals row last. The meters themselves: `review_desk.unread_meters`."""
     check_access(session, actor)
     first, last = month_range(first, last or first)
     params = {

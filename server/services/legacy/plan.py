@@ -34,7 +34,7 @@ from server.db.models import (
 )
 from server.db.models.metering import METER_ACTIVE, METER_REPLACED
 from server.services.core.calendar import BUSINESS_TZ, business_datetime
-from server.services.legacy_sheets import (
+from server.services.legacy.sheets import (
     ACCOUNTS,
     METERS,
     READINGS,
@@ -402,7 +402,7 @@ class Planner:
             old.status = METER_REPLACED
             if old.id is not None:
                 self.plan.replaced_ids.append(old.id)
-            # As metering.replace_meter: the new meter takes over the old one's account.
+            # As readings.replace_meter: the new meter takes over the old one's account.
             if not new.account_no and old.account_no:
                 new.account_no = old.account_no
                 if new.id is not None:

@@ -1,6 +1,6 @@
 """The demo's simulated clock: the services run as if it were a moment of the past year.
 
-The demo replays a year of the centre's work (demo_activity) through the real services,
+The demo replays a year of the centre's work (demo.activity) through the real services,
 which read the time in two places: the business clock in Python (`calendar.now`: a till's
 day, a binding's deadline, a request's SLA, a self-read's time) and the database
 transaction's clock (`now()`: a payment's and its receipt's time, the receipt number's

@@ -2,7 +2,7 @@
 
 A meter's register runs on with its usage (seasons, noise, the odd surge); one reading a
 month is taken from it, except in a month it was not read or was misread. Each reading is
-judged by `usage.assess` against the meter's latest accepted reading, with the meter's
+judged by `usage_rules.assess` against the meter's latest accepted reading, with the meter's
 accepted usage per calendar month of the 12 months before as the surge history, so the
 stored status, flags, usage and previous reading are what the reading service would have
 written had the readings been entered one by one in date order.
@@ -20,8 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE
+from server.demo.catalog import REGISTER_STEP, MeterModel
 from server.services.core.calendar import Period
-from server.services.demo_catalog import REGISTER_STEP, MeterModel
 from server.services.metering.usage_rules import assess
 
 THOUSANDTHS = 1000  # registers are simulated in integer thousandths, as readings are stored
@@ -146,7 +146,7 @@ class _Register:
         if self.prev_value is None:
             verdict = assess(None, value, meter.digits, meter.multiplier)
         else:
-            # metering.monthly_usage_history: the 12 calendar months before this one.
+            # readings.monthly_usage_history: the 12 calendar months before this one.
             while months and months[0] < ordinal - 12:
                 del months[0], totals[0]
             history = totals[:-1] if months and months[-1] == ordinal else totals
@@ -259,7 +259,7 @@ def _replace(
     staff_id: int | None,
     rows: list[list[Any]],
 ) -> tuple[Replacement, _Register]:
-    """As metering.replace_meter: the old meter's final reading, judged like any field
+    """As readings.replace_meter: the old meter's final reading, judged like any field
     reading, then the new meter's initial reading at the same moment."""
     final = state.record(register, replaced_at, ordinal, "field", staff_id, "换表止码", rows)
     assert rows[final][STATUS] == ACCEPTED, "the register only runs forward"

@@ -24,7 +24,6 @@ from server.db.models.companion import (
     BINDING_REJECTED,
     BINDING_REVOKED,
 )
-from server.services import outbox
 from server.services.accounts.accounts import address_of
 from server.services.core import audit, permissions, ratelimit
 from server.services.core.audit import Actor
@@ -32,7 +31,8 @@ from server.services.core.calendar import now
 from server.services.core.errors import DomainError, NotFound
 from server.services.core.ratelimit import Limit
 from server.services.core.workdays import binding_due
-from server.services.residents import actor_of
+from server.services.residents import outbox
+from server.services.residents.wechat_users import actor_of
 
 ANSWER = "绑定申请已提交，我们将在 1 个工作日内审核，结果会通过公众号通知您。"
 LIVE = (BINDING_PENDING, BINDING_APPROVED)

@@ -17,7 +17,6 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from server.db.models.payments import CHANNEL_LABELS
-from server.services.bindings import BoundAccount
 from server.services.collection import payments
 from server.services.core.calendar import BUSINESS_TZ, Period, now
 from server.services.core.errors import DomainError
@@ -25,7 +24,8 @@ from server.services.core.photos import store_photo
 from server.services.metering import readings
 from server.services.metering.readings import ReadingResult
 from server.services.metering.usage_rules import KIND_UNITS
-from server.services.residents import Resident
+from server.services.residents.bindings import BoundAccount
+from server.services.residents.wechat_users import Resident
 
 MONTHS = 12
 ZERO = Decimal("0")

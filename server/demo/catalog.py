@@ -1,6 +1,6 @@
 """What the demo university looks like: campuses, people, buildings, prices, meters, seasons.
 
-Plain data for `demo_data`; change a figure here to change the demo, not the generator.
+Plain data for `demo.data`; change a figure here to change the demo, not the generator.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The whole workbook is checked first and every problem is reported as `sheet!row: message`;
 only a workbook without problems is written, and then set-based (COPY), so a campus's
-history loads in seconds. Readings are judged exactly as `metering.record_reading` judges
+history loads in seconds. Readings are judged exactly as `readings.record_reading` judges
 them, in date order per meter and against the readings already in the database.
 
 Rows whose key is already in the database (户号, 表号, a price's kind + class + date, a
@@ -30,8 +30,8 @@ from reports.workbook import UnreadableWorkbook
 from server.services.core import audit
 from server.services.core.audit import Actor
 from server.services.core.errors import DomainError
-from server.services.legacy_plan import Planner, SheetCount
-from server.services.legacy_sheets import (
+from server.services.legacy.plan import Planner, SheetCount
+from server.services.legacy.sheets import (
     ACCOUNTS,
     METERS,
     READINGS,
@@ -40,7 +40,7 @@ from server.services.legacy_sheets import (
     Problems,
     read_sheets,
 )
-from server.services.legacy_write import write_plan
+from server.services.legacy.write import write_plan
 
 __all__ = ["ImportReport", "LegacyImportError", "SheetCount", "import_legacy"]
 

@@ -19,7 +19,7 @@ from server.services.core.audit import Actor
 from server.services.core.calendar import now
 from server.services.core.errors import DomainError, NotFound
 from server.services.core.ratelimit import Limit
-from server.services.sms import SmsSender
+from server.services.residents.sms import SmsSender
 
 CODE_LIFETIME = timedelta(minutes=5)
 MAX_CODE_ATTEMPTS = 5

@@ -10,11 +10,11 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from server.db.models import Building, Notice
-from server.services import outbox
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, now
 from server.services.core.errors import DomainError, NotFound
+from server.services.residents import outbox
 
 KIND_LABELS = {
     "outage": "停水停电通知",

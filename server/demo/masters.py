@@ -8,7 +8,7 @@ from some month on (water 12–25 %, electricity 7–10 %), which the loss repor
 
 The master's usage is derived from its subs' accepted usage per month (one GROUP BY over
 the readings just written), its reading is taken just after the building's last
-reading of the month and judged by `usage.assess` as `record_reading` would judge it.
+reading of the month and judged by `usage_rules.assess` as `record_reading` would judge it.
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ from server.db.models import (
 )
 from server.db.models.metering import METER_REPLACED
 from server.services.core.audit import Actor
-from server.services.legacy_plan import Plan
-from server.services.legacy_sheets import TierIn
+from server.services.legacy.plan import Plan
+from server.services.legacy.sheets import TierIn
 from server.services.metering.ingest import among, write_readings
 from server.services.staff.org import ensure_campus
 

@@ -23,7 +23,7 @@ from server.db.models import Account, Branch
 from server.services.core.audit import Actor
 
 if TYPE_CHECKING:
-    from server.services.demo_data import DemoSummary, Progress
+    from server.demo.data import DemoSummary, Progress
 
 SSL_MODES = ("disable", "prefer", "require", "verify-full")
 CONNECT_TIMEOUT_S = 5
@@ -153,7 +153,7 @@ def seed_demo(
     """The demo's data (演示和培训) in a database with no accounts yet, its present `now`.
     The caller commits."""
     # Here, not at the top: the setup wizard and every CLI command import this module.
-    from server.services.demo_data import generate_demo_data
+    from server.demo.data import generate_demo_data
 
     return generate_demo_data(
         session, actor, accounts=accounts, seed=DEMO_SEED, now=now, progress=progress,

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from server.db.models import ServiceRequest, Staff
 from server.db.models.companion import REQUEST_ANSWERED, REQUEST_CLOSED, REQUEST_OPEN
-from server.services import outbox
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, now
 from server.services.core.errors import DomainError, NotFound
 from server.services.core.workdays import request_due
+from server.services.residents import outbox
 
 KIND_LABELS = {
     "visit": "上门预约",

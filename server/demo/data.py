@@ -4,13 +4,13 @@ Three campuses with their counters, staff with known passwords, tariffs, account
 three customer classes, their meters and `months` of monthly readings with seasons and a
 few anomalies: held misreadings, surges, rollovers, unread months, meter replacements.
 
-Every reading is judged by `usage.assess` as `metering.record_reading` would have judged
+Every reading is judged by `usage_rules.assess` as `readings.record_reading` would have judged
 it, entered in date order: against the meter's latest accepted reading, with the meter's
 accepted usage per calendar month as the surge history, both kept in memory per meter
-(see demo_readings). What the demo looks like is in demo_catalog.
+(see demo.readings). What the demo looks like is in demo.catalog.
 
 Then, unless told not to, the centre's past year is replayed through the real services up
-to the caller's clock (demo_activity): the last 12 complete months billed and mostly paid
+to the caller's clock (demo.activity): the last 12 complete months billed and mostly paid
 at the counters, today's receipts, readings with photos, bindings and requests waiting,
 published notices. That part goes at the services' pace (300 accounts in about 10 s).
 
@@ -53,15 +53,11 @@ from server.db.models.metering import (
     METER_REPLACED,
     WATER,
 )
-from server.services import demo_activity, demo_masters
-from server.services import demo_catalog as catalog
-from server.services.billing.tariffs import ComponentSpec, TariffSpec, Tier, validate_tariff
-from server.services.core import audit
-from server.services.core.audit import Actor
-from server.services.core.calendar import Period
-from server.services.core.errors import DomainError
-from server.services.demo_activity import ActivitySummary, DemoAccount
-from server.services.demo_readings import (
+from server.demo import activity as demo_activity
+from server.demo import catalog
+from server.demo import masters as demo_masters
+from server.demo.activity import ActivitySummary, DemoAccount
+from server.demo.readings import (
     FLAGS,
     ID,
     MISREAD,
@@ -77,6 +73,11 @@ from server.services.demo_readings import (
     Schedule,
     point_readings,
 )
+from server.services.billing.tariffs import ComponentSpec, TariffSpec, Tier, validate_tariff
+from server.services.core import audit
+from server.services.core.audit import Actor
+from server.services.core.calendar import Period
+from server.services.core.errors import DomainError
 from server.services.metering.usage_rules import LOWER_THAN_PREVIOUS, ROLLOVER, SURGE
 from server.services.staff.org import (
     ROLES,
@@ -141,9 +142,9 @@ class DemoSummary:
     unread: int
     tariffs: int
     staff: tuple[DemoLogin, ...]
-    # Master meters (总表) of the buildings, over the accounts' meters (demo_masters).
+    # Master meters (总表) of the buildings, over the accounts' meters (demo.masters).
     masters: int = 0
-    # The centre in use: bills, payments, tills, bindings, requests (demo_activity).
+    # The centre in use: bills, payments, tills, bindings, requests (demo.activity).
     activity: ActivitySummary | None = None
 
     def describe(self) -> str:
@@ -195,10 +196,10 @@ def generate_demo_data(
 
     `now` is the demo's present (the CLI passes the real clock). `months` of readings end
     at `end_period` (default: `now`'s month, read only up to `now`). With `in_use` the
-    centre's past year is then replayed through the services up to `now` (demo_activity:
+    centre's past year is then replayed through the services up to `now` (demo.activity:
     the last 12 complete months billed and mostly paid, today's receipts, reviews,
     bindings, requests, notices). With `master_meters` every building gets master meters
-    over its meters, a few of them leaking (demo_masters); the rest of the data is the same
+    over its meters, a few of them leaking (demo.masters); the rest of the data is the same
     either way. The caller commits. Refused if the database already has accounts.
     """
     if accounts < 1:

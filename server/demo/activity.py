@@ -1,7 +1,7 @@
 """The demo centre in use: its past year of work replayed through the real services.
 
-After demo_data has written the accounts, meters and readings, this replays what the
-centre did with them, in date order, under the simulated clock of demo_clock:
+After demo.data has written the accounts, meters and readings, this replays what the
+centre did with them, in date order, under the simulated clock of demo.clock:
 
 - each of the last 12 complete months is billed (run_billing) on the 2nd of the next
   month at 09:00 by the manager of the first campus;
@@ -56,10 +56,10 @@ from server.db.models.accounts import PREPAID
 from server.db.models.companion import BINDING_PENDING, REQUEST_ANSWERED, REQUEST_OPEN
 from server.db.models.metering import ELECTRICITY, HELD
 from server.db.models.payments import CASH, CHEQUE, TRANSFER
-from server.services import demo_catalog as catalog
+from server.demo import catalog
+from server.demo.clock import simulated_clock
 from server.services.billing.billing_run import run_billing
 from server.services.billing.bills import OPEN_STATUSES, paid_on_bill
-from server.services.bindings import approve_binding, my_bindings, request_binding
 from server.services.collection.payments import (
     PaymentRequest,
     amount_owed,
@@ -71,14 +71,19 @@ from server.services.core.calendar import BUSINESS_TZ, Period, business_datetime
 from server.services.core.money import ZERO
 from server.services.core.photos import store_photo
 from server.services.core.workdays import WorkCalendar, request_due
-from server.services.demo_clock import simulated_clock
 from server.services.metering.field_readings import field_reading
 from server.services.metering.readings import latest_accepted_before, meter_by_no
 from server.services.metering.usage_rules import KIND_UNITS
-from server.services.notices import publish_notice
-from server.services.portal import MeterChoice, bound_meters, self_read
-from server.services.residents import Resident, follower, register_phone, send_code
-from server.services.service_requests import SLOTS, RequestSpec, answer_request, raise_request
+from server.services.residents.bindings import approve_binding, my_bindings, request_binding
+from server.services.residents.bulletins import publish_notice
+from server.services.residents.portal import MeterChoice, bound_meters, self_read
+from server.services.residents.service_requests import (
+    SLOTS,
+    RequestSpec,
+    answer_request,
+    raise_request,
+)
+from server.services.residents.wechat_users import Resident, follower, register_phone, send_code
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 
 Progress = Callable[[str, int, int], None]
