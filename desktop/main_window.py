@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from desktop.counter_page import CounterPage
 
 # Fits a 1366×768 counter screen with the taskbar and title bar; the counter page is laid
-# out for it (tests/test_desktop_counter.py looks at it there and at 1600×1000).
+# out for it (tests/desktop/test_desktop_counter.py looks at it there and at 1600×1000).
 DEFAULT_SIZE = (1340, 700)
 RECONNECT_INTERVAL_MS = 5_000
 

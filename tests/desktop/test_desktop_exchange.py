@@ -28,9 +28,9 @@ from server.services.core.calendar import BUSINESS_TZ
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
+from tests.accounts.test_account_changes import ROWS, workbook
 from tests.desktop_support import CLERK_LOGIN, PASSWORD, seed_staff
-from tests.test_account_changes import ROWS, workbook
-from tests.test_remote_readings import Platform, settings
+from tests.metering.test_remote_readings import Platform, settings
 
 WAIT_MS = 10_000
 MANAGER_LOGIN = "wangwu"

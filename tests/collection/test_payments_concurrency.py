@@ -14,7 +14,7 @@ from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.core.audit import Actor
 from server.services.core.errors import DomainError
 from tests import factories as f
-from tests.test_payments import YEAR
+from tests.collection.test_payments import YEAR
 
 THREADS = 4
 PAYMENTS_EACH = 10

@@ -98,7 +98,7 @@ def test_reading_of_unknown_meter(runner, md_env):
 
 
 def test_import_legacy_command(runner, md_env, tmp_path):
-    from tests.test_legacy_import import good_sheets, write_book
+    from tests.legacy.test_legacy_import import good_sheets, write_book
 
     book = write_book(tmp_path / "old.xlsx", good_sheets())
     dry = runner.invoke(cli, ["import", "legacy", str(book), "--dry-run"])
@@ -113,7 +113,7 @@ def test_import_legacy_command(runner, md_env, tmp_path):
 
 
 def test_import_legacy_bad_workbook_exits_2_and_writes_nothing(runner, md_env, tmp_path):
-    from tests.test_legacy_import import good_sheets, write_book
+    from tests.legacy.test_legacy_import import good_sheets, write_book
 
     sheets = good_sheets()
     sheets["读数"].append(["E404", "2024-01-15", 100])

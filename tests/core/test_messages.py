@@ -11,7 +11,7 @@ from server.services.core.errors import DomainError
 from server.services.core.money import money_of
 from server.services.reports.common import parse_day, parse_month
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Refusals a provider's callback gets (logged, never shown to a person).
 NOT_SHOWN = {"NotifyRejected", "ProviderUnavailable"}
 

@@ -249,7 +249,7 @@ def test_simulator_runs_from_the_command_line():
     command = [sys.executable, "-m", "devices.simulators", "--protocol", "cjt188"]
     process = subprocess.Popen(
         [*command, "--address", "00000000000007", "--echo"],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.PIPE,
         text=True,
     )

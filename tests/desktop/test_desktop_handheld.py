@@ -37,7 +37,7 @@ from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
 from tests.desktop_support import CLERK_LOGIN, PASSWORD, seed_staff
-from tests.test_ble import ADDRESS, Adv, Device, FakeClient, FakeScanner
+from tests.metering.test_ble import ADDRESS, Adv, Device, FakeClient, FakeScanner
 
 WAIT_MS = 10_000
 MANAGER_LOGIN = "wangwu"

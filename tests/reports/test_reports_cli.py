@@ -32,7 +32,7 @@ from reports.tables import (
 from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.services.core.calendar import BUSINESS_TZ
-from tests.test_reports_metering import build_world
+from tests.reports.test_reports_metering import build_world
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from server.services.metering.meter_registry import list_meters, meter_row, set_
 from server.services.staff import org
 from server.services.staff.sign_in import staff_identity
 from tests import factories as f
-from tests.test_desktop_meters import WAIT_MS, page, world  # noqa: F401 (fixtures)
-from tests.test_legacy_import import (
+from tests.desktop.test_desktop_meters import WAIT_MS, page, world  # noqa: F401 (fixtures)
+from tests.legacy.test_legacy_import import (
     ACCOUNT_HEADER,
     READING_HEADER,
     TARIFF_HEADER,

@@ -19,7 +19,7 @@ from server.services.online_pay import callbacks, orders
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
 from tests import factories as f
-from tests.test_online_pay_receipts import paid_online
+from tests.online_pay.test_online_pay_receipts import paid_online
 
 if TYPE_CHECKING:
     from tests.online_pay_fixtures import DemoWorld, LiveWorld, PayWorld

@@ -23,9 +23,9 @@ from server.ops.backup import libpq_target, pg_program
 from server.services.collection.till import close_till
 from server.services.staff.sign_in import staff_identity
 from tests.conftest import _admin_execute
-from tests.test_backup import hold_money
+from tests.ops.test_backup import hold_money
 
-ROLES_SCRIPT = Path(__file__).resolve().parents[1] / "installer" / "postgres_roles.sql"
+ROLES_SCRIPT = Path(__file__).resolve().parents[2] / "installer" / "postgres_roles.sql"
 
 
 def apply_roles(admin_url: str, database: str) -> str:

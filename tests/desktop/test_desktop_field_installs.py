@@ -21,8 +21,8 @@ from server.services.metering.readings import MeterSpec
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
 from tests import factories as f
-from tests.test_desktop_service import WAIT_MS, rows
-from tests.test_field_installs import replacement
+from tests.desktop.test_desktop_service import WAIT_MS, rows
+from tests.metering.test_field_installs import replacement
 
 
 @pytest.fixture

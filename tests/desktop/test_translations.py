@@ -11,7 +11,7 @@ from pathlib import Path
 
 from resources.paths import translations_dir
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TS = translations_dir() / "meterdesk_zh_CN.ts"
 QM = translations_dir() / "meterdesk_zh_CN.qm"
 TOOLS = Path(sys.executable).parent
