@@ -1,4 +1,8 @@
-"""Errors the services raise for a person to read; each names what and where."""
+"""Errors the services raise for a person to read; each names what and where.
+
+The subclasses are what callers tell apart: each surface (web, desktop, CLI) maps them to
+a status, a title or an exit code in one place, and shows the message as is.
+"""
 
 
 class DomainError(Exception):
@@ -6,8 +10,16 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    pass
+    """What the request names does not exist (or is not the caller's to see)."""
 
 
 class PermissionDenied(DomainError):
-    pass
+    """The signed-in person's post or grants do not allow this."""
+
+
+class Conflict(DomainError):
+    """The thing's state forbids it now: already done, voided, closed, or taken."""
+
+
+class InvalidInput(DomainError):
+    """What was typed or sent is malformed or out of range."""
