@@ -14,6 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from reports.clock import moment_text
+from reports.xlsx import DATE_FORMAT, styled_cell
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = (
@@ -69,10 +70,8 @@ def render_meter_registry_xlsx(
         header.append(cell)
     sheet.append(header)
     for line in lines:
-        last = WriteOnlyCell(sheet, line.last_value)
-        last.number_format = "0.000"
-        installed = WriteOnlyCell(sheet, line.installed_on)
-        installed.number_format = "yyyy-mm-dd"
+        last = styled_cell(sheet, line.last_value, number_format="0.000")
+        installed = styled_cell(sheet, line.installed_on, number_format=DATE_FORMAT)
         sheet.append(
             [
                 line.meter_no, line.hardware_no, line.kind, line.campus, line.building,

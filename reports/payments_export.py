@@ -13,11 +13,18 @@ from datetime import datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from reports.clock import excel_time
-from reports.xlsx import XLSX, generated_text, header_cells, set_widths, title_cell
+from reports.xlsx import (
+    BOLD,
+    MOMENT_FORMAT,
+    XLSX,
+    generated_text,
+    header_cells,
+    set_widths,
+    styled_cell,
+    title_cell,
+)
 
 HEADERS = ("户号", "户名", "缴费月份", "项目", "缴费金额", "渠道", "收据号", "时间", "网点")
 WIDTHS = (12, 12, 10, 14, 12, 10, 18, 18, 16)
@@ -51,22 +58,16 @@ def render_payments_xlsx(
     total = Decimal("0.00")
     count = 0
     for row in rows:
-        amount = WriteOnlyCell(sheet, row.amount)
-        amount.number_format = YUAN_FORMAT
-        when = excel_time(row.paid_at)
-        moment = WriteOnlyCell(sheet, when)
-        moment.number_format = "yyyy-mm-dd hh:mm"
+        amount = styled_cell(sheet, row.amount, number_format=YUAN_FORMAT)
+        moment = styled_cell(sheet, excel_time(row.paid_at), number_format=MOMENT_FORMAT)
         sheet.append(
             [row.account_no, row.holder_name, row.period or "预存", row.item, amount,
              row.channel, row.receipt_no, moment, row.branch]
         )  # fmt: skip
         total += row.amount
         count += 1
-    label = WriteOnlyCell(sheet, f"合计 {count} 笔")
-    label.font = Font(bold=True)
-    summed = WriteOnlyCell(sheet, total)
-    summed.number_format = YUAN_FORMAT
-    summed.font = Font(bold=True)
+    label = styled_cell(sheet, f"合计 {count} 笔", font=BOLD)
+    summed = styled_cell(sheet, total, number_format=YUAN_FORMAT, font=BOLD)
     sheet.append([label, None, None, None, summed])
     out = io.BytesIO()
     book.save(out)

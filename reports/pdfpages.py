@@ -28,15 +28,17 @@ class NumberedCanvas(Canvas):
         self._margin = margin
         self._pages: list[dict[str, Any]] = []
 
+    # reportlab's recipe for "page n of m" keeps each page's canvas state and starts the next
+    # page through the private _startPage; types-reportlab declares neither it nor _pagesize.
     def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]
 
     def save(self) -> None:
         total = len(self._pages)
         for number, state in enumerate(self._pages, start=1):
             self.__dict__.update(state)
-            width, _ = self._pagesize
+            width, _ = self._pagesize  # type: ignore[attr-defined]
             self.setFont(self._font, 8)
             self.setFillColor(GREY)
             self.drawString(self._margin, self._margin, self._footer)

@@ -39,7 +39,7 @@ from reports.fonts import cjk_font
 from reports.pdfpages import GREY as _GREY
 from reports.pdfpages import NumberedCanvas
 from reports.pdfpages import fit_text as _fit
-from reports.xlsx import BOLD, header_cells
+from reports.xlsx import BOLD, header_cells, set_widths
 
 # Re-exported: callers and tests took the format and mimetype from here first.
 from reports.xlsx import MONEY_FORMAT as MONEY_FORMAT
@@ -296,7 +296,7 @@ def _header(report: SettlementReport, font: str, width: float) -> Table:
         [cell if i % 2 == 0 else _fit(cell, font, _BODY, value - 8) for i, cell in enumerate(row)]
         for row in rows
     ]
-    style = [
+    style: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), font, _BODY),
         ("TEXTCOLOR", (0, 0), (0, -1), _GREY),
         ("TEXTCOLOR", (2, 0), (2, -1), _GREY),
@@ -433,7 +433,7 @@ def _signatures(font: str, width: float) -> Table:
     line = "_" * 18
     data = [["收费员签字：", line, "复核人签字：", line], ["日期：", line, "日期：", line]]
     label = 24 * mm
-    style = [
+    style: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), font, 10),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
         ("ALIGN", (0, 0), (0, -1), "RIGHT"),
@@ -464,8 +464,7 @@ def render_settlement_xlsx(report: SettlementReport) -> bytes:
 
 
 def _summary_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None:
-    for column, width in zip("ABCD", (18, 26, 16, 30), strict=True):
-        sheet.column_dimensions[column].width = width
+    set_widths(sheet, (18, 26, 16, 30))
     title = (
         f"{report.title}　收费员 {report.clerk}　营业日期 {report.business_date.isoformat()}"
         f"（生成于 {moment_text(report.generated_at)}）"
@@ -501,10 +500,10 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None:
 
     sheet.append(header_cells(sheet, ("现金核对", "金额（元）", "说明")))
     sheet.append([None, None, "备用金 + 现金实收 − 找零 − 作废现金 − 交款 = 应有现金"])
-    for label, amount, remark in _reconciliation(report):
+    for label, figure, remark in _reconciliation(report):
         bold = BOLD if label == "应有现金" else None
         sheet.append(
-            [_cell(sheet, label, font=bold), _cell(sheet, amount, money=True, font=bold),
+            [_cell(sheet, label, font=bold), _cell(sheet, figure, money=True, font=bold),
              remark or None]
         )  # fmt: skip
     sheet.append(
@@ -537,8 +536,7 @@ _AMOUNT_INDEX = 6
 
 def _receipts_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None:
     sheet.freeze_panes = "A2"
-    for index, width in enumerate(_RECEIPT_WIDTHS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    set_widths(sheet, _RECEIPT_WIDTHS)
     sheet.append(header_cells(sheet, RECEIPT_HEADERS))
     struck = Font(strike=True, color="808080")
     for row in report.receipts:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -36,7 +37,7 @@ def styled_cell(
     font: Font | None = None,
     fill: PatternFill | None = None,
     center: bool = False,
-) -> WriteOnlyCell:
+) -> Cell:
     """A write-only cell with the given look (write-only sheets style cells, not columns)."""
     cell = WriteOnlyCell(sheet, value)
     if money:
@@ -52,12 +53,12 @@ def styled_cell(
     return cell
 
 
-def header_cells(sheet: WriteOnlyWorksheet, titles: Sequence[str]) -> list[WriteOnlyCell]:
+def header_cells(sheet: WriteOnlyWorksheet, titles: Sequence[str]) -> list[Cell]:
     """A header row: bold, centred, on the blue-grey fill."""
     return [styled_cell(sheet, t, font=BOLD, fill=HEADER_FILL, center=True) for t in titles]
 
 
-def title_cell(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+def title_cell(sheet: WriteOnlyWorksheet, text: str) -> Cell:
     return styled_cell(sheet, text, font=TITLE_FONT)
 
 
@@ -68,5 +69,8 @@ def generated_text(title: str, generated_at: datetime) -> str:
 
 def set_widths(sheet: WriteOnlyWorksheet, widths: Sequence[float]) -> None:
     """Column widths in characters; must be set before the first row is written."""
+    # types-openpyxl leaves column_dimensions off WriteOnlyWorksheet; at run time the
+    # write-only sheet gets it from Worksheet._setup.
+    columns = sheet.column_dimensions  # type: ignore[attr-defined]
     for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+        columns[get_column_letter(index)].width = width
