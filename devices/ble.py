@@ -17,6 +17,7 @@ that boundary; the real path is the same code with bleak's BleakScanner and Blea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -243,10 +244,8 @@ async def _wait(collector: _Collector, dropped: asyncio.Event, timeout: float, w
 async def _close(link: Any, settings: BleSettings) -> None:
     # Best effort and bounded: a link that is already gone must not turn into a hang here.
     for step in (lambda: link.stop_notify(settings.notify_uuid), link.disconnect):
-        try:
+        with contextlib.suppress(TimeoutError, *_bleak_errors()):
             await asyncio.wait_for(step(), 2.0)
-        except (TimeoutError, *_bleak_errors()):
-            pass
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 FILE_FORMATS = ("dbf", "csv", "txt", "xls", "xlsx")
 # The four things an import needs from a line.
@@ -237,7 +237,7 @@ def _read_xls(path: Path, profile: ColumnProfile) -> list[RawLine]:
         row: list[Any] = []
         for cell in sheet.row(index):
             if cell.ctype == xlrd.XL_CELL_DATE:
-                row.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
+                row.append(xlrd.xldate_as_datetime(cast(float, cell.value), book.datemode))
             elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
                 row.append(None)
             else:

@@ -286,7 +286,7 @@ class SimulatorServer:
                         conn.sendall(out)
 
     def _frames(self, buffer: bytearray) -> list[bytes]:
-        frames = []
+        frames: list[bytes] = []
         while True:
             skip, end = self.codec.frame_extent(bytes(buffer))
             del buffer[:skip]

@@ -213,6 +213,7 @@ class MeterLink:
         Returns the parsed reply: a DataReply/MeterData, or an AbnormalReply (a valid
         answer saying no). Raises NoReply or FrameError (also for another meter's reply).
         """
+        reply: cjt188.Reply | dlt645.Reply
         if self.protocol == "cjt188":
             if di not in (None, cjt188.DI_METER_DATA, "901F", "901f"):
                 raise ValueError(f"CJ/T 188 只支持读计量数据 901F，收到 {di!r}")
@@ -233,6 +234,7 @@ class MeterLink:
 
     def read_address(self) -> str:
         """The address of the single meter on the line (wildcard read)."""
+        reply: cjt188.Reply | dlt645.Reply
         if self.protocol == "cjt188":
             request = cjt188.read_address_request(
                 ser=next(self._ser) & 0xFF, di_order=self.di_order
