@@ -32,6 +32,7 @@ from desktop.billing_dialogs import BillDetailDialog, RunProgressDialog
 from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
 from desktop.notice_export import NoticeExport, NoticesDocument, NoticesSaved
+from desktop.place_picker import PlacePicker
 from desktop.saved_files import announce_saved, ask_save_path
 from desktop.tasks import TaskError
 from desktop.widgets import ALERT, ReadOnlyTable, money_text
@@ -70,7 +71,6 @@ class BillingPage(ModulePage):
         self.result: BillingRunResult | None = None
         self.bills: BillRows | None = None
         self.buildings: tuple[NoticeBuilding, ...] = ()
-        self.places: tuple[Place, ...] = ()
         self.progress: RunProgressDialog | None = None
         self.export: NoticeExport | None = None
         self.last_document: DocumentDialog | None = None
@@ -139,8 +139,9 @@ class BillingPage(ModulePage):
         return page
 
     def _build_browse(self) -> QWidget:
-        self.campus_combo = QComboBox()
-        self.building_combo = QComboBox()
+        self.place_picker = PlacePicker(
+            self, all_campuses=self.tr("All"), all_buildings=self.tr("All")
+        )
         self.status_combo = QComboBox()
         self.status_combo.addItem(self.tr("All"), "")
         for status in ("open", "partial", "paid"):
@@ -149,9 +150,8 @@ class BillingPage(ModulePage):
         self.account_edit.setPlaceholderText(self.tr("Account no. starts with"))
         self.account_edit.setClearButtonEnabled(True)
         self.account_edit.returnPressed.connect(lambda: self.refresh_bills())
-        self.campus_combo.currentIndexChanged.connect(lambda _: self._fill_buildings())
-        for combo in (self.building_combo, self.status_combo):
-            combo.currentIndexChanged.connect(lambda _: self.refresh_bills())
+        self.place_picker.changed.connect(self.refresh_bills)
+        self.status_combo.currentIndexChanged.connect(lambda _: self.refresh_bills())
         self.search_button = QPushButton(self.tr("Search"))
         self.search_button.clicked.connect(lambda: self.refresh_bills())
         self.bills_table = ReadOnlyTable(
@@ -163,8 +163,8 @@ class BillingPage(ModulePage):
         self.count_label = QLabel()
         filters = QHBoxLayout()
         for caption, widget in (
-            (self.tr("Campus:"), self.campus_combo),
-            (self.tr("Building:"), self.building_combo),
+            (self.tr("Campus:"), self.place_picker.campus_combo),
+            (self.tr("Building:"), self.place_picker.building_combo),
             (self.tr("Status:"), self.status_combo),
             (self.tr("Account:"), self.account_edit),
         ):
@@ -334,32 +334,12 @@ class BillingPage(ModulePage):
         self.runner.run(bill_places, on_success=self._show_places, owner=self)
 
     def _show_places(self, places: tuple[Place, ...]) -> None:
-        self.places = places
-        self.campus_combo.blockSignals(True)
-        self.campus_combo.clear()
-        self.campus_combo.addItem(self.tr("All"), "")
-        for campus in dict.fromkeys(p.campus for p in places):
-            self.campus_combo.addItem(campus, campus)
-        self.campus_combo.blockSignals(False)
-        self._fill_buildings(refresh=False)
-
-    def _fill_buildings(self, *, refresh: bool = True) -> None:
-        campus = self.campus_combo.currentData() or ""
-        self.building_combo.blockSignals(True)
-        self.building_combo.clear()
-        self.building_combo.addItem(self.tr("All"), None)
-        for place in self.places:
-            if place.building_id and (not campus or place.campus == campus):
-                label = place.building if campus else f"{place.campus}/{place.building}"
-                self.building_combo.addItem(label, place.building_id)
-        self.building_combo.blockSignals(False)
-        if refresh:
-            self.refresh_bills()
+        self.place_picker.set_places(places)
 
     def filters(self) -> BillFilter:
         return BillFilter(
-            campus=self.campus_combo.currentData() or "",
-            building_id=self.building_combo.currentData(),
+            campus=self.place_picker.campus(),
+            building_id=self.place_picker.building_id(),
             status=self.status_combo.currentData() or "",
             account_no=self.account_edit.text().strip(),
         )

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from desktop.document_dialog import DocumentDialog
 from desktop.handheld_page import OUTCOME_COLOURS, OutcomeTable
 from desktop.module_page import ModulePage
+from desktop.place_picker import PlacePicker
 from desktop.tasks import BusyTasks, TaskError
 from desktop.widgets import ALERT
 from server.config import load_settings
@@ -80,7 +81,6 @@ class ExchangePage(ModulePage):
         self.setObjectName("exchangePage")
         # None: read from the settings (remote.*) when pulling; tests put their own here.
         self.remote: RemoteSettings | None = None
-        self.buildings: tuple[BuildingChoice, ...] = ()
         self.remote_result: HandheldImportResult | None = None
         self.changes_result: AccountChangesResult | None = None
         self.document: DocumentDialog | None = None
@@ -149,11 +149,8 @@ class ExchangePage(ModulePage):
         return tab
 
     def _sheet_tab(self) -> QWidget:
-        self.campus_combo = QComboBox()
-        self.campus_combo.currentIndexChanged.connect(lambda _: self._fill_buildings())
-        self.building_combo = QComboBox()
-        self.building_combo.setMinimumContentsLength(10)
-        self.building_combo.currentIndexChanged.connect(lambda _: self._update_buttons())
+        self.place_picker = PlacePicker(self)
+        self.place_picker.changed.connect(self._update_buttons)
         self.kind_combo = QComboBox()
         self.kind_combo.addItem(self.tr("All kinds"), None)
         for kind in (ELECTRICITY, WATER):
@@ -169,9 +166,9 @@ class ExchangePage(ModulePage):
         self.sheet_message.setStyleSheet(f"color: {ALERT.name()};")
         row = QHBoxLayout()
         row.addWidget(QLabel(self.tr("Campus:")))
-        row.addWidget(self.campus_combo)
+        row.addWidget(self.place_picker.campus_combo)
         row.addWidget(QLabel(self.tr("Building:")))
-        row.addWidget(self.building_combo, 1)
+        row.addWidget(self.place_picker.building_combo, 1)
         row.addWidget(QLabel(self.tr("Kind:")))
         row.addWidget(self.kind_combo)
         row.addWidget(self.sheet_button)
@@ -224,7 +221,7 @@ class ExchangePage(ModulePage):
         self.pull_button.setEnabled(idle)
         self.remote_file_button.setEnabled(idle)
         self.retry_button.setEnabled(idle)
-        self.sheet_button.setEnabled(idle and self.building_combo.currentData() is not None)
+        self.sheet_button.setEnabled(idle and self.place_picker.building_key() is not None)
         has_workbook = bool(self.workbook_edit.text().strip())
         self.changes_check.setEnabled(idle and has_workbook)
         self.changes_import.setEnabled(idle and has_workbook)
@@ -248,28 +245,14 @@ class ExchangePage(ModulePage):
         self.failed.emit(error.message)
 
     def _show_buildings(self, buildings: tuple[BuildingChoice, ...]) -> None:
-        self.buildings = buildings
-        self.campus_combo.blockSignals(True)
-        self.campus_combo.clear()
-        for campus in dict.fromkeys(b.campus for b in buildings):
-            self.campus_combo.addItem(campus, campus)
-        self.campus_combo.blockSignals(False)
-        self._fill_buildings()
+        self.place_picker.set_places(buildings)
+        self._update_buttons()
         if not self._loaded:
             self._loaded = True
             self.loaded.emit()
 
-    def _fill_buildings(self) -> None:
-        campus = self.campus_combo.currentData()
-        self.building_combo.clear()
-        for choice in self.buildings:
-            if choice.campus == campus:
-                self.building_combo.addItem(choice.building, choice.key)
-        self._update_buttons()
-
     def select_building(self, campus: str, building: str) -> None:
-        self.campus_combo.setCurrentIndex(self.campus_combo.findData(campus))
-        self.building_combo.setCurrentIndex(self.building_combo.findData(f"{campus}/{building}"))
+        self.place_picker.select(campus, building)
 
     # ---- remote readings ------------------------------------------------------------------
 
@@ -331,7 +314,7 @@ class ExchangePage(ModulePage):
     # ---- route sheets ---------------------------------------------------------------------
 
     def generate_sheet(self) -> None:
-        building = self.building_combo.currentData()
+        building = self.place_picker.building_key()
         if building is None:
             return
         kind = self.kind_combo.currentData()
@@ -348,7 +331,9 @@ class ExchangePage(ModulePage):
 
     def _show_sheet(self, made: tuple[str, str, bytes]) -> None:
         filename, _mime, pdf = made
-        title = self.tr("Route sheet {building}").format(building=self.building_combo.currentText())
+        title = self.tr("Route sheet {building}").format(
+            building=self.place_picker.building_combo.currentText()
+        )
         dialog = DocumentDialog(title, filename, pdf, preferences=self.preferences, parent=self)
         self.document = dialog
         dialog.open()

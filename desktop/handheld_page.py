@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from desktop.bench_read import BenchReadPanel
 from desktop.handheld_profiles_dialog import ProfilesDialog
 from desktop.module_page import ModulePage
+from desktop.place_picker import PlacePicker
 from desktop.saved_files import announce_saved, ask_save_path
 from desktop.tasks import BusyTasks, TaskError
 from desktop.widgets import ReadOnlyTable, RowsModel
@@ -165,7 +166,6 @@ class HandheldPage(ModulePage):
     def build(self) -> None:
         self.setObjectName("handheldPage")
         self.profiles: tuple[ProfileInfo, ...] = ()
-        self.buildings: tuple[BuildingChoice, ...] = ()
         self.result: HandheldImportResult | None = None
         self.devices: tuple[BleDevice, ...] = ()
         self.meter_data: MeterData | None = None
@@ -218,10 +218,8 @@ class HandheldPage(ModulePage):
 
     def _build_route(self) -> None:
         self.route_box = QGroupBox(self.tr("Route for the terminal"))
-        self.campus_combo = QComboBox()
-        self.building_combo = QComboBox()
-        self.building_combo.setMinimumContentsLength(10)
-        self.campus_combo.currentIndexChanged.connect(lambda _: self._fill_buildings())
+        self.place_picker = PlacePicker(self)
+        self.place_picker.changed.connect(self._update_buttons)
         self.kind_combo = QComboBox()
         self.kind_combo.addItem(self.tr("All kinds"), None)
         for kind in (ELECTRICITY, WATER):
@@ -233,9 +231,9 @@ class HandheldPage(ModulePage):
         self.route_button.clicked.connect(lambda: self.export_route())
         row = QHBoxLayout(self.route_box)
         row.addWidget(QLabel(self.tr("Campus:")))
-        row.addWidget(self.campus_combo)
+        row.addWidget(self.place_picker.campus_combo)
         row.addWidget(QLabel(self.tr("Building:")))
-        row.addWidget(self.building_combo, 1)
+        row.addWidget(self.place_picker.building_combo, 1)
         row.addWidget(self.kind_combo)
         row.addWidget(self.route_button)
 
@@ -320,7 +318,7 @@ class HandheldPage(ModulePage):
         self.check_button.setEnabled(idle and has_file and has_profile)
         self.import_button.setEnabled(idle and has_file and has_profile)
         self.export_button.setEnabled(self.result is not None)
-        self.route_button.setEnabled(has_profile and self.building_combo.currentData() is not None)
+        self.route_button.setEnabled(has_profile and self.place_picker.building_key() is not None)
         has_meter = bool(self.ble_meter_edit.text().strip())
         self.read_button.setEnabled(has_meter and self.device_combo.currentData() is not None)
         self.record_button.setEnabled(has_meter and self.meter_data is not None)
@@ -338,13 +336,8 @@ class HandheldPage(ModulePage):
     ) -> None:
         profiles, buildings = answer
         self.show_profiles(profiles)
-        self.buildings = buildings
-        self.campus_combo.blockSignals(True)
-        self.campus_combo.clear()
-        for campus in dict.fromkeys(b.campus for b in buildings):
-            self.campus_combo.addItem(campus, campus)
-        self.campus_combo.blockSignals(False)
-        self._fill_buildings()
+        self.place_picker.set_places(buildings)
+        self._update_buttons()
         if not self._loaded:
             self._loaded = True
             self.loaded.emit()
@@ -374,17 +367,8 @@ class HandheldPage(ModulePage):
     def select_profile(self, name: str) -> None:
         self.profile_combo.setCurrentIndex(self.profile_combo.findText(name))
 
-    def _fill_buildings(self) -> None:
-        campus = self.campus_combo.currentData()
-        self.building_combo.clear()
-        for choice in self.buildings:
-            if choice.campus == campus:
-                self.building_combo.addItem(choice.building, choice.key)
-        self._update_buttons()
-
     def select_building(self, campus: str, building: str) -> None:
-        self.campus_combo.setCurrentIndex(self.campus_combo.findData(campus))
-        self.building_combo.setCurrentIndex(self.building_combo.findData(f"{campus}/{building}"))
+        self.place_picker.select(campus, building)
 
     # ---- the file -------------------------------------------------------------------------
 
@@ -493,7 +477,7 @@ class HandheldPage(ModulePage):
     # ---- route ----------------------------------------------------------------------------
 
     def export_route(self, path: Path | None = None) -> None:
-        building = self.building_combo.currentData()
+        building = self.place_picker.building_key()
         profile = self.profile_combo.currentData()
         if building is None or profile is None:
             return

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
+from desktop.place_picker import PlacePicker
 from desktop.tasks import BusyTasks, TaskError
 from desktop.widgets import ReadOnlyTable
 from devices.label_printers import LANGUAGES, PrinterSettings
@@ -74,7 +75,6 @@ class LabelsPage(ModulePage):
 
     def build(self) -> None:
         self.setObjectName("labelsPage")
-        self.buildings: tuple[BuildingChoice, ...] = ()
         self.places: tuple[MeterPlace, ...] = ()
         self.last_job: PrintJob | None = None
         self.last_document: DocumentDialog | None = None
@@ -99,11 +99,8 @@ class LabelsPage(ModulePage):
         self.source_group.addButton(self.by_building)
         self.source_group.addButton(self.by_numbers)
         self.by_building.toggled.connect(lambda _: self._update_buttons())
-        self.campus_combo = QComboBox()
-        self.building_combo = QComboBox()
-        self.building_combo.setMinimumContentsLength(10)
-        self.campus_combo.currentIndexChanged.connect(lambda _: self._fill_buildings())
-        self.building_combo.currentIndexChanged.connect(lambda _: self._building_changed())
+        self.place_picker = PlacePicker(self)
+        self.place_picker.changed.connect(self._building_changed)
         self.kind_combo = QComboBox()
         self.kind_combo.addItem(self.tr("All kinds"), None)
         for kind in (ELECTRICITY, WATER):
@@ -134,8 +131,8 @@ class LabelsPage(ModulePage):
         grid = QGridLayout(self.pick_box)
         grid.addWidget(self.by_building, 0, 0)
         building_row = QHBoxLayout()
-        building_row.addWidget(self.campus_combo)
-        building_row.addWidget(self.building_combo, 1)
+        building_row.addWidget(self.place_picker.campus_combo)
+        building_row.addWidget(self.place_picker.building_combo, 1)
         building_row.addWidget(self.kind_combo)
         grid.addLayout(building_row, 0, 1)
         grid.addWidget(self.by_numbers, 1, 0, Qt.AlignmentFlag.AlignTop)
@@ -277,7 +274,8 @@ class LabelsPage(ModulePage):
         self.reprint_button.setEnabled(idle and self.last_job is not None)
         self.pick_button.setEnabled(idle)
         by_building = self.by_building.isChecked()
-        for widget in (self.campus_combo, self.building_combo, self.kind_combo):
+        picker = self.place_picker
+        for widget in (picker.campus_combo, picker.building_combo, self.kind_combo):
             widget.setEnabled(by_building)
         chosen = len(self.meters_table.selectionModel().selectedRows())
         total = len(self.places)
@@ -295,13 +293,8 @@ class LabelsPage(ModulePage):
         self.tasks.run(lambda s: building_choices(s), self._show_buildings)
 
     def _show_buildings(self, choices: tuple[BuildingChoice, ...]) -> None:
-        self.buildings = choices
-        self.campus_combo.blockSignals(True)
-        self.campus_combo.clear()
-        for campus in dict.fromkeys(c.campus for c in choices):
-            self.campus_combo.addItem(campus, campus)
-        self.campus_combo.blockSignals(False)
-        self._fill_buildings()
+        self.place_picker.set_places(choices)
+        self._building_changed()
         if not choices:
             self._first_shown()
 
@@ -310,18 +303,8 @@ class LabelsPage(ModulePage):
             self._loaded = True
             self.loaded.emit()
 
-    def _fill_buildings(self) -> None:
-        campus = self.campus_combo.currentData()
-        self.building_combo.blockSignals(True)
-        self.building_combo.clear()
-        for choice in self.buildings:
-            if choice.campus == campus:
-                self.building_combo.addItem(choice.building, choice.key)
-        self.building_combo.blockSignals(False)
-        self._building_changed()
-
     def _building_changed(self) -> None:
-        if self.building_combo.currentData() is None:
+        if self.place_picker.building_key() is None:
             return
         self.by_building.setChecked(True)
         self.pick()
@@ -332,16 +315,7 @@ class LabelsPage(ModulePage):
 
     def select_building(self, campus: str, building: str) -> None:
         """Pick a building as a person would (campus first, then the building)."""
-        campus_index = self.campus_combo.findData(campus)
-        # A new campus fills its buildings and picks the first one already.
-        moved = campus_index != self.campus_combo.currentIndex()
-        if moved:
-            self.campus_combo.setCurrentIndex(campus_index)
-        index = self.building_combo.findData(f"{campus}/{building}")
-        if index != self.building_combo.currentIndex():
-            self.building_combo.setCurrentIndex(index)
-        elif not moved:
-            self._building_changed()
+        self.place_picker.select(campus, building)
 
     def meter_numbers(self) -> tuple[str, ...]:
         text = self.numbers_edit.toPlainText()
@@ -351,7 +325,7 @@ class LabelsPage(ModulePage):
 
     def pick(self) -> None:
         if self.by_building.isChecked():
-            building, kind = self.building_combo.currentData(), self.kind_combo.currentData()
+            building, kind = self.place_picker.building_key(), self.kind_combo.currentData()
             if building is None:
                 return
             self.tasks.run(

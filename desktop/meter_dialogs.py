@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.place_picker import PlaceLike, PlacePicker
 from desktop.widgets import ALERT, ok_cancel
 from server.services.metering.meter_registry import NewMeter
 
@@ -101,12 +102,11 @@ class MeterDialog(QDialog):
         self,
         kinds: Sequence[tuple[str, str]],
         campuses: Sequence[str],
-        buildings: Sequence[tuple[str, str]],
+        buildings: Sequence[PlaceLike],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Register a meter"))
-        self._buildings = list(buildings)
         self.meter_no_edit = QLineEdit()
         self.kind_combo = QComboBox()
         for kind, label in kinds:
@@ -118,9 +118,8 @@ class MeterDialog(QDialog):
         self.hardware_edit = QLineEdit()
         self.account_edit = QLineEdit()
         self.account_edit.setPlaceholderText(self.tr("The account it is billed to"))
-        self.campus_combo = QComboBox()
-        self.campus_combo.addItems(["", *campuses])
-        self.building_combo = QComboBox()
+        self.place_picker = PlacePicker(self, all_campuses="", all_buildings="")
+        self.place_picker.set_places(buildings, campuses)
         self.location_edit = QLineEdit()
         self.location_edit.setPlaceholderText(self.tr("e.g. pipe shaft, 3rd floor"))
         self.hint = hint_label()
@@ -135,8 +134,8 @@ class MeterDialog(QDialog):
         form.addRow(self.tr("Model:"), self.model_edit)
         form.addRow(self.tr("Hardware no.:"), self.hardware_edit)
         form.addRow(self.tr("Account no.:"), self.account_edit)
-        form.addRow(self.tr("Campus:"), self.campus_combo)
-        form.addRow(self.tr("Building:"), self.building_combo)
+        form.addRow(self.tr("Campus:"), self.place_picker.campus_combo)
+        form.addRow(self.tr("Building:"), self.place_picker.building_combo)
         form.addRow(self.tr("Location:"), self.location_edit)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -144,7 +143,6 @@ class MeterDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self.kind_combo.currentIndexChanged.connect(lambda _: self._default_digits())
-        self.campus_combo.currentTextChanged.connect(lambda _: self._fill_buildings())
         for edit in (
             self.meter_no_edit,
             self.multiplier_edit,
@@ -153,18 +151,12 @@ class MeterDialog(QDialog):
             self.location_edit,
         ):
             edit.textChanged.connect(lambda _: self.validate())
-        self.building_combo.currentTextChanged.connect(lambda _: self.validate())
+        self.place_picker.changed.connect(self.validate)
         self._default_digits()
-        self._fill_buildings()
         self.validate()
 
     def _default_digits(self) -> None:
         self.digits_spin.setValue(DEFAULT_DIGITS.get(str(self.kind_combo.currentData()), 6))
-
-    def _fill_buildings(self) -> None:
-        campus = self.campus_combo.currentText()
-        self.building_combo.clear()
-        self.building_combo.addItems(["", *[b for c, b in self._buildings if c == campus]])
 
     def problem(self) -> str:
         if not METER_NO.match(self.meter_no_edit.text().strip()):
@@ -173,7 +165,7 @@ class MeterDialog(QDialog):
             return self.tr("Multiplier: a number greater than 0")
         if not HARDWARE_NO.match(self.hardware_edit.text().strip()):
             return self.tr("Hardware no.: up to 32 letters, digits or dashes")
-        if not self.account_edit.text().strip() and not self.building_combo.currentText():
+        if not self.account_edit.text().strip() and not self.place_picker.building():
             return self.tr("Account no. or building: give at least one")
         if len(self.location_edit.text().strip()) > 200:
             return self.tr("Location: at most 200 characters")
@@ -199,6 +191,6 @@ class MeterDialog(QDialog):
             hardware_no=self.hardware_edit.text().strip(),
             location=self.location_edit.text().strip(),
             account_no=self.account_edit.text().strip(),
-            campus=self.campus_combo.currentText(),
-            building=self.building_combo.currentText(),
+            campus=self.place_picker.campus(),
+            building=self.place_picker.building(),
         )

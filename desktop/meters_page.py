@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from desktop.meter_dialogs import HARDWARE_NO, LineDialog, MeterDialog, quantity_cell
 from desktop.module_page import ModulePage
+from desktop.place_picker import PlacePicker
 from desktop.replace_wizard import ReplaceWizard
 from desktop.saved_files import announce_saved, ask_save_path
 from desktop.tasks import TaskError
@@ -83,8 +84,9 @@ class MetersPage(ModulePage):
     # ---- layout ---------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.campus_combo = QComboBox()
-        self.building_combo = QComboBox()
+        self.place_picker = PlacePicker(
+            self, all_campuses=self.tr("All campuses"), all_buildings=self.tr("All buildings")
+        )
         self.kind_combo = QComboBox()
         self.kind_combo.addItem(self.tr("All kinds"), "")
         for kind, label in active_kinds():
@@ -97,7 +99,7 @@ class MetersPage(ModulePage):
         self.text_edit = QLineEdit()
         self.text_edit.setPlaceholderText(self.tr("Meter, hardware or account no. (Ctrl+F)"))
         self.text_edit.setClearButtonEnabled(True)
-        self._fill_campuses()
+        self.place_picker.set_places(self.choices.buildings, self.choices.campuses)
 
         self.table = ReadOnlyTable(
             [self.tr("Meter"), self.tr("Hardware no."), self.tr("Kind"), self.tr("Campus"),
@@ -128,8 +130,8 @@ class MetersPage(ModulePage):
 
         filters = QHBoxLayout()
         for caption, widget in (
-            (self.tr("Campus:"), self.campus_combo),
-            (self.tr("Building:"), self.building_combo),
+            (self.tr("Campus:"), self.place_picker.campus_combo),
+            (self.tr("Building:"), self.place_picker.building_combo),
             (self.tr("Kind:"), self.kind_combo),
             (self.tr("Status:"), self.status_combo),
         ):
@@ -153,8 +155,8 @@ class MetersPage(ModulePage):
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
 
-        self.campus_combo.currentIndexChanged.connect(lambda _: self._campus_changed())
-        for combo in (self.building_combo, self.kind_combo, self.status_combo):
+        self.place_picker.changed.connect(self._timer.start)
+        for combo in (self.kind_combo, self.status_combo):
             combo.currentIndexChanged.connect(lambda _: self._timer.start())
         self.text_edit.textEdited.connect(lambda _: self._timer.start())
         self.text_edit.returnPressed.connect(lambda: self.refresh())
@@ -179,44 +181,19 @@ class MetersPage(ModulePage):
 
     # ---- filters and the list ---------------------------------------------------------------
 
-    def _fill_campuses(self) -> None:
-        self.campus_combo.blockSignals(True)
-        self.campus_combo.clear()
-        self.campus_combo.addItem(self.tr("All campuses"), "")
-        for campus in self.choices.campuses:
-            self.campus_combo.addItem(campus, campus)
-        self.campus_combo.blockSignals(False)
-        self._fill_buildings()
-
-    def _fill_buildings(self) -> None:
-        campus = str(self.campus_combo.currentData() or "")
-        self.building_combo.blockSignals(True)
-        self.building_combo.clear()
-        self.building_combo.addItem(self.tr("All buildings"), "")
-        names = sorted({b for c, b in self.choices.buildings if not campus or c == campus})
-        for name in names:
-            self.building_combo.addItem(name, name)
-        self.building_combo.blockSignals(False)
-
-    def _campus_changed(self) -> None:
-        self._fill_buildings()
-        self._timer.start()
-
     def set_filter(
         self, *, campus: str = "", building: str = "", kind: str = "", status: str = ""
     ) -> None:
         """Choose filter values as a person would in the boxes, then list at once."""
-        self.campus_combo.setCurrentIndex(max(self.campus_combo.findData(campus), 0))
-        self._fill_buildings()
-        self.building_combo.setCurrentIndex(max(self.building_combo.findData(building), 0))
+        self.place_picker.select(campus, building)
         self.kind_combo.setCurrentIndex(max(self.kind_combo.findData(kind), 0))
         self.status_combo.setCurrentIndex(max(self.status_combo.findData(status), 0))
         self.refresh()
 
     def current_filter(self) -> MeterFilter:
         return MeterFilter(
-            campus=str(self.campus_combo.currentData() or ""),
-            building=str(self.building_combo.currentData() or ""),
+            campus=self.place_picker.campus(),
+            building=self.place_picker.building(),
             kind=str(self.kind_combo.currentData() or ""),
             status=str(self.status_combo.currentData() or ""),
             text=self.text_edit.text().strip(),
@@ -225,7 +202,7 @@ class MetersPage(ModulePage):
     def _load_choices(self) -> None:
         def ready(choices: RegistryChoices) -> None:
             self.choices = choices
-            self._fill_campuses()
+            self.place_picker.set_places(self.choices.buildings, self.choices.campuses)
             self.refresh()
 
         self.runner.run(registry_choices, on_success=ready, on_failure=self._refused, owner=self)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QWidget
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QComboBox, QWidget
 
 
 class PlaceLike(Protocol):
@@ -22,9 +22,11 @@ class PlaceLike(Protocol):
     def building_id(self) -> int: ...
 
 
-class PlacePicker(QWidget):
-    """`all_campuses` / `all_buildings`: the caption of a first "every one" item (None: no
-    such item; "" makes a blank item, for a choice that may be left empty). Under every
+class PlacePicker(QObject):
+    """Two boxes, `campus_combo` and `building_combo`, that the page lays out beside its
+    captions (a row, a form). `all_campuses` / `all_buildings`: the caption of a first
+    "every one" item (None: no such item; "" makes a blank item, for a choice that may be
+    left empty). Under every
     campus the buildings of all campuses are listed as '校区/楼名'. `editable`: a building
     may be typed (a new one is created with the account); the typed text survives a change
     of campus. `changed` is emitted when the person changes either box and by `select`,
@@ -34,26 +36,22 @@ class PlacePicker(QWidget):
 
     def __init__(
         self,
+        parent: QWidget,
         *,
         all_campuses: str | None = None,
         all_buildings: str | None = None,
         editable: bool = False,
-        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.all_campuses = all_campuses
         self.all_buildings = all_buildings
         self.editable = editable
-        self.campus_combo = QComboBox()
-        self.building_combo = QComboBox()
+        self.campus_combo = QComboBox(parent)
+        self.building_combo = QComboBox(parent)
         self.building_combo.setMinimumContentsLength(10)
         self.building_combo.setEditable(editable)
         self._places: tuple[PlaceLike, ...] = ()
         self._ids: dict[str, int] = {}
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.campus_combo)
-        layout.addWidget(self.building_combo, 1)
         self.campus_combo.currentIndexChanged.connect(lambda _: self._campus_changed())
         self.building_combo.currentIndexChanged.connect(lambda _: self.changed.emit())
         if editable:

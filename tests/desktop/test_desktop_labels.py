@@ -114,7 +114,7 @@ def printer() -> Iterator[Listener]:
 
 def test_a_building_is_loaded_at_once_and_previewed(qtbot, page: LabelsPage):
     # The first campus (by name) and its first building come up without a click.
-    assert page.campus_combo.currentText() == "东校区"
+    assert page.place_picker.campus_combo.currentText() == "东校区"
     assert meters_shown(page) == ["E-101", "E-102", "W-201"]
     assert page.meters_table.text_at(0, 4) == "2单元301"
     assert page.size_edit.text() == "50x30"

@@ -30,6 +30,7 @@ from server.services.metering.readings import (
     meter_by_no,
     register_meter,
 )
+from server.services.metering.review_desk import BuildingChoice, building_choices
 from server.services.staff.org import campus_by_name
 
 # The office looks at a screenful, not 50,000 rows; the count says how many matched.
@@ -87,10 +88,10 @@ class MeterList:
 
 @dataclass(frozen=True)
 class RegistryChoices:
-    """What the filter boxes offer: campuses, and (campus, building) pairs."""
+    """What the filter boxes offer: campuses (with or without buildings), and buildings."""
 
     campuses: tuple[str, ...]
-    buildings: tuple[tuple[str, str], ...]
+    buildings: tuple[BuildingChoice, ...]
 
 
 _Parent = aliased(Meter)
@@ -180,12 +181,7 @@ def meter_row(session: Session, meter_no: str) -> MeterRow:
 
 def registry_choices(session: Session) -> RegistryChoices:
     campuses = session.scalars(select(Campus.name).order_by(Campus.name)).all()
-    buildings = session.execute(
-        select(Campus.name, Building.name)
-        .join(Campus, Campus.id == Building.campus_id)
-        .order_by(Campus.name, Building.name)
-    ).all()
-    return RegistryChoices(tuple(campuses), tuple((c, b) for c, b in buildings))
+    return RegistryChoices(tuple(campuses), building_choices(session))
 
 
 def _check_hardware_free(session: Session, hardware_no: str, meter_id: int | None) -> None:
