@@ -31,7 +31,6 @@ from desktop.meter_dialogs import quantity_cell
 from desktop.module_page import ModulePage
 from desktop.tasks import TaskError
 from desktop.widgets import ALERT, ReadOnlyTable, money_text
-from server.db.models.metering import ELECTRICITY, WATER
 from server.services.accounts.accounts import (
     AccountHit,
     AccountSpec,
@@ -43,6 +42,7 @@ from server.services.accounts.accounts import (
 )
 from server.services.collection.account_detail import AccountRecord, MonthlyUsage, account_record
 from server.services.metering.meter_registry import RegistryChoices, registry_choices
+from server.services.metering.vocabulary import ELECTRICITY, WATER
 
 SEARCH_DELAY_MS = 250
 

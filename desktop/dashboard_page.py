@@ -29,8 +29,8 @@ from desktop.module_page import ModulePage
 from desktop.widgets import ReadOnlyTable, money_text
 from reports.clock import moment_text
 from reports.tables import cell_text
-from server.db.models.metering import KINDS
 from server.services.metering.usage_rules import KIND_UNITS
+from server.services.metering.vocabulary import KINDS
 from server.services.reports.dashboard import Dashboard, dashboard
 
 KIND_NAMES = {"electricity": "电", "water": "水"}

@@ -38,7 +38,6 @@ from desktop.place_picker import PlacePicker
 from desktop.tasks import BusyTasks, TaskError
 from desktop.widgets import ALERT
 from server.config import load_settings
-from server.db.models.metering import ELECTRICITY, WATER
 from server.services.accounts import account_changes as ac
 from server.services.accounts.account_changes import AccountChangesResult, import_account_changes
 from server.services.metering.handheld_import import (
@@ -51,6 +50,7 @@ from server.services.metering.meter_picker import KIND_LABELS
 from server.services.metering.remote_readings import RemoteSettings, import_remote_file, pull_remote
 from server.services.metering.review_desk import BuildingChoice, building_choices
 from server.services.metering.route_sheets import route_sheet_pdf
+from server.services.metering.vocabulary import ELECTRICITY, WATER
 
 LAST_DIR = "exchange/last_dir"
 REMOTE_FILTER = "远传导出文件 (*.csv *.txt *.xlsx *.xls);;所有文件 (*)"

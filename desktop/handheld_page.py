@@ -46,7 +46,6 @@ from desktop.tasks import BusyTasks, TaskError
 from desktop.widgets import ReadOnlyTable, RowsModel
 from devices.ble import BleDevice, BleError, BleSettings, read_water_meter_sync, scan_sync
 from devices.cjt188 import MeterData
-from server.db.models.metering import ELECTRICITY, WATER
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError
 from server.services.metering.ble_readings import ble_address, record_ble_reading
@@ -70,6 +69,7 @@ from server.services.metering.meter_picker import KIND_LABELS
 from server.services.metering.readings import ReadingResult
 from server.services.metering.review_desk import BuildingChoice, building_choices
 from server.services.metering.usage_rules import describe_flags, quantity_text
+from server.services.metering.vocabulary import ELECTRICITY, WATER
 
 LAST_DIR = "handheld/last_dir"
 LAST_PROFILE = "handheld/profile"

@@ -38,11 +38,11 @@ from desktop.tasks import BusyTasks, TaskError
 from desktop.widgets import ReadOnlyTable
 from devices.label_printers import LANGUAGES, PrinterSettings
 from reports.labels import LabelData, SheetLayout, parse_size
-from server.db.models.metering import ELECTRICITY, WATER
 from server.services.metering.labels import label_data, labels_pdf, pick_meters, print_labels
 from server.services.metering.meter_picker import KIND_LABELS, MeterPlace
 from server.services.metering.readings import METER_STATUS_LABELS
 from server.services.metering.review_desk import BuildingChoice, building_choices
+from server.services.metering.vocabulary import ELECTRICITY, WATER
 
 SIZE = "labels/size"
 SHEET = "labels/sheet"

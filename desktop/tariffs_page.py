@@ -41,7 +41,6 @@ from sqlalchemy.orm import Session
 from desktop.module_page import ModulePage
 from desktop.tasks import TaskError
 from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, money_text
-from server.db.models.metering import KINDS
 from server.services.billing.late_fees import rate_of, set_late_fee_policy
 from server.services.billing.tariff_desk import (
     ClassChoice,
@@ -64,6 +63,7 @@ from server.services.core.calendar import now as business_now
 from server.services.core.errors import DomainError
 from server.services.core.money import round_fen
 from server.services.metering.usage_rules import quantity_text
+from server.services.metering.vocabulary import KINDS
 
 NAME, START, PRICE = 0, 1, 2
 # As stored: usage with 3 decimals (NUMERIC(16, 3)), unit prices with 4.
