@@ -19,13 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.place_picker import PlaceLike, PlacePicker
 from desktop.widgets import ALERT, ok_cancel
-from server.db.models.accounts import POSTPAID, PREPAID
-from server.services.accounts.accounts import ACCOUNT_FIELDS, AccountView
+from server.services.accounts.accounts import ACCOUNT_FIELDS, AccountView, field_problem
+from server.services.accounts.vocabulary import POSTPAID, PREPAID
 
+# Stricter than the service, which checks only 1–32 characters: numbers given at the desk
+# are letters, digits and dashes.
 _ACCOUNT_NO = re.compile(r"^[0-9A-Za-z\-_]{1,32}$")
-# As server.services.accounts.accounts.check_account_fields: digits, spaces and dashes.
-_PHONE = re.compile(r"^(\+?[0-9][0-9 \-]{0,19})?$")
 
 
 class AccountDialog(QDialog):
@@ -34,7 +35,7 @@ class AccountDialog(QDialog):
     def __init__(
         self,
         classes: Sequence[str],
-        buildings: Sequence[tuple[str, str]],
+        buildings: Sequence[PlaceLike],
         campuses: Sequence[str],
         account: AccountView | None = None,
         parent: QWidget | None = None,
@@ -47,15 +48,13 @@ class AccountDialog(QDialog):
             if account is None
             else self.tr("Edit account {no}").format(no=account.account_no)
         )
-        self._buildings = list(buildings)
         self.account_no_edit = QLineEdit()
         self.holder_edit = QLineEdit()
         self.class_combo = QComboBox()
         self.class_combo.addItems(list(classes))
-        self.campus_combo = QComboBox()
-        self.campus_combo.addItems(list(campuses))
-        self.building_combo = QComboBox()
-        self.building_combo.setEditable(True)  # a new building is created with the account
+        # Editable: a new building is created with the account.
+        self.place_picker = PlacePicker(self, editable=True)
+        self.place_picker.set_places(buildings, campuses)
         self.unit_edit = QLineEdit()
         self.room_edit = QLineEdit()
         self.mobile_edit = QLineEdit()
@@ -72,8 +71,8 @@ class AccountDialog(QDialog):
         form.addRow(self.tr("Account no.:"), self.account_no_edit)
         form.addRow(self.tr("Holder:"), self.holder_edit)
         form.addRow(self.tr("Class:"), self.class_combo)
-        form.addRow(self.tr("Campus:"), self.campus_combo)
-        form.addRow(self.tr("Building:"), self.building_combo)
+        form.addRow(self.tr("Campus:"), self.place_picker.campus_combo)
+        form.addRow(self.tr("Building:"), self.place_picker.building_combo)
         form.addRow(self.tr("Unit:"), self.unit_edit)
         form.addRow(self.tr("Room:"), self.room_edit)
         form.addRow(self.tr("Mobile:"), self.mobile_edit)
@@ -83,15 +82,12 @@ class AccountDialog(QDialog):
         layout.addWidget(self.hint)
         layout.addWidget(self.buttons)
 
-        self.campus_combo.currentTextChanged.connect(lambda _: self._fill_buildings())
-        self._fill_buildings()
         if account is not None:
             self.account_no_edit.setText(account.account_no)
             self.account_no_edit.setReadOnly(True)  # bills and receipts quote it
             self.holder_edit.setText(account.holder_name)
             self._select(self.class_combo, account.customer_class)
-            self._select(self.campus_combo, account.campus)
-            self.building_combo.setCurrentText(account.building)
+            self.place_picker.select(account.campus, account.building)
             self.unit_edit.setText(account.unit)
             self.room_edit.setText(account.room)
             self.mobile_edit.setText(account.mobile)
@@ -104,7 +100,7 @@ class AccountDialog(QDialog):
             self.mobile_edit,
         ):
             edit.textChanged.connect(lambda _: self.validate())
-        self.building_combo.currentTextChanged.connect(lambda _: self.validate())
+        self.place_picker.changed.connect(self.validate)
         self.validate()
 
     @staticmethod
@@ -113,33 +109,31 @@ class AccountDialog(QDialog):
             combo.addItem(text)
         combo.setCurrentIndex(combo.findText(text))
 
-    def _fill_buildings(self) -> None:
-        current = self.building_combo.currentText()
-        campus = self.campus_combo.currentText()
-        self.building_combo.clear()
-        self.building_combo.addItems([b for c, b in self._buildings if c == campus])
-        self.building_combo.setCurrentText(current)
-
     def problem(self) -> str:
-        """The first thing wrong with the form, naming the field; '' when it is whole."""
+        """The first thing wrong with the form, naming the field; '' when it is whole. The
+        account rules (accounts.field_problem) judge the fields; the words are the form's."""
         if not _ACCOUNT_NO.match(self.account_no_edit.text().strip()):
             return self.tr("Account no.: 1–32 letters, digits or dashes")
-        if not self.holder_edit.text().strip():
-            return self.tr("Holder: required")
-        if len(self.holder_edit.text().strip()) > 120:
-            return self.tr("Holder: at most 120 characters")
-        if not self.class_combo.currentText():
-            return self.tr("Class: choose one")
-        if not self.campus_combo.currentText():
-            return self.tr("Campus: choose one")
-        if len(self.building_combo.currentText().strip()) > 120:
-            return self.tr("Building: at most 120 characters")
-        if len(self.unit_edit.text().strip()) > 20:
-            return self.tr("Unit: at most 20 characters")
-        if len(self.room_edit.text().strip()) > 20:
-            return self.tr("Room: at most 20 characters")
-        if not _PHONE.match(self.mobile_edit.text().strip()):
-            return self.tr("Mobile: digits, spaces and dashes only, at most 20")
+        values = self.values()
+        mobile = self.tr("Mobile: digits, spaces and dashes only, at most 20")
+        words: dict[str, dict[str, str]] = {
+            "holder_name": {
+                "required": self.tr("Holder: required"),
+                "too_long": self.tr("Holder: at most 120 characters"),
+            },
+            "customer_class": {"required": self.tr("Class: choose one")},
+            "campus": {"required": self.tr("Campus: choose one")},
+            "building": {"too_long": self.tr("Building: at most 120 characters")},
+            "unit": {"too_long": self.tr("Unit: at most 20 characters")},
+            "room": {"too_long": self.tr("Room: at most 20 characters")},
+            "mobile": {"too_long": mobile, "format": mobile},
+        }
+        for name, said in words.items():
+            # A class and a campus are chosen from lists: the form only asks for one.
+            chosen = name in ("customer_class", "campus") and not values[name]
+            problem = "required" if chosen else field_problem(name, values[name])
+            if problem:
+                return said[problem]
         return ""
 
     def validate(self) -> bool:
@@ -157,8 +151,8 @@ class AccountDialog(QDialog):
             "account_no": self.account_no_edit.text().strip(),
             "holder_name": self.holder_edit.text().strip(),
             "customer_class": self.class_combo.currentText(),
-            "campus": self.campus_combo.currentText(),
-            "building": self.building_combo.currentText().strip(),
+            "campus": self.place_picker.campus(),
+            "building": self.place_picker.building(),
             "unit": self.unit_edit.text().strip(),
             "room": self.room_edit.text().strip(),
             "mobile": self.mobile_edit.text().strip(),

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -249,7 +250,7 @@ ACCOUNT_FIELDS: dict[str, str] = {
 }
 BILLING_MODE_TEXT = {PREPAID: "预收费", POSTPAID: "后收费"}
 # The widths of the columns these go into (server.db.models.accounts).
-_FIELD_LIMITS = {"holder_name": 120, "building": 120, "unit": 20, "room": 20, "mobile": 20}
+FIELD_LIMITS = {"holder_name": 120, "building": 120, "unit": 20, "room": 20, "mobile": 20}
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]*$")
 
 
@@ -276,16 +277,34 @@ class AccountView:
         return {name: str(getattr(self, name)) for name in ACCOUNT_FIELDS}
 
 
+FieldProblem = Literal["", "required", "too_long", "format"]
+
+
+def field_problem(name: str, value: str) -> FieldProblem:
+    """What is wrong with one field's text (keyed as ACCOUNT_FIELDS), "" when nothing: the
+    holder is required, text must fit its column (FIELD_LIMITS), a mobile number holds
+    digits, spaces and dashes. The account form asks as it is typed, in its own words."""
+    if name == "holder_name" and not value.strip():
+        return "required"
+    if len(value) > FIELD_LIMITS.get(name, len(value)):
+        return "too_long"
+    if name == "mobile" and value.strip() and not _PHONE.match(value.strip()):
+        return "format"
+    return ""
+
+
 def check_account_fields(account_no: str, values: Mapping[str, str]) -> None:
     """Refuse what the database would (too long) or what is plainly wrong, naming it."""
-    if not values.get("holder_name", "").strip():
-        raise DomainError(f"户号 {account_no}：户主不能为空")
-    for name, limit in _FIELD_LIMITS.items():
-        if len(values.get(name, "")) > limit:
+    for name in FIELD_LIMITS:
+        value = values.get(name, "")
+        problem = field_problem(name, value)
+        if problem == "required":
+            raise DomainError(f"户号 {account_no}：户主不能为空")
+        if problem == "too_long":
+            limit = FIELD_LIMITS[name]
             raise DomainError(f"户号 {account_no}：{ACCOUNT_FIELDS[name]}最多 {limit} 个字")
-    mobile = values.get("mobile", "").strip()
-    if mobile and not _PHONE.match(mobile):
-        raise DomainError(f"户号 {account_no}：手机号「{mobile}」只能含数字、空格和 -")
+        if problem == "format":
+            raise DomainError(f"户号 {account_no}：手机号「{value.strip()}」只能含数字、空格和 -")
 
 
 def account_view(session: Session, account_no: str) -> AccountView:
