@@ -4,112 +4,112 @@
 <context>
     <name>AccountDialog</name>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="46"/>
+        <location filename="../../desktop/account_dialog.py" line="47"/>
         <source>New account</source>
         <translation>开户</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="48"/>
+        <location filename="../../desktop/account_dialog.py" line="49"/>
         <source>Edit account {no}</source>
         <translation>修改户号 {no}</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="63"/>
+        <location filename="../../desktop/account_dialog.py" line="62"/>
         <source>Postpaid</source>
         <translation>后收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="64"/>
+        <location filename="../../desktop/account_dialog.py" line="63"/>
         <source>Prepaid</source>
         <translation>预收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="72"/>
+        <location filename="../../desktop/account_dialog.py" line="71"/>
         <source>Account no.:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="73"/>
+        <location filename="../../desktop/account_dialog.py" line="72"/>
         <source>Holder:</source>
         <translation>户主：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="74"/>
+        <location filename="../../desktop/account_dialog.py" line="73"/>
         <source>Class:</source>
         <translation>用户类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="75"/>
+        <location filename="../../desktop/account_dialog.py" line="74"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="76"/>
+        <location filename="../../desktop/account_dialog.py" line="75"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="77"/>
+        <location filename="../../desktop/account_dialog.py" line="76"/>
         <source>Unit:</source>
         <translation>单元：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="78"/>
+        <location filename="../../desktop/account_dialog.py" line="77"/>
         <source>Room:</source>
         <translation>房号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="79"/>
+        <location filename="../../desktop/account_dialog.py" line="78"/>
         <source>Mobile:</source>
         <translation>手机：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="80"/>
+        <location filename="../../desktop/account_dialog.py" line="79"/>
         <source>Billing:</source>
         <translation>收费方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="126"/>
+        <location filename="../../desktop/account_dialog.py" line="115"/>
         <source>Account no.: 1–32 letters, digits or dashes</source>
         <translation>户号：须为 1–32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="128"/>
+        <location filename="../../desktop/account_dialog.py" line="117"/>
         <source>Holder: required</source>
         <translation>户主：必填</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="130"/>
+        <location filename="../../desktop/account_dialog.py" line="119"/>
         <source>Holder: at most 120 characters</source>
         <translation>户主：最多 120 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="132"/>
+        <location filename="../../desktop/account_dialog.py" line="121"/>
         <source>Class: choose one</source>
         <translation>用户类别：请选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="134"/>
+        <location filename="../../desktop/account_dialog.py" line="123"/>
         <source>Campus: choose one</source>
         <translation>校区：请选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="136"/>
+        <location filename="../../desktop/account_dialog.py" line="125"/>
         <source>Building: at most 120 characters</source>
         <translation>楼宇：最多 120 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="138"/>
+        <location filename="../../desktop/account_dialog.py" line="127"/>
         <source>Unit: at most 20 characters</source>
         <translation>单元：最多 20 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="140"/>
+        <location filename="../../desktop/account_dialog.py" line="129"/>
         <source>Room: at most 20 characters</source>
         <translation>房号：最多 20 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="142"/>
+        <location filename="../../desktop/account_dialog.py" line="131"/>
         <source>Mobile: digits, spaces and dashes only, at most 20</source>
         <translation>手机：只能含数字、空格和横线，最多 20 位</translation>
     </message>
@@ -843,14 +843,13 @@
         <translation>按已审核的读数为本账期尚未出账的在用户出账；重复出账不会重复生成账单。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="145"/>
-        <location filename="../../desktop/billing_page.py" line="340"/>
-        <location filename="../../desktop/billing_page.py" line="350"/>
+        <location filename="../../desktop/billing_page.py" line="143"/>
+        <location filename="../../desktop/billing_page.py" line="146"/>
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="149"/>
+        <location filename="../../desktop/billing_page.py" line="150"/>
         <source>Account no. starts with</source>
         <translation>户号开头</translation>
     </message>
@@ -965,42 +964,42 @@
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="386"/>
+        <location filename="../../desktop/billing_page.py" line="366"/>
         <source>{count} bills, {amount} in all</source>
         <translation>共 {count} 张账单，合计 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="390"/>
+        <location filename="../../desktop/billing_page.py" line="370"/>
         <source>(the first {shown} shown; narrow the filters)</source>
         <translation>（仅显示前 {shown} 张，请缩小筛选范围）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="428"/>
+        <location filename="../../desktop/billing_page.py" line="408"/>
         <source>{count} buildings with bills in {period}</source>
         <translation>{period} 有账单的楼宇 {count} 栋</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="445"/>
+        <location filename="../../desktop/billing_page.py" line="425"/>
         <source>Account no. is required</source>
         <translation>请填写户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="463"/>
+        <location filename="../../desktop/billing_page.py" line="443"/>
         <source>Payment notices {name}</source>
         <translation>缴款通知单 {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="479"/>
+        <location filename="../../desktop/billing_page.py" line="459"/>
         <source>Save all buildings&apos; notices to</source>
         <translation>全部楼宇的通知单保存到</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="492"/>
+        <location filename="../../desktop/billing_page.py" line="472"/>
         <source>{files} PDF files, {pages} notices saved</source>
         <translation>已保存 PDF {files} 个，通知单 {pages} 份</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="496"/>
+        <location filename="../../desktop/billing_page.py" line="476"/>
         <source>(stopped before the end)</source>
         <translation>（已中途取消）</translation>
     </message>
@@ -1071,32 +1070,32 @@ Replaced at {when}</source>
 <context>
     <name>CorrectDialog</name>
     <message>
-        <location filename="../../desktop/readings_page.py" line="274"/>
+        <location filename="../../desktop/readings_review.py" line="38"/>
         <source>Correct reading of {meter}</source>
         <translation>更正 {meter} 的读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="281"/>
+        <location filename="../../desktop/readings_review.py" line="45"/>
         <source>Recorded:</source>
         <translation>原读数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="282"/>
+        <location filename="../../desktop/readings_review.py" line="46"/>
         <source>Correct figure:</source>
         <translation>更正读数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="283"/>
+        <location filename="../../desktop/readings_review.py" line="47"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="299"/>
+        <location filename="../../desktop/readings_review.py" line="63"/>
         <source>Correct figure: enter a number of 0 or more</source>
         <translation>更正读数：请填写不小于 0 的数字</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="301"/>
+        <location filename="../../desktop/readings_review.py" line="65"/>
         <source>Reason: say why the figure is corrected</source>
         <translation>原因：请说明更正的原因</translation>
     </message>
@@ -1104,376 +1103,376 @@ Replaced at {when}</source>
 <context>
     <name>CounterPage</name>
     <message>
-        <location filename="../../desktop/counter_page.py" line="135"/>
+        <location filename="../../desktop/counter_page.py" line="129"/>
         <source>Open day (F2)</source>
         <translation>开班 (F2)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="136"/>
+        <location filename="../../desktop/counter_page.py" line="130"/>
         <source>Hand over</source>
         <translation>交款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="137"/>
+        <location filename="../../desktop/counter_page.py" line="131"/>
         <source>Close day (F10)</source>
         <translation>日结 (F10)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="138"/>
+        <location filename="../../desktop/counter_page.py" line="132"/>
         <source>Day report</source>
         <translation>日结报表</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="148"/>
+        <location filename="../../desktop/counter_page.py" line="142"/>
         <source>Account no., scanned meter barcode, name or room (F3)</source>
         <translation>户号、扫描表计条码、户名或房间 (F3)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="154"/>
-        <location filename="../../desktop/counter_page.py" line="169"/>
-        <location filename="../../desktop/counter_page.py" line="244"/>
+        <location filename="../../desktop/counter_page.py" line="148"/>
+        <location filename="../../desktop/counter_page.py" line="163"/>
+        <location filename="../../desktop/counter_page.py" line="238"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="154"/>
-        <location filename="../../desktop/counter_page.py" line="244"/>
+        <location filename="../../desktop/counter_page.py" line="148"/>
+        <location filename="../../desktop/counter_page.py" line="238"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="154"/>
+        <location filename="../../desktop/counter_page.py" line="148"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="154"/>
+        <location filename="../../desktop/counter_page.py" line="148"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="155"/>
+        <location filename="../../desktop/counter_page.py" line="149"/>
         <source>Balance</source>
         <translation>余额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="172"/>
+        <location filename="../../desktop/counter_page.py" line="166"/>
         <source>Account no.:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="172"/>
+        <location filename="../../desktop/counter_page.py" line="166"/>
         <source>Holder:</source>
         <translation>户名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="173"/>
+        <location filename="../../desktop/counter_page.py" line="167"/>
         <source>Address:</source>
         <translation>地址：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="173"/>
+        <location filename="../../desktop/counter_page.py" line="167"/>
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="174"/>
+        <location filename="../../desktop/counter_page.py" line="168"/>
         <source>Billing:</source>
         <translation>收费方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="174"/>
+        <location filename="../../desktop/counter_page.py" line="168"/>
         <source>Balance:</source>
         <translation>余额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="175"/>
+        <location filename="../../desktop/counter_page.py" line="169"/>
         <source>Meters:</source>
         <translation>表计：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="175"/>
+        <location filename="../../desktop/counter_page.py" line="169"/>
         <source>Mobile:</source>
         <translation>手机：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="187"/>
+        <location filename="../../desktop/counter_page.py" line="181"/>
         <source>Period</source>
         <translation>账期</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="187"/>
+        <location filename="../../desktop/counter_page.py" line="181"/>
         <source>Items</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="187"/>
+        <location filename="../../desktop/counter_page.py" line="181"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="187"/>
-        <location filename="../../desktop/counter_page.py" line="197"/>
-        <location filename="../../desktop/counter_page.py" line="245"/>
+        <location filename="../../desktop/counter_page.py" line="181"/>
+        <location filename="../../desktop/counter_page.py" line="191"/>
+        <location filename="../../desktop/counter_page.py" line="239"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="188"/>
+        <location filename="../../desktop/counter_page.py" line="182"/>
         <source>Paid</source>
         <translation>已缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="188"/>
+        <location filename="../../desktop/counter_page.py" line="182"/>
         <source>Late fee</source>
         <translation>滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="188"/>
+        <location filename="../../desktop/counter_page.py" line="182"/>
         <source>Owed</source>
         <translation>欠费</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="188"/>
+        <location filename="../../desktop/counter_page.py" line="182"/>
         <source>Due</source>
         <translation>缴费期限</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="190"/>
+        <location filename="../../desktop/counter_page.py" line="184"/>
         <source>Waive late fee…</source>
         <translation>减免滞纳金…</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="191"/>
+        <location filename="../../desktop/counter_page.py" line="185"/>
         <source>Managers only; the reason is kept</source>
         <translation>仅限管理人员；原因将被记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="197"/>
-        <location filename="../../desktop/counter_page.py" line="244"/>
+        <location filename="../../desktop/counter_page.py" line="191"/>
+        <location filename="../../desktop/counter_page.py" line="238"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="197"/>
-        <location filename="../../desktop/counter_page.py" line="244"/>
+        <location filename="../../desktop/counter_page.py" line="191"/>
+        <location filename="../../desktop/counter_page.py" line="238"/>
         <source>Receipt</source>
         <translation>收据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="197"/>
-        <location filename="../../desktop/counter_page.py" line="245"/>
+        <location filename="../../desktop/counter_page.py" line="191"/>
+        <location filename="../../desktop/counter_page.py" line="239"/>
         <source>Channel</source>
         <translation>收款方式</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="198"/>
+        <location filename="../../desktop/counter_page.py" line="192"/>
         <source>Branch</source>
         <translation>网点</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="202"/>
+        <location filename="../../desktop/counter_page.py" line="196"/>
         <source>Take payment</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="220"/>
+        <location filename="../../desktop/counter_page.py" line="214"/>
         <source>Take payment (F9)</source>
         <translation>收款 (F9)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="231"/>
+        <location filename="../../desktop/counter_page.py" line="225"/>
         <source>Owed:</source>
         <translation>应缴：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="232"/>
+        <location filename="../../desktop/counter_page.py" line="226"/>
         <source>Amount:</source>
         <translation>金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="233"/>
+        <location filename="../../desktop/counter_page.py" line="227"/>
         <source>Channel:</source>
         <translation>收款方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="234"/>
+        <location filename="../../desktop/counter_page.py" line="228"/>
         <source>Reference:</source>
         <translation>票据号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="236"/>
+        <location filename="../../desktop/counter_page.py" line="230"/>
         <source>Bank:</source>
         <translation>银行：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="237"/>
+        <location filename="../../desktop/counter_page.py" line="231"/>
         <source>Tendered:</source>
         <translation>实收：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="238"/>
+        <location filename="../../desktop/counter_page.py" line="232"/>
         <source>Change:</source>
         <translation>找零：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="242"/>
+        <location filename="../../desktop/counter_page.py" line="236"/>
         <source>My receipts today</source>
         <translation>我今日的收据</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="245"/>
+        <location filename="../../desktop/counter_page.py" line="239"/>
         <source>Reference</source>
         <translation>票据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="245"/>
+        <location filename="../../desktop/counter_page.py" line="239"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="247"/>
+        <location filename="../../desktop/counter_page.py" line="241"/>
         <source>Reprint (F11)</source>
         <translation>重打 (F11)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="248"/>
+        <location filename="../../desktop/counter_page.py" line="242"/>
         <source>Void (F12)</source>
         <translation>作废 (F12)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="280"/>
+        <location filename="../../desktop/counter_page.py" line="274"/>
         <source>Open bills</source>
         <translation>未缴账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="286"/>
+        <location filename="../../desktop/counter_page.py" line="280"/>
         <source>Payments in the last 12 months</source>
         <translation>近 12 个月缴费记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="347"/>
+        <location filename="../../desktop/counter_page.py" line="341"/>
         <source>The day {date} is still open: close it before taking money (F10)</source>
         <translation>{date} 尚未日结：请先日结再收款 (F10)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="351"/>
+        <location filename="../../desktop/counter_page.py" line="345"/>
         <source>{date} open since {time}, float {amount}, taken {taken}</source>
         <translation>{date} 已开班（{time}），备用金 {amount}，已收 {taken}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="363"/>
+        <location filename="../../desktop/counter_page.py" line="357"/>
         <source>{date} is closed; no more payments today</source>
         <translation>{date} 已日结，今日不能再收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="369"/>
+        <location filename="../../desktop/counter_page.py" line="363"/>
         <source>The day is not open: press F2 to open it</source>
         <translation>尚未开班：按 F2 开班</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="379"/>
+        <location filename="../../desktop/counter_page.py" line="373"/>
         <source>Void: {reason}</source>
         <translation>作废：{reason}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="386"/>
+        <location filename="../../desktop/counter_page.py" line="380"/>
         <source>{count} receipts, {amount} taken</source>
         <translation>共 {count} 张收据，已收 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="435"/>
-        <location filename="../../desktop/counter_page.py" line="445"/>
+        <location filename="../../desktop/counter_page.py" line="429"/>
+        <location filename="../../desktop/counter_page.py" line="439"/>
         <source>Hand cash over</source>
         <translation>交款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="436"/>
+        <location filename="../../desktop/counter_page.py" line="430"/>
         <source>{amount} handed over to {to}</source>
         <translation>已交款 {amount} 给 {to}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="502"/>
+        <location filename="../../desktop/counter_page.py" line="496"/>
         <source>Export &amp;Excel…</source>
         <translation>导出 &amp;Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="517"/>
+        <location filename="../../desktop/counter_page.py" line="511"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="575"/>
+        <location filename="../../desktop/counter_page.py" line="569"/>
         <source>Nothing found for “{query}”</source>
         <translation>未找到“{query}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="580"/>
+        <location filename="../../desktop/counter_page.py" line="574"/>
         <source>Showing the first {shown} of {total} accounts</source>
         <translation>显示前 {shown} 户（共 {total} 户）</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="891"/>
+        <location filename="../../desktop/counter_page.py" line="885"/>
         <source>Cannot void</source>
         <translation>不能作废</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="701"/>
+        <location filename="../../desktop/counter_page.py" line="695"/>
         <source>Waive the late fee of {period}</source>
         <translation>减免 {period} 的滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="584"/>
+        <location filename="../../desktop/counter_page.py" line="578"/>
         <source>{count} found</source>
         <translation>找到 {count} 户</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="702"/>
+        <location filename="../../desktop/counter_page.py" line="696"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="730"/>
+        <location filename="../../desktop/counter_page.py" line="724"/>
         <source>Cheque no.:</source>
         <translation>支票号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="730"/>
+        <location filename="../../desktop/counter_page.py" line="724"/>
         <source>Bank serial no.:</source>
         <translation>银行流水号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="750"/>
+        <location filename="../../desktop/counter_page.py" line="744"/>
         <source>Tendered is less than the amount</source>
         <translation>实收少于收款金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="802"/>
+        <location filename="../../desktop/counter_page.py" line="796"/>
         <source>Check the amount</source>
         <translation>请核对金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="803"/>
+        <location filename="../../desktop/counter_page.py" line="797"/>
         <source>Take {amount} from {holder} ({account}), who owes {owed}?</source>
         <translation>确定向 {holder}（{account}）收取 {amount} 吗？该户应缴 {owed}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="809"/>
+        <location filename="../../desktop/counter_page.py" line="803"/>
         <source>Take it</source>
         <translation>确认收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="809"/>
+        <location filename="../../desktop/counter_page.py" line="803"/>
         <source>Correct the amount</source>
         <translation>修改金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="825"/>
+        <location filename="../../desktop/counter_page.py" line="819"/>
         <source>Payment not taken</source>
         <translation>未能收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_page.py" line="849"/>
+        <location filename="../../desktop/counter_page.py" line="843"/>
         <source>Receipt {no}</source>
         <translation>收据 {no}</translation>
     </message>
@@ -1600,283 +1599,322 @@ Replaced at {when}</source>
 <context>
     <name>EntryModel</name>
     <message>
-        <location filename="../../desktop/readings_page.py" line="116"/>
+        <location filename="../../desktop/readings_entry.py" line="84"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="116"/>
+        <location filename="../../desktop/readings_entry.py" line="84"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="116"/>
+        <location filename="../../desktop/readings_entry.py" line="84"/>
         <source>Room</source>
         <translation>房间</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="116"/>
+        <location filename="../../desktop/readings_entry.py" line="84"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="117"/>
+        <location filename="../../desktop/readings_entry.py" line="85"/>
         <source>Previous</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="117"/>
+        <location filename="../../desktop/readings_entry.py" line="85"/>
         <source>Previous date</source>
         <translation>上次日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="117"/>
+        <location filename="../../desktop/readings_entry.py" line="85"/>
         <source>Current reading</source>
         <translation>本次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="118"/>
+        <location filename="../../desktop/readings_entry.py" line="86"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="118"/>
+        <location filename="../../desktop/readings_entry.py" line="86"/>
         <source>Check</source>
         <translation>校验</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="169"/>
+        <location filename="../../desktop/readings_entry.py" line="137"/>
         <source>held for review</source>
         <translation>待审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="169"/>
+        <location filename="../../desktop/readings_entry.py" line="137"/>
         <source>saved</source>
         <translation>已保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="172"/>
+        <location filename="../../desktop/readings_entry.py" line="140"/>
         <source>{reason}: will be held for review</source>
         <translation>{reason}：保存后将转入审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="237"/>
+        <location filename="../../desktop/readings_entry.py" line="205"/>
         <source>{meter}: the reading is not a number</source>
         <translation>{meter}：读数不是数字</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="240"/>
+        <location filename="../../desktop/readings_entry.py" line="208"/>
         <source>{meter}: at most 3 decimals</source>
         <translation>{meter}：读数最多 3 位小数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="245"/>
+        <location filename="../../desktop/readings_entry.py" line="213"/>
         <source>{meter}: only {digits} digits</source>
         <translation>{meter}：表计只有 {digits} 位，读数超出量程</translation>
     </message>
 </context>
 <context>
-    <name>ExchangePage</name>
+    <name>EntryTab</name>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="86"/>
-        <source>Remote readings</source>
-        <translation>远传读数</translation>
+        <location filename="../../desktop/readings_entry.py" line="277"/>
+        <source>Save (Ctrl+S)</source>
+        <translation>保存 (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="87"/>
-        <source>Route sheets</source>
-        <translation>抄表卡</translation>
+        <location filename="../../desktop/readings_entry.py" line="282"/>
+        <source>Amber: check the figure again · Red: will be held for review</source>
+        <translation>黄色：请再核对 · 红色：将转入审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="88"/>
-        <source>Account changes</source>
-        <translation>户号变更</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="101"/>
-        <source>Since</source>
-        <translation>起始日期</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="107"/>
-        <source>Pull</source>
-        <translation>拉取</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="109"/>
-        <source>Fetch the energy platform&apos;s readings and record them</source>
-        <translation>从能耗平台拉取读数并入库</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="111"/>
-        <source>Import file…</source>
-        <translation>导入文件…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="112"/>
-        <source>The platform&apos;s CSV or Excel export</source>
-        <translation>平台导出的 CSV 或 Excel 文件</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="115"/>
-        <source>Pull the platform&apos;s readings, or import its exported file.</source>
-        <translation>拉取平台读数，或导入平台导出的文件。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="121"/>
-        <source>Retry</source>
-        <translation>重试</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="125"/>
-        <source>Line</source>
-        <translation>行号</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="125"/>
-        <source>Hardware no.</source>
-        <translation>硬件号</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="125"/>
-        <source>Meter</source>
-        <translation>表号</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="125"/>
-        <source>Reading</source>
-        <translation>读数</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="126"/>
-        <source>Read at</source>
-        <translation>抄表时间</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="126"/>
-        <location filename="../../desktop/exchange_page.py" line="199"/>
-        <source>Outcome</source>
-        <translation>结果</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="126"/>
-        <location filename="../../desktop/exchange_page.py" line="200"/>
-        <source>Message</source>
-        <translation>说明</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="153"/>
-        <source>All kinds</source>
-        <translation>全部类型</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="156"/>
-        <source>Generate</source>
-        <translation>生成</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="159"/>
-        <source>The building&apos;s route sheet with each meter&apos;s expected range</source>
-        <translation>本楼的抄表卡，列出每块表的本月预计范围</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="166"/>
+        <location filename="../../desktop/readings_entry.py" line="286"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
+        <location filename="../../desktop/readings_entry.py" line="288"/>
+        <source>Building:</source>
+        <translation>楼宇：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_entry.py" line="290"/>
+        <source>Read on:</source>
+        <translation>抄表日期：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_entry.py" line="352"/>
+        <source>{count} meters, {typed} typed, {held} to be held, {warned} to check</source>
+        <translation>共 {count} 块表，已录 {typed} 块，待审核 {held} 块，需核对 {warned} 块</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_entry.py" line="368"/>
+        <location filename="../../desktop/readings_entry.py" line="389"/>
+        <source>Not saved</source>
+        <translation>未保存</translation>
+    </message>
+</context>
+<context>
+    <name>ExchangePage</name>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="91"/>
+        <source>Remote readings</source>
+        <translation>远传读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="92"/>
+        <source>Route sheets</source>
+        <translation>抄表卡</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="93"/>
+        <source>Account changes</source>
+        <translation>户号变更</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="106"/>
+        <source>Since</source>
+        <translation>起始日期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="112"/>
+        <source>Pull</source>
+        <translation>拉取</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="114"/>
+        <source>Fetch the energy platform&apos;s readings and record them</source>
+        <translation>从能耗平台拉取读数并入库</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="116"/>
+        <source>Import file…</source>
+        <translation>导入文件…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="117"/>
+        <source>The platform&apos;s CSV or Excel export</source>
+        <translation>平台导出的 CSV 或 Excel 文件</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="120"/>
+        <source>Pull the platform&apos;s readings, or import its exported file.</source>
+        <translation>拉取平台读数，或导入平台导出的文件。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="126"/>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="130"/>
+        <source>Line</source>
+        <translation>行号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="130"/>
+        <source>Hardware no.</source>
+        <translation>硬件号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="130"/>
+        <source>Meter</source>
+        <translation>表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="130"/>
+        <source>Reading</source>
+        <translation>读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="131"/>
+        <source>Read at</source>
+        <translation>抄表时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="131"/>
+        <location filename="../../desktop/exchange_page.py" line="201"/>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="131"/>
+        <location filename="../../desktop/exchange_page.py" line="202"/>
+        <source>Message</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="155"/>
+        <source>All kinds</source>
+        <translation>全部类型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="158"/>
+        <source>Generate</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="161"/>
+        <source>The building&apos;s route sheet with each meter&apos;s expected range</source>
+        <translation>本楼的抄表卡，列出每块表的本月预计范围</translation>
+    </message>
+    <message>
         <location filename="../../desktop/exchange_page.py" line="168"/>
+        <source>Campus:</source>
+        <translation>校区：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/exchange_page.py" line="170"/>
         <source>Building:</source>
         <translation>楼号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="170"/>
+        <location filename="../../desktop/exchange_page.py" line="172"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="183"/>
+        <location filename="../../desktop/exchange_page.py" line="185"/>
         <source>The billing system&apos;s workbook of account changes (.xlsx)</source>
         <translation>收费系统导出的户号变更工作簿（.xlsx）</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="186"/>
+        <location filename="../../desktop/exchange_page.py" line="188"/>
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="188"/>
+        <location filename="../../desktop/exchange_page.py" line="190"/>
         <source>Dry run</source>
         <translation>预检</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="189"/>
+        <location filename="../../desktop/exchange_page.py" line="191"/>
         <source>Judge every row as an import would; write nothing</source>
         <translation>逐行按导入判断，不写入任何数据</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="191"/>
+        <location filename="../../desktop/exchange_page.py" line="193"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="195"/>
+        <location filename="../../desktop/exchange_page.py" line="197"/>
         <source>Pick the workbook, then Dry run to see what it would do, then Import.</source>
         <translation>选择工作簿，先预检查看结果，再导入。</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="199"/>
+        <location filename="../../desktop/exchange_page.py" line="201"/>
         <source>Row</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="199"/>
+        <location filename="../../desktop/exchange_page.py" line="201"/>
         <source>Change</source>
         <translation>变更</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="199"/>
+        <location filename="../../desktop/exchange_page.py" line="201"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="204"/>
+        <location filename="../../desktop/exchange_page.py" line="206"/>
         <source>File:</source>
         <translation>文件：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="281"/>
+        <location filename="../../desktop/exchange_page.py" line="269"/>
         <source>Fetching the platform&apos;s readings…</source>
         <translation>正在拉取平台读数…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="288"/>
+        <location filename="../../desktop/exchange_page.py" line="276"/>
         <source>Remote readings export</source>
         <translation>远传导出文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="296"/>
-        <location filename="../../desktop/exchange_page.py" line="371"/>
+        <location filename="../../desktop/exchange_page.py" line="284"/>
+        <location filename="../../desktop/exchange_page.py" line="361"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="346"/>
+        <location filename="../../desktop/exchange_page.py" line="334"/>
         <source>Route sheet {building}</source>
         <translation>抄表卡 {building}</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="356"/>
+        <location filename="../../desktop/exchange_page.py" line="346"/>
         <source>Account changes workbook</source>
         <translation>户号变更工作簿</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="368"/>
+        <location filename="../../desktop/exchange_page.py" line="358"/>
         <source>File not found: {path}</source>
         <translation>找不到文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="371"/>
+        <location filename="../../desktop/exchange_page.py" line="361"/>
         <source>Checking {name}…</source>
         <translation>正在预检 {name}…</translation>
     </message>
@@ -2025,153 +2063,153 @@ Replaced at {when}</source>
         <translation>下发抄表路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="226"/>
+        <location filename="../../desktop/handheld_page.py" line="224"/>
         <source>All kinds</source>
         <translation>全部表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="229"/>
+        <location filename="../../desktop/handheld_page.py" line="227"/>
         <source>Export route…</source>
         <translation>导出路线…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="231"/>
+        <location filename="../../desktop/handheld_page.py" line="229"/>
         <source>The building&apos;s meters in the chosen profile&apos;s format</source>
         <translation>按所选方案的格式导出该楼的表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="235"/>
+        <location filename="../../desktop/handheld_page.py" line="233"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="237"/>
+        <location filename="../../desktop/handheld_page.py" line="235"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="243"/>
+        <location filename="../../desktop/handheld_page.py" line="241"/>
         <source>Bluetooth water meter</source>
         <translation>蓝牙抄表</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="245"/>
+        <location filename="../../desktop/handheld_page.py" line="243"/>
         <source>Name prefix (optional)</source>
         <translation>设备名前缀（可不填）</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="248"/>
+        <location filename="../../desktop/handheld_page.py" line="246"/>
         <source>Scan</source>
         <translation>扫描</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="253"/>
+        <location filename="../../desktop/handheld_page.py" line="251"/>
         <source>Meter no.</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="256"/>
+        <location filename="../../desktop/handheld_page.py" line="254"/>
         <source>Read</source>
         <translation>读取</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="258"/>
+        <location filename="../../desktop/handheld_page.py" line="256"/>
         <source>Record reading</source>
         <translation>记录读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="268"/>
+        <location filename="../../desktop/handheld_page.py" line="266"/>
         <source>Meter no.:</source>
         <translation>表号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="277"/>
+        <location filename="../../desktop/handheld_page.py" line="275"/>
         <source>File:</source>
         <translation>文件：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="281"/>
+        <location filename="../../desktop/handheld_page.py" line="279"/>
         <source>Profile:</source>
         <translation>方案：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="310"/>
+        <location filename="../../desktop/handheld_page.py" line="308"/>
         <source>Import and route</source>
         <translation>导入与路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="311"/>
+        <location filename="../../desktop/handheld_page.py" line="309"/>
         <source>Bench read</source>
         <translation>台架读表</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="398"/>
+        <location filename="../../desktop/handheld_page.py" line="382"/>
         <source>Handheld export file</source>
         <translation>掌上机导出文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="441"/>
-        <location filename="../../desktop/handheld_page.py" line="456"/>
+        <location filename="../../desktop/handheld_page.py" line="425"/>
+        <location filename="../../desktop/handheld_page.py" line="440"/>
         <source>Handheld import</source>
         <translation>掌上机导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="442"/>
+        <location filename="../../desktop/handheld_page.py" line="426"/>
         <source>File not found: {path}</source>
         <translation>找不到文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="446"/>
+        <location filename="../../desktop/handheld_page.py" line="430"/>
         <source>Checking {name}…</source>
         <translation>正在预检 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="446"/>
+        <location filename="../../desktop/handheld_page.py" line="430"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="467"/>
+        <location filename="../../desktop/handheld_page.py" line="451"/>
         <source>Pick the terminal&apos;s file and a profile, then Dry run or Import.</source>
         <translation>选择掌上机文件和导入方案，然后点“预检”或“导入”。</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="485"/>
+        <location filename="../../desktop/handheld_page.py" line="469"/>
         <source>Export result</source>
         <translation>导出导入结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="509"/>
+        <location filename="../../desktop/handheld_page.py" line="493"/>
         <source>Save route</source>
         <translation>保存抄表路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="559"/>
+        <location filename="../../desktop/handheld_page.py" line="543"/>
         <source>Scanning for Bluetooth meters…</source>
         <translation>正在扫描蓝牙水表…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="571"/>
+        <location filename="../../desktop/handheld_page.py" line="555"/>
         <source>{count} device(s) found.</source>
         <translation>找到 {count} 个设备。</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="573"/>
+        <location filename="../../desktop/handheld_page.py" line="557"/>
         <source>No Bluetooth meter found. Is it awake and in range?</source>
         <translation>没有找到蓝牙水表。水表是否已唤醒、是否在范围内？</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="595"/>
+        <location filename="../../desktop/handheld_page.py" line="579"/>
         <source>Reading {meter}…</source>
         <translation>正在读取 {meter}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="603"/>
+        <location filename="../../desktop/handheld_page.py" line="587"/>
         <source>Meter {address}: flow {flow}; meter clock {clock}; status {status}</source>
         <translation>水表 {address}：累积流量 {flow}；表内时钟 {clock}；状态 {status}</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="625"/>
+        <location filename="../../desktop/handheld_page.py" line="609"/>
         <source>Recorded {value} for {meter}.</source>
         <translation>已记录 {meter} 的读数 {value}。</translation>
     </message>
@@ -2217,173 +2255,173 @@ Replaced at {when}</source>
         <translation>按表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="108"/>
+        <location filename="../../desktop/labels_page.py" line="105"/>
         <source>All kinds</source>
         <translation>全部表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="114"/>
+        <location filename="../../desktop/labels_page.py" line="111"/>
         <source>Meter numbers (or hardware numbers), one a line or separated by commas</source>
         <translation>表号（或硬件号），每行一个或用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="118"/>
+        <location filename="../../desktop/labels_page.py" line="115"/>
         <source>Pick</source>
         <translation>选取</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="121"/>
+        <location filename="../../desktop/labels_page.py" line="118"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="121"/>
+        <location filename="../../desktop/labels_page.py" line="118"/>
         <source>Kind</source>
         <translation>表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="121"/>
+        <location filename="../../desktop/labels_page.py" line="118"/>
         <source>Campus</source>
         <translation>校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="121"/>
+        <location filename="../../desktop/labels_page.py" line="118"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="122"/>
+        <location filename="../../desktop/labels_page.py" line="119"/>
         <source>Room</source>
         <translation>房间</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="122"/>
+        <location filename="../../desktop/labels_page.py" line="119"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="122"/>
+        <location filename="../../desktop/labels_page.py" line="119"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="122"/>
+        <location filename="../../desktop/labels_page.py" line="119"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="147"/>
+        <location filename="../../desktop/labels_page.py" line="144"/>
         <source>Label</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="149"/>
+        <location filename="../../desktop/labels_page.py" line="146"/>
         <source>Optional top line, e.g. the centre&apos;s name</source>
         <translation>顶行文字（可不填），如单位名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="152"/>
+        <location filename="../../desktop/labels_page.py" line="149"/>
         <source>Width x height in millimetres</source>
         <translation>宽x高（毫米）</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="155"/>
+        <location filename="../../desktop/labels_page.py" line="152"/>
         <source>Roll (one label a page)</source>
         <translation>卷纸（每页一张）</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="156"/>
+        <location filename="../../desktop/labels_page.py" line="153"/>
         <source>A4 sheet</source>
         <translation>A4 整张</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="160"/>
+        <location filename="../../desktop/labels_page.py" line="157"/>
         <source>Preview…</source>
         <translation>预览…</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="165"/>
+        <location filename="../../desktop/labels_page.py" line="162"/>
         <source>Top line:</source>
         <translation>顶行：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="166"/>
+        <location filename="../../desktop/labels_page.py" line="163"/>
         <source>Size (mm):</source>
         <translation>尺寸（毫米）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="167"/>
+        <location filename="../../desktop/labels_page.py" line="164"/>
         <source>Paper:</source>
         <translation>纸张：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="172"/>
-        <location filename="../../desktop/labels_page.py" line="484"/>
+        <location filename="../../desktop/labels_page.py" line="169"/>
+        <location filename="../../desktop/labels_page.py" line="458"/>
         <source>Label printer</source>
         <translation>标签打印机</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="179"/>
+        <location filename="../../desktop/labels_page.py" line="176"/>
         <source>socket://host:9100 (network), COM3 or /dev/ttyUSB0 (serial), or a file path</source>
         <translation>socket://主机:9100（网络）、COM3 或 /dev/ttyUSB0（串口），或文件路径</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="190"/>
+        <location filename="../../desktop/labels_page.py" line="187"/>
         <source>Print labels</source>
         <translation>打印标签</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="192"/>
+        <location filename="../../desktop/labels_page.py" line="189"/>
         <source>Reprint last</source>
         <translation>重打上一批</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="199"/>
+        <location filename="../../desktop/labels_page.py" line="196"/>
         <source>Language:</source>
         <translation>指令语言：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="200"/>
+        <location filename="../../desktop/labels_page.py" line="197"/>
         <source>Send to:</source>
         <translation>发送到：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="201"/>
+        <location filename="../../desktop/labels_page.py" line="198"/>
         <source>Resolution:</source>
         <translation>分辨率：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="202"/>
+        <location filename="../../desktop/labels_page.py" line="199"/>
         <source>Gap:</source>
         <translation>间隙：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="203"/>
+        <location filename="../../desktop/labels_page.py" line="200"/>
         <source>Copies:</source>
         <translation>份数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="285"/>
+        <location filename="../../desktop/labels_page.py" line="283"/>
         <source>{count} meters; {chosen} selected (only those are printed)</source>
         <translation>共 {count} 块表；已选 {chosen} 块（只打印所选）</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="289"/>
+        <location filename="../../desktop/labels_page.py" line="287"/>
         <source>{count} meters</source>
         <translation>共 {count} 块表</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="427"/>
+        <location filename="../../desktop/labels_page.py" line="401"/>
         <source>Meter labels</source>
         <translation>表计标签</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="460"/>
+        <location filename="../../desktop/labels_page.py" line="434"/>
         <source>Sending {count} labels to {where}…</source>
         <translation>正在发送 {count} 张标签到 {where}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="473"/>
+        <location filename="../../desktop/labels_page.py" line="447"/>
         <source>{count} labels sent to {where} ({size} bytes).</source>
         <translation>已发送 {count} 张标签到 {where}（{size} 字节）。</translation>
     </message>
@@ -2681,7 +2719,7 @@ Replaced at {when}</source>
 <context>
     <name>MeterDialog</name>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="108"/>
+        <location filename="../../desktop/meter_dialogs.py" line="109"/>
         <source>Register a meter</source>
         <translation>登记表计</translation>
     </message>
@@ -2691,82 +2729,82 @@ Replaced at {when}</source>
         <translation>计费的户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="125"/>
+        <location filename="../../desktop/meter_dialogs.py" line="124"/>
         <source>e.g. pipe shaft, 3rd floor</source>
         <translation>如：3 层管道井</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="131"/>
+        <location filename="../../desktop/meter_dialogs.py" line="130"/>
         <source>Meter no.:</source>
         <translation>表号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="132"/>
+        <location filename="../../desktop/meter_dialogs.py" line="131"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="133"/>
+        <location filename="../../desktop/meter_dialogs.py" line="132"/>
         <source>Digits:</source>
         <translation>位数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="134"/>
+        <location filename="../../desktop/meter_dialogs.py" line="133"/>
         <source>Multiplier:</source>
         <translation>倍率：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="135"/>
+        <location filename="../../desktop/meter_dialogs.py" line="134"/>
         <source>Model:</source>
         <translation>型号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="136"/>
+        <location filename="../../desktop/meter_dialogs.py" line="135"/>
         <source>Hardware no.:</source>
         <translation>硬件号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="137"/>
+        <location filename="../../desktop/meter_dialogs.py" line="136"/>
         <source>Account no.:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="138"/>
+        <location filename="../../desktop/meter_dialogs.py" line="137"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="139"/>
+        <location filename="../../desktop/meter_dialogs.py" line="138"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="140"/>
+        <location filename="../../desktop/meter_dialogs.py" line="139"/>
         <source>Location:</source>
         <translation>安装位置：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="171"/>
+        <location filename="../../desktop/meter_dialogs.py" line="163"/>
         <source>Meter no.: 1–32 letters, digits or dashes</source>
         <translation>表号：须为 1–32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="173"/>
+        <location filename="../../desktop/meter_dialogs.py" line="165"/>
         <source>Multiplier: a number greater than 0</source>
         <translation>倍率：须为大于 0 的数</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="175"/>
+        <location filename="../../desktop/meter_dialogs.py" line="167"/>
         <source>Hardware no.: up to 32 letters, digits or dashes</source>
         <translation>硬件号：最多 32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="177"/>
+        <location filename="../../desktop/meter_dialogs.py" line="169"/>
         <source>Account no. or building: give at least one</source>
         <translation>户号或楼宇：至少填写一项</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="179"/>
+        <location filename="../../desktop/meter_dialogs.py" line="171"/>
         <source>Location: at most 200 characters</source>
         <translation>安装位置：最多 200 个字</translation>
     </message>
@@ -2774,227 +2812,227 @@ Replaced at {when}</source>
 <context>
     <name>MetersPage</name>
     <message>
-        <location filename="../../desktop/meters_page.py" line="89"/>
+        <location filename="../../desktop/meters_page.py" line="91"/>
         <source>All kinds</source>
         <translation>全部类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="93"/>
+        <location filename="../../desktop/meters_page.py" line="95"/>
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="98"/>
+        <location filename="../../desktop/meters_page.py" line="100"/>
         <source>Meter, hardware or account no. (Ctrl+F)</source>
         <translation>表号、硬件号或户号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="103"/>
+        <location filename="../../desktop/meters_page.py" line="105"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="103"/>
+        <location filename="../../desktop/meters_page.py" line="105"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="103"/>
+        <location filename="../../desktop/meters_page.py" line="105"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="103"/>
+        <location filename="../../desktop/meters_page.py" line="105"/>
         <source>Campus</source>
         <translation>校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="104"/>
+        <location filename="../../desktop/meters_page.py" line="106"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="104"/>
+        <location filename="../../desktop/meters_page.py" line="106"/>
         <source>Room</source>
         <translation>房间</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="104"/>
+        <location filename="../../desktop/meters_page.py" line="106"/>
         <source>Location</source>
         <translation>安装位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="104"/>
+        <location filename="../../desktop/meters_page.py" line="106"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="105"/>
+        <location filename="../../desktop/meters_page.py" line="107"/>
         <source>Holder</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="105"/>
+        <location filename="../../desktop/meters_page.py" line="107"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="105"/>
+        <location filename="../../desktop/meters_page.py" line="107"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="105"/>
+        <location filename="../../desktop/meters_page.py" line="107"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="106"/>
+        <location filename="../../desktop/meters_page.py" line="108"/>
         <source>Last reading</source>
         <translation>最近读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="106"/>
+        <location filename="../../desktop/meters_page.py" line="108"/>
         <source>Installed</source>
         <translation>安装日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="106"/>
+        <location filename="../../desktop/meters_page.py" line="108"/>
         <source>Master meter</source>
         <translation>上级表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="116"/>
+        <location filename="../../desktop/meters_page.py" line="118"/>
         <source>Register… (Ctrl+N)</source>
         <translation>登记… (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="117"/>
+        <location filename="../../desktop/meters_page.py" line="119"/>
         <source>Hardware no.… (F2)</source>
         <translation>硬件号… (F2)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="118"/>
+        <location filename="../../desktop/meters_page.py" line="120"/>
         <source>Location… (Ctrl+L)</source>
         <translation>安装位置… (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="119"/>
+        <location filename="../../desktop/meters_page.py" line="121"/>
         <source>Master meter… (Ctrl+M)</source>
         <translation>上级表… (Ctrl+M)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="120"/>
+        <location filename="../../desktop/meters_page.py" line="122"/>
         <source>Replace… (Ctrl+R)</source>
         <translation>换表… (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="121"/>
+        <location filename="../../desktop/meters_page.py" line="123"/>
         <source>Export Excel… (Ctrl+E)</source>
         <translation>导出 Excel… (Ctrl+E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="131"/>
+        <location filename="../../desktop/meters_page.py" line="133"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="132"/>
+        <location filename="../../desktop/meters_page.py" line="134"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="133"/>
+        <location filename="../../desktop/meters_page.py" line="135"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="134"/>
+        <location filename="../../desktop/meters_page.py" line="136"/>
         <source>Status:</source>
         <translation>状态：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="185"/>
+        <location filename="../../desktop/meters_page.py" line="88"/>
         <source>All campuses</source>
         <translation>全部校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="195"/>
+        <location filename="../../desktop/meters_page.py" line="88"/>
         <source>All buildings</source>
         <translation>全部楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="264"/>
+        <location filename="../../desktop/meters_page.py" line="241"/>
         <source>{total} meters</source>
         <translation>共 {total} 个</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="266"/>
+        <location filename="../../desktop/meters_page.py" line="243"/>
         <source>, the first {shown} shown: narrow the filters</source>
         <translation>，只显示前 {shown} 个：请缩小筛选范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="313"/>
+        <location filename="../../desktop/meters_page.py" line="290"/>
         <source>Hardware no.: up to 32 letters, digits or dashes</source>
         <translation>硬件号：最多 32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="317"/>
+        <location filename="../../desktop/meters_page.py" line="294"/>
         <source>Hardware no. of meter {no}</source>
         <translation>表计 {no} 的硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="318"/>
+        <location filename="../../desktop/meters_page.py" line="295"/>
         <source>Hardware no.:</source>
         <translation>硬件号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="344"/>
+        <location filename="../../desktop/meters_page.py" line="321"/>
         <source>Location: at most 200 characters</source>
         <translation>安装位置：最多 200 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="347"/>
+        <location filename="../../desktop/meters_page.py" line="324"/>
         <source>Location of meter {no}</source>
         <translation>表计 {no} 的安装位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="348"/>
+        <location filename="../../desktop/meters_page.py" line="325"/>
         <source>Location:</source>
         <translation>安装位置：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="374"/>
+        <location filename="../../desktop/meters_page.py" line="351"/>
         <source>Master meter: a meter no., up to 32 letters, digits or dashes</source>
         <translation>上级表号：表号，最多 32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="376"/>
+        <location filename="../../desktop/meters_page.py" line="353"/>
         <source>Master meter: not the meter itself</source>
         <translation>上级表号：不能是本表</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="380"/>
+        <location filename="../../desktop/meters_page.py" line="357"/>
         <source>Master meter of meter {no} (blank: none)</source>
         <translation>表计 {no} 的上级表（留空：无）</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="381"/>
+        <location filename="../../desktop/meters_page.py" line="358"/>
         <source>Master meter no.:</source>
         <translation>上级表号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="407"/>
+        <location filename="../../desktop/meters_page.py" line="384"/>
         <source>Meters</source>
         <translation>表计管理</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="427"/>
+        <location filename="../../desktop/meters_page.py" line="404"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/meters_page.py" line="437"/>
+        <location filename="../../desktop/meters_page.py" line="414"/>
         <source>Meter registry</source>
         <translation>表计台账</translation>
     </message>
@@ -3705,216 +3743,24 @@ Replaced at {when}</source>
 <context>
     <name>ReadingsPage</name>
     <message>
-        <location filename="../../desktop/readings_page.py" line="332"/>
+        <location filename="../../desktop/readings_page.py" line="40"/>
         <source>Entry</source>
         <translation>录入</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="333"/>
+        <location filename="../../desktop/readings_page.py" line="41"/>
         <source>Review</source>
         <translation>审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="334"/>
+        <location filename="../../desktop/readings_page.py" line="42"/>
         <source>Unread meters</source>
         <translation>未抄表</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_page.py" line="377"/>
-        <source>Save (Ctrl+S)</source>
-        <translation>保存 (Ctrl+S)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="382"/>
-        <source>Amber: check the figure again · Red: will be held for review</source>
-        <translation>黄色：请再核对 · 红色：将转入审核</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="386"/>
-        <location filename="../../desktop/readings_page.py" line="742"/>
-        <source>Campus:</source>
-        <translation>校区：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="388"/>
-        <source>Building:</source>
-        <translation>楼宇：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="390"/>
-        <source>Read on:</source>
-        <translation>抄表日期：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="426"/>
-        <source>All campuses</source>
-        <translation>全部校区</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="498"/>
-        <source>{count} meters, {typed} typed, {held} to be held, {warned} to check</source>
-        <translation>共 {count} 块表，已录 {typed} 块，待审核 {held} 块，需核对 {warned} 块</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="514"/>
-        <location filename="../../desktop/readings_page.py" line="537"/>
-        <source>Not saved</source>
-        <translation>未保存</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="545"/>
-        <source>Read at</source>
-        <translation>抄表时间</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="545"/>
-        <location filename="../../desktop/readings_page.py" line="729"/>
-        <source>Meter</source>
-        <translation>表号</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="545"/>
-        <source>Place</source>
-        <translation>位置</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="545"/>
-        <location filename="../../desktop/readings_page.py" line="730"/>
-        <source>Holder</source>
-        <translation>户名</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="546"/>
-        <source>Source</source>
-        <translation>来源</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="546"/>
-        <source>Previous</source>
-        <translation>上次读数</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="546"/>
-        <source>Reading</source>
-        <translation>读数</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="546"/>
-        <source>Usage</source>
-        <translation>用量</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="547"/>
-        <source>Reason</source>
-        <translation>原因</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="547"/>
-        <source>Note</source>
-        <translation>备注</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="552"/>
-        <location filename="../../desktop/readings_page.py" line="633"/>
-        <location filename="../../desktop/readings_page.py" line="640"/>
-        <source>No photo</source>
-        <translation>无照片</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="562"/>
-        <source>Accept</source>
-        <translation>采用</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="563"/>
-        <source>Correct…</source>
-        <translation>更正…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="564"/>
-        <source>Reject…</source>
-        <translation>驳回…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="614"/>
-        <source>{count} readings waiting</source>
-        <translation>{count} 条读数待审核</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="615"/>
+        <location filename="../../desktop/readings_page.py" line="91"/>
         <source>Review ({count})</source>
         <translation>审核 ({count})</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="642"/>
-        <source>Loading photo…</source>
-        <translation>正在加载照片…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="655"/>
-        <source>The photo cannot be shown</source>
-        <translation>照片无法显示</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="682"/>
-        <source>Reject reading of {meter}</source>
-        <translation>驳回 {meter} 的读数</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="683"/>
-        <source>Reason:</source>
-        <translation>原因：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="726"/>
-        <source>Export Excel…</source>
-        <translation>导出 Excel…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="729"/>
-        <source>Kind</source>
-        <translation>类型</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="729"/>
-        <source>Campus</source>
-        <translation>校区</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="729"/>
-        <source>Building</source>
-        <translation>楼宇</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="730"/>
-        <source>Room</source>
-        <translation>房间</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="730"/>
-        <source>Account</source>
-        <translation>户号</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="730"/>
-        <source>Last reading</source>
-        <translation>上次读数</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="740"/>
-        <source>Period:</source>
-        <translation>账期：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="780"/>
-        <source>{period}: {unread} of {active} meters not read</source>
-        <translation>{period}：{active} 块表中 {unread} 块未抄</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_page.py" line="796"/>
-        <location filename="../../desktop/readings_page.py" line="820"/>
-        <source>Export Excel</source>
-        <translation>导出 Excel</translation>
     </message>
 </context>
 <context>
@@ -4016,6 +3862,106 @@ Replaced at {when}</source>
         <location filename="../../desktop/reports_page.py" line="252"/>
         <source>Export</source>
         <translation>导出</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewTab</name>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="88"/>
+        <source>Read at</source>
+        <translation>抄表时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="88"/>
+        <source>Meter</source>
+        <translation>表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="88"/>
+        <source>Place</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="88"/>
+        <source>Holder</source>
+        <translation>户名</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="89"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="89"/>
+        <source>Previous</source>
+        <translation>上次读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="89"/>
+        <source>Reading</source>
+        <translation>读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="89"/>
+        <source>Usage</source>
+        <translation>用量</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="90"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="90"/>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="95"/>
+        <location filename="../../desktop/readings_review.py" line="172"/>
+        <location filename="../../desktop/readings_review.py" line="179"/>
+        <source>No photo</source>
+        <translation>无照片</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="105"/>
+        <source>Accept</source>
+        <translation>采用</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="106"/>
+        <source>Correct…</source>
+        <translation>更正…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="107"/>
+        <source>Reject…</source>
+        <translation>驳回…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="155"/>
+        <source>{count} readings waiting</source>
+        <translation>{count} 条读数待审核</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="181"/>
+        <source>Loading photo…</source>
+        <translation>正在加载照片…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="194"/>
+        <source>The photo cannot be shown</source>
+        <translation>照片无法显示</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="220"/>
+        <source>Reject reading of {meter}</source>
+        <translation>驳回 {meter} 的读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_review.py" line="221"/>
+        <source>Reason:</source>
+        <translation>原因：</translation>
     </message>
 </context>
 <context>
@@ -4971,19 +4917,113 @@ Replaced at {when}</source>
 <context>
     <name>TaskRunner</name>
     <message>
-        <location filename="../../desktop/tasks.py" line="120"/>
+        <location filename="../../desktop/tasks.py" line="97"/>
+        <source>Not permitted</source>
+        <translation>无权办理</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/tasks.py" line="98"/>
+        <source>Not found</source>
+        <translation>未找到</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/tasks.py" line="99"/>
+        <source>Cannot be done now</source>
+        <translation>当前无法办理</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/tasks.py" line="100"/>
+        <source>Please check the input</source>
+        <translation>请检查输入</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/tasks.py" line="148"/>
         <source>Cannot reach the database. Check the network and try again.</source>
         <translation>无法连接数据库，请检查网络后重试。</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="124"/>
+        <location filename="../../desktop/tasks.py" line="152"/>
         <source>An unexpected error occurred ({error}); details are in the log.</source>
         <translation>发生意外错误（{error}），详情见日志。</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="133"/>
+        <location filename="../../desktop/tasks.py" line="160"/>
         <source>MeterDesk</source>
         <translation>MeterDesk</translation>
+    </message>
+</context>
+<context>
+    <name>UnreadTab</name>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="52"/>
+        <source>Export Excel…</source>
+        <translation>导出 Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="55"/>
+        <source>Meter</source>
+        <translation>表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="55"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="55"/>
+        <source>Campus</source>
+        <translation>校区</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="55"/>
+        <source>Building</source>
+        <translation>楼宇</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="56"/>
+        <source>Room</source>
+        <translation>房间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="56"/>
+        <source>Account</source>
+        <translation>户号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="56"/>
+        <source>Holder</source>
+        <translation>户名</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="56"/>
+        <source>Last reading</source>
+        <translation>上次读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="66"/>
+        <source>Period:</source>
+        <translation>账期：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="68"/>
+        <source>Campus:</source>
+        <translation>校区：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="82"/>
+        <source>All campuses</source>
+        <translation>全部校区</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="112"/>
+        <source>{period}: {unread} of {active} meters not read</source>
+        <translation>{period}：{active} 块表中 {unread} 块未抄</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="127"/>
+        <location filename="../../desktop/readings_unread.py" line="151"/>
+        <source>Export Excel</source>
+        <translation>导出 Excel</translation>
     </message>
 </context>
 <context>

@@ -150,8 +150,8 @@ def test_the_review_queue_and_the_audit_log_show_business_time(
     qtbot.addWidget(readings)
     with qtbot.waitSignal(readings.loaded, timeout=WAIT_MS):
         readings.show()
-    assert readings.queue_table.row_count() == 1
-    assert readings.queue_table.text_at(0, 0) == SHOWN
+    assert readings.review_tab.queue_table.row_count() == 1
+    assert readings.review_tab.queue_table.text_at(0, 0) == SHOWN
 
     admin = AdminPage(manager, utc_runner, preferences=preferences)
     qtbot.addWidget(admin)

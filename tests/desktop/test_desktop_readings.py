@@ -22,14 +22,9 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from desktop.app import ensure_application
-from desktop.readings_page import (
-    HELD_COLOUR,
-    SAVED_COLOUR,
-    WARNING_COLOUR,
-    CorrectDialog,
-    EntryModel,
-    ReadingsPage,
-)
+from desktop.readings_entry import HELD_COLOUR, SAVED_COLOUR, WARNING_COLOUR, EntryModel
+from desktop.readings_page import ReadingsPage
+from desktop.readings_review import CorrectDialog
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import Meter, Reading
@@ -151,35 +146,35 @@ def readings_of(url: str, meter_no: str) -> list[tuple[D, str, str, list[str], i
 
 
 def grid_row(page: ReadingsPage, meter_no: str) -> int:
-    model = page.entry_model
+    model = page.entry_tab.entry_model
     return next(r for r in range(model.rowCount()) if model.rows[r].meter_no == meter_no)
 
 
 def type_figure(qtbot, page: ReadingsPage, meter_no: str, figure: str) -> int:
     row = grid_row(page, meter_no)
-    index = page.entry_model.index(row, EntryModel.CURRENT)
-    page.entry_grid.setCurrentIndex(index)
-    page.entry_grid.edit(index)
-    editor = page.entry_grid.indexWidget(index)
+    index = page.entry_tab.entry_model.index(row, EntryModel.CURRENT)
+    page.entry_tab.entry_grid.setCurrentIndex(index)
+    page.entry_tab.entry_grid.edit(index)
+    editor = page.entry_tab.entry_grid.indexWidget(index)
     assert editor is not None
     editor.selectAll()
     qtbot.keyClicks(editor, figure) if figure else qtbot.keyClick(editor, Qt.Key.Key_Delete)
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     # The delegate commits on Enter through a queued call.
-    qtbot.waitUntil(lambda: page.entry_model.entries[row].text == figure, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.entry_tab.entry_model.entries[row].text == figure, timeout=WAIT_MS)
     return row
 
 
 def cell(page: ReadingsPage, row: int, column: int, role=Qt.ItemDataRole.DisplayRole):
-    return page.entry_model.data(page.entry_model.index(row, column), role)
+    return page.entry_tab.entry_model.data(page.entry_tab.entry_model.index(row, column), role)
 
 
 def test_the_entry_grid_judges_each_figure_as_it_is_typed(
     qtbot, page: ReadingsPage, fresh_database_url: str
 ):
-    assert page.campus_combo.currentText() == "东校区"
-    assert page.building_combo.currentText() == "1号楼"
-    model = page.entry_model
+    assert page.entry_tab.place_picker.campus_combo.currentText() == "东校区"
+    assert page.entry_tab.place_picker.building_combo.currentText() == "1号楼"
+    model = page.entry_tab.entry_model
     assert [model.rows[r].meter_no for r in range(model.rowCount())] == [
         "M-1", "M-2", "M-3", "M-5", "M-6", "M-7", "M-8"
     ]  # fmt: skip
@@ -193,7 +188,9 @@ def test_the_entry_grid_judges_each_figure_as_it_is_typed(
     assert "读数低于上次" in cell(page, row, 8)
     assert cell(page, row, 7) == ""
     # The next meter's figure cell is current: the clerk goes on typing.
-    qtbot.waitUntil(lambda: page.entry_grid.currentIndex().row() == row + 1, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: page.entry_tab.entry_grid.currentIndex().row() == row + 1, timeout=WAIT_MS
+    )
 
     # 130 → 230 is 100 against 10 a month for the last three months: a surge, amber.
     row = type_figure(qtbot, page, "M-2", "230")
@@ -209,13 +206,16 @@ def test_the_entry_grid_judges_each_figure_as_it_is_typed(
     # Not a figure: named, and Save is off until it is fixed.
     row = type_figure(qtbot, page, "M-8", "12a")
     assert "M-8" in cell(page, row, 8)
-    assert not page.save_button.isEnabled()
+    assert not page.entry_tab.save_button.isEnabled()
     type_figure(qtbot, page, "M-8", "")
-    assert page.save_button.isEnabled()
-    assert "3 typed" in page.entry_status.text() and "1 to be held" in page.entry_status.text()
+    assert page.entry_tab.save_button.isEnabled()
+    assert (
+        "3 typed" in page.entry_tab.entry_status.text()
+        and "1 to be held" in page.entry_tab.entry_status.text()
+    )
 
     with qtbot.waitSignal(page.saved, timeout=WAIT_MS) as saved:
-        qtbot.keyClick(page.entry_grid, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(page.entry_tab.entry_grid, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert [(r.meter_no, r.status, r.flags) for _, r in saved.args[0]] == [
         ("M-1", "held", ("lower_than_previous",)),
         ("M-2", "accepted", ("surge",)),
@@ -231,28 +231,30 @@ def test_the_entry_grid_judges_each_figure_as_it_is_typed(
     # A saved figure is not typed over: a change is a correction in the review.
     assert not model.flags(model.index(m3, EntryModel.CURRENT)) & Qt.ItemFlag.ItemIsEditable
     # The held one joined the review queue.
-    qtbot.waitUntil(lambda: len(page.queue) == 4, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(page.review_tab.queue) == 4, timeout=WAIT_MS)
 
 
 def test_review_accepts_corrects_and_rejects(
     qtbot, page: ReadingsPage, fresh_database_url: str, monkeypatch
 ):
-    assert [(q.meter_no, q.source, q.reason) for q in page.queue] == [
+    assert [(q.meter_no, q.source, q.reason) for q in page.review_tab.queue] == [
         ("M-5", "self", "自助抄表待审核"),
         ("M-6", "field", "读数低于上次"),
         ("M-7", "self", "自助抄表待审核"),
     ]
     assert page.tabs.tabText(1) == "Review (3)"
     # The first is selected, its photo shown beside its figure.
-    qtbot.waitUntil(lambda: not page.photo_label.pixmap().isNull(), timeout=WAIT_MS)
-    assert page.figure_label.text() == "M-5：20"
+    qtbot.waitUntil(lambda: not page.review_tab.photo_label.pixmap().isNull(), timeout=WAIT_MS)
+    assert page.review_tab.figure_label.text() == "M-5：20"
     with qtbot.waitSignal(page.reviewed, timeout=WAIT_MS):
-        qtbot.mouseClick(page.accept_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(page.review_tab.accept_button, Qt.MouseButton.LeftButton)
     assert readings_of(fresh_database_url, "M-5")[-1][:2] == (D("20"), "accepted")
 
-    qtbot.waitUntil(lambda: [q.meter_no for q in page.queue] == ["M-6", "M-7"], timeout=WAIT_MS)
-    assert page.queue_table.selected_key() == page.queue[0].reading_id
-    dialog = CorrectDialog(page.queue[0])
+    qtbot.waitUntil(
+        lambda: [q.meter_no for q in page.review_tab.queue] == ["M-6", "M-7"], timeout=WAIT_MS
+    )
+    assert page.review_tab.queue_table.selected_key() == page.review_tab.queue[0].reading_id
+    dialog = CorrectDialog(page.review_tab.queue[0])
     qtbot.addWidget(dialog)
     assert "Reason" in dialog.hint.text() and not dialog.check()
     dialog.value_edit.setText("3x")
@@ -260,20 +262,20 @@ def test_review_accepts_corrects_and_rejects(
     assert "Correct figure" in dialog.hint.text()
     dialog.value_edit.setText("320")
     assert dialog.check() and dialog.value() == D("320")
-    original = page.queue[0].reading_id
+    original = page.review_tab.queue[0].reading_id
     with qtbot.waitSignal(page.reviewed, timeout=WAIT_MS):
-        page.correct(original, D("320"), "看错一位")
+        page.review_tab.correct(original, D("320"), "看错一位")
     m6 = readings_of(fresh_database_url, "M-6")
     assert m6[-2][:2] == (D("250"), "superseded")
     assert m6[-1] == (D("320"), "accepted", "field", [], original)
 
-    qtbot.waitUntil(lambda: [q.meter_no for q in page.queue] == ["M-7"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: [q.meter_no for q in page.review_tab.queue] == ["M-7"], timeout=WAIT_MS)
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("照片看不清", True))
     with qtbot.waitSignal(page.reviewed, timeout=WAIT_MS):
-        qtbot.mouseClick(page.reject_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(page.review_tab.reject_button, Qt.MouseButton.LeftButton)
     assert readings_of(fresh_database_url, "M-7")[-1][:2] == (D("8"), "rejected")
-    qtbot.waitUntil(lambda: page.queue == (), timeout=WAIT_MS)
-    assert not page.accept_button.isEnabled()
+    qtbot.waitUntil(lambda: page.review_tab.queue == (), timeout=WAIT_MS)
+    assert not page.review_tab.accept_button.isEnabled()
 
 
 def record_elsewhere(url: str, meter_no: str, value: str) -> None:
@@ -294,18 +296,18 @@ def test_f5_anywhere_in_the_page_and_the_refresh_button_reload_the_queue(
     assert page.tabs.tabText(1) == "Review (3)"
     record_elsewhere(fresh_database_url, "M-1", "510")
     # F5 with the focus on the queue's table.
-    page.queue_table.setFocus()
-    qtbot.waitUntil(page.queue_table.hasFocus, timeout=WAIT_MS)
+    page.review_tab.queue_table.setFocus()
+    qtbot.waitUntil(page.review_tab.queue_table.hasFocus, timeout=WAIT_MS)
     with qtbot.waitSignal(page.queue_loaded, timeout=WAIT_MS):
-        qtbot.keyClick(page.queue_table, Qt.Key.Key_F5)
+        qtbot.keyClick(page.review_tab.queue_table, Qt.Key.Key_F5)
     assert page.tabs.tabText(1) == "Review (4)"
-    assert [q.meter_no for q in page.queue] == ["M-5", "M-6", "M-7", "M-1"]
+    assert [q.meter_no for q in page.review_tab.queue] == ["M-5", "M-6", "M-7", "M-1"]
 
     record_elsewhere(fresh_database_url, "M-8", "12")
-    assert page.queue_refresh_button.text() == "Refresh (F5)"
+    assert page.review_tab.queue_refresh_button.text() == "Refresh (F5)"
     with qtbot.waitSignals([page.queue_loaded, page.sheet_loaded], timeout=WAIT_MS):
-        qtbot.mouseClick(page.queue_refresh_button, Qt.MouseButton.LeftButton)
-    assert page.queue_status.text() == "5 readings waiting"
+        qtbot.mouseClick(page.review_tab.queue_refresh_button, Qt.MouseButton.LeftButton)
+    assert page.review_tab.queue_status.text() == "5 readings waiting"
 
     # On the entry tab, figures typed and not saved survive a refresh.
     page.tabs.setCurrentIndex(0)
@@ -314,31 +316,32 @@ def test_f5_anywhere_in_the_page_and_the_refresh_button_reload_the_queue(
         qtbot.assertNotEmitted(page.sheet_loaded, wait=300),
         qtbot.waitSignal(page.queue_loaded, timeout=WAIT_MS),
     ):
-        qtbot.keyClick(page.entry_grid, Qt.Key.Key_F5)
-    assert page.entry_model.entries[row].text == "140"
+        qtbot.keyClick(page.entry_tab.entry_grid, Qt.Key.Key_F5)
+    assert page.entry_tab.entry_model.entries[row].text == "140"
 
 
 def test_unread_meters_of_a_month_and_their_workbook(
     qtbot, page: ReadingsPage, world: World, tmp_path: Path
 ):
     # This month nothing is accepted yet (the three readings are held): all 7 unread.
-    assert page.unread is not None and page.unread.period == str(world.this_month)
-    assert (len(page.unread.meters), page.unread.active) == (7, 7)
+    assert page.unread_tab.unread is not None and page.unread_tab.unread.period == str(
+        world.this_month
+    )
+    assert (len(page.unread_tab.unread.meters), page.unread_tab.unread.active) == (7, 7)
 
     last = str(world.last_month)
     with qtbot.waitSignal(page.unread_loaded, timeout=WAIT_MS):
-        page.set_unread_scope(last, "东校区")
+        page.unread_tab.set_unread_scope(last, "东校区")
     # Last month M-1, M-2, M-5, M-6, M-7 were read; M-3 (four months ago) and M-8 were not.
-    assert [page.unread_table.text_at(r, 0) for r in range(page.unread_table.row_count())] == [
-        "M-3", "M-8"
-    ]  # fmt: skip
-    assert page.unread_status.text() == f"{last}: 2 of 7 meters not read"
-    assert page.unread_table.text_at(0, 7) == "50"
-    assert page.unread_table.text_at(1, 7) == ""
+    table = page.unread_tab.unread_table
+    assert [table.text_at(r, 0) for r in range(table.row_count())] == ["M-3", "M-8"]
+    assert page.unread_tab.unread_status.text() == f"{last}: 2 of 7 meters not read"
+    assert page.unread_tab.unread_table.text_at(0, 7) == "50"
+    assert page.unread_tab.unread_table.text_at(1, 7) == ""
 
     target = tmp_path / "unread.xlsx"
     with qtbot.waitSignal(page.exported, timeout=WAIT_MS) as exported:
-        page.export_unread(target)
+        page.unread_tab.export_unread(target)
     assert exported.args == [str(target)]
     sheet = load_workbook(target).active
     assert sheet.title == "未抄表计清单"
