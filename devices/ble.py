@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from devices import cjt188
+from devices import cjt188, framing
 from devices.errors import FrameError
 
 T = TypeVar("T")
@@ -195,7 +195,7 @@ async def read_water_meter(
     try:
         try:
             await link.start_notify(settings.notify_uuid, collector.feed)
-            request = bytes([cjt188.WAKEUP] * settings.wakeup) + cjt188.read_request(
+            request = bytes([framing.WAKEUP] * settings.wakeup) + cjt188.read_request(
                 meter_address, settings.meter_type, di_order=settings.di_order
             )
             for chunk in _chunks(request, settings.chunk_size):

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from devices import framing
 from devices.bcd import (
     address_from_wire,
     address_to_wire,
@@ -35,19 +36,22 @@ from devices.bcd import (
     is_no_data,
 )
 from devices.errors import FrameError
+from devices.framing import (
+    ABNORMAL_BIT,
+    DIRECTION_BIT,
+    START,
+    ControlByte,
+    close_frame,
+    envelope_at,
+    frames_in,
+    only_frame,
+)
 from devices.registers import Value
 
-START = 0x68
-END = 0x16
-WAKEUP = 0xFE
 HEADER_LEN = 11  # 68 T A0..A6 C L
 WILDCARD_ADDRESS = "AAAAAAAAAAAAAA"
 ANY_TYPE = 0xAA
 
-DIRECTION_BIT = 0x80
-ABNORMAL_BIT = 0x40
-FOLLOW_UP_BIT = 0x20
-FUNCTION_MASK = 0x1F
 READ_DATA = 0x01
 READ_ADDRESS = 0x03
 
@@ -94,23 +98,11 @@ WATER_DATA_LEN = 0x16
 
 
 @dataclass(frozen=True)
-class Frame:
+class Frame(ControlByte):
     meter_type: int
     address: str  # 14 hex digits as printed (high first)
     control: int
     data: bytes = b""
-
-    @property
-    def is_reply(self) -> bool:
-        return bool(self.control & DIRECTION_BIT)
-
-    @property
-    def is_abnormal(self) -> bool:
-        return bool(self.control & ABNORMAL_BIT)
-
-    @property
-    def function(self) -> int:
-        return self.control & FUNCTION_MASK
 
 
 @dataclass(frozen=True)
@@ -200,9 +192,7 @@ def encode_frame(frame: Frame, *, wakeup: int = 0) -> bytes:
     body = bytearray([START, frame.meter_type, *address_to_wire(frame.address, 7), frame.control])
     body.append(len(frame.data))
     body += frame.data
-    body.append(sum(body) & 0xFF)
-    body.append(END)
-    return bytes([WAKEUP] * wakeup) + bytes(body)
+    return close_frame(body, wakeup)
 
 
 def plausible_type(byte: int) -> bool:
@@ -213,45 +203,16 @@ def plausible_type(byte: int) -> bool:
 
 def frame_extent(buffer: bytes) -> tuple[int, int | None]:
     """(bytes to discard before a frame, its size from 68H or None while incomplete)."""
-    pos = 0
-    while pos < len(buffer):
-        if buffer[pos] == START and (len(buffer) <= pos + 1 or plausible_type(buffer[pos + 1])):
-            break
-        pos += 1
-    if len(buffer) < pos + HEADER_LEN:
-        return pos, None
-    return pos, HEADER_LEN + buffer[pos + 10] + 2
+    return framing.frame_extent(buffer, HEADER_LEN, 10, _typed_start)
+
+
+def _typed_start(buffer: bytes, pos: int) -> bool:
+    return len(buffer) <= pos + 1 or plausible_type(buffer[pos + 1])
 
 
 def _decode_at(raw: bytes, pos: int) -> tuple[Frame, int]:
-    while pos < len(raw) and raw[pos] == WAKEUP:
-        pos += 1
-    if pos >= len(raw):
-        raise FrameError(
-            "只有唤醒字节 FEH，没有帧" if raw else "帧为空", offset=pos if raw else None
-        )
-    if raw[pos] != START:
-        raise FrameError(f"缺少帧起始符：应为 68H，实为 {raw[pos]:02X}H", offset=pos)
-    if len(raw) < pos + HEADER_LEN:
-        raise FrameError(
-            f"帧不完整：帧头需 {HEADER_LEN} 字节，只有 {len(raw) - pos} 字节", offset=pos
-        )
-    length = raw[pos + 10]
-    end = pos + HEADER_LEN + length + 2
-    if len(raw) < end:
-        raise FrameError(
-            f"帧不完整：长度 L={length:02X}H 需 {end - pos} 字节，只有 {len(raw) - pos} 字节",
-            offset=len(raw),
-        )
+    pos, end = envelope_at(raw, pos, HEADER_LEN, 10)
     cs_at = end - 2
-    expected = sum(raw[pos:cs_at]) & 0xFF
-    if raw[cs_at] != expected:
-        raise FrameError(f"校验和错误：应为 {expected:02X}H，实为 {raw[cs_at]:02X}H", offset=cs_at)
-    if raw[end - 1] != END:
-        raise FrameError(
-            f"缺少帧结束符：按长度 L={length:02X}H 此处应为 16H，实为 {raw[end - 1]:02X}H",
-            offset=end - 1,
-        )
     frame = Frame(
         raw[pos + 1],
         address_from_wire(raw[pos + 2 : pos + 9]),
@@ -262,25 +223,11 @@ def _decode_at(raw: bytes, pos: int) -> tuple[Frame, int]:
 
 
 def decode_frames(raw: bytes) -> list[Frame]:
-    frames = []
-    pos = 0
-    while True:
-        frame, pos = _decode_at(raw, pos)
-        frames.append(frame)
-        rest = pos
-        while rest < len(raw) and raw[rest] == WAKEUP:
-            rest += 1
-        if rest >= len(raw):
-            return frames
-        if raw[rest] != START:
-            raise FrameError(f"帧后有多余字节 {raw[rest]:02X}H", offset=rest)
+    return frames_in(raw, _decode_at)
 
 
 def decode_frame(raw: bytes) -> Frame:
-    frames = decode_frames(raw)
-    if len(frames) > 1:
-        raise FrameError(f"应为一帧，实为 {len(frames)} 帧")
-    return frames[0]
+    return only_frame(decode_frames(raw))
 
 
 def di_to_wire(di: int, order: str = "big") -> bytes:

@@ -20,22 +20,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from devices import framing
 from devices.bcd import address_from_wire, address_to_wire, bcd_to_int, int_to_bcd
 from devices.errors import FrameError
+from devices.framing import (
+    ABNORMAL_BIT,
+    DIRECTION_BIT,
+    FOLLOW_UP_BIT,
+    FUNCTION_MASK,
+    START,
+    ControlByte,
+    close_frame,
+    envelope_at,
+    frames_in,
+    only_frame,
+)
 from devices.registers import DataItem, Edition, Reading, Value, data_item
 
-START = 0x68
-END = 0x16
-WAKEUP = 0xFE
 DATA_OFFSET = 0x33
 HEADER_LEN = 10  # 68 A0..A5 68 C L
 BROADCAST = "999999999999"
 WILDCARD = "AAAAAAAAAAAA"
-
-DIRECTION_BIT = 0x80
-ABNORMAL_BIT = 0x40
-FOLLOW_UP_BIT = 0x20
-FUNCTION_MASK = 0x1F
 
 # Function codes (C D4–D0). 2007 Table 4; 1997 §6.
 BROADCAST_TIME = 0x08  # both editions
@@ -75,28 +80,12 @@ ERROR_BITS: dict[Edition, tuple[str, ...]] = {
 
 
 @dataclass(frozen=True)
-class Frame:
+class Frame(ControlByte):
     """One DL/T 645 frame: the address as printed (high digits first), data without +33H."""
 
     address: str
     control: int
     data: bytes = b""
-
-    @property
-    def is_reply(self) -> bool:
-        return bool(self.control & DIRECTION_BIT)
-
-    @property
-    def is_abnormal(self) -> bool:
-        return bool(self.control & ABNORMAL_BIT)
-
-    @property
-    def follow_up(self) -> bool:
-        return bool(self.control & FOLLOW_UP_BIT)
-
-    @property
-    def function(self) -> int:
-        return self.control & FUNCTION_MASK
 
 
 @dataclass(frozen=True)
@@ -167,9 +156,7 @@ def encode_frame(frame: Frame, *, wakeup: int = 0) -> bytes:
     body = bytearray([START, *address_to_wire(frame.address, 6), START, frame.control])
     body.append(len(frame.data))
     body += bytes((b + DATA_OFFSET) & 0xFF for b in frame.data)
-    body.append(sum(body) & 0xFF)
-    body.append(END)
-    return bytes([WAKEUP] * wakeup) + bytes(body)
+    return close_frame(body, wakeup)
 
 
 def frame_extent(buffer: bytes) -> tuple[int, int | None]:
@@ -180,74 +167,29 @@ def frame_extent(buffer: bytes) -> tuple[int, int | None]:
     sits 7 bytes later, so line noise before a reply does not make the reader wait for a
     bogus length.
     """
-    pos = 0
-    while pos < len(buffer):
-        if buffer[pos] == START and (len(buffer) <= pos + 7 or buffer[pos + 7] == START):
-            break
-        pos += 1
-    if len(buffer) < pos + HEADER_LEN:
-        return pos, None
-    return pos, HEADER_LEN + buffer[pos + 9] + 2
+    return framing.frame_extent(buffer, HEADER_LEN, 9, _second_start)
+
+
+def _second_start(buffer: bytes, pos: int) -> bool:
+    return len(buffer) <= pos + 7 or buffer[pos + 7] == START
 
 
 def _decode_at(raw: bytes, pos: int) -> tuple[Frame, int]:
     """The frame starting at `pos` (FEH skipped) and the offset just past its 16H."""
-    while pos < len(raw) and raw[pos] == WAKEUP:
-        pos += 1
-    if pos >= len(raw):
-        raise FrameError(
-            "只有唤醒字节 FEH，没有帧" if raw else "帧为空", offset=pos if raw else None
-        )
-    if raw[pos] != START:
-        raise FrameError(f"缺少帧起始符：应为 68H，实为 {raw[pos]:02X}H", offset=pos)
-    if len(raw) < pos + HEADER_LEN:
-        raise FrameError(
-            f"帧不完整：帧头需 {HEADER_LEN} 字节，只有 {len(raw) - pos} 字节", offset=pos
-        )
-    if raw[pos + 7] != START:
-        raise FrameError(f"缺少第二个帧起始符：应为 68H，实为 {raw[pos + 7]:02X}H", offset=pos + 7)
-    length = raw[pos + 9]
-    end = pos + HEADER_LEN + length + 2
-    if len(raw) < end:
-        raise FrameError(
-            f"帧不完整：长度 L={length:02X}H 需 {end - pos} 字节，只有 {len(raw) - pos} 字节",
-            offset=len(raw),
-        )
+    pos, end = envelope_at(raw, pos, HEADER_LEN, 9, second_start=7)
     cs_at = end - 2
-    expected = sum(raw[pos:cs_at]) & 0xFF
-    if raw[cs_at] != expected:
-        raise FrameError(f"校验和错误：应为 {expected:02X}H，实为 {raw[cs_at]:02X}H", offset=cs_at)
-    if raw[end - 1] != END:
-        raise FrameError(
-            f"缺少帧结束符：按长度 L={length:02X}H 此处应为 16H，实为 {raw[end - 1]:02X}H",
-            offset=end - 1,
-        )
     data = bytes((b - DATA_OFFSET) & 0xFF for b in raw[pos + HEADER_LEN : cs_at])
     return Frame(address_from_wire(raw[pos + 1 : pos + 7]), raw[pos + 8], data), end
 
 
 def decode_frames(raw: bytes) -> list[Frame]:
     """Every frame in `raw` (an echoed request and its reply, say); FrameError if any is bad."""
-    frames = []
-    pos = 0
-    while True:
-        frame, pos = _decode_at(raw, pos)
-        frames.append(frame)
-        rest = pos
-        while rest < len(raw) and raw[rest] == WAKEUP:
-            rest += 1
-        if rest >= len(raw):
-            return frames
-        if raw[rest] != START:
-            raise FrameError(f"帧后有多余字节 {raw[rest]:02X}H", offset=rest)
+    return frames_in(raw, _decode_at)
 
 
 def decode_frame(raw: bytes) -> Frame:
     """Exactly one frame (wake-up bytes allowed before it); FrameError otherwise."""
-    frames = decode_frames(raw)
-    if len(frames) > 1:
-        raise FrameError(f"应为一帧，实为 {len(frames)} 帧")
-    return frames[0]
+    return only_frame(decode_frames(raw))
 
 
 # --- requests -----------------------------------------------------------------------
