@@ -12,17 +12,25 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 
 
+def psycopg_connection(session: Session) -> psycopg.Connection[Any]:
+    """The psycopg connection under the session's, for COPY and server-side cursors."""
+    raw = session.connection().connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)
+    return raw
+
+
 def allocate_ids(session: Session, table: str, count: int) -> list[int]:
     """`count` fresh ids of `table`, taken from its sequence like any insert would."""
     if count == 0:
         return []
-    raw = session.connection().connection.driver_connection
+    raw = psycopg_connection(session)
     with raw.cursor() as cursor:
         cursor.execute(
             "select nextval(pg_get_serial_sequence(%s, 'id')) from generate_series(1, %s)",
@@ -34,7 +42,7 @@ def allocate_ids(session: Session, table: str, count: int) -> list[int]:
 def copy_rows(
     session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence]
 ) -> None:
-    raw = session.connection().connection.driver_connection
+    raw = psycopg_connection(session)
     statement = f"copy {table} ({', '.join(columns)}) from stdin"
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:

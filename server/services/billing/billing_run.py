@@ -17,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from server.db.bulk import allocate_ids, copy_rows, write_behind
+from server.db.bulk import allocate_ids, copy_rows, psycopg_connection, write_behind
 from server.db.models import Bill, BillingRun
 from server.db.models.accounts import PREPAID
 from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL
@@ -154,7 +155,7 @@ def _gather(session: Session, period: Period) -> tuple[list[_Draft], list[Skippe
     params = {"period": str(period), "start": period.start, "end": period.end}
     drafts: dict[int, _Draft] = {}
     skipped: list[SkippedMeter] = []
-    raw = session.connection().connection.driver_connection
+    raw = psycopg_connection(session)
     # A server-side cursor is planned for its first rows unless told the caller reads all.
     raw.execute("set local cursor_tuple_fraction = 1.0")
     with raw.cursor(name="billing_candidates") as cursor:
@@ -239,7 +240,7 @@ _PriceCache = dict[tuple[int, Decimal], list[tuple[str, Decimal]]]
 def _price(drafts: Iterable[_Draft], cache: _PriceCache) -> list[_PricedBill]:
     priced = []
     for draft in drafts:
-        lines = []
+        lines: list[tuple[str, str, Decimal, Decimal, int]] = []
         for kind, usage, tariff in draft.charges:
             key = (tariff.tariff_id, usage)
             amounts = cache.get(key)
@@ -278,8 +279,8 @@ def _write(session: Session, period: Period, run_id: int, bills: list[_PricedBil
     # Before the bill rows are written, so each is written with its status.
     drawn = _draw_credit(session, postpaid) if postpaid else {}
     bill_rows = []
-    meter_rows = []
-    line_rows = []
+    meter_rows: list[tuple[Any, ...]] = []
+    line_rows: list[tuple[Any, ...]] = []
     for bill_id, bill in zip(bill_ids, bills, strict=True):
         draft = bill.draft
         if draft.billing_mode == PREPAID or bill.total == 0:
@@ -315,7 +316,7 @@ def _write(session: Session, period: Period, run_id: int, bills: list[_PricedBil
 
 def _draw_prepaid(session: Session, period: Period, bills: list[tuple[int, _PricedBill]]) -> None:
     """Prepaid bills draw on the account balance, which may go negative."""
-    balances = dict(
+    balances: dict[int, Decimal] = dict(
         session.execute(
             text(
                 "update account a set balance = a.balance - d.total "
@@ -390,7 +391,7 @@ def run_billing(session: Session, actor: Actor, period: Period) -> BillingRunRes
     session.flush()
     run_id = run.id
     # PostgreSQL stores one chunk of bills while Python prices the next.
-    with write_behind(lambda bills: _write(session, period, run_id, bills), "billing") as put:
+    with write_behind(partial(_write, session, period, run_id), "billing") as put:
         cache: _PriceCache = {}
         for start in range(0, len(ready), _CHUNK):
             put(_price(ready[start : start + _CHUNK], cache))

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from server.db.models import AuditEvent
@@ -59,7 +59,7 @@ def audit_events(
 ) -> AuditPage:
     """Events newest first: `who` matches the actor label, `action` the action or its prefix
     ("receipt." for every receipt action); days are business days, both inclusive."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if who.strip():
         conditions.append(AuditEvent.actor.ilike(f"%{who.strip()}%"))
     if action.strip():

@@ -42,12 +42,11 @@ def normalise_photo(data: bytes, name: str = "照片") -> tuple[bytes, int, int]
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in ACCEPTED_FORMATS:
                 raise DomainError(f"{name} 格式 {image.format} 不支持，请上传 JPEG 或 PNG")
-            image = ImageOps.exif_transpose(image)
-            image = image.convert("RGB")
-            image.thumbnail((MAX_SIDE, MAX_SIDE))
+            upright = ImageOps.exif_transpose(image).convert("RGB")
+            upright.thumbnail((MAX_SIDE, MAX_SIDE))
             out = io.BytesIO()
-            image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-            return out.getvalue(), image.width, image.height
+            upright.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+            return out.getvalue(), upright.width, upright.height
     except (UnidentifiedImageError, OSError) as exc:
         raise DomainError(f"{name} 不是可识别的图片") from exc
 

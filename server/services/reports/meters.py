@@ -117,7 +117,7 @@ def meters_report(
     totals row counts meters by status. With `stream` the rows are a one-shot iterator."""
     check_access(session, actor)
     params = {"campus": campus_id(session, campus)}
-    counts = dict(session.execute(text(_COUNT_SQL), params).all())
+    counts: dict[str, int] = dict(session.execute(text(_COUNT_SQL), params).all())
     labels = METER_STATUS_LABELS.items()
     summary = "，".join(f"{label} {counts[s]}" for s, label in labels if s in counts)
     total = Row(

@@ -102,7 +102,7 @@ def claim_due(session: Session, limit: int = 20) -> list[Claimed]:
     for row in rows:
         row.status = OUTBOX_SENDING
         row.attempts += 1
-        row.claimed_at = func.now()  # type: ignore[assignment]
+        row.claimed_at = func.now()
     session.flush()
     return [Claimed(r.id, r.kind, r.openid, r.url, dict(r.payload), r.attempts) for r in rows]
 
@@ -120,7 +120,7 @@ def mark_sent(session: Session, message_id: int, template_id: str) -> None:
     row = _claimed(session, message_id)
     row.status = OUTBOX_SENT
     row.template_id = template_id
-    row.sent_at = func.now()  # type: ignore[assignment]
+    row.sent_at = func.now()
     row.last_error = ""
     audit.record(session, Actor.system("outbox"), "outbox.sent", "outbox_message", message_id)
 
@@ -132,7 +132,7 @@ def mark_failed(session: Session, message_id: int, error: str, *, retry: bool) -
     row.last_error = error[:500]
     if retry and row.attempts < MAX_ATTEMPTS:
         row.status = OUTBOX_PENDING
-        row.next_attempt_at = func.now() + retry_delay(row.attempts)  # type: ignore[assignment]
+        row.next_attempt_at = func.now() + retry_delay(row.attempts)
     else:
         row.status = OUTBOX_FAILED
     audit.record(
@@ -210,5 +210,5 @@ def resend(session: Session, actor: Actor, message_id: int) -> None:
         raise DomainError(f"只有发送失败的消息可以重发（当前：{STATUS_LABELS[row.status]}）")
     row.status = OUTBOX_PENDING
     row.attempts = 0
-    row.next_attempt_at = func.now()  # type: ignore[assignment]
+    row.next_attempt_at = func.now()
     audit.record(session, actor, "outbox.resend", "outbox_message", message_id)

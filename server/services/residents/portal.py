@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from server.db.models.payments import CHANNEL_LABELS
-from server.services.collection import payments
+from server.services.collection import allocation
 from server.services.core.calendar import BUSINESS_TZ, Period, now
 from server.services.core.errors import DomainError
 from server.services.core.photos import store_photo
@@ -107,7 +107,7 @@ def usage_overview(session: Session, account: BoundAccount, today: date) -> Usag
     return UsageOverview(
         account,
         months,
-        tuple(PaymentRow(r[0], r[1], CHANNEL_LABELS.get(r[2], r[2]), r[3], r[4]) for r in paid),
+        tuple(PaymentRow(r[0], r[1], CHANNEL_LABELS[r[2]], r[3], r[4]) for r in paid),
     )
 
 
@@ -116,15 +116,15 @@ class PaymentNotice:
     """电子缴款通知单: what the account owes today, bill by bill."""
 
     account: BoundAccount
-    items: tuple[payments.OpenItem, ...]
+    items: tuple[allocation.OpenItem, ...]
     owed: Decimal
     on: date
 
 
 def payment_notice(session: Session, account: BoundAccount, on: date) -> PaymentNotice:
     """`account` as for usage_overview: only ever one of the resident's bound accounts."""
-    items = payments.open_items(session, account.account_id, on)
-    return PaymentNotice(account, items, payments.amount_owed(items), on)
+    items = allocation.open_items(session, account.account_id, on)
+    return PaymentNotice(account, items, allocation.amount_owed(items), on)
 
 
 @dataclass(frozen=True)

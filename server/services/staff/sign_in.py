@@ -87,7 +87,7 @@ def identity_of(session: Session, staff: Staff) -> StaffIdentity:
     )
 
 
-def _staff_by_login(login: str) -> Select[tuple[Staff]]:
+def _staff_by_login(login: str) -> Select[Staff]:
     """The staff row of a login with what an identity shows (department, post, branch)."""
     return (
         select(Staff)
@@ -115,7 +115,7 @@ def authenticate(session: Session, login: str, password: str) -> StaffIdentity:
         raise LoginFailed(f"账号已锁定，请 {minutes} 分钟后再试")
     if not verify_password(staff.password_hash, password):
         staff.failed_logins += 1
-        data = {"failed_logins": staff.failed_logins}
+        data: dict[str, int | str] = {"failed_logins": staff.failed_logins}
         if staff.failed_logins >= MAX_FAILED_LOGINS:
             staff.locked_until = moment + LOCKOUT
             staff.failed_logins = 0
