@@ -17,7 +17,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from desktop.app import ensure_application
-from desktop.tariffs_page import NAME, PRICE, START, TariffEditor, TariffsPage
+from desktop.tariff_dialogs import NAME, PRICE, START, TariffEditor
+from desktop.tariffs_page import TariffsPage
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import CustomerClass, LateFeePolicy, Tariff, TariffComponent, TariffTier
