@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from desktop.document_dialog import DocumentDialog
-from desktop.handheld_page import OUTCOME_COLOURS, OutcomeTable
 from desktop.module_page import ModulePage
+from desktop.outcome_table import OUTCOME_COLOURS, OutcomeTable
 from desktop.place_picker import PlacePicker
 from desktop.tasks import BusyTasks, TaskError
 from desktop.widgets import ALERT

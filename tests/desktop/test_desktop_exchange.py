@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from desktop.app import ensure_application
 from desktop.exchange_page import CHANGE_COLOURS, ExchangePage
-from desktop.handheld_page import OUTCOME_COLOURS
+from desktop.outcome_table import OUTCOME_COLOURS
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import Account, Meter, Reading

@@ -19,7 +19,8 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from desktop.app import ensure_application
-from desktop.handheld_page import OUTCOME_COLOURS, HandheldPage
+from desktop.handheld_page import HandheldPage
+from desktop.outcome_table import OUTCOME_COLOURS
 from desktop.tasks import TaskRunner
 from devices.ble import NUS_SERVICE
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
