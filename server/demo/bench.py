@@ -27,7 +27,7 @@ from devices.simulators import (
 from server.db.models import Meter
 from server.db.models.metering import ELECTRICITY, METER_ACTIVE, WATER
 from server.services.core.calendar import BUSINESS_TZ
-from server.services.metering.readings import latest_accepted_before
+from server.services.metering.ingest import latest_accepted_before
 
 # The address widths on the wire: DL/T 645 6 BCD bytes, CJ/T 188 7.
 ADDRESS_DIGITS = {ELECTRICITY: 12, WATER: 14}

@@ -38,7 +38,7 @@ from server.services.billing.billing_run import list_bills, run_billing
 from server.services.collection.counter_view import account_panel
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.core.errors import DomainError
-from server.services.metering import readings as metering
+from server.services.metering import ingest as metering
 from server.services.metering.review_desk import reading_photo, review_queue
 from server.services.metering.usage_rules import LOWER_THAN_PREVIOUS, ROLLOVER, SURGE, assess
 from server.services.reports.dashboard import dashboard

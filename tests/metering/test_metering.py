@@ -117,7 +117,7 @@ def test_correction_keeps_the_original(session):
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("abc", "不是数字：「abc」"), ("-1", "不能为负"), ("1000000", "只有 6 位")],
+    [("abc", "不是数字：「abc」"), ("-1", "不能为负"), ("1000000", "超出 6 位表的量程")],
 )
 def test_bad_readings_are_refused(session, value, message):
     a = f.account(session)

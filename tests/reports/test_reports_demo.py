@@ -16,7 +16,7 @@ from server.demo.data import generate_demo_data
 from server.demo.masters import DIGITS
 from server.services.billing.billing_run import run_billing
 from server.services.core.calendar import BUSINESS_TZ, Period
-from server.services.metering import readings
+from server.services.metering import ingest
 from server.services.metering.usage_rules import assess
 from server.services.reports import loss_report
 from tests import factories as f
@@ -46,8 +46,8 @@ def test_demo_masters_and_their_losses(session):
     for reading in session.scalars(
         select(Reading).where(Reading.meter_id.in_(masters)).order_by(Reading.read_at)
     ):
-        previous = readings.latest_accepted_before(session, reading.meter_id, reading.read_at)
-        history = readings.monthly_usage_history(session, reading.meter_id, reading.read_at)
+        previous = ingest.latest_accepted_before(session, reading.meter_id, reading.read_at)
+        history = ingest.monthly_usage_history(session, reading.meter_id, reading.read_at)
         judged = assess(previous.value if previous else None, reading.value, DIGITS, D(1),
                         history)  # fmt: skip
         assert (reading.usage, tuple(reading.flags)) == (judged.usage, judged.flags)

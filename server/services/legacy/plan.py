@@ -61,7 +61,9 @@ from server.services.metering.ingest import (
     among,
     existing_readings,
     judge_timeline,
+    meters_for,
     month_index,
+    reading_refusal,
 )
 from server.services.metering.meter_picker import KIND_LABELS
 from server.services.metering.readings import METER_STATUS_LABELS
@@ -80,30 +82,6 @@ class SheetCount:
 
 # ---------------------------------------------------------------------------------------
 # What the database already holds
-
-
-def _existing_meters(session: Session, numbers: set[str]) -> dict[str, MeterInfo]:
-    if not numbers:
-        return {}
-    rows = session.execute(
-        select(
-            Meter.id,
-            Meter.meter_no,
-            Meter.kind,
-            Meter.digits,
-            Meter.multiplier,
-            Meter.status,
-            Account.account_no,
-        )
-        .outerjoin(Account, Account.id == Meter.account_id)
-        .where(among(Meter.meter_no, numbers))
-    )
-    return {
-        r.meter_no: MeterInfo(
-            r.meter_no, r.kind, r.digits, r.multiplier, r.account_no or "", r.status, r.id
-        )
-        for r in rows
-    }
 
 
 @dataclass
@@ -216,7 +194,7 @@ class Planner:
             | {r.meter_no for r in readings_in}
             | {no for r in replacements_in for no in (r.old_no, r.new_no)}
         )
-        self.meters = _existing_meters(self.session, referred)
+        self.meters = meters_for(self.session, referred, hardware=False)
         self._meters(meters_in)
         self._tariffs(tiers_in)
         self._replacements(replacements_in)
@@ -447,13 +425,9 @@ class Planner:
             return f"新表 {new.meter_no} 已有读数，不能作为换上的新表"
         if old.meter_no in put_in and put_in[old.meter_no] >= row.day:
             return f"旧表 {old.meter_no} 于 {put_in[old.meter_no]} 换上，换下日期应晚于换上日期"
-        if row.old_final >= Decimal(10) ** old.digits:
-            return f"旧表止码 {num(row.old_final)} 超出表 {old.meter_no} 的量程（{old.digits} 位）"
-        if row.new_initial >= Decimal(10) ** new.digits:
-            return (
-                f"新表起码 {num(row.new_initial)} 超出表 {new.meter_no} 的量程（{new.digits} 位）"
-            )
-        return None
+        return reading_refusal(row.old_final, old.digits, "旧表止码") or reading_refusal(
+            row.new_initial, new.digits, "新表起码"
+        )
 
     def _readings(self, readings_in: list[ReadingIn]) -> None:
         seen: dict[tuple[str, date], int] = {}
@@ -472,13 +446,11 @@ class Planner:
                 )
                 continue
             seen[key] = r.row
-            message = None
             out, put_in = self.taken_out.get(r.meter_no), self.put_in.get(r.meter_no)
-            if r.value >= Decimal(10) ** meter.digits:
-                message = f"读数 {num(r.value)} 超出表 {r.meter_no} 的量程（{meter.digits} 位）"
-            elif out is not None and r.day >= out:
+            message = reading_refusal(r.value, meter.digits)
+            if message is None and out is not None and r.day >= out:
                 message = f"表 {r.meter_no} 已于 {out} 换下，抄表日期应早于换表日期"
-            elif put_in is not None and r.day <= put_in:
+            elif message is None and put_in is not None and r.day <= put_in:
                 message = f"表 {r.meter_no} 于 {put_in} 换上，抄表日期应晚于换表日期"
             if message:
                 self.problems.add(READINGS, r.row, message)

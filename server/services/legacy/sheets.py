@@ -7,11 +7,12 @@ A row with any problem is left out of what the parsers return.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from reports.workbook import (
     CellError,
@@ -25,6 +26,8 @@ from reports.workbook import (
 )
 from server.db.models.metering import ELECTRICITY, WATER
 from server.services.accounts.accounts import BILLING_MODE_NAMES
+from server.services.core.errors import InvalidInput
+from server.services.metering.ingest import check_reading_value
 
 ACCOUNTS = "户号"
 METERS = "表计"
@@ -63,6 +66,8 @@ KIND_NAMES = {
 _MONEY_LIMIT = Decimal(10) ** 12
 _PRICE_LIMIT = Decimal(10) ** 8
 _QUANTITY_LIMIT = Decimal(10) ** 13
+
+T = TypeVar("T")
 
 
 class Problems:
@@ -108,6 +113,17 @@ class Cells:
             self.problem(f"{column} {value} 超过 {max_len} 个字")
         return value
 
+    def _cell(self, column: str, read: Callable[[Any], T | None], required: bool) -> T | None:
+        raw = self.row.get(column)
+        try:
+            value = read(raw)
+        except CellError as exc:
+            self.problem(f"{column} {cell_text(raw)} {exc}")
+            return None
+        if value is None and required:
+            self.problem(f"{column} 不能为空")
+        return value
+
     def number(
         self,
         column: str,
@@ -117,15 +133,8 @@ class Cells:
         required: bool = True,
         may_be_negative: bool = False,
     ) -> Decimal | None:
-        raw = self.row.get(column)
-        try:
-            value = cell_decimal(raw)
-        except CellError as exc:
-            self.problem(f"{column} {cell_text(raw)} {exc}")
-            return None
+        value = self._cell(column, cell_decimal, required)
         if value is None:
-            if required:
-                self.problem(f"{column} 不能为空")
             return None
         if value < 0 and not may_be_negative:
             self.problem(f"{column} {num(value)} 不能为负")
@@ -138,16 +147,20 @@ class Cells:
             return value
         return None
 
-    def day(self, column: str, *, required: bool = True) -> date | None:
-        raw = self.row.get(column)
-        try:
-            value = cell_date(raw)
-        except CellError as exc:
-            self.problem(f"{column} {cell_text(raw)} {exc}")
+    def reading(self, column: str) -> Decimal | None:
+        """A meter's figure, refused as the ingest engine refuses any reading (the range of
+        the meter's register is checked once the meter is known)."""
+        value = self._cell(column, cell_decimal, required=True)
+        if value is None:
             return None
-        if value is None and required:
-            self.problem(f"{column} 不能为空")
-        return value
+        try:
+            return check_reading_value(value, what=column)
+        except InvalidInput as exc:
+            self.problem(str(exc))
+            return None
+
+    def day(self, column: str, *, required: bool = True) -> date | None:
+        return self._cell(column, cell_date, required)
 
     def choice(self, column: str, choices: dict[str, Any], expected: str) -> Any:
         value = self.text(column, required=True)
@@ -383,7 +396,7 @@ def parse_readings(rows: list[Row], problems: Problems) -> list[ReadingIn]:
         cells = Cells(READINGS, row, problems)
         meter_no = cells.text("表号", required=True, max_len=32)
         day = cells.day("抄表日期")
-        value = cells.number("读数", places=3, limit=_QUANTITY_LIMIT)
+        value = cells.reading("读数")
         if cells.ok:
             assert day is not None and value is not None
             parsed.append(ReadingIn(row.number, meter_no, day, value))
@@ -397,9 +410,9 @@ def parse_replacements(rows: list[Row], problems: Problems) -> list[ReplacementI
     for row in rows:
         cells = Cells(REPLACEMENTS, row, problems)
         old_no = cells.text("旧表号", required=True, max_len=32)
-        old_final = cells.number("旧表止码", places=3, limit=_QUANTITY_LIMIT)
+        old_final = cells.reading("旧表止码")
         new_no = cells.text("新表号", required=True, max_len=32)
-        new_initial = cells.number("新表起码", places=3, limit=_QUANTITY_LIMIT)
+        new_initial = cells.reading("新表起码")
         day = cells.day("换表日期")
         if old_no and old_no == new_no:
             cells.problem(f"新表号 {new_no} 与旧表号相同")

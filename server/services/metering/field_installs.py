@@ -33,15 +33,14 @@ from server.services.core.calendar import BUSINESS_TZ, now
 from server.services.core.errors import DomainError, NotFound
 from server.services.core.photos import store_photo
 from server.services.metering import readings
-from server.services.metering.meter_picker import KIND_LABELS
-from server.services.metering.readings import (
-    METER_STATUS_LABELS,
-    MeterSpec,
-    as_decimal,
+from server.services.metering.ingest import (
+    check_reading_value,
+    judge_reading,
     latest_accepted_before,
-    monthly_usage_history,
 )
-from server.services.metering.usage_rules import HOLDING_FLAGS, QUANTITY, assess, describe_flags
+from server.services.metering.meter_picker import KIND_LABELS
+from server.services.metering.readings import METER_STATUS_LABELS, MeterSpec, as_decimal
+from server.services.metering.usage_rules import HOLDING_FLAGS, describe_flags
 
 INSTALL_KIND_LABELS = {INSTALL_NEW: "新装", INSTALL_REPLACE: "换表"}
 INSTALL_STATUS_LABELS = {
@@ -130,14 +129,7 @@ class ConfirmOutcome:
 def _reading_figure(value: Decimal | str, what: str, digits: int) -> Decimal:
     if not str(value).strip():
         raise DomainError(f"请填写{what}")
-    figure = as_decimal(value, what)
-    if figure < 0:
-        raise DomainError(f"{what}不能为负：{figure}")
-    if figure != figure.quantize(QUANTITY):
-        raise DomainError(f"{what}最多 3 位小数：{figure}")
-    if figure >= Decimal(10) ** digits:
-        raise DomainError(f"{what} {figure} 超出 {digits} 位表的量程")
-    return figure.quantize(QUANTITY)
+    return check_reading_value(as_decimal(value, what), digits, what)
 
 
 def _digits(value: int | str) -> int:
@@ -220,19 +212,13 @@ def report_install(session: Session, actor: Actor, spec: InstallSpec) -> ReportR
     moment = now()
     if old is not None and old_final is not None:
         # The same judgement the confirmation's closing reading gets, told on site now.
-        previous = latest_accepted_before(session, old.id, moment)
-        judged = assess(
-            previous.value if previous else None,
-            old_final,
-            old.digits,
-            old.multiplier,
-            monthly_usage_history(session, old.id, moment),
-        )
-        if previous is not None and HOLDING_FLAGS & set(judged.flags):
+        judged = judge_reading(session, old.id, old.digits, old.multiplier, old_final, moment)
+        previous = judged.previous
+        if previous is not None and HOLDING_FLAGS & set(judged.assessment.flags):
             raise DomainError(
                 f"旧表 {old.meter_no} 止码 {old_final} 低于上次读数 {previous.value}，请核对"
             )
-        warning = describe_flags(judged.flags)
+        warning = describe_flags(judged.assessment.flags)
     old_photo_id = store_photo(session, spec.old_photo, "旧表照片").photo_id if old else None
     new_photo_id = store_photo(session, spec.new_photo, "新表照片").photo_id
     report = FieldInstall(

@@ -13,11 +13,11 @@ from server.services.core.calendar import BUSINESS_TZ, Period, business_datetime
 from server.services.core.errors import DomainError
 from server.services.core.photos import store_photo
 from server.services.metering import readings
+from server.services.metering.ingest import check_reading_value, judge_reading
 from server.services.metering.readings import ReadingResult
 from server.services.metering.usage_rules import (
     KIND_UNITS,
     SURGE,
-    assess,
     describe_flags,
     mean_monthly_usage,
 )
@@ -48,27 +48,25 @@ def _surge(
 ) -> SurgeToConfirm | None:
     """How record_reading would judge the figure, when that includes a surge."""
     try:
-        figure = readings.as_decimal(value, f"表计 {meter_no} 的读数")
         meter = readings.meter_by_no(session, meter_no)
+        what = f"表计 {meter.meter_no} 的读数"
+        figure = check_reading_value(readings.as_decimal(value, what), meter.digits, what)
     except DomainError:
         return None  # record_reading says what is wrong with it
-    previous = readings.latest_accepted_before(session, meter.id, read_at)
-    if previous is None:
+    judged = judge_reading(session, meter.id, meter.digits, meter.multiplier, figure, read_at)
+    verdict, previous = judged.assessment, judged.previous
+    if previous is None or SURGE not in verdict.flags or verdict.usage is None:
         return None
-    history = readings.monthly_usage_history(session, meter.id, read_at)
-    judged = assess(previous.value, figure, meter.digits, meter.multiplier, history)
-    if SURGE not in judged.flags or judged.usage is None:
-        return None
-    mean = mean_monthly_usage(history)
+    mean = mean_monthly_usage(judged.history)
     assert mean is not None  # a surge is judged against at least 3 months
     return SurgeToConfirm(
         meter.meter_no,
         figure,
-        judged.usage,
+        verdict.usage,
         KIND_UNITS.get(meter.kind, ""),
         previous.value,
         mean,
-        judged.flags,
+        verdict.flags,
         photo_id,
     )
 

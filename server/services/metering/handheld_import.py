@@ -7,11 +7,13 @@ twice adds nothing), conflict (that meter and time hold another value: left for 
 unknown meter, unread / failed (the terminal's own status) or unparsable (why). A bad line
 never stops the good ones; a file that cannot be read at all is refused whole.
 
-Readings are judged set-based by the ingest engine's timeline judge
-(`ingest.judge_timeline`, which applies `usage_rules.assess` in time order per meter
-against the readings already stored, as `readings.record_reading` does one at a time), and
-go in by COPY: 10,000 lines take well under the 2 s the benchmark allows, where one
-`record_reading` per line (six statements each) would not.
+A line's cells are read by `handheld_lines`; the meters are found by the ingest engine's
+lookup (`ingest.meters_for`: hardware number, then meter number), and readings are judged
+set-based by its timeline judge (`ingest.judge_timeline`, which applies
+`usage_rules.assess` in time order per meter against the readings already stored, as
+`readings.record_reading` does one at a time), and go in by COPY: 10,000 lines take well
+under the 2 s the benchmark allows, where one `record_reading` per line (six statements
+each) would not.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,9 +32,6 @@ from sqlalchemy.orm import Session
 
 from devices.handheld import (
     HARDWARE,
-    READING,
-    STATUS,
-    TIME,
     ColumnProfile,
     HandheldDriver,
     HandheldError,
@@ -42,7 +41,7 @@ from devices.handheld import (
     route_bytes,
 )
 from reports.handheld_result import ImportLineRow, render_import_result_xlsx
-from reports.workbook import CellError, cell_decimal, cell_text
+from reports.workbook import cell_text
 from server.db.models import Meter
 from server.db.models.handheld import HandheldImport
 from server.db.models.metering import HELD, METER_ACTIVE
@@ -51,8 +50,8 @@ from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError
 from server.services.metering.handheld_file_profiles import ProfileInfo, get_profile
+from server.services.metering.handheld_lines import BadLine, Skipped, read_cells
 from server.services.metering.ingest import (
-    READ_TIME,
     Event,
     MeterInfo,
     Unexpected,
@@ -60,12 +59,12 @@ from server.services.metering.ingest import (
     existing_readings,
     judge_timeline,
     meters_for,
+    reading_refusal,
     write_readings,
 )
 from server.services.metering.meter_picker import MeterPlace, meters_of_building
 from server.services.metering.readings import METER_STATUS_LABELS, READING_STATUS_LABELS
 from server.services.metering.usage_rules import (
-    QUANTITY,
     SURGE_HISTORY_MONTHS,
     describe_flags,
     quantity_text,
@@ -93,23 +92,6 @@ OUTCOME_LABELS = {
 }
 # Outcomes that wrote a reading.
 WRITTEN = frozenset({IMPORTED, ANOMALY})
-
-# Tried in order when a profile names no time format.
-TIME_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y.%m.%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y%m%d%H%M%S",
-    "%Y%m%d%H%M",
-    "%Y年%m月%d日 %H:%M:%S",
-    "%Y年%m月%d日 %H:%M",
-)
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
-# A terminal's clock may run ahead a little; a day ahead is a wrong clock or a wrong column.
-FUTURE_TOLERANCE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -185,70 +167,7 @@ class HandheldImportResult:
         }
 
 
-# --- one line's cells --------------------------------------------------------------
-
-
-class _Bad(Exception):
-    """A line that cannot be read; the message is the reason."""
-
-
-def parse_time(value: Any, time_format: str = "") -> datetime:
-    """A reading time in business time from a cell: datetime, date (taken at noon, as the
-    legacy import does; midnight counts as a date) or text in `time_format` or one of the
-    usual formats."""
-    # Spreadsheets hand a date cell over as midnight: read it as the date it is.
-    if isinstance(value, datetime) and value.time() != time(0):
-        moment = value
-    elif isinstance(value, date):
-        value = value.date() if isinstance(value, datetime) else value
-        moment = datetime.combine(value, READ_TIME)
-    else:
-        text = cell_text(value)
-        if not text:
-            raise _Bad("缺少抄表时间")
-        moment = _parse_time_text(text, time_format)
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=BUSINESS_TZ)
-    return moment.astimezone(BUSINESS_TZ)
-
-
-def _parse_time_text(text: str, time_format: str) -> datetime:
-    if time_format:
-        try:
-            return datetime.strptime(text, time_format)
-        except ValueError:
-            raise _Bad(f"抄表时间「{text}」不符合格式 {time_format}") from None
-    if ":" in text:
-        # The usual 2026-11-20 09:30:00 costs a tenth of a strptime this way.
-        try:
-            return datetime.fromisoformat(text)
-        except ValueError:
-            pass
-    for pattern in TIME_FORMATS:
-        try:
-            return datetime.strptime(text, pattern)
-        except ValueError:
-            continue
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.combine(datetime.strptime(text, pattern).date(), READ_TIME)
-        except ValueError:
-            continue
-    raise _Bad(f"抄表时间「{text}」无法识别（应如 2026-11-20 09:30:00）")
-
-
-def _figure(value: Any) -> Decimal:
-    try:
-        figure = cell_decimal(value)
-    except CellError:
-        raise _Bad(f"读数「{cell_text(value)}」不是数字") from None
-    if figure is None:
-        raise _Bad("缺少读数")
-    if figure < 0:
-        raise _Bad(f"读数不能为负：{quantity_text(figure)}")
-    if figure != figure.quantize(QUANTITY):
-        raise _Bad(f"读数最多 3 位小数：{figure}")
-    return figure.quantize(QUANTITY)
+# --- one line --------------------------------------------------------------------
 
 
 @dataclass
@@ -269,30 +188,15 @@ def _read_line(raw: RawLine, profile: ColumnProfile, now: datetime) -> _Line:
         return line
     line.hardware_no = cell_text(raw.cells.get(HARDWARE))
     try:
-        if not line.hardware_no:
-            raise _Bad("缺少表号（硬件号）")
-        status = cell_text(raw.cells.get(STATUS)) if profile.status_column else None
-        if status is not None and status in profile.status_unread:
-            line.result = LineResult(raw.line, UNREAD, "掌上机标记为未抄", line.hardware_no)
-            return line
-        if status is not None and status in profile.status_failed:
-            line.result = LineResult(raw.line, FAILED, "掌上机标记为抄表失败", line.hardware_no)
-            return line
-        if status is not None and status not in profile.status_ok:
-            raise _Bad(
-                f"状态「{status}」不是方案中的取值（正常：{'/'.join(profile.status_ok)}；"
-                f"未抄：{'/'.join(profile.status_unread) or '无'}；"
-                f"失败：{'/'.join(profile.status_failed) or '无'}）"
-            )
-        if status is None and not cell_text(raw.cells.get(READING)):
-            line.result = LineResult(raw.line, UNREAD, "没有读数（未抄）", line.hardware_no)
-            return line
-        line.value = _figure(raw.cells.get(READING))
-        line.read_at = parse_time(raw.cells.get(TIME), profile.time_format)
-        if line.read_at > now + FUTURE_TOLERANCE:
-            raise _Bad(f"抄表时间 {line.read_at:%Y-%m-%d %H:%M} 晚于现在，请检查掌上机时钟")
-    except _Bad as exc:
+        cells = read_cells(raw, profile, now)
+    except BadLine as exc:
         line.result = LineResult(raw.line, UNPARSABLE, str(exc), line.hardware_no)
+        return line
+    if isinstance(cells, Skipped):
+        outcome = FAILED if cells.failed else UNREAD
+        line.result = LineResult(raw.line, outcome, cells.message, line.hardware_no)
+    else:
+        line.value, line.read_at = cells.value, cells.read_at
     return line
 
 
@@ -377,12 +281,11 @@ def import_lines(
                 line.value,
                 line.read_at,
             )
-        elif line.value >= Decimal(10) ** meter.digits:
+        elif refused := reading_refusal(line.value, meter.digits, f"表计 {meter.meter_no} 的读数"):
             line.result = LineResult(
                 line.raw.line,
                 UNPARSABLE,
-                f"读数 {quantity_text(line.value)} 超出表计 {meter.meter_no} 的量程"
-                f"（{meter.digits} 位）",
+                refused,
                 line.hardware_no,
                 meter.meter_no,
                 line.value,

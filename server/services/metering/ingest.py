@@ -1,10 +1,18 @@
-"""What every bulk source of readings shares: the meters looked up in bulk, the readings
-already stored, each meter's new readings judged in time order against them exactly as
-`readings.record_reading` judges one (usage, rollover, hold, surge against the monthly
-history) but in memory, and the judged readings written by COPY.
+"""The reading-ingest engine: what every source of readings goes through.
 
-The handheld import and bench reads use it, and so does the legacy workbook (`legacy/`),
-which turns what the judge objects to into `sheet!row` problems.
+- `check_reading_value`: what a figure must be to be a reading (≥ 0, at most 3 decimals,
+  below 10^digits), one message per rule; each caller says which figure it was.
+- `meters_for`: the meters by number or hardware number (zero-padded or not), in bulk.
+- `judge_reading`: one reading judged against what the database holds (the last accepted
+  reading before it, the monthly usage history), for the single-reading sources — desk
+  entry (`readings.record_reading`, and through it field H5, BLE and bench reads).
+- `existing_readings` + `judge_timeline`: many readings judged per meter in time order
+  against the readings already stored, by the same rules (`usage_rules.assess`) but in
+  memory; `write_readings` writes what was judged by COPY. The handheld file, the remote
+  platform and the legacy workbook go this way.
+
+Sources turn what the engine refuses into their own reports (a line's outcome, a
+`sheet!row` problem); the engine knows none of them (it never imports `legacy`).
 """
 
 from __future__ import annotations
@@ -32,15 +40,48 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from server.db.bulk import allocate_ids, copy_rows
-from server.db.models import Meter, Reading
+from server.db.models import Account, Meter, Reading
 from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE
 from server.services.core.audit import Actor
-from server.services.core.calendar import BUSINESS_TZ
-from server.services.metering.usage_rules import SURGE_HISTORY_MONTHS, assess, quantity_text
+from server.services.core.calendar import BUSINESS_TZ, Period
+from server.services.core.errors import InvalidInput
+from server.services.metering.usage_rules import (
+    QUANTITY,
+    SURGE_HISTORY_MONTHS,
+    Assessment,
+    assess,
+    quantity_text,
+)
 
 # A reading known by its day only (the old system, a handheld's date column) is put at noon
 # business time, which keeps it inside that day in every time zone a client might show.
 READ_TIME = time(12)
+# The most digits a register has (a meter's 位数 is 1–12).
+MAX_DIGITS = 12
+
+
+def check_reading_value(value: Decimal, digits: int = MAX_DIGITS, what: str = "读数") -> Decimal:
+    """`value` as stored (3 decimals), or InvalidInput when it cannot be what a `digits`-digit
+    register shows; `what` names the figure for the person (表计 E1 的读数, 新表起码)."""
+    if value < 0:
+        raise InvalidInput(f"{what}不能为负：{quantity_text(value)}")
+    # A figure of 25 digits or more is out of any register's range (said below); quantizing
+    # it would overflow the decimal context.
+    if value.adjusted() < 24 and value != value.quantize(QUANTITY):
+        raise InvalidInput(f"{what}最多 3 位小数：{quantity_text(value)}")
+    if value >= Decimal(10) ** digits:
+        raise InvalidInput(f"{what} {quantity_text(value)} 超出 {digits} 位表的量程")
+    return value.quantize(QUANTITY)
+
+
+def reading_refusal(value: Decimal, digits: int, what: str = "读数") -> str | None:
+    """What `check_reading_value` says of `value`, for sources that report rather than
+    raise (a file's line, a workbook's row); None when it takes it."""
+    try:
+        check_reading_value(value, digits, what)
+    except InvalidInput as exc:
+        return str(exc)
+    return None
 
 
 def among(column: Any, values: Iterable[str]) -> ColumnElement[bool]:
@@ -108,31 +149,92 @@ def among_ids(column: Any, ids: Sequence[int]) -> Any:
     return column == any_(literal(list(ids), ARRAY(Integer)))
 
 
-def meters_for(session: Session, keys: set[str]) -> dict[str, MeterInfo]:
-    """Hardware number (or, failing that, meter number) → meter; Excel and DBF numeric
-    columns drop leading zeros, so a key also matches a hardware number zero-padded."""
+def meters_for(session: Session, keys: set[str], *, hardware: bool = True) -> dict[str, MeterInfo]:
+    """Hardware number (or, failing that, meter number) → meter, with its account's 户号;
+    Excel and DBF numeric columns drop leading zeros, so a key also matches a hardware
+    number zero-padded. `hardware` False: meter numbers only (a workbook's 表号)."""
     columns = (Meter.id, Meter.meter_no, Meter.kind, Meter.digits, Meter.multiplier,
-               Meter.status)  # fmt: skip
+               Meter.status, Account.account_no)  # fmt: skip
 
     def info(r: Any) -> MeterInfo:
-        return MeterInfo(r.meter_no, r.kind, r.digits, r.multiplier, "", r.status, r.id)
+        return MeterInfo(
+            r.meter_no, r.kind, r.digits, r.multiplier, r.account_no or "", r.status, r.id
+        )
+
+    def query(*extra: Any) -> Any:
+        return select(*extra, *columns).outerjoin(Account, Account.id == Meter.account_id)
 
     # One lookup per kind of key, each on its own index: an OR of three `= any(array)` would
     # compare every meter with every key.
     found: dict[str, MeterInfo] = {}
-    if keys:
-        query = select(Meter.hardware_no, *columns).where(among(Meter.hardware_no, keys))
-        found.update({r.hardware_no: info(r) for r in session.execute(query)})
+    if keys and hardware:
+        by_hardware = query(Meter.hardware_no).where(among(Meter.hardware_no, keys))
+        found.update({r.hardware_no: info(r) for r in session.execute(by_hardware)})
     rest = keys - found.keys()
     if rest:
-        query = select(*columns).where(among(Meter.meter_no, rest))
-        found.update({r.meter_no: info(r) for r in session.execute(query)})
+        by_number = query().where(among(Meter.meter_no, rest))
+        found.update({r.meter_no: info(r) for r in session.execute(by_number)})
     short = {k.lstrip("0") or "0": k for k in keys - found.keys() if k.isdigit()}
-    if short:
+    if short and hardware:
         stripped = func.ltrim(Meter.hardware_no, "0")
-        query = select(stripped.label("stripped"), *columns).where(among(stripped, short))
-        found.update({short[r.stripped]: info(r) for r in session.execute(query)})
+        padded = query(stripped.label("stripped")).where(among(stripped, short))
+        found.update({short[r.stripped]: info(r) for r in session.execute(padded)})
     return found
+
+
+def latest_accepted_before(session: Session, meter_id: int, moment: datetime) -> Reading | None:
+    return session.scalar(
+        select(Reading)
+        .where(Reading.meter_id == meter_id, Reading.status == ACCEPTED, Reading.read_at < moment)
+        .order_by(Reading.read_at.desc(), Reading.id.desc())
+        .limit(1)
+    )
+
+
+def monthly_usage_history(session: Session, meter_id: int, before: datetime) -> list[Decimal]:
+    """Accepted usage per calendar month over the 12 months before `before`'s month."""
+    month = Period.of(before)
+    start = month.shift(-SURGE_HISTORY_MONTHS).start
+    bucket = func.date_trunc("month", func.timezone(str(BUSINESS_TZ), Reading.read_at))
+    rows = session.execute(
+        select(bucket, func.sum(Reading.usage))
+        .where(
+            Reading.meter_id == meter_id,
+            Reading.status == ACCEPTED,
+            Reading.usage.is_not(None),
+            Reading.read_at >= start,
+            Reading.read_at < month.start,
+        )
+        .group_by(bucket)
+        .order_by(bucket)
+    ).all()
+    return [total for _, total in rows]
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One reading judged: the rules' verdict, the reading it follows, the monthly history."""
+
+    assessment: Assessment
+    previous: Reading | None
+    history: list[Decimal]
+
+
+def judge_reading(
+    session: Session,
+    meter_id: int,
+    digits: int,
+    multiplier: Decimal,
+    value: Decimal,
+    read_at: datetime,
+) -> Judged:
+    """One reading at `read_at` judged against what the database holds, as `judge_timeline`
+    judges many: after the last accepted reading before it, against the monthly usage of
+    the 12 months before its month."""
+    previous = latest_accepted_before(session, meter_id, read_at)
+    history = monthly_usage_history(session, meter_id, read_at)
+    last = previous.value if previous is not None else None
+    return Judged(assess(last, value, digits, multiplier, history), previous, history)
 
 
 def existing_readings(
@@ -148,12 +250,12 @@ def existing_readings(
     local = func.timezone(str(BUSINESS_TZ), Reading.read_at)
     month = cast(extract("year", local) * 12 + extract("month", local) - 1, Integer)
     recent: dict[int, list[Existing]] = defaultdict(list)
-    for meter_id, *values in session.execute(
+    for meter_id, reading_id, read_at, value, status, usage, in_month in session.execute(
         select(*columns, Reading.usage, month)
         .where(Reading.meter_id == any_(ids), Reading.read_at >= since)
         .order_by(Reading.meter_id, Reading.read_at, Reading.id)
     ):
-        recent[meter_id].append(Existing(*values))
+        recent[meter_id].append(Existing(reading_id, read_at, value, status, usage, in_month))
     # The index on (meter_id, read_at) where accepted answers this per meter at once.
     last_accepted = text(
         """

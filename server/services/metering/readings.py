@@ -23,15 +23,10 @@ from server.db.models.metering import (
 )
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
-from server.services.core.calendar import BUSINESS_TZ, Period
+from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError, NotFound
-from server.services.metering.usage_rules import (
-    QUANTITY,
-    SURGE_HISTORY_MONTHS,
-    Assessment,
-    assess,
-    describe_flags,
-)
+from server.services.metering.ingest import check_reading_value, judge_reading
+from server.services.metering.usage_rules import describe_flags
 
 METER_STATUS_LABELS = {METER_ACTIVE: "在用", METER_REPLACED: "已换下", "removed": "已拆除"}
 READING_STATUS_LABELS = {
@@ -131,35 +126,6 @@ def meter_by_no(session: Session, meter_no: str, *, lock: bool = False) -> Meter
     return meter
 
 
-def latest_accepted_before(session: Session, meter_id: int, moment: datetime) -> Reading | None:
-    return session.scalar(
-        select(Reading)
-        .where(Reading.meter_id == meter_id, Reading.status == ACCEPTED, Reading.read_at < moment)
-        .order_by(Reading.read_at.desc(), Reading.id.desc())
-        .limit(1)
-    )
-
-
-def monthly_usage_history(session: Session, meter_id: int, before: datetime) -> list[Decimal]:
-    """Accepted usage per calendar month over the 12 months before `before`'s month."""
-    month = Period.of(before)
-    start = month.shift(-SURGE_HISTORY_MONTHS).start
-    bucket = func.date_trunc("month", func.timezone(str(BUSINESS_TZ), Reading.read_at))
-    rows = session.execute(
-        select(bucket, func.sum(Reading.usage))
-        .where(
-            Reading.meter_id == meter_id,
-            Reading.status == ACCEPTED,
-            Reading.usage.is_not(None),
-            Reading.read_at >= start,
-            Reading.read_at < month.start,
-        )
-        .group_by(bucket)
-        .order_by(bucket)
-    ).all()
-    return [total for _, total in rows]
-
-
 def _check_time(read_at: datetime) -> None:
     if read_at.tzinfo is None:
         raise DomainError("抄表时间必须带时区")
@@ -182,24 +148,13 @@ def record_reading(
     if source not in READING_SOURCES:
         raise DomainError(f"未知的抄表来源「{source}」")
     _check_time(read_at)
-    figure = as_decimal(value, f"表计 {meter_no} 的读数")
-    if figure < 0:
-        raise DomainError(f"表计 {meter_no} 的读数不能为负：{figure}")
-    if figure != figure.quantize(QUANTITY):
-        raise DomainError(f"表计 {meter_no} 的读数最多 3 位小数：{figure}")
-    figure = figure.quantize(QUANTITY)
+    what = f"表计 {meter_no} 的读数"
+    figure = check_reading_value(as_decimal(value, what), what=what)
     # Serialise readings of one meter so two entries never judge against the same previous.
     meter = meter_by_no(session, meter_no, lock=True)
-    if figure >= Decimal(10) ** meter.digits:
-        raise DomainError(f"表计 {meter.meter_no} 只有 {meter.digits} 位，读数 {figure} 超出量程")
-    previous = latest_accepted_before(session, meter.id, read_at)
-    assessment: Assessment = assess(
-        previous.value if previous else None,
-        figure,
-        meter.digits,
-        meter.multiplier,
-        monthly_usage_history(session, meter.id, read_at),
-    )
+    check_reading_value(figure, meter.digits, f"表计 {meter.meter_no} 的读数")
+    judged = judge_reading(session, meter.id, meter.digits, meter.multiplier, figure, read_at)
+    assessment, previous = judged.assessment, judged.previous
     status = HELD if assessment.held or source in REVIEWED_SOURCES else ACCEPTED
     reading = Reading(
         meter_id=meter.id,

@@ -20,6 +20,7 @@ from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE
 from server.services.core.calendar import Period
 from server.services.core.calendar import now as business_now
 from server.services.core.photos import photo_bytes
+from server.services.metering.ingest import latest_accepted_before, monthly_usage_history
 from server.services.metering.meter_picker import (
     KIND_LABELS,
     MeterPlace,
@@ -28,7 +29,6 @@ from server.services.metering.meter_picker import (
     meters_of_building,
     place_query,
 )
-from server.services.metering.readings import latest_accepted_before, monthly_usage_history
 from server.services.metering.usage_rules import Assessment, assess, describe_flags
 
 # Not a visit to the meter: a new meter's first figure, or a figure made up for billing.

@@ -30,8 +30,8 @@ from reports.route_sheet import (
 from server.db.models import Meter
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.core.errors import DomainError
+from server.services.metering.ingest import latest_accepted_before, monthly_usage_history
 from server.services.metering.meter_picker import meters_of_building
-from server.services.metering.readings import latest_accepted_before, monthly_usage_history
 from server.services.metering.usage_rules import mean_monthly_usage, quantity_text
 
 LOW_FACTOR = Decimal("0.5")
