@@ -10,21 +10,23 @@ from datetime import datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import PatternFill
 
-from reports.clock import excel_time, moment_text
-from reports.payments_export import XLSX
+from reports.clock import excel_time
+from reports.xlsx import BOLD, XLSX, generated_text, set_widths, styled_cell, title_cell
 
 HEADERS = ("行号", "结果", "硬件号", "表号", "读数", "抄表时间", "说明")
 WIDTHS = (8, 10, 16, 14, 12, 18, 48)
 # Lines that need a person stand out; imported ones stay plain.
 _FILLS = {
-    "异常": "FFF2CC",
-    "冲突": "F8CBAD",
-    "未知表计": "F8CBAD",
-    "无法识别": "F8CBAD",
-    "抄表失败": "FCE4D6",
+    outcome: PatternFill("solid", fgColor=colour)
+    for outcome, colour in (
+        ("异常", "FFF2CC"),
+        ("冲突", "F8CBAD"),
+        ("未知表计", "F8CBAD"),
+        ("无法识别", "F8CBAD"),
+        ("抄表失败", "FCE4D6"),
+    )
 }
 
 
@@ -46,23 +48,13 @@ def render_import_result_xlsx(
     book = Workbook(write_only=True)
     sheet = book.create_sheet("导入结果")
     sheet.freeze_panes = "A3"
-    for index, width in enumerate(WIDTHS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    heading = WriteOnlyCell(sheet, f"{title}（生成于 {moment_text(generated_at)}）")
-    heading.font = Font(bold=True, size=12)
-    sheet.append([heading])
-    header = []
-    for text in HEADERS:
-        cell = WriteOnlyCell(sheet, text)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    set_widths(sheet, WIDTHS)
+    sheet.append([title_cell(sheet, generated_text(title, generated_at))])
+    sheet.append([styled_cell(sheet, text, font=BOLD) for text in HEADERS])
     for row in rows:
-        moment = WriteOnlyCell(sheet, excel_time(row.read_at) if row.read_at else None)
-        moment.number_format = "yyyy-mm-dd hh:mm:ss"
-        outcome = WriteOnlyCell(sheet, row.outcome)
-        if row.outcome in _FILLS:
-            outcome.fill = PatternFill("solid", fgColor=_FILLS[row.outcome])
+        read_at = excel_time(row.read_at) if row.read_at else None
+        moment = styled_cell(sheet, read_at, number_format="yyyy-mm-dd hh:mm:ss")
+        outcome = styled_cell(sheet, row.outcome, fill=_FILLS.get(row.outcome))
         sheet.append(
             [row.line, outcome, row.hardware_no, row.meter_no, row.value, moment, row.message]
         )

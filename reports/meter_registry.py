@@ -10,13 +10,18 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
 
 from reports.clock import moment_text
-from reports.xlsx import DATE_FORMAT, styled_cell
+from reports.xlsx import (
+    DATE_FORMAT,
+    XLSX,
+    generated_text,
+    header_cells,
+    set_widths,
+    styled_cell,
+    title_cell,
+)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = (
     "表号", "硬件号", "类型", "校区", "楼宇", "房间", "安装位置", "户号", "户主",
     "位数", "倍率", "状态", "最近读数", "安装日期",
@@ -55,20 +60,9 @@ def render_meter_registry_xlsx(
     book = Workbook(write_only=True)
     sheet = book.create_sheet(SHEET)
     sheet.freeze_panes = "A3"
-    for index, width in enumerate(WIDTHS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    heading = WriteOnlyCell(sheet, f"{title}（生成于 {moment_text(generated_at)}）")
-    heading.font = Font(bold=True, size=12)
-    sheet.append([heading])
-    fill = PatternFill("solid", fgColor="DDE7F0")
-    header = []
-    for text in HEADERS:
-        cell = WriteOnlyCell(sheet, text)
-        cell.font = Font(bold=True)
-        cell.fill = fill
-        cell.alignment = Alignment(horizontal="center")
-        header.append(cell)
-    sheet.append(header)
+    set_widths(sheet, WIDTHS)
+    sheet.append([title_cell(sheet, generated_text(title, generated_at))])
+    sheet.append(header_cells(sheet, HEADERS))
     for line in lines:
         last = styled_cell(sheet, line.last_value, number_format="0.000")
         installed = styled_cell(sheet, line.installed_on, number_format=DATE_FORMAT)

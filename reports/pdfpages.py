@@ -1,16 +1,19 @@
 """Pieces of our multi-page reportlab documents: page numbers 第 n 页 共 m 页, text that fits.
 
-Shared by the settlement report and the report tables.
+Shared by the settlement report, the report tables and the route sheet.
 """
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
 from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, SimpleDocTemplate
 
 GREY = colors.Color(0.35, 0.35, 0.35)
 MARGIN = 15 * mm
@@ -55,3 +58,37 @@ def fit_text(text: str, font: str, size: float, width: float) -> str:
     while text and stringWidth(text + "…", font, size) > width:
         text = text[:-1]
     return text + "…"
+
+
+def numbered_pdf(
+    story: Callable[[float], list[Flowable]],
+    *,
+    pagesize: tuple[float, float],
+    font: str,
+    footer: str,
+    title: str,
+    author: str,
+    subject: str | None = None,
+    side_margin: float = MARGIN,
+) -> bytes:
+    """PDF bytes of `story(frame width)`, each page footed with `footer` and its number."""
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=pagesize,
+        leftMargin=side_margin,
+        rightMargin=side_margin,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + 6 * mm,
+        title=title,
+        author=author,
+        subject=subject,
+        # No creation time or random file id: the same content gives the same bytes.
+        invariant=1,
+    )
+
+    def canvasmaker(*args: Any, **kwargs: Any) -> Canvas:
+        return NumberedCanvas(*args, font=font, footer=footer, margin=side_margin, **kwargs)
+
+    doc.build(story(doc.width), canvasmaker=canvasmaker)
+    return buffer.getvalue()

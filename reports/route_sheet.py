@@ -8,7 +8,6 @@ and looks again before leaving the meter.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,12 +19,11 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from reports.clock import moment_text
 from reports.fonts import cjk_font
-from reports.pdfpages import GREY, MARGIN, NumberedCanvas, fit_text
+from reports.pdfpages import GREY, MARGIN, fit_text, numbered_pdf
 
 PDF = "application/pdf"
 HEADERS = ("序号", "表号", "类型", "位置", "户号 / 户名", "上次读数", "上次日期",
@@ -60,37 +58,31 @@ class RouteSheet:
 def render_route_sheet_pdf(sheet: RouteSheet, *, organisation: str = "水电保障中心") -> bytes:
     """The sheet as A4 portrait PDF bytes, CJK font embedded (see `reports.fonts`)."""
     font = cjk_font().name
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN * 0.7,
-        rightMargin=MARGIN * 0.7,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 6 * mm,
-        title=sheet.title,
-        author=organisation,
-        invariant=1,
-    )
     footer = (
         f"{organisation}　{sheet.title}　生成于 {moment_text(sheet.generated_at)}"
         "　抄表人：________　日期：________"
     )
-
-    def canvasmaker(*args: Any, **kwargs: Any) -> Canvas:
-        return NumberedCanvas(*args, font=font, footer=footer, margin=MARGIN * 0.7, **kwargs)
-
     base = ParagraphStyle("base", fontName=font, fontSize=9, leading=12)
-    story: list[Any] = [
-        Paragraph(escape(sheet.title), ParagraphStyle("t", base, fontSize=15, leading=20,
-                                                      alignment=TA_CENTER)),
-        Paragraph(escape(f"共 {len(sheet.lines)} 块表。{sheet.rule}"),
-                  ParagraphStyle("r", base, textColor=GREY)),
-        Spacer(1, 3 * mm),
-        _table(sheet.lines, font, doc.width),
-    ]  # fmt: skip
-    doc.build(story, canvasmaker=canvasmaker)
-    return buffer.getvalue()
+
+    def story(width: float) -> list[Any]:
+        return [
+            Paragraph(escape(sheet.title), ParagraphStyle("t", base, fontSize=15, leading=20,
+                                                          alignment=TA_CENTER)),
+            Paragraph(escape(f"共 {len(sheet.lines)} 块表。{sheet.rule}"),
+                      ParagraphStyle("r", base, textColor=GREY)),
+            Spacer(1, 3 * mm),
+            _table(sheet.lines, font, width),
+        ]  # fmt: skip
+
+    return numbered_pdf(
+        story,
+        pagesize=A4,
+        font=font,
+        footer=footer,
+        title=sheet.title,
+        author=organisation,
+        side_margin=MARGIN * 0.7,
+    )
 
 
 def _table(lines: Sequence[RouteSheetLine], font: str, width: float) -> Table:

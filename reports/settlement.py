@@ -30,15 +30,14 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from reports.amounts import rmb_capitals
 from reports.clock import excel_time, moment_text
 from reports.fonts import cjk_font
 from reports.pdfpages import GREY as _GREY
-from reports.pdfpages import NumberedCanvas
 from reports.pdfpages import fit_text as _fit
+from reports.pdfpages import numbered_pdf
 from reports.xlsx import BOLD, header_cells, set_widths
 
 # Re-exported: callers and tests took the format and mimetype from here first.
@@ -52,7 +51,6 @@ VOID_MARK = "作废"
 
 _RED = colors.Color(0.78, 0.08, 0.08)
 _HEADER_FILL = colors.Color(0.92, 0.92, 0.92)
-_MARGIN = 15 * mm
 _BODY = 9.0  # point size of table text
 _LIST = 8.0  # the receipt list is denser: a busy day should stay within a few pages
 
@@ -191,29 +189,18 @@ def render_settlement_pdf(
 ) -> bytes:
     """The report as A4 portrait PDF bytes, CJK font embedded (see `reports.fonts`)."""
     font = cjk_font(font_candidates).name
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=_MARGIN,
-        rightMargin=_MARGIN,
-        topMargin=_MARGIN,
-        bottomMargin=_MARGIN + 6 * mm,
-        title=report.title,
-        author=report.organisation,
-        subject=f"{report.clerk} {report.business_date.isoformat()}",
-        # No creation time or random file id: the same day gives the same bytes.
-        invariant=1,
-    )
     footer = f"{report.branch_name}　{report.clerk}　{report.business_date.isoformat()} 日结"
     if not report.closed:
         footer += f"（{OPEN_MARK}）"
-
-    def canvasmaker(*args: Any, **kwargs: Any) -> Canvas:
-        return NumberedCanvas(*args, font=font, footer=footer, margin=_MARGIN, **kwargs)
-
-    doc.build(_story(report, font, doc.width), canvasmaker=canvasmaker)
-    return buffer.getvalue()
+    return numbered_pdf(
+        lambda width: _story(report, font, width),
+        pagesize=A4,
+        font=font,
+        footer=footer,
+        title=report.title,
+        author=report.organisation,
+        subject=f"{report.clerk} {report.business_date.isoformat()}",
+    )
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:

@@ -30,13 +30,12 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from reports import xlsx_stream as xs
 from reports.clock import excel_time, moment_text
 from reports.fonts import cjk_font
-from reports.pdfpages import GREY, MARGIN, NumberedCanvas, fit_text
+from reports.pdfpages import GREY, fit_text, numbered_pdf
 from reports.xlsx import DATE_FORMAT, MOMENT_FORMAT, MONEY_FORMAT, XLSX, generated_text
 from reports.xlsx_stream import SheetWriter
 
@@ -225,38 +224,31 @@ def cell_text(column: Column, value: Any) -> str:
 def render_table_pdf(report: TableReport, *, organisation: str = "水电保障中心") -> bytes:
     """The report as A4 landscape PDF bytes, CJK font embedded (see `reports.fonts`)."""
     font = cjk_font().name
-    buffer = io.BytesIO()
-    pagesize = landscape(A4)
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=pagesize,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 6 * mm,
+    footer = f"{organisation}　{report.title}　生成于 {moment_text(report.generated_at)}"
+
+    def story(width: float) -> list[Any]:
+        base = ParagraphStyle("base", fontName=font, fontSize=9, leading=12)
+        flow: list[Any] = [
+            Paragraph(escape(report.title), ParagraphStyle("t", base, fontSize=15, leading=20,
+                                                           alignment=TA_CENTER)),
+            Paragraph(escape(f"{organisation}　条件：{report.filters or '全部'}"),
+                      ParagraphStyle("s", base, alignment=TA_CENTER, textColor=GREY)),
+        ]  # fmt: skip
+        for note in report.notes:
+            flow.append(Paragraph(escape(note), ParagraphStyle("n", base, textColor=GREY)))
+        flow.append(Spacer(1, 3 * mm))
+        flow.extend(_pdf_tables(report, font, width))
+        return flow
+
+    return numbered_pdf(
+        story,
+        pagesize=landscape(A4),
+        font=font,
+        footer=footer,
         title=report.title,
         author=organisation,
         subject=report.filters,
-        invariant=1,
     )
-    footer = f"{organisation}　{report.title}　生成于 {moment_text(report.generated_at)}"
-
-    def canvasmaker(*args: Any, **kwargs: Any) -> Canvas:
-        return NumberedCanvas(*args, font=font, footer=footer, **kwargs)
-
-    base = ParagraphStyle("base", fontName=font, fontSize=9, leading=12)
-    story: list[Any] = [
-        Paragraph(escape(report.title), ParagraphStyle("t", base, fontSize=15, leading=20,
-                                                       alignment=TA_CENTER)),
-        Paragraph(escape(f"{organisation}　条件：{report.filters or '全部'}"),
-                  ParagraphStyle("s", base, alignment=TA_CENTER, textColor=GREY)),
-    ]  # fmt: skip
-    for note in report.notes:
-        story.append(Paragraph(escape(note), ParagraphStyle("n", base, textColor=GREY)))
-    story.append(Spacer(1, 3 * mm))
-    story.extend(_pdf_tables(report, font, doc.width))
-    doc.build(story, canvasmaker=canvasmaker)
-    return buffer.getvalue()
 
 
 def _pdf_widths(columns: Sequence[Column], width: float) -> list[float]:
