@@ -2,6 +2,145 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>AccountColumn</name>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="35"/>
+        <source>Account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="38"/>
+        <source>Account no.:</source>
+        <translation type="unfinished">户号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="38"/>
+        <source>Holder:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="39"/>
+        <source>Address:</source>
+        <translation type="unfinished">地址：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="39"/>
+        <source>Class:</source>
+        <translation type="unfinished">用户类别：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="40"/>
+        <source>Billing:</source>
+        <translation type="unfinished">收费方式：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="40"/>
+        <source>Balance:</source>
+        <translation type="unfinished">余额：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="41"/>
+        <source>Meters:</source>
+        <translation type="unfinished">表计：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="41"/>
+        <source>Mobile:</source>
+        <translation type="unfinished">手机：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="53"/>
+        <source>Period</source>
+        <translation type="unfinished">账期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="53"/>
+        <source>Items</source>
+        <translation type="unfinished">项目</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="53"/>
+        <source>Usage</source>
+        <translation type="unfinished">用量</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="53"/>
+        <location filename="../../desktop/counter_account.py" line="63"/>
+        <source>Amount</source>
+        <translation type="unfinished">金额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="54"/>
+        <source>Paid</source>
+        <translation type="unfinished">已缴</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="54"/>
+        <source>Late fee</source>
+        <translation type="unfinished">滞纳金</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="54"/>
+        <source>Owed</source>
+        <translation type="unfinished">欠费</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="54"/>
+        <source>Due</source>
+        <translation type="unfinished">办理期限</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="56"/>
+        <source>Waive late fee…</source>
+        <translation type="unfinished">减免滞纳金…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="57"/>
+        <source>Managers only; the reason is kept</source>
+        <translation type="unfinished">仅限管理人员；原因将被记录</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="63"/>
+        <source>Time</source>
+        <translation type="unfinished">时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="63"/>
+        <source>Receipt</source>
+        <translation type="unfinished">收据号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="63"/>
+        <source>Channel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="64"/>
+        <source>Branch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="69"/>
+        <source>Open bills</source>
+        <translation type="unfinished">未缴账单</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="75"/>
+        <source>Payments in the last 12 months</source>
+        <translation type="unfinished">近 12 个月缴费记录</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="130"/>
+        <source>Waive the late fee of {period}</source>
+        <translation type="unfinished">减免 {period} 的滞纳金</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_account.py" line="131"/>
+        <source>Reason:</source>
+        <translation type="unfinished">原因：</translation>
+    </message>
+</context>
+<context>
     <name>AccountDialog</name>
     <message>
         <location filename="../../desktop/account_dialog.py" line="47"/>
@@ -69,32 +208,32 @@
         <translation>收费方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="115"/>
+        <location filename="../../desktop/account_dialog.py" line="116"/>
         <source>Account no.: 1–32 letters, digits or dashes</source>
         <translation>户号：须为 1–32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="117"/>
+        <location filename="../../desktop/account_dialog.py" line="121"/>
         <source>Holder: required</source>
         <translation>户主：必填</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="119"/>
+        <location filename="../../desktop/account_dialog.py" line="122"/>
         <source>Holder: at most 120 characters</source>
         <translation>户主：最多 120 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="121"/>
+        <location filename="../../desktop/account_dialog.py" line="124"/>
         <source>Class: choose one</source>
         <translation>用户类别：请选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="123"/>
+        <location filename="../../desktop/account_dialog.py" line="125"/>
         <source>Campus: choose one</source>
         <translation>校区：请选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="125"/>
+        <location filename="../../desktop/account_dialog.py" line="126"/>
         <source>Building: at most 120 characters</source>
         <translation>楼宇：最多 120 个字</translation>
     </message>
@@ -104,12 +243,12 @@
         <translation>单元：最多 20 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="129"/>
+        <location filename="../../desktop/account_dialog.py" line="128"/>
         <source>Room: at most 20 characters</source>
         <translation>房号：最多 20 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="131"/>
+        <location filename="../../desktop/account_dialog.py" line="118"/>
         <source>Mobile: digits, spaces and dashes only, at most 20</source>
         <translation>手机：只能含数字、空格和横线，最多 20 位</translation>
     </message>
@@ -552,154 +691,154 @@
 <context>
     <name>BenchReadPanel</name>
     <message>
-        <location filename="../../desktop/bench_read.py" line="307"/>
+        <location filename="../../desktop/bench_read.py" line="122"/>
         <source>COM3, /dev/ttyUSB0, socket://host:port or rfc2217://host:port</source>
         <translation>COM3、/dev/ttyUSB0、socket://主机:端口 或 rfc2217://主机:端口</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="310"/>
+        <location filename="../../desktop/bench_read.py" line="125"/>
         <source>Refresh ports</source>
         <translation>刷新端口</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="318"/>
+        <location filename="../../desktop/bench_read.py" line="133"/>
         <source>Meter address (hardware no.)</source>
         <translation>表地址（硬件号）</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="321"/>
+        <location filename="../../desktop/bench_read.py" line="136"/>
         <source>Read address</source>
         <translation>读表地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="323"/>
+        <location filename="../../desktop/bench_read.py" line="138"/>
         <source>Ask the one meter on the line for its address (broadcast)</source>
         <translation>广播询问线路上唯一一块表的通信地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="326"/>
+        <location filename="../../desktop/bench_read.py" line="141"/>
         <source>Read</source>
         <translation>读取</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="329"/>
+        <location filename="../../desktop/bench_read.py" line="144"/>
         <source>Record as reading</source>
         <translation>记为读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="331"/>
+        <location filename="../../desktop/bench_read.py" line="146"/>
         <source>Record the total as the reading of the meter with this hardware number</source>
         <translation>把总示数记为该硬件号对应表计的读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="343"/>
+        <location filename="../../desktop/bench_read.py" line="158"/>
         <source>Identifier</source>
         <translation>数据标识</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="344"/>
+        <location filename="../../desktop/bench_read.py" line="159"/>
         <source>Item</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="345"/>
+        <location filename="../../desktop/bench_read.py" line="160"/>
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="346"/>
+        <location filename="../../desktop/bench_read.py" line="161"/>
         <source>Unit</source>
         <translation>单位</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="347"/>
+        <location filename="../../desktop/bench_read.py" line="162"/>
         <source>Note</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="361"/>
+        <location filename="../../desktop/bench_read.py" line="176"/>
         <source>Port:</source>
         <translation>端口：</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="364"/>
+        <location filename="../../desktop/bench_read.py" line="179"/>
         <source>Protocol:</source>
         <translation>协议：</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="366"/>
+        <location filename="../../desktop/bench_read.py" line="181"/>
         <source>Meter address:</source>
         <translation>表地址：</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="381"/>
+        <location filename="../../desktop/bench_read.py" line="196"/>
         <source>Line log (sent TX / received RX):</source>
         <translation>通信报文（TX 发送 / RX 接收）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="393"/>
+        <location filename="../../desktop/bench_read.py" line="208"/>
         <source>{port} (configured)</source>
         <translation>{port}（配置）</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="446"/>
+        <location filename="../../desktop/bench_read.py" line="261"/>
         <source>Meter address: digits only</source>
         <translation>表地址：只能是数字</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="448"/>
+        <location filename="../../desktop/bench_read.py" line="263"/>
         <source>Meter address: at most {n} digits for {protocol}</source>
         <translation>表地址：{protocol} 最多 {n} 位</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="484"/>
+        <location filename="../../desktop/bench_read.py" line="299"/>
         <source>Reading {address} on {port}…</source>
         <translation>正在从 {port} 读取表 {address}……</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="493"/>
+        <location filename="../../desktop/bench_read.py" line="308"/>
         <source>(broadcast)</source>
         <translation>（广播）</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="499"/>
+        <location filename="../../desktop/bench_read.py" line="314"/>
         <source>No reply from the meter at {address} on {port} ({detail}). Check the port, the protocol, the address and the wiring.</source>
         <translation>端口 {port} 上地址为 {address} 的表无应答（{detail}）。请检查端口、协议、表地址和接线。</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="503"/>
+        <location filename="../../desktop/bench_read.py" line="318"/>
         <source>The reply from {address} could not be understood: {detail}</source>
         <translation>表 {address} 的应答无法解析：{detail}</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="505"/>
+        <location filename="../../desktop/bench_read.py" line="320"/>
         <source>Cannot use the port {port}: {detail}</source>
         <translation>无法使用端口 {port}：{detail}</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="507"/>
+        <location filename="../../desktop/bench_read.py" line="322"/>
         <source>The meter at {address} answered abnormally: {detail}</source>
         <translation>表 {address} 异常应答：{detail}</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="521"/>
+        <location filename="../../desktop/bench_read.py" line="336"/>
         <source>Meter {address}: total {total}; meter clock {clock}.</source>
         <translation>表 {address}：总示数 {total}；表内时间 {clock}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="537"/>
+        <location filename="../../desktop/bench_read.py" line="352"/>
         <source>Asking the meter on {port} for its address…</source>
         <translation>正在询问 {port} 上的表的通信地址……</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="553"/>
+        <location filename="../../desktop/bench_read.py" line="368"/>
         <source>The meter on the line answers at {address}.</source>
         <translation>线路上的表地址为 {address}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/bench_read.py" line="580"/>
+        <location filename="../../desktop/bench_read.py" line="395"/>
         <source>Recorded {value} for {meter}.</source>
-        <translation>已为 {meter} 记录读数 {value}。</translation>
+        <translation>已记录 {meter} 的读数 {value}。</translation>
     </message>
 </context>
 <context>
@@ -1005,6 +1144,74 @@
     </message>
 </context>
 <context>
+    <name>BleReadBox</name>
+    <message>
+        <location filename="../../desktop/ble_read.py" line="47"/>
+        <source>Bluetooth water meter</source>
+        <translation>蓝牙抄表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ble_read.py" line="58"/>
+        <source>Name prefix (optional)</source>
+        <translation>设备名前缀（可不填）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ble_read.py" line="61"/>
+        <source>Scan</source>
+        <translation>扫描</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ble_read.py" line="66"/>
+        <source>Meter no.</source>
+        <translation>表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ble_read.py" line="69"/>
+        <source>Read</source>
+        <translation>读取</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ble_read.py" line="71"/>
+        <source>Record reading</source>
+        <translation>记录读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ble_read.py" line="81"/>
+        <source>Meter no.:</source>
+        <translation>表号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ble_read.py" line="118"/>
+        <source>Scanning for Bluetooth meters…</source>
+        <translation>正在扫描蓝牙水表…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ble_read.py" line="130"/>
+        <source>{count} device(s) found.</source>
+        <translation>找到 {count} 个设备。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ble_read.py" line="132"/>
+        <source>No Bluetooth meter found. Is it awake and in range?</source>
+        <translation>没有找到蓝牙水表。水表是否已唤醒、是否在范围内？</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ble_read.py" line="154"/>
+        <source>Reading {meter}…</source>
+        <translation>正在读取 {meter}…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ble_read.py" line="162"/>
+        <source>Meter {address}: flow {flow}; meter clock {clock}; status {status}</source>
+        <translation>水表 {address}：累积流量 {flow}；表内时钟 {clock}；状态 {status}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ble_read.py" line="184"/>
+        <source>Recorded {value} for {meter}.</source>
+        <translation>已记录 {meter} 的读数 {value}。</translation>
+    </message>
+</context>
+<context>
     <name>BranchPage</name>
     <message>
         <location filename="../../desktop/setup_wizard.py" line="173"/>
@@ -1098,383 +1305,6 @@ Replaced at {when}</source>
         <location filename="../../desktop/readings_review.py" line="65"/>
         <source>Reason: say why the figure is corrected</source>
         <translation>原因：请说明更正的原因</translation>
-    </message>
-</context>
-<context>
-    <name>CounterPage</name>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="129"/>
-        <source>Open day (F2)</source>
-        <translation>开班 (F2)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="130"/>
-        <source>Hand over</source>
-        <translation>交款</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="131"/>
-        <source>Close day (F10)</source>
-        <translation>日结 (F10)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="132"/>
-        <source>Day report</source>
-        <translation>日结报表</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="142"/>
-        <source>Account no., scanned meter barcode, name or room (F3)</source>
-        <translation>户号、扫描表计条码、户名或房间 (F3)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="148"/>
-        <location filename="../../desktop/counter_page.py" line="163"/>
-        <location filename="../../desktop/counter_page.py" line="238"/>
-        <source>Account</source>
-        <translation>户号</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="148"/>
-        <location filename="../../desktop/counter_page.py" line="238"/>
-        <source>Holder</source>
-        <translation>户名</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="148"/>
-        <source>Address</source>
-        <translation>地址</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="148"/>
-        <source>Class</source>
-        <translation>类别</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="149"/>
-        <source>Balance</source>
-        <translation>余额</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="166"/>
-        <source>Account no.:</source>
-        <translation>户号：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="166"/>
-        <source>Holder:</source>
-        <translation>户名：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="167"/>
-        <source>Address:</source>
-        <translation>地址：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="167"/>
-        <source>Class:</source>
-        <translation>类别：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="168"/>
-        <source>Billing:</source>
-        <translation>收费方式：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="168"/>
-        <source>Balance:</source>
-        <translation>余额：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="169"/>
-        <source>Meters:</source>
-        <translation>表计：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="169"/>
-        <source>Mobile:</source>
-        <translation>手机：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="181"/>
-        <source>Period</source>
-        <translation>账期</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="181"/>
-        <source>Items</source>
-        <translation>项目</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="181"/>
-        <source>Usage</source>
-        <translation>用量</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="181"/>
-        <location filename="../../desktop/counter_page.py" line="191"/>
-        <location filename="../../desktop/counter_page.py" line="239"/>
-        <source>Amount</source>
-        <translation>金额</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="182"/>
-        <source>Paid</source>
-        <translation>已缴</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="182"/>
-        <source>Late fee</source>
-        <translation>滞纳金</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="182"/>
-        <source>Owed</source>
-        <translation>欠费</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="182"/>
-        <source>Due</source>
-        <translation>缴费期限</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="184"/>
-        <source>Waive late fee…</source>
-        <translation>减免滞纳金…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="185"/>
-        <source>Managers only; the reason is kept</source>
-        <translation>仅限管理人员；原因将被记录</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="191"/>
-        <location filename="../../desktop/counter_page.py" line="238"/>
-        <source>Time</source>
-        <translation>时间</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="191"/>
-        <location filename="../../desktop/counter_page.py" line="238"/>
-        <source>Receipt</source>
-        <translation>收据号</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="191"/>
-        <location filename="../../desktop/counter_page.py" line="239"/>
-        <source>Channel</source>
-        <translation>收款方式</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="192"/>
-        <source>Branch</source>
-        <translation>网点</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="196"/>
-        <source>Take payment</source>
-        <translation>收款</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="214"/>
-        <source>Take payment (F9)</source>
-        <translation>收款 (F9)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="225"/>
-        <source>Owed:</source>
-        <translation>应缴：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="226"/>
-        <source>Amount:</source>
-        <translation>金额：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="227"/>
-        <source>Channel:</source>
-        <translation>收款方式：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="228"/>
-        <source>Reference:</source>
-        <translation>票据号：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="230"/>
-        <source>Bank:</source>
-        <translation>银行：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="231"/>
-        <source>Tendered:</source>
-        <translation>实收：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="232"/>
-        <source>Change:</source>
-        <translation>找零：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="236"/>
-        <source>My receipts today</source>
-        <translation>我今日的收据</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="239"/>
-        <source>Reference</source>
-        <translation>票据号</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="239"/>
-        <source>Status</source>
-        <translation>状态</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="241"/>
-        <source>Reprint (F11)</source>
-        <translation>重打 (F11)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="242"/>
-        <source>Void (F12)</source>
-        <translation>作废 (F12)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="274"/>
-        <source>Open bills</source>
-        <translation>未缴账单</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="280"/>
-        <source>Payments in the last 12 months</source>
-        <translation>近 12 个月缴费记录</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="341"/>
-        <source>The day {date} is still open: close it before taking money (F10)</source>
-        <translation>{date} 尚未日结：请先日结再收款 (F10)</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="345"/>
-        <source>{date} open since {time}, float {amount}, taken {taken}</source>
-        <translation>{date} 已开班（{time}），备用金 {amount}，已收 {taken}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="357"/>
-        <source>{date} is closed; no more payments today</source>
-        <translation>{date} 已日结，今日不能再收款</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="363"/>
-        <source>The day is not open: press F2 to open it</source>
-        <translation>尚未开班：按 F2 开班</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="373"/>
-        <source>Void: {reason}</source>
-        <translation>作废：{reason}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="380"/>
-        <source>{count} receipts, {amount} taken</source>
-        <translation>共 {count} 张收据，已收 {amount}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="429"/>
-        <location filename="../../desktop/counter_page.py" line="439"/>
-        <source>Hand cash over</source>
-        <translation>交款</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="430"/>
-        <source>{amount} handed over to {to}</source>
-        <translation>已交款 {amount} 给 {to}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="496"/>
-        <source>Export &amp;Excel…</source>
-        <translation>导出 &amp;Excel…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="511"/>
-        <source>Export Excel</source>
-        <translation>导出 Excel</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="569"/>
-        <source>Nothing found for “{query}”</source>
-        <translation>未找到“{query}”</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="574"/>
-        <source>Showing the first {shown} of {total} accounts</source>
-        <translation>显示前 {shown} 户（共 {total} 户）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="885"/>
-        <source>Cannot void</source>
-        <translation>不能作废</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="695"/>
-        <source>Waive the late fee of {period}</source>
-        <translation>减免 {period} 的滞纳金</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="578"/>
-        <source>{count} found</source>
-        <translation>找到 {count} 户</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="696"/>
-        <source>Reason:</source>
-        <translation>原因：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="724"/>
-        <source>Cheque no.:</source>
-        <translation>支票号：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="724"/>
-        <source>Bank serial no.:</source>
-        <translation>银行流水号：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="744"/>
-        <source>Tendered is less than the amount</source>
-        <translation>实收少于收款金额</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="796"/>
-        <source>Check the amount</source>
-        <translation>请核对金额</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="797"/>
-        <source>Take {amount} from {holder} ({account}), who owes {owed}?</source>
-        <translation>确定向 {holder}（{account}）收取 {amount} 吗？该户应缴 {owed}。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="803"/>
-        <source>Take it</source>
-        <translation>确认收款</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="803"/>
-        <source>Correct the amount</source>
-        <translation>修改金额</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="819"/>
-        <source>Payment not taken</source>
-        <translation>未能收款</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/counter_page.py" line="843"/>
-        <source>Receipt {no}</source>
-        <translation>收据 {no}</translation>
     </message>
 </context>
 <context>
@@ -1988,230 +1818,165 @@ Replaced at {when}</source>
 <context>
     <name>HandheldPage</name>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="193"/>
+        <location filename="../../desktop/handheld_page.py" line="92"/>
         <source>The terminal&apos;s export file (DBF/CSV/TXT/XLS/XLSX) — or drop it here</source>
         <translation>掌上机导出文件（DBF/CSV/TXT/XLS/XLSX），也可直接拖到此处</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="196"/>
+        <location filename="../../desktop/handheld_page.py" line="95"/>
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="201"/>
+        <location filename="../../desktop/handheld_page.py" line="100"/>
         <source>Profiles…</source>
         <translation>导入方案…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="203"/>
+        <location filename="../../desktop/handheld_page.py" line="102"/>
         <source>Dry run</source>
         <translation>预检</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="204"/>
+        <location filename="../../desktop/handheld_page.py" line="103"/>
         <source>Judge every line as an import would; write nothing</source>
         <translation>按导入的规则逐行检查，不写入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="206"/>
+        <location filename="../../desktop/handheld_page.py" line="105"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="213"/>
+        <location filename="../../desktop/handheld_page.py" line="112"/>
         <source>Line</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="213"/>
+        <location filename="../../desktop/handheld_page.py" line="112"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="213"/>
+        <location filename="../../desktop/handheld_page.py" line="112"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="213"/>
+        <location filename="../../desktop/handheld_page.py" line="112"/>
         <source>Reading</source>
         <translation>读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="214"/>
+        <location filename="../../desktop/handheld_page.py" line="113"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="214"/>
+        <location filename="../../desktop/handheld_page.py" line="113"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="214"/>
+        <location filename="../../desktop/handheld_page.py" line="113"/>
         <source>Message</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="216"/>
+        <location filename="../../desktop/handheld_page.py" line="115"/>
         <source>Export result to Excel…</source>
         <translation>导出结果到 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="220"/>
+        <location filename="../../desktop/handheld_page.py" line="119"/>
         <source>Route for the terminal</source>
         <translation>下发抄表路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="224"/>
+        <location filename="../../desktop/handheld_page.py" line="123"/>
         <source>All kinds</source>
         <translation>全部表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="227"/>
+        <location filename="../../desktop/handheld_page.py" line="126"/>
         <source>Export route…</source>
         <translation>导出路线…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="229"/>
+        <location filename="../../desktop/handheld_page.py" line="128"/>
         <source>The building&apos;s meters in the chosen profile&apos;s format</source>
         <translation>按所选方案的格式导出该楼的表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="233"/>
+        <location filename="../../desktop/handheld_page.py" line="132"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="235"/>
+        <location filename="../../desktop/handheld_page.py" line="134"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="241"/>
-        <source>Bluetooth water meter</source>
-        <translation>蓝牙抄表</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/handheld_page.py" line="243"/>
-        <source>Name prefix (optional)</source>
-        <translation>设备名前缀（可不填）</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/handheld_page.py" line="246"/>
-        <source>Scan</source>
-        <translation>扫描</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/handheld_page.py" line="251"/>
-        <source>Meter no.</source>
-        <translation>表号</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/handheld_page.py" line="254"/>
-        <source>Read</source>
-        <translation>读取</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/handheld_page.py" line="256"/>
-        <source>Record reading</source>
-        <translation>记录读数</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/handheld_page.py" line="266"/>
-        <source>Meter no.:</source>
-        <translation>表号：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/handheld_page.py" line="275"/>
+        <location filename="../../desktop/handheld_page.py" line="141"/>
         <source>File:</source>
         <translation>文件：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="279"/>
+        <location filename="../../desktop/handheld_page.py" line="145"/>
         <source>Profile:</source>
         <translation>方案：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="308"/>
+        <location filename="../../desktop/handheld_page.py" line="174"/>
         <source>Import and route</source>
         <translation>导入与路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="309"/>
+        <location filename="../../desktop/handheld_page.py" line="175"/>
         <source>Bench read</source>
         <translation>台架读表</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="382"/>
+        <location filename="../../desktop/handheld_page.py" line="246"/>
         <source>Handheld export file</source>
         <translation>掌上机导出文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="425"/>
-        <location filename="../../desktop/handheld_page.py" line="440"/>
+        <location filename="../../desktop/handheld_page.py" line="289"/>
+        <location filename="../../desktop/handheld_page.py" line="304"/>
         <source>Handheld import</source>
         <translation>掌上机导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="426"/>
+        <location filename="../../desktop/handheld_page.py" line="290"/>
         <source>File not found: {path}</source>
         <translation>找不到文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="430"/>
+        <location filename="../../desktop/handheld_page.py" line="294"/>
         <source>Checking {name}…</source>
         <translation>正在预检 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="430"/>
+        <location filename="../../desktop/handheld_page.py" line="294"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="451"/>
+        <location filename="../../desktop/handheld_page.py" line="315"/>
         <source>Pick the terminal&apos;s file and a profile, then Dry run or Import.</source>
         <translation>选择掌上机文件和导入方案，然后点“预检”或“导入”。</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="469"/>
+        <location filename="../../desktop/handheld_page.py" line="333"/>
         <source>Export result</source>
         <translation>导出导入结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="493"/>
+        <location filename="../../desktop/handheld_page.py" line="357"/>
         <source>Save route</source>
         <translation>保存抄表路线</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/handheld_page.py" line="543"/>
-        <source>Scanning for Bluetooth meters…</source>
-        <translation>正在扫描蓝牙水表…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/handheld_page.py" line="555"/>
-        <source>{count} device(s) found.</source>
-        <translation>找到 {count} 个设备。</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/handheld_page.py" line="557"/>
-        <source>No Bluetooth meter found. Is it awake and in range?</source>
-        <translation>没有找到蓝牙水表。水表是否已唤醒、是否在范围内？</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/handheld_page.py" line="579"/>
-        <source>Reading {meter}…</source>
-        <translation>正在读取 {meter}…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/handheld_page.py" line="587"/>
-        <source>Meter {address}: flow {flow}; meter clock {clock}; status {status}</source>
-        <translation>水表 {address}：累积流量 {flow}；表内时钟 {clock}；状态 {status}</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/handheld_page.py" line="609"/>
-        <source>Recorded {value} for {meter}.</source>
-        <translation>已记录 {meter} 的读数 {value}。</translation>
     </message>
 </context>
 <context>
@@ -2429,62 +2194,62 @@ Replaced at {when}</source>
 <context>
     <name>LateFeeDialog</name>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="349"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="320"/>
         <source>Late-fee policy</source>
         <translation>滞纳金规则</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="354"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="325"/>
         <source>Charge late fees</source>
         <translation>收取滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="358"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="329"/>
         <source>0.001 is 1‰ a day</source>
         <translation>0.001 即每日千分之一</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="361"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="332"/>
         <source>Blank: no cap</source>
         <translation>留空表示不封顶</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="376"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="347"/>
         <source>Customer class:</source>
         <translation>用户类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="378"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="349"/>
         <source>Grace days:</source>
         <translation>宽限天数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="379"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="350"/>
         <source>Daily rate:</source>
         <translation>日费率：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="380"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="351"/>
         <source>Minimum:</source>
         <translation>最低金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="381"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="352"/>
         <source>Cap:</source>
         <translation>封顶金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="382"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="353"/>
         <source>Effective from:</source>
         <translation>生效日期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="411"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="382"/>
         <source>Minimum: enter an amount (0 for none)</source>
         <translation>最低金额：请填写金额（无则填 0）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="413"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="384"/>
         <source>Cap: it is below the minimum</source>
         <translation>封顶金额：低于最低金额</translation>
     </message>
@@ -3040,32 +2805,32 @@ Replaced at {when}</source>
 <context>
     <name>MismatchDialog</name>
     <message>
-        <location filename="../../desktop/service_page.py" line="167"/>
+        <location filename="../../desktop/service_dialogs.py" line="83"/>
         <source>The claim does not match the record</source>
         <translation>户主信息核对不一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="169"/>
+        <location filename="../../desktop/service_dialogs.py" line="85"/>
         <source>Account {account}: {what}</source>
         <translation>户号 {account}：{what}</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="178"/>
+        <location filename="../../desktop/service_dialogs.py" line="94"/>
         <source>Approving lets this WeChat user see the account&apos;s bills and submit its readings. Approve only after checking with the holder.</source>
         <translation>通过后，该微信用户可以查看此户的账单并提交抄表读数。请先与户主核实后再通过。</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="185"/>
+        <location filename="../../desktop/service_dialogs.py" line="101"/>
         <source>How it was checked (e.g. called the holder on the mobile on record)</source>
         <translation>如何核实的（如：已拨打预留手机与户主确认）</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="189"/>
+        <location filename="../../desktop/service_dialogs.py" line="105"/>
         <source>Approve anyway</source>
         <translation>仍然通过</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="200"/>
+        <location filename="../../desktop/service_dialogs.py" line="116"/>
         <source>Note (kept in the audit log):</source>
         <translation>核实说明（记入审计日志）：</translation>
     </message>
@@ -3212,37 +2977,37 @@ Replaced at {when}</source>
 <context>
     <name>NoticeDialog</name>
     <message>
-        <location filename="../../desktop/service_page.py" line="122"/>
+        <location filename="../../desktop/service_dialogs.py" line="38"/>
         <source>Publish a notice</source>
         <translation>发布通知</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="142"/>
+        <location filename="../../desktop/service_dialogs.py" line="58"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="143"/>
+        <location filename="../../desktop/service_dialogs.py" line="59"/>
         <source>Title:</source>
         <translation>标题：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="144"/>
+        <location filename="../../desktop/service_dialogs.py" line="60"/>
         <source>Text:</source>
         <translation>正文：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="145"/>
+        <location filename="../../desktop/service_dialogs.py" line="61"/>
         <source>From:</source>
         <translation>开始时间：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="146"/>
+        <location filename="../../desktop/service_dialogs.py" line="62"/>
         <source>Until:</source>
         <translation>结束时间：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="147"/>
+        <location filename="../../desktop/service_dialogs.py" line="63"/>
         <source>Buildings affected:</source>
         <translation>受影响的楼栋：</translation>
     </message>
@@ -3492,6 +3257,94 @@ Replaced at {when}</source>
         <location filename="../../desktop/till_dialogs.py" line="36"/>
         <source>Float:</source>
         <translation>备用金：</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentBox</name>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="48"/>
+        <source>Take payment</source>
+        <translation type="unfinished">收款</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="67"/>
+        <source>Take payment (F9)</source>
+        <translation type="unfinished">收款 (F9)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="78"/>
+        <source>Owed:</source>
+        <translation type="unfinished">应缴：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="79"/>
+        <source>Amount:</source>
+        <translation type="unfinished">金额：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="80"/>
+        <source>Channel:</source>
+        <translation type="unfinished">收款方式：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="81"/>
+        <source>Reference:</source>
+        <translation type="unfinished">票据号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="83"/>
+        <source>Bank:</source>
+        <translation type="unfinished">银行：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="84"/>
+        <source>Tendered:</source>
+        <translation type="unfinished">实收：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="85"/>
+        <source>Change:</source>
+        <translation type="unfinished">找零：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="120"/>
+        <source>Cheque no.:</source>
+        <translation type="unfinished">支票号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="120"/>
+        <source>Bank serial no.:</source>
+        <translation type="unfinished">银行流水号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="140"/>
+        <source>Tendered is less than the amount</source>
+        <translation type="unfinished">实收少于收款金额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="192"/>
+        <source>Check the amount</source>
+        <translation type="unfinished">请核对金额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="193"/>
+        <source>Take {amount} from {holder} ({account}), who owes {owed}?</source>
+        <translation type="unfinished">确定向 {holder}（{account}）收取 {amount} 吗？该户应缴 {owed}。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="199"/>
+        <source>Take it</source>
+        <translation type="unfinished">确认收款</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="199"/>
+        <source>Correct the amount</source>
+        <translation type="unfinished">修改金额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="216"/>
+        <source>Payment not taken</source>
+        <translation type="unfinished">未能收款</translation>
     </message>
 </context>
 <context>
@@ -3764,6 +3617,84 @@ Replaced at {when}</source>
     </message>
 </context>
 <context>
+    <name>ReceiptsBox</name>
+    <message>
+        <location filename="../../desktop/counter_receipts.py" line="31"/>
+        <source>My receipts today</source>
+        <translation type="unfinished">我今日的收据</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_receipts.py" line="33"/>
+        <source>Receipt</source>
+        <translation type="unfinished">收据号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_receipts.py" line="33"/>
+        <source>Time</source>
+        <translation type="unfinished">时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_receipts.py" line="33"/>
+        <source>Account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_receipts.py" line="33"/>
+        <source>Holder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_receipts.py" line="34"/>
+        <source>Amount</source>
+        <translation type="unfinished">金额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_receipts.py" line="34"/>
+        <source>Channel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_receipts.py" line="34"/>
+        <source>Reference</source>
+        <translation type="unfinished">票据号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_receipts.py" line="34"/>
+        <source>Status</source>
+        <translation type="unfinished">状态</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_receipts.py" line="36"/>
+        <source>Reprint (F11)</source>
+        <translation type="unfinished">重打 (F11)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_receipts.py" line="37"/>
+        <source>Void (F12)</source>
+        <translation type="unfinished">作废 (F12)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_receipts.py" line="54"/>
+        <source>Void: {reason}</source>
+        <translation type="unfinished">作废：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_receipts.py" line="61"/>
+        <source>{count} receipts, {amount} taken</source>
+        <translation type="unfinished">共 {count} 张收据，已收 {amount}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_receipts.py" line="77"/>
+        <source>Receipt {no}</source>
+        <translation type="unfinished">收据 {no}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_receipts.py" line="119"/>
+        <source>Cannot void</source>
+        <translation type="unfinished">不能作废</translation>
+    </message>
+</context>
+<context>
     <name>ReplaceWizard</name>
     <message>
         <location filename="../../desktop/replace_wizard.py" line="336"/>
@@ -4015,6 +3946,54 @@ Replaced at {when}</source>
     </message>
 </context>
 <context>
+    <name>SearchPanel</name>
+    <message>
+        <location filename="../../desktop/counter_search.py" line="39"/>
+        <source>Account no., scanned meter barcode, name or room (F3)</source>
+        <translation type="unfinished">户号、扫描表计条码、户名或房间 (F3)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_search.py" line="45"/>
+        <source>Account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_search.py" line="45"/>
+        <source>Holder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_search.py" line="45"/>
+        <source>Address</source>
+        <translation type="unfinished">地址</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_search.py" line="45"/>
+        <source>Class</source>
+        <translation type="unfinished">类别</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_search.py" line="46"/>
+        <source>Balance</source>
+        <translation type="unfinished">余额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_search.py" line="94"/>
+        <source>Nothing found for “{query}”</source>
+        <translation type="unfinished">没有找到“{query}”</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_search.py" line="99"/>
+        <source>Showing the first {shown} of {total} accounts</source>
+        <translation type="unfinished">显示前 {shown} 户（共 {total} 户）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_search.py" line="103"/>
+        <source>{count} found</source>
+        <translation type="unfinished">找到 {count} 户</translation>
+    </message>
+</context>
+<context>
     <name>ServerPage</name>
     <message>
         <location filename="../../desktop/setup_wizard.py" line="89"/>
@@ -4090,336 +4069,336 @@ Replaced at {when}</source>
 <context>
     <name>ServicePage</name>
     <message>
-        <location filename="../../desktop/service_page.py" line="217"/>
+        <location filename="../../desktop/service_page.py" line="119"/>
         <source>Binding review</source>
         <translation>绑定审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="218"/>
+        <location filename="../../desktop/service_page.py" line="120"/>
         <source>Requests</source>
         <translation>报修咨询</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="219"/>
+        <location filename="../../desktop/service_page.py" line="121"/>
         <source>Notices</source>
         <translation>通知公告</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="220"/>
+        <location filename="../../desktop/service_page.py" line="122"/>
         <source>Installations</source>
         <translation>新装换装</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="221"/>
+        <location filename="../../desktop/service_page.py" line="123"/>
         <source>Refresh (F5)</source>
         <translation>刷新 (F5)</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="234"/>
+        <location filename="../../desktop/service_page.py" line="136"/>
         <source>Requested</source>
         <translation>申请时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="234"/>
-        <location filename="../../desktop/service_page.py" line="257"/>
+        <location filename="../../desktop/service_page.py" line="136"/>
+        <location filename="../../desktop/service_page.py" line="159"/>
         <source>Due</source>
         <translation>办理期限</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="234"/>
-        <location filename="../../desktop/service_page.py" line="281"/>
+        <location filename="../../desktop/service_page.py" line="136"/>
+        <location filename="../../desktop/service_page.py" line="183"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="234"/>
+        <location filename="../../desktop/service_page.py" line="136"/>
         <source>Given as</source>
         <translation>填写的户主信息</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="235"/>
+        <location filename="../../desktop/service_page.py" line="137"/>
         <source>Match</source>
         <translation>核对</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="235"/>
+        <location filename="../../desktop/service_page.py" line="137"/>
         <source>Holder on record</source>
         <translation>档案户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="235"/>
+        <location filename="../../desktop/service_page.py" line="137"/>
         <source>Mobile on record</source>
         <translation>档案手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="236"/>
+        <location filename="../../desktop/service_page.py" line="138"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="236"/>
+        <location filename="../../desktop/service_page.py" line="138"/>
         <source>Bindings</source>
         <translation>已绑定数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="236"/>
-        <location filename="../../desktop/service_page.py" line="258"/>
+        <location filename="../../desktop/service_page.py" line="138"/>
+        <location filename="../../desktop/service_page.py" line="160"/>
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="236"/>
+        <location filename="../../desktop/service_page.py" line="138"/>
         <source>What differs</source>
         <translation>差异</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="245"/>
+        <location filename="../../desktop/service_page.py" line="147"/>
         <source>Approve</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="247"/>
-        <location filename="../../desktop/service_page.py" line="304"/>
+        <location filename="../../desktop/service_page.py" line="149"/>
+        <location filename="../../desktop/service_page.py" line="206"/>
         <source>Reject…</source>
         <translation>驳回…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="257"/>
+        <location filename="../../desktop/service_page.py" line="159"/>
         <source>Raised</source>
         <translation>提交时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="257"/>
-        <location filename="../../desktop/service_page.py" line="269"/>
-        <location filename="../../desktop/service_page.py" line="278"/>
+        <location filename="../../desktop/service_page.py" line="159"/>
+        <location filename="../../desktop/service_page.py" line="171"/>
+        <location filename="../../desktop/service_page.py" line="180"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="257"/>
+        <location filename="../../desktop/service_page.py" line="159"/>
         <source>Topic</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="258"/>
+        <location filename="../../desktop/service_page.py" line="160"/>
         <source>Description</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="258"/>
-        <location filename="../../desktop/service_page.py" line="281"/>
+        <location filename="../../desktop/service_page.py" line="160"/>
+        <location filename="../../desktop/service_page.py" line="183"/>
         <source>Place</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="258"/>
+        <location filename="../../desktop/service_page.py" line="160"/>
         <source>Assigned to</source>
         <translation>处理人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="259"/>
+        <location filename="../../desktop/service_page.py" line="161"/>
         <source>Appointment</source>
         <translation>预约时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="261"/>
+        <location filename="../../desktop/service_page.py" line="163"/>
         <source>Assign…</source>
         <translation>指派…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="263"/>
+        <location filename="../../desktop/service_page.py" line="165"/>
         <source>Answer…</source>
         <translation>答复…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="269"/>
+        <location filename="../../desktop/service_page.py" line="171"/>
         <source>Published</source>
         <translation>发布时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="269"/>
+        <location filename="../../desktop/service_page.py" line="171"/>
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="269"/>
+        <location filename="../../desktop/service_page.py" line="171"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="270"/>
+        <location filename="../../desktop/service_page.py" line="172"/>
         <source>Until</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="272"/>
+        <location filename="../../desktop/service_page.py" line="174"/>
         <source>Publish a notice…</source>
         <translation>发布通知…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="278"/>
+        <location filename="../../desktop/service_page.py" line="180"/>
         <source>Reported</source>
         <translation>上报时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="278"/>
+        <location filename="../../desktop/service_page.py" line="180"/>
         <source>Reported by</source>
         <translation>上报人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="278"/>
+        <location filename="../../desktop/service_page.py" line="180"/>
         <source>Old meter</source>
         <translation>旧表</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="279"/>
+        <location filename="../../desktop/service_page.py" line="181"/>
         <source>Last reading</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="279"/>
+        <location filename="../../desktop/service_page.py" line="181"/>
         <source>Final reading</source>
         <translation>止码</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="279"/>
+        <location filename="../../desktop/service_page.py" line="181"/>
         <source>New meter</source>
         <translation>新表</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="280"/>
+        <location filename="../../desktop/service_page.py" line="182"/>
         <source>Meter kind</source>
         <translation>表计类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="280"/>
+        <location filename="../../desktop/service_page.py" line="182"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="280"/>
+        <location filename="../../desktop/service_page.py" line="182"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="281"/>
+        <location filename="../../desktop/service_page.py" line="183"/>
         <source>Initial reading</source>
         <translation>起码</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="281"/>
+        <location filename="../../desktop/service_page.py" line="183"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="282"/>
+        <location filename="../../desktop/service_page.py" line="184"/>
         <source>Refused</source>
         <translation>未通过原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="289"/>
-        <location filename="../../desktop/service_page.py" line="290"/>
-        <location filename="../../desktop/service_page.py" line="535"/>
+        <location filename="../../desktop/service_page.py" line="191"/>
+        <location filename="../../desktop/service_page.py" line="192"/>
+        <location filename="../../desktop/service_page.py" line="437"/>
         <source>No photo</source>
         <translation>无照片</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="293"/>
+        <location filename="../../desktop/service_page.py" line="195"/>
         <source>Old meter&apos;s dial</source>
         <translation>旧表表盘</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="294"/>
+        <location filename="../../desktop/service_page.py" line="196"/>
         <source>New meter&apos;s dial</source>
         <translation>新表表盘</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="302"/>
+        <location filename="../../desktop/service_page.py" line="204"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="336"/>
+        <location filename="../../desktop/service_page.py" line="238"/>
         <source>matches</source>
         <translation>一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="337"/>
+        <location filename="../../desktop/service_page.py" line="239"/>
         <source>does not match</source>
         <translation>不一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="337"/>
+        <location filename="../../desktop/service_page.py" line="239"/>
         <source>no such account</source>
         <translation>无此户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="368"/>
+        <location filename="../../desktop/service_page.py" line="270"/>
         <source>Binding review ({count})</source>
         <translation>绑定审核 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="370"/>
+        <location filename="../../desktop/service_page.py" line="272"/>
         <source>Requests ({count})</source>
         <translation>报修咨询 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="384"/>
+        <location filename="../../desktop/service_page.py" line="286"/>
         <source>Installations ({count})</source>
         <translation>新装换装 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="410"/>
+        <location filename="../../desktop/service_page.py" line="312"/>
         <source>⚠ Account {account} does not match: {what}</source>
         <translation>⚠ 户号 {account} 核对不一致：{what}</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="438"/>
+        <location filename="../../desktop/service_page.py" line="340"/>
         <source>Reject the binding</source>
         <translation>驳回绑定</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="438"/>
+        <location filename="../../desktop/service_page.py" line="340"/>
         <source>Reason (the resident is told):</source>
         <translation>原因（将通知用户）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="457"/>
+        <location filename="../../desktop/service_page.py" line="359"/>
         <source>Assign the request</source>
         <translation>指派处理人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="457"/>
+        <location filename="../../desktop/service_page.py" line="359"/>
         <source>Staff member:</source>
         <translation>工作人员：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="471"/>
+        <location filename="../../desktop/service_page.py" line="373"/>
         <source>Answer the request</source>
         <translation>答复</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="471"/>
+        <location filename="../../desktop/service_page.py" line="373"/>
         <source>Answer (sent to the resident):</source>
         <translation>答复内容（将发送给用户）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="537"/>
+        <location filename="../../desktop/service_page.py" line="439"/>
         <source>Loading photo…</source>
         <translation>正在加载照片…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="552"/>
+        <location filename="../../desktop/service_page.py" line="454"/>
         <source>The photo cannot be shown</source>
         <translation>照片无法显示</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="595"/>
+        <location filename="../../desktop/service_page.py" line="497"/>
         <source>Reject the report</source>
         <translation>驳回上报</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="595"/>
+        <location filename="../../desktop/service_page.py" line="497"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
@@ -4625,154 +4604,154 @@ Replaced at {when}</source>
 <context>
     <name>TariffEditor</name>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="109"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="80"/>
         <source>New tariff</source>
         <translation>新增价格</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="123"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="94"/>
         <source>Optional, e.g. 2027 price adjustment</source>
         <translation>可不填，如 2027 年调价</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="128"/>
-        <location filename="../../desktop/tariffs_page.py" line="142"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="99"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="113"/>
         <source>Component</source>
         <translation>收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="128"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="99"/>
         <source>From usage</source>
         <translation>起始用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="128"/>
-        <location filename="../../desktop/tariffs_page.py" line="142"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="99"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="113"/>
         <source>Unit price</source>
         <translation>单价</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="132"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="103"/>
         <source>Add component</source>
         <translation>添加收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="133"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="104"/>
         <source>Add tier</source>
         <translation>添加阶梯</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="134"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="105"/>
         <source>Remove row</source>
         <translation>删除行</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="135"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="106"/>
         <source>New component</source>
         <translation>新收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="142"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="113"/>
         <source>Tier</source>
         <translation>阶梯</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="142"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="113"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="143"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="114"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="160"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="131"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="161"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="132"/>
         <source>Customer class:</source>
         <translation>用户类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="162"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="133"/>
         <source>Effective from:</source>
         <translation>生效日期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="163"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="134"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="168"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="139"/>
         <source>Preview</source>
         <translation>试算</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="171"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="142"/>
         <source>Sample monthly usage:</source>
         <translation>试算月用量：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="180"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="151"/>
         <source>Components and tiers (a blank name continues the one above)</source>
         <translation>收费项目与阶梯（项目名留空表示属于上一项目）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="236"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="207"/>
         <source>Row {row}</source>
         <translation>第 {row} 行</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="238"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="209"/>
         <source>{where}: the first row needs a component name</source>
         <translation>{where}：第一行须填写收费项目名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="244"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="215"/>
         <source>{where}, from usage: enter a number of 0 or more (3 decimals at most)</source>
         <translation>{where} 起始用量：请填写不小于 0 的数（最多 3 位小数）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="249"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="220"/>
         <source>{where}, unit price: enter a price of 0 or more (4 decimals at most)</source>
         <translation>{where} 单价：请填写不小于 0 的单价（最多 4 位小数）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="253"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="224"/>
         <source>{where}: the first tier of {name} must start at 0</source>
         <translation>{where}：{name} 的第一档须从 0 起</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="261"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="232"/>
         <source>{where}: the tiers of {name} must go up (from {start} after {previous})</source>
         <translation>{where}：{name} 的阶梯起点须从小到大（{start} 在 {previous} 之后）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="270"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="241"/>
         <source>Add at least one component</source>
         <translation>至少要有一个收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="303"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="274"/>
         <source>Sample usage: enter a number</source>
         <translation>试算用量：请填写数字</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="317"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="288"/>
         <source>{start} and above</source>
         <translation>{start} 以上</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="323"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="294"/>
         <source>{name} subtotal</source>
         <translation>{name} 小计</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="327"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="298"/>
         <source>Total: {amount}</source>
         <translation>合计：{amount}</translation>
     </message>
@@ -4780,136 +4759,136 @@ Replaced at {when}</source>
 <context>
     <name>TariffsPage</name>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="435"/>
+        <location filename="../../desktop/tariffs_page.py" line="80"/>
         <source>All kinds</source>
         <translation>全部类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="439"/>
-        <location filename="../../desktop/tariffs_page.py" line="501"/>
+        <location filename="../../desktop/tariffs_page.py" line="84"/>
+        <location filename="../../desktop/tariffs_page.py" line="146"/>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="443"/>
+        <location filename="../../desktop/tariffs_page.py" line="88"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="443"/>
-        <location filename="../../desktop/tariffs_page.py" line="454"/>
+        <location filename="../../desktop/tariffs_page.py" line="88"/>
+        <location filename="../../desktop/tariffs_page.py" line="99"/>
         <source>Customer class</source>
         <translation>用户类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="443"/>
-        <location filename="../../desktop/tariffs_page.py" line="456"/>
+        <location filename="../../desktop/tariffs_page.py" line="88"/>
+        <location filename="../../desktop/tariffs_page.py" line="101"/>
         <source>Effective from</source>
         <translation>生效日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="444"/>
-        <location filename="../../desktop/tariffs_page.py" line="540"/>
+        <location filename="../../desktop/tariffs_page.py" line="89"/>
+        <location filename="../../desktop/tariffs_page.py" line="185"/>
         <source>In force</source>
         <translation>执行中</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="444"/>
+        <location filename="../../desktop/tariffs_page.py" line="89"/>
         <source>Components and tiers</source>
         <translation>收费项目与阶梯</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="447"/>
+        <location filename="../../desktop/tariffs_page.py" line="92"/>
         <source>New tariff… (Ctrl+N)</source>
         <translation>新增价格… (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="454"/>
+        <location filename="../../desktop/tariffs_page.py" line="99"/>
         <source>Late fees</source>
         <translation>滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="454"/>
+        <location filename="../../desktop/tariffs_page.py" line="99"/>
         <source>Grace days</source>
         <translation>宽限天数</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="455"/>
+        <location filename="../../desktop/tariffs_page.py" line="100"/>
         <source>Daily rate</source>
         <translation>日费率</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="455"/>
+        <location filename="../../desktop/tariffs_page.py" line="100"/>
         <source>Minimum</source>
         <translation>最低金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="455"/>
+        <location filename="../../desktop/tariffs_page.py" line="100"/>
         <source>Cap</source>
         <translation>封顶金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="458"/>
+        <location filename="../../desktop/tariffs_page.py" line="103"/>
         <source>Change policy…</source>
         <translation>修改规则…</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="459"/>
+        <location filename="../../desktop/tariffs_page.py" line="104"/>
         <source>Managers only; a change applies from its date</source>
         <translation>仅管理人员；修改自生效日期起执行</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="463"/>
+        <location filename="../../desktop/tariffs_page.py" line="108"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="465"/>
+        <location filename="../../desktop/tariffs_page.py" line="110"/>
         <source>Customer class:</source>
         <translation>用户类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="474"/>
+        <location filename="../../desktop/tariffs_page.py" line="119"/>
         <source>Late fees by customer class</source>
         <translation>各类用户滞纳金规则</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="507"/>
+        <location filename="../../desktop/tariffs_page.py" line="152"/>
         <source>Yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="507"/>
+        <location filename="../../desktop/tariffs_page.py" line="152"/>
         <source>No</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="514"/>
+        <location filename="../../desktop/tariffs_page.py" line="159"/>
         <source>None</source>
         <translation>不封顶</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="546"/>
+        <location filename="../../desktop/tariffs_page.py" line="191"/>
         <source>{count} tariffs</source>
         <translation>共 {count} 套价格</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="560"/>
+        <location filename="../../desktop/tariffs_page.py" line="205"/>
         <source>Charge</source>
         <translation>费用</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="579"/>
+        <location filename="../../desktop/tariffs_page.py" line="224"/>
         <source>Tariff not saved</source>
         <translation>价格未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="624"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="392"/>
         <source>Electricity</source>
         <translation>电</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="625"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="393"/>
         <source>Water</source>
         <translation>水</translation>
     </message>
@@ -4950,6 +4929,70 @@ Replaced at {when}</source>
         <location filename="../../desktop/tasks.py" line="160"/>
         <source>MeterDesk</source>
         <translation>MeterDesk</translation>
+    </message>
+</context>
+<context>
+    <name>TillBar</name>
+    <message>
+        <location filename="../../desktop/counter_till_bar.py" line="41"/>
+        <source>Open day (F2)</source>
+        <translation type="unfinished">开班 (F2)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_till_bar.py" line="42"/>
+        <source>Hand over</source>
+        <translation type="unfinished">交款</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_till_bar.py" line="43"/>
+        <source>Close day (F10)</source>
+        <translation type="unfinished">日结 (F10)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_till_bar.py" line="44"/>
+        <source>Day report</source>
+        <translation type="unfinished">日结报表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_till_bar.py" line="62"/>
+        <source>The day {date} is still open: close it before taking money (F10)</source>
+        <translation type="unfinished">{date} 尚未日结：请先日结再收款 (F10)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_till_bar.py" line="66"/>
+        <source>{date} open since {time}, float {amount}, taken {taken}</source>
+        <translation type="unfinished">{date} 已开班（{time}），备用金 {amount}，已收 {taken}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_till_bar.py" line="78"/>
+        <source>{date} is closed; no more payments today</source>
+        <translation type="unfinished">{date} 已日结，今日不能再收款</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_till_bar.py" line="84"/>
+        <source>The day is not open: press F2 to open it</source>
+        <translation type="unfinished">尚未开班：按 F2 开班</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_till_bar.py" line="135"/>
+        <location filename="../../desktop/counter_till_bar.py" line="146"/>
+        <source>Hand cash over</source>
+        <translation type="unfinished">交款</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_till_bar.py" line="136"/>
+        <source>{amount} handed over to {to}</source>
+        <translation type="unfinished">已交款 {amount} 给 {to}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_till_bar.py" line="204"/>
+        <source>Export &amp;Excel…</source>
+        <translation type="unfinished">导出 &amp;Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_till_bar.py" line="219"/>
+        <source>Export Excel</source>
+        <translation type="unfinished">导出 Excel</translation>
     </message>
 </context>
 <context>

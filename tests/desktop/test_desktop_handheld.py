@@ -300,20 +300,20 @@ def test_a_ble_water_meter_is_read_and_recorded(qtbot, page: HandheldPage, fresh
         "AA": (Device("AA", "Phone"), Adv("Phone", [], -40)),
     }
     FakeClient.mode = "ok"
-    page.ble_scanner, page.ble_client = FakeScanner, FakeClient
-    page.prefix_edit.setText("WM-")
-    with qtbot.waitSignal(page.ble_scanned, timeout=WAIT_MS) as scanned:
-        page.scan_button.click()
+    page.ble.ble_scanner, page.ble.ble_client = FakeScanner, FakeClient
+    page.ble.prefix_edit.setText("WM-")
+    with qtbot.waitSignal(page.ble.ble_scanned, timeout=WAIT_MS) as scanned:
+        page.ble.scan_button.click()
     assert [d.address for d in scanned.args[0]] == ["C8:47:8C:00:00:01"]
-    assert page.device_combo.count() == 1
-    page.ble_meter_edit.setText("W1")
-    assert not page.record_button.isEnabled()
-    with qtbot.waitSignal(page.ble_read, timeout=WAIT_MS) as got:
-        page.read_button.click()
+    assert page.ble.device_combo.count() == 1
+    page.ble.ble_meter_edit.setText("W1")
+    assert not page.ble.record_button.isEnabled()
+    with qtbot.waitSignal(page.ble.ble_read, timeout=WAIT_MS) as got:
+        page.ble.read_button.click()
     assert got.args[0].flow == D("321.07")
-    assert "321.07 m³" in page.ble_status.text()
-    with qtbot.waitSignal(page.ble_recorded, timeout=WAIT_MS) as recorded:
-        page.record_button.click()
+    assert "321.07 m³" in page.ble.ble_status.text()
+    with qtbot.waitSignal(page.ble.ble_recorded, timeout=WAIT_MS) as recorded:
+        page.ble.record_button.click()
     assert recorded.args[0].value == D("321.07")
     stored = read_db(
         fresh_database_url,
@@ -322,9 +322,9 @@ def test_a_ble_water_meter_is_read_and_recorded(qtbot, page: HandheldPage, fresh
     assert [tuple(r) for r in stored] == [(D("321.07"), "ble")]
 
     # A meter that is not a water meter is refused before any Bluetooth traffic.
-    page.ble_meter_edit.setText("E1")
-    with qtbot.waitSignal(page.ble_failed, timeout=WAIT_MS) as failed:
-        page.read_button.click()
+    page.ble.ble_meter_edit.setText("E1")
+    with qtbot.waitSignal(page.ble.ble_failed, timeout=WAIT_MS) as failed:
+        page.ble.read_button.click()
     assert failed.args[0] == "表计 E1 不是水表，不能用蓝牙读取"
 
 
@@ -339,17 +339,17 @@ class NoAdapter:
 def test_no_bluetooth_adapter_is_a_clear_message(qtbot, page: HandheldPage):
     from bleak.exc import BleakError
 
-    page.ble_scanner = NoAdapter
+    page.ble.ble_scanner = NoAdapter
     NoAdapter.error = BleakError("No Bluetooth adapters found.")
-    with qtbot.waitSignal(page.ble_failed, timeout=WAIT_MS) as failed:
-        page.scan()
+    with qtbot.waitSignal(page.ble.ble_failed, timeout=WAIT_MS) as failed:
+        page.ble.scan()
     assert failed.args[0] == "蓝牙扫描失败（蓝牙是否打开？）：No Bluetooth adapters found."
     NoAdapter.error = RuntimeError("org.bluez not found")
-    with qtbot.waitSignal(page.ble_failed, timeout=WAIT_MS) as failed:
-        page.scan()
+    with qtbot.waitSignal(page.ble.ble_failed, timeout=WAIT_MS) as failed:
+        page.ble.scan()
     assert failed.args[0].startswith("没有可用的蓝牙适配器，或蓝牙未打开")
-    assert page.ble_status.text() == failed.args[0]
-    assert page.device_combo.count() == 0
+    assert page.ble.ble_status.text() == failed.args[0]
+    assert page.ble.device_combo.count() == 0
 
 
 def test_import_and_profiles_need_the_readings_module(
