@@ -3,7 +3,6 @@ so the reader's supervisor can go through the lines that need a person."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
 from reports.clock import excel_time
-from reports.xlsx import BOLD, XLSX, generated_text, set_widths, styled_cell, title_cell
+from reports.xlsx import BOLD, export_sheet, styled_cell, xlsx_file
 
 HEADERS = ("行号", "结果", "硬件号", "表号", "读数", "抄表时间", "说明")
 WIDTHS = (8, 10, 16, 14, 12, 18, 48)
@@ -46,10 +45,7 @@ def render_import_result_xlsx(
 ) -> tuple[str, str, bytes]:
     """`(filename, mimetype, bytes)`: a title row, a frozen header, one row per line."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("导入结果")
-    sheet.freeze_panes = "A3"
-    set_widths(sheet, WIDTHS)
-    sheet.append([title_cell(sheet, generated_text(title, generated_at))])
+    sheet = export_sheet(book, "导入结果", WIDTHS, title, generated_at)
     sheet.append([styled_cell(sheet, text, font=BOLD) for text in HEADERS])
     for row in rows:
         read_at = excel_time(row.read_at) if row.read_at else None
@@ -58,6 +54,4 @@ def render_import_result_xlsx(
         sheet.append(
             [row.line, outcome, row.hardware_no, row.meter_no, row.value, moment, row.message]
         )
-    out = io.BytesIO()
-    book.save(out)
-    return f"{title}.xlsx", XLSX, out.getvalue()
+    return xlsx_file(book, f"{title}.xlsx")

@@ -3,7 +3,6 @@ Chinese headers, the header row frozen, numbers as numbers."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,12 +13,10 @@ from openpyxl import Workbook
 from reports.clock import moment_text
 from reports.xlsx import (
     DATE_FORMAT,
-    XLSX,
-    generated_text,
+    export_sheet,
     header_cells,
-    set_widths,
     styled_cell,
-    title_cell,
+    xlsx_file,
 )
 
 HEADERS = (
@@ -58,10 +55,7 @@ def render_meter_registry_xlsx(
     """`(filename, mimetype, bytes)`: a title row, the header frozen under it, one meter a
     row. Written streaming, so the whole registry of a university fits in little memory."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(SHEET)
-    sheet.freeze_panes = "A3"
-    set_widths(sheet, WIDTHS)
-    sheet.append([title_cell(sheet, generated_text(title, generated_at))])
+    sheet = export_sheet(book, SHEET, WIDTHS, title, generated_at)
     sheet.append(header_cells(sheet, HEADERS))
     for line in lines:
         last = styled_cell(sheet, line.last_value, number_format="0.000")
@@ -73,6 +67,4 @@ def render_meter_registry_xlsx(
                 line.multiplier, line.status, last, installed,
             ]
         )  # fmt: skip
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return registry_filename(generated_at), XLSX, buffer.getvalue()
+    return xlsx_file(book, registry_filename(generated_at))

@@ -6,7 +6,6 @@ the whole sheet in memory.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,12 +17,10 @@ from reports.clock import excel_time
 from reports.xlsx import (
     BOLD,
     MOMENT_FORMAT,
-    XLSX,
-    generated_text,
+    export_sheet,
     header_cells,
-    set_widths,
     styled_cell,
-    title_cell,
+    xlsx_file,
 )
 
 HEADERS = ("户号", "户名", "缴费月份", "项目", "缴费金额", "渠道", "收据号", "时间", "网点")
@@ -50,10 +47,7 @@ def render_payments_xlsx(
 ) -> tuple[str, str, bytes]:
     """`(filename, mimetype, bytes)`: title row, frozen header, 元 format, a totals row."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("缴费明细")
-    sheet.freeze_panes = "A3"
-    set_widths(sheet, WIDTHS)
-    sheet.append([title_cell(sheet, generated_text(title, generated_at))])
+    sheet = export_sheet(book, "缴费明细", WIDTHS, title, generated_at)
     sheet.append(header_cells(sheet, HEADERS))
     total = Decimal("0.00")
     count = 0
@@ -69,6 +63,4 @@ def render_payments_xlsx(
     label = styled_cell(sheet, f"合计 {count} 笔", font=BOLD)
     summed = styled_cell(sheet, total, number_format=YUAN_FORMAT, font=BOLD)
     sheet.append([label, None, None, None, summed])
-    out = io.BytesIO()
-    book.save(out)
-    return f"{title}.xlsx", XLSX, out.getvalue()
+    return xlsx_file(book, f"{title}.xlsx")

@@ -3,7 +3,6 @@ status, the ones needing attention first."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,12 +14,10 @@ from reports.clock import excel_time
 from reports.xlsx import (
     BOLD,
     MOMENT_FORMAT,
-    XLSX,
-    generated_text,
+    export_sheet,
     header_cells,
-    set_widths,
     styled_cell,
-    title_cell,
+    xlsx_file,
 )
 
 HEADERS = ("状态", "支付流水号", "商户订单号", "户号", "交易时间", "对账单金额", "系统金额", "说明")
@@ -47,9 +44,7 @@ def render_reconciliation_xlsx(
 ) -> tuple[str, str, bytes]:
     """`(filename, mimetype, bytes)`: title, the summary pairs, then the lines."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("对账结果")
-    set_widths(sheet, WIDTHS)
-    sheet.append([title_cell(sheet, generated_text(title, generated_at))])
+    sheet = export_sheet(book, "对账结果", WIDTHS, title, generated_at, freeze=None)
     for label, value in summary:
         cell = styled_cell(sheet, value, money=isinstance(value, Decimal))
         sheet.append([styled_cell(sheet, label, font=BOLD), cell])
@@ -71,6 +66,4 @@ def render_reconciliation_xlsx(
                 row.note,
             ]
         )
-    out = io.BytesIO()
-    book.save(out)
-    return f"{title}.xlsx", XLSX, out.getvalue()
+    return xlsx_file(book, f"{title}.xlsx")

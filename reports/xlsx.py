@@ -7,10 +7,12 @@ title row in every workbook MeterDesk writes.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -74,3 +76,29 @@ def set_widths(sheet: WriteOnlyWorksheet, widths: Sequence[float]) -> None:
     columns = sheet.column_dimensions  # type: ignore[attr-defined]
     for index, width in enumerate(widths, start=1):
         columns[get_column_letter(index)].width = width
+
+
+def export_sheet(
+    book: Workbook,
+    name: str,
+    widths: Sequence[float],
+    title: str,
+    generated_at: datetime,
+    *,
+    freeze: str | None = "A3",
+) -> WriteOnlyWorksheet:
+    """A new sheet of an export with its widths and the title row '标题（生成于 …）' written;
+    `freeze` keeps the rows above it (the title and the header to come) in view."""
+    sheet = book.create_sheet(name)
+    if freeze is not None:
+        sheet.freeze_panes = freeze
+    set_widths(sheet, widths)
+    sheet.append([title_cell(sheet, generated_text(title, generated_at))])
+    return sheet
+
+
+def xlsx_file(book: Workbook, filename: str) -> tuple[str, str, bytes]:
+    """`(filename, mimetype, bytes)` of a finished workbook."""
+    out = io.BytesIO()
+    book.save(out)
+    return filename, XLSX, out.getvalue()
