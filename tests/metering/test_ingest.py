@@ -122,6 +122,13 @@ def test_the_lookup_by_meter_number_only(session, meters):
     }
 
 
+def test_the_single_reading_lookup(session, meters):
+    assert ingest.meter_for(session, " E1 ", hardware=False, lock=True).meter_no == "E1"
+    assert ingest.meter_for(session, "000011112222", hardware=False) is None
+    assert ingest.meter_for(session, "11112222").meter_no == "E1"
+    assert ingest.meter_for(session, "X") is None
+
+
 def test_one_reading_is_judged_against_what_the_database_holds(session, meters):
     read(session, "E1", "2026-10-25", "1050")
     e1 = ingest.meters_for(session, {"E1"})["E1"]

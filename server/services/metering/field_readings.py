@@ -13,7 +13,7 @@ from server.services.core.calendar import BUSINESS_TZ, Period, business_datetime
 from server.services.core.errors import DomainError
 from server.services.core.photos import store_photo
 from server.services.metering import readings
-from server.services.metering.ingest import check_reading_value, judge_reading
+from server.services.metering.ingest import check_reading_value, judge_reading, meter_for
 from server.services.metering.readings import ReadingResult
 from server.services.metering.usage_rules import (
     KIND_UNITS,
@@ -47,12 +47,14 @@ def _surge(
     session: Session, meter_no: str, value: str, read_at: datetime, photo_id: int
 ) -> SurgeToConfirm | None:
     """How record_reading would judge the figure, when that includes a surge."""
+    meter = meter_for(session, meter_no, hardware=False)
+    if meter is None or meter.id is None:
+        return None  # record_reading says what is wrong with it
+    what = f"表计 {meter.meter_no} 的读数"
     try:
-        meter = readings.meter_by_no(session, meter_no)
-        what = f"表计 {meter.meter_no} 的读数"
         figure = check_reading_value(readings.as_decimal(value, what), meter.digits, what)
     except DomainError:
-        return None  # record_reading says what is wrong with it
+        return None
     judged = judge_reading(session, meter.id, meter.digits, meter.multiplier, figure, read_at)
     verdict, previous = judged.assessment, judged.previous
     if previous is None or SURGE not in verdict.flags or verdict.usage is None:

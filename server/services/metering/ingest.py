@@ -149,10 +149,13 @@ def among_ids(column: Any, ids: Sequence[int]) -> Any:
     return column == any_(literal(list(ids), ARRAY(Integer)))
 
 
-def meters_for(session: Session, keys: set[str], *, hardware: bool = True) -> dict[str, MeterInfo]:
+def meters_for(
+    session: Session, keys: set[str], *, hardware: bool = True, lock: bool = False
+) -> dict[str, MeterInfo]:
     """Hardware number (or, failing that, meter number) → meter, with its account's 户号;
     Excel and DBF numeric columns drop leading zeros, so a key also matches a hardware
-    number zero-padded. `hardware` False: meter numbers only (a workbook's 表号)."""
+    number zero-padded. `hardware` False: meter numbers only (a 表号 typed or in a
+    workbook); `lock`: the meters are locked until the transaction ends."""
     columns = (Meter.id, Meter.meter_no, Meter.kind, Meter.digits, Meter.multiplier,
                Meter.status, Account.account_no)  # fmt: skip
 
@@ -162,7 +165,8 @@ def meters_for(session: Session, keys: set[str], *, hardware: bool = True) -> di
         )
 
     def query(*extra: Any) -> Any:
-        return select(*extra, *columns).outerjoin(Account, Account.id == Meter.account_id)
+        chosen = select(*extra, *columns).outerjoin(Account, Account.id == Meter.account_id)
+        return chosen.with_for_update(of=Meter) if lock else chosen
 
     # One lookup per kind of key, each on its own index: an OR of three `= any(array)` would
     # compare every meter with every key.
@@ -180,6 +184,14 @@ def meters_for(session: Session, keys: set[str], *, hardware: bool = True) -> di
         padded = query(stripped.label("stripped")).where(among(stripped, short))
         found.update({short[r.stripped]: info(r) for r in session.execute(padded)})
     return found
+
+
+def meter_for(
+    session: Session, key: str, *, hardware: bool = True, lock: bool = False
+) -> MeterInfo | None:
+    """`meters_for` one key (stripped): the single-reading sources' lookup."""
+    key = key.strip()
+    return meters_for(session, {key}, hardware=hardware, lock=lock).get(key)
 
 
 def latest_accepted_before(session: Session, meter_id: int, moment: datetime) -> Reading | None:

@@ -25,7 +25,7 @@ from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError, NotFound
-from server.services.metering.ingest import check_reading_value, judge_reading
+from server.services.metering.ingest import check_reading_value, judge_reading, meter_for
 from server.services.metering.usage_rules import describe_flags
 
 METER_STATUS_LABELS = {METER_ACTIVE: "在用", METER_REPLACED: "已换下", "removed": "已拆除"}
@@ -151,7 +151,9 @@ def record_reading(
     what = f"表计 {meter_no} 的读数"
     figure = check_reading_value(as_decimal(value, what), what=what)
     # Serialise readings of one meter so two entries never judge against the same previous.
-    meter = meter_by_no(session, meter_no, lock=True)
+    meter = meter_for(session, meter_no, hardware=False, lock=True)
+    if meter is None or meter.id is None:
+        raise NotFound(f"表号 {meter_no} 不存在")
     check_reading_value(figure, meter.digits, f"表计 {meter.meter_no} 的读数")
     judged = judge_reading(session, meter.id, meter.digits, meter.multiplier, figure, read_at)
     assessment, previous = judged.assessment, judged.previous
