@@ -20,6 +20,7 @@ from server.services.core.audit import Actor
 from server.services.core.calendar import Period, business_datetime
 from server.services.core.calendar import now as business_now
 from server.services.reports.common import (
+    COLLECTED_ON_BILLS,
     campus_id,
     check_access,
     fetch,
@@ -42,19 +43,11 @@ COLUMNS = (
     Column("回收率", PERCENT, 9),
 )
 
-_SQL = """
+_SQL = f"""
 with bills as (
     select b.id, b.account_id, b.period, b.total from bill b
     where b.status <> 'void' and b.period between :p0 and :p1 and b.created_at < :cut
-), paid as (
-    select x.bill_id, sum(x.amount) as amount
-    from allocation x join bills b on b.id = x.bill_id
-    where not x.late_fee and x.created_at < :cut group by x.bill_id
-), drawn as (
-    select e.bill_id, -sum(e.amount) as amount
-    from account_ledger e join bills b on b.id = e.bill_id and b.account_id = e.account_id
-    where e.created_at < :cut group by e.bill_id
-)
+), {COLLECTED_ON_BILLS}
 select grouping(b.period) as g_period, grouping(c.name) as g_campus,
        b.period, c.name as campus, cc.name as class_name,
        count(*) as bills, coalesce(sum(b.total), 0) as billed,

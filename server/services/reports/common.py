@@ -29,6 +29,18 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 YIELD_PER = 2000
 # Longest month range a report accepts: ten years is a typo guard, not a limit of SQL.
 MAX_MONTHS = 120
+# What was collected on each bill of a `bills` CTE (id, account_id) up to :cut: its
+# allocations, late fees apart, and the prepaid balance drawn for it. Two CTEs, `paid` and
+# `drawn` (bill_id, amount), to follow `with bills as (…),` in a report's query.
+COLLECTED_ON_BILLS = """paid as (
+    select x.bill_id, sum(x.amount) as amount
+    from allocation x join bills b on b.id = x.bill_id
+    where not x.late_fee and x.created_at < :cut group by x.bill_id
+), drawn as (
+    select e.bill_id, -sum(e.amount) as amount
+    from account_ledger e join bills b on b.id = e.bill_id and b.account_id = e.account_id
+    where e.created_at < :cut group by e.bill_id
+)"""
 
 
 def check_access(session: Session, actor: Actor) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period, business_datetime
 from server.services.core.calendar import now as business_now
-from server.services.reports.common import campus_id, check_access
+from server.services.reports.common import COLLECTED_ON_BILLS, campus_id, check_access
 
 
 @dataclass(frozen=True)
@@ -56,21 +56,13 @@ select period, kind, sum(usage) as usage, sum(amount) as amount
 from facts group by period, kind order by period, kind
 """
 
-_COLLECTION = """
+_COLLECTION = f"""
 with bills as (
     select b.id, b.account_id, b.period, b.total from bill b
     where b.status <> 'void' and b.period between :p0 and :p1 and b.created_at < :cut
       and (cast(:campus as integer) is null
            or b.account_id in (select id from account where campus_id = :campus))
-), paid as (
-    select x.bill_id, sum(x.amount) as amount
-    from allocation x join bills b on b.id = x.bill_id
-    where not x.late_fee and x.created_at < :cut group by x.bill_id
-), drawn as (
-    select e.bill_id, -sum(e.amount) as amount
-    from account_ledger e join bills b on b.id = e.bill_id and b.account_id = e.account_id
-    where e.created_at < :cut group by e.bill_id
-)
+), {COLLECTED_ON_BILLS}
 select b.period, sum(b.total) as billed,
        sum(coalesce(p.amount, 0) + coalesce(d.amount, 0)) as collected
 from bills b left join paid p on p.bill_id = b.id left join drawn d on d.bill_id = b.id
