@@ -19,7 +19,7 @@ from PySide6.QtCore import QSettings
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-import server.cli as cli_module
+import server.cli.demo as demo_cli
 from desktop.app import ensure_application
 from desktop.bench_read import ADDRESS_KEY, PORT_KEY, PROTOCOL_KEY, BenchReadPanel
 from desktop.handheld_page import HandheldPage
@@ -27,6 +27,7 @@ from desktop.tasks import TaskRunner
 from devices.registers import Edition
 from devices.simulators import SimulatedElectricityMeter, SimulatedWaterMeter, SimulatorServer
 from devices.transport import DEFAULT_SETTINGS, MeterLink
+from server.cli import cli
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import Meter, Reading
 from server.demo.bench import demo_bench_meters, start_bench_simulator
@@ -34,7 +35,7 @@ from server.demo.data import generate_demo_data
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.core.errors import DomainError, PermissionDenied
 from server.services.metering.bench_readings import record_bench_reading
-from server.services.metering.readings import latest_accepted_before
+from server.services.metering.ingest import latest_accepted_before
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
@@ -356,8 +357,8 @@ def test_demo_opens_the_desktop_with_the_bench_simulator_running(md_env, monkeyp
             seen["address"] = link.read_address()
         return 0
 
-    monkeypatch.setattr(cli_module.subprocess, "call", desktop)
-    outcome = CliRunner().invoke(cli_module.cli, ["demo", "--accounts", "12"])
+    monkeypatch.setattr(demo_cli.subprocess, "call", desktop)
+    outcome = CliRunner().invoke(cli, ["demo", "--accounts", "12"])
     assert outcome.exit_code == 0, outcome.output
     port = str(seen["port"])
     assert port.startswith("socket://127.0.0.1:") and f"在 {port}" in outcome.output

@@ -18,7 +18,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from server import cli as cli_module
+import server.cli.demo as demo_cli
 from server.cli import cli
 from server.config import load_settings
 from server.db.engine import (
@@ -115,7 +115,7 @@ def test_meterdesk_demo_serves_the_phone_pages_with_demo_pay(
         return 0
 
     monkeypatch.setattr(click, "echo", recorded)
-    monkeypatch.setattr(cli_module.subprocess, "call", desktop)
+    monkeypatch.setattr(demo_cli.subprocess, "call", desktop)
     try:
         outcome = CliRunner().invoke(cli, ["demo", "--accounts", "12"])
         log = home / "logs" / "demo-companion.log"

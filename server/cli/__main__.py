@@ -1,0 +1,5 @@
+"""`python -m server.cli`: how the demo and the tests start `meterdesk serve` as a child."""
+
+from server.cli import main
+
+main()

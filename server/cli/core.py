@@ -1,0 +1,236 @@
+"""What every command module shares: the root group, the context (settings, database, one
+unit of work per command), the acting person, refusals and their exit codes, output helpers.
+
+Every command is one unit of work: it commits when it succeeds and writes nothing when it
+fails. A refusal (bad input, a business rule) prints a one-line reason and exits 2; `db status`
+exits 1 when the schema needs an upgrade.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from importlib import import_module
+from typing import Any, NoReturn
+
+import click
+from sqlalchemy.orm import Session
+
+from server import __version__
+from server.config import ConfigError, Settings, load_settings
+from server.db.engine import database_url, is_embedded, make_engine, make_sessionmaker, unit_of_work
+from server.db.migrate import prepare
+from server.logs import setup_logging
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ, Period, now
+from server.services.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from server.services.staff.sign_in import staff_identity
+
+EXIT_REFUSED = 2
+EXIT_NOT_CURRENT = 1
+
+# The one place a refusal's kind becomes an exit code. Every kind exits 2 ("refused, nothing
+# written"), as before the kinds existed: scripts test for 2, and the printed reason says which.
+EXIT_CODES: dict[type[DomainError], int] = {
+    NotFound: EXIT_REFUSED,
+    PermissionDenied: EXIT_REFUSED,
+    Conflict: EXIT_REFUSED,
+    InvalidInput: EXIT_REFUSED,
+    DomainError: EXIT_REFUSED,
+}
+
+# Which module registers each top-level command. The root imports only the module a command
+# line names: the modules import their services, report renderers and the web stack at their
+# top, and loading all of them would double the start-up of a single command.
+COMMAND_MODULES = {
+    "account": "accounts",
+    "backup": "ops",
+    "billing": "billing",
+    "bills": "billing",
+    "binding": "residents",
+    "branch": "staff",
+    "bulletin": "residents",
+    "config": "ops",
+    "db": "ops",
+    "demo": "demo",
+    "demo-data": "demo",
+    "doctor": "ops",
+    "export": "collection",
+    "frame": "devices",
+    "handheld": "metering",
+    "import": "imports",
+    "labels": "metering",
+    "late-fee": "billing",
+    "notices": "billing",
+    "outbox": "residents",
+    "pay": "collection",
+    "pay-orders": "online_pay",
+    "reading": "metering",
+    "receipt": "collection",
+    "reconcile": "online_pay",
+    "remote": "metering",
+    "report": "reports",
+    "request": "residents",
+    "restore": "ops",
+    "route-sheet": "metering",
+    "serve": "companion",
+    "staff": "staff",
+    "till": "collection",
+    "wechat": "companion",
+    "workday": "ops",
+}
+
+
+class DomainGroup(click.Group):
+    """The root group: its commands come from the domain modules, imported when named."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if module is not None:
+            import_module(f"server.cli.{module}")
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for module in sorted(set(COMMAND_MODULES.values())):
+            import_module(f"server.cli.{module}")
+        return super().list_commands(ctx)
+
+
+@click.group(cls=DomainGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="meterdesk")
+def cli() -> None:
+    """MeterDesk 水电计量收费系统 — operator commands."""
+
+
+def cli_actor() -> Actor:
+    """The operating-system user running a command that names no staff member."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "?"
+    return Actor.system(f"cli {user}")
+
+
+def clerk_actor(session: Session, login: str) -> Actor:
+    """The staff member a scripted command acts as (`--clerk`, `--by`)."""
+    return staff_identity(session, login).actor
+
+
+class Context:
+    """Settings and the database, resolved lazily so `config show` needs no server."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._url: str | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings()
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from exc
+            setup_logging(self._settings, "meterdesk")
+        return self._settings
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            self._url = database_url(self.settings)
+        return self._url
+
+    def ready_url(self) -> str:
+        """The database URL, its schema current: migrated here if embedded, else refused."""
+        state = prepare(self.url, embedded=is_embedded(self.settings))
+        if state.ahead:
+            raise click.ClickException(
+                f"数据库结构版本 {state.current} 比本程序（{state.head}）新：请安装新版 MeterDesk"
+            )
+        if not state.up_to_date:
+            raise click.ClickException(
+                f"数据库结构版本为 {state.current or '空'}，本程序需要 {state.head}："
+                "请先运行 meterdesk db upgrade"
+            )
+        return self.url
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        engine = make_engine(self.ready_url())
+        try:
+            with unit_of_work(make_sessionmaker(engine)) as session:
+                yield session
+        finally:
+            engine.dispose()
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+def refuse(exc: DomainError) -> NoReturn:
+    """Print a refusal's reason and exit with its kind's code."""
+    click.echo(f"错误：{exc}", err=True)
+    code = next(EXIT_CODES[kind] for kind in type(exc).__mro__ if kind in EXIT_CODES)
+    sys.exit(code)
+
+
+def run(action: Callable[[], Any]) -> Any:
+    """The action's result; a refusal ends the command (see `refuse`)."""
+    try:
+        return action()
+    except DomainError as exc:
+        refuse(exc)
+
+
+def dump(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def parse_period(value: str) -> Period:
+    try:
+        return Period.parse(value)
+    except DomainError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def parse_moment(text: str | None) -> datetime:
+    if not text:
+        return now()
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"时间格式应为 YYYY-MM-DD 或 YYYY-MM-DD HH:MM，收到「{text}」"
+        ) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=BUSINESS_TZ)
+
+
+def echo_ingest_result(result: Any, as_json: bool, unit: str) -> None:
+    """A handheld file's or the remote platform's readings: what was not taken, by `unit`
+    (行 of a file, 条 of the platform's answer), then the counts."""
+    if as_json:
+        dump(result.as_json())
+        return
+    for line in result.lines:
+        if line.outcome not in ("imported", "duplicate"):
+            click.echo(
+                f"第 {line.line} {unit}\t{line.outcome_label}\t{line.hardware_no}\t{line.message}"
+            )
+    click.echo(result.summary())
+
+
+def progress(stage: str, done: int, total: int) -> None:
+    click.echo(f"  {stage} {done}/{total}", err=True)
+
+
+def local_time(moment: datetime | None) -> str:
+    return moment.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
