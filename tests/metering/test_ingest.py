@@ -20,6 +20,7 @@ from server.services.legacy.workbook import LegacyImportError, import_legacy
 from server.services.metering import field_readings, handheld_import, ingest, readings
 from server.services.metering.bench_readings import record_bench_reading
 from server.services.metering.ble_readings import record_ble_reading
+from server.services.metering.readings import MeterSpec
 from server.services.metering.remote_readings import RemoteSettings, import_remote_file
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
@@ -155,6 +156,18 @@ def test_desk_entry_refuses_through_the_engine(session, meters):
     with pytest.raises(InvalidInput) as refused:
         readings.record_reading(session, ACTOR, "E1", "1000000", READ_AT, "field")
     assert str(refused.value) == "表计 E1 的读数 1000000 超出 6 位表的量程"
+
+
+def test_a_replacement_at_the_desk_checks_the_new_initial_as_a_field_install_does(session, meters):
+    new_meter = MeterSpec(meter_no="E2", kind="electricity", digits=4)
+    with pytest.raises(InvalidInput) as refused:
+        readings.replace_meter(session, ACTOR, "E1", "1080", new_meter, "-1", READ_AT)
+    assert str(refused.value) == "新表起码不能为负：-1"
+    # The refused call registered E2 before the check (the caller's rollback undoes it).
+    new_meter = MeterSpec(meter_no="E3", kind="electricity", digits=4)
+    with pytest.raises(InvalidInput) as refused:
+        readings.replace_meter(session, ACTOR, "E1", "1080", new_meter, "10000", READ_AT)
+    assert str(refused.value) == "新表起码 10000 超出 4 位表的量程"
 
 
 def test_field_h5_refuses_through_the_engine(session, meters):

@@ -304,6 +304,8 @@ def replace_meter(
             new.account_id = old.account_id
     if new.kind != old.kind:
         raise DomainError(f"新表 {new.meter_no} 与旧表 {old.meter_no} 类型不同")
+    # As a field install's and the legacy workbook's 新表起码: a figure the new register shows.
+    check_reading_value(initial, new.digits, "新表起码")
     # The new meter takes the old one's place among master and sub-meters (总分表) too.
     if new.parent_id is None:
         new.parent_id = old.parent_id
