@@ -161,7 +161,7 @@ def test_create_then_edit_keeps_history(qtbot, page: AccountsPage, monkeypatch):
     qtbot.keyClicks(dialog.account_no_edit, "A009")
     assert "Holder" in dialog.hint.text()  # the hint names the next field that is wrong
     dialog.holder_edit.setText("韩梅梅")
-    dialog.building_combo.setCurrentText("5号楼")
+    dialog.place_picker.building_combo.setCurrentText("5号楼")
     dialog.room_edit.setText("101")
     qtbot.keyClicks(dialog.mobile_edit, "138x")
     assert "Mobile" in dialog.hint.text() and not ok.isEnabled()
