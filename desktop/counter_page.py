@@ -52,6 +52,7 @@ from server.config import ConfigError, load_settings
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHEQUE, TRANSFER
 from server.services.accounts.accounts import AccountSearch, find_accounts
 from server.services.collection import till
+from server.services.collection.allocation import waive_late_fee
 from server.services.collection.counter_view import (
     AccountPanel,
     AmountLimits,
@@ -59,17 +60,10 @@ from server.services.collection.counter_view import (
     account_panel,
     counter_day,
 )
-from server.services.collection.payments import (
-    PaymentRequest,
-    PaymentResult,
-    VoidPreview,
-    take_payment,
-    void_preview,
-    void_receipt,
-    waive_late_fee,
-)
+from server.services.collection.payments import PaymentRequest, PaymentResult, take_payment
 from server.services.collection.receipts import receipt_pdf, reprint_receipt
 from server.services.collection.settlement_report import settlement_report
+from server.services.collection.voids import VoidPreview, void_preview, void_receipt
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError
 

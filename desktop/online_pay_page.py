@@ -26,7 +26,7 @@ from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
 from desktop.saved_files import announce_saved, ask_save_path
 from desktop.widgets import ALERT, DUE_SOON_TINT, OVERDUE_TINT, ReadOnlyTable
-from server.services.collection.payments import issue_online_receipt
+from server.services.collection.online_receipts import issue_online_receipt
 from server.services.collection.receipts import receipt_pdf
 from server.services.core.calendar import BUSINESS_TZ, now
 from server.services.online_pay.desk import (

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, money_text, ok_cancel
 from reports.settlement import SettlementReport
-from server.services.collection.payments import VoidPreview
 from server.services.collection.till import HeadCashier
+from server.services.collection.voids import VoidPreview
 
 
 class OpenTillDialog(QDialog):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -48,20 +48,32 @@ _WATERMARK = colors.Color(0.85, 0.1, 0.1, alpha=0.22)
 
 @dataclass(frozen=True)
 class ReceiptLine:
-    """One thing paid for: a bill period (2026-10) and its item (电费), or a prepayment."""
+    """One thing paid for: a bill period (2026-10) and its item (电费), or a prepayment
+    (no period)."""
 
     period: str
     description: str
     amount: Decimal
 
+    def as_json(self) -> dict[str, str]:
+        """The line as a receipt row stores it (JSONB): the amount as its exact text."""
+        return {"period": self.period, "description": self.description, "amount": str(self.amount)}
+
+    @classmethod
+    def from_json(cls, stored: Mapping[str, str]) -> ReceiptLine:
+        return cls(stored["period"], stored["description"], Decimal(stored["amount"]))
+
 
 @dataclass(frozen=True)
 class ReceiptData:
-    """Everything a receipt prints, as it was when the receipt was issued.
+    """Everything a receipt shows, as it was when the receipt was issued, plus the marks
+    added later (作废, 重打); the service reads it from a receipt row
+    (server.services.collection.receipts.receipt_view).
 
     `channel` is the Chinese label (现金, 支票, 网银转账, 在线支付); `reference` the cheque
-    number or bank serial, empty for cash. `tendered`/`change` are for cash only.
-    `issued_at` is printed as given, so pass business time (Asia/Shanghai).
+    number or bank serial, empty for cash, and `bank` the cheque's bank (printed before the
+    number). `tendered`/`change` are for cash only. `issued_at` is printed as given, so pass
+    business time (Asia/Shanghai). `branch_code` is not printed.
     """
 
     receipt_no: str
@@ -75,6 +87,8 @@ class ReceiptData:
     reference: str
     clerk: str
     issued_at: datetime
+    bank: str = ""
+    branch_code: str = ""
     voided: bool = False
     void_reason: str = ""
     reprint_count: int = 0
@@ -153,8 +167,10 @@ def _reprint_text(data: ReceiptData) -> str:
 
 def _payment_fields(data: ReceiptData) -> list[tuple[str, str]]:
     fields = [("付款方式", data.channel)]
-    if data.reference:
-        fields.append(("参考号", data.reference))
+    # A cheque number means nothing without its bank.
+    reference = f"{data.bank} {data.reference}" if data.bank else data.reference
+    if reference:
+        fields.append(("参考号", reference))
     if data.tendered is not None:
         fields.append(("实收", format_yuan(data.tendered)))
     if data.change is not None:

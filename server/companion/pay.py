@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from server.companion.web import check_csrf, client_ip, md, redirect, render, uow
 from server.config import load_settings
 from server.db.models.online_pay import DEMO, ORDER_CREATED, UNIONPAY, WECHAT
-from server.services.collection import payments
+from server.services.collection import allocation
 from server.services.collection.till import business_date
 from server.services.core import calendar
 from server.services.core.errors import DomainError
@@ -116,7 +116,7 @@ def pay_page(request: Request, account: int | None = None) -> Response:
         chosen = _pick(accounts, account)
         if chosen is None:
             return render(request, "h5/need_binding.html", title="在线缴费")
-        items = payments.open_items(session, chosen.account_id, business_date())
+        items = allocation.open_items(session, chosen.account_id, business_date())
         history = orders.orders_of_account(session, chosen.account_id, limit=10)
     return render(
         request,
@@ -124,7 +124,7 @@ def pay_page(request: Request, account: int | None = None) -> Response:
         accounts=accounts,
         chosen=chosen,
         items=items,
-        owed=payments.amount_owed(items),
+        owed=allocation.amount_owed(items),
         history=history,
         providers=[(name, orders.provider_label(name)) for name in runtime(request).providers],
         sandbox=DEMO in runtime(request).providers,

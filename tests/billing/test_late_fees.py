@@ -20,18 +20,11 @@ from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import AuditEvent, Bill, LateFee
 from server.services.billing.late_fees import due_date, set_late_fee_policy
-from server.services.collection.payments import (
-    OpenItem,
-    PaymentRequest,
-    PaymentResult,
-    amount_owed,
-    open_items,
-    take_payment,
-    void_receipt,
-    waive_late_fee,
-)
+from server.services.collection.allocation import OpenItem, amount_owed, open_items, waive_late_fee
+from server.services.collection.payments import PaymentRequest, PaymentResult, take_payment
 from server.services.collection.receipts import receipt_view
 from server.services.collection.till import open_till
+from server.services.collection.voids import void_receipt
 from server.services.core import calendar
 from server.services.core.audit import Actor
 from server.services.core.errors import DomainError, PermissionDenied

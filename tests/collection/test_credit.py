@@ -12,13 +12,9 @@ from sqlalchemy.orm import Session
 
 from server.db.models import Account, AccountLedgerEntry, Bill
 from server.services.billing.billing_run import run_billing
-from server.services.collection.payments import (
-    PaymentRequest,
-    PaymentResult,
-    open_items,
-    take_payment,
-    void_receipt,
-)
+from server.services.collection.allocation import open_items
+from server.services.collection.payments import PaymentRequest, PaymentResult, take_payment
+from server.services.collection.voids import void_receipt
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
 from tests import factories as f

@@ -20,8 +20,9 @@ from server.db.models import (
     Bill,
 )
 from server.services.billing.billing_run import run_billing
-from server.services.collection.payments import PaymentRequest, take_payment, void_receipt
+from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.collection.receipts import receipt_pdf, receipt_view, reprint_receipt
+from server.services.collection.voids import void_receipt
 from server.services.core import calendar
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
@@ -90,7 +91,7 @@ def test_allocation_oldest_first_partial_then_credit(world):
         ("2026-10", "电费", D("15.00")),
         ("", "余额（多缴）", D("5.00")),
     ]
-    assert (view.total, view.channel_label, view.clerk) == (D("20.00"), "现金", "收费员 王芳")
+    assert (view.total, view.channel, view.clerk) == (D("20.00"), "现金", "收费员 王芳")
     assert (view.branch_code, view.branch_name) == ("D", "东区收费点")
     assert (view.account_no, view.holder_name) == ("A001", "张三")
     assert view.address == "东校区 1号楼 2单元 301"

@@ -28,12 +28,7 @@ from reports.settlement import (
 )
 from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
-from server.services.collection.payments import (
-    PaymentRequest,
-    PaymentResult,
-    take_payment,
-    void_receipt,
-)
+from server.services.collection.payments import PaymentRequest, PaymentResult, take_payment
 from server.services.collection.settlement_report import (
     find_till,
     latest_till,
@@ -42,6 +37,7 @@ from server.services.collection.settlement_report import (
     settlement_xlsx,
 )
 from server.services.collection.till import close_till, hand_over, open_till
+from server.services.collection.voids import void_receipt
 from server.services.core import calendar
 from server.services.core.audit import Actor
 from server.services.core.errors import DomainError

@@ -12,14 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from server.db.models import CashHandover, Payment, TillSession
-from server.services.collection.payments import (
-    PaymentRequest,
-    PaymentResult,
-    VoidPreview,
-    take_payment,
-    void_preview,
-    void_receipt,
-)
+from server.services.collection.payments import PaymentRequest, PaymentResult, take_payment
 from server.services.collection.till import (
     ChannelTotal,
     HeadCashier,
@@ -31,6 +24,7 @@ from server.services.collection.till import (
     open_till,
     settlement,
 )
+from server.services.collection.voids import VoidPreview, void_preview, void_receipt
 from server.services.core import calendar
 from server.services.core.audit import Actor
 from server.services.core.errors import DomainError, PermissionDenied

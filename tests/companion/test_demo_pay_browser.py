@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from server.db.engine import unit_of_work
 from server.db.models import Account
-from server.services.collection.payments import issue_online_receipt
+from server.services.collection.online_receipts import issue_online_receipt
 from server.services.core.audit import Actor
 from server.services.online_pay.desk import online_payments
 from tests import factories

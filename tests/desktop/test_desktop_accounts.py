@@ -21,7 +21,8 @@ from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.services.accounts.accounts import account_history, update_account
 from server.services.billing.billing_run import run_billing
 from server.services.collection.account_detail import monthly_usage
-from server.services.collection.payments import PaymentRequest, take_payment, void_receipt
+from server.services.collection.payments import PaymentRequest, take_payment
+from server.services.collection.voids import void_receipt
 from server.services.core import calendar
 from server.services.core.errors import DomainError, PermissionDenied
 from server.services.staff import org

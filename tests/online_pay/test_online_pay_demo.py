@@ -30,7 +30,8 @@ from server.db.models import (
     PaymentOrder,
 )
 from server.ops import doctor
-from server.services.collection.payments import issue_online_receipt, open_items
+from server.services.collection.allocation import open_items
+from server.services.collection.online_receipts import issue_online_receipt
 from server.services.collection.till import business_date
 from server.services.core.audit import Actor
 from server.services.online_pay import callbacks, providers_of

@@ -14,7 +14,8 @@ from sqlalchemy import select, text
 
 from server.db.engine import unit_of_work
 from server.db.models import Account
-from server.services.collection.payments import issue_online_receipt, open_items
+from server.services.collection.allocation import open_items
+from server.services.collection.online_receipts import issue_online_receipt
 from server.services.collection.till import business_date
 from server.services.core import calendar
 from server.services.core.audit import Actor

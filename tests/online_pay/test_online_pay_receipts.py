@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from server.db.engine import unit_of_work
 from server.db.models import AuditEvent, Payment, Receipt
-from server.services.collection.payments import issue_online_receipt
+from server.services.collection.online_receipts import issue_online_receipt
 from server.services.collection.receipts import receipt_view, reprint_receipt
 from server.services.core import calendar
 from server.services.core.audit import Actor
@@ -51,7 +51,7 @@ def test_receipt_is_issued_once_at_another_branch(pay_world: PayWorld) -> None:
     assert issued.receipt_no == f"E{YEAR}000001"
     with unit_of_work(pay_world.sessions) as session:
         view = receipt_view(session, issued.receipt_no)
-        assert (view.branch_code, view.channel_label, view.reference) == ("E", "在线支付", trade_no)
+        assert (view.branch_code, view.channel, view.reference) == ("E", "在线支付", trade_no)
         assert [(line.period, line.amount) for line in view.lines] == [
             ("2026-09", D("40.00")),
             ("2026-10", D("25.00")),

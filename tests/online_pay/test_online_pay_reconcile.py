@@ -17,12 +17,12 @@ from sqlalchemy import select
 from server.cli import cli
 from server.db.engine import unit_of_work
 from server.db.models import PaymentOrder
+from server.services.collection.online_receipts import issue_online_receipt
 from server.services.collection.payment_export import payment_rows
-from server.services.collection.payments import issue_online_receipt
 from server.services.core import calendar
 from server.services.core.audit import Actor
 from server.services.core.errors import DomainError
-from server.services.online_pay import callbacks, reconcile
+from server.services.online_pay import callbacks, reconcile, statement_files
 from tests.payfakes import (
     MCH_ID,
     MER_ID,
@@ -178,7 +178,7 @@ def test_statement_list_for_the_page(pay_world: PayWorld) -> None:
             session, STAFF, "unionpay", "up.csv", data.encode()
         )
         [row] = reconcile.statements(session)
-        with pytest.raises(reconcile.StatementError, match="txnAmt"):
+        with pytest.raises(statement_files.StatementError, match="txnAmt"):
             reconcile.import_statement(
                 session, STAFF, "unionpay", "bad.csv", data.replace(",100,", ",1.00,").encode()
             )

@@ -18,8 +18,9 @@ from sqlalchemy.exc import DBAPIError
 from server.cli import cli
 from server.db.engine import ensure_database, make_sessionmaker, unit_of_work
 from server.db.migrate import alembic_config, head_revision, upgrade
-from server.services.collection.payments import PaymentRequest, take_payment, void_receipt
+from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.collection.till import open_till
+from server.services.collection.voids import void_receipt
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
 from tests import factories as f

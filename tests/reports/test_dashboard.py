@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from server.services.collection.payments import PaymentRequest, take_payment, void_receipt
+from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.collection.till import open_till
+from server.services.collection.voids import void_receipt
 from server.services.reports.dashboard import Figure, dashboard
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity

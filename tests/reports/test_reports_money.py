@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from reports.tables import SUBTOTAL, TOTAL
 from server.db.models import AccountLedgerEntry, LateFee
 from server.services.accounts.accounts import AccountSpec, create_account
-from server.services.collection.payments import PaymentRequest, take_payment, void_receipt
+from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.collection.till import close_till, open_till
+from server.services.collection.voids import void_receipt
 from server.services.core import calendar
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period

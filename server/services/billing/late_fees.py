@@ -17,8 +17,8 @@ The rule, as in 《供电营业规则》 (自逾期之日起计算至交纳日�
   touches the overdue bill, in the payment's transaction under the account lock; the
   payment then goes, bill by bill oldest period first, to the bill's open fee and then to
   its principal (payments.take_payment). Until then the counter shows what a payment today
-  would owe (payments.open_items), computed by `accrue` from the same figures.
-- A manager or admin may waive a bill's open fee with a reason (payments.waive_late_fee):
+  would owe (allocation.open_items), computed by `accrue` from the same figures.
+- A manager or admin may waive a bill's open fee with a reason (allocation.waive_late_fee):
   what accrued up to today is charged, then cancelled by a 'waive' row, so accrual
   restarts from today. A void gives the fee allocations back; the charge stays, since the
   fee accrued while the bill was unpaid.

@@ -31,7 +31,7 @@ from server.db.models.metering import KINDS
 from server.db.models.payments import CHANNEL_LABELS
 from server.services.accounts.accounts import address_of
 from server.services.collection import till
-from server.services.collection.payments import OpenItem, amount_owed, open_items
+from server.services.collection.allocation import OpenItem, amount_owed, open_items
 from server.services.collection.settlement_report import settlement_report
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError, NotFound

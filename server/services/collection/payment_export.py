@@ -6,15 +6,15 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 from datetime import date, timedelta
-from decimal import Decimal
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from reports.payments_export import PaymentExportRow
+from reports.receipt import ReceiptLine
 from server.db.models import Account
 from server.db.models.payments import CHANNEL_LABELS, ONLINE, Payment, Receipt, ReceiptVoid
-from server.services.collection.payments import online_payment_lines
+from server.services.collection.online_receipts import online_payment_lines
 from server.services.core.calendar import BUSINESS_TZ, business_datetime
 from server.services.core.errors import DomainError
 
@@ -50,13 +50,13 @@ def _counter_rows(session: Session, start: date, end: date) -> Iterator[PaymentE
         .execution_options(yield_per=2000)
     )
     for receipt in session.scalars(query):
-        for line in receipt.lines:
+        for line in map(ReceiptLine.from_json, receipt.lines):
             yield PaymentExportRow(
                 account_no=receipt.account_no,
                 holder_name=receipt.holder_name,
-                period=line["period"],
-                item=line["description"],
-                amount=Decimal(line["amount"]),
+                period=line.period,
+                item=line.description,
+                amount=line.amount,
                 channel=CHANNEL_LABELS.get(receipt.channel, receipt.channel),
                 receipt_no=receipt.receipt_no,
                 paid_at=receipt.issued_at.astimezone(BUSINESS_TZ),
@@ -90,9 +90,9 @@ def _online_rows(session: Session, start: date, end: date) -> Iterator[PaymentEx
             yield PaymentExportRow(
                 account_no=account_no,
                 holder_name=holder,
-                period=line["period"],
-                item=line["description"],
-                amount=Decimal(line["amount"]),
+                period=line.period,
+                item=line.description,
+                amount=line.amount,
                 channel=CHANNEL_LABELS[ONLINE],
                 receipt_no=receipt_no or "",
                 paid_at=paid_at.astimezone(BUSINESS_TZ),

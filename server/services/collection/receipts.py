@@ -6,9 +6,6 @@ what it shows when issued; only the marks added later (作废, 重打) are read 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 
 from sqlalchemy import func, select
@@ -21,31 +18,6 @@ from server.services.core import audit
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import NotFound
-
-
-@dataclass(frozen=True)
-class ReceiptView:
-    """What the receipt document shows, as it was issued (plus void and reprint marks)."""
-
-    receipt_no: str
-    branch_code: str
-    branch_name: str
-    account_no: str
-    holder_name: str
-    address: str
-    lines: tuple[ReceiptLine, ...]
-    total: Decimal
-    channel: str
-    channel_label: str
-    reference: str
-    bank: str
-    clerk: str
-    issued_at: datetime
-    voided: bool
-    void_reason: str
-    reprint_count: int
-    tendered: Decimal | None
-    change: Decimal | None
 
 
 def receipt_by_no(session: Session, receipt_no: str) -> Receipt:
@@ -76,7 +48,8 @@ def reprint_receipt(session: Session, actor: Actor, receipt_no: str) -> int:
     return count or 0
 
 
-def receipt_view(session: Session, receipt_no: str) -> ReceiptView:
+def receipt_view(session: Session, receipt_no: str) -> ReceiptData:
+    """The receipt as issued, with its 作废/重打 marks as of now."""
     receipt = receipt_by_no(session, receipt_no)
     branch_code = session.scalar(select(Branch.code).where(Branch.id == receipt.branch_id))
     reason = session.scalar(select(ReceiptVoid.reason).where(ReceiptVoid.receipt_id == receipt.id))
@@ -85,20 +58,16 @@ def receipt_view(session: Session, receipt_no: str) -> ReceiptView:
         .select_from(ReceiptReprint)
         .where(ReceiptReprint.receipt_id == receipt.id)
     )
-    return ReceiptView(
+    return ReceiptData(
         receipt_no=receipt.receipt_no,
         branch_code=branch_code or "",
         branch_name=receipt.branch_name,
         account_no=receipt.account_no,
         holder_name=receipt.holder_name,
         address=receipt.address,
-        lines=tuple(
-            ReceiptLine(line["period"], line["description"], Decimal(line["amount"]))
-            for line in receipt.lines
-        ),
+        lines=tuple(ReceiptLine.from_json(line) for line in receipt.lines),
         total=receipt.total,
-        channel=receipt.channel,
-        channel_label=CHANNEL_LABELS.get(receipt.channel, receipt.channel),
+        channel=CHANNEL_LABELS.get(receipt.channel, receipt.channel),
         reference=receipt.reference,
         bank=receipt.bank,
         clerk=receipt.clerk,
@@ -115,24 +84,4 @@ def receipt_pdf(
     session: Session, receipt_no: str, size: Literal["a5", "form"] = "a5"
 ) -> tuple[str, str, bytes]:
     """The receipt as `(filename, mimetype, bytes)`, with its 作废/重打 marks as of now."""
-    view = receipt_view(session, receipt_no)
-    data = ReceiptData(
-        receipt_no=view.receipt_no,
-        branch_name=view.branch_name,
-        account_no=view.account_no,
-        holder_name=view.holder_name,
-        address=view.address,
-        lines=view.lines,
-        total=view.total,
-        channel=view.channel_label,
-        # A cheque number means nothing without its bank.
-        reference=f"{view.bank} {view.reference}" if view.bank else view.reference,
-        clerk=view.clerk,
-        issued_at=view.issued_at,
-        voided=view.voided,
-        void_reason=view.void_reason,
-        reprint_count=view.reprint_count,
-        tendered=view.tendered,
-        change=view.change,
-    )
-    return render_receipt(data, size)
+    return render_receipt(receipt_view(session, receipt_no), size)

@@ -4,8 +4,9 @@
   / to the account's bills) or refund (退款, done in the provider's merchant console; the
   refund number is recorded here). Needs the 账务管理 (billing) module.
 - 换开收据 at the counter: `online_payments` finds payments by account, order number or
-  trade number with whether their receipt has been issued; payments.issue_online_receipt
-  issues it (once), receipts.reprint_receipt prints it again.
+  trade number with whether their receipt has been issued;
+  online_receipts.issue_online_receipt issues it (once), receipts.reprint_receipt prints it
+  again.
 - 在线订单: `orders` lists orders by status and day.
 """
 

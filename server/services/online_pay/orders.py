@@ -49,12 +49,8 @@ from server.db.models.online_pay import (
 from server.db.models.payments import ONLINE
 from server.services.billing.bills import paid_on_bill
 from server.services.collection import till
-from server.services.collection.payments import (
-    PaymentRequest,
-    amount_owed,
-    open_items,
-    take_payment,
-)
+from server.services.collection.allocation import amount_owed, open_items
+from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.core import audit
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
