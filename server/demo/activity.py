@@ -152,11 +152,11 @@ class _Replay(CounterYear, ResidentsSide):
                 func.count().filter(Bill.status == "partial"),
             )
         ).one()
-        owed = session.scalar(
+        owed = session.execute(
             select(func.coalesce(func.sum(Bill.total - paid_on_bill()), ZERO)).where(
                 Bill.status.in_(OPEN_STATUSES)
             )
-        )
+        ).scalar_one()
         payments, collected = session.execute(
             select(func.count(), func.coalesce(func.sum(Payment.amount), ZERO))
         ).one()

@@ -82,6 +82,7 @@ def demo_bench_meters(session: Session, *, now: datetime | None = None) -> tuple
                 continue
             before = latest_accepted_before(session, meter_id, month_start)
             settlement = before.value if before is not None else latest.value
+            assert hardware_no is not None  # the query keeps numbers only
             found.append(
                 BenchMeter(
                     kind,
@@ -104,7 +105,7 @@ def simulated(meter: BenchMeter) -> SimulatedMeter:
     total = meter.value
     tariffs = [_register(total * share) for share in TARIFF_SHARES]
     tariffs.append(total - sum(tariffs))
-    registers = {
+    registers: dict[int, Decimal | list[Decimal]] = {
         0x00000000: total,
         0x00010000: total,
         **{0x00010000 | n << 8: t for n, t in enumerate(tariffs, start=1)},
@@ -127,7 +128,7 @@ class MixedBusServer(SimulatorServer):
         self.meters = list(meters)
 
     def _frames(self, buffer: bytearray) -> list[bytes]:
-        frames = []
+        frames: list[bytes] = []
         while True:
             pos = 0
             while pos < len(buffer) and buffer[pos] != dlt645.START:
@@ -152,4 +153,6 @@ def start_bench_simulator(meters: Sequence[BenchMeter]) -> MixedBusServer:
     the caller stops it."""
     if not meters:
         raise ValueError("没有可用于台架读表的演示表计")
-    return MixedBusServer([simulated(m) for m in meters]).start()
+    server = MixedBusServer([simulated(m) for m in meters])
+    server.start()
+    return server

@@ -36,7 +36,7 @@ COUNTER_OPENS, COUNTER_CLOSES = 8 * 60 + 30, 17 * 60  # minutes of the day
 ARREARS_PER, PARTIAL_PER = 25, 40
 ARREARS_MONTHS = (3, 5)
 # How often the others come to pay (every month, every 2 or 3 months) and how likely.
-PAYING_EVERY = ((1, 0.5), (2, 0.35), (3, 0.15))
+PAYING_EVERY = ((1, 2, 3), (0.5, 0.35, 0.15))  # (every n months, likelihood)
 SKIP_A_MONTH = 0.07
 PAY_WITHIN_DAYS = (3, 27)
 TOP_UP_WITHIN_DAYS = (1, 12)
@@ -78,7 +78,7 @@ class CounterYear(Centre):
         self.stops = {i: months - rng.randint(*ARREARS_MONTHS) for i in arrears}
         # Partial payers come every month (their remainder is carried to the next visit).
         self.every = {
-            i: 1 if i in self.partial else rng.choices(*zip(*PAYING_EVERY, strict=True))[0]
+            i: 1 if i in self.partial else rng.choices(*PAYING_EVERY)[0]
             for i in range(len(self.accounts))
         }
         self.offset = {i: rng.randrange(self.every[i]) for i in range(len(self.accounts))}

@@ -215,13 +215,13 @@ class _Generator(BulkLoad):
         self.session.execute(text(f"analyze {', '.join(('building', *BULK_TABLES))}"))
         activity = None
         if self.activity_rng is not None:
-            accounts = [
+            demo_accounts = [
                 DemoAccount(p.id, p.account_no, p.holder_name, p.class_code, p.campus,
                             building_ids[p.building], p.billing_mode, p.mobile)
                 for p in plans
             ]  # fmt: skip
             activity = demo_activity.replay(
-                self.session, self.activity_rng, accounts, self.periods, self.cap, self.report
+                self.session, self.activity_rng, demo_accounts, self.periods, self.cap, self.report
             )
 
         return DemoSummary(
@@ -280,7 +280,7 @@ class _Generator(BulkLoad):
         # argon2 is slow by design: one hash per distinct password serves every demo login.
         hashes = {password: hash_password(password) for password in catalog.DEMO_PASSWORDS.values()}
         logins, rows = [], []
-        for login, post, branch_id, branch_name in wanted:
+        for login, post, staff_branch, branch_name in wanted:
             if login in taken:
                 continue
             department, password = ROLES[post][0], catalog.DEMO_PASSWORDS[post]
@@ -292,7 +292,7 @@ class _Generator(BulkLoad):
                     password_hash=hashes[password],
                     department_id=departments[department],
                     post_id=posts[post],
-                    branch_id=branch_id,
+                    branch_id=staff_branch,
                     mobile=self._mobile(),
                     active=True,
                     failed_logins=0,

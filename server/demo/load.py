@@ -347,12 +347,12 @@ class BulkLoad:
             for first in range(0, len(points), CHUNK_POINTS):
                 chunk = points[first : first + CHUNK_POINTS]
                 rows: list[list[Any]] = []
-                found = []
+                found: list[Replacement] = []
                 for point in chunk:
                     reader = reader_ids[point.campus]
-                    replaced = point_readings(point, schedule, reader, self.rng, rows)
-                    if replaced:
-                        found.append(replaced)
+                    replacement = point_readings(point, schedule, reader, self.rng, rows)
+                    if replacement:
+                        found.append(replacement)
                 # Rows refer to each other by their index in the chunk until now. They stay
                 # in meter order: PostgreSQL appends to the (meter, time) indexes then.
                 for row in rows:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -98,7 +98,7 @@ def write_master_readings(
         return 0
     by_id = {m.id: m for m in masters.values()}
     index = {str(p): i for i, p in enumerate(periods)}
-    monthly: dict[int, dict[int, tuple[Decimal, object]]] = defaultdict(dict)
+    monthly: dict[int, dict[int, tuple[Decimal, datetime]]] = defaultdict(dict)
     for parent_id, period, usage, last_read in session.execute(text(_SUB_USAGE)):
         if parent_id in by_id and period in index:
             monthly[parent_id][index[period]] = (usage, last_read)

@@ -215,17 +215,17 @@ class ResidentsSide(Centre):
             meter_no = self._misread_candidate(campus, taken)
             if meter_no is None:
                 continue
-            meter = meter_by_no(self.session, meter_no)
+            misread = meter_by_no(self.session, meter_no)
             self.set_now(self.moment - timedelta(minutes=150 - 30 * campus))
-            last = latest_accepted_before(self.session, meter.id, self.moment)
+            last = latest_accepted_before(self.session, misread.id, self.moment)
             assert last is not None
-            true = _ahead(meter.digits, last.value, Decimal(self.rng.randint(200, 900)) / 100)
+            true = _ahead(misread.digits, last.value, Decimal(self.rng.randint(200, 900)) / 100)
             typed = _misread(true)
             if typed >= last.value:
                 continue
             field_reading(
                 self.session, self.readers[campus], meter_no, str(typed),
-                dial_photo(meter_no, true, meter.kind), "照片与读数请核对",
+                dial_photo(meter_no, true, misread.kind), "照片与读数请核对",
             )  # fmt: skip
             count += 1
         return count
