@@ -6,138 +6,138 @@
     <message>
         <location filename="../../desktop/counter_account.py" line="35"/>
         <source>Account</source>
-        <translation type="unfinished"></translation>
+        <translation>户号</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="38"/>
         <source>Account no.:</source>
-        <translation type="unfinished">户号：</translation>
+        <translation>户号：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="38"/>
         <source>Holder:</source>
-        <translation type="unfinished"></translation>
+        <translation>户名：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="39"/>
         <source>Address:</source>
-        <translation type="unfinished">地址：</translation>
+        <translation>地址：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="39"/>
         <source>Class:</source>
-        <translation type="unfinished">用户类别：</translation>
+        <translation>类别：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="40"/>
         <source>Billing:</source>
-        <translation type="unfinished">收费方式：</translation>
+        <translation>收费方式：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="40"/>
         <source>Balance:</source>
-        <translation type="unfinished">余额：</translation>
+        <translation>余额：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="41"/>
         <source>Meters:</source>
-        <translation type="unfinished">表计：</translation>
+        <translation>表计：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="41"/>
         <source>Mobile:</source>
-        <translation type="unfinished">手机：</translation>
+        <translation>手机：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="53"/>
         <source>Period</source>
-        <translation type="unfinished">账期</translation>
+        <translation>账期</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="53"/>
         <source>Items</source>
-        <translation type="unfinished">项目</translation>
+        <translation>项目</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="53"/>
         <source>Usage</source>
-        <translation type="unfinished">用量</translation>
+        <translation>用量</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="53"/>
         <location filename="../../desktop/counter_account.py" line="63"/>
         <source>Amount</source>
-        <translation type="unfinished">金额</translation>
+        <translation>金额</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="54"/>
         <source>Paid</source>
-        <translation type="unfinished">已缴</translation>
+        <translation>已缴</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="54"/>
         <source>Late fee</source>
-        <translation type="unfinished">滞纳金</translation>
+        <translation>滞纳金</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="54"/>
         <source>Owed</source>
-        <translation type="unfinished">欠费</translation>
+        <translation>欠费</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="54"/>
         <source>Due</source>
-        <translation type="unfinished">办理期限</translation>
+        <translation>缴费期限</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="56"/>
         <source>Waive late fee…</source>
-        <translation type="unfinished">减免滞纳金…</translation>
+        <translation>减免滞纳金…</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="57"/>
         <source>Managers only; the reason is kept</source>
-        <translation type="unfinished">仅限管理人员；原因将被记录</translation>
+        <translation>仅限管理人员；原因将被记录</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="63"/>
         <source>Time</source>
-        <translation type="unfinished">时间</translation>
+        <translation>时间</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="63"/>
         <source>Receipt</source>
-        <translation type="unfinished">收据号</translation>
+        <translation>收据号</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="63"/>
         <source>Channel</source>
-        <translation type="unfinished"></translation>
+        <translation>收款方式</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="64"/>
         <source>Branch</source>
-        <translation type="unfinished"></translation>
+        <translation>网点</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="69"/>
         <source>Open bills</source>
-        <translation type="unfinished">未缴账单</translation>
+        <translation>未缴账单</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="75"/>
         <source>Payments in the last 12 months</source>
-        <translation type="unfinished">近 12 个月缴费记录</translation>
+        <translation>近 12 个月缴费记录</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="130"/>
         <source>Waive the late fee of {period}</source>
-        <translation type="unfinished">减免 {period} 的滞纳金</translation>
+        <translation>减免 {period} 的滞纳金</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="131"/>
         <source>Reason:</source>
-        <translation type="unfinished">原因：</translation>
+        <translation>原因：</translation>
     </message>
 </context>
 <context>
@@ -3264,87 +3264,87 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/counter_payment.py" line="48"/>
         <source>Take payment</source>
-        <translation type="unfinished">收款</translation>
+        <translation>收款</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="67"/>
         <source>Take payment (F9)</source>
-        <translation type="unfinished">收款 (F9)</translation>
+        <translation>收款 (F9)</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="78"/>
         <source>Owed:</source>
-        <translation type="unfinished">应缴：</translation>
+        <translation>应缴：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="79"/>
         <source>Amount:</source>
-        <translation type="unfinished">金额：</translation>
+        <translation>金额：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="80"/>
         <source>Channel:</source>
-        <translation type="unfinished">收款方式：</translation>
+        <translation>收款方式：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="81"/>
         <source>Reference:</source>
-        <translation type="unfinished">票据号：</translation>
+        <translation>票据号：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="83"/>
         <source>Bank:</source>
-        <translation type="unfinished">银行：</translation>
+        <translation>银行：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="84"/>
         <source>Tendered:</source>
-        <translation type="unfinished">实收：</translation>
+        <translation>实收：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="85"/>
         <source>Change:</source>
-        <translation type="unfinished">找零：</translation>
+        <translation>找零：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="120"/>
         <source>Cheque no.:</source>
-        <translation type="unfinished">支票号：</translation>
+        <translation>支票号：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="120"/>
         <source>Bank serial no.:</source>
-        <translation type="unfinished">银行流水号：</translation>
+        <translation>银行流水号：</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="140"/>
         <source>Tendered is less than the amount</source>
-        <translation type="unfinished">实收少于收款金额</translation>
+        <translation>实收少于收款金额</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="192"/>
         <source>Check the amount</source>
-        <translation type="unfinished">请核对金额</translation>
+        <translation>请核对金额</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="193"/>
         <source>Take {amount} from {holder} ({account}), who owes {owed}?</source>
-        <translation type="unfinished">确定向 {holder}（{account}）收取 {amount} 吗？该户应缴 {owed}。</translation>
+        <translation>确定向 {holder}（{account}）收取 {amount} 吗？该户应缴 {owed}。</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="199"/>
         <source>Take it</source>
-        <translation type="unfinished">确认收款</translation>
+        <translation>确认收款</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="199"/>
         <source>Correct the amount</source>
-        <translation type="unfinished">修改金额</translation>
+        <translation>修改金额</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_payment.py" line="216"/>
         <source>Payment not taken</source>
-        <translation type="unfinished">未能收款</translation>
+        <translation>未能收款</translation>
     </message>
 </context>
 <context>
@@ -3621,77 +3621,77 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="31"/>
         <source>My receipts today</source>
-        <translation type="unfinished">我今日的收据</translation>
+        <translation>我今日的收据</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="33"/>
         <source>Receipt</source>
-        <translation type="unfinished">收据号</translation>
+        <translation>收据号</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="33"/>
         <source>Time</source>
-        <translation type="unfinished">时间</translation>
+        <translation>时间</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="33"/>
         <source>Account</source>
-        <translation type="unfinished"></translation>
+        <translation>户号</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="33"/>
         <source>Holder</source>
-        <translation type="unfinished"></translation>
+        <translation>户名</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="34"/>
         <source>Amount</source>
-        <translation type="unfinished">金额</translation>
+        <translation>金额</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="34"/>
         <source>Channel</source>
-        <translation type="unfinished"></translation>
+        <translation>收款方式</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="34"/>
         <source>Reference</source>
-        <translation type="unfinished">票据号</translation>
+        <translation>票据号</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="34"/>
         <source>Status</source>
-        <translation type="unfinished">状态</translation>
+        <translation>状态</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="36"/>
         <source>Reprint (F11)</source>
-        <translation type="unfinished">重打 (F11)</translation>
+        <translation>重打 (F11)</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="37"/>
         <source>Void (F12)</source>
-        <translation type="unfinished">作废 (F12)</translation>
+        <translation>作废 (F12)</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="54"/>
         <source>Void: {reason}</source>
-        <translation type="unfinished">作废：{reason}</translation>
+        <translation>作废：{reason}</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="61"/>
         <source>{count} receipts, {amount} taken</source>
-        <translation type="unfinished">共 {count} 张收据，已收 {amount}</translation>
+        <translation>共 {count} 张收据，已收 {amount}</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="77"/>
         <source>Receipt {no}</source>
-        <translation type="unfinished">收据 {no}</translation>
+        <translation>收据 {no}</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="119"/>
         <source>Cannot void</source>
-        <translation type="unfinished">不能作废</translation>
+        <translation>不能作废</translation>
     </message>
 </context>
 <context>
@@ -3950,47 +3950,47 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/counter_search.py" line="39"/>
         <source>Account no., scanned meter barcode, name or room (F3)</source>
-        <translation type="unfinished">户号、扫描表计条码、户名或房间 (F3)</translation>
+        <translation>户号、扫描表计条码、户名或房间 (F3)</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_search.py" line="45"/>
         <source>Account</source>
-        <translation type="unfinished"></translation>
+        <translation>户号</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_search.py" line="45"/>
         <source>Holder</source>
-        <translation type="unfinished"></translation>
+        <translation>户名</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_search.py" line="45"/>
         <source>Address</source>
-        <translation type="unfinished">地址</translation>
+        <translation>地址</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_search.py" line="45"/>
         <source>Class</source>
-        <translation type="unfinished">类别</translation>
+        <translation>类别</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_search.py" line="46"/>
         <source>Balance</source>
-        <translation type="unfinished">余额</translation>
+        <translation>余额</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_search.py" line="94"/>
         <source>Nothing found for “{query}”</source>
-        <translation type="unfinished">没有找到“{query}”</translation>
+        <translation>未找到“{query}”</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_search.py" line="99"/>
         <source>Showing the first {shown} of {total} accounts</source>
-        <translation type="unfinished">显示前 {shown} 户（共 {total} 户）</translation>
+        <translation>显示前 {shown} 户（共 {total} 户）</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_search.py" line="103"/>
         <source>{count} found</source>
-        <translation type="unfinished">找到 {count} 户</translation>
+        <translation>找到 {count} 户</translation>
     </message>
 </context>
 <context>
@@ -4936,63 +4936,63 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/counter_till_bar.py" line="41"/>
         <source>Open day (F2)</source>
-        <translation type="unfinished">开班 (F2)</translation>
+        <translation>开班 (F2)</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_till_bar.py" line="42"/>
         <source>Hand over</source>
-        <translation type="unfinished">交款</translation>
+        <translation>交款</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_till_bar.py" line="43"/>
         <source>Close day (F10)</source>
-        <translation type="unfinished">日结 (F10)</translation>
+        <translation>日结 (F10)</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_till_bar.py" line="44"/>
         <source>Day report</source>
-        <translation type="unfinished">日结报表</translation>
+        <translation>日结报表</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_till_bar.py" line="62"/>
         <source>The day {date} is still open: close it before taking money (F10)</source>
-        <translation type="unfinished">{date} 尚未日结：请先日结再收款 (F10)</translation>
+        <translation>{date} 尚未日结：请先日结再收款 (F10)</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_till_bar.py" line="66"/>
         <source>{date} open since {time}, float {amount}, taken {taken}</source>
-        <translation type="unfinished">{date} 已开班（{time}），备用金 {amount}，已收 {taken}</translation>
+        <translation>{date} 已开班（{time}），备用金 {amount}，已收 {taken}</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_till_bar.py" line="78"/>
         <source>{date} is closed; no more payments today</source>
-        <translation type="unfinished">{date} 已日结，今日不能再收款</translation>
+        <translation>{date} 已日结，今日不能再收款</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_till_bar.py" line="84"/>
         <source>The day is not open: press F2 to open it</source>
-        <translation type="unfinished">尚未开班：按 F2 开班</translation>
+        <translation>尚未开班：按 F2 开班</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_till_bar.py" line="135"/>
         <location filename="../../desktop/counter_till_bar.py" line="146"/>
         <source>Hand cash over</source>
-        <translation type="unfinished">交款</translation>
+        <translation>交款</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_till_bar.py" line="136"/>
         <source>{amount} handed over to {to}</source>
-        <translation type="unfinished">已交款 {amount} 给 {to}</translation>
+        <translation>已交款 {amount} 给 {to}</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_till_bar.py" line="204"/>
         <source>Export &amp;Excel…</source>
-        <translation type="unfinished">导出 &amp;Excel…</translation>
+        <translation>导出 &amp;Excel…</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_till_bar.py" line="219"/>
         <source>Export Excel</source>
-        <translation type="unfinished">导出 Excel</translation>
+        <translation>导出 Excel</translation>
     </message>
 </context>
 <context>

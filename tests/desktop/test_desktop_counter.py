@@ -100,34 +100,37 @@ def read_db(url: str, query):
 
 
 def test_a_day_at_the_counter(qtbot, page: CounterPage, fresh_database_url: str, tmp_path):
-    assert not page.pay_button.isEnabled()
-    assert "F2" in page.day_label.text()
+    assert not page.payment_box.pay_button.isEnabled()
+    assert "F2" in page.till_bar.day_label.text()
 
     with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
-        page.open_till(D("200.00"))
+        page.till_bar.open_till(D("200.00"))
     assert page.day is not None and page.day.can_take_money
 
     # A scanner types the meter's barcode and Enter: the account opens at once.
     page.focus_search()
     with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS) as opened:
-        qtbot.keyClicks(page.search_edit, "M-1001")
-        qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+        qtbot.keyClicks(page.search_panel.search_edit, "M-1001")
+        qtbot.keyClick(page.search_panel.search_edit, Qt.Key.Key_Return)
     assert opened.args == ["A001"]
-    assert page.account_labels["holder"].text() == "张三"
-    assert page.owed_label.text() == "65.00"
-    assert page.amount_edit.text() == "65.00"
-    assert [page.bills_table.text_at(r, 0) for r in range(2)] == ["2026-09", "2026-10"]
-    assert page.bills_table.text_at(0, 6) == "40.00"
-    assert QApplication.focusWidget() is page.amount_edit
+    assert page.account_column.account_labels["holder"].text() == "张三"
+    assert page.payment_box.owed_label.text() == "65.00"
+    assert page.payment_box.amount_edit.text() == "65.00"
+    assert [page.account_column.bills_table.text_at(r, 0) for r in range(2)] == [
+        "2026-09",
+        "2026-10",
+    ]
+    assert page.account_column.bills_table.text_at(0, 6) == "40.00"
+    assert QApplication.focusWidget() is page.payment_box.amount_edit
 
     # Cash: 100 tendered on 65.00 gives 35.00 change; Enter in the tendered field pays.
-    qtbot.keyClicks(page.tendered_edit, "100")
-    assert page.change_label.text() == "35.00"
+    qtbot.keyClicks(page.payment_box.tendered_edit, "100")
+    assert page.payment_box.change_label.text() == "35.00"
     with (
         qtbot.waitSignal(page.payment_taken, timeout=WAIT_MS) as taken,
         qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as ready,
     ):
-        qtbot.keyClick(page.tendered_edit, Qt.Key.Key_Return)
+        qtbot.keyClick(page.payment_box.tendered_edit, Qt.Key.Key_Return)
     result = taken.args[0]
     year = calendar.now().year
     assert result.receipt_no == f"E01{year}000001"
@@ -149,26 +152,26 @@ def test_a_day_at_the_counter(qtbot, page: CounterPage, fresh_database_url: str,
     width_mm = float(printed.pages[0].mediabox.width) * 25.4 / 72
     assert abs(width_mm - 148) < 2  # A5 portrait, as the receipt was drawn
 
-    qtbot.waitUntil(lambda: page.receipts_table.row_count() == 1, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: page.owed_label.text() == "0.00", timeout=WAIT_MS)
-    assert page.receipts_table.text_at(0, 0) == result.receipt_no
-    assert page.receipts_table.text_at(0, 4) == "65.00"
-    assert page.history_table.text_at(0, 1) == result.receipt_no
+    qtbot.waitUntil(lambda: page.receipts_box.receipts_table.row_count() == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.payment_box.owed_label.text() == "0.00", timeout=WAIT_MS)
+    assert page.receipts_box.receipts_table.text_at(0, 0) == result.receipt_no
+    assert page.receipts_box.receipts_table.text_at(0, 4) == "65.00"
+    assert page.account_column.history_table.text_at(0, 1) == result.receipt_no
 
     # F11 reprints the selected receipt (counted, marked 重打 on the copy).
     with qtbot.waitActive(page):  # the receipt dialog had been the active window
         page.activateWindow()
-    page.receipts_table.selectRow(0)
+    page.receipts_box.receipts_table.selectRow(0)
     with qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as again:
-        qtbot.keyClick(page.receipts_table, Qt.Key.Key_F11)
+        qtbot.keyClick(page.receipts_box.receipts_table, Qt.Key.Key_F11)
     copy = again.args[0]
     assert "重打" in PdfReader(copy.save_document(tmp_path / "copy.pdf")).pages[0].extract_text()
 
     # Void: the row stays, struck through; the bills are owed again.
-    page.void(result.receipt_no, "收错户号")
-    qtbot.waitUntil(lambda: page.receipts_table.is_struck(0), timeout=WAIT_MS)
-    assert "收错户号" in page.receipts_table.text_at(0, 7)
-    qtbot.waitUntil(lambda: page.owed_label.text() == "65.00", timeout=WAIT_MS)
+    page.receipts_box.void(result.receipt_no, "收错户号")
+    qtbot.waitUntil(lambda: page.receipts_box.receipts_table.is_struck(0), timeout=WAIT_MS)
+    assert "收错户号" in page.receipts_box.receipts_table.text_at(0, 7)
+    qtbot.waitUntil(lambda: page.payment_box.owed_label.text() == "65.00", timeout=WAIT_MS)
 
     # Close: float 200 + tendered 100 − change 35 − cash voided 65 = 200.00 expected; the
     # day report comes up to print and sign, and goes to Excel for the head cashier.
@@ -176,14 +179,14 @@ def test_a_day_at_the_counter(qtbot, page: CounterPage, fresh_database_url: str,
         qtbot.waitSignal(page.day_changed, timeout=WAIT_MS),
         qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as report_ready,
     ):
-        page.close_day(D("198.50"), "少 1.50")
-    assert page.day.closed_today and not page.pay_button.isEnabled()
+        page.till_bar.close_day(D("198.50"), "少 1.50")
+    assert page.day.closed_today and not page.payment_box.pay_button.isEnabled()
     report = report_ready.args[0]
     assert report.windowTitle() == "东区分中心 收费日结报表"
     report_text = PdfReader(report.save_document(tmp_path / "day.pdf")).pages[0].extract_text()
     assert "短款 1.50" in report_text and result.receipt_no in report_text
     with qtbot.waitSignal(page.exported, timeout=WAIT_MS):
-        page.export_day_report(page.day.report, report, tmp_path / "day.xlsx")
+        page.till_bar.export_day_report(page.day.report, report, tmp_path / "day.xlsx")
     assert load_workbook(tmp_path / "day.xlsx").sheetnames == ["日结汇总", "收据明细"]
     [(expected, counted, over_short)] = read_db(
         fresh_database_url,
@@ -194,32 +197,34 @@ def test_a_day_at_the_counter(qtbot, page: CounterPage, fresh_database_url: str,
 
 def test_search_lists_several_and_enter_on_a_row_opens_it(qtbot, page: CounterPage):
     page.focus_search()
-    page.search_edit.setText("王")  # QTest types ASCII only; an input method types this
-    qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.results_table.row_count() == 2, timeout=WAIT_MS)
-    assert [page.results_table.text_at(r, 1) for r in range(2)] == ["王五", "王六"]
+    page.search_panel.search_edit.setText(
+        "王"
+    )  # QTest types ASCII only; an input method types this
+    qtbot.keyClick(page.search_panel.search_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.search_panel.results_table.row_count() == 2, timeout=WAIT_MS)
+    assert [page.search_panel.results_table.text_at(r, 1) for r in range(2)] == ["王五", "王六"]
     assert page.panel is None  # two hits: the clerk picks one
-    page.results_table.selectRow(1)
+    page.search_panel.results_table.selectRow(1)
     with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS) as opened:
-        qtbot.keyClick(page.results_table, Qt.Key.Key_Return)
+        qtbot.keyClick(page.search_panel.results_table, Qt.Key.Key_Return)
     assert opened.args == ["A003"]
     # Esc goes back to the search, the account cleared.
-    qtbot.keyClick(page.amount_edit, Qt.Key.Key_Escape)
-    assert page.panel is None and QApplication.focusWidget() is page.search_edit
+    qtbot.keyClick(page.payment_box.amount_edit, Qt.Key.Key_Escape)
+    assert page.panel is None and QApplication.focusWidget() is page.search_panel.search_edit
 
 
 def test_a_refused_payment_says_why_and_takes_nothing(
     qtbot, page: CounterPage, fresh_database_url: str
 ):
     with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
-        page.open_till(None)
+        page.till_bar.open_till(None)
     with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS):
         page.open_account("A001")
     qtbot.keyClick(page, Qt.Key.Key_F6)  # cheque, but no cheque number typed
-    assert page.channel() == "cheque" and not page.tendered_edit.isEnabled()
-    qtbot.keyClick(page.amount_edit, Qt.Key.Key_F9)
+    assert page.payment_box.channel() == "cheque" and not page.payment_box.tendered_edit.isEnabled()
+    qtbot.keyClick(page.payment_box.amount_edit, Qt.Key.Key_F9)
     assert answer_message_box(qtbot, QMessageBox.StandardButton.Ok) == "支票收款须填写支票号"
-    assert page.pay_button.isEnabled()
+    assert page.payment_box.pay_button.isEnabled()
     assert read_db(fresh_database_url, select(Bill.status).order_by(Bill.period)) == [
         ("open",),
         ("open",),
@@ -250,25 +255,25 @@ def test_late_fee_shows_as_its_own_figure_and_only_a_manager_waives_it(
 
     with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS):
         page.open_account("A001")
-    assert page.bills_table.text_at(0, 5) == "1.00"
-    assert page.bills_table.text_at(0, 6) == "41.00"
-    assert page.bills_table.text_at(1, 5) == ""
-    assert page.owed_label.text() == "66.00"
-    assert page.amount_edit.text() == "66.00"
+    assert page.account_column.bills_table.text_at(0, 5) == "1.00"
+    assert page.account_column.bills_table.text_at(0, 6) == "41.00"
+    assert page.account_column.bills_table.text_at(1, 5) == ""
+    assert page.payment_box.owed_label.text() == "66.00"
+    assert page.payment_box.amount_edit.text() == "66.00"
 
-    page.bills_table.selectRow(1)
-    assert not page.waive_button.isEnabled()
-    page.bills_table.selectRow(0)
-    assert page.waive_button.isEnabled()
-    page.waive("2026-09", "困难户")  # a clerk: the service refuses
+    page.account_column.bills_table.selectRow(1)
+    assert not page.account_column.waive_button.isEnabled()
+    page.account_column.bills_table.selectRow(0)
+    assert page.account_column.waive_button.isEnabled()
+    page.account_column.waive("2026-09", "困难户")  # a clerk: the service refuses
     qtbot.waitUntil(lambda: bool(warnings), timeout=WAIT_MS)
     assert warnings == ["减免滞纳金须由管理人员办理"]
 
     page.identity = manager
     with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS):
-        page.waive("2026-09", "困难户")
-    assert page.owed_label.text() == "65.00"
-    assert page.bills_table.text_at(0, 5) == ""
+        page.account_column.waive("2026-09", "困难户")
+    assert page.payment_box.owed_label.text() == "65.00"
+    assert page.account_column.bills_table.text_at(0, 5) == ""
 
 
 def test_the_receipt_paper_is_chosen_in_the_settings_menu_and_remembered(
@@ -286,16 +291,16 @@ def test_the_receipt_paper_is_chosen_in_the_settings_menu_and_remembered(
         qtbot.addWidget(window)
         page = window.counter_page
         assert page is not None and window.pages.currentWidget() is page
-        assert page.pay_button.text() == "收款 (F9)"
+        assert page.payment_box.pay_button.text() == "收款 (F9)"
         window.receipt_size_actions["form"].trigger()
         assert preferences.value("counter/receipt_size") == "form"
         qtbot.waitUntil(lambda: page.day is not None, timeout=WAIT_MS)
         with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
-            page.open_till(None)
+            page.till_bar.open_till(None)
         with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS):
             page.open_account("A001")
         with qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as ready:
-            page.pay()
+            page.payment_box.pay()
         saved = ready.args[0].save_document(tmp_path / "form.pdf")
         box = PdfReader(str(saved)).pages[0].mediabox
         size_mm = (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72))
@@ -329,15 +334,15 @@ def payments_in_db(url: str) -> list[tuple[str, D]]:
 
 def open_day(qtbot, page: CounterPage) -> None:
     with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
-        page.open_till(D("200.00"))
+        page.till_bar.open_till(D("200.00"))
 
 
 def search(qtbot, page: CounterPage, text: str) -> None:
     """Type (or scan) into the search box and press Enter, as the clerk does."""
-    page.search_edit.setFocus()
-    page.search_edit.selectAll()
-    qtbot.keyClicks(page.search_edit, text)
-    qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+    page.search_panel.search_edit.setFocus()
+    page.search_panel.search_edit.selectAll()
+    qtbot.keyClicks(page.search_panel.search_edit, text)
+    qtbot.keyClick(page.search_panel.search_edit, Qt.Key.Key_Return)
 
 
 def scan(qtbot, page: CounterPage, text: str) -> None:
@@ -351,27 +356,34 @@ def test_a_search_that_finds_nobody_or_several_leaves_no_account_to_take_money_f
 ):
     open_day(qtbot, page)
     scan(qtbot, page, "A001")
-    assert page.pay_button.isEnabled() and page.account_labels["holder"].text() == "张三"
+    assert (
+        page.payment_box.pay_button.isEnabled()
+        and page.account_column.account_labels["holder"].text() == "张三"
+    )
 
     search(qtbot, page, "A404")
     qtbot.waitUntil(
-        lambda: page.search_status.text() == "Nothing found for “A404”", timeout=WAIT_MS
+        lambda: page.search_panel.search_status.text() == "Nothing found for “A404”",
+        timeout=WAIT_MS,
     )
-    assert page.panel is None and not page.pay_button.isEnabled()
-    assert page.account_labels["holder"].text() == "" and page.owed_label.text() == ""
-    assert page.amount_edit.text() == ""
-    qtbot.keyClick(page.search_edit, Qt.Key.Key_F9)
-    qtbot.mouseClick(page.pay_button, Qt.MouseButton.LeftButton)
+    assert page.panel is None and not page.payment_box.pay_button.isEnabled()
+    assert (
+        page.account_column.account_labels["holder"].text() == ""
+        and page.payment_box.owed_label.text() == ""
+    )
+    assert page.payment_box.amount_edit.text() == ""
+    qtbot.keyClick(page.search_panel.search_edit, Qt.Key.Key_F9)
+    qtbot.mouseClick(page.payment_box.pay_button, Qt.MouseButton.LeftButton)
     qtbot.wait(300)
     assert payments_in_db(fresh_database_url) == []
 
     # Several hits: the clerk must pick one; the account before is gone too.
     scan(qtbot, page, "A001")
     search(qtbot, page, "A00")
-    qtbot.waitUntil(lambda: page.results_table.row_count() == 3, timeout=WAIT_MS)
-    assert page.search_status.text() == "3 found"
-    assert page.panel is None and not page.pay_button.isEnabled()
-    qtbot.keyClick(page.results_table, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: page.search_panel.results_table.row_count() == 3, timeout=WAIT_MS)
+    assert page.search_panel.search_status.text() == "3 found"
+    assert page.panel is None and not page.payment_box.pay_button.isEnabled()
+    qtbot.keyClick(page.search_panel.results_table, Qt.Key.Key_F9)
     qtbot.wait(300)
     assert payments_in_db(fresh_database_url) == []
 
@@ -382,19 +394,19 @@ def test_after_a_payment_the_next_scan_goes_to_the_search_box_not_the_amount(
     open_day(qtbot, page)
     scan(qtbot, page, "A001")
     with qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as ready:
-        qtbot.mouseClick(page.pay_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(page.payment_box.pay_button, Qt.MouseButton.LeftButton)
     # Under the receipt preview, the page's focus is on the search box already.
-    assert page.focusWidget() is page.search_edit
+    assert page.focusWidget() is page.search_panel.search_edit
     close_receipt(qtbot, page, ready.args[0])
-    qtbot.waitUntil(lambda: page.owed_label.text() == "0.00", timeout=WAIT_MS)
-    assert QApplication.focusWidget() is page.search_edit
+    qtbot.waitUntil(lambda: page.payment_box.owed_label.text() == "0.00", timeout=WAIT_MS)
+    assert QApplication.focusWidget() is page.search_panel.search_edit
 
     # The scanner's next account number and Enter open the next customer.
     with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS) as opened:
         qtbot.keyClicks(QApplication.focusWidget(), "A002")
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     assert opened.args == ["A002"]
-    assert page.account_labels["holder"].text() == "王五"
+    assert page.account_column.account_labels["holder"].text() == "王五"
     assert payments_in_db(fresh_database_url) == [("A001", D("65.00"))]
 
 
@@ -403,9 +415,9 @@ def test_a_typed_minus_sign_is_refused_not_dropped(
 ):
     open_day(qtbot, page)
     scan(qtbot, page, "A001")
-    qtbot.keyClicks(page.amount_edit, "-5")  # the field's 65.00 is selected: typed over
-    assert page.amount_edit.text() == "-5"
-    qtbot.keyClick(page.amount_edit, Qt.Key.Key_F9)
+    qtbot.keyClicks(page.payment_box.amount_edit, "-5")  # the field's 65.00 is selected: typed over
+    assert page.payment_box.amount_edit.text() == "-5"
+    qtbot.keyClick(page.payment_box.amount_edit, Qt.Key.Key_F9)
     said = answer_message_box(qtbot, QMessageBox.StandardButton.Ok)
     assert said == "收款金额必须大于 0，收到 -5"
     assert payments_in_db(fresh_database_url) == []
@@ -418,15 +430,15 @@ def test_an_amount_far_above_what_is_owed_is_asked_about(
     2,065.00 is taken without a question and 11,000,005.00 is asked about."""
     open_day(qtbot, page)
     scan(qtbot, page, "A001")
-    qtbot.keyClicks(page.amount_edit, "11000005")
-    qtbot.keyClick(page.amount_edit, Qt.Key.Key_F9)
+    qtbot.keyClicks(page.payment_box.amount_edit, "11000005")
+    qtbot.keyClick(page.payment_box.amount_edit, Qt.Key.Key_F9)
     said = answer_message_box(qtbot, QMessageBox.StandardButton.No)
     assert said == "Take 11,000,005.00 from 张三 (A001), who owes 65.00?"
     assert payments_in_db(fresh_database_url) == []
-    assert QApplication.focusWidget() is page.amount_edit
-    assert page.pay_button.isEnabled()
+    assert QApplication.focusWidget() is page.payment_box.amount_edit
+    assert page.payment_box.pay_button.isEnabled()
 
-    qtbot.mouseClick(page.pay_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.payment_box.pay_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as ready:
         answer_message_box(qtbot, QMessageBox.StandardButton.Yes)
     assert payments_in_db(fresh_database_url) == [("A001", D("11000005.00"))]
@@ -438,10 +450,10 @@ def test_an_amount_far_above_what_is_owed_is_asked_about(
         f.bill(session, account_id_of(session, "A002"), "2026-10", "65.00")
     engine.dispose()
     scan(qtbot, page, "A002")
-    page.amount_edit.selectAll()
-    qtbot.keyClicks(page.amount_edit, "2065")
+    page.payment_box.amount_edit.selectAll()
+    qtbot.keyClicks(page.payment_box.amount_edit, "2065")
     with qtbot.waitSignal(page.payment_taken, timeout=WAIT_MS):
-        qtbot.keyClick(page.amount_edit, Qt.Key.Key_F9)
+        qtbot.keyClick(page.payment_box.amount_edit, Qt.Key.Key_F9)
     assert payments_in_db(fresh_database_url)[-1] == ("A002", D("2065.00"))
 
 
@@ -452,11 +464,17 @@ def account_id_of(session: Session, account_no: str) -> int:
 def test_the_channel_starts_as_cash_for_each_customer(qtbot, page: CounterPage):
     open_day(qtbot, page)
     scan(qtbot, page, "A001")
-    qtbot.keyClick(page.amount_edit, Qt.Key.Key_F6)
-    assert page.channel() == "cheque" and page.reference_edit.isEnabled()
+    qtbot.keyClick(page.payment_box.amount_edit, Qt.Key.Key_F6)
+    assert page.payment_box.channel() == "cheque" and page.payment_box.reference_edit.isEnabled()
     scan(qtbot, page, "A002")
-    assert page.channel() == "cash" and page.channel_combo.currentText() == "现金 (F5)"
-    assert page.tendered_edit.isEnabled() and not page.reference_edit.isEnabled()
+    assert (
+        page.payment_box.channel() == "cash"
+        and page.payment_box.channel_combo.currentText() == "现金 (F5)"
+    )
+    assert (
+        page.payment_box.tendered_edit.isEnabled()
+        and not page.payment_box.reference_edit.isEnabled()
+    )
 
 
 def close_receipt(qtbot, page: CounterPage, preview: DocumentDialog) -> None:
@@ -473,9 +491,9 @@ def pay_a001(qtbot, page: CounterPage) -> str:
         qtbot.waitSignal(page.payment_taken, timeout=WAIT_MS) as taken,
         qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as ready,
     ):
-        qtbot.keyClick(page.amount_edit, Qt.Key.Key_F9)
+        qtbot.keyClick(page.payment_box.amount_edit, Qt.Key.Key_F9)
     close_receipt(qtbot, page, ready.args[0])
-    qtbot.waitUntil(lambda: page.receipts_table.row_count() == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.receipts_box.receipts_table.row_count() == 1, timeout=WAIT_MS)
     return taken.args[0].receipt_no
 
 
@@ -484,9 +502,9 @@ def test_the_void_dialog_shows_the_receipt_and_asks_for_a_reason_of_the_clerks_o
 ):
     open_day(qtbot, page)
     receipt_no = pay_a001(qtbot, page)
-    page.receipts_table.selectRow(0)
+    page.receipts_box.receipts_table.selectRow(0)
     with qtbot.waitSignal(page.void_dialog_opened, timeout=WAIT_MS) as opened:
-        qtbot.keyClick(page.receipts_table, Qt.Key.Key_F12)
+        qtbot.keyClick(page.receipts_box.receipts_table, Qt.Key.Key_F12)
     dialog = opened.args[0]
     qtbot.waitExposed(dialog)
     shown = {key: label.text() for key, label in dialog.values.items()}
@@ -503,8 +521,8 @@ def test_the_void_dialog_shows_the_receipt_and_asks_for_a_reason_of_the_clerks_o
     assert dialog.ok_button.isEnabled()
     with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.receipts_table.is_struck(0), timeout=WAIT_MS)
-    assert page.receipts_table.text_at(0, 7) == "Void: wrong account"
+    qtbot.waitUntil(lambda: page.receipts_box.receipts_table.is_struck(0), timeout=WAIT_MS)
+    assert page.receipts_box.receipts_table.text_at(0, 7) == "Void: wrong account"
     [(reason,)] = read_db(fresh_database_url, select(ReceiptVoid.reason))
     assert reason == "wrong account"
 
@@ -515,13 +533,13 @@ def test_a_receipt_of_a_closed_day_is_refused_before_any_reason_is_asked(
     open_day(qtbot, page)
     pay_a001(qtbot, page)
     with qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as report:
-        page.close_day(D("265.00"))
+        page.till_bar.close_day(D("265.00"))
     close_receipt(qtbot, page, report.args[0])
     qtbot.waitUntil(lambda: page.day is not None and page.day.closed_today, timeout=WAIT_MS)
     opened: list[object] = []
     page.void_dialog_opened.connect(opened.append)
-    page.receipts_table.selectRow(0)
-    qtbot.keyClick(page.receipts_table, Qt.Key.Key_F12)
+    page.receipts_box.receipts_table.selectRow(0)
+    qtbot.keyClick(page.receipts_box.receipts_table, Qt.Key.Key_F12)
     said = answer_message_box(qtbot, QMessageBox.StandardButton.Ok)
     assert said == f"{calendar.now().date().isoformat()} 已日结，作废须由管理人员办理"
     assert opened == []
@@ -546,7 +564,7 @@ def test_hand_over_picks_a_head_cashier_keeps_the_dialog_on_a_refusal_and_says_w
     engine.dispose()
     open_day(qtbot, page)
     with qtbot.waitSignal(page.hand_over_opened, timeout=WAIT_MS) as opened:
-        qtbot.mouseClick(page.hand_over_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(page.till_bar.hand_over_button, Qt.MouseButton.LeftButton)
     dialog = opened.args[0]
     qtbot.waitExposed(dialog)
     choices = [dialog.to_combo.itemText(i) for i in range(dialog.to_combo.count())]
@@ -602,7 +620,7 @@ def test_quitting_with_the_till_open_asks_first(qtbot, window: MainWindow):
     page = window.counter_page
     assert page is not None
     with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
-        page.open_till(None)
+        page.till_bar.open_till(None)
     qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     said = answer_message_box(qtbot, QMessageBox.StandardButton.No)
     assert said == "您的班次尚未日结。仍要离开吗？如已收款完毕，请先日结。"
@@ -624,7 +642,7 @@ def test_sign_out_with_the_till_open_asks_and_may_stay(qtbot, window: MainWindow
     page = window.counter_page
     assert page is not None
     with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
-        page.open_till(None)
+        page.till_bar.open_till(None)
     window.sign_out_action.trigger()
     answer_message_box(qtbot, QMessageBox.StandardButton.No)
     assert window.isVisible() and window.sign_in_again is None
@@ -655,26 +673,28 @@ def test_the_counter_fits_a_1366_by_768_screen_and_uses_a_larger_one(
     assert page is not None
     window.resize(*size)
     with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
-        page.open_till(None)
+        page.till_bar.open_till(None)
     for n in range(1, 7):  # six receipts of today
         scan(qtbot, page, "A001")
-        page.amount_edit.selectAll()
-        qtbot.keyClicks(page.amount_edit, "5")
+        page.payment_box.amount_edit.selectAll()
+        qtbot.keyClicks(page.payment_box.amount_edit, "5")
         with qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as ready:
-            qtbot.keyClick(page.amount_edit, Qt.Key.Key_F9)
+            qtbot.keyClick(page.payment_box.amount_edit, Qt.Key.Key_F9)
         close_receipt(qtbot, page, ready.args[0])
-        qtbot.waitUntil(lambda n=n: page.receipts_table.row_count() == n, timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda n=n: page.receipts_box.receipts_table.row_count() == n, timeout=WAIT_MS
+        )
     search(qtbot, page, "B")
-    qtbot.waitUntil(lambda: page.results_table.row_count() == 50, timeout=WAIT_MS)
-    assert page.search_status.text() == "显示前 50 户（共 60 户）"
+    qtbot.waitUntil(lambda: page.search_panel.results_table.row_count() == 50, timeout=WAIT_MS)
+    assert page.search_panel.search_status.text() == "显示前 50 户（共 60 户）"
     with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS) as opened:
-        qtbot.keyClick(page.results_table, Qt.Key.Key_Return)
+        qtbot.keyClick(page.search_panel.results_table, Qt.Key.Key_Return)
     assert opened.args == ["B001"]
     qtbot.wait(100)  # layouts settle
 
     shot = tmp_path / f"counter_{size[0]}x{size[1]}.png"
     assert window.grab().save(str(shot))
-    assert page.results_table.horizontalScrollBar().maximum() == 0
-    assert page.bills_table.horizontalScrollBar().maximum() == 0
+    assert page.search_panel.results_table.horizontalScrollBar().maximum() == 0
+    assert page.account_column.bills_table.horizontalScrollBar().maximum() == 0
     assert page.receipts_box.height() >= page.height() // 4
-    assert page.pay_button.isVisible() and page.pay_button.height() >= 24
+    assert page.payment_box.pay_button.isVisible() and page.payment_box.pay_button.height() >= 24
