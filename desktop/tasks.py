@@ -20,13 +20,27 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QObject,
+    QRunnable,
+    QThreadPool,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import QMessageBox, QProgressBar, QWidget
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from server.db.engine import unit_of_work
-from server.services.core.errors import DomainError
+from server.services.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -70,10 +84,21 @@ def check_portable(value: object, where: str = "result") -> None:
 @dataclasses.dataclass(frozen=True)
 class TaskError:
     """Why a task failed, ready to show. `domain` is True for a business-rule refusal
-    (DomainError), whose message is meant for the user as is."""
+    (DomainError), whose message is meant for the user as is; `title` says what kind of
+    refusal it is ("" when the kind adds nothing: the window then bears the app's name)."""
 
     message: str
     domain: bool
+    title: str = ""
+
+
+# What the message box's title calls each kind of refusal; the first match wins.
+REFUSAL_TITLES: tuple[tuple[type[DomainError], str], ...] = (
+    (PermissionDenied, QT_TRANSLATE_NOOP("TaskRunner", "Not permitted")),
+    (NotFound, QT_TRANSLATE_NOOP("TaskRunner", "Not found")),
+    (Conflict, QT_TRANSLATE_NOOP("TaskRunner", "Cannot be done now")),
+    (InvalidInput, QT_TRANSLATE_NOOP("TaskRunner", "Please check the input")),
+)
 
 
 class _Relay(QObject):
@@ -112,10 +137,13 @@ class Task(QObject, Generic[T]):
         return self.owner is not None and not shiboken6.isValid(self.owner)
 
 
-def _task_error(kind: str, text: str) -> TaskError:
+def _task_error(kind: str, text: str, refusal: type[DomainError] = DomainError) -> TaskError:
     # Translated here, on the GUI thread, rather than in the worker.
     if kind == "domain":
-        return TaskError(text, domain=True)
+        title = next((t for cls, t in REFUSAL_TITLES if issubclass(refusal, cls)), "")
+        return TaskError(
+            text, True, QCoreApplication.translate("TaskRunner", title) if title else ""
+        )
     if kind == "connection":
         message = QCoreApplication.translate(
             "TaskRunner", "Cannot reach the database. Check the network and try again."
@@ -129,9 +157,8 @@ def _task_error(kind: str, text: str) -> TaskError:
 
 def _show_error(error: TaskError, owner: QObject | None) -> None:
     parent = owner if isinstance(owner, QWidget) else None
-    QMessageBox.warning(
-        parent, QCoreApplication.translate("TaskRunner", "MeterDesk"), error.message
-    )
+    title = error.title or QCoreApplication.translate("TaskRunner", "MeterDesk")
+    QMessageBox.warning(parent, title, error.message)
 
 
 class _Job(QRunnable):
@@ -162,7 +189,7 @@ class _Job(QRunnable):
                 check_portable(result)
                 wrote = session is not None and bool(session.scalar(_WROTE))
         except DomainError as exc:
-            outcome: tuple[str, object] = ("failed", ("domain", str(exc)))
+            outcome: tuple[str, object] = ("failed", ("domain", str(exc), type(exc)))
         except OperationalError:
             log.exception("database unreachable in task %s", name)
             outcome = ("failed", ("connection", ""))
@@ -258,7 +285,7 @@ class TaskRunner(QObject):
             self._complete(task_id, task)
 
     @Slot(int, object)
-    def _deliver_failure(self, task_id: int, failure: tuple[str, str]) -> None:
+    def _deliver_failure(self, task_id: int, failure: tuple[Any, ...]) -> None:
         task = self._pending.get(task_id)
         if task is None:
             return

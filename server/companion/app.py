@@ -11,7 +11,7 @@ from fastapi.exception_handlers import (
     request_validation_exception_handler,
 )
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
@@ -22,7 +22,7 @@ from server.companion.settings import CompanionSettings
 from server.companion.web import BodyLimit, Companion, CsrfFailed, make_templates, render
 from server.config import load_settings
 from server.db.engine import database_url, make_engine, make_sessionmaker, unit_of_work
-from server.services.core.errors import DomainError
+from server.services.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from server.services.residents import wechat_users
 from server.services.residents.sms import SmsSender, sender_named
 
@@ -37,6 +37,12 @@ ERROR_TYPES = {
     "int_parsing": "参数 {name} 应为数字，收到「{value}」",
     "int_type": "参数 {name} 应为数字，收到「{value}」",
 }
+# A refusal a route leaves to the app answers by its kind; any other refusal is a 400.
+REFUSAL_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (PermissionDenied, 403),
+    (Conflict, 409),
+)
 
 
 def _browser(request: Request) -> bool:
@@ -46,6 +52,10 @@ def _browser(request: Request) -> bool:
 
 def _home(request: Request) -> str:
     return "/staff/" if request.url.path.startswith("/staff") else "/h5/"
+
+
+def refusal_status(exc: DomainError) -> int:
+    return next((status for kind, status in REFUSAL_STATUS if isinstance(exc, kind)), 400)
 
 
 def bad_parameters(exc: RequestValidationError) -> str:
@@ -129,7 +139,10 @@ def create_app(
 
     @app.exception_handler(DomainError)
     def refused(request: Request, exc: DomainError) -> Response:
-        return render(request, "error.html", 400, error=str(exc))
+        status = refusal_status(exc)
+        if not _browser(request):
+            return JSONResponse({"detail": str(exc)}, status_code=status)
+        return render(request, "error.html", status, error=str(exc), home=_home(request))
 
     app.add_middleware(
         SessionMiddleware,

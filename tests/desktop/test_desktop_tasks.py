@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 import shiboken6
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,7 @@ from desktop.app import ensure_application
 from desktop.tasks import NotPortable, TaskError, TaskRunner, check_portable
 from server.db.engine import make_engine, make_sessionmaker
 from server.db.models import Department, Staff
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import DomainError, NotFound, PermissionDenied
 from server.services.staff import org
 from tests.netutil import through_cable
 
@@ -86,8 +87,51 @@ def test_domain_error_rolls_back_and_shows_its_message(qtbot, runner, fresh_data
     with qtbot.waitSignal(task.finished, timeout=WAIT_MS):
         pass
 
-    assert errors == [TaskError("户号 A404 不存在", domain=True)]
+    assert errors == [TaskError("户号 A404 不存在", domain=True, title="未找到")]
     assert department_names(fresh_database_url) == []
+
+
+def answer_warning(qtbot, seen: list[tuple[str, str]]) -> None:
+    """Once the runner's warning is up (it blocks in its own event loop), note its title
+    and text and click OK, as a person would."""
+
+    def answer() -> None:
+        up = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+        up = [box for box in up if box.isVisible()]
+        if not up:
+            QTimer.singleShot(50, answer)
+            return
+        seen.append((up[0].windowTitle(), up[0].text()))
+        ok = up[0].button(QMessageBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(50, answer)
+
+
+def refusal_shown(qtbot, runner: TaskRunner, refusal: DomainError) -> list[tuple[str, str]]:
+    page = QWidget()
+    qtbot.addWidget(page)
+    page.show()
+
+    def refuse(session: Session) -> None:
+        raise refusal
+
+    seen: list[tuple[str, str]] = []
+    answer_warning(qtbot, seen)
+    task = runner.run(refuse, on_success=lambda _: None, owner=page)
+    with qtbot.waitSignal(task.finished, timeout=WAIT_MS):
+        pass
+    return seen
+
+
+def test_a_permission_refusal_is_shown_as_one(qtbot, runner):
+    message = "只能作废本人收取的收据；其他收据请由管理人员作废"
+    assert refusal_shown(qtbot, runner, PermissionDenied(message)) == [("无权办理", message)]
+
+
+def test_a_plain_refusal_keeps_the_apps_name_as_title(qtbot, runner):
+    message = "支票收款须填写支票号"
+    assert refusal_shown(qtbot, runner, DomainError(message)) == [("MeterDesk", message)]
 
 
 def test_unexpected_error_is_logged_and_reported_generically(qtbot, runner, caplog):

@@ -54,7 +54,7 @@ from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.core import audit
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import Conflict, InvalidInput, NotFound
 from server.services.core.money import money_of
 from server.services.online_pay.providers import OrderRef, TradeState, fen_of
 
@@ -180,7 +180,7 @@ def create_order(
 ) -> OrderView:
     """An order for everything the account owes today, or a top-up of `topup` yuan."""
     if provider not in ORDER_PROVIDERS:
-        raise DomainError(f"不支持的支付方式「{provider}」")
+        raise InvalidInput(f"不支持的支付方式「{provider}」")
     account = session.scalar(select(Account).where(Account.account_no == account_no.strip()))
     if account is None:
         raise NotFound(f"户号 {account_no} 不存在")
@@ -190,7 +190,7 @@ def create_order(
         items = open_items(session, account.id, till.business_date())
         amount = amount_owed(items)
         if amount <= 0:
-            raise DomainError(f"户号 {account.account_no} 当前没有待缴账单")
+            raise Conflict(f"户号 {account.account_no} 当前没有待缴账单")
         # "paid" is the principal paid so far: a callback compares it with what the bill
         # has been paid by then, in one query.
         bills = [
