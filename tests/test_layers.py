@@ -114,6 +114,17 @@ def test_services_never_import_demo_or_ops():
     assert offences == []
 
 
+def test_desktop_never_imports_the_orm_models():
+    """Screens take their words (kinds, channels, statuses) from the services' vocabulary."""
+    offences = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in sorted((ROOT / "desktop").rglob("*.py"))
+        for name in sorted(imported_modules(path))
+        if name.split(".")[:3] == ["server", "db", "models"]
+    ]
+    assert offences == []
+
+
 def private_imports(path: Path) -> list[str]:
     """`from our.module import _name`: a rule used elsewhere belongs public in its home."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
