@@ -25,7 +25,7 @@ from server.db.models.accounts import POSTPAID, PREPAID
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from server.services.staff.org import campus_by_name, ensure_building
 
 BILLING_MODE_NAMES = {"预收费": PREPAID, "后收费": POSTPAID, PREPAID: PREPAID, POSTPAID: POSTPAID}
@@ -38,7 +38,7 @@ def class_by_name(session: Session, name: str) -> CustomerClass:
         )
     )
     if found is None:
-        raise DomainError(f"未知的用户类别「{name}」（应为 居民 / 集体宿舍 / 单位）")
+        raise InvalidInput(f"未知的用户类别「{name}」（应为 居民 / 集体宿舍 / 单位）")
     return found
 
 
@@ -59,7 +59,7 @@ class AccountSpec:
 def billing_mode_of(text: str) -> str:
     mode = BILLING_MODE_NAMES.get(text.strip())
     if mode is None:
-        raise DomainError(f"收费方式应为 预收费 或 后收费，收到「{text}」")
+        raise InvalidInput(f"收费方式应为 预收费 或 后收费，收到「{text}」")
     return mode
 
 
@@ -71,7 +71,7 @@ def address_of(campus: str, building: str, unit: str, room: str) -> str:
 def create_account(session: Session, actor: Actor, spec: AccountSpec) -> Account:
     permissions.require(session, actor, "accounts")
     if not spec.account_no.strip():
-        raise DomainError("户号不能为空")
+        raise InvalidInput("户号不能为空")
     if len(spec.account_no.strip()) > 32:
         raise DomainError(f"户号 {spec.account_no} 超过 32 个字符")
     check_account_fields(
@@ -85,7 +85,7 @@ def create_account(session: Session, actor: Actor, spec: AccountSpec) -> Account
         },
     )
     if session.scalar(select(Account.id).where(Account.account_no == spec.account_no)):
-        raise DomainError(f"户号 {spec.account_no} 已存在")
+        raise Conflict(f"户号 {spec.account_no} 已存在")
     campus = campus_by_name(session, spec.campus)
     building = ensure_building(session, campus, spec.building) if spec.building else None
     account = Account(
@@ -299,7 +299,7 @@ def check_account_fields(account_no: str, values: Mapping[str, str]) -> None:
         value = values.get(name, "")
         problem = field_problem(name, value)
         if problem == "required":
-            raise DomainError(f"户号 {account_no}：户主不能为空")
+            raise InvalidInput(f"户号 {account_no}：户主不能为空")
         if problem == "too_long":
             limit = FIELD_LIMITS[name]
             raise DomainError(f"户号 {account_no}：{ACCOUNT_FIELDS[name]}最多 {limit} 个字")

@@ -40,7 +40,7 @@ from server.db.models import CustomerClass, LateFeePolicy
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
-from server.services.core.errors import DomainError, NotFound, PermissionDenied
+from server.services.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from server.services.core.money import ZERO, money_of, round_fen
 
 LABEL = "滞纳金"
@@ -169,7 +169,7 @@ def set_late_fee_policy(
     if class_id is None:
         raise NotFound(f"客户类别「{name}」不存在")
     if not isinstance(grace_days, int) or not 0 <= grace_days <= 366:
-        raise DomainError(f"宽限天数应为 0 到 366 的整数，收到 {grace_days}")
+        raise InvalidInput(f"宽限天数应为 0 到 366 的整数，收到 {grace_days}")
     rate = rate_of(daily_rate)
     least = money_of(minimum, "滞纳金最低金额", allow_zero=True)
     most = None if cap is None else money_of(cap, "滞纳金封顶金额")

@@ -15,7 +15,7 @@ from server.db.models.metering import KINDS
 from server.services.accounts.accounts import class_by_name
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
-from server.services.core.errors import DomainError
+from server.services.core.errors import DomainError, InvalidInput
 from server.services.core.money import round_fen
 
 
@@ -90,7 +90,7 @@ def price_usage(components: Sequence[ComponentSpec], usage: Decimal) -> list[Com
 
 def validate_tariff(spec: TariffSpec) -> None:
     if spec.kind not in KINDS:
-        raise DomainError(f"价格类型应为水或电，收到「{spec.kind}」")
+        raise InvalidInput(f"价格类型应为水或电，收到「{spec.kind}」")
     if not spec.components:
         raise DomainError("价格至少要有一个收费项目")
     names = [c.name for c in spec.components]

@@ -50,7 +50,7 @@ from server.services.collection import till
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
-from server.services.core.errors import DomainError, NotFound, PermissionDenied
+from server.services.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from server.services.core.money import ZERO
 
 KIND_LABELS = {"electricity": "电费", "water": "水费"}
@@ -308,7 +308,7 @@ def waive_late_fee(
         raise PermissionDenied("减免滞纳金须由管理人员办理")
     reason = reason.strip()
     if not reason:
-        raise DomainError(f"减免户号 {account_no} {period} 的滞纳金须填写原因")
+        raise InvalidInput(f"减免户号 {account_no} {period} 的滞纳金须填写原因")
     if len(reason) > 200:
         raise DomainError(f"减免原因过长（{len(reason)} 字，最多 200 字）")
     wanted = str(Period.parse(period))

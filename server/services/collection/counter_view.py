@@ -34,7 +34,7 @@ from server.services.collection import till
 from server.services.collection.allocation import OpenItem, amount_owed, open_items
 from server.services.collection.settlement_report import settlement_report
 from server.services.core.calendar import BUSINESS_TZ
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import InvalidInput, NotFound
 from server.services.core.money import ZERO
 from server.services.metering.usage_rules import KIND_UNITS, quantity_text
 
@@ -61,7 +61,7 @@ class AmountLimits:
             except InvalidOperation:
                 value = Decimal(-1)
             if not value.is_finite() or value < 0:
-                raise DomainError(f"设置 counter.{key} 应为不小于 0 的数，收到「{text}」")
+                raise InvalidInput(f"设置 counter.{key} 应为不小于 0 的数，收到「{text}」")
             values.append(value)
         return cls(*values)
 

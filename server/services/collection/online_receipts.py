@@ -30,7 +30,7 @@ from server.services.collection.allocation import bill_description, credit_label
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import Conflict, DomainError, NotFound
 from server.services.core.money import ZERO
 from server.services.core.numbering import RECEIPT, next_number
 
@@ -138,7 +138,7 @@ def issue_online_receipt(
             session.flush()
     except IntegrityError as exc:
         if isinstance(exc.orig, pg_errors.UniqueViolation):
-            raise DomainError("该笔在线支付的收据已由其他窗口开具，请使用重打") from None
+            raise Conflict("该笔在线支付的收据已由其他窗口开具，请使用重打") from None
         raise
     audit.record(
         session,

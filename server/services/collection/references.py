@@ -5,7 +5,7 @@ booked twice."""
 from __future__ import annotations
 
 from server.db.models.payments import CHANNEL_LABELS, CHANNELS, CHEQUE, ONLINE, TRANSFER
-from server.services.core.errors import DomainError
+from server.services.core.errors import DomainError, InvalidInput
 
 _CHANNEL_NAMES = {
     **{code: code for code in CHANNELS},
@@ -19,7 +19,7 @@ _CHANNEL_NAMES = {
 def channel_of(text: str) -> str:
     channel = _CHANNEL_NAMES.get(text.strip())
     if channel is None:
-        raise DomainError(f"收款方式应为 现金、支票、网银转账 或 在线支付，收到「{text}」")
+        raise InvalidInput(f"收款方式应为 现金、支票、网银转账 或 在线支付，收到「{text}」")
     return channel
 
 
@@ -34,12 +34,12 @@ def duplicate_message(channel: str, bank: str, reference: str, receipt_no: str |
 
 def check_reference(channel: str, reference: str, bank: str) -> None:
     if channel == CHEQUE and not reference:
-        raise DomainError("支票收款须填写支票号")
+        raise InvalidInput("支票收款须填写支票号")
     if channel == CHEQUE and not bank:
-        raise DomainError(f"支票 {reference} 须填写出票银行")
+        raise InvalidInput(f"支票 {reference} 须填写出票银行")
     if channel == TRANSFER and not reference:
-        raise DomainError("网银转账须填写银行流水号")
+        raise InvalidInput("网银转账须填写银行流水号")
     if channel == ONLINE and not reference:
-        raise DomainError("在线支付须填写支付流水号")
+        raise InvalidInput("在线支付须填写支付流水号")
     if len(reference) > 64 or len(bank) > 60:
         raise DomainError(f"票据号或银行名称过长：「{reference}」「{bank}」")

@@ -35,7 +35,7 @@ from server.db.models import (
 from server.db.models.payments import CASH, CHANNEL_LABELS, CHANNELS
 from server.services.core import audit, calendar, permissions
 from server.services.core.audit import Actor
-from server.services.core.errors import DomainError, PermissionDenied
+from server.services.core.errors import Conflict, DomainError, PermissionDenied
 from server.services.core.money import ZERO, money_of
 from server.services.staff.sign_in import staff_label
 
@@ -151,13 +151,13 @@ def open_till(session: Session, actor: Actor, float_amount: Decimal | None = Non
     if left_open is not None:
         if left_open.business_date < today:
             raise DomainError(f"请先结清 {left_open.business_date.isoformat()} 的日结")
-        raise DomainError(f"今日（{left_open.business_date.isoformat()}）已开班，不能重复开班")
+        raise Conflict(f"今日（{left_open.business_date.isoformat()}）已开班，不能重复开班")
     if session.scalar(
         select(TillSession.id).where(
             TillSession.staff_id == staff_id, TillSession.business_date == today
         )
     ):
-        raise DomainError(f"{today.isoformat()} 已日结，当日不能再开班收款")
+        raise Conflict(f"{today.isoformat()} 已日结，当日不能再开班收款")
     branch_id = actor.branch_id or session.scalar(
         select(Staff.branch_id).where(Staff.id == staff_id)
     )
@@ -218,7 +218,7 @@ def till_for_payment(session: Session, actor: Actor) -> int | None:
                 TillSession.staff_id == actor.staff_id, TillSession.business_date == today
             )
         ):
-            raise DomainError(f"{today.isoformat()} 已日结，当日不能再收款")
+            raise Conflict(f"{today.isoformat()} 已日结，当日不能再收款")
         raise DomainError("请先开班（日结开始）再收款")
     if till.business_date < today:
         raise DomainError(f"请先结清 {till.business_date.isoformat()} 的日结")
@@ -395,7 +395,7 @@ def close_till(
     note = _note(note)
     till = _open_till(session, staff_id, lock="update")
     if till is None:
-        raise DomainError("没有未日结的班次（未开班或已日结）")
+        raise Conflict("没有未日结的班次（未开班或已日结）")
     now = session.scalar(select(func.now()))
     figures = _settlement(session, till, _clerk_label(session, staff_id), None)
     over_short = counted - figures.expected_cash

@@ -30,7 +30,7 @@ from server.services.collection.allocation import move_balance, set_status
 from server.services.collection.receipts import receipt_by_no
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
-from server.services.core.errors import DomainError
+from server.services.core.errors import Conflict, DomainError, InvalidInput
 from server.services.core.money import ZERO
 
 # Ledger kinds of a postpaid bill drawing credit from the balance and giving it back.
@@ -99,7 +99,7 @@ def void_preview(session: Session, actor: Actor, receipt_no: str) -> VoidPreview
     permissions.require(session, actor, "counter")
     receipt = receipt_by_no(session, receipt_no)
     if session.scalar(select(ReceiptVoid.id).where(ReceiptVoid.receipt_id == receipt.id)):
-        raise DomainError(f"收据 {receipt.receipt_no} 已作废")
+        raise Conflict(f"收据 {receipt.receipt_no} 已作废")
     payment = session.get(Payment, receipt.payment_id)
     assert payment is not None  # receipt.payment_id is a foreign key
     till.check_void(session, actor, payment)
@@ -122,7 +122,7 @@ def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -
     permissions.require(session, actor, "counter")
     reason = reason.strip()
     if not reason:
-        raise DomainError(f"作废收据 {receipt_no} 须填写原因")
+        raise InvalidInput(f"作废收据 {receipt_no} 须填写原因")
     if len(reason) > 200:
         raise DomainError(f"作废原因过长（{len(reason)} 字，最多 200 字）")
     receipt = receipt_by_no(session, receipt_no)
@@ -138,7 +138,7 @@ def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -
         .execution_options(populate_existing=True)
     )
     if session.scalar(select(ReceiptVoid.id).where(ReceiptVoid.receipt_id == receipt.id)):
-        raise DomainError(f"收据 {receipt.receipt_no} 已作废")
+        raise Conflict(f"收据 {receipt.receipt_no} 已作废")
     void = ReceiptVoid(
         receipt_id=receipt.id, reason=reason, staff_id=actor.staff_id, actor=actor.label
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from reports.clock import BUSINESS_TZ, business_time
-from server.services.core.errors import DomainError
+from server.services.core.errors import InvalidInput
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -36,11 +36,11 @@ class Period:
         text = text.strip()
         match = _PERIOD.match(text)
         if not match:
-            raise DomainError(f"{what}格式应为 YYYY-MM（如 2026-03），收到「{text}」")
+            raise InvalidInput(f"{what}格式应为 YYYY-MM（如 2026-03），收到「{text}」")
         month = int(match.group(2))
         # Well formed but no such month: say so, rather than blame the format.
         if not 1 <= month <= 12:
-            raise DomainError(f"月份无效：{text}（月份应为 01–12）")
+            raise InvalidInput(f"月份无效：{text}（月份应为 01–12）")
         return cls(int(match.group(1)), month)
 
     @classmethod

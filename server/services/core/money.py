@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from server.services.core.errors import DomainError
+from server.services.core.errors import DomainError, InvalidInput
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -25,9 +25,9 @@ def money_of(value: object, what: str, *, allow_zero: bool = False) -> Decimal:
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except InvalidOperation:
-        raise DomainError(f"{what}应为数字，收到「{value}」") from None
+        raise InvalidInput(f"{what}应为数字，收到「{value}」") from None
     if not amount.is_finite():
-        raise DomainError(f"{what}应为数字，收到「{value}」")
+        raise InvalidInput(f"{what}应为数字，收到「{value}」")
     if amount == 0 and allow_zero:
         return ZERO
     if amount <= 0:
@@ -35,5 +35,5 @@ def money_of(value: object, what: str, *, allow_zero: bool = False) -> Decimal:
     if amount >= MAX_AMOUNT:
         raise DomainError(f"{what}过大，收到 {value}")
     if amount != amount.quantize(FEN):
-        raise DomainError(f"{what}最多两位小数，收到 {value}")
+        raise InvalidInput(f"{what}最多两位小数，收到 {value}")
     return amount.quantize(FEN)

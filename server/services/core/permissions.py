@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from server.db.models import Department, PermissionGrant, Post, Staff
 from server.services.core import audit
 from server.services.core.audit import Actor
-from server.services.core.errors import DomainError, NotFound, PermissionDenied
+from server.services.core.errors import InvalidInput, NotFound, PermissionDenied
 
 MODULES: dict[str, str] = {
     "counter": "收费台",
@@ -112,7 +112,7 @@ def require(session: Session, actor: Actor, module: str) -> None:
 
 def _module(module: str) -> str:
     if module not in MODULES:
-        raise DomainError(f"权限模块应为 {' / '.join(MODULES)}，收到「{module}」")
+        raise InvalidInput(f"权限模块应为 {' / '.join(MODULES)}，收到「{module}」")
     return module
 
 

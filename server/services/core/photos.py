@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import Photo
-from server.services.core.errors import DomainError
+from server.services.core.errors import DomainError, InvalidInput
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_SIDE = 1600
@@ -41,7 +41,7 @@ def normalise_photo(data: bytes, name: str = "照片") -> tuple[bytes, int, int]
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in ACCEPTED_FORMATS:
-                raise DomainError(f"{name} 格式 {image.format} 不支持，请上传 JPEG 或 PNG")
+                raise InvalidInput(f"{name} 格式 {image.format} 不支持，请上传 JPEG 或 PNG")
             upright = ImageOps.exif_transpose(image).convert("RGB")
             upright.thumbnail((MAX_SIDE, MAX_SIDE))
             out = io.BytesIO()

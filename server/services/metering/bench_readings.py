@@ -18,7 +18,7 @@ from server.db.models.metering import ELECTRICITY, WATER
 from server.services.core import permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
-from server.services.core.errors import DomainError
+from server.services.core.errors import DomainError, InvalidInput
 
 # The one place a hardware number on the wire is matched with a meter (zero-padding and
 # all); the bench read matches the same way a handheld file does.
@@ -56,7 +56,7 @@ def record_bench_reading(
         raise DomainError(f"未知协议「{protocol}」")
     wanted = UNIT_OF_KIND[kind]
     if unit != wanted:
-        raise DomainError(f"地址 {address} 读到的单位为 {unit or '空'}，应为 {wanted}")
+        raise InvalidInput(f"地址 {address} 读到的单位为 {unit or '空'}，应为 {wanted}")
     key = address.strip().upper()
     if not key:
         raise DomainError("没有表地址，不能记为读数")

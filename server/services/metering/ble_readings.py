@@ -15,7 +15,7 @@ from devices.cjt188 import MeterData
 from server.db.models.metering import WATER
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
-from server.services.core.errors import DomainError
+from server.services.core.errors import DomainError, InvalidInput
 from server.services.metering.readings import ReadingResult, meter_by_no, record_reading
 
 SOURCE = "ble"
@@ -50,7 +50,7 @@ def record_ble_reading(
     if data.flow is None:
         raise DomainError(f"水表 {meter_no} 没有返回当前累积流量")
     if data.flow_unit != "m³":
-        raise DomainError(f"水表 {meter_no} 的流量单位为 {data.flow_unit or '空'}，应为 m³")
+        raise InvalidInput(f"水表 {meter_no} 的流量单位为 {data.flow_unit or '空'}，应为 m³")
     clock = f"；表内时钟 {data.clock:%Y-%m-%d %H:%M:%S}" if data.clock else ""
     status = data.status.hex(" ").upper()
     return record_reading(

@@ -30,7 +30,7 @@ from server.services.accounts.accounts import account_by_no
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, now
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from server.services.core.photos import store_photo
 from server.services.metering import readings
 from server.services.metering.ingest import (
@@ -128,7 +128,7 @@ class ConfirmOutcome:
 
 def _reading_figure(value: Decimal | str, what: str, digits: int) -> Decimal:
     if not str(value).strip():
-        raise DomainError(f"请填写{what}")
+        raise InvalidInput(f"请填写{what}")
     return check_reading_value(as_decimal(value, what), digits, what)
 
 
@@ -136,7 +136,7 @@ def _digits(value: int | str) -> int:
     try:
         digits = int(str(value).strip())
     except ValueError as exc:
-        raise DomainError(f"新表位数应为 1–12 的整数，收到「{value}」") from exc
+        raise InvalidInput(f"新表位数应为 1–12 的整数，收到「{value}」") from exc
     if not 1 <= digits <= 12:
         raise DomainError(f"新表位数应在 1–12 之间，收到 {digits}")
     return digits
@@ -144,24 +144,24 @@ def _digits(value: int | str) -> int:
 
 def _check_new_number_free(session: Session, meter_no: str) -> None:
     if not meter_no:
-        raise DomainError("请填写新表表号")
+        raise InvalidInput("请填写新表表号")
     if len(meter_no) > 32:
         raise DomainError(f"新表表号 {meter_no} 超过 32 个字符")
     if session.scalar(select(Meter.id).where(Meter.meter_no == meter_no)):
-        raise DomainError(f"新表表号 {meter_no} 已登记在册")
+        raise Conflict(f"新表表号 {meter_no} 已登记在册")
     if session.scalar(
         select(FieldInstall.id).where(
             FieldInstall.new_meter_no == meter_no, FieldInstall.status == INSTALL_PENDING
         )
     ):
-        raise DomainError(f"新表表号 {meter_no} 已有待确认的上报")
+        raise Conflict(f"新表表号 {meter_no} 已有待确认的上报")
 
 
 def report_install(session: Session, actor: Actor, spec: InstallSpec) -> ReportResult:
     """Record a 新装 or 换表 seen on site; nothing in the registry changes until confirmed."""
     permissions.require(session, actor, "readings")
     if spec.kind not in INSTALL_KIND_LABELS:
-        raise DomainError(f"上报类型应为新装或换表，收到「{spec.kind}」")
+        raise InvalidInput(f"上报类型应为新装或换表，收到「{spec.kind}」")
     for text, what in ((spec.location, "位置"), (spec.note, "备注")):
         if len(text.strip()) > _TEXT_MAX:
             raise DomainError(f"{what}最多 {_TEXT_MAX} 字")
@@ -171,7 +171,7 @@ def report_install(session: Session, actor: Actor, spec: InstallSpec) -> ReportR
     warning = ""
     if spec.kind == INSTALL_REPLACE:
         if not spec.old_meter_no.strip():
-            raise DomainError("请填写旧表表号")
+            raise InvalidInput("请填写旧表表号")
         # Locked so two reports of one meter's replacement cannot both pass the check below.
         old = readings.meter_by_no(session, spec.old_meter_no, lock=True)
         if old.status != METER_ACTIVE:
@@ -181,13 +181,13 @@ def report_install(session: Session, actor: Actor, spec: InstallSpec) -> ReportR
                 FieldInstall.old_meter_id == old.id, FieldInstall.status == INSTALL_PENDING
             )
         ):
-            raise DomainError(f"旧表 {old.meter_no} 已有待确认的换表上报")
+            raise Conflict(f"旧表 {old.meter_no} 已有待确认的换表上报")
         old_final = _reading_figure(spec.old_final, f"旧表 {old.meter_no} 止码", old.digits)
         if not spec.old_photo:
             raise DomainError("请拍摄旧表表盘照片")
     new_kind = spec.new_kind or (old.kind if old else "")
     if new_kind not in KINDS:
-        raise DomainError(f"新表类型应为水表或电表，收到「{new_kind}」")
+        raise InvalidInput(f"新表类型应为水表或电表，收到「{new_kind}」")
     if old is not None and new_kind != old.kind:
         raise DomainError(
             f"新表类型（{KIND_LABELS[new_kind]}）与旧表 {old.meter_no}"
@@ -208,7 +208,7 @@ def report_install(session: Session, actor: Actor, spec: InstallSpec) -> ReportR
         if spec.building_id is not None and session.get(Building, spec.building_id) is None:
             raise NotFound(f"楼宇 {spec.building_id} 不存在")
         if account_id is None and spec.building_id is None:
-            raise DomainError("新装须填写户号或选择楼宇")
+            raise InvalidInput("新装须填写户号或选择楼宇")
     moment = now()
     if old is not None and old_final is not None:
         # The same judgement the confirmation's closing reading gets, told on site now.
@@ -388,7 +388,7 @@ def confirm_install(session: Session, actor: Actor, install_id: int) -> ConfirmO
 def reject_install(session: Session, actor: Actor, install_id: int, reason: str) -> None:
     permissions.require(session, actor, "meters")
     if not reason.strip():
-        raise DomainError("驳回新装换装上报须填写原因")
+        raise InvalidInput("驳回新装换装上报须填写原因")
     if len(reason.strip()) > _TEXT_MAX:
         raise DomainError(f"驳回原因最多 {_TEXT_MAX} 字")
     report = _pending(session, install_id)

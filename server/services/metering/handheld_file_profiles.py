@@ -18,7 +18,7 @@ from devices.handheld import FILE_FORMATS, ColumnProfile
 from server.db.models.handheld import HandheldProfile
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import Conflict, DomainError, NotFound
 
 FILE_FORMAT_LABELS = {
     "dbf": "DBF（dBase / FoxPro）",
@@ -208,7 +208,7 @@ def create_profile(session: Session, actor: Actor, spec: ProfileSpec) -> Profile
     permissions.require(session, actor, "readings")
     spec = validate_profile(spec)
     if _name_taken(session, spec.name):
-        raise DomainError(f"导入方案「{spec.name}」已存在")
+        raise Conflict(f"导入方案「{spec.name}」已存在")
     row = HandheldProfile(
         **{
             name: list(getattr(spec, name)) if name in _LIST_FIELDS else getattr(spec, name)
@@ -237,7 +237,7 @@ def update_profile(
         raise DomainError(f"内置方案「{row.name}」不能修改，请另存为新方案后修改")
     spec = validate_profile(spec)
     if _name_taken(session, spec.name, other_than=row.id):
-        raise DomainError(f"导入方案「{spec.name}」已存在")
+        raise Conflict(f"导入方案「{spec.name}」已存在")
     before = _info(row).spec
     for name in _SPEC_FIELDS:
         value = getattr(spec, name)

@@ -21,7 +21,7 @@ from server.db.models.metering import KINDS
 from server.services.accounts.accounts import account_by_no
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from server.services.metering.meter_picker import KIND_LABELS, last_values, place_query
 from server.services.metering.readings import (
     METER_STATUS_LABELS,
@@ -113,11 +113,11 @@ def _filtered(filters: MeterFilter) -> Select:
         query = query.where(Building.name == filters.building)
     if filters.kind:
         if filters.kind not in KINDS:
-            raise DomainError(f"表计类型应为 {' / '.join(KINDS)}，收到「{filters.kind}」")
+            raise InvalidInput(f"表计类型应为 {' / '.join(KINDS)}，收到「{filters.kind}」")
         query = query.where(Meter.kind == filters.kind)
     if filters.status:
         if filters.status not in METER_STATUS_LABELS:
-            raise DomainError(f"表计状态应为 {' / '.join(METER_STATUS_LABELS)}")
+            raise InvalidInput(f"表计状态应为 {' / '.join(METER_STATUS_LABELS)}")
         query = query.where(Meter.status == filters.status)
     if filters.account_no:
         query = query.where(Account.account_no == filters.account_no.strip())
@@ -192,7 +192,7 @@ def _check_hardware_free(session: Session, hardware_no: str, meter_id: int | Non
         meter_id is None
         or taken != session.scalar(select(Meter.meter_no).where(Meter.id == meter_id))
     ):
-        raise DomainError(f"硬件号 {hardware_no} 已对应表号 {taken}")
+        raise Conflict(f"硬件号 {hardware_no} 已对应表号 {taken}")
 
 
 def set_hardware_no(session: Session, actor: Actor, meter_no: str, hardware_no: str) -> MeterRow:

@@ -24,7 +24,7 @@ from server.db.models.metering import (
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from server.services.metering.ingest import check_reading_value, judge_reading, meter_for
 from server.services.metering.usage_rules import describe_flags
 
@@ -83,9 +83,9 @@ def as_decimal(value: object, what: str) -> Decimal:
 
 def validate_spec(spec: MeterSpec) -> None:
     if not spec.meter_no.strip():
-        raise DomainError("表号不能为空")
+        raise InvalidInput("表号不能为空")
     if spec.kind not in KINDS:
-        raise DomainError(f"表计类型应为水或电，收到「{spec.kind}」")
+        raise InvalidInput(f"表计类型应为水或电，收到「{spec.kind}」")
     if not 1 <= spec.digits <= 12:
         raise DomainError(f"表计 {spec.meter_no} 位数应在 1–12 之间，收到 {spec.digits}")
     if spec.multiplier <= 0:
@@ -96,7 +96,7 @@ def register_meter(session: Session, actor: Actor, spec: MeterSpec) -> Meter:
     permissions.require(session, actor, "meters")
     validate_spec(spec)
     if session.scalar(select(Meter.id).where(Meter.meter_no == spec.meter_no)):
-        raise DomainError(f"表号 {spec.meter_no} 已存在")
+        raise Conflict(f"表号 {spec.meter_no} 已存在")
     meter = Meter(
         meter_no=spec.meter_no,
         kind=spec.kind,
@@ -212,9 +212,9 @@ def review_reading(
             f"读数 {reading_id} 不在待审核状态（当前：{READING_STATUS_LABELS[reading.status]}）"
         )
     if decision not in (ACCEPTED, REJECTED):
-        raise DomainError(f"审核结果应为 accepted 或 rejected，收到「{decision}」")
+        raise InvalidInput(f"审核结果应为 accepted 或 rejected，收到「{decision}」")
     if decision == REJECTED and not note.strip():
-        raise DomainError("驳回读数须填写原因")
+        raise InvalidInput("驳回读数须填写原因")
     reading.status = decision
     reading.reviewed_by_id = actor.staff_id
     reading.reviewed_at = func.now()
@@ -228,7 +228,7 @@ def correct_reading(
     """Replace a held or accepted reading by a new one; the old row is kept, superseded."""
     permissions.require(session, actor, "readings")
     if not reason.strip():
-        raise DomainError("更正读数须填写原因")
+        raise InvalidInput("更正读数须填写原因")
     original = session.get(Reading, reading_id, with_for_update=True)
     if original is None:
         raise NotFound(f"读数 {reading_id} 不存在")
@@ -299,7 +299,7 @@ def replace_meter(
     else:
         new = meter_by_no(session, new_meter, lock=True)
         if session.scalar(select(func.count()).where(Reading.meter_id == new.id)):
-            raise DomainError(f"新表 {new.meter_no} 已有读数，不能作为换上的新表")
+            raise Conflict(f"新表 {new.meter_no} 已有读数，不能作为换上的新表")
         if new.account_id is None:
             new.account_id = old.account_id
     if new.kind != old.kind:

@@ -28,7 +28,7 @@ from devices.handheld import read_export as read_table
 from server.config import Settings
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
-from server.services.core.errors import DomainError
+from server.services.core.errors import DomainError, InvalidInput
 from server.services.metering.handheld_import import HandheldImportResult, import_lines
 
 # The schema allows 'remote' among the reading sources: remote readings are told apart
@@ -60,7 +60,7 @@ class RemoteSettings:
         try:
             timeout = float(get("timeout") or "10")
         except ValueError:
-            raise DomainError(f"设置 remote.timeout 应为秒数，收到「{get('timeout')}」") from None
+            raise InvalidInput(f"设置 remote.timeout 应为秒数，收到「{get('timeout')}」") from None
         if timeout <= 0:
             raise DomainError(f"设置 remote.timeout 应大于 0，收到「{get('timeout')}」")
         return cls(
@@ -192,7 +192,7 @@ def import_remote_file(
     path = Path(path)
     file_format = FILE_FORMATS.get(path.suffix.lower())
     if file_format is None:
-        raise DomainError(f"{path.name}：远传导出文件应为 CSV 或 Excel（.csv/.xlsx/.xls）")
+        raise InvalidInput(f"{path.name}：远传导出文件应为 CSV 或 Excel（.csv/.xlsx/.xls）")
     try:
         lines = read_table(path, remote.columns(file_format))
     except HandheldError as exc:

@@ -32,7 +32,7 @@ from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import business_datetime
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import DomainError, InvalidInput, NotFound
 from server.services.online_pay.orders import (
     OrderView,
     exception_label,
@@ -139,7 +139,7 @@ def resolve_exception(
     permissions.require(session, actor, "billing")
     note = note.strip()
     if not note:
-        raise DomainError("处理在线支付异常须填写说明")
+        raise InvalidInput("处理在线支付异常须填写说明")
     if len(note) > 200:
         raise DomainError(f"说明过长（{len(note)} 字，最多 200 字）")
     found = session.scalar(
@@ -186,10 +186,10 @@ def resolve_exception(
     elif decision == REFUND:
         reference = refund_reference.strip()
         if not reference:
-            raise DomainError("退款须填写退款单号（商户平台的退款单号）")
+            raise InvalidInput("退款须填写退款单号（商户平台的退款单号）")
         values |= {"status": EXC_REFUNDED, "refund_reference": reference[:64]}
     else:
-        raise DomainError(f"处理方式应为 入账 或 退款，收到「{decision}」")
+        raise InvalidInput(f"处理方式应为 入账 或 退款，收到「{decision}」")
     session.execute(
         update(PaymentException).where(PaymentException.id == exception_id).values(**values)
     )
@@ -264,7 +264,7 @@ def orders(
     """Orders made from `start` to `end` (business dates), optionally of one status or
     account, newest first."""
     if status and status not in ORDER_STATUS_LABELS:
-        raise DomainError(f"订单状态应为 {'、'.join(ORDER_STATUS_LABELS)}，收到「{status}」")
+        raise InvalidInput(f"订单状态应为 {'、'.join(ORDER_STATUS_LABELS)}，收到「{status}」")
     query = orders_query().where(
         PaymentOrder.created_at >= business_datetime(start),
         PaymentOrder.created_at < business_datetime(end + timedelta(days=1)),

@@ -34,7 +34,7 @@ from server.db.models.payments import ONLINE
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, business_datetime
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import Conflict, InvalidInput, NotFound
 from server.services.core.money import ZERO
 from server.services.online_pay.orders import exception_label, provider_label
 from server.services.online_pay.statement_files import PARSERS, PAYMENT, REFUND, StatementError
@@ -99,7 +99,7 @@ def import_statement(
     refused (its hash), so a day is not counted double."""
     permissions.require(session, actor, "billing")
     if provider not in PROVIDERS:
-        raise DomainError(f"支付渠道应为 {' 或 '.join(PROVIDERS)}，收到「{provider}」")
+        raise InvalidInput(f"支付渠道应为 {' 或 '.join(PROVIDERS)}，收到「{provider}」")
     if len(data) > MAX_FILE_BYTES:
         raise StatementError("对账文件过大（上限 50 MB）")
     digest = hashlib.sha256(data).hexdigest()
@@ -109,7 +109,7 @@ def import_statement(
         )
     )
     if earlier is not None:
-        raise DomainError(f"该对账文件已导入（对账单 {earlier}）")
+        raise Conflict(f"该对账文件已导入（对账单 {earlier}）")
     lines = [line for line in PARSERS[provider](data) if line.kind in (PAYMENT, REFUND)]
     if not lines:
         raise StatementError(f"{file_name} 中没有交易记录")

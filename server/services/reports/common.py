@@ -21,7 +21,7 @@ from server.db.models import Campus
 from server.services.core import permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import DomainError, InvalidInput, NotFound
 
 MODULE = "reports"
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -57,8 +57,8 @@ def parse_day(value: str | date, what: str = "日期") -> date:
     except ValueError:
         # Well formed but no such day (2026-02-30): say so, rather than blame the format.
         if _DAY.match(text_):
-            raise DomainError(f"日期无效：{text_}（该月没有这一天）") from None
-        raise DomainError(f"{what}格式应为 YYYY-MM-DD，收到「{text_}」") from None
+            raise InvalidInput(f"日期无效：{text_}（该月没有这一天）") from None
+        raise InvalidInput(f"{what}格式应为 YYYY-MM-DD，收到「{text_}」") from None
 
 
 def parse_month(value: str, what: str = "账期") -> Period:
@@ -90,9 +90,9 @@ def parse_rate(value: str | Decimal, what: str = "损耗率阈值") -> Decimal:
     try:
         rate = Decimal(raw.rstrip("%").strip())
     except InvalidOperation:
-        raise DomainError(f"{what}应为小数或百分数（如 0.05 或 5%），收到「{value}」") from None
+        raise InvalidInput(f"{what}应为小数或百分数（如 0.05 或 5%），收到「{value}」") from None
     if not rate.is_finite() or rate < 0:
-        raise DomainError(f"{what}应为不小于 0 的数，收到「{value}」")
+        raise InvalidInput(f"{what}应为不小于 0 的数，收到「{value}」")
     if percent or rate > 1:
         rate /= 100
     if rate >= 1:

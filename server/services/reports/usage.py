@@ -30,7 +30,7 @@ from server.db.models.metering import KINDS
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
 from server.services.core.calendar import now as business_now
-from server.services.core.errors import DomainError
+from server.services.core.errors import InvalidInput
 from server.services.metering.usage_rules import KIND_UNITS
 from server.services.reports.common import (
     campus_id,
@@ -179,9 +179,9 @@ def usage_report(
     """
     check_access(session, actor)
     if by not in GROUPINGS:
-        raise DomainError(f"用能查询的汇总方式应为 {' / '.join(GROUPINGS)}，收到「{by}」")
+        raise InvalidInput(f"用能查询的汇总方式应为 {' / '.join(GROUPINGS)}，收到「{by}」")
     if kind is not None and kind not in KINDS:
-        raise DomainError(f"能源类型应为 electricity 或 water，收到「{kind}」")
+        raise InvalidInput(f"能源类型应为 electricity 或 water，收到「{kind}」")
     first, last = month_range(first, last or first)
     params = {
         "p0": str(first),

@@ -28,7 +28,7 @@ from server.services.accounts.accounts import address_of
 from server.services.core import audit, permissions, ratelimit
 from server.services.core.audit import Actor
 from server.services.core.calendar import now
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from server.services.core.ratelimit import Limit
 from server.services.core.workdays import binding_due
 from server.services.residents import outbox
@@ -82,7 +82,7 @@ def request_binding(
     """File a binding request; returns what the resident is told (always ANSWER)."""
     account_no, claim = account_no.strip(), claim.strip()
     if not account_no or not claim:
-        raise DomainError("请填写户号和户主姓名或预留手机号")
+        raise InvalidInput("请填写户号和户主姓名或预留手机号")
     if len(account_no) > 32 or len(claim) > 120:
         raise DomainError("户号或户主信息过长，请核对后再填")
     # One request at a time per user, so the limit is counted against settled rows.
@@ -108,7 +108,7 @@ def request_binding(
             Binding.status.in_(LIVE),
         )
     ):
-        raise DomainError(f"户号 {account_no} 已绑定或正在审核，无需重复提交")
+        raise Conflict(f"户号 {account_no} 已绑定或正在审核，无需重复提交")
     account = session.scalar(select(Account).where(Account.account_no == account_no))
     matched = account is not None and account.active and claim_matches(account, claim)
     binding = Binding(
@@ -363,7 +363,7 @@ def reject_binding(session: Session, actor: Actor, binding_id: int, reason: str)
     permissions.require(session, actor, "service")
     reason = reason.strip()
     if not reason:
-        raise DomainError("驳回绑定申请须填写原因（会告知用户）")
+        raise InvalidInput("驳回绑定申请须填写原因（会告知用户）")
     binding = _pending(session, binding_id)
     binding.status = BINDING_REJECTED
     binding.reason = reason[:200]

@@ -18,7 +18,7 @@ from server.db.models.companion import REQUEST_ANSWERED, REQUEST_CLOSED, REQUEST
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, now
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import DomainError, InvalidInput, NotFound
 from server.services.core.workdays import request_due
 from server.services.residents import outbox
 
@@ -59,9 +59,9 @@ def _check(spec: RequestSpec, today: date) -> None:
     if spec.kind not in KIND_LABELS:
         raise DomainError(f"未知的诉求类型「{spec.kind}」")
     if spec.topic not in TOPICS[spec.kind]:
-        raise DomainError(f"{KIND_LABELS[spec.kind]}的事项应为 {'、'.join(TOPICS[spec.kind])}")
+        raise InvalidInput(f"{KIND_LABELS[spec.kind]}的事项应为 {'、'.join(TOPICS[spec.kind])}")
     if not spec.description.strip():
-        raise DomainError("请填写问题描述")
+        raise InvalidInput("请填写问题描述")
     if len(spec.description) > 1000:
         raise DomainError(f"问题描述最多 1000 字，现有 {len(spec.description)} 字")
     if len(spec.place) > 200 or len(spec.contact_phone) > 20 or len(spec.slot) > 40:
@@ -69,7 +69,7 @@ def _check(spec: RequestSpec, today: date) -> None:
     if spec.kind == "visit":
         _check_slot(spec.slot, today)
     if spec.kind in ("energy", "fault") and not spec.place.strip():
-        raise DomainError("请填写地点")
+        raise InvalidInput("请填写地点")
 
 
 def _check_slot(slot: str, today: date) -> None:
@@ -80,7 +80,7 @@ def _check_slot(slot: str, today: date) -> None:
     try:
         day = date.fromisoformat(day_text)
     except ValueError:
-        raise DomainError(f"预约日期无效：「{day_text}」") from None
+        raise InvalidInput(f"预约日期无效：「{day_text}」") from None
     if not today <= day <= today + timedelta(BOOKING_DAYS):
         raise DomainError(f"预约日期应在今天起 {BOOKING_DAYS} 天内")
 
@@ -241,7 +241,7 @@ def answer_request(session: Session, actor: Actor, request_id: int, answer: str)
     permissions.require(session, actor, "service")
     answer = answer.strip()
     if not answer:
-        raise DomainError("请填写答复内容")
+        raise InvalidInput("请填写答复内容")
     if len(answer) > 1000:
         raise DomainError("答复最多 1000 字")
     row = _open(session, request_id)

@@ -17,7 +17,7 @@ from server.db.models import SmsCode, WechatUser
 from server.services.core import audit, ratelimit
 from server.services.core.audit import Actor
 from server.services.core.calendar import now
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import DomainError, InvalidInput, NotFound
 from server.services.core.ratelimit import Limit
 from server.services.residents.sms import SmsSender
 
@@ -57,7 +57,7 @@ def normalise_phone(phone: str) -> str:
     digits = re.sub(r"[\s-]", "", phone.strip())
     digits = digits.removeprefix("+86")
     if not _PHONE.match(digits):
-        raise DomainError(f"手机号格式不正确：「{phone.strip()}」（应为 11 位大陆手机号）")
+        raise InvalidInput(f"手机号格式不正确：「{phone.strip()}」（应为 11 位大陆手机号）")
     return digits
 
 
@@ -65,7 +65,7 @@ def follower(session: Session, openid: str) -> Resident:
     """The user of an openid, created on first sight (a page visit or a follow)."""
     openid = openid.strip()
     if not openid or len(openid) > 64:
-        raise DomainError("无效的 openid")
+        raise InvalidInput("无效的 openid")
     created = session.execute(
         text(
             "insert into wechat_user (openid, phone, subscribed) values (:o, '', false)"

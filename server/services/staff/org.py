@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from server.db.models import Branch, Building, Campus, Department, Post, Staff
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import Conflict, InvalidInput, NotFound
 from server.services.staff.sign_in import check_password_strength, hash_password
 
 _Coded = TypeVar("_Coded", Department, Post)
@@ -88,9 +88,9 @@ def create_staff(
 ) -> Staff:
     permissions.require(session, actor, "admin")
     if not login.strip():
-        raise DomainError("登录名不能为空")
+        raise InvalidInput("登录名不能为空")
     if session.scalar(select(Staff.id).where(Staff.login == login)):
-        raise DomainError(f"登录名 {login} 已存在")
+        raise Conflict(f"登录名 {login} 已存在")
     staff = Staff(
         login=login,
         name=name,
@@ -129,9 +129,9 @@ def add_branch(session: Session, actor: Actor, code: str, name: str, campus: str
     permissions.require(session, actor, "admin")
     code = code.strip().upper()
     if not code.isalnum() or len(code) > 4:
-        raise DomainError(f"分中心代码应为 1–4 位字母或数字，收到「{code}」")
+        raise InvalidInput(f"分中心代码应为 1–4 位字母或数字，收到「{code}」")
     if session.scalar(select(Branch.id).where(Branch.code == code)):
-        raise DomainError(f"分中心代码 {code} 已存在")
+        raise Conflict(f"分中心代码 {code} 已存在")
     branch = ensure_branch(session, ensure_campus(session, campus.strip()), code, name.strip())
     audit.record(session, actor, "branch.create", "branch", branch.id, {"code": code})
     return branch
@@ -148,7 +148,7 @@ def add_staff_with_role(
     branch_code: str | None,
 ) -> Staff:
     if role not in ROLES:
-        raise DomainError(f"角色应为 {' / '.join(ROLES)}，收到「{role}」")
+        raise InvalidInput(f"角色应为 {' / '.join(ROLES)}，收到「{role}」")
     check_password_strength(password)
     department_code, department, post_code, post = ROLES[role]
     return create_staff(

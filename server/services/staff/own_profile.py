@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from server.db.models import Staff
 from server.services.core import audit
 from server.services.core.audit import Actor
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import DomainError, InvalidInput, NotFound
 from server.services.staff.sign_in import check_password_strength, hash_password, verify_password
 
 _MOBILE = re.compile(r"^1\d{10}$")
@@ -77,13 +77,13 @@ def check_changes(changes: ProfileChanges) -> ProfileChanges:
     clean = ProfileChanges(*(value.strip() for value in (
         changes.mobile, changes.office_phone, changes.email, changes.wechat)))  # fmt: skip
     if clean.mobile and not _MOBILE.match(clean.mobile):
-        raise DomainError(f"手机号应为 11 位数字，以 1 开头，收到「{clean.mobile}」")
+        raise InvalidInput(f"手机号应为 11 位数字，以 1 开头，收到「{clean.mobile}」")
     if not _PHONE.match(clean.office_phone):
         raise DomainError(f"办公电话只能含数字、空格和 - + ( )，收到「{clean.office_phone}」")
     if clean.email and (len(clean.email) > 120 or not _EMAIL.match(clean.email)):
-        raise DomainError(f"电子邮箱格式不对：「{clean.email}」")
+        raise InvalidInput(f"电子邮箱格式不对：「{clean.email}」")
     if clean.wechat and not _WECHAT.match(clean.wechat):
-        raise DomainError(f"微信号应为 6–20 位，以字母开头，收到「{clean.wechat}」")
+        raise InvalidInput(f"微信号应为 6–20 位，以字母开头，收到「{clean.wechat}」")
     return clean
 
 

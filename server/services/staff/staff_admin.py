@@ -11,7 +11,7 @@ from server.db.models import Branch, Department, Post, Staff
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import now
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from server.services.staff.org import branch_by_code, create_staff
 from server.services.staff.sign_in import check_password_strength, hash_password
 
@@ -94,7 +94,7 @@ def add_staff(
     permissions.require(session, actor, "admin")
     login, name = login.strip(), name.strip()
     if not name:
-        raise DomainError("姓名不能为空")
+        raise InvalidInput("姓名不能为空")
     check_password_strength(password)
     department = session.scalar(select(Department).where(Department.code == department_code))
     post = session.scalar(select(Post).where(Post.code == post_code))
@@ -144,9 +144,9 @@ def reset_password(session: Session, actor: Actor, login: str, password: str) ->
 def _check_unit(kind: str, code: str, name: str) -> tuple[str, str]:
     code, name = code.strip(), name.strip()
     if not code or len(code) > 20 or not code.replace("_", "").isalnum():
-        raise DomainError(f"{kind}代码应为 1–20 位字母、数字或下划线，收到「{code}」")
+        raise InvalidInput(f"{kind}代码应为 1–20 位字母、数字或下划线，收到「{code}」")
     if not name or len(name) > 60:
-        raise DomainError(f"{kind}名称应为 1–60 个字，收到「{name}」")
+        raise InvalidInput(f"{kind}名称应为 1–60 个字，收到「{name}」")
     return code, name
 
 
@@ -156,7 +156,7 @@ def add_department(session: Session, actor: Actor, code: str, name: str) -> Unit
     if session.scalar(
         select(Department.id).where((Department.code == code) | (Department.name == name))
     ):
-        raise DomainError(f"部门 {code} 或 {name} 已存在")
+        raise Conflict(f"部门 {code} 或 {name} 已存在")
     row = Department(code=code, name=name)
     session.add(row)
     session.flush()
@@ -170,7 +170,7 @@ def add_post(session: Session, actor: Actor, code: str, name: str) -> Unit:
     permissions.require(session, actor, "admin")
     code, name = _check_unit("岗位", code, name)
     if session.scalar(select(Post.id).where((Post.code == code) | (Post.name == name))):
-        raise DomainError(f"岗位 {code} 或 {name} 已存在")
+        raise Conflict(f"岗位 {code} 或 {name} 已存在")
     row = Post(code=code, name=name)
     session.add(row)
     session.flush()
