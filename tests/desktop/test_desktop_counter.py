@@ -140,12 +140,18 @@ def test_a_day_at_the_counter(qtbot, page: CounterPage, fresh_database_url: str,
     dialog: DocumentDialog = ready.args[0]
     assert len(dialog.page_labels) == 1
     saved = dialog.save_document(tmp_path / "receipt.pdf")
+    # Closed as the clerk would: the box says where the file went, modal over the preview.
+    assert answer_message_box(qtbot, QMessageBox.StandardButton.Ok) == f"Saved to:\n{saved}"
     text = PdfReader(str(saved)).pages[0].extract_text()
     assert result.receipt_no in text and "陆拾伍元整" in text
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
     assert dialog.print_document(printer)
+    # Printed to a file, the box says where, modal over the page: while it is open, F11
+    # below is not the page's (Qt gives the activation back to the box).
+    said = answer_message_box(qtbot, QMessageBox.StandardButton.Ok)
+    assert said == f"Saved to:\n{tmp_path / 'printed.pdf'}"
     assert dialog.printed_pages == 1
     printed = PdfReader(str(tmp_path / "printed.pdf"))
     assert len(printed.pages) == 1
@@ -159,7 +165,7 @@ def test_a_day_at_the_counter(qtbot, page: CounterPage, fresh_database_url: str,
     assert page.account_column.history_table.text_at(0, 1) == result.receipt_no
 
     # F11 reprints the selected receipt (counted, marked 重打 on the copy).
-    with qtbot.waitActive(page):  # the receipt dialog had been the active window
+    with qtbot.waitActive(page):  # the receipt dialog and the boxes had been active
         page.activateWindow()
     page.receipts_box.receipts_table.selectRow(0)
     with qtbot.waitSignal(page.document_ready, timeout=WAIT_MS) as again:
