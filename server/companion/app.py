@@ -19,7 +19,15 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from server.companion import h5, kept, pay, staff, wechat
 from server.companion.settings import CompanionSettings
-from server.companion.web import BodyLimit, Companion, CsrfFailed, make_templates, render
+from server.companion.signed_in import SignInFirst
+from server.companion.web import (
+    BodyLimit,
+    Companion,
+    CsrfFailed,
+    make_templates,
+    redirect,
+    render,
+)
 from server.config import load_settings
 from server.db.engine import database_url, make_engine, make_sessionmaker, unit_of_work
 from server.services.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -109,6 +117,10 @@ def create_app(
             log.error("healthz: database unreachable: %s", exc)
             return PlainTextResponse("database unreachable", status_code=503)
         return PlainTextResponse("ok")
+
+    @app.exception_handler(SignInFirst)
+    def sign_in_first(request: Request, exc: SignInFirst) -> Response:
+        return redirect(exc.target)
 
     @app.exception_handler(CsrfFailed)
     def csrf_failed(request: Request, exc: CsrfFailed) -> Response:

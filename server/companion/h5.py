@@ -7,7 +7,6 @@ import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -15,6 +14,7 @@ from markupsafe import Markup
 
 from server.companion import wechat_api
 from server.companion.kept import form_photo, keep
+from server.companion.signed_in import SignedResident, SignedResidentId
 from server.companion.web import (
     check_csrf,
     client_ip,
@@ -43,22 +43,6 @@ CHART_HEIGHT = 120
 
 def _site(request: Request) -> str:
     return md(request).settings.base_url or str(request.base_url).rstrip("/")
-
-
-def _resident(request: Request) -> Resident | None:
-    user_id = request.session.get("uid")
-    if not isinstance(user_id, int):
-        return None
-    with uow(request) as session:
-        try:
-            return wechat_users.resident(session, user_id)
-        except DomainError:
-            return None
-
-
-def _to_login(request: Request) -> Response:
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return redirect(f"/h5/login?next={quote(here)}")
 
 
 def _today() -> date:
@@ -109,10 +93,7 @@ def dev_login(request: Request, openid: str = Form(""), csrf_token: str = Form("
 
 
 @routes.get("/")
-def home(request: Request) -> Response:
-    resident = _resident(request)
-    if resident is None:
-        return _to_login(request)
+def home(request: Request, resident: SignedResident) -> Response:
     with uow(request) as session:
         accounts = bindings.bound_accounts(session, resident.user_id)
         latest = bulletins.notices(session, "outage", limit=3)
@@ -123,18 +104,14 @@ def home(request: Request) -> Response:
 
 
 @routes.get("/register")
-def register_form(request: Request) -> Response:
-    resident = _resident(request)
-    if resident is None:
-        return _to_login(request)
+def register_form(request: Request, resident: SignedResident) -> Response:
     return render(request, "h5/register.html", resident=resident, phone=resident.phone)
 
 
 @routes.post("/register/code")
-def register_code(request: Request, phone: str = Form(""), csrf_token: str = Form("")) -> Response:
-    resident = _resident(request)
-    if resident is None:
-        return _to_login(request)
+def register_code(
+    request: Request, resident: SignedResident, phone: str = Form(""), csrf_token: str = Form("")
+) -> Response:
     check_csrf(request, csrf_token)
     try:
         with uow(request) as session:
@@ -156,11 +133,12 @@ def register_code(request: Request, phone: str = Form(""), csrf_token: str = For
 
 @routes.post("/register")
 def register(
-    request: Request, phone: str = Form(""), code: str = Form(""), csrf_token: str = Form("")
+    request: Request,
+    resident: SignedResident,
+    phone: str = Form(""),
+    code: str = Form(""),
+    csrf_token: str = Form(""),
 ) -> Response:
-    resident = _resident(request)
-    if resident is None:
-        return _to_login(request)
     check_csrf(request, csrf_token)
     with uow(request) as session:
         refused = wechat_users.register_phone(session, resident.user_id, phone, code)
@@ -183,10 +161,7 @@ def _bindings_page(
 
 
 @routes.get("/bindings")
-def bindings_page(request: Request, registered: str = "") -> Response:
-    resident = _resident(request)
-    if resident is None:
-        return _to_login(request)
+def bindings_page(request: Request, resident: SignedResident, registered: str = "") -> Response:
     message = "注册成功，现在可以绑定户号" if registered else ""
     return _bindings_page(request, resident, message=message)
 
@@ -194,13 +169,11 @@ def bindings_page(request: Request, registered: str = "") -> Response:
 @routes.post("/bindings")
 def bind(
     request: Request,
+    resident: SignedResident,
     account_no: str = Form(""),
     claim: str = Form(""),
     csrf_token: str = Form(""),
 ) -> Response:
-    resident = _resident(request)
-    if resident is None:
-        return _to_login(request)
     check_csrf(request, csrf_token)
     try:
         with uow(request) as session:
@@ -215,10 +188,9 @@ def bind(
 
 
 @routes.post("/bindings/{binding_id}/unbind")
-def unbind(request: Request, binding_id: int, csrf_token: str = Form("")) -> Response:
-    resident = _resident(request)
-    if resident is None:
-        return _to_login(request)
+def unbind(
+    request: Request, resident: SignedResident, binding_id: int, csrf_token: str = Form("")
+) -> Response:
     check_csrf(request, csrf_token)
     try:
         with uow(request) as session:
@@ -256,12 +228,6 @@ def _chart(months: tuple[portal.MonthUsage, ...], kind: str, label: str, unit: s
     return Markup("".join(parts))
 
 
-def _user_id(request: Request) -> int | None:
-    """The signed cookie's user: enough for pages whose queries are all by user id."""
-    user_id = request.session.get("uid")
-    return user_id if isinstance(user_id, int) else None
-
-
 def _pick(
     accounts: list[bindings.BoundAccount], account: int | None
 ) -> bindings.BoundAccount | None:
@@ -269,10 +235,7 @@ def _pick(
 
 
 @routes.get("/usage")
-def usage(request: Request, account: int | None = None) -> Response:
-    user_id = _user_id(request)
-    if user_id is None:
-        return _to_login(request)
+def usage(request: Request, user_id: SignedResidentId, account: int | None = None) -> Response:
     # The busiest page: one unit of work, queries by user id only.
     with uow(request) as session:
         accounts = bindings.bound_accounts(session, user_id)
@@ -290,10 +253,7 @@ def usage(request: Request, account: int | None = None) -> Response:
 
 
 @routes.get("/bills")
-def bills(request: Request, account: int | None = None) -> Response:
-    user_id = _user_id(request)
-    if user_id is None:
-        return _to_login(request)
+def bills(request: Request, user_id: SignedResidentId, account: int | None = None) -> Response:
     with uow(request) as session:
         accounts = bindings.bound_accounts(session, user_id)
         chosen = _pick(accounts, account)
@@ -319,25 +279,20 @@ def _reading_form(
 
 
 @routes.get("/readings/new")
-def reading_form(request: Request) -> Response:
-    resident = _resident(request)
-    if resident is None:
-        return _to_login(request)
+def reading_form(request: Request, resident: SignedResident) -> Response:
     return _reading_form(request, resident)
 
 
 @routes.post("/readings")
 def submit_reading(
     request: Request,
+    resident: SignedResident,
     meter_no: str = Form(""),
     value: str = Form(""),
     photo: Annotated[UploadFile | None, File()] = None,
     photo_kept: str = Form(""),
     csrf_token: str = Form(""),
 ) -> Response:
-    resident = _resident(request)
-    if resident is None:
-        return _to_login(request)
     check_csrf(request, csrf_token)
     picture = form_photo(request, photo, photo_kept)
     try:
@@ -355,10 +310,7 @@ def submit_reading(
 
 
 @routes.get("/requests")
-def my_requests(request: Request) -> Response:
-    resident = _resident(request)
-    if resident is None:
-        return _to_login(request)
+def my_requests(request: Request, resident: SignedResident) -> Response:
     with uow(request) as session:
         rows = service_requests.my_requests(session, resident.user_id)
     return render(request, "h5/requests.html", resident=resident, rows=rows)
@@ -383,10 +335,7 @@ def _request_form(
 
 
 @routes.get("/requests/new")
-def request_form(request: Request, kind: str = "service") -> Response:
-    resident = _resident(request)
-    if resident is None:
-        return _to_login(request)
+def request_form(request: Request, resident: SignedResident, kind: str = "service") -> Response:
     if not resident.registered:
         return redirect("/h5/register")
     return _request_form(request, resident, kind, phone=resident.phone)
@@ -395,6 +344,7 @@ def request_form(request: Request, kind: str = "service") -> Response:
 @routes.post("/requests")
 def submit_request(
     request: Request,
+    resident: SignedResident,
     kind: str = Form(""),
     topic: str = Form(""),
     description: str = Form(""),
@@ -406,9 +356,6 @@ def submit_request(
     photo_kept: str = Form(""),
     csrf_token: str = Form(""),
 ) -> Response:
-    resident = _resident(request)
-    if resident is None:
-        return _to_login(request)
     check_csrf(request, csrf_token)
     slot = f"{slot_date} {slot_time}".strip() if kind == "visit" else ""
     spec = service_requests.RequestSpec(kind, topic, description, place, phone, slot)

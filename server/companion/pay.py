@@ -21,13 +21,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from server.companion.signed_in import Payer, payer_required
 from server.companion.web import check_csrf, client_ip, md, redirect, render, uow
 from server.config import load_settings
 from server.db.models.online_pay import DEMO, ORDER_CREATED, UNIONPAY, WECHAT
 from server.services.collection import allocation
 from server.services.collection.till import business_date
 from server.services.core import calendar
-from server.services.core.errors import DomainError
+from server.services.core.errors import DomainError, InvalidInput
 from server.services.core.money import money_of
 from server.services.online_pay import callbacks, orders, providers_of
 from server.services.online_pay.config import PayConfig, pay_config
@@ -97,20 +98,12 @@ async def demo_notify(request: Request) -> Response:
 # --- the resident's pages ------------------------------------------------------------------
 
 
-def _user(request: Request) -> int | None:
-    user_id = request.session.get("uid")
-    return user_id if isinstance(user_id, int) else None
-
-
 def _pick(accounts: list[bindings.BoundAccount], account: int | None):
     return next((a for a in accounts if a.account_id == account), accounts[0] if accounts else None)
 
 
 @routes.get("/h5/pay")
-def pay_page(request: Request, account: int | None = None) -> Response:
-    user_id = _user(request)
-    if user_id is None:
-        return redirect("/h5/login?next=/h5/pay")
+def pay_page(request: Request, user_id: Payer, account: int | None = None) -> Response:
     with uow(request) as session:
         accounts = bindings.bound_accounts(session, user_id)
         chosen = _pick(accounts, account)
@@ -134,19 +127,17 @@ def pay_page(request: Request, account: int | None = None) -> Response:
 @routes.post("/h5/pay")
 def start_payment(
     request: Request,
+    user_id: Payer,
     account: Annotated[int, Form()],
     provider: Annotated[str, Form()],
     topup: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    user_id = _user(request)
-    if user_id is None:
-        return redirect("/h5/login?next=/h5/pay")
     check_csrf(request, csrf_token)
     pay = runtime(request)
     chosen_provider = pay.providers.get(provider)
     if chosen_provider is None:
-        raise DomainError("该支付方式暂未开通")
+        raise InvalidInput("该支付方式暂未开通")
     # The order is committed before the provider hears of it, so a callback always
     # finds it; the provider's answer is kept in a second unit of work.
     with uow(request) as session:
@@ -176,10 +167,7 @@ def start_payment(
 
 
 @routes.get("/h5/pay/result")
-def pay_result(request: Request, order: str = "") -> Response:
-    user_id = _user(request)
-    if user_id is None:
-        return redirect("/h5/login?next=/h5/pay")
+def pay_result(request: Request, user_id: Payer, order: str = "") -> Response:
     with uow(request) as session:
         view = orders.order_view(session, order)
         mine = {a.account_no for a in bindings.bound_accounts(session, user_id)}
@@ -199,9 +187,8 @@ def demo_confirm(
     sandbox = runtime(request).providers.get(DEMO)
     if not isinstance(sandbox, DemoPay):
         return Response(status_code=404)
-    user_id = _user(request)
-    if user_id is None:
-        return redirect("/h5/login?next=/h5/pay")
+    # Asked here, not as a dependency: without the sandbox the route is not there at all.
+    user_id = payer_required(request)
     check_csrf(request, csrf_token)
     with uow(request) as session:
         view = orders.order_view(session, order)

@@ -10,8 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from server.companion import wechat_api
+from server.companion import signed_in, wechat_api
 from server.companion.kept import form_photo, keep, remember
+from server.companion.signed_in import SignedStaff
 from server.companion.web import (
     check_csrf,
     client_ip,
@@ -41,17 +42,6 @@ routes = APIRouter(prefix="/staff")
 STAFF_LOGIN_PER_IP = Limit(
     "staff-login:ip", 20, timedelta(minutes=15), "登录尝试过多，请 15 分钟后再试"
 )
-
-
-def _staff(request: Request) -> StaffIdentity | None:
-    login = request.session.get("staff")
-    if not isinstance(login, str):
-        return None
-    with uow(request) as session:
-        try:
-            return sign_in.staff_identity(session, login)
-        except DomainError:
-            return None
 
 
 @routes.get("/login")
@@ -90,18 +80,12 @@ def logout(request: Request, csrf_token: str = Form("")) -> Response:
 
 
 @routes.get("/")
-def home(request: Request) -> Response:
-    staff = _staff(request)
-    if staff is None:
-        return redirect("/staff/login")
+def home(request: Request, staff: SignedStaff) -> Response:
     return render(request, "staff/home.html", staff=staff)
 
 
 @routes.get("/readings/new")
-def reading_form(request: Request, meter_no: str = "") -> Response:
-    staff = _staff(request)
-    if staff is None:
-        return redirect("/staff/login?next=/staff/readings/new")
+def reading_form(request: Request, staff: SignedStaff, meter_no: str = "") -> Response:
     return render(request, "staff/reading_form.html", staff=staff, meter_no=meter_no)
 
 
@@ -113,6 +97,7 @@ def _confirmation(meter_no: str, value: str) -> str:
 @routes.post("/readings")
 def submit_reading(
     request: Request,
+    staff: SignedStaff,
     meter_no: str = Form(""),
     value: str = Form(""),
     note: str = Form(""),
@@ -121,9 +106,6 @@ def submit_reading(
     confirm_for: str = Form(""),
     csrf_token: str = Form(""),
 ) -> Response:
-    staff = _staff(request)
-    if staff is None:
-        return redirect("/staff/login")
     check_csrf(request, csrf_token)
     picture = form_photo(request, photo, photo_kept)
     typed = {"meter_no": meter_no, "value": value, "note": note}
@@ -149,10 +131,7 @@ def submit_reading(
 
 
 @routes.get("/log")
-def reading_log(request: Request) -> Response:
-    staff = _staff(request)
-    if staff is None:
-        return redirect("/staff/login?next=/staff/log")
+def reading_log(request: Request, staff: SignedStaff) -> Response:
     with uow(request) as session:
         log = field_readings.reading_log(
             session, staff.staff_id, now().astimezone(BUSINESS_TZ).date()
@@ -161,21 +140,15 @@ def reading_log(request: Request) -> Response:
 
 
 @routes.get("/tasks")
-def tasks(request: Request) -> Response:
+def tasks(request: Request, staff: SignedStaff) -> Response:
     """我的任务: the requests the desk assigned to this worker, 上门预约 with their slot."""
-    staff = _staff(request)
-    if staff is None:
-        return redirect("/staff/login?next=/staff/tasks")
     with uow(request) as session:
         rows = service_requests.assigned_requests(session, staff.staff_id)
     return render(request, "staff/tasks.html", staff=staff, rows=rows)
 
 
 @routes.get("/faults/new")
-def fault_form(request: Request) -> Response:
-    staff = _staff(request)
-    if staff is None:
-        return redirect("/staff/login?next=/staff/faults/new")
+def fault_form(request: Request, staff: SignedStaff) -> Response:
     return render(
         request, "staff/fault_form.html", staff=staff, topics=service_requests.TOPICS["fault"]
     )
@@ -184,6 +157,7 @@ def fault_form(request: Request) -> Response:
 @routes.post("/faults")
 def submit_fault(
     request: Request,
+    staff: SignedStaff,
     topic: str = Form(""),
     place: str = Form(""),
     description: str = Form(""),
@@ -192,9 +166,6 @@ def submit_fault(
     csrf_token: str = Form(""),
 ) -> Response:
     """故障上报: what a field worker found on the round, with a photo, for the desk's queue."""
-    staff = _staff(request)
-    if staff is None:
-        return redirect("/staff/login")
     check_csrf(request, csrf_token)
     picture = form_photo(request, photo, photo_kept)
     spec = service_requests.RequestSpec("fault", topic, description, place)
@@ -245,16 +216,14 @@ def _install_form(
 
 
 @routes.get("/install")
-def install_form(request: Request) -> Response:
-    staff = _staff(request)
-    if staff is None:
-        return redirect("/staff/login?next=/staff/install")
+def install_form(request: Request, staff: SignedStaff) -> Response:
     return _install_form(request, staff, kind="replace")
 
 
 @routes.post("/install")
 def submit_install(
     request: Request,
+    staff: SignedStaff,
     kind: str = Form(""),
     old_meter_no: str = Form(""),
     old_final: str = Form(""),
@@ -274,9 +243,6 @@ def submit_install(
     csrf_token: str = Form(""),
 ) -> Response:
     """新装换装 seen on site, with the dials' photos, for the desk to confirm."""
-    staff = _staff(request)
-    if staff is None:
-        return redirect("/staff/login")
     check_csrf(request, csrf_token)
     typed = {
         "kind": kind, "old_meter_no": old_meter_no, "old_final": old_final,
@@ -317,11 +283,8 @@ def submit_install(
 
 
 @routes.get("/usage")
-def usage(request: Request, q: str = "") -> Response:
+def usage(request: Request, staff: SignedStaff, q: str = "") -> Response:
     """用能查询: an account's last 12 months by 户号, meter number (scanned) or name."""
-    staff = _staff(request)
-    if staff is None:
-        return redirect("/staff/login?next=/staff/usage")
     hits: list[accounts.AccountHit] = []
     overview = None
     if q.strip():
@@ -344,11 +307,8 @@ def usage(request: Request, q: str = "") -> Response:
 
 
 @routes.get("/meters")
-def meter_check(request: Request, meter_no: str = "") -> Response:
+def meter_check(request: Request, staff: SignedStaff, meter_no: str = "") -> Response:
     """表计核对: what the registry says of a meter (scanned or typed), to compare on site."""
-    staff = _staff(request)
-    if staff is None:
-        return redirect("/staff/login?next=/staff/meters")
     meter = None
     error = ""
     if meter_no.strip():
@@ -365,14 +325,12 @@ def meter_check(request: Request, meter_no: str = "") -> Response:
 @routes.post("/meters/location")
 def mark_location(
     request: Request,
+    staff: SignedStaff,
     meter_no: str = Form(""),
     location: str = Form(""),
     csrf_token: str = Form(""),
 ) -> Response:
     """Location marking: where the meter hangs, as the reader found it."""
-    staff = _staff(request)
-    if staff is None:
-        return redirect("/staff/login")
     check_csrf(request, csrf_token)
     try:
         with uow(request) as session:
@@ -391,7 +349,7 @@ def mark_location(
 @routes.get("/jssdk")
 def jssdk_config(request: Request, url: str = "") -> Response:
     """wx.config for a staff page opened in WeChat, so it can use the barcode scanner."""
-    staff = _staff(request)
+    staff = signed_in.staff(request)
     if staff is None:
         return JSONResponse({"error": "请先登录"}, status_code=401)
     page = url.split("#", 1)[0]
