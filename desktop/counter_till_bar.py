@@ -19,8 +19,8 @@ from reports.settlement import (
     SettlementReport,
     render_settlement_pdf,
     settlement_filename,
-    write_settlement_xlsx,
 )
+from reports.settlement_xlsx import write_settlement_xlsx
 from server.services.collection import till
 from server.services.collection.counter_view import CounterDay, counter_day
 from server.services.collection.settlement_report import settlement_report

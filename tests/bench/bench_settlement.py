@@ -23,8 +23,8 @@ from reports.settlement import (
     ReceiptRow,
     SettlementReport,
     render_settlement_pdf,
-    render_settlement_xlsx,
 )
+from reports.settlement_xlsx import render_settlement_xlsx
 
 BUDGET_MS = 1000.0
 _CHANNELS = ("现金", "现金", "现金", "支票", "网银转账")

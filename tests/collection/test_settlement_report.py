@@ -17,8 +17,6 @@ from sqlalchemy.orm import Session
 
 from reports.fonts import cjk_font
 from reports.settlement import (
-    MONEY_FORMAT,
-    RECEIPT_HEADERS,
     ChannelLine,
     ReceiptRow,
     SettlementReport,
@@ -26,6 +24,8 @@ from reports.settlement import (
     render_settlement_pdf,
     settlement_filename,
 )
+from reports.settlement_xlsx import RECEIPT_HEADERS
+from reports.xlsx import MONEY_FORMAT
 from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.services.collection.payments import PaymentRequest, PaymentResult, take_payment

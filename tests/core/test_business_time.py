@@ -25,7 +25,8 @@ from desktop.readings_page import ReadingsPage
 from desktop.tasks import TaskRunner
 from desktop.widgets import RowsModel
 from reports.receipt import ReceiptData, ReceiptLine, render_receipt
-from reports.settlement import ReceiptRow, SettlementReport, render_settlement_xlsx
+from reports.settlement import ReceiptRow, SettlementReport
+from reports.settlement_xlsx import render_settlement_xlsx
 from reports.tables import DATE, Column, Row, TableReport, cell_text, render_table_xlsx
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import AuditEvent

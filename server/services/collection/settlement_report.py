@@ -23,8 +23,8 @@ from reports.settlement import (
     ReceiptRow,
     SettlementReport,
     render_settlement_pdf,
-    write_settlement_xlsx,
 )
+from reports.settlement_xlsx import write_settlement_xlsx
 from server.db.models import Branch, CashHandover, Payment, Receipt, ReceiptVoid, Staff, TillSession
 from server.db.models.payments import CHANNEL_LABELS
 from server.services.collection.till import settlement
