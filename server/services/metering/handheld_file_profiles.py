@@ -30,25 +30,9 @@ FILE_FORMAT_LABELS = {
 
 
 @dataclass(frozen=True)
-class ProfileSpec:
-    """What a person edits in the profile editor; see devices.handheld.ColumnProfile."""
+class ProfileSpec(ColumnProfile):
+    """What a person edits in the profile editor: the column profile and a note."""
 
-    name: str
-    file_format: str
-    hardware_column: str
-    reading_column: str
-    time_column: str
-    status_column: str | None = None
-    encoding: str = "gbk"
-    delimiter: str = ","
-    header_row: int = 1
-    time_format: str = ""
-    status_ok: tuple[str, ...] = ("1",)
-    status_unread: tuple[str, ...] = ("0",)
-    status_failed: tuple[str, ...] = ("2",)
-    meter_no_column: str | None = None
-    location_column: str | None = None
-    previous_column: str | None = None
     note: str = ""
 
     def column_profile(self) -> ColumnProfile:
