@@ -22,7 +22,7 @@ from desktop.module_page import ModulePage
 from desktop.saved_files import announce_saved, ask_save_path
 from desktop.tasks import TaskError
 from desktop.widgets import ReadOnlyTable
-from reports.unread_meters import UnreadLine, unread_filename, write_unread_xlsx
+from reports.unread_meters import unread_filename, write_unread_xlsx
 from server.services.core.calendar import Period
 from server.services.core.calendar import now as business_now
 from server.services.metering.review_desk import UnreadList, unread_meters
@@ -102,7 +102,7 @@ class UnreadTab(QWidget):
         self.unread = unread
         self.unread_table.fill(
             [
-                [m.meter_no, m.kind_label, m.campus, m.building, m.room, m.account_no,
+                [m.meter_no, m.kind, m.campus, m.building, m.room, m.account_no,
                  m.holder_name, quantity_text(m.last_value) if m.last_value is not None else ""]
                 for m in unread.meters
             ],
@@ -131,11 +131,6 @@ class UnreadTab(QWidget):
             if path is None:
                 return
         target = path
-        lines = [
-            UnreadLine(m.meter_no, m.kind_label, m.campus, m.building, m.room, m.account_no,
-                       m.holder_name, m.last_value)
-            for m in unread.meters
-        ]  # fmt: skip
         self.unread_progress.show()
         self.export_button.setEnabled(False)
 
@@ -152,7 +147,7 @@ class UnreadTab(QWidget):
 
         self.page.runner.run(
             lambda _: write_unread_xlsx(
-                lines, unread.period, unread.scope, unread.generated_at, target
+                unread.meters, unread.period, unread.scope, unread.generated_at, target
             ),
             on_success=done,
             on_failure=failed,

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from reports.unread_meters import UnreadLine
 from server.db.models import Account, Building, Campus, Meter, Reading
 from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE
 from server.services.core.calendar import Period
@@ -196,27 +197,11 @@ def reading_photo(session: Session, photo_id: int) -> bytes:
 
 
 @dataclass(frozen=True)
-class UnreadMeter:
-    meter_no: str
-    kind: str
-    campus: str
-    building: str
-    room: str
-    account_no: str
-    holder_name: str
-    last_value: Decimal | None
-
-    @property
-    def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
-
-
-@dataclass(frozen=True)
 class UnreadList:
     period: str
     scope: str  # '全部' or the campus / building asked for
     generated_at: datetime
-    meters: tuple[UnreadMeter, ...]
+    meters: tuple[UnreadLine, ...]  # `kind` is the label (电表 / 水表), as the list prints it
     active: int  # meters in scope that should have been read
 
 
@@ -253,9 +238,9 @@ def unread_meters(
         Campus.name, Building.name, Account.unit, Account.room, Meter.meter_no
     )
     meters = tuple(
-        UnreadMeter(
+        UnreadLine(
             p.meter_no,
-            p.kind,
+            KIND_LABELS.get(p.kind, p.kind),
             p.campus,
             p.building,
             p.room_text,
