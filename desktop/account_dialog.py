@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -20,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.place_picker import PlaceLike, PlacePicker
-from desktop.widgets import ALERT, ok_cancel
+from desktop.widgets import ALERT, CheckedDialog, ok_cancel
 from server.services.accounts.accounts import ACCOUNT_FIELDS, AccountView, field_problem
 from server.services.accounts.vocabulary import POSTPAID, PREPAID
 
@@ -29,7 +27,7 @@ from server.services.accounts.vocabulary import POSTPAID, PREPAID
 _ACCOUNT_NO = re.compile(r"^[0-9A-Za-z\-_]{1,32}$")
 
 
-class AccountDialog(QDialog):
+class AccountDialog(CheckedDialog):
     """`values()` gives the fields keyed as ACCOUNT_FIELDS plus "account_no"."""
 
     def __init__(
@@ -135,16 +133,6 @@ class AccountDialog(QDialog):
             if problem:
                 return said[problem]
         return ""
-
-    def validate(self) -> bool:
-        problem = self.problem()
-        self.hint.setText(problem)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
-        return not problem
-
-    def accept(self) -> None:
-        if self.validate():
-            super().accept()
 
     def values(self) -> dict[str, str]:
         values = {

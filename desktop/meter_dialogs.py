@@ -10,10 +10,7 @@ from decimal import Decimal, InvalidOperation
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
@@ -21,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.place_picker import PlaceLike, PlacePicker
-from desktop.widgets import ALERT, ok_cancel
+from desktop.widgets import CheckedDialog, hint_label, ok_cancel
 from server.services.metering.meter_registry import NewMeter
 
 METER_NO = re.compile(r"^[0-9A-Za-z\-_]{1,32}$")
@@ -47,15 +44,7 @@ def positive_decimal(text: str) -> Decimal | None:
     return value if value.is_finite() and value > 0 else None
 
 
-def hint_label() -> QLabel:
-    label = QLabel()
-    label.setObjectName("formHint")
-    label.setStyleSheet(f"color: {ALERT.name()};")
-    label.setWordWrap(True)
-    return label
-
-
-class LineDialog(QDialog):
+class LineDialog(CheckedDialog):
     """One field: `check(text)` gives '' when acceptable, else the hint to show."""
 
     def __init__(
@@ -81,21 +70,14 @@ class LineDialog(QDialog):
         self.edit.textChanged.connect(lambda _: self.validate())
         self.validate()
 
-    def validate(self) -> bool:
-        problem = self._check(self.edit.text().strip())
-        self.hint.setText(problem)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
-        return not problem
-
-    def accept(self) -> None:
-        if self.validate():
-            super().accept()
+    def problem(self) -> str:
+        return self._check(self.edit.text().strip())
 
     def value(self) -> str:
         return self.edit.text().strip()
 
 
-class MeterDialog(QDialog):
+class MeterDialog(CheckedDialog):
     """Register a meter: on an account (billed there) and/or in a building."""
 
     def __init__(
@@ -170,16 +152,6 @@ class MeterDialog(QDialog):
         if len(self.location_edit.text().strip()) > 200:
             return self.tr("Location: at most 200 characters")
         return ""
-
-    def validate(self) -> bool:
-        problem = self.problem()
-        self.hint.setText(problem)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
-        return not problem
-
-    def accept(self) -> None:
-        if self.validate():
-            super().accept()
 
     def new_meter(self) -> NewMeter:
         return NewMeter(

@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from desktop.meter_dialogs import DEFAULT_DIGITS, HARDWARE_NO, METER_NO, hint_label
+from desktop.meter_dialogs import DEFAULT_DIGITS, HARDWARE_NO, METER_NO
 from desktop.meter_dialogs import positive_decimal as _positive
 from desktop.tasks import TaskError, TaskRunner
+from desktop.widgets import hint_label
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.metering.meter_picker import KIND_LABELS

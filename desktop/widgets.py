@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QStyle,
@@ -56,6 +57,37 @@ def ok_cancel(dialog: QDialog) -> QDialogButtonBox:
     buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     return buttons
+
+
+def hint_label() -> QLabel:
+    """The red line under a form naming what is wrong with it."""
+    label = QLabel()
+    label.setObjectName("formHint")
+    label.setStyleSheet(f"color: {ALERT.name()};")
+    label.setWordWrap(True)
+    return label
+
+
+class CheckedDialog(QDialog):
+    """A form checked as it is typed: `problem()` gives '' when it is whole, else what
+    `self.hint` (a `hint_label`) shows; OK (`self.buttons`, an `ok_cancel`) is enabled only
+    when there is none, and Enter cannot accept a form that is not whole."""
+
+    hint: QLabel
+    buttons: QDialogButtonBox
+
+    def problem(self) -> str:
+        raise NotImplementedError
+
+    def validate(self) -> bool:
+        problem = self.problem()
+        self.hint.setText(problem)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
+        return not problem
+
+    def accept(self) -> None:
+        if self.validate():
+            super().accept()
 
 
 @dataclass(frozen=True)
