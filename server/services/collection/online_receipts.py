@@ -27,6 +27,7 @@ from server.db.models.accounts import POSTPAID
 from server.db.models.payments import ONLINE
 from server.services.billing import late_fees
 from server.services.collection.allocation import bill_description, credit_label, lock_account
+from server.services.collection.receipts import new_receipt
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
@@ -113,16 +114,13 @@ def issue_online_receipt(
     receipt_no = next_number(
         session, RECEIPT, branch.id, branch.code, now.astimezone(BUSINESS_TZ).year
     )
-    receipt = Receipt(
-        receipt_no=receipt_no,
-        payment_id=row.id,
-        branch_id=branch.id,
-        branch_name=branch.name,
-        account_id=account.id,
-        account_no=account.account_no,
-        holder_name=account.holder_name,
-        address=address,
-        lines=[line.as_json() for line in online_payment_lines(session, row.id)],
+    receipt = new_receipt(
+        receipt_no,
+        row.id,
+        branch,
+        account,
+        address,
+        online_payment_lines(session, row.id),
         total=row.amount,
         channel=ONLINE,
         reference=row.reference,

@@ -43,6 +43,7 @@ from server.services.collection.allocation import (
     move_balance,
     open_bills,
 )
+from server.services.collection.receipts import new_receipt
 from server.services.collection.references import channel_of, check_reference, duplicate_message
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
@@ -227,16 +228,13 @@ def take_payment(
         lines.append(ReceiptLine("", credit_label(account.billing_mode), rest))
     if receipt_no and branch is not None:
         session.add(
-            Receipt(
-                receipt_no=receipt_no,
-                payment_id=payment_id,
-                branch_id=branch.id,
-                branch_name=branch.name,
-                account_id=account.id,
-                account_no=account.account_no,
-                holder_name=account.holder_name,
-                address=address,
-                lines=[line.as_json() for line in lines],
+            new_receipt(
+                receipt_no,
+                payment_id,
+                branch,
+                account,
+                address,
+                lines,
                 total=amount,
                 channel=channel,
                 reference=reference,

@@ -6,18 +6,61 @@ what it shows when issued; only the marks added later (作废, 重打) are read 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reports.receipt import ReceiptData, ReceiptLine, render_receipt
-from server.db.models import Branch, Receipt, ReceiptReprint, ReceiptVoid
+from server.db.models import Account, Branch, Receipt, ReceiptReprint, ReceiptVoid
 from server.db.models.payments import CHANNEL_LABELS
 from server.services.core import audit
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import NotFound
+
+
+def new_receipt(
+    receipt_no: str,
+    payment_id: int,
+    branch: Branch,
+    account: Account,
+    address: str,
+    lines: Sequence[ReceiptLine],
+    *,
+    total: Decimal,
+    channel: str,
+    reference: str,
+    bank: str,
+    clerk: str,
+    tendered: Decimal | None,
+    change: Decimal | None,
+    issued_at: datetime,
+) -> Receipt:
+    """A payment's receipt row, with its own copy of the branch and the account as they
+    stand (a later rename does not change a receipt already given)."""
+    return Receipt(
+        receipt_no=receipt_no,
+        payment_id=payment_id,
+        branch_id=branch.id,
+        branch_name=branch.name,
+        account_id=account.id,
+        account_no=account.account_no,
+        holder_name=account.holder_name,
+        address=address,
+        lines=[line.as_json() for line in lines],
+        total=total,
+        channel=channel,
+        reference=reference,
+        bank=bank,
+        clerk=clerk,
+        tendered=tendered,
+        change=change,
+        issued_at=issued_at,
+    )
 
 
 def receipt_by_no(session: Session, receipt_no: str) -> Receipt:
