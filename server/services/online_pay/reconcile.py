@@ -199,72 +199,39 @@ def reconcile(session: Session, statement_id: int) -> Reconciliation:
     seen: set[str] = set()
     statement_total = ZERO
     for line in lines:
+        amount, account_no, our_amount = line.amount, "", None
         if line.state.startswith(f"{REFUND}:"):
-            report.append(
-                ReconLine(
-                    line.trade_no,
-                    line.order_no,
-                    "",
-                    line.trade_time,
-                    -line.amount,
-                    None,
-                    "refund",
-                    "退款（原交易另行核对）",
+            amount = -line.amount
+            status, note = "refund", "退款（原交易另行核对）"
+        else:
+            seen.add(line.trade_no)
+            mine = ours.get(line.trade_no)
+            exception = kept.get(line.trade_no)
+            if mine is not None:
+                our_amount, account_no, _, _ = mine
+                status, note = (
+                    ("matched", "")
+                    if our_amount == line.amount
+                    else ("mismatch", f"对账单 {line.amount} 元，我方 {our_amount} 元")
                 )
-            )
-            statement_total -= line.amount
-            continue
-        statement_total += line.amount
-        seen.add(line.trade_no)
-        mine = ours.get(line.trade_no)
-        if mine is not None:
-            amount, account_no, _, _ = mine
-            status, note = (
-                ("matched", "")
-                if amount == line.amount
-                else ("mismatch", f"对账单 {line.amount} 元，我方 {amount} 元")
-            )
-            report.append(
-                ReconLine(
-                    line.trade_no,
-                    line.order_no,
-                    account_no,
-                    line.trade_time,
-                    line.amount,
-                    amount,
-                    status,
-                    note,
-                )
-            )
-            continue
-        exception = kept.get(line.trade_no)
-        if exception is not None:
-            note = f"{exception_label(exception.kind)}，{EXC_STATUS_LABELS[exception.status]}" + (
-                f"（退款单号 {exception.refund_reference}）" if exception.refund_reference else ""
-            )
-            report.append(
-                ReconLine(
-                    line.trade_no,
-                    line.order_no,
-                    "",
-                    line.trade_time,
-                    line.amount,
-                    None,
-                    "explained",
-                    note,
-                )
-            )
-            continue
+            elif exception is not None:
+                status = "explained"
+                note = f"{exception_label(exception.kind)}，{EXC_STATUS_LABELS[exception.status]}"
+                if exception.refund_reference:
+                    note += f"（退款单号 {exception.refund_reference}）"
+            else:
+                status, note = "missing_ours", "对账单有此交易，系统中没有对应收款"
+        statement_total += amount
         report.append(
             ReconLine(
                 line.trade_no,
                 line.order_no,
-                "",
+                account_no,
                 line.trade_time,
-                line.amount,
-                None,
-                "missing_ours",
-                "对账单有此交易，系统中没有对应收款",
+                amount,
+                our_amount,
+                status,
+                note,
             )
         )
     our_total = ZERO
