@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from importlib import import_module
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -212,6 +213,14 @@ def parse_moment(text: str | None) -> datetime:
             f"时间格式应为 YYYY-MM-DD 或 YYYY-MM-DD HH:MM，收到「{text}」"
         ) from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=BUSINESS_TZ)
+
+
+def row_by_row_file(command: Callable[..., Any]) -> Callable[..., Any]:
+    """FILE, --dry-run and --json: the arguments of a command importing a file row by row."""
+    command = click.option("--json", "as_json", is_flag=True)(command)
+    command = click.option("--dry-run", is_flag=True, help="逐行判定，不写入。")(command)
+    file = click.Path(exists=True, dir_okay=False, path_type=Path)
+    return click.argument("file", type=file)(command)
 
 
 def echo_ingest_result(result: Any, as_json: bool, unit: str) -> None:

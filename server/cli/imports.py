@@ -17,6 +17,7 @@ from server.cli.core import (
     echo_ingest_result,
     pass_context,
     refuse,
+    row_by_row_file,
     run,
 )
 from server.services.accounts.account_changes import import_account_changes
@@ -89,9 +90,7 @@ def import_handheld_cmd(
 
 
 @import_group.command("accounts")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="逐行判定，不写入。")
-@click.option("--json", "as_json", is_flag=True)
+@row_by_row_file
 @pass_context
 def import_accounts_cmd(ctx: Context, file: Path, dry_run: bool, as_json: bool) -> None:
     """Import the billing system's account changes (新增 / 修改 / 销户 户号), row by row."""

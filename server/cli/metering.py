@@ -18,6 +18,7 @@ from server.cli.core import (
     echo_ingest_result,
     parse_moment,
     pass_context,
+    row_by_row_file,
     run,
 )
 from server.services.core.calendar import BUSINESS_TZ
@@ -157,9 +158,7 @@ def remote_pull_cmd(ctx: Context, since: datetime | None, dry_run: bool, as_json
 
 
 @remote.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="逐行判定，不写入。")
-@click.option("--json", "as_json", is_flag=True)
+@row_by_row_file
 @pass_context
 def remote_import_cmd(ctx: Context, file: Path, dry_run: bool, as_json: bool) -> None:
     """Import the platform's CSV / Excel export (columns named as in [remote])."""
