@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from desktop.module_page import ModulePage
-from desktop.widgets import ALERT, ReadOnlyTable, ok_cancel
+from desktop.widgets import ALERT, ReadOnlyTable, ok_cancel, tab_page
 from server.services.core import permissions
 from server.services.core.audit_trail import ACTION_LABELS, AuditPage, audit_events
 from server.services.core.calendar import now
@@ -175,13 +175,7 @@ class AdminPage(ModulePage):
         scope = QHBoxLayout()
         scope.addWidget(QLabel(self.tr("Department:")))
         scope.addWidget(self.scope_combo, 1)
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
-        layout.addLayout(scope)
-        layout.addLayout(self.grants_grid)
-        layout.addWidget(hint)
-        layout.addStretch(1)
-        return tab
+        return tab_page(scope, self.grants_grid, hint)
 
     def _audit_tab(self) -> QWidget:
         self.who_edit = QLineEdit()
@@ -208,12 +202,7 @@ class AdminPage(ModulePage):
              self.tr("Details")]
         )  # fmt: skip
         self.audit_count = QLabel()
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
-        layout.addLayout(filters)
-        layout.addWidget(self.audit_table, 1)
-        layout.addWidget(self.audit_count)
-        return tab
+        return tab_page(filters, self.audit_table, self.audit_count, stretch=self.audit_table)
 
     # ---- loading --------------------------------------------------------------------------
 

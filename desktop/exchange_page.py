@@ -36,7 +36,7 @@ from desktop.module_page import ModulePage
 from desktop.outcome_table import OUTCOME_COLOURS, OutcomeTable
 from desktop.place_picker import PlacePicker
 from desktop.tasks import BusyTasks, TaskError
-from desktop.widgets import ALERT
+from desktop.widgets import ALERT, tab_page
 from server.config import load_settings
 from server.services.accounts import account_changes as ac
 from server.services.accounts.account_changes import AccountChangesResult, import_account_changes
@@ -140,13 +140,9 @@ class ExchangePage(ModulePage):
         error_row = QHBoxLayout()
         error_row.addWidget(self.remote_error, 1)
         error_row.addWidget(self.retry_button)
-        tab = QWidget()
-        column = QVBoxLayout(tab)
-        column.addLayout(row)
-        column.addLayout(error_row)
-        column.addWidget(self.remote_summary)
-        column.addWidget(self.remote_table, 1)
-        return tab
+        return tab_page(
+            row, error_row, self.remote_summary, self.remote_table, stretch=self.remote_table
+        )
 
     def _sheet_tab(self) -> QWidget:
         self.place_picker = PlacePicker(self)
@@ -172,12 +168,7 @@ class ExchangePage(ModulePage):
         row.addWidget(QLabel(self.tr("Kind:")))
         row.addWidget(self.kind_combo)
         row.addWidget(self.sheet_button)
-        tab = QWidget()
-        column = QVBoxLayout(tab)
-        column.addLayout(row)
-        column.addWidget(self.sheet_message)
-        column.addStretch(1)
-        return tab
+        return tab_page(row, self.sheet_message)
 
     def _changes_tab(self) -> QWidget:
         self.workbook_edit = QLineEdit()
@@ -209,12 +200,7 @@ class ExchangePage(ModulePage):
         row.addSpacing(12)
         row.addWidget(self.changes_check)
         row.addWidget(self.changes_import)
-        tab = QWidget()
-        column = QVBoxLayout(tab)
-        column.addLayout(row)
-        column.addWidget(self.changes_summary)
-        column.addWidget(self.changes_table, 1)
-        return tab
+        return tab_page(row, self.changes_summary, self.changes_table, stretch=self.changes_table)
 
     def _update_buttons(self) -> None:
         idle = self.tasks.idle
@@ -225,15 +211,6 @@ class ExchangePage(ModulePage):
         has_workbook = bool(self.workbook_edit.text().strip())
         self.changes_check.setEnabled(idle and has_workbook)
         self.changes_import.setEnabled(idle and has_workbook)
-
-    def _folder(self) -> str:
-        if self.preferences is None:
-            return str(Path.home())
-        return str(self.preferences.value(LAST_DIR, str(Path.home())))
-
-    def _remember(self, path: Path) -> None:
-        if self.preferences is not None:
-            self.preferences.setValue(LAST_DIR, str(path.parent))
 
     # ---- loading --------------------------------------------------------------------------
 
@@ -273,13 +250,13 @@ class ExchangePage(ModulePage):
 
     def choose_remote_file(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Remote readings export"), self._folder(), REMOTE_FILTER
+            self, self.tr("Remote readings export"), self.last_folder(LAST_DIR), REMOTE_FILTER
         )
         if chosen:
             self.import_remote(Path(chosen))
 
     def import_remote(self, path: Path) -> None:
-        self._remember(path)
+        self.remember_folder(LAST_DIR, path)
         actor = self.identity.actor
         self.remote_summary.setText(self.tr("Importing {name}…").format(name=path.name))
         self._start_remote(
@@ -343,11 +320,11 @@ class ExchangePage(ModulePage):
 
     def choose_workbook(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Account changes workbook"), self._folder(), WORKBOOK_FILTER
+            self, self.tr("Account changes workbook"), self.last_folder(LAST_DIR), WORKBOOK_FILTER
         )
         if chosen:
             self.workbook_edit.setText(chosen)
-            self._remember(Path(chosen))
+            self.remember_folder(LAST_DIR, Path(chosen))
 
     def run_changes(self, *, dry_run: bool) -> None:
         text = self.workbook_edit.text().strip()

@@ -236,22 +236,16 @@ class HandheldPage(ModulePage):
 
     # ---- the file -------------------------------------------------------------------------
 
-    def _folder(self) -> str:
-        if self.preferences is None:
-            return str(Path.home())
-        return str(self.preferences.value(LAST_DIR, str(Path.home())))
-
     def choose_file(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Handheld export file"), self._folder(), FILE_FILTER
+            self, self.tr("Handheld export file"), self.last_folder(LAST_DIR), FILE_FILTER
         )
         if chosen:
             self.set_file(Path(chosen))
 
     def set_file(self, path: Path) -> None:
         self.file_edit.setText(str(path))
-        if self.preferences is not None:
-            self.preferences.setValue(LAST_DIR, str(path.parent))
+        self.remember_folder(LAST_DIR, path)
 
     @staticmethod
     def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
@@ -330,7 +324,10 @@ class HandheldPage(ModulePage):
         filename, _mime, content = made
         if path is None:
             path = ask_save_path(
-                self, self.tr("Export result"), Path(self._folder()) / filename, "Excel (*.xlsx)"
+                self,
+                self.tr("Export result"),
+                Path(self.last_folder(LAST_DIR)) / filename,
+                "Excel (*.xlsx)",
             )
             if path is None:
                 return
@@ -354,7 +351,7 @@ class HandheldPage(ModulePage):
     def _save_route(self, route: RouteFile, path: Path | None) -> None:
         if path is None:
             path = ask_save_path(
-                self, self.tr("Save route"), Path(self._folder()) / route.filename, ""
+                self, self.tr("Save route"), Path(self.last_folder(LAST_DIR)) / route.filename, ""
             )
             if path is None:
                 return

@@ -4,6 +4,7 @@ PC's preferences; `build()` lays the page out and starts loading its data."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -38,6 +39,18 @@ class ModulePage(QWidget):
 
     def build(self) -> None:
         raise NotImplementedError
+
+    def last_folder(self, key: str) -> str:
+        """The folder a file was last taken from or saved to under `key` (home at first, and
+        without preferences)."""
+        if self.preferences is None:
+            return str(Path.home())
+        return str(self.preferences.value(key, str(Path.home())))
+
+    def remember_folder(self, key: str, path: Path) -> None:
+        """Remember the folder of `path` as the next `last_folder(key)`."""
+        if self.preferences is not None:
+            self.preferences.setValue(key, str(path.parent))
 
     def add_shortcut(self, key: str, slot: Callable[[], object]) -> QShortcut:
         """`key` wherever the focus is inside this page, and only there (on the counter

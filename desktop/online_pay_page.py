@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
 from desktop.saved_files import announce_saved, ask_save_path
-from desktop.widgets import ALERT, DUE_SOON_TINT, OVERDUE_TINT, ReadOnlyTable
+from desktop.widgets import ALERT, DUE_SOON_TINT, OVERDUE_TINT, ReadOnlyTable, tab_page
 from server.services.collection.online_receipts import issue_online_receipt
 from server.services.collection.receipts import receipt_pdf
 from server.services.core.calendar import BUSINESS_TZ, now
@@ -96,11 +96,7 @@ class OnlinePayPage(ModulePage):
         row.addWidget(self.find_edit, 1)
         row.addWidget(issue)
         row.addWidget(self.refresh_button(self.refresh))
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
-        layout.addLayout(row)
-        layout.addWidget(self.payments_table, 1)
-        return tab
+        return tab_page(row, self.payments_table, stretch=self.payments_table)
 
     def find(self, text: str | None = None) -> None:
         key = self.find_edit.text() if text is None else text
@@ -172,11 +168,7 @@ class OnlinePayPage(ModulePage):
         row.addStretch(1)
         row.addWidget(credit)
         row.addWidget(refund)
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
-        layout.addWidget(self.exceptions_table, 1)
-        layout.addLayout(row)
-        return tab
+        return tab_page(self.exceptions_table, row, stretch=self.exceptions_table)
 
     def refresh(self) -> None:
         """Both lists again: payments arrive and are kept aside while the page is open."""
@@ -246,12 +238,7 @@ class OnlinePayPage(ModulePage):
         row.addWidget(choose)
         row.addStretch(1)
         row.addWidget(self.export_button)
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
-        layout.addLayout(row)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.lines_table, 1)
-        return tab
+        return tab_page(row, self.summary, self.lines_table, stretch=self.lines_table)
 
     def ask_import(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(self, self.tr("The provider's statement"))

@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHeaderView,
     QLabel,
+    QLayout,
     QLineEdit,
     QMessageBox,
     QStyle,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -57,6 +59,21 @@ def ok_cancel(dialog: QDialog) -> QDialogButtonBox:
     buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     return buttons
+
+
+def tab_page(*parts: QWidget | QLayout, stretch: QWidget | None = None) -> QWidget:
+    """A tab's page: `parts` top to bottom; `stretch` (one of them, a table) takes the height
+    left over, or without one the room left stays below them."""
+    page = QWidget()
+    column = QVBoxLayout(page)
+    for part in parts:
+        if isinstance(part, QLayout):
+            column.addLayout(part)
+        else:
+            column.addWidget(part, 1 if part is stretch else 0)
+    if stretch is None:
+        column.addStretch(1)
+    return page
 
 
 def hint_label() -> QLabel:
