@@ -178,12 +178,10 @@ class ExchangePage(ModulePage):
         self.workbook_edit.textChanged.connect(lambda _: self._update_buttons())
         self.workbook_button = QPushButton(self.tr("Choose file…"))
         self.workbook_button.clicked.connect(lambda: self.choose_workbook())
-        self.changes_check = QPushButton(self.tr("Dry run"))
-        self.changes_check.setToolTip(self.tr("Judge every row as an import would; write nothing"))
-        self.changes_check.clicked.connect(lambda: self.run_changes(dry_run=True))
-        self.changes_import = QPushButton(self.tr("Import"))
-        self.changes_import.setObjectName("primaryButton")
-        self.changes_import.clicked.connect(lambda: self.run_changes(dry_run=False))
+        self.changes_check, self.changes_import = self.dry_run_buttons(
+            self.tr("Judge every row as an import would; write nothing"),
+            lambda dry_run: self.run_changes(dry_run=dry_run),
+        )
         self.changes_summary = QLabel(
             self.tr("Pick the workbook, then Dry run to see what it would do, then Import.")
         )

@@ -99,12 +99,10 @@ class HandheldPage(ModulePage):
         self.profile_combo.currentIndexChanged.connect(lambda _: self._remember_profile())
         self.profiles_button = QPushButton(self.tr("Profiles…"))
         self.profiles_button.clicked.connect(lambda: self.edit_profiles())
-        self.check_button = QPushButton(self.tr("Dry run"))
-        self.check_button.setToolTip(self.tr("Judge every line as an import would; write nothing"))
-        self.check_button.clicked.connect(lambda: self.run_import(dry_run=True))
-        self.import_button = QPushButton(self.tr("Import"))
-        self.import_button.setObjectName("primaryButton")
-        self.import_button.clicked.connect(lambda: self.run_import(dry_run=False))
+        self.check_button, self.import_button = self.dry_run_buttons(
+            self.tr("Judge every line as an import would; write nothing"),
+            lambda dry_run: self.run_import(dry_run=dry_run),
+        )
         self.summary_label = QLabel()
         self.summary_label.setObjectName("handheldSummary")
         self.summary_label.setWordWrap(True)

@@ -71,6 +71,19 @@ class ModulePage(QWidget):
             self._refresh_key = self.add_shortcut("F5", slot)
         return button
 
+    def dry_run_buttons(
+        self, tip: str, run: Callable[[bool], object]
+    ) -> tuple[QPushButton, QPushButton]:
+        """试运行 (its tooltip `tip`) and 导入 of a file imported row by row: `run(True)` judges
+        every row and writes nothing, `run(False)` imports."""
+        check = QPushButton(QCoreApplication.translate("ModulePage", "Dry run"))
+        check.setToolTip(tip)
+        check.clicked.connect(lambda: run(True))
+        apply = QPushButton(QCoreApplication.translate("ModulePage", "Import"))
+        apply.setObjectName("primaryButton")
+        apply.clicked.connect(lambda: run(False))
+        return check, apply
+
     def run_change(
         self, work: Callable[[Session], object], shown_in: QLabel, reload: Callable[[], None]
     ) -> None:

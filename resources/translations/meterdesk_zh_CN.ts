@@ -143,112 +143,112 @@
 <context>
     <name>AccountDialog</name>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="47"/>
+        <location filename="../../desktop/account_dialog.py" line="45"/>
         <source>New account</source>
         <translation>开户</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="49"/>
+        <location filename="../../desktop/account_dialog.py" line="47"/>
         <source>Edit account {no}</source>
         <translation>修改户号 {no}</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="62"/>
+        <location filename="../../desktop/account_dialog.py" line="60"/>
         <source>Postpaid</source>
         <translation>后收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="63"/>
+        <location filename="../../desktop/account_dialog.py" line="61"/>
         <source>Prepaid</source>
         <translation>预收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="71"/>
+        <location filename="../../desktop/account_dialog.py" line="69"/>
         <source>Account no.:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="72"/>
+        <location filename="../../desktop/account_dialog.py" line="70"/>
         <source>Holder:</source>
         <translation>户主：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="73"/>
+        <location filename="../../desktop/account_dialog.py" line="71"/>
         <source>Class:</source>
         <translation>用户类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="74"/>
+        <location filename="../../desktop/account_dialog.py" line="72"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="75"/>
+        <location filename="../../desktop/account_dialog.py" line="73"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="76"/>
+        <location filename="../../desktop/account_dialog.py" line="74"/>
         <source>Unit:</source>
         <translation>单元：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="77"/>
+        <location filename="../../desktop/account_dialog.py" line="75"/>
         <source>Room:</source>
         <translation>房号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="78"/>
+        <location filename="../../desktop/account_dialog.py" line="76"/>
         <source>Mobile:</source>
         <translation>手机：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="79"/>
+        <location filename="../../desktop/account_dialog.py" line="77"/>
         <source>Billing:</source>
         <translation>收费方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="116"/>
+        <location filename="../../desktop/account_dialog.py" line="114"/>
         <source>Account no.: 1–32 letters, digits or dashes</source>
         <translation>户号：须为 1–32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="121"/>
+        <location filename="../../desktop/account_dialog.py" line="119"/>
         <source>Holder: required</source>
         <translation>户主：必填</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="122"/>
+        <location filename="../../desktop/account_dialog.py" line="120"/>
         <source>Holder: at most 120 characters</source>
         <translation>户主：最多 120 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="124"/>
+        <location filename="../../desktop/account_dialog.py" line="122"/>
         <source>Class: choose one</source>
         <translation>用户类别：请选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="125"/>
+        <location filename="../../desktop/account_dialog.py" line="123"/>
         <source>Campus: choose one</source>
         <translation>校区：请选择</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="126"/>
+        <location filename="../../desktop/account_dialog.py" line="124"/>
         <source>Building: at most 120 characters</source>
         <translation>楼宇：最多 120 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="127"/>
+        <location filename="../../desktop/account_dialog.py" line="125"/>
         <source>Unit: at most 20 characters</source>
         <translation>单元：最多 20 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="128"/>
+        <location filename="../../desktop/account_dialog.py" line="126"/>
         <source>Room: at most 20 characters</source>
         <translation>房号：最多 20 个字</translation>
     </message>
     <message>
-        <location filename="../../desktop/account_dialog.py" line="118"/>
+        <location filename="../../desktop/account_dialog.py" line="116"/>
         <source>Mobile: digits, spaces and dashes only, at most 20</source>
         <translation>手机：只能含数字、空格和横线，最多 20 位</translation>
     </message>
@@ -598,92 +598,92 @@
         <translation>部门：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="188"/>
+        <location filename="../../desktop/admin_page.py" line="182"/>
         <source>Login or name</source>
         <translation>登录名或姓名</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="190"/>
+        <location filename="../../desktop/admin_page.py" line="184"/>
         <source>(all actions)</source>
         <translation>（全部操作）</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="199"/>
+        <location filename="../../desktop/admin_page.py" line="193"/>
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="207"/>
+        <location filename="../../desktop/admin_page.py" line="201"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="207"/>
+        <location filename="../../desktop/admin_page.py" line="201"/>
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="207"/>
+        <location filename="../../desktop/admin_page.py" line="201"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="207"/>
+        <location filename="../../desktop/admin_page.py" line="201"/>
         <source>Object</source>
         <translation>对象</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="208"/>
+        <location filename="../../desktop/admin_page.py" line="202"/>
         <source>Details</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="228"/>
+        <location filename="../../desktop/admin_page.py" line="217"/>
         <source>Disabled</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="229"/>
+        <location filename="../../desktop/admin_page.py" line="218"/>
         <source>Locked</source>
         <translation>已锁定</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="229"/>
+        <location filename="../../desktop/admin_page.py" line="218"/>
         <source>Active</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="240"/>
+        <location filename="../../desktop/admin_page.py" line="229"/>
         <source>(every department)</source>
         <translation>（全部部门）</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="299"/>
+        <location filename="../../desktop/admin_page.py" line="288"/>
         <source>{total} events, the newest {shown} shown</source>
         <translation>共 {total} 条，显示最新 {shown} 条</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="362"/>
+        <location filename="../../desktop/admin_page.py" line="351"/>
         <source>Reset password</source>
         <translation>重置密码</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="363"/>
+        <location filename="../../desktop/admin_page.py" line="352"/>
         <source>New password for {login}:</source>
         <translation>{login} 的新密码：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="374"/>
+        <location filename="../../desktop/admin_page.py" line="363"/>
         <source>New department</source>
         <translation>新增部门</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="374"/>
+        <location filename="../../desktop/admin_page.py" line="363"/>
         <source>New post</source>
         <translation>新增岗位</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="375"/>
+        <location filename="../../desktop/admin_page.py" line="364"/>
         <source>Code and name, e.g. north 北区科:</source>
         <translation>代码和名称，以空格分隔，例如 north 北区科：</translation>
     </message>
@@ -1255,17 +1255,17 @@
 <context>
     <name>ConfirmPage</name>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="286"/>
+        <location filename="../../desktop/replace_wizard.py" line="287"/>
         <source>Confirm the replacement</source>
         <translation>确认换表</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="293"/>
+        <location filename="../../desktop/replace_wizard.py" line="294"/>
         <source>Note:</source>
         <translation>备注：</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="307"/>
+        <location filename="../../desktop/replace_wizard.py" line="308"/>
         <source>Old meter {old} ({kind}, account {account}): final reading {final}
 New meter {new}: {digits} digits × {mult}, initial reading {initial}
 Replaced at {when}</source>
@@ -1622,129 +1622,119 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/exchange_page.py" line="131"/>
-        <location filename="../../desktop/exchange_page.py" line="201"/>
+        <location filename="../../desktop/exchange_page.py" line="190"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
         <location filename="../../desktop/exchange_page.py" line="131"/>
-        <location filename="../../desktop/exchange_page.py" line="202"/>
+        <location filename="../../desktop/exchange_page.py" line="191"/>
         <source>Message</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="155"/>
+        <location filename="../../desktop/exchange_page.py" line="151"/>
         <source>All kinds</source>
         <translation>全部类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="158"/>
+        <location filename="../../desktop/exchange_page.py" line="154"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="161"/>
+        <location filename="../../desktop/exchange_page.py" line="157"/>
         <source>The building&apos;s route sheet with each meter&apos;s expected range</source>
         <translation>本楼的抄表卡，列出每块表的本月预计范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="168"/>
+        <location filename="../../desktop/exchange_page.py" line="164"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="170"/>
+        <location filename="../../desktop/exchange_page.py" line="166"/>
         <source>Building:</source>
         <translation>楼号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="172"/>
+        <location filename="../../desktop/exchange_page.py" line="168"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="185"/>
+        <location filename="../../desktop/exchange_page.py" line="176"/>
         <source>The billing system&apos;s workbook of account changes (.xlsx)</source>
         <translation>收费系统导出的户号变更工作簿（.xlsx）</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="188"/>
+        <location filename="../../desktop/exchange_page.py" line="179"/>
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="190"/>
-        <source>Dry run</source>
-        <translation>预检</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="191"/>
+        <location filename="../../desktop/exchange_page.py" line="182"/>
         <source>Judge every row as an import would; write nothing</source>
         <translation>逐行按导入判断，不写入任何数据</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="193"/>
-        <source>Import</source>
-        <translation>导入</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/exchange_page.py" line="197"/>
+        <location filename="../../desktop/exchange_page.py" line="186"/>
         <source>Pick the workbook, then Dry run to see what it would do, then Import.</source>
         <translation>选择工作簿，先预检查看结果，再导入。</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="201"/>
+        <location filename="../../desktop/exchange_page.py" line="190"/>
         <source>Row</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="201"/>
+        <location filename="../../desktop/exchange_page.py" line="190"/>
         <source>Change</source>
         <translation>变更</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="201"/>
+        <location filename="../../desktop/exchange_page.py" line="190"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="206"/>
+        <location filename="../../desktop/exchange_page.py" line="195"/>
         <source>File:</source>
         <translation>文件：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="269"/>
+        <location filename="../../desktop/exchange_page.py" line="244"/>
         <source>Fetching the platform&apos;s readings…</source>
         <translation>正在拉取平台读数…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="276"/>
+        <location filename="../../desktop/exchange_page.py" line="251"/>
         <source>Remote readings export</source>
         <translation>远传导出文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="284"/>
-        <location filename="../../desktop/exchange_page.py" line="361"/>
+        <location filename="../../desktop/exchange_page.py" line="259"/>
+        <location filename="../../desktop/exchange_page.py" line="336"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="334"/>
+        <location filename="../../desktop/exchange_page.py" line="309"/>
         <source>Route sheet {building}</source>
         <translation>抄表卡 {building}</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="346"/>
+        <location filename="../../desktop/exchange_page.py" line="321"/>
         <source>Account changes workbook</source>
         <translation>户号变更工作簿</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="358"/>
+        <location filename="../../desktop/exchange_page.py" line="333"/>
         <source>File not found: {path}</source>
         <translation>找不到文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="361"/>
+        <location filename="../../desktop/exchange_page.py" line="336"/>
         <source>Checking {name}…</source>
         <translation>正在预检 {name}…</translation>
     </message>
@@ -1752,32 +1742,32 @@ Replaced at {when}</source>
 <context>
     <name>FinalReadingPage</name>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="139"/>
+        <location filename="../../desktop/replace_wizard.py" line="140"/>
         <source>Final reading of the old meter</source>
         <translation>旧表止码</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="146"/>
+        <location filename="../../desktop/replace_wizard.py" line="147"/>
         <source>Final reading:</source>
         <translation>止码：</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="147"/>
+        <location filename="../../desktop/replace_wizard.py" line="148"/>
         <source>Replaced at:</source>
         <translation>换表时间：</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="169"/>
+        <location filename="../../desktop/replace_wizard.py" line="170"/>
         <source>Final reading: required</source>
         <translation>止码：必填</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="171"/>
+        <location filename="../../desktop/replace_wizard.py" line="172"/>
         <source>Final reading: meter {no} has only {digits} digits</source>
         <translation>止码：表计 {no} 只有 {digits} 位</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="175"/>
+        <location filename="../../desktop/replace_wizard.py" line="176"/>
         <source>Final reading: below the last reading {last}</source>
         <translation>止码：低于上次读数 {last}</translation>
     </message>
@@ -1833,148 +1823,138 @@ Replaced at {when}</source>
         <translation>导入方案…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="102"/>
-        <source>Dry run</source>
-        <translation>预检</translation>
-    </message>
-    <message>
         <location filename="../../desktop/handheld_page.py" line="103"/>
         <source>Judge every line as an import would; write nothing</source>
         <translation>按导入的规则逐行检查，不写入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="105"/>
-        <source>Import</source>
-        <translation>导入</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/handheld_page.py" line="112"/>
+        <location filename="../../desktop/handheld_page.py" line="110"/>
         <source>Line</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="112"/>
+        <location filename="../../desktop/handheld_page.py" line="110"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="112"/>
+        <location filename="../../desktop/handheld_page.py" line="110"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="112"/>
+        <location filename="../../desktop/handheld_page.py" line="110"/>
         <source>Reading</source>
         <translation>读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="113"/>
+        <location filename="../../desktop/handheld_page.py" line="111"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="113"/>
+        <location filename="../../desktop/handheld_page.py" line="111"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="113"/>
+        <location filename="../../desktop/handheld_page.py" line="111"/>
         <source>Message</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="115"/>
+        <location filename="../../desktop/handheld_page.py" line="113"/>
         <source>Export result to Excel…</source>
         <translation>导出结果到 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="119"/>
+        <location filename="../../desktop/handheld_page.py" line="117"/>
         <source>Route for the terminal</source>
         <translation>下发抄表路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="123"/>
+        <location filename="../../desktop/handheld_page.py" line="121"/>
         <source>All kinds</source>
         <translation>全部表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="126"/>
+        <location filename="../../desktop/handheld_page.py" line="124"/>
         <source>Export route…</source>
         <translation>导出路线…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="128"/>
+        <location filename="../../desktop/handheld_page.py" line="126"/>
         <source>The building&apos;s meters in the chosen profile&apos;s format</source>
         <translation>按所选方案的格式导出该楼的表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="132"/>
+        <location filename="../../desktop/handheld_page.py" line="130"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="134"/>
+        <location filename="../../desktop/handheld_page.py" line="132"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="141"/>
+        <location filename="../../desktop/handheld_page.py" line="139"/>
         <source>File:</source>
         <translation>文件：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="145"/>
+        <location filename="../../desktop/handheld_page.py" line="143"/>
         <source>Profile:</source>
         <translation>方案：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="174"/>
+        <location filename="../../desktop/handheld_page.py" line="172"/>
         <source>Import and route</source>
         <translation>导入与路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="175"/>
+        <location filename="../../desktop/handheld_page.py" line="173"/>
         <source>Bench read</source>
         <translation>台架读表</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="246"/>
+        <location filename="../../desktop/handheld_page.py" line="239"/>
         <source>Handheld export file</source>
         <translation>掌上机导出文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="289"/>
-        <location filename="../../desktop/handheld_page.py" line="304"/>
+        <location filename="../../desktop/handheld_page.py" line="281"/>
+        <location filename="../../desktop/handheld_page.py" line="296"/>
         <source>Handheld import</source>
         <translation>掌上机导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="290"/>
+        <location filename="../../desktop/handheld_page.py" line="282"/>
         <source>File not found: {path}</source>
         <translation>找不到文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="294"/>
+        <location filename="../../desktop/handheld_page.py" line="286"/>
         <source>Checking {name}…</source>
         <translation>正在预检 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="294"/>
+        <location filename="../../desktop/handheld_page.py" line="286"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="315"/>
+        <location filename="../../desktop/handheld_page.py" line="307"/>
         <source>Pick the terminal&apos;s file and a profile, then Dry run or Import.</source>
         <translation>选择掌上机文件和导入方案，然后点“预检”或“导入”。</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="333"/>
+        <location filename="../../desktop/handheld_page.py" line="326"/>
         <source>Export result</source>
         <translation>导出导入结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="357"/>
+        <location filename="../../desktop/handheld_page.py" line="352"/>
         <source>Save route</source>
         <translation>保存抄表路线</translation>
     </message>
@@ -1982,22 +1962,22 @@ Replaced at {when}</source>
 <context>
     <name>InitialReadingPage</name>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="256"/>
+        <location filename="../../desktop/replace_wizard.py" line="257"/>
         <source>Initial reading of the new meter</source>
         <translation>新表起码</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="261"/>
+        <location filename="../../desktop/replace_wizard.py" line="262"/>
         <source>Initial reading:</source>
         <translation>起码：</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="271"/>
+        <location filename="../../desktop/replace_wizard.py" line="272"/>
         <source>Initial reading: required</source>
         <translation>起码：必填</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="273"/>
+        <location filename="../../desktop/replace_wizard.py" line="274"/>
         <source>Initial reading: the new meter has only {digits} digits</source>
         <translation>起码：新表只有 {digits} 位</translation>
     </message>
@@ -2484,92 +2464,92 @@ Replaced at {when}</source>
 <context>
     <name>MeterDialog</name>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="109"/>
+        <location filename="../../desktop/meter_dialogs.py" line="91"/>
         <source>Register a meter</source>
         <translation>登记表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="120"/>
+        <location filename="../../desktop/meter_dialogs.py" line="102"/>
         <source>The account it is billed to</source>
         <translation>计费的户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="124"/>
+        <location filename="../../desktop/meter_dialogs.py" line="106"/>
         <source>e.g. pipe shaft, 3rd floor</source>
         <translation>如：3 层管道井</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="130"/>
+        <location filename="../../desktop/meter_dialogs.py" line="112"/>
         <source>Meter no.:</source>
         <translation>表号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="131"/>
+        <location filename="../../desktop/meter_dialogs.py" line="113"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="132"/>
+        <location filename="../../desktop/meter_dialogs.py" line="114"/>
         <source>Digits:</source>
         <translation>位数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="133"/>
+        <location filename="../../desktop/meter_dialogs.py" line="115"/>
         <source>Multiplier:</source>
         <translation>倍率：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="134"/>
+        <location filename="../../desktop/meter_dialogs.py" line="116"/>
         <source>Model:</source>
         <translation>型号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="135"/>
+        <location filename="../../desktop/meter_dialogs.py" line="117"/>
         <source>Hardware no.:</source>
         <translation>硬件号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="136"/>
+        <location filename="../../desktop/meter_dialogs.py" line="118"/>
         <source>Account no.:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="137"/>
+        <location filename="../../desktop/meter_dialogs.py" line="119"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="138"/>
+        <location filename="../../desktop/meter_dialogs.py" line="120"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="139"/>
+        <location filename="../../desktop/meter_dialogs.py" line="121"/>
         <source>Location:</source>
         <translation>安装位置：</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="163"/>
+        <location filename="../../desktop/meter_dialogs.py" line="145"/>
         <source>Meter no.: 1–32 letters, digits or dashes</source>
         <translation>表号：须为 1–32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="165"/>
+        <location filename="../../desktop/meter_dialogs.py" line="147"/>
         <source>Multiplier: a number greater than 0</source>
         <translation>倍率：须为大于 0 的数</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="167"/>
+        <location filename="../../desktop/meter_dialogs.py" line="149"/>
         <source>Hardware no.: up to 32 letters, digits or dashes</source>
         <translation>硬件号：最多 32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="169"/>
+        <location filename="../../desktop/meter_dialogs.py" line="151"/>
         <source>Account no. or building: give at least one</source>
         <translation>户号或楼宇：至少填写一项</translation>
     </message>
     <message>
-        <location filename="../../desktop/meter_dialogs.py" line="171"/>
+        <location filename="../../desktop/meter_dialogs.py" line="153"/>
         <source>Location: at most 200 characters</source>
         <translation>安装位置：最多 200 个字</translation>
     </message>
@@ -2838,9 +2818,19 @@ Replaced at {when}</source>
 <context>
     <name>ModulePage</name>
     <message>
-        <location filename="../../desktop/module_page.py" line="54"/>
+        <location filename="../../desktop/module_page.py" line="67"/>
         <source>Refresh (F5)</source>
         <translation>刷新 (F5)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/module_page.py" line="79"/>
+        <source>Dry run</source>
+        <translation>预检</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/module_page.py" line="82"/>
+        <source>Import</source>
+        <translation>导入</translation>
     </message>
 </context>
 <context>
@@ -2914,62 +2904,62 @@ Replaced at {when}</source>
 <context>
     <name>NewMeterPage</name>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="190"/>
+        <location filename="../../desktop/replace_wizard.py" line="191"/>
         <source>New meter</source>
         <translation>新表</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="191"/>
+        <location filename="../../desktop/replace_wizard.py" line="192"/>
         <source>It takes over the old meter&apos;s account and place.</source>
         <translation>新表沿用旧表的户号和安装位置。</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="202"/>
+        <location filename="../../desktop/replace_wizard.py" line="203"/>
         <source>Meter no.:</source>
         <translation>表号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="203"/>
+        <location filename="../../desktop/replace_wizard.py" line="204"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="204"/>
+        <location filename="../../desktop/replace_wizard.py" line="205"/>
         <source>Digits:</source>
         <translation>位数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="205"/>
+        <location filename="../../desktop/replace_wizard.py" line="206"/>
         <source>Multiplier:</source>
         <translation>倍率：</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="206"/>
+        <location filename="../../desktop/replace_wizard.py" line="207"/>
         <source>Model:</source>
         <translation>型号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="207"/>
+        <location filename="../../desktop/replace_wizard.py" line="208"/>
         <source>Hardware no.:</source>
         <translation>硬件号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="227"/>
+        <location filename="../../desktop/replace_wizard.py" line="228"/>
         <source>Meter no.: 1–32 letters, digits or dashes</source>
         <translation>表号：须为 1–32 位字母、数字或横线</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="229"/>
+        <location filename="../../desktop/replace_wizard.py" line="230"/>
         <source>Meter no.: the new meter needs a number of its own</source>
         <translation>表号：新表须有自己的表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="231"/>
+        <location filename="../../desktop/replace_wizard.py" line="232"/>
         <source>Multiplier: a number greater than 0</source>
         <translation>倍率：须为大于 0 的数</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="233"/>
+        <location filename="../../desktop/replace_wizard.py" line="234"/>
         <source>Hardware no.: up to 32 letters, digits or dashes</source>
         <translation>硬件号：最多 32 位字母、数字或横线</translation>
     </message>
@@ -3034,27 +3024,27 @@ Replaced at {when}</source>
 <context>
     <name>OldMeterPage</name>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="60"/>
+        <location filename="../../desktop/replace_wizard.py" line="61"/>
         <source>Old meter</source>
         <translation>旧表</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="61"/>
+        <location filename="../../desktop/replace_wizard.py" line="62"/>
         <source>The meter taken off: type or scan its number.</source>
         <translation>换下的表：输入或扫描表号。</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="74"/>
+        <location filename="../../desktop/replace_wizard.py" line="75"/>
         <source>Meter no.:</source>
         <translation>表号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="102"/>
+        <location filename="../../desktop/replace_wizard.py" line="103"/>
         <source>{kind} · {place} · account {account} {holder} · {digits} digits × {mult} · last reading {last}</source>
         <translation>{kind} · {place} · 户号 {account} {holder} · {digits} 位 × {mult} · 最近读数 {last}</translation>
     </message>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="115"/>
+        <location filename="../../desktop/replace_wizard.py" line="116"/>
         <source>Meter {no} is {status}: only a meter in use can be replaced</source>
         <translation>表计 {no} {status}：只有在用的表才能换表</translation>
     </message>
@@ -3088,8 +3078,8 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="86"/>
-        <location filename="../../desktop/online_pay_page.py" line="164"/>
-        <location filename="../../desktop/online_pay_page.py" line="240"/>
+        <location filename="../../desktop/online_pay_page.py" line="160"/>
+        <location filename="../../desktop/online_pay_page.py" line="232"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
@@ -3100,33 +3090,33 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="86"/>
-        <location filename="../../desktop/online_pay_page.py" line="164"/>
+        <location filename="../../desktop/online_pay_page.py" line="160"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="87"/>
-        <location filename="../../desktop/online_pay_page.py" line="163"/>
+        <location filename="../../desktop/online_pay_page.py" line="159"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="87"/>
-        <location filename="../../desktop/online_pay_page.py" line="164"/>
-        <location filename="../../desktop/online_pay_page.py" line="240"/>
+        <location filename="../../desktop/online_pay_page.py" line="160"/>
+        <location filename="../../desktop/online_pay_page.py" line="232"/>
         <source>Trade no.</source>
         <translation>支付流水号</translation>
     </message>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="87"/>
-        <location filename="../../desktop/online_pay_page.py" line="163"/>
-        <location filename="../../desktop/online_pay_page.py" line="240"/>
+        <location filename="../../desktop/online_pay_page.py" line="159"/>
+        <location filename="../../desktop/online_pay_page.py" line="232"/>
         <source>Order no.</source>
         <translation>订单号</translation>
     </message>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="88"/>
-        <location filename="../../desktop/online_pay_page.py" line="145"/>
+        <location filename="../../desktop/online_pay_page.py" line="141"/>
         <source>Receipt</source>
         <translation>收据号</translation>
     </message>
@@ -3141,102 +3131,102 @@ Replaced at {when}</source>
         <translation>开具收据 (F9)</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="163"/>
+        <location filename="../../desktop/online_pay_page.py" line="159"/>
         <source>Kept since</source>
         <translation>挂起时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="163"/>
+        <location filename="../../desktop/online_pay_page.py" line="159"/>
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="164"/>
+        <location filename="../../desktop/online_pay_page.py" line="160"/>
         <source>Detail</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="166"/>
+        <location filename="../../desktop/online_pay_page.py" line="162"/>
         <source>Credit the account…</source>
         <translation>转入用户账户…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="168"/>
+        <location filename="../../desktop/online_pay_page.py" line="164"/>
         <source>Refunded…</source>
         <translation>已退款…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="198"/>
+        <location filename="../../desktop/online_pay_page.py" line="190"/>
         <source>Payments kept aside ({count})</source>
         <translation>待处理支付 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="206"/>
+        <location filename="../../desktop/online_pay_page.py" line="198"/>
         <source>Refund reference and note:</source>
         <translation>退款流水号及说明：</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="208"/>
+        <location filename="../../desktop/online_pay_page.py" line="200"/>
         <source>Why the money goes to the account:</source>
         <translation>转入账户的理由：</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="210"/>
+        <location filename="../../desktop/online_pay_page.py" line="202"/>
         <source>Decide</source>
         <translation>处理</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <location filename="../../desktop/online_pay_page.py" line="225"/>
         <source>Import the day&apos;s statement…</source>
         <translation>导入当日对账单…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="235"/>
+        <location filename="../../desktop/online_pay_page.py" line="227"/>
         <source>Export Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="240"/>
+        <location filename="../../desktop/online_pay_page.py" line="232"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="241"/>
+        <location filename="../../desktop/online_pay_page.py" line="233"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="241"/>
+        <location filename="../../desktop/online_pay_page.py" line="233"/>
         <source>Statement</source>
         <translation>对账单金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="241"/>
+        <location filename="../../desktop/online_pay_page.py" line="233"/>
         <source>Ours</source>
         <translation>本系统金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="241"/>
+        <location filename="../../desktop/online_pay_page.py" line="233"/>
         <source>Note</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="244"/>
+        <location filename="../../desktop/online_pay_page.py" line="236"/>
         <source>Provider:</source>
         <translation>支付渠道：</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="257"/>
+        <location filename="../../desktop/online_pay_page.py" line="244"/>
         <source>The provider&apos;s statement</source>
         <translation>支付渠道对账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="276"/>
+        <location filename="../../desktop/online_pay_page.py" line="263"/>
         <source>{provider} {first} – {last}: statement {statement}, ours {ours}; {unexplained} lines to look into</source>
         <translation>{provider} {first} 至 {last}：对账单 {statement}，本系统 {ours}；{unexplained} 笔待核查</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="303"/>
+        <location filename="../../desktop/online_pay_page.py" line="290"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
@@ -3697,7 +3687,7 @@ Replaced at {when}</source>
 <context>
     <name>ReplaceWizard</name>
     <message>
-        <location filename="../../desktop/replace_wizard.py" line="336"/>
+        <location filename="../../desktop/replace_wizard.py" line="337"/>
         <source>Replace a meter</source>
         <translation>换表</translation>
     </message>
@@ -5064,7 +5054,7 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/readings_unread.py" line="127"/>
-        <location filename="../../desktop/readings_unread.py" line="151"/>
+        <location filename="../../desktop/readings_unread.py" line="146"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
