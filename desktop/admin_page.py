@@ -19,14 +19,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
 
 from desktop.module_page import ModulePage
-from desktop.widgets import ALERT, ReadOnlyTable, ok_cancel, tab_page
+from desktop.widgets import ReadOnlyTable, ok_cancel, tab_page
 from server.services.core import permissions
 from server.services.core.audit_trail import ACTION_LABELS, AuditPage, audit_events
 from server.services.core.calendar import now
@@ -109,16 +108,14 @@ class AdminPage(ModulePage):
         self.setObjectName("adminPage")
         self.organisation: Organisation | None = None
         self.audit: AuditPage | None = None
-        self.message = QLabel()
-        self.message.setStyleSheet(f"color: {ALERT.name()};")
-        self.tabs = QTabWidget()
-        self.tabs.addTab(self._staff_tab(), self.tr("Staff"))
-        self.tabs.addTab(self._units_tab(), self.tr("Departments and posts"))
-        self.tabs.addTab(self._permissions_tab(), self.tr("Permissions"))
-        self.tabs.addTab(self._audit_tab(), self.tr("Audit log"))
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.tabs, 1)
-        layout.addWidget(self.message)
+        self.tabs_over_message(
+            [
+                (self._staff_tab(), self.tr("Staff")),
+                (self._units_tab(), self.tr("Departments and posts")),
+                (self._permissions_tab(), self.tr("Permissions")),
+                (self._audit_tab(), self.tr("Audit log")),
+            ]
+        )
         self.refresh()
         self.query_audit()
 

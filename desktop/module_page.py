@@ -3,15 +3,16 @@ PC's preferences; `build()` lays the page out and starts loading its data."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
 from desktop.tasks import TaskError, TaskRunner
+from desktop.widgets import ALERT
 from server.services.staff.sign_in import StaffIdentity
 
 
@@ -51,6 +52,18 @@ class ModulePage(QWidget):
         """Remember the folder of `path` as the next `last_folder(key)`."""
         if self.preferences is not None:
             self.preferences.setValue(key, str(path.parent))
+
+    def tabs_over_message(self, tabs: Sequence[tuple[QWidget, str]]) -> None:
+        """Lay the page out as `tabs` (page, title) over `self.message`, the red line a
+        refusal or a failed load is shown in."""
+        self.tabs = QTabWidget()
+        for page, title in tabs:
+            self.tabs.addTab(page, title)
+        self.message = QLabel()
+        self.message.setStyleSheet(f"color: {ALERT.name()};")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.message)
 
     def add_shortcut(self, key: str, slot: Callable[[], object]) -> QShortcut:
         """`key` wherever the focus is inside this page, and only there (on the counter

@@ -16,8 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
@@ -25,7 +23,7 @@ from sqlalchemy.orm import Session
 from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
 from desktop.saved_files import announce_saved, ask_save_path
-from desktop.widgets import ALERT, DUE_SOON_TINT, OVERDUE_TINT, ReadOnlyTable, tab_page
+from desktop.widgets import DUE_SOON_TINT, OVERDUE_TINT, ReadOnlyTable, tab_page
 from server.services.collection.online_receipts import issue_online_receipt
 from server.services.collection.receipts import receipt_pdf
 from server.services.core.calendar import BUSINESS_TZ, now
@@ -64,15 +62,13 @@ class OnlinePayPage(ModulePage):
         self.open_exceptions: tuple[ExceptionRow, ...] = ()
         self.result: Reconciliation | None = None
         self._find_serial = 0
-        self.message = QLabel()
-        self.message.setStyleSheet(f"color: {ALERT.name()};")
-        self.tabs = QTabWidget()
-        self.tabs.addTab(self._receipts_tab(), self.tr("Receipts for online payments"))
-        self.tabs.addTab(self._exceptions_tab(), self.tr("Payments kept aside"))
-        self.tabs.addTab(self._reconcile_tab(), self.tr("Reconciliation"))
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.tabs, 1)
-        layout.addWidget(self.message)
+        self.tabs_over_message(
+            [
+                (self._receipts_tab(), self.tr("Receipts for online payments")),
+                (self._exceptions_tab(), self.tr("Payments kept aside")),
+                (self._reconcile_tab(), self.tr("Reconciliation")),
+            ]
+        )
         self.find()
         self.load_exceptions()
 
