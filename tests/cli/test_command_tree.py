@@ -7,6 +7,7 @@ A command or option lost, renamed or re-worded shows up here as a diff against
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -57,7 +58,29 @@ def test_each_command_is_found_in_the_module_that_registers_it():
         command = cli.get_command(ctx, name)
         assert command is not None
         assert command.callback is not None
-        assert command.callback.__module__ == f"server.cli.{COMMAND_MODULES[name]}", name
+        assert command.callback.__module__ == f"server.cli.{COMMAND_MODULES[name].module}", name
+
+
+def test_the_roots_summaries_are_the_commands_own():
+    # `meterdesk --help` prints the summaries without importing the domain modules; each must
+    # read as the command's own help would at any width.
+    ctx = click.Context(cli)
+    for name, entry in COMMAND_MODULES.items():
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        for limit in (20, 45, 70, 10_000):
+            assert entry.short_help(limit) == command.get_short_help_str(limit), (name, limit)
+
+
+def test_the_roots_help_imports_no_domain_module():
+    code = (
+        "import sys; from click.testing import CliRunner; from server.cli import cli; "
+        "CliRunner().invoke(cli, ['--help']); "
+        "print(sorted(m for m in sys.modules "
+        "if m.startswith('server.cli.') and m != 'server.cli.core'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 if __name__ == "__main__":
