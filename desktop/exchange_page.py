@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -247,11 +246,9 @@ class ExchangePage(ModulePage):
         )
 
     def choose_remote_file(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Remote readings export"), self.last_folder(LAST_DIR), REMOTE_FILTER
-        )
-        if chosen:
-            self.import_remote(Path(chosen))
+        chosen = self.ask_open_file(LAST_DIR, self.tr("Remote readings export"), REMOTE_FILTER)
+        if chosen is not None:
+            self.import_remote(chosen)
 
     def import_remote(self, path: Path) -> None:
         self.remember_folder(LAST_DIR, path)
@@ -317,12 +314,10 @@ class ExchangePage(ModulePage):
     # ---- account changes ------------------------------------------------------------------
 
     def choose_workbook(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Account changes workbook"), self.last_folder(LAST_DIR), WORKBOOK_FILTER
-        )
-        if chosen:
-            self.workbook_edit.setText(chosen)
-            self.remember_folder(LAST_DIR, Path(chosen))
+        chosen = self.ask_open_file(LAST_DIR, self.tr("Account changes workbook"), WORKBOOK_FILTER)
+        if chosen is not None:
+            self.workbook_edit.setText(str(chosen))
+            self.remember_folder(LAST_DIR, chosen)
 
     def run_changes(self, *, dry_run: bool) -> None:
         text = self.workbook_edit.text().strip()

@@ -19,7 +19,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -235,11 +234,9 @@ class HandheldPage(ModulePage):
     # ---- the file -------------------------------------------------------------------------
 
     def choose_file(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Handheld export file"), self.last_folder(LAST_DIR), FILE_FILTER
-        )
-        if chosen:
-            self.set_file(Path(chosen))
+        chosen = self.ask_open_file(LAST_DIR, self.tr("Handheld export file"), FILE_FILTER)
+        if chosen is not None:
+            self.set_file(chosen)
 
     def set_file(self, path: Path) -> None:
         self.file_edit.setText(str(path))

@@ -8,7 +8,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 from sqlalchemy.orm import Session
 
 from desktop.tasks import TaskError, TaskRunner
@@ -47,6 +54,11 @@ class ModulePage(QWidget):
         if self.preferences is None:
             return str(Path.home())
         return str(self.preferences.value(key, str(Path.home())))
+
+    def ask_open_file(self, key: str, title: str, file_filter: str) -> Path | None:
+        """A file to read, asked for from `last_folder(key)`; None when the person cancels."""
+        chosen, _ = QFileDialog.getOpenFileName(self, title, self.last_folder(key), file_filter)
+        return Path(chosen) if chosen else None
 
     def remember_folder(self, key: str, path: Path) -> None:
         """Remember the folder of `path` as the next `last_folder(key)`."""

@@ -500,190 +500,190 @@
 <context>
     <name>AdminPage</name>
     <message>
-        <location filename="../../desktop/admin_page.py" line="115"/>
+        <location filename="../../desktop/admin_page.py" line="113"/>
         <source>Staff</source>
         <translation>工作人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="116"/>
+        <location filename="../../desktop/admin_page.py" line="114"/>
         <source>Departments and posts</source>
         <translation>部门与岗位</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="117"/>
+        <location filename="../../desktop/admin_page.py" line="115"/>
         <source>Permissions</source>
         <translation>权限</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="118"/>
+        <location filename="../../desktop/admin_page.py" line="116"/>
         <source>Audit log</source>
         <translation>审计日志</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="129"/>
+        <location filename="../../desktop/admin_page.py" line="126"/>
         <source>Login name</source>
         <translation>登录名</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="129"/>
+        <location filename="../../desktop/admin_page.py" line="126"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="129"/>
-        <location filename="../../desktop/admin_page.py" line="149"/>
+        <location filename="../../desktop/admin_page.py" line="126"/>
+        <location filename="../../desktop/admin_page.py" line="146"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="129"/>
-        <location filename="../../desktop/admin_page.py" line="150"/>
+        <location filename="../../desktop/admin_page.py" line="126"/>
+        <location filename="../../desktop/admin_page.py" line="147"/>
         <source>Post</source>
         <translation>岗位</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="130"/>
+        <location filename="../../desktop/admin_page.py" line="127"/>
         <source>Branch</source>
         <translation>分中心</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="130"/>
+        <location filename="../../desktop/admin_page.py" line="127"/>
         <source>Mobile</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="130"/>
+        <location filename="../../desktop/admin_page.py" line="127"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="132"/>
+        <location filename="../../desktop/admin_page.py" line="129"/>
         <source>New…</source>
         <translation>新增…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="134"/>
+        <location filename="../../desktop/admin_page.py" line="131"/>
         <source>Disable / enable</source>
         <translation>停用 / 启用</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="136"/>
+        <location filename="../../desktop/admin_page.py" line="133"/>
         <source>Reset password…</source>
         <translation>重置密码…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="149"/>
-        <location filename="../../desktop/admin_page.py" line="150"/>
+        <location filename="../../desktop/admin_page.py" line="146"/>
+        <location filename="../../desktop/admin_page.py" line="147"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="151"/>
+        <location filename="../../desktop/admin_page.py" line="148"/>
         <source>New department…</source>
         <translation>新增部门…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="153"/>
+        <location filename="../../desktop/admin_page.py" line="150"/>
         <source>New post…</source>
         <translation>新增岗位…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="170"/>
+        <location filename="../../desktop/admin_page.py" line="167"/>
         <source>A module ticked for a post is granted to that post in the chosen department (or in every department). The administrator post holds every module.</source>
         <translation>勾选即把该模块授予所选部门（或全部部门）的该岗位。系统管理员岗位拥有全部模块。</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="176"/>
+        <location filename="../../desktop/admin_page.py" line="173"/>
         <source>Department:</source>
         <translation>部门：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="182"/>
+        <location filename="../../desktop/admin_page.py" line="179"/>
         <source>Login or name</source>
         <translation>登录名或姓名</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="184"/>
+        <location filename="../../desktop/admin_page.py" line="181"/>
         <source>(all actions)</source>
         <translation>（全部操作）</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="193"/>
+        <location filename="../../desktop/admin_page.py" line="190"/>
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="201"/>
+        <location filename="../../desktop/admin_page.py" line="198"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="201"/>
+        <location filename="../../desktop/admin_page.py" line="198"/>
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="201"/>
+        <location filename="../../desktop/admin_page.py" line="198"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="201"/>
+        <location filename="../../desktop/admin_page.py" line="198"/>
         <source>Object</source>
         <translation>对象</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="202"/>
+        <location filename="../../desktop/admin_page.py" line="199"/>
         <source>Details</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="217"/>
+        <location filename="../../desktop/admin_page.py" line="214"/>
         <source>Disabled</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="218"/>
+        <location filename="../../desktop/admin_page.py" line="215"/>
         <source>Locked</source>
         <translation>已锁定</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="218"/>
+        <location filename="../../desktop/admin_page.py" line="215"/>
         <source>Active</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="229"/>
+        <location filename="../../desktop/admin_page.py" line="226"/>
         <source>(every department)</source>
         <translation>（全部部门）</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="288"/>
+        <location filename="../../desktop/admin_page.py" line="285"/>
         <source>{total} events, the newest {shown} shown</source>
         <translation>共 {total} 条，显示最新 {shown} 条</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="351"/>
+        <location filename="../../desktop/admin_page.py" line="348"/>
         <source>Reset password</source>
         <translation>重置密码</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="352"/>
+        <location filename="../../desktop/admin_page.py" line="349"/>
         <source>New password for {login}:</source>
         <translation>{login} 的新密码：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="363"/>
+        <location filename="../../desktop/admin_page.py" line="360"/>
         <source>New department</source>
         <translation>新增部门</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="363"/>
+        <location filename="../../desktop/admin_page.py" line="360"/>
         <source>New post</source>
         <translation>新增岗位</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="364"/>
+        <location filename="../../desktop/admin_page.py" line="361"/>
         <source>Code and name, e.g. north 北区科:</source>
         <translation>代码和名称，以空格分隔，例如 north 北区科：</translation>
     </message>
@@ -1546,195 +1546,195 @@ Replaced at {when}</source>
 <context>
     <name>ExchangePage</name>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="91"/>
+        <location filename="../../desktop/exchange_page.py" line="90"/>
         <source>Remote readings</source>
         <translation>远传读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="92"/>
+        <location filename="../../desktop/exchange_page.py" line="91"/>
         <source>Route sheets</source>
         <translation>抄表卡</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="93"/>
+        <location filename="../../desktop/exchange_page.py" line="92"/>
         <source>Account changes</source>
         <translation>户号变更</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="106"/>
+        <location filename="../../desktop/exchange_page.py" line="105"/>
         <source>Since</source>
         <translation>起始日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="112"/>
+        <location filename="../../desktop/exchange_page.py" line="111"/>
         <source>Pull</source>
         <translation>拉取</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="114"/>
+        <location filename="../../desktop/exchange_page.py" line="113"/>
         <source>Fetch the energy platform&apos;s readings and record them</source>
         <translation>从能耗平台拉取读数并入库</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="116"/>
+        <location filename="../../desktop/exchange_page.py" line="115"/>
         <source>Import file…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="117"/>
+        <location filename="../../desktop/exchange_page.py" line="116"/>
         <source>The platform&apos;s CSV or Excel export</source>
         <translation>平台导出的 CSV 或 Excel 文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="120"/>
+        <location filename="../../desktop/exchange_page.py" line="119"/>
         <source>Pull the platform&apos;s readings, or import its exported file.</source>
         <translation>拉取平台读数，或导入平台导出的文件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="126"/>
+        <location filename="../../desktop/exchange_page.py" line="125"/>
         <source>Retry</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="130"/>
+        <location filename="../../desktop/exchange_page.py" line="129"/>
         <source>Line</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="130"/>
+        <location filename="../../desktop/exchange_page.py" line="129"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="130"/>
+        <location filename="../../desktop/exchange_page.py" line="129"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="130"/>
+        <location filename="../../desktop/exchange_page.py" line="129"/>
         <source>Reading</source>
         <translation>读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="131"/>
+        <location filename="../../desktop/exchange_page.py" line="130"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="131"/>
-        <location filename="../../desktop/exchange_page.py" line="190"/>
+        <location filename="../../desktop/exchange_page.py" line="130"/>
+        <location filename="../../desktop/exchange_page.py" line="189"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="131"/>
-        <location filename="../../desktop/exchange_page.py" line="191"/>
+        <location filename="../../desktop/exchange_page.py" line="130"/>
+        <location filename="../../desktop/exchange_page.py" line="190"/>
         <source>Message</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="151"/>
+        <location filename="../../desktop/exchange_page.py" line="150"/>
         <source>All kinds</source>
         <translation>全部类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="154"/>
+        <location filename="../../desktop/exchange_page.py" line="153"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="157"/>
+        <location filename="../../desktop/exchange_page.py" line="156"/>
         <source>The building&apos;s route sheet with each meter&apos;s expected range</source>
         <translation>本楼的抄表卡，列出每块表的本月预计范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="164"/>
+        <location filename="../../desktop/exchange_page.py" line="163"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="166"/>
+        <location filename="../../desktop/exchange_page.py" line="165"/>
         <source>Building:</source>
         <translation>楼号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="168"/>
+        <location filename="../../desktop/exchange_page.py" line="167"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="176"/>
+        <location filename="../../desktop/exchange_page.py" line="175"/>
         <source>The billing system&apos;s workbook of account changes (.xlsx)</source>
         <translation>收费系统导出的户号变更工作簿（.xlsx）</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="179"/>
+        <location filename="../../desktop/exchange_page.py" line="178"/>
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="182"/>
+        <location filename="../../desktop/exchange_page.py" line="181"/>
         <source>Judge every row as an import would; write nothing</source>
         <translation>逐行按导入判断，不写入任何数据</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="186"/>
+        <location filename="../../desktop/exchange_page.py" line="185"/>
         <source>Pick the workbook, then Dry run to see what it would do, then Import.</source>
         <translation>选择工作簿，先预检查看结果，再导入。</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="190"/>
+        <location filename="../../desktop/exchange_page.py" line="189"/>
         <source>Row</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="190"/>
+        <location filename="../../desktop/exchange_page.py" line="189"/>
         <source>Change</source>
         <translation>变更</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="190"/>
+        <location filename="../../desktop/exchange_page.py" line="189"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="195"/>
+        <location filename="../../desktop/exchange_page.py" line="194"/>
         <source>File:</source>
         <translation>文件：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="244"/>
+        <location filename="../../desktop/exchange_page.py" line="243"/>
         <source>Fetching the platform&apos;s readings…</source>
         <translation>正在拉取平台读数…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="251"/>
+        <location filename="../../desktop/exchange_page.py" line="249"/>
         <source>Remote readings export</source>
         <translation>远传导出文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="259"/>
-        <location filename="../../desktop/exchange_page.py" line="336"/>
+        <location filename="../../desktop/exchange_page.py" line="256"/>
+        <location filename="../../desktop/exchange_page.py" line="331"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="309"/>
+        <location filename="../../desktop/exchange_page.py" line="306"/>
         <source>Route sheet {building}</source>
         <translation>抄表卡 {building}</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="321"/>
+        <location filename="../../desktop/exchange_page.py" line="317"/>
         <source>Account changes workbook</source>
         <translation>户号变更工作簿</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="333"/>
+        <location filename="../../desktop/exchange_page.py" line="328"/>
         <source>File not found: {path}</source>
         <translation>找不到文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="336"/>
+        <location filename="../../desktop/exchange_page.py" line="331"/>
         <source>Checking {name}…</source>
         <translation>正在预检 {name}…</translation>
     </message>
@@ -1808,153 +1808,153 @@ Replaced at {when}</source>
 <context>
     <name>HandheldPage</name>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="92"/>
+        <location filename="../../desktop/handheld_page.py" line="91"/>
         <source>The terminal&apos;s export file (DBF/CSV/TXT/XLS/XLSX) — or drop it here</source>
         <translation>掌上机导出文件（DBF/CSV/TXT/XLS/XLSX），也可直接拖到此处</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="95"/>
+        <location filename="../../desktop/handheld_page.py" line="94"/>
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="100"/>
+        <location filename="../../desktop/handheld_page.py" line="99"/>
         <source>Profiles…</source>
         <translation>导入方案…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="103"/>
+        <location filename="../../desktop/handheld_page.py" line="102"/>
         <source>Judge every line as an import would; write nothing</source>
         <translation>按导入的规则逐行检查，不写入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="110"/>
+        <location filename="../../desktop/handheld_page.py" line="109"/>
         <source>Line</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="110"/>
+        <location filename="../../desktop/handheld_page.py" line="109"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="110"/>
+        <location filename="../../desktop/handheld_page.py" line="109"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="110"/>
+        <location filename="../../desktop/handheld_page.py" line="109"/>
         <source>Reading</source>
         <translation>读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="111"/>
+        <location filename="../../desktop/handheld_page.py" line="110"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="111"/>
+        <location filename="../../desktop/handheld_page.py" line="110"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="111"/>
+        <location filename="../../desktop/handheld_page.py" line="110"/>
         <source>Message</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="113"/>
+        <location filename="../../desktop/handheld_page.py" line="112"/>
         <source>Export result to Excel…</source>
         <translation>导出结果到 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="117"/>
+        <location filename="../../desktop/handheld_page.py" line="116"/>
         <source>Route for the terminal</source>
         <translation>下发抄表路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="121"/>
+        <location filename="../../desktop/handheld_page.py" line="120"/>
         <source>All kinds</source>
         <translation>全部表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="124"/>
+        <location filename="../../desktop/handheld_page.py" line="123"/>
         <source>Export route…</source>
         <translation>导出路线…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="126"/>
+        <location filename="../../desktop/handheld_page.py" line="125"/>
         <source>The building&apos;s meters in the chosen profile&apos;s format</source>
         <translation>按所选方案的格式导出该楼的表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="130"/>
+        <location filename="../../desktop/handheld_page.py" line="129"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="132"/>
+        <location filename="../../desktop/handheld_page.py" line="131"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="139"/>
+        <location filename="../../desktop/handheld_page.py" line="138"/>
         <source>File:</source>
         <translation>文件：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="143"/>
+        <location filename="../../desktop/handheld_page.py" line="142"/>
         <source>Profile:</source>
         <translation>方案：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="172"/>
+        <location filename="../../desktop/handheld_page.py" line="171"/>
         <source>Import and route</source>
         <translation>导入与路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="173"/>
+        <location filename="../../desktop/handheld_page.py" line="172"/>
         <source>Bench read</source>
         <translation>台架读表</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="239"/>
+        <location filename="../../desktop/handheld_page.py" line="237"/>
         <source>Handheld export file</source>
         <translation>掌上机导出文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="281"/>
-        <location filename="../../desktop/handheld_page.py" line="296"/>
+        <location filename="../../desktop/handheld_page.py" line="278"/>
+        <location filename="../../desktop/handheld_page.py" line="293"/>
         <source>Handheld import</source>
         <translation>掌上机导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="282"/>
+        <location filename="../../desktop/handheld_page.py" line="279"/>
         <source>File not found: {path}</source>
         <translation>找不到文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="286"/>
+        <location filename="../../desktop/handheld_page.py" line="283"/>
         <source>Checking {name}…</source>
         <translation>正在预检 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="286"/>
+        <location filename="../../desktop/handheld_page.py" line="283"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="307"/>
+        <location filename="../../desktop/handheld_page.py" line="304"/>
         <source>Pick the terminal&apos;s file and a profile, then Dry run or Import.</source>
         <translation>选择掌上机文件和导入方案，然后点“预检”或“导入”。</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="326"/>
+        <location filename="../../desktop/handheld_page.py" line="323"/>
         <source>Export result</source>
         <translation>导出导入结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="352"/>
+        <location filename="../../desktop/handheld_page.py" line="349"/>
         <source>Save route</source>
         <translation>保存抄表路线</translation>
     </message>
@@ -2818,17 +2818,17 @@ Replaced at {when}</source>
 <context>
     <name>ModulePage</name>
     <message>
-        <location filename="../../desktop/module_page.py" line="67"/>
+        <location filename="../../desktop/module_page.py" line="92"/>
         <source>Refresh (F5)</source>
         <translation>刷新 (F5)</translation>
     </message>
     <message>
-        <location filename="../../desktop/module_page.py" line="79"/>
+        <location filename="../../desktop/module_page.py" line="104"/>
         <source>Dry run</source>
         <translation>预检</translation>
     </message>
     <message>
-        <location filename="../../desktop/module_page.py" line="82"/>
+        <location filename="../../desktop/module_page.py" line="107"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
@@ -3052,181 +3052,181 @@ Replaced at {when}</source>
 <context>
     <name>OnlinePayPage</name>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="70"/>
+        <location filename="../../desktop/online_pay_page.py" line="67"/>
         <source>Receipts for online payments</source>
         <translation>在线缴费换开收据</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="71"/>
+        <location filename="../../desktop/online_pay_page.py" line="68"/>
         <source>Payments kept aside</source>
         <translation>待处理支付</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="72"/>
+        <location filename="../../desktop/online_pay_page.py" line="69"/>
         <source>Reconciliation</source>
         <translation>对账</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="83"/>
+        <location filename="../../desktop/online_pay_page.py" line="79"/>
         <source>Account no., order no. or trade no. (Enter)</source>
         <translation>户号、订单号或支付流水号 (Enter)</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="86"/>
+        <location filename="../../desktop/online_pay_page.py" line="82"/>
         <source>Paid at</source>
         <translation>支付时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="86"/>
-        <location filename="../../desktop/online_pay_page.py" line="160"/>
-        <location filename="../../desktop/online_pay_page.py" line="232"/>
+        <location filename="../../desktop/online_pay_page.py" line="82"/>
+        <location filename="../../desktop/online_pay_page.py" line="156"/>
+        <location filename="../../desktop/online_pay_page.py" line="228"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="86"/>
+        <location filename="../../desktop/online_pay_page.py" line="82"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="86"/>
-        <location filename="../../desktop/online_pay_page.py" line="160"/>
+        <location filename="../../desktop/online_pay_page.py" line="82"/>
+        <location filename="../../desktop/online_pay_page.py" line="156"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="87"/>
-        <location filename="../../desktop/online_pay_page.py" line="159"/>
+        <location filename="../../desktop/online_pay_page.py" line="83"/>
+        <location filename="../../desktop/online_pay_page.py" line="155"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="87"/>
-        <location filename="../../desktop/online_pay_page.py" line="160"/>
-        <location filename="../../desktop/online_pay_page.py" line="232"/>
+        <location filename="../../desktop/online_pay_page.py" line="83"/>
+        <location filename="../../desktop/online_pay_page.py" line="156"/>
+        <location filename="../../desktop/online_pay_page.py" line="228"/>
         <source>Trade no.</source>
         <translation>支付流水号</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="87"/>
-        <location filename="../../desktop/online_pay_page.py" line="159"/>
-        <location filename="../../desktop/online_pay_page.py" line="232"/>
+        <location filename="../../desktop/online_pay_page.py" line="83"/>
+        <location filename="../../desktop/online_pay_page.py" line="155"/>
+        <location filename="../../desktop/online_pay_page.py" line="228"/>
         <source>Order no.</source>
         <translation>订单号</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="88"/>
-        <location filename="../../desktop/online_pay_page.py" line="141"/>
+        <location filename="../../desktop/online_pay_page.py" line="84"/>
+        <location filename="../../desktop/online_pay_page.py" line="137"/>
         <source>Receipt</source>
         <translation>收据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="88"/>
+        <location filename="../../desktop/online_pay_page.py" line="84"/>
         <source>Issuing branch</source>
         <translation>换开网点</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="91"/>
+        <location filename="../../desktop/online_pay_page.py" line="87"/>
         <source>Issue receipt (F9)</source>
         <translation>开具收据 (F9)</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="159"/>
+        <location filename="../../desktop/online_pay_page.py" line="155"/>
         <source>Kept since</source>
         <translation>挂起时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="159"/>
+        <location filename="../../desktop/online_pay_page.py" line="155"/>
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="160"/>
+        <location filename="../../desktop/online_pay_page.py" line="156"/>
         <source>Detail</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="162"/>
+        <location filename="../../desktop/online_pay_page.py" line="158"/>
         <source>Credit the account…</source>
         <translation>转入用户账户…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="164"/>
+        <location filename="../../desktop/online_pay_page.py" line="160"/>
         <source>Refunded…</source>
         <translation>已退款…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="190"/>
+        <location filename="../../desktop/online_pay_page.py" line="186"/>
         <source>Payments kept aside ({count})</source>
         <translation>待处理支付 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="198"/>
+        <location filename="../../desktop/online_pay_page.py" line="194"/>
         <source>Refund reference and note:</source>
         <translation>退款流水号及说明：</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="200"/>
+        <location filename="../../desktop/online_pay_page.py" line="196"/>
         <source>Why the money goes to the account:</source>
         <translation>转入账户的理由：</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="202"/>
+        <location filename="../../desktop/online_pay_page.py" line="198"/>
         <source>Decide</source>
         <translation>处理</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="225"/>
+        <location filename="../../desktop/online_pay_page.py" line="221"/>
         <source>Import the day&apos;s statement…</source>
         <translation>导入当日对账单…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="227"/>
+        <location filename="../../desktop/online_pay_page.py" line="223"/>
         <source>Export Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="232"/>
+        <location filename="../../desktop/online_pay_page.py" line="228"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <location filename="../../desktop/online_pay_page.py" line="229"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <location filename="../../desktop/online_pay_page.py" line="229"/>
         <source>Statement</source>
         <translation>对账单金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <location filename="../../desktop/online_pay_page.py" line="229"/>
         <source>Ours</source>
         <translation>本系统金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="233"/>
+        <location filename="../../desktop/online_pay_page.py" line="229"/>
         <source>Note</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="236"/>
+        <location filename="../../desktop/online_pay_page.py" line="232"/>
         <source>Provider:</source>
         <translation>支付渠道：</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="244"/>
+        <location filename="../../desktop/online_pay_page.py" line="240"/>
         <source>The provider&apos;s statement</source>
         <translation>支付渠道对账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="263"/>
+        <location filename="../../desktop/online_pay_page.py" line="259"/>
         <source>{provider} {first} – {last}: statement {statement}, ours {ours}; {unexplained} lines to look into</source>
         <translation>{provider} {first} 至 {last}：对账单 {statement}，本系统 {ours}；{unexplained} 笔待核查</translation>
     </message>
     <message>
-        <location filename="../../desktop/online_pay_page.py" line="290"/>
+        <location filename="../../desktop/online_pay_page.py" line="286"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
@@ -4518,42 +4518,42 @@ Replaced at {when}</source>
 <context>
     <name>StaffDialog</name>
     <message>
-        <location filename="../../desktop/admin_page.py" line="74"/>
+        <location filename="../../desktop/admin_page.py" line="73"/>
         <source>New staff member</source>
         <translation>新增工作人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="84"/>
+        <location filename="../../desktop/admin_page.py" line="83"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="90"/>
+        <location filename="../../desktop/admin_page.py" line="89"/>
         <source>Login name:</source>
         <translation>登录名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="91"/>
+        <location filename="../../desktop/admin_page.py" line="90"/>
         <source>Name:</source>
         <translation>姓名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="92"/>
+        <location filename="../../desktop/admin_page.py" line="91"/>
         <source>Department:</source>
         <translation>部门：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="93"/>
+        <location filename="../../desktop/admin_page.py" line="92"/>
         <source>Post:</source>
         <translation>岗位：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="94"/>
+        <location filename="../../desktop/admin_page.py" line="93"/>
         <source>Branch:</source>
         <translation>分中心：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="95"/>
+        <location filename="../../desktop/admin_page.py" line="94"/>
         <source>First password:</source>
         <translation>初始密码：</translation>
     </message>
