@@ -18,7 +18,6 @@ from pathlib import Path
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDateEdit,
     QHBoxLayout,
     QLabel,
@@ -33,7 +32,7 @@ from sqlalchemy.orm import Session
 from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
 from desktop.outcome_table import OUTCOME_COLOURS, OutcomeTable
-from desktop.place_picker import PlacePicker
+from desktop.place_picker import PlacePicker, kind_combo
 from desktop.tasks import BusyTasks, TaskError
 from desktop.widgets import ALERT, tab_page
 from server.config import load_settings
@@ -45,11 +44,9 @@ from server.services.metering.handheld_import import (
     IMPORTED,
     HandheldImportResult,
 )
-from server.services.metering.meter_picker import KIND_LABELS
 from server.services.metering.remote_readings import RemoteSettings, import_remote_file, pull_remote
 from server.services.metering.review_desk import BuildingChoice, building_choices
 from server.services.metering.route_sheets import route_sheet_pdf
-from server.services.metering.vocabulary import ELECTRICITY, WATER
 
 LAST_DIR = "exchange/last_dir"
 REMOTE_FILTER = "远传导出文件 (*.csv *.txt *.xlsx *.xls);;所有文件 (*)"
@@ -146,10 +143,7 @@ class ExchangePage(ModulePage):
     def _sheet_tab(self) -> QWidget:
         self.place_picker = PlacePicker(self)
         self.place_picker.changed.connect(self._update_buttons)
-        self.kind_combo = QComboBox()
-        self.kind_combo.addItem(self.tr("All kinds"), None)
-        for kind in (ELECTRICITY, WATER):
-            self.kind_combo.addItem(KIND_LABELS[kind], kind)
+        self.kind_combo = kind_combo(self.tr("All kinds"))
         self.sheet_button = QPushButton(self.tr("Generate"))
         self.sheet_button.setObjectName("primaryButton")
         self.sheet_button.setToolTip(

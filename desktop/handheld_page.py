@@ -37,7 +37,7 @@ from desktop.ble_read import BleReadBox
 from desktop.handheld_profiles_dialog import ProfilesDialog
 from desktop.module_page import ModulePage
 from desktop.outcome_table import OutcomeTable
-from desktop.place_picker import PlacePicker
+from desktop.place_picker import PlacePicker, kind_combo
 from desktop.saved_files import announce_saved, ask_save_path
 from desktop.tasks import BusyTasks, TaskError
 from server.services.metering.handheld_file_profiles import ProfileInfo, list_profiles
@@ -48,9 +48,7 @@ from server.services.metering.handheld_import import (
     result_xlsx,
     route_for_building,
 )
-from server.services.metering.meter_picker import KIND_LABELS
 from server.services.metering.review_desk import BuildingChoice, building_choices
-from server.services.metering.vocabulary import ELECTRICITY, WATER
 
 LAST_DIR = "handheld/last_dir"
 LAST_PROFILE = "handheld/profile"
@@ -116,10 +114,7 @@ class HandheldPage(ModulePage):
         self.route_box = QGroupBox(self.tr("Route for the terminal"))
         self.place_picker = PlacePicker(self)
         self.place_picker.changed.connect(self._update_buttons)
-        self.kind_combo = QComboBox()
-        self.kind_combo.addItem(self.tr("All kinds"), None)
-        for kind in (ELECTRICITY, WATER):
-            self.kind_combo.addItem(KIND_LABELS[kind], kind)
+        self.kind_combo = kind_combo(self.tr("All kinds"))
         self.route_button = QPushButton(self.tr("Export route…"))
         self.route_button.setToolTip(
             self.tr("The building's meters in the chosen profile's format")

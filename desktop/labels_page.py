@@ -33,16 +33,15 @@ from PySide6.QtWidgets import (
 
 from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
-from desktop.place_picker import PlacePicker
+from desktop.place_picker import PlacePicker, kind_combo
 from desktop.tasks import BusyTasks, TaskError
 from desktop.widgets import ReadOnlyTable
 from devices.label_printers import LANGUAGES, PrinterSettings
 from reports.labels import LabelData, SheetLayout, parse_size
 from server.services.metering.labels import label_data, labels_pdf, pick_meters, print_labels
-from server.services.metering.meter_picker import KIND_LABELS, MeterPlace
+from server.services.metering.meter_picker import MeterPlace
 from server.services.metering.readings import METER_STATUS_LABELS
 from server.services.metering.review_desk import BuildingChoice, building_choices
-from server.services.metering.vocabulary import ELECTRICITY, WATER
 
 SIZE = "labels/size"
 SHEET = "labels/sheet"
@@ -101,10 +100,7 @@ class LabelsPage(ModulePage):
         self.by_building.toggled.connect(lambda _: self._update_buttons())
         self.place_picker = PlacePicker(self)
         self.place_picker.changed.connect(self._building_changed)
-        self.kind_combo = QComboBox()
-        self.kind_combo.addItem(self.tr("All kinds"), None)
-        for kind in (ELECTRICITY, WATER):
-            self.kind_combo.addItem(KIND_LABELS[kind], kind)
+        self.kind_combo = kind_combo(self.tr("All kinds"))
         self.kind_combo.currentIndexChanged.connect(lambda _: self._building_changed())
         self.numbers_edit = QPlainTextEdit()
         self.numbers_edit.setPlaceholderText(

@@ -10,6 +10,9 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
+from server.services.metering.meter_picker import KIND_LABELS
+from server.services.metering.vocabulary import ELECTRICITY, WATER
+
 
 class PlaceLike(Protocol):
     @property
@@ -129,3 +132,13 @@ class PlacePicker(QObject):
             self.building_combo.setCurrentIndex(max(found, 0))
         self.building_combo.blockSignals(False)
         self.changed.emit()
+
+
+def kind_combo(all_kinds: str) -> QComboBox:
+    """The meter-kind box that goes with a picker choosing a building's meters: `all_kinds`
+    (data None) first, then electricity and water."""
+    combo = QComboBox()
+    combo.addItem(all_kinds, None)
+    for kind in (ELECTRICITY, WATER):
+        combo.addItem(KIND_LABELS[kind], kind)
+    return combo

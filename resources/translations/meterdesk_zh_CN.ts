@@ -1546,195 +1546,195 @@ Replaced at {when}</source>
 <context>
     <name>ExchangePage</name>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="90"/>
+        <location filename="../../desktop/exchange_page.py" line="87"/>
         <source>Remote readings</source>
         <translation>远传读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="91"/>
+        <location filename="../../desktop/exchange_page.py" line="88"/>
         <source>Route sheets</source>
         <translation>抄表卡</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="92"/>
+        <location filename="../../desktop/exchange_page.py" line="89"/>
         <source>Account changes</source>
         <translation>户号变更</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="105"/>
+        <location filename="../../desktop/exchange_page.py" line="102"/>
         <source>Since</source>
         <translation>起始日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="111"/>
+        <location filename="../../desktop/exchange_page.py" line="108"/>
         <source>Pull</source>
         <translation>拉取</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="113"/>
+        <location filename="../../desktop/exchange_page.py" line="110"/>
         <source>Fetch the energy platform&apos;s readings and record them</source>
         <translation>从能耗平台拉取读数并入库</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="115"/>
+        <location filename="../../desktop/exchange_page.py" line="112"/>
         <source>Import file…</source>
         <translation>导入文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="116"/>
+        <location filename="../../desktop/exchange_page.py" line="113"/>
         <source>The platform&apos;s CSV or Excel export</source>
         <translation>平台导出的 CSV 或 Excel 文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="119"/>
+        <location filename="../../desktop/exchange_page.py" line="116"/>
         <source>Pull the platform&apos;s readings, or import its exported file.</source>
         <translation>拉取平台读数，或导入平台导出的文件。</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="125"/>
+        <location filename="../../desktop/exchange_page.py" line="122"/>
         <source>Retry</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="129"/>
+        <location filename="../../desktop/exchange_page.py" line="126"/>
         <source>Line</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="129"/>
+        <location filename="../../desktop/exchange_page.py" line="126"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="129"/>
+        <location filename="../../desktop/exchange_page.py" line="126"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="129"/>
+        <location filename="../../desktop/exchange_page.py" line="126"/>
         <source>Reading</source>
         <translation>读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="130"/>
+        <location filename="../../desktop/exchange_page.py" line="127"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="130"/>
-        <location filename="../../desktop/exchange_page.py" line="189"/>
+        <location filename="../../desktop/exchange_page.py" line="127"/>
+        <location filename="../../desktop/exchange_page.py" line="183"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="130"/>
-        <location filename="../../desktop/exchange_page.py" line="190"/>
+        <location filename="../../desktop/exchange_page.py" line="127"/>
+        <location filename="../../desktop/exchange_page.py" line="184"/>
         <source>Message</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="150"/>
+        <location filename="../../desktop/exchange_page.py" line="146"/>
         <source>All kinds</source>
         <translation>全部类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="153"/>
+        <location filename="../../desktop/exchange_page.py" line="147"/>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="156"/>
+        <location filename="../../desktop/exchange_page.py" line="150"/>
         <source>The building&apos;s route sheet with each meter&apos;s expected range</source>
         <translation>本楼的抄表卡，列出每块表的本月预计范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="163"/>
+        <location filename="../../desktop/exchange_page.py" line="157"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="165"/>
+        <location filename="../../desktop/exchange_page.py" line="159"/>
         <source>Building:</source>
         <translation>楼号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="167"/>
+        <location filename="../../desktop/exchange_page.py" line="161"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="175"/>
+        <location filename="../../desktop/exchange_page.py" line="169"/>
         <source>The billing system&apos;s workbook of account changes (.xlsx)</source>
         <translation>收费系统导出的户号变更工作簿（.xlsx）</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="178"/>
+        <location filename="../../desktop/exchange_page.py" line="172"/>
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="181"/>
+        <location filename="../../desktop/exchange_page.py" line="175"/>
         <source>Judge every row as an import would; write nothing</source>
         <translation>逐行按导入判断，不写入任何数据</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="185"/>
+        <location filename="../../desktop/exchange_page.py" line="179"/>
         <source>Pick the workbook, then Dry run to see what it would do, then Import.</source>
         <translation>选择工作簿，先预检查看结果，再导入。</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="189"/>
+        <location filename="../../desktop/exchange_page.py" line="183"/>
         <source>Row</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="189"/>
+        <location filename="../../desktop/exchange_page.py" line="183"/>
         <source>Change</source>
         <translation>变更</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="189"/>
+        <location filename="../../desktop/exchange_page.py" line="183"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="194"/>
+        <location filename="../../desktop/exchange_page.py" line="188"/>
         <source>File:</source>
         <translation>文件：</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="243"/>
+        <location filename="../../desktop/exchange_page.py" line="237"/>
         <source>Fetching the platform&apos;s readings…</source>
         <translation>正在拉取平台读数…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="249"/>
+        <location filename="../../desktop/exchange_page.py" line="243"/>
         <source>Remote readings export</source>
         <translation>远传导出文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="256"/>
-        <location filename="../../desktop/exchange_page.py" line="331"/>
+        <location filename="../../desktop/exchange_page.py" line="250"/>
+        <location filename="../../desktop/exchange_page.py" line="325"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="306"/>
+        <location filename="../../desktop/exchange_page.py" line="300"/>
         <source>Route sheet {building}</source>
         <translation>抄表卡 {building}</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="317"/>
+        <location filename="../../desktop/exchange_page.py" line="311"/>
         <source>Account changes workbook</source>
         <translation>户号变更工作簿</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="328"/>
+        <location filename="../../desktop/exchange_page.py" line="322"/>
         <source>File not found: {path}</source>
         <translation>找不到文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/exchange_page.py" line="331"/>
+        <location filename="../../desktop/exchange_page.py" line="325"/>
         <source>Checking {name}…</source>
         <translation>正在预检 {name}…</translation>
     </message>
@@ -1808,153 +1808,153 @@ Replaced at {when}</source>
 <context>
     <name>HandheldPage</name>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="91"/>
+        <location filename="../../desktop/handheld_page.py" line="89"/>
         <source>The terminal&apos;s export file (DBF/CSV/TXT/XLS/XLSX) — or drop it here</source>
         <translation>掌上机导出文件（DBF/CSV/TXT/XLS/XLSX），也可直接拖到此处</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="94"/>
+        <location filename="../../desktop/handheld_page.py" line="92"/>
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="99"/>
+        <location filename="../../desktop/handheld_page.py" line="97"/>
         <source>Profiles…</source>
         <translation>导入方案…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="102"/>
+        <location filename="../../desktop/handheld_page.py" line="100"/>
         <source>Judge every line as an import would; write nothing</source>
         <translation>按导入的规则逐行检查，不写入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="109"/>
+        <location filename="../../desktop/handheld_page.py" line="107"/>
         <source>Line</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="109"/>
+        <location filename="../../desktop/handheld_page.py" line="107"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="109"/>
+        <location filename="../../desktop/handheld_page.py" line="107"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="109"/>
+        <location filename="../../desktop/handheld_page.py" line="107"/>
         <source>Reading</source>
         <translation>读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="110"/>
+        <location filename="../../desktop/handheld_page.py" line="108"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="110"/>
+        <location filename="../../desktop/handheld_page.py" line="108"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="110"/>
+        <location filename="../../desktop/handheld_page.py" line="108"/>
         <source>Message</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="112"/>
+        <location filename="../../desktop/handheld_page.py" line="110"/>
         <source>Export result to Excel…</source>
         <translation>导出结果到 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="116"/>
+        <location filename="../../desktop/handheld_page.py" line="114"/>
         <source>Route for the terminal</source>
         <translation>下发抄表路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="120"/>
+        <location filename="../../desktop/handheld_page.py" line="117"/>
         <source>All kinds</source>
         <translation>全部表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="123"/>
+        <location filename="../../desktop/handheld_page.py" line="118"/>
         <source>Export route…</source>
         <translation>导出路线…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="125"/>
+        <location filename="../../desktop/handheld_page.py" line="120"/>
         <source>The building&apos;s meters in the chosen profile&apos;s format</source>
         <translation>按所选方案的格式导出该楼的表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="129"/>
+        <location filename="../../desktop/handheld_page.py" line="124"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="131"/>
+        <location filename="../../desktop/handheld_page.py" line="126"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="138"/>
+        <location filename="../../desktop/handheld_page.py" line="133"/>
         <source>File:</source>
         <translation>文件：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="142"/>
+        <location filename="../../desktop/handheld_page.py" line="137"/>
         <source>Profile:</source>
         <translation>方案：</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="171"/>
+        <location filename="../../desktop/handheld_page.py" line="166"/>
         <source>Import and route</source>
         <translation>导入与路线</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="172"/>
+        <location filename="../../desktop/handheld_page.py" line="167"/>
         <source>Bench read</source>
         <translation>台架读表</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="237"/>
+        <location filename="../../desktop/handheld_page.py" line="232"/>
         <source>Handheld export file</source>
         <translation>掌上机导出文件</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="278"/>
-        <location filename="../../desktop/handheld_page.py" line="293"/>
+        <location filename="../../desktop/handheld_page.py" line="273"/>
+        <location filename="../../desktop/handheld_page.py" line="288"/>
         <source>Handheld import</source>
         <translation>掌上机导入</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="279"/>
+        <location filename="../../desktop/handheld_page.py" line="274"/>
         <source>File not found: {path}</source>
         <translation>找不到文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="283"/>
+        <location filename="../../desktop/handheld_page.py" line="278"/>
         <source>Checking {name}…</source>
         <translation>正在预检 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="283"/>
+        <location filename="../../desktop/handheld_page.py" line="278"/>
         <source>Importing {name}…</source>
         <translation>正在导入 {name}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="304"/>
+        <location filename="../../desktop/handheld_page.py" line="299"/>
         <source>Pick the terminal&apos;s file and a profile, then Dry run or Import.</source>
         <translation>选择掌上机文件和导入方案，然后点“预检”或“导入”。</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="323"/>
+        <location filename="../../desktop/handheld_page.py" line="318"/>
         <source>Export result</source>
         <translation>导出导入结果</translation>
     </message>
     <message>
-        <location filename="../../desktop/handheld_page.py" line="349"/>
+        <location filename="../../desktop/handheld_page.py" line="344"/>
         <source>Save route</source>
         <translation>保存抄表路线</translation>
     </message>
@@ -1985,188 +1985,188 @@ Replaced at {when}</source>
 <context>
     <name>LabelsPage</name>
     <message>
-        <location filename="../../desktop/labels_page.py" line="94"/>
+        <location filename="../../desktop/labels_page.py" line="93"/>
         <source>Meters</source>
         <translation>表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="95"/>
+        <location filename="../../desktop/labels_page.py" line="94"/>
         <source>By building</source>
         <translation>按楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="96"/>
+        <location filename="../../desktop/labels_page.py" line="95"/>
         <source>By meter numbers</source>
         <translation>按表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="105"/>
+        <location filename="../../desktop/labels_page.py" line="103"/>
         <source>All kinds</source>
         <translation>全部表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="111"/>
+        <location filename="../../desktop/labels_page.py" line="107"/>
         <source>Meter numbers (or hardware numbers), one a line or separated by commas</source>
         <translation>表号（或硬件号），每行一个或用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="115"/>
+        <location filename="../../desktop/labels_page.py" line="111"/>
         <source>Pick</source>
         <translation>选取</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="118"/>
+        <location filename="../../desktop/labels_page.py" line="114"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="118"/>
+        <location filename="../../desktop/labels_page.py" line="114"/>
         <source>Kind</source>
         <translation>表类</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="118"/>
+        <location filename="../../desktop/labels_page.py" line="114"/>
         <source>Campus</source>
         <translation>校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="118"/>
+        <location filename="../../desktop/labels_page.py" line="114"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="119"/>
+        <location filename="../../desktop/labels_page.py" line="115"/>
         <source>Room</source>
         <translation>房间</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="119"/>
+        <location filename="../../desktop/labels_page.py" line="115"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="119"/>
+        <location filename="../../desktop/labels_page.py" line="115"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="119"/>
+        <location filename="../../desktop/labels_page.py" line="115"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="144"/>
+        <location filename="../../desktop/labels_page.py" line="140"/>
         <source>Label</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="146"/>
+        <location filename="../../desktop/labels_page.py" line="142"/>
         <source>Optional top line, e.g. the centre&apos;s name</source>
         <translation>顶行文字（可不填），如单位名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="149"/>
+        <location filename="../../desktop/labels_page.py" line="145"/>
         <source>Width x height in millimetres</source>
         <translation>宽x高（毫米）</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="152"/>
+        <location filename="../../desktop/labels_page.py" line="148"/>
         <source>Roll (one label a page)</source>
         <translation>卷纸（每页一张）</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="153"/>
+        <location filename="../../desktop/labels_page.py" line="149"/>
         <source>A4 sheet</source>
         <translation>A4 整张</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="157"/>
+        <location filename="../../desktop/labels_page.py" line="153"/>
         <source>Preview…</source>
         <translation>预览…</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="162"/>
+        <location filename="../../desktop/labels_page.py" line="158"/>
         <source>Top line:</source>
         <translation>顶行：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="163"/>
+        <location filename="../../desktop/labels_page.py" line="159"/>
         <source>Size (mm):</source>
         <translation>尺寸（毫米）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="164"/>
+        <location filename="../../desktop/labels_page.py" line="160"/>
         <source>Paper:</source>
         <translation>纸张：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="169"/>
-        <location filename="../../desktop/labels_page.py" line="458"/>
+        <location filename="../../desktop/labels_page.py" line="165"/>
+        <location filename="../../desktop/labels_page.py" line="454"/>
         <source>Label printer</source>
         <translation>标签打印机</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="176"/>
+        <location filename="../../desktop/labels_page.py" line="172"/>
         <source>socket://host:9100 (network), COM3 or /dev/ttyUSB0 (serial), or a file path</source>
         <translation>socket://主机:9100（网络）、COM3 或 /dev/ttyUSB0（串口），或文件路径</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="187"/>
+        <location filename="../../desktop/labels_page.py" line="183"/>
         <source>Print labels</source>
         <translation>打印标签</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="189"/>
+        <location filename="../../desktop/labels_page.py" line="185"/>
         <source>Reprint last</source>
         <translation>重打上一批</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="196"/>
+        <location filename="../../desktop/labels_page.py" line="192"/>
         <source>Language:</source>
         <translation>指令语言：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="197"/>
+        <location filename="../../desktop/labels_page.py" line="193"/>
         <source>Send to:</source>
         <translation>发送到：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="198"/>
+        <location filename="../../desktop/labels_page.py" line="194"/>
         <source>Resolution:</source>
         <translation>分辨率：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="199"/>
+        <location filename="../../desktop/labels_page.py" line="195"/>
         <source>Gap:</source>
         <translation>间隙：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="200"/>
+        <location filename="../../desktop/labels_page.py" line="196"/>
         <source>Copies:</source>
         <translation>份数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="283"/>
+        <location filename="../../desktop/labels_page.py" line="279"/>
         <source>{count} meters; {chosen} selected (only those are printed)</source>
         <translation>共 {count} 块表；已选 {chosen} 块（只打印所选）</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="287"/>
+        <location filename="../../desktop/labels_page.py" line="283"/>
         <source>{count} meters</source>
         <translation>共 {count} 块表</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="401"/>
+        <location filename="../../desktop/labels_page.py" line="397"/>
         <source>Meter labels</source>
         <translation>表计标签</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="434"/>
+        <location filename="../../desktop/labels_page.py" line="430"/>
         <source>Sending {count} labels to {where}…</source>
         <translation>正在发送 {count} 张标签到 {where}…</translation>
     </message>
     <message>
-        <location filename="../../desktop/labels_page.py" line="447"/>
+        <location filename="../../desktop/labels_page.py" line="443"/>
         <source>{count} labels sent to {where} ({size} bytes).</source>
         <translation>已发送 {count} 张标签到 {where}（{size} 字节）。</translation>
     </message>
