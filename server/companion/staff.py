@@ -122,7 +122,7 @@ def submit_reading(
         )  # fmt: skip
     if isinstance(result, field_readings.SurgeToConfirm):
         return render(
-            request, "staff/reading_form.html", staff=staff, surge=result,
+            request, "staff/reading_form.html", 200, staff=staff, surge=result,
             confirm_for=_confirmation(meter_no, value),
             photo_kept=remember(request, result.photo_id) if picture.fresh else picture.kept,
             **typed,

@@ -100,7 +100,8 @@ def access_token(session: Session, settings: CompanionSettings, *, renew: bool =
         raise WechatApiError(
             f"获取 access_token 失败：{data.get('errcode')} {data.get('errmsg', '')}", retry=True
         )
-    expires = session.scalar(select(func.now() + timedelta(seconds=int(data["expires_in"]))))
+    lifetime = timedelta(seconds=int(data["expires_in"]))
+    expires = session.execute(select(func.now() + lifetime)).scalar_one()
     row.token, row.expires_at = data["access_token"], expires
     session.flush()
     return str(data["access_token"])

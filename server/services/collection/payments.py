@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from reports.receipt import ReceiptLine
+from server.db.base import table_of
 from server.db.models import (
     Allocation,
     Bill,
@@ -110,13 +111,13 @@ def _cash(
 # ON CONFLICT on uq_payment_reference: a reference registered before (or by a counter
 # racing this one) inserts nothing, and the caller names the earlier receipt.
 _INSERT_PAYMENT = (
-    pg_insert(Payment.__table__)
+    pg_insert(table_of(Payment))
     .on_conflict_do_nothing(
         index_elements=["channel", "bank", "reference"], index_where=text("reference <> ''")
     )
-    .returning(Payment.__table__.c.id)
+    .returning(table_of(Payment).c.id)
 )
-_INSERT_ALLOCATIONS = insert(Allocation.__table__)
+_INSERT_ALLOCATIONS = insert(table_of(Allocation))
 
 
 def take_payment(

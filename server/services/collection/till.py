@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.orm import Session
@@ -259,7 +258,9 @@ def check_void(session: Session, actor: Actor, payment: Payment) -> None:
     raise PermissionDenied("只能作废当日、未日结的本人收据；其他情况请由管理人员作废")
 
 
-def _head_cashiers_query(session: Session, staff_id: int, branch_id: int | None) -> Select[Any]:
+def _head_cashiers_query(
+    session: Session, staff_id: int, branch_id: int | None
+) -> Select[int, str, str, str]:
     branch = branch_id or session.scalar(select(Staff.branch_id).where(Staff.id == staff_id))
     return (
         select(Staff.id, Staff.login, Staff.name, Post.name)
@@ -353,11 +354,11 @@ def _settlement(
             continue
         counts[channel] = counts.get(channel, 0) + 1
         sums[channel] = sums.get(channel, ZERO) + amount
-    handed = session.scalar(
+    handed = session.execute(
         select(func.coalesce(func.sum(CashHandover.amount), ZERO)).where(
             CashHandover.till_session_id == till.id
         )
-    )
+    ).scalar_one()
     expected = till.float_amount + tendered - change - voided_cash - handed
     return SettlementView(
         till_id=till.id,
@@ -396,7 +397,7 @@ def close_till(
     till = _open_till(session, staff_id, lock="update")
     if till is None:
         raise Conflict("没有未日结的班次（未开班或已日结）")
-    now = session.scalar(select(func.now()))
+    now = calendar.transaction_time(session)
     figures = _settlement(session, till, _clerk_label(session, staff_id), None)
     over_short = counted - figures.expected_cash
     session.execute(

@@ -164,12 +164,12 @@ def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -
     reopened = [(bill_id, period, amount) for bill_id, period, fee, amount in given_back if not fee]
     set_status(session, [bill_id for bill_id, _, _ in reopened])
 
-    credit = session.scalar(
+    credit = session.execute(
         select(func.coalesce(func.sum(AccountLedgerEntry.amount), ZERO)).where(
             AccountLedgerEntry.payment_id == receipt.payment_id,
             AccountLedgerEntry.kind == "payment",
         )
-    )
+    ).scalar_one()
     returned: list[tuple[str, Decimal]] = []
     if credit:
         mode, balance = session.execute(
@@ -188,7 +188,9 @@ def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -
             f"作废收据 {receipt.receipt_no}",
         )
     else:
-        balance = session.scalar(select(Account.balance).where(Account.id == receipt.account_id))
+        balance = session.execute(
+            select(Account.balance).where(Account.id == receipt.account_id)
+        ).scalar_one()
     audit.record(
         session,
         actor,

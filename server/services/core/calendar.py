@@ -7,6 +7,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from reports.clock import BUSINESS_TZ, business_time
 from server.services.core.errors import InvalidInput
 
@@ -20,6 +23,12 @@ SIMULATED_NOW: ContextVar[datetime | None] = ContextVar("simulated_now", default
 
 def now() -> datetime:
     return SIMULATED_NOW.get() or datetime.now(BUSINESS_TZ)
+
+
+def transaction_time(session: Session) -> datetime:
+    """The database's now(): when this transaction began, the moment the rows it writes with
+    func.now() carry."""
+    return session.execute(select(func.now())).scalar_one()
 
 
 def business_datetime(day: date, at: time = time(0)) -> datetime:

@@ -24,10 +24,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.db.base import table_of
 from server.db.engine import unit_of_work
 from server.db.models import PaymentNotification, PaymentOrder
 from server.db.models.online_pay import ORDER_CLOSED, ORDER_CREATED
 from server.services.core import audit
+from server.services.core.calendar import transaction_time
 from server.services.online_pay.orders import (
     APPLIED,
     DUPLICATE,
@@ -61,7 +63,7 @@ CLOSE_GRACE = timedelta(minutes=5)
 QUERY_BATCH = 200
 
 
-_INSERT_LOG = insert(PaymentNotification.__table__)
+_INSERT_LOG = insert(table_of(PaymentNotification))
 
 
 def _log(
@@ -180,7 +182,7 @@ def query_waiting(
 ) -> QueryReport:
     """Ask the providers about orders without an answer `query_after` after they were made."""
     with unit_of_work(sessions) as session:
-        moment = now or session.scalar(select(func.now()))
+        moment = now or transaction_time(session)
         waiting = session.scalars(
             select(PaymentOrder)
             .where(

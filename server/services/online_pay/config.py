@@ -20,6 +20,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from server.config import Settings
@@ -97,6 +98,7 @@ def load_private_key(data: bytes, setting: str) -> RSAPrivateKey:
 
 def load_public_key(data: bytes, setting: str) -> RSAPublicKey:
     """A PEM public key or a PEM certificate's key (WeChat issues either)."""
+    key: PublicKeyTypes
     try:
         if b"BEGIN CERTIFICATE" in data:
             key = x509.load_pem_x509_certificate(data).public_key()
@@ -168,14 +170,14 @@ def _unionpay_signer(settings: Settings) -> tuple[RSAPrivateKey, str]:
         return key, str(cert.serial_number)
     password = settings.get("pay", "unionpay_sign_cert_password").encode()
     try:
-        found, cert, _ = pkcs12.load_key_and_certificates(data, password or None)
+        found, bundled, _ = pkcs12.load_key_and_certificates(data, password or None)
     except ValueError:
         raise PayConfigError(
             "pay.unionpay_sign_cert_path 无法打开（不是 PKCS#12 文件或密码不对）"
         ) from None
-    if not isinstance(found, RSAPrivateKey) or cert is None:
+    if not isinstance(found, RSAPrivateKey) or bundled is None:
         raise PayConfigError("pay.unionpay_sign_cert_path 中没有 RSA 私钥和证书")
-    return found, str(cert.serial_number)
+    return found, str(bundled.serial_number)
 
 
 def _unionpay(settings: Settings) -> UnionPayConfig | None:
@@ -188,10 +190,10 @@ def _unionpay(settings: Settings) -> UnionPayConfig | None:
     for key in ("front_return_url", "back_notify_url"):
         if not get(key):
             raise PayConfigError(f"pay.unionpay_{key} 未设置")
-    key, cert_id = _unionpay_signer(settings)
+    sign_key, cert_id = _unionpay_signer(settings)
     return UnionPayConfig(
         mer_id=get("mer_id"),
-        sign_key=key,
+        sign_key=sign_key,
         cert_id=cert_id,
         root_cert=load_certificate(
             _read(get("root_cert_path"), "unionpay_root_cert_path"), "unionpay_root_cert_path"

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -53,7 +53,7 @@ from server.services.collection.allocation import amount_owed, open_items
 from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.core import audit
 from server.services.core.audit import Actor
-from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.calendar import BUSINESS_TZ, transaction_time
 from server.services.core.errors import Conflict, InvalidInput, NotFound
 from server.services.core.money import money_of
 from server.services.online_pay.providers import OrderRef, TradeState, fen_of
@@ -184,7 +184,7 @@ def create_order(
     account = session.scalar(select(Account).where(Account.account_no == account_no.strip()))
     if account is None:
         raise NotFound(f"户号 {account_no} 不存在")
-    now = session.scalar(select(func.now()))
+    now = transaction_time(session)
     bills: list[dict[str, str | int]] = []
     if topup is None:
         items = open_items(session, account.id, till.business_date())
@@ -409,7 +409,7 @@ def settle(session: Session, state: TradeState, source: str) -> Settled:
             f"订单 {order.order_no} 已有待处理的异常交易，又收到交易 {state.trade_no}",
             order,
         )
-    paid_at = state.paid_at or session.scalar(select(func.now()))
+    paid_at = state.paid_at or transaction_time(session)
     if order.status == ORDER_CLOSED or paid_at > order.expires_at:
         when = order.expires_at.astimezone(BUSINESS_TZ)
         return _keep(
