@@ -58,7 +58,7 @@ class BleSettings:
     connect_timeout: float = 10.0
     reply_timeout: float = 5.0
     meter_type: int = 0x10  # cold water
-    di_order: str = "big"  # how this meter model wants 901F sent (see devices.cjt188)
+    di_order: cjt188.DiOrder = "big"  # how this meter model wants 901F sent (see devices.cjt188)
     wakeup: int = 2  # FEH bytes before the request
     chunk_size: int = 20  # bytes per write: the default ATT MTU less its 3-byte header
     write_response: bool = False  # NUS RX is write-without-response

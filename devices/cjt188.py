@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from devices import framing
 from devices.bcd import (
@@ -58,7 +59,9 @@ READ_ADDRESS = 0x03
 DI_METER_DATA = 0x901F  # 计量数据
 DI_ADDRESS = 0x810A  # 读地址
 KNOWN_DIS = (DI_METER_DATA, DI_ADDRESS)
-DI_ORDERS = ("big", "little")  # big: 90 1F on the wire; little: 1F 90
+# How a meter model sends a DI: big is 90 1F on the wire, little is 1F 90.
+DiOrder = Literal["big", "little"]
+DI_ORDERS: tuple[DiOrder, ...] = ("big", "little")
 
 METER_TYPES: dict[int, str] = {
     0x10: "冷水水表",
@@ -118,7 +121,7 @@ class MeterData:
     settlement_unit: str
     clock: datetime | None
     status: bytes
-    di_order: str = "big"
+    di_order: DiOrder = "big"
 
     @property
     def valve(self) -> str | None:
@@ -180,7 +183,7 @@ class Request:
     kind: str  # read | read_address | other
     di: int | None
     ser: int | None
-    di_order: str = "big"
+    di_order: DiOrder = "big"
 
 
 # --- framing ------------------------------------------------------------------------
@@ -230,13 +233,13 @@ def decode_frame(raw: bytes) -> Frame:
     return only_frame(decode_frames(raw))
 
 
-def di_to_wire(di: int, order: str = "big") -> bytes:
+def di_to_wire(di: int, order: DiOrder = "big") -> bytes:
     if order not in DI_ORDERS:
         raise ValueError(f"数据标识字节序应为 big 或 little，收到 {order!r}")
-    return di.to_bytes(2, order)  # type: ignore[arg-type]
+    return di.to_bytes(2, order)
 
 
-def di_from_wire(data: bytes, *, offset: int = HEADER_LEN) -> tuple[int, str]:
+def di_from_wire(data: bytes, *, offset: int = HEADER_LEN) -> tuple[int, DiOrder]:
     """The DI and the order it came in; both `90 1F` and `1F 90` are accepted."""
     if len(data) < 2:
         raise FrameError("数据域不足 2 字节，缺少数据标识", offset=offset)
@@ -253,7 +256,7 @@ def di_from_wire(data: bytes, *, offset: int = HEADER_LEN) -> tuple[int, str]:
 
 
 def read_request(
-    address: str, meter_type: int = 0x10, *, ser: int = 0, di_order: str = "big"
+    address: str, meter_type: int = 0x10, *, ser: int = 0, di_order: DiOrder = "big"
 ) -> bytes:
     """Read metering data: C=01H, L=03H, DI 901F in `di_order`, SER."""
     data = di_to_wire(DI_METER_DATA, di_order) + bytes([ser & 0xFF])
@@ -261,7 +264,7 @@ def read_request(
 
 
 def read_address_request(
-    meter_type: int = ANY_TYPE, *, ser: int = 0, di_order: str = "big"
+    meter_type: int = ANY_TYPE, *, ser: int = 0, di_order: DiOrder = "big"
 ) -> bytes:
     """Read the address of the one meter on the line: C=03H to AA…AA, DI 810A, SER."""
     data = di_to_wire(DI_ADDRESS, di_order) + bytes([ser & 0xFF])
@@ -311,7 +314,7 @@ def meter_data_reply(
     status: bytes = b"\x00\x00",
     unit: str = "m³",
     ser: int = 0,
-    di_order: str = "big",
+    di_order: DiOrder = "big",
 ) -> bytes:
     """A 901F reply (C=81H) as a water or gas meter sends it; None fields go FF-filled."""
     if len(status) != 2:
@@ -331,7 +334,7 @@ def meter_data_reply(
 
 
 def address_reply(
-    address: str, meter_type: int = 0x10, *, ser: int = 0, di_order: str = "big"
+    address: str, meter_type: int = 0x10, *, ser: int = 0, di_order: DiOrder = "big"
 ) -> bytes:
     """The read-address reply: C=83H, L=03H, the address in the header."""
     data = di_to_wire(DI_ADDRESS, di_order) + bytes([ser & 0xFF])

@@ -179,7 +179,7 @@ def encode_request(
     di: str | None = None,
     *,
     meter_type: int = 0x10,
-    di_order: str = "big",
+    di_order: cjt188.DiOrder = "big",
     ser: int = 0,
     wakeup: int = 0,
 ) -> bytes:

@@ -149,7 +149,7 @@ class SimulatedWaterMeter:
         flow: Decimal | None = Decimal("123.45"),
         settlement_flow: Decimal | None = Decimal("100.00"),
         status: bytes = b"\x00\x00",
-        di_order: str = "little",
+        di_order: cjt188.DiOrder = "little",
         clock: Clock = datetime.now,
         fault: bytes | None = None,
         silent: bool = False,

@@ -105,7 +105,7 @@ class MeterLink:
         settings: PortSettings | None = None,
         sniffer: Sniffer | None = None,
         meter_type: int = 0x10,
-        di_order: str = "big",
+        di_order: cjt188.DiOrder = "big",
         port: Any = None,
     ) -> None:
         if protocol not in PROTOCOLS:

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from devices.cjt188 import DI_ORDERS, DiOrder
 from devices.decode import DETAIL_LABELS, describe, encode_request, parse_hex
 from devices.errors import FrameError
 from server.cli.core import EXIT_REFUSED, cli, dump
@@ -59,14 +60,19 @@ def frame_decode(hex_text: tuple[str, ...], protocol: str | None, as_json: bool)
 @click.option("--meter-type", default="10", show_default=True, help="CJ/T 188 仪表类型（十六进制）")
 @click.option(
     "--di-order",
-    type=click.Choice(["big", "little"]),
+    type=click.Choice(DI_ORDERS),
     default="big",
     show_default=True,
     help="CJ/T 188: big sends 90 1F, little sends 1F 90.",
 )
 @click.option("--wakeup", default=0, show_default=True, type=click.IntRange(0, 16))
 def frame_encode(
-    protocol: str, address: str, di: str | None, meter_type: str, di_order: str, wakeup: int
+    protocol: str,
+    address: str,
+    di: str | None,
+    meter_type: str,
+    di_order: DiOrder,
+    wakeup: int,
 ) -> None:
     """Print a request frame as uppercase hex, space separated."""
     try:
