@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from reports.payments_export import render_payments_xlsx
+from reports.receipt import ReceiptSize
 from server.cli.core import Context, clerk_actor, cli, dump, pass_context, run
 from server.services.collection.payment_export import payment_rows
 from server.services.collection.payments import PaymentRequest, take_payment
@@ -83,14 +84,16 @@ def receipt() -> None:
     "--reprint", "by", metavar="LOGIN", help="记为重打（计数并在收据上标注），操作人登录名"
 )
 @pass_context
-def receipt_pdf_cmd(ctx: Context, receipt_no: str, output: Path, size: str, by: str | None) -> None:
+def receipt_pdf_cmd(
+    ctx: Context, receipt_no: str, output: Path, size: ReceiptSize, by: str | None
+) -> None:
     """Write the receipt as PDF (A5 or the 241 × 93 mm continuous form)."""
 
     def action() -> Any:
         with ctx.session() as session:
             if by:
                 reprint_receipt(session, clerk_actor(session, by), receipt_no)
-            return receipt_pdf(session, receipt_no, size)  # type: ignore[arg-type]
+            return receipt_pdf(session, receipt_no, size)
 
     _, _, content = run(action)
     output.write_bytes(content)

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.messages import BaseMessage
 from wechatpy.replies import ArticlesReply, BaseReply, TextReply
 from wechatpy.utils import check_signature
 
@@ -111,17 +112,19 @@ def _articles(message: object, key: str, base_url: str) -> BaseReply:
     return reply
 
 
-def reply_for(message: object, base_url: str, on_follow: FollowHook | None = None) -> BaseReply:
+def reply_for(
+    message: BaseMessage, base_url: str, on_follow: FollowHook | None = None
+) -> BaseReply:
     """The answer to one message or event; "success" (an empty reply) when there is none."""
     kind = getattr(message, "type", "")
     event = getattr(message, "event", "")
     if kind == "event" and event in ("subscribe", "subscribe_scan"):
         if on_follow:
-            on_follow(message.source, True)  # type: ignore[attr-defined]
+            on_follow(message.source, True)
         return TextReply(message=message, content=WELCOME_TEXT)
     if kind == "event" and event == "unsubscribe":
         if on_follow:
-            on_follow(message.source, False)  # type: ignore[attr-defined]
+            on_follow(message.source, False)
         return TextReply(message=message, content="")
     if kind == "event" and event == "click":
         key = getattr(message, "key", "")

@@ -133,9 +133,8 @@ def jsapi_ticket(session: Session, settings: CompanionSettings) -> str:
             f"获取 jsapi_ticket 失败：{data.get('errcode')} {data.get('errmsg', '')}", retry=True
         )
     row.token = str(data["ticket"])
-    row.expires_at = session.scalar(  # type: ignore[assignment]
-        select(func.now() + timedelta(seconds=int(data["expires_in"])))
-    )
+    lifetime = timedelta(seconds=int(data["expires_in"]))
+    row.expires_at = session.execute(select(func.now() + lifetime)).scalar_one()
     session.flush()
     return row.token
 

@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -20,10 +21,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.config import Settings, load_settings
 from server.db.credentials import with_stored_password
 
+if TYPE_CHECKING:
+    # Imported where a server starts: importing it warns (see start_embedded).
+    from pgserver import PostgresServer
+
 log = logging.getLogger(__name__)
 
 EMBEDDED_DATABASE = "meterdesk"
-_embedded_servers: dict[Path, object] = {}
+_embedded_servers: dict[Path, PostgresServer] = {}
 
 
 def normalise_url(url: str) -> str:
@@ -49,7 +54,7 @@ def start_embedded(pgdata: Path) -> str:
         pgdata.mkdir(parents=True, exist_ok=True)
         server = pgserver.get_server(pgdata, cleanup_mode="stop")
         _embedded_servers[pgdata] = server
-    return normalise_url(server.get_uri())  # type: ignore[attr-defined]
+    return normalise_url(server.get_uri())
 
 
 def stop_embedded(pgdata: Path) -> None:
@@ -57,7 +62,7 @@ def stop_embedded(pgdata: Path) -> None:
     (pgserver's own stop at exit keeps its bookkeeping in that folder)."""
     server = _embedded_servers.pop(pgdata, None)
     if server is not None:
-        server.cleanup()  # type: ignore[attr-defined]
+        server.cleanup()
 
 
 def ensure_database(admin_url: str, name: str) -> str:

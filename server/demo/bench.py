@@ -121,10 +121,10 @@ class MixedBusServer(SimulatorServer):
     collector with meters of both kinds does: each request is framed by the protocol it
     looks like, and every meter ignores frames of the other (they do not decode for it)."""
 
-    def __init__(self, meters: Sequence[SimulatedMeter], **options: object) -> None:
+    def __init__(self, meters: Sequence[SimulatedMeter]) -> None:
         # The base class refuses a mixed bus only because it frames with one codec; this
         # class frames per request, so it hands the base one family and keeps them all.
-        super().__init__(meters[:1], **options)  # type: ignore[arg-type]
+        super().__init__(meters[:1])
         self.meters = list(meters)
 
     def _frames(self, buffer: bytearray) -> list[bytes]:

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from reports.receipt import ReceiptData, ReceiptLine, render_receipt
+from reports.receipt import ReceiptData, ReceiptLine, ReceiptSize, render_receipt
 from server.db.models import Account, Branch, Receipt, ReceiptReprint, ReceiptVoid
 from server.db.models.payments import CHANNEL_LABELS
 from server.services.core import audit
@@ -124,7 +123,7 @@ def receipt_view(session: Session, receipt_no: str) -> ReceiptData:
 
 
 def receipt_pdf(
-    session: Session, receipt_no: str, size: Literal["a5", "form"] = "a5"
+    session: Session, receipt_no: str, size: ReceiptSize = "a5"
 ) -> tuple[str, str, bytes]:
     """The receipt as `(filename, mimetype, bytes)`, with its 作废/重打 marks as of now."""
     return render_receipt(receipt_view(session, receipt_no), size)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.db.models import Account, Payment, PaymentException, PaymentOrder, Receipt
@@ -85,11 +85,11 @@ class OnlinePaymentRow:
         return bool(self.receipt_no)
 
 
-def _exception_rows(session: Session, *conditions: object) -> tuple[ExceptionRow, ...]:
+def _exception_rows(session: Session, *conditions: ColumnElement[bool]) -> tuple[ExceptionRow, ...]:
     rows = session.execute(
         select(PaymentException, Account.account_no)
         .outerjoin(Account, Account.id == PaymentException.account_id)
-        .where(*conditions)  # type: ignore[arg-type]
+        .where(*conditions)
         .order_by(PaymentException.created_at, PaymentException.id)
     ).all()
     return tuple(

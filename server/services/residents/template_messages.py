@@ -61,7 +61,7 @@ _PAYMENTS = """
 def queue_bill_notices(session: Session, period: Period) -> int:
     """账单通知 for the period's bills; returns how many messages were newly queued."""
     due = due_date(str(period))
-    result = session.execute(
+    result = session.connection().execute(
         text(_BILLS),
         {
             "period": str(period),
@@ -69,10 +69,10 @@ def queue_bill_notices(session: Session, period: Period) -> int:
             "due": f"请于 {due:%Y-%m-%d} 前缴纳",
         },
     )
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return result.rowcount or 0
 
 
 def queue_payment_notices(session: Session, since: datetime) -> int:
     """缴费成功 for payments made since `since` (voided ones excluded)."""
-    result = session.execute(text(_PAYMENTS), {"since": since})
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    result = session.connection().execute(text(_PAYMENTS), {"since": since})
+    return result.rowcount or 0
