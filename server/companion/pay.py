@@ -98,7 +98,9 @@ async def demo_notify(request: Request) -> Response:
 # --- the resident's pages ------------------------------------------------------------------
 
 
-def _pick(accounts: list[bindings.BoundAccount], account: int | None):
+def _pick(
+    accounts: list[bindings.BoundAccount], account: int | None
+) -> bindings.BoundAccount | None:
     return next((a for a in accounts if a.account_id == account), accounts[0] if accounts else None)
 
 

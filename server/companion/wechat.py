@@ -205,7 +205,9 @@ def router(endpoint: MessageEndpoint) -> APIRouter:
     routes = APIRouter()
 
     @routes.get("/wechat")
-    def echo(signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""):
+    def echo(
+        signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""
+    ) -> PlainTextResponse:
         """WeChat's server check when the URL is configured: echo back if signed by us."""
         try:
             endpoint.verify(signature, timestamp, nonce)
