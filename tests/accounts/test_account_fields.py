@@ -25,9 +25,9 @@ def test_field_problem_names_what_is_wrong():
 def test_the_service_refuses_the_first_wrong_field_in_its_words():
     whole = {"holder_name": "王五", "room": "301", "mobile": "13800000000"}
     check_account_fields("A001", whole)
-    with pytest.raises(DomainError, match="^户号 A001：户主不能为空$"):
+    with pytest.raises(DomainError, match=r"^户号 A001：户主不能为空$"):
         check_account_fields("A001", {**whole, "holder_name": " ", "mobile": "x"})
-    with pytest.raises(DomainError, match="^户号 A001：房号最多 20 个字$"):
+    with pytest.raises(DomainError, match=r"^户号 A001：房号最多 20 个字$"):
         check_account_fields("A001", {**whole, "room": "1" * 21, "mobile": "x"})
-    with pytest.raises(DomainError, match="^户号 A001：手机号「138x」只能含数字、空格和 -$"):
+    with pytest.raises(DomainError, match=r"^户号 A001：手机号「138x」只能含数字、空格和 -$"):
         check_account_fields("A001", {**whole, "mobile": " 138x "})

@@ -173,7 +173,9 @@ def test_run_a_period_then_browse_and_open_a_bill(
 
     # Filters: 西校区 alone; then every campus, accounts from A00 that are paid (none).
     with qtbot.waitSignal(page.bills_shown, timeout=WAIT_MS) as shown:
-        page.place_picker.campus_combo.setCurrentIndex(page.place_picker.campus_combo.findData("西校区"))
+        page.place_picker.campus_combo.setCurrentIndex(
+            page.place_picker.campus_combo.findData("西校区")
+        )
     assert [r.account_no for r in shown.args[0].rows] == ["A006"]
     assert page.bills_table.text_at(0, 3) == "10.00"
     with qtbot.waitSignal(page.bills_shown, timeout=WAIT_MS):

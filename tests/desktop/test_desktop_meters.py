@@ -114,7 +114,10 @@ def test_filters_and_the_count(qtbot, page: MetersPage):
     assert [page.table.text_at(2, c) for c in (3, 4, 6, 10)] == ["西校区", "2号楼", "配电房", "40"]
 
     assert listed(qtbot, page, campus="西校区", status="active") == ["M-2"]
-    assert [page.place_picker.building_combo.itemText(i) for i in range(page.place_picker.building_combo.count())] == [
+    assert [
+        page.place_picker.building_combo.itemText(i)
+        for i in range(page.place_picker.building_combo.count())
+    ] == [
         "All buildings",
         "2号楼",
     ]
