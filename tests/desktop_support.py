@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import create_engine
 
-from server.db.engine import make_sessionmaker, unit_of_work
+from desktop.tasks import TaskRunner
+from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.services.core.audit import Actor
 from server.services.staff import org
 
@@ -80,3 +84,16 @@ def answer_message_box(qtbot, button: QMessageBox.StandardButton, timeout: int =
     qtbot.mouseClick(box.button(button), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not box.isVisible(), timeout=timeout)
     return text
+
+
+@contextmanager
+def page_runner(database_url: str, tmp_path: Path) -> Iterator[tuple[TaskRunner, QSettings]]:
+    """What a page under test runs on: its own task runner on `database_url`, and scratch
+    preferences in `tmp_path` (never the user's); the runner and engine stop afterwards."""
+    engine = make_engine(database_url)
+    runner = TaskRunner(make_sessionmaker(engine))
+    try:
+        yield runner, QSettings(str(tmp_path / "prefs.ini"), QSettings.Format.IniFormat)
+    finally:
+        runner.shutdown()
+        engine.dispose()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from desktop.app import ensure_application
 from desktop.handheld_page import HandheldPage
 from desktop.outcome_table import OUTCOME_COLOURS
-from desktop.tasks import TaskRunner
 from devices.ble import NUS_SERVICE
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import Meter, Reading
@@ -37,7 +36,7 @@ from server.services.metering.handheld_file_profiles import (
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
-from tests.desktop_support import CLERK_LOGIN, PASSWORD, seed_staff
+from tests.desktop_support import CLERK_LOGIN, PASSWORD, page_runner, seed_staff
 from tests.metering.test_ble import ADDRESS, Adv, Device, FakeClient, FakeScanner
 
 WAIT_MS = 10_000
@@ -90,17 +89,13 @@ def world(fresh_database_url: str) -> World:
 @pytest.fixture
 def page(qtbot, world: World, fresh_database_url: str, tmp_path: Path) -> Iterator[HandheldPage]:
     ensure_application("en")
-    engine = make_engine(fresh_database_url)
-    runner = TaskRunner(make_sessionmaker(engine))
-    preferences = QSettings(str(tmp_path / "prefs.ini"), QSettings.Format.IniFormat)
-    handheld = HandheldPage(world.manager, runner, preferences=preferences)
-    qtbot.addWidget(handheld)
-    handheld.resize(1280, 800)
-    with qtbot.waitSignal(handheld.loaded, timeout=WAIT_MS):
-        handheld.show()
-    yield handheld
-    runner.shutdown()
-    engine.dispose()
+    with page_runner(fresh_database_url, tmp_path) as (runner, preferences):
+        handheld = HandheldPage(world.manager, runner, preferences=preferences)
+        qtbot.addWidget(handheld)
+        handheld.resize(1280, 800)
+        with qtbot.waitSignal(handheld.loaded, timeout=WAIT_MS):
+            handheld.show()
+        yield handheld
 
 
 def read_db(url: str, query):

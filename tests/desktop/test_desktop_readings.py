@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
@@ -25,8 +25,7 @@ from desktop.app import ensure_application
 from desktop.readings_entry import HELD_COLOUR, SAVED_COLOUR, WARNING_COLOUR, EntryModel
 from desktop.readings_page import ReadingsPage
 from desktop.readings_review import CorrectDialog
-from desktop.tasks import TaskRunner
-from server.db.engine import make_engine, make_sessionmaker, unit_of_work
+from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import Meter, Reading
 from server.services.core import calendar
 from server.services.core.calendar import Period
@@ -37,7 +36,7 @@ from server.services.metering.review_desk import entry_sheet, review_queue, unre
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
-from tests.desktop_support import ACTOR, CLERK_LOGIN, PASSWORD, seed_staff
+from tests.desktop_support import ACTOR, CLERK_LOGIN, PASSWORD, page_runner, seed_staff
 
 WAIT_MS = 10_000
 MANAGER_LOGIN = "wangwu"
@@ -111,18 +110,14 @@ def world(fresh_database_url: str) -> World:
 @pytest.fixture
 def page(qtbot, world: World, fresh_database_url: str, tmp_path: Path) -> Iterator[ReadingsPage]:
     ensure_application("en")
-    engine = make_engine(fresh_database_url)
-    runner = TaskRunner(make_sessionmaker(engine))
-    preferences = QSettings(str(tmp_path / "prefs.ini"), QSettings.Format.IniFormat)
-    readings = ReadingsPage(world.manager, runner, preferences=preferences)
-    qtbot.addWidget(readings)
-    readings.resize(1280, 800)
-    with qtbot.waitSignal(readings.loaded, timeout=WAIT_MS), qtbot.waitActive(readings):
-        readings.show()
-        readings.activateWindow()
-    yield readings
-    runner.shutdown()
-    engine.dispose()
+    with page_runner(fresh_database_url, tmp_path) as (runner, preferences):
+        readings = ReadingsPage(world.manager, runner, preferences=preferences)
+        qtbot.addWidget(readings)
+        readings.resize(1280, 800)
+        with qtbot.waitSignal(readings.loaded, timeout=WAIT_MS), qtbot.waitActive(readings):
+            readings.show()
+            readings.activateWindow()
+        yield readings
 
 
 def read_db(url: str, query):

@@ -12,15 +12,14 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, QSettings
+from PySide6.QtCore import QDate
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from desktop.app import ensure_application
 from desktop.tariff_dialogs import NAME, PRICE, START, TariffEditor
 from desktop.tariffs_page import TariffsPage
-from desktop.tasks import TaskRunner
-from server.db.engine import make_engine, make_sessionmaker, unit_of_work
+from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import CustomerClass, LateFeePolicy, Tariff, TariffComponent, TariffTier
 from server.services.billing.late_fees import set_late_fee_policy
 from server.services.billing.tariff_desk import late_fee_overview, tariff_rows
@@ -29,7 +28,7 @@ from server.services.core.errors import PermissionDenied
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
-from tests.desktop_support import ACTOR, CLERK_LOGIN, PASSWORD, seed_staff
+from tests.desktop_support import ACTOR, CLERK_LOGIN, PASSWORD, page_runner, seed_staff
 
 WAIT_MS = 10_000
 
@@ -68,19 +67,15 @@ def world(fresh_database_url: str) -> World:
 @pytest.fixture
 def page(qtbot, world: World, fresh_database_url: str, tmp_path: Path) -> Iterator[TariffsPage]:
     ensure_application("zh_CN")
-    engine = make_engine(fresh_database_url)
-    runner = TaskRunner(make_sessionmaker(engine))
-    preferences = QSettings(str(tmp_path / "prefs.ini"), QSettings.Format.IniFormat)
-    tariffs = TariffsPage(world.manager, runner, preferences=preferences)
-    qtbot.addWidget(tariffs)
-    tariffs.resize(1280, 800)
-    with qtbot.waitSignal(tariffs.loaded, timeout=WAIT_MS):
-        tariffs.show()
-    yield tariffs
-    if tariffs.editor is not None:
-        tariffs.editor.close()
-    runner.shutdown()
-    engine.dispose()
+    with page_runner(fresh_database_url, tmp_path) as (runner, preferences):
+        tariffs = TariffsPage(world.manager, runner, preferences=preferences)
+        qtbot.addWidget(tariffs)
+        tariffs.resize(1280, 800)
+        with qtbot.waitSignal(tariffs.loaded, timeout=WAIT_MS):
+            tariffs.show()
+        yield tariffs
+        if tariffs.editor is not None:
+            tariffs.editor.close()
     ensure_application("en")
 
 
