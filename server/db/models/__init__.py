@@ -14,6 +14,13 @@ from server.db.models.companion import (
     WechatUser,
     WorkdayOverride,
 )
+from server.db.models.corrections import (
+    Adjustment,
+    CreditNote,
+    DepositLedgerEntry,
+    OfficeCounter,
+    Refund,
+)
 from server.db.models.field_installs import FieldInstall
 from server.db.models.handheld import HandheldImport, HandheldProfile
 from server.db.models.late_fees import LateFee, LateFeePolicy
@@ -48,6 +55,7 @@ from server.db.models.till import CashHandover, TillSession
 __all__ = [
     "Account",
     "AccountLedgerEntry",
+    "Adjustment",
     "Allocation",
     "AuditEvent",
     "Bill",
@@ -59,8 +67,10 @@ __all__ = [
     "Building",
     "Campus",
     "CashHandover",
+    "CreditNote",
     "CustomerClass",
     "Department",
+    "DepositLedgerEntry",
     "DocumentCounter",
     "FieldInstall",
     "HandheldImport",
@@ -70,6 +80,7 @@ __all__ = [
     "Meter",
     "MeterReplacement",
     "Notice",
+    "OfficeCounter",
     "OutboxMessage",
     "Payment",
     "PaymentException",
@@ -85,6 +96,7 @@ __all__ = [
     "Receipt",
     "ReceiptReprint",
     "ReceiptVoid",
+    "Refund",
     "ServiceRequest",
     "SmsCode",
     "Staff",

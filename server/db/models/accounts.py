@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db.base import Base, Code, Money, Name, Timestamp
@@ -15,14 +16,17 @@ POSTPAID = "postpaid"
 
 
 class CustomerClass(Base):
-    """居民 resident, 集体宿舍 dormitory, 单位 unit."""
+    """居民 resident, 集体宿舍 dormitory, 单位 unit, and any the desk adds (商户, 教职工…)."""
 
     __tablename__ = "customer_class"
+    __table_args__ = (CheckConstraint("deposit >= 0", name="deposit"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[Code] = mapped_column(unique=True)
     name: Mapped[Name] = mapped_column(unique=True)
     max_bindings: Mapped[int]
+    # The deposit (押金) charged at move-in; 0: none.
+    deposit: Mapped[Money] = mapped_column(default=Decimal("0.00"), server_default=text("0"))
 
 
 class Account(Base):
@@ -42,6 +46,10 @@ class Account(Base):
     # Kept in step with account_ledger under the account's row lock.
     balance: Mapped[Money] = mapped_column(Numeric(14, 2), default=Decimal("0.00"))
     active: Mapped[bool] = mapped_column(default=True)
+    # The deposit held (押金), apart from the balance; in step with deposit_ledger.
+    deposit: Mapped[Money] = mapped_column(default=Decimal("0.00"), server_default=text("0"))
+    # Set by a move-out (退房结算): the account is billed no more; closing follows.
+    moved_out_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[Timestamp]
 
     customer_class: Mapped[CustomerClass] = relationship(lazy="raise")

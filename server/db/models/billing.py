@@ -9,7 +9,9 @@ foreign key guarantees.
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,6 +22,15 @@ PERIOD_CHECK = r"period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'"
 BILL_OPEN = "open"
 BILL_PARTIAL = "partial"
 BILL_PAID = "paid"
+BILL_VOID = "void"
+
+# A bill's kind: the monthly bill of a run (or its rebill), an off-cycle final bill at
+# move-out, a debit adjustment (调账) and a deposit (押金) charged at move-in.
+REGULAR = "regular"
+FINAL = "final"
+ADJUSTMENT = "adjustment"
+DEPOSIT = "deposit"
+BILL_KINDS = (REGULAR, FINAL, ADJUSTMENT, DEPOSIT)
 
 
 class BillingRun(Base):
@@ -39,13 +50,22 @@ class Bill(Base):
 
     __tablename__ = "bill"
     __table_args__ = (
-        UniqueConstraint("account_id", "period"),
+        # One regular bill per account and period; a rebill's replacement stands beside
+        # the void bill it replaces.
+        Index(
+            "uq_bill_regular",
+            "account_id",
+            "period",
+            unique=True,
+            postgresql_where=text("kind = 'regular' and status <> 'void'"),
+        ),
         CheckConstraint(PERIOD_CHECK, name="period"),
         CheckConstraint("status in ('open', 'partial', 'paid', 'void')", name="status"),
+        CheckConstraint("kind in ('regular', 'final', 'adjustment', 'deposit')", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int]
+    account_id: Mapped[int] = mapped_column(index=True)
     period: Mapped[str] = mapped_column(String(7), index=True)
     account_no: Mapped[str] = mapped_column(String(32))
     holder_name: Mapped[Name]
@@ -54,6 +74,12 @@ class Bill(Base):
     total: Mapped[Money]
     status: Mapped[str] = mapped_column(String(10))
     run_id: Mapped[int | None]
+    kind: Mapped[str] = mapped_column(String(12), default=REGULAR, server_default=REGULAR)
+    # The void bill this one replaces (更正账单).
+    replaces_id: Mapped[int | None]
+    # The days a part-month final bill covers; None for a whole period.
+    covers_from: Mapped[date | None] = mapped_column(Date)
+    covers_to: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[Timestamp]
 
     meters: Mapped[list[BillMeter]] = relationship(
@@ -79,6 +105,8 @@ class BillMeter(Base):
     usage: Mapped[Quantity]
     prev_reading_id: Mapped[int]
     curr_reading_id: Mapped[int]
+    # The current reading is an estimate (估抄).
+    estimated: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
 
 class BillLine(Base):
@@ -92,3 +120,6 @@ class BillLine(Base):
     amount: Mapped[Money]
     # Tariffs are append-only, so the tier breakdown of a line is recomputed from it.
     tariff_id: Mapped[int]
+    # What the line is beyond its component, as the notice prints it: 估, 估抄冲回,
+    # 按日折算 15/31 天, 2026-12-10 起新价…
+    note: Mapped[str] = mapped_column(String(60), default="", server_default="")

@@ -9,12 +9,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db.base import Base, Name, Quantity, Timestamp, UnitPrice
 
+MONTHLY = "monthly"
+ANNUAL = "annual"
+
 
 class Tariff(Base):
     __tablename__ = "tariff"
     __table_args__ = (
         UniqueConstraint("kind", "customer_class_id", "effective_from"),
         CheckConstraint("kind in ('water', 'electricity')", name="kind"),
+        CheckConstraint("tier_basis in ('monthly', 'annual')", name="tier_basis"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -22,6 +26,9 @@ class Tariff(Base):
     customer_class_id: Mapped[int] = mapped_column(ForeignKey("customer_class.id"))
     effective_from: Mapped[date] = mapped_column(Date)
     name: Mapped[Name] = mapped_column(default="")
+    # 'monthly': tiers apply to each month's usage; 'annual' (年阶梯): to the usage
+    # accumulated in the calendar year, each month priced where the year's total has got to.
+    tier_basis: Mapped[str] = mapped_column(String(8), default=MONTHLY, server_default=MONTHLY)
     created_at: Mapped[Timestamp]
 
     components: Mapped[list[TariffComponent]] = relationship(

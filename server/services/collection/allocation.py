@@ -23,28 +23,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from server.db.models import (
     Account,
-    AccountLedgerEntry,
     Allocation,
     Bill,
     BillLine,
-    Building,
-    Campus,
     LateFee,
 )
 from server.db.models.accounts import PREPAID
 from server.db.models.late_fees import CHARGE, WAIVE
 from server.db.models.metering import KINDS
-from server.services.accounts.accounts import address_of
 from server.services.billing import late_fees
+from server.services.billing.balances import lock_account
 from server.services.billing.bills import OPEN_STATUSES, paid_on_bill
 from server.services.collection import till
 from server.services.core import audit, permissions
@@ -226,73 +223,6 @@ def bill_description(kinds: Sequence[str]) -> str:
     """'电费、水费' from the kinds of a bill's lines (electricity first, as on bills)."""
     labels = [KIND_LABELS.get(k, k) for k in sorted(kinds, key=KINDS.index)]
     return "、".join(labels) or "水电费"
-
-
-def set_status(session: Session, bill_ids: list[int]) -> None:
-    """Recompute each bill's status from what it has been paid (status is its one mutable
-    column)."""
-    for bill_id, total, status, settled in session.execute(
-        select(Bill.id, Bill.total, Bill.status, paid_on_bill()).where(Bill.id.in_(bill_ids))
-    ):
-        wanted = "open" if settled <= 0 else "partial" if settled < total else "paid"
-        if wanted != status:
-            session.execute(
-                update(Bill)
-                .where(Bill.id == bill_id)
-                .values(status=wanted)
-                .execution_options(synchronize_session="fetch")
-            )
-
-
-def move_balance(
-    session: Session,
-    account_id: int,
-    amount: Decimal,
-    kind: str,
-    payment_id: int,
-    note: str,
-    bill_id: int | None = None,
-) -> Decimal:
-    """Add `amount` to the locked account's balance and write the ledger entry."""
-    balance = session.execute(
-        update(Account)
-        .where(Account.id == account_id)
-        .values(balance=Account.balance + amount)
-        .returning(Account.balance)
-        .execution_options(synchronize_session="fetch")
-    ).scalar_one()
-    session.add(
-        AccountLedgerEntry(
-            account_id=account_id,
-            kind=kind,
-            amount=amount,
-            balance_after=balance,
-            payment_id=payment_id,
-            bill_id=bill_id,
-            note=note,
-        )
-    )
-    return balance
-
-
-_LOCK_ACCOUNT = (
-    select(Account, Campus.name, Building.name, func.now())
-    .join(Campus, Campus.id == Account.campus_id)
-    .outerjoin(Building, Building.id == Account.building_id)
-    .where(Account.account_no == bindparam("account_no"))
-    .with_for_update(of=Account)
-    .execution_options(populate_existing=True)
-)
-
-
-def lock_account(session: Session, account_no: str) -> tuple[Account, str, datetime]:
-    """The account, locked and re-read, with its address as a document shows it and the
-    transaction's clock."""
-    row = session.execute(_LOCK_ACCOUNT, {"account_no": account_no.strip()}).first()
-    if row is None:
-        raise NotFound(f"户号 {account_no} 不存在")
-    account, campus, building, now = row
-    return account, address_of(campus, building or "", account.unit, account.room), now
 
 
 def credit_label(billing_mode: str) -> str:

@@ -26,7 +26,8 @@ from server.db.models import (
 from server.db.models.accounts import POSTPAID
 from server.db.models.payments import ONLINE
 from server.services.billing import late_fees
-from server.services.collection.allocation import bill_description, credit_label, lock_account
+from server.services.billing.balances import lock_account
+from server.services.collection.allocation import bill_description, credit_label
 from server.services.collection.receipts import new_receipt
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor

@@ -35,13 +35,12 @@ from server.db.models import (
 )
 from server.db.models.payments import CASH, CHANNEL_LABELS, ONLINE
 from server.services.billing import late_fees
+from server.services.billing.balances import lock_account, move_balance
 from server.services.collection import till
 from server.services.collection.allocation import (
     OpenBill,
     charge_late_fee,
     credit_label,
-    lock_account,
-    move_balance,
     open_bills,
 )
 from server.services.collection.receipts import new_receipt

@@ -25,8 +25,8 @@ from server.db.models import (
 )
 from server.db.models.accounts import POSTPAID
 from server.db.models.payments import CHANNEL_LABELS
+from server.services.billing.balances import move_balance, set_status
 from server.services.collection import till
-from server.services.collection.allocation import move_balance, set_status
 from server.services.collection.receipts import receipt_by_no
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor

@@ -102,6 +102,15 @@ def is_manager(session: Session, staff_id: int) -> bool:
     return post_code(session, staff_id) in MANAGER_POSTS
 
 
+def require_manager(session: Session, actor: Actor, what: str) -> None:
+    """Refuse unless the actor holds a manager's post; `what` names the act, e.g. 更正账单.
+
+    Unlike `require`, an actor without a staff id is refused too: money given back is
+    always a named manager's decision."""
+    if actor.staff_id is None or not is_manager(session, actor.staff_id):
+        raise PermissionDenied(f"{what}须由管理人员办理")
+
+
 def require(session: Session, actor: Actor, module: str) -> None:
     """Refuse unless the actor holds `module` (actors without a staff id pass)."""
     if actor.staff_id is None:
