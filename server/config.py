@@ -39,6 +39,10 @@ DEFAULTS: dict[str, dict[str, str]] = {
     # scanned into the amount field): more than `confirm_multiple` times what is owed and
     # more than `confirm_margin` yuan above it; owing nothing, anything above the margin.
     "counter": {"confirm_multiple": "10", "confirm_margin": "2000"},
+    # Corrections (更正、作废、调账、退款) above `approval_limit` yuan need a second manager;
+    # `estimate` makes `billing run` estimate unread meters (估抄) by default, at most
+    # `estimate_limit` months running before the meter is listed for a visit.
+    "billing": {"approval_limit": "500", "estimate": "false", "estimate_limit": "2"},
     # The WeChat companion web service (`meterdesk serve`).
     "companion": {
         "host": "127.0.0.1",

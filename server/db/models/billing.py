@@ -118,8 +118,9 @@ class BillLine(Base):
     component: Mapped[Name]
     usage: Mapped[Quantity]
     amount: Mapped[Money]
-    # Tariffs are append-only, so the tier breakdown of a line is recomputed from it.
-    tariff_id: Mapped[int]
+    # Tariffs are append-only, so the tier breakdown of a line is recomputed from it; None
+    # for a deposit or adjustment line, which no tariff prices.
+    tariff_id: Mapped[int | None]
     # What the line is beyond its component, as the notice prints it: 估, 估抄冲回,
     # 按日折算 15/31 天, 2026-12-10 起新价…
     note: Mapped[str] = mapped_column(String(60), default="", server_default="")

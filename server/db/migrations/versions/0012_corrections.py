@@ -207,6 +207,7 @@ def downgrade() -> None:
         op.execute(f"drop trigger {table}_append_only on {table}")
     for table in ("deposit_ledger", "refund", "adjustment", "credit_note", "office_counter"):
         op.drop_table(table)
+    op.alter_column("bill_line", "tariff_id", existing_type=sa.Integer(), nullable=False)
     op.drop_column("bill_line", "note")
     op.drop_column("bill_meter", "estimated")
     op.drop_index("ix_bill_account_id", table_name="bill")

@@ -1,0 +1,35 @@
+"""A second manager's approval (复核) of money given back or corrected above a limit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from server.services.core import permissions
+from server.services.core.audit import Actor
+from server.services.core.errors import PermissionDenied
+
+
+def check_approval(
+    session: Session,
+    actor: Actor,
+    approver: Actor | None,
+    amount: Decimal,
+    limit: Decimal | None,
+) -> int | None:
+    """The approver's staff id when `amount` (its absolute value) is above `limit`, else None.
+
+    Above the limit the approver must be another staff member holding a manager's post;
+    `limit` None means no limit applies (the desktop and the CLI pass the setting).
+    """
+    if limit is None or abs(amount) <= limit:
+        return None
+    refusal = f"金额 {abs(amount)} 元超过 {limit} 元，须另一名管理人员审批"
+    if approver is None or approver.staff_id is None:
+        raise PermissionDenied(refusal)
+    if approver.staff_id == actor.staff_id:
+        raise PermissionDenied(f"{refusal}（审批人不能是经办人本人）")
+    if not permissions.is_manager(session, approver.staff_id):
+        raise PermissionDenied(f"{refusal}（{approver.label} 不是管理人员）")
+    return approver.staff_id
