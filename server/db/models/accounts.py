@@ -62,8 +62,11 @@ class AccountLedgerEntry(Base):
 
     Kinds: opening, bill (a prepaid bill's draw), payment (what a payment left over after its
     bills: credit or a prepaid top-up), reversal (that credit taken back by a void),
-    credit_used (a postpaid bill drawing that credit, bill_id set) and credit_returned (a void
-    giving drawn credit back from a bill, bill_id set).
+    credit_used (a postpaid bill drawing that credit, bill_id set), credit_returned (a void
+    giving drawn credit back from a bill, bill_id set), credit_note (what a cancelled bill had
+    been paid, given to the balance, bill_id set), adjustment (a credit adjustment, 调账),
+    refund (credit paid back, 退款) and deposit_release (the deposit given to the balance at
+    move-out).
     """
 
     __tablename__ = "account_ledger"
