@@ -93,6 +93,8 @@ def upgrade() -> None:
         sa.Column("estimated", sa.Boolean(), server_default=sa.text("false"), nullable=False),
     )
     op.add_column("bill_line", sa.Column("note", sa.String(60), server_default="", nullable=False))
+    # Deposit and adjustment lines are priced by no tariff.
+    op.alter_column("bill_line", "tariff_id", existing_type=sa.Integer(), nullable=True)
 
     op.create_table(
         "office_counter",
