@@ -1,0 +1,252 @@
+"""The account statement (账户明细): every document in date order with its running balance,
+hand-computed, and the invariant closing = balance − open principal − open late fee."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from decimal import Decimal as D
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, select, update
+from sqlalchemy.orm import Session
+
+from reports.statement import Statement
+from server.db.models import Account, Bill, BillLine, Branch, LateFee, Staff
+from server.db.models.billing import ADJUSTMENT, BILL_VOID
+from server.db.models.corrections import Adjustment, CreditNote, DepositLedgerEntry, Refund
+from server.services.billing.balances import draw_credit, move_balance
+from server.services.billing.bills import paid_on_bill
+from server.services.collection.payments import PaymentRequest, take_payment
+from server.services.collection.statements import account_statement
+from server.services.collection.voids import void_receipt
+from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.errors import DomainError, NotFound
+from server.services.staff.org import add_staff_with_role
+from tests import factories as f
+
+Z = None  # an empty column
+
+
+def new_bill(s: Session, account_id: int, period: str, total: str, **columns: Any) -> int:
+    """An open electricity bill as `factories.bill` writes it, with its kind, the bill it
+    replaces or its moment (a bill row is append-only: these are set when written)."""
+    account = s.get(Account, account_id)
+    assert account is not None
+    row = Bill(
+        account_id=account_id,
+        period=period,
+        account_no=account.account_no,
+        holder_name=account.holder_name,
+        address="东校区 1号楼 2单元 301",
+        billing_mode=account.billing_mode,
+        total=D(total),
+        status="open",
+        **columns,
+    )
+    s.add(row)
+    s.flush()
+    s.add(BillLine(bill_id=row.id, kind="electricity", component="电费", usage=D("0"),
+                   amount=D(total), tariff_id=None))  # fmt: skip
+    s.flush()
+    return row.id
+
+
+# The corrections' own services (H2/H3) write these rows; until then the test writes them
+# the way the design contract says they are written.
+def credit_note(s: Session, bill_id: int, no: str, reason: str, replacement: str | None) -> None:
+    bill = s.get(Bill, bill_id)
+    assert bill is not None
+    paid = s.scalar(select(paid_on_bill()).where(Bill.id == bill_id))
+    if paid:
+        move_balance(s, bill.account_id, paid, "credit_note", None, f"{no} 红字冲销", bill_id)
+    s.execute(update(Bill).where(Bill.id == bill_id).values(status=BILL_VOID))
+    new_id = None
+    if replacement is not None:
+        new_id = new_bill(s, bill.account_id, bill.period, replacement, replaces_id=bill_id)
+    s.add(CreditNote(note_no=no, kind="rebill" if replacement else "cancel",
+                     account_id=bill.account_id, bill_id=bill_id, replacement_bill_id=new_id,
+                     period=bill.period, total=-bill.total, lines=[], paid_moved=paid,
+                     reason=reason, actor="test"))  # fmt: skip
+    account = s.get(Account, bill.account_id)
+    assert account is not None
+    draw_credit(s, account)
+
+
+def adjust(s: Session, account_id: int, no: str, amount: str, reason: str) -> None:
+    bill_id = None
+    if D(amount) > 0:
+        bill_id = new_bill(s, account_id, "2099-03", amount, kind=ADJUSTMENT)
+    else:
+        move_balance(s, account_id, -D(amount), "adjustment", None, f"{no} 调账")
+    s.add(Adjustment(note_no=no, account_id=account_id, amount=D(amount), bill_id=bill_id,
+                     reason=reason, actor="test"))  # fmt: skip
+    account = s.get(Account, account_id)
+    assert account is not None
+    draw_credit(s, account)
+
+
+def refund(s: Session, account_id: int, no: str, amount: str) -> None:
+    branch = s.scalar(select(Branch.id).where(Branch.code == "D"))
+    clerk = s.scalar(select(Staff.id).where(Staff.login == "clerk"))
+    if clerk is None:
+        clerk = add_staff_with_role(s, f.ACTOR, login="clerk", name="王芳", password="Passw0rd!x",
+                                    role="clerk", branch_code="D").id  # fmt: skip
+    s.add(Refund(refund_no=no, account_id=account_id, account_no="S001", holder_name="张三",
+                 address="东校区 1号楼 2单元 301", amount=D(amount), channel="transfer",
+                 reference="BANK-1", branch_id=branch, branch_name="东区收费点",
+                 clerk_id=clerk, clerk="王芳", actor="test"))  # fmt: skip
+    move_balance(s, account_id, -D(amount), "refund", None, f"{no} 退款")
+
+
+def pay(s: Session, amount: str, no: str = "S001") -> str:
+    return take_payment(s, f.ACTOR, PaymentRequest(no, D(amount), "cash", "D")).receipt_no
+
+
+def rows(statement: Statement) -> list[tuple[Any, ...]]:
+    return [(ln.document, ln.summary, ln.debit, ln.credit, ln.balance) for ln in statement.lines]
+
+
+def closes_on_the_account(statement: Statement) -> bool:
+    return statement.closing == (
+        statement.balance - statement.open_principal - statement.open_late_fee
+    )
+
+
+@pytest.fixture
+def steps(fresh_database_url: str) -> Iterator[Callable[..., Any]]:
+    """Run each step in its own committed transaction, as the counter would: each document
+    carries its own moment, so the statement's order is the order they were written."""
+    engine = create_engine(fresh_database_url)
+
+    def step(action: Callable[[Session], Any]) -> Any:
+        with Session(engine, expire_on_commit=False) as s:
+            result = action(s)
+            s.commit()
+            return result
+
+    yield step
+    engine.dispose()
+
+
+def test_statement_of_bills_payment_rebill_adjustments_refund(steps):
+    def world(s: Session) -> dict[str, int]:
+        f.branches(s)
+        account = f.account(s, "S001")
+        return {
+            "account": account,
+            "jan": new_bill(s, account, "2099-01", "100.00"),
+            "feb": new_bill(s, account, "2099-02", "80.00"),
+        }
+
+    ids = steps(world)
+    a = ids["account"]
+    # 150.00: 2099-01 paid 100.00, 2099-02 50.00 of 80.00.
+    receipt = steps(lambda s: pay(s, "150.00"))
+    # Rebill 2099-02 at 60.00: the 50.00 paid goes to the balance and pays the new bill,
+    # which owes 10.00.
+    steps(lambda s: credit_note(s, ids["feb"], "HZ2099000001", "抄表录入错误", "60.00"))
+    # A 20.00 goodwill credit pays the 10.00 owed; 10.00 stays as credit, refunded.
+    steps(lambda s: adjust(s, a, "TZ2099000001", "-20.00", "停水补偿"))
+    steps(lambda s: refund(s, a, "TKD2099000001", "10.00"))
+    # A 15.00 charge for a broken seal is owed.
+    steps(lambda s: adjust(s, a, "TZ2099000002", "15.00", "表封损坏赔偿"))
+
+    statement = steps(lambda s: account_statement(s, "S001"))
+    assert rows(statement) == [
+        ("账单 2099-01", "2099-01 电费", D("100.00"), Z, D("-100.00")),
+        ("账单 2099-02", "2099-02 电费（已作废，见红字冲销 HZ2099000001）", D("80.00"), Z,
+         D("-180.00")),
+        (receipt, "收款（现金）", Z, D("150.00"), D("-30.00")),
+        ("HZ2099000001", "红字冲销 2099-02 账单（更正）：抄表录入错误", Z, D("80.00"),
+         D("50.00")),
+        ("账单 2099-02", "2099-02 电费（更正后重开）", D("60.00"), Z, D("-10.00")),
+        ("TZ2099000001", "调账（减免）：停水补偿", Z, D("20.00"), D("10.00")),
+        ("TKD2099000001", "退款（转账）", D("10.00"), Z, D("0.00")),
+        ("TZ2099000002", "调账：表封损坏赔偿", D("15.00"), Z, D("-15.00")),
+    ]  # fmt: skip
+    assert statement.opening == 0 and statement.closing == D("-15.00")
+    # 100 + 80 + 60 + 10 + 15 = 265 debits; 150 + 80 + 20 = 250 credits.
+    assert (statement.debits, statement.credits) == (D("265.00"), D("250.00"))
+    # Balance 0.00 (+50 moved, −50 drawn, +20, −10 drawn, −10 refunded); 15.00 owed.
+    assert (statement.balance, statement.open_principal, statement.open_late_fee) == (
+        D("0.00"), D("15.00"), D("0.00"))  # fmt: skip
+    assert closes_on_the_account(statement)
+    assert all(line.day == statement.generated_at.date() for line in statement.lines)
+
+
+def test_void_receipt_late_fees_and_a_cancelled_bill_with_its_fee(session):
+    """Written in one transaction (one moment): the order of documents as they arise."""
+    f.branches(session)
+    a = f.account(session, "S001", balance="5.00")
+    jan = new_bill(session, a, "2099-01", "40.00")
+    feb = new_bill(session, a, "2099-02", "30.00")
+    for bill_id, amount, kind, reason in ((jan, "4.00", "charge", ""), (jan, "-1.00", "waive",
+                                          "首次逾期"), (feb, "2.50", "charge", "")):  # fmt: skip
+        session.add(LateFee(bill_id=bill_id, kind=kind, amount=D(amount), reason=reason,
+                            accrued_to=date(2099, 3, 1), days=12, rate=D("0.001"),
+                            basis=D("30.00"), actor="test"))  # fmt: skip
+    session.flush()
+    # 5.00 opening credit is drawn by nothing (drawn only by runs and corrections): a
+    # payment of 20.00 pays 2099-01's fee 3.00 first, then 17.00 of its principal.
+    voided = pay(session, "20.00")
+    void_receipt(session, f.ACTOR, voided, "收错户号")
+    kept = pay(session, "43.00")  # 3.00 fee, 40.00 principal of 2099-01
+    # 2099-02 cancelled with its 2.50 fee unpaid: no longer owed.
+    credit_note(session, feb, "HZ2099000001", "重复开票", None)
+    # The cancel drew the 5.00 credit against nothing open: it stays on the balance.
+    session.add(DepositLedgerEntry(account_id=a, kind="paid", amount=D("100.00"),
+                                   held_after=D("100.00")))  # fmt: skip
+    session.flush()
+
+    statement = account_statement(session, "S001")
+    assert rows(statement) == [
+        ("开户", "开户期初余额", Z, D("5.00"), D("5.00")),
+        ("账单 2099-01", "2099-01 电费", D("40.00"), Z, D("-35.00")),
+        ("账单 2099-02", "2099-02 电费（已作废，见红字冲销 HZ2099000001）", D("30.00"), Z,
+         D("-65.00")),
+        ("HZ2099000001", "红字冲销 2099-02 账单（作废）：重复开票", Z, D("30.00"), D("-35.00")),
+        ("HZ2099000001", "2099-02 账单作废，未缴滞纳金不再收取", Z, D("2.50"), D("-32.50")),
+        ("滞纳金 2099-01", "2099-01 账单滞纳金（12 天）", D("4.00"), Z, D("-36.50")),
+        ("滞纳金 2099-02", "2099-02 账单滞纳金（12 天）", D("2.50"), Z, D("-39.00")),
+        (voided, "收款（现金）", Z, D("20.00"), D("-19.00")),
+        (kept, "收款（现金）", Z, D("43.00"), D("24.00")),
+        ("押金", "押金收存 100.00 元（另行保管，不计入余额）", Z, Z, D("24.00")),
+        ("滞纳金 2099-01", "2099-01 账单滞纳金减免：首次逾期", Z, D("1.00"), D("25.00")),
+        (voided, "冲正（收据作废）：收错户号", D("20.00"), Z, D("5.00")),
+    ]  # fmt: skip
+    # Balance 5.00 (the opening; 43.00 = 3.00 fee + 40.00 principal); nothing owed.
+    assert (statement.balance, statement.open_principal, statement.open_late_fee) == (
+        D("5.00"), D("0.00"), D("0.00"))  # fmt: skip
+    assert statement.closing == D("5.00") and closes_on_the_account(statement)
+
+
+def dated_bill(s: Session, account_id: int, period: str, total: str, day: str) -> int:
+    moment = datetime.fromisoformat(day).replace(hour=9, tzinfo=BUSINESS_TZ)
+    return new_bill(s, account_id, period, total, created_at=moment)
+
+
+def test_from_and_to_give_an_opening_row_and_cut_the_end(session):
+    f.branches(session)
+    a = f.account(session, "S001")
+    dated_bill(session, a, "2026-01", "100.00", "2026-02-03")
+    dated_bill(session, a, "2026-02", "80.00", "2026-03-04")
+    receipt = pay(session, "150.00")  # today, after both
+    session.flush()
+    today = account_statement(session, "S001").lines[-1].day
+    march = account_statement(session, "S001", date(2026, 3, 1))
+    assert march.opening == D("-100.00")
+    assert rows(march) == [
+        ("账单 2026-02", "2026-02 电费", D("80.00"), Z, D("-180.00")),
+        (receipt, "收款（现金）", Z, D("150.00"), D("-30.00")),
+    ]
+    assert march.closing == D("-30.00") and closes_on_the_account(march)
+    spring = account_statement(session, "S001", date(2026, 2, 3), date(2026, 3, 31))
+    assert spring.opening == 0 and spring.closing == D("-180.00")
+    assert [ln.day for ln in spring.lines] == [date(2026, 2, 3), date(2026, 3, 4)]
+    assert account_statement(session, "S001", today + timedelta(days=1)).lines == ()
+    with pytest.raises(DomainError, match="结束日期 2026-03-01 早于开始日期 2026-03-02"):
+        account_statement(session, "S001", date(2026, 3, 2), date(2026, 3, 1))
+    with pytest.raises(NotFound, match="户号 X404 不存在"):
+        account_statement(session, "X404")
