@@ -24,7 +24,10 @@ from reports.statement import (
 )
 from tests.documents.layout import drawn_text, pdftotext
 
-LONG = "2026-09 电费、水费、公共照明分摊（已作废，见红字冲销 HZ2026000123）更正原因：抄表员录入读数时多输一位"
+LONG = (
+    "2026-09 电费、水费、公共照明分摊（已作废，见红字冲销 HZ2026000123）"
+    "更正原因：抄表员录入读数时多输一位"
+)
 
 
 def statement(lines: int = 3) -> Statement:
@@ -36,8 +39,9 @@ def statement(lines: int = 3) -> Statement:
         credit = None if n % 2 == 0 else D("999999.99")
         balance += (credit or 0) - (debit or 0)
         document = "账单 2026-09" if debit else f"DA2026{n:06d}"
-        rows.append(StatementLine(date(2026, 9, 1) + timedelta(days=n % 28), document,
-                                  LONG if n == 0 else "收款（网银转账）", debit, credit, balance))  # fmt: skip
+        summary = LONG if n == 0 else "收款（网银转账）"
+        day = date(2026, 9, 1) + timedelta(days=n % 28)
+        rows.append(StatementLine(day, document, summary, debit, credit, balance))
     return Statement(
         account_no="A2026000001", holder_name="欧阳建国", address="东校区 12号楼 3单元 1102",
         billing_mode="postpaid", start=date(2026, 9, 1), end=None, opening=D("-1234567.89"),
@@ -56,9 +60,11 @@ def test_pdf_reads_back_with_every_figure_whole(tmp_path):
     for figure in ("-1,234,567.89", "1,000,000.01", "-2,234,567.90", "999,999.99",
                    "-1,234,567.91", "-2,234,567.92", "2,000,000.02", "2026-09-01", "2026-09-03",
                    "DA2026000001", "A2026000001", "欧阳建国", "东校区 12号楼 3单元 1102",
-                   "账户明细", "期初余额", "本期合计 / 期末余额", "2026-09-01 至 2026-12-07"):  # fmt: skip
+                   "账户明细", "期初余额", "本期合计 / 期末余额",
+                   "2026-09-01 至 2026-12-07"):  # fmt: skip
         assert figure in text, figure
-    assert "当前账户余额 15.50 元，未缴本金 1,250.00 元，未缴滞纳金 3.25 元，押金 200.00 元" in text
+    position = "当前账户余额 15.50 元，未缴本金 1,250.00 元，未缴滞纳金 3.25 元，押金 200.00 元"
+    assert position in text
     # The long 摘要 wraps onto lines instead of being cut.
     assert "…" not in text
     assert "更正原因：抄表员录入读数时多输一位" in re.sub(r"\s", "", text)
