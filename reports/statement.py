@@ -109,6 +109,39 @@ class Statement:
             f"未缴滞纳金 {self.open_late_fee:,.2f} 元，押金 {self.deposit:,.2f} 元（另行保管）"
         )
 
+    def as_json(self) -> dict[str, Any]:
+        """Money as strings (exact), dates ISO, an empty column null."""
+
+        def money(value: Decimal | None) -> str | None:
+            return None if value is None else str(value)
+
+        return {
+            "account_no": self.account_no,
+            "holder_name": self.holder_name,
+            "address": self.address,
+            "from": self.start.isoformat() if self.start else None,
+            "to": self.end.isoformat() if self.end else None,
+            "opening": str(self.opening),
+            "lines": [
+                {
+                    "date": line.day.isoformat(),
+                    "document": line.document,
+                    "summary": line.summary,
+                    "debit": money(line.debit),
+                    "credit": money(line.credit),
+                    "balance": str(line.balance),
+                }
+                for line in self.lines
+            ],
+            "debits": str(self.debits),
+            "credits": str(self.credits),
+            "closing": str(self.closing),
+            "balance": str(self.balance),
+            "deposit": str(self.deposit),
+            "open_principal": str(self.open_principal),
+            "open_late_fee": str(self.open_late_fee),
+        }
+
     def filename(self, suffix: str) -> str:
         stamp = moment_text(self.generated_at, "%Y%m%d")
         return f"{TITLE}_{self.account_no}_{stamp}.{suffix.lstrip('.')}"

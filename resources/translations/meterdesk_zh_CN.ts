@@ -4,140 +4,193 @@
 <context>
     <name>AccountColumn</name>
     <message>
-        <location filename="../../desktop/counter_account.py" line="35"/>
+        <location filename="../../desktop/counter_account.py" line="36"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="38"/>
+        <location filename="../../desktop/counter_account.py" line="39"/>
         <source>Account no.:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="38"/>
+        <location filename="../../desktop/counter_account.py" line="39"/>
         <source>Holder:</source>
         <translation>户名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="39"/>
+        <location filename="../../desktop/counter_account.py" line="40"/>
         <source>Address:</source>
         <translation>地址：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="39"/>
+        <location filename="../../desktop/counter_account.py" line="40"/>
         <source>Class:</source>
         <translation>类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="40"/>
+        <location filename="../../desktop/counter_account.py" line="41"/>
         <source>Billing:</source>
         <translation>收费方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="40"/>
+        <location filename="../../desktop/counter_account.py" line="41"/>
         <source>Balance:</source>
         <translation>余额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="41"/>
+        <location filename="../../desktop/counter_account.py" line="42"/>
         <source>Meters:</source>
         <translation>表计：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="41"/>
+        <location filename="../../desktop/counter_account.py" line="42"/>
         <source>Mobile:</source>
         <translation>手机：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="53"/>
+        <location filename="../../desktop/counter_account.py" line="54"/>
         <source>Period</source>
         <translation>账期</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="53"/>
+        <location filename="../../desktop/counter_account.py" line="54"/>
         <source>Items</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="53"/>
+        <location filename="../../desktop/counter_account.py" line="54"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="53"/>
-        <location filename="../../desktop/counter_account.py" line="63"/>
+        <location filename="../../desktop/counter_account.py" line="54"/>
+        <location filename="../../desktop/counter_account.py" line="66"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="54"/>
+        <location filename="../../desktop/counter_account.py" line="55"/>
         <source>Paid</source>
         <translation>已缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="54"/>
+        <location filename="../../desktop/counter_account.py" line="55"/>
         <source>Late fee</source>
         <translation>滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="54"/>
+        <location filename="../../desktop/counter_account.py" line="55"/>
         <source>Owed</source>
         <translation>欠费</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="54"/>
+        <location filename="../../desktop/counter_account.py" line="55"/>
         <source>Due</source>
         <translation>缴费期限</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="56"/>
+        <location filename="../../desktop/counter_account.py" line="57"/>
         <source>Waive late fee…</source>
         <translation>减免滞纳金…</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="57"/>
+        <location filename="../../desktop/counter_account.py" line="58"/>
         <source>Managers only; the reason is kept</source>
         <translation>仅限管理人员；原因将被记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="63"/>
+        <location filename="../../desktop/counter_account.py" line="66"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="63"/>
+        <location filename="../../desktop/counter_account.py" line="66"/>
         <source>Receipt</source>
         <translation>收据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="63"/>
+        <location filename="../../desktop/counter_account.py" line="66"/>
         <source>Channel</source>
         <translation>收款方式</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="64"/>
+        <location filename="../../desktop/counter_account.py" line="67"/>
         <source>Branch</source>
         <translation>网点</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="69"/>
+        <location filename="../../desktop/counter_account.py" line="72"/>
         <source>Open bills</source>
         <translation>未缴账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="75"/>
+        <location filename="../../desktop/counter_account.py" line="79"/>
         <source>Payments in the last 12 months</source>
         <translation>近 12 个月缴费记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="130"/>
+        <location filename="../../desktop/counter_account.py" line="140"/>
         <source>Waive the late fee of {period}</source>
         <translation>减免 {period} 的滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_account.py" line="131"/>
+        <location filename="../../desktop/counter_account.py" line="141"/>
         <source>Reason:</source>
         <translation>原因：</translation>
+    </message>
+</context>
+<context>
+    <name>AccountCorrections</name>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="73"/>
+        <source>Adjust…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="74"/>
+        <source>A charge or a credit with a reason; managers only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="76"/>
+        <source>Refund…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="78"/>
+        <source>Pay the account&apos;s credit back, authorized by a manager</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="145"/>
+        <source>Refund form {no}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="163"/>
+        <source>Adjustment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="170"/>
+        <source>{no}: {account} charged {amount}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="174"/>
+        <source>Owed on its bill: {owed}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="178"/>
+        <source>{no}: {account} credited {amount}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="181"/>
+        <source>Balance now {balance}.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -256,245 +309,304 @@
 <context>
     <name>AccountsPage</name>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="82"/>
+        <location filename="../../desktop/accounts_page.py" line="86"/>
         <source>Account no., meter no., name, room or mobile (Ctrl+F)</source>
         <translation>户号、表号、户主、房号或手机 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="87"/>
+        <location filename="../../desktop/accounts_page.py" line="91"/>
         <source>New account… (Ctrl+N)</source>
         <translation>开户… (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="89"/>
+        <location filename="../../desktop/accounts_page.py" line="93"/>
         <source>Edit… (F2)</source>
         <translation>修改… (F2)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="92"/>
+        <location filename="../../desktop/accounts_page.py" line="95"/>
+        <location filename="../../desktop/accounts_page.py" line="108"/>
+        <source>Move out…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="102"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="92"/>
+        <location filename="../../desktop/accounts_page.py" line="102"/>
         <source>Holder</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="92"/>
+        <location filename="../../desktop/accounts_page.py" line="102"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="92"/>
+        <location filename="../../desktop/accounts_page.py" line="102"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="93"/>
+        <location filename="../../desktop/accounts_page.py" line="103"/>
         <source>Balance</source>
         <translation>余额</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="106"/>
+        <location filename="../../desktop/accounts_page.py" line="120"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="106"/>
+        <location filename="../../desktop/accounts_page.py" line="120"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="106"/>
+        <location filename="../../desktop/accounts_page.py" line="120"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="106"/>
+        <location filename="../../desktop/accounts_page.py" line="120"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="107"/>
+        <location filename="../../desktop/accounts_page.py" line="121"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="107"/>
-        <location filename="../../desktop/accounts_page.py" line="111"/>
-        <location filename="../../desktop/accounts_page.py" line="117"/>
+        <location filename="../../desktop/accounts_page.py" line="121"/>
+        <location filename="../../desktop/accounts_page.py" line="125"/>
+        <location filename="../../desktop/accounts_page.py" line="131"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="107"/>
+        <location filename="../../desktop/accounts_page.py" line="121"/>
         <source>Location</source>
         <translation>安装位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="108"/>
+        <location filename="../../desktop/accounts_page.py" line="122"/>
         <source>Last reading</source>
         <translation>最近读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="111"/>
+        <location filename="../../desktop/accounts_page.py" line="125"/>
         <source>Period</source>
         <translation>账期</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="111"/>
-        <location filename="../../desktop/accounts_page.py" line="337"/>
+        <location filename="../../desktop/accounts_page.py" line="125"/>
+        <location filename="../../desktop/accounts_page.py" line="356"/>
         <source>Electricity (kWh)</source>
         <translation>电量 (kWh)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="112"/>
-        <location filename="../../desktop/accounts_page.py" line="337"/>
+        <location filename="../../desktop/accounts_page.py" line="126"/>
+        <location filename="../../desktop/accounts_page.py" line="356"/>
         <source>Water (m³)</source>
         <translation>水量 (m³)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="112"/>
-        <location filename="../../desktop/accounts_page.py" line="116"/>
+        <location filename="../../desktop/accounts_page.py" line="126"/>
+        <location filename="../../desktop/accounts_page.py" line="130"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="112"/>
+        <location filename="../../desktop/accounts_page.py" line="126"/>
         <source>Paid</source>
         <translation>已缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="112"/>
+        <location filename="../../desktop/accounts_page.py" line="126"/>
         <source>Open</source>
         <translation>未缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="113"/>
+        <location filename="../../desktop/accounts_page.py" line="127"/>
         <source>Issued</source>
         <translation>出账时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="116"/>
-        <location filename="../../desktop/accounts_page.py" line="120"/>
+        <location filename="../../desktop/accounts_page.py" line="130"/>
+        <location filename="../../desktop/accounts_page.py" line="134"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="116"/>
+        <location filename="../../desktop/accounts_page.py" line="130"/>
         <source>Receipt</source>
         <translation>收据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="116"/>
+        <location filename="../../desktop/accounts_page.py" line="130"/>
         <source>Channel</source>
         <translation>缴费方式</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="117"/>
+        <location filename="../../desktop/accounts_page.py" line="131"/>
         <source>Branch</source>
         <translation>收费网点</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="120"/>
+        <location filename="../../desktop/accounts_page.py" line="134"/>
         <source>By</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="120"/>
+        <location filename="../../desktop/accounts_page.py" line="134"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="120"/>
+        <location filename="../../desktop/accounts_page.py" line="134"/>
         <source>Field</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="121"/>
+        <location filename="../../desktop/accounts_page.py" line="135"/>
         <source>Before</source>
         <translation>原值</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="121"/>
+        <location filename="../../desktop/accounts_page.py" line="135"/>
         <source>After</source>
         <translation>新值</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="131"/>
+        <location filename="../../desktop/accounts_page.py" line="145"/>
         <source>Meters</source>
         <translation>表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <location filename="../../desktop/accounts_page.py" line="146"/>
         <source>Bills</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="133"/>
+        <location filename="../../desktop/accounts_page.py" line="147"/>
         <source>Payments</source>
         <translation>缴费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="134"/>
+        <location filename="../../desktop/accounts_page.py" line="148"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="135"/>
+        <location filename="../../desktop/accounts_page.py" line="149"/>
         <source>History</source>
         <translation>变更记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="228"/>
+        <location filename="../../desktop/accounts_page.py" line="245"/>
         <source>Nothing found for “{query}”</source>
         <translation>没有找到“{query}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="230"/>
+        <location filename="../../desktop/accounts_page.py" line="247"/>
         <source>{count} found</source>
         <translation>找到 {count} 户</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="262"/>
+        <location filename="../../desktop/accounts_page.py" line="281"/>
         <source>No account open</source>
         <translation>未打开户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="274"/>
+        <location filename="../../desktop/accounts_page.py" line="293"/>
         <source>Prepaid</source>
         <translation>预收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="274"/>
+        <location filename="../../desktop/accounts_page.py" line="293"/>
         <source>Postpaid</source>
         <translation>后收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="276"/>
+        <location filename="../../desktop/accounts_page.py" line="295"/>
         <source>{no}  {holder}</source>
         <translation>{no}  {holder}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="279"/>
+        <location filename="../../desktop/accounts_page.py" line="298"/>
         <source>{address} · {klass} · {mode} · balance {balance} · mobile {mobile}</source>
         <translation>{address} · {klass} · {mode} · 余额 {balance} · 手机 {mobile}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="313"/>
+        <location filename="../../desktop/accounts_page.py" line="332"/>
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="357"/>
+        <location filename="../../desktop/accounts_page.py" line="376"/>
         <source>Usage {first} – {last}</source>
         <translation>用量 {first} – {last}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="414"/>
+        <location filename="../../desktop/accounts_page.py" line="446"/>
         <source>Accounts</source>
         <translation>用户信息管理</translation>
+    </message>
+</context>
+<context>
+    <name>AdjustDialog</name>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="37"/>
+        <source>Adjustment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="40"/>
+        <source>Adjust account {account}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="41"/>
+        <source>Confirm adjustment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="42"/>
+        <source>Charge (debit)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="43"/>
+        <source>Credit (goodwill)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="54"/>
+        <source>Balance:</source>
+        <translation type="unfinished">余额：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="55"/>
+        <source>Adjustment:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="56"/>
+        <source>Amount:</source>
+        <translation type="unfinished">金额：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="71"/>
+        <source>Choose charge or credit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="74"/>
+        <source>Type an amount above 0.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -689,6 +801,29 @@
     </message>
 </context>
 <context>
+    <name>ApprovalDialog</name>
+    <message>
+        <location filename="../../desktop/approval_dialog.py" line="90"/>
+        <source>Manager&apos;s approval</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/approval_dialog.py" line="102"/>
+        <source>Approver&apos;s login:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/approval_dialog.py" line="103"/>
+        <source>Password:</source>
+        <translation type="unfinished">密码：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/approval_dialog.py" line="107"/>
+        <source>Approve</source>
+        <translation type="unfinished">通过</translation>
+    </message>
+</context>
+<context>
     <name>BenchReadPanel</name>
     <message>
         <location filename="../../desktop/bench_read.py" line="122"/>
@@ -842,303 +977,406 @@
     </message>
 </context>
 <context>
-    <name>BillDetailDialog</name>
+    <name>BillBox</name>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="55"/>
+        <source>Total</source>
+        <translation type="unfinished">合计</translation>
+    </message>
+</context>
+<context>
+    <name>BillContents</name>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="70"/>
+        <source>Meter</source>
+        <translation type="unfinished">表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="70"/>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="70"/>
+        <source>Previous</source>
+        <translation type="unfinished">上次读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="70"/>
+        <source>Current</source>
+        <translation type="unfinished">本期读数</translation>
+    </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="71"/>
+        <location filename="../../desktop/billing_dialogs.py" line="80"/>
+        <source>Usage</source>
+        <translation type="unfinished">用量</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="80"/>
+        <source>Item</source>
+        <translation type="unfinished">项目</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="80"/>
+        <source>Amount</source>
+        <translation type="unfinished">金额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="84"/>
+        <source>Meters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="86"/>
+        <source>Charges</source>
+        <translation type="unfinished">费用明细</translation>
+    </message>
+</context>
+<context>
+    <name>BillCorrections</name>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="199"/>
+        <source>Rebill… (Ctrl+E)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="201"/>
+        <source>The bill again from the readings and tariffs in force now; managers only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="203"/>
+        <source>Cancel bill…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="204"/>
+        <source>A bill raised in error, with a credit note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="272"/>
+        <source>Bill corrected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="280"/>
+        <source>{no}: the bill {period} of {account} ({total}) is cancelled; {paid} paid on it went to the balance, now {balance}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="288"/>
+        <source>{no}: the bill {period} of {account} is rebilled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>BillDetailDialog</name>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="98"/>
         <source>Bill {period} of {account}</source>
         <translation>{account} 的 {period} 账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="76"/>
+        <location filename="../../desktop/billing_dialogs.py" line="103"/>
         <source>Account no.:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="77"/>
+        <location filename="../../desktop/billing_dialogs.py" line="104"/>
         <source>Holder:</source>
         <translation>户名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="78"/>
+        <location filename="../../desktop/billing_dialogs.py" line="105"/>
         <source>Address:</source>
         <translation>地址：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="79"/>
+        <location filename="../../desktop/billing_dialogs.py" line="106"/>
         <source>Period:</source>
         <translation>账期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="81"/>
+        <location filename="../../desktop/billing_dialogs.py" line="108"/>
         <source>Amount:</source>
         <translation>金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="82"/>
+        <location filename="../../desktop/billing_dialogs.py" line="109"/>
         <source>Status:</source>
         <translation>状态：</translation>
     </message>
+</context>
+<context>
+    <name>BillPage</name>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="84"/>
+        <location filename="../../desktop/move_out_wizard.py" line="175"/>
+        <source>Final bill</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="178"/>
         <source>Meter</source>
-        <translation>表号</translation>
+        <translation type="unfinished">表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="84"/>
-        <source>Kind</source>
-        <translation>类别</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/billing_dialogs.py" line="84"/>
+        <location filename="../../desktop/move_out_wizard.py" line="178"/>
         <source>Previous</source>
-        <translation>上期读数</translation>
+        <translation type="unfinished">上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="84"/>
-        <source>Current</source>
-        <translation>本期读数</translation>
+        <location filename="../../desktop/move_out_wizard.py" line="178"/>
+        <source>Final</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="85"/>
-        <location filename="../../desktop/billing_dialogs.py" line="94"/>
+        <location filename="../../desktop/move_out_wizard.py" line="178"/>
+        <location filename="../../desktop/move_out_wizard.py" line="181"/>
         <source>Usage</source>
-        <translation>用量</translation>
+        <translation type="unfinished">用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="94"/>
+        <location filename="../../desktop/move_out_wizard.py" line="181"/>
         <source>Item</source>
-        <translation>项目</translation>
+        <translation type="unfinished">项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="94"/>
+        <location filename="../../desktop/move_out_wizard.py" line="181"/>
         <source>Amount</source>
-        <translation>金额</translation>
+        <translation type="unfinished">金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="100"/>
-        <source>Meters</source>
-        <translation>表计读数</translation>
+        <location filename="../../desktop/move_out_wizard.py" line="181"/>
+        <source>Note</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="102"/>
-        <source>Charges</source>
-        <translation>费用明细</translation>
+        <location filename="../../desktop/move_out_wizard.py" line="193"/>
+        <source>Period {period}, {covers}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="204"/>
+        <source>Total {total}</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
     <name>BillingPage</name>
     <message>
-        <location filename="../../desktop/billing_page.py" line="89"/>
-        <location filename="../../desktop/billing_page.py" line="245"/>
-        <location filename="../../desktop/billing_page.py" line="272"/>
+        <location filename="../../desktop/billing_page.py" line="93"/>
+        <location filename="../../desktop/billing_page.py" line="259"/>
+        <location filename="../../desktop/billing_page.py" line="286"/>
         <source>Billing run</source>
         <translation>出账</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="90"/>
-        <location filename="../../desktop/billing_page.py" line="190"/>
+        <location filename="../../desktop/billing_page.py" line="94"/>
+        <location filename="../../desktop/billing_page.py" line="199"/>
         <source>Bills</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="91"/>
+        <location filename="../../desktop/billing_page.py" line="95"/>
         <source>Payment notices</source>
         <translation>缴款通知单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="94"/>
+        <location filename="../../desktop/billing_page.py" line="98"/>
         <source>Period:</source>
         <translation>账期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="108"/>
+        <location filename="../../desktop/billing_page.py" line="112"/>
         <source>Run billing (Ctrl+R)</source>
         <translation>出账 (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="114"/>
-        <location filename="../../desktop/billing_page.py" line="115"/>
+        <location filename="../../desktop/billing_page.py" line="118"/>
+        <location filename="../../desktop/billing_page.py" line="119"/>
         <source>Reason skipped</source>
         <translation>跳过原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="114"/>
+        <location filename="../../desktop/billing_page.py" line="118"/>
         <source>Meters</source>
         <translation>表计数</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="115"/>
+        <location filename="../../desktop/billing_page.py" line="119"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="116"/>
+        <location filename="../../desktop/billing_page.py" line="120"/>
         <source>Export &amp;Excel…</source>
         <translation>导出 &amp;Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="120"/>
+        <location filename="../../desktop/billing_page.py" line="124"/>
         <source>Bills every active account not yet billed for the period from its accepted readings; running it again creates nothing twice.</source>
         <translation>按已审核的读数为本账期尚未出账的在用户出账；重复出账不会重复生成账单。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="143"/>
-        <location filename="../../desktop/billing_page.py" line="146"/>
+        <location filename="../../desktop/billing_page.py" line="147"/>
+        <location filename="../../desktop/billing_page.py" line="150"/>
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="150"/>
+        <location filename="../../desktop/billing_page.py" line="154"/>
         <source>Account no. starts with</source>
         <translation>户号开头</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="155"/>
+        <location filename="../../desktop/billing_page.py" line="159"/>
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="158"/>
+        <location filename="../../desktop/billing_page.py" line="162"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="158"/>
+        <location filename="../../desktop/billing_page.py" line="162"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="158"/>
+        <location filename="../../desktop/billing_page.py" line="162"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="158"/>
+        <location filename="../../desktop/billing_page.py" line="162"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="159"/>
+        <location filename="../../desktop/billing_page.py" line="163"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="166"/>
+        <location filename="../../desktop/billing_page.py" line="171"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="167"/>
+        <location filename="../../desktop/billing_page.py" line="172"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="168"/>
+        <location filename="../../desktop/billing_page.py" line="173"/>
         <source>Status:</source>
         <translation>状态：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="169"/>
+        <location filename="../../desktop/billing_page.py" line="174"/>
         <source>Account:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="183"/>
+        <location filename="../../desktop/billing_page.py" line="192"/>
         <source>One PDF for a building (by room)</source>
         <translation>按楼宇一份 PDF（按房间排序）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="184"/>
+        <location filename="../../desktop/billing_page.py" line="193"/>
         <source>One account:</source>
         <translation>单户：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="187"/>
+        <location filename="../../desktop/billing_page.py" line="196"/>
         <source>Account no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="190"/>
+        <location filename="../../desktop/billing_page.py" line="199"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="192"/>
+        <location filename="../../desktop/billing_page.py" line="201"/>
         <source>Make notices (Ctrl+P)</source>
         <translation>生成通知单 (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="195"/>
+        <location filename="../../desktop/billing_page.py" line="204"/>
         <source>Save all buildings to a folder…</source>
         <translation>全部楼宇保存到文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="197"/>
+        <location filename="../../desktop/billing_page.py" line="206"/>
         <source>Notices</source>
         <translation>通知单范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="246"/>
+        <location filename="../../desktop/billing_page.py" line="260"/>
         <source>Bill the period {period} now?</source>
         <translation>现在为账期 {period} 出账吗？</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="284"/>
+        <location filename="../../desktop/billing_page.py" line="298"/>
         <source>Choose the period and run the billing.</source>
         <translation>请选择账期后出账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="288"/>
+        <location filename="../../desktop/billing_page.py" line="302"/>
         <source>{period}: {created} bills created, {skipped} meters skipped.</source>
         <translation>{period}：新建账单 {created} 张，跳过表计 {skipped} 块。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="292"/>
+        <location filename="../../desktop/billing_page.py" line="306"/>
         <source>{count} accounts had been billed before.</source>
         <translation>此前已出账 {count} 户，未重复出账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="312"/>
+        <location filename="../../desktop/billing_page.py" line="326"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="366"/>
+        <location filename="../../desktop/billing_page.py" line="381"/>
         <source>{count} bills, {amount} in all</source>
         <translation>共 {count} 张账单，合计 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="370"/>
+        <location filename="../../desktop/billing_page.py" line="385"/>
         <source>(the first {shown} shown; narrow the filters)</source>
         <translation>（仅显示前 {shown} 张，请缩小筛选范围）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="408"/>
+        <location filename="../../desktop/billing_page.py" line="428"/>
         <source>{count} buildings with bills in {period}</source>
         <translation>{period} 有账单的楼宇 {count} 栋</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="425"/>
+        <location filename="../../desktop/billing_page.py" line="445"/>
         <source>Account no. is required</source>
         <translation>请填写户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="443"/>
+        <location filename="../../desktop/billing_page.py" line="463"/>
         <source>Payment notices {name}</source>
         <translation>缴款通知单 {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="459"/>
+        <location filename="../../desktop/billing_page.py" line="479"/>
         <source>Save all buildings&apos; notices to</source>
         <translation>全部楼宇的通知单保存到</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="472"/>
+        <location filename="../../desktop/billing_page.py" line="492"/>
         <source>{files} PDF files, {pages} notices saved</source>
         <translation>已保存 PDF {files} 个，通知单 {pages} 份</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="476"/>
+        <location filename="../../desktop/billing_page.py" line="496"/>
         <source>(stopped before the end)</source>
         <translation>（已中途取消）</translation>
     </message>
@@ -1230,6 +1468,34 @@
     </message>
 </context>
 <context>
+    <name>CancelDialog</name>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="141"/>
+        <source>Cancel bill</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="145"/>
+        <source>Cancel the bill {period} of {account}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="149"/>
+        <source>Confirm cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="150"/>
+        <source>Bill to be cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="153"/>
+        <source>Paid, to the balance:</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ChoicePage</name>
     <message>
         <location filename="../../desktop/setup_wizard.py" line="56"/>
@@ -1250,6 +1516,24 @@
         <location filename="../../desktop/setup_wizard.py" line="63"/>
         <source>It is filled with demo data on the first start: sign in as admin, password admin123.</source>
         <translation>首次启动时填入演示数据：用户名 admin，密码 admin123。</translation>
+    </message>
+</context>
+<context>
+    <name>ClosePage</name>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="333"/>
+        <source>Close the account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="339"/>
+        <source>Reason:</source>
+        <translation type="unfinished">原因：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="347"/>
+        <source>Everything is settled: Finish closes account {no}; it then takes no payment and no bill.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1305,6 +1589,39 @@ Replaced at {when}</source>
         <location filename="../../desktop/readings_review.py" line="65"/>
         <source>Reason: say why the figure is corrected</source>
         <translation>原因：请说明更正的原因</translation>
+    </message>
+</context>
+<context>
+    <name>CorrectionDialog</name>
+    <message>
+        <location filename="../../desktop/approval_dialog.py" line="182"/>
+        <source>Required: why, as it will be kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/approval_dialog.py" line="200"/>
+        <source>Reason:</source>
+        <translation type="unfinished">原因：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/approval_dialog.py" line="221"/>
+        <source>Type the reason.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/approval_dialog.py" line="237"/>
+        <source>Above {limit}: another manager approves before it is done.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/approval_dialog.py" line="243"/>
+        <source>Within {limit}: no second approval needed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/approval_dialog.py" line="262"/>
+        <source>{what}: {amount} yuan is above {limit} yuan and needs another manager&apos;s approval. The approving manager signs in here.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2902,6 +3219,39 @@ Replaced at {when}</source>
     </message>
 </context>
 <context>
+    <name>MoveOutWizard</name>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="375"/>
+        <source>Move out {no}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="401"/>
+        <source>To pay: {amount}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="403"/>
+        <source>Refundable: {amount}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="404"/>
+        <source>Settled: nothing owed, nothing to refund</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="484"/>
+        <source>Refund form {no} issued</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="486"/>
+        <source>Payment taken</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>NewMeterPage</name>
     <message>
         <location filename="../../desktop/replace_wizard.py" line="191"/>
@@ -3250,6 +3600,39 @@ Replaced at {when}</source>
     </message>
 </context>
 <context>
+    <name>PayPage</name>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="257"/>
+        <source>Pay or refund</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="269"/>
+        <source>Channel:</source>
+        <translation type="unfinished">收款方式：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="270"/>
+        <source>Reference:</source>
+        <translation type="unfinished">票据号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="271"/>
+        <source>Bank:</source>
+        <translation type="unfinished">银行：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="298"/>
+        <source>Take {amount}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="301"/>
+        <source>Refund {amount}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>PaymentBox</name>
     <message>
         <location filename="../../desktop/counter_payment.py" line="48"/>
@@ -3335,6 +3718,24 @@ Replaced at {when}</source>
         <location filename="../../desktop/counter_payment.py" line="216"/>
         <source>Payment not taken</source>
         <translation>未能收款</translation>
+    </message>
+</context>
+<context>
+    <name>PrintPage</name>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="315"/>
+        <source>Print</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="316"/>
+        <source>Final bill notice…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="318"/>
+        <source>Refund form…</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -3605,6 +4006,99 @@ Replaced at {when}</source>
         <source>Review ({count})</source>
         <translation>审核 ({count})</translation>
     </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="73"/>
+        <source>Final readings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="80"/>
+        <source>Move-out day:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="90"/>
+        <source>Account {no} {holder} · billed up to {last} · the final bill starts on {start}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="101"/>
+        <source>last {value} on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="106"/>
+        <source>no reading yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="113"/>
+        <source>Account {no} moved out on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="131"/>
+        <source>Move-out day: YYYY-MM-DD</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="133"/>
+        <source>Move-out day: from {first} to {last}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="138"/>
+        <source>Final reading of {meters}: required</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RebillDialog</name>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="76"/>
+        <source>Rebill</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="81"/>
+        <source>Rebill {period} of {account}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="85"/>
+        <source>Confirm rebill</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="89"/>
+        <source>Issued bill (to be cancelled)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="90"/>
+        <source>New bill</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="98"/>
+        <source>Owed after the rebill:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="98"/>
+        <source>Becomes credit:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="106"/>
+        <source>Difference:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="107"/>
+        <source>Paid:</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>ReceiptsBox</name>
@@ -3682,6 +4176,64 @@ Replaced at {when}</source>
         <location filename="../../desktop/counter_receipts.py" line="119"/>
         <source>Cannot void</source>
         <translation>不能作废</translation>
+    </message>
+</context>
+<context>
+    <name>RefundDialog</name>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="95"/>
+        <source>Refund</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="101"/>
+        <source>Refund to account {account}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="102"/>
+        <source>Confirm refund</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="116"/>
+        <source>Refundable balance:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="117"/>
+        <source>Amount:</source>
+        <translation type="unfinished">金额：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="118"/>
+        <source>Channel:</source>
+        <translation type="unfinished">收款方式：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="119"/>
+        <source>Bank serial no.:</source>
+        <translation type="unfinished">银行流水号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="120"/>
+        <source>Payee&apos;s bank:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="132"/>
+        <source>A refund of {amount} yuan is decided by a manager: the authorizing manager signs in here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="153"/>
+        <source>Type an amount above 0.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/balance_dialogs.py" line="155"/>
+        <source>{amount} is more than the refundable balance {balance}.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -4497,6 +5049,49 @@ Replaced at {when}</source>
     </message>
 </context>
 <context>
+    <name>SettlementPage</name>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="213"/>
+        <source>Settlement</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="215"/>
+        <source>Move out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="217"/>
+        <source>Period</source>
+        <translation type="unfinished">账期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="217"/>
+        <source>Bill</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="217"/>
+        <source>Open</source>
+        <translation type="unfinished">未缴</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="217"/>
+        <source>Late fee</source>
+        <translation type="unfinished">滞纳金</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="225"/>
+        <source>Open bills after the final bill and the deposit:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="235"/>
+        <source>Final bill {total} · deposit held {deposit}, released to the balance · balance afterwards {balance} · owed {owed}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>SetupWizard</name>
     <message>
         <location filename="../../desktop/setup_wizard.py" line="198"/>
@@ -4589,6 +5184,74 @@ Replaced at {when}</source>
         <location filename="../../desktop/connection.py" line="58"/>
         <source>(empty)</source>
         <translation>空</translation>
+    </message>
+</context>
+<context>
+    <name>StatementView</name>
+    <message>
+        <location filename="../../desktop/statement_view.py" line="47"/>
+        <source>From YYYY-MM-DD (blank: opening)</source>
+        <translation>起始日期 YYYY-MM-DD（空：自开户）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/statement_view.py" line="50"/>
+        <source>To YYYY-MM-DD (blank: today)</source>
+        <translation>截止日期 YYYY-MM-DD（空：至今天）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/statement_view.py" line="53"/>
+        <source>Show</source>
+        <translation>查询</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/statement_view.py" line="55"/>
+        <source>Export PDF…</source>
+        <translation>导出 PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/statement_view.py" line="57"/>
+        <source>Export Excel…</source>
+        <translation>导出 Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/statement_view.py" line="60"/>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/statement_view.py" line="60"/>
+        <source>Document</source>
+        <translation>单据</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/statement_view.py" line="60"/>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/statement_view.py" line="60"/>
+        <source>Debit</source>
+        <translation>应收(借)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/statement_view.py" line="61"/>
+        <source>Credit</source>
+        <translation>实收(贷)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/statement_view.py" line="61"/>
+        <source>Balance</source>
+        <translation>余额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/statement_view.py" line="130"/>
+        <source>Export PDF</source>
+        <translation>导出 PDF</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/statement_view.py" line="131"/>
+        <source>Export Excel</source>
+        <translation>导出 Excel</translation>
     </message>
 </context>
 <context>
@@ -5148,6 +5811,19 @@ Replaced at {when}</source>
         <location filename="../../desktop/main_window.py" line="76"/>
         <source>Database:</source>
         <translation>数据库：</translation>
+    </message>
+</context>
+<context>
+    <name>page</name>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="164"/>
+        <source>{first} – {last}, whole months</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="166"/>
+        <source>{first} – {last}: {part} of {days} days of {month}, tiers prorated</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>

@@ -171,29 +171,35 @@ def _items(session: Session, account_id: int) -> list[_Item]:
 
 
 def _bill_items(session: Session, account_id: int) -> list[_Item]:
-    components = (
-        select(func.string_agg(BillLine.component.distinct(), "、"))
-        .where(BillLine.bill_id == Bill.id)
-        .scalar_subquery()
-    )
     rows = session.execute(
-        select(Bill, components, Adjustment.note_no, Adjustment.reason, CreditNote.note_no)
+        select(Bill, Adjustment.note_no, Adjustment.reason, CreditNote.note_no)
         .outerjoin(Adjustment, Adjustment.bill_id == Bill.id)
         .outerjoin(CreditNote, CreditNote.bill_id == Bill.id)
         .where(Bill.account_id == account_id)
     ).all()
+    # Each bill's components in the order of its lines: 电费、水费.
+    components: dict[int, list[str]] = {}
+    for bill_id, component in session.execute(
+        select(BillLine.bill_id, BillLine.component)
+        .where(BillLine.bill_id.in_([row[0].id for row in rows]))
+        .order_by(BillLine.id)
+    ):
+        names = components.setdefault(bill_id, [])
+        if component not in names:
+            names.append(component)
     items = []
-    for bill, parts, adjustment_no, reason, cancelled_by in rows:
+    for bill, adjustment_no, reason, cancelled_by in rows:
+        parts = "、".join(components.get(bill.id, ()))
         label = BILL_KIND_LABELS.get(bill.kind, bill.kind)
         document = adjustment_no or f"{label} {bill.period}"
         if bill.kind == ADJUSTMENT:
-            summary = f"调账：{reason or parts or ''}"
+            summary = f"调账：{reason or parts}"
         elif bill.kind == DEPOSIT:
             summary = "押金"
         elif bill.kind == FINAL and bill.covers_from and bill.covers_to:
-            summary = f"退房结算 {bill.covers_from}至{bill.covers_to} {parts or ''}"
+            summary = f"退房结算 {bill.covers_from}至{bill.covers_to} {parts}"
         else:
-            summary = f"{bill.period} {parts or ''}"
+            summary = f"{bill.period} {parts}"
         if bill.replaces_id is not None:
             summary += "（更正后重开）"
         if bill.status == BILL_VOID:
