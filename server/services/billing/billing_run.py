@@ -1,9 +1,11 @@
 """The monthly billing run (出账) and reading bills back.
 
-One bill per account and period. A meter's reading of period P is its latest accepted
-reading dated in P; its previous is the reading its last bill ended on, else the latest
-accepted reading before P, else (a meter put in during P by a replacement) its initial
-reading. The run is set-based: one query gathers every candidate meter with its two
+One regular bill per account and period; moved-out and closed accounts are not billed. A
+meter's reading of period P is its latest accepted reading dated in P; its previous is the
+reading its last bill ended on (the latest non-void bill by period, whatever the account, so
+a rebill of an old period is not taken and a move-in goes on from the final bill), else the
+latest accepted reading before P, else (a meter put in during P by a replacement) its
+initial reading. The run is set-based: one query gathers every candidate meter with its two
 readings, Python prices them, and COPY writes the bills, so 50,000 accounts bill in seconds.
 
 Balances: a prepaid bill draws its whole total from the account balance (kind 'bill'), which
@@ -26,7 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 from server.db.bulk import allocate_ids, copy_rows, psycopg_connection, write_behind
 from server.db.models import Bill, BillingRun
 from server.db.models.accounts import PREPAID
-from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL
+from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL, REGULAR
 from server.db.models.metering import KINDS
 from server.services.accounts.accounts import address_of
 from server.services.billing.tariffs import (
@@ -68,29 +70,35 @@ _CANDIDATES = """
     candidates as materialized (
         select m.id, m.meter_no, m.kind, m.digits, m.multiplier, m.account_id
         from meter m join account a on a.id = m.account_id
-        where a.active
-          and not exists (select 1 from bill x where x.account_id = a.id and x.period = %(period)s)
+        where a.active and a.moved_out_on is null
+          and not exists (select 1 from bill x where x.account_id = a.id
+                          and x.period = %(period)s and x.kind = 'regular')
           and (m.status = 'active'
                or exists (select 1 from meter_replacement mr
                           where mr.old_meter_id = m.id and mr.replaced_at >= %(start)s)))
     select m.id, m.meter_no, m.kind, m.digits, m.multiplier, m.account_id,
            case when h.meter_id is not null then 'held'
-                when billed.read_at >= %(start)s then 'billed_later' end,
+                when coalesce(rebilled.period, last.period) > %(period)s then 'billed_later' end,
            cur.id, cur.value,
-           coalesce(billed.curr_reading_id, prior.id, init.id),
-           coalesce(billed.curr, prior.value, init.value)
+           coalesce(rebilled.curr_reading_id, last.curr_reading_id, prior.id, init.id),
+           coalesce(rebilled.curr, last.curr, prior.value, init.value)
     from candidates m
     left join held h on h.meter_id = m.id
     left join cur on cur.meter_id = m.id
     left join init on init.meter_id = m.id
     left join lateral (
-        select bm.curr_reading_id, bm.curr, r.read_at
-        from bill_meter bm join reading r on r.id = bm.curr_reading_id
-        where bm.meter_id = m.id
-        order by bm.id desc limit 1) billed on true
+        select bm.curr_reading_id, bm.curr, b.period, b.replaces_id
+        from bill_meter bm join bill b on b.id = bm.bill_id
+        where bm.meter_id = m.id and b.status <> 'void'
+        order by bm.id desc limit 1) last on true
+    left join lateral (
+        select bm.curr_reading_id, bm.curr, b.period
+        from bill_meter bm join bill b on b.id = bm.bill_id
+        where last.replaces_id is not null and bm.meter_id = m.id and b.status <> 'void'
+        order by b.period desc, b.id desc limit 1) rebilled on true
     left join lateral (
         select r.id, r.value from reading r
-        where billed.curr_reading_id is null
+        where last.curr_reading_id is null
           and r.meter_id = m.id and r.status = 'accepted' and r.read_at < %(start)s
         order by r.read_at desc, r.id desc limit 1) prior on true
 """
@@ -173,30 +181,39 @@ def _gather(session: Session, period: Period) -> tuple[list[_Draft], list[Skippe
     return sorted(drafts.values(), key=lambda d: d.account_id), skipped
 
 
-def _take(row: tuple, drafts: dict[int, _Draft], skipped: list[SkippedMeter]) -> None:
-    """Sort one candidate meter into its account's draft or the skipped list."""
-    meter_id, meter_no, kind, digits, multiplier, account_id, blocked, curr_id, curr = row[:9]
-    prev_id, prev = row[9:]
+def meter_charge(row: tuple) -> _MeterCharge | SkippedMeter | None:
+    """A candidate meter's charge, or why it is left out (None: nothing to bill yet).
+
+    `row` is shaped as _CANDIDATES returns it; billing one account (account_bills) reads its
+    meters in the same shape, so both judge a meter alike.
+    """
+    meter_id, meter_no, kind, digits, multiplier, _, blocked, curr_id, curr = row[:9]
+    prev_id, prev = row[9:11]
     if blocked:
-        skipped.append(SkippedMeter(meter_no, blocked))
-        return
+        return SkippedMeter(meter_no, blocked)
     if curr_id is None:
-        skipped.append(SkippedMeter(meter_no, "unread"))
-        return
+        return SkippedMeter(meter_no, "unread")
     if prev_id is None:
-        skipped.append(SkippedMeter(meter_no, "no_previous"))
-        return
+        return SkippedMeter(meter_no, "no_previous")
     if prev_id == curr_id:
         # A meter put in this period and not read since: nothing to bill yet.
-        return
+        return None
     usage = usage_between(prev, curr, digits, multiplier).usage
     if usage is None:
-        skipped.append(SkippedMeter(meter_no, "lower_than_previous"))
-        return
-    draft = drafts.get(account_id)
-    if draft is None:
-        draft = drafts[account_id] = _Draft(account_id)
-    draft.meters.append((meter_id, meter_no, kind, multiplier, prev, curr, usage, prev_id, curr_id))
+        return SkippedMeter(meter_no, "lower_than_previous")
+    return (meter_id, meter_no, kind, multiplier, prev, curr, usage, prev_id, curr_id)
+
+
+def _take(row: tuple, drafts: dict[int, _Draft], skipped: list[SkippedMeter]) -> None:
+    """Sort one candidate meter into its account's draft or the skipped list."""
+    charge = meter_charge(row)
+    if isinstance(charge, SkippedMeter):
+        skipped.append(charge)
+    elif charge is not None:
+        draft = drafts.get(row[5])
+        if draft is None:
+            draft = drafts[row[5]] = _Draft(row[5])
+        draft.meters.append(charge)
 
 
 @dataclass
@@ -376,7 +393,9 @@ def run_billing(session: Session, actor: Actor, period: Period) -> BillingRunRes
         select(func.pg_advisory_xact_lock(_BILLING_LOCK, period.year * 100 + period.month))
     )
     already_billed = session.scalar(
-        select(func.count()).select_from(Bill).where(Bill.period == str(period))
+        select(func.count())
+        .select_from(Bill)
+        .where(Bill.period == str(period), Bill.kind == REGULAR)
     )
     drafts, skipped = _gather(session, period)
     ready = _resolve_tariffs(drafts, load_tariff_book(session), period, skipped)
