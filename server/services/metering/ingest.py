@@ -6,6 +6,10 @@
 - `judge_reading`: one reading judged against what the database holds (the last accepted
   reading before it, the monthly usage history), for the single-reading sources — desk
   entry (`readings.record_reading`, and through it field H5, BLE and bench reads).
+  An estimate (估抄, source 'estimate') is a figure made up for a bill, not a look at the
+  register: a reading is judged against the last accepted *actual* reading, and the
+  monthly history counts actual usage only, so the next visit is never held for being
+  lower than what the estimates guessed.
 - `existing_readings` + `judge_timeline`: many readings judged per meter in time order
   against the readings already stored, by the same rules (`usage_rules.assess`) but in
   memory; `write_readings` writes what was judged by COPY. The handheld file, the remote
@@ -53,6 +57,8 @@ from server.services.metering.usage_rules import (
     quantity_text,
 )
 
+# The source of a figure made up for a bill (估抄) rather than read off the register.
+ESTIMATE = "estimate"
 # A reading known by its day only (the old system, a handheld's date column) is put at noon
 # business time, which keeps it inside that day in every time zone a client might show.
 READ_TIME = time(12)
@@ -116,6 +122,7 @@ class Existing:
     status: str
     usage: Decimal | None
     month: int
+    source: str = ""
 
 
 @dataclass
@@ -195,32 +202,49 @@ def meter_for(
 
 
 def latest_accepted_before(session: Session, meter_id: int, moment: datetime) -> Reading | None:
+    """The last accepted actual reading before `moment` (estimates are not looked at)."""
     return session.scalar(
         select(Reading)
-        .where(Reading.meter_id == meter_id, Reading.status == ACCEPTED, Reading.read_at < moment)
+        .where(
+            Reading.meter_id == meter_id,
+            Reading.status == ACCEPTED,
+            Reading.source != ESTIMATE,
+            Reading.read_at < moment,
+        )
         .order_by(Reading.read_at.desc(), Reading.id.desc())
         .limit(1)
     )
 
 
 def monthly_usage_history(session: Session, meter_id: int, before: datetime) -> list[Decimal]:
-    """Accepted usage per calendar month over the 12 months before `before`'s month."""
+    """Accepted actual usage per calendar month over the 12 months before `before`'s month."""
+    return monthly_usage_histories(session, [meter_id], before).get(meter_id, [])
+
+
+def monthly_usage_histories(
+    session: Session, meter_ids: Sequence[int], before: datetime
+) -> dict[int, list[Decimal]]:
+    """`monthly_usage_history` of many meters in one query (the billing run's estimates)."""
     month = Period.of(before)
     start = month.shift(-SURGE_HISTORY_MONTHS).start
     bucket = func.date_trunc("month", func.timezone(str(BUSINESS_TZ), Reading.read_at))
     rows = session.execute(
-        select(bucket, func.sum(Reading.usage))
+        select(Reading.meter_id, bucket, func.sum(Reading.usage))
         .where(
-            Reading.meter_id == meter_id,
+            among_ids(Reading.meter_id, meter_ids),
             Reading.status == ACCEPTED,
+            Reading.source != ESTIMATE,
             Reading.usage.is_not(None),
             Reading.read_at >= start,
             Reading.read_at < month.start,
         )
-        .group_by(bucket)
-        .order_by(bucket)
+        .group_by(Reading.meter_id, bucket)
+        .order_by(Reading.meter_id, bucket)
     ).all()
-    return [total for _, total in rows]
+    history: dict[int, list[Decimal]] = defaultdict(list)
+    for meter_id, _, total in rows:
+        history[meter_id].append(total)
+    return history
 
 
 @dataclass(frozen=True)
@@ -252,7 +276,8 @@ def judge_reading(
 def existing_readings(
     session: Session, meter_ids: set[int], since: datetime
 ) -> tuple[dict[int, list[Existing]], dict[int, Existing]]:
-    """Readings of the meters from `since` on (any status), and the last accepted before."""
+    """Readings of the meters from `since` on (any status), and the last accepted actual
+    reading before."""
     if not meter_ids:
         return {}, {}
     ids = literal(sorted(meter_ids), ARRAY(Reading.meter_id.type))
@@ -262,25 +287,30 @@ def existing_readings(
     local = func.timezone(str(BUSINESS_TZ), Reading.read_at)
     month = cast(extract("year", local) * 12 + extract("month", local) - 1, Integer)
     recent: dict[int, list[Existing]] = defaultdict(list)
-    for meter_id, reading_id, read_at, value, status, usage, in_month in session.execute(
-        select(*columns, Reading.usage, month)
+    for meter_id, reading_id, read_at, value, status, usage, in_month, source in session.execute(
+        select(*columns, Reading.usage, month, Reading.source)
         .where(Reading.meter_id == any_(ids), Reading.read_at >= since)
         .order_by(Reading.meter_id, Reading.read_at, Reading.id)
     ):
-        recent[meter_id].append(Existing(reading_id, read_at, value, status, usage, in_month))
+        recent[meter_id].append(
+            Existing(reading_id, read_at, value, status, usage, in_month, source)
+        )
     # The index on (meter_id, read_at) where accepted answers this per meter at once.
     last_accepted = text(
         """
-        select r.meter_id, r.id, r.read_at, r.value, r.status, r.usage
+        select r.meter_id, r.id, r.read_at, r.value, r.status, r.usage, r.source
         from unnest(cast(:ids as integer[])) as m(id)
         cross join lateral (
             select * from reading r
-            where r.meter_id = m.id and r.status = 'accepted' and r.read_at < :since
+            where r.meter_id = m.id and r.status = 'accepted' and r.source <> 'estimate'
+              and r.read_at < :since
             order by r.read_at desc, r.id desc limit 1) r
         """
     )
     before = {
-        r.meter_id: Existing(r.id, r.read_at, r.value, r.status, r.usage, month_index(r.read_at))
+        r.meter_id: Existing(
+            r.id, r.read_at, r.value, r.status, r.usage, month_index(r.read_at), r.source
+        )
         for r in session.execute(last_accepted, {"ids": sorted(meter_ids), "since": since})
     }
     return recent, before
@@ -359,7 +389,7 @@ def judge_timeline(
                     f"旧表止码 {quantity_text(item.value)} "
                     f"低于上次读数 {quantity_text(last.value)}",
                 )
-        if item.status == ACCEPTED:
+        if item.status == ACCEPTED and item.source != ESTIMATE:
             last = item
             if item.usage is not None:
                 monthly[item.month] = monthly.get(item.month, Decimal(0)) + item.usage

@@ -63,6 +63,17 @@ def usage_between(prev: Decimal, curr: Decimal, digits: int, multiplier: Decimal
     return Usage(None)
 
 
+def usage_after(
+    prev: Decimal, curr: Decimal, digits: int, multiplier: Decimal, *, estimated: bool
+) -> Decimal | None:
+    """`usage_between`, except that after an estimated reading (`estimated`) a figure below
+    it is negative usage, the estimates having gone past the register, not an anomaly."""
+    usage = usage_between(prev, curr, digits, multiplier).usage
+    if usage is None and estimated:
+        return _quantity((curr - prev) * multiplier)
+    return usage
+
+
 def _quantity(value: Decimal) -> Decimal:
     return value.quantize(QUANTITY, rounding=ROUND_HALF_UP)
 
