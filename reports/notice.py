@@ -47,6 +47,7 @@ class NoticeMeter:
     curr: Decimal
     multiplier: Decimal
     usage: Decimal
+    estimated: bool = False  # the current reading is an estimate (估抄)
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,8 @@ def _meter_rows(meters: Sequence[NoticeMeter], capacity: int) -> list[list[str]]
         usage = quantity(m.usage)
         if m.multiplier != 1:
             usage = f"{usage}（×{quantity(m.multiplier)}）"
-        return [m.meter_no, m.kind_label, quantity(m.prev), quantity(m.curr), usage]
+        curr = f"{quantity(m.curr)} 估" if m.estimated else quantity(m.curr)
+        return [m.meter_no, m.kind_label, quantity(m.prev), curr, usage]
 
     if len(meters) <= capacity:
         return [row(m) for m in meters]

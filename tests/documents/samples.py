@@ -97,18 +97,24 @@ RECEIPT_VOID = ReceiptData(
 RECEIPTS = {"cash": RECEIPT_CASH, "many": RECEIPT_MANY, "void": RECEIPT_VOID}
 
 
-def _meter(no: str, kind: str, prev: str, curr: str, multiplier: str = "1") -> NoticeMeter:
+def _meter(
+    no: str, kind: str, prev: str, curr: str, multiplier: str = "1", estimated: bool = False
+) -> NoticeMeter:
     usage = (D(curr) - D(prev)) * D(multiplier)
-    return NoticeMeter(no, kind, D(prev), D(curr), D(multiplier), usage)
+    return NoticeMeter(no, kind, D(prev), D(curr), D(multiplier), usage, estimated)
 
 
-# Page 1: two meters, three lines; 0.588 × 212 = 124.66, 3.20 × 18 = 57.60, 0.95 × 18 = 17.10.
+# Page 1: two meters, the water meter unread and estimated (估); three lines;
+# 0.588 × 212 = 124.66, 3.20 × 18 = 57.60, 0.95 × 18 = 17.10.
 NOTICE_PLAIN = NoticeData(
     period="2026-10",
     account_no="A1001",
     holder_name="张三",
     address="东校区 1号楼 2单元 301",
-    meters=(_meter("E000123", "电表", "1088", "1300"), _meter("W000045", "水表", "512.5", "530.5")),
+    meters=(
+        _meter("E000123", "电表", "1088", "1300"),
+        _meter("W000045", "水表", "512.5", "530.5", estimated=True),
+    ),
     lines=(
         NoticeLine("电费", D("212"), D("124.66")),
         NoticeLine("水费", D("18"), D("57.60")),

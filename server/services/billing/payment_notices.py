@@ -90,14 +90,16 @@ def gather_notices(
         raise NotFound(f"{scope} 没有 {period} 的账单（请先出账）")
     bill_ids = [b.id for b in bills]
     meters: dict[int, list[NoticeMeter]] = defaultdict(list)
-    for bill_id, meter_no, kind, prev, curr, multiplier, usage in session.execute(
+    for bill_id, meter_no, kind, prev, curr, multiplier, usage, estimated in session.execute(
         select(BillMeter.bill_id, BillMeter.meter_no, BillMeter.kind, BillMeter.prev,
-               BillMeter.curr, BillMeter.multiplier, BillMeter.usage)
+               BillMeter.curr, BillMeter.multiplier, BillMeter.usage, BillMeter.estimated)
         .where(BillMeter.bill_id.in_(bill_ids))
         .order_by(BillMeter.bill_id, BillMeter.id)
     ):  # fmt: skip
         meters[bill_id].append(
-            NoticeMeter(meter_no, KIND_LABELS.get(kind, kind), prev, curr, multiplier, usage)
+            NoticeMeter(
+                meter_no, KIND_LABELS.get(kind, kind), prev, curr, multiplier, usage, estimated
+            )
         )
     lines: dict[int, list[NoticeLine]] = defaultdict(list)
     for bill_id, component, usage, amount in session.execute(
