@@ -1,5 +1,5 @@
 """Resident pages (/h5/): login through WeChat OAuth, registration, 户号绑定, 用量查询,
-电子缴款通知单, 自助抄表, service requests and notices."""
+电子缴款通知单, 账户明细, 自助抄表, service requests and notices."""
 
 from __future__ import annotations
 
@@ -25,8 +25,9 @@ from server.companion.web import (
     uow,
 )
 from server.companion.wechat_api import WechatApiError
+from server.services.collection.statements import account_statement
 from server.services.core import ratelimit
-from server.services.core.calendar import BUSINESS_TZ, now
+from server.services.core.calendar import BUSINESS_TZ, Period, now
 from server.services.core.errors import DomainError
 from server.services.core.photos import store_photo
 from server.services.core.ratelimit import Limit
@@ -261,6 +262,25 @@ def bills(request: Request, user_id: SignedResidentId, account: int | None = Non
             return render(request, "h5/need_binding.html", title="电子缴款通知单")
         notice = portal.payment_notice(session, chosen, _today())
     return render(request, "h5/bills.html", accounts=accounts, chosen=chosen, notice=notice)
+
+
+@routes.get("/statement")
+def statement(
+    request: Request, user_id: SignedResidentId, account: int | None = None, span: str = "year"
+) -> Response:
+    """账户明细 of a bound account: the last twelve months (the earlier ones in the opening
+    balance), or everything with `span=all`."""
+    with uow(request) as session:
+        accounts = bindings.bound_accounts(session, user_id)
+        chosen = _pick(accounts, account)
+        if chosen is None:
+            return render(request, "h5/need_binding.html", title="账户明细")
+        start = None if span == "all" else Period.of(_today()).shift(-11).first_day
+        shown = account_statement(session, chosen.account_no, start)
+    return render(
+        request, "h5/statement.html", accounts=accounts, chosen=chosen, statement=shown,
+        span="all" if start is None else "year",
+    )  # fmt: skip
 
 
 # --- 自助抄表 ----------------------------------------------------------------------------------
