@@ -240,7 +240,7 @@ def test_account_changes_dry_run_then_import(qtbot, make_page, world, fresh_data
         ("2", "A010", "已开户"), ("3", "A001", "已修改"), ("4", "A004", "已销户"),
         ("5", "A003", "未导入"),
     ]  # fmt: skip
-    assert rows[3][4] == "户号 A003 尚有 1 张未缴清的账单，不能销户"
+    assert rows[3][4] == "户号 A003 不能销户：1 张账单未缴清（2026-10）"
     assert page.changes_table.colour_at(0) == CHANGE_COLOURS["created"]
     assert page.changes_table.colour_at(3) == CHANGE_COLOURS["refused"]
     assert [tuple(r) for r in read_db(fresh_database_url, accounts)] == [("A010",)]

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from server.db.models import (
@@ -382,23 +382,27 @@ def update_account(
 
 def close_account(session: Session, actor: Actor, account_no: str, reason: str) -> AccountView:
     """销户: the account stays (bills, receipts and bindings quote it) but is no longer
-    billed or bound. Refused while bills are unpaid or a balance remains: those are settled
-    (or refunded) first, so closing never loses money."""
+    billed, paid or bound. Refused while bills are unpaid, a balance or a deposit remains:
+    those are settled, refunded or released (退房结算) first, so closing never loses money;
+    the refusal names everything that remains at once."""
     permissions.require(session, actor, "accounts")
     account = account_by_no(session, account_no, lock=True)
     if not account.active:
         return _view(session, account)
-    unpaid = session.scalar(
-        select(func.count())
-        .select_from(Bill)
+    unpaid = session.scalars(
+        select(Bill.period)
         .where(Bill.account_id == account.id, Bill.status.in_(("open", "partial")))
-    )
+        .order_by(Bill.period, Bill.id)
+    ).all()
+    remains = []
     if unpaid:
-        raise DomainError(f"户号 {account.account_no} 尚有 {unpaid} 张未缴清的账单，不能销户")
+        remains.append(f"{len(unpaid)} 张账单未缴清（{'、'.join(dict.fromkeys(unpaid))}）")
     if account.balance:
-        raise DomainError(
-            f"户号 {account.account_no} 余额 {account.balance} 元，请先结清或退款再销户"
-        )
+        remains.append(f"余额 {account.balance} 元未结清或退款")
+    if account.deposit:
+        remains.append(f"押金 {account.deposit} 元未退还（请先退房结算）")
+    if remains:
+        raise DomainError(f"户号 {account.account_no} 不能销户：{'；'.join(remains)}")
     account.active = False
     session.flush()
     audit.record(

@@ -147,6 +147,9 @@ def take_payment(
     till_id = till.till_for_payment(session, actor)
     # The transaction's own clock, so the payment, its receipt and its number agree.
     account, address, now = lock_account(session, request.account_no)
+    # A moved-out account still pays its final bill; only a closed one takes nothing.
+    if not account.active:
+        raise DomainError(f"户号 {account.account_no} 已销户，不能收款")
     payment_id = session.execute(
         _INSERT_PAYMENT,
         {
