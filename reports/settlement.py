@@ -8,7 +8,9 @@ till's figures), so this module needs no database. A till still open gives a rep
 The PDF is laid out with platypus, because the receipt list runs over as many pages as the
 day needs and its header row must repeat on each; the page footer ("第 n 页 共 m 页") is drawn
 by a canvas that keeps every page until the total is known. Voided receipts stay in the list,
-struck through and marked 作废 with the reason, and are left out of every total.
+struck through and marked 作废 with the reason, and are left out of every total. Refunds (退款)
+paid out at the till are listed after the receipts (`reports.settlement_lists` draws both
+lists); cash refunds come out of the expected cash.
 """
 
 from __future__ import annotations
@@ -35,15 +37,14 @@ from reports.fonts import cjk_font
 from reports.pdfpages import GREY as _GREY
 from reports.pdfpages import fit_text as _fit
 from reports.pdfpages import numbered_pdf
+from reports.settlement_lists import LIST_SIZE as _LIST
+from reports.settlement_lists import RED as _RED
+from reports.settlement_lists import VOID_MARK, grid, receipt_list, refund_list, yuan
 
 PDF = "application/pdf"
 OPEN_MARK = "未日结"
-VOID_MARK = "作废"
 
-_RED = colors.Color(0.78, 0.08, 0.08)
-_HEADER_FILL = colors.Color(0.92, 0.92, 0.92)
 _BODY = 9.0  # point size of table text
-_LIST = 8.0  # the receipt list is denser: a busy day should stay within a few pages
 
 
 @dataclass(frozen=True)
@@ -82,13 +83,27 @@ class ReceiptRow:
 
 
 @dataclass(frozen=True)
+class RefundRow:
+    """A refund the clerk paid out at the till; `channel` is the Chinese label (现金, 转账),
+    `issued_at` business time. Only cash refunds leave the drawer."""
+
+    refund_no: str
+    issued_at: datetime
+    account_no: str
+    holder_name: str
+    channel: str
+    amount: Decimal
+    cash: bool
+
+
+@dataclass(frozen=True)
 class SettlementReport:
     """Everything the 日结 report shows. Times are business time (Asia/Shanghai).
 
     `closed_at` None means the till is still open (未日结): `cash_counted` and `over_short`
     are then None too. `expected_cash` = float + cash tendered − change − cash voided −
-    handed over; `over_short` = counted − expected (negative is 短款). `channels`,
-    `total_count` and `total_amount` count standing receipts only.
+    cash refunded − handed over; `over_short` = counted − expected (negative is 短款).
+    `channels`, `total_count` and `total_amount` count standing receipts only.
     """
 
     branch_code: str
@@ -113,10 +128,18 @@ class SettlementReport:
     receipts: tuple[ReceiptRow, ...]
     generated_at: datetime
     organisation: str = "水电保障中心"
+    cash_refunded: Decimal = Decimal("0.00")
+    refunds: tuple[RefundRow, ...] = ()
 
     @property
     def closed(self) -> bool:
         return self.closed_at is not None
+
+    @property
+    def net_cash(self) -> Decimal:
+        """The day's cash in less cash out to customers: what the drawer gained before the
+        float and the hand-overs (现金净收)."""
+        return self.cash_tendered - self.change_given - self.cash_voided - self.cash_refunded
 
     @property
     def voided(self) -> tuple[ReceiptRow, ...]:
@@ -146,30 +169,33 @@ def over_short_text(value: Decimal | None) -> str:
     return "无长短款"
 
 
-def _yuan(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:,.2f}"
-
-
 def stamp(value: datetime | None) -> str:
     """The moment as the report prints it; blank for none."""
     return "" if value is None else moment_text(value)
 
 
-def _void_text(row: ReceiptRow) -> str:
-    return f"{VOID_MARK}：{row.void_reason}" if row.void_reason else VOID_MARK
-
-
 def reconciliation(report: SettlementReport) -> list[tuple[str, Decimal | None, str]]:
-    """(label, amount, remark) of the cash reconciliation, in the order it is added up."""
+    """(label, amount, remark) of the cash reconciliation, in the order it is added up; the
+    refund line only on a day with refunds."""
+    refunds = [
+        ("减：现金退款", report.cash_refunded, f"{sum(r.cash for r in report.refunds)} 笔退款单")
+    ]
     return [
         ("备用金", report.float_amount, ""),
         ("加：现金实收", report.cash_tendered, "含找零前收到的现金"),
         ("减：找零", report.change_given, ""),
         ("减：作废现金", report.cash_voided, "当日作废的现金收据"),
+        *(refunds if report.refunds else []),
         ("减：交款", report.handed_over, f"{len(report.handovers)} 次"),
         ("应有现金", report.expected_cash, "截至打印时" if not report.closed else ""),
         ("清点现金", report.cash_counted, OPEN_MARK if not report.closed else ""),
     ]
+
+
+def cash_formula(report: SettlementReport) -> str:
+    """The reconciliation as one line, for the reader who adds it up."""
+    refunds = " − 现金退款" if report.refunds else ""
+    return f"备用金 + 现金实收 − 找零 − 作废现金{refunds} − 交款 = 应有现金"
 
 
 # ---------------------------------------------------------------------------------------
@@ -212,35 +238,6 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
     }
 
 
-def _grid(
-    data: list[list[Any]],
-    widths: Sequence[float],
-    font: str,
-    size: float,
-    *,
-    right_columns: Sequence[int] = (),
-    total_row: bool = False,
-    extra: Sequence[tuple[Any, ...]] = (),
-    repeat: int = 1,
-) -> Table:
-    """A ruled table with a grey header row, money columns right-aligned."""
-    style: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), font, size),
-        ("GRID", (0, 0), (-1, -1), 0.3, colors.black),
-        ("BOX", (0, 0), (-1, -1), 0.7, colors.black),
-        ("BACKGROUND", (0, 0), (-1, 0), _HEADER_FILL),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]
-    for column in right_columns:
-        style.append(("ALIGN", (column, 1), (column, -1), "RIGHT"))
-    if total_row:
-        style.append(("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black))
-    style.extend(extra)
-    return Table(data, colWidths=list(widths), repeatRows=repeat, style=TableStyle(style))
-
-
 def _story(report: SettlementReport, font: str, width: float) -> list[Any]:
     styles = _styles(font)
     story: list[Any] = [
@@ -256,7 +253,10 @@ def _story(report: SettlementReport, font: str, width: float) -> list[Any]:
     story.append(Paragraph("二、现金核对", styles["section"]))
     story.extend(_cash(report, font, width, styles))
     story.append(Paragraph("三、收据明细", styles["section"]))
-    story.append(_receipt_list(report, font, width, styles))
+    story.append(receipt_list(report, font, width, styles))
+    if report.refunds:
+        story.append(Paragraph("四、退款明细", styles["section"]))
+        story.extend(refund_list(report, font, width, styles))
     story.append(Spacer(1, 14 * mm))
     story.append(_signatures(font, width))
     return story
@@ -290,14 +290,14 @@ def _header(report: SettlementReport, font: str, width: float) -> Table:
 def _summary(report: SettlementReport, font: str, width: float) -> Table:
     data: list[list[Any]] = [["收款方式", "笔数", "金额（元）"]]
     for line in report.channels:
-        data.append([line.label, str(line.count), _yuan(line.amount)])
+        data.append([line.label, str(line.count), yuan(line.amount)])
     voided = report.voided
     extra: list[tuple[Any, ...]] = []
     if voided:
         amount = sum((row.amount for row in voided), Decimal(0))
-        data.append([f"{VOID_MARK}（不计入合计）", str(len(voided)), _yuan(amount)])
+        data.append([f"{VOID_MARK}（不计入合计）", str(len(voided)), yuan(amount)])
         extra.append(("TEXTCOLOR", (0, len(data) - 1), (-1, len(data) - 1), _RED))
-    data.append(["合计", str(report.total_count), _yuan(report.total_amount)])
+    data.append(["合计", str(report.total_count), yuan(report.total_amount)])
     data.append(["合计（大写）", f"人民币{rmb_capitals(report.total_amount)}", ""])
     last = len(data) - 1
     extra += [
@@ -305,7 +305,7 @@ def _summary(report: SettlementReport, font: str, width: float) -> Table:
         ("ALIGN", (1, last), (2, last), "LEFT"),
         ("LINEABOVE", (0, last - 1), (-1, last - 1), 0.8, colors.black),
     ]
-    return _grid(
+    return grid(
         data, [width * 0.4, width * 0.2, width * 0.4], font, _BODY, right_columns=(1, 2),
         extra=extra,
     )  # fmt: skip
@@ -316,10 +316,10 @@ def _cash(
 ) -> list[Any]:
     data: list[list[Any]] = [["项目", "金额（元）", "说明"]]
     for label, amount, remark in reconciliation(report):
-        data.append([label, _yuan(amount), remark])
+        data.append([label, yuan(amount), remark])
     data.append(["长短款", over_short_text(report.over_short), "清点现金 − 应有现金"])
     data.append(["备注", _fit(report.note, font, _BODY, width * 0.75 - 8), ""])
-    expected_row = 6
+    expected_row = 1 + [label for label, _, _ in reconciliation(report)].index("应有现金")
     extra: list[tuple[Any, ...]] = [
         ("LINEABOVE", (0, expected_row), (-1, expected_row), 0.8, colors.black),
         ("SPAN", (1, len(data) - 1), (2, len(data) - 1)),
@@ -330,9 +330,9 @@ def _cash(
     if not report.closed:
         extra.append(("TEXTCOLOR", (2, expected_row + 1), (2, expected_row + 1), _RED))
     flow: list[Any] = [
-        Paragraph("备用金 + 现金实收 − 找零 − 作废现金 − 交款 = 应有现金", styles["small"]),
+        Paragraph(cash_formula(report), styles["small"]),
         Spacer(1, 1.5 * mm),
-        _grid(
+        grid(
             data,
             [width * 0.25, width * 0.25, width * 0.5],
             font,
@@ -349,63 +349,11 @@ def _cash(
         for item in report.handovers:
             rows.append(
                 [moment_text(item.at, "%H:%M"), _fit(item.to, font, _BODY, widths[1] - 8),
-                 _yuan(item.amount), _fit(item.note, font, _BODY, widths[3] - 8)]
+                 yuan(item.amount), _fit(item.note, font, _BODY, widths[3] - 8)]
             )  # fmt: skip
-        rows.append(["合计", "", _yuan(report.handed_over), ""])
-        flow.append(_grid(rows, widths, font, _BODY, right_columns=(2,), total_row=True))
+        rows.append(["合计", "", yuan(report.handed_over), ""])
+        flow.append(grid(rows, widths, font, _BODY, right_columns=(2,), total_row=True))
     return flow
-
-
-# Receipt list columns: width share, and whether right-aligned.
-_LIST_COLUMNS = (
-    ("收据号", 0.15, False),
-    ("时间", 0.07, False),
-    ("户号", 0.11, False),
-    ("户名", 0.14, False),
-    ("收款方式", 0.09, False),
-    ("参考号", 0.17, False),
-    ("金额（元）", 0.11, True),
-    ("状态", 0.16, False),
-)
-
-
-def _receipt_list(
-    report: SettlementReport, font: str, width: float, styles: dict[str, ParagraphStyle]
-) -> Table:
-    widths = [width * share for _, share, _ in _LIST_COLUMNS]
-    room = [w - 8 for w in widths]  # less the cell padding
-    data: list[list[Any]] = [[title for title, _, _ in _LIST_COLUMNS]]
-    extra: list[tuple[Any, ...]] = []
-    for row in report.receipts:
-        cells = [
-            _fit(row.receipt_no, font, _LIST, room[0]),
-            moment_text(row.issued_at, "%H:%M"),
-            _fit(row.account_no, font, _LIST, room[2]),
-            _fit(row.holder_name, font, _LIST, room[3]),
-            _fit(row.channel, font, _LIST, room[4]),
-            _fit(row.reference, font, _LIST, room[5]),
-            _yuan(row.amount),
-        ]
-        if row.voided:
-            # A line through the text keeps the voided receipt readable, as on a paper
-            # ledger: it is listed because its number was used, not because it counts.
-            struck: list[Any] = [
-                Paragraph(
-                    f"<strike>{escape(text)}</strike>",
-                    styles["struck_right" if index == 6 else "struck"],
-                )
-                for index, text in enumerate(cells)
-            ]
-            struck.append(_fit(_void_text(row), font, _LIST, room[7]))
-            data.append(struck)
-            line = len(data) - 1
-            extra.append(("TEXTCOLOR", (7, line), (7, line), _RED))
-        else:
-            data.append([*cells, ""])
-    standing = sum(1 for row in report.receipts if not row.voided)
-    data.append([f"合计 {standing} 笔", "", "", "", "", "", _yuan(report.total_amount), "不含作废"])
-    extra.append(("SPAN", (0, len(data) - 1), (2, len(data) - 1)))
-    return _grid(data, widths, font, _LIST, right_columns=(6,), total_row=True, extra=extra)
 
 
 def _signatures(font: str, width: float) -> Table:

@@ -1,4 +1,5 @@
-"""The daily settlement report as an .xlsx to file: sheet 日结汇总 and sheet 收据明细.
+"""The daily settlement report as an .xlsx to file: sheet 日结汇总 and sheet 收据明细, and
+on a day with refunds sheet 退款明细.
 
 Drawn from the same frozen `reports.settlement.SettlementReport` as the PDF.
 """
@@ -20,6 +21,7 @@ from reports.settlement import (
     OPEN_MARK,
     VOID_MARK,
     SettlementReport,
+    cash_formula,
     over_short_text,
     reconciliation,
     stamp,
@@ -31,10 +33,13 @@ from reports.xlsx import styled_cell as _cell
 def write_settlement_xlsx(report: SettlementReport, target: str | Path | IO[bytes]) -> None:
     """Write the workbook to a path or a binary stream: sheet 日结汇总 (header, summary by
     channel, cash reconciliation, hand-overs) and sheet 收据明细 (every receipt, voided ones
-    struck through and marked 作废, a totals row)."""
+    struck through and marked 作废, a totals row), and sheet 退款明细 when refunds were paid
+    out (every refund, the total and the day's net cash)."""
     book = Workbook(write_only=True)
     _summary_sheet(book.create_sheet("日结汇总"), report)
     _receipts_sheet(book.create_sheet("收据明细"), report)
+    if report.refunds:
+        _refunds_sheet(book.create_sheet("退款明细"), report)
     book.save(target)
 
 
@@ -80,7 +85,7 @@ def _summary_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None:
     sheet.append([])
 
     sheet.append(header_cells(sheet, ("现金核对", "金额（元）", "说明")))
-    sheet.append([None, None, "备用金 + 现金实收 − 找零 − 作废现金 − 交款 = 应有现金"])
+    sheet.append([None, None, cash_formula(report)])
     for label, figure, remark in reconciliation(report):
         bold = BOLD if label == "应有现金" else None
         sheet.append(
@@ -143,4 +148,29 @@ def _receipts_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None
     sheet.append(
         [_cell(sheet, f"合计 {standing} 笔（不含作废）", font=BOLD), None, None, None, None,
          None, _cell(sheet, report.total_amount, money=True, font=BOLD)]
+    )  # fmt: skip
+
+
+REFUND_HEADERS = ("退款单号", "退款时间", "户号", "户名", "退款方式", "金额（元）")
+
+
+def _refunds_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None:
+    sheet.freeze_panes = "A2"
+    set_widths(sheet, (20, 18, 14, 16, 10, 14))
+    sheet.append(header_cells(sheet, REFUND_HEADERS))
+    for row in report.refunds:
+        moment = _cell(sheet, excel_time(row.issued_at))
+        moment.number_format = "yyyy-mm-dd hh:mm"
+        sheet.append(
+            [row.refund_no, moment, row.account_no, row.holder_name, row.channel,
+             _cell(sheet, row.amount, money=True)]
+        )  # fmt: skip
+    total = sum((row.amount for row in report.refunds), Decimal("0.00"))
+    sheet.append(
+        [_cell(sheet, f"合计 {len(report.refunds)} 笔", font=BOLD), None, None, None, None,
+         _cell(sheet, total, money=True, font=BOLD)]
+    )  # fmt: skip
+    sheet.append(
+        [_cell(sheet, "现金净收", font=BOLD), None, None, None, "现金实收 − 找零 − 作废 − 现金退款",
+         _cell(sheet, report.net_cash, money=True, font=BOLD)]
     )  # fmt: skip

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import Account, AccountLedgerEntry, Bill, Building, Campus
 from server.db.models.accounts import PREPAID
-from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL, BILL_VOID
+from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL, BILL_VOID, DEPOSIT
 from server.services.accounts.accounts import address_of
 from server.services.billing.bills import OPEN_STATUSES, paid_on_bill
 from server.services.core.errors import NotFound
@@ -88,7 +88,8 @@ def draw_credit(session: Session, account: Account) -> Decimal:
         return drawn
     rows = session.execute(
         select(Bill.id, Bill.period, Bill.total - paid_on_bill())
-        .where(Bill.account_id == account.id, Bill.status.in_(OPEN_STATUSES))
+        # A deposit is paid in money, never from credit: what is held must be real cash.
+        .where(Bill.account_id == account.id, Bill.status.in_(OPEN_STATUSES), Bill.kind != DEPOSIT)
         .order_by(Bill.period, Bill.id)
     ).all()
     touched = []

@@ -50,7 +50,8 @@ from server.services.core.calendar import Period
 from server.services.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from server.services.core.money import ZERO
 
-KIND_LABELS = {"electricity": "电费", "water": "水费"}
+# A deposit bill's one line reads 押金 on the counter and its receipt.
+KIND_LABELS = {"electricity": "电费", "water": "水费", "deposit": "押金"}
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,8 @@ def charge_late_fee(
 
 def bill_description(kinds: Sequence[str]) -> str:
     """'电费、水费' from the kinds of a bill's lines (electricity first, as on bills)."""
-    labels = [KIND_LABELS.get(k, k) for k in sorted(kinds, key=KINDS.index)]
+    order = {kind: index for index, kind in enumerate(KINDS)}
+    labels = [KIND_LABELS.get(k, k) for k in sorted(kinds, key=lambda k: order.get(k, len(order)))]
     return "、".join(labels) or "水电费"
 
 

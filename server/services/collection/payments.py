@@ -36,7 +36,7 @@ from server.db.models import (
 from server.db.models.payments import CASH, CHANNEL_LABELS, ONLINE
 from server.services.billing import late_fees
 from server.services.billing.balances import lock_account, move_balance
-from server.services.collection import till
+from server.services.collection import deposits, till
 from server.services.collection.allocation import (
     OpenBill,
     charge_late_fee,
@@ -196,6 +196,10 @@ def take_payment(
     ]  # fmt: skip
     if parts:
         session.execute(_INSERT_ALLOCATIONS, parts)
+        # Money put on a deposit bill is held apart from the balance.
+        deposits.hold_paid(
+            session, account.id, payment_id, ((b.bill_id, s) for b, _, s in allocated)
+        )
     # Only the last bill paid can be left partial; one statement per status.
     for status in ("paid", "partial"):
         ids = [

@@ -1,10 +1,10 @@
 """The daily settlement report (日结报表) of a till: its figures gathered for `reports.settlement`.
 
 The figures are those of `till.settlement` (one rule for expected cash and over/short); this
-module adds what the printed report shows around them: the branch, the hand-overs one by one
-and every receipt of the till in number order. A void made after the close (a manager's 退票)
-does not change a settled day, so the receipt list marks voids up to the close only, and
-agrees with the totals the clerk signed.
+module adds what the printed report shows around them: the branch, the hand-overs one by one,
+every receipt of the till in number order and the refunds paid out at it. A void made after
+the close (a manager's 退票) does not change a settled day, so the receipt list marks voids up
+to the close only, and agrees with the totals the clerk signed.
 """
 
 from __future__ import annotations
@@ -21,12 +21,23 @@ from reports.settlement import (
     ChannelLine,
     HandoverLine,
     ReceiptRow,
+    RefundRow,
     SettlementReport,
     render_settlement_pdf,
 )
 from reports.settlement_xlsx import write_settlement_xlsx
-from server.db.models import Branch, CashHandover, Payment, Receipt, ReceiptVoid, Staff, TillSession
-from server.db.models.payments import CHANNEL_LABELS
+from server.db.models import (
+    Branch,
+    CashHandover,
+    Payment,
+    Receipt,
+    ReceiptVoid,
+    Refund,
+    Staff,
+    TillSession,
+)
+from server.db.models.payments import CASH, CHANNEL_LABELS
+from server.services.collection.refunds import REFUND_CHANNEL_LABELS
 from server.services.collection.till import settlement
 from server.services.core import calendar
 from server.services.core.calendar import BUSINESS_TZ
@@ -110,6 +121,20 @@ def settlement_report(session: Session, till_id: int) -> SettlementReport:
             .order_by(Receipt.receipt_no)
         )
     )
+    refunds = tuple(
+        RefundRow(
+            refund.refund_no,
+            refund.created_at.astimezone(BUSINESS_TZ),
+            refund.account_no,
+            refund.holder_name,
+            REFUND_CHANNEL_LABELS[refund.channel],
+            refund.amount,
+            refund.channel == CASH,
+        )
+        for refund in session.scalars(
+            select(Refund).where(Refund.till_session_id == till_id).order_by(Refund.refund_no)
+        )
+    )
     return SettlementReport(
         branch_code=branch_code,
         branch_name=branch_name,
@@ -132,6 +157,8 @@ def settlement_report(session: Session, till_id: int) -> SettlementReport:
         total_amount=sum((t.amount for t in view.totals), Decimal("0.00")),
         receipts=receipts,
         generated_at=calendar.now(),
+        cash_refunded=view.cash_refunded,
+        refunds=refunds,
     )
 
 

@@ -6,8 +6,9 @@ new money until it is settled, and a settled day is never reopened (one till per
 business day), so a closed day takes no more payments.
 
 Expected cash = float + cash tendered − change given − cash of this till's receipts voided −
-hand-overs. The difference to the cash counted is recorded with the note; it never refuses
-the close, because the drawer is what it is and the close must still happen.
+cash refunds (退款) paid out of it − hand-overs. The difference to the cash counted is
+recorded with the note; it never refuses the close, because the drawer is what it is and
+the close must still happen.
 
 Locking: the till row is read FOR SHARE by payments and voids and FOR UPDATE by the close,
 so a close waits for the payments in flight and none slips in after it has been counted.
@@ -28,6 +29,7 @@ from server.db.models import (
     Post,
     Receipt,
     ReceiptVoid,
+    Refund,
     Staff,
     TillSession,
 )
@@ -82,6 +84,16 @@ class VoidedReceipt:
 
 
 @dataclass(frozen=True)
+class TillRefund:
+    """A refund (退款) the clerk paid out at this till; cash ones leave the drawer."""
+
+    refund_no: str
+    account_no: str
+    channel: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class SettlementView:
     till_id: int
     business_date: date
@@ -98,6 +110,8 @@ class SettlementView:
     totals: tuple[ChannelTotal, ...]
     voided: tuple[VoidedReceipt, ...]
     closed_at: datetime | None
+    cash_refunded: Decimal = ZERO
+    refunds: tuple[TillRefund, ...] = ()
 
 
 def business_date() -> date:
@@ -201,8 +215,9 @@ def _note(note: str) -> str:
     return note
 
 
-def till_for_payment(session: Session, actor: Actor) -> int | None:
-    """The till a payment by `actor` goes into, locked FOR SHARE; None for non-staff actors.
+def till_for_payment(session: Session, actor: Actor, what: str = "收款") -> int | None:
+    """The till a payment (or a cash refund, `what` 退款) by `actor` goes through, locked
+    FOR SHARE; None for non-staff actors.
 
     Refuses when the staff member has no open till today, has one left from an earlier
     day, or has already settled today.
@@ -217,11 +232,20 @@ def till_for_payment(session: Session, actor: Actor) -> int | None:
                 TillSession.staff_id == actor.staff_id, TillSession.business_date == today
             )
         ):
-            raise Conflict(f"{today.isoformat()} 已日结，当日不能再收款")
-        raise DomainError("请先开班（日结开始）再收款")
+            raise Conflict(f"{today.isoformat()} 已日结，当日不能再{what}")
+        raise DomainError(f"请先开班（日结开始）再{what}")
     if till.business_date < today:
         raise DomainError(f"请先结清 {till.business_date.isoformat()} 的日结")
     return till.id
+
+
+def till_if_open(session: Session, staff_id: int) -> TillView | None:
+    """The staff member's till open today, locked FOR SHARE, or None: a transfer refund
+    needs no drawer, but is listed on the day's report when made at an open till."""
+    till = _open_till(session, staff_id, lock="share")
+    if till is None or till.business_date != business_date():
+        return None
+    return _view(till)
 
 
 def check_void(session: Session, actor: Actor, payment: Payment) -> None:
@@ -359,7 +383,16 @@ def _settlement(
             CashHandover.till_session_id == till.id
         )
     ).scalar_one()
-    expected = till.float_amount + tendered - change - voided_cash - handed
+    refunds = tuple(
+        TillRefund(*row)
+        for row in session.execute(
+            select(Refund.refund_no, Refund.account_no, Refund.channel, Refund.amount)
+            .where(Refund.till_session_id == till.id)
+            .order_by(Refund.refund_no)
+        )
+    )
+    refunded = sum((r.amount for r in refunds if r.channel == CASH), ZERO)
+    expected = till.float_amount + tendered - change - voided_cash - refunded - handed
     return SettlementView(
         till_id=till.id,
         business_date=till.business_date,
@@ -378,6 +411,8 @@ def _settlement(
         ),
         voided=tuple(voided),
         closed_at=till.closed_at,
+        cash_refunded=refunded,
+        refunds=refunds,
     )
 
 

@@ -24,9 +24,10 @@ from server.db.models import (
     ReceiptVoid,
 )
 from server.db.models.accounts import POSTPAID
+from server.db.models.corrections import CreditNote
 from server.db.models.payments import CHANNEL_LABELS
 from server.services.billing.balances import move_balance, set_status
-from server.services.collection import till
+from server.services.collection import deposits, till
 from server.services.collection.receipts import receipt_by_no
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
@@ -82,6 +83,24 @@ def _return_credit(
     return [(period, back) for _, period, back in returned]
 
 
+def _check_not_corrected(session: Session, receipt: Receipt) -> None:
+    """Refuse a receipt that paid a bill since cancelled by a credit note: what it paid has
+    gone to the balance with the credit note, so its money comes back by refund or
+    adjustment, not by reopening a void bill."""
+    notes = session.scalars(
+        select(CreditNote.note_no)
+        .join(Allocation, Allocation.bill_id == CreditNote.bill_id)
+        .where(Allocation.payment_id == receipt.payment_id)
+        .distinct()
+        .order_by(CreditNote.note_no)
+    ).all()
+    if notes:
+        raise Conflict(
+            f"收据 {receipt.receipt_no}：该收据所缴账单已更正（红字冲销 {'、'.join(notes)}），"
+            "请用调账或退款处理"
+        )
+
+
 @dataclass(frozen=True)
 class VoidPreview:
     """The receipt as the void dialog shows it, before the clerk gives a reason."""
@@ -100,6 +119,7 @@ def void_preview(session: Session, actor: Actor, receipt_no: str) -> VoidPreview
     receipt = receipt_by_no(session, receipt_no)
     if session.scalar(select(ReceiptVoid.id).where(ReceiptVoid.receipt_id == receipt.id)):
         raise Conflict(f"收据 {receipt.receipt_no} 已作废")
+    _check_not_corrected(session, receipt)
     payment = session.get(Payment, receipt.payment_id)
     assert payment is not None  # receipt.payment_id is a foreign key
     till.check_void(session, actor, payment)
@@ -139,6 +159,7 @@ def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -
     )
     if session.scalar(select(ReceiptVoid.id).where(ReceiptVoid.receipt_id == receipt.id)):
         raise Conflict(f"收据 {receipt.receipt_no} 已作废")
+    _check_not_corrected(session, receipt)
     void = ReceiptVoid(
         receipt_id=receipt.id, reason=reason, staff_id=actor.staff_id, actor=actor.label
     )
@@ -163,6 +184,10 @@ def void_receipt(session: Session, actor: Actor, receipt_no: str, reason: str) -
     session.flush()
     reopened = [(bill_id, period, amount) for bill_id, period, fee, amount in given_back if not fee]
     set_status(session, [bill_id for bill_id, _, _ in reopened])
+    deposits.reverse_paid(
+        session, receipt.account_id, receipt.payment_id,
+        [(bill_id, amount) for bill_id, _, amount in reopened], receipt.receipt_no,
+    )  # fmt: skip
 
     credit = session.execute(
         select(func.coalesce(func.sum(AccountLedgerEntry.amount), ZERO)).where(
