@@ -163,3 +163,16 @@ def bound_resident(session: Session, openid: str, account_id: int) -> int:
         {"u": user_id, "a": account_id},
     )
     return user_id
+
+
+def staff(session: Session, login: str, role: str = "clerk", branch_code: str = "D") -> Actor:
+    """A staff member of a standard role (clerk / manager / reader…) at a branch (see
+    `branches`), as the services see them once signed in."""
+    from server.services.staff.org import add_staff_with_role
+    from server.services.staff.sign_in import staff_identity
+
+    add_staff_with_role(
+        session, ACTOR, login=login, name=login.upper(), password="Counter2026", role=role,
+        branch_code=branch_code,
+    )  # fmt: skip
+    return staff_identity(session, login).actor

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session
 
+from server.config import Settings
 from server.services.core import permissions
 from server.services.core.audit import Actor
-from server.services.core.errors import PermissionDenied
+from server.services.core.errors import InvalidInput, PermissionDenied
+
+
+def approval_limit(settings: Settings) -> Decimal | None:
+    """The `billing.approval_limit` setting in yuan; empty means no limit."""
+    text = settings.get("billing", "approval_limit").strip()
+    if not text:
+        return None
+    try:
+        limit = Decimal(text)
+    except InvalidOperation:
+        limit = Decimal(-1)
+    if not limit.is_finite() or limit < 0:
+        raise InvalidInput(f"设置 billing.approval_limit 应为不小于 0 的金额，收到「{text}」")
+    return limit
 
 
 def check_approval(

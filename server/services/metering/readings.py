@@ -4,7 +4,7 @@ replace a meter, review held readings, and read a meter's history."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select, update
@@ -23,7 +23,7 @@ from server.db.models.metering import (
 )
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
-from server.services.core.calendar import BUSINESS_TZ
+from server.services.core.calendar import BUSINESS_TZ, business_datetime
 from server.services.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from server.services.metering.ingest import check_reading_value, judge_reading, meter_for
 from server.services.metering.usage_rules import describe_flags
@@ -252,6 +252,33 @@ def correct_reading(
         note=reason,
         corrects_id=original.id,
     )
+
+
+def correct_reading_of_day(
+    session: Session, actor: Actor, meter_no: str, day: date, value: Decimal | str, reason: str
+) -> ReadingResult:
+    """Supersede the one accepted reading of a meter dated `day` (business time), as a
+    correction typed by meter and date (`meterdesk reading correct`) names it."""
+    meter = meter_by_no(session, meter_no)
+    start = business_datetime(day)
+    found = session.scalars(
+        select(Reading.id)
+        .where(
+            Reading.meter_id == meter.id,
+            Reading.status == ACCEPTED,
+            Reading.read_at >= start,
+            Reading.read_at < start + timedelta(days=1),
+        )
+        .order_by(Reading.read_at, Reading.id)
+    ).all()
+    if not found:
+        raise NotFound(f"表计 {meter.meter_no} 在 {day.isoformat()} 没有已采用的读数")
+    if len(found) > 1:
+        raise Conflict(
+            f"表计 {meter.meter_no} 在 {day.isoformat()} 有 {len(found)} 个已采用的读数，"
+            "请在抄表页选定要更正的一个"
+        )
+    return correct_reading(session, actor, found[0], value, reason)
 
 
 @dataclass(frozen=True)
