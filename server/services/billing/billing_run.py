@@ -71,8 +71,8 @@ _CANDIDATES = """
         select m.id, m.meter_no, m.kind, m.digits, m.multiplier, m.account_id
         from meter m join account a on a.id = m.account_id
         where a.active and a.moved_out_on is null
-          and not exists (select 1 from bill x where x.account_id = a.id
-                          and x.period = %(period)s and x.kind = 'regular')
+          and a.id not in (select x.account_id from bill x
+                           where x.period = %(period)s and x.kind = 'regular')
           and (m.status = 'active'
                or exists (select 1 from meter_replacement mr
                           where mr.old_meter_id = m.id and mr.replaced_at >= %(start)s)))
