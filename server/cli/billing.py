@@ -21,11 +21,13 @@ from server.cli.core import (
     run,
 )
 from server.services.billing.billing_run import list_bills, run_billing
+from server.services.billing.estimates import estimate_by_default, estimate_limit
 from server.services.billing.late_fees import rate_of, set_late_fee_policy
 from server.services.billing.payment_notices import gather_notices
 from server.services.collection.allocation import waive_late_fee
 from server.services.core.calendar import now
 from server.services.core.money import money_of
+from server.services.metering.usage_rules import quantity_text
 
 
 @cli.group()
@@ -35,24 +37,43 @@ def billing() -> None:
 
 @billing.command("run")
 @click.option("--period", required=True, help="账期 YYYY-MM")
+@click.option(
+    "--estimate/--no-estimate",
+    default=None,
+    help="估抄未抄表计（按近 12 个月月均用量出账）；默认按设置 billing.estimate",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_context
-def billing_run(ctx: Context, period: str, as_json: bool) -> None:
+def billing_run(ctx: Context, period: str, estimate: bool | None, as_json: bool) -> None:
     """Bill every account not yet billed for the period; a second run creates nothing."""
     target = parse_period(period)
+    if estimate is None:
+        estimate = estimate_by_default(ctx.settings)
 
     def action() -> Any:
+        limit = estimate_limit(ctx.settings)
         with ctx.session() as session:
-            return run_billing(session, cli_actor(), target)
+            return run_billing(
+                session, cli_actor(), target, estimate=bool(estimate), estimate_limit=limit
+            )
 
     result = run(action)
     if as_json:
-        dump({"created": result.created, "skipped": result.as_json()["skipped"]})
+        output = result.as_json()
+        shown = ("created", "estimated", "skipped") if estimate else ("created", "skipped")
+        dump({key: output[key] for key in shown})
         return
     if result.created:
         click.echo(f"{result.period} 出账完成：新建账单 {result.created} 张")
     else:
         click.echo(f"{result.period} 无新账单")
+    if result.estimated:
+        click.echo(f"估抄表计 {len(result.estimated)} 块：")
+        for item in result.estimated:
+            click.echo(
+                f"  {item.meter_no}\t估用量 {quantity_text(item.usage)}"
+                f"\t估读数 {quantity_text(item.value)}"
+            )
     if result.already_billed:
         click.echo(f"本期此前已出账 {result.already_billed} 户，未重复出账")
     if result.skipped:

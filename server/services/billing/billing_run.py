@@ -16,7 +16,7 @@ what a bill has been paid is bills.paid_on_bill, allocations plus these draws.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -31,6 +31,8 @@ from server.db.models.accounts import PREPAID
 from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL, REGULAR
 from server.db.models.metering import KINDS
 from server.services.accounts.accounts import address_of
+from server.services.billing import estimates
+from server.services.billing.estimates import EstimatedMeter, Estimates
 from server.services.billing.tariffs import (
     TariffBook,
     TariffView,
@@ -40,7 +42,7 @@ from server.services.billing.tariffs import (
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
-from server.services.metering.usage_rules import quantity_text, usage_between
+from server.services.metering.usage_rules import quantity_text, usage_after
 
 # Reasons a meter is left out of a run; the CLI and the desktop show the Chinese label.
 SKIP_REASONS = {
@@ -50,6 +52,7 @@ SKIP_REASONS = {
     "lower_than_previous": "读数低于上期",
     "no_tariff": "无适用价格",
     "billed_later": "已在更晚账期出账",
+    **estimates.REASONS,
 }
 
 _BILLING_LOCK = 645_2007  # advisory-lock namespace of billing runs
@@ -61,7 +64,7 @@ _CANDIDATES = """
         select meter_id, id, value, read_at, status, source from reading
         where read_at >= %(start)s and read_at < %(end)s and status in ('accepted', 'held')),
     cur as (
-        select distinct on (meter_id) meter_id, id, value from period_readings
+        select distinct on (meter_id) meter_id, id, value, source from period_readings
         where status = 'accepted' order by meter_id, read_at desc, id desc),
     init as (
         select distinct on (meter_id) meter_id, id, value from period_readings
@@ -81,7 +84,8 @@ _CANDIDATES = """
                 when coalesce(rebilled.period, last.period) > %(period)s then 'billed_later' end,
            cur.id, cur.value,
            coalesce(rebilled.curr_reading_id, last.curr_reading_id, prior.id, init.id),
-           coalesce(rebilled.curr, last.curr, prior.value, init.value)
+           coalesce(rebilled.curr, last.curr, prior.value, init.value),
+           cur.source = 'estimate', previous.source = 'estimate'
     from candidates m
     left join held h on h.meter_id = m.id
     left join cur on cur.meter_id = m.id
@@ -101,6 +105,8 @@ _CANDIDATES = """
         where last.curr_reading_id is null
           and r.meter_id = m.id and r.status = 'accepted' and r.read_at < %(start)s
         order by r.read_at desc, r.id desc limit 1) prior on true
+    left join reading previous
+      on previous.id = coalesce(rebilled.curr_reading_id, last.curr_reading_id, prior.id)
 """
 
 
@@ -122,17 +128,21 @@ class BillingRunResult:
     run_id: int | None = None
     # Accounts that already had a bill for the period before this run.
     already_billed: int = 0
+    # Unread meters billed on an estimate (估抄).
+    estimated: tuple[EstimatedMeter, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
             "period": self.period,
             "created": self.created,
+            "estimated": [e.as_json() for e in self.estimated],
             "skipped": [{"meter_no": s.meter_no, "reason": s.reason} for s in self.skipped],
         }
 
 
-# (meter_id, meter_no, kind, multiplier, prev, curr, usage, prev_reading_id, curr_reading_id)
-_MeterCharge = tuple[int, str, str, Decimal, Decimal, Decimal, Decimal, int, int]
+# (meter_id, meter_no, kind, multiplier, prev, curr, usage, prev_reading_id, curr_reading_id,
+#  estimated: the current reading is an estimate)
+_MeterCharge = tuple[int, str, str, Decimal, Decimal, Decimal, Decimal, int, int, bool]
 
 
 @dataclass
@@ -158,8 +168,11 @@ _ACCOUNTS = """
 """
 
 
-def _gather(session: Session, period: Period) -> tuple[list[_Draft], list[SkippedMeter]]:
-    """Every meter that may be billed, with its two readings, grouped into account drafts."""
+def _gather(
+    session: Session, period: Period, estimate: Callable[[list[tuple]], Estimates] | None
+) -> tuple[list[_Draft], list[SkippedMeter], list[EstimatedMeter]]:
+    """Every meter that may be billed, with its two readings, grouped into account drafts;
+    with `estimate`, the unread meters go through it and those estimated are billed too."""
     params = {"period": str(period), "start": period.start, "end": period.end}
     drafts: dict[int, _Draft] = {}
     skipped: list[SkippedMeter] = []
@@ -169,8 +182,16 @@ def _gather(session: Session, period: Period) -> tuple[list[_Draft], list[Skippe
     with raw.cursor(name="billing_candidates") as cursor:
         cursor.itersize = 5000
         cursor.execute(_CANDIDATES, params)
+        unread: list[tuple] | None = None if estimate is None else []
         for row in cursor:
-            _take(row, drafts, skipped)
+            _take(row, drafts, skipped, unread)
+        estimated: list[EstimatedMeter] = []
+        if estimate is not None and unread:
+            found = estimate(unread)
+            for row in found.rows:
+                _take(row, drafts, skipped)
+            skipped.extend(SkippedMeter(meter_no, reason) for meter_no, reason in found.skipped)
+            estimated = found.estimated
         cursor.execute(_ACCOUNTS, {"ids": list(drafts)})
         for account_id, number, holder, class_id, mode, campus, building, unit, room in cursor:
             draft = drafts[account_id]
@@ -178,17 +199,19 @@ def _gather(session: Session, period: Period) -> tuple[list[_Draft], list[Skippe
             draft.customer_class_id, draft.billing_mode = class_id, mode
             draft.address = address_of(campus, building, unit, room)
             draft.meters.sort()  # rows came unordered; a bill lists its meters by id
-    return sorted(drafts.values(), key=lambda d: d.account_id), skipped
+    return sorted(drafts.values(), key=lambda d: d.account_id), skipped, estimated
 
 
 def meter_charge(row: tuple) -> _MeterCharge | SkippedMeter | None:
     """A candidate meter's charge, or why it is left out (None: nothing to bill yet).
 
     `row` is shaped as _CANDIDATES returns it; billing one account (account_bills) reads its
-    meters in the same shape, so both judge a meter alike.
+    meters in the same shape, so both judge a meter alike. Its last two columns say whether
+    the current reading and the previous one are estimates (估抄): after an estimate, an
+    actual figure below it is negative usage (a credit), not an anomaly.
     """
     meter_id, meter_no, kind, digits, multiplier, _, blocked, curr_id, curr = row[:9]
-    prev_id, prev = row[9:11]
+    prev_id, prev, estimated, after_estimate = row[9:13]
     if blocked:
         return SkippedMeter(meter_no, blocked)
     if curr_id is None:
@@ -198,17 +221,28 @@ def meter_charge(row: tuple) -> _MeterCharge | SkippedMeter | None:
     if prev_id == curr_id:
         # A meter put in this period and not read since: nothing to bill yet.
         return None
-    usage = usage_between(prev, curr, digits, multiplier).usage
+    # After an estimate the actual figure trues up, below the estimate too (a credit).
+    usage = usage_after(prev, curr, digits, multiplier, estimated=bool(after_estimate))
     if usage is None:
         return SkippedMeter(meter_no, "lower_than_previous")
-    return (meter_id, meter_no, kind, multiplier, prev, curr, usage, prev_id, curr_id)
+    return (meter_id, meter_no, kind, multiplier, prev, curr, usage, prev_id, curr_id,
+            bool(estimated))  # fmt: skip
 
 
-def _take(row: tuple, drafts: dict[int, _Draft], skipped: list[SkippedMeter]) -> None:
-    """Sort one candidate meter into its account's draft or the skipped list."""
+def _take(
+    row: tuple,
+    drafts: dict[int, _Draft],
+    skipped: list[SkippedMeter],
+    unread: list[tuple] | None = None,
+) -> None:
+    """Sort one candidate meter into its account's draft or the skipped list, or, when the
+    run estimates, an unread one into `unread`."""
     charge = meter_charge(row)
     if isinstance(charge, SkippedMeter):
-        skipped.append(charge)
+        if unread is not None and charge.reason == "unread":
+            unread.append(row)
+        else:
+            skipped.append(charge)
     elif charge is not None:
         draft = drafts.get(row[5])
         if draft is None:
@@ -278,7 +312,7 @@ BILL_COLUMNS = (
 )  # fmt: skip
 BILL_METER_COLUMNS = (
     "bill_id", "meter_id", "meter_no", "kind", "multiplier", "prev", "curr", "usage",
-    "prev_reading_id", "curr_reading_id",
+    "prev_reading_id", "curr_reading_id", "estimated",
 )  # fmt: skip
 BILL_LINE_COLUMNS = ("bill_id", "kind", "component", "usage", "amount", "tariff_id")
 
@@ -386,8 +420,18 @@ def _draw_credit(
     return {account_id: (drawn, balance) for account_id, drawn, balance in rows}
 
 
-def run_billing(session: Session, actor: Actor, period: Period) -> BillingRunResult:
-    """Bill every account not yet billed for `period`; running it again creates nothing."""
+def run_billing(
+    session: Session,
+    actor: Actor,
+    period: Period,
+    *,
+    estimate: bool = False,
+    estimate_limit: int = 2,
+) -> BillingRunResult:
+    """Bill every account not yet billed for `period`; running it again creates nothing.
+
+    `estimate`: unread meters are billed on an estimate (估抄, `estimates`), unless their
+    last `estimate_limit` bills already were."""
     permissions.require(session, actor, "billing")
     session.execute(
         select(func.pg_advisory_xact_lock(_BILLING_LOCK, period.year * 100 + period.month))
@@ -397,7 +441,12 @@ def run_billing(session: Session, actor: Actor, period: Period) -> BillingRunRes
         .select_from(Bill)
         .where(Bill.period == str(period), Bill.kind == REGULAR)
     )
-    drafts, skipped = _gather(session, period)
+    estimating = (
+        partial(estimates.estimate_unread, session, actor.staff_id, period, limit=estimate_limit)
+        if estimate
+        else None
+    )
+    drafts, skipped, estimated = _gather(session, period, estimating)
     ready = _resolve_tariffs(drafts, load_tariff_book(session), period, skipped)
     skipped.sort(key=lambda s: (s.meter_no, s.reason))
     run = BillingRun(
@@ -420,9 +469,12 @@ def run_billing(session: Session, actor: Actor, period: Period) -> BillingRunRes
         "billing.run",
         "billing_run",
         run.id,
-        {"period": str(period), "created": len(ready), "skipped": len(skipped)},
+        {"period": str(period), "created": len(ready), "skipped": len(skipped),
+         "estimated": [e.meter_no for e in estimated]},
+    )  # fmt: skip
+    return BillingRunResult(
+        str(period), len(ready), tuple(skipped), run_id, already_billed or 0, tuple(estimated)
     )
-    return BillingRunResult(str(period), len(ready), tuple(skipped), run_id, already_billed or 0)
 
 
 @dataclass(frozen=True)
