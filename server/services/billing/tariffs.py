@@ -1,4 +1,4 @@
-"""Tariffs: which one applies, and pricing a month's usage through tiers."""
+"""Tariffs: which one applies on which days, and pricing usage through tiers."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from server.db.models import Tariff, TariffComponent, TariffTier
 from server.db.models.metering import KINDS
+from server.db.models.tariffs import ANNUAL, MONTHLY
 from server.services.accounts.accounts import class_by_name
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
@@ -38,6 +40,12 @@ class TariffSpec:
     effective_from: date
     components: tuple[ComponentSpec, ...]
     name: str = ""
+    # MONTHLY, or ANNUAL (年阶梯): tiers apply to the usage accumulated in the year.
+    tier_basis: str = MONTHLY
+
+
+TIER_BASIS_LABELS = {MONTHLY: "月阶梯", ANNUAL: "年阶梯"}
+WHOLE = Fraction(1)
 
 
 @dataclass(frozen=True)
@@ -58,19 +66,35 @@ class ComponentCharge:
     tiers: tuple[TierCharge, ...] = field(default=())
 
 
-def _portions(ordered: Sequence[Tier], usage: Decimal) -> Iterator[tuple[Tier, Decimal]]:
-    """The part of `usage` each tier prices: from its start up to the next tier's start."""
+def _portions(
+    ordered: Sequence[Tier], usage: Decimal, scale: Fraction = WHOLE, start: Decimal = Decimal(0)
+) -> Iterator[tuple[Tier, Decimal]]:
+    """The part of the usage from `start` to `start + usage` each tier prices: from its
+    start up to the next tier's start, both times `scale` (a part month's thresholds)."""
+    end = start + usage
     last = len(ordered) - 1
     for index, tier in enumerate(ordered):
-        if usage <= tier.start:
+        low = tier.start * scale.numerator / scale.denominator
+        if end <= low:
             return
-        top = usage if index == last else min(usage, ordered[index + 1].start)
-        yield tier, top - tier.start
+        top = end
+        if index < last:
+            top = min(end, ordered[index + 1].start * scale.numerator / scale.denominator)
+        if top > start:
+            yield tier, top - max(start, low)
 
 
-def component_amount(ordered: Sequence[Tier], usage: Decimal) -> Decimal:
-    """A component's amount for `usage`, rounded half-up to the fen once for the whole."""
-    return round_fen(sum((p * t.unit_price for t, p in _portions(ordered, usage)), Decimal(0)))
+def component_amount(
+    ordered: Sequence[Tier], usage: Decimal, scale: Fraction = WHOLE, start: Decimal = Decimal(0)
+) -> Decimal:
+    """A component's amount for `usage`, rounded half-up to the fen once for the whole.
+
+    `scale` multiplies the tier thresholds (a part month, a tariff in force some of the
+    days); `start` is where the usage begins on the tiers (an annual tariff's year to date).
+    """
+    return round_fen(
+        sum((p * t.unit_price for t, p in _portions(ordered, usage, scale, start)), Decimal(0))
+    )
 
 
 def price_tiers(tiers: Sequence[Tier], usage: Decimal) -> tuple[Decimal, tuple[TierCharge, ...]]:
@@ -91,6 +115,8 @@ def price_usage(components: Sequence[ComponentSpec], usage: Decimal) -> list[Com
 def validate_tariff(spec: TariffSpec) -> None:
     if spec.kind not in KINDS:
         raise InvalidInput(f"价格类型应为水或电，收到「{spec.kind}」")
+    if spec.tier_basis not in TIER_BASIS_LABELS:
+        raise InvalidInput(f"阶梯方式应为月阶梯或年阶梯，收到「{spec.tier_basis}」")
     if not spec.components:
         raise DomainError("价格至少要有一个收费项目")
     names = [c.name for c in spec.components]
@@ -127,6 +153,7 @@ def create_tariff(session: Session, actor: Actor, spec: TariffSpec) -> Tariff:
         customer_class_id=customer_class.id,
         effective_from=spec.effective_from,
         name=spec.name,
+        tier_basis=spec.tier_basis,
     )
     session.add(tariff)
     session.flush()
@@ -145,7 +172,12 @@ def create_tariff(session: Session, actor: Actor, spec: TariffSpec) -> Tariff:
         "tariff.create",
         "tariff",
         tariff.id,
-        {"kind": spec.kind, "class": customer_class.code, "from": str(spec.effective_from)},
+        {
+            "kind": spec.kind,
+            "class": customer_class.code,
+            "from": str(spec.effective_from),
+            "tier_basis": spec.tier_basis,
+        },
     )
     return tariff
 
@@ -157,6 +189,8 @@ class TariffView:
     customer_class_id: int
     effective_from: date
     components: tuple[ComponentSpec, ...]
+    tier_basis: str = MONTHLY
+    name: str = ""
 
 
 class TariffBook:
@@ -172,6 +206,23 @@ class TariffBook:
         for tariff in self._by_key.get((kind, customer_class_id), []):
             if tariff.effective_from <= day:
                 found = tariff
+        return found
+
+    def segments(
+        self, kind: str, customer_class_id: int, first_day: date, last_day: date
+    ) -> list[tuple[TariffView, int]]:
+        """The tariffs in force over the days first_day..last_day (inclusive), each with
+        its number of days, in order; [] unless a tariff is in force on every day."""
+        current = self.in_force(kind, customer_class_id, first_day)
+        if current is None:
+            return []
+        found = []
+        start = first_day
+        for tariff in self._by_key[(kind, customer_class_id)]:
+            if first_day < tariff.effective_from <= last_day:
+                found.append((current, (tariff.effective_from - start).days))
+                current, start = tariff, tariff.effective_from
+        found.append((current, (last_day - start).days + 1))
         return found
 
     def views(self) -> tuple[TariffView, ...]:
@@ -202,6 +253,8 @@ def load_tariff_book(session: Session) -> TariffBook:
                     )
                     for c in t.components
                 ),
+                t.tier_basis,
+                t.name,
             )
             for t in tariffs
         ]
