@@ -9,24 +9,31 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from reports.statement import Statement
 from server.db.models import Account, Bill, BillLine, Branch, LateFee, Staff
-from server.db.models.billing import ADJUSTMENT, BILL_VOID
-from server.db.models.corrections import Adjustment, CreditNote, DepositLedgerEntry, Refund
-from server.services.billing.balances import draw_credit, move_balance
-from server.services.billing.bills import paid_on_bill
+from server.db.models.corrections import DepositLedgerEntry, Refund
+from server.services.billing.adjustments import adjust_account
+from server.services.billing.balances import move_balance
+from server.services.billing.billing_run import run_billing
+from server.services.billing.corrections import cancel_bill, rebill_bill
 from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.collection.statements import account_statement
+from server.services.collection.till import open_till
 from server.services.collection.voids import void_receipt
-from server.services.core.calendar import BUSINESS_TZ
+from server.services.core import calendar
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.core.errors import DomainError, NotFound
+from server.services.metering.readings import correct_reading_of_day
 from server.services.staff.org import add_staff_with_role
 from tests import factories as f
 
 Z = None  # an empty column
+NOW = datetime(2026, 12, 7, 9, 30, tzinfo=BUSINESS_TZ)
+NOV = Period(2026, 11)
 
 
 def new_bill(s: Session, account_id: int, period: str, total: str, **columns: Any) -> int:
@@ -53,40 +60,7 @@ def new_bill(s: Session, account_id: int, period: str, total: str, **columns: An
     return row.id
 
 
-# The corrections' own services (H2/H3) write these rows; until then the test writes them
-# the way the design contract says they are written.
-def credit_note(s: Session, bill_id: int, no: str, reason: str, replacement: str | None) -> None:
-    bill = s.get(Bill, bill_id)
-    assert bill is not None
-    paid = s.scalar(select(paid_on_bill()).where(Bill.id == bill_id))
-    if paid:
-        move_balance(s, bill.account_id, paid, "credit_note", None, f"{no} 红字冲销", bill_id)
-    s.execute(update(Bill).where(Bill.id == bill_id).values(status=BILL_VOID))
-    new_id = None
-    if replacement is not None:
-        new_id = new_bill(s, bill.account_id, bill.period, replacement, replaces_id=bill_id)
-    s.add(CreditNote(note_no=no, kind="rebill" if replacement else "cancel",
-                     account_id=bill.account_id, bill_id=bill_id, replacement_bill_id=new_id,
-                     period=bill.period, total=-bill.total, lines=[], paid_moved=paid,
-                     reason=reason, actor="test"))  # fmt: skip
-    account = s.get(Account, bill.account_id)
-    assert account is not None
-    draw_credit(s, account)
-
-
-def adjust(s: Session, account_id: int, no: str, amount: str, reason: str) -> None:
-    bill_id = None
-    if D(amount) > 0:
-        bill_id = new_bill(s, account_id, "2099-03", amount, kind=ADJUSTMENT)
-    else:
-        move_balance(s, account_id, -D(amount), "adjustment", None, f"{no} 调账")
-    s.add(Adjustment(note_no=no, account_id=account_id, amount=D(amount), bill_id=bill_id,
-                     reason=reason, actor="test"))  # fmt: skip
-    account = s.get(Account, account_id)
-    assert account is not None
-    draw_credit(s, account)
-
-
+# Written as collection.refunds writes a refund, until that service is in.
 def refund(s: Session, account_id: int, no: str, amount: str) -> None:
     branch = s.scalar(select(Branch.id).where(Branch.code == "D"))
     clerk = s.scalar(select(Staff.id).where(Staff.login == "clerk"))
@@ -130,54 +104,65 @@ def steps(fresh_database_url: str) -> Iterator[Callable[..., Any]]:
     engine.dispose()
 
 
-def test_statement_of_bills_payment_rebill_adjustments_refund(steps):
-    def world(s: Session) -> dict[str, int]:
+def test_statement_of_a_rebill_after_payment_adjustments_and_a_refund(steps, monkeypatch):
+    """The issue's scenario, each step its own transaction: water W1 at 3.00 元/m³ read 1000
+    on 10-28 and, keyed wrong, 1500 on 11-28 (the meter showed 1050)."""
+    monkeypatch.setattr(calendar, "now", lambda: NOW)
+
+    def world(s: Session) -> tuple[Actor, Actor]:
         f.branches(s)
         account = f.account(s, "S001")
-        return {
-            "account": account,
-            "jan": new_bill(s, account, "2099-01", "100.00"),
-            "feb": new_bill(s, account, "2099-02", "80.00"),
-        }
+        f.meter(s, "W1", account, kind="water")
+        f.tariff(s, kind="water", components={"水费": [("0", "3.00")]})
+        f.read(s, "W1", "2026-10-28", "1000")
+        f.read(s, "W1", "2026-11-28", "1500")
+        run_billing(s, f.ACTOR, NOV)  # 500 m³: 1500.00
+        wang = f.staff(s, "wang")
+        open_till(s, wang, D("0"))
+        return f.staff(s, "zhao", "manager"), wang
 
-    ids = steps(world)
-    a = ids["account"]
-    # 150.00: 2099-01 paid 100.00, 2099-02 50.00 of 80.00.
-    receipt = steps(lambda s: pay(s, "150.00"))
-    # Rebill 2099-02 at 60.00: the 50.00 paid goes to the balance and pays the new bill,
-    # which owes 10.00.
-    steps(lambda s: credit_note(s, ids["feb"], "HZ2099000001", "抄表录入错误", "60.00"))
-    # A 20.00 goodwill credit pays the 10.00 owed; 10.00 stays as credit, refunded.
-    steps(lambda s: adjust(s, a, "TZ2099000001", "-20.00", "停水补偿"))
-    steps(lambda s: refund(s, a, "TKD2099000001", "10.00"))
-    # A 15.00 charge for a broken seal is owed.
-    steps(lambda s: adjust(s, a, "TZ2099000002", "15.00", "表封损坏赔偿"))
+    zhao, wang = steps(world)
+    receipt = steps(
+        lambda s: take_payment(s, wang, PaymentRequest("S001", D("1500.00"), "cash", "D"))
+    ).receipt_no
+
+    def rebill(s: Session) -> None:
+        # 50 m³: 150.00, paid from the 1500.00 moved; 1350.00 stays as credit.
+        correct_reading_of_day(s, zhao, "W1", date(2026, 11, 28), "1050", "抄表录入错误")
+        rebill_bill(s, zhao, "S001", NOV, "抄表录入错误", approval_limit=None, approver=None)
+
+    steps(rebill)
+    steps(lambda s: adjust_account(s, zhao, "S001", D("-20.00"), "停水补偿",
+                                   approval_limit=None, approver=None))  # fmt: skip
+    steps(lambda s: refund(s, s.scalar(select(Account.id)), "TKD2026000001", "1370.00"))
+    steps(lambda s: adjust_account(s, zhao, "S001", D("15.00"), "表封损坏赔偿",
+                                   approval_limit=None, approver=None))  # fmt: skip
 
     statement = steps(lambda s: account_statement(s, "S001"))
     assert rows(statement) == [
-        ("账单 2099-01", "2099-01 电费", D("100.00"), Z, D("-100.00")),
-        ("账单 2099-02", "2099-02 电费（已作废，见红字冲销 HZ2099000001）", D("80.00"), Z,
-         D("-180.00")),
-        (receipt, "收款（现金）", Z, D("150.00"), D("-30.00")),
-        ("HZ2099000001", "红字冲销 2099-02 账单（更正）：抄表录入错误", Z, D("80.00"),
-         D("50.00")),
-        ("账单 2099-02", "2099-02 电费（更正后重开）", D("60.00"), Z, D("-10.00")),
-        ("TZ2099000001", "调账（减免）：停水补偿", Z, D("20.00"), D("10.00")),
-        ("TKD2099000001", "退款（转账）", D("10.00"), Z, D("0.00")),
-        ("TZ2099000002", "调账：表封损坏赔偿", D("15.00"), Z, D("-15.00")),
+        ("账单 2026-11", "2026-11 水费（已作废，见红字冲销 HZ2026000001）", D("1500.00"), Z,
+         D("-1500.00")),
+        (receipt, "收款（现金）", Z, D("1500.00"), D("0.00")),
+        ("HZ2026000001", "红字冲销 2026-11 账单（更正）：抄表录入错误", Z, D("1500.00"),
+         D("1500.00")),
+        ("账单 2026-11", "2026-11 水费（更正后重开）", D("150.00"), Z, D("1350.00")),
+        ("TZ2026000001", "调账（减免）：停水补偿", Z, D("20.00"), D("1370.00")),
+        ("TKD2026000001", "退款（转账）", D("1370.00"), Z, D("0.00")),
+        ("TZ2026000002", "调账：表封损坏赔偿", D("15.00"), Z, D("-15.00")),
     ]  # fmt: skip
     assert statement.opening == 0 and statement.closing == D("-15.00")
-    # 100 + 80 + 60 + 10 + 15 = 265 debits; 150 + 80 + 20 = 250 credits.
-    assert (statement.debits, statement.credits) == (D("265.00"), D("250.00"))
-    # Balance 0.00 (+50 moved, −50 drawn, +20, −10 drawn, −10 refunded); 15.00 owed.
+    # 1500 + 150 + 1370 + 15 = 3035 debits; 1500 + 1500 + 20 = 3020 credits.
+    assert (statement.debits, statement.credits) == (D("3035.00"), D("3020.00"))
+    # Balance: +1500 moved, −150 drawn, +20, −1370 refunded = 0.00; the 15.00 charge owed.
     assert (statement.balance, statement.open_principal, statement.open_late_fee) == (
         D("0.00"), D("15.00"), D("0.00"))  # fmt: skip
     assert closes_on_the_account(statement)
     assert all(line.day == statement.generated_at.date() for line in statement.lines)
 
 
-def test_void_receipt_late_fees_and_a_cancelled_bill_with_its_fee(session):
+def test_void_receipt_late_fees_and_a_cancelled_bill_with_its_fee(session, monkeypatch):
     """Written in one transaction (one moment): the order of documents as they arise."""
+    monkeypatch.setattr(calendar, "now", lambda: NOW)
     f.branches(session)
     a = f.account(session, "S001", balance="5.00")
     jan = new_bill(session, a, "2099-01", "40.00")
@@ -194,7 +179,9 @@ def test_void_receipt_late_fees_and_a_cancelled_bill_with_its_fee(session):
     void_receipt(session, f.ACTOR, voided, "收错户号")
     kept = pay(session, "43.00")  # 3.00 fee, 40.00 principal of 2099-01
     # 2099-02 cancelled with its 2.50 fee unpaid: no longer owed.
-    credit_note(session, feb, "HZ2099000001", "重复开票", None)
+    zhao = f.staff(session, "zhao", "manager")
+    cancel_bill(session, zhao, "S001", Period(2099, 2), "重复开票", approval_limit=None,
+                approver=None)  # fmt: skip
     # The cancel drew the 5.00 credit against nothing open: it stays on the balance.
     session.add(DepositLedgerEntry(account_id=a, kind="paid", amount=D("100.00"),
                                    held_after=D("100.00")))  # fmt: skip
@@ -204,10 +191,10 @@ def test_void_receipt_late_fees_and_a_cancelled_bill_with_its_fee(session):
     assert rows(statement) == [
         ("开户", "开户期初余额", Z, D("5.00"), D("5.00")),
         ("账单 2099-01", "2099-01 电费", D("40.00"), Z, D("-35.00")),
-        ("账单 2099-02", "2099-02 电费（已作废，见红字冲销 HZ2099000001）", D("30.00"), Z,
+        ("账单 2099-02", "2099-02 电费（已作废，见红字冲销 HZ2026000001）", D("30.00"), Z,
          D("-65.00")),
-        ("HZ2099000001", "红字冲销 2099-02 账单（作废）：重复开票", Z, D("30.00"), D("-35.00")),
-        ("HZ2099000001", "2099-02 账单作废，未缴滞纳金不再收取", Z, D("2.50"), D("-32.50")),
+        ("HZ2026000001", "红字冲销 2099-02 账单（作废）：重复开票", Z, D("30.00"), D("-35.00")),
+        ("HZ2026000001", "2099-02 账单作废，未缴滞纳金不再收取", Z, D("2.50"), D("-32.50")),
         ("滞纳金 2099-01", "2099-01 账单滞纳金（12 天）", D("4.00"), Z, D("-36.50")),
         ("滞纳金 2099-02", "2099-02 账单滞纳金（12 天）", D("2.50"), Z, D("-39.00")),
         (voided, "收款（现金）", Z, D("20.00"), D("-19.00")),
