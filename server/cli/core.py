@@ -69,9 +69,16 @@ class RootCommand(NamedTuple):
 # against its command's own help.
 COMMAND_MODULES: dict[str, RootCommand] = {
     "account": RootCommand("accounts", "Billing accounts (户号)."),
+    "adjust": RootCommand(
+        "corrections", "Adjust an account (调账): a numbered debit (+) or credit (−) with a reason."
+    ),
     "backup": RootCommand(
         "ops",
         "Back up the database (pg_dump custom format) with a FILE.sha256 checksum beside it.",
+    ),
+    "bill": RootCommand(
+        "corrections",
+        "Correct an issued bill: rebill (更正账单) or cancel (作废账单), with a credit note.",
     ),
     "billing": RootCommand("billing", "The monthly billing run (出账)."),
     "bills": RootCommand("billing", "List the bills of a period."),

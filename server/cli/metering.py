@@ -12,6 +12,7 @@ from devices.label_printers import PrinterSettings
 from reports.labels import SheetLayout, parse_size
 from server.cli.core import (
     Context,
+    clerk_actor,
     cli,
     cli_actor,
     dump,
@@ -26,10 +27,15 @@ from server.services.core.errors import InvalidInput
 from server.services.metering import labels as label_service
 from server.services.metering.handheld_file_profiles import list_profiles
 from server.services.metering.handheld_import import route_for_building
-from server.services.metering.readings import READING_STATUS_LABELS, reading_history, record_reading
+from server.services.metering.readings import (
+    READING_STATUS_LABELS,
+    correct_reading_of_day,
+    reading_history,
+    record_reading,
+)
 from server.services.metering.remote_readings import RemoteSettings, import_remote_file, pull_remote
 from server.services.metering.route_sheets import route_sheet_pdf
-from server.services.metering.usage_rules import describe_flags
+from server.services.metering.usage_rules import describe_flags, quantity_text
 
 
 @cli.group()
@@ -85,6 +91,39 @@ def reading_history_cmd(ctx: Context, meter_no: str, limit: int) -> None:
             f"{when}\t{row.value}\t{usage}\t{READING_STATUS_LABELS[row.status]}\t"
             f"{row.source}\t{describe_flags(row.flags)}"
         )
+
+
+@reading.command("correct")
+@click.argument("meter_no")
+@click.argument("value")
+@click.option("--at", "day", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="要更正的读数的抄表日期 YYYY-MM-DD")  # fmt: skip
+@click.option("--reason", required=True, help="更正原因")
+@click.option("--by", "login", required=True, help="操作人登录名")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def reading_correct(ctx: Context, meter_no: str, value: str, day: datetime, reason: str,
+                    login: str, as_json: bool) -> None:  # fmt: skip
+    """Correct the meter's accepted reading of a day: the new figure supersedes it (kept,
+    marked 已更正) and is judged like any reading. A billed period is then rebilled with
+    `meterdesk bill rebill`."""
+
+    def action() -> Any:
+        with ctx.session() as session:
+            actor = clerk_actor(session, login)
+            return correct_reading_of_day(session, actor, meter_no, day.date(), value, reason)
+
+    result = run(action)
+    if as_json:
+        dump(result.as_json())
+        return
+    usage = "—" if result.usage is None else quantity_text(result.usage)
+    click.echo(
+        f"{result.meter_no} {day.date().isoformat()} 读数更正为 {quantity_text(result.value)}，"
+        f"用量 {usage}，{READING_STATUS_LABELS[result.status]}"
+    )
+    if result.flags:
+        click.echo(f"提醒：{result.message}")
 
 
 @cli.group()

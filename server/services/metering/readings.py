@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, business_datetime
 from server.services.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from server.services.metering.ingest import check_reading_value, judge_reading, meter_for
-from server.services.metering.usage_rules import describe_flags
+from server.services.metering.usage_rules import describe_flags, quantity_text
 
 METER_STATUS_LABELS = {METER_ACTIVE: "在用", METER_REPLACED: "已换下", "removed": "已拆除"}
 READING_STATUS_LABELS = {
@@ -69,6 +70,22 @@ class ReadingResult:
     def message(self) -> str:
         """What the reader is told at once."""
         return describe_flags(self.flags)
+
+    def as_json(self) -> dict[str, Any]:
+        def figure(value: Decimal | None) -> str | None:
+            return None if value is None else quantity_text(value)
+
+        return {
+            "reading_id": self.reading_id,
+            "meter_no": self.meter_no,
+            "value": quantity_text(self.value),
+            "read_at": self.read_at.astimezone(BUSINESS_TZ).isoformat(),
+            "status": self.status,
+            "flags": list(self.flags),
+            "message": self.message,
+            "usage": figure(self.usage),
+            "previous": figure(self.previous),
+        }
 
 
 def as_decimal(value: object, what: str) -> Decimal:
