@@ -174,6 +174,7 @@ class SettlementDialog(QDialog):
             (self.tr("Cash taken:"), figures.cash_tendered),
             (self.tr("Change given:"), figures.change_given),
             (self.tr("Cash voided:"), figures.cash_voided),
+            (self.tr("Cash refunded:"), figures.cash_refunded),
             (self.tr("Handed over:"), figures.handed_over),
         ):
             form.addRow(caption, QLabel(money_text(amount)))
@@ -191,6 +192,12 @@ class SettlementDialog(QDialog):
         if figures.voided:
             voided = ", ".join(f"{v.receipt_no} ({money_text(v.amount)})" for v in figures.voided)
             form.addRow(self.tr("Voided:"), QLabel(voided))
+        if figures.refunds:
+            refunds = ", ".join(
+                f"{r.refund_no} {r.account_no} {r.channel} ({money_text(r.amount)})"
+                for r in figures.refunds
+            )
+            form.addRow(self.tr("Refunds:"), QLabel(refunds))
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

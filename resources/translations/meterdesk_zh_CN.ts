@@ -143,54 +143,54 @@
 <context>
     <name>AccountCorrections</name>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="73"/>
+        <location filename="../../desktop/correction_actions.py" line="72"/>
         <source>Adjust…</source>
-        <translation type="unfinished"></translation>
+        <translation>调账…</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="74"/>
+        <location filename="../../desktop/correction_actions.py" line="73"/>
         <source>A charge or a credit with a reason; managers only</source>
-        <translation type="unfinished"></translation>
+        <translation>加收或减免，须填写原因；仅限管理人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="76"/>
+        <location filename="../../desktop/correction_actions.py" line="75"/>
         <source>Refund…</source>
-        <translation type="unfinished"></translation>
+        <translation>退款…</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="78"/>
+        <location filename="../../desktop/correction_actions.py" line="77"/>
         <source>Pay the account&apos;s credit back, authorized by a manager</source>
-        <translation type="unfinished"></translation>
+        <translation>退还该户余额，须管理人员授权</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="145"/>
+        <location filename="../../desktop/correction_actions.py" line="144"/>
         <source>Refund form {no}</source>
-        <translation type="unfinished"></translation>
+        <translation>退款单 {no}</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="163"/>
+        <location filename="../../desktop/correction_actions.py" line="162"/>
         <source>Adjustment</source>
-        <translation type="unfinished"></translation>
+        <translation>调账</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="170"/>
+        <location filename="../../desktop/correction_actions.py" line="169"/>
         <source>{no}: {account} charged {amount}.</source>
-        <translation type="unfinished"></translation>
+        <translation>{no}：户号 {account} 加收 {amount} 元。</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="174"/>
+        <location filename="../../desktop/correction_actions.py" line="173"/>
         <source>Owed on its bill: {owed}.</source>
-        <translation type="unfinished"></translation>
+        <translation>调账单待缴 {owed} 元。</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="178"/>
+        <location filename="../../desktop/correction_actions.py" line="177"/>
         <source>{no}: {account} credited {amount}.</source>
-        <translation type="unfinished"></translation>
+        <translation>{no}：户号 {account} 减免 {amount} 元。</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="181"/>
+        <location filename="../../desktop/correction_actions.py" line="183"/>
         <source>Balance now {balance}.</source>
-        <translation type="unfinished"></translation>
+        <translation>当前余额 {balance} 元。</translation>
     </message>
 </context>
 <context>
@@ -327,7 +327,7 @@
         <location filename="../../desktop/accounts_page.py" line="95"/>
         <location filename="../../desktop/accounts_page.py" line="108"/>
         <source>Move out…</source>
-        <translation type="unfinished"></translation>
+        <translation>退房结算…</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="102"/>
@@ -561,52 +561,52 @@
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="37"/>
         <source>Adjustment</source>
-        <translation type="unfinished"></translation>
+        <translation>调账</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="40"/>
         <source>Adjust account {account}</source>
-        <translation type="unfinished"></translation>
+        <translation>调账 {account}</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="41"/>
         <source>Confirm adjustment</source>
-        <translation type="unfinished"></translation>
+        <translation>确认调账</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="42"/>
         <source>Charge (debit)</source>
-        <translation type="unfinished"></translation>
+        <translation>加收（借记）</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="43"/>
         <source>Credit (goodwill)</source>
-        <translation type="unfinished"></translation>
+        <translation>减免（贷记）</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="54"/>
         <source>Balance:</source>
-        <translation type="unfinished">余额：</translation>
+        <translation>余额：</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="55"/>
         <source>Adjustment:</source>
-        <translation type="unfinished"></translation>
+        <translation>调账方向：</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="56"/>
         <source>Amount:</source>
-        <translation type="unfinished">金额：</translation>
+        <translation>金额：</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="71"/>
         <source>Choose charge or credit.</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择加收或减免。</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="74"/>
         <source>Type an amount above 0.</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入大于 0 的金额。</translation>
     </message>
 </context>
 <context>
@@ -805,22 +805,22 @@
     <message>
         <location filename="../../desktop/approval_dialog.py" line="90"/>
         <source>Manager&apos;s approval</source>
-        <translation type="unfinished"></translation>
+        <translation>管理人员审批</translation>
     </message>
     <message>
         <location filename="../../desktop/approval_dialog.py" line="102"/>
         <source>Approver&apos;s login:</source>
-        <translation type="unfinished"></translation>
+        <translation>审批人登录名：</translation>
     </message>
     <message>
         <location filename="../../desktop/approval_dialog.py" line="103"/>
         <source>Password:</source>
-        <translation type="unfinished">密码：</translation>
+        <translation>密码：</translation>
     </message>
     <message>
         <location filename="../../desktop/approval_dialog.py" line="107"/>
         <source>Approve</source>
-        <translation type="unfinished">通过</translation>
+        <translation>通过</translation>
     </message>
 </context>
 <context>
@@ -981,7 +981,7 @@
     <message>
         <location filename="../../desktop/correction_dialogs.py" line="55"/>
         <source>Total</source>
-        <translation type="unfinished">合计</translation>
+        <translation>合计</translation>
     </message>
 </context>
 <context>
@@ -989,86 +989,86 @@
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="70"/>
         <source>Meter</source>
-        <translation type="unfinished">表号</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/billing_dialogs.py" line="70"/>
-        <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>表号</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="70"/>
         <source>Previous</source>
-        <translation type="unfinished">上次读数</translation>
+        <translation>上次读数</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="70"/>
         <source>Current</source>
-        <translation type="unfinished">本期读数</translation>
+        <translation>本期读数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="70"/>
+        <source>Meter kind</source>
+        <translation>表计类型</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="71"/>
         <location filename="../../desktop/billing_dialogs.py" line="80"/>
         <source>Usage</source>
-        <translation type="unfinished">用量</translation>
+        <translation>用量</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="80"/>
         <source>Item</source>
-        <translation type="unfinished">项目</translation>
+        <translation>项目</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="80"/>
         <source>Amount</source>
-        <translation type="unfinished">金额</translation>
+        <translation>金额</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="84"/>
-        <source>Meters</source>
-        <translation type="unfinished"></translation>
+        <source>Meters billed</source>
+        <translation>计费表计</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="86"/>
         <source>Charges</source>
-        <translation type="unfinished">费用明细</translation>
+        <translation>费用明细</translation>
     </message>
 </context>
 <context>
     <name>BillCorrections</name>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="199"/>
-        <source>Rebill… (Ctrl+E)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <location filename="../../desktop/correction_actions.py" line="201"/>
-        <source>The bill again from the readings and tariffs in force now; managers only</source>
-        <translation type="unfinished"></translation>
+        <source>Rebill… (Ctrl+E)</source>
+        <translation>更正账单… (Ctrl+E)</translation>
     </message>
     <message>
         <location filename="../../desktop/correction_actions.py" line="203"/>
-        <source>Cancel bill…</source>
-        <translation type="unfinished"></translation>
+        <source>The bill again from the readings and tariffs in force now; managers only</source>
+        <translation>按现行读数和价格重开账单；仅限管理人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="204"/>
+        <location filename="../../desktop/correction_actions.py" line="205"/>
+        <source>Cancel bill…</source>
+        <translation>作废账单…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_actions.py" line="206"/>
         <source>A bill raised in error, with a credit note</source>
-        <translation type="unfinished"></translation>
+        <translation>作废误出的账单，开具红字冲销</translation>
     </message>
     <message>
         <location filename="../../desktop/correction_actions.py" line="272"/>
         <source>Bill corrected</source>
-        <translation type="unfinished"></translation>
+        <translation>账单已更正</translation>
     </message>
     <message>
         <location filename="../../desktop/correction_actions.py" line="280"/>
         <source>{no}: the bill {period} of {account} ({total}) is cancelled; {paid} paid on it went to the balance, now {balance}.</source>
-        <translation type="unfinished"></translation>
+        <translation>{no}：户号 {account} {period} 账单（{total} 元）已作废，已缴 {paid} 元转入余额，当前余额 {balance} 元。</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="288"/>
-        <source>{no}: the bill {period} of {account} is rebilled.</source>
-        <translation type="unfinished"></translation>
+        <location filename="../../desktop/correction_actions.py" line="289"/>
+        <source>{no}: the bill {period} of {account} ({old}) is replaced by a bill of {new}; owed on it {owed}, balance now {balance}.</source>
+        <translation>{no}：户号 {account} {period} 账单（{old} 元）已更正为 {new} 元，应缴 {owed} 元，当前余额 {balance} 元。</translation>
     </message>
 </context>
 <context>
@@ -1112,271 +1112,275 @@
 <context>
     <name>BillPage</name>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="175"/>
+        <location filename="../../desktop/move_out_wizard.py" line="164"/>
         <source>Final bill</source>
-        <translation type="unfinished"></translation>
+        <translation>退房结算账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="178"/>
+        <location filename="../../desktop/move_out_wizard.py" line="167"/>
         <source>Meter</source>
-        <translation type="unfinished">表号</translation>
+        <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="178"/>
+        <location filename="../../desktop/move_out_wizard.py" line="167"/>
         <source>Previous</source>
-        <translation type="unfinished">上次读数</translation>
+        <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="178"/>
+        <location filename="../../desktop/move_out_wizard.py" line="167"/>
         <source>Final</source>
-        <translation type="unfinished"></translation>
+        <translation>退房读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="178"/>
-        <location filename="../../desktop/move_out_wizard.py" line="181"/>
+        <location filename="../../desktop/move_out_wizard.py" line="167"/>
+        <location filename="../../desktop/move_out_wizard.py" line="170"/>
         <source>Usage</source>
-        <translation type="unfinished">用量</translation>
+        <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="181"/>
+        <location filename="../../desktop/move_out_wizard.py" line="170"/>
         <source>Item</source>
-        <translation type="unfinished">项目</translation>
+        <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="181"/>
+        <location filename="../../desktop/move_out_wizard.py" line="170"/>
         <source>Amount</source>
-        <translation type="unfinished">金额</translation>
+        <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="181"/>
+        <location filename="../../desktop/move_out_wizard.py" line="170"/>
         <source>Note</source>
-        <translation type="unfinished"></translation>
+        <translation></translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="193"/>
+        <location filename="../../desktop/move_out_wizard.py" line="183"/>
+        <source>{first} – {last}, whole months</source>
+        <translation>{first} 至 {last}，整月</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="187"/>
+        <source>{first} – {last}: {part} of {days} days of {month}, tiers prorated</source>
+        <translation>{first} 至 {last}：{month} 共 {days} 天中的 {part} 天，阶梯按日折算</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="195"/>
         <source>Period {period}, {covers}</source>
-        <translation type="unfinished"></translation>
+        <translation>账期 {period}，{covers}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="204"/>
+        <location filename="../../desktop/move_out_wizard.py" line="206"/>
         <source>Total {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>合计 {total}</translation>
     </message>
 </context>
 <context>
     <name>BillingPage</name>
     <message>
-        <location filename="../../desktop/billing_page.py" line="93"/>
-        <location filename="../../desktop/billing_page.py" line="259"/>
-        <location filename="../../desktop/billing_page.py" line="286"/>
+        <location filename="../../desktop/billing_page.py" line="94"/>
+        <location filename="../../desktop/billing_page.py" line="283"/>
         <source>Billing run</source>
         <translation>出账</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="94"/>
-        <location filename="../../desktop/billing_page.py" line="199"/>
+        <location filename="../../desktop/billing_page.py" line="95"/>
+        <location filename="../../desktop/billing_page.py" line="200"/>
         <source>Bills</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="95"/>
+        <location filename="../../desktop/billing_page.py" line="96"/>
         <source>Payment notices</source>
         <translation>缴款通知单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="98"/>
+        <location filename="../../desktop/billing_page.py" line="99"/>
         <source>Period:</source>
         <translation>账期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="112"/>
+        <location filename="../../desktop/billing_page.py" line="113"/>
         <source>Run billing (Ctrl+R)</source>
         <translation>出账 (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="118"/>
         <location filename="../../desktop/billing_page.py" line="119"/>
+        <location filename="../../desktop/billing_page.py" line="120"/>
         <source>Reason skipped</source>
         <translation>跳过原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="118"/>
+        <location filename="../../desktop/billing_page.py" line="119"/>
         <source>Meters</source>
         <translation>表计数</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="119"/>
+        <location filename="../../desktop/billing_page.py" line="120"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="120"/>
+        <location filename="../../desktop/billing_page.py" line="121"/>
         <source>Export &amp;Excel…</source>
         <translation>导出 &amp;Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="124"/>
+        <location filename="../../desktop/billing_page.py" line="125"/>
         <source>Bills every active account not yet billed for the period from its accepted readings; running it again creates nothing twice.</source>
         <translation>按已审核的读数为本账期尚未出账的在用户出账；重复出账不会重复生成账单。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="147"/>
-        <location filename="../../desktop/billing_page.py" line="150"/>
+        <location filename="../../desktop/billing_page.py" line="148"/>
+        <location filename="../../desktop/billing_page.py" line="151"/>
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="154"/>
+        <location filename="../../desktop/billing_page.py" line="155"/>
         <source>Account no. starts with</source>
         <translation>户号开头</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="159"/>
+        <location filename="../../desktop/billing_page.py" line="160"/>
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="162"/>
+        <location filename="../../desktop/billing_page.py" line="163"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="162"/>
+        <location filename="../../desktop/billing_page.py" line="163"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="162"/>
+        <location filename="../../desktop/billing_page.py" line="163"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="162"/>
+        <location filename="../../desktop/billing_page.py" line="163"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="163"/>
+        <location filename="../../desktop/billing_page.py" line="164"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="171"/>
+        <location filename="../../desktop/billing_page.py" line="172"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="172"/>
+        <location filename="../../desktop/billing_page.py" line="173"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="173"/>
+        <location filename="../../desktop/billing_page.py" line="174"/>
         <source>Status:</source>
         <translation>状态：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="174"/>
+        <location filename="../../desktop/billing_page.py" line="175"/>
         <source>Account:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="192"/>
+        <location filename="../../desktop/billing_page.py" line="193"/>
         <source>One PDF for a building (by room)</source>
         <translation>按楼宇一份 PDF（按房间排序）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="193"/>
+        <location filename="../../desktop/billing_page.py" line="194"/>
         <source>One account:</source>
         <translation>单户：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="196"/>
+        <location filename="../../desktop/billing_page.py" line="197"/>
         <source>Account no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="199"/>
+        <location filename="../../desktop/billing_page.py" line="200"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="201"/>
+        <location filename="../../desktop/billing_page.py" line="202"/>
         <source>Make notices (Ctrl+P)</source>
         <translation>生成通知单 (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="204"/>
+        <location filename="../../desktop/billing_page.py" line="205"/>
         <source>Save all buildings to a folder…</source>
         <translation>全部楼宇保存到文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="206"/>
+        <location filename="../../desktop/billing_page.py" line="207"/>
         <source>Notices</source>
         <translation>通知单范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="260"/>
-        <source>Bill the period {period} now?</source>
-        <translation>现在为账期 {period} 出账吗？</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/billing_page.py" line="298"/>
+        <location filename="../../desktop/billing_page.py" line="295"/>
         <source>Choose the period and run the billing.</source>
         <translation>请选择账期后出账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="302"/>
+        <location filename="../../desktop/billing_page.py" line="299"/>
         <source>{period}: {created} bills created, {skipped} meters skipped.</source>
         <translation>{period}：新建账单 {created} 张，跳过表计 {skipped} 块。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="306"/>
+        <location filename="../../desktop/billing_page.py" line="303"/>
         <source>{count} accounts had been billed before.</source>
         <translation>此前已出账 {count} 户，未重复出账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="326"/>
+        <location filename="../../desktop/billing_page.py" line="323"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="381"/>
+        <location filename="../../desktop/billing_page.py" line="378"/>
         <source>{count} bills, {amount} in all</source>
         <translation>共 {count} 张账单，合计 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="385"/>
+        <location filename="../../desktop/billing_page.py" line="382"/>
         <source>(the first {shown} shown; narrow the filters)</source>
         <translation>（仅显示前 {shown} 张，请缩小筛选范围）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="428"/>
+        <location filename="../../desktop/billing_page.py" line="425"/>
         <source>{count} buildings with bills in {period}</source>
         <translation>{period} 有账单的楼宇 {count} 栋</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="445"/>
+        <location filename="../../desktop/billing_page.py" line="442"/>
         <source>Account no. is required</source>
         <translation>请填写户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="463"/>
+        <location filename="../../desktop/billing_page.py" line="460"/>
         <source>Payment notices {name}</source>
         <translation>缴款通知单 {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="479"/>
+        <location filename="../../desktop/billing_page.py" line="476"/>
         <source>Save all buildings&apos; notices to</source>
         <translation>全部楼宇的通知单保存到</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="492"/>
+        <location filename="../../desktop/billing_page.py" line="489"/>
         <source>{files} PDF files, {pages} notices saved</source>
         <translation>已保存 PDF {files} 个，通知单 {pages} 份</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="496"/>
+        <location filename="../../desktop/billing_page.py" line="493"/>
         <source>(stopped before the end)</source>
         <translation>（已中途取消）</translation>
     </message>
@@ -1470,29 +1474,29 @@
 <context>
     <name>CancelDialog</name>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="141"/>
-        <source>Cancel bill</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/correction_dialogs.py" line="145"/>
-        <source>Cancel the bill {period} of {account}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/correction_dialogs.py" line="149"/>
-        <source>Confirm cancel</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <location filename="../../desktop/correction_dialogs.py" line="150"/>
-        <source>Bill to be cancelled</source>
-        <translation type="unfinished"></translation>
+        <source>Cancel bill</source>
+        <translation>作废账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="153"/>
+        <location filename="../../desktop/correction_dialogs.py" line="154"/>
+        <source>Cancel the bill {period} of {account}</source>
+        <translation>作废账单 {account} {period}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="158"/>
+        <source>Confirm cancel</source>
+        <translation>确认作废</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="159"/>
+        <source>Bill to be cancelled</source>
+        <translation>将作废的账单</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="162"/>
         <source>Paid, to the balance:</source>
-        <translation type="unfinished"></translation>
+        <translation>已缴（转入余额）：</translation>
     </message>
 </context>
 <context>
@@ -1521,19 +1525,19 @@
 <context>
     <name>ClosePage</name>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="333"/>
+        <location filename="../../desktop/move_out_wizard.py" line="335"/>
         <source>Close the account</source>
-        <translation type="unfinished"></translation>
+        <translation>销户</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="339"/>
+        <location filename="../../desktop/move_out_wizard.py" line="341"/>
         <source>Reason:</source>
-        <translation type="unfinished">原因：</translation>
+        <translation>原因：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="347"/>
+        <location filename="../../desktop/move_out_wizard.py" line="349"/>
         <source>Everything is settled: Finish closes account {no}; it then takes no payment and no bill.</source>
-        <translation type="unfinished"></translation>
+        <translation>已全部结清：点“完成”将户号 {no} 销户，此后不再收款、不再出账。</translation>
     </message>
 </context>
 <context>
@@ -1596,32 +1600,32 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/approval_dialog.py" line="182"/>
         <source>Required: why, as it will be kept</source>
-        <translation type="unfinished"></translation>
+        <translation>必填：更正原因，将留档备查</translation>
     </message>
     <message>
         <location filename="../../desktop/approval_dialog.py" line="200"/>
         <source>Reason:</source>
-        <translation type="unfinished">原因：</translation>
+        <translation>原因：</translation>
     </message>
     <message>
         <location filename="../../desktop/approval_dialog.py" line="221"/>
         <source>Type the reason.</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写原因。</translation>
     </message>
     <message>
         <location filename="../../desktop/approval_dialog.py" line="237"/>
         <source>Above {limit}: another manager approves before it is done.</source>
-        <translation type="unfinished"></translation>
+        <translation>超过 {limit} 元：须另一名管理人员审批后办理。</translation>
     </message>
     <message>
         <location filename="../../desktop/approval_dialog.py" line="243"/>
         <source>Within {limit}: no second approval needed.</source>
-        <translation type="unfinished"></translation>
+        <translation>未超过 {limit} 元：无需另一名管理人员审批。</translation>
     </message>
     <message>
         <location filename="../../desktop/approval_dialog.py" line="262"/>
         <source>{what}: {amount} yuan is above {limit} yuan and needs another manager&apos;s approval. The approving manager signs in here.</source>
-        <translation type="unfinished"></translation>
+        <translation>{what}：金额 {amount} 元超过 {limit} 元，须另一名管理人员审批。请审批人在此登录。</translation>
     </message>
 </context>
 <context>
@@ -3221,34 +3225,34 @@ Replaced at {when}</source>
 <context>
     <name>MoveOutWizard</name>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="375"/>
+        <location filename="../../desktop/move_out_wizard.py" line="377"/>
         <source>Move out {no}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/move_out_wizard.py" line="401"/>
-        <source>To pay: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>退房结算 {no}</translation>
     </message>
     <message>
         <location filename="../../desktop/move_out_wizard.py" line="403"/>
+        <source>To pay: {amount}</source>
+        <translation>应缴：{amount}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="405"/>
         <source>Refundable: {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>可退：{amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="404"/>
+        <location filename="../../desktop/move_out_wizard.py" line="406"/>
         <source>Settled: nothing owed, nothing to refund</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/move_out_wizard.py" line="484"/>
-        <source>Refund form {no} issued</source>
-        <translation type="unfinished"></translation>
+        <translation>已结清：无欠费，无需退款</translation>
     </message>
     <message>
         <location filename="../../desktop/move_out_wizard.py" line="486"/>
+        <source>Refund form {no} issued</source>
+        <translation>已开退款单 {no}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="488"/>
         <source>Payment taken</source>
-        <translation type="unfinished"></translation>
+        <translation>已收款</translation>
     </message>
 </context>
 <context>
@@ -3602,34 +3606,34 @@ Replaced at {when}</source>
 <context>
     <name>PayPage</name>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="257"/>
+        <location filename="../../desktop/move_out_wizard.py" line="259"/>
         <source>Pay or refund</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/move_out_wizard.py" line="269"/>
-        <source>Channel:</source>
-        <translation type="unfinished">收款方式：</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/move_out_wizard.py" line="270"/>
-        <source>Reference:</source>
-        <translation type="unfinished">票据号：</translation>
+        <translation>缴费或退款</translation>
     </message>
     <message>
         <location filename="../../desktop/move_out_wizard.py" line="271"/>
+        <source>Pay or refund by:</source>
+        <translation>收/退款方式：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="272"/>
+        <source>Serial or cheque no.:</source>
+        <translation>流水号/票号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="273"/>
         <source>Bank:</source>
-        <translation type="unfinished">银行：</translation>
+        <translation>银行：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="298"/>
+        <location filename="../../desktop/move_out_wizard.py" line="300"/>
         <source>Take {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>收款 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="301"/>
+        <location filename="../../desktop/move_out_wizard.py" line="303"/>
         <source>Refund {amount}</source>
-        <translation type="unfinished"></translation>
+        <translation>退款 {amount}</translation>
     </message>
 </context>
 <context>
@@ -3723,19 +3727,19 @@ Replaced at {when}</source>
 <context>
     <name>PrintPage</name>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="315"/>
+        <location filename="../../desktop/move_out_wizard.py" line="317"/>
         <source>Print</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/move_out_wizard.py" line="316"/>
-        <source>Final bill notice…</source>
-        <translation type="unfinished"></translation>
+        <translation>打印</translation>
     </message>
     <message>
         <location filename="../../desktop/move_out_wizard.py" line="318"/>
+        <source>Final bill notice…</source>
+        <translation>结算账单通知单…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="320"/>
         <source>Refund form…</source>
-        <translation type="unfinished"></translation>
+        <translation>退款单…</translation>
     </message>
 </context>
 <context>
@@ -4009,95 +4013,100 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/move_out_wizard.py" line="73"/>
         <source>Final readings</source>
-        <translation type="unfinished"></translation>
+        <translation>退房读数</translation>
     </message>
     <message>
         <location filename="../../desktop/move_out_wizard.py" line="80"/>
         <source>Move-out day:</source>
-        <translation type="unfinished"></translation>
+        <translation>退房日期：</translation>
     </message>
     <message>
         <location filename="../../desktop/move_out_wizard.py" line="90"/>
         <source>Account {no} {holder} · billed up to {last} · the final bill starts on {start}</source>
-        <translation type="unfinished"></translation>
+        <translation>户号 {no} {holder} · 已出账至 {last} · 结算账单自 {start} 起</translation>
     </message>
     <message>
         <location filename="../../desktop/move_out_wizard.py" line="101"/>
         <source>last {value} on {day}</source>
-        <translation type="unfinished"></translation>
+        <translation>上次 {value}，{day}</translation>
     </message>
     <message>
         <location filename="../../desktop/move_out_wizard.py" line="106"/>
         <source>no reading yet</source>
-        <translation type="unfinished"></translation>
+        <translation>尚无读数</translation>
     </message>
     <message>
         <location filename="../../desktop/move_out_wizard.py" line="113"/>
         <source>Account {no} moved out on {day}</source>
-        <translation type="unfinished"></translation>
+        <translation>户号 {no} 已于 {day} 退房结算</translation>
     </message>
     <message>
         <location filename="../../desktop/move_out_wizard.py" line="131"/>
         <source>Move-out day: YYYY-MM-DD</source>
-        <translation type="unfinished"></translation>
+        <translation>退房日期：格式为 YYYY-MM-DD</translation>
     </message>
     <message>
         <location filename="../../desktop/move_out_wizard.py" line="133"/>
         <source>Move-out day: from {first} to {last}</source>
-        <translation type="unfinished"></translation>
+        <translation>退房日期：应在 {first} 至 {last} 之间</translation>
     </message>
     <message>
         <location filename="../../desktop/move_out_wizard.py" line="138"/>
         <source>Final reading of {meters}: required</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写表计 {meters} 的退房读数</translation>
     </message>
 </context>
 <context>
     <name>RebillDialog</name>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="76"/>
+        <location filename="../../desktop/correction_dialogs.py" line="77"/>
         <source>Rebill</source>
-        <translation type="unfinished"></translation>
+        <translation>更正账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="81"/>
+        <location filename="../../desktop/correction_dialogs.py" line="82"/>
         <source>Rebill {period} of {account}</source>
-        <translation type="unfinished"></translation>
+        <translation>更正账单 {account} {period}</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="85"/>
+        <location filename="../../desktop/correction_dialogs.py" line="86"/>
         <source>Confirm rebill</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/correction_dialogs.py" line="89"/>
-        <source>Issued bill (to be cancelled)</source>
-        <translation type="unfinished"></translation>
+        <translation>确认更正</translation>
     </message>
     <message>
         <location filename="../../desktop/correction_dialogs.py" line="90"/>
+        <source>Issued bill (to be cancelled)</source>
+        <translation>原账单（将红字冲销）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="91"/>
         <source>New bill</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/correction_dialogs.py" line="98"/>
-        <source>Owed after the rebill:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/correction_dialogs.py" line="98"/>
-        <source>Becomes credit:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/correction_dialogs.py" line="106"/>
-        <source>Difference:</source>
-        <translation type="unfinished"></translation>
+        <translation>更正后账单</translation>
     </message>
     <message>
         <location filename="../../desktop/correction_dialogs.py" line="107"/>
+        <source>Owed after:</source>
+        <translation>更正后应缴：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="108"/>
+        <source>Credit after:</source>
+        <translation>更正后余额：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="130"/>
+        <source>The readings and tariffs in force give the same bill: nothing to rebill.</source>
+        <translation>按现行读数和价格重算的账单与原账单相同，无需更正。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="105"/>
+        <source>Difference:</source>
+        <translation>差额：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/correction_dialogs.py" line="106"/>
         <source>Paid:</source>
-        <translation type="unfinished"></translation>
+        <translation>已缴：</translation>
     </message>
 </context>
 <context>
@@ -4183,57 +4192,57 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="95"/>
         <source>Refund</source>
-        <translation type="unfinished"></translation>
+        <translation>退款</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="101"/>
         <source>Refund to account {account}</source>
-        <translation type="unfinished"></translation>
+        <translation>退款 {account}</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="102"/>
         <source>Confirm refund</source>
-        <translation type="unfinished"></translation>
+        <translation>确认退款</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="116"/>
         <source>Refundable balance:</source>
-        <translation type="unfinished"></translation>
+        <translation>可退余额：</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="117"/>
         <source>Amount:</source>
-        <translation type="unfinished">金额：</translation>
+        <translation>金额：</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="118"/>
-        <source>Channel:</source>
-        <translation type="unfinished">收款方式：</translation>
+        <source>Refund by:</source>
+        <translation>退款方式：</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="119"/>
         <source>Bank serial no.:</source>
-        <translation type="unfinished">银行流水号：</translation>
+        <translation>银行流水号：</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="120"/>
         <source>Payee&apos;s bank:</source>
-        <translation type="unfinished"></translation>
+        <translation>收款银行：</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="132"/>
         <source>A refund of {amount} yuan is decided by a manager: the authorizing manager signs in here.</source>
-        <translation type="unfinished"></translation>
+        <translation>退款 {amount} 元须由管理人员授权，请授权人在此登录。</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="153"/>
         <source>Type an amount above 0.</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入大于 0 的金额。</translation>
     </message>
     <message>
         <location filename="../../desktop/balance_dialogs.py" line="155"/>
         <source>{amount} is more than the refundable balance {balance}.</source>
-        <translation type="unfinished"></translation>
+        <translation>退款金额 {amount} 元超过可退余额 {balance} 元。</translation>
     </message>
 </context>
 <context>
@@ -4448,6 +4457,29 @@ Replaced at {when}</source>
         <location filename="../../desktop/billing_dialogs.py" line="52"/>
         <source>Billing {period}… {seconds:.1f} s</source>
         <translation>正在为 {period} 出账… 已用 {seconds:.1f} 秒</translation>
+    </message>
+</context>
+<context>
+    <name>RunQuestion</name>
+    <message>
+        <location filename="../../desktop/billing_run_ask.py" line="39"/>
+        <source>Billing run</source>
+        <translation>出账</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_run_ask.py" line="40"/>
+        <source>Bill the period {period} now?</source>
+        <translation>现在为账期 {period} 出账吗？</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_run_ask.py" line="42"/>
+        <source>Estimate unread meters</source>
+        <translation>估抄未抄表计</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_run_ask.py" line="45"/>
+        <source>A meter not read in the period, with at least 3 months of readings, is billed on its mean monthly usage (估); its next reading trues it up.</source>
+        <translation>本期未抄且有至少 3 个月读数的表计按月均用量估抄出账（估）；下次实抄时多退少补。</translation>
     </message>
 </context>
 <context>
@@ -4994,56 +5026,66 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="177"/>
+        <source>Cash refunded:</source>
+        <translation>现金退款：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/till_dialogs.py" line="178"/>
         <source>Handed over:</source>
         <translation>已交款：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="182"/>
+        <location filename="../../desktop/till_dialogs.py" line="183"/>
         <source>Expected cash:</source>
         <translation>应有现金：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="185"/>
+        <location filename="../../desktop/till_dialogs.py" line="186"/>
         <source>Cash counted:</source>
         <translation>清点现金：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="187"/>
+        <location filename="../../desktop/till_dialogs.py" line="188"/>
         <source>Over / short:</source>
         <translation>长短款：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="189"/>
+        <location filename="../../desktop/till_dialogs.py" line="190"/>
         <source>Why the drawer is over or short</source>
         <translation>长款或短款的原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="190"/>
+        <location filename="../../desktop/till_dialogs.py" line="191"/>
         <source>Note:</source>
         <translation>备注：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="193"/>
+        <location filename="../../desktop/till_dialogs.py" line="194"/>
         <source>Voided:</source>
         <translation>已作废：</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="198"/>
+        <location filename="../../desktop/till_dialogs.py" line="200"/>
+        <source>Refunds:</source>
+        <translation>退款单：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/till_dialogs.py" line="205"/>
         <source>Close the day</source>
         <translation>日结</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="217"/>
+        <location filename="../../desktop/till_dialogs.py" line="224"/>
         <source>Over {amount}</source>
         <translation>长款 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="219"/>
+        <location filename="../../desktop/till_dialogs.py" line="226"/>
         <source>Short {amount}</source>
         <translation>短款 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/till_dialogs.py" line="221"/>
+        <location filename="../../desktop/till_dialogs.py" line="228"/>
         <source>Balanced</source>
         <translation>无长短款</translation>
     </message>
@@ -5051,44 +5093,44 @@ Replaced at {when}</source>
 <context>
     <name>SettlementPage</name>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="213"/>
-        <source>Settlement</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <location filename="../../desktop/move_out_wizard.py" line="215"/>
+        <source>Settlement</source>
+        <translation>结算</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/move_out_wizard.py" line="217"/>
         <source>Move out</source>
-        <translation type="unfinished"></translation>
+        <translation>退房结算</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="217"/>
+        <location filename="../../desktop/move_out_wizard.py" line="219"/>
         <source>Period</source>
-        <translation type="unfinished">账期</translation>
+        <translation>账期</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="217"/>
+        <location filename="../../desktop/move_out_wizard.py" line="219"/>
         <source>Bill</source>
-        <translation type="unfinished"></translation>
+        <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="217"/>
+        <location filename="../../desktop/move_out_wizard.py" line="219"/>
         <source>Open</source>
-        <translation type="unfinished">未缴</translation>
+        <translation>未缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="217"/>
+        <location filename="../../desktop/move_out_wizard.py" line="219"/>
         <source>Late fee</source>
-        <translation type="unfinished">滞纳金</translation>
+        <translation>滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="225"/>
+        <location filename="../../desktop/move_out_wizard.py" line="227"/>
         <source>Open bills after the final bill and the deposit:</source>
-        <translation type="unfinished"></translation>
+        <translation>出结算账单、押金抵扣后仍未缴清的账单：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="235"/>
+        <location filename="../../desktop/move_out_wizard.py" line="237"/>
         <source>Final bill {total} · deposit held {deposit}, released to the balance · balance afterwards {balance} · owed {owed}</source>
-        <translation type="unfinished"></translation>
+        <translation>结算账单 {total} · 押金 {deposit} 转入余额 · 结算后余额 {balance} · 欠费 {owed}</translation>
     </message>
 </context>
 <context>
@@ -5811,19 +5853,6 @@ Replaced at {when}</source>
         <location filename="../../desktop/main_window.py" line="76"/>
         <source>Database:</source>
         <translation>数据库：</translation>
-    </message>
-</context>
-<context>
-    <name>page</name>
-    <message>
-        <location filename="../../desktop/move_out_wizard.py" line="164"/>
-        <source>{first} – {last}, whole months</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../desktop/move_out_wizard.py" line="166"/>
-        <source>{first} – {last}: {part} of {days} days of {month}, tiers prorated</source>
-        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>
