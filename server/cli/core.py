@@ -137,6 +137,9 @@ COMMAND_MODULES: dict[str, RootCommand] = {
     "reconcile": RootCommand(
         "online_pay", "对账: import a provider's daily statement and match it against our payments."
     ),
+    "refund": RootCommand(
+        "refunds", "Refunds (退款) of an account's credit, and their 退款单 PDF."
+    ),
     "remote": RootCommand(
         "metering", "Remote readings (远传): pull from the energy platform, or import its export."
     ),
