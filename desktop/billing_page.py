@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.billing_dialogs import BillDetailDialog, RunProgressDialog
+from desktop.billing_run_ask import RunQuestion, desk_estimate_settings
 from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
 from desktop.notice_export import NoticeExport, NoticesDocument, NoticesSaved
@@ -72,6 +73,7 @@ class BillingPage(ModulePage):
         self.bills: BillRows | None = None
         self.buildings: tuple[NoticeBuilding, ...] = ()
         self.progress: RunProgressDialog | None = None
+        self.run_question: RunQuestion | None = None
         self.export: NoticeExport | None = None
         self.last_document: DocumentDialog | None = None
         self._loaded = False
@@ -239,23 +241,19 @@ class BillingPage(ModulePage):
     # ---- the run ----------------------------------------------------------------------------
 
     def ask_run(self) -> None:
-        period = str(self.period())
-        answer = QMessageBox.question(
-            self,
-            self.tr("Billing run"),
-            self.tr("Bill the period {period} now?").format(period=period),
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            self.run_period()
+        self.run_question = RunQuestion(str(self.period()), self.run_period, self)
+        self.run_question.open()
 
-    def run_period(self) -> None:
-        """出账 on a worker; a busy bar with the elapsed time shows it is working."""
+    def run_period(self, estimate: bool = False) -> None:
+        """出账 on a worker; a busy bar with the elapsed time shows it is working.
+        `estimate`: unread meters are billed on an estimate (估抄)."""
         period, actor = self.period(), self.identity.actor
+        limit = desk_estimate_settings()[1]
         self.run_button.setEnabled(False)
         self.progress = RunProgressDialog(str(period), self)
         self.progress.show()
         self.runner.run(
-            lambda s: run_billing(s, actor, period),
+            lambda s: run_billing(s, actor, period, estimate=estimate, estimate_limit=limit),
             on_success=self._ran,
             on_failure=self._run_refused,
             owner=self,

@@ -134,10 +134,15 @@ def test_run_a_period_then_browse_and_open_a_bill(
 ):
     assert page.bills_table.row_count() == 0
     assert page.count_label.text().startswith("0 ")
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    # Ctrl+R asks, then runs with the busy bar and its clock up while the worker bills.
+    # Ctrl+R asks (估抄 off, as the setting is by default), then Yes runs with the busy bar
+    # and its clock up while the worker bills.
+    qtbot.keyClick(page.period_combo, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    ask = page.run_question
+    assert ask is not None and ask.isVisible()
+    assert ask.text() == "Bill the period 2026-10 now?"
+    assert not ask.estimate_check.isChecked()
     with qtbot.waitSignal(page.run_finished, timeout=WAIT_MS) as finished:
-        qtbot.keyClick(page.period_combo, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+        qtbot.mouseClick(ask.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
         progress = page.progress
         assert isinstance(progress, RunProgressDialog) and progress.isVisible()
         assert progress.bar.maximum() == 0 and "2026-10" in progress.label.text()
@@ -278,6 +283,39 @@ def test_cancel_stops_the_notices(qtbot, page: BillingPage, tmp_path: Path):
     assert (saved.args[0].paths, saved.args[0].cancelled) == ((), True)
     assert list(folder.iterdir()) == []
     assert page.notice_hint.text() == "0 PDF files, 0 notices saved (stopped before the end)"
+
+
+def test_the_run_estimates_unread_meters_when_ticked(
+    qtbot, world, fresh_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The setting billing.estimate ticks 估抄未抄表计; E3 and E6 are unread and have no
+    three months of history, so they are skipped as such rather than as unread."""
+    monkeypatch.setenv("MD_HOME", str(tmp_path / "md_home"))
+    monkeypatch.setenv("MD_BILLING_ESTIMATE", "true")
+    for page in make_page(qtbot, world[0], fresh_database_url, tmp_path):
+        qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
+        ask = page.run_question
+        assert ask is not None and ask.estimate_check.isChecked()
+        assert ask.estimate_check.text() == "Estimate unread meters"
+        with qtbot.waitSignal(page.run_finished, timeout=WAIT_MS) as finished:
+            qtbot.mouseClick(ask.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+        assert [(s.meter_no, s.reason) for s in finished.args[0].skipped] == [
+            ("E3", "no_history"), ("E4", "no_previous"), ("E5", "no_tariff"),
+            ("E6", "no_history"),
+        ]  # fmt: skip
+        skipped = [
+            (page.skipped_table.text_at(r, 0), page.skipped_table.text_at(r, 1))
+            for r in range(page.skipped_table.row_count())
+        ]
+        assert skipped[0] == ("E3", "历史不足3个月")
+        # Unticked, No leaves the period alone.
+        qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
+        ask = page.run_question
+        qtbot.mouseClick(ask.estimate_check, Qt.MouseButton.LeftButton)
+        assert not ask.estimate_check.isChecked()
+        qtbot.mouseClick(ask.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
+        assert page.progress is None and page.run_button.isEnabled()
+    assert bill_count(fresh_database_url) == 3
 
 
 def test_a_clerk_cannot_run_the_billing(
