@@ -23,6 +23,8 @@ from server.db.models import (
 )
 from server.services.accounts.accounts import AccountSpec
 from server.services.billing.balances import draw_credit, lock_account, move_balance
+from server.services.billing.late_fees import set_late_fee_policy
+from server.services.collection.allocation import open_items
 from server.services.collection.deposits import charge_deposit, open_account, release_deposit
 from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.collection.refunds import refund_balance
@@ -180,3 +182,21 @@ def test_a_receipt_whose_deposit_was_released_cannot_be_voided(desk):
         f"收据 {paid.receipt_no} 所缴押金 300.00 元已转入余额（现存押金 0.00 元），不能作废；"
         "请用调账或退款处理"
     )
+
+
+def test_a_deposit_accrues_no_late_fee(desk, monkeypatch):
+    session, _, _ = desk
+    moved_in = calendar.business_datetime(date(2026, 10, 5)) + timedelta(hours=9)
+    monkeypatch.setattr(calendar, "now", lambda: moved_in)
+    account = opened(session)  # the deposit bill of 2026-10, due 2026-11-30
+    f.bill(session, account.id, "2026-10", "50.00")
+    set_late_fee_policy(session, f.ACTOR, "居民", enabled=True, grace_days=0,
+                        daily_rate=D("0.001"), minimum=D("0"), cap=None,
+                        effective_from=date(2020, 1, 1))  # fmt: skip
+    # On 2026-12-10, ten days late: 50.00 × 0.001 × 10 = 0.50 on the electricity bill, none on
+    # the deposit.
+    items = open_items(session, account.id, date(2026, 12, 10))
+    assert [(i.description, i.open, i.late_fee) for i in items] == [
+        ("押金", D("300.00"), D("0.00")),
+        ("电费", D("50.00"), D("0.50")),
+    ]

@@ -38,6 +38,7 @@ from server.db.models import (
     LateFee,
 )
 from server.db.models.accounts import PREPAID
+from server.db.models.billing import DEPOSIT
 from server.db.models.late_fees import CHARGE, WAIVE
 from server.db.models.metering import KINDS
 from server.services.billing import late_fees
@@ -145,7 +146,8 @@ def open_bills(
     found = []
     for bill_id, period, total, paid, kind_list, net, fee_paid_, last, was_charged in rows:
         accrual = late_fees.accrue(
-            policy,
+            # A deposit is security, not a charge for water or power: it accrues no late fee.
+            None if DEPOSIT in (kind_list or ()) else policy,
             period,
             total - paid,
             on,
