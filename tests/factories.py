@@ -176,3 +176,21 @@ def staff(session: Session, login: str, role: str = "clerk", branch_code: str = 
         branch_code=branch_code,
     )  # fmt: skip
     return staff_identity(session, login).actor
+
+
+def mis_keyed_water_bill(session: Session) -> int:
+    """The issue's correction scenario before payment: A001 (居民, postpaid) with water meter W1
+    at 3.00 元/m³ flat, read 1000 on 2026-10-28 and, keyed wrong, 1500 on 2026-11-28 (the
+    meter showed 1050): the 2026-11 bill is 500 m³ = 1500.00. Branches D and E exist.
+    Returns the account's id."""
+    from server.services.billing.billing_run import run_billing
+    from server.services.core.calendar import Period
+
+    branches(session)
+    account_id = account(session)
+    meter(session, "W1", account_id, kind="water")
+    tariff(session, kind="water", components={"水费": [("0", "3.00")]})
+    read(session, "W1", "2026-10-28", "1000")
+    read(session, "W1", "2026-11-28", "1500")
+    run_billing(session, ACTOR, Period(2026, 11))
+    return account_id

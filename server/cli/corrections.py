@@ -31,13 +31,27 @@ def _correction_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--reason", required=True, help="原因")(command)
 
 
-def _acting(
-    ctx: Context, session: Session, login: str, approved_by: str | None
-) -> tuple[Actor, dict[str, Any]]:
-    """The manager acting, and the approval keywords of a service (limit and approver)."""
-    approver = clerk_actor(session, approved_by) if approved_by else None
-    limits = {"approval_limit": approval_limit(ctx.settings), "approver": approver}
-    return clerk_actor(session, login), limits
+# A correction service called with the session, the acting manager and the approval keywords.
+_Correction = Callable[[Session, Actor, dict[str, Any]], Any]
+
+
+def _correct(
+    ctx: Context, login: str, approved_by: str | None, as_json: bool, correction: _Correction
+) -> Any:
+    """Run a correction as `login`, approved by `approved_by` above billing.approval_limit;
+    its JSON is printed with --json (None returned), else its result is returned to say."""
+
+    def action() -> Any:
+        with ctx.session() as session:
+            approver = clerk_actor(session, approved_by) if approved_by else None
+            limits = {"approval_limit": approval_limit(ctx.settings), "approver": approver}
+            return correction(session, clerk_actor(session, login), limits)
+
+    result = run(action)
+    if as_json:
+        dump(result.as_json())
+        return None
+    return result
 
 
 @cli.group("bill")
@@ -58,15 +72,11 @@ def bill_rebill(ctx: Context, account_no: str, period: str, reason: str, login: 
     the replacement, any excess stays as credit, a shortfall is owed.
     """
     target = parse_period(period)
-
-    def action() -> Any:
-        with ctx.session() as session:
-            actor, limits = _acting(ctx, session, login, approved_by)
-            return rebill_bill(session, actor, account_no, target, reason, **limits)
-
-    result = run(action)
-    if as_json:
-        dump(result.as_json())
+    result = _correct(
+        ctx, login, approved_by, as_json,
+        lambda s, actor, limits: rebill_bill(s, actor, account_no, target, reason, **limits),
+    )  # fmt: skip
+    if result is None:
         return
     click.echo(
         f"户号 {result.account_no} 账期 {result.period} 已更正：红字冲销 {result.credit_note_no} "
@@ -89,15 +99,11 @@ def bill_cancel(ctx: Context, account_no: str, period: str, reason: str, login: 
     What it was paid goes to the balance and pays the account's other open bills.
     """
     target = parse_period(period)
-
-    def action() -> Any:
-        with ctx.session() as session:
-            actor, limits = _acting(ctx, session, login, approved_by)
-            return cancel_bill(session, actor, account_no, target, reason, **limits)
-
-    result = run(action)
-    if as_json:
-        dump(result.as_json())
+    result = _correct(
+        ctx, login, approved_by, as_json,
+        lambda s, actor, limits: cancel_bill(s, actor, account_no, target, reason, **limits),
+    )  # fmt: skip
+    if result is None:
         return
     click.echo(
         f"户号 {result.account_no} 账期 {result.period} 账单已作废：红字冲销 "
@@ -118,15 +124,12 @@ def adjust(ctx: Context, account_no: str, amount: str, reason: str, login: str,
            approved_by: str | None, as_json: bool) -> None:  # fmt: skip
     """Adjust an account (调账): a numbered debit (+) or credit (−) with a reason."""
 
-    def action() -> Any:
-        value = signed_amount(amount)
-        with ctx.session() as session:
-            actor, limits = _acting(ctx, session, login, approved_by)
-            return adjust_account(session, actor, account_no, value, reason, **limits)
-
-    result = run(action)
-    if as_json:
-        dump(result.as_json())
+    value = run(lambda: signed_amount(amount))
+    result = _correct(
+        ctx, login, approved_by, as_json,
+        lambda s, actor, limits: adjust_account(s, actor, account_no, value, reason, **limits),
+    )  # fmt: skip
+    if result is None:
         return
     if result.bill_id is None:
         click.echo(

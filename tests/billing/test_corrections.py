@@ -63,16 +63,10 @@ class World:
 
 @pytest.fixture
 def world(session, monkeypatch) -> World:
-    """Postpaid A001 with water meter W1 at 3.00 元/m³ flat; read 1000 on 10-28 and, keyed
-    wrong, 1500 on 11-28 (the meter showed 1050): the 2026-11 bill is 500 m³ = 1500.00."""
+    """f.mis_keyed_water_bill (A001 billed 1500.00 for 2026-11 on 1500 keyed for 1050), its
+    managers zhao and qian and clerk wang with an open till."""
     monkeypatch.setattr(calendar, "now", lambda: NOW)
-    f.branches(session)
-    account_id = f.account(session)
-    f.meter(session, "W1", account_id, kind="water")
-    f.tariff(session, kind="water", components={"水费": [("0", "3.00")]})
-    f.read(session, "W1", "2026-10-28", "1000")
-    f.read(session, "W1", "2026-11-28", "1500")
-    run_billing(session, f.ACTOR, NOV)
+    account_id = f.mis_keyed_water_bill(session)
     world = World(
         session, account_id, f.staff(session, "zhao", "manager"),
         f.staff(session, "qian", "manager"), f.staff(session, "wang"),

@@ -14,11 +14,10 @@ from sqlalchemy import create_engine
 
 from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
-from server.services.billing.billing_run import run_billing
 from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.collection.till import open_till
 from server.services.core import calendar
-from server.services.core.calendar import BUSINESS_TZ, Period
+from server.services.core.calendar import BUSINESS_TZ
 from tests import factories as f
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=BUSINESS_TZ)
@@ -31,13 +30,7 @@ def paid(md_env, monkeypatch):
     monkeypatch.setattr(calendar, "now", lambda: NOW)
     engine = create_engine(md_env)
     with unit_of_work(make_sessionmaker(engine)) as session:
-        f.branches(session)
-        account_id = f.account(session)
-        f.meter(session, "W1", account_id, kind="water")
-        f.tariff(session, kind="water", components={"水费": [("0", "3.00")]})
-        f.read(session, "W1", "2026-10-28", "1000")
-        f.read(session, "W1", "2026-11-28", "1500")
-        run_billing(session, f.ACTOR, Period(2026, 11))
+        f.mis_keyed_water_bill(session)
         f.staff(session, "zhao", "manager")
         f.staff(session, "qian", "manager")
         wang = f.staff(session, "wang")
