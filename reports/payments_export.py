@@ -33,7 +33,7 @@ YUAN_FORMAT = '#,##0.00"元"'
 class PaymentExportRow:
     account_no: str
     holder_name: str
-    period: str  # 'YYYY-MM', or '' for money kept as credit
+    period: str  # 'YYYY-MM', '' for money kept as credit, or '退款' for a refund paid out
     item: str
     amount: Decimal
     channel: str

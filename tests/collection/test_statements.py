@@ -67,7 +67,10 @@ def refund(s: Session, account_id: int, no: str, amount: str) -> None:
     if clerk is None:
         clerk = add_staff_with_role(s, f.ACTOR, login="clerk", name="王芳", password="Passw0rd!x",
                                     role="clerk", branch_code="D").id  # fmt: skip
-    s.add(Refund(refund_no=no, account_id=account_id, account_no="S001", holder_name="张三",
+    account = s.get(Account, account_id)
+    assert account is not None
+    s.add(Refund(refund_no=no, account_id=account_id, account_no=account.account_no,
+                 holder_name=account.holder_name,
                  address="东校区 1号楼 2单元 301", amount=D(amount), channel="transfer",
                  reference="BANK-1", branch_id=branch, branch_name="东区收费点",
                  clerk_id=clerk, clerk="王芳", actor="test"))  # fmt: skip

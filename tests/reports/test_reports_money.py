@@ -236,27 +236,32 @@ def test_cash_per_branch_clerk_and_channel_with_voids_and_over_short(session):
     z = D("0.00")
     assert report.title == "收费日报" and report.filters == f"日期 {today.isoformat()}"
     assert values(report) == [
-        (("东区收费点", "li LI", "支票", 1, D("20.00"), 0, z, D("20.00"), None), ""),
-        (("东区收费点", "li LI", "小计（1 班未日结）", 1, D("20.00"), 0, z, D("20.00"), None),
+        (("东区收费点", "li LI", "支票", 1, D("20.00"), 0, z, 0, z, D("20.00"), None), ""),
+        (("东区收费点", "li LI", "小计（1 班未日结）", 1, D("20.00"), 0, z, 0, z, D("20.00"),
+          None),
          SUBTOTAL),
         # cash 50.00 + 30.00 taken, 30.00 voided
-        (("东区收费点", "wang WANG", "现金", 2, D("80.00"), 1, D("30.00"), D("50.00"), None), ""),
-        (("东区收费点", "wang WANG", "网银转账", 1, D("65.00"), 0, z, D("65.00"), None), ""),
-        (("东区收费点", "wang WANG", "小计", 3, D("145.00"), 1, D("30.00"), D("115.00"),
+        (("东区收费点", "wang WANG", "现金", 2, D("80.00"), 1, D("30.00"), 0, z, D("50.00"),
+          None), ""),
+        (("东区收费点", "wang WANG", "网银转账", 1, D("65.00"), 0, z, 0, z, D("65.00"), None),
+         ""),
+        (("东区收费点", "wang WANG", "小计", 3, D("145.00"), 1, D("30.00"), 0, z, D("115.00"),
           D("-1.50")), SUBTOTAL),
-        (("东区收费点", "（在线支付）", "在线支付", 1, D("15.00"), 0, z, D("15.00"), None), ""),
-        (("东区收费点", "（在线支付）", "小计", 1, D("15.00"), 0, z, D("15.00"), None), SUBTOTAL),
+        (("东区收费点", "（在线支付）", "在线支付", 1, D("15.00"), 0, z, 0, z, D("15.00"), None),
+         ""),
+        (("东区收费点", "（在线支付）", "小计", 1, D("15.00"), 0, z, 0, z, D("15.00"), None),
+         SUBTOTAL),
         # 20 + 145 + 15 = 180.00 taken, 30.00 voided, 150.00 kept
-        (("东区收费点", "", "分中心小计", 5, D("180.00"), 1, D("30.00"), D("150.00"),
+        (("东区收费点", "", "分中心小计", 5, D("180.00"), 1, D("30.00"), 0, z, D("150.00"),
           D("-1.50")), SUBTOTAL),
-        (("合计", "", "", 5, D("180.00"), 1, D("30.00"), D("150.00"), D("-1.50")), TOTAL),
+        (("合计", "", "", 5, D("180.00"), 1, D("30.00"), 0, z, D("150.00"), D("-1.50")), TOTAL),
     ]  # fmt: skip
     # A month (月报) over the same day and a range with nothing in it.
     month = cash_report(session, f.ACTOR, today.replace(day=1), today)
     assert month.totals == report.totals
     empty = cash_report(session, f.ACTOR, date(2020, 1, 1), date(2020, 1, 31))
     assert empty.title == "收费月报"
-    assert values(empty) == [(("合计", "", "", 0, z, 0, z, z, None), TOTAL)]
+    assert values(empty) == [(("合计", "", "", 0, z, 0, z, 0, z, z, None), TOTAL)]
 
 
 def test_refusals(session):

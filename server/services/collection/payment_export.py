@@ -1,5 +1,8 @@
-"""Payments for the billing system and the offices: receipt lines of a date range, and
-the lines of the online payments of those days."""
+"""Payments for the billing system and the offices: receipt lines of a date range, the
+lines of the online payments of those days, and the refunds paid out (退款) as negative
+rows on the same sheet, so its total is the money the center kept: the billing system books
+a refund against the day it was paid, like a payment. Credit notes and adjustments move no
+money and are not exported (a payment moved by a credit note stays on its receipt)."""
 
 from __future__ import annotations
 
@@ -13,15 +16,20 @@ from sqlalchemy.orm import Session
 from reports.payments_export import PaymentExportRow
 from reports.receipt import ReceiptLine
 from server.db.models import Account
+from server.db.models.corrections import Refund
 from server.db.models.payments import CHANNEL_LABELS, ONLINE, Payment, Receipt, ReceiptVoid
 from server.services.collection.online_receipts import online_payment_lines
 from server.services.core.calendar import BUSINESS_TZ, business_datetime
 from server.services.core.errors import DomainError
 
+# What the 缴费月份 column says of a refund's row.
+REFUND_PERIOD = "退款"
+
 
 def payment_rows(session: Session, start: date, end: date) -> Iterator[PaymentExportRow]:
-    """Lines of the payments of `start` to `end` (business dates, inclusive) that stand,
-    oldest first; voided receipts are left out, as the billing system must not book them.
+    """Lines of the payments of `start` to `end` (business dates, inclusive) that stand, and
+    the refunds paid (negative, period '退款', numbered TK…), oldest first; voided receipts
+    are left out, as the billing system must not book them.
 
     Counter payments are dated by their receipt; an online payment by when it was paid,
     whether or not its receipt has been issued yet (it may be issued on a later day, at
@@ -32,6 +40,7 @@ def payment_rows(session: Session, start: date, end: date) -> Iterator[PaymentEx
     return heapq.merge(
         _counter_rows(session, start, end),
         _online_rows(session, start, end),
+        _refund_rows(session, start, end),
         key=lambda row: row.paid_at,
     )
 
@@ -98,3 +107,27 @@ def _online_rows(session: Session, start: date, end: date) -> Iterator[PaymentEx
                 paid_at=paid_at.astimezone(BUSINESS_TZ),
                 branch=provider,
             )
+
+
+def _refund_rows(session: Session, start: date, end: date) -> Iterator[PaymentExportRow]:
+    query = (
+        select(Refund)
+        .where(
+            Refund.created_at >= business_datetime(start),
+            Refund.created_at < business_datetime(end + timedelta(days=1)),
+        )
+        .order_by(Refund.created_at, Refund.id)
+    )
+    for refund in session.scalars(query):
+        channel = CHANNEL_LABELS.get(refund.channel, refund.channel)
+        yield PaymentExportRow(
+            account_no=refund.account_no,
+            holder_name=refund.holder_name,
+            period=REFUND_PERIOD,
+            item=f"退款（{channel}）",
+            amount=-refund.amount,
+            channel=channel,
+            receipt_no=refund.refund_no,
+            paid_at=refund.created_at.astimezone(BUSINESS_TZ),
+            branch=refund.branch_name,
+        )

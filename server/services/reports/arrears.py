@@ -2,7 +2,8 @@
 
 Figures as they stood at the end of `as_of` (business time): bills issued by then, less
 what was paid on them by then (principal allocations and balance drawn, the rule of
-`bills.paid_on_bill`), so a list for the end of last month reads the same next year.
+`bills.paid_on_bill`), so a list for the end of last month reads the same next year: a bill
+cancelled since (红字冲销) still counts as it stood then, and its replacement does not.
 A bill is due on the last day of the month after its period (`late_fees.due_date`); its
 open principal falls in one bucket by days past that date: 未到期 (not yet due), ≤ 30,
 31–90, 91–180, > 180. Late fees stand apart: fees charged (less waivers) and not paid by
@@ -26,7 +27,13 @@ from reports.tables import COUNT, MONEY, SUBTOTAL, TEXT, TOTAL, Column, Row, Tab
 from server.services.core.audit import Actor
 from server.services.core.calendar import business_datetime
 from server.services.core.calendar import now as business_now
-from server.services.reports.common import campus_id, check_access, fetch, filters_text
+from server.services.reports.common import (
+    STANDING_BILL,
+    campus_id,
+    check_access,
+    fetch,
+    filters_text,
+)
 
 NAME = "arrears"
 TITLE = "欠费清单"
@@ -44,7 +51,7 @@ COLUMNS = (
     Column("滞纳金（已计未缴）", MONEY, 12),
 )
 
-_SQL = """
+_SQL = f"""
 with paid as (
     select bill_id, sum(amount) as amount from allocation
     where not late_fee and created_at < :cut group by bill_id
@@ -66,7 +73,7 @@ with paid as (
     left join drawn d on d.bill_id = b.id
     left join fee f on f.bill_id = b.id
     left join fee_paid fp on fp.bill_id = b.id
-    where b.status <> 'void' and b.created_at < :cut
+    where {STANDING_BILL} and b.created_at < :cut
 ), per_account as (
     -- summed per account on its id first (a hash aggregate): the grouping sets below then
     -- sort one row per account owing, not one per bill

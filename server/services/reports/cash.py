@@ -3,10 +3,11 @@ voids and the tills' over/short (长短款).
 
 Payments are counted on the business day they were taken (online payments too: they have
 no clerk and no till); a payment whose receipt was voided by the end of the range is
-counted as taken and again as voided, so 实收 = 收款 − 作废. 长短款 is the sum of the
-clerks' closed tills of the range (counted − expected; negative is short), on the clerk's
-subtotal row and summed for the branch and the whole; a till still open is counted on
-that row as 未日结.
+counted as taken and again as voided; refunds (退款) paid out in the range are counted on
+the clerk who paid them, by their channel (cash out of the till, or a transfer), so
+实收 = 收款 − 作废 − 退款. 长短款 is the sum of the clerks' closed tills of the range (counted −
+expected; negative is short), on the clerk's subtotal row and summed for the branch and the
+whole; a till still open is counted on that row as 未日结.
 """
 
 from __future__ import annotations
@@ -35,25 +36,38 @@ COLUMNS = (
     Column("收款金额", MONEY, 13),
     Column("作废笔数", COUNT, 9),
     Column("作废金额", MONEY, 12),
+    Column("退款笔数", COUNT, 9),
+    Column("退款金额", MONEY, 12),
     Column("实收金额", MONEY, 13),
     Column("长短款", MONEY, 11),
 )
 
 _SQL = """
 with taken as (
-    select p.branch_id, p.staff_id, p.channel, p.amount, v.id is not null as voided
+    select p.branch_id, p.staff_id, p.channel, p.amount, v.id is not null as voided,
+           false as refund
     from payment p
     join branch br on br.id = p.branch_id
     left join receipt r on r.payment_id = p.id
     left join receipt_void v on v.receipt_id = r.id and v.created_at < :cut
     where p.created_at >= :start and p.created_at < :cut
       and (cast(:campus as integer) is null or br.campus_id = :campus)
+    union all
+    -- refunds paid out (退款), on the clerk who paid them and their channel
+    select f.branch_id, f.clerk_id, f.channel, f.amount, false, true
+    from refund f
+    join branch br on br.id = f.branch_id
+    where f.created_at >= :start and f.created_at < :cut
+      and (cast(:campus as integer) is null or br.campus_id = :campus)
 ), sums as (
     select grouping(branch_id) as g_branch, grouping(staff_id) as g_staff,
            grouping(channel) as g_channel, branch_id, staff_id, channel,
-           count(*) as taken, coalesce(sum(amount), 0) as amount,
+           count(*) filter (where not refund) as taken,
+           coalesce(sum(amount) filter (where not refund), 0) as amount,
            count(*) filter (where voided) as voids,
-           coalesce(sum(amount) filter (where voided), 0) as voided
+           coalesce(sum(amount) filter (where voided), 0) as voided,
+           count(*) filter (where refund) as refunds,
+           coalesce(sum(amount) filter (where refund), 0) as refunded
     from taken
     group by grouping sets ((branch_id, staff_id, channel), (branch_id, staff_id), (branch_id), ())
 ), tills as (
@@ -77,7 +91,8 @@ order by s.g_branch, br.code, s.g_staff, st.login nulls last, s.g_channel, s.cha
 
 
 def _row(r: Any) -> Row:
-    figures = (r.taken, r.amount, r.voids, r.voided, r.amount - r.voided)
+    figures = (r.taken, r.amount, r.voids, r.voided, r.refunds, r.refunded,
+               r.amount - r.voided - r.refunded)  # fmt: skip
     over_short = r.over_short
     if r.g_branch:
         return Row(("合计", "", "", *figures, over_short), TOTAL)
@@ -120,7 +135,7 @@ def cash_report(
         rows=fetch(session, _SQL, params, _row, stream=False),
         generated_at=business_now(),
         notes=(
-            "实收金额 = 收款金额 − 作废金额；"
+            "实收金额 = 收款金额 − 作废金额 − 退款金额；"
             "长短款 = 清点现金 − 应有现金（负数为短款），取自已日结的班次。",
         ),
     )

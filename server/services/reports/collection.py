@@ -1,11 +1,14 @@
 """应收实收 (collection): billed, collected, outstanding and recovery rate (回收率) per
 period, campus and customer class.
 
-应收 is what the period's bills came to (void bills left out); 实收 the principal paid on
-those same bills by the end of `as_of` (allocations and balance drawn, the rule of
-`bills.paid_on_bill`; a prepaid bill is paid by its draw); 欠收 = 应收 − 实收;
-回收率 = 实收 ÷ 应收. Late fees are not billed amounts and stay out. A subtotal row per
-period follows its rows, the totals row is last.
+应收 is what the period's bills came to net of corrections: a bill cancelled by a credit note
+(红字冲销) by the end of `as_of` is left out and its replacement, if any, counts in its stead,
+so 应收 = billed − credit notes; deposits (押金) are held, not billed, and stay out. 实收 is
+the principal paid on those same bills by the end of `as_of` (allocations and balance drawn,
+the rule of `bills.paid_on_bill`; a prepaid bill is paid by its draw, a replacement by what
+its credit note gave back); 欠收 = 应收 − 实收; 回收率 = 实收 ÷ 应收. Late fees are not
+billed amounts and stay out. A subtotal row per period follows its rows, the totals row is
+last.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from server.services.core.calendar import Period, business_datetime
 from server.services.core.calendar import now as business_now
 from server.services.reports.common import (
     COLLECTED_ON_BILLS,
+    STANDING_BILL,
     campus_id,
     check_access,
     fetch,
@@ -46,7 +50,8 @@ COLUMNS = (
 _SQL = f"""
 with bills as (
     select b.id, b.account_id, b.period, b.total from bill b
-    where b.status <> 'void' and b.period between :p0 and :p1 and b.created_at < :cut
+    where {STANDING_BILL} and b.kind <> 'deposit' and b.period between :p0 and :p1
+      and b.created_at < :cut
 ), {COLLECTED_ON_BILLS}
 select grouping(b.period) as g_period, grouping(c.name) as g_campus,
        b.period, c.name as campus, cc.name as class_name,
@@ -105,5 +110,8 @@ def collection_report(
         columns=COLUMNS,
         rows=rows,
         generated_at=business_now(),
-        notes=("实收为本期账单已收本金（含预收费扣款），不含滞纳金；回收率 = 实收 ÷ 应收。",),
+        notes=(
+            "应收为本期账单净额（已红字冲销的账单不计，不含押金）；"
+            "实收为本期账单已收本金（含预收费扣款），不含滞纳金；回收率 = 实收 ÷ 应收。",
+        ),
     )

@@ -29,6 +29,10 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 YIELD_PER = 2000
 # Longest month range a report accepts: ten years is a typo guard, not a limit of SQL.
 MAX_MONTHS = 120
+# A bill `b` as it stood at :cut: not void, or voided later (its credit note, 红字冲销, written
+# at or after :cut), so a list as of last month reads the same after this month's cancel.
+STANDING_BILL = """(b.status <> 'void' or exists (
+    select 1 from credit_note cn where cn.bill_id = b.id and cn.created_at >= :cut))"""
 # What was collected on each bill of a `bills` CTE (id, account_id) up to :cut: its
 # allocations, late fees apart, and the prepaid balance drawn for it. Two CTEs, `paid` and
 # `drawn` (bill_id, amount), to follow `with bills as (…),` in a report's query.

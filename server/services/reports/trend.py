@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period, business_datetime
 from server.services.core.calendar import now as business_now
-from server.services.reports.common import COLLECTED_ON_BILLS, campus_id, check_access
+from server.services.reports.common import (
+    COLLECTED_ON_BILLS,
+    STANDING_BILL,
+    campus_id,
+    check_access,
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,8 @@ from facts group by period, kind order by period, kind
 _COLLECTION = f"""
 with bills as (
     select b.id, b.account_id, b.period, b.total from bill b
-    where b.status <> 'void' and b.period between :p0 and :p1 and b.created_at < :cut
+    where {STANDING_BILL} and b.kind <> 'deposit' and b.period between :p0 and :p1
+      and b.created_at < :cut
       and (cast(:campus as integer) is null
            or b.account_id in (select id from account where campus_id = :campus))
 ), {COLLECTED_ON_BILLS}
