@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, select
 
 from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
-from server.db.models import Bill, BillLine, BillMeter, Reading
+from server.db.models import Account, Bill, BillLine, BillMeter, Reading
 from server.services.billing.billing_run import run_billing
 from server.services.billing.estimates import estimated_value
 from server.services.billing.payment_notices import gather_notices
@@ -79,9 +79,9 @@ def test_estimates_twice_then_a_visit_then_the_true_up(session):
     bill = bill_of(session, "A001", "2026-04")
     # 水费 10 × 2.5 + 2 × 3.5 = 32.00; 污水处理费 12 × 0.95 = 11.40 → 43.40
     assert meters_of(session, bill) == [(D("136"), D("148"), D("12"), True)]
-    assert [line[:3] for line in lines_of(session, bill)] == [
-        ("水费", D("12"), D("32.00")),
-        ("污水处理费", D("12"), D("11.40")),
+    assert lines_of(session, bill) == [
+        ("水费", D("12"), D("32.00"), "估"),
+        ("污水处理费", D("12"), D("11.40"), "估"),
     ]
     assert bill.total == D("43.40")
     [notice] = gather_notices(session, month("2026-04"), account_no="A001")
@@ -111,9 +111,9 @@ def test_estimates_twice_then_a_visit_then_the_true_up(session):
     # 30 used less 2 × 12 billed on estimates = 6: 水费 6 × 2.5 = 15.00, 污水处理费 6 × 0.95
     # = 5.70 → 20.70. March to July billed 14 + 12 + 12 + 6 = 44 = 166 − 122.
     assert meters_of(session, bill) == [(D("160"), D("166"), D("6"), False)]
-    assert [line[:3] for line in lines_of(session, bill)] == [
-        ("水费", D("6"), D("15.00")),
-        ("污水处理费", D("6"), D("5.70")),
+    assert lines_of(session, bill) == [
+        ("水费", D("6"), D("15.00"), ""),
+        ("污水处理费", D("6"), D("5.70"), ""),
     ]
     assert bill.total == D("20.70")
     [notice] = gather_notices(session, month("2026-07"), account_no="A001")
@@ -125,6 +125,31 @@ def test_estimates_twice_then_a_visit_then_the_true_up(session):
     assert [(e.meter_no, e.usage, e.value) for e in august.estimated] == [
         ("W1", D("16.50"), D("182.5"))
     ]
+
+
+def test_a_true_up_below_the_estimates_is_a_credit(session):
+    f.tariff(session, kind="water", components=WATER)
+    water_meter(session, "W1", "A001")
+    estimate(session, "2026-04")  # 136 → 148
+    estimate(session, "2026-05")  # 148 → 160
+    # Only 5 m³ since March: below the estimate of 160, yet no reading lower than the last.
+    visit = f.read(session, "W1", "2026-06-28", "141")
+    assert (visit.status, visit.previous, visit.usage, visit.flags) == (
+        "accepted", D("136"), D("5"), ()
+    )  # fmt: skip
+    june = estimate(session, "2026-06")
+    assert (june.created, june.estimated, june.skipped) == (1, (), ())
+    bill = bill_of(session, "A001", "2026-06")
+    # 5 − 24 = −19 m³ given back on the tiers from 0: 水费 −(10 × 2.5 + 9 × 3.5) = −56.50,
+    # 污水处理费 −19 × 0.95 = −18.05 → −74.55. April to June: 12 + 12 − 19 = 5 = 141 − 136.
+    assert meters_of(session, bill) == [(D("160"), D("141"), D("-19"), False)]
+    assert lines_of(session, bill) == [
+        ("水费", D("-19"), D("-56.50"), "估抄冲回"),
+        ("污水处理费", D("-19"), D("-18.05"), "估抄冲回"),
+    ]
+    assert bill.total == D("-74.55")
+    # The credit goes to the account's balance.
+    assert session.get(Account, bill.account_id).balance == D("74.55")
 
 
 def test_who_is_estimated_and_who_is_not(session):
