@@ -510,3 +510,27 @@ def test_correcting_a_reading_by_its_day(world):
     several = r"^表计 W1 在 2026-11-28 有 2 个已采用的读数，请在抄表页选定要更正的一个$"
     with pytest.raises(Conflict, match=several):
         correct(w, "1050")
+
+
+def test_a_later_bill_on_the_mis_keyed_reading_is_rebilled_after_it(paid_world):
+    w = paid_world
+    # December was billed before the mistake was found: 1600 − 1500 = 100 m³ = 300.00.
+    f.read(w.session, "W1", "2026-12-28", "1600")
+    run_billing(w.session, f.ACTOR, Period(2026, 12))
+    assert w.bill(Period(2026, 12)).total == D("300.00")
+    correct(w, "1050")
+    november = rebill_bill(w.session, w.zhao, "A001", NOV, "看错", approval_limit=None,
+                           approver=None)  # fmt: skip
+    # November's 1350.00 credit pays December's 300.00 at once: 1050.00 left.
+    assert (november.new_total, november.balance) == (D("150.00"), D("1050.00"))
+    assert w.bill(Period(2026, 12)).status == "paid"
+    # December again from the corrected reading: 1600 − 1050 = 550 m³ = 1650.00; its 300.00
+    # paid goes back to the balance (1350.00), which pays the new bill, 300.00 short.
+    december = rebill_bill(w.session, w.zhao, "A001", Period(2026, 12), "上期读数更正",
+                           approval_limit=None, approver=None)  # fmt: skip
+    assert (december.old_total, december.new_total, december.paid_moved) == (
+        D("300.00"), D("1650.00"), D("300.00")
+    )  # fmt: skip
+    assert (december.owed, december.balance) == (D("300.00"), D("0.00"))
+    meters = rebill_preview(w.session, "A001", Period(2026, 12)).old.meters
+    assert [(m.prev, m.curr, m.usage) for m in meters] == [(D("1050"), D("1600"), D("550"))]
