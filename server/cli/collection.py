@@ -15,6 +15,7 @@ from server.cli.core import Context, clerk_actor, cli, dump, pass_context, run
 from server.services.collection.payment_export import payment_rows
 from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.collection.receipts import receipt_pdf, reprint_receipt
+from server.services.collection.refunds import REFUND_CHANNEL_LABELS
 from server.services.collection.settlement_report import (
     find_till,
     settlement_pdf,
@@ -196,6 +197,12 @@ def till_close(ctx: Context, clerk: str, cash_counted: str, note: str, as_json: 
         "cash_tendered": str(view.cash_tendered),
         "change_given": str(view.change_given),
         "cash_voided": str(view.cash_voided),
+        "cash_refunded": str(view.cash_refunded),
+        "refunds": [
+            {"refund_no": r.refund_no, "account_no": r.account_no, "channel": r.channel,
+             "amount": str(r.amount)}
+            for r in view.refunds
+        ],
         "handed_over": str(view.handed_over),
         "expected": str(view.expected_cash),
         "counted": str(view.cash_counted),
@@ -209,6 +216,10 @@ def till_close(ctx: Context, clerk: str, cash_counted: str, note: str, as_json: 
         click.echo(f"  {t.label}\t{t.count} 笔\t{t.amount}")
     for v in view.voided:
         click.echo(f"  作废 {v.receipt_no}\t{v.amount}\t{v.reason}")
+    for r in view.refunds:
+        click.echo(
+            f"  退款 {r.refund_no}\t{r.account_no}\t{REFUND_CHANNEL_LABELS[r.channel]}\t{r.amount}"
+        )
     click.echo(f"应有现金 {view.expected_cash}，实点 {view.cash_counted}，长短款 {view.over_short}")
 
 

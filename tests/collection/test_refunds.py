@@ -6,6 +6,7 @@ hand-computed."""
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 from decimal import Decimal as D
 from pathlib import Path
@@ -235,3 +236,14 @@ def test_refund_command(md_env, tmp_path):
     assert (over.exit_code, over.output) == (
         2, "错误：退款金额 200.01 元超过可退余额 200.00 元（户号 A001）\n"
     )  # fmt: skip
+    # The day: 0.00 float + 800.00 taken − 600.00 refunded = 200.00, counted 200.00.
+    closed = runner.invoke(
+        cli, ["till", "close", "--clerk", "wang", "--cash-counted", "200", "--json"]
+    )
+    assert closed.exit_code == 0, closed.output
+    day = json.loads(closed.output)
+    assert (day["cash_refunded"], day["expected"], day["over_short"]) == ("600.00", "200.00",
+                                                                          "0.00")  # fmt: skip
+    assert day["refunds"] == [
+        {"refund_no": number, "account_no": "A001", "channel": "cash", "amount": "600.00"}
+    ]
