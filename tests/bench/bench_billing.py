@@ -24,7 +24,7 @@ from typing import TypeVar
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
-from server.db.bulk import copy_rows
+from server.db.bulk import copy_rows, psycopg_connection
 from server.db.engine import ensure_database, normalise_url, start_embedded, stop_embedded
 from server.db.migrate import upgrade
 from server.db.models import Bill
@@ -135,7 +135,7 @@ def billing_phases(session: Session, local_server: bool) -> Iterator[list[Phase]
         return times.user + times.system
 
     phases: list[Phase] = []
-    originals = {name: getattr(billing_run, name) for name in ("_gather", "_price", "_write")}
+    originals = {name: getattr(billing_run, name) for name in ("_gather", "price_drafts", "_write")}
 
     def timing(name: str, function: Callable[..., T]) -> Callable[..., T]:
         def timed_step(*args: object) -> T:
@@ -167,10 +167,9 @@ def explain_candidates(url: str, period: Period) -> str:
     params = {"period": str(period), "start": period.start, "end": period.end}
 
     def explain(session: Session) -> str:
-        plan = session.scalars(
-            text("explain analyze " + billing_run._CANDIDATES.text), params
-        ).all()
-        return plan[-1].strip()
+        with psycopg_connection(session).cursor() as cursor:
+            cursor.execute("explain analyze " + billing_run._CANDIDATES, params)
+            return cursor.fetchall()[-1][0].strip()
 
     return in_transaction(url, explain)
 

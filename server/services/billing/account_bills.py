@@ -19,18 +19,15 @@ from server.db.models import Account, Bill, BillLine, BillMeter
 from server.db.models.accounts import PREPAID
 from server.db.models.billing import ADJUSTMENT, BILL_OPEN, BILL_PAID, BILL_VOID, FINAL, REGULAR
 from server.services.billing import balances
-from server.services.billing.billing_run import (
-    SkippedMeter,
-    _Draft,
-    _price,
-    _resolve_tariffs,
-    meter_charge,
-)
+from server.services.billing.billing_run import SkippedMeter, meter_charge
+from server.services.billing.drafts import Draft, price_drafts, resolve_tariffs, year_to_date
+from server.services.billing.pricing import DraftLine, Span
 from server.services.billing.tariffs import load_tariff_book
 from server.services.core import audit
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period, business_datetime
 from server.services.core.errors import DomainError, NotFound
+from server.services.core.money import ZERO
 
 # The ledger's words for what a bill drew from the balance, by bill kind.
 _DRAW_NOTES = {REGULAR: "账单", FINAL: "结算账单", ADJUSTMENT: "调账"}
@@ -48,16 +45,6 @@ class DraftMeter:
     prev_reading_id: int
     curr_reading_id: int
     estimated: bool = False
-
-
-@dataclass(frozen=True)
-class DraftLine:
-    kind: str
-    component: str
-    usage: Decimal
-    amount: Decimal
-    tariff_id: int | None
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,37 +130,36 @@ def draft_account_bill(
     account = session.get(Account, account_id)
     if account is None:
         raise NotFound(f"账户 {account_id} 不存在")
-    first, last = covers or (period.first_day, period.shift(1).first_day - timedelta(days=1))
+    span = Span(*covers) if covers else Span.of(period)
     rows = session.execute(
         text(_ACCOUNT_METERS),
         {
             "account": account_id,
             "period": str(period),
-            "start": business_datetime(first),
-            "end": business_datetime(last + timedelta(days=1)),
+            "start": business_datetime(span.first),
+            "end": business_datetime(span.last + timedelta(days=1)),
             "replacing": replacing,
         },
     ).all()
-    draft = _Draft(account_id, customer_class_id=account.customer_class_id)
+    draft = Draft(account_id, customer_class_id=account.customer_class_id)
     skipped: list[SkippedMeter] = []
-    meters: list[DraftMeter] = []
     for row in rows:
         charge = meter_charge(tuple(row))
         if isinstance(charge, SkippedMeter):
             skipped.append(charge)
         elif charge is not None:
             draft.meters.append(charge)
-            meters.append(DraftMeter(*charge[:9], estimated=row[11]))
-    ready = _resolve_tariffs([draft], load_tariff_book(session), period, skipped)
-    priced = _price(ready, {})
+    ready, unpriced = resolve_tariffs([draft], load_tariff_book(session), span)
+    skipped.extend(SkippedMeter(meter_no, "no_tariff") for meter_no in unpriced)
+    priced = price_drafts(ready, {}, span, year_to_date(session, period, ready))
     lines = priced[0].lines if priced else []
     return PricedBill(
         account_id=account_id,
         period=period,
         covers=covers,
-        meters=tuple(m for m in meters if m.kind in {c[0] for c in draft.charges}),
-        lines=tuple(DraftLine(*line) for line in lines),
-        total=sum((line[3] for line in lines), Decimal("0.00")),
+        meters=tuple(DraftMeter(*m) for m in draft.meters),
+        lines=tuple(lines),
+        total=priced[0].total if priced else ZERO,
         skipped=tuple(sorted(skipped, key=lambda s: (s.meter_no, s.reason))),
     )
 

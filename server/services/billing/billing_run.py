@@ -6,18 +6,23 @@ reading its last bill ended on (the latest non-void bill by period, whatever the
 a rebill of an old period is not taken and a move-in goes on from the final bill), else the
 latest accepted reading before P, else (a meter put in during P by a replacement) its
 initial reading. The run is set-based: one query gathers every candidate meter with its two
-readings, Python prices them, and COPY writes the bills, so 50,000 accounts bill in seconds.
+readings, Python prices them (billing.drafts and billing.pricing: a tariff change inside the
+month prices each tariff's days; annual tiers start from the year to date, gathered in one
+query when an annual tariff is involved), and COPY writes the bills, so 50,000 accounts bill
+in seconds.
 
 Balances: a prepaid bill draws its whole total from the account balance (kind 'bill'), which
 may go negative. A postpaid bill draws min(balance, total) from a positive balance, the
 credit an overpayment left (kind 'credit_used'), and is written paid or partial accordingly;
-what a bill has been paid is bills.paid_on_bill, allocations plus these draws.
+a postpaid bill below zero (an estimate trued up) gives its credit to the balance as a
+prepaid one does. What a bill has been paid is bills.paid_on_bill, allocations plus these
+draws.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -29,16 +34,20 @@ from server.db.bulk import allocate_ids, copy_rows, psycopg_connection, write_be
 from server.db.models import Bill, BillingRun
 from server.db.models.accounts import PREPAID
 from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL, REGULAR
-from server.db.models.metering import KINDS
 from server.services.accounts.accounts import address_of
 from server.services.billing import estimates
-from server.services.billing.estimates import EstimatedMeter, Estimates
-from server.services.billing.tariffs import (
-    TariffBook,
-    TariffView,
-    component_amount,
-    load_tariff_book,
+from server.services.billing.drafts import (
+    Draft,
+    MeterCharge,
+    PriceCache,
+    PricedDraft,
+    price_drafts,
+    resolve_tariffs,
+    year_to_date,
 )
+from server.services.billing.estimates import EstimatedMeter, Estimates
+from server.services.billing.pricing import Span
+from server.services.billing.tariffs import load_tariff_book
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
@@ -140,24 +149,6 @@ class BillingRunResult:
         }
 
 
-# (meter_id, meter_no, kind, multiplier, prev, curr, usage, prev_reading_id, curr_reading_id,
-#  estimated: the current reading is an estimate)
-_MeterCharge = tuple[int, str, str, Decimal, Decimal, Decimal, Decimal, int, int, bool]
-
-
-@dataclass
-class _Draft:
-    account_id: int
-    meters: list[_MeterCharge] = field(default_factory=list)
-    # (kind, the month's usage of that kind, the tariff in force)
-    charges: list[tuple[str, Decimal, TariffView]] = field(default_factory=list)
-    account_no: str = ""
-    holder_name: str = ""
-    address: str = ""
-    billing_mode: str = ""
-    customer_class_id: int = 0
-
-
 _ACCOUNTS = """
     select a.id, a.account_no, a.holder_name, a.customer_class_id, a.billing_mode,
            c.name, coalesce(b.name, ''), a.unit, a.room
@@ -170,11 +161,11 @@ _ACCOUNTS = """
 
 def _gather(
     session: Session, period: Period, estimate: Callable[[list[tuple]], Estimates] | None
-) -> tuple[list[_Draft], list[SkippedMeter], list[EstimatedMeter]]:
+) -> tuple[list[Draft], list[SkippedMeter], list[EstimatedMeter]]:
     """Every meter that may be billed, with its two readings, grouped into account drafts;
     with `estimate`, the unread meters go through it and those estimated are billed too."""
     params = {"period": str(period), "start": period.start, "end": period.end}
-    drafts: dict[int, _Draft] = {}
+    drafts: dict[int, Draft] = {}
     skipped: list[SkippedMeter] = []
     raw = psycopg_connection(session)
     # A server-side cursor is planned for its first rows unless told the caller reads all.
@@ -202,7 +193,7 @@ def _gather(
     return sorted(drafts.values(), key=lambda d: d.account_id), skipped, estimated
 
 
-def meter_charge(row: tuple) -> _MeterCharge | SkippedMeter | None:
+def meter_charge(row: tuple) -> MeterCharge | SkippedMeter | None:
     """A candidate meter's charge, or why it is left out (None: nothing to bill yet).
 
     `row` is shaped as _CANDIDATES returns it; billing one account (account_bills) reads its
@@ -231,7 +222,7 @@ def meter_charge(row: tuple) -> _MeterCharge | SkippedMeter | None:
 
 def _take(
     row: tuple,
-    drafts: dict[int, _Draft],
+    drafts: dict[int, Draft],
     skipped: list[SkippedMeter],
     unread: list[tuple] | None = None,
 ) -> None:
@@ -246,64 +237,8 @@ def _take(
     elif charge is not None:
         draft = drafts.get(row[5])
         if draft is None:
-            draft = drafts[row[5]] = _Draft(row[5])
+            draft = drafts[row[5]] = Draft(row[5])
         draft.meters.append(charge)
-
-
-@dataclass
-class _PricedBill:
-    draft: _Draft
-    # (kind, component, usage, amount, tariff_id)
-    lines: list[tuple[str, str, Decimal, Decimal, int]]
-    total: Decimal
-
-
-def _resolve_tariffs(
-    drafts: Iterable[_Draft], book: TariffBook, period: Period, skipped: list[SkippedMeter]
-) -> list[_Draft]:
-    """Each draft's usage per kind with the tariff in force; unpriced meters are skipped.
-
-    Done before pricing so the run knows how many bills it makes before it writes any.
-    """
-    ready = []
-    day = period.first_day
-    for draft in drafts:
-        usage_by_kind: dict[str, Decimal] = {}
-        for meter in draft.meters:
-            usage_by_kind[meter[2]] = usage_by_kind.get(meter[2], Decimal(0)) + meter[6]
-        # Electricity before water, as on the paper notices.
-        for kind in sorted(usage_by_kind, key=KINDS.index):
-            tariff = book.in_force(kind, draft.customer_class_id, day)
-            if tariff is None:
-                skipped.extend(SkippedMeter(m[1], "no_tariff") for m in draft.meters
-                               if m[2] == kind)  # fmt: skip
-                draft.meters = [m for m in draft.meters if m[2] != kind]
-            else:
-                draft.charges.append((kind, usage_by_kind[kind], tariff))
-        if draft.meters:
-            ready.append(draft)
-    return ready
-
-
-_PriceCache = dict[tuple[int, Decimal], list[tuple[str, Decimal]]]
-
-
-def _price(drafts: Iterable[_Draft], cache: _PriceCache) -> list[_PricedBill]:
-    priced = []
-    for draft in drafts:
-        lines: list[tuple[str, str, Decimal, Decimal, int]] = []
-        for kind, usage, tariff in draft.charges:
-            key = (tariff.tariff_id, usage)
-            amounts = cache.get(key)
-            if amounts is None:
-                # Many accounts use the same amount in a month; price each figure once.
-                amounts = cache[key] = [
-                    (c.name, component_amount(c.tiers, usage)) for c in tariff.components
-                ]
-            lines.extend((kind, name, usage, amount, tariff.tariff_id) for name, amount in amounts)
-        total = sum((line[3] for line in lines), Decimal("0.00"))
-        priced.append(_PricedBill(draft, lines, total))
-    return priced
 
 
 BILL_COLUMNS = (
@@ -314,16 +249,16 @@ BILL_METER_COLUMNS = (
     "bill_id", "meter_id", "meter_no", "kind", "multiplier", "prev", "curr", "usage",
     "prev_reading_id", "curr_reading_id", "estimated",
 )  # fmt: skip
-BILL_LINE_COLUMNS = ("bill_id", "kind", "component", "usage", "amount", "tariff_id")
+BILL_LINE_COLUMNS = ("bill_id", "kind", "component", "usage", "amount", "tariff_id", "note")
 
 
-def _write(session: Session, period: Period, run_id: int, bills: list[_PricedBill]) -> None:
+def _write(session: Session, period: Period, run_id: int, bills: list[PricedDraft]) -> None:
     bill_ids = allocate_ids(session, "bill", len(bills))
     text_period = str(period)
-    prepaid = []
+    prepaid = []  # and postpaid credits
     postpaid = []
     for bill_id, bill in zip(bill_ids, bills, strict=True):
-        if bill.draft.billing_mode == PREPAID:
+        if bill.draft.billing_mode == PREPAID or bill.total < 0:
             prepaid.append((bill_id, bill))
         elif bill.total > 0:
             postpaid.append((bill_id, bill))
@@ -334,7 +269,7 @@ def _write(session: Session, period: Period, run_id: int, bills: list[_PricedBil
     line_rows: list[tuple[Any, ...]] = []
     for bill_id, bill in zip(bill_ids, bills, strict=True):
         draft = bill.draft
-        if draft.billing_mode == PREPAID or bill.total == 0:
+        if draft.billing_mode == PREPAID or bill.total <= 0:
             status = BILL_PAID
         elif draft.account_id in drawn:
             status = BILL_PAID if drawn[draft.account_id][0] == bill.total else BILL_PARTIAL
@@ -345,7 +280,10 @@ def _write(session: Session, period: Period, run_id: int, bills: list[_PricedBil
              draft.address, draft.billing_mode, bill.total, status, run_id)
         )  # fmt: skip
         meter_rows.extend((bill_id, *meter) for meter in draft.meters)
-        line_rows.extend((bill_id, *line) for line in bill.lines)
+        line_rows.extend(
+            (bill_id, x.kind, x.component, x.usage, x.amount, x.tariff_id, x.note)
+            for x in bill.lines
+        )
     copy_rows(session, "bill", BILL_COLUMNS, bill_rows)
     copy_rows(session, "bill_meter", BILL_METER_COLUMNS, meter_rows)
     copy_rows(session, "bill_line", BILL_LINE_COLUMNS, line_rows)
@@ -365,8 +303,8 @@ def _write(session: Session, period: Period, run_id: int, bills: list[_PricedBil
         )  # fmt: skip
 
 
-def _draw_prepaid(session: Session, period: Period, bills: list[tuple[int, _PricedBill]]) -> None:
-    """Prepaid bills draw on the account balance, which may go negative."""
+def _draw_prepaid(session: Session, period: Period, bills: list[tuple[int, PricedDraft]]) -> None:
+    """Prepaid bills draw on the account balance, which may go negative (credits add)."""
     balances: dict[int, Decimal] = dict(
         session.execute(
             text(
@@ -410,7 +348,7 @@ _DRAW_CREDIT = """
 
 
 def _draw_credit(
-    session: Session, bills: list[tuple[int, _PricedBill]]
+    session: Session, bills: list[tuple[int, PricedDraft]]
 ) -> dict[int, tuple[Decimal, Decimal]]:
     """Postpaid bills draw on the account's credit: {account_id: (drawn, balance after)}."""
     rows = session.execute(
@@ -447,8 +385,11 @@ def run_billing(
         else None
     )
     drafts, skipped, estimated = _gather(session, period, estimating)
-    ready = _resolve_tariffs(drafts, load_tariff_book(session), period, skipped)
+    span = Span.of(period)
+    ready, unpriced = resolve_tariffs(drafts, load_tariff_book(session), span)
+    skipped.extend(SkippedMeter(meter_no, "no_tariff") for meter_no in unpriced)
     skipped.sort(key=lambda s: (s.meter_no, s.reason))
+    years = year_to_date(session, period, ready)
     run = BillingRun(
         period=str(period),
         staff_id=actor.staff_id,
@@ -460,9 +401,9 @@ def run_billing(
     run_id = run.id
     # PostgreSQL stores one chunk of bills while Python prices the next.
     with write_behind(partial(_write, session, period, run_id), "billing") as put:
-        cache: _PriceCache = {}
+        cache: PriceCache = {}
         for start in range(0, len(ready), _CHUNK):
-            put(_price(ready[start : start + _CHUNK], cache))
+            put(price_drafts(ready[start : start + _CHUNK], cache, span, years))
     audit.record(
         session,
         actor,

@@ -1,0 +1,149 @@
+"""A bill in the making: an account's metered usage of each kind, the tariffs in force over
+the days the bill covers, and its priced lines (billing.pricing). A billing run drafts
+thousands at once, account_bills one; both go through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from server.db.models.metering import KINDS
+from server.db.models.tariffs import ANNUAL
+from server.services.billing.pricing import ESTIMATED, DraftLine, Span, price_kind
+from server.services.billing.tariffs import TariffBook, TariffView
+from server.services.core.calendar import Period
+from server.services.core.money import ZERO
+
+# (meter_id, meter_no, kind, multiplier, prev, curr, usage, prev_reading_id, curr_reading_id,
+#  estimated: the current reading is an estimate)
+MeterCharge = tuple[int, str, str, Decimal, Decimal, Decimal, Decimal, int, int, bool]
+# The tariffs in force over a bill's days, each with its number of days.
+Segments = list[tuple[TariffView, int]]
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One kind's usage on a bill and what prices it."""
+
+    kind: str
+    usage: Decimal
+    segments: Segments
+    note: str  # 估 when a meter of the kind was estimated
+
+    @property
+    def annual(self) -> bool:
+        return any(t.tier_basis == ANNUAL for t, _ in self.segments)
+
+
+@dataclass
+class Draft:
+    account_id: int
+    meters: list[MeterCharge] = field(default_factory=list)
+    charges: list[Charge] = field(default_factory=list)
+    account_no: str = ""
+    holder_name: str = ""
+    address: str = ""
+    billing_mode: str = ""
+    customer_class_id: int = 0
+
+
+@dataclass
+class PricedDraft:
+    draft: Draft
+    lines: list[DraftLine]
+    total: Decimal
+
+
+def resolve_tariffs(
+    drafts: Iterable[Draft], book: TariffBook, span: Span
+) -> tuple[list[Draft], list[str]]:
+    """Each draft's usage per kind with the tariffs in force over `span`: the drafts with
+    something to bill, and the meters (numbers) no tariff prices, taken off their drafts.
+
+    Done before pricing so a run knows how many bills it makes before it writes any.
+    """
+    ready = []
+    unpriced: list[str] = []
+    # A run's drafts share a span: each kind and class is looked up once.
+    found: dict[tuple[str, int], Segments] = {}
+    for draft in drafts:
+        usage_by_kind: dict[str, Decimal] = {}
+        estimated = set()
+        for meter in draft.meters:
+            usage_by_kind[meter[2]] = usage_by_kind.get(meter[2], Decimal(0)) + meter[6]
+            if meter[9]:
+                estimated.add(meter[2])
+        # Electricity before water, as on the paper notices.
+        for kind in sorted(usage_by_kind, key=KINDS.index):
+            key = (kind, draft.customer_class_id)
+            segments = found.get(key)
+            if segments is None:
+                segments = found[key] = book.segments(kind, key[1], span.first, span.last)
+            if segments:
+                note = ESTIMATED if kind in estimated else ""
+                draft.charges.append(Charge(kind, usage_by_kind[kind], segments, note))
+            else:
+                unpriced.extend(m[1] for m in draft.meters if m[2] == kind)
+                draft.meters = [m for m in draft.meters if m[2] != kind]
+        if draft.meters:
+            ready.append(draft)
+    return ready, unpriced
+
+
+_YEAR_TO_DATE = text("""
+    select b.account_id, bm.kind, sum(bm.usage)
+    from bill b join bill_meter bm on bm.bill_id = b.id
+    where b.account_id = any(:ids) and b.status <> 'void'
+      and b.period >= :year_start and b.period < :period
+    group by b.account_id, bm.kind
+""")
+
+
+def year_to_date(
+    session: Session, period: Period, drafts: Iterable[Draft]
+) -> dict[tuple[int, str], Decimal]:
+    """{(account, kind): usage billed in the year before `period`} for the drafts an annual
+    tariff prices (年阶梯); one query, none without such a tariff."""
+    ids = [d.account_id for d in drafts if any(c.annual for c in d.charges)]
+    if not ids:
+        return {}
+    rows = session.execute(
+        _YEAR_TO_DATE,
+        {"ids": ids, "year_start": str(Period(period.year, 1)), "period": str(period)},
+    )
+    return {(account_id, kind): usage for account_id, kind, usage in rows}
+
+
+PriceCache = dict[tuple[tuple[int, ...], Decimal, Decimal, str], list[DraftLine]]
+
+
+def price_drafts(
+    drafts: Iterable[Draft],
+    cache: PriceCache,
+    span: Span,
+    years: dict[tuple[int, str], Decimal],
+) -> list[PricedDraft]:
+    """Price each draft's charges over `span`; `years` is year_to_date's answer."""
+    priced = []
+    for draft in drafts:
+        lines: list[DraftLine] = []
+        for charge in draft.charges:
+            reached = years.get((draft.account_id, charge.kind), ZERO) if charge.annual else ZERO
+            key = (tuple(t.tariff_id for t, _ in charge.segments), charge.usage, reached,
+                   charge.note)  # fmt: skip
+            found = cache.get(key)
+            if found is None:
+                # Many accounts use the same amount in a month; price each figure once.
+                found = cache[key] = price_kind(
+                    charge.kind, charge.usage, charge.segments, span,
+                    year_to_date=reached, note=charge.note,
+                )  # fmt: skip
+            lines.extend(found)
+        total = sum((line.amount for line in lines), ZERO)
+        priced.append(PricedDraft(draft, lines, total))
+    return priced
