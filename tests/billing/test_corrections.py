@@ -29,7 +29,13 @@ from server.services.collection.voids import void_preview, void_receipt
 from server.services.core import calendar
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, Period
-from server.services.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from server.services.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from server.services.metering.readings import ReadingResult, correct_reading_of_day
 from tests import factories as f
 
@@ -319,10 +325,10 @@ def test_signed_amounts(typed, amount):
 @pytest.mark.parametrize(
     ("typed", "message"),
     [("abc", "调账金额应为数字，收到「abc」"), ("1.234", "调账金额最多两位小数，收到 1.234"),
-     ("0", "调账金额必须大于 0，收到 0")],
+     ("0", "调账金额必须大于 0，收到 0"), ("--5", "调账金额必须大于 0，收到 -5")],
 )  # fmt: skip
 def test_signed_amount_refusals(typed, message):
-    with pytest.raises(Exception, match=rf"^{message}$"):
+    with pytest.raises(DomainError, match=rf"^{message}$"):
         signed_amount(typed)
 
 

@@ -55,9 +55,8 @@ def correctable_account(session: Session, account_no: str) -> tuple[Account, str
 def signed_amount(value: object) -> Decimal:
     """A debit (+) or credit (−) in yuan, as typed: ±X with at most 2 decimals, not zero."""
     text = str(value).strip()
-    negative = text.startswith("-")
-    amount = money_of(text.lstrip("+-") if text[:1] in "+-" else text, "调账金额")
-    return -amount if negative else amount
+    amount = money_of(text[1:] if text[:1] in ("+", "-") else text, "调账金额")
+    return -amount if text.startswith("-") else amount
 
 
 @dataclass(frozen=True)
