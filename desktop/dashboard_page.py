@@ -166,7 +166,10 @@ class DashboardPage(ModulePage):
 
     def _show(self, board: Dashboard) -> None:
         self.board = board
-        channels = "，".join(f"{f.label} {money_text(f.amount)}" for f in board.today_by_channel)
+        channels = "，".join(
+            f"{f.label} {money_text(f.amount)}"
+            for f in (*board.today_by_channel, *board.today_refunds)
+        )
         self.tiles["today"].show_figure(money_text(board.today_total), channels)
         rate = board.recovery_rate
         self.tiles["month"].show_figure(

@@ -22,6 +22,7 @@ from server.services.collection.till import open_till
 from server.services.core import calendar
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.reports import arrears_report, cash_report, collection_report
+from server.services.reports.dashboard import Figure, dashboard
 from server.services.reports.trend import collection_trend
 from tests import factories as f
 from tests.collection.test_statements import new_bill, refund
@@ -128,3 +129,28 @@ def test_refunds_in_the_cash_report_and_the_payments_export(session):
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[-2][:5] == ["A001", "张三", "退款", "退款（网银转账）", -30]
     assert values[-1][:5] == ["合计 3 笔", None, None, None, 200]
+
+
+def test_dashboard_after_a_cancel_and_a_refund(session):
+    """A001 owes 2026-09 40.00 and 2026-10 25.00, A002 2026-10 100.00. A001 pays 65.00 in
+    cash; its 2026-10 bill is cancelled (25.00 to the balance) and the 25.00 refunded."""
+    f.branches(session)
+    a1, a2 = f.account(session, "A001"), f.account(session, "A002", holder_name="李四")
+    f.bill(session, a1, "2026-09", "40.00")
+    f.bill(session, a1, "2026-10", "25.00")
+    f.bill(session, a2, "2026-10", "100.00")
+    wang = f.staff(session, "wang")
+    open_till(session, wang, D("0.00"))
+    take_payment(session, wang, PaymentRequest("A001", D("65.00"), "cash", "D"))
+    zhao = f.staff(session, "zhao", "manager")
+    cancel_bill(session, zhao, "A001", Period(2026, 10), "重复开票", approval_limit=None,
+                approver=None)  # fmt: skip
+    refund(session, a1, "TKD2026000001", "25.00")
+
+    board = dashboard(session, f.ACTOR)
+    assert board.today_by_channel == (Figure("现金", 1, D("65.00")),)
+    assert board.today_refunds == (Figure("退款", 1, D("-25.00")),)
+    # 2026-10 net billed: A002's 100.00 alone, nothing collected on it; A001 owes nothing.
+    assert board.period == "2026-10"
+    assert (board.month_billed, board.month_collected) == (D("100.00"), D("0.00"))
+    assert (board.arrears, board.arrears_accounts) == (D("100.00"), 1)

@@ -24,6 +24,7 @@ from server.db.models import (
     ServiceRequest,
 )
 from server.db.models.companion import BINDING_PENDING, REQUEST_OPEN
+from server.db.models.corrections import Refund
 from server.db.models.metering import HELD, KINDS
 from server.db.models.payments import CHANNEL_LABELS
 from server.services.billing.bills import OPEN_STATUSES, paid_on_bill
@@ -60,6 +61,8 @@ class Dashboard:
     period: str  # the latest billed period (what "this month" means to the office)
     today_by_channel: tuple[Figure, ...]
     today_by_branch: tuple[Figure, ...]
+    # Refunds paid today (退款), their amount negative; empty when none.
+    today_refunds: tuple[Figure, ...]
     month_billed: Decimal
     month_collected: Decimal
     arrears: Decimal
@@ -109,6 +112,16 @@ def _today(session: Session, moment: datetime) -> tuple[tuple[Figure, ...], tupl
     )
 
 
+def _refunds(session: Session, moment: datetime) -> tuple[Figure, ...]:
+    start = calendar.business_datetime(moment.date())
+    count, amount = session.execute(
+        select(func.count(), func.coalesce(func.sum(Refund.amount), ZERO)).where(
+            Refund.created_at >= start, Refund.created_at < start + timedelta(days=1)
+        )
+    ).one()
+    return (Figure("退款", count, -amount),) if count else ()
+
+
 def _trend(session: Session, actor: Actor, last: Period) -> tuple[MonthPoint, ...]:
     """Every one of the 12 periods ending `last`, zero where nothing was billed."""
     periods = [str(last.shift(i + 1 - TREND_MONTHS)) for i in range(TREND_MONTHS)]
@@ -156,6 +169,7 @@ def dashboard(session: Session, actor: Actor, now: datetime | None = None) -> Da
         period=str(period),
         today_by_channel=by_channel,
         today_by_branch=by_branch,
+        today_refunds=_refunds(session, moment),
         month_billed=trend[-1].billed,
         month_collected=trend[-1].collected,
         arrears=arrears,
