@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from desktop.account_dialog import AccountDialog
+from desktop.correction_actions import AccountCorrections
 from desktop.meter_dialogs import quantity_cell
 from desktop.module_page import ModulePage
 from desktop.tasks import TaskError
@@ -88,6 +89,9 @@ class AccountsPage(ModulePage):
         self.new_button.clicked.connect(lambda: self.ask_create())
         self.edit_button = QPushButton(self.tr("Edit… (F2)"))
         self.edit_button.clicked.connect(lambda: self.ask_edit())
+        self.corrections = AccountCorrections(
+            self, lambda: self.record.account if self.record else None, self.reload
+        )
         self.results_table = ReadOnlyTable(
             [self.tr("Account"), self.tr("Holder"), self.tr("Address"), self.tr("Class"),
              self.tr("Balance")]
@@ -138,6 +142,8 @@ class AccountsPage(ModulePage):
         top.addWidget(self.search_edit, 1)
         top.addWidget(self.new_button)
         top.addWidget(self.edit_button)
+        top.addWidget(self.corrections.adjust_button)
+        top.addWidget(self.corrections.refund_button)
         left = QVBoxLayout()
         left.addWidget(self.results_table, 1)
         left.addWidget(self.search_status)
@@ -258,6 +264,7 @@ class AccountsPage(ModulePage):
     def show_record(self, record: AccountRecord | None) -> None:
         self.record = record
         self.edit_button.setEnabled(record is not None)
+        self.corrections.update_buttons()
         if record is None:
             self.title_label.setText(self.tr("No account open"))
             self.detail_label.setText("")

@@ -60,6 +60,33 @@ class RunProgressDialog(QDialog):
         self.done(QDialog.DialogCode.Accepted)
 
 
+class BillContents(QWidget):
+    """What a bill charges for: its meters with the two readings and the usage, then its
+    priced lines."""
+
+    def __init__(self, bill: BillView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.meters_table = ReadOnlyTable(
+            [self.tr("Meter"), self.tr("Meter kind"), self.tr("Previous"), self.tr("Current"),
+             self.tr("Usage")]
+        )  # fmt: skip
+        self.meters_table.fill(
+            [
+                [m.meter_no, KIND_LABELS.get(m.kind, m.kind), quantity_text(m.prev),
+                 quantity_text(m.curr), quantity_text(m.usage)]
+                for m in bill.meters
+            ]
+        )  # fmt: skip
+        self.lines_table = ReadOnlyTable([self.tr("Item"), self.tr("Usage"), self.tr("Amount")])
+        self.lines_table.fill([[x.component, quantity_text(x.usage), x.amount] for x in bill.lines])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel(self.tr("Meters billed")))
+        layout.addWidget(self.meters_table)
+        layout.addWidget(QLabel(self.tr("Charges")))
+        layout.addWidget(self.lines_table)
+
+
 class BillDetailDialog(QDialog):
     """One bill: who, the meters with their two readings and usage, the priced lines."""
 
@@ -80,26 +107,13 @@ class BillDetailDialog(QDialog):
         self.total_label = QLabel(money_text(bill.total))
         form.addRow(self.tr("Amount:"), self.total_label)
         form.addRow(self.tr("Status:"), QLabel(BILL_STATUS_LABELS.get(bill.status, bill.status)))
-        self.meters_table = ReadOnlyTable(
-            [self.tr("Meter"), self.tr("Kind"), self.tr("Previous"), self.tr("Current"),
-             self.tr("Usage")]
-        )  # fmt: skip
-        self.meters_table.fill(
-            [
-                [m.meter_no, KIND_LABELS.get(m.kind, m.kind), quantity_text(m.prev),
-                 quantity_text(m.curr), quantity_text(m.usage)]
-                for m in bill.meters
-            ]
-        )  # fmt: skip
-        self.lines_table = ReadOnlyTable([self.tr("Item"), self.tr("Usage"), self.tr("Amount")])
-        self.lines_table.fill([[x.component, quantity_text(x.usage), x.amount] for x in bill.lines])
+        self.contents = BillContents(bill)
+        self.meters_table = self.contents.meters_table
+        self.lines_table = self.contents.lines_table
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(QLabel(self.tr("Meters")))
-        layout.addWidget(self.meters_table)
-        layout.addWidget(QLabel(self.tr("Charges")))
-        layout.addWidget(self.lines_table)
+        layout.addWidget(self.contents, 1)
         layout.addWidget(buttons)
         self.resize(560, 480)

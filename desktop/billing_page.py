@@ -3,7 +3,8 @@
 One period at the top (last month by default, the month that is billed) governs three tabs:
 出账 runs the billing with a busy bar and then shows what was created and which meters were
 left out and why (to Excel for the metering office); 账单 lists the period's bills with
-filters, and a double-click opens one; 缴款通知单 makes the notices of a building or an
+filters, and a double-click opens one (更正账单 Ctrl+E and 作废账单 correct the selected one,
+desktop.correction_actions); 缴款通知单 makes the notices of a building or an
 account with n / total progress, or saves every building's PDF into a folder.
 """
 
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop.billing_dialogs import BillDetailDialog, RunProgressDialog
 from desktop.billing_run_ask import RunQuestion, desk_estimate_settings
+from desktop.correction_actions import BillCorrections
 from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
 from desktop.notice_export import NoticeExport, NoticesDocument, NoticesSaved
@@ -42,6 +44,7 @@ from server.services.billing.billing_run import BillingRunResult, BillView, run_
 from server.services.billing.bills import (
     BILL_STATUS_LABELS,
     BillFilter,
+    BillRow,
     BillRows,
     Place,
     bill_detail,
@@ -163,6 +166,7 @@ class BillingPage(ModulePage):
         # Double-click or Enter (activated), as in Explorer.
         self.bills_table.activated.connect(lambda index: self.open_bill_at(index.row()))
         self.count_label = QLabel()
+        self.corrections = BillCorrections(self)
         filters = QHBoxLayout()
         for caption, widget in (
             (self.tr("Campus:"), self.place_picker.campus_combo),
@@ -178,7 +182,11 @@ class BillingPage(ModulePage):
         column = QVBoxLayout(page)
         column.addLayout(filters)
         column.addWidget(self.bills_table, 1)
-        column.addWidget(self.count_label)
+        below = QHBoxLayout()
+        below.addWidget(self.count_label, 1)
+        below.addWidget(self.corrections.rebill_button)
+        below.addWidget(self.corrections.cancel_button)
+        column.addLayout(below)
         return page
 
     def _build_notices(self) -> QWidget:
@@ -216,7 +224,12 @@ class BillingPage(ModulePage):
         return page
 
     def _shortcuts(self) -> None:
-        keys = {"Ctrl+R": self.ask_run, "Ctrl+P": self.make_notices, "F5": self.period_changed}
+        keys = {
+            "Ctrl+R": self.ask_run,
+            "Ctrl+P": self.make_notices,
+            "Ctrl+E": self.corrections.ask_rebill,
+            "F5": self.period_changed,
+        }
         for key, slot in keys.items():
             self.add_shortcut(key, slot)
 
@@ -360,6 +373,7 @@ class BillingPage(ModulePage):
             [[b.account_no, b.holder_name, b.address, b.total, b.status_label]
              for b in bills.rows],
             keys=[b.bill_id for b in bills.rows],
+            struck=[b.void for b in bills.rows],
         )  # fmt: skip
         text = self.tr("{count} bills, {amount} in all").format(
             count=bills.count, amount=money_text(bills.amount)
@@ -373,6 +387,11 @@ class BillingPage(ModulePage):
         if not self._loaded:
             self._loaded = True
             self.loaded.emit()
+
+    def selected_bill(self) -> BillRow | None:
+        key = self.bills_table.selected_key()
+        rows = self.bills.rows if self.bills is not None else ()
+        return next((b for b in rows if b.bill_id == key), None)
 
     def open_bill_at(self, row: int) -> None:
         if 0 <= row < self.bills_table.row_count():

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.correction_actions import AccountCorrections
 from desktop.widgets import ALERT, ReadOnlyTable, money_text
 from server.services.collection.allocation import waive_late_fee
 from server.services.collection.counter_view import AccountPanel
@@ -59,6 +60,8 @@ class AccountColumn(QWidget):
         self.bills_table.selectionModel().selectionChanged.connect(
             lambda *_: self._update_waive_button()
         )
+        # A refund is paid from the clerk's till: the account and the day's cash reload.
+        self.corrections = AccountCorrections(page, lambda: page.panel, self._reload)
         self.history_table = ReadOnlyTable(
             [self.tr("Time"), self.tr("Receipt"), self.tr("Amount"), self.tr("Channel"),
              self.tr("Branch")]
@@ -70,6 +73,7 @@ class AccountColumn(QWidget):
         account_column.addWidget(self.bills_table, 2)
         waive_row = QHBoxLayout()
         waive_row.addStretch(1)
+        waive_row.addWidget(self.corrections.refund_button)
         waive_row.addWidget(self.waive_button)
         account_column.addLayout(waive_row)
         account_column.addWidget(QLabel(self.tr("Payments in the last 12 months")))
@@ -77,6 +81,7 @@ class AccountColumn(QWidget):
 
     def show_account(self, panel: AccountPanel | None) -> None:
         labels = self.account_labels
+        self.corrections.update_buttons()
         if panel is None:
             for label in labels.values():
                 label.setText("")
@@ -109,6 +114,11 @@ class AccountColumn(QWidget):
             ],
             struck=[p.voided for p in panel.payments],
         )
+
+    def _reload(self) -> None:
+        if self.page.panel is not None:
+            self.page.open_account(self.page.panel.account_no, focus_amount=False)
+        self.page.refresh_day()
 
     def _selected_fee_bill(self) -> str | None:
         """The period of the selected bill if it owes a late fee."""

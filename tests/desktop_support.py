@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
@@ -96,4 +98,21 @@ def page_runner(database_url: str, tmp_path: Path) -> Iterator[tuple[TaskRunner,
         yield runner, QSettings(str(tmp_path / "prefs.ini"), QSettings.Format.IniFormat)
     finally:
         runner.shutdown()
+        engine.dispose()
+
+
+def type_chinese(widget, text: str) -> None:
+    """Chinese arrives as an input method's commit, not as key presses."""
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
+
+
+def read_db(url: str, query) -> list:
+    """The rows of `query` as the database has them now (committed by the page's tasks)."""
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            return list(session.execute(query).all())
+    finally:
         engine.dispose()

@@ -143,52 +143,52 @@
 <context>
     <name>AccountCorrections</name>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="72"/>
+        <location filename="../../desktop/correction_actions.py" line="92"/>
         <source>Adjust…</source>
         <translation>调账…</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="73"/>
+        <location filename="../../desktop/correction_actions.py" line="93"/>
         <source>A charge or a credit with a reason; managers only</source>
         <translation>加收或减免，须填写原因；仅限管理人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="75"/>
+        <location filename="../../desktop/correction_actions.py" line="95"/>
         <source>Refund…</source>
         <translation>退款…</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="77"/>
+        <location filename="../../desktop/correction_actions.py" line="97"/>
         <source>Pay the account&apos;s credit back, authorized by a manager</source>
         <translation>退还该户余额，须管理人员授权</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="144"/>
+        <location filename="../../desktop/correction_actions.py" line="158"/>
         <source>Refund form {no}</source>
         <translation>退款单 {no}</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="162"/>
+        <location filename="../../desktop/correction_actions.py" line="173"/>
         <source>Adjustment</source>
         <translation>调账</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="169"/>
+        <location filename="../../desktop/correction_actions.py" line="178"/>
         <source>{no}: {account} charged {amount}.</source>
         <translation>{no}：户号 {account} 加收 {amount} 元。</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="173"/>
+        <location filename="../../desktop/correction_actions.py" line="182"/>
         <source>Owed on its bill: {owed}.</source>
         <translation>调账单待缴 {owed} 元。</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="177"/>
+        <location filename="../../desktop/correction_actions.py" line="186"/>
         <source>{no}: {account} credited {amount}.</source>
         <translation>{no}：户号 {account} 减免 {amount} 元。</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="183"/>
+        <location filename="../../desktop/correction_actions.py" line="192"/>
         <source>Balance now {balance}.</source>
         <translation>当前余额 {balance} 元。</translation>
     </message>
@@ -1036,37 +1036,37 @@
 <context>
     <name>BillCorrections</name>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="201"/>
+        <location filename="../../desktop/correction_actions.py" line="203"/>
         <source>Rebill… (Ctrl+E)</source>
         <translation>更正账单… (Ctrl+E)</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="203"/>
+        <location filename="../../desktop/correction_actions.py" line="205"/>
         <source>The bill again from the readings and tariffs in force now; managers only</source>
         <translation>按现行读数和价格重开账单；仅限管理人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="205"/>
+        <location filename="../../desktop/correction_actions.py" line="207"/>
         <source>Cancel bill…</source>
         <translation>作废账单…</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="206"/>
+        <location filename="../../desktop/correction_actions.py" line="208"/>
         <source>A bill raised in error, with a credit note</source>
         <translation>作废误出的账单，开具红字冲销</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="272"/>
+        <location filename="../../desktop/correction_actions.py" line="267"/>
         <source>Bill corrected</source>
         <translation>账单已更正</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="280"/>
+        <location filename="../../desktop/correction_actions.py" line="273"/>
         <source>{no}: the bill {period} of {account} ({total}) is cancelled; {paid} paid on it went to the balance, now {balance}.</source>
         <translation>{no}：户号 {account} {period} 账单（{total} 元）已作废，已缴 {paid} 元转入余额，当前余额 {balance} 元。</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_actions.py" line="289"/>
+        <location filename="../../desktop/correction_actions.py" line="282"/>
         <source>{no}: the bill {period} of {account} ({old}) is replaced by a bill of {new}; owed on it {owed}, balance now {balance}.</source>
         <translation>{no}：户号 {account} {period} 账单（{old} 元）已更正为 {new} 元，应缴 {owed} 元，当前余额 {balance} 元。</translation>
     </message>
@@ -1112,63 +1112,63 @@
 <context>
     <name>BillPage</name>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="164"/>
+        <location filename="../../desktop/move_out_pages.py" line="138"/>
         <source>Final bill</source>
         <translation>退房结算账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="167"/>
+        <location filename="../../desktop/move_out_pages.py" line="141"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="167"/>
+        <location filename="../../desktop/move_out_pages.py" line="141"/>
         <source>Previous</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="167"/>
+        <location filename="../../desktop/move_out_pages.py" line="141"/>
         <source>Final</source>
         <translation>退房读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="167"/>
-        <location filename="../../desktop/move_out_wizard.py" line="170"/>
+        <location filename="../../desktop/move_out_pages.py" line="141"/>
+        <location filename="../../desktop/move_out_pages.py" line="144"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="170"/>
+        <location filename="../../desktop/move_out_pages.py" line="144"/>
         <source>Item</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="170"/>
+        <location filename="../../desktop/move_out_pages.py" line="144"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="170"/>
+        <location filename="../../desktop/move_out_pages.py" line="144"/>
         <source>Note</source>
-        <translation></translation>
+        <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="183"/>
+        <location filename="../../desktop/move_out_pages.py" line="157"/>
         <source>{first} – {last}, whole months</source>
         <translation>{first} 至 {last}，整月</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="187"/>
+        <location filename="../../desktop/move_out_pages.py" line="161"/>
         <source>{first} – {last}: {part} of {days} days of {month}, tiers prorated</source>
         <translation>{first} 至 {last}：{month} 共 {days} 天中的 {part} 天，阶梯按日折算</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="195"/>
+        <location filename="../../desktop/move_out_pages.py" line="169"/>
         <source>Period {period}, {covers}</source>
         <translation>账期 {period}，{covers}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="206"/>
+        <location filename="../../desktop/move_out_pages.py" line="180"/>
         <source>Total {total}</source>
         <translation>合计 {total}</translation>
     </message>
@@ -1525,17 +1525,17 @@
 <context>
     <name>ClosePage</name>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="335"/>
+        <location filename="../../desktop/move_out_pages.py" line="309"/>
         <source>Close the account</source>
         <translation>销户</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="341"/>
+        <location filename="../../desktop/move_out_pages.py" line="315"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="349"/>
+        <location filename="../../desktop/move_out_pages.py" line="323"/>
         <source>Everything is settled: Finish closes account {no}; it then takes no payment and no bill.</source>
         <translation>已全部结清：点“完成”将户号 {no} 销户，此后不再收款、不再出账。</translation>
     </message>
@@ -1666,47 +1666,47 @@ Replaced at {when}</source>
         <translation>损耗最大的总分表</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="174"/>
+        <location filename="../../desktop/dashboard_page.py" line="177"/>
         <source>{period}, recovered {rate}</source>
         <translation>{period}，回收率 {rate}</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="180"/>
+        <location filename="../../desktop/dashboard_page.py" line="183"/>
         <source>{count} accounts</source>
         <translation>共 {count} 户</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="189"/>
+        <location filename="../../desktop/dashboard_page.py" line="192"/>
         <source>{count} past the deadline</source>
         <translation>{count} 件已超期</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="202"/>
+        <location filename="../../desktop/dashboard_page.py" line="205"/>
         <source>As of {time}</source>
         <translation>数据截至 {time}</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="207"/>
+        <location filename="../../desktop/dashboard_page.py" line="210"/>
         <source>Billed</source>
         <translation>应收</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="207"/>
+        <location filename="../../desktop/dashboard_page.py" line="210"/>
         <source>Collected</source>
         <translation>实收</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="216"/>
+        <location filename="../../desktop/dashboard_page.py" line="219"/>
         <source>Billed and collected, 12 months (yuan)</source>
         <translation>近 12 个月应收与实收（元）</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="237"/>
+        <location filename="../../desktop/dashboard_page.py" line="240"/>
         <source>Usage, 12 months</source>
         <translation>近 12 个月用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="241"/>
+        <location filename="../../desktop/dashboard_page.py" line="244"/>
         <source>{title} — no data yet</source>
         <translation>{title}（暂无数据）</translation>
     </message>
@@ -3225,32 +3225,32 @@ Replaced at {when}</source>
 <context>
     <name>MoveOutWizard</name>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="377"/>
+        <location filename="../../desktop/move_out_wizard.py" line="77"/>
         <source>Move out {no}</source>
         <translation>退房结算 {no}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="403"/>
+        <location filename="../../desktop/move_out_wizard.py" line="103"/>
         <source>To pay: {amount}</source>
         <translation>应缴：{amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="405"/>
+        <location filename="../../desktop/move_out_wizard.py" line="105"/>
         <source>Refundable: {amount}</source>
         <translation>可退：{amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="406"/>
+        <location filename="../../desktop/move_out_wizard.py" line="106"/>
         <source>Settled: nothing owed, nothing to refund</source>
         <translation>已结清：无欠费，无需退款</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="486"/>
+        <location filename="../../desktop/move_out_wizard.py" line="186"/>
         <source>Refund form {no} issued</source>
         <translation>已开退款单 {no}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="488"/>
+        <location filename="../../desktop/move_out_wizard.py" line="188"/>
         <source>Payment taken</source>
         <translation>已收款</translation>
     </message>
@@ -3606,32 +3606,32 @@ Replaced at {when}</source>
 <context>
     <name>PayPage</name>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="259"/>
+        <location filename="../../desktop/move_out_pages.py" line="233"/>
         <source>Pay or refund</source>
         <translation>缴费或退款</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="271"/>
+        <location filename="../../desktop/move_out_pages.py" line="245"/>
         <source>Pay or refund by:</source>
         <translation>收/退款方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="272"/>
+        <location filename="../../desktop/move_out_pages.py" line="246"/>
         <source>Serial or cheque no.:</source>
         <translation>流水号/票号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="273"/>
+        <location filename="../../desktop/move_out_pages.py" line="247"/>
         <source>Bank:</source>
         <translation>银行：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="300"/>
+        <location filename="../../desktop/move_out_pages.py" line="274"/>
         <source>Take {amount}</source>
         <translation>收款 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="303"/>
+        <location filename="../../desktop/move_out_pages.py" line="277"/>
         <source>Refund {amount}</source>
         <translation>退款 {amount}</translation>
     </message>
@@ -3727,17 +3727,17 @@ Replaced at {when}</source>
 <context>
     <name>PrintPage</name>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="317"/>
+        <location filename="../../desktop/move_out_pages.py" line="291"/>
         <source>Print</source>
         <translation>打印</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="318"/>
+        <location filename="../../desktop/move_out_pages.py" line="292"/>
         <source>Final bill notice…</source>
         <translation>结算账单通知单…</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="320"/>
+        <location filename="../../desktop/move_out_pages.py" line="294"/>
         <source>Refund form…</source>
         <translation>退款单…</translation>
     </message>
@@ -4011,47 +4011,47 @@ Replaced at {when}</source>
         <translation>审核 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="73"/>
+        <location filename="../../desktop/move_out_pages.py" line="47"/>
         <source>Final readings</source>
         <translation>退房读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="80"/>
+        <location filename="../../desktop/move_out_pages.py" line="54"/>
         <source>Move-out day:</source>
         <translation>退房日期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="90"/>
+        <location filename="../../desktop/move_out_pages.py" line="64"/>
         <source>Account {no} {holder} · billed up to {last} · the final bill starts on {start}</source>
         <translation>户号 {no} {holder} · 已出账至 {last} · 结算账单自 {start} 起</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="101"/>
+        <location filename="../../desktop/move_out_pages.py" line="75"/>
         <source>last {value} on {day}</source>
         <translation>上次 {value}，{day}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="106"/>
+        <location filename="../../desktop/move_out_pages.py" line="80"/>
         <source>no reading yet</source>
         <translation>尚无读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="113"/>
+        <location filename="../../desktop/move_out_pages.py" line="87"/>
         <source>Account {no} moved out on {day}</source>
         <translation>户号 {no} 已于 {day} 退房结算</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="131"/>
+        <location filename="../../desktop/move_out_pages.py" line="105"/>
         <source>Move-out day: YYYY-MM-DD</source>
         <translation>退房日期：格式为 YYYY-MM-DD</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="133"/>
+        <location filename="../../desktop/move_out_pages.py" line="107"/>
         <source>Move-out day: from {first} to {last}</source>
         <translation>退房日期：应在 {first} 至 {last} 之间</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="138"/>
+        <location filename="../../desktop/move_out_pages.py" line="112"/>
         <source>Final reading of {meters}: required</source>
         <translation>请填写表计 {meters} 的退房读数</translation>
     </message>
@@ -5093,42 +5093,42 @@ Replaced at {when}</source>
 <context>
     <name>SettlementPage</name>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="215"/>
+        <location filename="../../desktop/move_out_pages.py" line="189"/>
         <source>Settlement</source>
         <translation>结算</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="217"/>
+        <location filename="../../desktop/move_out_pages.py" line="191"/>
         <source>Move out</source>
         <translation>退房结算</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="219"/>
+        <location filename="../../desktop/move_out_pages.py" line="193"/>
         <source>Period</source>
         <translation>账期</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="219"/>
+        <location filename="../../desktop/move_out_pages.py" line="193"/>
         <source>Bill</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="219"/>
+        <location filename="../../desktop/move_out_pages.py" line="193"/>
         <source>Open</source>
         <translation>未缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="219"/>
+        <location filename="../../desktop/move_out_pages.py" line="193"/>
         <source>Late fee</source>
         <translation>滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="227"/>
+        <location filename="../../desktop/move_out_pages.py" line="201"/>
         <source>Open bills after the final bill and the deposit:</source>
         <translation>出结算账单、押金抵扣后仍未缴清的账单：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="237"/>
+        <location filename="../../desktop/move_out_pages.py" line="211"/>
         <source>Final bill {total} · deposit held {deposit}, released to the balance · balance afterwards {balance} · owed {owed}</source>
         <translation>结算账单 {total} · 押金 {deposit} 转入余额 · 结算后余额 {balance} · 欠费 {owed}</translation>
     </message>

@@ -8,8 +8,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QPushButton
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
@@ -26,6 +25,7 @@ from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
 from tests import factories as f
 from tests.companion.test_bindings import registered
+from tests.desktop_support import type_chinese
 
 WAIT_MS = 10_000
 
@@ -138,13 +138,6 @@ def test_an_outage_notice_needs_buildings_and_is_published(qtbot, page, fresh_da
     page.publish("outage", "1号楼停水", "今日 9:00–12:00 检修", (building_id,))
     qtbot.waitUntil(lambda: page.notices_table.text_at(0, 2) == "1号楼停水", timeout=WAIT_MS)
     assert rows(fresh_database_url, select(Notice.title)) == [("1号楼停水",)]
-
-
-def type_chinese(widget, text: str) -> None:
-    """Chinese arrives as an input method's commit, not as key presses."""
-    event = QInputMethodEvent()
-    event.setCommitString(text)
-    QApplication.sendEvent(widget, event)
 
 
 def test_a_mismatched_binding_is_approved_only_with_a_note(qtbot, page, fresh_database_url):

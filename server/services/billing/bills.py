@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from server.db.models import Account, AccountLedgerEntry, Allocation, Bill, Building, Campus
-from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL
+from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL, BILL_VOID, REGULAR
 from server.services.accounts.accounts import like_escape
 from server.services.billing.billing_run import BillLineView, BillMeterView, BillView
 from server.services.core.calendar import Period
@@ -77,10 +77,18 @@ class BillRow:
     address: str
     total: Decimal
     status: str
+    # regular / final / adjustment / deposit (server.db.models.billing): which a rebill or a
+    # cancel may take.
+    kind: str = REGULAR
 
     @property
     def status_label(self) -> str:
         return BILL_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def void(self) -> bool:
+        """Cancelled or replaced (红字冲销): kept in the list, owed no more."""
+        return self.status == BILL_VOID
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,7 @@ def bill_rows(
     rows = session.execute(
         _filtered(
             select(Bill.id, Bill.account_no, Bill.holder_name, Bill.address, Bill.total,
-                   Bill.status),
+                   Bill.status, Bill.kind),
             period,
             filters,
         )
@@ -145,6 +153,11 @@ def bill_rows(
         .limit(limit)
     ).all()  # fmt: skip
     return BillRows(str(period), tuple(BillRow(*row) for row in rows), count, amount)
+
+
+def bill_paid(session: Session, bill_id: int) -> Decimal:
+    """What one bill has been paid (`paid_on_bill`), e.g. what cancelling it gives back."""
+    return session.scalar(select(paid_on_bill()).where(Bill.id == bill_id)) or ZERO
 
 
 def bill_detail(session: Session, bill_id: int) -> BillView:
