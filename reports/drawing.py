@@ -65,6 +65,16 @@ class Pen:
             canvas.drawString(x, y, text)
         canvas.setFillColor(colors.black)
 
+    def ruled_title(self, x: float, y: float, title: str, size: float) -> None:
+        """A document's title centred on `x`, with the double rule under it that printed
+        receipt books have."""
+        self.text(x, y, title, size, align="centre")
+        half = self.width(title, size) / 2 + 6
+        self.canvas.setLineWidth(0.8)
+        self.canvas.line(x - half, y - 5, x + half, y - 5)
+        self.canvas.setLineWidth(0.4)
+        self.canvas.line(x - half, y - 7.5, x + half, y - 7.5)
+
     def field(
         self, x: float, y: float, label: str, value: str, size: float, max_width: float
     ) -> None:

@@ -251,18 +251,11 @@ def _draw_a5(pen: Pen, data: ReceiptData, page: tuple[float, float]) -> None:
     width, height = page
     left, right = 14 * mm, width - 14 * mm
     content = right - left
-    canvas = pen.canvas
 
     y = height - 16 * mm
     pen.text(width / 2, y, data.organisation, 13, align="centre", max_width=content * 0.6)
     y -= 12 * mm
-    pen.text(width / 2, y, "收　据", 24, align="centre")
-    # The double rule under the title, as on printed receipt books.
-    half = pen.width("收　据", 24) / 2 + 6
-    canvas.setLineWidth(0.8)
-    canvas.line(width / 2 - half, y - 5, width / 2 + half, y - 5)
-    canvas.setLineWidth(0.4)
-    canvas.line(width / 2 - half, y - 7.5, width / 2 + half, y - 7.5)
+    pen.ruled_title(width / 2, y, "收　据", 24)
     if data.reprint_count > 0:
         pen.text(right, y + 6, _reprint_text(data), 10, align="right", colour=_RED)
 

@@ -96,18 +96,11 @@ def _draw(pen: Pen, data: RefundData) -> None:
     width, height = A5
     left, right = 14 * mm, width - 14 * mm
     content = right - left
-    canvas = pen.canvas
 
     y = height - 16 * mm
     pen.text(width / 2, y, data.organisation, 13, align="centre", max_width=content * 0.6)
     y -= 12 * mm
-    title = "退 款 单"
-    pen.text(width / 2, y, title, 24, align="centre")
-    half = pen.width(title, 24) / 2 + 6
-    canvas.setLineWidth(0.8)
-    canvas.line(width / 2 - half, y - 5, width / 2 + half, y - 5)
-    canvas.setLineWidth(0.4)
-    canvas.line(width / 2 - half, y - 7.5, width / 2 + half, y - 7.5)
+    pen.ruled_title(width / 2, y, "退 款 单", 24)
 
     y -= 16 * mm
     pen.barcode(right, y - 2, data.refund_no, 11 * mm, content * 0.45)
