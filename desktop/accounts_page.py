@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QAction, QPainter
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -30,18 +30,20 @@ from desktop.account_dialog import AccountDialog
 from desktop.correction_actions import AccountCorrections
 from desktop.meter_dialogs import quantity_cell
 from desktop.module_page import ModulePage
+from desktop.move_out_wizard import MoveOutWizard
 from desktop.tasks import TaskError
 from desktop.widgets import ALERT, ReadOnlyTable, money_text
 from server.services.accounts.accounts import (
     AccountHit,
     AccountSpec,
+    create_account,
     customer_class_names,
     first_accounts,
     search_accounts,
     update_account,
 )
-from server.services.collection import deposits
 from server.services.collection.account_detail import AccountRecord, MonthlyUsage, account_record
+from server.services.core import calendar
 from server.services.metering.meter_registry import RegistryChoices, registry_choices
 from server.services.metering.vocabulary import ELECTRICITY, WATER
 
@@ -63,6 +65,7 @@ class AccountsPage(ModulePage):
         self.classes: tuple[str, ...] = ()
         self.choices = RegistryChoices((), ())
         self.dialog: AccountDialog | None = None
+        self.move_out_wizard: MoveOutWizard | None = None
         self._loaded = False
         self._search_serial = 0
         self._search_timer = QTimer(self)
@@ -89,6 +92,9 @@ class AccountsPage(ModulePage):
         self.new_button.clicked.connect(lambda: self.ask_create())
         self.edit_button = QPushButton(self.tr("Edit… (F2)"))
         self.edit_button.clicked.connect(lambda: self.ask_edit())
+        self.move_out_button = QPushButton(self.tr("Move out…"))
+        self.move_out_button.setObjectName("moveOutButton")
+        self.move_out_button.clicked.connect(lambda: self.ask_move_out())
         self.corrections = AccountCorrections(
             self, lambda: self.record.account if self.record else None, self.reload
         )
@@ -98,6 +104,10 @@ class AccountsPage(ModulePage):
         )  # fmt: skip
         self.results_table.activated.connect(lambda index: self.open_row(index.row()))
         self.results_table.clicked.connect(lambda index: self.open_row(index.row()))
+        self.results_table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        move_out_action = QAction(self.tr("Move out…"), self.results_table)
+        move_out_action.triggered.connect(lambda: self.ask_move_out())
+        self.results_table.addAction(move_out_action)
         self.search_status = QLabel()
         self.search_status.setObjectName("hint")
 
@@ -142,6 +152,7 @@ class AccountsPage(ModulePage):
         top.addWidget(self.search_edit, 1)
         top.addWidget(self.new_button)
         top.addWidget(self.edit_button)
+        top.addWidget(self.move_out_button)
         top.addWidget(self.corrections.adjust_button)
         top.addWidget(self.corrections.refund_button)
         left = QVBoxLayout()
@@ -264,6 +275,7 @@ class AccountsPage(ModulePage):
     def show_record(self, record: AccountRecord | None) -> None:
         self.record = record
         self.edit_button.setEnabled(record is not None)
+        self.move_out_button.setEnabled(record is not None and record.account.active)
         self.corrections.update_buttons()
         if record is None:
             self.title_label.setText(self.tr("No account open"))
@@ -391,12 +403,25 @@ class AccountsPage(ModulePage):
         dialog.accepted.connect(lambda: self.edit(account_no, dialog.changes()))
         dialog.open()
 
+    def ask_move_out(self) -> None:
+        """退房结算 of the open account (the list's context menu opens the row's first)."""
+        if self.record is None or not self.record.account.active:
+            return
+        account_no = self.record.account.account_no
+        wizard = MoveOutWizard(
+            self.runner, self.identity, account_no, calendar.now().date(), parent=self
+        )
+        wizard.moved_out.connect(lambda _: self.open_account(account_no))
+        wizard.closed.connect(lambda _: self._saved(account_no))
+        self.move_out_wizard = wizard
+        wizard.open()
+
     def create(self, values: dict[str, str]) -> None:
         actor = self.identity.actor
         spec = AccountSpec(**values)  # type: ignore[arg-type]
 
         def work(session: Session) -> str:
-            return deposits.open_account(session, actor, spec).account_no
+            return create_account(session, actor, spec).account_no
 
         self.runner.run(work, on_success=self._saved, on_failure=self._refused, owner=self)
 

@@ -47,7 +47,7 @@ def reading_of(text: str) -> Decimal | None:
         return None
 
 
-def _reading_edit() -> QLineEdit:
+def reading_edit() -> QLineEdit:
     edit = QLineEdit()
     edit.setValidator(QRegularExpressionValidator(_READING, edit))
     edit.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -138,7 +138,7 @@ class FinalReadingPage(QWizardPage):
         super().__init__()
         self.owner = wizard
         self.setTitle(self.tr("Final reading of the old meter"))
-        self.final_edit = _reading_edit()
+        self.final_edit = reading_edit()
         self.when_edit = QDateTimeEdit()
         self.when_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.when_edit.setCalendarPopup(True)
@@ -255,7 +255,7 @@ class InitialReadingPage(QWizardPage):
         super().__init__()
         self.owner = wizard
         self.setTitle(self.tr("Initial reading of the new meter"))
-        self.initial_edit = _reading_edit()
+        self.initial_edit = reading_edit()
         self.initial_edit.setText("0")
         self.hint = hint_label()
         form = QFormLayout()

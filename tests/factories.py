@@ -178,6 +178,31 @@ def staff(session: Session, login: str, role: str = "clerk", branch_code: str = 
     return staff_identity(session, login).actor
 
 
+def water_account_with_deposit(session: Session, account_no: str = "A001") -> int:
+    """A move-out's starting point: `account_no` (居民, postpaid, deposit 300.00 paid at
+    move-in) with water meter W1 read 80 → 100 → 130 on 2026-09/10/11-20; water 0–20 m³ at
+    3.00, above 20 at 4.00; bills 2026-10 usage 20 → 60.00 and 2026-11 usage 30 →
+    20×3 + 10×4 = 100.00; 460.00 paid in cash at branch D settles both bills and the deposit.
+    Returns the account's id."""
+    from server.services.billing.billing_run import run_billing
+    from server.services.collection.deposits import open_account
+    from server.services.collection.payments import PaymentRequest, take_payment
+    from server.services.core.calendar import Period
+
+    branches(session)
+    session.execute(text("update customer_class set deposit = 300 where name = '居民'"))
+    tariff(session, "water", components={"水费": [("0", "3.00"), ("20", "4.00")]})
+    spec = AccountSpec(account_no, "张三", "居民", "东校区", "1号楼", "2", "301")
+    account_id = open_account(session, ACTOR, spec).id
+    meter(session, "W1", account_id, kind="water", digits=5)
+    for day, value in (("2026-09-20", "80"), ("2026-10-20", "100"), ("2026-11-20", "130")):
+        read(session, "W1", day, value)
+    run_billing(session, ACTOR, Period(2026, 10))
+    run_billing(session, ACTOR, Period(2026, 11))
+    take_payment(session, ACTOR, PaymentRequest(account_no, Decimal("460.00"), "cash", "D"))
+    return account_id
+
+
 def mis_keyed_water_bill(session: Session) -> int:
     """The issue's correction scenario before payment: A001 (居民, postpaid) with water meter W1
     at 3.00 元/m³ flat, read 1000 on 2026-10-28 and, keyed wrong, 1500 on 2026-11-28 (the

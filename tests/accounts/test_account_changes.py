@@ -16,7 +16,8 @@ from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import Account, AuditEvent
 from server.services.accounts.account_changes import import_account_changes
-from server.services.accounts.accounts import account_history, account_view
+from server.services.accounts.account_history import account_history
+from server.services.accounts.accounts import account_view
 from server.services.core.errors import DomainError
 from tests import factories as f
 

@@ -18,7 +18,8 @@ from desktop.accounts_page import AccountsPage
 from desktop.app import ensure_application
 from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
-from server.services.accounts.accounts import account_history, update_account
+from server.services.accounts.account_history import account_history
+from server.services.accounts.accounts import update_account
 from server.services.billing.billing_run import run_billing
 from server.services.collection.account_detail import monthly_usage
 from server.services.collection.payments import PaymentRequest, take_payment

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -15,7 +14,6 @@ from sqlalchemy.orm import Session
 from server.db.models import (
     Account,
     AccountLedgerEntry,
-    AuditEvent,
     Bill,
     Building,
     Campus,
@@ -24,7 +22,6 @@ from server.db.models import (
 from server.db.models.accounts import POSTPAID, PREPAID
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
-from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from server.services.staff.org import campus_by_name, ensure_building
 
@@ -411,60 +408,6 @@ def close_account(session: Session, actor: Actor, account_no: str, reason: str) 
          "after": {"active": False}, "reason": reason},
     )  # fmt: skip
     return _view(session, account)
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    """One changed field of one edit (or the opening of the account), newest first."""
-
-    at: datetime
-    actor: str
-    action: str
-    field: str
-    before: str
-    after: str
-
-
-def _field_text(name: str, value: object) -> str:
-    text_value = "" if value is None else str(value)
-    return BILLING_MODE_TEXT.get(text_value, text_value) if name == "billing_mode" else text_value
-
-
-def account_history(session: Session, account_no: str) -> tuple[HistoryRow, ...]:
-    """What was changed on the account, by whom and when, read back from the audit log."""
-    account = account_by_no(session, account_no)
-    events = session.scalars(
-        select(AuditEvent)
-        .where(
-            AuditEvent.entity == "account",
-            AuditEvent.entity_id == str(account.id),
-            AuditEvent.action.in_(("account.create", "account.update", "account.close")),
-        )
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    )
-    rows: list[HistoryRow] = []
-    for event in events:
-        at = event.at.astimezone(BUSINESS_TZ)
-        if event.action == "account.create":
-            rows.append(HistoryRow(at, event.actor, "开户", "户号", "", account.account_no))
-            continue
-        if event.action == "account.close":
-            rows.append(HistoryRow(at, event.actor, "销户", "状态", "在用", "已销户"))
-            continue
-        before, after = event.data.get("before", {}), event.data.get("after", {})
-        for name in ACCOUNT_FIELDS:
-            if name in before or name in after:
-                rows.append(
-                    HistoryRow(
-                        at,
-                        event.actor,
-                        "修改",
-                        ACCOUNT_FIELDS[name],
-                        _field_text(name, before.get(name)),
-                        _field_text(name, after.get(name)),
-                    )
-                )
-    return tuple(rows)
 
 
 def first_accounts(session: Session, limit: int = 50) -> list[AccountHit]:

@@ -13,13 +13,8 @@ from sqlalchemy.orm import Session
 
 from server.db.models import Allocation, Bill, BillMeter
 from server.db.models.metering import KINDS
-from server.services.accounts.accounts import (
-    AccountView,
-    HistoryRow,
-    account_by_no,
-    account_history,
-    account_view,
-)
+from server.services.accounts.account_history import HistoryRow, account_history
+from server.services.accounts.accounts import AccountView, account_by_no, account_view
 from server.services.collection.counter_view import PaymentRow, account_panel
 from server.services.core import calendar
 from server.services.core.calendar import BUSINESS_TZ, Period

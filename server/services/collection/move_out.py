@@ -1,0 +1,377 @@
+"""Move-out (退房结算): the final readings, the final bill, and what is owed or refundable.
+
+`move_out` does it all in the caller's one transaction, or nothing:
+- each final reading goes through the reading-ingest engine (`readings.record_reading`,
+  source 'field') and is judged like any reading; one the rules hold (a surge, lower than
+  the last) refuses the move-out with the reason, so nothing is billed on a doubtful figure;
+- the readings are dated noon of the move-out day (business time), as the ingest engine
+  places a reading known by its day only (`ingest.READ_TIME`): inside that day whatever a
+  client's clock shows, and after the morning's round of routine readings;
+- the final bill (kind 'final') covers the days from the one after the last billed period
+  (or the opening day of an account never billed) to the move-out day, priced by the billing
+  engine with monthly tiers scaled to the part month;
+- the deposit held is released to the balance and set against what is owed; what stays
+  positive is refundable (`refunds`), what is owed is paid at the counter as any bill.
+
+The account stays active, billed no more (`moved_out_on`), until it is closed
+(`accounts.close_account`), which waits for all of it to be settled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from server.db.models import Account, Bill, Meter, Reading
+from server.db.models.billing import BILL_VOID, FINAL, REGULAR
+from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE
+from server.services.accounts.accounts import account_by_no
+from server.services.billing.account_bills import draft_account_bill, issue_bill
+from server.services.billing.balances import lock_account
+from server.services.collection.allocation import OpenItem, amount_owed, open_items
+from server.services.collection.deposits import release_deposit
+from server.services.core import audit, permissions
+from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ, Period, business_datetime, now
+from server.services.core.errors import Conflict, DomainError, InvalidInput
+from server.services.core.money import ZERO
+from server.services.metering.ingest import READ_TIME
+from server.services.metering.meter_picker import KIND_LABELS
+from server.services.metering.readings import record_reading
+from server.services.metering.usage_rules import describe_flags, quantity_text
+
+SOURCE = "field"
+NOTE = "退房结算"
+
+
+def today() -> date:
+    return now().date()
+
+
+@dataclass(frozen=True)
+class MeterToRead:
+    """A meter of the account as the move-out form shows it: what it read last."""
+
+    meter_no: str
+    kind: str
+    digits: int
+    last_value: Decimal | None
+    last_read_at: datetime | None
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class MoveOutForm:
+    """What a move-out starts from: the account, its meters in use, the span a final bill
+    on a day would cover from, and whether it has moved out already."""
+
+    account_no: str
+    holder_name: str
+    billing_mode: str
+    meters: tuple[MeterToRead, ...]
+    last_period: str
+    covers_from: date
+    moved_out_on: date | None
+    balance: Decimal
+    deposit: Decimal
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What stands between the account and its closing, on a day."""
+
+    open_bills: tuple[OpenItem, ...]
+    # Principal and late fee of the open bills.
+    owed: Decimal
+    balance: Decimal
+    deposit: Decimal
+
+    @property
+    def to_pay(self) -> Decimal:
+        """What the holder pays to settle: the open bills and a prepaid balance below 0."""
+        return self.owed + max(-self.balance, ZERO)
+
+    @property
+    def refundable(self) -> Decimal:
+        return max(self.balance, ZERO) if not self.owed else ZERO
+
+    @property
+    def settled(self) -> bool:
+        return not self.owed and not self.balance and not self.deposit
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "open_bills": [
+                {"bill_id": b.bill_id, "period": b.period, "description": b.description,
+                 "open": str(b.open), "late_fee": str(b.late_fee)}
+                for b in self.open_bills
+            ],
+            "owed": str(self.owed),
+            "balance": str(self.balance),
+            "deposit": str(self.deposit),
+            "to_pay": str(self.to_pay),
+            "refundable": str(self.refundable),
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FinalMeter:
+    meter_no: str
+    kind: str
+    prev: Decimal
+    curr: Decimal
+    usage: Decimal
+
+
+@dataclass(frozen=True)
+class FinalLine:
+    kind: str
+    component: str
+    usage: Decimal
+    amount: Decimal
+    # 按日折算 15/31 天, a tariff's segment…
+    note: str
+
+
+@dataclass(frozen=True)
+class MoveOutResult:
+    account_no: str
+    holder_name: str
+    moved_out_on: date
+    bill_id: int
+    period: str
+    covers_from: date
+    covers_to: date
+    meters: tuple[FinalMeter, ...]
+    lines: tuple[FinalLine, ...]
+    total: Decimal
+    deposit_released: Decimal
+    settlement: Settlement
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "account_no": self.account_no,
+            "moved_out_on": self.moved_out_on.isoformat(),
+            "final_bill": {
+                "bill_id": self.bill_id,
+                "period": self.period,
+                "covers_from": self.covers_from.isoformat(),
+                "covers_to": self.covers_to.isoformat(),
+                "meters": [
+                    {"meter_no": m.meter_no, "prev": quantity_text(m.prev),
+                     "curr": quantity_text(m.curr), "usage": quantity_text(m.usage)}
+                    for m in self.meters
+                ],
+                "lines": [
+                    {"kind": x.kind, "component": x.component, "usage": quantity_text(x.usage),
+                     "amount": str(x.amount), "note": x.note}
+                    for x in self.lines
+                ],
+                "total": str(self.total),
+            },
+            "deposit_released": str(self.deposit_released),
+            **self.settlement.as_json(),
+        }  # fmt: skip
+
+
+def _last_period(session: Session, account_id: int) -> str:
+    """The account's last billed month ('' if never billed): a final bill starts after it."""
+    return (
+        session.scalar(
+            select(Bill.period)
+            .where(
+                Bill.account_id == account_id,
+                Bill.kind.in_((REGULAR, FINAL)),
+                Bill.status != BILL_VOID,
+            )
+            .order_by(Bill.period.desc())
+            .limit(1)
+        )
+        or ""
+    )
+
+
+def _covers_from(account: Account, last_period: str) -> date:
+    if last_period:
+        return Period.parse(last_period).shift(1).first_day
+    return account.created_at.astimezone(BUSINESS_TZ).date()
+
+
+def _meters(session: Session, account_id: int) -> list[Meter]:
+    return list(
+        session.scalars(
+            select(Meter)
+            .where(Meter.account_id == account_id, Meter.status == METER_ACTIVE)
+            .order_by(Meter.meter_no)
+        )
+    )
+
+
+def move_out_form(session: Session, account_no: str) -> MoveOutForm:
+    account = account_by_no(session, account_no)
+    last_period = _last_period(session, account.id)
+    meters = []
+    for meter in _meters(session, account.id):
+        last = session.execute(
+            select(Reading.value, Reading.read_at)
+            .where(Reading.meter_id == meter.id, Reading.status == ACCEPTED)
+            .order_by(Reading.read_at.desc(), Reading.id.desc())
+            .limit(1)
+        ).first()
+        meters.append(
+            MeterToRead(
+                meter.meter_no,
+                meter.kind,
+                meter.digits,
+                last[0] if last else None,
+                last[1].astimezone(BUSINESS_TZ) if last else None,
+            )
+        )
+    return MoveOutForm(
+        account_no=account.account_no,
+        holder_name=account.holder_name,
+        billing_mode=account.billing_mode,
+        meters=tuple(meters),
+        last_period=last_period,
+        covers_from=_covers_from(account, last_period),
+        moved_out_on=account.moved_out_on,
+        balance=account.balance,
+        deposit=account.deposit,
+    )
+
+
+def settlement(session: Session, account_no: str, on: date | None = None) -> Settlement:
+    """What the account owes, holds and may have refunded on day `on` (today)."""
+    session.flush()
+    account = account_by_no(session, account_no)
+    session.refresh(account)
+    items = open_items(session, account.id, on or today())
+    return Settlement(items, amount_owed(items), account.balance, account.deposit)
+
+
+def _check_readings(account: Account, meters: list[Meter], readings: Mapping[str, Decimal]) -> None:
+    """Every meter in use has its final reading, and no other meter is named."""
+    wanted = {m.meter_no for m in meters}
+    if not wanted:
+        raise DomainError(f"户号 {account.account_no} 没有在用的表计，无需退房抄表")
+    strangers = sorted(set(readings) - wanted)
+    if strangers:
+        raise InvalidInput(f"表计 {'、'.join(strangers)} 不是户号 {account.account_no} 在用的表计")
+    missing = sorted(wanted - set(readings))
+    if missing:
+        raise InvalidInput(f"户号 {account.account_no} 的表计 {'、'.join(missing)} 缺少退房读数")
+
+
+def move_out(
+    session: Session,
+    actor: Actor,
+    account_no: str,
+    at: date,
+    readings: Mapping[str, Decimal],
+    *,
+    on: date | None = None,
+) -> MoveOutResult:
+    """退房结算 of `account_no` on day `at` with a final reading per meter in use; `on` is
+    today (the business date: late fees of the settlement, no move-out in the future)."""
+    permissions.require(session, actor, "accounts")
+    day = on or today()
+    account, _, _ = lock_account(session, account_no)
+    if not account.active:
+        raise Conflict(f"户号 {account.account_no} 已销户，不能退房结算")
+    if account.moved_out_on is not None:
+        raise Conflict(
+            f"户号 {account.account_no} 已于 {account.moved_out_on.isoformat()} 退房结算"
+        )
+    if at > day:
+        raise InvalidInput(f"退房日期 {at.isoformat()} 晚于今天 {day.isoformat()}")
+    last_period = _last_period(session, account.id)
+    covers_from = _covers_from(account, last_period)
+    if at < covers_from:
+        billed = f"已出 {last_period} 账单" if last_period else f"于 {covers_from.isoformat()} 开户"
+        raise InvalidInput(
+            f"户号 {account.account_no} {billed}，退房日期 {at.isoformat()} "
+            f"应不早于 {covers_from.isoformat()}"
+        )
+    meters = _meters(session, account.id)
+    _check_readings(account, meters, readings)
+    read_at = business_datetime(at, READ_TIME)
+    for meter in meters:
+        result = record_reading(
+            session, actor, meter.meter_no, readings[meter.meter_no], read_at, SOURCE, note=NOTE
+        )
+        if result.status == HELD:
+            raise DomainError(
+                f"户号 {account.account_no} 表计 {meter.meter_no} 的退房读数 "
+                f"{quantity_text(result.value)} 待审核（{describe_flags(result.flags)}），"
+                "请核实后再退房结算"
+            )
+    account.moved_out_on = at
+    covers = (covers_from, at)
+    draft = draft_account_bill(session, account.id, Period.of(at), covers=covers)
+    if draft.skipped:
+        reasons = "；".join(f"表计 {s.meter_no} {s.label}" for s in draft.skipped)
+        raise DomainError(f"户号 {account.account_no} 的退房结算账单不能出：{reasons}")
+    bill_id = issue_bill(session, actor, account.id, draft, kind=FINAL, covers=covers)
+    # What the deposit leaves after paying what is owed stays on the balance, refundable.
+    released = release_deposit(session, account)
+    audit.record(
+        session, actor, "account.move_out", "account", account.id,
+        {"account_no": account.account_no, "moved_out_on": at.isoformat(),
+         "bill_id": bill_id, "total": str(draft.total), "deposit_released": str(released)},
+    )  # fmt: skip
+    return _result(session, account, bill_id, released, day)
+
+
+def _result(
+    session: Session, account: Account, bill_id: int, released: Decimal, on: date
+) -> MoveOutResult:
+    session.flush()
+    bill = session.scalars(
+        select(Bill)
+        .where(Bill.id == bill_id)
+        .options(selectinload(Bill.meters), selectinload(Bill.lines))
+        .execution_options(populate_existing=True)
+    ).one()
+    assert bill.covers_from is not None and bill.covers_to is not None
+    return MoveOutResult(
+        account_no=account.account_no,
+        holder_name=account.holder_name,
+        moved_out_on=bill.covers_to,
+        bill_id=bill.id,
+        period=bill.period,
+        covers_from=bill.covers_from,
+        covers_to=bill.covers_to,
+        meters=tuple(FinalMeter(m.meter_no, m.kind, m.prev, m.curr, m.usage) for m in bill.meters),
+        lines=tuple(FinalLine(x.kind, x.component, x.usage, x.amount, x.note) for x in bill.lines),
+        total=bill.total,
+        deposit_released=released,
+        settlement=settlement(session, account.account_no, on),
+    )
+
+
+def preview_move_out(
+    session: Session,
+    actor: Actor,
+    account_no: str,
+    at: date,
+    readings: Mapping[str, Decimal],
+    *,
+    on: date | None = None,
+) -> MoveOutResult:
+    """What `move_out` would do, done and undone (a savepoint rolled back): the final bill
+    and the settlement a move-out wizard shows before it is confirmed, priced by the very
+    path that will issue it."""
+    nested = session.begin_nested()
+    try:
+        return move_out(session, actor, account_no, at, readings, on=on)
+    finally:
+        nested.rollback()
