@@ -182,6 +182,22 @@ def test_who_is_estimated_and_who_is_not(session):
     assert (bills_before, estimated.created) == (1, 1)
 
 
+def test_an_unpriced_estimate_is_not_the_next_bills_previous(session):
+    """No water tariff in April: W1's estimate (148) is written but billed on no bill, so it
+    is neither listed as estimated nor where May's bill starts."""
+    water_meter(session, "W1", "A001")
+    april = estimate(session, "2026-04")
+    assert (april.created, april.estimated) == (0, ())
+    assert [(s.meter_no, s.reason) for s in april.skipped] == [("W1", "no_tariff")]
+    f.tariff(session, kind="water", components=WATER)
+    f.read(session, "W1", "2026-05-28", "150")
+    estimate(session, "2026-05")
+    bill = bill_of(session, "A001", "2026-05")
+    # 150 − 136 = 14: 水费 10 × 2.5 + 4 × 3.5 = 39.00, 污水处理费 14 × 0.95 = 13.30 → 52.30
+    assert meters_of(session, bill) == [(D("136"), D("150"), D("14"), False)]
+    assert bill.total == D("52.30")
+
+
 def test_the_estimate_limit_is_the_runs(session):
     f.tariff(session, kind="water", components=WATER)
     water_meter(session, "W1", "A001")

@@ -112,7 +112,8 @@ _CANDIDATES = """
     left join lateral (
         select r.id, r.value from reading r
         where last.curr_reading_id is null
-          and r.meter_id = m.id and r.status = 'accepted' and r.read_at < %(start)s
+          and r.meter_id = m.id and r.status = 'accepted' and r.source <> 'estimate'
+          and r.read_at < %(start)s
         order by r.read_at desc, r.id desc limit 1) prior on true
     left join reading previous
       on previous.id = coalesce(rebilled.curr_reading_id, last.curr_reading_id, prior.id)
@@ -388,6 +389,10 @@ def run_billing(
     span = Span.of(period)
     ready, unpriced = resolve_tariffs(drafts, load_tariff_book(session), span)
     skipped.extend(SkippedMeter(meter_no, "no_tariff") for meter_no in unpriced)
+    # An estimate of a meter left unpriced stands unbilled: the next bill goes on from the
+    # last actual reading.
+    unbilled = set(unpriced)
+    estimated = [e for e in estimated if e.meter_no not in unbilled]
     skipped.sort(key=lambda s: (s.meter_no, s.reason))
     years = year_to_date(session, period, ready)
     run = BillingRun(
