@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from sqlalchemy import create_engine, select
 
 from desktop.accounts_page import AccountsPage
@@ -222,6 +222,20 @@ def test_rebill_shows_old_and_new_side_by_side_and_moves_the_payment(
 def test_cancel_a_bill_raised_in_error(qtbot, billing_page: BillingPage, fresh_database_url: str):
     page = billing_page
     click_row(qtbot, page.bills_table, 1)
+    # A002's readings did not change: a rebill would give the same bill, so it cannot be
+    # confirmed whatever the reason.
+    with qtbot.waitSignal(page.corrections.dialog_opened, timeout=WAIT_MS) as opened:
+        qtbot.mouseClick(page.corrections.rebill_button, LEFT)
+    same: RebillDialog = opened.args[0]
+    assert same.difference_label.text() == "0.00"
+    type_chinese(same.reason_edit, "核对")
+    assert same.hint.text() == (
+        "The readings and tariffs in force give the same bill: nothing to rebill."
+    )
+    assert not same.confirm_button.isEnabled()
+    qtbot.mouseClick(same.buttons.button(QDialogButtonBox.StandardButton.Cancel), LEFT)
+    assert not same.isVisible()
+
     with qtbot.waitSignal(page.corrections.dialog_opened, timeout=WAIT_MS) as opened:
         qtbot.mouseClick(page.corrections.cancel_button, LEFT)
     dialog: CancelDialog = opened.args[0]
@@ -389,3 +403,45 @@ def test_a_refund_at_the_counter_is_authorized_by_a_manager_and_paid_from_the_ti
         timeout=WAIT_MS,
     )
     qtbot.waitUntil(lambda: not buttons.refund_button.isEnabled(), timeout=WAIT_MS)
+
+
+def test_a_manager_refunds_by_transfer_on_their_own_authority(
+    qtbot, world: World, fresh_database_url: str, tmp_path: Path
+):
+    ensure_application("en")
+    with page_runner(fresh_database_url, tmp_path) as (runner, preferences):
+        page = AccountsPage(world.manager, runner, preferences=preferences)
+        with qtbot.waitSignal(page.loaded, timeout=WAIT_MS):
+            open_page(qtbot, page)
+        with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS):
+            qtbot.keyClicks(page.search_edit, "A003")
+            qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+        with qtbot.waitSignal(page.corrections.dialog_opened, timeout=WAIT_MS) as opened:
+            qtbot.mouseClick(page.corrections.refund_button, LEFT)
+        dialog: RefundDialog = opened.args[0]
+        qtbot.keyClick(dialog.channel_combo, Qt.Key.Key_Down)  # 现金 → 转账
+        assert dialog.channel() == "transfer"
+        assert dialog.reference_edit.isEnabled() and dialog.bank_edit.isEnabled()
+        dialog.amount_edit.clear()
+        qtbot.keyClicks(dialog.amount_edit, "30")
+        qtbot.keyClicks(dialog.reference_edit, "TR20261207001")
+        type_chinese(dialog.bank_edit, "工商银行")
+        type_chinese(dialog.reason_edit, "多缴退回")
+        # 赵经理 is a manager and 30.00 is within the limit: no one else signs in.
+        with qtbot.waitSignal(page.corrections.document_ready, timeout=WAIT_MS) as ready:
+            qtbot.mouseClick(dialog.confirm_button, LEFT)
+        assert dialog.approval is None
+        ready.args[0].close()
+        [row] = read_db(
+            fresh_database_url,
+            select(Refund.amount, Refund.channel, Refund.reference, Refund.bank, Refund.clerk,
+                   Refund.actor, Refund.till_session_id),
+        )  # fmt: skip
+        assert tuple(row) == (
+            D("30.00"), "transfer", "TR20261207001", "工商银行", "zhao 赵经理", "zhao 赵经理", None,
+        )  # fmt: skip
+        # 80.00 − 30.00 = 50.00, shown once the account reloads.
+        qtbot.waitUntil(
+            lambda: page.record is not None and page.record.account.balance == D("50.00"),
+            timeout=WAIT_MS,
+        )
