@@ -9,17 +9,17 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from reports.statement import Statement
-from server.db.models import Account, Bill, BillLine, Branch, LateFee, Staff
-from server.db.models.corrections import DepositLedgerEntry, Refund
+from server.db.models import Account, Bill, BillLine, LateFee
+from server.db.models.corrections import DepositLedgerEntry
 from server.services.billing.adjustments import adjust_account
-from server.services.billing.balances import move_balance
 from server.services.billing.billing_run import run_billing
 from server.services.billing.corrections import cancel_bill, rebill_bill
 from server.services.collection.payments import PaymentRequest, take_payment
+from server.services.collection.refunds import refund_balance
 from server.services.collection.statements import account_statement
 from server.services.collection.till import open_till
 from server.services.collection.voids import void_receipt
@@ -28,7 +28,6 @@ from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.core.errors import DomainError, NotFound
 from server.services.metering.readings import correct_reading_of_day
-from server.services.staff.org import add_staff_with_role
 from tests import factories as f
 
 Z = None  # an empty column
@@ -58,23 +57,6 @@ def new_bill(s: Session, account_id: int, period: str, total: str, **columns: An
                    amount=D(total), tariff_id=None))  # fmt: skip
     s.flush()
     return row.id
-
-
-# Written as collection.refunds writes a refund, until that service is in.
-def refund(s: Session, account_id: int, no: str, amount: str) -> None:
-    branch = s.scalar(select(Branch.id).where(Branch.code == "D"))
-    clerk = s.scalar(select(Staff.id).where(Staff.login == "clerk"))
-    if clerk is None:
-        clerk = add_staff_with_role(s, f.ACTOR, login="clerk", name="王芳", password="Passw0rd!x",
-                                    role="clerk", branch_code="D").id  # fmt: skip
-    account = s.get(Account, account_id)
-    assert account is not None
-    s.add(Refund(refund_no=no, account_id=account_id, account_no=account.account_no,
-                 holder_name=account.holder_name,
-                 address="东校区 1号楼 2单元 301", amount=D(amount), channel="transfer",
-                 reference="BANK-1", branch_id=branch, branch_name="东区收费点",
-                 clerk_id=clerk, clerk="王芳", actor="test"))  # fmt: skip
-    move_balance(s, account_id, -D(amount), "refund", None, f"{no} 退款")
 
 
 def pay(s: Session, amount: str, no: str = "S001") -> str:
@@ -137,7 +119,9 @@ def test_statement_of_a_rebill_after_payment_adjustments_and_a_refund(steps, mon
     steps(rebill)
     steps(lambda s: adjust_account(s, zhao, "S001", D("-20.00"), "停水补偿",
                                    approval_limit=None, approver=None))  # fmt: skip
-    steps(lambda s: refund(s, s.scalar(select(Account.id)), "TKD2026000001", "1370.00"))
+    # The 1370.00 credit paid back in cash from wang's till.
+    refund_no = steps(lambda s: refund_balance(s, zhao, "S001", D("1370.00"), "cash",
+                                               clerk=wang, reason="多缴退回")).refund_no  # fmt: skip
     steps(lambda s: adjust_account(s, zhao, "S001", D("15.00"), "表封损坏赔偿",
                                    approval_limit=None, approver=None))  # fmt: skip
 
@@ -150,7 +134,7 @@ def test_statement_of_a_rebill_after_payment_adjustments_and_a_refund(steps, mon
          D("1500.00")),
         ("账单 2026-11", "2026-11 水费（更正后重开）", D("150.00"), Z, D("1350.00")),
         ("TZ2026000001", "调账（减免）：停水补偿", Z, D("20.00"), D("1370.00")),
-        ("TKD2026000001", "退款（转账）", D("1370.00"), Z, D("0.00")),
+        (refund_no, "退款（现金）：多缴退回", D("1370.00"), Z, D("0.00")),
         ("TZ2026000002", "调账：表封损坏赔偿", D("15.00"), Z, D("-15.00")),
     ]  # fmt: skip
     assert statement.opening == 0 and statement.closing == D("-15.00")

@@ -18,6 +18,7 @@ from server.db.models.billing import DEPOSIT
 from server.services.billing.corrections import cancel_bill
 from server.services.collection.payment_export import payment_rows
 from server.services.collection.payments import PaymentRequest, take_payment
+from server.services.collection.refunds import refund_balance
 from server.services.collection.till import open_till
 from server.services.core import calendar
 from server.services.core.calendar import BUSINESS_TZ, Period
@@ -25,7 +26,7 @@ from server.services.reports import arrears_report, cash_report, collection_repo
 from server.services.reports.dashboard import Figure, dashboard
 from server.services.reports.trend import collection_trend
 from tests import factories as f
-from tests.collection.test_statements import new_bill, refund
+from tests.collection.test_statements import new_bill
 
 BEFORE = date(2026, 6, 30)  # after the bills, before the payment and the cancel (today)
 AFTER = date(2099, 12, 31)
@@ -90,15 +91,18 @@ def test_collection_and_arrears_count_a_cancelled_bill_as_it_stood(session):
 
 
 def test_refunds_in_the_cash_report_and_the_payments_export(session):
-    """A001 pays 230.00 in cash on its 200.00 bill; the 30.00 over is refunded by transfer
-    by clerk 王芳."""
+    """A001 pays 230.00 in cash on its 200.00 bill; the 30.00 over is refunded by transfer,
+    paid out by clerk li."""
     f.branches(session)
     a = f.account(session, "A001")
     f.bill(session, a, "2026-10", "200.00")
     wang = f.staff(session, "wang")
     open_till(session, wang, D("0.00"))
     receipt = take_payment(session, wang, PaymentRequest("A001", D("230.00"), "cash", "D"))
-    refund(session, a, "TKD2026000001", "30.00")
+    li = f.staff(session, "li")
+    zhao = f.staff(session, "zhao", "manager")
+    refunded = refund_balance(session, zhao, "A001", D("30.00"), "transfer", clerk=li,
+                              reference="BK-R1", bank="工商银行")  # fmt: skip
     today = calendar.now().date()
 
     z = D("0.00")
@@ -108,8 +112,8 @@ def test_refunds_in_the_cash_report_and_the_payments_export(session):
         "长短款",
     ]  # fmt: skip
     assert [row.values for row in report.rows] == [
-        ("东区收费点", "clerk 王芳", "网银转账", 0, z, 0, z, 1, D("30.00"), D("-30.00"), None),
-        ("东区收费点", "clerk 王芳", "小计", 0, z, 0, z, 1, D("30.00"), D("-30.00"), None),
+        ("东区收费点", "li LI", "网银转账", 0, z, 0, z, 1, D("30.00"), D("-30.00"), None),
+        ("东区收费点", "li LI", "小计", 0, z, 0, z, 1, D("30.00"), D("-30.00"), None),
         ("东区收费点", "wang WANG", "现金", 1, D("230.00"), 0, z, 0, z, D("230.00"), None),
         ("东区收费点", "wang WANG", "小计（1 班未日结）", 1, D("230.00"), 0, z, 0, z,
          D("230.00"), None),
@@ -122,7 +126,7 @@ def test_refunds_in_the_cash_report_and_the_payments_export(session):
     assert [(r.period, r.item, r.amount, r.channel, r.receipt_no) for r in rows] == [
         ("2026-10", "电费", D("200.00"), "现金", receipt.receipt_no),
         ("", "余额（多缴）", D("30.00"), "现金", receipt.receipt_no),
-        ("退款", "退款（网银转账）", D("-30.00"), "网银转账", "TKD2026000001"),
+        ("退款", "退款（网银转账）", D("-30.00"), "网银转账", refunded.refund_no),
     ]
     _, _, data = render_payments_xlsx(rows, "缴费明细", datetime(2026, 12, 7, 9, 30))
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
@@ -145,7 +149,7 @@ def test_dashboard_after_a_cancel_and_a_refund(session):
     zhao = f.staff(session, "zhao", "manager")
     cancel_bill(session, zhao, "A001", Period(2026, 10), "重复开票", approval_limit=None,
                 approver=None)  # fmt: skip
-    refund(session, a1, "TKD2026000001", "25.00")
+    refund_balance(session, zhao, "A001", D("25.00"), "cash", clerk=wang)
 
     board = dashboard(session, f.ACTOR)
     assert board.today_by_channel == (Figure("现金", 1, D("65.00")),)
