@@ -89,6 +89,9 @@ COMMAND_MODULES: dict[str, RootCommand] = {
     "bulletin": RootCommand(
         "residents", "通知公告 for residents: 停水停电通知 (sent to buildings), 便民信息, 常见问题…"
     ),
+    "class": RootCommand(
+        "tariffs", "Customer classes (用户类别): 居民, 集体宿舍, 单位 and the ones the desk adds."
+    ),
     "config": RootCommand(
         "ops", "Settings (config file in MD_HOME, or MD_<SECTION>_<KEY> variables)."
     ),
@@ -157,6 +160,9 @@ COMMAND_MODULES: dict[str, RootCommand] = {
         "companion", "Run the WeChat companion service (/wechat, /h5/, /staff/, /healthz)."
     ),
     "staff": RootCommand("staff", "Staff members and their logins."),
+    "tariff": RootCommand(
+        "tariffs", "Tariffs (水价 / 电价) per kind and customer class, from their effective dates."
+    ),
     "till": RootCommand("collection", "The clerk's till and day close (日结)."),
     "wechat": RootCommand("companion", "The official account itself (公众号): its custom menu."),
     "workday": RootCommand(

@@ -35,7 +35,8 @@ def class_by_name(session: Session, name: str) -> CustomerClass:
         )
     )
     if found is None:
-        raise InvalidInput(f"未知的用户类别「{name}」（应为 居民 / 集体宿舍 / 单位）")
+        known = " / ".join(customer_class_names(session))
+        raise InvalidInput(f"未知的用户类别「{name}」（应为 {known}）")
     return found
 
 

@@ -14,11 +14,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.models import CustomerClass
+from server.db.models.tariffs import MONTHLY
 from server.services.billing.late_fees import Policy, policy_on
-from server.services.billing.tariffs import ComponentSpec, load_tariff_book
+from server.services.billing.tariffs import TIER_BASIS_LABELS, ComponentSpec, load_tariff_book
 from server.services.core.calendar import now as business_now
+from server.services.core.errors import InvalidInput
 
 KIND_LABELS = {"electricity": "电", "water": "水"}
+
+
+def kind_of(text: str) -> str:
+    """'electricity' from 电 or electricity, 'water' from 水 or water."""
+    wanted = text.strip()
+    for kind, label in KIND_LABELS.items():
+        if wanted in (kind, label):
+            return kind
+    raise InvalidInput(f"价格类型应为 电 或 水（electricity / water），收到「{text}」")
 
 
 @dataclass(frozen=True)
@@ -43,10 +54,33 @@ class TariffRow:
     effective_from: date
     components: tuple[ComponentSpec, ...]
     in_force: bool  # the one that applies today for its kind and class
+    tier_basis: str = MONTHLY
+    name: str = ""
 
     @property
     def kind_label(self) -> str:
         return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def basis_label(self) -> str:
+        """月阶梯 or 年阶梯."""
+        return TIER_BASIS_LABELS.get(self.tier_basis, self.tier_basis)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "class": self.customer_class,
+            "from": self.effective_from.isoformat(),
+            "name": self.name,
+            "tier_basis": self.tier_basis,
+            "in_force": self.in_force,
+            "components": {
+                c.name: [
+                    [f"{t.start.normalize():f}", f"{t.unit_price.normalize():f}"] for t in c.tiers
+                ]
+                for c in self.components
+            },
+        }
 
     @property
     def summary(self) -> str:
@@ -74,6 +108,8 @@ def tariff_rows(session: Session, today: date | None = None) -> tuple[TariffRow,
                 view.effective_from,
                 view.components,
                 current is not None and current.tariff_id == view.tariff_id,
+                view.tier_basis,
+                view.name,
             )
         )
     return tuple(rows)
