@@ -120,8 +120,9 @@ def test_statement_of_a_rebill_after_payment_adjustments_and_a_refund(steps, mon
     steps(lambda s: adjust_account(s, zhao, "S001", D("-20.00"), "停水补偿",
                                    approval_limit=None, approver=None))  # fmt: skip
     # The 1370.00 credit paid back in cash from wang's till.
-    refund_no = steps(lambda s: refund_balance(s, zhao, "S001", D("1370.00"), "cash",
-                                               clerk=wang, reason="多缴退回")).refund_no  # fmt: skip
+    refunded = steps(lambda s: refund_balance(s, zhao, "S001", D("1370.00"), "cash",
+                                              clerk=wang, reason="多缴退回"))  # fmt: skip
+    refund_no = refunded.refund_no
     steps(lambda s: adjust_account(s, zhao, "S001", D("15.00"), "表封损坏赔偿",
                                    approval_limit=None, approver=None))  # fmt: skip
 
