@@ -36,12 +36,12 @@ from desktop.widgets import ALERT, ReadOnlyTable, money_text
 from server.services.accounts.accounts import (
     AccountHit,
     AccountSpec,
-    create_account,
     customer_class_names,
     first_accounts,
     search_accounts,
     update_account,
 )
+from server.services.collection import deposits
 from server.services.collection.account_detail import AccountRecord, MonthlyUsage, account_record
 from server.services.core import calendar
 from server.services.metering.meter_registry import RegistryChoices, registry_choices
@@ -421,7 +421,7 @@ class AccountsPage(ModulePage):
         spec = AccountSpec(**values)  # type: ignore[arg-type]
 
         def work(session: Session) -> str:
-            return create_account(session, actor, spec).account_no
+            return deposits.open_account(session, actor, spec).account_no
 
         self.runner.run(work, on_success=self._saved, on_failure=self._refused, owner=self)
 
