@@ -303,6 +303,10 @@ class BillingPage(ModulePage):
             text += " " + self.tr("{count} accounts had been billed before.").format(
                 count=result.already_billed
             )
+        if result.estimated:
+            text += " " + self.tr("{count} meters billed on an estimate (估).").format(
+                count=len(result.estimated)
+            )
         self.summary_label.setText(text)
         counts = Counter(s.label for s in result.skipped)
         reasons = sorted(counts.items(), key=lambda item: (-item[1], item[0]))

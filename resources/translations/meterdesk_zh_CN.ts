@@ -1112,63 +1112,63 @@
 <context>
     <name>BillPage</name>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="138"/>
+        <location filename="../../desktop/move_out_pages.py" line="140"/>
         <source>Final bill</source>
         <translation>退房结算账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="141"/>
+        <location filename="../../desktop/move_out_pages.py" line="143"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="141"/>
+        <location filename="../../desktop/move_out_pages.py" line="143"/>
         <source>Previous</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="141"/>
+        <location filename="../../desktop/move_out_pages.py" line="143"/>
         <source>Final</source>
         <translation>退房读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="141"/>
-        <location filename="../../desktop/move_out_pages.py" line="144"/>
+        <location filename="../../desktop/move_out_pages.py" line="143"/>
+        <location filename="../../desktop/move_out_pages.py" line="146"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="144"/>
+        <location filename="../../desktop/move_out_pages.py" line="146"/>
         <source>Item</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="144"/>
+        <location filename="../../desktop/move_out_pages.py" line="146"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="144"/>
+        <location filename="../../desktop/move_out_pages.py" line="146"/>
         <source>Note</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="157"/>
+        <location filename="../../desktop/move_out_pages.py" line="159"/>
         <source>{first} – {last}, whole months</source>
         <translation>{first} 至 {last}，整月</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="161"/>
+        <location filename="../../desktop/move_out_pages.py" line="163"/>
         <source>{first} – {last}: {part} of {days} days of {month}, tiers prorated</source>
         <translation>{first} 至 {last}：{month} 共 {days} 天中的 {part} 天，阶梯按日折算</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="169"/>
+        <location filename="../../desktop/move_out_pages.py" line="171"/>
         <source>Period {period}, {covers}</source>
         <translation>账期 {period}，{covers}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="180"/>
+        <location filename="../../desktop/move_out_pages.py" line="182"/>
         <source>Total {total}</source>
         <translation>合计 {total}</translation>
     </message>
@@ -1340,47 +1340,52 @@
         <translation>此前已出账 {count} 户，未重复出账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="323"/>
+        <location filename="../../desktop/billing_page.py" line="307"/>
+        <source>{count} meters billed on an estimate (估).</source>
+        <translation>{count} 块表计按估抄出账（估）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="327"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="378"/>
+        <location filename="../../desktop/billing_page.py" line="382"/>
         <source>{count} bills, {amount} in all</source>
         <translation>共 {count} 张账单，合计 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="382"/>
+        <location filename="../../desktop/billing_page.py" line="386"/>
         <source>(the first {shown} shown; narrow the filters)</source>
         <translation>（仅显示前 {shown} 张，请缩小筛选范围）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="425"/>
+        <location filename="../../desktop/billing_page.py" line="429"/>
         <source>{count} buildings with bills in {period}</source>
         <translation>{period} 有账单的楼宇 {count} 栋</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="442"/>
+        <location filename="../../desktop/billing_page.py" line="446"/>
         <source>Account no. is required</source>
         <translation>请填写户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="460"/>
+        <location filename="../../desktop/billing_page.py" line="464"/>
         <source>Payment notices {name}</source>
         <translation>缴款通知单 {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="476"/>
+        <location filename="../../desktop/billing_page.py" line="480"/>
         <source>Save all buildings&apos; notices to</source>
         <translation>全部楼宇的通知单保存到</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="489"/>
+        <location filename="../../desktop/billing_page.py" line="493"/>
         <source>{files} PDF files, {pages} notices saved</source>
         <translation>已保存 PDF {files} 个，通知单 {pages} 份</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="493"/>
+        <location filename="../../desktop/billing_page.py" line="497"/>
         <source>(stopped before the end)</source>
         <translation>（已中途取消）</translation>
     </message>
@@ -1523,19 +1528,67 @@
     </message>
 </context>
 <context>
+    <name>ClassDialog</name>
+    <message>
+        <location filename="../../desktop/class_dialogs.py" line="115"/>
+        <source>New customer class</source>
+        <translation>新增用户类别</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/class_dialogs.py" line="117"/>
+        <source>Letters or digits, e.g. shop</source>
+        <translation>英文字母或数字，如 shop</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/class_dialogs.py" line="127"/>
+        <source>Class code:</source>
+        <translation>类别代码：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/class_dialogs.py" line="128"/>
+        <source>Class name:</source>
+        <translation>类别名称：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/class_dialogs.py" line="129"/>
+        <source>WeChat users per account:</source>
+        <translation>每户可绑定微信人数：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/class_dialogs.py" line="130"/>
+        <source>Deposit at move-in:</source>
+        <translation>开户押金：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/class_dialogs.py" line="140"/>
+        <source>Class code: letters, digits or symbols without spaces, e.g. shop</source>
+        <translation>类别代码：请填写英文字母、数字或符号（不含空格），如 shop</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/class_dialogs.py" line="142"/>
+        <source>Class name: enter it, e.g. 商户</source>
+        <translation>类别名称：请填写，如 商户</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/class_dialogs.py" line="144"/>
+        <source>Deposit at move-in: enter an amount (0 for none)</source>
+        <translation>开户押金：请填写金额（不收填 0）</translation>
+    </message>
+</context>
+<context>
     <name>ClosePage</name>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="309"/>
+        <location filename="../../desktop/move_out_pages.py" line="312"/>
         <source>Close the account</source>
         <translation>销户</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="315"/>
+        <location filename="../../desktop/move_out_pages.py" line="318"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="323"/>
+        <location filename="../../desktop/move_out_pages.py" line="326"/>
         <source>Everything is settled: Finish closes account {no}; it then takes no payment and no bill.</source>
         <translation>已全部结清：点“完成”将户号 {no} 销户，此后不再收款、不再出账。</translation>
     </message>
@@ -2495,62 +2548,62 @@ Replaced at {when}</source>
 <context>
     <name>LateFeeDialog</name>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="320"/>
+        <location filename="../../desktop/class_dialogs.py" line="36"/>
         <source>Late-fee policy</source>
         <translation>滞纳金规则</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="325"/>
+        <location filename="../../desktop/class_dialogs.py" line="41"/>
         <source>Charge late fees</source>
         <translation>收取滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="329"/>
+        <location filename="../../desktop/class_dialogs.py" line="45"/>
         <source>0.001 is 1‰ a day</source>
         <translation>0.001 即每日千分之一</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="332"/>
+        <location filename="../../desktop/class_dialogs.py" line="48"/>
         <source>Blank: no cap</source>
         <translation>留空表示不封顶</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="347"/>
+        <location filename="../../desktop/class_dialogs.py" line="63"/>
         <source>Customer class:</source>
         <translation>用户类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="349"/>
+        <location filename="../../desktop/class_dialogs.py" line="65"/>
         <source>Grace days:</source>
         <translation>宽限天数：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="350"/>
+        <location filename="../../desktop/class_dialogs.py" line="66"/>
         <source>Daily rate:</source>
         <translation>日费率：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="351"/>
+        <location filename="../../desktop/class_dialogs.py" line="67"/>
         <source>Minimum:</source>
         <translation>最低金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="352"/>
+        <location filename="../../desktop/class_dialogs.py" line="68"/>
         <source>Cap:</source>
         <translation>封顶金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="353"/>
+        <location filename="../../desktop/class_dialogs.py" line="69"/>
         <source>Effective from:</source>
         <translation>生效日期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="382"/>
+        <location filename="../../desktop/class_dialogs.py" line="98"/>
         <source>Minimum: enter an amount (0 for none)</source>
         <translation>最低金额：请填写金额（无则填 0）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="384"/>
+        <location filename="../../desktop/class_dialogs.py" line="100"/>
         <source>Cap: it is below the minimum</source>
         <translation>封顶金额：低于最低金额</translation>
     </message>
@@ -3225,32 +3278,32 @@ Replaced at {when}</source>
 <context>
     <name>MoveOutWizard</name>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="77"/>
+        <location filename="../../desktop/move_out_wizard.py" line="78"/>
         <source>Move out {no}</source>
         <translation>退房结算 {no}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="103"/>
+        <location filename="../../desktop/move_out_wizard.py" line="105"/>
         <source>To pay: {amount}</source>
         <translation>应缴：{amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="105"/>
+        <location filename="../../desktop/move_out_wizard.py" line="107"/>
         <source>Refundable: {amount}</source>
         <translation>可退：{amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="106"/>
+        <location filename="../../desktop/move_out_wizard.py" line="108"/>
         <source>Settled: nothing owed, nothing to refund</source>
         <translation>已结清：无欠费，无需退款</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="186"/>
+        <location filename="../../desktop/move_out_wizard.py" line="202"/>
         <source>Refund form {no} issued</source>
         <translation>已开退款单 {no}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="188"/>
+        <location filename="../../desktop/move_out_wizard.py" line="179"/>
         <source>Payment taken</source>
         <translation>已收款</translation>
     </message>
@@ -3606,34 +3659,34 @@ Replaced at {when}</source>
 <context>
     <name>PayPage</name>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="233"/>
+        <location filename="../../desktop/move_out_pages.py" line="237"/>
         <source>Pay or refund</source>
         <translation>缴费或退款</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="245"/>
-        <source>Pay or refund by:</source>
-        <translation>收/退款方式：</translation>
+        <location filename="../../desktop/move_out_pages.py" line="252"/>
+        <source>Pay by:</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="246"/>
+        <location filename="../../desktop/move_out_pages.py" line="253"/>
         <source>Serial or cheque no.:</source>
         <translation>流水号/票号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="247"/>
+        <location filename="../../desktop/move_out_pages.py" line="254"/>
         <source>Bank:</source>
         <translation>银行：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="274"/>
+        <location filename="../../desktop/move_out_pages.py" line="277"/>
         <source>Take {amount}</source>
         <translation>收款 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="277"/>
-        <source>Refund {amount}</source>
-        <translation>退款 {amount}</translation>
+        <location filename="../../desktop/move_out_pages.py" line="280"/>
+        <source>Refund {amount}…</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -3727,17 +3780,17 @@ Replaced at {when}</source>
 <context>
     <name>PrintPage</name>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="291"/>
+        <location filename="../../desktop/move_out_pages.py" line="294"/>
         <source>Print</source>
         <translation>打印</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="292"/>
+        <location filename="../../desktop/move_out_pages.py" line="295"/>
         <source>Final bill notice…</source>
         <translation>结算账单通知单…</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="294"/>
+        <location filename="../../desktop/move_out_pages.py" line="297"/>
         <source>Refund form…</source>
         <translation>退款单…</translation>
     </message>
@@ -4011,47 +4064,47 @@ Replaced at {when}</source>
         <translation>审核 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="47"/>
+        <location filename="../../desktop/move_out_pages.py" line="49"/>
         <source>Final readings</source>
         <translation>退房读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="54"/>
+        <location filename="../../desktop/move_out_pages.py" line="56"/>
         <source>Move-out day:</source>
         <translation>退房日期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="64"/>
+        <location filename="../../desktop/move_out_pages.py" line="66"/>
         <source>Account {no} {holder} · billed up to {last} · the final bill starts on {start}</source>
         <translation>户号 {no} {holder} · 已出账至 {last} · 结算账单自 {start} 起</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="75"/>
+        <location filename="../../desktop/move_out_pages.py" line="77"/>
         <source>last {value} on {day}</source>
         <translation>上次 {value}，{day}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="80"/>
+        <location filename="../../desktop/move_out_pages.py" line="82"/>
         <source>no reading yet</source>
         <translation>尚无读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="87"/>
+        <location filename="../../desktop/move_out_pages.py" line="89"/>
         <source>Account {no} moved out on {day}</source>
         <translation>户号 {no} 已于 {day} 退房结算</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="105"/>
+        <location filename="../../desktop/move_out_pages.py" line="107"/>
         <source>Move-out day: YYYY-MM-DD</source>
         <translation>退房日期：格式为 YYYY-MM-DD</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="107"/>
+        <location filename="../../desktop/move_out_pages.py" line="109"/>
         <source>Move-out day: from {first} to {last}</source>
         <translation>退房日期：应在 {first} 至 {last} 之间</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="112"/>
+        <location filename="../../desktop/move_out_pages.py" line="114"/>
         <source>Final reading of {meters}: required</source>
         <translation>请填写表计 {meters} 的退房读数</translation>
     </message>
@@ -5093,42 +5146,42 @@ Replaced at {when}</source>
 <context>
     <name>SettlementPage</name>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="189"/>
+        <location filename="../../desktop/move_out_pages.py" line="191"/>
         <source>Settlement</source>
         <translation>结算</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="191"/>
+        <location filename="../../desktop/move_out_pages.py" line="193"/>
         <source>Move out</source>
         <translation>退房结算</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="193"/>
+        <location filename="../../desktop/move_out_pages.py" line="195"/>
         <source>Period</source>
         <translation>账期</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="193"/>
+        <location filename="../../desktop/move_out_pages.py" line="195"/>
         <source>Bill</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="193"/>
+        <location filename="../../desktop/move_out_pages.py" line="195"/>
         <source>Open</source>
         <translation>未缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="193"/>
+        <location filename="../../desktop/move_out_pages.py" line="195"/>
         <source>Late fee</source>
         <translation>滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="201"/>
+        <location filename="../../desktop/move_out_pages.py" line="203"/>
         <source>Open bills after the final bill and the deposit:</source>
         <translation>出结算账单、押金抵扣后仍未缴清的账单：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="211"/>
+        <location filename="../../desktop/move_out_pages.py" line="213"/>
         <source>Final bill {total} · deposit held {deposit}, released to the balance · balance afterwards {balance} · owed {owed}</source>
         <translation>结算账单 {total} · 押金 {deposit} 转入余额 · 结算后余额 {balance} · 欠费 {owed}</translation>
     </message>
@@ -5299,154 +5352,159 @@ Replaced at {when}</source>
 <context>
     <name>TariffEditor</name>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="80"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="82"/>
         <source>New tariff</source>
         <translation>新增价格</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="94"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="96"/>
         <source>Optional, e.g. 2027 price adjustment</source>
         <translation>可不填，如 2027 年调价</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="99"/>
-        <location filename="../../desktop/tariff_dialogs.py" line="113"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="98"/>
+        <source>Annual tiers: thresholds apply to the usage accumulated in the year</source>
+        <translation>年阶梯：阶梯按全年累计用量计</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/tariff_dialogs.py" line="104"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="118"/>
         <source>Component</source>
         <translation>收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="99"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="104"/>
         <source>From usage</source>
         <translation>起始用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="99"/>
-        <location filename="../../desktop/tariff_dialogs.py" line="113"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="104"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="118"/>
         <source>Unit price</source>
         <translation>单价</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="103"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="108"/>
         <source>Add component</source>
         <translation>添加收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="104"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="109"/>
         <source>Add tier</source>
         <translation>添加阶梯</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="105"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="110"/>
         <source>Remove row</source>
         <translation>删除行</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="106"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="111"/>
         <source>New component</source>
         <translation>新收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="113"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="118"/>
         <source>Tier</source>
         <translation>阶梯</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="113"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="118"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="114"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="119"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="131"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="136"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="132"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="137"/>
         <source>Customer class:</source>
         <translation>用户类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="133"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="138"/>
         <source>Effective from:</source>
         <translation>生效日期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="134"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="139"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="139"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="145"/>
         <source>Preview</source>
         <translation>试算</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="142"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="148"/>
         <source>Sample monthly usage:</source>
         <translation>试算月用量：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="151"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="157"/>
         <source>Components and tiers (a blank name continues the one above)</source>
         <translation>收费项目与阶梯（项目名留空表示属于上一项目）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="207"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="214"/>
         <source>Row {row}</source>
         <translation>第 {row} 行</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="209"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="216"/>
         <source>{where}: the first row needs a component name</source>
         <translation>{where}：第一行须填写收费项目名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="215"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="222"/>
         <source>{where}, from usage: enter a number of 0 or more (3 decimals at most)</source>
         <translation>{where} 起始用量：请填写不小于 0 的数（最多 3 位小数）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="220"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="227"/>
         <source>{where}, unit price: enter a price of 0 or more (4 decimals at most)</source>
         <translation>{where} 单价：请填写不小于 0 的单价（最多 4 位小数）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="224"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="231"/>
         <source>{where}: the first tier of {name} must start at 0</source>
         <translation>{where}：{name} 的第一档须从 0 起</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="232"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="239"/>
         <source>{where}: the tiers of {name} must go up (from {start} after {previous})</source>
         <translation>{where}：{name} 的阶梯起点须从小到大（{start} 在 {previous} 之后）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="241"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="248"/>
         <source>Add at least one component</source>
         <translation>至少要有一个收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="274"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="282"/>
         <source>Sample usage: enter a number</source>
         <translation>试算用量：请填写数字</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="288"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="296"/>
         <source>{start} and above</source>
         <translation>{start} 以上</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="294"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="302"/>
         <source>{name} subtotal</source>
         <translation>{name} 小计</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="298"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="306"/>
         <source>Total: {amount}</source>
         <translation>合计：{amount}</translation>
     </message>
@@ -5454,138 +5512,163 @@ Replaced at {when}</source>
 <context>
     <name>TariffsPage</name>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="80"/>
+        <location filename="../../desktop/tariffs_page.py" line="84"/>
         <source>All kinds</source>
         <translation>全部类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="84"/>
-        <location filename="../../desktop/tariffs_page.py" line="146"/>
+        <location filename="../../desktop/tariffs_page.py" line="88"/>
+        <location filename="../../desktop/tariffs_page.py" line="154"/>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="88"/>
+        <location filename="../../desktop/tariffs_page.py" line="92"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="88"/>
-        <location filename="../../desktop/tariffs_page.py" line="99"/>
+        <location filename="../../desktop/tariffs_page.py" line="92"/>
+        <location filename="../../desktop/tariffs_page.py" line="106"/>
         <source>Customer class</source>
         <translation>用户类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="88"/>
-        <location filename="../../desktop/tariffs_page.py" line="101"/>
+        <location filename="../../desktop/tariffs_page.py" line="92"/>
+        <location filename="../../desktop/tariffs_page.py" line="108"/>
         <source>Effective from</source>
         <translation>生效日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="89"/>
-        <location filename="../../desktop/tariffs_page.py" line="185"/>
+        <location filename="../../desktop/tariffs_page.py" line="93"/>
+        <location filename="../../desktop/tariffs_page.py" line="193"/>
         <source>In force</source>
         <translation>执行中</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="89"/>
+        <location filename="../../desktop/tariffs_page.py" line="93"/>
         <source>Components and tiers</source>
         <translation>收费项目与阶梯</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="92"/>
+        <location filename="../../desktop/tariffs_page.py" line="93"/>
+        <source>Tier basis</source>
+        <translation>阶梯方式</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/tariffs_page.py" line="96"/>
         <source>New tariff… (Ctrl+N)</source>
         <translation>新增价格… (Ctrl+N)</translation>
     </message>
     <message>
         <location filename="../../desktop/tariffs_page.py" line="99"/>
+        <source>New class…</source>
+        <translation>新增类别…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/tariffs_page.py" line="100"/>
+        <source>A customer class such as 商户 or 教职工</source>
+        <translation>新增用户类别，如 商户、教职工</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/tariffs_page.py" line="106"/>
         <source>Late fees</source>
         <translation>滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="99"/>
+        <location filename="../../desktop/tariffs_page.py" line="106"/>
         <source>Grace days</source>
         <translation>宽限天数</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="100"/>
+        <location filename="../../desktop/tariffs_page.py" line="107"/>
         <source>Daily rate</source>
         <translation>日费率</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="100"/>
+        <location filename="../../desktop/tariffs_page.py" line="107"/>
         <source>Minimum</source>
         <translation>最低金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="100"/>
+        <location filename="../../desktop/tariffs_page.py" line="107"/>
         <source>Cap</source>
         <translation>封顶金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="103"/>
+        <location filename="../../desktop/tariffs_page.py" line="110"/>
         <source>Change policy…</source>
         <translation>修改规则…</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="104"/>
+        <location filename="../../desktop/tariffs_page.py" line="111"/>
         <source>Managers only; a change applies from its date</source>
         <translation>仅管理人员；修改自生效日期起执行</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="108"/>
+        <location filename="../../desktop/tariffs_page.py" line="115"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="110"/>
+        <location filename="../../desktop/tariffs_page.py" line="117"/>
         <source>Customer class:</source>
         <translation>用户类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="119"/>
+        <location filename="../../desktop/tariffs_page.py" line="127"/>
         <source>Late fees by customer class</source>
         <translation>各类用户滞纳金规则</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="152"/>
+        <location filename="../../desktop/tariffs_page.py" line="160"/>
         <source>Yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="152"/>
+        <location filename="../../desktop/tariffs_page.py" line="160"/>
         <source>No</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="159"/>
+        <location filename="../../desktop/tariffs_page.py" line="167"/>
         <source>None</source>
         <translation>不封顶</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="191"/>
+        <location filename="../../desktop/tariffs_page.py" line="199"/>
         <source>{count} tariffs</source>
         <translation>共 {count} 套价格</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="205"/>
+        <location filename="../../desktop/tariffs_page.py" line="213"/>
         <source>Charge</source>
         <translation>费用</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariffs_page.py" line="224"/>
+        <location filename="../../desktop/tariffs_page.py" line="232"/>
         <source>Tariff not saved</source>
         <translation>价格未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="392"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="323"/>
         <source>Electricity</source>
         <translation>电</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="393"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="324"/>
         <source>Water</source>
         <translation>水</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/tariff_dialogs.py" line="331"/>
+        <source>Monthly tiers</source>
+        <translation>月阶梯</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/tariff_dialogs.py" line="332"/>
+        <source>Annual tiers</source>
+        <translation>年阶梯</translation>
     </message>
 </context>
 <context>

@@ -289,9 +289,17 @@ def test_the_run_estimates_unread_meters_when_ticked(
     qtbot, world, fresh_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """The setting billing.estimate ticks 估抄未抄表计; E3 and E6 are unread and have no
-    three months of history, so they are skipped as such rather than as unread."""
+    three months of history, so they are skipped as such rather than as unread. E8 (A007),
+    read 0, 10, 20, 36 from June to September, is billed on (10 + 10 + 16) / 3 = 12.00:
+    36 → 48, 12 × 0.5 = 6.00."""
     monkeypatch.setenv("MD_HOME", str(tmp_path / "md_home"))
     monkeypatch.setenv("MD_BILLING_ESTIMATE", "true")
+    engine = create_engine(fresh_database_url)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        f.meter(session, "E8", f.account(session, "A007", holder_name="周九"))
+        for day, value in (("06-28", "0"), ("07-28", "10"), ("08-28", "20"), ("09-28", "36")):
+            f.read(session, "E8", f"2026-{day}", value)
+    engine.dispose()
     for page in make_page(qtbot, world[0], fresh_database_url, tmp_path):
         qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
         ask = page.run_question
@@ -303,6 +311,9 @@ def test_the_run_estimates_unread_meters_when_ticked(
             ("E3", "no_history"), ("E4", "no_previous"), ("E5", "no_tariff"),
             ("E6", "no_history"),
         ]  # fmt: skip
+        assert page.summary_label.text() == (
+            "2026-10: 4 bills created, 4 meters skipped. 1 meters billed on an estimate (估)."
+        )
         skipped = [
             (page.skipped_table.text_at(r, 0), page.skipped_table.text_at(r, 1))
             for r in range(page.skipped_table.row_count())
@@ -315,7 +326,7 @@ def test_the_run_estimates_unread_meters_when_ticked(
         assert not ask.estimate_check.isChecked()
         qtbot.mouseClick(ask.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
         assert page.progress is None and page.run_button.isEnabled()
-    assert bill_count(fresh_database_url) == 3
+    assert bill_count(fresh_database_url) == 4
 
 
 def test_a_clerk_cannot_run_the_billing(
