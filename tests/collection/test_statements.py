@@ -18,6 +18,7 @@ from server.db.models.corrections import DepositLedgerEntry
 from server.services.billing.adjustments import adjust_account
 from server.services.billing.billing_run import run_billing
 from server.services.billing.corrections import cancel_bill, rebill_bill
+from server.services.collection.account_detail import account_bills
 from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.collection.refunds import refund_balance
 from server.services.collection.statements import account_statement
@@ -146,6 +147,14 @@ def test_statement_of_a_rebill_after_payment_adjustments_and_a_refund(steps, mon
         D("0.00"), D("15.00"), D("0.00"))  # fmt: skip
     assert closes_on_the_account(statement)
     assert all(line.day == statement.generated_at.date() for line in statement.lines)
+    # The accounts page's bills: the replacement paid from the credit the credit note gave
+    # back, the void bill owing nothing.
+    bills = steps(lambda s: account_bills(s, "S001"))
+    assert {(b.period, b.status, b.total, b.paid, b.open) for b in bills} == {
+        ("2026-12", "open", D("15.00"), D("0.00"), D("15.00")),
+        ("2026-11", "void", D("1500.00"), D("0.00"), D("0.00")),
+        ("2026-11", "paid", D("150.00"), D("150.00"), D("0.00")),
+    }
 
 
 def test_void_receipt_late_fees_and_a_cancelled_bill_with_its_fee(session, monkeypatch):

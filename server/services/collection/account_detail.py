@@ -11,10 +11,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.db.models import Allocation, Bill, BillMeter
+from server.db.models import Bill, BillMeter
 from server.db.models.metering import KINDS
 from server.services.accounts.account_history import HistoryRow, account_history
 from server.services.accounts.accounts import AccountView, account_by_no, account_view
+from server.services.billing.bills import paid_on_bill
 from server.services.collection.counter_view import PaymentRow, account_panel
 from server.services.core import calendar
 from server.services.core.calendar import BUSINESS_TZ, Period
@@ -68,17 +69,13 @@ class AccountRecord:
 
 
 def account_bills(session: Session, account_no: str) -> tuple[AccountBill, ...]:
-    """Every bill of the account, newest period first, with the principal paid on it (voided
-    payments netted out; late fees are not the bill's amount)."""
+    """Every bill of the account, newest period first, with the principal paid on it
+    (`bills.paid_on_bill`: allocations, voided payments netted out, and the balance drawn, so
+    a prepaid bill or a rebill's replacement paid from credit shows paid; late fees are not
+    the bill's amount)."""
     account = account_by_no(session, account_no)
-    paid = (
-        select(func.coalesce(func.sum(Allocation.amount), 0))
-        # A void adds the same amounts negated, so the plain sum is what stands.
-        .where(Allocation.bill_id == Bill.id, Allocation.late_fee.is_(False))
-        .scalar_subquery()
-    )
     bills = session.execute(
-        select(Bill.id, Bill.period, Bill.status, Bill.total, paid, Bill.created_at)
+        select(Bill.id, Bill.period, Bill.status, Bill.total, paid_on_bill(), Bill.created_at)
         .where(Bill.account_id == account.id)
         .order_by(Bill.period.desc())
     ).all()
