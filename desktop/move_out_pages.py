@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QVBoxLayout,
+    QWidget,
     QWizard,
     QWizardPage,
 )
@@ -25,6 +26,7 @@ from desktop.meter_dialogs import quantity_cell
 from desktop.replace_wizard import reading_edit, reading_of
 from desktop.widgets import ReadOnlyTable, hint_label, money_text
 from server.services.collection.move_out import MoveOutForm, MoveOutResult, Settlement
+from server.services.collection.payments import PaymentRequest
 from server.services.collection.vocabulary import CASH, CHANNEL_LABELS, CHEQUE, TRANSFER
 
 if TYPE_CHECKING:
@@ -225,7 +227,9 @@ class SettlementPage(QWizardPage):
 
 
 class PayPage(QWizardPage):
-    """Pay what is owed at once, or refund what is left, through the counter's services."""
+    """Pay what is owed at once (the counter's payment service), or refund what is left (the
+    accounts page's refund dialog: its reason, a manager's authorization, the approval
+    limit)."""
 
     def __init__(self, wizard: MoveOutWizard) -> None:
         super().__init__()
@@ -234,29 +238,32 @@ class PayPage(QWizardPage):
         self.outcome_label = QLabel()
         self.outcome_label.setObjectName("accountTitle")
         self.channel_combo = QComboBox()
+        for channel in (CASH, CHEQUE, TRANSFER):
+            self.channel_combo.addItem(CHANNEL_LABELS[channel], channel)
         self.reference_edit = QLineEdit()
         self.bank_edit = QLineEdit()
         self.act_button = QPushButton()
         self.act_button.setObjectName("primaryButton")
-        self.act_button.clicked.connect(lambda: self.owner.settle(self.channel(), *self.refs()))
+        self.act_button.clicked.connect(lambda: self.owner.settle())
         self.done_label = QLabel()
         self.hint = hint_label()
-        form = QFormLayout()
-        form.addRow(self.tr("Pay or refund by:"), self.channel_combo)
+        self.pay_form = QWidget()
+        form = QFormLayout(self.pay_form)
+        form.addRow(self.tr("Pay by:"), self.channel_combo)
         form.addRow(self.tr("Serial or cheque no.:"), self.reference_edit)
         form.addRow(self.tr("Bank:"), self.bank_edit)
         layout = QVBoxLayout(self)
         layout.addWidget(self.outcome_label)
-        layout.addLayout(form)
+        layout.addWidget(self.pay_form)
         layout.addWidget(self.act_button)
         layout.addWidget(self.done_label)
         layout.addWidget(self.hint)
 
-    def channel(self) -> str:
-        return str(self.channel_combo.currentData())
-
-    def refs(self) -> tuple[str, str]:
-        return self.reference_edit.text().strip(), self.bank_edit.text().strip()
+    def payment(self, account_no: str, amount: Decimal, branch_code: str) -> PaymentRequest:
+        return PaymentRequest(
+            account_no, amount, str(self.channel_combo.currentData()), branch_code,
+            self.reference_edit.text().strip(), self.bank_edit.text().strip(),
+        )  # fmt: skip
 
     def initializePage(self) -> None:
         self.show_settlement(self.owner.settled)
@@ -265,16 +272,12 @@ class PayPage(QWizardPage):
         if s is None:
             return
         self.outcome_label.setText(self.owner.outcome_text(s))
-        channels = (CASH, CHEQUE, TRANSFER) if s.to_pay else (CASH, TRANSFER)
-        if self.channel_combo.count() != len(channels):
-            self.channel_combo.clear()
-            for channel in channels:
-                self.channel_combo.addItem(CHANNEL_LABELS[channel], channel)
+        self.pay_form.setVisible(bool(s.to_pay))
         if s.to_pay:
             self.act_button.setText(self.tr("Take {amount}").format(amount=money_text(s.to_pay)))
         else:
             self.act_button.setText(
-                self.tr("Refund {amount}").format(amount=money_text(s.refundable))
+                self.tr("Refund {amount}…").format(amount=money_text(s.refundable))
             )
         self.act_button.setEnabled(bool(s.to_pay or s.refundable))
         self.completeChanged.emit()

@@ -19,6 +19,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QWidget, QWizard
 from sqlalchemy.orm import Session
 
+from desktop.approval_dialog import desk_approval_limit
+from desktop.balance_dialogs import RefundDialog
 from desktop.document_dialog import DocumentDialog
 from desktop.move_out_pages import (
     BillPage,
@@ -30,7 +32,6 @@ from desktop.move_out_pages import (
 )
 from desktop.tasks import TaskError, TaskRunner
 from desktop.widgets import money_text
-from server.config import load_settings
 from server.services.accounts.accounts import close_account
 from server.services.billing.payment_notices import notices_pdf
 from server.services.collection.move_out import (
@@ -42,9 +43,9 @@ from server.services.collection.move_out import (
     preview_move_out,
     settlement,
 )
-from server.services.collection.payments import PaymentRequest, take_payment
-from server.services.collection.refunds import refund_balance, refund_pdf
-from server.services.core.approval import approval_limit
+from server.services.collection.payments import take_payment
+from server.services.collection.refunds import RefundResult, refund_pdf
+from server.services.core import permissions
 from server.services.core.calendar import Period
 from server.services.staff.sign_in import StaffIdentity
 
@@ -86,6 +87,7 @@ class MoveOutWizard(QWizard):
         self.settled: Settlement | None = None
         self.refund_no = ""
         self.document: DocumentDialog | None = None
+        self.refund_dialog: RefundDialog | None = None
         self.busy = False
         self.readings_page = ReadingsPage(self)
         self.bill_page = BillPage(self)
@@ -158,39 +160,54 @@ class MoveOutWizard(QWizard):
             self.settlement_page.hint,
         )
 
-    def settle(self, channel: str, reference: str, bank: str) -> None:
-        """Take what is owed, or refund what is left, then read the settlement again."""
+    def settle(self) -> None:
+        """Take what is owed, or open the refund of what is left; then read the settlement
+        again."""
         s = self.settled
         if s is None:
             return
+        if not s.to_pay:
+            self._ask_refund(s.refundable)
+            return
         actor, number, today = self.identity.actor, self.account_no, self.today
-        branch = self.identity.branch_code
+        request = self.pay_page.payment(number, s.to_pay, self.identity.branch_code)
 
-        def work(session: Session) -> tuple[str, Settlement]:
-            refund_no = ""
-            if s.to_pay:
-                request = PaymentRequest(number, s.to_pay, channel, branch, reference, bank)
-                take_payment(session, actor, request)
-            else:
-                refund_no = refund_balance(
-                    session, actor, number, s.refundable, channel, clerk=actor,
-                    reference=reference, bank=bank, reason=REFUND_REASON,
-                    approval_limit=approval_limit(load_settings()),
-                ).refund_no  # fmt: skip
-            return refund_no, settlement(session, number, today)
+        def work(session: Session) -> Settlement:
+            take_payment(session, actor, request)
+            return settlement(session, number, today)
 
-        def done(answer: tuple[str, Settlement]) -> None:
-            refund_no, self.settled = answer
-            self.refund_no = refund_no or self.refund_no
-            self.pay_page.done_label.setText(
-                self.tr("Refund form {no} issued").format(no=refund_no)
-                if refund_no
-                else self.tr("Payment taken")
-            )
-            self.pay_page.show_settlement(self.settled)
-            self.settled_now.emit(self.settled)
+        self._run(work, lambda settled: self._settled(settled, self.tr("Payment taken")),
+                  self.pay_page.hint)  # fmt: skip
 
-        self._run(work, done, self.pay_page.hint)
+    def _ask_refund(self, amount: Decimal) -> None:
+        identity, staff_id = self.identity, self.identity.staff_id
+        assert self.result is not None
+        holder = self.result.holder_name
+
+        def opened(manager: bool) -> None:
+            dialog = RefundDialog(
+                self.account_no, holder, amount, self.runner,
+                identity.actor if manager else None, identity.actor, desk_approval_limit(), self,
+            )  # fmt: skip
+            dialog.reason_edit.setText(REFUND_REASON)
+            dialog.finished_with.connect(self._refunded)
+            self.refund_dialog = dialog
+            dialog.open()
+
+        self._run(lambda s: permissions.is_manager(s, staff_id), opened, self.pay_page.hint)
+
+    def _refunded(self, result: RefundResult) -> None:
+        self.refund_no = result.refund_no
+        number, today = self.account_no, self.today
+        note = self.tr("Refund form {no} issued").format(no=result.refund_no)
+        self._run(lambda s: settlement(s, number, today),
+                  lambda settled: self._settled(settled, note), self.pay_page.hint)  # fmt: skip
+
+    def _settled(self, settled: Settlement, note: str) -> None:
+        self.settled = settled
+        self.pay_page.done_label.setText(note)
+        self.pay_page.show_settlement(settled)
+        self.settled_now.emit(settled)
 
     def show_document(self, which: str) -> None:
         number, refund_no = self.account_no, self.refund_no

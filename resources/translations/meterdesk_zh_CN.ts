@@ -3666,7 +3666,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/move_out_pages.py" line="252"/>
         <source>Pay by:</source>
-        <translation type="unfinished"></translation>
+        <translation>缴费方式：</translation>
     </message>
     <message>
         <location filename="../../desktop/move_out_pages.py" line="253"/>
@@ -3686,7 +3686,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/move_out_pages.py" line="280"/>
         <source>Refund {amount}…</source>
-        <translation type="unfinished"></translation>
+        <translation>退款 {amount}…</translation>
     </message>
 </context>
 <context>

@@ -18,6 +18,9 @@ from desktop.accounts_page import AccountsPage
 from desktop.app import ensure_application
 from desktop.move_out_wizard import MoveOutWizard
 from server.db.engine import make_sessionmaker, unit_of_work
+from server.services.billing.billing_run import run_billing
+from server.services.collection.till import open_till
+from server.services.core.calendar import Period
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
 from tests.desktop_support import page_runner
@@ -27,13 +30,21 @@ WAIT_MS = 15_000
 
 @pytest.fixture
 def world(fresh_database_url: str) -> StaffIdentity:
-    """A001 billed up to 2026-11 (W1 at 130), deposit 300.00 held; manager 王 (wang) at
-    branch D, who may refund."""
+    """A001 billed up to 2026-11 (W1 at 130), deposit 300.00 held; A002 (no deposit) with
+    W2 read 100 → 130 and its 2026-11 bill of 100.00 unpaid; manager 王 (wang) at branch D,
+    who may refund, with the day's till open."""
     engine = create_engine(fresh_database_url)
     try:
         with unit_of_work(make_sessionmaker(engine)) as session:
             f.water_account_with_deposit(session)
-            f.staff(session, "wang", role="manager", branch_code="D")
+            session.execute(text("update customer_class set deposit = 0"))
+            f.meter(session, "W2", f.account(session, "A002", holder_name="李四"),
+                    kind="water", digits=5)  # fmt: skip
+            f.read(session, "W2", "2026-10-20", "100")
+            f.read(session, "W2", "2026-11-20", "130")
+            run_billing(session, f.ACTOR, Period(2026, 11))
+            manager = f.staff(session, "wang", role="manager", branch_code="D")
+            open_till(session, manager, D("0"))
             return staff_identity(session, "wang")
     finally:
         engine.dispose()
@@ -106,14 +117,19 @@ def test_move_out_refund_and_close_through_the_wizard(qtbot, page: AccountsPage,
         click(qtbot, wizard, QWizard.WizardButton.CommitButton)
     pay = wizard.pay_page
     assert wizard.currentPage() is pay
-    assert pay.act_button.text() == "Refund 203.23"
+    assert pay.act_button.text() == "Refund 203.23…"
+    assert not pay.pay_form.isVisible()  # nothing to pay
     assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
-    qtbot.keyClick(pay.channel_combo, Qt.Key.Key_Down)  # 现金 → 网银转账
-    assert pay.channel() == "transfer"
-    qtbot.keyClicks(pay.reference_edit, "TR-20261205")
-    qtbot.keyClicks(pay.bank_edit, "ICBC")
+    qtbot.mouseClick(pay.act_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.refund_dialog is not None, timeout=WAIT_MS)
+    dialog = wizard.refund_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    assert (dialog.amount_edit.value(), dialog.reason_edit.text()) == (D("203.23"), "退房结算退款")
+    qtbot.keyClick(dialog.channel_combo, Qt.Key.Key_Down)  # 现金 → 转账
+    qtbot.keyClicks(dialog.reference_edit, "TR-20261205")
+    qtbot.keyClicks(dialog.bank_edit, "ICBC")
     with qtbot.waitSignal(wizard.settled_now, timeout=WAIT_MS) as settled:
-        qtbot.mouseClick(pay.act_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
     assert settled.args[0].settled
     assert pay.outcome_label.text() == "Settled: nothing owed, nothing to refund"
     assert wizard.refund_no.startswith("TKD")
@@ -143,6 +159,51 @@ def test_move_out_refund_and_close_through_the_wizard(qtbot, page: AccountsPage,
         False, D("0.00"), D("0.00"), "2026-12-05",
     )  # fmt: skip
     qtbot.waitUntil(lambda: not page.move_out_button.isEnabled(), timeout=WAIT_MS)
+
+
+def test_what_is_owed_is_paid_at_once_and_the_account_closed(qtbot, page: AccountsPage,
+                                                             fresh_database_url: str):  # fmt: skip
+    """A002 owes its 2026-11 bill (100.00) and the final bill of 1–5 December (96.77): the
+    wizard takes 196.77 in cash through the counter's payment service, then closes it."""
+    page.search_edit.setText("A002")
+    with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS):
+        qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+    qtbot.mouseClick(page.move_out_button, Qt.MouseButton.LeftButton)
+    wizard = page.move_out_wizard
+    assert wizard is not None and wizard.account_no == "A002"
+    qtbot.waitUntil(lambda: wizard.form is not None, timeout=WAIT_MS)
+    readings = wizard.readings_page
+    readings.day_edit.selectAll()
+    qtbot.keyClicks(readings.day_edit, "2026-12-05")
+    qtbot.keyClicks(readings.edits["W2"], "155")
+    with qtbot.waitSignal(wizard.previewed, timeout=WAIT_MS):
+        click(qtbot, wizard, QWizard.WizardButton.NextButton)
+    assert wizard.bill_page.total_label.text() == "Total 96.77"
+    click(qtbot, wizard, QWizard.WizardButton.NextButton)
+    bills = wizard.settlement_page.bills_table
+    assert [[bills.text_at(r, c) for c in (0, 2)] for r in range(2)] == [
+        ["2026-11", "100.00"], ["2026-12", "96.77"],
+    ]  # fmt: skip
+    assert wizard.settlement_page.outcome_label.text() == "To pay: 196.77"
+    with qtbot.waitSignal(wizard.moved_out, timeout=WAIT_MS):
+        click(qtbot, wizard, QWizard.WizardButton.CommitButton)
+    pay = wizard.pay_page
+    assert pay.act_button.text() == "Take 196.77" and pay.pay_form.isVisible()
+    assert pay.channel_combo.currentData() == "cash"
+    with qtbot.waitSignal(wizard.settled_now, timeout=WAIT_MS):
+        qtbot.mouseClick(pay.act_button, Qt.MouseButton.LeftButton)
+    assert pay.done_label.text() == "Payment taken"
+    paid = "select amount, channel from payment join account a on a.id = account_id"
+    assert query_row(fresh_database_url, paid + " where a.account_no = 'A002'") == (
+        D("196.77"), "cash",
+    )  # fmt: skip
+    click(qtbot, wizard, QWizard.WizardButton.NextButton)
+    assert not wizard.print_page.refund_button.isEnabled()
+    click(qtbot, wizard, QWizard.WizardButton.NextButton)
+    with qtbot.waitSignal(wizard.closed, timeout=WAIT_MS):
+        click(qtbot, wizard, QWizard.WizardButton.FinishButton)
+    closed = "select active from account where account_no = 'A002'"
+    assert query(fresh_database_url, closed) is False
 
 
 def query_row(url: str, sql: str) -> tuple:
