@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import click
 
+from reports.statement import (
+    Statement,
+    render_statement_pdf,
+    render_statement_xlsx,
+    table_rows,
+)
 from server.cli.core import Context, clerk_actor, cli, dump, pass_context, run
 from server.services.accounts.accounts import close_account, search_accounts
 from server.services.collection.move_in import MoveInSpec, move_in
+from server.services.collection.statements import account_statement
 from server.services.metering.readings import as_decimal
 
 
@@ -157,3 +165,46 @@ def account_move_in(ctx: Context, account_no: str, from_account_no: str, holder:
     )
     for m in result.meters:
         click.echo(f"  {m.meter_no}\t起码 {m.start if m.start is not None else '—'}")
+
+
+@account.command("statement")
+@click.argument("account_no")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="起始日期 YYYY-MM-DD")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="截止日期 YYYY-MM-DD")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="输出文件：.pdf 或 .xlsx")  # fmt: skip
+@pass_context
+def account_statement_cmd(
+    ctx: Context,
+    account_no: str,
+    start: datetime | None,
+    end: datetime | None,
+    as_json: bool,
+    output: Path | None,
+) -> None:
+    """The account statement (账户明细): every document in date order with the running balance."""
+    suffix = output.suffix.lower() if output else ""
+    if output is not None and suffix not in (".pdf", ".xlsx"):
+        raise click.BadParameter(f"输出文件须为 .pdf 或 .xlsx，收到 {output.name}", param_hint="-o")
+    if output is not None and as_json:
+        raise click.BadParameter("--json 与 -o 只能选一个", param_hint="--json")
+
+    def action() -> Statement:
+        with ctx.session() as session:
+            return account_statement(session, account_no, start and start.date(),
+                                     end and end.date())  # fmt: skip
+
+    statement = run(action)
+    if output is not None:
+        content = (render_statement_pdf(statement) if suffix == ".pdf"
+                   else render_statement_xlsx(statement)[2])  # fmt: skip
+        output.write_bytes(content)
+        click.echo(f"已写入 {output}：户号 {statement.account_no}，{len(statement.lines)} 笔")
+        return
+    if as_json:
+        dump(statement.as_json())
+        return
+    for row in table_rows(statement):
+        click.echo("\t".join(row))
+    click.echo(statement.position_text)
