@@ -124,6 +124,28 @@ def test_what_is_owed_after_the_deposit_is_paid_at_the_counter(session):
     assert close_account(session, f.ACTOR, "A002", "退房").active is False
 
 
+def test_a_prepaid_account_pays_what_its_balance_went_below_zero(session):
+    """P001 prepaid with 50.00: the 2026-11 bill (100.00) and the final bill (90.32) draw
+    on the balance, 50.00 − 100.00 − 90.32 = −140.32: paid at the counter, then closed."""
+    f.branches(session)
+    f.tariff(session, "water", components={"水费": [("0", "3.00"), ("20", "4.00")]})
+    account_id = f.account(session, "P001", billing_mode="prepaid", balance="50.00")
+    f.meter(session, "W5", account_id, kind="water", digits=5)
+    f.read(session, "W5", "2026-10-20", "100")
+    f.read(session, "W5", "2026-11-20", "130")
+    run_billing(session, f.ACTOR, Period(2026, 11))
+    s = move_out(session, f.ACTOR, "P001", MOVE_OUT, {"W5": "155"}, on=MOVE_OUT).settlement
+    assert (s.owed, s.balance, s.to_pay, s.refundable) == (
+        D("0.00"), D("-140.32"), D("140.32"), D("0.00"),
+    )  # fmt: skip
+    with pytest.raises(DomainError) as refused:
+        close_account(session, f.ACTOR, "P001", "退房")
+    assert str(refused.value) == "户号 P001 不能销户：余额 -140.32 元未结清或退款"
+    paid = take_payment(session, f.ACTOR, PaymentRequest("P001", D("140.32"), "cash", "D"))
+    assert paid.balance == D("0.00")
+    assert close_account(session, f.ACTOR, "P001", "退房").active is False
+
+
 def test_a_held_reading_and_bad_input_refuse_the_move_out_and_write_nothing(session):
     world(session)
     with pytest.raises(DomainError) as held:
@@ -132,7 +154,6 @@ def test_a_held_reading_and_bad_input_refuse_the_move_out_and_write_nothing(sess
     refusals = [
         ({"W9": "150", "W1": "150"}, MOVE_OUT, "表计 W9 不是户号 A001 在用的表计"),
         ({}, MOVE_OUT, "户号 A001 的表计 W1 缺少退房读数"),
-        ({"W1": "150"}, date(2026, 12, 16), "退房日期 2026-12-16 晚于今天 2026-12-15"),
         ({"W1": "150"}, date(2026, 11, 30),
          "户号 A001 已出 2026-11 账单，退房日期 2026-11-30 应不早于 2026-12-01"),
     ]  # fmt: skip
@@ -182,13 +203,16 @@ def test_move_in_takes_the_meters_and_its_first_bill_starts_at_the_final_reading
     ).all()
     assert [tuple(d) for d in deposits] == [("A001", D("300.00")), ("A003", D("300.00"))]
 
-    # The new holder reads 170 on 2027-01-20: 15 m³ since the final 155 → 15 × 3.00 = 45.00.
+    # The new holder's December goes on from the final 155: 160 on 2026-12-31 bills 5 m³
+    # (15.00) to A003, A001 (moved out) is not billed again; January 170 bills 10 m³ (30.00).
+    f.read(session, "W1", "2026-12-31", "160")
     f.read(session, "W1", "2027-01-20", "170")
-    assert run_billing(session, f.ACTOR, Period(2027, 1)).created == 1
-    [bill] = list_bills(session, Period(2027, 1))
-    assert bill.account_no == "A003"
-    assert [(m.prev, m.curr, m.usage) for m in bill.meters] == [(D("155"), D("170"), D("15"))]
-    assert bill.total == D("45.00")
+    for period, prev, curr, total in ((Period(2026, 12), "155", "160", "15.00"),
+                                      (Period(2027, 1), "160", "170", "30.00")):  # fmt: skip
+        assert run_billing(session, f.ACTOR, period).created == 1
+        [bill] = [b for b in list_bills(session, period, "A003") if b.meters]
+        assert [(m.prev, m.curr) for m in bill.meters] == [(D(prev), D(curr))]
+        assert bill.total == D(total)
     history = [(h.action, h.field, h.after) for h in account_history(session, "A003")]
     assert history == [("开户接替", "接替户号", "A001"), ("开户", "户号", "A003")]
     assert [(h.action, h.after) for h in account_history(session, "A001")] == [

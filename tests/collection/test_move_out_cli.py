@@ -33,13 +33,16 @@ def test_move_out_close_and_move_in_from_the_command_line(md_env):
     answer = json.loads(moved.output)
     # 5/31 of a month: 20 × 5/31 = 3.2258 m³ at 3.00, the other 21.7742 m³ at 4.00
     # = 100 − 100/31 = 96.774 → 96.77; the deposit 300.00 pays it, 203.23 refundable.
-    bill = answer["final_bill"]
-    assert (bill["period"], bill["covers_from"], bill["covers_to"], bill["total"]) == (
-        "2026-12", "2026-12-01", "2026-12-05", "96.77",
+    assert (answer["period"], answer["covers_from"], answer["covers_to"]) == (
+        "2026-12", "2026-12-01", "2026-12-05",
     )  # fmt: skip
-    assert [(m["meter_no"], m["prev"], m["curr"], m["usage"]) for m in bill["meters"]] == [
+    assert [(m["meter_no"], m["prev"], m["curr"], m["usage"]) for m in answer["meters"]] == [
         ("W1", "130", "155", "25")
     ]
+    assert [(x["component"], x["amount"], x["note"]) for x in answer["lines"]] == [
+        ("水费", "96.77", "按日折算 5/31 天")
+    ]
+    assert answer["total"] == "96.77"
     assert (answer["deposit_released"], answer["owed"], answer["balance"]) == (
         "300.00", "0.00", "203.23",
     )  # fmt: skip

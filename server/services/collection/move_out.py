@@ -161,23 +161,21 @@ class MoveOutResult:
         return {
             "account_no": self.account_no,
             "moved_out_on": self.moved_out_on.isoformat(),
-            "final_bill": {
-                "bill_id": self.bill_id,
-                "period": self.period,
-                "covers_from": self.covers_from.isoformat(),
-                "covers_to": self.covers_to.isoformat(),
-                "meters": [
-                    {"meter_no": m.meter_no, "prev": quantity_text(m.prev),
-                     "curr": quantity_text(m.curr), "usage": quantity_text(m.usage)}
-                    for m in self.meters
-                ],
-                "lines": [
-                    {"kind": x.kind, "component": x.component, "usage": quantity_text(x.usage),
-                     "amount": str(x.amount), "note": x.note}
-                    for x in self.lines
-                ],
-                "total": str(self.total),
-            },
+            "bill_id": self.bill_id,
+            "period": self.period,
+            "covers_from": self.covers_from.isoformat(),
+            "covers_to": self.covers_to.isoformat(),
+            "meters": [
+                {"meter_no": m.meter_no, "prev": quantity_text(m.prev),
+                 "curr": quantity_text(m.curr), "usage": quantity_text(m.usage)}
+                for m in self.meters
+            ],
+            "lines": [
+                {"kind": x.kind, "component": x.component, "usage": quantity_text(x.usage),
+                 "amount": str(x.amount), "note": x.note}
+                for x in self.lines
+            ],
+            "total": str(self.total),
             "deposit_released": str(self.deposit_released),
             **self.settlement.as_json(),
         }  # fmt: skip
@@ -281,7 +279,7 @@ def move_out(
     on: date | None = None,
 ) -> MoveOutResult:
     """退房结算 of `account_no` on day `at` with a final reading per meter in use; `on` is
-    today (the business date: late fees of the settlement, no move-out in the future)."""
+    today (the business date the settlement's late fees are counted to)."""
     permissions.require(session, actor, "accounts")
     day = on or today()
     account, _, _ = lock_account(session, account_no)
@@ -291,8 +289,6 @@ def move_out(
         raise Conflict(
             f"户号 {account.account_no} 已于 {account.moved_out_on.isoformat()} 退房结算"
         )
-    if at > day:
-        raise InvalidInput(f"退房日期 {at.isoformat()} 晚于今天 {day.isoformat()}")
     last_period = _last_period(session, account.id)
     covers_from = _covers_from(account, last_period)
     if at < covers_from:
