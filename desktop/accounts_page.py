@@ -1,7 +1,8 @@
 """The accounts page (用户信息管理): find an account, open it, create or edit one.
 
 Per account, tabs show its meters, its bills with what was paid, its receipts (voided ones
-struck through), a 12-month usage chart per kind and the history of edits. Ctrl+F search,
+struck through), a 12-month usage chart per kind, the history of edits and the account
+statement (账户明细, `desktop.statement_view`, read when its tab is shown). Ctrl+F search,
 Ctrl+N new account, F2 edit the open one, F5 reload it. All reads and writes go through
 the task runner, so the window never waits on the database.
 """
@@ -31,6 +32,7 @@ from desktop.correction_actions import AccountCorrections
 from desktop.meter_dialogs import quantity_cell
 from desktop.module_page import ModulePage
 from desktop.move_out_wizard import MoveOutWizard
+from desktop.statement_view import StatementView
 from desktop.tasks import TaskError
 from desktop.widgets import ALERT, ReadOnlyTable, money_text
 from server.services.accounts.accounts import (
@@ -147,6 +149,8 @@ class AccountsPage(ModulePage):
         self.tabs.addTab(self.payments_table, self.tr("Payments"))
         self.tabs.addTab(self.chart_view, self.tr("Usage"))
         self.tabs.addTab(self.history_table, self.tr("History"))
+        self.statement_view = StatementView(self.runner, self._refused, self)
+        self.tabs.addTab(self.statement_view, self.tr("Account statement"))
 
         top = QHBoxLayout()
         top.addWidget(self.search_edit, 1)
@@ -274,6 +278,7 @@ class AccountsPage(ModulePage):
 
     def show_record(self, record: AccountRecord | None) -> None:
         self.record = record
+        self.statement_view.set_account(record.account.account_no if record else None)
         self.edit_button.setEnabled(record is not None)
         self.move_out_button.setEnabled(record is not None and record.account.active)
         self.corrections.update_buttons()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
@@ -41,6 +42,7 @@ class StatementView(QWidget):
         self.runner = runner
         self.on_refused = on_refused
         self.account_no: str | None = None
+        self.stale = False
         self.statement: Statement | None = None
         self.from_edit = QLineEdit()
         self.from_edit.setObjectName("statementFrom")
@@ -78,9 +80,22 @@ class StatementView(QWidget):
         self.show_statement(None)
 
     def set_account(self, account_no: str | None) -> None:
-        """Show the statement of `account_no` (None: nothing open)."""
+        """Follow the page's open account (None: nothing open), or its reload after a change:
+        read now if the view is on screen, else when it is next shown (a tab not current
+        costs no query)."""
         self.account_no = account_no
-        if account_no is None:
+        self.stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        self.stale = False
+        if self.account_no is None:
             self.show_statement(None)
         else:
             self.load()

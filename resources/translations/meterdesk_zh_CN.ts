@@ -309,249 +309,254 @@
 <context>
     <name>AccountsPage</name>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="86"/>
+        <location filename="../../desktop/accounts_page.py" line="88"/>
         <source>Account no., meter no., name, room or mobile (Ctrl+F)</source>
         <translation>户号、表号、户主、房号或手机 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="91"/>
+        <location filename="../../desktop/accounts_page.py" line="93"/>
         <source>New account… (Ctrl+N)</source>
         <translation>开户… (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="93"/>
+        <location filename="../../desktop/accounts_page.py" line="95"/>
         <source>Edit… (F2)</source>
         <translation>修改… (F2)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="95"/>
-        <location filename="../../desktop/accounts_page.py" line="108"/>
+        <location filename="../../desktop/accounts_page.py" line="97"/>
+        <location filename="../../desktop/accounts_page.py" line="110"/>
         <source>Move out…</source>
         <translation>退房结算…</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="102"/>
+        <location filename="../../desktop/accounts_page.py" line="104"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="102"/>
+        <location filename="../../desktop/accounts_page.py" line="104"/>
         <source>Holder</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="102"/>
+        <location filename="../../desktop/accounts_page.py" line="104"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="102"/>
+        <location filename="../../desktop/accounts_page.py" line="104"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="103"/>
+        <location filename="../../desktop/accounts_page.py" line="105"/>
         <source>Balance</source>
         <translation>余额</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="120"/>
+        <location filename="../../desktop/accounts_page.py" line="122"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="120"/>
+        <location filename="../../desktop/accounts_page.py" line="122"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="120"/>
+        <location filename="../../desktop/accounts_page.py" line="122"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="120"/>
+        <location filename="../../desktop/accounts_page.py" line="122"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="121"/>
+        <location filename="../../desktop/accounts_page.py" line="123"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="121"/>
-        <location filename="../../desktop/accounts_page.py" line="125"/>
-        <location filename="../../desktop/accounts_page.py" line="131"/>
+        <location filename="../../desktop/accounts_page.py" line="123"/>
+        <location filename="../../desktop/accounts_page.py" line="127"/>
+        <location filename="../../desktop/accounts_page.py" line="133"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="121"/>
+        <location filename="../../desktop/accounts_page.py" line="123"/>
         <source>Location</source>
         <translation>安装位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="122"/>
+        <location filename="../../desktop/accounts_page.py" line="124"/>
         <source>Last reading</source>
         <translation>最近读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="125"/>
+        <location filename="../../desktop/accounts_page.py" line="127"/>
         <source>Period</source>
         <translation>账期</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="125"/>
-        <location filename="../../desktop/accounts_page.py" line="356"/>
+        <location filename="../../desktop/accounts_page.py" line="127"/>
+        <location filename="../../desktop/accounts_page.py" line="361"/>
         <source>Electricity (kWh)</source>
         <translation>电量 (kWh)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="126"/>
-        <location filename="../../desktop/accounts_page.py" line="356"/>
+        <location filename="../../desktop/accounts_page.py" line="128"/>
+        <location filename="../../desktop/accounts_page.py" line="361"/>
         <source>Water (m³)</source>
         <translation>水量 (m³)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="126"/>
-        <location filename="../../desktop/accounts_page.py" line="130"/>
+        <location filename="../../desktop/accounts_page.py" line="128"/>
+        <location filename="../../desktop/accounts_page.py" line="132"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="126"/>
+        <location filename="../../desktop/accounts_page.py" line="128"/>
         <source>Paid</source>
         <translation>已缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="126"/>
+        <location filename="../../desktop/accounts_page.py" line="128"/>
         <source>Open</source>
         <translation>未缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="127"/>
+        <location filename="../../desktop/accounts_page.py" line="129"/>
         <source>Issued</source>
         <translation>出账时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="130"/>
-        <location filename="../../desktop/accounts_page.py" line="134"/>
+        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <location filename="../../desktop/accounts_page.py" line="136"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="130"/>
+        <location filename="../../desktop/accounts_page.py" line="132"/>
         <source>Receipt</source>
         <translation>收据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="130"/>
+        <location filename="../../desktop/accounts_page.py" line="132"/>
         <source>Channel</source>
         <translation>缴费方式</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="131"/>
+        <location filename="../../desktop/accounts_page.py" line="133"/>
         <source>Branch</source>
         <translation>收费网点</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="134"/>
+        <location filename="../../desktop/accounts_page.py" line="136"/>
         <source>By</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="134"/>
+        <location filename="../../desktop/accounts_page.py" line="136"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="134"/>
+        <location filename="../../desktop/accounts_page.py" line="136"/>
         <source>Field</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="135"/>
+        <location filename="../../desktop/accounts_page.py" line="137"/>
         <source>Before</source>
         <translation>原值</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="135"/>
+        <location filename="../../desktop/accounts_page.py" line="137"/>
         <source>After</source>
         <translation>新值</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="145"/>
+        <location filename="../../desktop/accounts_page.py" line="147"/>
         <source>Meters</source>
         <translation>表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="146"/>
+        <location filename="../../desktop/accounts_page.py" line="148"/>
         <source>Bills</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="147"/>
+        <location filename="../../desktop/accounts_page.py" line="149"/>
         <source>Payments</source>
         <translation>缴费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="148"/>
+        <location filename="../../desktop/accounts_page.py" line="150"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="149"/>
+        <location filename="../../desktop/accounts_page.py" line="151"/>
         <source>History</source>
         <translation>变更记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="245"/>
+        <location filename="../../desktop/accounts_page.py" line="153"/>
+        <source>Account statement</source>
+        <translation>账户明细</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="249"/>
         <source>Nothing found for “{query}”</source>
         <translation>没有找到“{query}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="247"/>
+        <location filename="../../desktop/accounts_page.py" line="251"/>
         <source>{count} found</source>
         <translation>找到 {count} 户</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="281"/>
+        <location filename="../../desktop/accounts_page.py" line="286"/>
         <source>No account open</source>
         <translation>未打开户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="293"/>
+        <location filename="../../desktop/accounts_page.py" line="298"/>
         <source>Prepaid</source>
         <translation>预收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="293"/>
+        <location filename="../../desktop/accounts_page.py" line="298"/>
         <source>Postpaid</source>
         <translation>后收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="295"/>
+        <location filename="../../desktop/accounts_page.py" line="300"/>
         <source>{no}  {holder}</source>
         <translation>{no}  {holder}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="298"/>
+        <location filename="../../desktop/accounts_page.py" line="303"/>
         <source>{address} · {klass} · {mode} · balance {balance} · mobile {mobile}</source>
         <translation>{address} · {klass} · {mode} · 余额 {balance} · 手机 {mobile}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="332"/>
+        <location filename="../../desktop/accounts_page.py" line="337"/>
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="376"/>
+        <location filename="../../desktop/accounts_page.py" line="381"/>
         <source>Usage {first} – {last}</source>
         <translation>用量 {first} – {last}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="446"/>
+        <location filename="../../desktop/accounts_page.py" line="451"/>
         <source>Accounts</source>
         <translation>用户信息管理</translation>
     </message>
@@ -5284,67 +5289,67 @@ Replaced at {when}</source>
 <context>
     <name>StatementView</name>
     <message>
-        <location filename="../../desktop/statement_view.py" line="47"/>
+        <location filename="../../desktop/statement_view.py" line="49"/>
         <source>From YYYY-MM-DD (blank: opening)</source>
         <translation>起始日期 YYYY-MM-DD（空：自开户）</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="50"/>
+        <location filename="../../desktop/statement_view.py" line="52"/>
         <source>To YYYY-MM-DD (blank: today)</source>
         <translation>截止日期 YYYY-MM-DD（空：至今天）</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="53"/>
+        <location filename="../../desktop/statement_view.py" line="55"/>
         <source>Show</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="55"/>
+        <location filename="../../desktop/statement_view.py" line="57"/>
         <source>Export PDF…</source>
         <translation>导出 PDF…</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="57"/>
+        <location filename="../../desktop/statement_view.py" line="59"/>
         <source>Export Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="60"/>
+        <location filename="../../desktop/statement_view.py" line="62"/>
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="60"/>
+        <location filename="../../desktop/statement_view.py" line="62"/>
         <source>Document</source>
         <translation>单据</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="60"/>
+        <location filename="../../desktop/statement_view.py" line="62"/>
         <source>Summary</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="60"/>
+        <location filename="../../desktop/statement_view.py" line="62"/>
         <source>Debit</source>
         <translation>应收(借)</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="61"/>
+        <location filename="../../desktop/statement_view.py" line="63"/>
         <source>Credit</source>
         <translation>实收(贷)</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="61"/>
+        <location filename="../../desktop/statement_view.py" line="63"/>
         <source>Balance</source>
         <translation>余额</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="130"/>
+        <location filename="../../desktop/statement_view.py" line="145"/>
         <source>Export PDF</source>
         <translation>导出 PDF</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="131"/>
+        <location filename="../../desktop/statement_view.py" line="146"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
@@ -5712,63 +5717,63 @@ Replaced at {when}</source>
 <context>
     <name>TillBar</name>
     <message>
-        <location filename="../../desktop/counter_till_bar.py" line="41"/>
+        <location filename="../../desktop/counter_till_bar.py" line="42"/>
         <source>Open day (F2)</source>
         <translation>开班 (F2)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_till_bar.py" line="42"/>
+        <location filename="../../desktop/counter_till_bar.py" line="43"/>
         <source>Hand over</source>
         <translation>交款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_till_bar.py" line="43"/>
+        <location filename="../../desktop/counter_till_bar.py" line="44"/>
         <source>Close day (F10)</source>
         <translation>日结 (F10)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_till_bar.py" line="44"/>
+        <location filename="../../desktop/counter_till_bar.py" line="45"/>
         <source>Day report</source>
         <translation>日结报表</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_till_bar.py" line="62"/>
+        <location filename="../../desktop/counter_till_bar.py" line="63"/>
         <source>The day {date} is still open: close it before taking money (F10)</source>
         <translation>{date} 尚未日结：请先日结再收款 (F10)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_till_bar.py" line="66"/>
+        <location filename="../../desktop/counter_till_bar.py" line="67"/>
         <source>{date} open since {time}, float {amount}, taken {taken}</source>
         <translation>{date} 已开班（{time}），备用金 {amount}，已收 {taken}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_till_bar.py" line="78"/>
+        <location filename="../../desktop/counter_till_bar.py" line="79"/>
         <source>{date} is closed; no more payments today</source>
         <translation>{date} 已日结，今日不能再收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_till_bar.py" line="84"/>
+        <location filename="../../desktop/counter_till_bar.py" line="85"/>
         <source>The day is not open: press F2 to open it</source>
         <translation>尚未开班：按 F2 开班</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_till_bar.py" line="135"/>
-        <location filename="../../desktop/counter_till_bar.py" line="146"/>
+        <location filename="../../desktop/counter_till_bar.py" line="136"/>
+        <location filename="../../desktop/counter_till_bar.py" line="147"/>
         <source>Hand cash over</source>
         <translation>交款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_till_bar.py" line="136"/>
+        <location filename="../../desktop/counter_till_bar.py" line="137"/>
         <source>{amount} handed over to {to}</source>
         <translation>已交款 {amount} 给 {to}</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_till_bar.py" line="204"/>
+        <location filename="../../desktop/counter_till_bar.py" line="205"/>
         <source>Export &amp;Excel…</source>
         <translation>导出 &amp;Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_till_bar.py" line="219"/>
+        <location filename="../../desktop/counter_till_bar.py" line="220"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>

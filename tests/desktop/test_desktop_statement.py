@@ -8,6 +8,7 @@ import io
 import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal as D
 from pathlib import Path
 
 import openpyxl
@@ -16,10 +17,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QWidget
 from sqlalchemy import create_engine
 
+from desktop.accounts_page import AccountsPage
 from desktop.app import ensure_application
 from desktop.statement_view import StatementView
 from server.db.engine import make_sessionmaker, unit_of_work
-from tests.desktop.test_desktop_accounts import build_account_a001
+from tests.desktop.test_desktop_accounts import build_account_a001, page, world  # noqa: F401 (fixtures)
 from tests.desktop_support import page_runner, seed_staff
 
 WAIT_MS = 10_000
@@ -135,3 +137,26 @@ def test_a_refusal_reaches_the_page(qtbot, view: StatementView):
     view.set_account("X404")
     qtbot.waitUntil(lambda: bool(view.refusals), timeout=WAIT_MS)  # type: ignore[attr-defined]
     assert view.refusals == ["户号 X404 不存在"]  # type: ignore[attr-defined]
+
+
+def test_the_accounts_page_shows_the_statement_on_its_tab(qtbot, page: AccountsPage):  # noqa: F811
+    # A001 is open; its statement is read only once the tab is clicked.
+    statement = page.statement_view
+    assert statement.statement is None
+    bar = page.tabs.tabBar()
+    index = page.tabs.indexOf(statement)
+    assert page.tabs.tabText(index) == "Account statement"
+    with qtbot.waitSignal(statement.shown, timeout=WAIT_MS) as shown:
+        qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    assert shown.args[0].account_no == "A001" and shown.args[0].closing == D("-70.00")
+    assert texts(statement)[-1] == ["", "", "本期合计 / 期末余额", "180.00", "110.00", "-70.00"]
+
+    # Another account opened while the tab shows: its statement follows.
+    page.search_edit.setText("王五")
+    with qtbot.waitSignal(statement.shown, timeout=WAIT_MS) as shown:
+        qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+    assert shown.args[0].account_no == "A002"
+    assert texts(statement) == [
+        ["", "", "期初余额", "", "", "0.00"],
+        ["", "", "本期合计 / 期末余额", "0.00", "0.00", "0.00"],
+    ]
