@@ -1,6 +1,6 @@
-"""The tariffs page's forms: the editor of a new effective-dated tariff with a priced
-preview (tariffs.price_usage, the function the billing run uses), and a class's new
-late-fee policy."""
+"""The tariffs page's editor of a new effective-dated tariff with a priced preview
+(tariffs.price_usage, the function the billing run uses), and how it names kinds and tier
+bases."""
 
 from __future__ import annotations
 
@@ -21,21 +21,24 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.widgets import ALERT, MoneyEdit, ReadOnlyTable, money_text
-from server.services.billing.late_fees import rate_of
+from desktop.widgets import (
+    ALERT,
+    ReadOnlyTable,
+    money_text,
+)
 from server.services.billing.tariff_desk import (
     ClassChoice,
-    ClassPolicy,
     TariffRow,
 )
 from server.services.billing.tariffs import (
+    ANNUAL,
+    MONTHLY,
     ComponentCharge,
     ComponentSpec,
     TariffSpec,
@@ -92,6 +95,9 @@ class TariffEditor(QDialog):
         self.from_edit.setDate(QDate(first.year, first.month, first.day))
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText(self.tr("Optional, e.g. 2027 price adjustment"))
+        self.annual_box = QCheckBox(
+            self.tr("Annual tiers: thresholds apply to the usage accumulated in the year")
+        )
 
         self.tiers_table = QTableWidget(0, 3)
         self.tiers_table.setObjectName("tiersTable")
@@ -132,6 +138,7 @@ class TariffEditor(QDialog):
         form.addRow(self.tr("Customer class:"), self.class_combo)
         form.addRow(self.tr("Effective from:"), self.from_edit)
         form.addRow(self.tr("Name:"), self.name_edit)
+        form.addRow(self.annual_box)
         row_buttons = QHBoxLayout()
         for button in (add_component, add_tier, remove_row):
             row_buttons.addWidget(button)
@@ -159,6 +166,7 @@ class TariffEditor(QDialog):
         if start_from is not None:
             self.kind_combo.setCurrentIndex(self.kind_combo.findData(start_from.kind))
             self.class_combo.setCurrentIndex(self.class_combo.findData(start_from.customer_class))
+            self.annual_box.setChecked(start_from.tier_basis == ANNUAL)
             for component in start_from.components:
                 for index, tier in enumerate(component.tiers):
                     self.add_row(
@@ -251,6 +259,7 @@ class TariffEditor(QDialog):
             effective_from=self.from_edit.date().toPython(),  # type: ignore[arg-type]
             components=components,
             name=self.name_edit.text().strip(),
+            tier_basis=ANNUAL if self.annual_box.isChecked() else MONTHLY,
         )
         try:
             validate_tariff(spec)  # the server's own checks (duplicate names…), at once
@@ -310,89 +319,20 @@ class TariffEditor(QDialog):
         self.save_button.setEnabled(True)
 
 
-class LateFeeDialog(QDialog):
-    """A new late-fee policy for a class from a date (policies are append-only too)."""
-
-    def __init__(
-        self, policies: tuple[ClassPolicy, ...], class_name: str = "", parent=None
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Late-fee policy"))
-        self.policies = policies
-        self.class_combo = QComboBox()
-        for entry in policies:
-            self.class_combo.addItem(entry.customer_class.name, entry.customer_class.name)
-        self.enabled_box = QCheckBox(self.tr("Charge late fees"))
-        self.grace_spin = QSpinBox()
-        self.grace_spin.setRange(0, 366)
-        self.rate_edit = QLineEdit()
-        self.rate_edit.setPlaceholderText(self.tr("0.001 is 1‰ a day"))
-        self.minimum_edit = MoneyEdit()
-        self.cap_edit = MoneyEdit()
-        self.cap_edit.setPlaceholderText(self.tr("Blank: no cap"))
-        self.from_edit = QDateEdit()
-        self.from_edit.setCalendarPopup(True)
-        self.from_edit.setDisplayFormat("yyyy-MM-dd")
-        today = business_now().date()
-        self.from_edit.setDate(QDate(today.year, today.month, today.day))
-        self.hint = QLabel()
-        self.hint.setStyleSheet(f"color: {ALERT.name()};")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        form = QFormLayout(self)
-        form.addRow(self.tr("Customer class:"), self.class_combo)
-        form.addRow(self.enabled_box)
-        form.addRow(self.tr("Grace days:"), self.grace_spin)
-        form.addRow(self.tr("Daily rate:"), self.rate_edit)
-        form.addRow(self.tr("Minimum:"), self.minimum_edit)
-        form.addRow(self.tr("Cap:"), self.cap_edit)
-        form.addRow(self.tr("Effective from:"), self.from_edit)
-        form.addRow(self.hint)
-        form.addRow(self.buttons)
-        self.class_combo.currentIndexChanged.connect(lambda _: self._fill())
-        if class_name:
-            self.class_combo.setCurrentIndex(max(0, self.class_combo.findData(class_name)))
-        self._fill()
-        for edit in (self.rate_edit, self.minimum_edit, self.cap_edit):
-            edit.textChanged.connect(lambda _: self.check())
-        self.enabled_box.toggled.connect(lambda _: self.check())
-        self.check()
-
-    def _fill(self) -> None:
-        index = self.class_combo.currentIndex()
-        policy = self.policies[index].policy if 0 <= index < len(self.policies) else None
-        self.enabled_box.setChecked(bool(policy and policy.enabled))
-        self.grace_spin.setValue(policy.grace_days if policy else 0)
-        self.rate_edit.setText(f"{policy.daily_rate.normalize():f}" if policy else "0")
-        self.minimum_edit.set_value(policy.minimum if policy else Decimal("0.00"))
-        self.cap_edit.set_value(policy.cap if policy else None)
-
-    def check(self) -> bool:
-        problem = ""
-        try:
-            rate_of(self.rate_edit.text())
-        except DomainError as error:
-            problem = str(error)
-        minimum, cap = self.minimum_edit.value(), self.cap_edit.value()
-        if not problem and minimum is None:
-            problem = self.tr("Minimum: enter an amount (0 for none)")
-        if not problem and cap is not None and minimum is not None and cap < minimum:
-            problem = self.tr("Cap: it is below the minimum")
-        self.hint.setText(problem)
-        self.save_button.setEnabled(not problem)
-        return not problem
-
-
 def kind_text(kind: str) -> str:
     names = {
         "electricity": QCoreApplication.translate("TariffsPage", "Electricity"),
         "water": QCoreApplication.translate("TariffsPage", "Water"),
     }
     return names.get(kind, kind)
+
+
+def basis_text(basis: str) -> str:
+    names = {
+        MONTHLY: QCoreApplication.translate("TariffsPage", "Monthly tiers"),
+        ANNUAL: QCoreApplication.translate("TariffsPage", "Annual tiers"),
+    }
+    return names.get(basis, basis)
 
 
 def _next_month_start(day: date) -> date:

@@ -1,6 +1,6 @@
 """The tariffs page (价格管理): the tariffs of each kind and customer class with their
-effective dates, an editor for a new effective-dated tariff with a priced preview, and the
-late-fee policy of each class.
+effective dates and tier basis (月阶梯 / 年阶梯), an editor for a new effective-dated tariff
+with a priced preview, new customer classes, and the late-fee policy of each class.
 
 Tariffs are append-only: a change of price is a new tariff from a later date, so the
 editor never edits a saved one (it can start from a copy of it). The preview prices a
@@ -28,10 +28,12 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from desktop.class_dialogs import ClassDialog, LateFeeDialog
 from desktop.module_page import ModulePage
-from desktop.tariff_dialogs import LateFeeDialog, TariffEditor, kind_text
+from desktop.tariff_dialogs import TariffEditor, basis_text, kind_text
 from desktop.tasks import TaskError
 from desktop.widgets import ReadOnlyTable
+from server.services.accounts.customer_classes import add_customer_class
 from server.services.billing.late_fees import rate_of, set_late_fee_policy
 from server.services.billing.tariff_desk import (
     ClassChoice,
@@ -62,11 +64,12 @@ def load_desk(session: Session) -> TariffDesk:
 
 
 class TariffsPage(ModulePage):
-    """`loaded` fires once the tariffs are first shown, `tariff_saved(int)` and
-    `policy_saved()` once a new one is listed."""
+    """`loaded` fires once the tariffs are first shown, `tariff_saved(int)`,
+    `class_saved(str)` and `policy_saved()` once a new one is listed."""
 
     refreshed = Signal()
     tariff_saved = Signal(int)
+    class_saved = Signal(str)
     policy_saved = Signal()
 
     def build(self) -> None:
@@ -74,6 +77,7 @@ class TariffsPage(ModulePage):
         self.desk: TariffDesk | None = None
         self.editor: TariffEditor | None = None
         self.policy_dialog: LateFeeDialog | None = None
+        self.class_dialog: ClassDialog | None = None
         self._first = True
 
         self.kind_filter = QComboBox()
@@ -86,12 +90,15 @@ class TariffsPage(ModulePage):
         self.class_filter.currentIndexChanged.connect(lambda _: self._show_tariffs())
         self.tariffs_table = ReadOnlyTable(
             [self.tr("Kind"), self.tr("Customer class"), self.tr("Effective from"),
-             self.tr("In force"), self.tr("Components and tiers")]
+             self.tr("Tier basis"), self.tr("In force"), self.tr("Components and tiers")]
         )  # fmt: skip
         self.tariffs_table.activated.connect(lambda _: self.new_tariff(copy_selected=True))
         self.new_button = QPushButton(self.tr("New tariff… (Ctrl+N)"))
         self.new_button.setObjectName("primaryButton")
         self.new_button.clicked.connect(lambda: self.new_tariff(copy_selected=True))
+        self.class_button = QPushButton(self.tr("New class…"))
+        self.class_button.setToolTip(self.tr("A customer class such as 商户 or 教职工"))
+        self.class_button.clicked.connect(lambda: self.new_class())
         self.tariff_status = QLabel()
         self.tariff_status.setObjectName("hint")
 
@@ -109,6 +116,7 @@ class TariffsPage(ModulePage):
         filters.addWidget(self.kind_filter)
         filters.addWidget(QLabel(self.tr("Customer class:")))
         filters.addWidget(self.class_filter)
+        filters.addWidget(self.class_button)
         filters.addStretch(1)
         filters.addWidget(self.new_button)
         tariffs = QWidget()
@@ -181,7 +189,7 @@ class TariffsPage(ModulePage):
         shown = self.visible_tariffs()
         self.tariffs_table.fill(
             [
-                [kind_text(t.kind), t.customer_class, t.effective_from,
+                [kind_text(t.kind), t.customer_class, t.effective_from, basis_text(t.tier_basis),
                  self.tr("In force") if t.in_force else "", t.summary]
                 for t in shown
             ],
@@ -227,6 +235,28 @@ class TariffsPage(ModulePage):
             lambda s: create_tariff(s, actor, spec).id,
             on_success=saved,
             on_failure=refused,
+            owner=self,
+        )
+
+    def new_class(self) -> ClassDialog:
+        dialog = ClassDialog(self)
+        dialog.submitted.connect(lambda form: self.save_class(form, dialog))
+        self.class_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def save_class(self, form: tuple[str, str, int, Decimal], dialog: ClassDialog) -> None:
+        actor = self.identity.actor
+
+        def saved(name: str) -> None:
+            dialog.saved()
+            self.refresh()
+            self.class_saved.emit(name)
+
+        self.runner.run(
+            lambda s: add_customer_class(s, actor, *form).name,
+            on_success=saved,
+            on_failure=lambda error: dialog.refused(error.message),
             owner=self,
         )
 

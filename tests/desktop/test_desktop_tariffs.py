@@ -1,7 +1,8 @@
 """The tariffs page driven for real (pytest-qt, offscreen, in Chinese) against PostgreSQL:
-the tariffs listed by kind and class, the editor's checks as typed, a preview priced by the
-billing run's own function (0–200 at 0.5, above 200 at 0.8: 250 → 100.00 + 40.00 = 140.00),
-saving a new effective-dated tariff, and the late-fee policy of a class."""
+the tariffs listed by kind and class with their tier basis, the editor's checks as typed, a
+preview priced by the billing run's own function (0–200 at 0.5, above 200 at 0.8: 250 →
+100.00 + 40.00 = 140.00), saving a new effective-dated tariff (annual tiers too), a new
+customer class, and the late-fee policy of a class."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, QPoint, Qt
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -97,8 +98,8 @@ def table_rows(table) -> list[list[str]]:
 
 def test_tariffs_are_listed_by_kind_and_class_with_late_fees(page: TariffsPage):
     assert table_rows(page.tariffs_table) == [
-        ["电", "居民", "2020-01-01", "执行中", "电费 0起0.5"],
-        ["水", "居民", "2020-01-01", "执行中", "水费 0起2.5；污水处理费 0起0.95"],
+        ["电", "居民", "2020-01-01", "月阶梯", "执行中", "电费 0起0.5"],
+        ["水", "居民", "2020-01-01", "月阶梯", "执行中", "水费 0起2.5；污水处理费 0起0.95"],
     ]
     page.kind_filter.setCurrentIndex(page.kind_filter.findData("water"))
     assert [r[0] for r in table_rows(page.tariffs_table)] == ["水"]
@@ -180,7 +181,7 @@ def test_the_editor_checks_as_typed_previews_and_saves(
     ]
     qtbot.waitUntil(lambda: page.tariffs_table.row_count() == 3, timeout=WAIT_MS)
     assert table_rows(page.tariffs_table)[1] == [
-        "电", "居民", "2027-01-01", "", "电费 0起0.5/200起0.8"
+        "电", "居民", "2027-01-01", "月阶梯", "", "电费 0起0.5/200起0.8"
     ]  # fmt: skip
 
     # Append-only: the same kind, class and date again is refused, and the editor says so.
@@ -253,3 +254,74 @@ def test_tariff_desk_services_and_refusal(world: World, fresh_database_url: str)
                 create_tariff(session, world.clerk.actor, spec)
     finally:
         engine.dispose()
+
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+def test_an_annual_tariff_is_saved_and_listed_as_such(
+    qtbot, page: TariffsPage, fresh_database_url: str
+):
+    page.tariffs_table.selectRow(0)  # 电 居民, copied
+    editor = page.new_tariff(copy_selected=True)
+    assert editor is not None
+    qtbot.addWidget(editor)
+    assert not editor.annual_box.isChecked()
+    assert editor.annual_box.text() == "年阶梯：阶梯按全年累计用量计"
+    # On its box (the row is wider than the box and its text).
+    qtbot.mouseClick(editor.annual_box, LEFT, pos=QPoint(8, editor.annual_box.height() // 2))
+    assert editor.annual_box.isChecked()
+    editor.from_edit.setDate(QDate(2027, 1, 1))
+    with qtbot.waitSignal(page.tariff_saved, timeout=WAIT_MS) as saved:
+        qtbot.mouseClick(editor.save_button, LEFT)
+    [(basis,)] = read_db(
+        fresh_database_url, select(Tariff.tier_basis).where(Tariff.id == saved.args[0])
+    )
+    assert basis == "annual"
+    qtbot.waitUntil(lambda: page.tariffs_table.row_count() == 3, timeout=WAIT_MS)
+    assert table_rows(page.tariffs_table)[1][:5] == ["电", "居民", "2027-01-01", "年阶梯", ""]
+    # A copy of an annual tariff starts annual.
+    page.tariffs_table.selectRow(1)
+    again = page.new_tariff(copy_selected=True)
+    assert again is not None
+    qtbot.addWidget(again)
+    assert again.annual_box.isChecked()
+
+
+def test_a_new_customer_class_from_the_tariffs_page(
+    qtbot, page: TariffsPage, fresh_database_url: str
+):
+    qtbot.mouseClick(page.class_button, LEFT)
+    dialog = page.class_dialog
+    assert dialog is not None and dialog.isVisible()
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert dialog.hint.text() == "类别代码：请填写英文字母、数字或符号（不含空格），如 shop"
+    assert not ok.isEnabled()
+    qtbot.keyClicks(dialog.code_edit, "resident")
+    assert dialog.hint.text() == "类别名称：请填写，如 商户" and not ok.isEnabled()
+    dialog.name_edit.insert("商户")  # as an input method commits it (keyClicks types Latin-1)
+    dialog.deposit_edit.clear()
+    qtbot.keyClicks(dialog.deposit_edit, "200")
+    assert dialog.hint.text() == "" and ok.isEnabled()
+    # The code is taken (居民's): the server refuses and the dialog stays open saying so.
+    qtbot.mouseClick(ok, LEFT)
+    qtbot.waitUntil(lambda: dialog.hint.text() == "用户类别代码「resident」已存在", timeout=WAIT_MS)
+    assert dialog.isVisible() and ok.isEnabled()
+    dialog.code_edit.clear()
+    qtbot.keyClicks(dialog.code_edit, "shop")
+    with qtbot.waitSignal(page.class_saved, timeout=WAIT_MS) as saved:
+        qtbot.mouseClick(ok, LEFT)
+    assert saved.args == ["商户"] and not dialog.isVisible()
+    rows = read_db(
+        fresh_database_url,
+        select(CustomerClass.code, CustomerClass.max_bindings, CustomerClass.deposit).where(
+            CustomerClass.name == "商户"
+        ),
+    )
+    assert [tuple(r) for r in rows] == [("shop", 2, D("200.00"))]
+    # The new class is in the filter and in the tariff editor at once.
+    qtbot.waitUntil(lambda: page.class_filter.findData("商户") >= 0, timeout=WAIT_MS)
+    editor = page.new_tariff()
+    assert editor is not None
+    qtbot.addWidget(editor)
+    assert editor.class_combo.findData("商户") >= 0
