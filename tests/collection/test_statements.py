@@ -19,6 +19,7 @@ from server.services.billing.adjustments import adjust_account
 from server.services.billing.billing_run import run_billing
 from server.services.billing.corrections import cancel_bill, rebill_bill
 from server.services.collection.account_detail import account_bills
+from server.services.collection.move_out import move_out
 from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.collection.refunds import refund_balance
 from server.services.collection.statements import account_statement
@@ -234,3 +235,38 @@ def test_from_and_to_give_an_opening_row_and_cut_the_end(session):
         account_statement(session, "S001", date(2026, 3, 2), date(2026, 3, 1))
     with pytest.raises(NotFound, match="户号 X404 不存在"):
         account_statement(session, "X404")
+
+
+def test_deposit_held_released_at_move_out_and_refunded(session, monkeypatch):
+    """factories.water_account_with_deposit (deposit 300.00, 2026-10 60.00, 2026-11 100.00,
+    460.00 paid), then moved out on 2026-12-15 (final bill 90.32, the deposit released and
+    pays it) and the 209.68 left refunded by transfer — one transaction, one moment."""
+    monkeypatch.setattr(calendar, "now", lambda: NOW)
+    f.water_account_with_deposit(session)
+    # Before the move-out: bills and the deposit paid, so the statement closes on 0.00 while
+    # 300.00 is held outside it (the holder's whole position is closing + deposit).
+    before = account_statement(session, "A001")
+    assert (before.closing, before.deposit) == (D("0.00"), D("300.00"))
+    assert closes_on_the_account(before)
+    day = date(2026, 12, 15)
+    move_out(session, f.ACTOR, "A001", day, {"W1": D("155")}, on=day)
+    zhao = f.staff(session, "zhao", "manager")
+    refunded = refund_balance(session, zhao, "A001", D("209.68"), "transfer", clerk=zhao,
+                              reference="TR-1", bank="工商银行", reason="退房退押金")  # fmt: skip
+
+    statement = account_statement(session, "A001")
+    assert rows(statement) == [
+        ("押金 2026-12", "押金", D("300.00"), Z, D("-300.00")),
+        ("账单 2026-10", "2026-10 水费", D("60.00"), Z, D("-360.00")),
+        ("账单 2026-11", "2026-11 水费", D("100.00"), Z, D("-460.00")),
+        ("结算账单 2026-12", "退房结算 2026-12-01至2026-12-15 水费", D("90.32"), Z,
+         D("-550.32")),
+        (statement.lines[4].document, "收款（现金）", Z, D("460.00"), D("-90.32")),
+        ("押金", "押金收存 300.00 元（另行保管，不计入余额）", Z, Z, D("-90.32")),
+        ("押金", "押金转入余额", Z, D("300.00"), D("209.68")),
+        (refunded.refund_no, "退款（转账）：退房退押金", D("209.68"), Z, D("0.00")),
+    ]  # fmt: skip
+    # Everything settled: balance, owed and deposit all 0.00, and so is the statement.
+    assert (statement.balance, statement.open_principal, statement.deposit) == (
+        D("0.00"), D("0.00"), D("0.00"))  # fmt: skip
+    assert statement.closing == D("0.00") and closes_on_the_account(statement)
