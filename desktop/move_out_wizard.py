@@ -40,6 +40,7 @@ from server.services.collection.move_out import (
     Settlement,
     move_out,
     move_out_form,
+    moved_out,
     preview_move_out,
     settlement,
 )
@@ -95,9 +96,11 @@ class MoveOutWizard(QWizard):
         self.pay_page = PayPage(self)
         self.print_page = PrintPage(self)
         self.close_page = ClosePage(self)
-        for page in (self.readings_page, self.bill_page, self.settlement_page, self.pay_page,
-                     self.print_page, self.close_page):  # fmt: skip
-            self.addPage(page)
+        self.page_ids = {
+            page: self.addPage(page)
+            for page in (self.readings_page, self.bill_page, self.settlement_page,
+                         self.pay_page, self.print_page, self.close_page)
+        }  # fmt: skip
         self._run(lambda s: move_out_form(s, account_no), self._loaded, self.readings_page.hint)
 
     def outcome_text(self, s: Settlement) -> str:
@@ -128,7 +131,20 @@ class MoveOutWizard(QWizard):
     def _loaded(self, form: MoveOutForm) -> None:
         self.form = form
         self.readings_page.show_form(form)
-        self.form_loaded.emit()
+        if form.moved_out_on is None:
+            self.form_loaded.emit()
+            return
+        # Moved out before: finish it from what is owed or refundable.
+        number, today = self.account_no, self.today
+
+        def resume(result: MoveOutResult) -> None:
+            self.preview = self.result = result
+            self.settled = result.settlement
+            self.setStartId(self.page_ids[self.pay_page])
+            self.restart()
+            self.form_loaded.emit()
+
+        self._run(lambda s: moved_out(s, number, today), resume, self.readings_page.hint)
 
     def ask_preview(self, wanted: tuple[date, dict[str, Decimal]]) -> None:
         actor, number, today = self.identity.actor, self.account_no, self.today

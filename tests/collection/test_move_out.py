@@ -19,6 +19,7 @@ from server.services.collection.move_in import MoveInSpec, move_in
 from server.services.collection.move_out import (
     move_out,
     move_out_form,
+    moved_out,
     preview_move_out,
     settlement,
 )
@@ -76,6 +77,8 @@ def test_part_month_final_bill_deposit_refund_and_close(session):
         select(DepositLedgerEntry).order_by(DepositLedgerEntry.id)
     )] == [("paid", D("300.00"), D("300.00")), ("released", D("-300.00"), D("0.00"))]  # fmt: skip
     assert account_view(session, "A001").active  # active until closed
+    # Read back as it stands, for a move-out finished later.
+    assert moved_out(session, "A001", MOVE_OUT).as_json() == result.as_json()
 
     with pytest.raises(Conflict) as again:
         move_out(session, f.ACTOR, "A001", MOVE_OUT, {"W1": D("155")}, on=MOVE_OUT)

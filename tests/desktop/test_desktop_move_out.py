@@ -6,6 +6,7 @@ account closed — each step through the real buttons."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from desktop.app import ensure_application
 from desktop.move_out_wizard import MoveOutWizard
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.services.billing.billing_run import run_billing
+from server.services.collection.move_out import move_out
 from server.services.collection.till import open_till
 from server.services.core.calendar import Period
 from server.services.staff.sign_in import StaffIdentity, staff_identity
@@ -204,6 +206,28 @@ def test_what_is_owed_is_paid_at_once_and_the_account_closed(qtbot, page: Accoun
         click(qtbot, wizard, QWizard.WizardButton.FinishButton)
     closed = "select active from account where account_no = 'A002'"
     assert query(fresh_database_url, closed) is False
+
+
+def test_a_move_out_left_half_way_is_finished_from_what_is_refundable(
+    qtbot, page: AccountsPage, fresh_database_url: str
+):
+    """A001 moved out on 2026-12-05 at the command line: the wizard opens at pay or refund
+    with the 203.23 the deposit left, and goes on from there."""
+    engine = create_engine(fresh_database_url)
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            manager = staff_identity(session, "wang").actor
+            move_out(session, manager, "A001", date(2026, 12, 5), {"W1": D("155")})
+    finally:
+        engine.dispose()
+    qtbot.mouseClick(page.move_out_button, Qt.MouseButton.LeftButton)
+    wizard = page.move_out_wizard
+    assert wizard is not None
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.pay_page, timeout=WAIT_MS)
+    assert wizard.pay_page.act_button.text() == "Refund 203.23…"
+    assert not wizard.button(QWizard.WizardButton.BackButton).isEnabled()
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.CancelButton), Qt.MouseButton.LeftButton)
+    assert not wizard.isVisible()
 
 
 def query_row(url: str, sql: str) -> tuple:

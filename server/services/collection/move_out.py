@@ -25,10 +25,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from server.db.models import Account, Bill, Meter, Reading
+from server.db.models import Account, Bill, DepositLedgerEntry, Meter, Reading
 from server.db.models.billing import BILL_VOID, FINAL, REGULAR
 from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE
 from server.services.accounts.accounts import account_by_no
@@ -352,6 +352,29 @@ def _result(
         deposit_released=released,
         settlement=settlement(session, account.account_no, on),
     )
+
+
+def moved_out(session: Session, account_no: str, on: date | None = None) -> MoveOutResult:
+    """The move-out of an account that has moved out, as it stands on day `on` (today): its
+    final bill, the deposit it released and what is still owed or refundable, for finishing
+    a move-out left half-way."""
+    account = account_by_no(session, account_no)
+    if account.moved_out_on is None:
+        raise Conflict(f"户号 {account.account_no} 尚未退房结算")
+    bill_id = session.scalar(
+        select(Bill.id)
+        .where(Bill.account_id == account.id, Bill.kind == FINAL, Bill.status != BILL_VOID)
+        .order_by(Bill.id.desc())
+        .limit(1)
+    )
+    if bill_id is None:
+        raise DomainError(f"户号 {account.account_no} 的退房结算账单已作废")
+    released = session.scalar(
+        select(func.coalesce(-func.sum(DepositLedgerEntry.amount), ZERO)).where(
+            DepositLedgerEntry.account_id == account.id, DepositLedgerEntry.kind == "released"
+        )
+    )
+    return _result(session, account, bill_id, released or ZERO, on or today())
 
 
 def preview_move_out(
