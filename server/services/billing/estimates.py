@@ -77,14 +77,16 @@ class Estimates:
     skipped: list[tuple[str, str]]
 
 
-# Meters whose last `limit` bills by period (void ones aside) all billed an estimate.
+# Meters whose last `limit` bills (void ones aside) all billed an estimate; the latest bill
+# is the one written last, as for the run's previous reading, which the index on
+# (meter_id, id) finds without reading every bill of the meter.
 _AT_LIMIT = """
     select m.id
     from unnest(cast(:ids as integer[])) as m(id)
     cross join lateral (
         select bm.estimated from bill_meter bm join bill b on b.id = bm.bill_id
         where bm.meter_id = m.id and b.status <> 'void'
-        order by b.period desc, bm.id desc limit :limit) recent
+        order by bm.id desc limit :limit) recent
     group by m.id
     having count(*) = :limit and bool_and(recent.estimated)
 """
