@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from reports.statement import (
     render_statement_xlsx,
     table_rows,
 )
-from server.cli.core import Context, clerk_actor, cli, dump, pass_context, run
+from server.cli.core import Context, clerk_actor, cli, dump, parse_day, pass_context, run
 from server.services.accounts.accounts import close_account, search_accounts
 from server.services.collection.move_in import MoveInSpec, move_in
 from server.services.collection.statements import account_statement
@@ -55,13 +55,6 @@ def account_search(ctx: Context, query: tuple[str, ...], limit: int, as_json: bo
     click.echo(f"共 {len(hits)} 户")
 
 
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise click.BadParameter(f"日期格式应为 YYYY-MM-DD，收到「{text}」") from exc
-
-
 def _final_readings(pairs: tuple[str, ...]) -> dict[str, Decimal]:
     readings: dict[str, Decimal] = {}
     for pair in pairs:
@@ -87,7 +80,7 @@ def account_move_out(ctx: Context, account_no: str, day: str, pairs: tuple[str, 
     """退房结算: final readings, the final bill, the deposit set against what is owed."""
     from server.services.collection.move_out import move_out
 
-    at = _day(day)
+    at = parse_day(day)
 
     def action() -> Any:
         readings = _final_readings(pairs)

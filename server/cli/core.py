@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from importlib import import_module
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
@@ -277,6 +277,14 @@ def run(action: Callable[[], Any]) -> Any:
 
 def dump(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def parse_day(text: str) -> date:
+    """A day typed as YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise click.BadParameter(f"日期格式应为 YYYY-MM-DD，收到「{text}」") from exc
 
 
 def parse_period(value: str) -> Period:

@@ -34,6 +34,7 @@ from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE
 from server.services.accounts.accounts import account_by_no
 from server.services.billing.account_bills import draft_account_bill, issue_bill
 from server.services.billing.balances import lock_account
+from server.services.billing.billing_run import BillMeterView
 from server.services.collection.allocation import OpenItem, amount_owed, open_items
 from server.services.collection.deposits import release_deposit
 from server.services.core import audit, permissions
@@ -124,15 +125,6 @@ class Settlement:
 
 
 @dataclass(frozen=True)
-class FinalMeter:
-    meter_no: str
-    kind: str
-    prev: Decimal
-    curr: Decimal
-    usage: Decimal
-
-
-@dataclass(frozen=True)
 class FinalLine:
     kind: str
     component: str
@@ -151,7 +143,7 @@ class MoveOutResult:
     period: str
     covers_from: date
     covers_to: date
-    meters: tuple[FinalMeter, ...]
+    meters: tuple[BillMeterView, ...]
     lines: tuple[FinalLine, ...]
     total: Decimal
     deposit_released: Decimal
@@ -346,7 +338,9 @@ def _result(
         period=bill.period,
         covers_from=bill.covers_from,
         covers_to=bill.covers_to,
-        meters=tuple(FinalMeter(m.meter_no, m.kind, m.prev, m.curr, m.usage) for m in bill.meters),
+        meters=tuple(
+            BillMeterView(m.meter_no, m.kind, m.prev, m.curr, m.usage) for m in bill.meters
+        ),
         lines=tuple(FinalLine(x.kind, x.component, x.usage, x.amount, x.note) for x in bill.lines),
         total=bill.total,
         deposit_released=released,
