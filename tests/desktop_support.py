@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
@@ -116,3 +116,24 @@ def read_db(url: str, query) -> list:
             return list(session.execute(query).all())
     finally:
         engine.dispose()
+
+
+def answer_file_dialog(qtbot, target: Path) -> None:
+    """Once the page's real file dialog shows, type `target` as the file name and press
+    Enter; call it before the click that opens the dialog (which may block)."""
+
+    def answer() -> None:
+        ask = next(
+            (w for w in QApplication.topLevelWidgets()
+             if isinstance(w, QFileDialog) and w.isVisible()),
+            None,
+        )  # fmt: skip
+        if ask is None:
+            QTimer.singleShot(50, answer)
+            return
+        edit = ask.findChild(QLineEdit, "fileNameEdit")
+        edit.selectAll()
+        qtbot.keyClicks(edit, str(target))
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+    QTimer.singleShot(50, answer)

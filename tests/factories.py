@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -105,10 +106,12 @@ def tariff(
     ).id
 
 
-def bill(session: Session, account_id: int, period: str, total: str) -> int:
+def bill(session: Session, account_id: int, period: str, total: str, **columns: Any) -> int:
     """An open electricity bill of `total`, as a billing run would leave it.
 
     Written directly rather than by a billing run so payment tests can pick exact totals.
+    `columns` set what a bill row (append-only) takes only as it is written: its kind, the
+    bill it replaces, its moment (created_at).
     """
     account = session.get(Account, account_id)
     assert account is not None
@@ -124,6 +127,7 @@ def bill(session: Session, account_id: int, period: str, total: str) -> int:
         billing_mode=account.billing_mode,
         total=Decimal(total),
         status="open",
+        **columns,
     )
     session.add(row)
     session.flush()

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from reports.statement import Statement
-from server.db.models import Account, Bill, BillLine, LateFee
+from server.db.models import LateFee
 from server.db.models.corrections import DepositLedgerEntry
 from server.services.billing.adjustments import adjust_account
 from server.services.billing.billing_run import run_billing
@@ -35,30 +35,6 @@ from tests import factories as f
 Z = None  # an empty column
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=BUSINESS_TZ)
 NOV = Period(2026, 11)
-
-
-def new_bill(s: Session, account_id: int, period: str, total: str, **columns: Any) -> int:
-    """An open electricity bill as `factories.bill` writes it, with its kind, the bill it
-    replaces or its moment (a bill row is append-only: these are set when written)."""
-    account = s.get(Account, account_id)
-    assert account is not None
-    row = Bill(
-        account_id=account_id,
-        period=period,
-        account_no=account.account_no,
-        holder_name=account.holder_name,
-        address="东校区 1号楼 2单元 301",
-        billing_mode=account.billing_mode,
-        total=D(total),
-        status="open",
-        **columns,
-    )
-    s.add(row)
-    s.flush()
-    s.add(BillLine(bill_id=row.id, kind="electricity", component="电费", usage=D("0"),
-                   amount=D(total), tariff_id=None))  # fmt: skip
-    s.flush()
-    return row.id
 
 
 def pay(s: Session, amount: str, no: str = "S001") -> str:
@@ -163,8 +139,8 @@ def test_void_receipt_late_fees_and_a_cancelled_bill_with_its_fee(session, monke
     monkeypatch.setattr(calendar, "now", lambda: NOW)
     f.branches(session)
     a = f.account(session, "S001", balance="5.00")
-    jan = new_bill(session, a, "2099-01", "40.00")
-    feb = new_bill(session, a, "2099-02", "30.00")
+    jan = f.bill(session, a, "2099-01", "40.00")
+    feb = f.bill(session, a, "2099-02", "30.00")
     for bill_id, amount, kind, reason in ((jan, "4.00", "charge", ""), (jan, "-1.00", "waive",
                                           "首次逾期"), (feb, "2.50", "charge", "")):  # fmt: skip
         session.add(LateFee(bill_id=bill_id, kind=kind, amount=D(amount), reason=reason,
@@ -209,7 +185,7 @@ def test_void_receipt_late_fees_and_a_cancelled_bill_with_its_fee(session, monke
 
 def dated_bill(s: Session, account_id: int, period: str, total: str, day: str) -> int:
     moment = datetime.fromisoformat(day).replace(hour=9, tzinfo=BUSINESS_TZ)
-    return new_bill(s, account_id, period, total, created_at=moment)
+    return f.bill(s, account_id, period, total, created_at=moment)
 
 
 def test_from_and_to_give_an_opening_row_and_cut_the_end(session):

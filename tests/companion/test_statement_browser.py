@@ -14,7 +14,6 @@ from server.db.models import Account
 from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.core.calendar import BUSINESS_TZ, Period, now
 from tests import factories
-from tests.collection.test_statements import new_bill
 from tests.companion.test_h5_browser import sign_in_through_wechat
 
 OPENID = "o-statement"
@@ -36,8 +35,8 @@ def test_resident_reads_the_statement_of_a_bound_account(phone, live, standin):
         account_id = factories.account(session, "A001", holder_name="张三")
         # Billed years ago: before the twelve months, so in the opening balance.
         old = datetime(2020, 2, 5, 9, tzinfo=BUSINESS_TZ)
-        new_bill(session, account_id, "2020-01", "100.00", created_at=old)
-        new_bill(session, account_id, str(last), "50.00")
+        factories.bill(session, account_id, "2020-01", "100.00", created_at=old)
+        factories.bill(session, account_id, str(last), "50.00")
         # 120.00: the 2020-01 bill in full, 20.00 of the last one; 30.00 owed.
         receipt = take_payment(
             session, factories.ACTOR, PaymentRequest("A001", D("120.00"), "cash", "D")
@@ -77,7 +76,7 @@ def test_only_a_bound_account_is_shown(phone, live, standin):
     sign_in_through_wechat(phone, live, standin, "o-nobody")
     with unit_of_work(live.sessions) as session:
         someone_else = factories.account(session, "A002", holder_name="李四")
-        new_bill(session, someone_else, "2026-01", "66.00")
+        factories.bill(session, someone_else, "2026-01", "66.00")
     # Another household's account id in the address shows nothing of it.
     phone.goto(f"{live.url}/h5/statement?account={someone_else}&span=all")
     assert phone.locator("h2").first.inner_text() == "账户明细"

@@ -16,8 +16,6 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QWidget,
@@ -27,6 +25,7 @@ from desktop.app import ensure_application
 from desktop.document_dialog import LAST_SAVE_DIR, DocumentDialog
 from desktop.saved_files import announce_saved
 from reports.receipt import ReceiptData, ReceiptLine, render_receipt
+from tests.desktop_support import answer_file_dialog
 
 WAIT_MS = 10_000
 
@@ -163,22 +162,8 @@ def test_save_says_where_the_file_went(
     target = tmp_path / "out" / "r.pdf"
     target.parent.mkdir()
 
-    def answer() -> None:
-        # Ctrl+S asks where, in the real file dialog; the name is typed and Enter pressed.
-        ask = next(
-            (w for w in QApplication.topLevelWidgets()
-             if isinstance(w, QFileDialog) and w.isVisible()),
-            None,
-        )  # fmt: skip
-        if ask is None:
-            QTimer.singleShot(50, answer)
-            return
-        edit = ask.findChild(QLineEdit, "fileNameEdit")
-        edit.selectAll()
-        qtbot.keyClicks(edit, str(target))
-        qtbot.keyClick(edit, Qt.Key.Key_Return)
-
-    QTimer.singleShot(50, answer)
+    # Ctrl+S asks where, in the real file dialog; the name is typed and Enter pressed.
+    answer_file_dialog(qtbot, target)
     qtbot.keyClick(dialog, "s", Qt.KeyboardModifier.ControlModifier)
     assert target.exists() and "陆拾伍元整" in pdftotext(target)
     qtbot.waitUntil(lambda: saved_box() is not None, timeout=WAIT_MS)

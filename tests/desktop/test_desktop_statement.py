@@ -13,8 +13,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 from sqlalchemy import create_engine
 
 from desktop.accounts_page import AccountsPage
@@ -22,7 +22,7 @@ from desktop.app import ensure_application
 from desktop.statement_view import StatementView
 from server.db.engine import make_sessionmaker, unit_of_work
 from tests.desktop.test_desktop_accounts import build_account_a001, page, world  # noqa: F401 (fixtures)
-from tests.desktop_support import page_runner, seed_staff
+from tests.desktop_support import answer_file_dialog, page_runner, seed_staff
 
 WAIT_MS = 10_000
 
@@ -54,26 +54,6 @@ def view(qtbot, fresh_database_url: str, tmp_path: Path, monkeypatch) -> Iterato
 def texts(view: StatementView) -> list[list[str]]:
     table = view.table
     return [[table.text_at(r, c) for c in range(6)] for r in range(table.row_count())]
-
-
-def save_through_dialog(qtbot, target: Path) -> None:
-    """Type `target` into the real file dialog once it shows, and press Enter."""
-
-    def answer() -> None:
-        ask = next(
-            (w for w in QApplication.topLevelWidgets()
-             if isinstance(w, QFileDialog) and w.isVisible()),
-            None,
-        )  # fmt: skip
-        if ask is None:
-            QTimer.singleShot(50, answer)
-            return
-        edit = ask.findChild(QLineEdit, "fileNameEdit")
-        edit.selectAll()
-        qtbot.keyClicks(edit, str(target))
-        qtbot.keyClick(edit, Qt.Key.Key_Return)
-
-    QTimer.singleShot(50, answer)
 
 
 def test_lines_in_order_with_the_running_balance(qtbot, view: StatementView):
@@ -115,7 +95,7 @@ def test_lines_in_order_with_the_running_balance(qtbot, view: StatementView):
 
 def test_saved_as_pdf_and_excel(qtbot, view: StatementView, tmp_path: Path):
     pdf = tmp_path / "a001.pdf"
-    save_through_dialog(qtbot, pdf)
+    answer_file_dialog(qtbot, pdf)
     with qtbot.waitSignal(view.exported, timeout=WAIT_MS) as saved:
         qtbot.mouseClick(view.pdf_button, Qt.MouseButton.LeftButton)
     assert saved.args == [str(pdf)]
@@ -125,7 +105,7 @@ def test_saved_as_pdf_and_excel(qtbot, view: StatementView, tmp_path: Path):
     assert "冲正（收据作废）：收错户号 30.00 -70.00" in text
 
     xlsx = tmp_path / "a001.xlsx"
-    save_through_dialog(qtbot, xlsx)
+    answer_file_dialog(qtbot, xlsx)
     with qtbot.waitSignal(view.exported, timeout=WAIT_MS):
         qtbot.mouseClick(view.excel_button, Qt.MouseButton.LeftButton)
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.read_bytes()))["账户明细"]

@@ -26,7 +26,6 @@ from server.services.reports import arrears_report, cash_report, collection_repo
 from server.services.reports.dashboard import Figure, dashboard
 from server.services.reports.trend import collection_trend
 from tests import factories as f
-from tests.collection.test_statements import new_bill
 
 BEFORE = date(2026, 6, 30)  # after the bills, before the payment and the cancel (today)
 AFTER = date(2099, 12, 31)
@@ -42,10 +41,10 @@ def test_collection_and_arrears_count_a_cancelled_bill_as_it_stood(session):
     a 200.00 deposit (2026-01, issued 02-03)."""
     f.branches(session)
     a1 = f.account(session, "A001")
-    new_bill(session, a1, "2026-01", "100.00", created_at=at("2026-02-03"))
-    new_bill(session, a1, "2026-02", "80.00", created_at=at("2026-03-04"))
+    f.bill(session, a1, "2026-01", "100.00", created_at=at("2026-02-03"))
+    f.bill(session, a1, "2026-02", "80.00", created_at=at("2026-03-04"))
     a2 = f.account(session, "A002", holder_name="李四")
-    new_bill(session, a2, "2026-01", "200.00", created_at=at("2026-02-03"), kind=DEPOSIT)
+    f.bill(session, a2, "2026-01", "200.00", created_at=at("2026-02-03"), kind=DEPOSIT)
     take_payment(session, f.ACTOR, PaymentRequest("A001", D("150.00"), "cash", "D"))
     zhao = f.staff(session, "zhao", "manager")
     cancel_bill(session, zhao, "A001", Period(2026, 2), "重复开票", approval_limit=None,
