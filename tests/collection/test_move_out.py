@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from server.db.models import AuditEvent, Bill, DepositLedgerEntry, Meter, Reading
 from server.services.accounts.account_history import account_history
-from server.services.accounts.accounts import account_view, close_account
+from server.services.accounts.accounts import AccountSpec, account_view, close_account
 from server.services.billing.billing_run import list_bills, run_billing
+from server.services.collection.deposits import open_account
 from server.services.collection.move_in import MoveInSpec, move_in
 from server.services.collection.move_out import (
     move_out,
@@ -147,6 +148,30 @@ def test_a_prepaid_account_pays_what_its_balance_went_below_zero(session):
     paid = take_payment(session, f.ACTOR, PaymentRequest("P001", D("140.32"), "cash", "D"))
     assert paid.balance == D("0.00")
     assert close_account(session, f.ACTOR, "P001", "退房").active is False
+
+
+def test_a_deposit_never_paid_is_owed_no_more_after_the_move_out(session):
+    """P002 opened with a 300.00 deposit bill it never paid; 100.00 paid the 2026-11 bill.
+    At move-out the deposit bill is void (it would only be given back), and only the final
+    90.32 is to pay."""
+    f.branches(session)
+    session.execute(text("update customer_class set deposit = 300 where name = '居民'"))
+    f.tariff(session, "water", components={"水费": [("0", "3.00"), ("20", "4.00")]})
+    spec = AccountSpec("P002", "赵六", "居民", "东校区", "2号楼", "1", "101")
+    account_id = open_account(session, f.ACTOR, spec).id
+    f.meter(session, "W6", account_id, kind="water", digits=5)
+    f.read(session, "W6", "2026-10-20", "100")
+    f.read(session, "W6", "2026-11-20", "130")
+    run_billing(session, f.ACTOR, Period(2026, 11))
+    take_payment(session, f.ACTOR, PaymentRequest("P002", D("100.00"), "cash", "D"))
+    result = move_out(session, f.ACTOR, "P002", MOVE_OUT, {"W6": "155"}, on=MOVE_OUT)
+    s = result.settlement
+    assert [(b.period, b.open) for b in s.open_bills] == [("2026-12", D("90.32"))]
+    assert (result.deposit_released, s.to_pay, s.deposit) == (D("0.00"), D("90.32"), D("0.00"))
+    deposit_bill = session.scalar(select(Bill.status).where(Bill.kind == "deposit"))
+    assert deposit_bill == "void"
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "account.move_out"))
+    assert event.data["deposit_waived"] == "300.00"
 
 
 def test_a_held_reading_and_bad_input_refuse_the_move_out_and_write_nothing(session):

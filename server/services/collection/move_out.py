@@ -25,16 +25,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from server.db.models import Account, Bill, DepositLedgerEntry, Meter, Reading
-from server.db.models.billing import BILL_VOID, FINAL, REGULAR
+from server.db.models.billing import BILL_VOID, DEPOSIT, FINAL, REGULAR
 from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE
 from server.services.accounts.accounts import account_by_no
 from server.services.billing.account_bills import draft_account_bill, issue_bill
 from server.services.billing.balances import lock_account
 from server.services.billing.billing_run import BillMeterView
+from server.services.billing.bills import OPEN_STATUSES, paid_on_bill
 from server.services.collection.allocation import OpenItem, amount_owed, open_items
 from server.services.collection.deposits import release_deposit
 from server.services.core import audit, permissions
@@ -261,6 +262,25 @@ def _check_readings(account: Account, meters: list[Meter], readings: Mapping[str
         raise InvalidInput(f"户号 {account.account_no} 的表计 {'、'.join(missing)} 缺少退房读数")
 
 
+def _waive_unpaid_deposit(session: Session, account_id: int) -> Decimal:
+    """A deposit bill still unpaid at move-out is owed no more (it would only be given back
+    at once): it is voided; what was paid on it is held and released like any deposit.
+    Returns the amount no longer owed."""
+    rows = session.execute(
+        select(Bill.id, Bill.total - paid_on_bill()).where(
+            Bill.account_id == account_id, Bill.kind == DEPOSIT, Bill.status.in_(OPEN_STATUSES)
+        )
+    ).all()
+    if rows:
+        session.execute(
+            update(Bill)
+            .where(Bill.id.in_([bill_id for bill_id, _ in rows]))
+            .values(status=BILL_VOID)
+            .execution_options(synchronize_session="fetch")
+        )
+    return sum((owed for _, owed in rows), ZERO)
+
+
 def move_out(
     session: Session,
     actor: Actor,
@@ -303,6 +323,7 @@ def move_out(
                 "请核实后再退房结算"
             )
     account.moved_out_on = at
+    waived = _waive_unpaid_deposit(session, account.id)
     covers = (covers_from, at)
     draft = draft_account_bill(session, account.id, Period.of(at), covers=covers)
     if draft.skipped:
@@ -314,7 +335,8 @@ def move_out(
     audit.record(
         session, actor, "account.move_out", "account", account.id,
         {"account_no": account.account_no, "moved_out_on": at.isoformat(),
-         "bill_id": bill_id, "total": str(draft.total), "deposit_released": str(released)},
+         "bill_id": bill_id, "total": str(draft.total), "deposit_released": str(released),
+         "deposit_waived": str(waived)},
     )  # fmt: skip
     return _result(session, account, bill_id, released, day)
 
