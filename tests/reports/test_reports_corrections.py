@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from reports.payments_export import render_payments_xlsx
 from server.db.models import Account
-from server.db.models.billing import DEPOSIT
+from server.db.models.billing import ADJUSTMENT, DEPOSIT
+from server.services.billing.billing_run import run_billing
 from server.services.billing.corrections import cancel_bill
 from server.services.collection.payment_export import payment_rows
 from server.services.collection.payments import PaymentRequest, take_payment
@@ -24,7 +25,8 @@ from server.services.core import calendar
 from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.reports import arrears_report, cash_report, collection_report
 from server.services.reports.dashboard import Figure, dashboard
-from server.services.reports.trend import collection_trend
+from server.services.reports.trend import collection_trend, usage_trend
+from server.services.reports.usage import usage_report
 from tests import factories as f
 
 BEFORE = date(2026, 6, 30)  # after the bills, before the payment and the cancel (today)
@@ -157,3 +159,27 @@ def test_dashboard_after_a_cancel_and_a_refund(session):
     assert board.period == "2026-10"
     assert (board.month_billed, board.month_collected) == (D("100.00"), D("0.00"))
     assert (board.arrears, board.arrears_accounts) == (D("100.00"), 1)
+
+
+def test_deposits_and_adjustments_are_not_usage(session):
+    """A001: a 2026-10 electricity bill of 120 kWh, 60.00; a 300.00 deposit and a 15.00 debit
+    adjustment in the same period. 用能查询 and the usage trend show the electricity only."""
+    f.branches(session)
+    a = f.account(session, "A001")
+    f.meter(session, "E1", a)
+    f.read(session, "E1", "2026-09-20", "100")
+    f.read(session, "E1", "2026-10-20", "220")
+    f.tariff(session, components={"电费": [("0", "0.5")]})
+    run_billing(session, f.ACTOR, Period(2026, 10))
+    # Written by the factory with an electricity line each: only the bill's kind tells.
+    f.bill(session, a, "2026-10", "300.00", kind=DEPOSIT)
+    f.bill(session, a, "2026-10", "15.00", kind=ADJUSTMENT)
+
+    report = usage_report(session, f.ACTOR, Period(2026, 10))
+    details = [row.values for row in report.details]
+    assert [(v[report.column("户号")], v[report.column("用量")], v[report.column("金额")])
+            for v in details] == [("A001", D("120.000"), D("60.00"))]  # fmt: skip
+    trend = usage_trend(session, f.ACTOR, Period(2026, 10), 1)
+    assert [(p.kind, p.usage, p.amount) for p in trend] == [
+        ("electricity", D("120.000"), D("60.00"))
+    ]

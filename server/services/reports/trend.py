@@ -47,7 +47,7 @@ class CollectionPoint:
 _USAGE = """
 with bills as (
     select b.id, b.period from bill b
-    where b.status <> 'void' and b.period between :p0 and :p1
+    where b.status <> 'void' and b.kind in ('regular', 'final') and b.period between :p0 and :p1
       and (cast(:campus as integer) is null
            or b.account_id in (select id from account where campus_id = :campus))
 ), facts as (

@@ -3,8 +3,9 @@ earlier beside them, by account, building, campus or kind.
 
 Usage is what was billed (bill meters: (current − previous) × multiplier, replacements
 included), amount the bill lines of the kind (late fees are not usage and stay out); void
-bills count nowhere. Rows are per grouping and kind, since kWh and m³ do not add up: a
-subtotal per kind follows the rows, and the totals row carries amounts only.
+bills count nowhere, nor do deposit and adjustment bills (押金, 调账: no usage, no meter
+kind). Rows are per grouping and kind, since kWh and m³ do not add up: a subtotal per kind
+follows the rows, and the totals row carries amounts only.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ _SQL = """
 with bills as (
     select b.id, b.account_id, b.period >= :p0 as current
     from bill b
-    where b.status <> 'void'
+    where b.status <> 'void' and b.kind in ('regular', 'final')
       and (b.period between :p0 and :p1 or b.period between :q0 and :q1)
 ), facts as (
     select b.account_id, b.current, l.kind, l.amount, 0::numeric as usage
