@@ -9,6 +9,7 @@ from sqlalchemy import select
 from server.db.models import BillLine
 from server.services.billing.account_bills import draft_account_bill
 from server.services.billing.billing_run import list_bills, run_billing
+from server.services.billing.payment_notices import gather_notices
 from server.services.billing.tariffs import ComponentSpec, TariffSpec, Tier, create_tariff
 from server.services.core.calendar import Period
 from tests import factories as f
@@ -51,6 +52,13 @@ def test_a_tariff_change_inside_the_month_prices_each_tariffs_days(session):
         ("电费", D("70.000"), D("252.00"), new, "11-10 起"),
     ]
     assert bill.total == D("342.00")
+    # The bill read back and its notice say which days each line is.
+    assert [line["note"] for line in bill.as_json()["lines"]] == ["11-01 起", "11-10 起"]
+    [notice] = gather_notices(session, Period(2026, 11), account_no="A001")
+    assert [(x.item, x.amount) for x in notice.lines] == [
+        ("电费（11-01 起）", D("90.00")),
+        ("电费（11-10 起）", D("252.00")),
+    ]
 
 
 def test_part_month_final_bill_scales_the_tiers(session):

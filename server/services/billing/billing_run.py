@@ -438,6 +438,7 @@ class BillLineView:
     component: str
     usage: Decimal
     amount: Decimal
+    note: str = ""  # 估, 估抄冲回, 按日折算 15/31 天, 12-10 起
 
 
 @dataclass(frozen=True)
@@ -473,6 +474,7 @@ class BillView:
                     "component": line.component,
                     "usage": quantity_text(line.usage),
                     "amount": str(line.amount),
+                    **({"note": line.note} if line.note else {}),
                 }
                 for line in self.lines
             ],
@@ -500,7 +502,9 @@ def list_bills(session: Session, period: Period, account_no: str | None = None) 
             meters=tuple(
                 BillMeterView(m.meter_no, m.kind, m.prev, m.curr, m.usage) for m in b.meters
             ),
-            lines=tuple(BillLineView(x.kind, x.component, x.usage, x.amount) for x in b.lines),
+            lines=tuple(
+                BillLineView(x.kind, x.component, x.usage, x.amount, x.note) for x in b.lines
+            ),
         )
         for b in session.scalars(query)
     ]

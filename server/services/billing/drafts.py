@@ -27,17 +27,30 @@ Segments = list[tuple[TariffView, int]]
 
 
 @dataclass(frozen=True)
+class Tariffs:
+    """The tariffs in force over a bill's days, and what a run asks of them for each bill."""
+
+    segments: Segments
+    ids: tuple[int, ...]
+    annual: bool  # an annual tariff (年阶梯) among them: the year to date is wanted
+
+    @classmethod
+    def of(cls, segments: Segments) -> Tariffs:
+        return cls(
+            segments,
+            tuple(t.tariff_id for t, _ in segments),
+            any(t.tier_basis == ANNUAL for t, _ in segments),
+        )
+
+
+@dataclass(frozen=True)
 class Charge:
     """One kind's usage on a bill and what prices it."""
 
     kind: str
     usage: Decimal
-    segments: Segments
+    tariffs: Tariffs
     note: str  # 估 when a meter of the kind was estimated
-
-    @property
-    def annual(self) -> bool:
-        return any(t.tier_basis == ANNUAL for t, _ in self.segments)
 
 
 @dataclass
@@ -70,7 +83,7 @@ def resolve_tariffs(
     ready = []
     unpriced: list[str] = []
     # A run's drafts share a span: each kind and class is looked up once.
-    found: dict[tuple[str, int], Segments] = {}
+    found: dict[tuple[str, int], Tariffs | None] = {}
     for draft in drafts:
         usage_by_kind: dict[str, Decimal] = {}
         estimated = set()
@@ -81,12 +94,13 @@ def resolve_tariffs(
         # Electricity before water, as on the paper notices.
         for kind in sorted(usage_by_kind, key=KINDS.index):
             key = (kind, draft.customer_class_id)
-            segments = found.get(key)
-            if segments is None:
-                segments = found[key] = book.segments(kind, key[1], span.first, span.last)
-            if segments:
+            if key not in found:
+                segments = book.segments(kind, key[1], span.first, span.last)
+                found[key] = Tariffs.of(segments) if segments else None
+            tariffs = found[key]
+            if tariffs is not None:
                 note = ESTIMATED if kind in estimated else ""
-                draft.charges.append(Charge(kind, usage_by_kind[kind], segments, note))
+                draft.charges.append(Charge(kind, usage_by_kind[kind], tariffs, note))
             else:
                 unpriced.extend(m[1] for m in draft.meters if m[2] == kind)
                 draft.meters = [m for m in draft.meters if m[2] != kind]
@@ -109,7 +123,7 @@ def year_to_date(
 ) -> dict[tuple[int, str], Decimal]:
     """{(account, kind): usage billed in the year before `period`} for the drafts an annual
     tariff prices (年阶梯); one query, none without such a tariff."""
-    ids = [d.account_id for d in drafts if any(c.annual for c in d.charges)]
+    ids = [d.account_id for d in drafts if any(c.tariffs.annual for c in d.charges)]
     if not ids:
         return {}
     rows = session.execute(
@@ -133,14 +147,14 @@ def price_drafts(
     for draft in drafts:
         lines: list[DraftLine] = []
         for charge in draft.charges:
-            reached = years.get((draft.account_id, charge.kind), ZERO) if charge.annual else ZERO
-            key = (tuple(t.tariff_id for t, _ in charge.segments), charge.usage, reached,
-                   charge.note)  # fmt: skip
+            tariffs = charge.tariffs
+            reached = years.get((draft.account_id, charge.kind), ZERO) if tariffs.annual else ZERO
+            key = (tariffs.ids, charge.usage, reached, charge.note)
             found = cache.get(key)
             if found is None:
                 # Many accounts use the same amount in a month; price each figure once.
                 found = cache[key] = price_kind(
-                    charge.kind, charge.usage, charge.segments, span,
+                    charge.kind, charge.usage, tariffs.segments, span,
                     year_to_date=reached, note=charge.note,
                 )  # fmt: skip
             lines.extend(found)

@@ -102,12 +102,14 @@ def gather_notices(
             )
         )
     lines: dict[int, list[NoticeLine]] = defaultdict(list)
-    for bill_id, component, usage, amount in session.execute(
-        select(BillLine.bill_id, BillLine.component, BillLine.usage, BillLine.amount)
+    for bill_id, component, usage, amount, note in session.execute(
+        select(BillLine.bill_id, BillLine.component, BillLine.usage, BillLine.amount, BillLine.note)
         .where(BillLine.bill_id.in_(bill_ids))
         .order_by(BillLine.bill_id, BillLine.id)
     ):
-        lines[bill_id].append(NoticeLine(component, usage, amount))
+        # A part month or a tariff's days say so beside the item (水费（按日折算 15/31 天）).
+        item = f"{component}（{note}）" if note else component
+        lines[bill_id].append(NoticeLine(item, usage, amount))
     arrears = _arrears(session, period, [b.account_id for b in bills])
     branches = tuple(session.scalars(select(Branch.name).order_by(Branch.code)))
     due = due_date(str(period))

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cached_property
 
 from server.db.models.tariffs import ANNUAL
-from server.services.billing.tariffs import TariffView, component_amount
+from server.services.billing.tariffs import WHOLE, TariffView, component_amount
 from server.services.core.calendar import Period
 
 SHARE = Decimal("0.001")  # a usage share, as precise as a bill's usage
@@ -57,12 +58,13 @@ class Span:
             day = month_end + timedelta(days=1)
         return months
 
-    @property
+    # Kept: a run prices thousands of usages over one span.
+    @cached_property
     def factor(self) -> Fraction:
         """How many months' thresholds the span is worth (1 for a whole month)."""
         return sum((Fraction(d, n) for d, n in self._months()), Fraction(0))
 
-    @property
+    @cached_property
     def note(self) -> str:
         """「按日折算 15/31 天」 for the part months; "" for whole months."""
         parts = [f"{d}/{n}" for d, n in self._months() if d != n]
@@ -83,6 +85,8 @@ class DraftLine:
 
 def shares(usage: Decimal, days: Sequence[int]) -> list[Decimal]:
     """`usage` split in proportion to `days`, to 0.001 half-up; the last takes the rest."""
+    if len(days) == 1:
+        return [usage]
     total = sum(days)
     parts = [(usage * d / total).quantize(SHARE, rounding=ROUND_HALF_UP) for d in days[:-1]]
     return [*parts, usage - sum(parts, Decimal(0))]
@@ -120,9 +124,9 @@ def price_kind(
     ):
         since = f"{start:%m-%d} 起" if split else ""
         if tariff.tier_basis == ANNUAL:
-            scale, begin, line_note = Fraction(1), reached, _note(since, note)
+            scale, begin, line_note = WHOLE, reached, _note(since, note)
         else:
-            scale = span.factor * Fraction(days, span.days)
+            scale = span.factor * Fraction(days, span.days) if split else span.factor
             begin, line_note = Decimal(0), _note(since, span.note, note)
         lines.extend(
             DraftLine(kind, c.name, share, component_amount(c.tiers, share, scale, begin),

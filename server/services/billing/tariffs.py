@@ -73,13 +73,17 @@ def _portions(
     start up to the next tier's start, both times `scale` (a part month's thresholds)."""
     end = start + usage
     last = len(ordered) - 1
+    whole = scale == 1
     for index, tier in enumerate(ordered):
-        low = tier.start * scale.numerator / scale.denominator
+        low = tier.start if whole else tier.start * scale.numerator / scale.denominator
         if end <= low:
             return
         top = end
         if index < last:
-            top = min(end, ordered[index + 1].start * scale.numerator / scale.denominator)
+            following = ordered[index + 1].start
+            if not whole:
+                following = following * scale.numerator / scale.denominator
+            top = min(end, following)
         if top > start:
             yield tier, top - max(start, low)
 
