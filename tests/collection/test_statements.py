@@ -246,3 +246,27 @@ def test_deposit_held_released_at_move_out_and_refunded(session, monkeypatch):
     assert (statement.balance, statement.open_principal, statement.deposit) == (
         D("0.00"), D("0.00"), D("0.00"))  # fmt: skip
     assert statement.closing == D("0.00") and closes_on_the_account(statement)
+
+
+def test_prepaid_draws_and_an_online_payment_awaiting_its_receipt(session):
+    """Prepaid P001 opened with 100.00: its 2026-10 bill (120 kWh at 0.50 = 60.00) is drawn
+    from the balance by the run; 30.00 paid online (no receipt yet)."""
+    f.branches(session)
+    a = f.account(session, "P001", billing_mode="prepaid", balance="100.00")
+    f.meter(session, "E1", a)
+    f.read(session, "E1", "2026-09-20", "100")
+    f.read(session, "E1", "2026-10-20", "220")
+    f.tariff(session, components={"电费": [("0", "0.5")]})
+    run_billing(session, f.ACTOR, Period(2026, 10))
+    request = PaymentRequest("P001", D("30.00"), "online", "", reference="WX4200001")
+    take_payment(session, f.ACTOR, request, issue_receipt=False)
+
+    statement = account_statement(session, "P001")
+    assert rows(statement) == [
+        ("开户", "开户期初余额", Z, D("100.00"), D("100.00")),
+        ("账单 2026-10", "2026-10 电费", D("60.00"), Z, D("40.00")),
+        ("在线支付 WX4200001", "收款（在线支付）", Z, D("30.00"), D("70.00")),
+    ]
+    # 100.00 − 60.00 drawn + 30.00 topped up; the bill paid by its draw.
+    assert (statement.balance, statement.open_principal) == (D("70.00"), D("0.00"))
+    assert statement.closing == D("70.00") and closes_on_the_account(statement)
