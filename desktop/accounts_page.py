@@ -45,6 +45,7 @@ from server.services.accounts.accounts import (
 )
 from server.services.collection import deposits
 from server.services.collection.account_detail import AccountRecord, MonthlyUsage, account_record
+from server.services.collection.move_in import MoveInSpec, move_in
 from server.services.core import calendar
 from server.services.metering.meter_registry import RegistryChoices, registry_choices
 from server.services.metering.vocabulary import ELECTRICITY, WATER
@@ -97,6 +98,9 @@ class AccountsPage(ModulePage):
         self.move_out_button = QPushButton(self.tr("Move out…"))
         self.move_out_button.setObjectName("moveOutButton")
         self.move_out_button.clicked.connect(lambda: self.ask_move_out())
+        self.move_in_button = QPushButton(self.tr("Move in…"))
+        self.move_in_button.setObjectName("moveInButton")
+        self.move_in_button.clicked.connect(lambda: self.ask_move_in())
         self.corrections = AccountCorrections(
             self, lambda: self.record.account if self.record else None, self.reload
         )
@@ -157,6 +161,7 @@ class AccountsPage(ModulePage):
         top.addWidget(self.new_button)
         top.addWidget(self.edit_button)
         top.addWidget(self.move_out_button)
+        top.addWidget(self.move_in_button)
         top.addWidget(self.corrections.adjust_button)
         top.addWidget(self.corrections.refund_button)
         left = QVBoxLayout()
@@ -281,6 +286,9 @@ class AccountsPage(ModulePage):
         self.statement_view.set_account(record.account.account_no if record else None)
         self.edit_button.setEnabled(record is not None)
         self.move_out_button.setEnabled(record is not None and record.account.active)
+        self.move_in_button.setEnabled(
+            record is not None and record.account.moved_out_on is not None
+        )
         self.corrections.update_buttons()
         if record is None:
             self.title_label.setText(self.tr("No account open"))
@@ -420,6 +428,38 @@ class AccountsPage(ModulePage):
         wizard.closed.connect(lambda _: self._saved(account_no))
         self.move_out_wizard = wizard
         wizard.open()
+
+    def ask_move_in(self) -> None:
+        """开户接替: the new holder's account at the place of the open one, which moved out;
+        the form keeps its place and asks for the number, the holder, class and mode."""
+        if self.record is None or self.record.account.moved_out_on is None:
+            return
+        old = self.record.account
+        dialog = self._dialog(None)
+        dialog.setWindowTitle(self.tr("Move in at {address}").format(address=old.address))
+        dialog.class_combo.setCurrentText(old.customer_class)
+        dialog.place_picker.select(old.campus, old.building)
+        dialog.unit_edit.setText(old.unit)
+        dialog.room_edit.setText(old.room)
+        dialog.mode_combo.setCurrentIndex(dialog.mode_combo.findData(old.billing_mode))
+        for fixed in (dialog.place_picker.campus_combo, dialog.place_picker.building_combo,
+                      dialog.unit_edit, dialog.room_edit):  # fmt: skip
+            fixed.setEnabled(False)
+        dialog.accepted.connect(lambda: self.move_in(old.account_no, dialog.values()))
+        dialog.open()
+
+    def move_in(self, from_account_no: str, values: dict[str, str]) -> None:
+        actor = self.identity.actor
+        spec = MoveInSpec(
+            values["account_no"], from_account_no, values["holder_name"], values["mobile"],
+            values["customer_class"], values["billing_mode"],
+        )  # fmt: skip
+        self.runner.run(
+            lambda s: move_in(s, actor, spec).account_no,
+            on_success=self._saved,
+            on_failure=self._refused,
+            owner=self,
+        )
 
     def create(self, values: dict[str, str]) -> None:
         actor = self.identity.actor

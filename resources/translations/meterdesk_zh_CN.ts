@@ -309,254 +309,264 @@
 <context>
     <name>AccountsPage</name>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="88"/>
+        <location filename="../../desktop/accounts_page.py" line="89"/>
         <source>Account no., meter no., name, room or mobile (Ctrl+F)</source>
         <translation>户号、表号、户主、房号或手机 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="93"/>
+        <location filename="../../desktop/accounts_page.py" line="94"/>
         <source>New account… (Ctrl+N)</source>
         <translation>开户… (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="95"/>
+        <location filename="../../desktop/accounts_page.py" line="96"/>
         <source>Edit… (F2)</source>
         <translation>修改… (F2)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="97"/>
-        <location filename="../../desktop/accounts_page.py" line="110"/>
+        <location filename="../../desktop/accounts_page.py" line="98"/>
+        <location filename="../../desktop/accounts_page.py" line="114"/>
         <source>Move out…</source>
         <translation>退房结算…</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="104"/>
+        <location filename="../../desktop/accounts_page.py" line="101"/>
+        <source>Move in…</source>
+        <translation>开户接替…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="108"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="104"/>
+        <location filename="../../desktop/accounts_page.py" line="108"/>
         <source>Holder</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="104"/>
+        <location filename="../../desktop/accounts_page.py" line="108"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="104"/>
+        <location filename="../../desktop/accounts_page.py" line="108"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="105"/>
+        <location filename="../../desktop/accounts_page.py" line="109"/>
         <source>Balance</source>
         <translation>余额</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="122"/>
+        <location filename="../../desktop/accounts_page.py" line="126"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="122"/>
+        <location filename="../../desktop/accounts_page.py" line="126"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="122"/>
+        <location filename="../../desktop/accounts_page.py" line="126"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="122"/>
+        <location filename="../../desktop/accounts_page.py" line="126"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="123"/>
+        <location filename="../../desktop/accounts_page.py" line="127"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="123"/>
         <location filename="../../desktop/accounts_page.py" line="127"/>
-        <location filename="../../desktop/accounts_page.py" line="133"/>
+        <location filename="../../desktop/accounts_page.py" line="131"/>
+        <location filename="../../desktop/accounts_page.py" line="137"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="123"/>
+        <location filename="../../desktop/accounts_page.py" line="127"/>
         <source>Location</source>
         <translation>安装位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="124"/>
+        <location filename="../../desktop/accounts_page.py" line="128"/>
         <source>Last reading</source>
         <translation>最近读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="127"/>
+        <location filename="../../desktop/accounts_page.py" line="131"/>
         <source>Period</source>
         <translation>账期</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="127"/>
-        <location filename="../../desktop/accounts_page.py" line="361"/>
+        <location filename="../../desktop/accounts_page.py" line="131"/>
+        <location filename="../../desktop/accounts_page.py" line="369"/>
         <source>Electricity (kWh)</source>
         <translation>电量 (kWh)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="128"/>
-        <location filename="../../desktop/accounts_page.py" line="361"/>
+        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <location filename="../../desktop/accounts_page.py" line="369"/>
         <source>Water (m³)</source>
         <translation>水量 (m³)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="128"/>
         <location filename="../../desktop/accounts_page.py" line="132"/>
+        <location filename="../../desktop/accounts_page.py" line="136"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="128"/>
+        <location filename="../../desktop/accounts_page.py" line="132"/>
         <source>Paid</source>
         <translation>已缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="128"/>
+        <location filename="../../desktop/accounts_page.py" line="132"/>
         <source>Open</source>
         <translation>未缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="129"/>
+        <location filename="../../desktop/accounts_page.py" line="133"/>
         <source>Issued</source>
         <translation>出账时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="132"/>
         <location filename="../../desktop/accounts_page.py" line="136"/>
+        <location filename="../../desktop/accounts_page.py" line="140"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <location filename="../../desktop/accounts_page.py" line="136"/>
         <source>Receipt</source>
         <translation>收据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <location filename="../../desktop/accounts_page.py" line="136"/>
         <source>Channel</source>
         <translation>缴费方式</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="133"/>
+        <location filename="../../desktop/accounts_page.py" line="137"/>
         <source>Branch</source>
         <translation>收费网点</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="136"/>
+        <location filename="../../desktop/accounts_page.py" line="140"/>
         <source>By</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="136"/>
+        <location filename="../../desktop/accounts_page.py" line="140"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="136"/>
+        <location filename="../../desktop/accounts_page.py" line="140"/>
         <source>Field</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="137"/>
+        <location filename="../../desktop/accounts_page.py" line="141"/>
         <source>Before</source>
         <translation>原值</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="137"/>
+        <location filename="../../desktop/accounts_page.py" line="141"/>
         <source>After</source>
         <translation>新值</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="147"/>
+        <location filename="../../desktop/accounts_page.py" line="151"/>
         <source>Meters</source>
         <translation>表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="148"/>
+        <location filename="../../desktop/accounts_page.py" line="152"/>
         <source>Bills</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="149"/>
+        <location filename="../../desktop/accounts_page.py" line="153"/>
         <source>Payments</source>
         <translation>缴费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="150"/>
+        <location filename="../../desktop/accounts_page.py" line="154"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="151"/>
+        <location filename="../../desktop/accounts_page.py" line="155"/>
         <source>History</source>
         <translation>变更记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="153"/>
+        <location filename="../../desktop/accounts_page.py" line="157"/>
         <source>Account statement</source>
         <translation>账户明细</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="249"/>
+        <location filename="../../desktop/accounts_page.py" line="254"/>
         <source>Nothing found for “{query}”</source>
         <translation>没有找到“{query}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="251"/>
+        <location filename="../../desktop/accounts_page.py" line="256"/>
         <source>{count} found</source>
         <translation>找到 {count} 户</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="286"/>
+        <location filename="../../desktop/accounts_page.py" line="294"/>
         <source>No account open</source>
         <translation>未打开户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="298"/>
+        <location filename="../../desktop/accounts_page.py" line="306"/>
         <source>Prepaid</source>
         <translation>预收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="298"/>
+        <location filename="../../desktop/accounts_page.py" line="306"/>
         <source>Postpaid</source>
         <translation>后收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="300"/>
+        <location filename="../../desktop/accounts_page.py" line="308"/>
         <source>{no}  {holder}</source>
         <translation>{no}  {holder}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="303"/>
+        <location filename="../../desktop/accounts_page.py" line="311"/>
         <source>{address} · {klass} · {mode} · balance {balance} · mobile {mobile}</source>
         <translation>{address} · {klass} · {mode} · 余额 {balance} · 手机 {mobile}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="337"/>
+        <location filename="../../desktop/accounts_page.py" line="345"/>
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="381"/>
+        <location filename="../../desktop/accounts_page.py" line="389"/>
         <source>Usage {first} – {last}</source>
         <translation>用量 {first} – {last}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="451"/>
+        <location filename="../../desktop/accounts_page.py" line="439"/>
+        <source>Move in at {address}</source>
+        <translation>开户接替：{address}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/accounts_page.py" line="491"/>
         <source>Accounts</source>
         <translation>用户信息管理</translation>
     </message>
@@ -3283,32 +3293,32 @@ Replaced at {when}</source>
 <context>
     <name>MoveOutWizard</name>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="78"/>
+        <location filename="../../desktop/move_out_wizard.py" line="79"/>
         <source>Move out {no}</source>
         <translation>退房结算 {no}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="105"/>
+        <location filename="../../desktop/move_out_wizard.py" line="108"/>
         <source>To pay: {amount}</source>
         <translation>应缴：{amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="107"/>
+        <location filename="../../desktop/move_out_wizard.py" line="110"/>
         <source>Refundable: {amount}</source>
         <translation>可退：{amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="108"/>
+        <location filename="../../desktop/move_out_wizard.py" line="111"/>
         <source>Settled: nothing owed, nothing to refund</source>
         <translation>已结清：无欠费，无需退款</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="202"/>
+        <location filename="../../desktop/move_out_wizard.py" line="218"/>
         <source>Refund form {no} issued</source>
         <translation>已开退款单 {no}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="179"/>
+        <location filename="../../desktop/move_out_wizard.py" line="195"/>
         <source>Payment taken</source>
         <translation>已收款</translation>
     </message>
@@ -5289,67 +5299,67 @@ Replaced at {when}</source>
 <context>
     <name>StatementView</name>
     <message>
-        <location filename="../../desktop/statement_view.py" line="49"/>
+        <location filename="../../desktop/statement_view.py" line="58"/>
         <source>From YYYY-MM-DD (blank: opening)</source>
         <translation>起始日期 YYYY-MM-DD（空：自开户）</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="52"/>
+        <location filename="../../desktop/statement_view.py" line="61"/>
         <source>To YYYY-MM-DD (blank: today)</source>
         <translation>截止日期 YYYY-MM-DD（空：至今天）</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="55"/>
+        <location filename="../../desktop/statement_view.py" line="65"/>
         <source>Show</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="57"/>
+        <location filename="../../desktop/statement_view.py" line="67"/>
         <source>Export PDF…</source>
         <translation>导出 PDF…</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="59"/>
+        <location filename="../../desktop/statement_view.py" line="69"/>
         <source>Export Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="62"/>
+        <location filename="../../desktop/statement_view.py" line="72"/>
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="62"/>
+        <location filename="../../desktop/statement_view.py" line="72"/>
         <source>Document</source>
         <translation>单据</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="62"/>
+        <location filename="../../desktop/statement_view.py" line="72"/>
         <source>Summary</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="62"/>
+        <location filename="../../desktop/statement_view.py" line="72"/>
         <source>Debit</source>
         <translation>应收(借)</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="63"/>
+        <location filename="../../desktop/statement_view.py" line="73"/>
         <source>Credit</source>
         <translation>实收(贷)</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="63"/>
+        <location filename="../../desktop/statement_view.py" line="73"/>
         <source>Balance</source>
         <translation>余额</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="145"/>
+        <location filename="../../desktop/statement_view.py" line="159"/>
         <source>Export PDF</source>
         <translation>导出 PDF</translation>
     </message>
     <message>
-        <location filename="../../desktop/statement_view.py" line="146"/>
+        <location filename="../../desktop/statement_view.py" line="160"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
@@ -5357,159 +5367,159 @@ Replaced at {when}</source>
 <context>
     <name>TariffEditor</name>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="82"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="83"/>
         <source>New tariff</source>
         <translation>新增价格</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="96"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="97"/>
         <source>Optional, e.g. 2027 price adjustment</source>
         <translation>可不填，如 2027 年调价</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="98"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="99"/>
         <source>Annual tiers: thresholds apply to the usage accumulated in the year</source>
         <translation>年阶梯：阶梯按全年累计用量计</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="104"/>
-        <location filename="../../desktop/tariff_dialogs.py" line="118"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="105"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="119"/>
         <source>Component</source>
         <translation>收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="104"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="105"/>
         <source>From usage</source>
         <translation>起始用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="104"/>
-        <location filename="../../desktop/tariff_dialogs.py" line="118"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="105"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="119"/>
         <source>Unit price</source>
         <translation>单价</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="108"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="109"/>
         <source>Add component</source>
         <translation>添加收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="109"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="110"/>
         <source>Add tier</source>
         <translation>添加阶梯</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="110"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="111"/>
         <source>Remove row</source>
         <translation>删除行</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="111"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="112"/>
         <source>New component</source>
         <translation>新收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="118"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="119"/>
         <source>Tier</source>
         <translation>阶梯</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="118"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="119"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="119"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="120"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="136"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="137"/>
         <source>Kind:</source>
         <translation>类型：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="137"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="138"/>
         <source>Customer class:</source>
         <translation>用户类别：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="138"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="139"/>
         <source>Effective from:</source>
         <translation>生效日期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="139"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="140"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="145"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="146"/>
         <source>Preview</source>
         <translation>试算</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="148"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="149"/>
         <source>Sample monthly usage:</source>
         <translation>试算月用量：</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="157"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="158"/>
         <source>Components and tiers (a blank name continues the one above)</source>
         <translation>收费项目与阶梯（项目名留空表示属于上一项目）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="214"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="215"/>
         <source>Row {row}</source>
         <translation>第 {row} 行</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="216"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="217"/>
         <source>{where}: the first row needs a component name</source>
         <translation>{where}：第一行须填写收费项目名称</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="222"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="223"/>
         <source>{where}, from usage: enter a number of 0 or more (3 decimals at most)</source>
         <translation>{where} 起始用量：请填写不小于 0 的数（最多 3 位小数）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="227"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="228"/>
         <source>{where}, unit price: enter a price of 0 or more (4 decimals at most)</source>
         <translation>{where} 单价：请填写不小于 0 的单价（最多 4 位小数）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="231"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="232"/>
         <source>{where}: the first tier of {name} must start at 0</source>
         <translation>{where}：{name} 的第一档须从 0 起</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="239"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="240"/>
         <source>{where}: the tiers of {name} must go up (from {start} after {previous})</source>
         <translation>{where}：{name} 的阶梯起点须从小到大（{start} 在 {previous} 之后）</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="248"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="249"/>
         <source>Add at least one component</source>
         <translation>至少要有一个收费项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="282"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="283"/>
         <source>Sample usage: enter a number</source>
         <translation>试算用量：请填写数字</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="296"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="297"/>
         <source>{start} and above</source>
         <translation>{start} 以上</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="302"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="303"/>
         <source>{name} subtotal</source>
         <translation>{name} 小计</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="306"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="307"/>
         <source>Total: {amount}</source>
         <translation>合计：{amount}</translation>
     </message>
@@ -5656,22 +5666,22 @@ Replaced at {when}</source>
         <translation>价格未保存</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="323"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="324"/>
         <source>Electricity</source>
         <translation>电</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="324"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="325"/>
         <source>Water</source>
         <translation>水</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="331"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="332"/>
         <source>Monthly tiers</source>
         <translation>月阶梯</translation>
     </message>
     <message>
-        <location filename="../../desktop/tariff_dialogs.py" line="332"/>
+        <location filename="../../desktop/tariff_dialogs.py" line="333"/>
         <source>Annual tiers</source>
         <translation>年阶梯</translation>
     </message>

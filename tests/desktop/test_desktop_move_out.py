@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWizard
+from PySide6.QtWidgets import QDialogButtonBox, QWizard
 from sqlalchemy import create_engine, text
 
 from desktop.accounts_page import AccountsPage
@@ -228,6 +228,28 @@ def test_a_move_out_left_half_way_is_finished_from_what_is_refundable(
     assert not wizard.button(QWizard.WizardButton.BackButton).isEnabled()
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.CancelButton), Qt.MouseButton.LeftButton)
     assert not wizard.isVisible()
+
+    # The next holder moves in from the accounts page: the place is A001's and fixed.
+    assert not page.move_in_button.isEnabled()  # the page read A001 before it moved out
+    page.search_edit.setText("A001")
+    with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS):
+        qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+    assert page.move_in_button.isEnabled()
+    qtbot.mouseClick(page.move_in_button, Qt.MouseButton.LeftButton)
+    dialog = page.dialog
+    assert dialog is not None and dialog.windowTitle() == "Move in at 东校区 1号楼 2单元 301"
+    assert (dialog.room_edit.text(), dialog.room_edit.isEnabled()) == ("301", False)
+    qtbot.keyClicks(dialog.account_no_edit, "A009")
+    qtbot.keyClicks(dialog.holder_edit, "Wang Wu")
+    with qtbot.waitSignal(page.saved, timeout=WAIT_MS) as saved:
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                         Qt.MouseButton.LeftButton)  # fmt: skip
+    assert saved.args[0] == "A009"
+    owner = "select a.account_no from meter m join account a on a.id = m.account_id"
+    assert query(fresh_database_url, owner + " where m.meter_no = 'W1'") == "A009"
+    qtbot.waitUntil(lambda: page.record is not None and page.record.account.account_no == "A009",
+                    timeout=WAIT_MS)  # fmt: skip
+    assert page.record.account.room == "301" and page.record.account.moved_out_on is None
 
 
 def query_row(url: str, sql: str) -> tuple:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -265,6 +266,8 @@ class AccountView:
     billing_mode: str
     balance: Decimal
     active: bool
+    # The day of its move-out (退房结算): billed no more, closed once settled.
+    moved_out_on: date | None = None
 
     @property
     def address(self) -> str:
@@ -331,6 +334,7 @@ def _view(session: Session, account: Account) -> AccountView:
         billing_mode=account.billing_mode,
         balance=account.balance,
         active=account.active,
+        moved_out_on=account.moved_out_on,
     )
 
 
