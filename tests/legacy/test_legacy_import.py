@@ -25,6 +25,7 @@ from server.db.models import (
     AuditEvent,
     Building,
     Campus,
+    CustomerClass,
     Meter,
     MeterReplacement,
     Reading,
@@ -640,3 +641,35 @@ def test_the_error_message_shows_the_first_50_problems_and_keeps_all():
     assert lines[0] == "工作簿有 60 处问题，未导入任何数据："
     assert lines[1:51] == problems[:50]
     assert lines[51:] == ["……另有 10 处"]
+
+
+def test_a_class_the_desk_added_is_taken_by_the_import(session, tmp_path):
+    from server.services.accounts.customer_classes import add_customer_class
+
+    sheets = good_sheets()
+    sheets["户号"][2][2] = "商户"
+    sheets["价格"][5][1] = sheets["价格"][6][1] = "商户"
+    path = write_book(tmp_path / "legacy.xlsx", sheets)
+    problems = problems_of(session, path)
+    assert [p for p in problems if "商户" in p] == [
+        "户号!3: 类别 商户 未知（应为 居民、集体宿舍 或 单位）",
+        "价格!6: 用户类别 商户 未知（应为 居民、集体宿舍 或 单位）",
+        "价格!7: 用户类别 商户 未知（应为 居民、集体宿舍 或 单位）",
+    ]
+    add_customer_class(session, f.ACTOR, "shop", "商户", 2)
+    import_legacy(session, f.ACTOR, path)
+    rows = session.execute(
+        select(Account.account_no, CustomerClass.name)
+        .join(CustomerClass, CustomerClass.id == Account.customer_class_id)
+        .order_by(Account.account_no)
+    ).all()
+    assert [tuple(r) for r in rows] == [("A001", "居民"), ("A002", "商户")]
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(Tariff)
+            .join(CustomerClass, CustomerClass.id == Tariff.customer_class_id)
+            .where(CustomerClass.name == "商户")
+        )
+        == 1
+    )
