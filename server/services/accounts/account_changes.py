@@ -7,7 +7,7 @@ columns 户名 类别 校区 楼号 单元 门牌号 手机 收费方式 余额 
 
 - 新增 opens the account (户名, 类别, 校区 required; 余额 is the opening balance);
 - 修改 changes the fields whose cells are filled — an empty cell leaves the field as it is;
-- 销户 closes the account (refused while bills are unpaid or a balance remains).
+- 销户 closes the account (refused while bills are unpaid or a balance or deposit remains).
 
 Each row is applied in a savepoint of its own: a refused row (named with its row number and
 the reason) never stops the others, and never leaves half of itself written. Importing the
