@@ -9,7 +9,15 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 from sqlalchemy.orm import Session
 
 from desktop.saved_files import announce_saved, ask_save_path
@@ -26,6 +34,7 @@ from server.services.collection.statements import account_statement
 from server.services.reports.common import parse_day
 
 PDF, XLSX = "pdf", "xlsx"
+SUMMARY_COLUMN = 2
 
 
 class StatementView(QWidget):
@@ -52,6 +61,7 @@ class StatementView(QWidget):
         self.to_edit.setPlaceholderText(self.tr("To YYYY-MM-DD (blank: today)"))
         for edit in (self.from_edit, self.to_edit):
             edit.returnPressed.connect(lambda: self.load())
+            edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance(edit.placeholderText()) + 24)
         self.show_button = QPushButton(self.tr("Show"))
         self.show_button.clicked.connect(lambda: self.load())
         self.pdf_button = QPushButton(self.tr("Export PDF…"))
@@ -64,6 +74,10 @@ class StatementView(QWidget):
         )  # fmt: skip
         # The running balance reads top to bottom: the service's order only.
         self.table.setSortingEnabled(False)
+        # 摘要 takes the room left and is elided; dates, numbers and money stay whole.
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(SUMMARY_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.position_label = QLabel()
         self.position_label.setWordWrap(True)
         top = QHBoxLayout()

@@ -40,6 +40,8 @@ from reports.xlsx import (
 
 TITLE = "账户明细"
 COLUMNS = ("日期", "单据", "摘要", "应收(借)", "实收(贷)", "余额")
+# Least column widths in characters; figures widen theirs (Excel shows ### for a number
+# wider than its column).
 XLSX_WIDTHS = (12, 20, 44, 13, 13, 13)
 OPENING = "期初余额"
 # The closing row also sums the lines between: 本期 debits and credits.
@@ -251,12 +253,24 @@ def _pdf_table(statement: Statement, font: str, width: float) -> Table:
 # Excel
 
 
+def _xlsx_widths(statement: Statement) -> list[int]:
+    """Each column but 摘要 as wide as its widest text (a Chinese character two wide)."""
+    rows = table_rows(statement)
+    widths = list(XLSX_WIDTHS)
+    for index in (0, 1, 3, 4, 5):
+        text_width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in row[index]) for row in rows)
+        widths[index] = max(widths[index], text_width + 2)
+    return widths
+
+
 def render_statement_xlsx(statement: Statement) -> tuple[str, str, bytes]:
     """`(filename, mimetype, bytes)`: title and account rows, frozen header, dates and money
     as numbers, the opening row first and the closing row last."""
     book = Workbook(write_only=True)
     title = f"{TITLE} {statement.account_no} {statement.holder_name}"
-    sheet = export_sheet(book, TITLE, XLSX_WIDTHS, title, statement.generated_at, freeze="A5")
+    sheet = export_sheet(
+        book, TITLE, _xlsx_widths(statement), title, statement.generated_at, freeze="A5"
+    )
     sheet.append([f"地址 {statement.address}　期间 {statement.span_text}"])
     sheet.append([statement.position_text])
     sheet.append(header_cells(sheet, COLUMNS))

@@ -73,6 +73,9 @@ def test_lines_in_order_with_the_running_balance(qtbot, view: StatementView):
         [day, voided, "冲正（收据作废）：收错户号", "30.00", "", "-70.00"],
         ["", "", "本期合计 / 期末余额", "180.00", "110.00", "-70.00"],
     ]
+    # Every column but 摘要 is as wide as its figures and in view; 摘要 takes what is left.
+    table = view.table
+    assert table.columnViewportPosition(5) + table.columnWidth(5) <= table.viewport().width()
     assert view.position_label.text() == (
         "当前账户余额 0.00 元，未缴本金 70.00 元，未缴滞纳金 0.00 元，押金 0.00 元（另行保管）"
     )

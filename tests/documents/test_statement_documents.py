@@ -98,3 +98,10 @@ def test_xlsx_has_the_opening_lines_and_closing_as_numbers():
     assert sheet["F5"].number_format == "#,##0.00" and sheet["A6"].number_format == "yyyy-mm-dd"
     # What a preview shows is what the documents print.
     assert table_rows(s)[1][5] == "-2,234,567.90" and table_rows(s)[-1][3] == "2,000,000.02"
+
+
+def test_xlsx_columns_are_as_wide_as_their_figures():
+    # "-1,234,567.89" is 13 characters: its column is 15 wide, more than the least 13.
+    sheet = openpyxl.load_workbook(io.BytesIO(render_statement_xlsx(statement(3))[2]))["账户明细"]
+    widths = {c: sheet.column_dimensions[c].width for c in "ABCDEF"}
+    assert widths == {"A": 12, "B": 20, "C": 44, "D": 14, "E": 13, "F": 15}
