@@ -101,7 +101,10 @@ class MoveOutWizard(QWizard):
             for page in (self.readings_page, self.bill_page, self.settlement_page,
                          self.pay_page, self.print_page, self.close_page)
         }  # fmt: skip
-        self._run(lambda s: move_out_form(s, account_no), self._loaded, self.readings_page.hint)
+        today = self.today
+        self._run(
+            lambda s: move_out_form(s, account_no, today), self._loaded, self.readings_page.hint
+        )
 
     def outcome_text(self, s: Settlement) -> str:
         if s.to_pay:

@@ -174,6 +174,30 @@ def test_a_deposit_never_paid_is_owed_no_more_after_the_move_out(session):
     assert event.data["deposit_waived"] == "300.00"
 
 
+def test_an_account_never_billed_starts_at_its_opening_day(session):
+    """N001, never billed, W7 read 100 on 2026-11-20. Opened on 2026-12-10, its final bill
+    covers 10–15 December (6/31): 20 × 6/31 = 3.871 m³ at 3.00, the rest of 25 m³ at 4.00
+    = 100 − 120/31 = 96.13. Entered in the system only after the holder left (2027-01-05),
+    it covers the month to the move-out day: 15/31, 90.32."""
+    f.branches(session)
+    f.tariff(session, "water", components={"水费": [("0", "3.00"), ("20", "4.00")]})
+    for number, meter, opened, covers_from, total in (
+        ("N001", "W7", "2026-12-10", date(2026, 12, 10), "96.13"),
+        ("N002", "W8", "2027-01-05", date(2026, 12, 1), "90.32"),
+    ):
+        f.meter(session, meter, f.account(session, number), kind="water", digits=5)
+        f.read(session, meter, "2026-11-20", "100")
+        session.execute(
+            text("update account set created_at = cast(:day as date) + time '09:00'"
+                 " where account_no = :no"),
+            {"day": opened, "no": number},
+        )  # fmt: skip
+        result = move_out(session, f.ACTOR, number, MOVE_OUT, {meter: "125"}, on=MOVE_OUT)
+        assert (result.covers_from, result.covers_to, result.total) == (
+            covers_from, MOVE_OUT, D(total),
+        )  # fmt: skip
+
+
 def test_a_held_reading_and_bad_input_refuse_the_move_out_and_write_nothing(session):
     world(session)
     with pytest.raises(DomainError) as held:

@@ -191,10 +191,14 @@ def _last_period(session: Session, account_id: int) -> str:
     )
 
 
-def _covers_from(account: Account, last_period: str) -> date:
+def _covers_from(account: Account, last_period: str, at: date) -> date:
+    """The first day a final bill on day `at` covers: the day after the last billed period,
+    else the account's opening day — or the first of `at`'s month when the account was
+    entered in the system after that day (data brought in after the fact)."""
     if last_period:
         return Period.parse(last_period).shift(1).first_day
-    return account.created_at.astimezone(BUSINESS_TZ).date()
+    opened = account.created_at.astimezone(BUSINESS_TZ).date()
+    return opened if opened <= at else Period.of(at).first_day
 
 
 def _meters(session: Session, account_id: int) -> list[Meter]:
@@ -207,7 +211,9 @@ def _meters(session: Session, account_id: int) -> list[Meter]:
     )
 
 
-def move_out_form(session: Session, account_no: str) -> MoveOutForm:
+def move_out_form(session: Session, account_no: str, on: date | None = None) -> MoveOutForm:
+    """The account's meters with their last readings, and where a move-out on day `on`
+    (today) would start its final bill."""
     account = account_by_no(session, account_no)
     last_period = _last_period(session, account.id)
     meters = []
@@ -233,7 +239,7 @@ def move_out_form(session: Session, account_no: str) -> MoveOutForm:
         billing_mode=account.billing_mode,
         meters=tuple(meters),
         last_period=last_period,
-        covers_from=_covers_from(account, last_period),
+        covers_from=_covers_from(account, last_period, on or today()),
         moved_out_on=account.moved_out_on,
         balance=account.balance,
         deposit=account.deposit,
@@ -302,11 +308,10 @@ def move_out(
             f"户号 {account.account_no} 已于 {account.moved_out_on.isoformat()} 退房结算"
         )
     last_period = _last_period(session, account.id)
-    covers_from = _covers_from(account, last_period)
+    covers_from = _covers_from(account, last_period, at)
     if at < covers_from:
-        billed = f"已出 {last_period} 账单" if last_period else f"于 {covers_from.isoformat()} 开户"
         raise InvalidInput(
-            f"户号 {account.account_no} {billed}，退房日期 {at.isoformat()} "
+            f"户号 {account.account_no} 已出 {last_period} 账单，退房日期 {at.isoformat()} "
             f"应不早于 {covers_from.isoformat()}"
         )
     meters = _meters(session, account.id)
