@@ -2,8 +2,9 @@
 
 `move_out` does it all in the caller's one transaction, or nothing:
 - each final reading goes through the reading-ingest engine (`readings.record_reading`,
-  source 'field') and is judged like any reading; one the rules hold (a surge, lower than
-  the last) refuses the move-out with the reason, so nothing is billed on a doubtful figure;
+  source 'field') and is judged like any reading; one the rules hold (lower than the last
+  and no rollover) refuses the move-out with the reason, so nothing is billed on a doubtful
+  figure;
 - the readings are dated noon of the move-out day (business time), as the ingest engine
   places a reading known by its day only (`ingest.READ_TIME`): inside that day whatever a
   client's clock shows, and after the morning's round of routine readings;
@@ -328,6 +329,8 @@ def move_out(
                 "请核实后再退房结算"
             )
     account.moved_out_on = at
+    # Written now: issuing the bill re-reads the locked account row.
+    session.flush()
     waived = _waive_unpaid_deposit(session, account.id)
     covers = (covers_from, at)
     draft = draft_account_bill(session, account.id, Period.of(at), covers=covers)
