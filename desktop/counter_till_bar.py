@@ -24,6 +24,7 @@ from reports.settlement_xlsx import write_settlement_xlsx
 from server.services.collection import till
 from server.services.collection.counter_view import CounterDay, counter_day
 from server.services.collection.settlement_report import settlement_report
+from server.services.collection.till_figures import SettlementView
 from server.services.core.calendar import BUSINESS_TZ
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ class TillBar(QWidget):
         """Settle the till, then show the day report to print and sign."""
         actor = self.page.identity.actor
 
-        def closed(view: till.SettlementView) -> None:
+        def closed(view: SettlementView) -> None:
             self.page.refresh_day()
             self.show_day_report(view.till_id)
 

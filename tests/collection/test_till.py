@@ -14,9 +14,7 @@ from sqlalchemy.orm import Session
 from server.db.models import CashHandover, Payment, TillSession
 from server.services.collection.payments import PaymentRequest, PaymentResult, take_payment
 from server.services.collection.till import (
-    ChannelTotal,
     HeadCashier,
-    VoidedReceipt,
     close_till,
     current_till,
     hand_over,
@@ -24,6 +22,7 @@ from server.services.collection.till import (
     open_till,
     settlement,
 )
+from server.services.collection.till_figures import ChannelTotal, VoidedReceipt
 from server.services.collection.voids import VoidPreview, void_preview, void_receipt
 from server.services.core import calendar
 from server.services.core.audit import Actor

@@ -5,10 +5,10 @@ A staff member takes money only through an open till of today's business date (A
 new money until it is settled, and a settled day is never reopened (one till per clerk and
 business day), so a closed day takes no more payments.
 
-Expected cash = float + cash tendered − change given − cash of this till's receipts voided −
-cash refunds (退款) paid out of it − hand-overs. The difference to the cash counted is
-recorded with the note; it never refuses the close, because the drawer is what it is and
-the close must still happen.
+Expected cash (`till_figures`) = float + cash tendered − change given − cash of this till's
+receipts voided − cash refunds (退款) paid out of it − hand-overs. The difference to the cash
+counted is recorded with the note; it never refuses the close, because the drawer is what it
+is and the close must still happen.
 
 Locking: the till row is read FOR SHARE by payments and voids and FOR UPDATE by the close,
 so a close waits for the payments in flight and none slips in after it has been counted.
@@ -20,20 +20,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from server.db.models import (
     CashHandover,
     Payment,
     Post,
-    Receipt,
-    ReceiptVoid,
-    Refund,
     Staff,
     TillSession,
 )
-from server.db.models.payments import CASH, CHANNEL_LABELS, CHANNELS
+from server.services.collection.till_figures import SettlementView, till_figures
 from server.services.core import audit, calendar, permissions
 from server.services.core.audit import Actor
 from server.services.core.errors import Conflict, DomainError, PermissionDenied
@@ -61,57 +58,6 @@ class TillView:
     float_amount: Decimal
     opened_at: datetime
     closed_at: datetime | None
-
-
-@dataclass(frozen=True)
-class ChannelTotal:
-    """Receipts of one channel that stand (voided ones are listed apart)."""
-
-    channel: str
-    label: str
-    count: int
-    amount: Decimal
-
-
-@dataclass(frozen=True)
-class VoidedReceipt:
-    """Shown struck through on the settlement report."""
-
-    receipt_no: str
-    channel: str
-    amount: Decimal
-    reason: str
-
-
-@dataclass(frozen=True)
-class TillRefund:
-    """A refund (退款) the clerk paid out at this till; cash ones leave the drawer."""
-
-    refund_no: str
-    account_no: str
-    channel: str
-    amount: Decimal
-
-
-@dataclass(frozen=True)
-class SettlementView:
-    till_id: int
-    business_date: date
-    clerk: str
-    float_amount: Decimal
-    cash_tendered: Decimal
-    change_given: Decimal
-    cash_voided: Decimal
-    handed_over: Decimal
-    expected_cash: Decimal
-    cash_counted: Decimal | None
-    over_short: Decimal | None
-    note: str
-    totals: tuple[ChannelTotal, ...]
-    voided: tuple[VoidedReceipt, ...]
-    closed_at: datetime | None
-    cash_refunded: Decimal = ZERO
-    refunds: tuple[TillRefund, ...] = ()
 
 
 def business_date() -> date:
@@ -342,80 +288,6 @@ def hand_over(
     return handover.id
 
 
-def _settlement(
-    session: Session, till: TillSession, clerk: str, cutoff: datetime | None
-) -> SettlementView:
-    """The till's figures; voids after `cutoff` (a later close) do not change a settled day."""
-    void_on = ReceiptVoid.receipt_id == Receipt.id
-    if cutoff is not None:
-        void_on = and_(void_on, ReceiptVoid.created_at <= cutoff)
-    rows = session.execute(
-        select(
-            Payment.channel,
-            Payment.amount,
-            Payment.tendered,
-            Payment.change,
-            Receipt.receipt_no,
-            ReceiptVoid.reason,
-        )
-        .join(Receipt, Receipt.payment_id == Payment.id)
-        .outerjoin(ReceiptVoid, void_on)
-        .where(Payment.till_session_id == till.id)
-        .order_by(Payment.id)
-    ).all()
-    tendered = change = voided_cash = ZERO
-    counts: dict[str, int] = {}
-    sums: dict[str, Decimal] = {}
-    voided: list[VoidedReceipt] = []
-    for channel, amount, given, back, receipt_no, reason in rows:
-        if channel == CASH:
-            tendered += given if given is not None else amount
-            change += back or ZERO
-        if reason is not None:
-            voided.append(VoidedReceipt(receipt_no, channel, amount, reason))
-            if channel == CASH:
-                voided_cash += amount
-            continue
-        counts[channel] = counts.get(channel, 0) + 1
-        sums[channel] = sums.get(channel, ZERO) + amount
-    handed = session.execute(
-        select(func.coalesce(func.sum(CashHandover.amount), ZERO)).where(
-            CashHandover.till_session_id == till.id
-        )
-    ).scalar_one()
-    refunds = tuple(
-        TillRefund(*row)
-        for row in session.execute(
-            select(Refund.refund_no, Refund.account_no, Refund.channel, Refund.amount)
-            .where(Refund.till_session_id == till.id)
-            .order_by(Refund.refund_no)
-        )
-    )
-    refunded = sum((r.amount for r in refunds if r.channel == CASH), ZERO)
-    expected = till.float_amount + tendered - change - voided_cash - refunded - handed
-    return SettlementView(
-        till_id=till.id,
-        business_date=till.business_date,
-        clerk=clerk,
-        float_amount=till.float_amount,
-        cash_tendered=tendered,
-        change_given=change,
-        cash_voided=voided_cash,
-        handed_over=handed,
-        expected_cash=till.expected_cash if till.expected_cash is not None else expected,
-        cash_counted=till.cash_counted,
-        over_short=till.over_short,
-        note=till.note,
-        totals=tuple(
-            ChannelTotal(c, CHANNEL_LABELS[c], counts[c], sums[c]) for c in CHANNELS if c in counts
-        ),
-        voided=tuple(voided),
-        closed_at=till.closed_at,
-        cash_refunded=refunded,
-        refunds=refunds,
-    )
-
-
 def _clerk_label(session: Session, staff_id: int) -> str:
     login, name = session.execute(select(Staff.login, Staff.name).where(Staff.id == staff_id)).one()
     return staff_label(login, name)
@@ -433,7 +305,7 @@ def close_till(
     if till is None:
         raise Conflict("没有未日结的班次（未开班或已日结）")
     now = calendar.transaction_time(session)
-    figures = _settlement(session, till, _clerk_label(session, staff_id), None)
+    figures = till_figures(session, till, _clerk_label(session, staff_id), None)
     over_short = counted - figures.expected_cash
     session.execute(
         update(TillSession)
@@ -461,7 +333,7 @@ def close_till(
             "over_short": str(over_short),
         },
     )
-    return _settlement(session, till, figures.clerk, now)
+    return till_figures(session, till, figures.clerk, now)
 
 
 def settlement(session: Session, till_id: int) -> SettlementView:
@@ -469,4 +341,4 @@ def settlement(session: Session, till_id: int) -> SettlementView:
     till = session.get(TillSession, till_id)
     if till is None:
         raise DomainError(f"班次 {till_id} 不存在")
-    return _settlement(session, till, _clerk_label(session, till.staff_id), till.closed_at)
+    return till_figures(session, till, _clerk_label(session, till.staff_id), till.closed_at)
