@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import click
@@ -14,16 +13,7 @@ from server.services.accounts.customer_classes import add_customer_class, list_c
 from server.services.billing.tariff_desk import kind_of, tariff_rows
 from server.services.billing.tariffs import ComponentSpec, TariffSpec, Tier, create_tariff
 from server.services.core.errors import InvalidInput
-
-
-def _number(text: str, what: str) -> Decimal:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise InvalidInput(f"{what}应为数字，收到「{text}」") from None
-    if not value.is_finite():
-        raise InvalidInput(f"{what}应为数字，收到「{text}」")
-    return value
+from server.services.metering.readings import as_decimal
 
 
 def _day(text: str) -> date:
@@ -43,7 +33,7 @@ def parse_component(text: str) -> ComponentSpec:
         start, sep, price = tier.partition(":")
         if not sep:
             raise InvalidInput(f"收费项目 {name.strip()} 的阶梯应写作 起点:单价，收到「{tier}」")
-        parsed.append(Tier(_number(start, "阶梯起点"), _number(price, "单价")))
+        parsed.append(Tier(as_decimal(start, "阶梯起点"), as_decimal(price, "单价")))
     return ComponentSpec(name.strip(), tuple(parsed))
 
 

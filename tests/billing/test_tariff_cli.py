@@ -88,6 +88,11 @@ def test_tariff_add_and_list(desk):
     assert (bad.exit_code, bad.output) == (
         2, "错误：收费项目 水费 的阶梯应写作 起点:单价，收到「0-3」\n"
     )  # fmt: skip
+    word = invoke(
+        "tariff", "add", "--kind", "水", "--class", "商户", "--from", "2027-01-01",
+        "--component", "水费=0:三块", "--by", "mgr1",
+    )  # fmt: skip
+    assert (word.exit_code, word.output) == (2, "错误：单价 不是数字：「三块」\n")
     unknown = invoke(
         "tariff", "add", "--kind", "水", "--class", "学生", "--from", "2027-01-01",
         "--component", "水费=0:3", "--by", "mgr1",
