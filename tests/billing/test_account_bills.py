@@ -4,12 +4,14 @@ rebills, move-outs and move-ins, pinned with hand-computed figures."""
 from datetime import date
 from decimal import Decimal as D
 
+import pytest
 from sqlalchemy import select, text
 
 from server.db.models import Account, AccountLedgerEntry, AuditEvent, Bill
 from server.services.billing.account_bills import draft_account_bill, issue_bill
 from server.services.billing.billing_run import list_bills, run_billing
 from server.services.core.calendar import Period
+from server.services.core.errors import InvalidInput
 from server.services.metering import readings
 from tests import factories as f
 
@@ -143,3 +145,10 @@ def test_issue_bill_postpaid_takes_the_credit_the_balance_holds(session):
         select(AccountLedgerEntry).where(AccountLedgerEntry.bill_id == bill_id)
     ).one()
     assert (entry.kind, entry.amount, entry.balance_after) == ("credit_used", D("-10.00"), D("0"))
+
+
+def test_a_span_ending_before_it_starts_is_refused(session):
+    a = f.account(session)
+    with pytest.raises(InvalidInput) as refused:
+        draft_account_bill(session, a, DEC, covers=(date(2026, 12, 15), date(2026, 12, 1)))
+    assert str(refused.value) == "账期 2026-12 的结算起止日期有误：2026-12-15 晚于 2026-12-01"

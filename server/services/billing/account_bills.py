@@ -26,7 +26,7 @@ from server.services.billing.tariffs import load_tariff_book
 from server.services.core import audit
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period, business_datetime
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import DomainError, InvalidInput, NotFound
 from server.services.core.money import ZERO
 
 # The ledger's words for what a bill drew from the balance, by bill kind.
@@ -130,6 +130,8 @@ def draft_account_bill(
     account = session.get(Account, account_id)
     if account is None:
         raise NotFound(f"账户 {account_id} 不存在")
+    if covers and covers[0] > covers[1]:
+        raise InvalidInput(f"账期 {period} 的结算起止日期有误：{covers[0]} 晚于 {covers[1]}")
     span = Span(*covers) if covers else Span.of(period)
     rows = session.execute(
         text(_ACCOUNT_METERS),
