@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.widgets import ReadOnlyTable, money_text
-from server.services.billing.billing_run import BillView
+from server.services.billing.bill_views import BillView
 from server.services.billing.bills import BILL_STATUS_LABELS
 from server.services.metering.meter_picker import KIND_LABELS
 from server.services.metering.usage_rules import quantity_text
@@ -70,15 +70,24 @@ class BillContents(QWidget):
             [self.tr("Meter"), self.tr("Meter kind"), self.tr("Previous"), self.tr("Current"),
              self.tr("Usage")]
         )  # fmt: skip
+        # An estimated reading is marked as the paper notice marks it (估).
+        estimated = " " + self.tr("est.")
         self.meters_table.fill(
             [
                 [m.meter_no, KIND_LABELS.get(m.kind, m.kind), quantity_text(m.prev),
-                 quantity_text(m.curr), quantity_text(m.usage)]
+                 quantity_text(m.curr) + (estimated if m.estimated else ""),
+                 quantity_text(m.usage)]
                 for m in bill.meters
             ]
         )  # fmt: skip
         self.lines_table = ReadOnlyTable([self.tr("Item"), self.tr("Usage"), self.tr("Amount")])
-        self.lines_table.fill([[x.component, quantity_text(x.usage), x.amount] for x in bill.lines])
+        self.lines_table.fill(
+            [
+                [f"{x.component}（{x.note}）" if x.note else x.component, quantity_text(x.usage),
+                 x.amount]
+                for x in bill.lines
+            ]
+        )  # fmt: skip
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel(self.tr("Meters billed")))

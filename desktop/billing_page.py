@@ -40,7 +40,8 @@ from desktop.saved_files import announce_saved, ask_save_path
 from desktop.tasks import TaskError
 from desktop.widgets import ALERT, ReadOnlyTable, money_text
 from reports.billing_run import write_run_xlsx
-from server.services.billing.billing_run import BillingRunResult, BillView, run_billing
+from server.services.billing.bill_views import BillView
+from server.services.billing.billing_run import BillingRunResult, run_billing
 from server.services.billing.bills import (
     BILL_STATUS_LABELS,
     BillFilter,

@@ -24,7 +24,7 @@ from desktop.approval_dialog import CorrectionDialog
 from desktop.billing_dialogs import BillContents
 from desktop.tasks import TaskRunner
 from desktop.widgets import money_text
-from server.services.billing.billing_run import BillView
+from server.services.billing.bill_views import BillView
 from server.services.billing.corrections import RebillPreview, cancel_bill, rebill_bill
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period

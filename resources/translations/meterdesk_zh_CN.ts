@@ -1023,27 +1023,32 @@
     </message>
     <message>
         <location filename="../../desktop/billing_dialogs.py" line="71"/>
-        <location filename="../../desktop/billing_dialogs.py" line="80"/>
+        <location filename="../../desktop/billing_dialogs.py" line="83"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="80"/>
+        <location filename="../../desktop/billing_dialogs.py" line="74"/>
+        <source>est.</source>
+        <translation>估</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_dialogs.py" line="83"/>
         <source>Item</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="80"/>
+        <location filename="../../desktop/billing_dialogs.py" line="83"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="84"/>
+        <location filename="../../desktop/billing_dialogs.py" line="93"/>
         <source>Meters billed</source>
         <translation>计费表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="86"/>
+        <location filename="../../desktop/billing_dialogs.py" line="95"/>
         <source>Charges</source>
         <translation>费用明细</translation>
     </message>
@@ -1089,37 +1094,37 @@
 <context>
     <name>BillDetailDialog</name>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="98"/>
+        <location filename="../../desktop/billing_dialogs.py" line="107"/>
         <source>Bill {period} of {account}</source>
         <translation>{account} 的 {period} 账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="103"/>
+        <location filename="../../desktop/billing_dialogs.py" line="112"/>
         <source>Account no.:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="104"/>
+        <location filename="../../desktop/billing_dialogs.py" line="113"/>
         <source>Holder:</source>
         <translation>户名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="105"/>
+        <location filename="../../desktop/billing_dialogs.py" line="114"/>
         <source>Address:</source>
         <translation>地址：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="106"/>
+        <location filename="../../desktop/billing_dialogs.py" line="115"/>
         <source>Period:</source>
         <translation>账期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="108"/>
+        <location filename="../../desktop/billing_dialogs.py" line="117"/>
         <source>Amount:</source>
         <translation>金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_dialogs.py" line="109"/>
+        <location filename="../../desktop/billing_dialogs.py" line="118"/>
         <source>Status:</source>
         <translation>状态：</translation>
     </message>
@@ -1191,216 +1196,216 @@
 <context>
     <name>BillingPage</name>
     <message>
-        <location filename="../../desktop/billing_page.py" line="94"/>
-        <location filename="../../desktop/billing_page.py" line="283"/>
+        <location filename="../../desktop/billing_page.py" line="95"/>
+        <location filename="../../desktop/billing_page.py" line="284"/>
         <source>Billing run</source>
         <translation>出账</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="95"/>
-        <location filename="../../desktop/billing_page.py" line="200"/>
+        <location filename="../../desktop/billing_page.py" line="96"/>
+        <location filename="../../desktop/billing_page.py" line="201"/>
         <source>Bills</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="96"/>
+        <location filename="../../desktop/billing_page.py" line="97"/>
         <source>Payment notices</source>
         <translation>缴款通知单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="99"/>
+        <location filename="../../desktop/billing_page.py" line="100"/>
         <source>Period:</source>
         <translation>账期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="113"/>
+        <location filename="../../desktop/billing_page.py" line="114"/>
         <source>Run billing (Ctrl+R)</source>
         <translation>出账 (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="119"/>
         <location filename="../../desktop/billing_page.py" line="120"/>
+        <location filename="../../desktop/billing_page.py" line="121"/>
         <source>Reason skipped</source>
         <translation>跳过原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="119"/>
+        <location filename="../../desktop/billing_page.py" line="120"/>
         <source>Meters</source>
         <translation>表计数</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="120"/>
+        <location filename="../../desktop/billing_page.py" line="121"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="121"/>
+        <location filename="../../desktop/billing_page.py" line="122"/>
         <source>Export &amp;Excel…</source>
         <translation>导出 &amp;Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="125"/>
+        <location filename="../../desktop/billing_page.py" line="126"/>
         <source>Bills every active account not yet billed for the period from its accepted readings; running it again creates nothing twice.</source>
         <translation>按已审核的读数为本账期尚未出账的在用户出账；重复出账不会重复生成账单。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="148"/>
-        <location filename="../../desktop/billing_page.py" line="151"/>
+        <location filename="../../desktop/billing_page.py" line="149"/>
+        <location filename="../../desktop/billing_page.py" line="152"/>
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="155"/>
+        <location filename="../../desktop/billing_page.py" line="156"/>
         <source>Account no. starts with</source>
         <translation>户号开头</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="160"/>
+        <location filename="../../desktop/billing_page.py" line="161"/>
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="163"/>
+        <location filename="../../desktop/billing_page.py" line="164"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="163"/>
+        <location filename="../../desktop/billing_page.py" line="164"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="163"/>
+        <location filename="../../desktop/billing_page.py" line="164"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="163"/>
+        <location filename="../../desktop/billing_page.py" line="164"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="164"/>
+        <location filename="../../desktop/billing_page.py" line="165"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="172"/>
+        <location filename="../../desktop/billing_page.py" line="173"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="173"/>
+        <location filename="../../desktop/billing_page.py" line="174"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="174"/>
+        <location filename="../../desktop/billing_page.py" line="175"/>
         <source>Status:</source>
         <translation>状态：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="175"/>
+        <location filename="../../desktop/billing_page.py" line="176"/>
         <source>Account:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="193"/>
+        <location filename="../../desktop/billing_page.py" line="194"/>
         <source>One PDF for a building (by room)</source>
         <translation>按楼宇一份 PDF（按房间排序）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="194"/>
+        <location filename="../../desktop/billing_page.py" line="195"/>
         <source>One account:</source>
         <translation>单户：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="197"/>
+        <location filename="../../desktop/billing_page.py" line="198"/>
         <source>Account no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="200"/>
+        <location filename="../../desktop/billing_page.py" line="201"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="202"/>
+        <location filename="../../desktop/billing_page.py" line="203"/>
         <source>Make notices (Ctrl+P)</source>
         <translation>生成通知单 (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="205"/>
+        <location filename="../../desktop/billing_page.py" line="206"/>
         <source>Save all buildings to a folder…</source>
         <translation>全部楼宇保存到文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="207"/>
+        <location filename="../../desktop/billing_page.py" line="208"/>
         <source>Notices</source>
         <translation>通知单范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="295"/>
+        <location filename="../../desktop/billing_page.py" line="296"/>
         <source>Choose the period and run the billing.</source>
         <translation>请选择账期后出账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="299"/>
+        <location filename="../../desktop/billing_page.py" line="300"/>
         <source>{period}: {created} bills created, {skipped} meters skipped.</source>
         <translation>{period}：新建账单 {created} 张，跳过表计 {skipped} 块。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="303"/>
+        <location filename="../../desktop/billing_page.py" line="304"/>
         <source>{count} accounts had been billed before.</source>
         <translation>此前已出账 {count} 户，未重复出账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="307"/>
+        <location filename="../../desktop/billing_page.py" line="308"/>
         <source>{count} meters billed on an estimate (估).</source>
         <translation>{count} 块表计按估抄出账（估）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="327"/>
+        <location filename="../../desktop/billing_page.py" line="328"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="382"/>
+        <location filename="../../desktop/billing_page.py" line="383"/>
         <source>{count} bills, {amount} in all</source>
         <translation>共 {count} 张账单，合计 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="386"/>
+        <location filename="../../desktop/billing_page.py" line="387"/>
         <source>(the first {shown} shown; narrow the filters)</source>
         <translation>（仅显示前 {shown} 张，请缩小筛选范围）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="429"/>
+        <location filename="../../desktop/billing_page.py" line="430"/>
         <source>{count} buildings with bills in {period}</source>
         <translation>{period} 有账单的楼宇 {count} 栋</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="446"/>
+        <location filename="../../desktop/billing_page.py" line="447"/>
         <source>Account no. is required</source>
         <translation>请填写户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="464"/>
+        <location filename="../../desktop/billing_page.py" line="465"/>
         <source>Payment notices {name}</source>
         <translation>缴款通知单 {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="480"/>
+        <location filename="../../desktop/billing_page.py" line="481"/>
         <source>Save all buildings&apos; notices to</source>
         <translation>全部楼宇的通知单保存到</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="493"/>
+        <location filename="../../desktop/billing_page.py" line="494"/>
         <source>{files} PDF files, {pages} notices saved</source>
         <translation>已保存 PDF {files} 个，通知单 {pages} 份</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="497"/>
+        <location filename="../../desktop/billing_page.py" line="498"/>
         <source>(stopped before the end)</source>
         <translation>（已中途取消）</translation>
     </message>
@@ -3298,27 +3303,27 @@ Replaced at {when}</source>
         <translation>退房结算 {no}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="108"/>
+        <location filename="../../desktop/move_out_wizard.py" line="111"/>
         <source>To pay: {amount}</source>
         <translation>应缴：{amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="110"/>
+        <location filename="../../desktop/move_out_wizard.py" line="113"/>
         <source>Refundable: {amount}</source>
         <translation>可退：{amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="111"/>
+        <location filename="../../desktop/move_out_wizard.py" line="114"/>
         <source>Settled: nothing owed, nothing to refund</source>
         <translation>已结清：无欠费，无需退款</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="218"/>
+        <location filename="../../desktop/move_out_wizard.py" line="221"/>
         <source>Refund form {no} issued</source>
         <translation>已开退款单 {no}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="195"/>
+        <location filename="../../desktop/move_out_wizard.py" line="198"/>
         <source>Payment taken</source>
         <translation>已收款</translation>
     </message>

@@ -16,6 +16,7 @@ from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import Account, Bill, BillLine, BillMeter, Reading
 from server.services.billing.billing_run import run_billing
+from server.services.billing.bills import paid_on_bill
 from server.services.billing.estimates import estimated_value
 from server.services.billing.payment_notices import gather_notices
 from server.services.core.calendar import BUSINESS_TZ, Period
@@ -148,8 +149,14 @@ def test_a_true_up_below_the_estimates_is_a_credit(session):
         ("污水处理费", D("-19"), D("-18.05"), "估抄冲回"),
     ]
     assert bill.total == D("-74.55")
-    # The credit goes to the account's balance.
-    assert session.get(Account, bill.account_id).balance == D("74.55")
+    # The credit pays the estimated bills still owed, oldest first: April's 43.40 whole,
+    # 31.15 of May's 43.40 (12.25 still owed); nothing is left on the balance.
+    assert session.get(Account, bill.account_id).balance == D("0.00")
+    april, may = bill_of(session, "A001", "2026-04"), bill_of(session, "A001", "2026-05")
+    assert (april.total, april.status, may.total, may.status) == (
+        D("43.40"), "paid", D("43.40"), "partial"
+    )  # fmt: skip
+    assert session.scalar(select(paid_on_bill()).where(Bill.id == may.id)) == D("31.15")
 
 
 def test_who_is_estimated_and_who_is_not(session):

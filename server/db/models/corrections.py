@@ -47,6 +47,9 @@ class OfficeCounter(Base):
 class CreditNote(Base):
     """红字冲销: a bill cancelled, every line negated; a rebill names the replacement.
 
+    `total` is the cancelled bill's total negated: below zero, except for a credit bill (an
+    estimate trued up below zero), whose cancel charges its credit back.
+
     `paid_moved` is what the cancelled bill had been paid (allocations and balance drawn),
     given to the account balance, from which the replacement or other open bills draw.
     """
@@ -54,7 +57,6 @@ class CreditNote(Base):
     __tablename__ = "credit_note"
     __table_args__ = (
         CheckConstraint("kind in ('rebill', 'cancel')", name="kind"),
-        CheckConstraint("total <= 0", name="total"),
         CheckConstraint("btrim(reason) <> ''", name="reason"),
     )
 

@@ -61,7 +61,8 @@ class PricedBill:
 
 
 # The account's meters in the shape of billing_run._CANDIDATES (so meter_charge judges them
-# alike), ending with whether the current and the previous readings are estimates. The
+# alike), ending with whether the current and the previous readings are estimates. An
+# actual reading of the period is preferred to the period's estimate (a late read rebilled). The
 # previous reading is the last non-void bill's of an earlier period, or of this period on
 # another account (a move-in goes on from the previous occupant's final bill); the bill
 # being replaced does not count. A meter of the replaced bill is billed again even if it has
@@ -81,7 +82,7 @@ _ACCOUNT_METERS = """
         select r.id, r.value, r.source from reading r
         where r.meter_id = m.id and r.status = 'accepted'
           and r.read_at >= :start and r.read_at < :end
-        order by r.read_at desc, r.id desc limit 1) cur on true
+        order by r.source = 'estimate', r.read_at desc, r.id desc limit 1) cur on true
     left join lateral (
         select r.id, r.value from reading r
         where r.meter_id = m.id and r.status = 'accepted' and r.source = 'initial'
@@ -97,7 +98,8 @@ _ACCOUNT_METERS = """
     left join lateral (
         select r.id, r.value from reading r
         where billed.curr_reading_id is null
-          and r.meter_id = m.id and r.status = 'accepted' and r.read_at < :start
+          and r.meter_id = m.id and r.status = 'accepted' and r.source <> 'estimate'
+          and r.read_at < :start
         order by r.read_at desc, r.id desc limit 1) prior on true
     left join reading previous on previous.id = coalesce(billed.curr_reading_id, prior.id)
     where ((m.account_id = :account

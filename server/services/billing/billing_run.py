@@ -31,11 +31,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from server.db.bulk import allocate_ids, copy_rows, psycopg_connection, write_behind
-from server.db.models import Bill, BillingRun
+from server.db.models import Account, Bill, BillingRun
 from server.db.models.accounts import PREPAID
 from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL, REGULAR
 from server.services.accounts.accounts import address_of
-from server.services.billing import estimates
+from server.services.billing import balances, estimates
+from server.services.billing.bill_views import BillView, bill_view
 from server.services.billing.drafts import (
     Draft,
     MeterCharge,
@@ -51,7 +52,7 @@ from server.services.billing.tariffs import load_tariff_book
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
-from server.services.metering.usage_rules import quantity_text, usage_after
+from server.services.metering.usage_rules import usage_after
 
 # Reasons a meter is left out of a run; the CLI and the desktop show the Chinese label.
 SKIP_REASONS = {
@@ -304,6 +305,25 @@ def _write(session: Session, period: Period, run_id: int, bills: list[PricedDraf
         )  # fmt: skip
 
 
+def _draw_true_up_credits(session: Session, period: Period, run_id: int) -> None:
+    """A postpaid bill below zero (an estimate trued up, 估抄冲回) put its credit on the
+    balance; that credit pays the account's open bills at once, as any credit does."""
+    accounts = session.scalars(
+        select(Account)
+        .join(Bill, Bill.account_id == Account.id)
+        .where(
+            Bill.period == str(period),
+            Bill.run_id == run_id,
+            Bill.total < 0,
+            Account.billing_mode != PREPAID,
+        )
+        .order_by(Account.id)
+        .with_for_update(of=Account)
+    ).all()
+    for account in accounts:
+        balances.draw_credit(session, account)
+
+
 def _draw_prepaid(session: Session, period: Period, bills: list[tuple[int, PricedDraft]]) -> None:
     """Prepaid bills draw on the account balance, which may go negative (credits add)."""
     balances: dict[int, Decimal] = dict(
@@ -409,6 +429,7 @@ def run_billing(
         cache: PriceCache = {}
         for start in range(0, len(ready), _CHUNK):
             put(price_drafts(ready[start : start + _CHUNK], cache, span, years))
+    _draw_true_up_credits(session, period, run_id)
     audit.record(
         session,
         actor,
@@ -423,64 +444,6 @@ def run_billing(
     )
 
 
-@dataclass(frozen=True)
-class BillMeterView:
-    meter_no: str
-    kind: str
-    prev: Decimal
-    curr: Decimal
-    usage: Decimal
-
-
-@dataclass(frozen=True)
-class BillLineView:
-    kind: str
-    component: str
-    usage: Decimal
-    amount: Decimal
-    note: str = ""  # 估, 估抄冲回, 按日折算 15/31 天, 12-10 起
-
-
-@dataclass(frozen=True)
-class BillView:
-    bill_id: int
-    account_no: str
-    holder_name: str
-    address: str
-    period: str
-    total: Decimal
-    status: str
-    meters: tuple[BillMeterView, ...]
-    lines: tuple[BillLineView, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "account_no": self.account_no,
-            "period": self.period,
-            "total": str(self.total),
-            "status": self.status,
-            "meters": [
-                {
-                    "meter_no": m.meter_no,
-                    "prev": quantity_text(m.prev),
-                    "curr": quantity_text(m.curr),
-                    "usage": quantity_text(m.usage),
-                }
-                for m in self.meters
-            ],
-            "lines": [
-                {
-                    "kind": line.kind,
-                    "component": line.component,
-                    "usage": quantity_text(line.usage),
-                    "amount": str(line.amount),
-                    **({"note": line.note} if line.note else {}),
-                }
-                for line in self.lines
-            ],
-        }
-
-
 def list_bills(session: Session, period: Period, account_no: str | None = None) -> list[BillView]:
     query = (
         select(Bill)
@@ -490,21 +453,4 @@ def list_bills(session: Session, period: Period, account_no: str | None = None) 
     )
     if account_no:
         query = query.where(Bill.account_no == account_no.strip())
-    return [
-        BillView(
-            bill_id=b.id,
-            account_no=b.account_no,
-            holder_name=b.holder_name,
-            address=b.address,
-            period=b.period,
-            total=b.total,
-            status=b.status,
-            meters=tuple(
-                BillMeterView(m.meter_no, m.kind, m.prev, m.curr, m.usage) for m in b.meters
-            ),
-            lines=tuple(
-                BillLineView(x.kind, x.component, x.usage, x.amount, x.note) for x in b.lines
-            ),
-        )
-        for b in session.scalars(query)
-    ]
+    return [bill_view(b) for b in session.scalars(query)]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from server.db.models import Account, AccountLedgerEntry, Allocation, Bill, Building, Campus
 from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL, BILL_VOID, REGULAR
 from server.services.accounts.accounts import like_escape
-from server.services.billing.billing_run import BillLineView, BillMeterView, BillView
+from server.services.billing.bill_views import BillView, bill_view
 from server.services.core.calendar import Period
 from server.services.core.errors import DomainError, NotFound
 from server.services.core.money import ZERO
@@ -169,19 +169,7 @@ def bill_detail(session: Session, bill_id: int) -> BillView:
     )
     if bill is None:
         raise NotFound(f"账单 {bill_id} 不存在")
-    return BillView(
-        bill_id=bill.id,
-        account_no=bill.account_no,
-        holder_name=bill.holder_name,
-        address=bill.address,
-        period=bill.period,
-        total=bill.total,
-        status=bill.status,
-        meters=tuple(
-            BillMeterView(m.meter_no, m.kind, m.prev, m.curr, m.usage) for m in bill.meters
-        ),
-        lines=tuple(BillLineView(x.kind, x.component, x.usage, x.amount) for x in bill.lines),
-    )
+    return bill_view(bill)
 
 
 def bill_places(session: Session) -> tuple[Place, ...]:

@@ -29,7 +29,7 @@ from server.services.billing.adjustments import (
     correction_reason,
 )
 from server.services.billing.balances import draw_credit, move_balance
-from server.services.billing.billing_run import BillLineView, BillMeterView, BillView
+from server.services.billing.bill_views import BillLineView, BillMeterView, BillView
 from server.services.billing.bills import OPEN_STATUSES, bill_detail, paid_on_bill
 from server.services.core import approval, audit, calendar, numbering, permissions
 from server.services.core.audit import Actor
@@ -236,9 +236,12 @@ def _draft_view(old: BillView, priced: PricedBill) -> BillView:
         total=priced.total,
         status=DRAFT,
         meters=tuple(
-            BillMeterView(m.meter_no, m.kind, m.prev, m.curr, m.usage) for m in priced.meters
+            BillMeterView(m.meter_no, m.kind, m.prev, m.curr, m.usage, m.estimated)
+            for m in priced.meters
         ),
-        lines=tuple(BillLineView(x.kind, x.component, x.usage, x.amount) for x in priced.lines),
+        lines=tuple(
+            BillLineView(x.kind, x.component, x.usage, x.amount, x.note) for x in priced.lines
+        ),
     )
 
 

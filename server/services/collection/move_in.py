@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from server.db.models import BillMeter, Meter
+from server.db.models import Bill, BillMeter, Meter
+from server.db.models.billing import BILL_VOID
 from server.db.models.metering import METER_ACTIVE
 from server.services.accounts.accounts import AccountSpec, account_by_no, account_view
 from server.services.collection.deposits import open_account
@@ -108,11 +109,13 @@ def move_in(session: Session, actor: Actor, spec: MoveInSpec) -> MoveInResult:
         .execution_options(synchronize_session="fetch")
     )
     starts: dict[int, Decimal] = {}
+    # The latest non-void bill of each meter comes last and wins: its reading is where the
+    # new account starts.
     for meter_id, curr in session.execute(
         select(BillMeter.meter_id, BillMeter.curr)
-        .where(BillMeter.meter_id.in_(ids))
-        .order_by(BillMeter.meter_id, BillMeter.id.desc())
-        .distinct(BillMeter.meter_id)
+        .join(Bill, Bill.id == BillMeter.bill_id)
+        .where(BillMeter.meter_id.in_(ids), Bill.status != BILL_VOID)
+        .order_by(BillMeter.meter_id, Bill.period, BillMeter.id)
     ):
         starts[meter_id] = curr
     taken = tuple(TakenMeter(m.meter_no, m.kind, starts.get(m.id)) for m in meters)

@@ -35,7 +35,7 @@ from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE
 from server.services.accounts.accounts import account_by_no
 from server.services.billing.account_bills import draft_account_bill, issue_bill
 from server.services.billing.balances import lock_account
-from server.services.billing.billing_run import BillMeterView
+from server.services.billing.bill_views import BillMeterView
 from server.services.billing.bills import OPEN_STATUSES, paid_on_bill
 from server.services.collection.allocation import OpenItem, amount_owed, open_items
 from server.services.collection.deposits import release_deposit
@@ -369,7 +369,8 @@ def _result(
         covers_from=bill.covers_from,
         covers_to=bill.covers_to,
         meters=tuple(
-            BillMeterView(m.meter_no, m.kind, m.prev, m.curr, m.usage) for m in bill.meters
+            BillMeterView(m.meter_no, m.kind, m.prev, m.curr, m.usage, m.estimated)
+            for m in bill.meters
         ),
         lines=tuple(FinalLine(x.kind, x.component, x.usage, x.amount, x.note) for x in bill.lines),
         total=bill.total,

@@ -122,7 +122,6 @@ def upgrade() -> None:
         _staff("approved_by_id"),
         _created_at(),
         sa.CheckConstraint("kind in ('rebill', 'cancel')", name=op.f("ck_credit_note_kind")),
-        sa.CheckConstraint("total <= 0", name=op.f("ck_credit_note_total")),
         sa.CheckConstraint("btrim(reason) <> ''", name=op.f("ck_credit_note_reason")),
     )
     op.create_index("ix_credit_note_account_id", "credit_note", ["account_id"])
