@@ -1,7 +1,7 @@
 """Bill corrections and adjustments: `bill rebill|cancel`, `adjust`.
 
-Each is a manager's act (`--by`); above the setting billing.approval_limit a second manager
-approves (`--approved-by`).
+Each is a manager's act (`--by`). The second manager's approval above billing.approval_limit
+is the desktop's step (the issue's rule); here `--approved-by` records one when given.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from server.cli.core import Context, clerk_actor, cli, dump, parse_period, pass_context, run
 from server.services.billing.adjustments import adjust_account, signed_amount
 from server.services.billing.corrections import cancel_bill, rebill_bill
-from server.services.core.approval import approval_limit
+from server.services.core.approval import cli_approval
 from server.services.core.audit import Actor
 
 
@@ -24,7 +24,7 @@ def _correction_options(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option("--json", "as_json", is_flag=True)(command)
     command = click.option(
         "--approved-by", "approved_by", metavar="LOGIN",
-        help="审批人登录名（另一名管理人员；金额超过 billing.approval_limit 时必填）",
+        help="审批人登录名（另一名管理人员，记入单据）",
     )(command)  # fmt: skip
     command = click.option("--by", "login", required=True, metavar="LOGIN",
                            help="经办人登录名（管理人员）")(command)  # fmt: skip
@@ -38,14 +38,13 @@ _Correction = Callable[[Session, Actor, dict[str, Any]], Any]
 def _correct(
     ctx: Context, login: str, approved_by: str | None, as_json: bool, correction: _Correction
 ) -> Any:
-    """Run a correction as `login`, approved by `approved_by` above billing.approval_limit;
+    """Run a correction as `login`, approved by `approved_by` when given;
     its JSON is printed with --json (None returned), else its result is returned to say."""
 
     def action() -> Any:
         with ctx.session() as session:
             approver = clerk_actor(session, approved_by) if approved_by else None
-            limits = {"approval_limit": approval_limit(ctx.settings), "approver": approver}
-            return correction(session, clerk_actor(session, login), limits)
+            return correction(session, clerk_actor(session, login), cli_approval(approver))
 
     result = run(action)
     if as_json:

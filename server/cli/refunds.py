@@ -9,7 +9,7 @@ import click
 
 from server.cli.core import Context, clerk_actor, cli, dump, pass_context, run
 from server.services.collection.refunds import REFUND_CHANNEL_LABELS, refund_balance, refund_pdf
-from server.services.core.approval import approval_limit
+from server.services.core.approval import cli_approval
 from server.services.core.money import money_of
 
 
@@ -39,7 +39,7 @@ def refund() -> None:
 @click.option("--bank", default="", help="收款人开户银行（转账）")
 @click.option("--clerk", required=True, help="经办（付款）的收费员登录名；现金从其钱箱付出")
 @click.option("--by", "by", required=True, help="批准退款的管理人员登录名")
-@click.option("--approved-by", help="超过审批限额时，另一名管理人员的登录名")
+@click.option("--approved-by", help="审批人登录名（另一名管理人员，记入退款单）")
 @click.option("--reason", default="", help="退款原因")
 @click.option("--json", "as_json", is_flag=True)
 @click.option(
@@ -53,13 +53,12 @@ def refund_issue(ctx: Context, account_no: str, amount: str, channel: str, refer
 
     def action() -> Any:
         value = money_of(amount, "退款金额")
-        limit = approval_limit(ctx.settings)
         with ctx.session() as session:
+            approver = clerk_actor(session, approved_by) if approved_by else None
             result = refund_balance(
                 session, clerk_actor(session, by), account_no, value, channel,
                 clerk=clerk_actor(session, clerk), reference=reference, bank=bank,
-                reason=reason, approval_limit=limit,
-                approver=clerk_actor(session, approved_by) if approved_by else None,
+                reason=reason, **cli_approval(approver),
             )  # fmt: skip
             content = refund_pdf(session, result.refund_no)[2] if pdf else b""
             return result, content
