@@ -71,6 +71,7 @@ class AccountsPage(ModulePage):
         self.move_out_wizard: MoveOutWizard | None = None
         self._loaded = False
         self._search_serial = 0
+        self._open_serial = 0
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
@@ -210,7 +211,7 @@ class AccountsPage(ModulePage):
 
         def ready(result: tuple[tuple[str, ...], RegistryChoices, tuple[AccountHit, ...]]) -> None:
             self.classes, self.choices, hits = result
-            self._show_hits(self._search_serial, hits, "")
+            self._show_hits(self._search_serial, hits, "", False)
             if hits:
                 self.open_account(hits[0].account_no)
             else:
@@ -227,7 +228,9 @@ class AccountsPage(ModulePage):
         self.search_edit.setFocus()
         self.search_edit.selectAll()
 
-    def search(self) -> None:
+    def search(self, open_single: bool = True) -> None:
+        """Search for what is typed; a single hit is opened unless `open_single` is off (a
+        saved account stays open whatever the old query finds)."""
         self._search_timer.stop()
         query = self.search_edit.text().strip()
         self._search_serial += 1
@@ -238,12 +241,14 @@ class AccountsPage(ModulePage):
 
         self.runner.run(
             work,
-            on_success=lambda hits: self._show_hits(serial, hits, query),
+            on_success=lambda hits: self._show_hits(serial, hits, query, open_single),
             on_failure=self._refused,
             owner=self,
         )
 
-    def _show_hits(self, serial: int, hits: tuple[AccountHit, ...], query: str) -> None:
+    def _show_hits(
+        self, serial: int, hits: tuple[AccountHit, ...], query: str, open_single: bool
+    ) -> None:
         if serial != self._search_serial:
             return  # a newer search is on its way
         self.results_table.fill(
@@ -254,7 +259,7 @@ class AccountsPage(ModulePage):
             self.search_status.setText(self.tr("Nothing found for “{query}”").format(query=query))
         else:
             self.search_status.setText(self.tr("{count} found").format(count=len(hits)))
-        if len(hits) == 1 and query:
+        if len(hits) == 1 and query and open_single:
             self.open_account(hits[0].account_no)
         self.searched.emit(len(hits))
 
@@ -263,9 +268,11 @@ class AccountsPage(ModulePage):
             self.open_account(str(self.results_table.key_at(row)))
 
     def open_account(self, account_no: str) -> None:
+        self._open_serial += 1
+        serial = self._open_serial
         self.runner.run(
             lambda s: account_record(s, account_no),
-            on_success=self._opened,
+            on_success=lambda record: self._opened(serial, record),
             on_failure=self._refused,
             owner=self,
         )
@@ -274,7 +281,9 @@ class AccountsPage(ModulePage):
         if self.record is not None:
             self.open_account(self.record.account.account_no)
 
-    def _opened(self, record: AccountRecord) -> None:
+    def _opened(self, serial: int, record: AccountRecord) -> None:
+        if serial != self._open_serial:
+            return  # the account opened after it is the one wanted
         self.show_record(record)
         self.account_opened.emit(record)
         self._mark_loaded()
@@ -483,8 +492,8 @@ class AccountsPage(ModulePage):
 
     def _saved(self, account_no: str) -> None:
         self.saved.emit(account_no)
+        self.search(open_single=False)  # the list shows the new name or address too
         self.open_account(account_no)
-        self.search()  # the list shows the new name or address too
 
     def _refused(self, error: TaskError) -> None:
         self.refused.emit(error.message)
