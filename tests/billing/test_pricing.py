@@ -33,7 +33,9 @@ def test_spans_factor_and_note():
     assert (half.days, half.factor, half.note) == (15, Fraction(15, 31), "按日折算 15/31 天")
     # A whole November and half of December: 1 + 15/31 months' thresholds.
     longer = Span(date(2026, 11, 1), date(2026, 12, 15))
-    assert (longer.days, longer.factor, longer.note) == (45, Fraction(46, 31), "按日折算 15/31 天")
+    assert (longer.days, longer.factor, longer.note) == (
+        45, Fraction(46, 31), "按日折算 1 个月+15/31 天"
+    )  # fmt: skip
 
 
 def test_shares_round_to_the_thousandth_and_the_last_takes_the_rest():

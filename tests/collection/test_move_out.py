@@ -174,6 +174,29 @@ def test_a_deposit_never_paid_is_owed_no_more_after_the_move_out(session):
     assert event.data["deposit_waived"] == "300.00"
 
 
+def test_an_account_never_billed_starts_after_its_last_reading_month(session):
+    """N003, brought in from the old system after the holder left (opened 2027-01-05), W9
+    last read 136 on 2026-10-28 and never billed here: moving out on 2026-12-05 at 150 the
+    final bill covers November and 1–5 December, 1 + 5/31 = 36/31 of a month, so the first
+    tier reaches 20 × 36/31 = 23.226 m³ and the 14 m³ all cost 3.00: 42.00 — not 5/31 of a
+    month, which would have charged November's water at the second tier."""
+    f.branches(session)
+    f.tariff(session, "water", components={"水费": [("0", "3.00"), ("20", "4.00")]})
+    f.meter(session, "W9", f.account(session, "N003"), kind="water", digits=5)
+    f.read(session, "W9", "2026-10-28", "136")
+    session.execute(
+        text("update account set created_at = date '2027-01-05' + time '09:00'"
+             " where account_no = 'N003'")
+    )  # fmt: skip
+    result = move_out(session, f.ACTOR, "N003", date(2026, 12, 5), {"W9": "150"}, on=MOVE_OUT)
+    assert (result.covers_from, result.covers_to, result.total) == (
+        date(2026, 11, 1), date(2026, 12, 5), D("42.00")
+    )  # fmt: skip
+    assert [(x.usage, x.amount, x.note) for x in result.lines] == [
+        (D("14"), D("42.00"), "按日折算 1 个月+5/31 天")
+    ]
+
+
 def test_an_account_never_billed_starts_at_its_opening_day(session):
     """N001, never billed, W7 read 100 on 2026-11-20. Opened on 2026-12-10, its final bill
     covers 10–15 December (6/31): 20 × 6/31 = 3.871 m³ at 3.00, the rest of 25 m³ at 4.00

@@ -66,9 +66,14 @@ class Span:
 
     @cached_property
     def note(self) -> str:
-        """「按日折算 15/31 天」 for the part months; "" for whole months."""
-        parts = [f"{d}/{n}" for d, n in self._months() if d != n]
-        return f"按日折算 {'+'.join(parts)} 天" if parts else ""
+        """「按日折算 15/31 天」 for the part months (「按日折算 1 个月+5/31 天」 beside whole
+        ones); "" for whole months only."""
+        months = self._months()
+        parts = [f"{d}/{n}" for d, n in months if d != n]
+        whole = len(months) - len(parts)
+        if not parts:
+            return ""
+        return f"按日折算 {f'{whole} 个月+' if whole else ''}{'+'.join(parts)} 天"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -192,14 +192,35 @@ def _last_period(session: Session, account_id: int) -> str:
     )
 
 
-def _covers_from(account: Account, last_period: str, at: date) -> date:
-    """The first day a final bill on day `at` covers: the day after the last billed period,
-    else the account's opening day — or the first of `at`'s month when the account was
-    entered in the system after that day (data brought in after the fact)."""
+def _covers_from(session: Session, account: Account, last_period: str, at: date) -> date:
+    """The first day a final bill on day `at` covers: the day after the last billed period.
+
+    An account never billed starts where its meters were last read before `at`: the month
+    after that reading's month (it ended a period as a billed reading would), or the
+    reading's own day when it falls in `at`'s month — and not before the account's opening
+    day, unless the account was entered in the system only after `at` (data brought in
+    after the fact). With no reading either, the opening day or the first of `at`'s month.
+    """
     if last_period:
         return Period.parse(last_period).shift(1).first_day
     opened = account.created_at.astimezone(BUSINESS_TZ).date()
-    return opened if opened <= at else Period.of(at).first_day
+    start = opened if opened <= at else Period.of(at).first_day
+    last_read = session.scalar(
+        select(func.max(Reading.read_at))
+        .join(Meter, Meter.id == Reading.meter_id)
+        .where(
+            Meter.account_id == account.id,
+            Meter.status == METER_ACTIVE,
+            Reading.status == ACCEPTED,
+            Reading.source != "estimate",
+            Reading.read_at < business_datetime(at, time(0)),
+        )
+    )
+    if last_read is None:
+        return start
+    day = last_read.astimezone(BUSINESS_TZ).date()
+    read_from = day if Period.of(day) == Period.of(at) else Period.of(day).shift(1).first_day
+    return max(read_from, opened) if opened <= at else read_from
 
 
 def _meters(session: Session, account_id: int) -> list[Meter]:
@@ -240,7 +261,7 @@ def move_out_form(session: Session, account_no: str, on: date | None = None) -> 
         billing_mode=account.billing_mode,
         meters=tuple(meters),
         last_period=last_period,
-        covers_from=_covers_from(account, last_period, on or today()),
+        covers_from=_covers_from(session, account, last_period, on or today()),
         moved_out_on=account.moved_out_on,
         balance=account.balance,
         deposit=account.deposit,
@@ -309,7 +330,7 @@ def move_out(
             f"户号 {account.account_no} 已于 {account.moved_out_on.isoformat()} 退房结算"
         )
     last_period = _last_period(session, account.id)
-    covers_from = _covers_from(account, last_period, at)
+    covers_from = _covers_from(session, account, last_period, at)
     if at < covers_from:
         raise InvalidInput(
             f"户号 {account.account_no} 已出 {last_period} 账单，退房日期 {at.isoformat()} "
