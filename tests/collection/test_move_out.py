@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from server.db.models import AuditEvent, Bill, DepositLedgerEntry, Meter, Reading
+from server.db.models import AuditEvent, Bill, CreditNote, DepositLedgerEntry, Meter, Reading
 from server.services.accounts.account_history import account_history
 from server.services.accounts.accounts import AccountSpec, account_view, close_account
 from server.services.billing.billing_run import list_bills, run_billing
@@ -26,6 +26,7 @@ from server.services.collection.move_out import (
 )
 from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.collection.refunds import refund_balance
+from server.services.collection.statements import account_statement
 from server.services.core.calendar import Period
 from server.services.core.errors import Conflict, DomainError, InvalidInput
 from tests import factories as f
@@ -172,6 +173,12 @@ def test_a_deposit_never_paid_is_owed_no_more_after_the_move_out(session):
     assert deposit_bill == "void"
     [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "account.move_out"))
     assert event.data["deposit_waived"] == "300.00"
+    # Voided by a credit note of the unpaid 300.00, so the statement closes on what is owed:
+    # −300.00 deposit − 100.00 November (20 × 3.00 + 10 × 4.00) + 100.00 paid + 300.00
+    # credit note − 90.32 final = −90.32 = balance 0.00 − 90.32 still owed.
+    [note] = session.scalars(select(CreditNote))
+    assert (note.kind, note.total, note.paid_moved) == ("cancel", D("-300.00"), D("0.00"))
+    assert account_statement(session, "P002").closing == D("-90.32")
 
 
 def test_an_account_never_billed_starts_after_its_last_reading_month(session):

@@ -24,9 +24,12 @@ from desktop.balance_dialogs import AdjustDialog, RefundDialog
 from desktop.billing_page import BillingPage
 from desktop.correction_dialogs import CancelDialog, RebillDialog
 from desktop.counter_page import CounterPage
+from desktop.widgets import ALERT, CHANGED_TINT, CREDIT
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import Account, Adjustment, Bill, CreditNote, Refund, Staff
+from server.services.billing.bill_views import BillLineView, BillMeterView, BillView
 from server.services.billing.billing_run import run_billing
+from server.services.billing.corrections import RebillPreview
 from server.services.collection.till import open_till
 from server.services.core import calendar
 from server.services.core.calendar import Period
@@ -92,6 +95,25 @@ def world(fresh_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
             )
     finally:
         engine.dispose()
+
+
+def marked_cells(table) -> list[set[int]]:
+    """Per row, the columns drawn bold on the change tint, as the table's cells are drawn;
+    the tint and the boldness never come apart."""
+    model = table.model()
+    rows = []
+    for r in range(model.rowCount()):
+        columns = set()
+        for c in range(model.columnCount()):
+            index = model.index(r, c)
+            font = model.data(index, Qt.ItemDataRole.FontRole)
+            bold = font is not None and font.bold()
+            tinted = model.data(index, Qt.ItemDataRole.BackgroundRole) == CHANGED_TINT
+            assert bold == tinted, (r, c)
+            if bold:
+                columns.add(c)
+        rows.append(columns)
+    return rows
 
 
 def open_page(qtbot, page) -> None:
@@ -171,6 +193,14 @@ def test_rebill_shows_old_and_new_side_by_side_and_moves_the_payment(
     assert dialog.owed_label.text() == "0.00"
     assert dialog.balance_label.text() == "85.00"
     assert dialog.approval_note.text() == "Within 500.00: no second approval needed."
+    # What changed stands out on the new bill: the current reading and usage, the line's
+    # usage and amount (same meter E1, same line 电费); the old bill has nothing only it has.
+    assert marked_cells(dialog.new_box.contents.meters_table) == [{3, 4}]
+    assert marked_cells(dialog.new_box.contents.lines_table) == [{1, 2}]
+    assert marked_cells(dialog.old_box.contents.meters_table) == [set()]
+    assert marked_cells(dialog.old_box.contents.lines_table) == [set()]
+    # Less owed: the difference in the credit green.
+    assert f"color: {CREDIT.name()}" in dialog.difference_label.styleSheet()
 
     # 确认更正 waits for a reason.
     assert not dialog.confirm_button.isEnabled()
@@ -217,6 +247,68 @@ def test_rebill_shows_old_and_new_side_by_side_and_moves_the_payment(
     page.bills_table.selectRow(void_row)
     assert not page.corrections.rebill_button.isEnabled()
     assert not page.corrections.cancel_button.isEnabled()
+
+
+def test_rebill_marks_changed_cells_and_lines_on_one_side_only(
+    qtbot, world: World, fresh_database_url: str, tmp_path: Path
+):
+    """Water billed on an estimate, then read: the meters pair by meter number and the lines
+    by (kind, component, note), whatever their order; an estimated line (估) the new bill
+    does not have is marked on the old side, the new bill's extra line on the new side."""
+    ensure_application("en")
+
+    def bill(meters, lines, total) -> BillView:
+        return BillView(
+            1, "A009", "孙七", "东区 9 栋", "2026-10", D(total), "open",
+            tuple(BillMeterView(*m) for m in meters), tuple(BillLineView(*x) for x in lines),
+        )  # fmt: skip
+
+    old = bill(
+        [("E9", "electricity", D("10"), D("40"), D("30")),
+         ("W9", "water", D("5"), D("17"), D("12"), True)],
+        [("energy", "电费", D("30"), D("15.00")),
+         ("water", "水费", D("12"), D("30.00"), "估"),
+         ("water", "污水处理费", D("12"), D("11.40"), "估")],
+        "56.40",
+    )  # fmt: skip
+    new = bill(
+        [("W9", "water", D("5"), D("25"), D("20")),
+         ("E9", "electricity", D("10"), D("40"), D("30"))],
+        [("water", "污水处理费", D("12"), D("11.40"), "估"),
+         ("energy", "电费", D("30"), D("15.00")),
+         ("water", "水费", D("20"), D("50.00"))],
+        "76.40",
+    )  # fmt: skip
+    # 76.40 − 56.40 = +20.00 more owed, nothing paid.
+    preview = RebillPreview(
+        "A009", "2026-10", old, new, D("20.00"), D("0"), D("76.40"), D("0"), False
+    )
+    with page_runner(fresh_database_url, tmp_path) as (runner, _preferences):
+        dialog = RebillDialog(preview, runner, world.manager.actor, D("500"))
+        qtbot.addWidget(dialog)
+        dialog.show()
+        was, now = dialog.old_box.contents, dialog.new_box.contents
+        # W9: same meter, estimated 17 now read 25: current reading and usage; E9 alike.
+        assert now.meters_table.text_at(0, 3) == "25"
+        assert marked_cells(now.meters_table) == [{3, 4}, set()]
+        assert marked_cells(was.meters_table) == [set(), set()]
+        # 污水处理费（估） and 电费 unchanged; 水费 without a note is not 水费（估）: marked
+        # whole on the new side, and 水费（估） whole on the old one.
+        assert now.lines_table.text_at(2, 0) == "水费"
+        assert marked_cells(now.lines_table) == [set(), set(), {0, 1, 2}]
+        assert was.lines_table.text_at(1, 0) == "水费（估）"
+        assert marked_cells(was.lines_table) == [set(), {0, 1, 2}, set()]
+        # More owed: the difference in the alert red.
+        assert dialog.difference_label.text() == "+20.00"
+        assert f"color: {ALERT.name()}" in dialog.difference_label.styleSheet()
+        # Sorting keeps the marks with their rows: by item (code points 水 < 污 < 电) 水费
+        # comes first.
+        now.lines_table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        assert [now.lines_table.text_at(r, 0) for r in range(3)] == [
+            "水费", "污水处理费（估）", "电费"
+        ]
+        assert marked_cells(now.lines_table) == [{0, 1, 2}, set(), set()]
+        dialog.close()
 
 
 def test_cancel_a_bill_raised_in_error(qtbot, billing_page: BillingPage, fresh_database_url: str):

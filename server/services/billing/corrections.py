@@ -127,6 +127,30 @@ def _credit_note(
     session.flush()
 
 
+def waive_unpaid_bill(session: Session, actor: Actor, bill: Bill, reason: str) -> str:
+    """Void a bill whose unpaid rest is owed no more (a deposit still unpaid at move-out)
+    with a credit note of that rest; what was paid on it stays where it went (a deposit's
+    payment is held apart). Returns the credit note's number."""
+    unpaid = bill.total - (session.scalar(select(paid_on_bill()).where(Bill.id == bill.id)) or ZERO)
+    note_no = numbering.next_office_number(session, numbering.CREDIT_NOTE, calendar.now().year)
+    lines = (
+        _negated_lines(bill)
+        if unpaid == bill.total
+        else [{"kind": bill.lines[0].kind if bill.lines else bill.kind, "component": "未缴部分",
+               "usage": "0", "amount": str(-unpaid), "note": ""}]
+    )  # fmt: skip
+    bill.status = BILL_VOID
+    session.add(
+        CreditNote(
+            note_no=note_no, kind=CANCEL, account_id=bill.account_id, bill_id=bill.id,
+            period=bill.period, total=-unpaid, lines=lines, paid_moved=ZERO, reason=reason,
+            staff_id=actor.staff_id, actor=actor.label,
+        )
+    )  # fmt: skip
+    session.flush()
+    return note_no
+
+
 def _balance(session: Session, account_id: int) -> Decimal:
     return session.scalar(select(Account.balance).where(Account.id == account_id)) or ZERO
 

@@ -26,7 +26,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from server.db.models import Account, Bill, DepositLedgerEntry, Meter, Reading
@@ -37,6 +37,7 @@ from server.services.billing.account_bills import draft_account_bill, issue_bill
 from server.services.billing.balances import lock_account
 from server.services.billing.bill_views import BillMeterView
 from server.services.billing.bills import OPEN_STATUSES, paid_on_bill
+from server.services.billing.corrections import waive_unpaid_bill
 from server.services.collection.allocation import OpenItem, amount_owed, open_items
 from server.services.collection.deposits import release_deposit
 from server.services.core import audit, permissions
@@ -290,23 +291,23 @@ def _check_readings(account: Account, meters: list[Meter], readings: Mapping[str
         raise InvalidInput(f"户号 {account.account_no} 的表计 {'、'.join(missing)} 缺少退房读数")
 
 
-def _waive_unpaid_deposit(session: Session, account_id: int) -> Decimal:
+def _waive_unpaid_deposit(session: Session, actor: Actor, account_id: int) -> Decimal:
     """A deposit bill still unpaid at move-out is owed no more (it would only be given back
-    at once): it is voided; what was paid on it is held and released like any deposit.
-    Returns the amount no longer owed."""
-    rows = session.execute(
-        select(Bill.id, Bill.total - paid_on_bill()).where(
-            Bill.account_id == account_id, Bill.kind == DEPOSIT, Bill.status.in_(OPEN_STATUSES)
-        )
+    at once): it is voided by a credit note of its unpaid rest; what was paid on it is held
+    and released like any deposit. Returns the amount no longer owed."""
+    bills = session.scalars(
+        select(Bill)
+        .where(Bill.account_id == account_id, Bill.kind == DEPOSIT, Bill.status.in_(OPEN_STATUSES))
+        .options(selectinload(Bill.lines))
+        .order_by(Bill.id)
     ).all()
-    if rows:
-        session.execute(
-            update(Bill)
-            .where(Bill.id.in_([bill_id for bill_id, _ in rows]))
-            .values(status=BILL_VOID)
-            .execution_options(synchronize_session="fetch")
+    waived = ZERO
+    for bill in bills:
+        waived += bill.total - (
+            session.scalar(select(paid_on_bill()).where(Bill.id == bill.id)) or ZERO
         )
-    return sum((owed for _, owed in rows), ZERO)
+        waive_unpaid_bill(session, actor, bill, "退房结算：押金未缴部分不再收取")
+    return waived
 
 
 def move_out(
@@ -352,7 +353,7 @@ def move_out(
     account.moved_out_on = at
     # Written now: issuing the bill re-reads the locked account row.
     session.flush()
-    waived = _waive_unpaid_deposit(session, account.id)
+    waived = _waive_unpaid_deposit(session, actor, account.id)
     covers = (covers_from, at)
     draft = draft_account_bill(session, account.id, Period.of(at), covers=covers)
     if draft.skipped:
