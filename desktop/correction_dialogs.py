@@ -4,7 +4,8 @@ limit); an account's 调账 and 退款 are in desktop.balance_dialogs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from desktop.approval_dialog import CorrectionDialog
 from desktop.billing_dialogs import BillContents
 from desktop.tasks import TaskRunner
-from desktop.widgets import money_text
+from desktop.widgets import ALERT, CREDIT, ReadOnlyTable, money_text
 from server.services.billing.bill_views import BillView
 from server.services.billing.corrections import RebillPreview, cancel_bill, rebill_bill
 from server.services.core.audit import Actor
@@ -59,6 +60,29 @@ class BillBox(QGroupBox):
         column.addLayout(row)
 
 
+def _mark_changes(
+    old: ReadOnlyTable, new: ReadOnlyTable,
+    old_keys: Sequence[Hashable], new_keys: Sequence[Hashable],
+) -> None:  # fmt: skip
+    """Mark in `new` the cells that differ from the old row of the same key, and the whole
+    rows of either side that the other has not. Rows of a repeated key pair up in order."""
+    unmatched: dict[Hashable, list[int]] = defaultdict(list)
+    for i, key in enumerate(old_keys):
+        unmatched[key].append(i)
+    old_rows, new_rows = old.rows_model.rows, new.rows_model.rows
+    whole = range(len(new.rows_model.headers))
+    new_marks: list[set[int]] = []
+    for row, key in zip(new_rows, new_keys, strict=True):
+        if unmatched[key]:
+            was = old_rows[unmatched[key].pop(0)]
+            new_marks.append({c for c in whole if row[c] != was[c]})
+        else:
+            new_marks.append(set(whole))
+    gone = {i for rows in unmatched.values() for i in rows}
+    old.rows_model.mark([set(whole) if i in gone else set() for i in range(len(old_rows))])
+    new.rows_model.mark(new_marks)
+
+
 def _who(bill: BillView) -> str:
     return f"{bill.account_no}  {bill.holder_name}  {bill.address}  ·  {bill.period}"
 
@@ -91,8 +115,21 @@ class RebillDialog(CorrectionDialog):
         self.new_box = BillBox(self.tr("New bill"), new)
         side_by_side.addWidget(self.old_box, 1)
         side_by_side.addWidget(self.new_box, 1)
+        was, now = self.old_box.contents, self.new_box.contents
+        _mark_changes(
+            was.meters_table, now.meters_table,
+            [m.meter_no for m in old.meters], [m.meter_no for m in new.meters],
+        )  # fmt: skip
+        _mark_changes(
+            was.lines_table, now.lines_table,
+            [(x.kind, x.component, x.note) for x in old.lines],
+            [(x.kind, x.component, x.note) for x in new.lines],
+        )  # fmt: skip
 
         self.difference_label = _figure(self._signed(preview.difference))
+        if preview.difference:
+            colour = ALERT if preview.difference > 0 else CREDIT
+            self.difference_label.setStyleSheet(f"color: {colour.name()}; font-weight: 600;")
         self.paid_label = _figure(money_text(preview.paid))
         # What decides stands out: an amount still owed, else the credit the account keeps.
         self.owed_label = _figure(money_text(preview.owed), big=preview.owed > 0)

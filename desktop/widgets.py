@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -35,10 +35,14 @@ from PySide6.QtWidgets import (
 from reports.clock import moment_text
 
 MUTED = QColor("#8a919b")
+# Money: ALERT for more owed, CREDIT for money back to the account (or nothing short).
 ALERT = QColor("#c62828")
+CREDIT = QColor("#2e7d32")
 # Row backgrounds: past a deadline, close to one.
 OVERDUE_TINT = QColor("#fde2e1")
 DUE_SOON_TINT = QColor("#fff4d6")
+# Cell background: what a correction changed.
+CHANGED_TINT = QColor("#fff1c7")
 
 # Up to 2 decimals, as the service accepts (money_of); the server checks again. A minus
 # sign is kept rather than dropped, so a typed "-5" is refused as -5 instead of taken as 5.
@@ -200,6 +204,8 @@ class RowsModel(QAbstractTableModel):
         self.keys: list[object] = []
         self.struck: list[bool] = []
         self.tints: list[QColor | None] = []
+        # Per row, the columns drawn bold on CHANGED_TINT.
+        self.marked: list[frozenset[int]] = []
         # Columns of text that read as numbers (preformatted report figures).
         self.right: set[int] = set()
 
@@ -215,13 +221,22 @@ class RowsModel(QAbstractTableModel):
         self.keys = list(keys) if keys is not None else list(range(len(rows)))
         self.struck = list(struck) if struck is not None else [False] * len(rows)
         self.tints = list(tints) if tints is not None else [None] * len(rows)
+        self.marked = [frozenset()] * len(rows)
         self.endResetModel()
+
+    def mark(self, marked: Sequence[Collection[int]]) -> None:
+        """Draw, row by row, the given columns bold on CHANGED_TINT."""
+        self.marked = [frozenset(columns) for columns in marked]
+        if self.rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self.rows) - 1, len(self.headers) - 1)
+            )
 
     def set_columns(self, headers: Sequence[str], right: set[int] | None = None) -> None:
         self.beginResetModel()
         self.headers = list(headers)
         self.right = set(right or ())
-        self.rows, self.keys, self.struck, self.tints = [], [], [], []
+        self.rows, self.keys, self.struck, self.tints, self.marked = [], [], [], [], []
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
@@ -248,8 +263,14 @@ class RowsModel(QAbstractTableModel):
         numeric = isinstance(value, Decimal | int) or index.column() in self.right
         if role == Qt.ItemDataRole.TextAlignmentRole and numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        marked = index.column() in self.marked[index.row()]
         if role == Qt.ItemDataRole.BackgroundRole:
-            return self.tints[index.row()]
+            return CHANGED_TINT if marked else self.tints[index.row()]
+        if marked and role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setBold(True)
+            font.setStrikeOut(self.struck[index.row()])
+            return font
         if isinstance(value, AlertText):
             if role == Qt.ItemDataRole.ForegroundRole:
                 return ALERT
@@ -291,6 +312,7 @@ class RowsModel(QAbstractTableModel):
         self.keys = [self.keys[i] for i in order_]
         self.struck = [self.struck[i] for i in order_]
         self.tints = [self.tints[i] for i in order_]
+        self.marked = [self.marked[i] for i in order_]
         self.layoutChanged.emit()
 
 

@@ -305,7 +305,9 @@ def test_rebill_marks_changed_cells_and_lines_on_one_side_only(
         # comes first.
         now.lines_table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         assert [now.lines_table.text_at(r, 0) for r in range(3)] == [
-            "水费", "污水处理费（估）", "电费"
+            "水费",
+            "污水处理费（估）",
+            "电费",
         ]
         assert marked_cells(now.lines_table) == [{0, 1, 2}, set(), set()]
         dialog.close()
