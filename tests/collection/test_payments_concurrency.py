@@ -14,6 +14,7 @@ from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.core.audit import Actor
 from server.services.core.errors import DomainError
 from tests import factories as f
+from tests.collection.racing import second_waits_for_first
 from tests.collection.test_payments import YEAR
 
 THREADS = 4
@@ -95,28 +96,17 @@ def test_a_bank_serial_raced_by_two_counters_registers_once(fresh_database_url):
     result = take_payment(
         first, Actor(label="甲"), PaymentRequest("A000", D("10.00"), "transfer", "D", "BK9")
     )
-    outcome: list[BaseException | str] = []
-
-    def second_counter() -> None:
-        try:
-            with unit_of_work(factory) as session:
-                request = PaymentRequest("A001", D("10.00"), "transfer", "E", "BK9")
-                outcome.append(take_payment(session, Actor(label="乙"), request).receipt_no)
-        except BaseException as exc:  # reported in the test's thread below
-            outcome.append(exc)
-
-    thread = threading.Thread(target=second_counter)
-    thread.start()
-    thread.join(1.0)
-    assert thread.is_alive(), "the second counter should wait on the first's serial"
-    first.commit()
-    first.close()
-    thread.join(30)
+    request = PaymentRequest("A001", D("10.00"), "transfer", "E", "BK9")
+    refused = second_waits_for_first(
+        factory,
+        first,
+        lambda session: take_payment(session, Actor(label="乙"), request).receipt_no,
+        "the second counter should wait on the first's serial",
+    )
     with unit_of_work(factory) as session:
         payments = session.scalar(select(func.count()).select_from(Payment))
         numbers = list(session.scalars(select(Receipt.receipt_no)))
     engine.dispose()
-    [refused] = outcome
     assert isinstance(refused, DomainError)
     assert str(refused) == f"银行流水号 BK9 已登记，收据 {result.receipt_no}"
     assert (payments, numbers) == (1, [result.receipt_no])
@@ -140,22 +130,12 @@ def test_a_close_waits_for_the_payment_in_flight_and_counts_it(fresh_database_ur
         open_till(session, clerk, D("100.00"))
     paying = factory()
     take_payment(paying, clerk, PaymentRequest("A000", D("30.00"), "cash", "D"))
-    outcome: list[BaseException | D | None] = []
-
-    def closing() -> None:
-        try:
-            with unit_of_work(factory) as session:
-                outcome.append(close_till(session, clerk, D("130.00")).over_short)
-        except BaseException as exc:  # reported in the test's thread below
-            outcome.append(exc)
-
-    thread = threading.Thread(target=closing)
-    thread.start()
-    thread.join(1.0)
-    assert thread.is_alive(), "the close should wait for the payment in flight"
-    paying.commit()
-    paying.close()
-    thread.join(30)
+    over_short = second_waits_for_first(
+        factory,
+        paying,
+        lambda session: close_till(session, clerk, D("130.00")).over_short,
+        "the close should wait for the payment in flight",
+    )
     engine.dispose()
     # expected = 100.00 + 30.00 = 130.00, counted 130.00
-    assert outcome == [D("0.00")]
+    assert over_short == D("0.00")

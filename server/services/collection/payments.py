@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from reports.receipt import ReceiptLine
@@ -44,7 +43,12 @@ from server.services.collection.allocation import (
     open_bills,
 )
 from server.services.collection.receipts import new_receipt
-from server.services.collection.references import channel_of, check_reference, duplicate_message
+from server.services.collection.references import (
+    channel_of,
+    check_reference,
+    duplicate_message,
+    insert_once,
+)
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
@@ -107,15 +111,8 @@ def _cash(
     return given, given - amount
 
 
-# ON CONFLICT on uq_payment_reference: a reference registered before (or by a counter
-# racing this one) inserts nothing, and the caller names the earlier receipt.
-_INSERT_PAYMENT = (
-    pg_insert(table_of(Payment))
-    .on_conflict_do_nothing(
-        index_elements=["channel", "bank", "reference"], index_where=text("reference <> ''")
-    )
-    .returning(table_of(Payment).c.id)
-)
+# On uq_payment_reference: the earlier receipt is named when nothing is inserted.
+_INSERT_PAYMENT = insert_once(Payment, "channel", "bank", "reference")
 _INSERT_ALLOCATIONS = insert(table_of(Allocation))
 
 

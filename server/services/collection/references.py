@@ -4,6 +4,11 @@ booked twice."""
 
 from __future__ import annotations
 
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.sql.dml import ReturningInsert
+
+from server.db.base import Base, table_of
 from server.db.models.payments import CHANNEL_LABELS, CHANNELS, CHEQUE, ONLINE, TRANSFER
 from server.services.core.errors import DomainError, InvalidInput
 
@@ -16,11 +21,24 @@ _CHANNEL_NAMES = {
 }
 
 
-def channel_of(text: str) -> str:
-    channel = _CHANNEL_NAMES.get(text.strip())
+def channel_of(name: str) -> str:
+    channel = _CHANNEL_NAMES.get(name.strip())
     if channel is None:
-        raise InvalidInput(f"收款方式应为 现金、支票、网银转账 或 在线支付，收到「{text}」")
+        raise InvalidInput(f"收款方式应为 现金、支票、网银转账 或 在线支付，收到「{name}」")
     return channel
+
+
+def insert_once(model: type[Base], *keys: str) -> ReturningInsert[int]:
+    """INSERT … RETURNING id, ON CONFLICT on the reference's partial unique index (`keys`,
+    where reference <> ''): a reference registered before, or by a counter racing this one
+    (the insert waits for that transaction and sees its commit), inserts nothing and returns
+    no id, and the caller names the earlier document instead of failing on the index."""
+    table = table_of(model)
+    return (
+        pg_insert(table)
+        .on_conflict_do_nothing(index_elements=list(keys), index_where=text("reference <> ''"))
+        .returning(table.c.id)
+    )
 
 
 def duplicate_message(channel: str, bank: str, reference: str, receipt_no: str | None) -> str:

@@ -27,6 +27,7 @@ from server.db.models.corrections import REFUND_CHANNELS
 from server.db.models.payments import CASH
 from server.services.billing.balances import lock_account, move_balance
 from server.services.collection import till
+from server.services.collection.references import insert_once
 from server.services.core import audit, permissions
 from server.services.core.approval import check_approval
 from server.services.core.audit import Actor
@@ -83,6 +84,20 @@ def _checked_text(reference: str, bank: str, reason: str, channel: str) -> tuple
     return reference, bank, reason
 
 
+# On uq_refund_reference: a transfer's bank serial is refunded once.
+_INSERT_REFUND = insert_once(Refund, "channel", "reference")
+
+
+def _serial_refunded(session: Session, channel: str, reference: str) -> Conflict | None:
+    """The refusal of a bank serial refunded before, if it was."""
+    earlier = session.scalar(
+        select(Refund.refund_no).where(Refund.channel == channel, Refund.reference == reference)
+    )
+    if earlier is None:
+        return None
+    return Conflict(f"转账流水号 {reference} 已用于退款单 {earlier}，不能重复退款")
+
+
 def _till_and_branch(session: Session, clerk: Actor, channel: str) -> tuple[int | None, Branch]:
     """The till the refund goes through and the branch it is made at (the clerk's)."""
     if clerk.staff_id is None:
@@ -131,12 +146,9 @@ def refund_balance(
     value = money_of(amount, "退款金额")
     reference, bank, reason = _checked_text(reference, bank, reason, channel)
     approved_by = check_approval(session, actor, approver, value, approval_limit)
-    if reference:
-        earlier = session.scalar(
-            select(Refund.refund_no).where(Refund.channel == channel, Refund.reference == reference)
-        )
-        if earlier is not None:
-            raise Conflict(f"转账流水号 {reference} 已用于退款单 {earlier}，不能重复退款")
+    refused = _serial_refunded(session, channel, reference) if reference else None
+    if refused is not None:
+        raise refused
     till_id, branch = _till_and_branch(session, clerk, channel)
     account, address, now = lock_account(session, account_no)
     available = max(account.balance, ZERO)
@@ -149,35 +161,42 @@ def refund_balance(
     )
     balance = move_balance(session, account.id, -value, "refund", None, f"退款单 {refund_no}")
     assert clerk.staff_id is not None  # _till_and_branch refused otherwise
-    refund = Refund(
-        refund_no=refund_no,
-        account_id=account.id,
-        account_no=account.account_no,
-        holder_name=account.holder_name,
-        address=address,
-        amount=value,
-        channel=channel,
-        reference=reference,
-        bank=bank,
-        branch_id=branch.id,
-        branch_name=branch.name,
-        till_session_id=till_id,
-        clerk_id=clerk.staff_id,
-        clerk=clerk.label,
-        staff_id=actor.staff_id,
-        actor=actor.label,
-        approved_by_id=approved_by,
-        reason=reason,
-        created_at=now,
-    )
-    session.add(refund)
-    session.flush()
+    refund_id = session.execute(
+        _INSERT_REFUND,
+        {
+            "refund_no": refund_no,
+            "account_id": account.id,
+            "account_no": account.account_no,
+            "holder_name": account.holder_name,
+            "address": address,
+            "amount": value,
+            "channel": channel,
+            "reference": reference,
+            "bank": bank,
+            "branch_id": branch.id,
+            "branch_name": branch.name,
+            "till_session_id": till_id,
+            "clerk_id": clerk.staff_id,
+            "clerk": clerk.label,
+            "staff_id": actor.staff_id,
+            "actor": actor.label,
+            "approved_by_id": approved_by,
+            "reason": reason,
+            "created_at": now,
+        },
+    ).scalar()
+    if refund_id is None:
+        # Another counter refunded the same serial since the check above (this insert
+        # waited for its commit): refused like a serial refunded long ago.
+        refused = _serial_refunded(session, channel, reference)
+        assert refused is not None  # the index conflicted with a committed refund
+        raise refused
     audit.record(
         session,
         actor,
         "refund.issue",
         "refund",
-        refund.id,
+        refund_id,
         {
             "refund_no": refund_no,
             "account_no": account.account_no,
