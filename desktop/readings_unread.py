@@ -1,5 +1,6 @@
 """The readings page's unread tab: 未抄表计清单 of a period, exported to Excel for the
-readers' next round."""
+readers' next round; meters billed on estimates say so, and those the billing run estimates
+no more (billing.estimate_limit) come first, flagged 需上门抄表."""
 
 from __future__ import annotations
 
@@ -18,15 +19,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.billing_run_ask import desk_estimate_settings
 from desktop.module_page import ModulePage
 from desktop.saved_files import announce_saved, ask_save_path
 from desktop.tasks import TaskError
-from desktop.widgets import ReadOnlyTable
+from desktop.widgets import AlertText, ReadOnlyTable
 from reports.unread_meters import unread_filename, write_unread_xlsx
 from server.services.core.calendar import Period
 from server.services.core.calendar import now as business_now
-from server.services.metering.review_desk import UnreadList, unread_meters
+from server.services.metering.review_desk import UnreadList
 from server.services.metering.usage_rules import quantity_text
+from server.services.reports.unread import unread_list
 
 
 class UnreadTab(QWidget):
@@ -53,7 +56,8 @@ class UnreadTab(QWidget):
         self.export_button.clicked.connect(lambda: self.export_unread())
         self.unread_table = ReadOnlyTable(
             [self.tr("Meter"), self.tr("Kind"), self.tr("Campus"), self.tr("Building"),
-             self.tr("Room"), self.tr("Account"), self.tr("Holder"), self.tr("Last reading")]
+             self.tr("Room"), self.tr("Account"), self.tr("Holder"), self.tr("Last reading"),
+             self.tr("Estimated")]
         )  # fmt: skip
         self.unread_status = QLabel()
         self.unread_status.setObjectName("hint")
@@ -92,8 +96,9 @@ class UnreadTab(QWidget):
     def refresh_unread(self) -> None:
         period = self.period_combo.currentText().strip()
         campus = self.unread_campus_combo.currentData() or None
+        limit = desk_estimate_settings()[1]
         self.page.runner.run(
-            lambda s: unread_meters(s, period, campus=campus),
+            lambda s: unread_list(s, period, campus=campus, estimate_limit=limit),
             on_success=self._show_unread,
             owner=self,
         )
@@ -103,16 +108,21 @@ class UnreadTab(QWidget):
         self.unread_table.fill(
             [
                 [m.meter_no, m.kind, m.campus, m.building, m.room, m.account_no,
-                 m.holder_name, quantity_text(m.last_value) if m.last_value is not None else ""]
+                 m.holder_name, quantity_text(m.last_value) if m.last_value is not None else "",
+                 AlertText(m.estimate_text) if m.visit else m.estimate_text]
                 for m in unread.meters
             ],
             keys=[m.meter_no for m in unread.meters],
         )  # fmt: skip
-        self.unread_status.setText(
-            self.tr("{period}: {unread} of {active} meters not read").format(
-                period=unread.period, unread=len(unread.meters), active=unread.active
-            )
+        status = self.tr("{period}: {unread} of {active} meters not read").format(
+            period=unread.period, unread=len(unread.meters), active=unread.active
         )
+        visits = sum(m.visit for m in unread.meters)
+        if visits:
+            status += self.tr("; {visits} estimated as long as allowed: visit first").format(
+                visits=visits
+            )
+        self.unread_status.setText(status)
         self.export_button.setEnabled(bool(unread.meters))
         self.unread_loaded.emit(unread)
 

@@ -309,264 +309,264 @@
 <context>
     <name>AccountsPage</name>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="89"/>
+        <location filename="../../desktop/accounts_page.py" line="90"/>
         <source>Account no., meter no., name, room or mobile (Ctrl+F)</source>
         <translation>户号、表号、户主、房号或手机 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="94"/>
+        <location filename="../../desktop/accounts_page.py" line="95"/>
         <source>New account… (Ctrl+N)</source>
         <translation>开户… (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="96"/>
+        <location filename="../../desktop/accounts_page.py" line="97"/>
         <source>Edit… (F2)</source>
         <translation>修改… (F2)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="98"/>
-        <location filename="../../desktop/accounts_page.py" line="114"/>
+        <location filename="../../desktop/accounts_page.py" line="99"/>
+        <location filename="../../desktop/accounts_page.py" line="115"/>
         <source>Move out…</source>
         <translation>退房结算…</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="101"/>
+        <location filename="../../desktop/accounts_page.py" line="102"/>
         <source>Move in…</source>
         <translation>开户接替…</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="108"/>
+        <location filename="../../desktop/accounts_page.py" line="109"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="108"/>
+        <location filename="../../desktop/accounts_page.py" line="109"/>
         <source>Holder</source>
         <translation>户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="108"/>
+        <location filename="../../desktop/accounts_page.py" line="109"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="108"/>
+        <location filename="../../desktop/accounts_page.py" line="109"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="109"/>
+        <location filename="../../desktop/accounts_page.py" line="110"/>
         <source>Balance</source>
         <translation>余额</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="126"/>
+        <location filename="../../desktop/accounts_page.py" line="127"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="126"/>
+        <location filename="../../desktop/accounts_page.py" line="127"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="126"/>
+        <location filename="../../desktop/accounts_page.py" line="127"/>
         <source>Hardware no.</source>
         <translation>硬件号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="126"/>
+        <location filename="../../desktop/accounts_page.py" line="127"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="127"/>
+        <location filename="../../desktop/accounts_page.py" line="128"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="127"/>
-        <location filename="../../desktop/accounts_page.py" line="131"/>
-        <location filename="../../desktop/accounts_page.py" line="137"/>
+        <location filename="../../desktop/accounts_page.py" line="128"/>
+        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <location filename="../../desktop/accounts_page.py" line="138"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="127"/>
+        <location filename="../../desktop/accounts_page.py" line="128"/>
         <source>Location</source>
         <translation>安装位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="128"/>
+        <location filename="../../desktop/accounts_page.py" line="129"/>
         <source>Last reading</source>
         <translation>最近读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="131"/>
+        <location filename="../../desktop/accounts_page.py" line="132"/>
         <source>Period</source>
         <translation>账期</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="131"/>
-        <location filename="../../desktop/accounts_page.py" line="369"/>
+        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <location filename="../../desktop/accounts_page.py" line="378"/>
         <source>Electricity (kWh)</source>
         <translation>电量 (kWh)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="132"/>
-        <location filename="../../desktop/accounts_page.py" line="369"/>
+        <location filename="../../desktop/accounts_page.py" line="133"/>
+        <location filename="../../desktop/accounts_page.py" line="378"/>
         <source>Water (m³)</source>
         <translation>水量 (m³)</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="132"/>
-        <location filename="../../desktop/accounts_page.py" line="136"/>
+        <location filename="../../desktop/accounts_page.py" line="133"/>
+        <location filename="../../desktop/accounts_page.py" line="137"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <location filename="../../desktop/accounts_page.py" line="133"/>
         <source>Paid</source>
         <translation>已缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="132"/>
+        <location filename="../../desktop/accounts_page.py" line="133"/>
         <source>Open</source>
         <translation>未缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="133"/>
+        <location filename="../../desktop/accounts_page.py" line="134"/>
         <source>Issued</source>
         <translation>出账时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="136"/>
-        <location filename="../../desktop/accounts_page.py" line="140"/>
+        <location filename="../../desktop/accounts_page.py" line="137"/>
+        <location filename="../../desktop/accounts_page.py" line="141"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="136"/>
+        <location filename="../../desktop/accounts_page.py" line="137"/>
         <source>Receipt</source>
         <translation>收据号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="136"/>
+        <location filename="../../desktop/accounts_page.py" line="137"/>
         <source>Channel</source>
         <translation>缴费方式</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="137"/>
+        <location filename="../../desktop/accounts_page.py" line="138"/>
         <source>Branch</source>
         <translation>收费网点</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="140"/>
+        <location filename="../../desktop/accounts_page.py" line="141"/>
         <source>By</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="140"/>
+        <location filename="../../desktop/accounts_page.py" line="141"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="140"/>
+        <location filename="../../desktop/accounts_page.py" line="141"/>
         <source>Field</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="141"/>
+        <location filename="../../desktop/accounts_page.py" line="142"/>
         <source>Before</source>
         <translation>原值</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="141"/>
+        <location filename="../../desktop/accounts_page.py" line="142"/>
         <source>After</source>
         <translation>新值</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="151"/>
+        <location filename="../../desktop/accounts_page.py" line="152"/>
         <source>Meters</source>
         <translation>表计</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="152"/>
+        <location filename="../../desktop/accounts_page.py" line="153"/>
         <source>Bills</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="153"/>
+        <location filename="../../desktop/accounts_page.py" line="154"/>
         <source>Payments</source>
         <translation>缴费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="154"/>
+        <location filename="../../desktop/accounts_page.py" line="155"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="155"/>
+        <location filename="../../desktop/accounts_page.py" line="156"/>
         <source>History</source>
         <translation>变更记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="157"/>
+        <location filename="../../desktop/accounts_page.py" line="158"/>
         <source>Account statement</source>
         <translation>账户明细</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="254"/>
+        <location filename="../../desktop/accounts_page.py" line="259"/>
         <source>Nothing found for “{query}”</source>
         <translation>没有找到“{query}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="256"/>
+        <location filename="../../desktop/accounts_page.py" line="261"/>
         <source>{count} found</source>
         <translation>找到 {count} 户</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="294"/>
+        <location filename="../../desktop/accounts_page.py" line="303"/>
         <source>No account open</source>
         <translation>未打开户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="306"/>
+        <location filename="../../desktop/accounts_page.py" line="315"/>
         <source>Prepaid</source>
         <translation>预收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="306"/>
+        <location filename="../../desktop/accounts_page.py" line="315"/>
         <source>Postpaid</source>
         <translation>后收费</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="308"/>
+        <location filename="../../desktop/accounts_page.py" line="317"/>
         <source>{no}  {holder}</source>
         <translation>{no}  {holder}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="311"/>
+        <location filename="../../desktop/accounts_page.py" line="320"/>
         <source>{address} · {klass} · {mode} · balance {balance} · mobile {mobile}</source>
         <translation>{address} · {klass} · {mode} · 余额 {balance} · 手机 {mobile}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="345"/>
+        <location filename="../../desktop/accounts_page.py" line="354"/>
         <source>Voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="389"/>
+        <location filename="../../desktop/accounts_page.py" line="398"/>
         <source>Usage {first} – {last}</source>
         <translation>用量 {first} – {last}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="439"/>
+        <location filename="../../desktop/accounts_page.py" line="448"/>
         <source>Move in at {address}</source>
         <translation>开户接替：{address}</translation>
     </message>
     <message>
-        <location filename="../../desktop/accounts_page.py" line="491"/>
+        <location filename="../../desktop/accounts_page.py" line="500"/>
         <source>Accounts</source>
         <translation>用户信息管理</translation>
     </message>
@@ -994,7 +994,7 @@
 <context>
     <name>BillBox</name>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="55"/>
+        <location filename="../../desktop/correction_dialogs.py" line="56"/>
         <source>Total</source>
         <translation>合计</translation>
     </message>
@@ -1499,27 +1499,27 @@
 <context>
     <name>CancelDialog</name>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="150"/>
+        <location filename="../../desktop/correction_dialogs.py" line="187"/>
         <source>Cancel bill</source>
         <translation>作废账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="154"/>
+        <location filename="../../desktop/correction_dialogs.py" line="191"/>
         <source>Cancel the bill {period} of {account}</source>
         <translation>作废账单 {account} {period}</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="158"/>
+        <location filename="../../desktop/correction_dialogs.py" line="195"/>
         <source>Confirm cancel</source>
         <translation>确认作废</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="159"/>
+        <location filename="../../desktop/correction_dialogs.py" line="196"/>
         <source>Bill to be cancelled</source>
         <translation>将作废的账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="162"/>
+        <location filename="../../desktop/correction_dialogs.py" line="199"/>
         <source>Paid, to the balance:</source>
         <translation>已缴（转入余额）：</translation>
     </message>
@@ -4132,52 +4132,52 @@ Replaced at {when}</source>
 <context>
     <name>RebillDialog</name>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="77"/>
+        <location filename="../../desktop/correction_dialogs.py" line="101"/>
         <source>Rebill</source>
         <translation>更正账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="82"/>
+        <location filename="../../desktop/correction_dialogs.py" line="106"/>
         <source>Rebill {period} of {account}</source>
         <translation>更正账单 {account} {period}</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="86"/>
+        <location filename="../../desktop/correction_dialogs.py" line="110"/>
         <source>Confirm rebill</source>
         <translation>确认更正</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="90"/>
+        <location filename="../../desktop/correction_dialogs.py" line="114"/>
         <source>Issued bill (to be cancelled)</source>
         <translation>原账单（将红字冲销）</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="91"/>
+        <location filename="../../desktop/correction_dialogs.py" line="115"/>
         <source>New bill</source>
         <translation>更正后账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="107"/>
+        <location filename="../../desktop/correction_dialogs.py" line="144"/>
         <source>Owed after:</source>
         <translation>更正后应缴：</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="108"/>
+        <location filename="../../desktop/correction_dialogs.py" line="145"/>
         <source>Credit after:</source>
         <translation>更正后余额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="130"/>
+        <location filename="../../desktop/correction_dialogs.py" line="167"/>
         <source>The readings and tariffs in force give the same bill: nothing to rebill.</source>
         <translation>按现行读数和价格重算的账单与原账单相同，无需更正。</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="105"/>
+        <location filename="../../desktop/correction_dialogs.py" line="142"/>
         <source>Difference:</source>
         <translation>差额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/correction_dialogs.py" line="106"/>
+        <location filename="../../desktop/correction_dialogs.py" line="143"/>
         <source>Paid:</source>
         <translation>已缴：</translation>
     </message>
@@ -5796,73 +5796,83 @@ Replaced at {when}</source>
 <context>
     <name>UnreadTab</name>
     <message>
-        <location filename="../../desktop/readings_unread.py" line="52"/>
+        <location filename="../../desktop/readings_unread.py" line="55"/>
         <source>Export Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_unread.py" line="55"/>
+        <location filename="../../desktop/readings_unread.py" line="58"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_unread.py" line="55"/>
+        <location filename="../../desktop/readings_unread.py" line="58"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_unread.py" line="55"/>
+        <location filename="../../desktop/readings_unread.py" line="58"/>
         <source>Campus</source>
         <translation>校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_unread.py" line="55"/>
+        <location filename="../../desktop/readings_unread.py" line="58"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_unread.py" line="56"/>
+        <location filename="../../desktop/readings_unread.py" line="59"/>
         <source>Room</source>
         <translation>房间</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_unread.py" line="56"/>
+        <location filename="../../desktop/readings_unread.py" line="59"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_unread.py" line="56"/>
+        <location filename="../../desktop/readings_unread.py" line="59"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_unread.py" line="56"/>
+        <location filename="../../desktop/readings_unread.py" line="59"/>
         <source>Last reading</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_unread.py" line="66"/>
+        <location filename="../../desktop/readings_unread.py" line="60"/>
+        <source>Estimated</source>
+        <translation>估抄</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="70"/>
         <source>Period:</source>
         <translation>账期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_unread.py" line="68"/>
+        <location filename="../../desktop/readings_unread.py" line="72"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_unread.py" line="82"/>
+        <location filename="../../desktop/readings_unread.py" line="86"/>
         <source>All campuses</source>
         <translation>全部校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_unread.py" line="112"/>
+        <location filename="../../desktop/readings_unread.py" line="117"/>
         <source>{period}: {unread} of {active} meters not read</source>
         <translation>{period}：{active} 块表中 {unread} 块未抄</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_unread.py" line="127"/>
-        <location filename="../../desktop/readings_unread.py" line="146"/>
+        <location filename="../../desktop/readings_unread.py" line="122"/>
+        <source>; {visits} estimated as long as allowed: visit first</source>
+        <translation>；{visits} 块已连续估抄到上限，请先上门抄表</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/readings_unread.py" line="137"/>
+        <location filename="../../desktop/readings_unread.py" line="156"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>

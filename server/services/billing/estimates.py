@@ -77,19 +77,27 @@ class Estimates:
     skipped: list[tuple[str, str]]
 
 
-# Meters whose last `limit` bills (void ones aside) all billed an estimate; the latest bill
-# is the one written last, as for the run's previous reading, which the index on
-# (meter_id, id) finds without reading every bill of the meter.
-_AT_LIMIT = """
-    select m.id
+# Per meter, its bills (void ones aside) written after its last actual one: its latest
+# bills, all estimated. The latest bill is the one written last, as for the run's previous
+# reading; the index on (meter_id, id) finds the last actual one reading back from the
+# newest and the estimated ones after it, without reading every bill of the meter.
+_ESTIMATED_IN_A_ROW = """
+    select m.id, count(bm.id)
     from unnest(cast(:ids as integer[])) as m(id)
     cross join lateral (
-        select bm.estimated from bill_meter bm join bill b on b.id = bm.bill_id
-        where bm.meter_id = m.id and b.status <> 'void'
-        order by bm.id desc limit :limit) recent
+        select coalesce(max(x.id), 0) as id from bill_meter x join bill y on y.id = x.bill_id
+        where x.meter_id = m.id and not x.estimated and y.status <> 'void') actual
+    join bill_meter bm on bm.meter_id = m.id and bm.id > actual.id
+    join bill b on b.id = bm.bill_id and b.status <> 'void'
     group by m.id
-    having count(*) = :limit and bool_and(recent.estimated)
 """
+
+
+def estimated_in_a_row(session: Session, meter_ids: list[int]) -> dict[int, int]:
+    """How many of each meter's latest bills in a row billed an estimate (meters with none
+    left out); at `estimate_limit` the meter needs a visit."""
+    rows = session.execute(text(_ESTIMATED_IN_A_ROW), {"ids": meter_ids})
+    return {meter_id: count for meter_id, count in rows}
 
 
 def estimated_value(prev: Decimal, usage: Decimal, digits: int, multiplier: Decimal) -> Decimal:
@@ -110,10 +118,8 @@ def estimate_unread(
     """
     ids = [row[0] for row in unread]
     histories = monthly_usage_histories(session, ids, period.start)
-    if limit > 0:
-        at_limit = set(session.scalars(text(_AT_LIMIT), {"ids": ids, "limit": limit}))
-    else:
-        at_limit = set(ids)
+    in_a_row = estimated_in_a_row(session, ids)
+    at_limit = {meter_id for meter_id in ids if in_a_row.get(meter_id, 0) >= limit}
     read_at = period.end - timedelta(seconds=1)
     planned: list[tuple[tuple, Decimal, Decimal]] = []
     skipped: list[tuple[str, str]] = []

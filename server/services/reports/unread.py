@@ -5,20 +5,27 @@ The rule is the readings desk's (`review_desk.unread_meters`, which lists the me
 by one): an active meter installed before the period ends is due; it is read when it has
 an accepted reading in the period that is a visit (not a new meter's initial figure, not
 an estimate). A meter's building is its own, else its account's.
+
+`unread_list` is that desk's list with each meter's estimates (估抄), the meters a reader
+must visit first.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reports.tables import COUNT, PERCENT, SUBTOTAL, TEXT, TOTAL, Column, Row, TableReport
+from server.db.models import Meter
+from server.services.billing.estimates import estimated_in_a_row
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
 from server.services.core.calendar import now as business_now
 from server.services.metering.meter_picker import KIND_LABELS
-from server.services.metering.review_desk import NOT_A_READ
+from server.services.metering.review_desk import NOT_A_READ, UnreadList, unread_meters
 from server.services.reports.common import (
     campus_id,
     check_access,
@@ -125,3 +132,31 @@ def unread_report(
         generated_at=business_now(),
         notes=("应抄：在用且账期结束前已安装的表计；起码与估抄不算抄表。",),
     )
+
+
+def unread_list(
+    session: Session,
+    period: str,
+    campus: str | None = None,
+    building: str | None = None,
+    *,
+    estimate_limit: int = 2,
+) -> UnreadList:
+    """未抄表计清单 (`review_desk.unread_meters`) with how many of each meter's latest bills
+    in a row were estimated (估抄 N 个月); the meters at `estimate_limit` (the setting
+    billing.estimate_limit), which the billing run estimates no more, first (需上门抄表),
+    then the rest in the list's order. Counted on the bills as they stand now: what the
+    next round needs, whichever period is listed."""
+    unread = unread_meters(session, period, campus, building)
+    numbers = select(Meter.meter_no, Meter.id).where(
+        Meter.meter_no.in_([m.meter_no for m in unread.meters])
+    )
+    ids = {meter_no: meter_id for meter_no, meter_id in session.execute(numbers)}
+    in_a_row = estimated_in_a_row(session, list(ids.values()))
+    lines = []
+    for line in unread.meters:
+        months = in_a_row.get(ids[line.meter_no], 0)
+        at_limit = months > 0 and months >= estimate_limit
+        lines.append(replace(line, estimated=months, visit=at_limit))
+    lines.sort(key=lambda line: not line.visit)
+    return replace(unread, meters=tuple(lines))
