@@ -16,7 +16,10 @@ centre did with them, in date order, under the simulated clock of demo.clock:
   claim does not match), service requests of each kind (some past their SLA, some
   answered), and the two bound residents read their own meters today with a photo of
   the dial; two readers entered a misread figure with a photo: all four wait for review;
-- the office has published its FAQ, contacts, tips, a notice and an outage ahead.
+- the office has published its FAQ, contacts, tips, a notice and an outage ahead;
+- the office's corrections and comings and goings (demo.corrections): readings keyed over
+  the dial rebilled, a bill cancelled, adjustments, refunds, the class 商户 with deposits, a
+  move-out, a move-in and the shop's own move-out, one month's unread meters estimated.
 
 Everything is attributed to the demo staff or WeChat users and audited by the services;
 the choices come from the caller's random stream, so a seed and a clock give the same
@@ -35,11 +38,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.db.models import Bill, Binding, Payment, ServiceRequest, TillSession
+from server.db.models import Bill, BillMeter, Binding, Payment, ServiceRequest, TillSession
+from server.db.models.billing import FINAL
 from server.db.models.companion import BINDING_PENDING, REQUEST_ANSWERED, REQUEST_OPEN
-from server.demo.centre import DemoAccount
+from server.db.models.corrections import CANCEL, REBILL, Adjustment, CreditNote, Refund
+from server.demo.centre import DemoAccount, Miskey
 from server.demo.clock import simulated_clock
-from server.demo.counter import BranchDay, CounterYear
+from server.demo.corrections import CorrectionsYear
+from server.demo.counter import BranchDay
 from server.demo.load import Progress
 from server.demo.residents import ResidentsSide
 from server.services.billing.bills import OPEN_STATUSES, paid_on_bill
@@ -70,6 +76,15 @@ class ActivitySummary:
     requests_overdue: int
     requests_answered: int
     notices: int
+    # The office's corrections and comings and goings (demo.corrections).
+    rebills: int = 0
+    cancelled: int = 0
+    adjustments: int = 0
+    refunds: int = 0
+    refunded: Decimal = ZERO
+    final_bills: int = 0
+    shops: tuple[str, ...] = ()
+    estimated: int = 0
 
     def describe(self) -> list[str]:
         periods = self.billed_periods
@@ -87,6 +102,10 @@ class ActivitySummary:
             f"（超期 {self.bindings_overdue}）；处理中诉求 {self.requests_open} 条"
             f"（超时 {self.requests_overdue}），已答复 {self.requests_answered} 条；"
             f"公告 {self.notices} 条",
+            f"更正账单 {self.rebills} 张，作废 {self.cancelled} 张（红字冲销）；"
+            f"调账 {self.adjustments} 笔；退款 {self.refunds} 笔 {self.refunded} 元；"
+            f"退房结算 {self.final_bills} 户；"
+            f"商户（押金）：{'、'.join(self.shops) or '无'}；估抄 {self.estimated} 块表次",
             "已绑定户号的演示微信用户（H5 开发登录 openid → 户号）："
             + "，".join(f"{openid} → {no}" for openid, no in self.bound),
         ]
@@ -110,17 +129,33 @@ def replay(
     periods: Sequence[Period],
     moment: datetime,
     progress: Progress,
+    *,
+    miskeys: Sequence[Miskey] = (),
+    estimate_in: Period | None = None,
 ) -> ActivitySummary:
-    """Replay the centre's year up to `moment` (see the module's doc); the caller commits."""
-    return _Replay(session, rng, accounts, periods, moment.astimezone(BUSINESS_TZ), progress).run()
+    """Replay the centre's year up to `moment` (see the module's doc); the caller commits.
+
+    `miskeys`: readings keyed over the dial, corrected after their bill; `estimate_in`: the
+    month whose run bills unread meters on estimates (demo.corrections)."""
+    return _Replay(
+        session,
+        rng,
+        accounts,
+        periods,
+        moment.astimezone(BUSINESS_TZ),
+        progress,
+        miskeys,
+        estimate_in,
+    ).run()
 
 
-class _Replay(CounterYear, ResidentsSide):
+class _Replay(CorrectionsYear, ResidentsSide):
     """The whole replay: the counters' year and today, then the residents' side."""
 
     def run(self) -> ActivitySummary:
         bound = self._choose_bound()
         arrears, partial = self._choose_payers(bound)
+        self._plan_corrections({*bound, *arrears, *partial})
         with simulated_clock(self.session) as set_now:
             self.set_now = set_now
             self._bind_residents(bound)
@@ -173,6 +208,15 @@ class _Replay(CounterYear, ResidentsSide):
             )
         ).one()
         tills = session.scalar(select(func.count()).select_from(TillSession))
+        refunds, refunded = session.execute(
+            select(func.count(), func.coalesce(func.sum(Refund.amount), ZERO))
+        ).one()
+        rebills, cancelled = session.execute(
+            select(
+                func.count().filter(CreditNote.kind == REBILL),
+                func.count().filter(CreditNote.kind == CANCEL),
+            )
+        ).one()
         return ActivitySummary(
             billed_periods=tuple(str(p) for p in self.billed),
             bills=bills,
@@ -195,4 +239,18 @@ class _Replay(CounterYear, ResidentsSide):
             requests_overdue=late,
             requests_answered=answered,
             notices=notices,
+            rebills=rebills,
+            cancelled=cancelled,
+            adjustments=session.scalar(select(func.count()).select_from(Adjustment)) or 0,
+            refunds=refunds,
+            refunded=refunded,
+            final_bills=session.scalar(
+                select(func.count()).select_from(Bill).where(Bill.kind == FINAL)
+            )
+            or 0,
+            shops=tuple(self.accounts[i].account_no for i in self.shops),
+            estimated=session.scalar(
+                select(func.count()).select_from(BillMeter).where(BillMeter.estimated)
+            )
+            or 0,
         )

@@ -57,6 +57,14 @@ TARIFFS: dict[tuple[str, str], tuple[str, tuple[tuple[str, tuple[tuple[int, str]
     ),
 }
 TARIFF_YEARS_BACK = 2
+# The class the office adds during the year (demo.corrections): shops pay a deposit, and their
+# electricity is tiered on the year's usage.
+SHOP, SHOP_NAME, SHOP_BINDINGS, SHOP_DEPOSIT = "shop", "商户", 2, "500.00"
+SHOP_TARIFFS = (
+    (ELECTRICITY, "商户用电", (("电费", ((0, "0.8286"), (6000, "0.8786"))),), True),
+    (WATER, "商户用水", (("水费", ((0, "4.95"),)), ("污水处理费", ((0, "1.20"),))), False),
+)  # (kind, name, components, annual tiers)
+SHOP_NAMES = ("便民超市", "打印复印店", "水果店", "咖啡馆")
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"

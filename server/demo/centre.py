@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -38,6 +39,16 @@ class DemoAccount:
     mobile: str
 
 
+@dataclass(frozen=True)
+class Miskey:
+    """A reading keyed over the dial by `over` (demo.readings), billed in `period` and
+    corrected after (demo.corrections)."""
+
+    meter_no: str
+    period: Period
+    over: Decimal
+
+
 @dataclass(order=True)
 class Visit:
     """Someone coming to a counter on a day: to pay their bills or top up."""
@@ -58,6 +69,8 @@ class Centre:
         periods: Sequence[Period],
         moment: datetime,
         progress: Progress,
+        miskeys: Sequence[Miskey] = (),
+        estimate_in: Period | None = None,
     ):
         self.session = session
         self.rng = rng
@@ -65,6 +78,9 @@ class Centre:
         self.moment = moment
         self.today = moment.date()
         self.report = progress
+        self.miskeys = tuple(miskeys)
+        # The month whose billing run estimates the unread meters (估抄).
+        self.estimate_in = estimate_in
         # Months with a month of readings before them, complete by now: the last 12.
         complete = [p for p in periods[1:] if p.end + timedelta(minutes=2) <= moment]
         self.billed = complete[-BILLED_MONTHS:]
@@ -78,3 +94,7 @@ class Centre:
         self.references = 0
         self.set_now: Callable[[datetime], None] = lambda moment: None
         self.top_ups = 0
+        # Other work of a day (demo.corrections): in the office before the counters open,
+        # and at a campus's counter while its till is open (the cash it took in, or paid out).
+        self.office: dict[date, list[Callable[[], None]]] = defaultdict(list)
+        self.at_counter: dict[tuple[date, int], list[Callable[[], Decimal]]] = defaultdict(list)

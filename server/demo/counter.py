@@ -46,9 +46,11 @@ CHANNELS = {
     catalog.RESIDENT: ((CASH, 7), (TRANSFER, 3)),
     catalog.DORMITORY: ((CASH, 17), (TRANSFER, 3)),
     catalog.UNIT: ((TRANSFER, 3), (CHEQUE, 2)),
+    catalog.SHOP: ((CASH, 1), (TRANSFER, 1)),
 }
 BANKS = ("中国工商银行", "中国建设银行", "中国农业银行", "中国银行", "交通银行")
 TODAY_RECEIPTS = (4, 6)  # per branch, at least
+CASH_FLOAT = Decimal("1000.00")
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class CounterYear(Centre):
         while day < self.today:
             if day in runs:
                 self._billing_run(runs[day], len([d for d in runs if d <= day]) - 1)
+            for errand in self.office.pop(day, []):
+                errand()
             self._counter_day(day, self.visits.pop(day, []), close=True)
             day += timedelta(days=1)
         if self.today in runs:
@@ -109,7 +113,8 @@ class CounterYear(Centre):
     def _billing_run(self, period: Period, window: int) -> None:
         moment = self._bill_moment(period)
         self.set_now(moment)
-        run_billing(self.session, self.managers[0].actor, period)
+        run_billing(self.session, self.managers[0].actor, period,
+                    estimate=period == self.estimate_in)  # fmt: skip
         rng = self.rng
         for index, account in enumerate(self.accounts):
             if account.billing_mode == PREPAID:
@@ -156,17 +161,21 @@ class CounterYear(Centre):
         by_campus: dict[int, list[Visit]] = defaultdict(list)
         for visit in sorted(visits):
             by_campus[self.accounts[visit.account].campus].append(visit)
-        for campus in sorted(by_campus):
+        errands = {c for d, c in self.at_counter if d == day}
+        for campus in sorted(by_campus.keys() | errands):
             clerk = self.clerks[campus]
-            first = by_campus[campus][0].minute
+            first = by_campus[campus][0].minute if by_campus[campus] else COUNTER_OPENS
             self.set_now(self._at(day, max(0, min(COUNTER_OPENS, first - 1))))
-            open_till(self.session, clerk.actor, ZERO)
-            drawer = ZERO
+            # Paying money out (a refund) takes a float in the drawer.
+            drawer = CASH_FLOAT if (day, campus) in self.at_counter else ZERO
+            open_till(self.session, clerk.actor, drawer)
             for visit in by_campus[campus]:
                 self.set_now(self._at(day, visit.minute))
                 drawer += self._pay(clerk, visit, day)
+            for errand in self.at_counter.pop((day, campus), []):
+                drawer += errand()
             if close:
-                # The clerk counts the drawer: the cash taken, as the float was nil.
+                # The clerk counts the drawer: the float and the cash taken and paid out.
                 self.set_now(self._at(day, COUNTER_CLOSES + 20))
                 close_till(self.session, clerk.actor, drawer)
 

@@ -48,7 +48,7 @@ from server.demo import activity as demo_activity
 from server.demo import catalog
 from server.demo import masters as demo_masters
 from server.demo.activity import ActivitySummary
-from server.demo.centre import DemoAccount
+from server.demo.centre import DemoAccount, Miskey
 from server.demo.load import (
     BULK_TABLES,
     BulkLoad,
@@ -56,6 +56,7 @@ from server.demo.load import (
     ReadingCounts,
     foreign_keys_checked_after,
 )
+from server.demo.readings import MISKEY, UNREAD
 from server.services.billing.tariffs import ComponentSpec, TariffSpec, Tier, validate_tariff
 from server.services.core import audit
 from server.services.core.audit import Actor
@@ -195,7 +196,7 @@ class _Generator(BulkLoad):
 
         plans, buildings = self._plan_accounts(accounts)
         points = self._plan_meters(plans)
-        self._plan_events(points, accounts)
+        self._plan_events(points, plans)
         counts = ReadingCounts()
         with foreign_keys_checked_after(self.session, BULK_TABLES):
             building_ids = self._write_buildings(campus_ids, buildings)
@@ -220,9 +221,21 @@ class _Generator(BulkLoad):
                             building_ids[p.building], p.billing_mode, p.mobile)
                 for p in plans
             ]  # fmt: skip
-            activity = demo_activity.replay(
-                self.session, self.activity_rng, demo_accounts, self.periods, self.cap, self.report
+            # What the readings left for the replay to correct: the figures keyed over the
+            # dial, and the month with unread meters, billed on estimates.
+            miskeys = tuple(
+                Miskey(
+                    p.meter.meter_no, self.periods[p.event_month], Decimal(p.keyed_over).scaleb(-3)
+                )
+                for p in points
+                if p.event == MISKEY and p.keyed_over
             )
+            unread = min((self.periods[p.event_month] for p in points if p.event == UNREAD),
+                         default=None)  # fmt: skip
+            activity = demo_activity.replay(
+                self.session, self.activity_rng, demo_accounts, self.periods, self.cap,
+                self.report, miskeys=miskeys, estimate_in=unread,
+            )  # fmt: skip
 
         return DemoSummary(
             seed=seed,

@@ -35,6 +35,7 @@ from server.demo import masters as demo_masters
 from server.demo.readings import (
     FLAGS,
     ID,
+    MISKEY,
     MISREAD,
     PREVIOUS,
     REPLACE,
@@ -251,27 +252,38 @@ class BulkLoad:
                 points.append(Point(meter, plan.campus, usage, season, start))
         return points
 
-    def _plan_events(self, points: list[Point], accounts: int) -> None:
+    def _plan_events(self, points: list[Point], plans: list[AccountPlan]) -> None:
         """Give a few distinct metering points one event each, in a month where it can show."""
         rng = self.rng
-        months = len(self.periods)
+        months, accounts = len(self.periods), len(plans)
+
+        def keyed(p: Point) -> bool:
+            # A reader's slip on a postpaid account, billed and then paid for (or not).
+            return p.meter.multiplier == 1 and plans[p.meter.account].billing_mode == POSTPAID
+
         wanted = (
-            # event, how many, first and last month, which points
-            (WRAP, max(1, accounts // 5000), 1, months - 1, lambda p: p.meter.digits == 4),
-            (REPLACE, max(2, accounts // 5000), 1, months - 2, lambda p: p.meter.multiplier == 1),
+            # event, how many, first and last month, which points, all in one month
+            (WRAP, max(1, accounts // 5000), 1, months - 1, lambda p: p.meter.digits == 4, False),
+            (REPLACE, max(2, accounts // 5000), 1, months - 2,
+             lambda p: p.meter.multiplier == 1, False),
             # A surge needs 3 months of usage to stand out against.
-            (SURGE_EVENT, max(3, accounts // 1000), 4, months - 1, lambda p: True),
-            (MISREAD, max(2, accounts // 2500), 1, months - 1, lambda p: True),
-            (UNREAD, max(2, accounts // 1000), 1, months - 1, lambda p: True),
-        )
+            (SURGE_EVENT, max(3, accounts // 1000), 4, months - 1, lambda p: True, False),
+            (MISREAD, max(2, accounts // 2500), 1, months - 1, lambda p: True, False),
+            # Unread in one month, estimated by its run (3 months of history) and trued up
+            # by the next one, which is billed too (demo.corrections).
+            (UNREAD, max(3, accounts // 1000), 4, months - 3, lambda p: True, True),
+            # Billed, then corrected in the month after, before the replay's present.
+            (MISKEY, max(4, accounts // 1000), 2, months - 4, keyed, False),
+        )  # fmt: skip
         free = list(range(len(points)))
         rng.shuffle(free)
-        for event, count, first, last, eligible in wanted:
+        for event, count, first, last, eligible, together in wanted:
             if last < first:
                 continue
+            month = rng.randint(first, last)
             for index in [i for i in free if eligible(points[i])][:count]:
                 points[index].event = event
-                points[index].event_month = rng.randint(first, last)
+                points[index].event_month = month if together else rng.randint(first, last)
             free = [i for i in free if not points[i].event]
         for point in points:
             meter = point.meter

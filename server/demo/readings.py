@@ -29,6 +29,9 @@ READ_DAY_MINUTES = 9 * 60  # readers work 08:00–17:00
 ROUND_DAYS = 4  # a campus's reading round
 
 WRAP, REPLACE, SURGE_EVENT, MISREAD, UNREAD = "wrap", "replace", "surge", "misread", "unread"
+# A figure keyed too high that passed as plausible, billed, then corrected (demo.corrections).
+MISKEY = "miskey"
+MISKEY_SHARE = 0.2  # of the month's usage keyed over
 
 # A reading row: id, meter_id, value, read_at, source, status, flags, usage, previous_id,
 # staff_id, note, review_note. Ids are row indexes until the chunk's ids are allocated.
@@ -60,6 +63,7 @@ class Point:
     event: str = ""  # one of the events above, in `event_month` (an index into the periods)
     event_month: int = -1
     replacement: MeterPlan | None = None
+    keyed_over: int = 0  # MISKEY: thousandths of the register keyed over the dial
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +243,11 @@ def point_readings(
             continue
         register += increment
         if event == UNREAD:
+            continue
+        if event == MISKEY:
+            point.keyed_over = max(round(increment * MISKEY_SHARE / step) * step, step)
+            keyed = register + point.keyed_over
+            state.record(keyed, when.stamps[drawn], ordinal, source, staff_id, "", rows)
             continue
         if event == MISREAD and state.prev_milli:
             # A figure below the last one: held for review while the register runs on.

@@ -15,20 +15,25 @@ from sqlalchemy.orm import Session
 from server.db.models import (
     Account,
     AccountLedgerEntry,
+    Adjustment,
     Allocation,
     AuditEvent,
     Bill,
     BillingRun,
+    BillMeter,
     Branch,
     Campus,
+    CreditNote,
     CustomerClass,
     Department,
+    DepositLedgerEntry,
     Meter,
     MeterReplacement,
     Payment,
     Post,
     Reading,
     Receipt,
+    Refund,
     Staff,
     Tariff,
     TillSession,
@@ -84,13 +89,14 @@ def test_organisation_staff_and_tariffs(session, demo):
     assert count(session, Staff) == len(demo.staff) == 10
     assert {s.login for s in demo.staff} >= {"admin", "clerk_d", "clerk_x", "clerk_n"}
     tariffs = session.scalars(select(Tariff)).all()
-    assert demo.tariffs == len(tariffs) == 6
+    # The demo's six, and the two the office added with the class 商户 in January 2026.
+    assert demo.tariffs == 6 and len(tariffs) == 8
     assert {(t.kind, t.customer_class_id) for t in tariffs} == {
         (kind, class_id)
         for kind in ("water", "electricity")
         for class_id in session.scalars(select(CustomerClass.id))
     }
-    assert {t.effective_from for t in tariffs} == {date(2024, 11, 1)}
+    assert {t.effective_from for t in tariffs} == {date(2024, 11, 1), date(2026, 1, 1)}
     [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "demo.generate"))
     assert event.data["accounts"] == 30
     assert event.data["activity"]["billed_periods"] == BILLED
@@ -98,8 +104,10 @@ def test_organisation_staff_and_tariffs(session, demo):
 
 
 def test_accounts_and_meters_follow_the_rules(session, demo):
-    accounts = session.execute(select(Account, CustomerClass.code).join(CustomerClass)).all()
-    assert demo.accounts == len(accounts) == 30
+    everyone = session.execute(select(Account, CustomerClass.code).join(CustomerClass)).all()
+    # The two shops came later, through the services (test_shops_deposits_and_moves).
+    accounts = [(a, code) for a, code in everyone if code != "shop"]
+    assert demo.accounts == len(accounts) == 30 and len(everyone) == 32
     classes = Counter(code for _, code in accounts)
     assert classes == {
         "resident": demo.residents,
@@ -135,6 +143,11 @@ def test_accounts_and_meters_follow_the_rules(session, demo):
             assert (class_of[meter.account_id], meter.kind) == ("unit", "electricity")
         if meter.status == "active":
             active[meter.account_id][meter.kind] += 1
+    # The household that moved out left its meters to the shop that moved in.
+    moved = session.scalar(select(Account.id).where(Account.account_no == "11000001"))
+    shop = session.scalar(select(Account.id).where(Account.account_no == "14000001"))
+    assert active[moved] == {} and active[shop] == {"electricity": 1, "water": 1}
+    active[moved] = active.pop(shop)
     for account_id, code in class_of.items():
         kinds = active[account_id]
         assert 1 <= kinds["electricity"] <= (2 if code == "unit" else 1)
@@ -153,8 +166,14 @@ def test_accounts_and_meters_follow_the_rules(session, demo):
 
 def test_one_reading_a_month_but_for_the_gaps(session, demo):
     # The readings with a photo came later, through the reading services (see below).
+    # So did the office's: corrections, estimates and move-outs' final readings.
     readings = session.execute(
-        select(Reading.meter_id, Reading.read_at).where(Reading.photo_id.is_(None))
+        select(Reading.meter_id, Reading.read_at).where(
+            Reading.photo_id.is_(None),
+            Reading.corrects_id.is_(None),
+            Reading.source != "estimate",
+            Reading.note != "退房结算",
+        )
     ).all()
     assert demo.readings == len(readings)
     # A replaced meter's final reading and its successor's initial one are the extra two.
@@ -173,15 +192,34 @@ def test_one_reading_a_month_but_for_the_gaps(session, demo):
 def test_flags_are_what_record_reading_would_have_written(session, demo):
     """Every reading judged again through the reading service's own queries."""
     meters = {m.id: m for m in session.scalars(select(Meter))}
+    # The office's later readings (corrections, estimates, move-outs' final readings) went
+    # through the services; the figures they corrected were judged plausible when keyed.
+    office = set(
+        session.scalars(
+            select(Reading.id).where(
+                Reading.corrects_id.is_not(None)
+                | (Reading.source == "estimate")
+                | (Reading.note == "退房结算")
+            )
+        )
+    )
+    superseded = set(session.scalars(select(Reading.id).where(Reading.status == "superseded")))
+    assert len(superseded) == 4  # the figures keyed over the dial
     readings = session.scalars(
         select(Reading)
-        .where(Reading.photo_id.is_(None))
+        .where(Reading.photo_id.is_(None), Reading.id.not_in(office))
         .order_by(Reading.meter_id, Reading.read_at)
     ).all()
     flagged = Counter()
+    judged_before = []
     for reading in readings:
         meter = meters[reading.meter_id]
         previous = metering.latest_accepted_before(session, meter.id, reading.read_at)
+        if previous is not None and previous.id in office:
+            # Entered before the office's reading came in between: judged against the one
+            # accepted then.
+            judged_before.append(previous.note)
+            continue
         if reading.source == "initial":  # as replace_meter writes a new meter's first reading
             assert (previous, reading.status, reading.flags, reading.usage) == (
                 None,
@@ -200,7 +238,8 @@ def test_flags_are_what_record_reading_would_have_written(session, demo):
         )
         assert tuple(reading.flags) == verdict.flags, (meter.meter_no, reading.read_at)
         assert reading.usage == verdict.usage
-        assert reading.status == ("held" if verdict.held else "accepted")
+        kept = "superseded" if reading.id in superseded else "accepted"
+        assert reading.status == ("held" if verdict.held else kept)
         assert reading.previous_id == (previous.id if previous else None)
         assert reading.value < 10**meter.digits
         flagged.update(reading.flags)
@@ -210,6 +249,8 @@ def test_flags_are_what_record_reading_would_have_written(session, demo):
         ROLLOVER: demo.rollovers,
     }
     assert min(demo.held, demo.surges, demo.rollovers) >= 1
+    # The month after each of the 4 corrections, and after the 2 move-outs (2 meters each).
+    assert Counter(judged_before) == {"误录读数，按表盘照片更正": 4, "退房结算": 4}
 
 
 def snapshot(session: Session) -> dict[str, list[tuple]]:
@@ -249,7 +290,7 @@ def snapshot(session: Session) -> dict[str, list[tuple]]:
                 Reading.source,
             )
             .join(Meter)
-            .order_by(Meter.meter_no, Reading.read_at)
+            .order_by(Meter.meter_no, Reading.read_at, Reading.status)
         ).all(),
         "receipts": session.execute(
             select(
@@ -262,8 +303,8 @@ def snapshot(session: Session) -> dict[str, list[tuple]]:
             ).order_by(Receipt.receipt_no)
         ).all(),
         "bills": session.execute(
-            select(Bill.account_no, Bill.period, Bill.total, Bill.status).order_by(
-                Bill.account_no, Bill.period
+            select(Bill.account_no, Bill.period, Bill.kind, Bill.total, Bill.status).order_by(
+                Bill.account_no, Bill.period, Bill.kind, Bill.status
             )
         ).all(),
     }
@@ -333,7 +374,11 @@ def test_the_last_billed_month_as_the_billing_run_priced_it(session, demo):
     # Which accounts have a meter to bill: read in the month, not held, with a previous.
     billable: set[int] = set()
     skipped = set()
+    # The shop that moved out in September is billed no more.
+    gone = set(session.scalars(select(Account.id).where(Account.moved_out_on.is_not(None))))
     for meter in session.scalars(select(Meter).where(Meter.status == "active")):
+        if meter.account_id in gone:
+            continue
         month = session.scalars(
             select(Reading)
             .where(Reading.meter_id == meter.id, Reading.read_at >= start, Reading.read_at < end)
@@ -345,7 +390,11 @@ def test_the_last_billed_month_as_the_billing_run_priced_it(session, demo):
             skipped.add((meter.meter_no, "unread"))
         else:
             billable.add(meter.account_id)
-    assert run.created == len(billable) == count(session, Bill, Bill.period == str(last))
+    assert (
+        run.created
+        == len(billable)
+        == count(session, Bill, Bill.period == str(last), Bill.kind == "regular")
+    )
     assert {(s["meter_no"], s["reason"]) for s in run.skipped} == skipped
     assert set(session.scalars(select(Bill.account_id).where(Bill.period == str(last)))) == billable
 
@@ -398,7 +447,7 @@ def test_existing_staff_and_tariffs_are_kept(session):
     demo = generate(session)
     assert "admin" not in {s.login for s in demo.staff} and len(demo.staff) == 9
     assert authenticate(session, "admin", "s3cret-pass").name == "真管理员"
-    assert demo.tariffs == 5 and count(session, Tariff) == 6
+    assert demo.tariffs == 5 and count(session, Tariff) == 6 + 2  # and the shops' two
 
 
 # -- the centre in use ------------------------------------------------------------------
@@ -427,8 +476,14 @@ def test_twelve_months_billed_and_mostly_paid(session, demo):
         if status == "held":
             gaps.add(account_id)
     gaps |= {account_id for (_, account_id), months in read.items() if len(months) < MONTHS - 1}
+    # Who the office's work touched has other bills: moved out or in, or a bill cancelled.
+    gaps |= set(session.scalars(select(Account.id).where(Account.account_no.like("_4%"))))
+    gaps |= set(session.scalars(select(Account.id).where(Account.moved_out_on.is_not(None))))
+    gaps |= set(session.scalars(select(CreditNote.account_id).where(CreditNote.kind == "cancel")))
     periods = defaultdict(list)
-    for account_id, period in session.execute(select(Bill.account_id, Bill.period)):
+    for account_id, period in session.execute(
+        select(Bill.account_id, Bill.period).where(Bill.kind == "regular", Bill.status != "void")
+    ):
         periods[account_id].append(period)
     steady = [a for a in session.scalars(select(Account.id)) if a not in gaps]
     assert len(steady) >= 20
@@ -436,9 +491,11 @@ def test_twelve_months_billed_and_mostly_paid(session, demo):
         assert sorted(periods[account_id]) == BILLED
 
     bills = session.execute(
-        select(Bill.account_no, Bill.period, Bill.status, Bill.billing_mode)
+        select(Bill.account_no, Bill.period, Bill.status, Bill.billing_mode).where(
+            Bill.status != "void"
+        )
     ).all()
-    assert activity.bills == len(bills)
+    assert activity.bills == len(bills) + count(session, Bill, Bill.status == "void")
     arrears = set(activity.arrears_accounts)
     assert len(arrears) == 2 and len(activity.partial_accounts) == 1
     # Everyone but the accounts that stopped paying has paid the first half year in full.
@@ -478,7 +535,9 @@ def test_payments_receipts_and_tills(session, demo):
         assert local < NOW and time(8, 30) <= local.time() < time(17)
     # Every share of a payment went to a bill already issued.
     for paid_at, period in session.execute(
-        select(Allocation.created_at, Bill.period).join(Bill, Bill.id == Allocation.bill_id)
+        select(Allocation.created_at, Bill.period)
+        .join(Bill, Bill.id == Allocation.bill_id)
+        .where(Bill.kind == "regular")
     ):
         assert paid_at > bill_run_moment(period)
     # Receipt numbers: per branch and year, 1, 2, 3… in the order they were issued.
@@ -587,3 +646,165 @@ def test_bound_residents_see_their_usage_and_payments(session, demo):
     [account] = bound_accounts(session, first.user_id)
     owed = payment_notice(session, account, NOW.date())
     assert BILLED[-1] in {item.period for item in owed.items} and owed.owed > 0
+
+
+# -- the office's corrections and comings and goings (demo.corrections) -------------------
+
+
+def test_readings_corrected_after_billing_are_rebilled(session, demo):
+    """4 figures keyed over the dial, billed, corrected late in the month after and rebilled
+    (one after payment: its credit refunded in cash); one bill cancelled; two adjustments."""
+    activity = demo.activity
+    assert (activity.rebills, activity.cancelled, activity.adjustments) == (4, 1, 2)
+    notes = session.scalars(select(CreditNote).order_by(CreditNote.id)).all()
+    assert [n.note_no for n in notes] == [f"HZ2026{i:06d}" for i in range(1, 6)]
+    assert [n.kind for n in notes].count("rebill") == 4
+    for note in notes:
+        old = session.get(Bill, note.bill_id)
+        assert old.status == "void" and note.total == -old.total
+        if note.kind == "rebill":
+            new = session.get(Bill, note.replacement_bill_id)
+            # Keyed too high: the replacement of the same period is the smaller bill.
+            assert (new.replaces_id, new.period, new.kind) == (old.id, old.period, "regular")
+            assert new.total < old.total
+        else:
+            assert note.reason == "抄表数据未经复核即出账，作废；用量并入下月账单"
+            assert note.replacement_bill_id is None and note.paid_moved == 0
+    # Each correction superseded the accepted figure of its day with a lower one.
+    for corrected in session.scalars(select(Reading).where(Reading.corrects_id.is_not(None))):
+        keyed = session.get(Reading, corrected.corrects_id)
+        assert (keyed.status, corrected.status) == ("superseded", "accepted")
+        assert (corrected.read_at, corrected.note) == (keyed.read_at, "误录读数，按表盘照片更正")
+        assert corrected.value < keyed.value
+    # Only one was paid when corrected: what it had been paid, less the replacement, is the
+    # credit refunded in cash the next working day.
+    [paid] = [n for n in notes if n.paid_moved]
+    replacement = session.get(Bill, paid.replacement_bill_id)
+    [cash] = session.scalars(select(Refund).where(Refund.channel == "cash")).all()
+    assert cash.account_id == paid.account_id
+    assert cash.amount == paid.paid_moved - replacement.total > 0
+    adjustments = session.execute(
+        select(Adjustment.note_no, Adjustment.amount, Bill.kind, Bill.status)
+        .outerjoin(Bill, Bill.id == Adjustment.bill_id)
+        .order_by(Adjustment.id)
+    ).all()
+    assert adjustments == [
+        ("TZ2026000001", D("80.00"), "adjustment", "paid"),  # 表封损坏赔偿, paid at the counter
+        ("TZ2026000002", D("-35.00"), None, None),  # 好意减免 to an account in arrears
+    ]
+    [owing] = session.scalars(select(Adjustment.account_id).where(Adjustment.amount < 0))
+    arrears = session.scalars(select(Account.account_no).where(Account.id == owing)).one()
+    assert arrears in activity.arrears_accounts
+
+
+def test_refunds_never_exceed_the_credit_and_tills_balance(session, demo):
+    refunds = session.scalars(select(Refund).order_by(Refund.id)).all()
+    assert demo.activity.refunds == len(refunds) == 2
+    assert demo.activity.refunded == sum(r.amount for r in refunds)
+    # One a branch this year so far: numbered from 1 with no gaps.
+    assert sorted(r.refund_no[:2] + r.refund_no[3:] for r in refunds) == [
+        "TK2026000001",
+        "TK2026000001",
+    ]
+    for refund in refunds:
+        [entry] = session.scalars(
+            select(AccountLedgerEntry).where(
+                AccountLedgerEntry.kind == "refund",
+                AccountLedgerEntry.note == f"退款单 {refund.refund_no}",
+            )
+        )
+        # The credit then was the balance before: the refund took it and no more.
+        assert entry.amount == -refund.amount and entry.balance_after >= 0
+    [cash] = [r for r in refunds if r.channel == "cash"]
+    till = session.get(TillSession, cash.till_session_id)
+    # Paid out of a float of 1000.00 and counted at the close to the fen.
+    assert till.float_amount == D("1000.00") and till.over_short == 0
+    assert till.closed_at is not None and till.business_date < NOW.date()
+    [transfer] = [r for r in refunds if r.channel == "transfer"]
+    assert (transfer.account_no, transfer.till_session_id) == ("14000001", None)
+
+
+def test_shops_deposits_and_moves(session, demo):
+    """商户 (500.00 deposit) added in January 2026: a household moves out on 9 January
+    (final bill 1–9 January), a shop moves in, a second shop opens; both pay their
+    deposits. The first shop moves out on 18 September: the deposit pays what it owes and
+    the rest is refunded by transfer."""
+    shop = session.scalars(select(CustomerClass).where(CustomerClass.code == "shop")).one()
+    assert (shop.name, shop.deposit) == ("商户", D("500.00"))
+    assert demo.activity.shops == ("14000001", "14000002")
+    accounts = {
+        a.account_no: a
+        for a in session.scalars(
+            select(Account).where(Account.account_no.in_(["11000001", "14000001", "14000002"]))
+        )
+    }
+    held = {no: (a.moved_out_on, a.deposit, a.balance) for no, a in accounts.items()}
+    assert held == {
+        "11000001": (date(2026, 1, 9), D(0), D(0)),
+        "14000001": (date(2026, 9, 18), D(0), D(0)),
+        "14000002": (None, D("500.00"), D(0)),
+    }
+    finals = session.execute(
+        select(Bill.account_no, Bill.period, Bill.covers_from, Bill.covers_to, Bill.status)
+        .where(Bill.kind == "final")
+        .order_by(Bill.id)
+    ).all()
+    assert demo.activity.final_bills == len(finals) == 2
+    assert finals == [
+        ("11000001", "2026-01", date(2026, 1, 1), date(2026, 1, 9), "paid"),
+        ("14000001", "2026-09", date(2026, 9, 1), date(2026, 9, 18), "paid"),
+    ]
+    deposits = session.execute(
+        select(Bill.account_no, Bill.total, Bill.status).where(Bill.kind == "deposit")
+    ).all()
+    assert sorted(deposits) == [
+        ("14000001", D("500.00"), "paid"),
+        ("14000002", D("500.00"), "paid"),
+    ]
+    ledger = session.execute(
+        select(Account.account_no, DepositLedgerEntry.kind, DepositLedgerEntry.amount)
+        .join(Account, Account.id == DepositLedgerEntry.account_id)
+        .order_by(DepositLedgerEntry.id)
+    ).all()
+    assert ledger == [
+        ("14000001", "paid", D("500.00")),
+        ("14000002", "paid", D("500.00")),
+        ("14000001", "released", D("-500.00")),
+    ]
+    # The shop took the household's meters: its first bill starts at the final readings.
+    final = {
+        m.meter_no: m.curr
+        for m in session.scalars(
+            select(BillMeter)
+            .join(Bill, Bill.id == BillMeter.bill_id)
+            .where(Bill.account_no == "11000001", Bill.kind == "final")
+        )
+    }
+    first = {
+        m.meter_no: m.prev
+        for m in session.scalars(
+            select(BillMeter)
+            .join(Bill, Bill.id == BillMeter.bill_id)
+            .where(Bill.account_no == "14000001", Bill.period == "2026-01")
+        )
+    }
+    assert first == final and len(final) == 2
+
+
+def test_unread_meters_estimated_then_trued_up(session, demo):
+    estimated = session.execute(
+        select(BillMeter.meter_id, BillMeter.curr, Bill.period)
+        .join(Bill, Bill.id == BillMeter.bill_id)
+        .where(BillMeter.estimated)
+    ).all()
+    assert demo.activity.estimated == len(estimated) == 3
+    [period] = {p for _, _, p in estimated}
+    after = str(Period.parse(period).shift(1))
+    for meter_id, curr, _ in estimated:
+        # The month after starts from the estimate and ends at an actual reading.
+        [(prev, was_estimated)] = session.execute(
+            select(BillMeter.prev, BillMeter.estimated)
+            .join(Bill, Bill.id == BillMeter.bill_id)
+            .where(BillMeter.meter_id == meter_id, Bill.period == after, Bill.status != "void")
+        ).all()
+        assert (prev, was_estimated) == (curr, False)
