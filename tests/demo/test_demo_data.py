@@ -771,23 +771,17 @@ def test_shops_deposits_and_moves(session, demo):
         ("14000002", "paid", D("500.00")),
         ("14000001", "released", D("-500.00")),
     ]
+
     # The shop took the household's meters: its first bill starts at the final readings.
-    final = {
-        m.meter_no: m.curr
-        for m in session.scalars(
-            select(BillMeter)
-            .join(Bill, Bill.id == BillMeter.bill_id)
-            .where(Bill.account_no == "11000001", Bill.kind == "final")
-        )
-    }
-    first = {
-        m.meter_no: m.prev
-        for m in session.scalars(
-            select(BillMeter)
-            .join(Bill, Bill.id == BillMeter.bill_id)
-            .where(Bill.account_no == "14000001", Bill.period == "2026-01")
-        )
-    }
+    def bill_meters(*where):
+        return session.scalars(
+            select(BillMeter).join(Bill, Bill.id == BillMeter.bill_id).where(*where)
+        ).all()
+
+    final = {m.meter_no: m.curr for m in bill_meters(Bill.account_no == "11000001",
+                                                     Bill.kind == "final")}  # fmt: skip
+    first = {m.meter_no: m.prev for m in bill_meters(Bill.account_no == "14000001",
+                                                     Bill.period == "2026-01")}  # fmt: skip
     assert first == final and len(final) == 2
 
 
