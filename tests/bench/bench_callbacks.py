@@ -37,6 +37,7 @@ from server.services.online_pay.config import pay_config
 from tests import factories as f
 from tests.bench.bench_billing import bench_database, vacuum
 from tests.bench.bench_companion import _children_cpu, _postmaster
+from tests.bench.bench_payments import percentile
 from tests.companion.support import free_port
 from tests.payfakes import Keys, wechat_notify, wechat_transaction, write_config
 
@@ -98,11 +99,6 @@ async def _load(
           for c in range(connections))
     )  # fmt: skip
     return latencies, time.perf_counter() - began, statuses
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def main() -> None:
@@ -178,11 +174,11 @@ def main() -> None:
         engine.dispose()
     shutil.rmtree(home, ignore_errors=True)
     rate = len(latencies) / wall
-    p95 = _percentile(latencies, 0.95)
+    p95 = percentile(latencies, 0.95)
     expected = sum(Decimal(fen) / 100 for _, fen in made)
     print(
         f"callbacks: {len(latencies)} in {wall:.1f} s = {rate:.0f}/s; "
-        f"p50 {_percentile(latencies, 0.5):.1f} ms, p95 {p95:.1f} ms, "
+        f"p50 {percentile(latencies, 0.5):.1f} ms, p95 {p95:.1f} ms, "
         f"max {max(latencies):.1f} ms; answers {statuses}"
     )
     print(f"CPU per callback: workers {web:.2f} ms, PostgreSQL {db:.2f} ms, this load "

@@ -56,7 +56,7 @@ def _pay_many(
     return times, began, ended
 
 
-def _percentile(values: list[float], share: float) -> float:
+def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
@@ -115,14 +115,14 @@ def main() -> None:
                 receipt_pdf(session, f"D{year}{n:06d}")
                 pdf_times.append((time.perf_counter() - started) * 1000)
         engine.dispose()
-    p95 = _percentile(single, 0.95)
+    p95 = percentile(single, 0.95)
     pdf = statistics.median(pdf_times[1:])
     print(f"\none payment ({len(single)} in a row): p50 {statistics.median(single):.1f} ms, "
           f"p95 {p95:.1f} ms — budget p95 ≤ {P95_BUDGET_MS:.0f} ms: "
           f"{'within' if p95 <= P95_BUDGET_MS else 'OVER'}")  # fmt: skip
     print(
         f"{COUNTERS} counters at once: {COUNTERS * each} payments in {wall:.2f} s = "
-        f"{COUNTERS * each / wall:.0f} payments/s; p95 {_percentile(together, 0.95):.1f} ms"
+        f"{COUNTERS * each / wall:.0f} payments/s; p95 {percentile(together, 0.95):.1f} ms"
     )
     print(
         f"receipt PDF: median {pdf:.1f} ms, max {max(pdf_times[1:]):.1f} ms — budget "
