@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from functools import partial
 
 from sqlalchemy import create_engine, select
 
@@ -45,7 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     last = Period.of(now()).shift(-1)
     with bench_database() as (url, where):
-        print(f"PostgreSQL: {where}; {args.accounts} demo accounts billed up to {last}")
+        print(f"PostgreSQL: {where}; {args.accounts} demo accounts billed for 12 months to {last}")
         in_transaction(
             url,
             lambda s: generate_demo_data(
@@ -53,7 +54,8 @@ def main() -> None:
                 end_period=last, in_use=False,
             ),
         )  # fmt: skip
-        in_transaction(url, lambda s: run_billing(s, ACTOR, last))
+        for period in [last.shift(-back) for back in range(11, -1, -1)]:
+            in_transaction(url, partial(run_billing, actor=ACTOR, period=period))
         in_transaction(
             url,
             lambda s: add_staff_with_role(
