@@ -45,6 +45,7 @@ class MenuEntry:
 MENU: dict[str, MenuEntry] = {
     "MD_USAGE": MenuEntry("用量查询", "近 12 个月的用水用电量和缴费记录", "/h5/usage"),
     "MD_BILLS": MenuEntry("电子缴款通知单", "待缴账单和金额", "/h5/bills"),
+    "MD_PAY": MenuEntry("在线缴费", "微信或银联在线缴纳水电费，预付费户可预存", "/h5/pay"),
     "MD_SELF_READ": MenuEntry("自助抄表", "填写读数并上传表盘照片", "/h5/readings/new"),
     "MD_REQUEST": MenuEntry("服务诉求", "报修、预约上门、咨询和建议", "/h5/requests/new"),
     "MD_NOTICES": MenuEntry("停水停电通知", "最新通知与便民信息", "/h5/notices"),
@@ -64,6 +65,7 @@ def menu_definition(base_url: str) -> dict[str, Any]:
             {
                 "name": "我的户号",
                 "sub_button": [
+                    click("MD_PAY"),
                     click("MD_USAGE"),
                     click("MD_BILLS"),
                     click("MD_SELF_READ"),
@@ -79,7 +81,7 @@ def menu_definition(base_url: str) -> dict[str, Any]:
 KEYWORDS = {
     "用量": "MD_USAGE",
     "账单": "MD_BILLS",
-    "缴费": "MD_BILLS",
+    "缴费": "MD_PAY",
     "抄表": "MD_SELF_READ",
     "报修": "MD_REQUEST",
     "通知": "MD_NOTICES",

@@ -111,12 +111,15 @@ def test_wechat_menu_is_set_through_the_api(md_env, standin, monkeypatch):
     assert done.exit_code == 0 and "公众号菜单已更新" in done.output
     assert standin.state.menu == dry
     first, second, staff = standin.state.menu["button"]
+    # 缴费 first: paying is what residents come for most (WeChat allows five entries).
     assert [b["key"] for b in first["sub_button"]] == [
+        "MD_PAY",
         "MD_USAGE",
         "MD_BILLS",
         "MD_SELF_READ",
         "MD_BIND",
     ]
+    assert first["sub_button"][0] == {"type": "click", "name": "在线缴费", "key": "MD_PAY"}
     assert [b["name"] for b in second["sub_button"]] == ["服务诉求", "停水停电通知"]
     assert staff == {"type": "view", "name": "内部业务", "url": "https://wx.example.edu.cn/staff/"}
 

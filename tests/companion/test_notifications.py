@@ -47,9 +47,10 @@ def test_bills_and_payments_are_told_once_to_each_bound_resident(session):
         "keyword1": "A001 张三",
         "keyword2": "1,234.50 元",
         "keyword3": "请于 2026-11-30 前缴纳",
-        "remark": "可到任一校区分中心缴费，点击查看缴款通知单。",
+        "remark": "点击在线缴费，也可到任一校区分中心缴费。",
     }
-    assert messages[0].url == f"/h5/bills?account={account_id}"
+    # The message opens the pay page of the billed account (not of the resident's first).
+    assert messages[0].url == f"/h5/pay?account={account_id}"
 
     session.execute(
         text(

@@ -80,6 +80,17 @@ def test_other_text_gets_the_keyword_help(live):
     assert "用量" in reply["Content"] and "报修" in reply["Content"]
 
 
+def test_keyword_pay_answers_with_the_pay_page(live):
+    # 缴费 once led to the bills page, which only says to pay in cash at a counter.
+    reply = xmltodict.parse(_post(live, _text("怎么缴费")).text)["xml"]
+    assert reply["MsgType"] == "news"
+    article = reply["Articles"]["item"]
+    assert article["Title"] == "在线缴费"
+    assert article["Url"] == "/h5/pay"  # companion.base_url is empty here
+    clicked = xmltodict.parse(_post(live, _event("CLICK", "MD_PAY")).text)["xml"]
+    assert clicked["Articles"]["item"]["Url"] == "/h5/pay"
+
+
 def test_menu_click_opens_the_page_of_its_key(live):
     reply = xmltodict.parse(_post(live, _event("CLICK", "MD_BILLS")).text)["xml"]
     assert reply["Articles"]["item"]["Title"] == "电子缴款通知单"

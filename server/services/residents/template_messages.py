@@ -20,13 +20,13 @@ from server.services.core.calendar import Period
 _BILLS = """
     insert into outbox_message (kind, wechat_user_id, openid, template_id, url, payload,
                                 dedupe_key, status, attempts, last_error)
-    select 'bill', u.id, u.openid, '', '/h5/bills?account=' || b.account_id,
+    select 'bill', u.id, u.openid, '', '/h5/pay?account=' || b.account_id,
            jsonb_build_object(
                'first', '您的' || cast(:month as text) || '水电费账单已出',
                'keyword1', b.account_no || ' ' || b.holder_name,
                'keyword2', to_char(b.total, 'FM999,999,990.00') || ' 元',
                'keyword3', cast(:due as text),
-               'remark', '可到任一校区分中心缴费，点击查看缴款通知单。'),
+               'remark', '点击在线缴费，也可到任一校区分中心缴费。'),
            'bill:' || b.id || ':' || u.id, 'pending', 0, ''
     from bill b
     join binding g on g.account_id = b.account_id and g.status = 'approved'
