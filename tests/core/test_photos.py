@@ -1,10 +1,12 @@
 import io
+from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
 
+from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import DomainError
-from server.services.core.photos import photo_bytes, store_photo
+from server.services.core.photos import photo_bytes, photo_view, store_photo
 
 
 def png(width: int, height: int) -> bytes:
@@ -46,3 +48,63 @@ def test_gif_is_refused(session):
     Image.new("P", (10, 10)).save(out, "GIF")
     with pytest.raises(DomainError, match="格式 GIF 不支持"):
         store_photo(session, out.getvalue(), "表盘照片")
+
+
+def jpeg_taken(
+    stamp: str | None, offset: str | None = None, orientation: int | None = None
+) -> bytes:
+    """A camera's JPEG: 40×20 with DateTimeOriginal (and OffsetTimeOriginal) in its Exif IFD."""
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[0x0112] = orientation
+    if stamp is not None:
+        exif.get_ifd(0x8769)[0x9003] = stamp
+    if offset is not None:
+        exif.get_ifd(0x8769)[0x9011] = offset
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), (10, 120, 200)).save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+UPLOADED = datetime(2026, 12, 6, 9, 10, tzinfo=BUSINESS_TZ)
+
+
+def test_capture_time_is_kept_from_exif_and_dropped_from_the_jpeg(session):
+    data = jpeg_taken("2026:11:02 14:05:00", orientation=6)
+    stored = store_photo(session, data, uploaded_at=UPLOADED)
+    # No offset written: the camera's clock is taken as China time.
+    assert stored.captured_at == datetime(2026, 11, 2, 14, 5, tzinfo=BUSINESS_TZ)
+    # Orientation 6 turned the 40×20 picture upright: 20×40.
+    assert (stored.width, stored.height) == (20, 40)
+    view = photo_view(session, stored.photo_id)
+    assert view.captured_at == datetime(2026, 11, 2, 6, 5, tzinfo=UTC)
+    assert view.uploaded_at == datetime(2026, 12, 6, 1, 10, tzinfo=UTC)
+    assert view.capture_warning == "拍摄于 2026-11-02 14:05，上传于 2026-12-06 09:10"
+    with Image.open(io.BytesIO(view.content)) as image:
+        assert dict(image.getexif()) == {}
+
+
+def test_capture_offset_is_honoured(session):
+    # 2026-12-05 03:00 at UTC-05:00 is 2026-12-05 16:00 in Shanghai: 17 h 10 min before upload.
+    stored = store_photo(session, jpeg_taken("2026:12:05 03:00:00", "-05:00"), uploaded_at=UPLOADED)
+    assert stored.captured_at == datetime(2026, 12, 5, 16, 0, tzinfo=BUSINESS_TZ)
+    assert photo_view(session, stored.photo_id).capture_warning == ""
+
+
+@pytest.mark.parametrize(
+    ("stamp", "captured", "warning"),
+    [
+        # 1 day and 1 minute before: shown.
+        ("2026:12:05 09:09:00", datetime(2026, 12, 5, 9, 9, tzinfo=BUSINESS_TZ),
+         "拍摄于 2026-12-05 09:09，上传于 2026-12-06 09:10"),
+        # Exactly a day: not more than a day, not shown.
+        ("2026:12:05 09:10:00", datetime(2026, 12, 5, 9, 10, tzinfo=BUSINESS_TZ), ""),
+        # A camera's unset clock: no capture time at all.
+        ("0000:00:00 00:00:00", None, ""),
+        (None, None, ""),
+    ],
+)  # fmt: skip
+def test_capture_warning_only_past_a_day(session, stamp, captured, warning):
+    stored = store_photo(session, jpeg_taken(stamp), uploaded_at=UPLOADED)
+    assert stored.captured_at == captured
+    assert photo_view(session, stored.photo_id).capture_warning == warning

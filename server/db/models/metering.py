@@ -98,6 +98,8 @@ class Photo(Base):
     height: Mapped[int]
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[Timestamp]
+    # The camera's own clock (EXIF DateTimeOriginal), when the upload carried one.
+    captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Reading(Base):
