@@ -34,6 +34,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "template_payment": "",
         "template_outage": "",
         "template_answer": "",
+        "template_reminder": "",
+        "template_low_balance": "",
     },
     # The counter asks before taking an amount far above what is owed (an account number
     # scanned into the amount field): more than `confirm_multiple` times what is owed and

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from server.config import Settings
 
-TEMPLATE_KINDS = ("bill", "payment", "outage", "answer")
+TEMPLATE_KINDS = ("bill", "payment", "outage", "answer", "reminder", "low_balance")
 
 
 class SettingsError(Exception):

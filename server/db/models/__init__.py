@@ -49,6 +49,7 @@ from server.db.models.payments import (
     ReceiptReprint,
     ReceiptVoid,
 )
+from server.db.models.reminders import Reminder, ReminderPause, ReminderPolicy
 from server.db.models.tariffs import Tariff, TariffComponent, TariffTier
 from server.db.models.till import CashHandover, TillSession
 
@@ -97,6 +98,9 @@ __all__ = [
     "ReceiptReprint",
     "ReceiptVoid",
     "Refund",
+    "Reminder",
+    "ReminderPause",
+    "ReminderPolicy",
     "ServiceRequest",
     "SmsCode",
     "Staff",

@@ -28,6 +28,8 @@ KIND_LABELS = {
     "payment": "缴费成功",
     "outage": "停水停电通知",
     "answer": "办理结果",
+    "reminder": "欠费催缴",
+    "low_balance": "余额不足提醒",
 }
 MAX_ATTEMPTS = 6
 FIRST_RETRY = timedelta(seconds=30)
@@ -73,6 +75,36 @@ def enqueue(
             "kind": kind,
             "uid": user.id,
             "openid": user.openid,
+            "url": url,
+            "payload": json.dumps(data, ensure_ascii=False),
+            "key": dedupe_key,
+        },
+    ).scalar()
+
+
+def enqueue_sms(
+    session: Session,
+    kind: str,
+    phone: str,
+    data: dict[str, str],
+    *,
+    url: str = "",
+    dedupe_key: str | None = None,
+) -> int | None:
+    """Queue a message for a resident who does not follow the official account, by SMS to
+    `phone`; `data` holds the SMS template's parameters (residents.sms.KINDS)."""
+    if kind not in KIND_LABELS:
+        raise DomainError(f"未知的消息类型「{kind}」")
+    return session.execute(
+        text(
+            "insert into outbox_message (kind, channel, phone, openid, template_id, url,"
+            " payload, dedupe_key, status, attempts, last_error)"
+            " values (:kind, 'sms', :phone, '', '', :url, cast(:payload as jsonb), :key,"
+            " 'pending', 0, '') on conflict (dedupe_key) do nothing returning id"
+        ),
+        {
+            "kind": kind,
+            "phone": phone,
             "url": url,
             "payload": json.dumps(data, ensure_ascii=False),
             "key": dedupe_key,
