@@ -7,7 +7,6 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.module_page import ModulePage
+from desktop.photo_viewer import PhotoPanel
 from desktop.widgets import ALERT, ReadOnlyTable, ok_cancel
 from server.services.metering.readings import correct_reading, review_reading
 from server.services.metering.review_desk import QueuedReading, reading_photo, review_queue
@@ -83,7 +83,6 @@ class ReviewTab(QWidget):
         super().__init__(page)
         self.page = page
         self.queue: tuple[QueuedReading, ...] = ()
-        self._photo_serial = 0
         self.queue_table = ReadOnlyTable(
             [self.tr("Read at"), self.tr("Meter"), self.tr("Place"), self.tr("Holder"),
              self.tr("Source"), self.tr("Previous"), self.tr("Reading"), self.tr("Usage"),
@@ -92,10 +91,9 @@ class ReviewTab(QWidget):
         self.queue_table.selectionModel().selectionChanged.connect(
             lambda *_: self._queue_selection()
         )
-        self.photo_label = QLabel(self.tr("No photo"))
-        self.photo_label.setObjectName("readingPhoto")
-        self.photo_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.photo_label.setMinimumSize(320, 240)
+        self.photo_panel = PhotoPanel(page.runner)
+        self.photo_panel.setObjectName("readingPhoto")
+        self.photo_panel.shown.connect(lambda: self._photo_shown())
         self.figure_label = QLabel()
         self.figure_label.setObjectName("figureLabel")
         self.figure_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -113,7 +111,7 @@ class ReviewTab(QWidget):
 
         side = QWidget()
         side_layout = QVBoxLayout(side)
-        side_layout.addWidget(self.photo_label, 1)
+        side_layout.addWidget(self.photo_panel, 1)
         side_layout.addWidget(self.figure_label)
         side_layout.addWidget(self.reason_label)
         buttons = QHBoxLayout()
@@ -166,41 +164,21 @@ class ReviewTab(QWidget):
         reading = self.selected_reading()
         for button in (self.accept_button, self.correct_button, self.reject_button):
             button.setEnabled(reading is not None)
-        self._photo_serial += 1
-        self.photo_label.setPixmap(QPixmap())
+        photo_id = reading.photo_id if reading else None
+        self.photo_panel.load(
+            None if photo_id is None else lambda s: reading_photo(s, photo_id), owner=self
+        )
         if reading is None:
-            self.photo_label.setText(self.tr("No photo"))
             self.figure_label.setText("")
             self.reason_label.setText("")
             return
         self.figure_label.setText(f"{reading.meter_no}：{quantity_text(reading.value)}")
         self.reason_label.setText(reading.reason)
-        if reading.photo_id is None:
-            self.photo_label.setText(self.tr("No photo"))
-            return
-        self.photo_label.setText(self.tr("Loading photo…"))
-        serial, photo_id = self._photo_serial, reading.photo_id
-        self.page.runner.run(
-            lambda s: reading_photo(s, photo_id),
-            on_success=lambda data: self._show_photo(serial, reading.reading_id, data),
-            owner=self,
-        )
 
-    def _show_photo(self, serial: int, reading_id: int, data: bytes) -> None:
-        if serial != self._photo_serial:
-            return
-        pixmap = QPixmap()
-        if not pixmap.loadFromData(data):
-            self.photo_label.setText(self.tr("The photo cannot be shown"))
-            return
-        self.photo_label.setPixmap(
-            pixmap.scaled(
-                self.photo_label.size(),
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-        )
-        self.photo_shown.emit(reading_id)
+    def _photo_shown(self) -> None:
+        reading = self.selected_reading()
+        if reading is not None:
+            self.photo_shown.emit(reading.reading_id)
 
     def _after_review(self, reading_id: int) -> None:
         self.refresh_queue()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QPushButton,
+    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from desktop.module_page import ModulePage
+from desktop.photo_viewer import PhotoPanel
 from desktop.service_dialogs import MismatchDialog, NoticeDialog
 from desktop.tasks import TaskError
 from desktop.widgets import (
@@ -37,7 +39,7 @@ from desktop.widgets import (
     ReadOnlyTable,
 )
 from server.services.core.calendar import BUSINESS_TZ, now
-from server.services.core.photos import photo_bytes
+from server.services.core.photos import photo_view
 from server.services.metering.field_installs import (
     ConfirmOutcome,
     PendingInstall,
@@ -54,6 +56,7 @@ from server.services.residents.bindings import (
     reject_binding,
 )
 from server.services.residents.bulletins import NoticeView, notices, publish_notice
+from server.services.residents.request_photos import request_photo
 from server.services.residents.service_requests import (
     RequestRow,
     answer_request,
@@ -158,13 +161,28 @@ class ServicePage(ModulePage):
         self.requests_table = ReadOnlyTable(
             [self.tr("Raised"), self.tr("Due"), self.tr("Kind"), self.tr("Topic"),
              self.tr("Description"), self.tr("Place"), self.tr("Phone"), self.tr("Assigned to"),
-             self.tr("Appointment")]
+             self.tr("Appointment"), self.tr("Photo")]
         )  # fmt: skip
+        self.requests_table.selectionModel().selectionChanged.connect(
+            lambda *_: self._request_selection()
+        )
+        self.request_photo = PhotoPanel(self.runner)
+        self.request_photo.setObjectName("requestPhoto")
         assign = QPushButton(self.tr("Assign…"))
         assign.clicked.connect(lambda: self.ask_assign_selected())
         answer = QPushButton(self.tr("Answer…"))
         answer.clicked.connect(lambda: self.ask_answer_selected())
-        return self._tab(self.requests_table, assign, answer)
+        tab = self._tab(self.requests_table, assign, answer)
+        layout = tab.layout()
+        assert isinstance(layout, QVBoxLayout)
+        # The photo beside the queue, so a fault's picture is seen before it is assigned.
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        layout.replaceWidget(self.requests_table, splitter)
+        splitter.addWidget(self.requests_table)
+        splitter.addWidget(self.request_photo)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        return tab
 
     def _notices_tab(self) -> QWidget:
         self.notices_table = ReadOnlyTable(
@@ -186,20 +204,16 @@ class ServicePage(ModulePage):
         self.installs_table.selectionModel().selectionChanged.connect(
             lambda *_: self._install_selection()
         )
-        # Bumped on every selection, so a photo that arrives late for another row is dropped.
-        self._photo_serial = 0
-        self.old_photo = QLabel(self.tr("No photo"))
-        self.new_photo = QLabel(self.tr("No photo"))
+        self.old_photo = PhotoPanel(self.runner)
+        self.new_photo = PhotoPanel(self.runner)
         photos = QHBoxLayout()
-        for caption, label in (
+        for caption, panel in (
             (self.tr("Old meter's dial"), self.old_photo),
             (self.tr("New meter's dial"), self.new_photo),
         ):
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setMinimumSize(320, 240)
             column = QVBoxLayout()
             column.addWidget(QLabel(caption))
-            column.addWidget(label, 1)
+            column.addWidget(panel, 1)
             photos.addLayout(column)
         self.confirm_button = QPushButton(self.tr("Confirm"))
         self.confirm_button.clicked.connect(lambda: self.confirm_selected())
@@ -252,7 +266,7 @@ class ServicePage(ModulePage):
             [
                 [r.created_at.astimezone(BUSINESS_TZ), r.due_at.astimezone(BUSINESS_TZ),
                  r.kind_label, r.topic, r.description, r.place, r.contact_phone, r.assigned_to,
-                 r.appointment]
+                 r.appointment, self.tr("attached") if r.has_photo else ""]
                 for r in queues.requests
             ],
             keys=[r.request_id for r in queues.requests],
@@ -262,6 +276,7 @@ class ServicePage(ModulePage):
                 for r in queues.requests
             ],
         )  # fmt: skip
+        self._request_selection()
         self.notices_table.fill(
             [[n.published_at, n.kind_label, n.title, n.starts_at, n.ends_at]
              for n in queues.notices]
@@ -350,6 +365,23 @@ class ServicePage(ModulePage):
         key = self.requests_table.selected_key()
         return None if key is None else int(str(key))
 
+    def _request_selection(self) -> None:
+        request_id = self.selected_request()
+        row = next(
+            (
+                r
+                for r in (self.queues.requests if self.queues else ())
+                if r.request_id == request_id
+            ),
+            None,
+        )
+        self.request_photo.load(
+            None
+            if row is None or not row.has_photo
+            else lambda s: request_photo(s, row.request_id),
+            owner=self,
+        )
+
     def ask_assign_selected(self) -> None:
         request_id = self.selected_request()
         if request_id is None or self.queues is None:
@@ -427,39 +459,14 @@ class ServicePage(ModulePage):
         install = self.selected_install()
         for button in (self.confirm_button, self.reject_install_button):
             button.setEnabled(install is not None)
-        self._photo_serial += 1
-        for label, photo_id in (
+        for panel, photo_id in (
             (self.old_photo, install.old_photo_id if install else None),
             (self.new_photo, install.new_photo_id if install else None),
         ):
-            label.setPixmap(QPixmap())
-            if photo_id is None:
-                label.setText(self.tr("No photo"))
-                continue
-            label.setText(self.tr("Loading photo…"))
-            serial, wanted = self._photo_serial, photo_id
-            self.runner.run(
-                lambda s, wanted=wanted: photo_bytes(s, wanted),
-                on_success=lambda data, label=label, serial=serial: self._show_photo(
-                    serial, label, data
-                ),
+            panel.load(
+                None if photo_id is None else lambda s, wanted=photo_id: photo_view(s, wanted),
                 owner=self,
             )
-
-    def _show_photo(self, serial: int, label: QLabel, data: bytes) -> None:
-        if serial != self._photo_serial:
-            return
-        pixmap = QPixmap()
-        if not pixmap.loadFromData(data):
-            label.setText(self.tr("The photo cannot be shown"))
-            return
-        label.setPixmap(
-            pixmap.scaled(
-                label.size(),
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-        )
 
     def confirm_selected(self) -> None:
         install = self.selected_install()

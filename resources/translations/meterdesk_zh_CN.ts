@@ -3798,6 +3798,69 @@ Replaced at {when}</source>
     </message>
 </context>
 <context>
+    <name>PhotoDialog</name>
+    <message>
+        <location filename="../../desktop/photo_viewer.py" line="155"/>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/photo_viewer.py" line="164"/>
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/photo_viewer.py" line="165"/>
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/photo_viewer.py" line="166"/>
+        <source>Fit</source>
+        <translation>适应窗口</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/photo_viewer.py" line="167"/>
+        <source>Rotate left</source>
+        <translation>向左旋转</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/photo_viewer.py" line="168"/>
+        <source>Rotate right</source>
+        <translation>向右旋转</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/photo_viewer.py" line="178"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoPanel</name>
+    <message>
+        <location filename="../../desktop/photo_viewer.py" line="211"/>
+        <location filename="../../desktop/photo_viewer.py" line="240"/>
+        <location filename="../../desktop/photo_viewer.py" line="250"/>
+        <source>No photo</source>
+        <translation>无照片</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/photo_viewer.py" line="217"/>
+        <source>View…</source>
+        <translation>查看…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/photo_viewer.py" line="242"/>
+        <source>Loading photo…</source>
+        <translation>正在加载照片…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/photo_viewer.py" line="254"/>
+        <source>The photo cannot be shown</source>
+        <translation>照片无法显示</translation>
+    </message>
+</context>
+<context>
     <name>PrintPage</name>
     <message>
         <location filename="../../desktop/move_out_pages.py" line="294"/>
@@ -4422,99 +4485,82 @@ Replaced at {when}</source>
 <context>
     <name>ReviewTab</name>
     <message>
-        <location filename="../../desktop/readings_review.py" line="88"/>
+        <location filename="../../desktop/readings_review.py" line="87"/>
         <source>Read at</source>
         <translation>抄表时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_review.py" line="88"/>
+        <location filename="../../desktop/readings_review.py" line="87"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_review.py" line="88"/>
+        <location filename="../../desktop/readings_review.py" line="87"/>
         <source>Place</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_review.py" line="88"/>
+        <location filename="../../desktop/readings_review.py" line="87"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_review.py" line="89"/>
+        <location filename="../../desktop/readings_review.py" line="88"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_review.py" line="89"/>
+        <location filename="../../desktop/readings_review.py" line="88"/>
         <source>Previous</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_review.py" line="89"/>
+        <location filename="../../desktop/readings_review.py" line="88"/>
         <source>Reading</source>
         <translation>读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_review.py" line="89"/>
+        <location filename="../../desktop/readings_review.py" line="88"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_review.py" line="90"/>
+        <location filename="../../desktop/readings_review.py" line="89"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_review.py" line="90"/>
+        <location filename="../../desktop/readings_review.py" line="89"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_review.py" line="95"/>
-        <location filename="../../desktop/readings_review.py" line="172"/>
-        <location filename="../../desktop/readings_review.py" line="179"/>
-        <source>No photo</source>
-        <translation>无照片</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_review.py" line="105"/>
+        <location filename="../../desktop/readings_review.py" line="103"/>
         <source>Accept</source>
         <translation>采用</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_review.py" line="106"/>
+        <location filename="../../desktop/readings_review.py" line="104"/>
         <source>Correct…</source>
         <translation>更正…</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_review.py" line="107"/>
+        <location filename="../../desktop/readings_review.py" line="105"/>
         <source>Reject…</source>
         <translation>驳回…</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_review.py" line="155"/>
+        <location filename="../../desktop/readings_review.py" line="153"/>
         <source>{count} readings waiting</source>
         <translation>{count} 条读数待审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_review.py" line="181"/>
-        <source>Loading photo…</source>
-        <translation>正在加载照片…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_review.py" line="194"/>
-        <source>The photo cannot be shown</source>
-        <translation>照片无法显示</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/readings_review.py" line="220"/>
+        <location filename="../../desktop/readings_review.py" line="198"/>
         <source>Reject reading of {meter}</source>
         <translation>驳回 {meter} 的读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/readings_review.py" line="221"/>
+        <location filename="../../desktop/readings_review.py" line="199"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
@@ -4716,336 +4762,329 @@ Replaced at {when}</source>
 <context>
     <name>ServicePage</name>
     <message>
-        <location filename="../../desktop/service_page.py" line="119"/>
+        <location filename="../../desktop/service_page.py" line="122"/>
         <source>Binding review</source>
         <translation>绑定审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="120"/>
+        <location filename="../../desktop/service_page.py" line="123"/>
         <source>Requests</source>
         <translation>报修咨询</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="121"/>
+        <location filename="../../desktop/service_page.py" line="124"/>
         <source>Notices</source>
         <translation>通知公告</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="122"/>
+        <location filename="../../desktop/service_page.py" line="125"/>
         <source>Installations</source>
         <translation>新装换装</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="123"/>
+        <location filename="../../desktop/service_page.py" line="126"/>
         <source>Refresh (F5)</source>
         <translation>刷新 (F5)</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="136"/>
+        <location filename="../../desktop/service_page.py" line="139"/>
         <source>Requested</source>
         <translation>申请时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="136"/>
-        <location filename="../../desktop/service_page.py" line="159"/>
+        <location filename="../../desktop/service_page.py" line="139"/>
+        <location filename="../../desktop/service_page.py" line="162"/>
         <source>Due</source>
         <translation>办理期限</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="136"/>
-        <location filename="../../desktop/service_page.py" line="183"/>
+        <location filename="../../desktop/service_page.py" line="139"/>
+        <location filename="../../desktop/service_page.py" line="201"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="136"/>
+        <location filename="../../desktop/service_page.py" line="139"/>
         <source>Given as</source>
         <translation>填写的户主信息</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="137"/>
+        <location filename="../../desktop/service_page.py" line="140"/>
         <source>Match</source>
         <translation>核对</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="137"/>
+        <location filename="../../desktop/service_page.py" line="140"/>
         <source>Holder on record</source>
         <translation>档案户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="137"/>
+        <location filename="../../desktop/service_page.py" line="140"/>
         <source>Mobile on record</source>
         <translation>档案手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="138"/>
+        <location filename="../../desktop/service_page.py" line="141"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="138"/>
+        <location filename="../../desktop/service_page.py" line="141"/>
         <source>Bindings</source>
         <translation>已绑定数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="138"/>
-        <location filename="../../desktop/service_page.py" line="160"/>
+        <location filename="../../desktop/service_page.py" line="141"/>
+        <location filename="../../desktop/service_page.py" line="163"/>
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="138"/>
+        <location filename="../../desktop/service_page.py" line="141"/>
         <source>What differs</source>
         <translation>差异</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="147"/>
+        <location filename="../../desktop/service_page.py" line="150"/>
         <source>Approve</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="149"/>
-        <location filename="../../desktop/service_page.py" line="206"/>
+        <location filename="../../desktop/service_page.py" line="152"/>
+        <location filename="../../desktop/service_page.py" line="220"/>
         <source>Reject…</source>
         <translation>驳回…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="159"/>
+        <location filename="../../desktop/service_page.py" line="162"/>
         <source>Raised</source>
         <translation>提交时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="159"/>
-        <location filename="../../desktop/service_page.py" line="171"/>
-        <location filename="../../desktop/service_page.py" line="180"/>
+        <location filename="../../desktop/service_page.py" line="162"/>
+        <location filename="../../desktop/service_page.py" line="189"/>
+        <location filename="../../desktop/service_page.py" line="198"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="159"/>
+        <location filename="../../desktop/service_page.py" line="162"/>
         <source>Topic</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="160"/>
+        <location filename="../../desktop/service_page.py" line="163"/>
         <source>Description</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="160"/>
-        <location filename="../../desktop/service_page.py" line="183"/>
+        <location filename="../../desktop/service_page.py" line="163"/>
+        <location filename="../../desktop/service_page.py" line="201"/>
         <source>Place</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="160"/>
+        <location filename="../../desktop/service_page.py" line="163"/>
         <source>Assigned to</source>
         <translation>处理人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="161"/>
+        <location filename="../../desktop/service_page.py" line="164"/>
         <source>Appointment</source>
         <translation>预约时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="163"/>
+        <location filename="../../desktop/service_page.py" line="164"/>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="171"/>
         <source>Assign…</source>
         <translation>指派…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="165"/>
+        <location filename="../../desktop/service_page.py" line="173"/>
         <source>Answer…</source>
         <translation>答复…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="171"/>
+        <location filename="../../desktop/service_page.py" line="189"/>
         <source>Published</source>
         <translation>发布时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="171"/>
+        <location filename="../../desktop/service_page.py" line="189"/>
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="171"/>
+        <location filename="../../desktop/service_page.py" line="189"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="172"/>
+        <location filename="../../desktop/service_page.py" line="190"/>
         <source>Until</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="174"/>
+        <location filename="../../desktop/service_page.py" line="192"/>
         <source>Publish a notice…</source>
         <translation>发布通知…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="180"/>
+        <location filename="../../desktop/service_page.py" line="198"/>
         <source>Reported</source>
         <translation>上报时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="180"/>
+        <location filename="../../desktop/service_page.py" line="198"/>
         <source>Reported by</source>
         <translation>上报人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="180"/>
+        <location filename="../../desktop/service_page.py" line="198"/>
         <source>Old meter</source>
         <translation>旧表</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="181"/>
+        <location filename="../../desktop/service_page.py" line="199"/>
         <source>Last reading</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="181"/>
+        <location filename="../../desktop/service_page.py" line="199"/>
         <source>Final reading</source>
         <translation>止码</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="181"/>
+        <location filename="../../desktop/service_page.py" line="199"/>
         <source>New meter</source>
         <translation>新表</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="182"/>
+        <location filename="../../desktop/service_page.py" line="200"/>
         <source>Meter kind</source>
         <translation>表计类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="182"/>
+        <location filename="../../desktop/service_page.py" line="200"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="182"/>
+        <location filename="../../desktop/service_page.py" line="200"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="183"/>
+        <location filename="../../desktop/service_page.py" line="201"/>
         <source>Initial reading</source>
         <translation>起码</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="183"/>
+        <location filename="../../desktop/service_page.py" line="201"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="184"/>
+        <location filename="../../desktop/service_page.py" line="202"/>
         <source>Refused</source>
         <translation>未通过原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="191"/>
-        <location filename="../../desktop/service_page.py" line="192"/>
-        <location filename="../../desktop/service_page.py" line="437"/>
-        <source>No photo</source>
-        <translation>无照片</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/service_page.py" line="195"/>
+        <location filename="../../desktop/service_page.py" line="211"/>
         <source>Old meter&apos;s dial</source>
         <translation>旧表表盘</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="196"/>
+        <location filename="../../desktop/service_page.py" line="212"/>
         <source>New meter&apos;s dial</source>
         <translation>新表表盘</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="204"/>
+        <location filename="../../desktop/service_page.py" line="218"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="238"/>
+        <location filename="../../desktop/service_page.py" line="252"/>
         <source>matches</source>
         <translation>一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="239"/>
+        <location filename="../../desktop/service_page.py" line="253"/>
         <source>does not match</source>
         <translation>不一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="239"/>
+        <location filename="../../desktop/service_page.py" line="253"/>
         <source>no such account</source>
         <translation>无此户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="270"/>
+        <location filename="../../desktop/service_page.py" line="269"/>
+        <source>attached</source>
+        <translation>有照片</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="285"/>
         <source>Binding review ({count})</source>
         <translation>绑定审核 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="272"/>
+        <location filename="../../desktop/service_page.py" line="287"/>
         <source>Requests ({count})</source>
         <translation>报修咨询 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="286"/>
+        <location filename="../../desktop/service_page.py" line="301"/>
         <source>Installations ({count})</source>
         <translation>新装换装 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="312"/>
+        <location filename="../../desktop/service_page.py" line="327"/>
         <source>⚠ Account {account} does not match: {what}</source>
         <translation>⚠ 户号 {account} 核对不一致：{what}</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="340"/>
+        <location filename="../../desktop/service_page.py" line="355"/>
         <source>Reject the binding</source>
         <translation>驳回绑定</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="340"/>
+        <location filename="../../desktop/service_page.py" line="355"/>
         <source>Reason (the resident is told):</source>
         <translation>原因（将通知用户）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="359"/>
+        <location filename="../../desktop/service_page.py" line="391"/>
         <source>Assign the request</source>
         <translation>指派处理人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="359"/>
+        <location filename="../../desktop/service_page.py" line="391"/>
         <source>Staff member:</source>
         <translation>工作人员：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="373"/>
+        <location filename="../../desktop/service_page.py" line="405"/>
         <source>Answer the request</source>
         <translation>答复</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="373"/>
+        <location filename="../../desktop/service_page.py" line="405"/>
         <source>Answer (sent to the resident):</source>
         <translation>答复内容（将发送给用户）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="439"/>
-        <source>Loading photo…</source>
-        <translation>正在加载照片…</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/service_page.py" line="454"/>
-        <source>The photo cannot be shown</source>
-        <translation>照片无法显示</translation>
-    </message>
-    <message>
-        <location filename="../../desktop/service_page.py" line="497"/>
+        <location filename="../../desktop/service_page.py" line="504"/>
         <source>Reject the report</source>
         <translation>驳回上报</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="497"/>
+        <location filename="../../desktop/service_page.py" line="504"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>

@@ -600,7 +600,7 @@ def test_readings_waiting_for_review_with_photos(session, demo):
     assert Counter(r.source for r in queued) == {"self": 2, "field": 2}
     for reading in queued:
         assert reading.read_at < NOW
-        image = Image.open(io.BytesIO(reading_photo(session, reading.photo_id)))
+        image = Image.open(io.BytesIO(reading_photo(session, reading.photo_id).content))
         assert (image.format, image.size) == ("JPEG", (640, 420))
         if reading.source == "field":
             # A figure below the last one: held by the rule, the photo shows the dial.

@@ -239,7 +239,7 @@ def test_review_accepts_corrects_and_rejects(
     ]
     assert page.tabs.tabText(1) == "Review (3)"
     # The first is selected, its photo shown beside its figure.
-    qtbot.waitUntil(lambda: not page.review_tab.photo_label.pixmap().isNull(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not page.review_tab.photo_panel.pixmap().isNull(), timeout=WAIT_MS)
     assert page.review_tab.figure_label.text() == "M-5：20"
     with qtbot.waitSignal(page.reviewed, timeout=WAIT_MS):
         qtbot.mouseClick(page.review_tab.accept_button, Qt.MouseButton.LeftButton)

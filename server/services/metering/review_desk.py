@@ -20,7 +20,7 @@ from server.db.models import Account, Building, Campus, Meter, Reading
 from server.db.models.metering import ACCEPTED, HELD, METER_ACTIVE
 from server.services.core.calendar import Period
 from server.services.core.calendar import now as business_now
-from server.services.core.photos import photo_bytes
+from server.services.core.photos import PhotoView, photo_view
 from server.services.metering.ingest import latest_accepted_before, monthly_usage_history
 from server.services.metering.meter_picker import (
     KIND_LABELS,
@@ -191,9 +191,9 @@ def _places_by_id(session: Session, meter_ids: Sequence[int]) -> dict[int, Meter
     return {p.meter_id: p for p in places}
 
 
-def reading_photo(session: Session, photo_id: int) -> bytes:
-    """The JPEG taken with a reading, to show beside its figure."""
-    return photo_bytes(session, photo_id)
+def reading_photo(session: Session, photo_id: int) -> PhotoView:
+    """The JPEG taken with a reading, to show beside its figure with when it was taken."""
+    return photo_view(session, photo_id)
 
 
 @dataclass(frozen=True)
