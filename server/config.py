@@ -78,6 +78,9 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "order_expiry_minutes": "30",
         # Orders with no callback after this long are asked about (`pay-orders query`).
         "query_after_minutes": "5",
+        # A resident's top-up (预存) on the pay page, in yuan: at least / at most.
+        "topup_min": "10",
+        "topup_max": "5000",
         "wechat_mch_id": "",
         "wechat_app_id": "",
         "wechat_api_v3_key": "",

@@ -29,7 +29,6 @@ from server.services.collection import allocation
 from server.services.collection.till import business_date
 from server.services.core import calendar
 from server.services.core.errors import DomainError, InvalidInput
-from server.services.core.money import money_of
 from server.services.online_pay import callbacks, orders, providers_of
 from server.services.online_pay.config import PayConfig, pay_config
 from server.services.online_pay.demo import CASHIER_PATH, DemoPay
@@ -123,6 +122,7 @@ def pay_page(request: Request, user_id: Payer, account: int | None = None) -> Re
         history=history,
         providers=[(name, orders.provider_label(name)) for name in runtime(request).providers],
         sandbox=DEMO in runtime(request).providers,
+        topup_limits=(runtime(request).config.topup_min, runtime(request).config.topup_max),
     )
 
 
@@ -147,7 +147,11 @@ def start_payment(
         if chosen is None or chosen.account_id != account:
             raise DomainError("只能为已绑定的户号缴费")
         resident = wechat_users.resident(session, user_id)
-        amount = money_of(topup, "预存金额") if topup.strip() else None
+        amount = (
+            orders.topup_amount(topup, pay.config.topup_min, pay.config.topup_max)
+            if topup.strip()
+            else None
+        )
         view = orders.create_order(
             session,
             resident.actor,

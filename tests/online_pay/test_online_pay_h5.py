@@ -155,6 +155,15 @@ def test_top_up_from_the_page(pay_world: PayWorld) -> None:
               "csrf_token": _csrf(page)},
     )  # fmt: skip
     assert bad.status_code == 400 and "预存金额应为数字" in bad.text
+    # Within pay.topup_min and pay.topup_max (10 and 5000 yuan by default), both included.
+    for amount in ("9.99", "5000.01"):
+        outside = browser.post(
+            f"{pay_world.live.url}/h5/pay",
+            data={"account": account_id, "provider": "unionpay", "topup": amount,
+                  "csrf_token": _csrf(page)},
+        )  # fmt: skip
+        assert outside.status_code == 400
+        assert f"预存金额应在 10.00 至 5000.00 元之间，收到 {amount} 元" in outside.text
     good = browser.post(
         f"{pay_world.live.url}/h5/pay",
         data={"account": account_id, "provider": "unionpay", "topup": "100",

@@ -15,6 +15,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from cryptography import x509
@@ -23,9 +24,10 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPubl
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from server.config import Settings
+from server.config import DEFAULTS, Settings
 from server.db.engine import is_embedded
 from server.services.core.errors import DomainError
+from server.services.core.money import money_of
 
 DEMO_KEY_FILE = "demo_pay.key"
 
@@ -74,6 +76,9 @@ class PayConfig:
     wechat: WechatPayConfig | None = None
     unionpay: UnionPayConfig | None = None
     demo: DemoPayConfig | None = None
+    # What a resident may top up (预存) at once, in yuan.
+    topup_min: Decimal = Decimal(DEFAULTS["pay"]["topup_min"])
+    topup_max: Decimal = Decimal(DEFAULTS["pay"]["topup_max"])
 
 
 def _read(path_text: str, setting: str) -> bytes:
@@ -126,6 +131,14 @@ def _minutes(settings: Settings, key: str) -> timedelta:
     if not text.isdigit() or int(text) < 1:
         raise PayConfigError(f"pay.{key} 应为正整数（分钟），收到「{text}」")
     return timedelta(minutes=int(text))
+
+
+def _yuan(settings: Settings, key: str) -> Decimal:
+    text = settings.get("pay", key).strip()
+    try:
+        return money_of(text, f"pay.{key}")
+    except DomainError as exc:
+        raise PayConfigError(str(exc)) from None
 
 
 def _wechat(settings: Settings) -> WechatPayConfig | None:
@@ -250,4 +263,6 @@ def pay_config(settings: Settings) -> PayConfig:
         wechat=wechat,
         unionpay=unionpay,
         demo=DemoPayConfig(demo_key(settings.home)) if sandbox else None,
+        topup_min=_yuan(settings, "topup_min"),
+        topup_max=_yuan(settings, "topup_max"),
     )

@@ -167,6 +167,14 @@ def orders_of_account(session: Session, account_id: int, limit: int = 20) -> tup
     return tuple(view_of(*row) for row in rows)
 
 
+def topup_amount(text: str, low: Decimal, high: Decimal) -> Decimal:
+    """The resident's top-up (预存) as typed, within the [pay] limits."""
+    amount = money_of(text, "预存金额")
+    if not low <= amount <= high:
+        raise InvalidInput(f"预存金额应在 {low:.2f} 至 {high:.2f} 元之间，收到 {amount} 元")
+    return amount
+
+
 def create_order(
     session: Session,
     actor: Actor,

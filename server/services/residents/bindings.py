@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -211,6 +212,9 @@ class BoundAccount:
     holder_name: str
     address: str
     customer_class: str
+    # 预付费: the pay page offers a top-up (预存) first and shows the balance.
+    prepaid: bool = False
+    balance: Decimal = Decimal("0.00")
 
 
 def bound_accounts(session: Session, user_id: int) -> list[BoundAccount]:
@@ -219,7 +223,7 @@ def bound_accounts(session: Session, user_id: int) -> list[BoundAccount]:
         text(
             """
             select a.id, a.account_no, a.holder_name, c.name, coalesce(bd.name, ''), a.unit,
-                   a.room, k.name
+                   a.room, k.name, a.billing_mode = 'prepaid', a.balance
             from binding b join account a on a.id = b.account_id
             join campus c on c.id = a.campus_id
             join customer_class k on k.id = a.customer_class_id
@@ -230,7 +234,7 @@ def bound_accounts(session: Session, user_id: int) -> list[BoundAccount]:
         ),
         {"u": user_id},
     ).all()
-    return [BoundAccount(r[0], r[1], r[2], address_of(*r[3:7]), r[7]) for r in rows]
+    return [BoundAccount(r[0], r[1], r[2], address_of(*r[3:7]), *r[7:10]) for r in rows]
 
 
 def bound_account(session: Session, user_id: int, account_id: int) -> BoundAccount:
