@@ -149,6 +149,10 @@ COMMAND_MODULES: dict[str, RootCommand] = {
     "report": RootCommand("reports", "Write a report as .xlsx or .pdf (by the file's suffix)."),
     "request": RootCommand(
         "residents", "服务诉求: the desk's queue of requests, their SLA, assignment and answers."
+    "reminders": RootCommand(
+        "reminders",
+        "Reminders (催缴) to overdue accounts and low-balance alerts (余额不足提醒).",
+    ),
     ),
     "restore": RootCommand(
         "ops", "Restore a backup into the configured database, which must be empty."
