@@ -53,7 +53,24 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "secret_key": "",
         "base_url": "",
         "dev_login": "false",
-        "sms_sender": "console",
+    },
+    # SMS to residents (server.services.residents.sms): provider console (the log, for
+    # development), aliyun or tencent; the template ids (短信模板) and the signature name
+    # (短信签名) as approved in the provider's console; `endpoint` points at a stand-in in
+    # tests and staging ("" is the provider's own). Tencent's SecretId/SecretKey go in
+    # access_key_id/access_key_secret, its SmsSdkAppId in sdk_app_id.
+    "sms": {
+        "provider": "console",
+        "access_key_id": "",
+        "access_key_secret": "",
+        "sign_name": "水电保障中心",
+        "template_code": "",
+        "template_reminder": "",
+        "template_low_balance": "",
+        "endpoint": "",
+        "region": "",
+        "sdk_app_id": "",
+        "timeout": "10",
     },
     # Meters read on the bench (台架读表, the handheld page): the port offered first, a
     # pyserial URL or COM port; `meterdesk demo` points it at its simulated meters.

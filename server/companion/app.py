@@ -32,7 +32,7 @@ from server.config import load_settings
 from server.db.engine import database_url, make_engine, make_sessionmaker, unit_of_work
 from server.services.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from server.services.residents import wechat_users
-from server.services.residents.sms import SmsSender, sender_named
+from server.services.residents.sms import SmsSender, sender_for
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def create_app(
     app.state.md = Companion(
         settings=settings,
         sessions=sessions,
-        sms=sms or sender_named(settings.sms_sender),
+        sms=sms or sender_for(settings.sms),
         templates=make_templates(),
     )
 

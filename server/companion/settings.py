@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from server.config import Settings
+from server.services.residents.sms import SmsSettings
 
 TEMPLATE_KINDS = ("bill", "payment", "outage", "answer", "reminder", "low_balance")
 
@@ -25,7 +26,7 @@ class CompanionSettings:
     templates: dict[str, str] = field(default_factory=dict)
     base_url: str = ""
     dev_login: bool = False
-    sms_sender: str = "console"
+    sms: SmsSettings = field(default_factory=SmsSettings)
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 2
@@ -52,7 +53,7 @@ class CompanionSettings:
             templates={kind: get("wechat", f"template_{kind}") for kind in TEMPLATE_KINDS},
             base_url=get("companion", "base_url").rstrip("/"),
             dev_login=settings.flag("companion", "dev_login"),
-            sms_sender=get("companion", "sms_sender") or "console",
+            sms=SmsSettings.from_settings(settings),
             host=get("companion", "host") or "127.0.0.1",
             port=number("port"),
             workers=number("workers"),

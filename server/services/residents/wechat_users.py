@@ -125,7 +125,7 @@ def send_code(
     session.flush()
     audit.record(session, user.actor, "sms_code.send", "sms_code", row.id, {"phone": phone})
     minutes = int(CODE_LIFETIME.total_seconds() // 60)
-    sender.send(phone, f"【水电保障中心】验证码 {code}，{minutes} 分钟内有效。如非本人操作请忽略。")
+    sender.send(phone, "code", {"code": code, "minutes": str(minutes)})
 
 
 def register_phone(session: Session, user_id: int, phone: str, code: str) -> str:
