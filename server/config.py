@@ -125,6 +125,19 @@ DEFAULTS: dict[str, dict[str, str]] = {
         # for the companion it starts; `serve` refuses it against a central database.
         "demo": "false",
     },
+    # Jobs that run themselves (server.jobs; `meterdesk worker`, or inside `serve`): each
+    # every 30s / 5m / 1h / 1d counted from midnight, one server at a time.
+    "jobs": {
+        "in_serve": "true",
+        "outbox_enabled": "true",
+        "outbox_every": "30s",
+        "pay_query_enabled": "true",
+        "pay_query_every": "2m",
+        "remote_pull_enabled": "true",
+        "remote_pull_every": "1h",
+        "bill_notices_enabled": "true",
+        "bill_notices_every": "10m",
+    },
 }
 
 _TRUE = {"1", "true", "yes", "on"}

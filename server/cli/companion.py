@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 import click
@@ -14,6 +15,8 @@ from server.companion import workers as companion_workers
 from server.companion.settings import CompanionSettings, SettingsError
 from server.companion.wechat import menu_definition
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
+from server.jobs.catalogue import start_runner
+from server.services.core.errors import DomainError
 from server.services.online_pay.config import demo_refusal
 
 
@@ -27,11 +30,22 @@ from server.services.online_pay.config import demo_refusal
     show_default=True,
     help="反向代理地址：信任其 X-Forwarded-For / X-Forwarded-Proto",
 )
+@click.option(
+    "--no-jobs",
+    is_flag=True,
+    help="不在本进程运行定时任务（另有 meterdesk worker 时；默认 jobs.in_serve）",
+)
 @pass_context
 def serve(
-    ctx: Context, host: str | None, port: int | None, workers: int | None, forwarded_allow_ips: str
+    ctx: Context,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    forwarded_allow_ips: str,
+    no_jobs: bool,
 ) -> None:
-    """Run the WeChat companion service (/wechat, /h5/, /staff/, /healthz)."""
+    """Run the WeChat companion service (/wechat, /h5/, /staff/, /healthz) and, unless
+    --no-jobs, the scheduled jobs."""
     try:
         companion = CompanionSettings.from_settings(ctx.settings)
     except SettingsError as exc:
@@ -53,10 +67,21 @@ def serve(
         "log_level": "info",
     }
     count = workers or companion.workers
-    if count > 1 and companion_workers.spreads_connections():
-        companion_workers.run(options, count)
-    else:
-        uvicorn.run(**options, workers=count)
+    # The jobs run in this supervising process, once, not in each web worker; another
+    # server's serve or worker runs a job only when this one does not hold it.
+    stop_jobs = threading.Event()
+    if not no_jobs and ctx.settings.flag("jobs", "in_serve"):
+        try:
+            start_runner(os.environ["DATABASE_URL"], ctx.settings, stop_jobs)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from exc
+    try:
+        if count > 1 and companion_workers.spreads_connections():
+            companion_workers.run(options, count)
+        else:
+            uvicorn.run(**options, workers=count)
+    finally:
+        stop_jobs.set()
 
 
 @cli.group()

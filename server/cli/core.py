@@ -117,6 +117,9 @@ COMMAND_MODULES: dict[str, RootCommand] = {
         "metering", "Handheld terminals (掌上机): import profiles and the route to read."
     ),
     "import": RootCommand("imports", "Import data exported by other systems."),
+    "jobs": RootCommand(
+        "jobs", "Each scheduled job: enabled, interval, last run and outcome, next run."
+    ),
     "labels": RootCommand(
         "metering",
         "Meter barcode labels: a PDF (-o FILE.pdf) or a label printer (--printer --to).",
@@ -146,13 +149,13 @@ COMMAND_MODULES: dict[str, RootCommand] = {
     "remote": RootCommand(
         "metering", "Remote readings (远传): pull from the energy platform, or import its export."
     ),
-    "report": RootCommand("reports", "Write a report as .xlsx or .pdf (by the file's suffix)."),
-    "request": RootCommand(
-        "residents", "服务诉求: the desk's queue of requests, their SLA, assignment and answers."
     "reminders": RootCommand(
         "reminders",
         "Reminders (催缴) to overdue accounts and low-balance alerts (余额不足提醒).",
     ),
+    "report": RootCommand("reports", "Write a report as .xlsx or .pdf (by the file's suffix)."),
+    "request": RootCommand(
+        "residents", "服务诉求: the desk's queue of requests, their SLA, assignment and answers."
     ),
     "restore": RootCommand(
         "ops", "Restore a backup into the configured database, which must be empty."
@@ -161,7 +164,9 @@ COMMAND_MODULES: dict[str, RootCommand] = {
         "metering", "Print-ready reading sheets (抄表卡, A4 PDF) for a building's meters."
     ),
     "serve": RootCommand(
-        "companion", "Run the WeChat companion service (/wechat, /h5/, /staff/, /healthz)."
+        "companion",
+        "Run the WeChat companion service (/wechat, /h5/, /staff/, /healthz) and, unless"
+        " --no-jobs, the scheduled jobs.",
     ),
     "staff": RootCommand("staff", "Staff members and their logins."),
     "tariff": RootCommand(
@@ -169,6 +174,7 @@ COMMAND_MODULES: dict[str, RootCommand] = {
     ),
     "till": RootCommand("collection", "The clerk's till and day close (日结)."),
     "wechat": RootCommand("companion", "The official account itself (公众号): its custom menu."),
+    "worker": RootCommand("jobs", "Run the scheduled jobs ([jobs] settings) until stopped."),
     "workday": RootCommand(
         "ops", "工作日调整: days the Chinese holiday calendar does not know or gets wrong here."
     ),
