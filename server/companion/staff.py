@@ -1,17 +1,19 @@
-"""Field staff pages (/staff/): sign-in, 现场抄录 with a photo, 抄表日志, 新装换装."""
+"""Field staff pages (/staff/): sign-in, 现场抄录 with a photo, 抄表日志, 我的任务, 新装换装,
+个人信息."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from server.companion import signed_in, wechat_api
-from server.companion.kept import form_photo, keep, remember
+from server.companion.kept import form_photo, keep, read_upload, remember
 from server.companion.signed_in import SignedStaff
 from server.companion.web import (
     check_csrf,
@@ -27,18 +29,22 @@ from server.services.accounts import accounts
 from server.services.core import ratelimit
 from server.services.core.calendar import BUSINESS_TZ, now
 from server.services.core.errors import DomainError
-from server.services.core.photos import store_photo
+from server.services.core.photos import photo_bytes, store_photo
+from server.services.core.position import Position
 from server.services.core.ratelimit import Limit
 from server.services.metering import field_installs, field_readings, meter_registry
 from server.services.metering.meter_registry import active_kinds
 from server.services.metering.review_desk import building_choices
 from server.services.residents import portal, service_requests
 from server.services.residents.bindings import BoundAccount
-from server.services.staff import sign_in
+from server.services.staff import own_profile, sign_in
 from server.services.staff.sign_in import StaffIdentity
 
 routes = APIRouter(prefix="/staff")
 
+EARLIER_POSITION = re.compile(r"（定位 [^）]*）$")
+# A task's result is a handful of site photos, not an album.
+MAX_TASK_PHOTOS = 4
 STAFF_LOGIN_PER_IP = Limit(
     "staff-login:ip", 20, timedelta(minutes=15), "登录尝试过多，请 15 分钟后再试"
 )
@@ -104,15 +110,20 @@ def submit_reading(
     photo: Annotated[UploadFile | None, File()] = None,
     photo_kept: str = Form(""),
     confirm_for: str = Form(""),
+    latitude: str = Form(""),
+    longitude: str = Form(""),
     csrf_token: str = Form(""),
 ) -> Response:
     check_csrf(request, csrf_token)
     picture = form_photo(request, photo, photo_kept)
     typed = {"meter_no": meter_no, "value": value, "note": note}
     try:
+        # The phone's position goes with the reading in its note, as evidence of the site.
+        position = Position.parse(latitude, longitude)
+        noted = f"{note.strip()} 定位 {position}".strip() if position else note
         with uow(request) as session:
             result = field_readings.field_reading(
-                session, staff, meter_no, value, picture.data, note,
+                session, staff, meter_no, value, picture.data, noted,
                 surge_confirmed=confirm_for == _confirmation(meter_no, value),
             )  # fmt: skip
     except DomainError as exc:
@@ -131,20 +142,131 @@ def submit_reading(
 
 
 @routes.get("/log")
-def reading_log(request: Request, staff: SignedStaff) -> Response:
+def reading_log(request: Request, staff: SignedStaff, day: str = "") -> Response:
+    """抄表日志 of any day (today unless asked), with the month's round day by day."""
+    today = now().astimezone(BUSINESS_TZ).date()
+    try:
+        wanted = date.fromisoformat(day) if day else today
+    except ValueError:
+        wanted = today
     with uow(request) as session:
-        log = field_readings.reading_log(
-            session, staff.staff_id, now().astimezone(BUSINESS_TZ).date()
-        )
-    return render(request, "staff/log.html", staff=staff, log=log)
+        log = field_readings.reading_log(session, staff.staff_id, wanted)
+        history = field_readings.round_history(session, staff.staff_id, wanted)
+    return render(
+        request, "staff/log.html", staff=staff, log=log, history=history, today=today,
+        previous=wanted - timedelta(days=1), following=wanted + timedelta(days=1),
+    )  # fmt: skip
+
+
+def _tasks(
+    request: Request, staff: StaffIdentity, status_code: int = 200, **values: object
+) -> Response:
+    with uow(request) as session:
+        rows = service_requests.assigned_requests(session, staff.staff_id)
+        photos = service_requests.task_photo_ids(session, staff.staff_id)
+    return render(
+        request, "staff/tasks.html", status_code, staff=staff, rows=rows, photos=photos, **values
+    )
 
 
 @routes.get("/tasks")
 def tasks(request: Request, staff: SignedStaff) -> Response:
     """我的任务: the requests the desk assigned to this worker, 上门预约 with their slot."""
+    return _tasks(request, staff)
+
+
+@routes.post("/tasks/{request_id}/complete")
+def complete_task(
+    request: Request,
+    staff: SignedStaff,
+    request_id: int,
+    note: str = Form(""),
+    photos: Annotated[list[UploadFile] | None, File()] = None,
+    latitude: str = Form(""),
+    longitude: str = Form(""),
+    csrf_token: str = Form(""),
+) -> Response:
+    """完成: the worker's note, site photos (re-encoded like every upload) and position."""
+    check_csrf(request, csrf_token)
+    uploads = [data for data in (read_upload(u) for u in photos or []) if data]
+    try:
+        if len(uploads) > MAX_TASK_PHOTOS:
+            raise DomainError(f"现场照片最多 {MAX_TASK_PHOTOS} 张")
+        position = Position.parse(latitude, longitude)
+        with uow(request) as session:
+            photo_ids = [store_photo(session, data, "现场照片").photo_id for data in uploads]
+            service_requests.complete_task(
+                session, staff.staff_id, staff.actor, request_id, note, photo_ids, position
+            )
+    except DomainError as exc:
+        return _tasks(request, staff, 400, error=str(exc), failed=request_id, note=note)
+    return _tasks(request, staff, message=f"任务 {request_id} 已完成，处理情况已告知中心")
+
+
+@routes.get("/photos/{photo_id}")
+def task_photo(request: Request, staff: SignedStaff, photo_id: int) -> Response:
+    """A photo of one of the worker's tasks (the resident's or their own), full size."""
     with uow(request) as session:
-        rows = service_requests.assigned_requests(session, staff.staff_id)
-    return render(request, "staff/tasks.html", staff=staff, rows=rows)
+        if not service_requests.may_see_photo(session, staff.staff_id, photo_id):
+            return Response(status_code=404)
+        data = photo_bytes(session, photo_id)
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private"})
+
+
+def _profile(
+    request: Request, staff: StaffIdentity, status_code: int = 200, **values: object
+) -> Response:
+    with uow(request) as session:
+        profile = own_profile.my_profile(session, staff.actor)
+    return render(
+        request, "staff/profile.html", status_code, staff=staff, profile=profile, **values
+    )
+
+
+@routes.get("/profile")
+def profile(request: Request, staff: SignedStaff) -> Response:
+    """个人信息 as the desktop shows it; contact details and password are one's own to change."""
+    return _profile(request, staff)
+
+
+@routes.post("/profile")
+def save_profile(
+    request: Request,
+    staff: SignedStaff,
+    mobile: str = Form(""),
+    office_phone: str = Form(""),
+    email: str = Form(""),
+    wechat: str = Form(""),
+    csrf_token: str = Form(""),
+) -> Response:
+    check_csrf(request, csrf_token)
+    changes = own_profile.ProfileChanges(mobile, office_phone, email, wechat)
+    try:
+        with uow(request) as session:
+            own_profile.update_profile(session, staff.actor, changes)
+    except DomainError as exc:
+        return _profile(request, staff, 400, error=str(exc))
+    return _profile(request, staff, message="联系方式已保存")
+
+
+@routes.post("/password")
+def change_password(
+    request: Request,
+    staff: SignedStaff,
+    old_password: str = Form(""),
+    new_password: str = Form(""),
+    new_password_again: str = Form(""),
+    csrf_token: str = Form(""),
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        if new_password != new_password_again:
+            raise DomainError("两次输入的新密码不一致")
+        with uow(request) as session:
+            own_profile.change_password(session, staff.actor, old_password, new_password)
+    except DomainError as exc:
+        return _profile(request, staff, 400, error=str(exc))
+    return _profile(request, staff, message="密码已修改")
 
 
 @routes.get("/faults/new")
@@ -328,11 +450,18 @@ def mark_location(
     staff: SignedStaff,
     meter_no: str = Form(""),
     location: str = Form(""),
+    latitude: str = Form(""),
+    longitude: str = Form(""),
     csrf_token: str = Form(""),
 ) -> Response:
-    """Location marking: where the meter hangs, as the reader found it."""
+    """Location marking: where the meter hangs, as the reader found it, and where the
+    phone was when they marked it."""
     check_csrf(request, csrf_token)
     try:
+        position = Position.parse(latitude, longitude)
+        if position:
+            # A new position replaces the one marked before, which the form sent back.
+            location = f"{EARLIER_POSITION.sub('', location.strip())}（定位 {position}）"
         with uow(request) as session:
             meter = meter_registry.set_location(session, staff.actor, meter_no, location)
     except DomainError as exc:

@@ -9,6 +9,7 @@ must see (codes, counters, the access token) lives here.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -20,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     text,
@@ -192,6 +194,11 @@ class ServiceRequest(Base):
         ),
         CheckConstraint("btrim(description) <> ''", name="description"),
         CheckConstraint("status = 'open' or btrim(answer) <> ''", name="answer"),
+        CheckConstraint(
+            "(latitude is null) = (longitude is null)"
+            " and latitude between -90 and 90 and longitude between -180 and 180",
+            name="position",
+        ),
         Index("ix_service_request_status_due", "status", "due_at"),
     )
 
@@ -212,6 +219,12 @@ class ServiceRequest(Base):
     answer: Mapped[str] = mapped_column(String(1000), default="")
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the assigned worker left on completing it (service_requests.complete_task).
+    result_photo_ids: Mapped[list[int]] = mapped_column(
+        ARRAY(Integer), default=list, server_default="{}"
+    )
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     created_at: Mapped[Timestamp]
 
 

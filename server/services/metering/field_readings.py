@@ -165,3 +165,28 @@ def reading_log(session: Session, staff_id: int, day: date) -> ReadingLog:
         tuple(LogEntry(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6]) for r in read),
         tuple(LogEntry(r[0], r[1], None, None, "", (), "") for r in unread),
     )
+
+
+@dataclass(frozen=True)
+class RoundDay:
+    day: date
+    read: int
+    flagged: int
+
+
+def round_history(session: Session, staff_id: int, day: date) -> tuple[RoundDay, ...]:
+    """The reader's round in `day`'s month: each day they read on, how many, how many flagged."""
+    month = Period.of(day)
+    rows = session.execute(
+        text(
+            """
+            select (r.read_at at time zone :tz)::date, count(*),
+                   count(*) filter (where cardinality(r.flags) > 0)
+            from reading r
+            where r.staff_id = :s and r.source = 'field' and r.read_at >= :m0 and r.read_at < :m1
+            group by 1 order by 1
+            """
+        ),
+        {"s": staff_id, "m0": month.start, "m1": month.end, "tz": str(BUSINESS_TZ)},
+    ).all()
+    return tuple(RoundDay(*row) for row in rows)

@@ -7,6 +7,7 @@ answers; an answer reaches a resident as a template message through the outbox.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -19,6 +20,7 @@ from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, now
 from server.services.core.errors import DomainError, InvalidInput, NotFound
+from server.services.core.position import Position
 from server.services.core.workdays import request_due
 from server.services.residents import outbox
 
@@ -245,12 +247,16 @@ def answer_request(session: Session, actor: Actor, request_id: int, answer: str)
     if len(answer) > 1000:
         raise DomainError("答复最多 1000 字")
     row = _open(session, request_id)
+    _answer(session, actor, row, answer)
+
+
+def _answer(session: Session, actor: Actor, row: ServiceRequest, answer: str) -> None:
     row.status = REQUEST_ANSWERED
     row.answer = answer
     row.answered_by_id = actor.staff_id
     row.answered_at = now()
     session.flush()
-    audit.record(session, actor, "request.answer", "service_request", request_id)
+    audit.record(session, actor, "request.answer", "service_request", row.id)
     if row.wechat_user_id is not None:
         outbox.enqueue(
             session,
@@ -265,3 +271,83 @@ def answer_request(session: Session, actor: Actor, request_id: int, answer: str)
             url="/h5/requests",
             dedupe_key=f"request:{row.id}",
         )
+
+
+def complete_task(
+    session: Session,
+    staff_id: int,
+    actor: Actor,
+    request_id: int,
+    note: str,
+    photo_ids: Sequence[int] = (),
+    position: Position | None = None,
+) -> None:
+    """The assigned worker's 完成: their note is the request's answer (the resident is told
+    it as the desk's would be), with the site photos and the phone's position kept beside."""
+    note = note.strip()
+    if not note:
+        raise InvalidInput("请填写处理情况")
+    if len(note) > 1000:
+        raise DomainError("处理情况最多 1000 字")
+    row = _open(session, request_id)
+    if row.assigned_to_id != staff_id:
+        raise DomainError(f"诉求 {request_id} 未分派给您")
+    row.result_photo_ids = list(photo_ids)
+    if position is not None:
+        row.latitude, row.longitude = position.latitude, position.longitude
+    _answer(session, actor, row, note)
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What the desk sees of a completed request: who did it, their note, photos, place."""
+
+    request_id: int
+    answered_by: str
+    answer: str
+    answered_at: datetime | None
+    photo_ids: tuple[int, ...]
+    position: Position | None
+
+
+def task_result(session: Session, request_id: int) -> TaskResult:
+    row = session.execute(
+        text(
+            """
+            select r.id, coalesce(s.name, ''), r.answer, r.answered_at, r.result_photo_ids,
+                   r.latitude, r.longitude
+            from service_request r left join staff s on s.id = r.answered_by_id
+            where r.id = :r
+            """
+        ),
+        {"r": request_id},
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"诉求 {request_id} 不存在")
+    position = Position(row[5], row[6]) if row[5] is not None else None
+    return TaskResult(row[0], row[1], row[2], row[3], tuple(row[4]), position)
+
+
+def task_photo_ids(session: Session, staff_id: int) -> dict[int, tuple[int, ...]]:
+    """The photos of each open task of a worker: the one it was raised with first."""
+    rows = session.execute(
+        text(
+            "select id, photo_id, result_photo_ids from service_request"
+            " where assigned_to_id = :s and status = 'open'"
+        ),
+        {"s": staff_id},
+    ).all()
+    return {r[0]: tuple(([r[1]] if r[1] else []) + list(r[2])) for r in rows}
+
+
+def may_see_photo(session: Session, staff_id: int, photo_id: int) -> bool:
+    """A worker sees the photos of the requests assigned to them, and nobody else's."""
+    return bool(
+        session.scalar(
+            text(
+                "select exists (select 1 from service_request where assigned_to_id = :s"
+                " and (photo_id = :p or :p = any(result_photo_ids)))"
+            ),
+            {"s": staff_id, "p": photo_id},
+        )
+    )
