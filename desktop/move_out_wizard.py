@@ -32,7 +32,6 @@ from desktop.move_out_pages import (
 )
 from desktop.tasks import TaskError, TaskRunner
 from desktop.widgets import money_text
-from server.services.accounts.accounts import close_account
 from server.services.billing.payment_notices import notices_pdf
 from server.services.collection.move_out import (
     MoveOutForm,
@@ -48,6 +47,7 @@ from server.services.collection.payments import take_payment
 from server.services.collection.refunds import RefundResult, refund_pdf
 from server.services.core import permissions
 from server.services.core.calendar import Period
+from server.services.residents.bindings import close_and_unbind
 from server.services.staff.sign_in import StaffIdentity
 
 REFUND_REASON = "退房结算退款"
@@ -255,4 +255,4 @@ class MoveOutWizard(QWizard):
             self.closed.emit(number)
             super(MoveOutWizard, self).accept()
 
-        self._run(lambda s: close_account(s, actor, number, reason), done, self.close_page.hint)
+        self._run(lambda s: close_and_unbind(s, actor, number, reason), done, self.close_page.hint)

@@ -16,10 +16,11 @@ from reports.statement import (
     table_rows,
 )
 from server.cli.core import Context, clerk_actor, cli, dump, parse_day, pass_context, run
-from server.services.accounts.accounts import close_account, search_accounts
+from server.services.accounts.accounts import search_accounts
 from server.services.collection.move_in import MoveInSpec, move_in
 from server.services.collection.statements import account_statement
 from server.services.metering.readings import as_decimal
+from server.services.residents.bindings import close_and_unbind
 
 
 @cli.group()
@@ -119,7 +120,7 @@ def account_close(ctx: Context, account_no: str, login: str, reason: str, as_jso
 
     def action() -> Any:
         with ctx.session() as session:
-            return close_account(session, clerk_actor(session, login), account_no, reason)
+            return close_and_unbind(session, clerk_actor(session, login), account_no, reason)
 
     view = run(action)
     if as_json:

@@ -6,13 +6,19 @@ account table says, the answer is the same ("1 个工作日内审核"): an unkno
 who holds them. Limits: a resident binds at most the resident class's max_bindings (2); a
 user whose matched requests include a class with a larger limit (单位: 10) gets that one.
 The limit never depends on the account just typed, so it cannot leak either.
+
+After a move-out (退房结算) the old holder's binding stays, shown as 已退房, so the final bill,
+the refund and the statement can still be read and paid online; it no longer counts against
+the limit, so the old holder can bind the new home at once. Closing the account (销户,
+`close_and_unbind`) ends every binding to it, audited, and tells the resident. The new
+holder binds the move-in's own 户号 like anyone.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
@@ -25,7 +31,12 @@ from server.db.models.companion import (
     BINDING_REJECTED,
     BINDING_REVOKED,
 )
-from server.services.accounts.accounts import address_of
+from server.services.accounts.accounts import (
+    AccountView,
+    account_by_no,
+    address_of,
+    close_account,
+)
 from server.services.core import audit, permissions, ratelimit
 from server.services.core.audit import Actor
 from server.services.core.calendar import now
@@ -43,6 +54,7 @@ STATUS_LABELS = {
     BINDING_REJECTED: "未通过",
     BINDING_REVOKED: "已解绑",
 }
+MOVED_OUT_LABEL = "已退房"
 DEFAULT_CLASS = "resident"
 BIND_PER_USER = Limit("bind:user", 20, timedelta(days=1), "今天提交的绑定申请过多，请明天再试")
 BIND_PER_IP = Limit("bind:ip", 30, timedelta(hours=1), "绑定申请过于频繁，请稍后再试")
@@ -94,10 +106,17 @@ def request_binding(
         raise DomainError("请先用手机号完成注册，再绑定户号")
     ratelimit.hit(session, BIND_PER_USER, str(user_id))
     ratelimit.hit(session, BIND_PER_IP, client_ip)
+    # A binding to an account that moved out keeps its bills readable but no longer takes
+    # a place: the holder who left binds their new home without unbinding the old one.
     live = session.scalar(
         select(func.count())
         .select_from(Binding)
-        .where(Binding.wechat_user_id == user_id, Binding.status.in_(LIVE))
+        .outerjoin(Account, Account.id == Binding.account_id)
+        .where(
+            Binding.wechat_user_id == user_id,
+            Binding.status.in_(LIVE),
+            Account.moved_out_on.is_(None),
+        )
     )
     limit = binding_limit(session, user_id)
     if (live or 0) >= limit:
@@ -168,14 +187,17 @@ class ResidentBinding:
     requested_at: datetime
     holder_name: str = ""
     address: str = ""
+    moved_out_on: date | None = None
 
     @property
     def status_label(self) -> str:
+        if self.status == BINDING_APPROVED and self.moved_out_on is not None:
+            return MOVED_OUT_LABEL
         return STATUS_LABELS[self.status]
 
 
 _ADDRESS = """
-    select a.holder_name, c.name, coalesce(bd.name, ''), a.unit, a.room
+    select a.holder_name, c.name, coalesce(bd.name, ''), a.unit, a.room, a.moved_out_on
     from account a join campus c on c.id = a.campus_id
     left join building bd on bd.id = a.building_id where a.id = :a
 """
@@ -188,9 +210,10 @@ def my_bindings(session: Session, user_id: int) -> list[ResidentBinding]:
     result = []
     for row in rows:
         holder = address = ""
+        moved_out_on = None
         if row.status == BINDING_APPROVED and row.account_id is not None:
             found = session.execute(text(_ADDRESS), {"a": row.account_id}).one()
-            holder, address = found[0], address_of(*found[1:])
+            holder, address, moved_out_on = found[0], address_of(*found[1:5]), found[5]
         result.append(
             ResidentBinding(
                 row.id,
@@ -200,9 +223,53 @@ def my_bindings(session: Session, user_id: int) -> list[ResidentBinding]:
                 row.created_at,
                 holder,
                 address,
+                moved_out_on,
             )
         )
     return result
+
+
+def end_bindings(session: Session, actor: Actor, account_id: int, reason: str) -> int:
+    """End every live binding to the account (requests in review too), audited; residents
+    who were bound are told. Returns how many ended."""
+    rows = session.scalars(
+        select(Binding)
+        .where(Binding.account_id == account_id, Binding.status.in_(LIVE))
+        .order_by(Binding.id)
+        .with_for_update()
+    ).all()
+    for binding in rows:
+        was = binding.status
+        binding.status = BINDING_REVOKED
+        binding.reason = reason
+        session.flush()
+        audit.record(
+            session, actor, "binding.end", "binding", binding.id,
+            {"account_no": binding.account_no, "was": was, "reason": reason},
+        )  # fmt: skip
+        if was == BINDING_APPROVED:
+            outbox.enqueue(
+                session,
+                "answer",
+                binding.wechat_user_id,
+                {
+                    "first": f"户号 {binding.account_no} 已解绑",
+                    "keyword1": "户号解绑",
+                    "keyword2": f"户号 {binding.account_no}：{reason}",
+                    "remark": "如已迁入新住处，请在公众号绑定新户号。",
+                },
+                url="/h5/bindings",
+                dedupe_key=f"binding-end:{binding.id}",
+            )
+    return len(rows)
+
+
+def close_and_unbind(session: Session, actor: Actor, account_no: str, reason: str) -> AccountView:
+    """销户 and the end of its bindings in one transaction: a closed account is read by
+    nobody, and its old holder learns why it left their list."""
+    view = close_account(session, actor, account_no, reason)
+    end_bindings(session, actor, account_by_no(session, view.account_no).id, "户号已销户")
+    return view
 
 
 @dataclass(frozen=True)
@@ -228,7 +295,7 @@ def bound_accounts(session: Session, user_id: int) -> list[BoundAccount]:
             join campus c on c.id = a.campus_id
             join customer_class k on k.id = a.customer_class_id
             left join building bd on bd.id = a.building_id
-            where b.wechat_user_id = :u and b.status = 'approved'
+            where b.wechat_user_id = :u and b.status = 'approved' and a.active
             order by a.account_no
             """
         ),
