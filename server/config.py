@@ -137,6 +137,9 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "remote_pull_every": "1h",
         "bill_notices_enabled": "true",
         "bill_notices_every": "10m",
+        # Reminders go out only on working days 08:00-21:00; outside those a run sends none.
+        "reminders_enabled": "true",
+        "reminders_every": "30m",
     },
 }
 

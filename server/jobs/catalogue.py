@@ -19,6 +19,7 @@ from server.services.core.errors import DomainError
 from server.services.metering.remote_readings import RemoteSettings, pull_remote
 from server.services.online_pay import callbacks, providers_of
 from server.services.online_pay.config import pay_config
+from server.services.residents.reminders import send_due_reminders
 from server.services.residents.template_messages import queue_bill_notices, queue_payment_notices
 
 # A round of the sender claims a batch; this many rounds empty a month's bill notices for a
@@ -85,11 +86,24 @@ def notify_bills(context: JobContext) -> str:
     return f"账期 {'、'.join(periods)}：新加入 {queued} 条账单通知"
 
 
+def send_reminders(context: JobContext) -> str:
+    with unit_of_work(context.sessions) as session:
+        result = send_due_reminders(session, context.now)
+    if result.quiet:
+        return "非工作日或不在 08:00–21:00 之间：不发送"
+    return (
+        f"催缴 {result.overdue} 户，余额提醒 {result.low_balance} 户；"
+        f"模板消息 {result.wechat}，短信 {result.sms}，"
+        f"无法送达 {result.unreachable}，已暂停 {result.paused}"
+    )
+
+
 JOBS: tuple[Job, ...] = (
     Job("outbox", send_outbox),
     Job("pay_query", query_payments),
     Job("remote_pull", pull_readings),
     Job("bill_notices", notify_bills),
+    Job("reminders", send_reminders),
 )
 
 

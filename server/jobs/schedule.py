@@ -48,6 +48,7 @@ JOB_TITLES: dict[str, str] = {
     "pay_query": "在线支付主动查询",
     "remote_pull": "远传读数拉取",
     "bill_notices": "出账后账单通知",
+    "reminders": "催缴与余额提醒",
 }
 
 
