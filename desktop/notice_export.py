@@ -4,10 +4,12 @@ Rendering a building's notices is one worker job (gather the bills, then draw pa
 page); each page reports through a Qt signal, so the progress dialog moves while the window
 stays responsive, and Cancel stops the job at the next page. "Save all buildings" walks the
 period's buildings in the same job and writes one PDF per building into the chosen folder.
+Each notice carries its account's pay page as a QR code when companion.base_url is set.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +21,20 @@ from sqlalchemy.orm import Session
 
 from desktop.tasks import TaskError, TaskRunner
 from reports.notice import render_notices
+from server.config import ConfigError, load_settings
 from server.services.billing.payment_notices import NoticeBuilding, gather_notices
 from server.services.core.calendar import Period
+
+log = logging.getLogger(__name__)
+
+
+def companion_base_url() -> str:
+    """companion.base_url, or "" (notices without a QR code) when the settings are bad."""
+    try:
+        return load_settings().get("companion", "base_url").strip()
+    except ConfigError as error:
+        log.warning("payment notices without the pay page's QR code: %s", error)
+        return ""
 
 
 class NoticesCancelled(Exception):
@@ -108,13 +122,16 @@ class NoticeExport(QObject):
         """The notices of one building (one page per account, by room) or one account."""
         self.total = building.bills if building is not None else 1
         progress = self._progress(lambda: 0)
+        base_url = companion_base_url()
 
         def work(session: Session) -> NoticesDocument | None:
             if building is not None:
-                notices = gather_notices(session, period, building_id=building.building_id)
+                notices = gather_notices(
+                    session, period, building_id=building.building_id, base_url=base_url
+                )
                 scope = building.label
             else:
-                notices = gather_notices(session, period, account_no=account_no)
+                notices = gather_notices(session, period, account_no=account_no, base_url=base_url)
                 scope = account_no.strip()
             try:
                 filename, _, pdf = render_notices(notices, scope, progress=progress)
@@ -129,11 +146,14 @@ class NoticeExport(QObject):
         self.total = sum(b.bills for b in buildings)
         written: list[int] = [0]
         progress = self._progress(lambda: written[0])
+        base_url = companion_base_url()
 
         def work(session: Session) -> NoticesSaved:
             paths: list[str] = []
             for building in buildings:
-                notices = gather_notices(session, period, building_id=building.building_id)
+                notices = gather_notices(
+                    session, period, building_id=building.building_id, base_url=base_url
+                )
                 try:
                     filename, _, pdf = render_notices(notices, building.label, progress=progress)
                 except NoticesCancelled:

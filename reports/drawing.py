@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.code128 import Code128
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -129,3 +132,14 @@ class Pen:
         # The symbol's width includes its quiet zones, which must stay white for scanning.
         code.drawOn(self.canvas, x_right - code.width, y)
         self.text(x_right - code.width / 2, y - 8, value, 7.5, align="centre")
+
+    def qr(self, x: float, y: float, value: str, size: float) -> None:
+        """A QR code of `value`, `size` points square (its white quiet zone included) with
+        its lower left corner at (x, y)."""
+        widget = QrCodeWidget(value)
+        left, bottom, right, top = widget.getBounds()
+        drawing = Drawing(
+            size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0]
+        )
+        drawing.add(widget)
+        renderPDF.draw(drawing, self.canvas, x, y)

@@ -4,7 +4,8 @@ A building's notices are printed in one go and handed out door by door, so a doc
 many notices, one per page, in the order given (the caller sorts them by room). Each page
 shows the account, the meters with their two readings, the bill's lines, the total in
 figures and in Chinese capitals, the due date, what earlier periods still owe, how to pay,
-and the account number as a Code128 barcode that the counter's scanner reads.
+the account number as a Code128 barcode that the counter's scanner reads, and, when the
+companion service has an address, a QR code a phone scans to open the account's pay page.
 
 Drawn with the canvas directly, as the receipt is (with the same `reports.drawing.Pen`): a page
 takes about a millisecond, so a building of 300 accounts renders in well under a second.
@@ -62,7 +63,8 @@ class NoticeData:
     """One account's notice for one period, as the bill was issued.
 
     `arrears` is the principal still owed on earlier periods' bills (0: none);
-    `pay_at` the counter branches where one may pay in person.
+    `pay_at` the counter branches where one may pay in person; `pay_url` the account's
+    online pay page, printed as a QR code ("": none, the service has no address).
     """
 
     period: str
@@ -77,6 +79,7 @@ class NoticeData:
     arrears_periods: tuple[str, ...] = ()
     pay_at: tuple[str, ...] = ()
     organisation: str = "水电保障中心"
+    pay_url: str = ""
 
     @property
     def amount_due(self) -> Decimal:
@@ -118,23 +121,28 @@ def render_notices(
     canvas.setTitle(f"{NOTICE_TITLE} {first.period} {scope}")
     canvas.setAuthor(first.organisation)
     pen = Pen(canvas, font)
-    # What a building's notices share (the due date, the branches) goes into the form too.
-    forms: dict[tuple[str, date, tuple[str, ...]], str] = {}
+    # What a building's notices share (the due date, the branches, whether a QR code takes
+    # the pay section's right side) goes into the form too.
+    forms: dict[tuple[str, date, tuple[str, ...], bool], str] = {}
     for notice in notices:
-        key = (notice.organisation, notice.due_date, notice.pay_at)
+        key = _frame_key(notice)
         if key not in forms:
             forms[key] = f"notice_frame_{len(forms)}"
             canvas.beginForm(forms[key])
             _draw_frame(pen, *key)
             canvas.endForm()
     for index, notice in enumerate(notices, 1):
-        canvas.doForm(forms[notice.organisation, notice.due_date, notice.pay_at])
+        canvas.doForm(forms[_frame_key(notice)])
         _draw_notice(pen, notice)
         canvas.showPage()
         if progress is not None:
             progress(index, len(notices))
     canvas.save()
     return notice_filename(first.period, scope), "application/pdf", buffer.getvalue()
+
+
+def _frame_key(notice: NoticeData) -> tuple[str, date, tuple[str, ...], bool]:
+    return (notice.organisation, notice.due_date, notice.pay_at, bool(notice.pay_url))
 
 
 def quantity(value: Decimal) -> str:
@@ -163,6 +171,10 @@ _METER_WIDTHS = (_CONTENT * 0.30, _CONTENT * 0.12, _CONTENT * 0.18, _CONTENT * 0
                  _CONTENT * 0.22)  # fmt: skip
 _LINE_WIDTHS = (_CONTENT * 0.45, _CONTENT * 0.25, _CONTENT * 0.30)
 _CELL_SIZE = 9.0
+# The pay page's QR code: bottom right, beside the ways to pay, above the footer; 22 mm
+# with its quiet zone scans from a phone held at reading distance.
+_QR_SIZE = 22 * mm
+_QR_Y = 13 * mm
 
 
 def _grid_frame(
@@ -212,7 +224,9 @@ def _label(pen: Pen, x: float, y: float, label: str, size: float) -> float:
     return x + pen.width(text, size)
 
 
-def _draw_frame(pen: Pen, organisation: str, due: date, pay_at: tuple[str, ...]) -> None:
+def _draw_frame(
+    pen: Pen, organisation: str, due: date, pay_at: tuple[str, ...], with_qr: bool
+) -> None:
     canvas = pen.canvas
     pen.text(_W / 2, _H - 14 * mm, organisation, 12, align="centre", max_width=_CONTENT * 0.6)
     y = _H - 24 * mm
@@ -233,17 +247,39 @@ def _draw_frame(pen: Pen, organisation: str, due: date, pay_at: tuple[str, ...])
     _label(pen, _LEFT, _Y_TOTAL, "本期应缴", 11)
     _label(pen, _LEFT, _Y_TOTAL - 15, "大写", 10.5)
     pen.text(_LEFT, _Y_PAY, "缴费方式", 9.5, colour=GREY)
-    pen.text(_LEFT, _Y_PAY - 37, "微信：关注本中心微信公众号，绑定户号后在线缴费。", 9,
-             max_width=_CONTENT)  # fmt: skip
+    # The ways to pay keep clear of the QR code on their right.
+    ways = _CONTENT - _QR_SIZE - 4 if with_qr else _CONTENT
+    if with_qr:
+        online = "微信：扫描右侧二维码，或关注本中心公众号绑定户号后在线缴费。"
+        pen.text(_RIGHT - _QR_SIZE / 2, _QR_Y + _QR_SIZE, "扫码缴费", 8, align="centre",
+                 colour=GREY)  # fmt: skip
+    else:
+        online = "微信：关注本中心微信公众号，绑定户号后在线缴费。"
+    _two_lines(pen, _LEFT, _Y_PAY - 37, online, 9, ways, 12)
     pay_by = f"请于 {due.year} 年 {due.month} 月 {due.day} 日前缴清，逾期将按规定收取滞纳金。"
     pen.text(_LEFT, _Y_DUE, pay_by, 10, colour=_RED, max_width=_CONTENT)
     if pay_at:
         pen.wrapped_field(
             _LEFT, _Y_PAY - 13, "柜台", f"{'、'.join(pay_at)}（现金、支票、转账）", 9,
-            _CONTENT, leading=12,
+            ways, leading=12,
         )  # fmt: skip
     pen.text(_LEFT, 10 * mm, "持本通知单到柜台缴费可扫描条码；如已缴费，请忽略本通知。", 8,
              colour=GREY, max_width=_CONTENT)  # fmt: skip
+
+
+def _two_lines(
+    pen: Pen, x: float, y: float, text: str, size: float, width: float, leading: float
+) -> None:
+    """`text` over up to two lines (Chinese breaks between any two characters); what does
+    not fit on the second is set smaller or cut."""
+    line = ""
+    for index, char in enumerate(text):
+        if line and pen.width(line + char, size) > width:
+            pen.text(x, y, line, size)
+            pen.text(x, y - leading, text[index:], size, max_width=width)
+            return
+        line += char
+    pen.text(x, y, line, size, max_width=width)
 
 
 def _meter_rows(meters: Sequence[NoticeMeter], capacity: int) -> list[list[str]]:
@@ -275,6 +311,8 @@ def _line_rows(lines: Sequence[NoticeLine], capacity: int) -> list[list[str]]:
 
 def _draw_notice(pen: Pen, data: NoticeData) -> None:
     pen.barcode(_RIGHT, _Y_INFO - 4, data.account_no, 10 * mm, _CONTENT * 0.42)
+    if data.pay_url:
+        pen.qr(_RIGHT - _QR_SIZE, _QR_Y, data.pay_url, _QR_SIZE)
     info = _CONTENT * 0.55
     x = _LEFT + pen.width("账期：", 10)
     for value, dy in ((data.period, 20), (data.account_no, 6), (data.holder_name, -8)):
@@ -300,12 +338,4 @@ def _draw_notice(pen: Pen, data: NoticeData) -> None:
 def _address(pen: Pen, address: str) -> None:
     """Up to two lines under the label; what does not fit is set smaller or cut."""
     x = _LEFT + pen.width("地址：", 10)
-    room = _RIGHT - x
-    first = ""
-    for index, char in enumerate(address):
-        if first and pen.width(first + char, 10) > room:
-            pen.text(x, _Y_ADDRESS, first, 10)
-            pen.text(x, _Y_ADDRESS - 13, address[index:], 10, max_width=room)
-            return
-        first += char
-    pen.text(x, _Y_ADDRESS, first, 10)
+    _two_lines(pen, x, _Y_ADDRESS, address, 10, _RIGHT - x, 13)

@@ -184,7 +184,13 @@ def notices_cmd(
 
     def action() -> Any:
         with ctx.session() as session:
-            return gather_notices(session, target, building=building, account_no=account_no)
+            return gather_notices(
+                session,
+                target,
+                building=building,
+                account_no=account_no,
+                base_url=ctx.settings.get("companion", "base_url"),
+            )
 
     notices = run(action)
     _, _, content = render_notices(notices, account_no or building or "")

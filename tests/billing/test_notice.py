@@ -3,6 +3,7 @@ account from real bills, and `meterdesk notices`."""
 
 from __future__ import annotations
 
+import subprocess
 from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
@@ -159,11 +160,50 @@ def test_notices_pdf_of_a_building(session, tmp_path):
     assert "李四" in pages[1] and "伍拾伍元整" in pages[1] and "往期欠费（2026-09）" in pages[1]
 
 
-def test_cli_writes_the_notices_of_a_building_or_an_account(md_env, tmp_path):
+def scanned(pdf: bytes, tmp_path: Path) -> list[list[str]]:
+    """The QR codes a phone reads on each page, as zbarimg decodes the page at 150 dpi."""
+    source = tmp_path / "scan.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(source), str(tmp_path / "scan")],
+                   check=True, capture_output=True, timeout=60)  # fmt: skip
+    pages = []
+    for image in sorted(tmp_path.glob("scan-*.png")):
+        # QR codes only: the account's Code128 is the counter scanner's, tested elsewhere.
+        only_qr = ["-Sdisable", "-Sqrcode.enable"]
+        result = subprocess.run(
+            ["zbarimg", "--quiet", "--raw", *only_qr, str(image)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        pages.append(sorted(result.stdout.split()))
+    return pages
+
+
+def test_each_notice_carries_its_accounts_pay_page_as_a_qr_code(session, tmp_path):
+    billed_building(session)
+    ids = dict(session.execute(text("select account_no, id from account")).all())
+    notices = gather_notices(session, OCT, building="1号楼", base_url="https://wx.example.edu.cn/")
+    assert [n.pay_url for n in notices] == [
+        f"https://wx.example.edu.cn/h5/pay?account={ids['A001']}",
+        f"https://wx.example.edu.cn/h5/pay?account={ids['A002']}",
+    ]
+    # A phone's scan of each page opens that page's account, not its neighbour's.
+    assert scanned(render_notices(notices, "1号楼")[2], tmp_path) == [
+        [f"https://wx.example.edu.cn/h5/pay?account={ids['A001']}"],
+        [f"https://wx.example.edu.cn/h5/pay?account={ids['A002']}"],
+    ]
+    # Without the service's address there is nothing to scan to, so no code is printed.
+    plain = gather_notices(session, OCT, account_no="A001")
+    assert plain[0].pay_url == ""
+    assert "扫码缴费" not in pdf_text(render_notices(plain, "A001")[2], tmp_path)[0]
+
+
+def test_cli_writes_the_notices_of_a_building_or_an_account(md_env, tmp_path, monkeypatch):
     engine = create_engine(md_env)
     try:
         with unit_of_work(make_sessionmaker(engine)) as session:
             billed_building(session)
+            a001 = session.execute(text("select id from account where account_no = 'A001'"))
+            a001_id = a001.scalar_one()
     finally:
         engine.dispose()
     runner = CliRunner()
@@ -174,10 +214,14 @@ def test_cli_writes_the_notices_of_a_building_or_an_account(md_env, tmp_path):
     assert "2 份" in result.output
     assert len(PdfReader(str(out)).pages) == 2
     one = tmp_path / "one.pdf"
+    monkeypatch.setenv("MD_COMPANION_BASE_URL", "https://wx.example.edu.cn")
     result = runner.invoke(cli, ["notices", "--period", "2026-10", "--account", "A001", "-o",
                                  str(one)])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "张三" in PdfReader(str(one)).pages[0].extract_text()
+    assert scanned(one.read_bytes(), tmp_path) == [
+        [f"https://wx.example.edu.cn/h5/pay?account={a001_id}"]
+    ]
     refused = runner.invoke(cli, ["notices", "--period", "2026-10", "--account", "A999", "-o",
                                   str(tmp_path / "x.pdf")])  # fmt: skip
     assert refused.exit_code == 2 and "户号 A999 不存在" in refused.output

@@ -123,6 +123,7 @@ NOTICE_PLAIN = NoticeData(
     total=D("199.36"),
     due_date=date(2026, 11, 20),
     pay_at=("东区收费点", "西区收费点"),
+    pay_url="https://wx.example.edu.cn/h5/pay?account=1001",
 )
 
 # Page 2: a canteen with eight meters (more than the six rows: the rest summed), one through a
@@ -149,9 +150,11 @@ NOTICE_MANY = NoticeData(
     arrears=D("1207.15"),
     arrears_periods=("2026-08", "2026-09"),
     pay_at=("东区收费点", "西区收费点"),
+    pay_url="https://wx.example.edu.cn/h5/pay?account=8",
 )
 
-# Page 3: another due date, so a second frame; no meters read and no counter named.
+# Page 3: another due date, so a second frame; no meters read, no counter named and no
+# QR code (the service has no address).
 NOTICE_LATE = NoticeData(
     period="2026-10",
     account_no="A1002",

@@ -62,9 +62,13 @@ def gather_notices(
     building: str | None = None,
     building_id: int | None = None,
     account_no: str | None = None,
+    base_url: str = "",
 ) -> tuple[NoticeData, ...]:
     """The notices of one building ('楼名' or '校区/楼名', or its id) sorted by unit and
-    room, or of one account. Refused when the scope has no bill of the period."""
+    room, or of one account. Refused when the scope has no bill of the period.
+
+    `base_url` is the companion service's address (companion.base_url): each notice then
+    carries its account's pay page, printed as a QR code."""
     query = (
         select(Bill.id, Bill.account_id, Bill.account_no, Bill.holder_name, Bill.address,
                Bill.total)
@@ -126,9 +130,15 @@ def gather_notices(
             arrears=arrears.get(b.account_id, (ZERO, ()))[0],
             arrears_periods=arrears.get(b.account_id, (ZERO, ()))[1],
             pay_at=branches,
+            pay_url=pay_page_url(base_url, b.account_id),
         )
         for b in bills
     )
+
+
+def pay_page_url(base_url: str, account_id: int) -> str:
+    """The resident's pay page of an account ("" when the service has no address)."""
+    return f"{base_url.rstrip('/')}/h5/pay?account={account_id}" if base_url else ""
 
 
 def _arrears(
@@ -160,9 +170,12 @@ def notices_pdf(
     *,
     building: str | None = None,
     account_no: str | None = None,
+    base_url: str = "",
     progress: Progress | None = None,
 ) -> tuple[str, str, bytes]:
     """The notices of a building or an account as one PDF: (filename, mimetype, bytes)."""
-    notices = gather_notices(session, period, building=building, account_no=account_no)
+    notices = gather_notices(
+        session, period, building=building, account_no=account_no, base_url=base_url
+    )
     scope = (account_no or "").strip() or (building or "").strip()
     return render_notices(notices, scope, progress=progress)
