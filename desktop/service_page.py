@@ -59,8 +59,10 @@ from server.services.residents.bulletins import NoticeView, notices, publish_not
 from server.services.residents.request_photos import request_photo
 from server.services.residents.service_requests import (
     RequestRow,
+    TaskResult,
     answer_request,
     assign_request,
+    completed_tasks,
     request_queue,
 )
 from server.services.staff.staff_admin import StaffRow, list_staff
@@ -80,6 +82,7 @@ class DeskQueues:
     staff: tuple[StaffRow, ...]
     buildings: tuple[BuildingChoice, ...]
     installs: tuple[PendingInstall, ...] = ()
+    completed: tuple[TaskResult, ...] = ()
 
 
 def _queues(session: Session) -> DeskQueues:
@@ -91,6 +94,7 @@ def _queues(session: Session) -> DeskQueues:
         tuple(s for s in list_staff(session) if s.active),
         building_choices(session),
         tuple(pending_installs(session)),
+        tuple(completed_tasks(session)),
     )
 
 
@@ -123,6 +127,7 @@ class ServicePage(ModulePage):
         self.tabs.addTab(self._requests_tab(), self.tr("Requests"))
         self.tabs.addTab(self._notices_tab(), self.tr("Notices"))
         self.tabs.addTab(self._installs_tab(), self.tr("Installations"))
+        self.tabs.addTab(self._completed_tab(), self.tr("Completed by field staff"))
         refresh = QPushButton(self.tr("Refresh (F5)"))
         refresh.setShortcut("F5")
         refresh.clicked.connect(lambda: self.refresh())
@@ -225,6 +230,53 @@ class ServicePage(ModulePage):
         layout.insertLayout(1, photos)
         return tab
 
+    def _completed_tab(self) -> QWidget:
+        """What field staff left on completing their tasks: note, position and photos."""
+        self.completed_table = ReadOnlyTable(
+            [self.tr("Completed at"), self.tr("Completed by"), self.tr("Kind"),
+             self.tr("Topic"), self.tr("Place"), self.tr("Worker's note"),
+             self.tr("Phone's position"), self.tr("Photos")]
+        )  # fmt: skip
+        self.completed_table.selectionModel().selectionChanged.connect(
+            lambda *_: self._completed_selection()
+        )
+        self.result_photo = PhotoPanel(self.runner)
+        self.result_photo.setObjectName("resultPhoto")
+        self.result_photo_index = 0
+        self.next_photo_button = QPushButton(self.tr("Next photo"))
+        self.next_photo_button.clicked.connect(lambda: self.show_result_photo(1))
+        tab = self._tab(self.completed_table, self.next_photo_button)
+        layout = tab.layout()
+        assert isinstance(layout, QVBoxLayout)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        layout.replaceWidget(self.completed_table, splitter)
+        splitter.addWidget(self.completed_table)
+        splitter.addWidget(self.result_photo)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        return tab
+
+    def selected_completed(self) -> TaskResult | None:
+        key = self.completed_table.selected_key()
+        done = self.queues.completed if self.queues else ()
+        return next((t for t in done if key is not None and t.request_id == int(str(key))), None)
+
+    def _completed_selection(self) -> None:
+        self.result_photo_index = 0
+        self.show_result_photo(0)
+
+    def show_result_photo(self, step: int) -> None:
+        """The selected task's photo `step` on from the one shown, round the task's photos."""
+        task = self.selected_completed()
+        photos = task.photo_ids if task else ()
+        self.next_photo_button.setEnabled(len(photos) > 1)
+        if not photos:
+            self.result_photo.load(None, owner=self)
+            return
+        self.result_photo_index = (self.result_photo_index + step) % len(photos)
+        wanted = photos[self.result_photo_index]
+        self.result_photo.load(lambda s: photo_view(s, wanted), owner=self)
+
     @staticmethod
     def _tab(table: ReadOnlyTable, *buttons: QPushButton) -> QWidget:
         row = QHBoxLayout()
@@ -303,6 +355,18 @@ class ServicePage(ModulePage):
         if queues.installs:
             self.installs_table.selectRow(0)
         self._install_selection()
+        self.completed_table.fill(
+            [
+                [t.answered_at.astimezone(BUSINESS_TZ), t.answered_by, t.kind_label, t.topic,
+                 t.place, t.answer, str(t.position or ""), len(t.photo_ids) or ""]
+                for t in queues.completed
+            ],
+            keys=[t.request_id for t in queues.completed],
+        )  # fmt: skip
+        self.tabs.setTabText(
+            4, self.tr("Completed by field staff ({count})").format(count=len(queues.completed))
+        )
+        self._completed_selection()
         self.loaded.emit()
 
     # ---- decisions ------------------------------------------------------------------------

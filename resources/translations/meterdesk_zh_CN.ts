@@ -112,7 +112,7 @@
     <message>
         <location filename="../../desktop/counter_account.py" line="66"/>
         <source>Channel</source>
-        <translation>收款方式</translation>
+        <translation>渠道</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_account.py" line="67"/>
@@ -342,7 +342,7 @@
     <message>
         <location filename="../../desktop/accounts_page.py" line="109"/>
         <source>Holder</source>
-        <translation>户主</translation>
+        <translation>户名</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="109"/>
@@ -453,7 +453,7 @@
     <message>
         <location filename="../../desktop/accounts_page.py" line="137"/>
         <source>Channel</source>
-        <translation>缴费方式</translation>
+        <translation>渠道</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="138"/>
@@ -1739,47 +1739,47 @@ Replaced at {when}</source>
         <translation>损耗最大的总分表</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="177"/>
+        <location filename="../../desktop/dashboard_page.py" line="185"/>
         <source>{period}, recovered {rate}</source>
         <translation>{period}，回收率 {rate}</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="183"/>
+        <location filename="../../desktop/dashboard_page.py" line="191"/>
         <source>{count} accounts</source>
         <translation>共 {count} 户</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="192"/>
+        <location filename="../../desktop/dashboard_page.py" line="200"/>
         <source>{count} past the deadline</source>
         <translation>{count} 件已超期</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="205"/>
+        <location filename="../../desktop/dashboard_page.py" line="213"/>
         <source>As of {time}</source>
         <translation>数据截至 {time}</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="210"/>
+        <location filename="../../desktop/dashboard_page.py" line="218"/>
         <source>Billed</source>
         <translation>应收</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="210"/>
+        <location filename="../../desktop/dashboard_page.py" line="218"/>
         <source>Collected</source>
         <translation>实收</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="219"/>
+        <location filename="../../desktop/dashboard_page.py" line="227"/>
         <source>Billed and collected, 12 months (yuan)</source>
         <translation>近 12 个月应收与实收（元）</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="240"/>
+        <location filename="../../desktop/dashboard_page.py" line="248"/>
         <source>Usage, 12 months</source>
         <translation>近 12 个月用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="244"/>
+        <location filename="../../desktop/dashboard_page.py" line="252"/>
         <source>{title} — no data yet</source>
         <translation>{title}（暂无数据）</translation>
     </message>
@@ -1957,7 +1957,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/exchange_page.py" line="102"/>
         <source>Since</source>
-        <translation>起始日期</translation>
+        <translation>暂停时间</translation>
     </message>
     <message>
         <location filename="../../desktop/exchange_page.py" line="108"/>
@@ -3008,7 +3008,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/meters_page.py" line="107"/>
         <source>Holder</source>
-        <translation>户主</translation>
+        <translation>户名</translation>
     </message>
     <message>
         <location filename="../../desktop/meters_page.py" line="107"/>
@@ -3291,6 +3291,11 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/modules.py" line="132"/>
+        <source>Reminders and messages</source>
+        <translation>催缴与消息</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/modules.py" line="139"/>
         <source>Administration</source>
         <translation>系统管理</translation>
     </message>
@@ -3432,18 +3437,18 @@ Replaced at {when}</source>
 <context>
     <name>NoticeExport</name>
     <message>
-        <location filename="../../desktop/notice_export.py" line="64"/>
-        <location filename="../../desktop/notice_export.py" line="102"/>
+        <location filename="../../desktop/notice_export.py" line="78"/>
+        <location filename="../../desktop/notice_export.py" line="116"/>
         <source>Payment notices</source>
         <translation>缴款通知单</translation>
     </message>
     <message>
-        <location filename="../../desktop/notice_export.py" line="65"/>
+        <location filename="../../desktop/notice_export.py" line="79"/>
         <source>Reading the bills…</source>
         <translation>正在读取账单…</translation>
     </message>
     <message>
-        <location filename="../../desktop/notice_export.py" line="82"/>
+        <location filename="../../desktop/notice_export.py" line="96"/>
         <source>Notice {done} / {total}</source>
         <translation>通知单 {done} / {total}</translation>
     </message>
@@ -4280,7 +4285,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="34"/>
         <source>Channel</source>
-        <translation>收款方式</translation>
+        <translation>渠道</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="34"/>
@@ -4382,6 +4387,172 @@ Replaced at {when}</source>
     </message>
 </context>
 <context>
+    <name>RemindersPage</name>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="52"/>
+        <source>Messages</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="53"/>
+        <source>Reminders sent</source>
+        <translation>催缴记录</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="54"/>
+        <source>Paused accounts</source>
+        <translation>暂停催缴</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="68"/>
+        <source>Queued</source>
+        <translation>生成时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="68"/>
+        <location filename="../../desktop/reminders_page.py" line="88"/>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="68"/>
+        <location filename="../../desktop/reminders_page.py" line="89"/>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="68"/>
+        <location filename="../../desktop/reminders_page.py" line="89"/>
+        <source>To</source>
+        <translation>接收人</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="69"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="69"/>
+        <source>Attempts</source>
+        <translation>尝试次数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="69"/>
+        <location filename="../../desktop/reminders_page.py" line="97"/>
+        <location filename="../../desktop/reminders_page.py" line="111"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="69"/>
+        <source>Content</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="71"/>
+        <source>Failed only</source>
+        <translation>只看发送失败</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="73"/>
+        <source>Resend</source>
+        <translation>重发</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="74"/>
+        <source>Send the selected failed message again</source>
+        <translation>重新发送选中的失败消息</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="88"/>
+        <source>Sent</source>
+        <translation>发送时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="88"/>
+        <location filename="../../desktop/reminders_page.py" line="97"/>
+        <location filename="../../desktop/reminders_page.py" line="110"/>
+        <source>Account</source>
+        <translation>户号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="88"/>
+        <location filename="../../desktop/reminders_page.py" line="97"/>
+        <source>Holder</source>
+        <translation>户名</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="89"/>
+        <source>Day</source>
+        <translation>逾期天数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="89"/>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="97"/>
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="98"/>
+        <source>Since</source>
+        <translation>暂停时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="101"/>
+        <source>Account number</source>
+        <translation>户号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="103"/>
+        <source>Why (kept with who and when)</source>
+        <translation>原因（连同操作人和时间一并记录）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="104"/>
+        <source>Pause reminders</source>
+        <translation>暂停催缴</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="106"/>
+        <source>Resume reminders</source>
+        <translation>恢复催缴</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="139"/>
+        <source>Template message</source>
+        <translation>模板消息</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="139"/>
+        <source>SMS</source>
+        <translation>短信</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="151"/>
+        <source>Messages ({failed} failed)</source>
+        <translation>消息 ({failed} 条失败)</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="166"/>
+        <source>Paused accounts ({count})</source>
+        <translation>暂停催缴 ({count})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="174"/>
+        <source>Select a failed message to resend.</source>
+        <translation>请先选中一条发送失败的消息。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reminders_page.py" line="190"/>
+        <source>Type the account number.</source>
+        <translation>请输入户号。</translation>
+    </message>
+</context>
+<context>
     <name>ReplaceWizard</name>
     <message>
         <location filename="../../desktop/replace_wizard.py" line="337"/>
@@ -4409,7 +4580,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/reports_page.py" line="90"/>
         <source>Account</source>
-        <translation>按户</translation>
+        <translation>户号</translation>
     </message>
     <message>
         <location filename="../../desktop/reports_page.py" line="91"/>
@@ -4762,329 +4933,372 @@ Replaced at {when}</source>
 <context>
     <name>ServicePage</name>
     <message>
-        <location filename="../../desktop/service_page.py" line="122"/>
+        <location filename="../../desktop/service_page.py" line="126"/>
         <source>Binding review</source>
         <translation>绑定审核</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="123"/>
+        <location filename="../../desktop/service_page.py" line="127"/>
         <source>Requests</source>
         <translation>报修咨询</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="124"/>
+        <location filename="../../desktop/service_page.py" line="128"/>
         <source>Notices</source>
         <translation>通知公告</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="125"/>
+        <location filename="../../desktop/service_page.py" line="129"/>
         <source>Installations</source>
         <translation>新装换装</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="126"/>
+        <location filename="../../desktop/service_page.py" line="130"/>
+        <source>Completed by field staff</source>
+        <translation>外勤完成</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="131"/>
         <source>Refresh (F5)</source>
         <translation>刷新 (F5)</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="139"/>
+        <location filename="../../desktop/service_page.py" line="144"/>
         <source>Requested</source>
         <translation>申请时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="139"/>
-        <location filename="../../desktop/service_page.py" line="162"/>
+        <location filename="../../desktop/service_page.py" line="144"/>
+        <location filename="../../desktop/service_page.py" line="167"/>
         <source>Due</source>
         <translation>办理期限</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="139"/>
-        <location filename="../../desktop/service_page.py" line="201"/>
+        <location filename="../../desktop/service_page.py" line="144"/>
+        <location filename="../../desktop/service_page.py" line="206"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="139"/>
+        <location filename="../../desktop/service_page.py" line="144"/>
         <source>Given as</source>
         <translation>填写的户主信息</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="140"/>
+        <location filename="../../desktop/service_page.py" line="145"/>
         <source>Match</source>
         <translation>核对</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="140"/>
+        <location filename="../../desktop/service_page.py" line="145"/>
         <source>Holder on record</source>
         <translation>档案户主</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="140"/>
+        <location filename="../../desktop/service_page.py" line="145"/>
         <source>Mobile on record</source>
         <translation>档案手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="141"/>
+        <location filename="../../desktop/service_page.py" line="146"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="141"/>
+        <location filename="../../desktop/service_page.py" line="146"/>
         <source>Bindings</source>
         <translation>已绑定数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="141"/>
-        <location filename="../../desktop/service_page.py" line="163"/>
+        <location filename="../../desktop/service_page.py" line="146"/>
+        <location filename="../../desktop/service_page.py" line="168"/>
         <source>Phone</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="141"/>
+        <location filename="../../desktop/service_page.py" line="146"/>
         <source>What differs</source>
         <translation>差异</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="150"/>
+        <location filename="../../desktop/service_page.py" line="155"/>
         <source>Approve</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="152"/>
-        <location filename="../../desktop/service_page.py" line="220"/>
+        <location filename="../../desktop/service_page.py" line="157"/>
+        <location filename="../../desktop/service_page.py" line="225"/>
         <source>Reject…</source>
         <translation>驳回…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="162"/>
+        <location filename="../../desktop/service_page.py" line="167"/>
         <source>Raised</source>
         <translation>提交时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="162"/>
-        <location filename="../../desktop/service_page.py" line="189"/>
-        <location filename="../../desktop/service_page.py" line="198"/>
+        <location filename="../../desktop/service_page.py" line="167"/>
+        <location filename="../../desktop/service_page.py" line="194"/>
+        <location filename="../../desktop/service_page.py" line="203"/>
+        <location filename="../../desktop/service_page.py" line="236"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="162"/>
+        <location filename="../../desktop/service_page.py" line="167"/>
+        <location filename="../../desktop/service_page.py" line="237"/>
         <source>Topic</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="163"/>
+        <location filename="../../desktop/service_page.py" line="168"/>
         <source>Description</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="163"/>
-        <location filename="../../desktop/service_page.py" line="201"/>
+        <location filename="../../desktop/service_page.py" line="168"/>
+        <location filename="../../desktop/service_page.py" line="206"/>
+        <location filename="../../desktop/service_page.py" line="237"/>
         <source>Place</source>
         <translation>地点</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="163"/>
+        <location filename="../../desktop/service_page.py" line="168"/>
         <source>Assigned to</source>
         <translation>处理人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="164"/>
+        <location filename="../../desktop/service_page.py" line="169"/>
         <source>Appointment</source>
         <translation>预约时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="164"/>
+        <location filename="../../desktop/service_page.py" line="169"/>
         <source>Photo</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="171"/>
+        <location filename="../../desktop/service_page.py" line="176"/>
         <source>Assign…</source>
         <translation>指派…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="173"/>
+        <location filename="../../desktop/service_page.py" line="178"/>
         <source>Answer…</source>
         <translation>答复…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="189"/>
+        <location filename="../../desktop/service_page.py" line="194"/>
         <source>Published</source>
         <translation>发布时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="189"/>
+        <location filename="../../desktop/service_page.py" line="194"/>
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="189"/>
+        <location filename="../../desktop/service_page.py" line="194"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="190"/>
+        <location filename="../../desktop/service_page.py" line="195"/>
         <source>Until</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="192"/>
+        <location filename="../../desktop/service_page.py" line="197"/>
         <source>Publish a notice…</source>
         <translation>发布通知…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="198"/>
+        <location filename="../../desktop/service_page.py" line="203"/>
         <source>Reported</source>
         <translation>上报时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="198"/>
+        <location filename="../../desktop/service_page.py" line="203"/>
         <source>Reported by</source>
         <translation>上报人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="198"/>
+        <location filename="../../desktop/service_page.py" line="203"/>
         <source>Old meter</source>
         <translation>旧表</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="199"/>
+        <location filename="../../desktop/service_page.py" line="204"/>
         <source>Last reading</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="199"/>
+        <location filename="../../desktop/service_page.py" line="204"/>
         <source>Final reading</source>
         <translation>止码</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="199"/>
+        <location filename="../../desktop/service_page.py" line="204"/>
         <source>New meter</source>
         <translation>新表</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="200"/>
+        <location filename="../../desktop/service_page.py" line="205"/>
         <source>Meter kind</source>
         <translation>表计类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="200"/>
+        <location filename="../../desktop/service_page.py" line="205"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="200"/>
+        <location filename="../../desktop/service_page.py" line="205"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="201"/>
+        <location filename="../../desktop/service_page.py" line="206"/>
         <source>Initial reading</source>
         <translation>起码</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="201"/>
+        <location filename="../../desktop/service_page.py" line="206"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="202"/>
+        <location filename="../../desktop/service_page.py" line="207"/>
         <source>Refused</source>
         <translation>未通过原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="211"/>
+        <location filename="../../desktop/service_page.py" line="216"/>
         <source>Old meter&apos;s dial</source>
         <translation>旧表表盘</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="212"/>
+        <location filename="../../desktop/service_page.py" line="217"/>
         <source>New meter&apos;s dial</source>
         <translation>新表表盘</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="218"/>
+        <location filename="../../desktop/service_page.py" line="223"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="252"/>
+        <location filename="../../desktop/service_page.py" line="236"/>
+        <source>Completed at</source>
+        <translation>完成时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="236"/>
+        <source>Completed by</source>
+        <translation>完成人</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="237"/>
+        <source>Worker&apos;s note</source>
+        <translation>处理情况</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="238"/>
+        <source>Phone&apos;s position</source>
+        <translation>定位</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="238"/>
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="246"/>
+        <source>Next photo</source>
+        <translation>下一张照片</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="304"/>
         <source>matches</source>
         <translation>一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="253"/>
+        <location filename="../../desktop/service_page.py" line="305"/>
         <source>does not match</source>
         <translation>不一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="253"/>
+        <location filename="../../desktop/service_page.py" line="305"/>
         <source>no such account</source>
         <translation>无此户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="269"/>
+        <location filename="../../desktop/service_page.py" line="321"/>
         <source>attached</source>
         <translation>有照片</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="285"/>
+        <location filename="../../desktop/service_page.py" line="337"/>
         <source>Binding review ({count})</source>
         <translation>绑定审核 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="287"/>
+        <location filename="../../desktop/service_page.py" line="339"/>
         <source>Requests ({count})</source>
         <translation>报修咨询 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="301"/>
+        <location filename="../../desktop/service_page.py" line="353"/>
         <source>Installations ({count})</source>
         <translation>新装换装 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="327"/>
+        <location filename="../../desktop/service_page.py" line="367"/>
+        <source>Completed by field staff ({count})</source>
+        <translation>外勤完成 ({count})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/service_page.py" line="391"/>
         <source>⚠ Account {account} does not match: {what}</source>
         <translation>⚠ 户号 {account} 核对不一致：{what}</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="355"/>
+        <location filename="../../desktop/service_page.py" line="419"/>
         <source>Reject the binding</source>
         <translation>驳回绑定</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="355"/>
+        <location filename="../../desktop/service_page.py" line="419"/>
         <source>Reason (the resident is told):</source>
         <translation>原因（将通知用户）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="391"/>
+        <location filename="../../desktop/service_page.py" line="455"/>
         <source>Assign the request</source>
         <translation>指派处理人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="391"/>
+        <location filename="../../desktop/service_page.py" line="455"/>
         <source>Staff member:</source>
         <translation>工作人员：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="405"/>
+        <location filename="../../desktop/service_page.py" line="469"/>
         <source>Answer the request</source>
         <translation>答复</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="405"/>
+        <location filename="../../desktop/service_page.py" line="469"/>
         <source>Answer (sent to the resident):</source>
         <translation>答复内容（将发送给用户）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="504"/>
+        <location filename="../../desktop/service_page.py" line="568"/>
         <source>Reject the report</source>
         <translation>驳回上报</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="504"/>
+        <location filename="../../desktop/service_page.py" line="568"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
@@ -5099,7 +5313,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="164"/>
         <source>Channel</source>
-        <translation>收款方式</translation>
+        <translation>渠道</translation>
     </message>
     <message>
         <location filename="../../desktop/till_dialogs.py" line="164"/>

@@ -119,7 +119,7 @@ def test_a_reader_completes_an_assigned_visit_with_a_note_a_photo_and_the_positi
     assert worker.locator("#tasks .task").count() == 0
 
     with unit_of_work(live.sessions) as session:
-        result = service_requests.task_result(session, request_id)
+        (result,) = service_requests.completed_tasks(session)
         (done,) = [
             r for r in service_requests.request_queue(session, include_answered=True)
             if r.request_id == request_id
@@ -128,6 +128,9 @@ def test_a_reader_completes_an_assigned_visit_with_a_note_a_photo_and_the_positi
             text("select width, height from photo where id = :p"), {"p": result.photo_ids[0]}
         ).one()
     assert (done.status, done.answer) == ("answered", "更换进水阀，水表已停走。")
+    assert (result.request_id, result.kind_label, result.place) == (
+        request_id, "上门预约", "西校区 8号楼 204",
+    )  # fmt: skip
     assert result.answered_by == "郑抄表"
     assert result.answer == "更换进水阀，水表已停走。"
     assert len(result.photo_ids) == 1 and result.photo_ids[0] != resident_photo

@@ -212,3 +212,72 @@ def test_a_visit_request_shows_its_appointment_in_the_queue(qtbot, page, fresh_d
     assert table.rows_model.headers[8] == "预约时间"
     assert table.text_at(by_topic["退房结算"], 8) == "12月9日（周三）上午 8:30–11:30"
     assert table.text_at(by_topic["线路故障"], 8) == ""
+
+
+def test_a_task_completed_in_the_field_shows_its_note_position_and_photos(
+    qtbot, fresh_database_url
+):
+    """What a worker left on 完成 (/staff/tasks) reaches the desk's 外勤完成 tab: who, the
+    note, where the phone was, and each photo in turn."""
+    from decimal import Decimal
+    from io import BytesIO
+
+    from PIL import Image
+
+    from server.services.core.photos import store_photo
+    from server.services.core.position import Position
+    from server.services.residents.service_requests import assign_request, complete_task
+
+    def jpeg(size: tuple[int, int]) -> bytes:
+        out = BytesIO()
+        Image.new("RGB", size, (90, 90, 200)).save(out, "JPEG")
+        return out.getvalue()
+
+    engine = create_engine(fresh_database_url)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        f.branches(session)
+        manager = f.staff(session, "qian", role="manager")
+        f.staff(session, "sun", role="reader")
+        request_id = raise_request(
+            session, f.ACTOR, RequestSpec("fault", "管道漏水", "水管滴水", place="5号楼 1 层")
+        )
+        assign_request(session, f.ACTOR, request_id, "sun")
+        photos = [store_photo(session, jpeg(size)).photo_id for size in ((40, 20), (20, 40))]
+        worker = staff_identity(session, "sun")
+        complete_task(
+            session, worker.staff_id, worker.actor, request_id, "已更换接头", photos,
+            Position(Decimal("31.230416"), Decimal("121.473701")),
+        )  # fmt: skip
+        identity = staff_identity(session, "qian")
+    engine.dispose()
+    assert manager.staff_id == identity.staff_id
+
+    ensure_application("zh_CN")
+    engine = make_engine(fresh_database_url)
+    runner = TaskRunner(make_sessionmaker(engine))
+    page = ServicePage(identity, runner)
+    qtbot.addWidget(page)
+    try:
+        qtbot.waitUntil(lambda: page.queues is not None, timeout=WAIT_MS)
+        assert page.tabs.tabText(4) == "外勤完成 (1)"
+        table = page.completed_table
+        assert [table.text_at(0, c) for c in range(1, 8)] == [
+            "SUN", "故障上报", "管道漏水", "5号楼 1 层", "已更换接头",
+            "31.230416,121.473701", "2",
+        ]  # fmt: skip
+        panel = page.result_photo
+        table.selectRow(0)
+        qtbot.waitUntil(lambda: panel.view is not None, timeout=WAIT_MS)
+        assert panel.view.photo_id == photos[0]
+        assert page.next_photo_button.isEnabled()
+        qtbot.mouseClick(page.next_photo_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(
+            lambda: panel.view is not None and panel.view.photo_id == photos[1], timeout=WAIT_MS
+        )
+        qtbot.mouseClick(page.next_photo_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(
+            lambda: panel.view is not None and panel.view.photo_id == photos[0], timeout=WAIT_MS
+        )
+    finally:
+        runner.shutdown()
+        engine.dispose()

@@ -300,32 +300,44 @@ def complete_task(
 
 @dataclass(frozen=True)
 class TaskResult:
-    """What the desk sees of a completed request: who did it, their note, photos, place."""
+    """A request its assigned worker completed, as the desk sees it: their note, photos
+    and where the phone was."""
 
     request_id: int
+    kind: str
+    topic: str
+    place: str
     answered_by: str
     answer: str
-    answered_at: datetime | None
+    answered_at: datetime
     photo_ids: tuple[int, ...]
     position: Position | None
 
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
 
-def task_result(session: Session, request_id: int) -> TaskResult:
-    row = session.execute(
+
+def completed_tasks(session: Session, limit: int = 200) -> list[TaskResult]:
+    """Requests answered by the worker they were assigned to, latest first."""
+    rows = session.execute(
         text(
             """
-            select r.id, coalesce(s.name, ''), r.answer, r.answered_at, r.result_photo_ids,
-                   r.latitude, r.longitude
-            from service_request r left join staff s on s.id = r.answered_by_id
-            where r.id = :r
+            select r.id, r.kind, r.topic, r.place, s.name, r.answer, r.answered_at,
+                   r.result_photo_ids, r.latitude, r.longitude
+            from service_request r join staff s on s.id = r.answered_by_id
+            where r.status <> 'open' and r.answered_by_id = r.assigned_to_id
+            order by r.answered_at desc, r.id desc limit :n
             """
         ),
-        {"r": request_id},
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"诉求 {request_id} 不存在")
-    position = Position(row[5], row[6]) if row[5] is not None else None
-    return TaskResult(row[0], row[1], row[2], row[3], tuple(row[4]), position)
+        {"n": limit},
+    ).all()
+    return [
+        TaskResult(
+            *row[:7], tuple(row[7]), Position(row[8], row[9]) if row[8] is not None else None
+        )
+        for row in rows
+    ]
 
 
 def task_photo_ids(session: Session, staff_id: int) -> dict[int, tuple[int, ...]]:
