@@ -131,7 +131,13 @@ class DashboardPage(ModulePage):
         footer = QHBoxLayout()
         footer.addWidget(self.updated, 1)
         footer.addWidget(self.refresh_now)
+        # A server's warning (no SMS gateway: residents cannot register), in the service's words.
+        self.warning = QLabel()
+        self.warning.setObjectName("dashboardWarning")
+        self.warning.setWordWrap(True)
+        self.warning.hide()
         layout = QVBoxLayout(self)
+        layout.addWidget(self.warning)
         layout.addLayout(grid)
         layout.addLayout(charts, 1)
         layout.addWidget(self.losses_title, 0, Qt.AlignmentFlag.AlignLeft)
@@ -166,6 +172,8 @@ class DashboardPage(ModulePage):
 
     def _show(self, board: Dashboard) -> None:
         self.board = board
+        self.warning.setText("\n".join(board.warnings))
+        self.warning.setVisible(bool(board.warnings))
         channels = "，".join(
             f"{f.label} {money_text(f.amount)}"
             for f in (*board.today_by_channel, *board.today_refunds)

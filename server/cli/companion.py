@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from typing import Any
 
@@ -16,8 +17,10 @@ from server.companion.settings import CompanionSettings, SettingsError
 from server.companion.wechat import menu_definition
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.jobs.catalogue import start_runner
+from server.services.core import calendar, service_status
 from server.services.core.errors import DomainError
 from server.services.online_pay.config import demo_refusal
+from server.services.residents.sms import console_warning
 
 
 @cli.command("serve")
@@ -56,6 +59,12 @@ def serve(
     # Resolved once here (an embedded server is started by this process and outlives the
     # workers); every worker process then finds the same database in its environment.
     os.environ["DATABASE_URL"] = ctx.ready_url()
+    # Residents register with an SMS code: say so here and on the desk's dashboard when
+    # none can be sent, rather than refuse (the rest of the service still works).
+    warning = console_warning(ctx.settings)
+    if warning:
+        click.echo(f"警告：{warning}", err=True)
+    _leave_status(os.environ["DATABASE_URL"], warning)
     options: dict[str, Any] = {
         "app": "server.companion.app:app_from_environment",
         "factory": True,
@@ -82,6 +91,17 @@ def serve(
             uvicorn.run(**options, workers=count)
     finally:
         stop_jobs.set()
+
+
+def _leave_status(url: str, warning: str) -> None:
+    engine = make_engine(url)
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            service_status.record_start(
+                session, "companion", socket.gethostname(), warning, calendar.now()
+            )
+    finally:
+        engine.dispose()
 
 
 @cli.group()

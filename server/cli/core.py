@@ -106,7 +106,7 @@ COMMAND_MODULES: dict[str, RootCommand] = {
     ),
     "doctor": RootCommand(
         "ops",
-        "Check the database, schema, role, fonts, printers, serial ports and WeChat settings.",
+        "Check the database, schema, role, fonts, printers, serial ports, WeChat and SMS settings.",
     ),
     "export": RootCommand("collection", "Workbooks for other offices and systems."),
     "frame": RootCommand(

@@ -144,12 +144,12 @@ def restore_cmd(ctx: Context, file: Path, force: bool) -> None:
 @click.option(
     "--skip",
     multiple=True,
-    type=click.Choice(["database", "fonts", "printers", "serial", "wechat"]),
+    type=click.Choice(doctor.CHECKS),
     help="不做的检查，可重复（如服务器上 --skip printers --skip serial）",
 )
 @pass_context
 def doctor_cmd(ctx: Context, skip: tuple[str, ...]) -> None:
-    """Check the database, schema, role, fonts, printers, serial ports and WeChat settings."""
+    """Check the database, schema, role, fonts, printers, serial ports, WeChat and SMS settings."""
     try:
         url = ctx.url if "database" not in skip else ""
     except Exception as exc:  # the embedded server did not start, a malformed URL…

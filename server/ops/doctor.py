@@ -21,11 +21,12 @@ from server.config import Settings
 from server.db.engine import is_embedded
 from server.db.migrate import SchemaStatus, current_revision, head_revision
 from server.services.online_pay.config import demo_refusal
+from server.services.residents.sms import SmsSettings, console_warning
 
 APP_ROLE = "meterdesk_app"
 OWNER_ROLE = "meterdesk_owner"
 ROLES_SCRIPT = "installer/postgres_roles.sql"
-CHECKS = ("database", "fonts", "printers", "serial", "wechat")
+CHECKS = ("database", "fonts", "printers", "serial", "wechat", "sms")
 WECHAT_KEYS = ("token", "app_id", "app_secret")
 
 
@@ -100,6 +101,8 @@ def run_checks(
         )
     if "wechat" not in skip:
         checks.append(wechat_check(settings))
+    if "sms" not in skip:
+        checks.append(sms_check(settings))
     if settings.flag("pay", "demo"):
         checks.append(demo_pay_check(settings))
     return checks
@@ -257,6 +260,22 @@ def wechat_check(settings: Settings) -> Check:
             f"在 {settings.home / 'meterdesk.toml'} 的 [wechat] 中填写，或设置 {env}",
         )
     return Check(True, f"微信设置齐全（app_id {settings.get('wechat', 'app_id')}）")
+
+
+def sms_check(settings: Settings) -> Check:
+    """Registration needs a code by SMS: the console sender sends none outside development."""
+    warning = console_warning(settings)
+    if warning:
+        return Check(
+            False,
+            warning,
+            f"在 {settings.home / 'meterdesk.toml'} 的 [sms] 中设置 provider（aliyun 或 tencent）"
+            "及其密钥、短信签名和模板 ID",
+        )
+    sms = SmsSettings.from_settings(settings)
+    if sms.provider == "console":
+        return Check(True, "短信通道 console：开发模式（companion.dev_login），验证码只写入日志")
+    return Check(True, f"短信通道 {sms.provider}（签名「{sms.sign_name}」）")
 
 
 def demo_pay_check(settings: Settings) -> Check:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
 
 from server.cli import cli
 from server.companion import workers
@@ -66,6 +67,14 @@ def test_serve_runs_two_workers_against_the_database(md_env, tmp_path):
         os.killpg(process.pid, signal.SIGTERM)
         output = process.communicate(timeout=20)[0].decode()
     assert f"MeterDesk companion: 2 workers on http://127.0.0.1:{port}" in output
+    # No SMS gateway and dev_login off: the operator and the desk are told.
+    warning = "短信通道为 console（只写日志，不发送）：居民收不到验证码，无法注册"
+    assert f"警告：{warning}" in output
+    engine = create_engine(md_env)
+    with engine.connect() as conn:
+        left = conn.execute(text("select host, warning from service_status")).all()
+    engine.dispose()
+    assert left == [(socket.gethostname(), warning)]
     assert output.count("Started server process") == 2
 
 

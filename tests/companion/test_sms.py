@@ -17,8 +17,11 @@ from typing import Any
 from urllib.parse import parse_qsl, quote_plus, urlparse
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 
 from server.config import load_settings
+from server.db.base import Base
 from server.services.residents import sms
 from server.services.residents.sms import (
     AliyunSender,
@@ -484,3 +487,9 @@ def test_send_sms_from_settings_and_the_console_warning(
         "balance": "3.20",
         "link": "l",
     }
+
+
+def test_the_service_status_migration_matches_the_model(session) -> None:
+    context = MigrationContext.configure(session.connection())
+    diff = [d for d in compare_metadata(context, Base.metadata) if "service_status" in repr(d)]
+    assert diff == []

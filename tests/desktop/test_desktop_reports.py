@@ -6,6 +6,7 @@ something; charts with round ticks, one value axis per unit."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.collection.till import open_till
+from server.services.core import service_status
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
@@ -193,6 +195,35 @@ def test_the_figures_refresh_on_f5_the_button_the_timer_and_own_writes(
     # Reads do not count as writes: the dashboard's own refresh does not loop.
     with qtbot.assertNotEmitted(runner.data_written, wait=500):
         qtbot.mouseClick(page.refresh_now, Qt.MouseButton.LeftButton)
+
+
+def leave_warning(url: str, warning: str) -> None:
+    """What `meterdesk serve` leaves at start on the server, another machine."""
+    engine = create_engine(url)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        service_status.record_start(
+            session, "companion", "wx-server", warning, datetime(2026, 12, 7, 8, tzinfo=UTC)
+        )
+    engine.dispose()
+
+
+def test_the_dashboard_shows_the_servers_sms_warning(qtbot, world, runner, fresh_database_url: str):
+    page = DashboardPage(world["zhao"], runner)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.loaded, timeout=WAIT_MS):
+        page.show()
+    assert page.warning.isHidden()
+    warning = "短信通道为 console（只写日志，不发送）：居民收不到验证码，无法注册"
+    leave_warning(fresh_database_url, warning)
+    with qtbot.waitSignal(page.loaded, timeout=WAIT_MS):
+        qtbot.mouseClick(page.refresh_now, Qt.MouseButton.LeftButton)
+    assert not page.warning.isHidden()
+    assert page.warning.text() == f"wx-server：{warning}"
+    # Restarted with a gateway: the warning goes.
+    leave_warning(fresh_database_url, "")
+    with qtbot.waitSignal(page.loaded, timeout=WAIT_MS):
+        qtbot.mouseClick(page.refresh_now, Qt.MouseButton.LeftButton)
+    assert page.warning.isHidden()
 
 
 @pytest.mark.parametrize(

@@ -132,7 +132,7 @@ def test_workers_starting_together_share_one_key(tmp_path: Path) -> None:
 def test_doctor_marks_demo_pay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("MD_PAY_DEMO", "MD_PAY_WECHAT_MCH_ID", "DATABASE_URL", "MD_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
-    everything = ("database", "fonts", "printers", "serial", "wechat")
+    everything = ("database", "fonts", "printers", "serial", "wechat", "sms")
     fix = "删除 pay.demo（或环境变量 MD_PAY_DEMO）：演示支付只用于本机的 meterdesk demo"
 
     def lines() -> list[str]:

@@ -111,6 +111,11 @@ def doctor_env(md_env, monkeypatch, tmp_path):
     monkeypatch.setenv("MD_WECHAT_TOKEN", "tok")
     monkeypatch.setenv("MD_WECHAT_APP_ID", "wx123")
     monkeypatch.setenv("MD_WECHAT_APP_SECRET", "s3cret")
+    monkeypatch.setenv("MD_SMS_PROVIDER", "tencent")
+    for key in ("ACCESS_KEY_ID", "ACCESS_KEY_SECRET", "SDK_APP_ID", "TEMPLATE_CODE"):
+        monkeypatch.setenv(f"MD_SMS_{key}", key.lower())
+    for key in ("TEMPLATE_REMINDER", "TEMPLATE_LOW_BALANCE"):
+        monkeypatch.setenv(f"MD_SMS_{key}", key.lower())
     return monkeypatch
 
 
@@ -138,6 +143,7 @@ def test_doctor_healthy_as_the_app_role(central, doctor_env):
         "✓ 打印机：Receipt-58",
         "✓ 串口：/dev/ttyUSB0",
         "✓ 微信设置齐全（app_id wx123）",
+        "✓ 短信通道 tencent（签名「水电保障中心」）",
     ]
 
 
@@ -149,8 +155,8 @@ def test_doctor_flags_the_owner_role_and_missing_settings(central, doctor_env):
         "✗ 以 meterdesk_owner 连接（可修改 payment、可删除 receipt） — 桌面程序和伴随服务应以 "
         "meterdesk_app 连接（见 installer/postgres_roles.sql）；meterdesk_owner 只用于 db upgrade"
     )
-    assert lines[-1].startswith("✗ 微信设置缺少 wechat.app_secret — 在 ")
-    assert lines[-1].endswith("的 [wechat] 中填写，或设置 MD_WECHAT_APP_SECRET")
+    assert lines[-2].startswith("✗ 微信设置缺少 wechat.app_secret — 在 ")
+    assert lines[-2].endswith("的 [wechat] 中填写，或设置 MD_WECHAT_APP_SECRET")
 
 
 def test_doctor_command_on_an_unreachable_database(doctor_env):
@@ -166,7 +172,34 @@ def test_doctor_command_on_an_unreachable_database(doctor_env):
     assert result.output.splitlines()[1:] == [
         result.output.splitlines()[1],  # the font line, whatever this machine has
         "✓ 微信设置齐全（app_id wx123）",
+        "✓ 短信通道 tencent（签名「水电保障中心」）",
     ]
+
+
+def test_sms_console_outside_development_is_marked(doctor_env):
+    from server.config import load_settings
+
+    def sms_line() -> str:
+        skip = ("database", "fonts", "printers", "serial", "wechat")
+        [check] = doctor.run_checks(load_settings(), "", skip=skip)
+        return check.line()
+
+    home = load_settings().home
+    fix = (
+        f"在 {home / 'meterdesk.toml'} 的 [sms] 中设置 provider（aliyun 或 tencent）"
+        "及其密钥、短信签名和模板 ID"
+    )
+    doctor_env.delenv("MD_SMS_TEMPLATE_REMINDER")
+    assert sms_line() == (
+        "✗ 短信通道 tencent 缺少 sms.template_reminder：居民收不到验证码，无法注册 — " + fix
+    )
+    doctor_env.setenv("MD_SMS_PROVIDER", "console")
+    doctor_env.setenv("MD_COMPANION_DEV_LOGIN", "false")
+    assert sms_line() == (
+        "✗ 短信通道为 console（只写日志，不发送）：居民收不到验证码，无法注册 — " + fix
+    )
+    doctor_env.setenv("MD_COMPANION_DEV_LOGIN", "true")
+    assert sms_line() == "✓ 短信通道 console：开发模式（companion.dev_login），验证码只写入日志"
 
 
 def test_probes_that_cannot_tell_do_not_fail(doctor_env):
@@ -176,7 +209,11 @@ def test_probes_that_cannot_tell_do_not_fail(doctor_env):
         raise doctor.NotChecked("Windows 上请在桌面程序的打印对话框中查看打印机")
 
     checks = doctor.run_checks(
-        load_settings(), "", skip=("database", "fonts", "wechat"), printers=windows, ports=list
+        load_settings(),
+        "",
+        skip=("database", "fonts", "wechat", "sms"),
+        printers=windows,
+        ports=list,
     )
     assert [c.line() for c in checks] == [
         "– 打印机：未检查（Windows 上请在桌面程序的打印对话框中查看打印机）",

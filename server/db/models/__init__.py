@@ -50,6 +50,7 @@ from server.db.models.payments import (
     ReceiptVoid,
 )
 from server.db.models.reminders import Reminder, ReminderPause, ReminderPolicy
+from server.db.models.service_status import ServiceStatus
 from server.db.models.tariffs import Tariff, TariffComponent, TariffTier
 from server.db.models.till import CashHandover, TillSession
 
@@ -102,6 +103,7 @@ __all__ = [
     "ReminderPause",
     "ReminderPolicy",
     "ServiceRequest",
+    "ServiceStatus",
     "SmsCode",
     "Staff",
     "Tariff",

@@ -28,7 +28,7 @@ from server.db.models.corrections import Refund
 from server.db.models.metering import HELD, KINDS
 from server.db.models.payments import CHANNEL_LABELS
 from server.services.billing.bills import OPEN_STATUSES, paid_on_bill
-from server.services.core import calendar
+from server.services.core import calendar, service_status
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
 from server.services.core.money import ZERO
@@ -75,6 +75,8 @@ class Dashboard:
     losses: tuple[Row, ...]
     loss_columns: tuple[Column, ...]
     trend: tuple[MonthPoint, ...]
+    # What a server left at start for the desk (residents cannot register…); empty when fine.
+    warnings: tuple[str, ...] = ()
 
     @property
     def today_total(self) -> Decimal:
@@ -182,4 +184,5 @@ def dashboard(session: Session, actor: Actor, now: datetime | None = None) -> Da
         losses=flagged_losses(losses)[:LARGEST_LOSSES],
         loss_columns=losses.columns,
         trend=trend,
+        warnings=service_status.warnings(session),
     )

@@ -351,6 +351,8 @@ def console_warning(settings: Settings) -> str:
     """Why residents cannot register here ("" when they can): outside development
     (companion.dev_login off) the console sender sends nothing, and a gateway needs its keys."""
     sms = SmsSettings.from_settings(settings)
+    if sms.provider not in PROVIDERS:
+        return f"未知的短信通道「{sms.provider}」（sms.provider），可用：{', '.join(PROVIDERS)}"
     if settings.flag("companion", "dev_login"):
         return ""
     if sms.provider == "console":
