@@ -282,6 +282,8 @@ class BoundAccount:
     # 预付费: the pay page offers a top-up (预存) first and shows the balance.
     prepaid: bool = False
     balance: Decimal = Decimal("0.00")
+    # 退房结算 done: shown 已退房, readable until the account is closed.
+    moved_out_on: date | None = None
 
 
 def bound_accounts(session: Session, user_id: int) -> list[BoundAccount]:
@@ -290,7 +292,7 @@ def bound_accounts(session: Session, user_id: int) -> list[BoundAccount]:
         text(
             """
             select a.id, a.account_no, a.holder_name, c.name, coalesce(bd.name, ''), a.unit,
-                   a.room, k.name, a.billing_mode = 'prepaid', a.balance
+                   a.room, k.name, a.billing_mode = 'prepaid', a.balance, a.moved_out_on
             from binding b join account a on a.id = b.account_id
             join campus c on c.id = a.campus_id
             join customer_class k on k.id = a.customer_class_id
@@ -301,7 +303,7 @@ def bound_accounts(session: Session, user_id: int) -> list[BoundAccount]:
         ),
         {"u": user_id},
     ).all()
-    return [BoundAccount(r[0], r[1], r[2], address_of(*r[3:7]), *r[7:10]) for r in rows]
+    return [BoundAccount(r[0], r[1], r[2], address_of(*r[3:7]), *r[7:11]) for r in rows]
 
 
 def bound_account(session: Session, user_id: int, account_id: int) -> BoundAccount:
