@@ -9,7 +9,7 @@ import click
 
 from server.cli.core import Context, cli, dump, local_time, pass_context
 from server.jobs.catalogue import JOBS, start_runner
-from server.jobs.schedule import job_states
+from server.jobs.schedule import JOB_TITLES, job_states, schedule_of
 from server.services.core.calendar import now
 from server.services.core.errors import DomainError
 
@@ -37,25 +37,27 @@ def worker(ctx: Context) -> None:
 @pass_context
 def jobs_cmd(ctx: Context, as_json: bool) -> None:
     """Each scheduled job: enabled, interval, last run and outcome, next run."""
+    try:
+        schedules = {name: schedule_of(ctx.settings, name) for name in JOB_TITLES}
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
     with ctx.session() as session:
-        try:
-            states = job_states(session, ctx.settings, now())
-        except DomainError as exc:
-            raise click.ClickException(str(exc)) from exc
+        states = job_states(session, now())
     if as_json:
         dump(
             [
                 {
                     "job": s.name,
                     "title": s.title,
-                    "enabled": s.enabled,
-                    "every_seconds": int(s.every.total_seconds()),
+                    "enabled": schedules[s.name].enabled,
+                    "every_seconds": int(schedules[s.name].every.total_seconds()),
                     "last_due": s.last_due and s.last_due.isoformat(),
                     "last_finished": s.last_finished and s.last_finished.isoformat(),
                     "outcome": s.outcome,
                     "message": s.message,
                     "host": s.host,
                     "next_due": s.next_due and s.next_due.isoformat(),
+                    "late": s.late,
                 }
                 for s in states
             ]
@@ -67,5 +69,12 @@ def jobs_cmd(ctx: Context, as_json: bool) -> None:
             if s.outcome
             else "尚未运行"
         )
-        upcoming = f"下次 {local_time(s.next_due)}" if s.next_due else "已停用"
-        click.echo(f"{s.name:<13} {s.title}  {last}  {upcoming}")
+        if not schedules[s.name].enabled:
+            upcoming = "已停用"
+        elif s.next_due:
+            upcoming = f"下次 {local_time(s.next_due)}" + (
+                "（已逾期，运行器未在运行？）" if s.late else ""
+            )
+        else:
+            upcoming = ""
+        click.echo(f"{s.name:<13} {s.title}  {last}  {upcoming}".rstrip())

@@ -38,6 +38,8 @@ JOB_LOCK = 1_700_017
 # Due times are counted from a business-time midnight, so days start at 00:00 Shanghai.
 ANCHOR = datetime(2000, 1, 1, tzinfo=BUSINESS_TZ)
 INTERRUPTED = "运行中断（进程退出），未完成"
+# Jobs run one after another in a tick, so a long one delays the rest by minutes at most.
+LATE_AFTER = timedelta(minutes=10)
 _EVERY = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -83,8 +85,6 @@ class JobState:
 
     name: str
     title: str
-    enabled: bool
-    every: timedelta
     last_due: datetime | None
     last_started: datetime | None
     last_finished: datetime | None
@@ -92,6 +92,9 @@ class JobState:
     message: str
     host: str
     next_due: datetime | None
+    # Past its next due time by more than LATE_AFTER: no runner is running it (stopped, or
+    # the job was disabled since).
+    late: bool
 
 
 def parse_every(text: str, where: str) -> timedelta:
@@ -187,6 +190,7 @@ class Runner:
                     job=job.name,
                     due_at=due,
                     started_at=started,
+                    next_due_at=due + self.schedules[job.name].every,
                     outcome=JOB_RUNNING,
                     message="",
                     host=self.host,
@@ -231,8 +235,9 @@ class Runner:
             stop.wait(max(wait, 1.0))
 
 
-def job_states(session: Session, settings: Settings, now: datetime) -> list[JobState]:
-    """Each job's last run (outcome, message, where) and next due time."""
+def job_states(session: Session, now: datetime) -> list[JobState]:
+    """Each job's last run (outcome, message, where) and next due time, as the runner that
+    ran it recorded them: a desk PC's own settings do not know the server's schedule."""
     latest = (
         select(JobRun)
         .ext(distinct_on(JobRun.job))
@@ -242,23 +247,23 @@ def job_states(session: Session, settings: Settings, now: datetime) -> list[JobS
     last = {run.job: run for run in session.scalars(latest)}
     states = []
     for name, title in JOB_TITLES.items():
-        schedule = schedule_of(settings, name)
         run = last.get(name)
-        due = due_time(now, schedule.every)
-        ran_now = run is not None and run.due_at >= due
+        if run is None:
+            states.append(JobState(name, title, None, None, None, None, "", "", None, False))
+            continue
+        late = run.outcome != JOB_RUNNING and now > run.next_due_at + LATE_AFTER
         states.append(
             JobState(
-                name=name,
-                title=title,
-                enabled=schedule.enabled,
-                every=schedule.every,
-                last_due=run and run.due_at,
-                last_started=run and run.started_at,
-                last_finished=run and run.finished_at,
-                outcome=run and run.outcome,
-                message=run.message if run else "",
-                host=run.host if run else "",
-                next_due=(due + schedule.every if ran_now else due) if schedule.enabled else None,
+                name,
+                title,
+                run.due_at,
+                run.started_at,
+                run.finished_at,
+                run.outcome,
+                run.message,
+                run.host,
+                run.next_due_at,
+                late,
             )
         )
     return states

@@ -110,6 +110,7 @@ def test_bill_notices_after_a_run_go_out_once_on_schedule(md_env, tmp_path, stan
     assert states["reminders"]["enabled"] is False
     assert states["reminders"]["next_due"] is None
     assert states["reminders"]["outcome"] is None
+    assert states["bill_notices"]["next_due"] == "2026-11-10T01:10:00+00:00"
     listing = CliRunner().invoke(cli, ["jobs"], env={"MD_HOME": str(home)}).output
     assert "bill_notices  出账后账单通知  上次 2026-11-10 09:00 成功：近 7 天没有出账" in listing
     assert "reminders     催缴与余额提醒  尚未运行  已停用" in listing

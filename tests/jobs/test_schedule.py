@@ -189,8 +189,8 @@ def test_the_lock_keeps_a_second_runner_out_while_the_first_runs(
 def test_a_run_left_running_by_a_dead_runner_is_marked_interrupted(engine, settings):
     with unit_of_work(make_sessionmaker(engine)) as session:
         session.add(
-            JobRun(job="outbox", due_at=at(7, 0), started_at=at(7, 0), outcome="running",
-                   message="", host="gone")
+            JobRun(job="outbox", due_at=at(7, 0), started_at=at(7, 0), next_due_at=at(7, 1),
+                   outcome="running", message="", host="gone")
         )  # fmt: skip
     runner = Runner(engine, settings, [counting("outbox", [])], SteppedClock(at(7, 3)), "a")
     assert runner.tick() == [RunResult("outbox", at(7, 3), "ok", "第 1 次")]
@@ -200,30 +200,31 @@ def test_a_run_left_running_by_a_dead_runner_is_marked_interrupted(engine, setti
     ]
 
 
-def test_states_say_last_run_outcome_and_next_run(engine, settings):
+def test_states_say_last_run_outcome_and_next_run_as_the_runner_recorded_them(engine, settings):
     clock = SteppedClock(at(10, 0, 20))
-    runner = Runner(engine, settings, [counting("outbox", [])], clock, "a")
+    runner = Runner(
+        engine, settings, [counting("outbox", []), counting("remote_pull", [])], clock, "a"
+    )
     with make_sessionmaker(engine)() as session:
-        before = {s.name: s for s in job_states(session, settings, clock())}
-    assert before["outbox"].outcome is None
-    assert before["outbox"].next_due == at(10, 0)  # due now, not run yet
+        before = job_states(session, clock())
+    assert [(s.name, s.outcome, s.next_due, s.late) for s in before] == [
+        (name, None, None, False) for name in JOB_TITLES
+    ]
     runner.tick()
     clock.moment = at(10, 0, 40)
     with make_sessionmaker(engine)() as session:
-        states = {s.name: s for s in job_states(session, settings, clock())}
+        states = {s.name: s for s in job_states(session, clock())}
     assert list(states) == list(JOB_TITLES)
     outbox = states["outbox"]
-    assert (outbox.title, outbox.enabled, outbox.every) == (
-        "发送模板消息", True, timedelta(minutes=1),
+    assert (outbox.title, outbox.last_due, outbox.outcome, outbox.message, outbox.host) == (
+        "发送模板消息", at(10, 0), "ok", "第 1 次", "a",
     )  # fmt: skip
-    assert (outbox.last_due, outbox.outcome, outbox.message, outbox.host) == (
-        at(10, 0), "ok", "第 1 次", "a",
-    )  # fmt: skip
-    assert outbox.last_started == at(10, 0, 20)
-    assert outbox.next_due == at(10, 1)
-    assert states["pay_query"].enabled is False
-    assert states["pay_query"].next_due is None
-    # Defaults: remote pull hourly, bill notices every ten minutes.
-    assert states["remote_pull"].next_due == at(10, 0)
-    assert states["remote_pull"].every == timedelta(hours=1)
-    assert states["bill_notices"].every == timedelta(minutes=10)
+    assert (outbox.last_started, outbox.last_finished) == (at(10, 0, 20), at(10, 0, 20))
+    assert (outbox.next_due, outbox.late) == (at(10, 1), False)
+    # The default hourly schedule of remote_pull, recorded by the runner that ran it.
+    assert states["remote_pull"].next_due == at(11, 0)
+    assert states["pay_query"].outcome is None
+    # Nobody ran outbox since: ten minutes past its next due time it is late.
+    with make_sessionmaker(engine)() as session:
+        assert {s.name: s.late for s in job_states(session, at(10, 11))}["outbox"] is False
+        assert {s.name: s.late for s in job_states(session, at(10, 11, 1))}["outbox"] is True

@@ -27,6 +27,9 @@ class JobRun(Base):
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Written by the runner from its own settings, so a desk PC (whose config has no [jobs])
+    # shows the server's schedule.
+    next_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str] = mapped_column(String(10), default=JOB_RUNNING)
     message: Mapped[str] = mapped_column(Text, default="")
     host: Mapped[str] = mapped_column(String(120), default="")

@@ -1,4 +1,5 @@
-"""scheduled jobs: job_run, one row per job and due time (its outcome and message)
+"""scheduled jobs: job_run, one row per job and due time (its outcome and message, and the
+next due time by the runner's schedule)
 
 Revision ID: 0014
 Revises: 0013
@@ -24,6 +25,7 @@ def upgrade() -> None:
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True)),
+        sa.Column("next_due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("outcome", sa.String(10), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("host", sa.String(120), nullable=False),
