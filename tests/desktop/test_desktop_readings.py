@@ -6,16 +6,14 @@ exported to Excel."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog
 from sqlalchemy import create_engine, select
@@ -28,7 +26,7 @@ from desktop.readings_review import CorrectDialog
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import Meter, Reading
 from server.services.core import calendar
-from server.services.core.calendar import Period
+from server.services.core.calendar import BUSINESS_TZ, Period
 from server.services.core.errors import PermissionDenied
 from server.services.core.photos import store_photo
 from server.services.metering import readings as metering
@@ -36,6 +34,7 @@ from server.services.metering.review_desk import entry_sheet, review_queue, unre
 from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
+from tests.core.test_photos import jpeg_taken
 from tests.desktop_support import ACTOR, CLERK_LOGIN, PASSWORD, page_runner, seed_staff
 
 WAIT_MS = 10_000
@@ -52,12 +51,6 @@ class World:
 
 def day_of(period: Period, day: int = 10) -> str:
     return period.first_day.replace(day=day).isoformat()
-
-
-def jpeg_photo() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 40, 40)).save(out, "PNG")
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -91,7 +84,12 @@ def world(fresh_database_url: str) -> World:
             f.read(session, "M-6", day_of(months[1]), "300")
             f.read(session, "M-7", day_of(months[1]), "5")
             moment = calendar.now() - timedelta(minutes=1)
-            photo = store_photo(session, jpeg_photo())
+            # Taken a month before it was sent: the desk says so.
+            photo = store_photo(
+                session,
+                jpeg_taken("2026:11:02 14:05:00"),
+                uploaded_at=datetime(2026, 12, 6, 9, 10, tzinfo=BUSINESS_TZ),
+            )
             metering.record_reading(
                 session, ACTOR, "M-5", D("20"), moment, "self", photo_id=photo.photo_id
             )
@@ -240,6 +238,9 @@ def test_review_accepts_corrects_and_rejects(
     assert page.tabs.tabText(1) == "Review (3)"
     # The first is selected, its photo shown beside its figure.
     qtbot.waitUntil(lambda: not page.review_tab.photo_panel.pixmap().isNull(), timeout=WAIT_MS)
+    assert page.review_tab.photo_panel.capture_label.text() == (
+        "拍摄于 2026-11-02 14:05，上传于 2026-12-06 09:10"
+    )
     assert page.review_tab.figure_label.text() == "M-5：20"
     with qtbot.waitSignal(page.reviewed, timeout=WAIT_MS):
         qtbot.mouseClick(page.review_tab.accept_button, Qt.MouseButton.LeftButton)
