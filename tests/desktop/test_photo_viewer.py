@@ -4,7 +4,6 @@ warning, opened by a double click."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -14,8 +13,6 @@ from PySide6.QtWidgets import QApplication, QFrame
 
 from desktop.app import ensure_application
 from desktop.photo_viewer import PhotoDialog, PhotoViewer
-from desktop.service_page import ServicePage
-from desktop.tasks import TaskRunner
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.photos import PhotoView, store_photo
@@ -24,7 +21,7 @@ from server.services.staff.org import add_staff_with_role
 from server.services.staff.sign_in import staff_identity
 from tests import factories as f
 from tests.core.test_photos import jpeg_taken
-from tests.desktop.test_desktop_service import WAIT_MS
+from tests.desktop.test_desktop_service import WAIT_MS, page  # noqa: F401 (fixture)
 
 RED, BLUE = QColor(255, 0, 0), QColor(0, 0, 255)
 
@@ -164,21 +161,8 @@ def desk(fresh_database_url: str):
     return manager
 
 
-@pytest.fixture
-def page(qtbot, desk, fresh_database_url: str) -> Iterator[ServicePage]:
-    ensure_application("zh_CN")
-    engine = make_engine(fresh_database_url)
-    runner = TaskRunner(make_sessionmaker(engine))
-    service = ServicePage(desk, runner)
-    qtbot.addWidget(service)
-    service.show()
-    qtbot.waitUntil(lambda: service.queues is not None, timeout=WAIT_MS)
-    yield service
-    runner.shutdown()
-    engine.dispose()
-
-
-def test_a_fault_reports_photo_is_seen_in_the_queue(qtbot, page):
+def test_a_fault_reports_photo_is_seen_in_the_queue(qtbot, page):  # noqa: F811
+    page.show()
     page.tabs.setCurrentIndex(1)
     table = page.requests_table
     by_kind = {table.text_at(r, 2): r for r in range(table.row_count())}
