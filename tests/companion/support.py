@@ -24,7 +24,7 @@ from server.companion.app import create_app
 from server.companion.settings import CompanionSettings
 from server.db.engine import unit_of_work
 from server.db.models import Account
-from server.services.residents.sms import ConsoleSender
+from server.services.residents.sms import ConsoleSender, SmsSender
 from tests import factories
 
 TOKEN = "meterdesk-test-token"
@@ -50,7 +50,7 @@ def free_port() -> int:
 @dataclass
 class LiveServer:
     url: str
-    sms: ConsoleSender
+    sms: SmsSender
     sessions: sessionmaker[Session]
     server: uvicorn.Server
     thread: threading.Thread
@@ -62,14 +62,18 @@ class LiveServer:
         self.app.state.engine.dispose()
 
     def last_code(self, phone: str) -> str:
+        assert isinstance(self.sms, ConsoleSender), "codes are read from the console sender"
         for to, text in reversed(self.sms.sent):
             if to == phone:
                 return text.split("验证码 ")[1][:6]
         raise AssertionError(f"no code sent to {phone}")
 
 
-def start_live(settings: CompanionSettings, database_url: str) -> LiveServer:
-    sms = ConsoleSender()
+def start_live(
+    settings: CompanionSettings, database_url: str, sms: SmsSender | None = None
+) -> LiveServer:
+    """The service on a loopback port; SMS to the console unless `sms` is a gateway's sender."""
+    sms = sms or ConsoleSender()
     app = create_app(settings, database_url, sms=sms)
     port = free_port()
     server = uvicorn.Server(
