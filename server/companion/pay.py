@@ -110,6 +110,10 @@ def pay_page(request: Request, user_id: Payer, account: int | None = None) -> Re
         chosen = _pick(accounts, account)
         if chosen is None:
             return render(request, "h5/need_binding.html", title="在线缴费")
+        if account is not None and chosen.account_id != account:
+            # A notice's QR code of an account this resident has not bound: paying their
+            # own first account instead would look like paying the notice.
+            return render(request, "h5/need_binding.html", title="在线缴费", unbound=True)
         items = allocation.open_items(session, chosen.account_id, business_date())
         history = orders.orders_of_account(session, chosen.account_id, limit=10)
     return render(

@@ -66,10 +66,12 @@ def resident_id_required(request: Request) -> int:
 
 
 def payer_required(request: Request) -> int:
-    """The pay pages' resident; signing in leads back to the pay page, whichever of them
-    asked."""
+    """The pay pages' resident; signing in leads back to the pay page: the very one when
+    opened by its address (a notice's QR code names the account), else its start."""
     found = resident_id(request)
     if found is None:
+        if request.method == "GET" and request.url.path == PAY_PAGE:
+            raise _resident_login(request)
         raise SignInFirst(f"/h5/login?next={PAY_PAGE}")
     return found
 

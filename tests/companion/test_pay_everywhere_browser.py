@@ -24,23 +24,32 @@ pytest_plugins = ["tests.online_pay_fixtures"]
 OPENID = "o-pay-everywhere-01"
 
 
-def _signed_in(phone: Page, world: DemoWorld) -> tuple[int, int]:
-    """The resident bound to A001 (65.00 owed) and A002 (prepaid, nothing owed)."""
-    url = world.live.url
-    phone.goto(f"{url}/h5/login")
-    phone.fill("#openid", OPENID)
-    phone.get_by_role("button", name="登录").click()
-    phone.wait_for_url(f"{url}/h5/")
+def _bound(world: DemoWorld, openid: str, *account_nos: str) -> dict[str, int]:
+    """A registered resident (a verified phone, so home lists the accounts) bound to
+    `account_nos`; the ids of all accounts by number."""
     with unit_of_work(world.sessions) as session:
         ids = {no: id_ for no, id_ in session.execute(select(Account.account_no, Account.id))}
-        for account_no in ("A001", "A002"):
-            factories.bound_resident(session, OPENID, ids[account_no])
-        # Registered (a verified phone) as every bound resident is, so home shows the accounts.
+        for account_no in account_nos:
+            factories.bound_resident(session, openid, ids[account_no])
         session.execute(
             update(WechatUser)
-            .where(WechatUser.openid == OPENID)
+            .where(WechatUser.openid == openid)
             .values(phone="13800000117", phone_verified_at=now())
         )
+    return ids
+
+
+def _sign_in(phone: Page, openid: str) -> None:
+    phone.fill("#openid", openid)
+    phone.get_by_role("button", name="登录").click()
+
+
+def _signed_in(phone: Page, world: DemoWorld) -> tuple[int, int]:
+    """The resident bound to A001 (65.00 owed) and A002 (prepaid, nothing owed)."""
+    ids = _bound(world, OPENID, "A001", "A002")
+    phone.goto(f"{world.live.url}/h5/login")
+    _sign_in(phone, OPENID)
+    phone.wait_for_url(f"{world.live.url}/h5/")
     return ids["A001"], ids["A002"]
 
 
@@ -92,3 +101,22 @@ def test_pay_from_home_bills_and_statement(phone: Page, demo_world: DemoWorld) -
     _pay_with_the_sandbox(phone, "#topup-submit")
     phone.goto(f"{url}/h5/pay?account={prepaid}")
     assert phone.locator("#balance").inner_text() == "¥120.50"
+
+
+def test_a_notices_qr_code_opens_that_accounts_pay_page_after_signing_in(
+    phone: Page, demo_world: DemoWorld
+) -> None:
+    url = demo_world.live.url
+    ids = _bound(demo_world, "o-pay-qr-02", "A002")
+    # The QR code of A002's paper notice, scanned before ever signing in.
+    phone.goto(f"{url}/h5/pay?account={ids['A002']}")
+    _sign_in(phone, "o-pay-qr-02")
+    phone.wait_for_url(f"{url}/h5/pay?account={ids['A002']}")
+    assert "户号 A002" in phone.content()
+    assert phone.locator("#balance").inner_text() == "¥0.00"
+    # A neighbour's notice (A001, not bound here) does not open this resident's own account.
+    phone.goto(f"{url}/h5/pay?account={ids['A001']}")
+    assert phone.locator("#need-binding").inner_text() == (
+        "该户号尚未绑定到您的微信。绑定户号并通过审核后即可在线缴费。"
+    )
+    assert phone.locator("#balance").count() == 0
