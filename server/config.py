@@ -36,6 +36,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "template_answer": "",
         "template_reminder": "",
         "template_low_balance": "",
+        # To field staff who bound their WeChat: a task assigned to them.
+        "template_task": "",
     },
     # The counter asks before taking an amount far above what is owed (an account number
     # scanned into the amount field): more than `confirm_multiple` times what is owed and

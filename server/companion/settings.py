@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from server.config import Settings
 from server.services.residents.sms import SmsSettings
 
-TEMPLATE_KINDS = ("bill", "payment", "outage", "answer", "reminder", "low_balance")
+TEMPLATE_KINDS = ("bill", "payment", "outage", "answer", "reminder", "low_balance", "task")
 
 
 class SettingsError(Exception):

@@ -35,7 +35,7 @@ from server.services.core.ratelimit import Limit
 from server.services.metering import field_installs, field_readings, meter_registry
 from server.services.metering.meter_registry import active_kinds
 from server.services.metering.review_desk import building_choices
-from server.services.residents import portal, service_requests
+from server.services.residents import portal, service_requests, wechat_users
 from server.services.residents.bindings import BoundAccount
 from server.services.staff import own_profile, sign_in
 from server.services.staff.sign_in import StaffIdentity
@@ -247,6 +247,31 @@ def save_profile(
     except DomainError as exc:
         return _profile(request, staff, 400, error=str(exc))
     return _profile(request, staff, message="联系方式已保存")
+
+
+@routes.get("/wechat")
+def bind_wechat(request: Request, staff: SignedStaff) -> Response:
+    """绑定微信: WeChat's OAuth (inside WeChat, silent) names the follower to tell of tasks."""
+    settings = md(request).settings
+    state = secrets.token_urlsafe(16)
+    request.session["staff_oauth_state"] = state
+    site = settings.base_url or str(request.base_url).rstrip("/")
+    return redirect(wechat_api.authorize_url(settings, f"{site}/staff/wechat/bound", state))
+
+
+@routes.get("/wechat/bound")
+def wechat_bound(request: Request, staff: SignedStaff, code: str = "", state: str = "") -> Response:
+    expected = request.session.pop("staff_oauth_state", None)
+    if not code or not expected or not secrets.compare_digest(str(expected), state):
+        return _profile(request, staff, 400, error="授权已失效，请重新点击绑定微信")
+    try:
+        openid = wechat_api.openid_for_code(md(request).settings, code)
+        with uow(request) as session:
+            user = wechat_users.follower(session, openid)
+            own_profile.bind_wechat(session, staff.actor, user.user_id)
+    except (wechat_api.WechatApiError, DomainError) as exc:
+        return _profile(request, staff, 400, error=str(exc))
+    return _profile(request, staff, message="已绑定微信，分派给您的任务将通过公众号通知")
 
 
 @routes.post("/password")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import text
 
+from server.companion.outbox_sender import SendReport, send_due
 from server.db.engine import unit_of_work
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, Period, now
@@ -29,6 +31,12 @@ from tests.companion.test_appointments_browser import staff_sign_in
 from tests.companion.test_h5_browser import png
 
 DESK = Actor("desk test")
+
+
+@pytest.fixture
+def companion_settings(companion_settings):
+    """The service's settings with the task template registered for the official account."""
+    return replace(companion_settings, templates={**companion_settings.templates, "task": "T-TASK"})
 
 
 def jpeg(colour: tuple[int, int, int]) -> bytes:
@@ -263,3 +271,52 @@ def test_a_reading_and_a_meter_marking_carry_the_phones_position(live, readers, 
     worker.wait_for_function("document.querySelector('[name=latitude]').value === '30.600000'")
     worker.get_by_role("button", name="保存位置").click()
     assert worker.locator("#location").inner_text() == "管道井 2 层（定位 30.600000,114.300000）"
+
+
+def test_a_reader_who_bound_wechat_is_told_of_an_assigned_task(
+    live, readers, worker, standin, companion_settings
+):
+    """Staff sign in with a password, so a task's template message needs the WeChat they
+    bound on 个人信息; one who did not is told nothing (the task waits in 我的任务)."""
+    day = now().astimezone(BUSINESS_TZ).date() + timedelta(days=1)
+    staff_sign_in(worker, live, "reader8", "reader8-pass", "/staff/profile")
+    assert worker.locator("#wechat-bound").inner_text() == "未绑定 绑定微信"
+    standin.state.next_openid = "o-reader8"
+    worker.get_by_role("link", name="绑定微信").click()
+    worker.wait_for_url(re.compile(r".*/staff/wechat/bound\?code=.*"))
+    assert worker.locator("[role=status]").inner_text() == (
+        "已绑定微信，分派给您的任务将通过公众号通知"
+    )
+    assert worker.locator("#wechat-bound").inner_text() == "已绑定"
+    # A forged or replayed return binds nothing.
+    worker.goto(f"{live.url}/staff/wechat/bound?code=code-9&state=forged")
+    assert worker.locator("[role=alert]").inner_text() == "授权已失效，请重新点击绑定微信"
+
+    with unit_of_work(live.sessions) as session:
+        visit = service_requests.raise_request(
+            session, DESK,
+            RequestSpec("visit", "抄表", "表在吊顶内", "东校区 3号楼 502", "13900000003",
+                        f"{day.isoformat()} 上午 8:30–11:30"),
+        )  # fmt: skip
+        unbound = service_requests.raise_request(
+            session, DESK, RequestSpec("fault", "表计故障", "表不走", "北区 1号楼")
+        )
+        service_requests.assign_request(session, DESK, visit, "reader8")
+        service_requests.assign_request(session, DESK, unbound, "reader9")
+        # Assigned again to the same worker: told once.
+        service_requests.assign_request(session, DESK, visit, "reader8")
+        session.execute(text("update outbox_message set next_attempt_at = now()"))
+    settings = replace(companion_settings, base_url="https://wx.example.edu.cn")
+    assert send_due(live.sessions, settings) == SendReport(sent=1)
+    (sent,) = standin.state.sent
+    weekday = "一二三四五六日"[day.weekday()]
+    assert (sent["touser"], sent["template_id"], sent["url"]) == (
+        "o-reader8", "T-TASK", "https://wx.example.edu.cn/staff/tasks",
+    )  # fmt: skip
+    assert {key: value["value"] for key, value in sent["data"].items()} == {
+        "first": "您有新的上门预约任务",
+        "keyword1": f"抄表（编号 {visit}）",
+        "keyword2": f"{day.month}月{day.day}日（周{weekday}）上午 8:30–11:30",
+        "keyword3": "东校区 3号楼 502",
+        "remark": "点击查看我的任务。",
+    }

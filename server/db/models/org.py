@@ -85,6 +85,8 @@ class Staff(Base):
     office_phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(120), default="")
     wechat: Mapped[str] = mapped_column(String(64), default="")
+    # The follower they bound on 个人信息: told of tasks assigned to them by template message.
+    wechat_user_id: Mapped[int | None] = mapped_column(ForeignKey("wechat_user.id"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -30,6 +30,7 @@ KIND_LABELS = {
     "answer": "办理结果",
     "reminder": "欠费催缴",
     "low_balance": "余额不足提醒",
+    "task": "任务分派",
 }
 MAX_ATTEMPTS = 6
 FIRST_RETRY = timedelta(seconds=30)

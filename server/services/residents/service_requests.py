@@ -236,6 +236,23 @@ def assign_request(session: Session, actor: Actor, request_id: int, staff_login:
     audit.record(
         session, actor, "request.assign", "service_request", request_id, {"to": staff.login}
     )
+    # Staff sign in with a password, so only those who bound their WeChat (个人信息 on
+    # /staff/) have a follower to tell; the others see the task in 我的任务.
+    if staff.wechat_user_id is not None:
+        outbox.enqueue(
+            session,
+            "task",
+            staff.wechat_user_id,
+            {
+                "first": f"您有新的{KIND_LABELS[row.kind]}任务",
+                "keyword1": f"{row.topic}（编号 {row.id}）",
+                "keyword2": appointment_text(row.slot) if row.slot else "尽快处理",
+                "keyword3": row.place or "—",
+                "remark": "点击查看我的任务。",
+            },
+            url="/staff/tasks",
+            dedupe_key=f"task:{row.id}:{staff.id}",
+        )
 
 
 def answer_request(session: Session, actor: Actor, request_id: int, answer: str) -> None:

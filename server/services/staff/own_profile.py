@@ -31,6 +31,8 @@ class Profile:
     office_phone: str
     email: str
     wechat: str
+    # Bound on the field pages' 个人信息: assigned tasks are told by template message.
+    wechat_bound: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ def my_profile(session: Session, actor: Actor) -> Profile:
         office_phone=staff.office_phone,
         email=staff.email,
         wechat=staff.wechat,
+        wechat_bound=staff.wechat_user_id is not None,
     )
 
 
@@ -115,3 +118,19 @@ def change_password(session: Session, actor: Actor, old: str, new: str) -> None:
     staff.password_hash = hash_password(new)
     session.flush()
     audit.record(session, actor, "staff.password", "staff", staff.id)
+
+
+def bind_wechat(session: Session, actor: Actor, wechat_user_id: int) -> None:
+    """Bind the WeChat one signed in with (OAuth on /staff/) to one's own staff record."""
+    staff = _own(session, actor, lock=True)
+    other = session.scalar(
+        select(Staff).where(Staff.wechat_user_id == wechat_user_id, Staff.id != staff.id)
+    )
+    if other is not None:
+        raise DomainError(f"该微信已绑定工作人员 {other.name}")
+    if staff.wechat_user_id != wechat_user_id:
+        staff.wechat_user_id = wechat_user_id
+        session.flush()
+        audit.record(
+            session, actor, "staff.wechat", "staff", staff.id, {"wechat_user_id": wechat_user_id}
+        )

@@ -2,6 +2,8 @@
 
 A completed task keeps its photos beside the resident's own (photo_id) and the position
 the phone reported (WeChat's getLocation or the browser's geolocation), when it gave one.
+A staff member who binds their WeChat (个人信息) is told of a task assigned to them by
+template message.
 
 Revision ID: 0016
 Revises: 0015
@@ -21,6 +23,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column(
+        "staff",
+        sa.Column(
+            "wechat_user_id",
+            sa.Integer(),
+            sa.ForeignKey("wechat_user.id", name=op.f("fk_staff_wechat_user_id_wechat_user")),
+        ),
+    )
+    op.create_unique_constraint(op.f("uq_staff_wechat_user_id"), "staff", ["wechat_user_id"])
     op.add_column(
         "service_request",
         sa.Column(
@@ -45,3 +56,5 @@ def downgrade() -> None:
     op.drop_column("service_request", "longitude")
     op.drop_column("service_request", "latitude")
     op.drop_column("service_request", "result_photo_ids")
+    op.drop_constraint(op.f("uq_staff_wechat_user_id"), "staff")
+    op.drop_column("staff", "wechat_user_id")
