@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 
 from server.db.engine import unit_of_work
-from server.db.models import Account, WechatUser
-from server.services.core.calendar import now
+from server.db.models import Account, OutboxMessage, WechatUser
+from server.services.core.calendar import Period, now
+from server.services.residents.template_messages import queue_bill_notices
 from tests import factories
 
 if TYPE_CHECKING:
@@ -120,3 +121,24 @@ def test_a_notices_qr_code_opens_that_accounts_pay_page_after_signing_in(
         "该户号尚未绑定到您的微信。绑定户号并通过审核后即可在线缴费。"
     )
     assert phone.locator("#balance").count() == 0
+
+
+def test_the_bill_notices_link_pays_that_bill(phone: Page, demo_world: DemoWorld) -> None:
+    url = demo_world.live.url
+    ids = _bound(demo_world, "o-pay-link-03", "A001", "A002")
+    with unit_of_work(demo_world.sessions) as session:
+        assert queue_bill_notices(session, Period(2026, 10)) == 1
+        link = session.scalar(
+            select(OutboxMessage.url).where(OutboxMessage.openid == "o-pay-link-03")
+        )
+    # The outbox sender puts companion.base_url in front; here the service's own address.
+    assert link == f"/h5/pay?account={ids['A001']}"
+    phone.goto(f"{url}{link}")
+    _sign_in(phone, "o-pay-link-03")
+    phone.wait_for_url(f"{url}{link}")
+    # A001, the billed account: 40.00 (2026-09) + 25.00 (2026-10).
+    assert "户号 A001" in phone.content()
+    assert phone.locator("#owed").inner_text() == "¥65.00"
+    _pay_with_the_sandbox(phone, "#pay-demo")
+    phone.goto(f"{url}{link}")
+    assert "当前没有待缴账单" in phone.content()
