@@ -177,14 +177,19 @@ class ServicePage(ModulePage):
         assign.clicked.connect(lambda: self.ask_assign_selected())
         answer = QPushButton(self.tr("Answer…"))
         answer.clicked.connect(lambda: self.ask_answer_selected())
-        tab = self._tab(self.requests_table, assign, answer)
+        # The photo beside the queue, so a fault's picture is seen before it is assigned.
+        return self._beside(self._tab(self.requests_table, assign, answer), self.request_photo)
+
+    @staticmethod
+    def _beside(tab: QWidget, photo: PhotoPanel) -> QWidget:
+        """The tab with `photo` on the right of its table."""
         layout = tab.layout()
         assert isinstance(layout, QVBoxLayout)
-        # The photo beside the queue, so a fault's picture is seen before it is assigned.
+        table = layout.itemAt(0).widget()
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        layout.replaceWidget(self.requests_table, splitter)
-        splitter.addWidget(self.requests_table)
-        splitter.addWidget(self.request_photo)
+        layout.replaceWidget(table, splitter)
+        splitter.addWidget(table)
+        splitter.addWidget(photo)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         return tab
@@ -245,16 +250,9 @@ class ServicePage(ModulePage):
         self.result_photo_index = 0
         self.next_photo_button = QPushButton(self.tr("Next photo"))
         self.next_photo_button.clicked.connect(lambda: self.show_result_photo(1))
-        tab = self._tab(self.completed_table, self.next_photo_button)
-        layout = tab.layout()
-        assert isinstance(layout, QVBoxLayout)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        layout.replaceWidget(self.completed_table, splitter)
-        splitter.addWidget(self.completed_table)
-        splitter.addWidget(self.result_photo)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        return tab
+        return self._beside(
+            self._tab(self.completed_table, self.next_photo_button), self.result_photo
+        )
 
     def selected_completed(self) -> TaskResult | None:
         key = self.completed_table.selected_key()

@@ -56,14 +56,9 @@ def readers(live):
 
 
 @pytest.fixture
-def worker(browser):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def worker(phone):
+    """The field worker's phone."""
+    return phone
 
 
 def test_a_reader_completes_an_assigned_visit_with_a_note_a_photo_and_the_position(

@@ -258,13 +258,18 @@ def assign_request(session: Session, actor: Actor, request_id: int, staff_login:
 def answer_request(session: Session, actor: Actor, request_id: int, answer: str) -> None:
     """Answer a request; a resident's request is told the answer as a template message."""
     permissions.require(session, actor, "service")
-    answer = answer.strip()
-    if not answer:
-        raise InvalidInput("请填写答复内容")
-    if len(answer) > 1000:
-        raise DomainError("答复最多 1000 字")
+    answer = _answer_text(answer, "答复内容")
     row = _open(session, request_id)
     _answer(session, actor, row, answer)
+
+
+def _answer_text(answer: str, what: str) -> str:
+    answer = answer.strip()
+    if not answer:
+        raise InvalidInput(f"请填写{what}")
+    if len(answer) > 1000:
+        raise DomainError(f"{what}最多 1000 字")
+    return answer
 
 
 def _answer(session: Session, actor: Actor, row: ServiceRequest, answer: str) -> None:
@@ -301,11 +306,7 @@ def complete_task(
 ) -> None:
     """The assigned worker's 完成: their note is the request's answer (the resident is told
     it as the desk's would be), with the site photos and the phone's position kept beside."""
-    note = note.strip()
-    if not note:
-        raise InvalidInput("请填写处理情况")
-    if len(note) > 1000:
-        raise DomainError("处理情况最多 1000 字")
+    note = _answer_text(note, "处理情况")
     row = _open(session, request_id)
     if row.assigned_to_id != staff_id:
         raise DomainError(f"诉求 {request_id} 未分派给您")
