@@ -15,6 +15,8 @@ import requests
         ("get", "/h5/bills", "/h5/login?next=/h5/bills"),
         ("post", "/h5/bindings", "/h5/login?next=/h5/bindings"),
         ("get", "/h5/pay", "/h5/login?next=/h5/pay"),
+        # A paper notice's QR code: back to its account after signing in.
+        ("get", "/h5/pay?account=7", "/h5/login?next=/h5/pay%3Faccount%3D7"),
         ("get", "/h5/pay/result?order=MD1", "/h5/login?next=/h5/pay"),
         ("get", "/staff/", "/staff/login"),
         ("get", "/staff/usage?q=A001", "/staff/login?next=/staff/usage"),
