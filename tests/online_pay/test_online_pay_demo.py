@@ -186,6 +186,24 @@ def test_signed_callback_pays_the_bills_once(demo_world: DemoWorld) -> None:
     assert count(demo_world, PaymentNotification, PaymentNotification.verified) == 7
 
 
+def test_a_prepaid_top_up_above_what_is_owed_pays_the_bill_and_keeps_the_rest(
+    demo_world: DemoWorld,
+) -> None:
+    with unit_of_work(demo_world.sessions) as session:
+        account_id = session.scalar(select(Account.id).where(Account.account_no == "A002"))
+        f.bill(session, account_id, "2026-10", "30.00")
+    order = demo_world.order(account_no="A002", topup=D("100.00"))
+    assert (order.amount, order.topup) == (D("100.00"), True)
+    headers, body = demo_world.sandbox.notify(ref(demo_world, order.order_no))
+    assert notify(demo_world, headers, body)[1].outcome == "applied"
+    with unit_of_work(demo_world.sessions) as session:
+        assert open_items(session, account_id, business_date()) == ()
+        allocated = list(session.scalars(select(Allocation.amount)))
+        balance = session.scalar(select(Account.balance).where(Account.id == account_id))
+    # 100.00 paid: 30.00 to the open bill, 70.00 to the prepaid balance.
+    assert (allocated, balance) == ([D("30.00")], D("70.00"))
+
+
 def test_five_concurrent_callbacks_make_one_payment(demo_world: DemoWorld) -> None:
     order = demo_world.order()
     signed = [demo_world.sandbox.notify(ref(demo_world, order.order_no)) for _ in range(5)]
