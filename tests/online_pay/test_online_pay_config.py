@@ -3,6 +3,7 @@ signing certificate as UnionPay issues it, and clear refusals naming the setting
 
 from __future__ import annotations
 
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,7 @@ def test_both_providers_load_from_files(tmp_path: Path, keys: Keys) -> None:
     assert config.unionpay is not None
     assert config.unionpay.cert_id == str(keys.up_merchant_cert.serial_number)
     assert config.order_expiry.total_seconds() == 1800
+    assert (config.topup_min, config.topup_max) == (D("10.00"), D("5000.00"))
 
 
 def test_unionpay_pkcs12_signing_certificate(tmp_path: Path, keys: Keys) -> None:
@@ -66,6 +68,9 @@ def test_unionpay_pkcs12_signing_certificate(tmp_path: Path, keys: Keys) -> None
         ({"query_after_minutes": "soon"}, "query_after_minutes"),
         ({"wechat_notify_url": ""}, "wechat_notify_url 未设置"),
         ({"unionpay_back_notify_url": ""}, "unionpay_back_notify_url 未设置"),
+        ({"topup_min": "十元"}, "pay.topup_min应为数字"),
+        ({"topup_max": "0"}, "pay.topup_max必须大于 0"),
+        ({"topup_min": "600", "topup_max": "500"}, r"pay.topup_min（600.00）不能大于"),
     ],
 )
 def test_refusals_name_the_setting(

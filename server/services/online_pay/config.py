@@ -257,12 +257,15 @@ def demo_refusal(settings: Settings) -> str:
 def pay_config(settings: Settings) -> PayConfig:
     wechat, unionpay = _wechat(settings), _unionpay(settings)
     sandbox = settings.flag("pay", "demo") and wechat is None and unionpay is None
+    topup_min, topup_max = _yuan(settings, "topup_min"), _yuan(settings, "topup_max")
+    if topup_min > topup_max:
+        raise PayConfigError(f"pay.topup_min（{topup_min}）不能大于 pay.topup_max（{topup_max}）")
     return PayConfig(
         order_expiry=_minutes(settings, "order_expiry_minutes"),
         query_after=_minutes(settings, "query_after_minutes"),
         wechat=wechat,
         unionpay=unionpay,
         demo=DemoPayConfig(demo_key(settings.home)) if sandbox else None,
-        topup_min=_yuan(settings, "topup_min"),
-        topup_max=_yuan(settings, "topup_max"),
+        topup_min=topup_min,
+        topup_max=topup_max,
     )
