@@ -210,7 +210,7 @@ def test_the_scanner_inside_wechat(browser, live, standin):
             f"&timestamp={config['timestamp']}&url={page_url}"
         )
         assert config["signature"] == hashlib.sha1(plain.encode()).hexdigest()
-        assert config["appId"] == APP_ID and config["jsApiList"] == ["scanQRCode"]
+        assert config["appId"] == APP_ID and config["jsApiList"] == ["scanQRCode", "getLocation"]
         foreign = page.request.get(f"{live.url}/staff/jssdk?url=https://evil.example/staff/")
         assert foreign.status == 400
     finally:

@@ -352,10 +352,12 @@ def completed_tasks(session: Session, limit: int = 200) -> list[TaskResult]:
     ).all()
     return [
         TaskResult(
-            *row[:7], tuple(row[7]), Position(row[8], row[9]) if row[8] is not None else None
+            request_id, kind, topic, place, answered_by, answer, answered_at, tuple(photo_ids),
+            Position(latitude, longitude) if latitude is not None else None,
         )
-        for row in rows
-    ]
+        for (request_id, kind, topic, place, answered_by, answer, answered_at, photo_ids,
+             latitude, longitude) in rows
+    ]  # fmt: skip
 
 
 def task_photo_ids(session: Session, staff_id: int) -> dict[int, tuple[int, ...]]:
