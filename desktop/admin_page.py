@@ -1,4 +1,5 @@
-"""系统管理: staff, departments and posts, permissions, and the audit log viewer."""
+"""系统管理: staff, departments and posts, permissions, the audit log viewer, and the
+scheduled jobs' state (定时任务: what ran, how it ended, what runs next)."""
 
 from __future__ import annotations
 
@@ -25,10 +26,11 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from desktop.module_page import ModulePage
-from desktop.widgets import ReadOnlyTable, ok_cancel, tab_page
+from desktop.widgets import OVERDUE_TINT, ReadOnlyTable, ok_cancel, tab_page
+from server.jobs.schedule import JobState, job_states
 from server.services.core import permissions
 from server.services.core.audit_trail import ACTION_LABELS, AuditPage, audit_events
-from server.services.core.calendar import now
+from server.services.core.calendar import local_minute, now
 from server.services.staff.staff_admin import (
     StaffRow,
     Unit,
@@ -103,6 +105,7 @@ class AdminPage(ModulePage):
     `refused(str)` with a service's refusal (also shown in the page's message line)."""
 
     audit_loaded = Signal()
+    jobs_loaded = Signal()
 
     def build(self) -> None:
         self.setObjectName("adminPage")
@@ -114,10 +117,12 @@ class AdminPage(ModulePage):
                 (self._units_tab(), self.tr("Departments and posts")),
                 (self._permissions_tab(), self.tr("Permissions")),
                 (self._audit_tab(), self.tr("Audit log")),
+                (self._jobs_tab(), self.tr("Scheduled jobs")),
             ]
         )
         self.refresh()
         self.query_audit()
+        self.refresh_jobs()
 
     # ---- tabs -----------------------------------------------------------------------------
 
@@ -201,7 +206,54 @@ class AdminPage(ModulePage):
         self.audit_count = QLabel()
         return tab_page(filters, self.audit_table, self.audit_count, stretch=self.audit_table)
 
+    def _jobs_tab(self) -> QWidget:
+        self.jobs_table = ReadOnlyTable(
+            [self.tr("Job"), self.tr("Last run"), self.tr("Outcome"), self.tr("Message"),
+             self.tr("Server"), self.tr("Next run")]
+        )  # fmt: skip
+        self.jobs_refresh_button = QPushButton(self.tr("Refresh"))
+        self.jobs_refresh_button.clicked.connect(lambda: self.refresh_jobs())
+        hint = QLabel(
+            self.tr(
+                "Jobs run on the server (meterdesk serve or meterdesk worker). A failed run or "
+                "a job past its next run is tinted; see meterdesk jobs on the server."
+            )
+        )
+        hint.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.jobs_refresh_button)
+        buttons.addStretch(1)
+        return tab_page(buttons, self.jobs_table, hint, stretch=self.jobs_table)
+
     # ---- loading --------------------------------------------------------------------------
+
+    def refresh_jobs(self) -> None:
+        moment = now()
+        self.runner.run(lambda s: job_states(s, moment), on_success=self._show_jobs, owner=self)
+
+    def _show_jobs(self, states: tuple[JobState, ...]) -> None:
+        outcomes = {
+            "ok": self.tr("Succeeded"),
+            "failed": self.tr("Failed"),
+            "running": self.tr("Running"),
+        }
+
+        self.jobs_table.fill(
+            [
+                [
+                    s.title,
+                    local_minute(s.last_started) if s.outcome else self.tr("Not run yet"),
+                    outcomes[s.outcome] if s.outcome else "",
+                    s.message,
+                    s.host,
+                    local_minute(s.next_due) + (self.tr(" (late)") if s.late else ""),
+                ]
+                for s in states
+            ],
+            keys=[s.name for s in states],
+            tints=[OVERDUE_TINT if s.late or s.outcome == "failed" else None for s in states],
+        )
+        self.jobs_loaded.emit()
 
     def refresh(self) -> None:
         self.runner.run(_organisation, on_success=self._show, owner=self)

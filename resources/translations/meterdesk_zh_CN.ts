@@ -627,190 +627,260 @@
 <context>
     <name>AdminPage</name>
     <message>
-        <location filename="../../desktop/admin_page.py" line="113"/>
+        <location filename="../../desktop/admin_page.py" line="116"/>
         <source>Staff</source>
         <translation>工作人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="114"/>
+        <location filename="../../desktop/admin_page.py" line="117"/>
         <source>Departments and posts</source>
         <translation>部门与岗位</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="115"/>
+        <location filename="../../desktop/admin_page.py" line="118"/>
         <source>Permissions</source>
         <translation>权限</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="116"/>
+        <location filename="../../desktop/admin_page.py" line="119"/>
         <source>Audit log</source>
         <translation>审计日志</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="126"/>
+        <location filename="../../desktop/admin_page.py" line="120"/>
+        <source>Scheduled jobs</source>
+        <translation>定时任务</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="131"/>
         <source>Login name</source>
         <translation>登录名</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="126"/>
+        <location filename="../../desktop/admin_page.py" line="131"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="126"/>
-        <location filename="../../desktop/admin_page.py" line="146"/>
+        <location filename="../../desktop/admin_page.py" line="131"/>
+        <location filename="../../desktop/admin_page.py" line="151"/>
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="126"/>
-        <location filename="../../desktop/admin_page.py" line="147"/>
+        <location filename="../../desktop/admin_page.py" line="131"/>
+        <location filename="../../desktop/admin_page.py" line="152"/>
         <source>Post</source>
         <translation>岗位</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="127"/>
+        <location filename="../../desktop/admin_page.py" line="132"/>
         <source>Branch</source>
         <translation>分中心</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="127"/>
+        <location filename="../../desktop/admin_page.py" line="132"/>
         <source>Mobile</source>
         <translation>手机</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="127"/>
+        <location filename="../../desktop/admin_page.py" line="132"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="129"/>
+        <location filename="../../desktop/admin_page.py" line="134"/>
         <source>New…</source>
         <translation>新增…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="131"/>
+        <location filename="../../desktop/admin_page.py" line="136"/>
         <source>Disable / enable</source>
         <translation>停用 / 启用</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="133"/>
+        <location filename="../../desktop/admin_page.py" line="138"/>
         <source>Reset password…</source>
         <translation>重置密码…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="146"/>
-        <location filename="../../desktop/admin_page.py" line="147"/>
+        <location filename="../../desktop/admin_page.py" line="151"/>
+        <location filename="../../desktop/admin_page.py" line="152"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="148"/>
+        <location filename="../../desktop/admin_page.py" line="153"/>
         <source>New department…</source>
         <translation>新增部门…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="150"/>
+        <location filename="../../desktop/admin_page.py" line="155"/>
         <source>New post…</source>
         <translation>新增岗位…</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="167"/>
+        <location filename="../../desktop/admin_page.py" line="172"/>
         <source>A module ticked for a post is granted to that post in the chosen department (or in every department). The administrator post holds every module.</source>
         <translation>勾选即把该模块授予所选部门（或全部部门）的该岗位。系统管理员岗位拥有全部模块。</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="173"/>
+        <location filename="../../desktop/admin_page.py" line="178"/>
         <source>Department:</source>
         <translation>部门：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="179"/>
+        <location filename="../../desktop/admin_page.py" line="184"/>
         <source>Login or name</source>
         <translation>登录名或姓名</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="181"/>
+        <location filename="../../desktop/admin_page.py" line="186"/>
         <source>(all actions)</source>
         <translation>（全部操作）</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="190"/>
+        <location filename="../../desktop/admin_page.py" line="195"/>
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="198"/>
+        <location filename="../../desktop/admin_page.py" line="203"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="198"/>
+        <location filename="../../desktop/admin_page.py" line="203"/>
         <source>Who</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="198"/>
+        <location filename="../../desktop/admin_page.py" line="203"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="198"/>
+        <location filename="../../desktop/admin_page.py" line="203"/>
         <source>Object</source>
         <translation>对象</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="199"/>
+        <location filename="../../desktop/admin_page.py" line="204"/>
         <source>Details</source>
         <translation>详情</translation>
     </message>
     <message>
+        <location filename="../../desktop/admin_page.py" line="211"/>
+        <source>Job</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="211"/>
+        <source>Last run</source>
+        <translation>上次运行</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="211"/>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="211"/>
+        <source>Message</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="212"/>
+        <source>Server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="212"/>
+        <source>Next run</source>
+        <translation>下次运行</translation>
+    </message>
+    <message>
         <location filename="../../desktop/admin_page.py" line="214"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="218"/>
+        <source>Jobs run on the server (meterdesk serve or meterdesk worker). A failed run or a job past its next run is tinted; see meterdesk jobs on the server.</source>
+        <translation>定时任务在服务器上运行（meterdesk serve 或 meterdesk worker）。运行失败或已过下次运行时间仍未运行的任务以底色标出；详情可在服务器上运行 meterdesk jobs 查看。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="236"/>
+        <source>Succeeded</source>
+        <translation>成功</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="237"/>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="238"/>
+        <source>Running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="245"/>
+        <source>Not run yet</source>
+        <translation>尚未运行</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="249"/>
+        <source> (late)</source>
+        <translation>（已逾期）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/admin_page.py" line="266"/>
         <source>Disabled</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="215"/>
+        <location filename="../../desktop/admin_page.py" line="267"/>
         <source>Locked</source>
         <translation>已锁定</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="215"/>
+        <location filename="../../desktop/admin_page.py" line="267"/>
         <source>Active</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="226"/>
+        <location filename="../../desktop/admin_page.py" line="278"/>
         <source>(every department)</source>
         <translation>（全部部门）</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="285"/>
+        <location filename="../../desktop/admin_page.py" line="337"/>
         <source>{total} events, the newest {shown} shown</source>
         <translation>共 {total} 条，显示最新 {shown} 条</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="348"/>
+        <location filename="../../desktop/admin_page.py" line="400"/>
         <source>Reset password</source>
         <translation>重置密码</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="349"/>
+        <location filename="../../desktop/admin_page.py" line="401"/>
         <source>New password for {login}:</source>
         <translation>{login} 的新密码：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="360"/>
+        <location filename="../../desktop/admin_page.py" line="412"/>
         <source>New department</source>
         <translation>新增部门</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="360"/>
+        <location filename="../../desktop/admin_page.py" line="412"/>
         <source>New post</source>
         <translation>新增岗位</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="361"/>
+        <location filename="../../desktop/admin_page.py" line="413"/>
         <source>Code and name, e.g. north 北区科:</source>
         <translation>代码和名称，以空格分隔，例如 north 北区科：</translation>
     </message>
@@ -5481,42 +5551,42 @@ Replaced at {when}</source>
 <context>
     <name>StaffDialog</name>
     <message>
-        <location filename="../../desktop/admin_page.py" line="73"/>
+        <location filename="../../desktop/admin_page.py" line="75"/>
         <source>New staff member</source>
         <translation>新增工作人员</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="83"/>
+        <location filename="../../desktop/admin_page.py" line="85"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="89"/>
+        <location filename="../../desktop/admin_page.py" line="91"/>
         <source>Login name:</source>
         <translation>登录名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="90"/>
+        <location filename="../../desktop/admin_page.py" line="92"/>
         <source>Name:</source>
         <translation>姓名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="91"/>
+        <location filename="../../desktop/admin_page.py" line="93"/>
         <source>Department:</source>
         <translation>部门：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="92"/>
+        <location filename="../../desktop/admin_page.py" line="94"/>
         <source>Post:</source>
         <translation>岗位：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="93"/>
+        <location filename="../../desktop/admin_page.py" line="95"/>
         <source>Branch:</source>
         <translation>分中心：</translation>
     </message>
     <message>
-        <location filename="../../desktop/admin_page.py" line="94"/>
+        <location filename="../../desktop/admin_page.py" line="96"/>
         <source>First password:</source>
         <translation>初始密码：</translation>
     </message>

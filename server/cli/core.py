@@ -27,7 +27,7 @@ from server.db.engine import database_url, is_embedded, make_engine, make_sessio
 from server.db.migrate import prepare
 from server.logs import setup_logging
 from server.services.core.audit import Actor
-from server.services.core.calendar import BUSINESS_TZ, Period, now
+from server.services.core.calendar import BUSINESS_TZ, Period, local_minute, now
 from server.services.core.errors import (
     Conflict,
     DomainError,
@@ -343,4 +343,4 @@ def progress(stage: str, done: int, total: int) -> None:
 
 
 def local_time(moment: datetime | None) -> str:
-    return moment.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return local_minute(moment)

@@ -235,7 +235,7 @@ class Runner:
             stop.wait(max(wait, 1.0))
 
 
-def job_states(session: Session, now: datetime) -> list[JobState]:
+def job_states(session: Session, now: datetime) -> tuple[JobState, ...]:
     """Each job's last run (outcome, message, where) and next due time, as the runner that
     ran it recorded them: a desk PC's own settings do not know the server's schedule."""
     latest = (
@@ -266,4 +266,4 @@ def job_states(session: Session, now: datetime) -> list[JobState]:
                 late,
             )
         )
-    return states
+    return tuple(states)

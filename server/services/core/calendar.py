@@ -35,6 +35,12 @@ def business_datetime(day: date, at: time = time(0)) -> datetime:
     return datetime.combine(day, at, tzinfo=BUSINESS_TZ)
 
 
+def local_minute(moment: datetime | None) -> str:
+    """A stored moment as the desk and the command line show it: business time, to the
+    minute; nothing for None."""
+    return moment.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     year: int
