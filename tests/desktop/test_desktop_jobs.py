@@ -3,59 +3,23 @@ recorded them, refreshed by the page's button."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-import pytest
 from PySide6.QtCore import Qt
-from sqlalchemy import create_engine
 
 from desktop.admin_page import AdminPage
-from desktop.app import ensure_application
-from desktop.tasks import TaskRunner
 from desktop.widgets import OVERDUE_TINT
 from server.config import load_settings
-from server.db.engine import make_engine, make_sessionmaker, unit_of_work
+from server.db.engine import make_engine
 from server.jobs.schedule import Job, JobContext, Runner
 from server.services.core.calendar import BUSINESS_TZ, now
-from server.services.staff.org import add_staff_with_role
-from server.services.staff.sign_in import StaffIdentity, staff_identity
-from tests import factories as f
+from tests.desktop import test_desktop_admin as admin_tests
+from tests.jobs.support import SteppedClock
 
-WAIT_MS = 10_000
-
-
-class SteppedClock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
-@pytest.fixture
-def manager(fresh_database_url: str) -> StaffIdentity:
-    engine = create_engine(fresh_database_url)
-    try:
-        with unit_of_work(make_sessionmaker(engine)) as session:
-            f.branches(session)
-            add_staff_with_role(
-                session, f.ACTOR, login="root", name="ROOT", password="Counter2026",
-                role="admin", branch_code="D",
-            )  # fmt: skip
-            return staff_identity(session, "root")
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def runner(fresh_database_url: str) -> Iterator[TaskRunner]:
-    ensure_application("zh_CN")
-    engine = make_engine(fresh_database_url)
-    task_runner = TaskRunner(make_sessionmaker(engine))
-    yield task_runner
-    task_runner.shutdown()
-    engine.dispose()
+WAIT_MS = admin_tests.WAIT_MS
+# The administration page's fixtures: a fresh database's root (系统管理员) and a task runner.
+people = admin_tests.people
+runner = admin_tests.runner
 
 
 def failing(context: JobContext) -> str:
@@ -63,7 +27,11 @@ def failing(context: JobContext) -> str:
 
 
 def test_managers_see_each_jobs_last_run_outcome_and_next_run(
-    qtbot, manager, runner, fresh_database_url, tmp_path
+    qtbot,
+    people,
+    runner,
+    fresh_database_url,
+    tmp_path,
 ):
     (tmp_path / "meterdesk.toml").write_text('[jobs]\noutbox_every = "1m"\n', encoding="utf-8")
     # The page judges lateness on the real clock: the runs are of this minute.
@@ -79,7 +47,7 @@ def test_managers_see_each_jobs_last_run_outcome_and_next_run(
     )
     try:
         jobs.tick()
-        page = AdminPage(manager, runner)
+        page = AdminPage(people["root"], runner)
         qtbot.addWidget(page)
         page.show()
         qtbot.waitUntil(lambda: page.jobs_table.row_count() == 5, timeout=WAIT_MS)

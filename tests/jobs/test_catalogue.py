@@ -22,18 +22,11 @@ from server.services.core.calendar import BUSINESS_TZ
 from tests import factories
 from tests.companion.support import APP_ID, WechatStandIn
 from tests.companion.test_notifications import bound
+from tests.jobs.support import SteppedClock
 
 
 def at(hour: int, minute: int) -> datetime:
     return datetime(2026, 11, 3, hour, minute, tzinfo=BUSINESS_TZ)
-
-
-class SteppedClock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
 
 
 @pytest.fixture

@@ -28,16 +28,7 @@ from server.jobs.schedule import (
 )
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import InvalidInput
-
-
-class SteppedClock:
-    """The runner's clock, moved by the test."""
-
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
+from tests.jobs.support import SteppedClock
 
 
 def at(hour: int, minute: int, second: int = 0) -> datetime:
