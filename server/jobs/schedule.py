@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.config import Settings
 from server.db.engine import make_sessionmaker, unit_of_work
-from server.db.models.jobs import JOB_FAILED, JOB_OK, JOB_RUNNING, JobRun
+from server.db.models import JobRun
+from server.db.models.jobs import JOB_FAILED, JOB_OK, JOB_RUNNING
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.errors import InvalidInput
 

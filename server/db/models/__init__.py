@@ -23,6 +23,7 @@ from server.db.models.corrections import (
 )
 from server.db.models.field_installs import FieldInstall
 from server.db.models.handheld import HandheldImport, HandheldProfile
+from server.db.models.jobs import JobRun
 from server.db.models.late_fees import LateFee, LateFeePolicy
 from server.db.models.metering import Meter, MeterReplacement, Photo, Reading
 from server.db.models.online_pay import (
@@ -77,6 +78,7 @@ __all__ = [
     "FieldInstall",
     "HandheldImport",
     "HandheldProfile",
+    "JobRun",
     "LateFee",
     "LateFeePolicy",
     "Meter",
