@@ -128,6 +128,13 @@ MODULES: tuple[ModuleSpec, ...] = (
         "desktop.service_page:ServicePage",
     ),
     ModuleSpec(
+        "reminders",
+        QT_TRANSLATE_NOOP("Modules", "Reminders and messages"),
+        "Ctrl+Shift+M",
+        "desktop.reminders_page:RemindersPage",
+        permission="service",
+    ),
+    ModuleSpec(
         "admin",
         QT_TRANSLATE_NOOP("Modules", "Administration"),
         "Ctrl+9",

@@ -206,10 +206,21 @@ class OutboxRow:
     created_at: datetime
     sent_at: datetime | None
     data: dict[str, Any]
+    channel: str = "wechat"
+    phone: str = ""
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def recipient(self) -> str:
+        """Whom it goes to: the phone of an SMS, else the follower's openid."""
+        return self.phone if self.channel == "sms" else self.openid
 
 
 def messages(session: Session, status: str | None = None, limit: int = 200) -> list[OutboxRow]:
@@ -228,6 +239,8 @@ def messages(session: Session, status: str | None = None, limit: int = 200) -> l
             r.created_at,
             r.sent_at,
             dict(r.payload),
+            r.channel,
+            r.phone,
         )
         for r in session.scalars(query)
     ]
