@@ -12,7 +12,8 @@ from server.companion import wechat_api
 from server.companion.settings import CompanionSettings
 from server.companion.wechat_api import TemplateMessage, WechatApiError
 from server.db.engine import unit_of_work
-from server.services.residents import outbox
+from server.services.core.errors import DomainError
+from server.services.residents import outbox, sms
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,9 @@ def send_due(
     counts = {"sent": 0, "pending": 0, "failed": 0}
     token = ""
     for message in claimed:
+        if message.channel == "sms":
+            counts[_send_sms(sessions, settings, message)] += 1
+            continue
         template_id = settings.templates.get(message.kind, "")
         error: WechatApiError | None = None
         if not template_id:
@@ -71,6 +75,26 @@ def send_due(
                 )
                 counts[status] += 1
     return SendReport(counts["sent"], counts["pending"], counts["failed"], stale)
+
+
+def _send_sms(
+    sessions: sessionmaker[Session], settings: CompanionSettings, message: outbox.Claimed
+) -> str:
+    """Send an SMS row (a resident who never followed) through the configured gateway; a
+    refusal (rate limited, template not approved…) is retried like WeChat's, its reason kept
+    for the desk. Returns the row's new status."""
+    params = {key: str(value) for key, value in message.data.items()}
+    if "link" in params:
+        params["link"] = settings.base_url + params["link"]
+    try:
+        request_id = sms.sender_for(settings.sms).send(message.phone, message.kind, params)
+    except DomainError as exc:
+        log.warning("outbox: SMS message %s: %s", message.message_id, exc)
+        with unit_of_work(sessions) as session:
+            return outbox.mark_failed(session, message.message_id, str(exc), retry=True)
+    with unit_of_work(sessions) as session:
+        outbox.mark_sent(session, message.message_id, f"sms:{request_id}"[:64])
+    return "sent"
 
 
 def _token(

@@ -121,6 +121,8 @@ class Claimed:
     url: str
     data: dict[str, Any]
     attempts: int
+    channel: str = "wechat"
+    phone: str = ""
 
 
 def claim_due(session: Session, limit: int = 20) -> list[Claimed]:
@@ -137,7 +139,10 @@ def claim_due(session: Session, limit: int = 20) -> list[Claimed]:
         row.attempts += 1
         row.claimed_at = func.now()
     session.flush()
-    return [Claimed(r.id, r.kind, r.openid, r.url, dict(r.payload), r.attempts) for r in rows]
+    return [
+        Claimed(r.id, r.kind, r.openid, r.url, dict(r.payload), r.attempts, r.channel, r.phone)
+        for r in rows
+    ]
 
 
 def _claimed(session: Session, message_id: int) -> OutboxMessage:
