@@ -54,6 +54,7 @@ from server.services.billing.bills import (
 )
 from server.services.billing.payment_notices import NoticeBuilding, notice_buildings
 from server.services.core.calendar import Period, now
+from server.services.residents.template_messages import queue_bill_notices
 
 PERIODS_SHOWN = 36  # months back in the period list
 BROWSE_LIMIT = 1000
@@ -62,9 +63,11 @@ BROWSE_LIMIT = 1000
 class BillingPage(ModulePage):
     """Signals fire once the screen shows the new state: `loaded` (the first bills),
     `run_finished(BillingRunResult)`, `bills_shown(BillRows)`, `bill_opened(dialog)`,
-    `notices_ready(DocumentDialog)`, `notices_saved(NoticesSaved)`, `exported(str)`."""
+    `notices_ready(DocumentDialog)`, `notices_saved(NoticesSaved)`, `exported(str)`,
+    `notify_finished(int)` (the bill notices queued)."""
 
     run_finished = Signal(object)
+    notify_finished = Signal(int)
     bills_shown = Signal(object)
     bill_opened = Signal(object)
     notices_ready = Signal(object)
@@ -121,6 +124,11 @@ class BillingPage(ModulePage):
         self.skipped_table = ReadOnlyTable([self.tr("Meter"), self.tr("Reason skipped")])
         self.export_button = QPushButton(self.tr("Export &Excel…"))
         self.export_button.clicked.connect(lambda: self.export_result())
+        self.notify_button = QPushButton(self.tr("Notify residents"))
+        self.notify_button.setToolTip(
+            self.tr("Queue the period's bill notices (账单通知) to residents bound to the accounts")
+        )
+        self.notify_button.clicked.connect(lambda: self.notify_residents())
         hint = QLabel(
             self.tr(
                 "Bills every active account not yet billed for the period from its accepted "
@@ -132,6 +140,7 @@ class BillingPage(ModulePage):
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.notify_button)
         buttons.addWidget(self.export_button)
         tables = QHBoxLayout()
         tables.addWidget(self.reasons_table, 1)
@@ -292,6 +301,7 @@ class BillingPage(ModulePage):
     def show_result(self, result: BillingRunResult | None) -> None:
         self.result = result
         self.export_button.setEnabled(result is not None)
+        self.notify_button.setEnabled(result is not None)
         if result is None:
             self.summary_label.setText(self.tr("Choose the period and run the billing."))
             self.reasons_table.fill([])
@@ -316,6 +326,19 @@ class BillingPage(ModulePage):
             [[s.meter_no, s.label] for s in result.skipped],
             keys=[s.meter_no for s in result.skipped],
         )
+
+    def notify_residents(self) -> None:
+        """账单通知 for the period just run, to every bound resident (once each, however
+        often it is clicked: the outbox keeps one per bill and resident)."""
+        period = self.period()
+
+        def done(queued: int) -> None:
+            self.notify_finished.emit(queued)
+            self.summary_label.setText(
+                self.tr("{count} bill notices queued for residents.").format(count=queued)
+            )
+
+        self.runner.run(lambda s: queue_bill_notices(s, period), on_success=done, owner=self)
 
     def export_result(self, path: Path | None = None) -> None:
         """The run's summary and skipped meters as .xlsx for the metering office."""

@@ -1266,216 +1266,231 @@
 <context>
     <name>BillingPage</name>
     <message>
-        <location filename="../../desktop/billing_page.py" line="95"/>
-        <location filename="../../desktop/billing_page.py" line="284"/>
+        <location filename="../../desktop/billing_page.py" line="98"/>
+        <location filename="../../desktop/billing_page.py" line="293"/>
         <source>Billing run</source>
         <translation>出账</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="96"/>
-        <location filename="../../desktop/billing_page.py" line="201"/>
+        <location filename="../../desktop/billing_page.py" line="99"/>
+        <location filename="../../desktop/billing_page.py" line="210"/>
         <source>Bills</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="97"/>
+        <location filename="../../desktop/billing_page.py" line="100"/>
         <source>Payment notices</source>
         <translation>缴款通知单</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="100"/>
+        <location filename="../../desktop/billing_page.py" line="103"/>
         <source>Period:</source>
         <translation>账期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="114"/>
+        <location filename="../../desktop/billing_page.py" line="117"/>
         <source>Run billing (Ctrl+R)</source>
         <translation>出账 (Ctrl+R)</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="120"/>
-        <location filename="../../desktop/billing_page.py" line="121"/>
+        <location filename="../../desktop/billing_page.py" line="123"/>
+        <location filename="../../desktop/billing_page.py" line="124"/>
         <source>Reason skipped</source>
         <translation>跳过原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="120"/>
+        <location filename="../../desktop/billing_page.py" line="123"/>
         <source>Meters</source>
         <translation>表计数</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="121"/>
+        <location filename="../../desktop/billing_page.py" line="124"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="122"/>
+        <location filename="../../desktop/billing_page.py" line="125"/>
         <source>Export &amp;Excel…</source>
         <translation>导出 &amp;Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="126"/>
+        <location filename="../../desktop/billing_page.py" line="127"/>
+        <source>Notify residents</source>
+        <translation>通知用户</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="129"/>
+        <source>Queue the period&apos;s bill notices (账单通知) to residents bound to the accounts</source>
+        <translation>向已绑定户号的用户发送本账期的账单通知</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="134"/>
         <source>Bills every active account not yet billed for the period from its accepted readings; running it again creates nothing twice.</source>
         <translation>按已审核的读数为本账期尚未出账的在用户出账；重复出账不会重复生成账单。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="149"/>
-        <location filename="../../desktop/billing_page.py" line="152"/>
+        <location filename="../../desktop/billing_page.py" line="158"/>
+        <location filename="../../desktop/billing_page.py" line="161"/>
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="156"/>
+        <location filename="../../desktop/billing_page.py" line="165"/>
         <source>Account no. starts with</source>
         <translation>户号开头</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="161"/>
+        <location filename="../../desktop/billing_page.py" line="170"/>
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="164"/>
+        <location filename="../../desktop/billing_page.py" line="173"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="164"/>
+        <location filename="../../desktop/billing_page.py" line="173"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="164"/>
+        <location filename="../../desktop/billing_page.py" line="173"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="164"/>
+        <location filename="../../desktop/billing_page.py" line="173"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="165"/>
+        <location filename="../../desktop/billing_page.py" line="174"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="173"/>
+        <location filename="../../desktop/billing_page.py" line="182"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="174"/>
+        <location filename="../../desktop/billing_page.py" line="183"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="175"/>
+        <location filename="../../desktop/billing_page.py" line="184"/>
         <source>Status:</source>
         <translation>状态：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="176"/>
+        <location filename="../../desktop/billing_page.py" line="185"/>
         <source>Account:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="194"/>
+        <location filename="../../desktop/billing_page.py" line="203"/>
         <source>One PDF for a building (by room)</source>
         <translation>按楼宇一份 PDF（按房间排序）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="195"/>
+        <location filename="../../desktop/billing_page.py" line="204"/>
         <source>One account:</source>
         <translation>单户：</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="198"/>
+        <location filename="../../desktop/billing_page.py" line="207"/>
         <source>Account no.</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="201"/>
+        <location filename="../../desktop/billing_page.py" line="210"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="203"/>
+        <location filename="../../desktop/billing_page.py" line="212"/>
         <source>Make notices (Ctrl+P)</source>
         <translation>生成通知单 (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="206"/>
+        <location filename="../../desktop/billing_page.py" line="215"/>
         <source>Save all buildings to a folder…</source>
         <translation>全部楼宇保存到文件夹…</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="208"/>
+        <location filename="../../desktop/billing_page.py" line="217"/>
         <source>Notices</source>
         <translation>通知单范围</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="296"/>
+        <location filename="../../desktop/billing_page.py" line="306"/>
         <source>Choose the period and run the billing.</source>
         <translation>请选择账期后出账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="300"/>
+        <location filename="../../desktop/billing_page.py" line="310"/>
         <source>{period}: {created} bills created, {skipped} meters skipped.</source>
         <translation>{period}：新建账单 {created} 张，跳过表计 {skipped} 块。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="304"/>
+        <location filename="../../desktop/billing_page.py" line="314"/>
         <source>{count} accounts had been billed before.</source>
         <translation>此前已出账 {count} 户，未重复出账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="308"/>
+        <location filename="../../desktop/billing_page.py" line="318"/>
         <source>{count} meters billed on an estimate (估).</source>
         <translation>{count} 块表计按估抄出账（估）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="328"/>
+        <location filename="../../desktop/billing_page.py" line="338"/>
+        <source>{count} bill notices queued for residents.</source>
+        <translation>已为用户生成 {count} 条账单通知。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/billing_page.py" line="351"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="383"/>
+        <location filename="../../desktop/billing_page.py" line="406"/>
         <source>{count} bills, {amount} in all</source>
         <translation>共 {count} 张账单，合计 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="387"/>
+        <location filename="../../desktop/billing_page.py" line="410"/>
         <source>(the first {shown} shown; narrow the filters)</source>
         <translation>（仅显示前 {shown} 张，请缩小筛选范围）</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="430"/>
+        <location filename="../../desktop/billing_page.py" line="453"/>
         <source>{count} buildings with bills in {period}</source>
         <translation>{period} 有账单的楼宇 {count} 栋</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="447"/>
+        <location filename="../../desktop/billing_page.py" line="470"/>
         <source>Account no. is required</source>
         <translation>请填写户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="465"/>
+        <location filename="../../desktop/billing_page.py" line="488"/>
         <source>Payment notices {name}</source>
         <translation>缴款通知单 {name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="481"/>
+        <location filename="../../desktop/billing_page.py" line="504"/>
         <source>Save all buildings&apos; notices to</source>
         <translation>全部楼宇的通知单保存到</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="494"/>
+        <location filename="../../desktop/billing_page.py" line="517"/>
         <source>{files} PDF files, {pages} notices saved</source>
         <translation>已保存 PDF {files} 个，通知单 {pages} 份</translation>
     </message>
     <message>
-        <location filename="../../desktop/billing_page.py" line="498"/>
+        <location filename="../../desktop/billing_page.py" line="521"/>
         <source>(stopped before the end)</source>
         <translation>（已中途取消）</translation>
     </message>
@@ -4459,165 +4474,165 @@ Replaced at {when}</source>
 <context>
     <name>RemindersPage</name>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="52"/>
+        <location filename="../../desktop/reminders_page.py" line="66"/>
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="53"/>
+        <location filename="../../desktop/reminders_page.py" line="67"/>
         <source>Reminders sent</source>
         <translation>催缴记录</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="54"/>
+        <location filename="../../desktop/reminders_page.py" line="68"/>
         <source>Paused accounts</source>
         <translation>暂停催缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="68"/>
+        <location filename="../../desktop/reminders_page.py" line="82"/>
         <source>Queued</source>
         <translation>生成时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="68"/>
-        <location filename="../../desktop/reminders_page.py" line="88"/>
+        <location filename="../../desktop/reminders_page.py" line="82"/>
+        <location filename="../../desktop/reminders_page.py" line="102"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="68"/>
-        <location filename="../../desktop/reminders_page.py" line="89"/>
+        <location filename="../../desktop/reminders_page.py" line="82"/>
+        <location filename="../../desktop/reminders_page.py" line="103"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="68"/>
-        <location filename="../../desktop/reminders_page.py" line="89"/>
+        <location filename="../../desktop/reminders_page.py" line="82"/>
+        <location filename="../../desktop/reminders_page.py" line="103"/>
         <source>To</source>
         <translation>接收人</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="69"/>
+        <location filename="../../desktop/reminders_page.py" line="83"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="69"/>
+        <location filename="../../desktop/reminders_page.py" line="83"/>
         <source>Attempts</source>
         <translation>尝试次数</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="69"/>
-        <location filename="../../desktop/reminders_page.py" line="97"/>
+        <location filename="../../desktop/reminders_page.py" line="83"/>
         <location filename="../../desktop/reminders_page.py" line="111"/>
+        <location filename="../../desktop/reminders_page.py" line="125"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="69"/>
+        <location filename="../../desktop/reminders_page.py" line="83"/>
         <source>Content</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="71"/>
+        <location filename="../../desktop/reminders_page.py" line="85"/>
         <source>Failed only</source>
         <translation>只看发送失败</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="73"/>
+        <location filename="../../desktop/reminders_page.py" line="87"/>
         <source>Resend</source>
         <translation>重发</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="74"/>
+        <location filename="../../desktop/reminders_page.py" line="88"/>
         <source>Send the selected failed message again</source>
         <translation>重新发送选中的失败消息</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="88"/>
+        <location filename="../../desktop/reminders_page.py" line="102"/>
         <source>Sent</source>
         <translation>发送时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="88"/>
-        <location filename="../../desktop/reminders_page.py" line="97"/>
-        <location filename="../../desktop/reminders_page.py" line="110"/>
+        <location filename="../../desktop/reminders_page.py" line="102"/>
+        <location filename="../../desktop/reminders_page.py" line="111"/>
+        <location filename="../../desktop/reminders_page.py" line="124"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="88"/>
-        <location filename="../../desktop/reminders_page.py" line="97"/>
+        <location filename="../../desktop/reminders_page.py" line="102"/>
+        <location filename="../../desktop/reminders_page.py" line="111"/>
         <source>Holder</source>
         <translation>户名</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="89"/>
+        <location filename="../../desktop/reminders_page.py" line="103"/>
         <source>Day</source>
         <translation>逾期天数</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="89"/>
+        <location filename="../../desktop/reminders_page.py" line="103"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="97"/>
+        <location filename="../../desktop/reminders_page.py" line="111"/>
         <source>By</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="98"/>
+        <location filename="../../desktop/reminders_page.py" line="112"/>
         <source>Since</source>
         <translation>暂停时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="101"/>
+        <location filename="../../desktop/reminders_page.py" line="115"/>
         <source>Account number</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="103"/>
+        <location filename="../../desktop/reminders_page.py" line="117"/>
         <source>Why (kept with who and when)</source>
         <translation>原因（连同操作人和时间一并记录）</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="104"/>
+        <location filename="../../desktop/reminders_page.py" line="118"/>
         <source>Pause reminders</source>
         <translation>暂停催缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="106"/>
+        <location filename="../../desktop/reminders_page.py" line="120"/>
         <source>Resume reminders</source>
         <translation>恢复催缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="139"/>
+        <location filename="../../desktop/reminders_page.py" line="172"/>
         <source>Template message</source>
         <translation>模板消息</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="139"/>
+        <location filename="../../desktop/reminders_page.py" line="172"/>
         <source>SMS</source>
         <translation>短信</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="151"/>
+        <location filename="../../desktop/reminders_page.py" line="184"/>
         <source>Messages ({failed} failed)</source>
         <translation>消息 ({failed} 条失败)</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="166"/>
+        <location filename="../../desktop/reminders_page.py" line="199"/>
         <source>Paused accounts ({count})</source>
         <translation>暂停催缴 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="174"/>
+        <location filename="../../desktop/reminders_page.py" line="207"/>
         <source>Select a failed message to resend.</source>
         <translation>请先选中一条发送失败的消息。</translation>
     </message>
     <message>
-        <location filename="../../desktop/reminders_page.py" line="190"/>
+        <location filename="../../desktop/reminders_page.py" line="223"/>
         <source>Type the account number.</source>
         <translation>请输入户号。</translation>
     </message>
@@ -5045,7 +5060,7 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/service_page.py" line="144"/>
-        <location filename="../../desktop/service_page.py" line="206"/>
+        <location filename="../../desktop/service_page.py" line="211"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
@@ -5097,7 +5112,7 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/service_page.py" line="157"/>
-        <location filename="../../desktop/service_page.py" line="225"/>
+        <location filename="../../desktop/service_page.py" line="230"/>
         <source>Reject…</source>
         <translation>驳回…</translation>
     </message>
@@ -5108,15 +5123,15 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/service_page.py" line="167"/>
-        <location filename="../../desktop/service_page.py" line="194"/>
-        <location filename="../../desktop/service_page.py" line="203"/>
-        <location filename="../../desktop/service_page.py" line="236"/>
+        <location filename="../../desktop/service_page.py" line="199"/>
+        <location filename="../../desktop/service_page.py" line="208"/>
+        <location filename="../../desktop/service_page.py" line="241"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
         <location filename="../../desktop/service_page.py" line="167"/>
-        <location filename="../../desktop/service_page.py" line="237"/>
+        <location filename="../../desktop/service_page.py" line="242"/>
         <source>Topic</source>
         <translation>主题</translation>
     </message>
@@ -5127,8 +5142,8 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/service_page.py" line="168"/>
-        <location filename="../../desktop/service_page.py" line="206"/>
-        <location filename="../../desktop/service_page.py" line="237"/>
+        <location filename="../../desktop/service_page.py" line="211"/>
+        <location filename="../../desktop/service_page.py" line="242"/>
         <source>Place</source>
         <translation>地点</translation>
     </message>
@@ -5158,217 +5173,217 @@ Replaced at {when}</source>
         <translation>答复…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="194"/>
+        <location filename="../../desktop/service_page.py" line="199"/>
         <source>Published</source>
         <translation>发布时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="194"/>
+        <location filename="../../desktop/service_page.py" line="199"/>
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="194"/>
+        <location filename="../../desktop/service_page.py" line="199"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="195"/>
+        <location filename="../../desktop/service_page.py" line="200"/>
         <source>Until</source>
         <translation>结束</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="197"/>
+        <location filename="../../desktop/service_page.py" line="202"/>
         <source>Publish a notice…</source>
         <translation>发布通知…</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="203"/>
+        <location filename="../../desktop/service_page.py" line="208"/>
         <source>Reported</source>
         <translation>上报时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="203"/>
+        <location filename="../../desktop/service_page.py" line="208"/>
         <source>Reported by</source>
         <translation>上报人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="203"/>
+        <location filename="../../desktop/service_page.py" line="208"/>
         <source>Old meter</source>
         <translation>旧表</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="204"/>
+        <location filename="../../desktop/service_page.py" line="209"/>
         <source>Last reading</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="204"/>
+        <location filename="../../desktop/service_page.py" line="209"/>
         <source>Final reading</source>
         <translation>止码</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="204"/>
+        <location filename="../../desktop/service_page.py" line="209"/>
         <source>New meter</source>
         <translation>新表</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="205"/>
+        <location filename="../../desktop/service_page.py" line="210"/>
         <source>Meter kind</source>
         <translation>表计类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="205"/>
+        <location filename="../../desktop/service_page.py" line="210"/>
         <source>Digits</source>
         <translation>位数</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="205"/>
+        <location filename="../../desktop/service_page.py" line="210"/>
         <source>Multiplier</source>
         <translation>倍率</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="206"/>
+        <location filename="../../desktop/service_page.py" line="211"/>
         <source>Initial reading</source>
         <translation>起码</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="206"/>
+        <location filename="../../desktop/service_page.py" line="211"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="207"/>
+        <location filename="../../desktop/service_page.py" line="212"/>
         <source>Refused</source>
         <translation>未通过原因</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="216"/>
+        <location filename="../../desktop/service_page.py" line="221"/>
         <source>Old meter&apos;s dial</source>
         <translation>旧表表盘</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="217"/>
+        <location filename="../../desktop/service_page.py" line="222"/>
         <source>New meter&apos;s dial</source>
         <translation>新表表盘</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="223"/>
+        <location filename="../../desktop/service_page.py" line="228"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="236"/>
+        <location filename="../../desktop/service_page.py" line="241"/>
         <source>Completed at</source>
         <translation>完成时间</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="236"/>
+        <location filename="../../desktop/service_page.py" line="241"/>
         <source>Completed by</source>
         <translation>完成人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="237"/>
+        <location filename="../../desktop/service_page.py" line="242"/>
         <source>Worker&apos;s note</source>
         <translation>处理情况</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="238"/>
+        <location filename="../../desktop/service_page.py" line="243"/>
         <source>Phone&apos;s position</source>
         <translation>定位</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="238"/>
+        <location filename="../../desktop/service_page.py" line="243"/>
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="246"/>
+        <location filename="../../desktop/service_page.py" line="251"/>
         <source>Next photo</source>
         <translation>下一张照片</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="304"/>
+        <location filename="../../desktop/service_page.py" line="302"/>
         <source>matches</source>
         <translation>一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="305"/>
+        <location filename="../../desktop/service_page.py" line="303"/>
         <source>does not match</source>
         <translation>不一致</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="305"/>
+        <location filename="../../desktop/service_page.py" line="303"/>
         <source>no such account</source>
         <translation>无此户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="321"/>
+        <location filename="../../desktop/service_page.py" line="319"/>
         <source>attached</source>
         <translation>有照片</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="337"/>
+        <location filename="../../desktop/service_page.py" line="335"/>
         <source>Binding review ({count})</source>
         <translation>绑定审核 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="339"/>
+        <location filename="../../desktop/service_page.py" line="337"/>
         <source>Requests ({count})</source>
         <translation>报修咨询 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="353"/>
+        <location filename="../../desktop/service_page.py" line="351"/>
         <source>Installations ({count})</source>
         <translation>新装换装 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="367"/>
+        <location filename="../../desktop/service_page.py" line="365"/>
         <source>Completed by field staff ({count})</source>
         <translation>外勤完成 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="391"/>
+        <location filename="../../desktop/service_page.py" line="389"/>
         <source>⚠ Account {account} does not match: {what}</source>
         <translation>⚠ 户号 {account} 核对不一致：{what}</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="419"/>
+        <location filename="../../desktop/service_page.py" line="417"/>
         <source>Reject the binding</source>
         <translation>驳回绑定</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="419"/>
+        <location filename="../../desktop/service_page.py" line="417"/>
         <source>Reason (the resident is told):</source>
         <translation>原因（将通知用户）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="455"/>
+        <location filename="../../desktop/service_page.py" line="453"/>
         <source>Assign the request</source>
         <translation>指派处理人</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="455"/>
+        <location filename="../../desktop/service_page.py" line="453"/>
         <source>Staff member:</source>
         <translation>工作人员：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="469"/>
+        <location filename="../../desktop/service_page.py" line="467"/>
         <source>Answer the request</source>
         <translation>答复</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="469"/>
+        <location filename="../../desktop/service_page.py" line="467"/>
         <source>Answer (sent to the resident):</source>
         <translation>答复内容（将发送给用户）：</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="568"/>
+        <location filename="../../desktop/service_page.py" line="566"/>
         <source>Reject the report</source>
         <translation>驳回上报</translation>
     </message>
     <message>
-        <location filename="../../desktop/service_page.py" line="568"/>
+        <location filename="../../desktop/service_page.py" line="566"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
