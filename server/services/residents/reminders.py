@@ -214,7 +214,7 @@ def pause(
     )
 
 
-def _latest_pause() -> Select[tuple[int, bool]]:
+def _latest_pause() -> Select[int, bool]:
     return (
         select(ReminderPause.account_id, ReminderPause.paused)
         .ext(distinct_on(ReminderPause.account_id))
