@@ -137,13 +137,13 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_message"
     __table_args__ = (
         CheckConstraint("status in ('pending', 'sending', 'sent', 'failed')", name="status"),
-        Index(
-            "ix_outbox_message_due",
         CheckConstraint(
             "(channel = 'wechat' and wechat_user_id is not null)"
             " or (channel = 'sms' and btrim(phone) <> '')",
             name="channel",
         ),
+        Index(
+            "ix_outbox_message_due",
             "next_attempt_at",
             postgresql_where=text("status = 'pending'"),
         ),
@@ -167,11 +167,11 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(String(500), default="")
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[Timestamp]
-
-
     # 'sms': for a resident who never followed, sent to `phone` rather than `openid`.
     channel: Mapped[str] = mapped_column(String(10), server_default="wechat")
     phone: Mapped[str] = mapped_column(String(20), server_default="")
+
+
 class WechatAccessToken(Base):
     """The official account's API token, shared by every copy of the service: WeChat
     invalidates older tokens when a new one is fetched."""
