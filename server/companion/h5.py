@@ -383,8 +383,12 @@ def submit_request(
     try:
         if not resident.registered:
             raise DomainError("请先用手机号完成注册")
+        # The form before the picture, and the attempt counted in a unit of work of its own
+        # before the picture is opened: a refused upload still uses one of the day's.
+        service_requests.check_request(spec, now().astimezone(BUSINESS_TZ).date())
         with uow(request) as session:
             ratelimit.hit(session, REQUESTS_PER_USER, str(resident.user_id))
+        with uow(request) as session:
             photo_id = None
             if picture.data:
                 photo_id = store_photo(session, picture.data, "照片").photo_id

@@ -13,7 +13,8 @@ puts its own `PayRuntime` on app.state.online_pay instead).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
 import requests
@@ -22,7 +23,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from server.companion.signed_in import Payer, payer_required
-from server.companion.web import check_csrf, client_ip, md, redirect, render, uow
+from server.companion.web import bounded_body, check_csrf, client_ip, md, redirect, render, uow
 from server.config import load_settings
 from server.db.models.online_pay import DEMO, ORDER_CREATED, UNIONPAY, WECHAT
 from server.services.collection import allocation
@@ -35,12 +36,16 @@ from server.services.online_pay.demo import CASHIER_PATH, DemoPay
 from server.services.online_pay.providers import Provider, ProviderUnavailable
 from server.services.residents import bindings, wechat_users
 
+log = logging.getLogger(__name__)
 routes = APIRouter()
 CHECKOUT_PAGES = {
     WECHAT: "h5/pay_wechat.html",
     UNIONPAY: "h5/pay_unionpay.html",
     DEMO: "h5/pay_demo.html",
 }
+# A real notify is a few KB (WeChat Pay's ~1 KB JSON, UnionPay's form with its ~2 KB
+# certificate): anything near this is not from a provider. The nginx sample says the same.
+MAX_NOTIFY_BYTES = 64 * 1024
 # The sandbox's callback to ourselves: connect, then settle under load.
 DEMO_NOTIFY_TIMEOUT = (3, 30)
 
@@ -67,7 +72,12 @@ async def _notify(request: Request, name: str) -> Response:
     provider = runtime(request).providers.get(name)
     if provider is None:
         return Response("not configured", status_code=404)
-    body = await request.body()
+    body = await bounded_body(request, MAX_NOTIFY_BYTES)
+    if body is None:
+        log.warning("%s notify from %s refused: body over %d bytes", name, client_ip(request),
+                    MAX_NOTIFY_BYTES)  # fmt: skip
+        answer = replace(provider.refused("报文过大"), status=413)
+        return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
     answer, _ = await run_in_threadpool(
         callbacks.handle_notify,
         md(request).sessions,

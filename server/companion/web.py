@@ -111,6 +111,20 @@ def safe_next(target: str, default: str) -> str:
     return default
 
 
+async def bounded_body(request: Request, limit: int) -> bytes | None:
+    """The request's body, or None once it is over `limit` bytes (declared or streamed):
+    for endpoints whose callers never send more than a few KB, read before anything else."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return body
+
+
 class BodyLimit:
     """Refuse request bodies over a limit, declared or streamed, before anything parses
     them (Starlette's multipart parser would otherwise spool any size to disk)."""

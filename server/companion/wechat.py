@@ -25,6 +25,7 @@ from wechatpy.replies import ArticlesReply, BaseReply, TextReply
 from wechatpy.utils import check_signature
 
 from server.companion.settings import CompanionSettings
+from server.companion.web import bounded_body
 
 log = logging.getLogger(__name__)
 
@@ -219,14 +220,9 @@ def router(endpoint: MessageEndpoint) -> APIRouter:
 
     @routes.post("/wechat")
     async def message(request: Request) -> Response:
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        body = await bounded_body(request, MAX_BODY_BYTES)
+        if body is None:
             return PlainTextResponse("消息过大", status_code=413)
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY_BYTES:
-                return PlainTextResponse("消息过大", status_code=413)
         params = dict(request.query_params)
         try:
             # Decrypting and the follower lookup block; keep them off the event loop.

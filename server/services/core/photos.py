@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -30,6 +31,14 @@ OFFSET_TIME = 0x9010
 OFFSET_TIME_ORIGINAL = 0x9011
 # A capture this far from its upload is shown as a warning: the photo may not be today's.
 CAPTURE_GAP = timedelta(days=1)
+# A phone's largest photo mode (50 MP) and no more: a small file can declare 13000 × 13000
+# pixels of one colour, and decoding that takes a gigabyte. The header says how large the
+# picture is before anything is decoded, so larger ones are refused unread.
+MAX_PIXELS = 50_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Pillow only warns between MAX_IMAGE_PIXELS and twice that; here it is a refusal, set once
+# for the process (catch_warnings per call would not be thread-safe).
+warnings.simplefilter("error", Image.DecompressionBombWarning)
 
 
 @dataclass(frozen=True)
@@ -88,10 +97,15 @@ def normalise_photo(data: bytes, name: str = "照片") -> NormalisedPhoto:
         raise DomainError(
             f"{name} 过大：{len(data) // 1024} KB，上限 {MAX_UPLOAD_BYTES // 1048576} MB"
         )
+    too_large = f"{name} 尺寸过大：超过 {MAX_PIXELS // 10_000} 万像素，请上传手机正常拍摄的照片"
     try:
+        # Image.open reads the header only; the pixels are decoded by the first use below.
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in ACCEPTED_FORMATS:
                 raise InvalidInput(f"{name} 格式 {image.format} 不支持，请上传 JPEG 或 PNG")
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise InvalidInput(too_large)
             upright = ImageOps.exif_transpose(image).convert("RGB")
             upright.thumbnail((MAX_SIDE, MAX_SIDE))
             out = io.BytesIO()
@@ -99,6 +113,8 @@ def normalise_photo(data: bytes, name: str = "照片") -> NormalisedPhoto:
             return NormalisedPhoto(
                 out.getvalue(), upright.width, upright.height, capture_time(image)
             )
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InvalidInput(too_large) from exc
     except (UnidentifiedImageError, OSError) as exc:
         raise DomainError(f"{name} 不是可识别的图片") from exc
 

@@ -1,7 +1,10 @@
 """Callbacks and the active query: verify, log, settle, answer.
 
-Every callback is logged in payment_notification with its raw body and headers, verified
-or not; a forged or stale one changes nothing else and gets the provider's failure answer.
+Every callback is logged in payment_notification with its headers; a verified one with its
+raw body, an unverified one with a bounded prefix and the SHA-256 of the whole, so nobody can
+fill the disk through the log. A forged or stale one changes nothing else and gets the
+provider's failure answer; past a few a minute from one address they are refused without
+being logged at all (verified ones never are).
 A verified one is settled and logged in one transaction, so the log never says "applied"
 for money that is not on the books. When settling fails unexpectedly (the database went
 away, the process is stopped) the transaction is rolled back and the provider is told to
@@ -15,21 +18,24 @@ does not answer leaves the order for the next run.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.db.base import table_of
 from server.db.engine import unit_of_work
 from server.db.models import PaymentNotification, PaymentOrder
 from server.db.models.online_pay import ORDER_CLOSED, ORDER_CREATED
-from server.services.core import audit
+from server.services.core import audit, ratelimit
 from server.services.core.calendar import transaction_time
+from server.services.core.ratelimit import Limit, RateLimited
 from server.services.online_pay.orders import (
     APPLIED,
     DUPLICATE,
@@ -61,6 +67,13 @@ _KEPT_HEADERS = ("content-type", "user-agent", "wechatpay-timestamp", "wechatpay
 # the last second and reported slowly is still found by the query first.
 CLOSE_GRACE = timedelta(minutes=5)
 QUERY_BATCH = 200
+# What is kept of a body that did not verify: enough to see what it was.
+UNVERIFIED_KEPT = 2048
+# A provider's real callbacks verify; a misconfigured key (a rotated certificate) fails them
+# all, so this leaves room for diagnosis and no more.
+UNVERIFIED_PER_ADDRESS = Limit(
+    "notify-unverified:ip", 60, timedelta(minutes=10), "未验证的通知过多，请稍后再试"
+)
 
 
 _INSERT_LOG = insert(table_of(PaymentNotification))
@@ -98,6 +111,14 @@ def _log(
     )
 
 
+def unverified_body(body: bytes) -> str:
+    """What the log keeps of an unverified body: its first UNVERIFIED_KEPT bytes and the
+    size and SHA-256 of the whole, so a copy found elsewhere can still be matched."""
+    prefix = body[:UNVERIFIED_KEPT].decode("utf-8", errors="replace")
+    digest = hashlib.sha256(body).hexdigest()
+    return f"{prefix}\n[未验证：共 {len(body)} 字节，SHA-256 {digest}]"
+
+
 def _merchant_problem(provider: Provider, state: TradeState) -> str:
     if state.merchant_id != provider.merchant_id:
         return f"商户号 {state.merchant_id} 不是本单位的 {provider.merchant_id}"
@@ -115,22 +136,33 @@ def handle_notify(
     remote: str = "",
 ) -> tuple[Answer, Settled]:
     """One provider callback, from raw request to the answer the provider expects."""
-    raw = body.decode("utf-8", errors="replace")
     plain_headers = {k.lower(): v for k, v in headers.items()}
     try:
         state = provider.verify_notify(headers, body)
     except NotifyRejected as exc:
         log.warning("%s notify rejected from %s: %s", provider.name, remote, exc)
-        with unit_of_work(sessions) as session:
-            _no_flush_wait(session)
-            _log(session, provider.name, "notify", plain_headers, raw, remote, False,
-                 REJECTED, str(exc))  # fmt: skip
+        try:
+            with unit_of_work(sessions) as session:
+                ratelimit.hit(session, UNVERIFIED_PER_ADDRESS, remote or "?")
+                _no_flush_wait(session)
+                _log(session, provider.name, "notify", plain_headers, unverified_body(body),
+                     remote, False, REJECTED, str(exc))  # fmt: skip
+        except RateLimited as limited:
+            return replace(provider.refused(str(limited)), status=429), Settled(
+                REJECTED, str(limited)
+            )
+        except SQLAlchemyError:
+            log.exception("%s notify from %s not logged", provider.name, remote)
         return provider.refused(str(exc)), Settled(REJECTED, str(exc))
+    raw = body.decode("utf-8", errors="replace")
     problem = _merchant_problem(provider, state)
     if problem:
-        with unit_of_work(sessions) as session:
-            _log(session, provider.name, "notify", plain_headers, raw, remote, True,
-                 WRONG_MERCHANT, problem, state)  # fmt: skip
+        try:
+            with unit_of_work(sessions) as session:
+                _log(session, provider.name, "notify", plain_headers, raw, remote, True,
+                     WRONG_MERCHANT, problem, state)  # fmt: skip
+        except SQLAlchemyError:
+            log.exception("%s notify for %s not logged", provider.name, state.order_no)
         return provider.refused(problem), Settled(WRONG_MERCHANT, problem)
     try:
         with unit_of_work(sessions) as session:
@@ -144,9 +176,13 @@ def handle_notify(
         # retry is settled then.
         log.exception("%s notify for %s not settled", provider.name, state.order_no)
         detail = f"处理失败，等待重发：{type(exc).__name__}"
-        with unit_of_work(sessions) as session:
-            _log(session, provider.name, "notify", plain_headers, raw, remote, True,
-                 ERROR, detail, state)  # fmt: skip
+        try:
+            with unit_of_work(sessions) as session:
+                _log(session, provider.name, "notify", plain_headers, raw, remote, True,
+                     ERROR, detail, state)  # fmt: skip
+        except SQLAlchemyError:
+            # The database is away: the provider's retry is all the record there can be.
+            log.exception("%s notify for %s not logged", provider.name, state.order_no)
         return provider.refused("处理失败，请稍后重发"), Settled(ERROR, detail)
     return provider.accepted(), outcome
 

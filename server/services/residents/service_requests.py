@@ -57,7 +57,7 @@ class RequestSpec:
     account_id: int | None = None
 
 
-def _check(spec: RequestSpec, today: date) -> None:
+def check_request(spec: RequestSpec, today: date) -> None:
     if spec.kind not in KIND_LABELS:
         raise DomainError(f"未知的诉求类型「{spec.kind}」")
     if spec.topic not in TOPICS[spec.kind]:
@@ -109,7 +109,7 @@ def raise_request(
     """File a request from a resident (`wechat_user_id`) or a staff member (actor), raised
     at `raised_at` (default now): its due time and the booking window count from then."""
     raised = raised_at or now()
-    _check(spec, raised.astimezone(BUSINESS_TZ).date())
+    check_request(spec, raised.astimezone(BUSINESS_TZ).date())
     row = ServiceRequest(
         kind=spec.kind,
         topic=spec.topic,
