@@ -80,21 +80,33 @@ def send_due(
 def _send_sms(
     sessions: sessionmaker[Session], settings: CompanionSettings, message: outbox.Claimed
 ) -> str:
-    """Send an SMS row (a resident who never followed) through the configured gateway; a
-    refusal (rate limited, template not approved…) is retried like WeChat's, its reason kept
-    for the desk. Returns the row's new status."""
+    """Send an SMS row (a resident who never followed) through the configured gateway.
+    A refusal that can pass by itself (flow control, a busy or unreachable gateway) is
+    retried with the outbox's backoff; a permanent one (bad number, template or signature
+    not approved, wrong keys, daily cap) fails at once. Either way the Chinese reason and
+    the gateway's code are kept for the desk. Returns the row's new status."""
     params = {key: str(value) for key, value in message.data.items()}
     if "link" in params:
         params["link"] = settings.base_url + params["link"]
     try:
         request_id = sms.sender_for(settings.sms).send(message.phone, message.kind, params)
+    except sms.SmsError as exc:
+        reason = f"{exc}（{exc.code}）" if exc.code else str(exc)
+        return _sms_failed(sessions, message, reason, retry=exc.retry)
     except DomainError as exc:
-        log.warning("outbox: SMS message %s: %s", message.message_id, exc)
-        with unit_of_work(sessions) as session:
-            return outbox.mark_failed(session, message.message_id, str(exc), retry=True)
+        # Our own mistake (a kind without a template, a parameter missing): no retry mends it.
+        return _sms_failed(sessions, message, str(exc), retry=False)
     with unit_of_work(sessions) as session:
         outbox.mark_sent(session, message.message_id, f"sms:{request_id}"[:64])
     return "sent"
+
+
+def _sms_failed(
+    sessions: sessionmaker[Session], message: outbox.Claimed, reason: str, *, retry: bool
+) -> str:
+    log.warning("outbox: SMS message %s: %s", message.message_id, reason)
+    with unit_of_work(sessions) as session:
+        return outbox.mark_failed(session, message.message_id, reason, retry=retry)
 
 
 def _token(

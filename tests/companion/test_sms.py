@@ -10,6 +10,7 @@ import hmac
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -79,7 +80,12 @@ ALIYUN_ERRORS = {
     "13900000002": ("isv.SMS_TEMPLATE_ILLEGAL", "模板不合法(不存在或被拉黑)"),
     "13900000003": ("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号"),
     "13900000004": ("isv.SMS_SIGNATURE_ILLEGAL", "签名不合法(不存在或被拉黑)"),
+    "13900000005": ("isv.DAY_LIMIT_CONTROL", "触发日发送限额"),
+    "13900000006": ("isv.AMOUNT_NOT_ENOUGH", "账户余额不足"),
+    "13900000007": ("isv.BUSINESS_LIMIT_CONTROL", "触发天级流控Permits:10"),
 }
+# Answered 503 with Alibaba's gateway error, and not answered within the sender's timeout.
+ALIYUN_UNAVAILABLE, ALIYUN_SLOW = "13900000008", "13900000009"
 
 
 def _pop_encode(text: str) -> str:
@@ -133,6 +139,14 @@ def aliyun_handle(stand_in: StandIn, request: BaseHTTPRequestHandler, body: byte
             "Message": "模板不合法(不存在或被拉黑)",
         }
     json.loads(query["TemplateParam"])
+    if query["PhoneNumbers"] == ALIYUN_UNAVAILABLE:
+        return 503, {
+            "RequestId": request_id,
+            "Code": "ServiceUnavailable",
+            "Message": "The request has failed due to a temporary failure of the server.",
+        }
+    if query["PhoneNumbers"] == ALIYUN_SLOW:
+        time.sleep(1.5)
     if query["PhoneNumbers"] in ALIYUN_ERRORS:
         code, message = ALIYUN_ERRORS[query["PhoneNumbers"]]
         return 200, {"RequestId": request_id, "Code": code, "Message": message}
@@ -152,7 +166,7 @@ def aliyun() -> Iterator[StandIn]:
 
 
 def aliyun_sender(url: str, secret: str = SECRET) -> AliyunSender:
-    settings = SmsSettings("aliyun", KEY_ID, secret, "水电保障中心", TEMPLATES, url)
+    settings = SmsSettings("aliyun", KEY_ID, secret, "水电保障中心", TEMPLATES, url, timeout=0.5)
     return AliyunSender(settings, clock=lambda: MOMENT, nonce=lambda: "nonce-1")
 
 
@@ -207,16 +221,41 @@ def test_aliyun_sends_a_code_through_the_stand_in(aliyun: StandIn) -> None:
 
 
 @pytest.mark.parametrize(
-    ("phone", "shown", "logged"),
+    ("phone", "shown", "logged", "retry"),
     [
-        ("13900000001", "发送过于频繁，请稍后再试", "isv.BUSINESS_LIMIT_CONTROL"),
-        ("13900000002", "短信模板未审核或不可用，请联系服务中心", "isv.SMS_TEMPLATE_ILLEGAL"),
-        ("13900000003", "手机号码有误，请检查后重试", "isv.MOBILE_NUMBER_ILLEGAL"),
-        ("13900000004", "短信签名未审核或不可用，请联系服务中心", "isv.SMS_SIGNATURE_ILLEGAL"),
+        ("13900000001", "发送过于频繁，请稍后再试", "isv.BUSINESS_LIMIT_CONTROL", True),
+        (
+            "13900000002",
+            "短信模板未审核或不可用，请联系服务中心",
+            "isv.SMS_TEMPLATE_ILLEGAL",
+            False,
+        ),
+        ("13900000003", "手机号码有误，请检查后重试", "isv.MOBILE_NUMBER_ILLEGAL", False),
+        (
+            "13900000004",
+            "短信签名未审核或不可用，请联系服务中心",
+            "isv.SMS_SIGNATURE_ILLEGAL",
+            False,
+        ),
+        ("13900000005", "今日发送已达上限，请明天再试", "isv.DAY_LIMIT_CONTROL", False),
+        (
+            "13900000006",
+            "短信账户余额不足或已停用，请联系服务中心",
+            "isv.AMOUNT_NOT_ENOUGH",
+            False,
+        ),
+        # The day-level flow control shares the minute's code; its message tells it apart.
+        ("13900000007", "今日发送已达上限，请明天再试", "isv.BUSINESS_LIMIT_CONTROL", False),
+        ("13900000008", "短信服务繁忙，请稍后再试", "ServiceUnavailable", True),
     ],
 )
 def test_aliyun_refusals_in_chinese_and_logged(
-    aliyun: StandIn, caplog: pytest.LogCaptureFixture, phone: str, shown: str, logged: str
+    aliyun: StandIn,
+    caplog: pytest.LogCaptureFixture,
+    phone: str,
+    shown: str,
+    logged: str,
+    retry: bool,
 ) -> None:
     with (
         caplog.at_level(logging.ERROR, "server.services.residents.sms"),
@@ -224,6 +263,7 @@ def test_aliyun_refusals_in_chinese_and_logged(
     ):
         aliyun_sender(aliyun.url).send(phone, "code", {"code": "1", "minutes": "5"})
     assert str(refused.value) == shown
+    assert (refused.value.code, refused.value.retry) == (logged, retry)
     assert f"SMS via aliyun to {phone} refused: {logged}" in caplog.text
     assert "(request REQ-1)" in caplog.text
 
@@ -238,8 +278,33 @@ def test_aliyun_wrong_secret_is_refused_by_the_signature_check(
         aliyun_sender(aliyun.url, "wrong").send(
             "13800000000", "code", {"code": "1", "minutes": "5"}
         )
-    assert str(refused.value) == "短信发送失败，请稍后再试或联系服务中心"
+    assert str(refused.value) == "短信服务密钥或应用设置有误，请联系服务中心"
+    assert (refused.value.code, refused.value.retry) == ("SignatureDoesNotMatch", False)
     assert "refused: SignatureDoesNotMatch" in caplog.text
+
+
+def test_aliyun_unknown_key_and_an_unreachable_or_slow_gateway(aliyun: StandIn) -> None:
+    params = {"code": "1", "minutes": "5"}
+    settings = SmsSettings("aliyun", "nobody", SECRET, "水电保障中心", TEMPLATES, aliyun.url)
+    with pytest.raises(SmsError) as refused:
+        AliyunSender(settings).send("13800000000", "code", params)
+    assert (str(refused.value), refused.value.code, refused.value.retry) == (
+        "短信服务密钥或应用设置有误，请联系服务中心",
+        "InvalidAccessKeyId.NotFound",
+        False,
+    )
+    with pytest.raises(SmsError) as slow:
+        aliyun_sender(aliyun.url).send(ALIYUN_SLOW, "code", params)
+    closed = StandIn(aliyun_handle)
+    closed.stop()
+    with pytest.raises(SmsError) as unreachable:
+        aliyun_sender(closed.url).send("13800000000", "code", params)
+    for error in (slow.value, unreachable.value):
+        assert (str(error), error.code, error.retry) == (
+            "短信服务暂时无法连接，请稍后再试",
+            "",
+            True,
+        )
 
 
 # --- Tencent Cloud ---------------------------------------------------------------------------
@@ -251,6 +316,23 @@ TENCENT_STATUS_ERRORS = {
         "the upper limit",
     ),
     "+8613900000003": ("InvalidParameterValue.IncorrectPhoneNumber", "incorrect phone number"),
+    "+8613900000004": (
+        "LimitExceeded.PhoneNumberThirtySecondLimit",
+        "the number of sms messages sent from a single mobile number within 30 seconds "
+        "exceeds the upper limit",
+    ),
+    "+8613900000005": (
+        "FailedOperation.PhoneNumberInBlacklist",
+        "phone number in blacklist",
+    ),
+}
+# Refused for the whole request, in Response.Error, rather than per number.
+TENCENT_REQUEST_ERRORS = {
+    "+8613900000006": (
+        "RequestLimitExceeded",
+        "The number of requests exceeds the frequency limit.",
+    ),
+    "+8613900000007": ("InternalError.Timeout", "request timeout"),
 }
 SDK_APP_ID = "1400000001"
 
@@ -333,6 +415,11 @@ def tencent_handle(stand_in: StandIn, request: BaseHTTPRequestHandler, body: byt
             }
         }
     phone = data["PhoneNumberSet"][0]
+    if phone in TENCENT_REQUEST_ERRORS:
+        code, message = TENCENT_REQUEST_ERRORS[phone]
+        return 200, {
+            "Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}
+        }
     code, message = TENCENT_STATUS_ERRORS.get(phone, ("Ok", "send success"))
     return 200, {
         "Response": {
@@ -410,19 +497,49 @@ def test_tencent_sends_a_reminder_through_the_stand_in(tencent: StandIn) -> None
 
 
 @pytest.mark.parametrize(
-    ("phone", "shown", "logged"),
+    ("phone", "shown", "logged", "retry"),
     [
-        ("13900000001", "发送过于频繁，请稍后再试", "LimitExceeded.PhoneNumberDailyLimit"),
+        (
+            "13900000001",
+            "今日发送已达上限，请明天再试",
+            "LimitExceeded.PhoneNumberDailyLimit",
+            False,
+        ),
         (
             "13900000002",
             "短信模板未审核或不可用，请联系服务中心",
             "FailedOperation.TemplateIncorrectOrUnapproved",
+            False,
         ),
-        ("13900000003", "手机号码有误，请检查后重试", "InvalidParameterValue.IncorrectPhoneNumber"),
+        (
+            "13900000003",
+            "手机号码有误，请检查后重试",
+            "InvalidParameterValue.IncorrectPhoneNumber",
+            False,
+        ),
+        (
+            "13900000004",
+            "发送过于频繁，请稍后再试",
+            "LimitExceeded.PhoneNumberThirtySecondLimit",
+            True,
+        ),
+        (
+            "13900000005",
+            "该号码拒收短信（已退订或在免打扰名单中）",
+            "FailedOperation.PhoneNumberInBlacklist",
+            False,
+        ),
+        ("13900000006", "发送过于频繁，请稍后再试", "RequestLimitExceeded", True),
+        ("13900000007", "短信服务繁忙，请稍后再试", "InternalError.Timeout", True),
     ],
 )
 def test_tencent_refusals_in_chinese_and_logged(
-    tencent: StandIn, caplog: pytest.LogCaptureFixture, phone: str, shown: str, logged: str
+    tencent: StandIn,
+    caplog: pytest.LogCaptureFixture,
+    phone: str,
+    shown: str,
+    logged: str,
+    retry: bool,
 ) -> None:
     with (
         caplog.at_level(logging.ERROR, "server.services.residents.sms"),
@@ -430,6 +547,7 @@ def test_tencent_refusals_in_chinese_and_logged(
     ):
         tencent_sender(tencent.url).send(phone, "code", {"code": "1", "minutes": "5"})
     assert str(refused.value) == shown
+    assert (refused.value.code, refused.value.retry) == (logged, retry)
     assert f"SMS via tencent to {phone} refused: {logged}" in caplog.text
 
 
@@ -443,7 +561,8 @@ def test_tencent_wrong_secret_fails_authentication(
         tencent_sender(tencent.url, "wrong").send(
             "13800000000", "code", {"code": "1", "minutes": "5"}
         )
-    assert str(refused.value) == "短信发送失败，请稍后再试或联系服务中心"
+    assert str(refused.value) == "短信服务密钥或应用设置有误，请联系服务中心"
+    assert refused.value.retry is False
     assert "refused: AuthFailure.SignatureFailure" in caplog.text
 
 

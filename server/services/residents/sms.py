@@ -58,34 +58,140 @@ KINDS: dict[str, Kind] = {
     ),
 }
 
-# What the resident reads when the gateway refuses; the gateway's own code goes to the log.
-RATE_LIMITED = "发送过于频繁，请稍后再试"
-TEMPLATE_UNAPPROVED = "短信模板未审核或不可用，请联系服务中心"
-SIGNATURE_UNAPPROVED = "短信签名未审核或不可用，请联系服务中心"
-BAD_PHONE = "手机号码有误，请检查后重试"
-FAILED = "短信发送失败，请稍后再试或联系服务中心"
-UNREACHABLE = "短信服务暂时无法连接，请稍后再试"
 
+@dataclass(frozen=True)
+class Refusal:
+    """What the resident (and the desk) reads when the gateway refuses, and whether the
+    outbox tries again: only what can pass by itself (flow control, a busy gateway, the
+    network) is retried; a bad number, an unapproved template or signature, wrong keys, an
+    empty account or a blacklisted number fail at once for a person to fix."""
+
+    text: str
+    retry: bool
+
+
+RATE_LIMITED = Refusal("发送过于频繁，请稍后再试", True)
+BUSY = Refusal("短信服务繁忙，请稍后再试", True)
+UNREACHABLE = Refusal("短信服务暂时无法连接，请稍后再试", True)
+FAILED = Refusal("短信发送失败，请稍后再试或联系服务中心", True)
+# A daily cap (the number's or the account's) lasts until midnight: the outbox's backoff
+# (30 s doubling, six tries, about a quarter of an hour) would spend every try on the same
+# refusal, so it fails at once and the desk resends it the next day.
+DAY_LIMIT = Refusal("今日发送已达上限，请明天再试", False)
+BAD_PHONE = Refusal("手机号码有误，请检查后重试", False)
+BLACKLISTED = Refusal("该号码拒收短信（已退订或在免打扰名单中）", False)
+TEMPLATE_UNAPPROVED = Refusal("短信模板未审核或不可用，请联系服务中心", False)
+CONTENT_REFUSED = Refusal("短信内容与审核通过的模板不符，请联系服务中心", False)
+SIGNATURE_UNAPPROVED = Refusal("短信签名未审核或不可用，请联系服务中心", False)
+BAD_CREDENTIALS = Refusal("短信服务密钥或应用设置有误，请联系服务中心", False)
+ACCOUNT_UNUSABLE = Refusal("短信账户余额不足或已停用，请联系服务中心", False)
+
+# Dysmsapi SendSms's codes (help.aliyun.com, 短信服务 API 错误码). A blacklisted number is
+# not refused here: Alibaba accepts it and reports it in the delivery receipt.
 ALIYUN_ERRORS = {
     "isv.BUSINESS_LIMIT_CONTROL": RATE_LIMITED,
-    "isv.DAY_LIMIT_CONTROL": RATE_LIMITED,
-    "isv.SMS_TEMPLATE_ILLEGAL": TEMPLATE_UNAPPROVED,
-    "isv.SMS_SIGNATURE_ILLEGAL": SIGNATURE_UNAPPROVED,
+    "Throttling": RATE_LIMITED,
+    "Throttling.User": RATE_LIMITED,
+    "isp.SYSTEM_ERROR": BUSY,
+    "InternalError": BUSY,
+    "ServiceUnavailable": BUSY,
+    "isv.DAY_LIMIT_CONTROL": DAY_LIMIT,
     "isv.MOBILE_NUMBER_ILLEGAL": BAD_PHONE,
+    "isv.SMS_TEMPLATE_ILLEGAL": TEMPLATE_UNAPPROVED,
+    "isv.DOMESTIC_NUMBER_NOT_SUPPORTED": TEMPLATE_UNAPPROVED,
+    "isv.TEMPLATE_MISSING_PARAMETERS": CONTENT_REFUSED,
+    "isv.TEMPLATE_PARAMS_ILLEGAL": CONTENT_REFUSED,
+    "isv.INVALID_JSON_PARAM": CONTENT_REFUSED,
+    "isv.PARAM_LENGTH_LIMIT": CONTENT_REFUSED,
+    "isv.PARAM_NOT_SUPPORT_URL": CONTENT_REFUSED,
+    "isv.BLACK_KEY_CONTROL_LIMIT": CONTENT_REFUSED,
+    "isv.SMS_CONTENT_ILLEGAL": CONTENT_REFUSED,
+    "isv.SMS_SIGNATURE_ILLEGAL": SIGNATURE_UNAPPROVED,
+    "isv.SMS_SIGN_ILLEGAL": SIGNATURE_UNAPPROVED,
+    "isv.SMS_SIGNATURE_SCENE_ILLEGAL": SIGNATURE_UNAPPROVED,
+    "InvalidAccessKeyId.NotFound": BAD_CREDENTIALS,
+    "InvalidAccessKeyId.Inactive": BAD_CREDENTIALS,
+    "SignatureDoesNotMatch": BAD_CREDENTIALS,
+    "isp.RAM_PERMISSION_DENY": BAD_CREDENTIALS,
+    "Forbidden.RAM": BAD_CREDENTIALS,
+    "isv.AMOUNT_NOT_ENOUGH": ACCOUNT_UNUSABLE,
+    "isv.OUT_OF_SERVICE": ACCOUNT_UNUSABLE,
+    "isv.PRODUCT_UN_SUBSCRIPT": ACCOUNT_UNUSABLE,
+    "isv.PRODUCT_UNSUBSCRIBE": ACCOUNT_UNUSABLE,
+    "isv.ACCOUNT_NOT_EXISTS": ACCOUNT_UNUSABLE,
+    "isv.ACCOUNT_ABNORMAL": ACCOUNT_UNUSABLE,
 }
+# SendSms 2021-01-11's codes, as the request's Error or a number's SendStatusSet entry
+# (cloud.tencent.com/document/api/382/55981); InternalError.* and RequestLimitExceeded.*
+# are matched by prefix below.
 TENCENT_ERRORS = {
-    "LimitExceeded.PhoneNumberDailyLimit": RATE_LIMITED,
     "LimitExceeded.PhoneNumberThirtySecondLimit": RATE_LIMITED,
     "LimitExceeded.PhoneNumberOneHourLimit": RATE_LIMITED,
-    "LimitExceeded.PhoneNumberSameContentDailyLimit": RATE_LIMITED,
-    "FailedOperation.TemplateIncorrectOrUnapproved": TEMPLATE_UNAPPROVED,
-    "FailedOperation.SignatureIncorrectOrUnapproved": SIGNATURE_UNAPPROVED,
+    "LimitExceeded.DeliveryFrequencyLimit": RATE_LIMITED,
+    "RequestLimitExceeded": RATE_LIMITED,
+    "InternalError": BUSY,
+    "ResourceUnavailable": BUSY,
+    "LimitExceeded.PhoneNumberDailyLimit": DAY_LIMIT,
+    "LimitExceeded.PhoneNumberSameContentDailyLimit": DAY_LIMIT,
+    "LimitExceeded.AppDailyLimit": DAY_LIMIT,
+    "LimitExceeded.AppMainlandChinaDailyLimit": DAY_LIMIT,
+    "LimitExceeded.DailyLimit": DAY_LIMIT,
     "InvalidParameterValue.IncorrectPhoneNumber": BAD_PHONE,
+    "FailedOperation.PhoneNumberParseFail": BAD_PHONE,
+    "MissingParameter.EmptyPhoneNumberSet": BAD_PHONE,
+    "FailedOperation.PhoneNumberInBlacklist": BLACKLISTED,
+    "FailedOperation.TemplateIncorrectOrUnapproved": TEMPLATE_UNAPPROVED,
+    "FailedOperation.TemplateUnapprovedOrNotExist": TEMPLATE_UNAPPROVED,
+    "UnsupportedOperation.ChineseMainlandTemplateToGlobalPhone": TEMPLATE_UNAPPROVED,
+    "FailedOperation.TemplateParamSetNotMatchApprovedTemplate": CONTENT_REFUSED,
+    "FailedOperation.ContainSensitiveWord": CONTENT_REFUSED,
+    "InvalidParameterValue.TemplateParameterFormatError": CONTENT_REFUSED,
+    "InvalidParameterValue.TemplateParameterLengthLimit": CONTENT_REFUSED,
+    "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter": CONTENT_REFUSED,
+    "InvalidParameterValue.ContentLengthLimit": CONTENT_REFUSED,
+    "FailedOperation.SignatureIncorrectOrUnapproved": SIGNATURE_UNAPPROVED,
+    "AuthFailure.SignatureFailure": BAD_CREDENTIALS,
+    "AuthFailure.SecretIdNotFound": BAD_CREDENTIALS,
+    "AuthFailure.InvalidSecretId": BAD_CREDENTIALS,
+    "AuthFailure.UnauthorizedOperation": BAD_CREDENTIALS,
+    "UnauthorizedOperation.SmsSdkAppIdVerifyFail": BAD_CREDENTIALS,
+    "UnauthorizedOperation.SdkAppIdIsDisabled": BAD_CREDENTIALS,
+    "UnauthorizedOperation.RequestIpNotInWhitelist": BAD_CREDENTIALS,
+    "UnauthorizedOperation.RequestPermissionDeny": BAD_CREDENTIALS,
+    "InvalidParameterValue.SdkAppIdNotExist": BAD_CREDENTIALS,
+    "FailedOperation.InsufficientBalanceInSmsPackage": ACCOUNT_UNUSABLE,
+    "UnauthorizedOperation.ServiceSuspendDueToArrears": ACCOUNT_UNUSABLE,
 }
+
+
+def refusal(provider: str, code: str, message: str = "", http_status: int = 200) -> Refusal:
+    """How a gateway's refusal reads and whether it is retried. A code not listed is retried
+    (the outbox gives up after a few tries) but shown as a plain failure."""
+    if provider == "aliyun":
+        found = ALIYUN_ERRORS.get(code)
+        # Alibaba's default per-number flow control answers BUSINESS_LIMIT_CONTROL for the
+        # minute, the hour and the day alike; only the message tells the day (天级流控).
+        if found is RATE_LIMITED and "天级" in message:
+            found = DAY_LIMIT
+    else:
+        found = TENCENT_ERRORS.get(code) or TENCENT_ERRORS.get(code.split(".", 1)[0])
+    if found is None and http_status >= 500:
+        found = BUSY
+    return found or FAILED
 
 
 class SmsError(DomainError):
-    """The gateway did not send the message; the text is for the resident, in Chinese."""
+    """The gateway did not send the message; the text is for the resident, in Chinese,
+    `code` the gateway's own and `retry` whether trying again later can succeed."""
+
+    def __init__(self, text: str, *, retry: bool = True, code: str = "") -> None:
+        super().__init__(text)
+        self.retry = retry
+        self.code = code
+
+    @classmethod
+    def of(cls, refused: Refusal, code: str = "") -> SmsError:
+        return cls(refused.text, retry=refused.retry, code=code)
 
 
 @dataclass(frozen=True)
@@ -150,12 +256,13 @@ def _ordered(kind: str, params: Mapping[str, str]) -> list[tuple[str, str]]:
     return [(name, str(params[name])) for name in names]
 
 
-def _refused(provider: str, phone: str, code: str, message: str, request_id: str) -> SmsError:
-    table = ALIYUN_ERRORS if provider == "aliyun" else TENCENT_ERRORS
+def _refused(
+    provider: str, phone: str, code: str, message: str, request_id: str, http_status: int = 200
+) -> SmsError:
     log.error(
         "SMS via %s to %s refused: %s %s (request %s)", provider, phone, code, message, request_id
     )
-    return SmsError(table.get(code, FAILED))
+    return SmsError.of(refusal(provider, code, message, http_status), code)
 
 
 def _utc_now() -> datetime:
@@ -233,7 +340,7 @@ class AliyunSender:
             body = answer.json()
         except (requests.RequestException, ValueError) as exc:
             log.error("SMS via aliyun to %s: gateway unreachable: %s", phone, exc)
-            raise SmsError(UNREACHABLE) from exc
+            raise SmsError.of(UNREACHABLE) from exc
         if body.get("Code") != "OK":
             raise _refused(
                 "aliyun",
@@ -241,6 +348,7 @@ class AliyunSender:
                 body.get("Code", ""),
                 body.get("Message", ""),
                 body.get("RequestId", ""),
+                answer.status_code,
             )
         return str(body.get("BizId", ""))
 
@@ -313,7 +421,7 @@ class TencentSender:
             body = answer.json()["Response"]
         except (requests.RequestException, ValueError, KeyError) as exc:
             log.error("SMS via tencent to %s: gateway unreachable: %s", phone, exc)
-            raise SmsError(UNREACHABLE) from exc
+            raise SmsError.of(UNREACHABLE) from exc
         request_id = body.get("RequestId", "")
         error = body.get("Error")
         if error:
