@@ -4,6 +4,7 @@ production server's worker processes (uvicorn `--factory`)."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import (
@@ -30,13 +31,17 @@ from server.companion.web import (
 )
 from server.config import load_settings
 from server.db.engine import database_url, make_engine, make_sessionmaker, unit_of_work
+from server.services.core import ratelimit
 from server.services.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from server.services.core.ratelimit import Limit
 from server.services.residents import wechat_users
 from server.services.residents.sms import SmsSender, sender_for
 
 log = logging.getLogger(__name__)
 
 SESSION_DAYS = 7
+# Each signed WeChat call is answered once: a second sight within its window is a replay.
+WECHAT_CALL_ONCE = Limit("wechat-call", 1, timedelta(seconds=wechat.NONCE_WINDOW), "")
 # Pages people open in a browser answer errors as Chinese pages; the rest (payment and
 # WeChat callbacks, the JS-SDK signature) keep the JSON their callers parse.
 BROWSER_PREFIXES = ("/h5", "/staff")
@@ -100,10 +105,18 @@ def create_app(
         with unit_of_work(sessions) as session:
             wechat_users.set_subscribed(session, openid, subscribed)
 
+    def first_seen(call: str) -> bool:
+        try:
+            with unit_of_work(sessions) as session:
+                ratelimit.hit(session, WECHAT_CALL_ONCE, call)
+        except ratelimit.RateLimited:
+            return False
+        return True
+
     # Routes are matched in order: the providers' callbacks and WeChat's messages, the
     # busiest, are tried first.
     app.include_router(pay.routes)
-    app.include_router(wechat.router(wechat.MessageEndpoint(settings, on_follow)))
+    app.include_router(wechat.router(wechat.MessageEndpoint(settings, on_follow, first_seen)))
     app.include_router(h5.routes)
     app.include_router(staff.routes)
     app.include_router(kept.routes)

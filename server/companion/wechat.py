@@ -96,6 +96,15 @@ WELCOME_TEXT = (
 
 # Something to run for each follow/unfollow (records the follower); set by the app.
 FollowHook = Callable[[str, bool], None]
+# Whether a signed call (timestamp:nonce:signature) is seen for the first time; the app keeps
+# them in the database for NONCE_WINDOW, so every worker knows what any of them answered.
+NonceHook = Callable[[str], bool]
+# A call is accepted MAX_CLOCK_SKEW either side of its timestamp, so a replay can come at
+# most this long after the first sight of it.
+NONCE_WINDOW = 2 * MAX_CLOCK_SKEW
+# A message's parts read as text: repeated or nested in the XML they parse as lists or
+# dicts, which no message from WeChat has.
+TEXT_FIELDS = ("source", "target", "type", "event", "key", "content")
 
 
 class BadRequest(Exception):
@@ -146,9 +155,15 @@ def reply_for(
 class MessageEndpoint:
     """Verifies, decrypts, parses and answers; knows nothing of HTTP frameworks."""
 
-    def __init__(self, settings: CompanionSettings, on_follow: FollowHook | None = None) -> None:
+    def __init__(
+        self,
+        settings: CompanionSettings,
+        on_follow: FollowHook | None = None,
+        first_seen: NonceHook | None = None,
+    ) -> None:
         self.settings = settings
         self.on_follow = on_follow
+        self.first_seen = first_seen
         self.crypto = (
             WeChatCrypto(settings.token, settings.aes_key, settings.app_id)
             if settings.aes_key
@@ -175,6 +190,10 @@ class MessageEndpoint:
         safe_mode = params.get("encrypt_type") == "aes"
         if safe_mode and self.crypto is None:
             raise BadRequest("收到加密消息，但未配置 wechat.aes_key")
+        if self.crypto is not None and not safe_mode:
+            # The query's signature does not cover the body: in safe mode (and in WeChat's
+            # compatible mode, which also says encrypt_type=aes) only msg_signature does.
+            raise BadSignature("公众号为安全模式，不接受明文消息")
         try:
             text = body.decode("utf-8")
             if safe_mode:
@@ -183,17 +202,29 @@ class MessageEndpoint:
                     text, params.get("msg_signature", ""), params["timestamp"], params["nonce"]
                 )
             message = parse_message(text)
+            odd = [name for name in TEXT_FIELDS if not isinstance(getattr(message, name, ""), str)]
         # xmltodict raises ValueError for a document that declares entities; expat its own
-        # errors for malformed XML; a missing element surfaces as KeyError or TypeError.
+        # errors for malformed XML; a missing element surfaces as KeyError or TypeError, a
+        # repeated or nested MsgType or Event as AttributeError.
         except (
             ValueError,
             ExpatError,
             KeyError,
             TypeError,
+            AttributeError,
             InvalidSignatureException,
             InvalidAppIdException,
         ) as exc:
             raise BadRequest(f"消息无法解析：{type(exc).__name__}") from exc
+        if odd:
+            raise BadRequest(f"消息无法解析：{'、'.join(odd)} 重复或嵌套")
+        # Remembered once it proved genuine: a captured call sent again within its time
+        # window is signed (and decrypts) just as well.
+        signed = params.get("msg_signature") or params["signature"]
+        if self.first_seen and not self.first_seen(
+            f"{params['timestamp']}:{params['nonce']}:{signed}"
+        ):
+            raise BadSignature("重复的消息（该签名已处理过）")
         reply = reply_for(message, self.settings.base_url, self.on_follow)
         if isinstance(reply, TextReply) and not reply.content:
             return "success"

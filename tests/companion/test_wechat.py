@@ -1,10 +1,14 @@
 """/wechat and /healthz against a live server: messages signed and (in safe mode)
-encrypted the way WeChat's servers do it."""
+encrypted the way WeChat's servers do it. `live` is an account in safe mode (AES key set);
+`plain_live` one in plain mode (明文模式), where the body is not encrypted."""
 
 from __future__ import annotations
 
+import secrets
 import time
+from dataclasses import replace
 
+import pytest
 import requests
 import xmltodict
 from sqlalchemy import text
@@ -16,8 +20,18 @@ OPENID = "oUser-0001"
 ACCOUNT = "gh_0123456789ab"
 
 
+@pytest.fixture
+def plain_live(fresh_database_url, companion_settings):
+    server = start_live(replace(companion_settings, aes_key=""), fresh_database_url)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 def _params(**extra: str) -> dict[str, str]:
-    timestamp, nonce = str(int(time.time())), "nonce123"
+    # WeChat's nonce is fresh for every call; a repeated one is a replay.
+    timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
     return {
         "timestamp": timestamp,
         "nonce": nonce,
@@ -60,9 +74,9 @@ def test_echo_check_answers_only_to_our_signature(live):
     assert response.status_code == 403
 
 
-def test_text_keyword_gets_a_news_reply_fast(live):
+def test_text_keyword_gets_a_news_reply_fast(plain_live):
     started = time.monotonic()
-    response = _post(live, _text("我想查用量"))
+    response = _post(plain_live, _text("我想查用量"))
     elapsed = time.monotonic() - started
     assert response.status_code == 200
     reply = xmltodict.parse(response.text)["xml"]
@@ -74,38 +88,38 @@ def test_text_keyword_gets_a_news_reply_fast(live):
     assert elapsed < 1.0
 
 
-def test_other_text_gets_the_keyword_help(live):
-    reply = xmltodict.parse(_post(live, _text("你好")).text)["xml"]
+def test_other_text_gets_the_keyword_help(plain_live):
+    reply = xmltodict.parse(_post(plain_live, _text("你好")).text)["xml"]
     assert reply["MsgType"] == "text"
     assert "用量" in reply["Content"] and "报修" in reply["Content"]
 
 
-def test_keyword_pay_answers_with_the_pay_page(live):
+def test_keyword_pay_answers_with_the_pay_page(plain_live):
     # 缴费 once led to the bills page, which only says to pay in cash at a counter.
-    reply = xmltodict.parse(_post(live, _text("怎么缴费")).text)["xml"]
+    reply = xmltodict.parse(_post(plain_live, _text("怎么缴费")).text)["xml"]
     assert reply["MsgType"] == "news"
     article = reply["Articles"]["item"]
     assert article["Title"] == "在线缴费"
     assert article["Url"] == "/h5/pay"  # companion.base_url is empty here
-    clicked = xmltodict.parse(_post(live, _event("CLICK", "MD_PAY")).text)["xml"]
+    clicked = xmltodict.parse(_post(plain_live, _event("CLICK", "MD_PAY")).text)["xml"]
     assert clicked["Articles"]["item"]["Url"] == "/h5/pay"
 
 
-def test_menu_click_opens_the_page_of_its_key(live):
-    reply = xmltodict.parse(_post(live, _event("CLICK", "MD_BILLS")).text)["xml"]
+def test_menu_click_opens_the_page_of_its_key(plain_live):
+    reply = xmltodict.parse(_post(plain_live, _event("CLICK", "MD_BILLS")).text)["xml"]
     assert reply["Articles"]["item"]["Title"] == "电子缴款通知单"
     assert reply["Articles"]["item"]["Url"].endswith("/h5/bills")
 
 
-def test_subscribe_welcomes_and_records_the_follower(live):
-    reply = xmltodict.parse(_post(live, _event("subscribe")).text)["xml"]
+def test_subscribe_welcomes_and_records_the_follower(plain_live):
+    reply = xmltodict.parse(_post(plain_live, _event("subscribe")).text)["xml"]
     assert reply["MsgType"] == "text" and "欢迎关注" in reply["Content"]
-    with live.sessions() as session:
+    with plain_live.sessions() as session:
         assert session.execute(
             text("select subscribed from wechat_user where openid = :o"), {"o": OPENID}
         ).scalar_one()
-    assert _post(live, _event("unsubscribe")).text == "success"
-    with live.sessions() as session:
+    assert _post(plain_live, _event("unsubscribe")).text == "success"
+    with plain_live.sessions() as session:
         assert not session.execute(
             text("select subscribed from wechat_user where openid = :o"), {"o": OPENID}
         ).scalar_one()
@@ -152,11 +166,11 @@ def test_safe_mode_decrypts_and_encrypts_the_reply(live):
     assert tampered.status_code == 400
 
 
-def test_forged_and_hostile_messages_are_refused(live):
+def test_forged_and_hostile_messages_are_refused(plain_live):
     forged = _params()
     forged["signature"] = wechat_signature("other-token", forged["timestamp"], forged["nonce"])
     response = requests.post(
-        f"{live.url}/wechat", params=forged, data=_text("用量").encode(), timeout=5
+        f"{plain_live.url}/wechat", params=forged, data=_text("用量").encode(), timeout=5
     )
     assert response.status_code == 403
 
@@ -165,11 +179,11 @@ def test_forged_and_hostile_messages_are_refused(live):
         '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
         "<xml><ToUserName>&lol2;</ToUserName><MsgType>text</MsgType></xml>"
     )
-    response = _post(live, laughs)
+    response = _post(plain_live, laughs)
     assert response.status_code == 400 and "无法解析" in response.text
 
-    assert _post(live, "<xml><unclosed>").status_code == 400
-    assert _post(live, b"<xml>" + b"a" * 70_000 + b"</xml>").status_code == 413
+    assert _post(plain_live, "<xml><unclosed>").status_code == 400
+    assert _post(plain_live, b"<xml>" + b"a" * 70_000 + b"</xml>").status_code == 413
 
 
 def test_an_old_call_replayed_is_refused(live):
