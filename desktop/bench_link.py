@@ -167,7 +167,7 @@ def _read_water(link: MeterLink, base: BenchResult) -> BenchResult:
     battery = {None: "—", True: "是", False: "否"}[reply.battery_low]
     rows = [_value_row("901F", value) for value in reply.values] + [
         BenchRow("901F", DETAIL_LABELS["clock"], clock or "—", ""),
-        BenchRow("901F", DETAIL_LABELS["valve"], reply.valve or "—", ""),
+        BenchRow("901F", DETAIL_LABELS["valve"], reply.valve_text, ""),
         BenchRow("901F", DETAIL_LABELS["battery_low"], battery, ""),
         BenchRow("901F", DETAIL_LABELS["status"], reply.status.hex(" ").upper(), ""),
     ]

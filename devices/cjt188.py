@@ -40,6 +40,7 @@ from devices.errors import FrameError
 from devices.framing import (
     ABNORMAL_BIT,
     DIRECTION_BIT,
+    FUNCTION_MASK,
     START,
     ControlByte,
     close_frame,
@@ -55,10 +56,20 @@ ANY_TYPE = 0xAA
 
 READ_DATA = 0x01
 READ_ADDRESS = 0x03
+WRITE_DATA = 0x04
 
 DI_METER_DATA = 0x901F  # 计量数据
 DI_ADDRESS = 0x810A  # 读地址
-KNOWN_DIS = (DI_METER_DATA, DI_ADDRESS)
+DI_VALVE = 0xA017  # 阀门控制 (write data, C=04H)
+KNOWN_DIS = (DI_METER_DATA, DI_ADDRESS, DI_VALVE)
+# 阀门控制's one data byte (CJ/T 188-2004 写阀门控制): 55H open, 99H close.
+VALVE_OPEN = 0x55
+VALVE_CLOSE = 0x99
+# ST byte 1, D1 D0 (CJ/T 188-2004 状态 ST): 00 open, 01 closed, 11 abnormal; 10 is not
+# defined and is reported abnormal too. D2 is battery under-voltage; the rest, and the
+# second byte, are the vendor's.
+VALVE_STATES = {0: "open", 1: "closed", 2: "abnormal", 3: "abnormal"}
+VALVE_LABELS = {"open": "开", "closed": "关", "abnormal": "异常", "unknown": "未知"}
 # How a meter model sends a DI: big is 90 1F on the wire, little is 1F 90.
 DiOrder = Literal["big", "little"]
 DI_ORDERS: tuple[DiOrder, ...] = ("big", "little")
@@ -124,22 +135,18 @@ class MeterData:
     di_order: DiOrder = "big"
 
     @property
-    def valve(self) -> str | None:
-        """Best-effort valve state from ST byte 1 bits D1D0 (00 open, 01 closed, 11 fault).
+    def valve(self) -> str:
+        """ "open", "closed" or "abnormal" from ST (`valve_of`); "unknown" without ST."""
+        return valve_of(self.status)
 
-        This is the commonly agreed reading of CJ/T 188-2004's status table; vendors
-        vary, so the raw bytes in `status` stay the record.
-        """
-        if len(self.status) < 1 or self.status == b"\xff\xff":
-            return None
-        return {0: "开", 1: "关", 3: "异常"}.get(self.status[0] & 0x03, "未知")
+    @property
+    def valve_text(self) -> str:
+        return VALVE_LABELS[self.valve]
 
     @property
     def battery_low(self) -> bool | None:
-        """ST byte 1 bit D2: battery under-voltage (best effort, as `valve`)."""
-        if len(self.status) < 1 or self.status == b"\xff\xff":
-            return None
-        return bool(self.status[0] & 0x04)
+        """ST byte 1 bit D2: battery under-voltage; None when the meter sent no ST."""
+        return battery_low_of(self.status)
 
     @property
     def values(self) -> tuple[Value, ...]:
@@ -147,6 +154,38 @@ class MeterData:
             Value("当前累积流量", self.flow, self.flow_unit),
             Value("结算日累积流量", self.settlement_flow, self.settlement_unit),
         )
+
+
+def valve_of(status: bytes) -> str:
+    """The valve state in status bytes ST; vendors add bits, the raw ST stays the record."""
+    if not status or is_no_data(status):
+        return "unknown"
+    return VALVE_STATES[status[0] & 0x03]
+
+
+def battery_low_of(status: bytes) -> bool | None:
+    if not status or is_no_data(status):
+        return None
+    return bool(status[0] & 0x04)
+
+
+@dataclass(frozen=True)
+class ValveAccepted:
+    """The normal reply to 阀门控制 (C=84H): DI, SER and the status bytes after the act."""
+
+    meter_type: int
+    address: str
+    ser: int
+    status: bytes
+    di_order: DiOrder = "big"
+
+    @property
+    def valve(self) -> str:
+        return valve_of(self.status)
+
+    @property
+    def battery_low(self) -> bool | None:
+        return battery_low_of(self.status)
 
 
 @dataclass(frozen=True)
@@ -172,7 +211,7 @@ class AbnormalReply:
         return f"表 {self.address} 异常应答（C={self.control:02X}H，状态 {status}）"
 
 
-Reply = MeterData | AddressReply | AbnormalReply
+Reply = MeterData | AddressReply | AbnormalReply | ValveAccepted
 
 
 @dataclass(frozen=True)
@@ -180,10 +219,11 @@ class Request:
     meter_type: int
     address: str
     control: int
-    kind: str  # read | read_address | other
+    kind: str  # read | read_address | valve | other
     di: int | None
     ser: int | None
     di_order: DiOrder = "big"
+    open_valve: bool | None = None  # valve: True 55H, False 99H, None another byte
 
 
 # --- framing ------------------------------------------------------------------------
@@ -279,11 +319,33 @@ def parse_request(raw: bytes) -> Request:
 
 
 def request_of(frame: Frame) -> Request:
-    kind = {READ_DATA: "read", READ_ADDRESS: "read_address"}.get(frame.function, "other")
+    kind = {READ_DATA: "read", READ_ADDRESS: "read_address", WRITE_DATA: "valve"}.get(
+        frame.function, "other"
+    )
     if kind == "other" or len(frame.data) < 3:
         return Request(frame.meter_type, frame.address, frame.control, "other", None, None)
     di, order = di_from_wire(frame.data)
+    if kind == "valve":
+        if di != DI_VALVE or len(frame.data) != 4:
+            return Request(frame.meter_type, frame.address, frame.control, "other", di, None)
+        act = {VALVE_OPEN: True, VALVE_CLOSE: False}.get(frame.data[3])
+        return Request(
+            frame.meter_type, frame.address, frame.control, kind, di, frame.data[2], order, act
+        )
     return Request(frame.meter_type, frame.address, frame.control, kind, di, frame.data[2], order)
+
+
+def valve_request(
+    address: str, meter_type: int, *, open: bool, serial: int = 0, di_order: DiOrder = "big"
+) -> bytes:
+    """开阀 / 关阀: write data C=04H, L=04H, DI A017, SER, 55H (open) or 99H (close).
+
+    The 2004 text's order A0 17 is the default; `di_order="little"` sends 17 A0.
+    """
+    data = di_to_wire(DI_VALVE, di_order) + bytes(
+        [serial & 0xFF, VALVE_OPEN if open else VALVE_CLOSE]
+    )
+    return encode_frame(Frame(meter_type, address, WRITE_DATA, data))
 
 
 # --- replies ------------------------------------------------------------------------
@@ -342,11 +404,31 @@ def address_reply(
 
 
 def abnormal_reply(
-    address: str, meter_type: int = 0x10, *, ser: int = 0, status: bytes = b"\x00\x00"
+    address: str,
+    meter_type: int = 0x10,
+    *,
+    ser: int = 0,
+    status: bytes = b"\x00\x00",
+    function: int = READ_DATA,
 ) -> bytes:
-    """An abnormal reply to a read (C=C1H, L=03H: SER and the 2 status bytes)."""
+    """An abnormal reply (C=C1H to a read, C4H to a write; L=03H: SER and 2 status bytes)."""
     data = bytes([ser & 0xFF]) + status
-    return encode_frame(Frame(meter_type, address, DIRECTION_BIT | ABNORMAL_BIT | READ_DATA, data))
+    return encode_frame(Frame(meter_type, address, DIRECTION_BIT | ABNORMAL_BIT | function, data))
+
+
+def valve_reply(
+    address: str,
+    meter_type: int = 0x10,
+    *,
+    ser: int = 0,
+    status: bytes = b"\x00\x00",
+    di_order: DiOrder = "big",
+) -> bytes:
+    """The normal reply to 阀门控制: C=84H, L=05H, DI A017, SER and ST after the act."""
+    if len(status) != 2:
+        raise ValueError("状态 ST 应为 2 字节")
+    data = di_to_wire(DI_VALVE, di_order) + bytes([ser & 0xFF]) + status
+    return encode_frame(Frame(meter_type, address, DIRECTION_BIT | WRITE_DATA, data))
 
 
 def _unit(code: int, offset: int) -> str:
@@ -388,6 +470,10 @@ def reply_of(frame: Frame) -> Reply:
     ser = data[2]
     if frame.function == READ_ADDRESS and di == DI_ADDRESS:
         return AddressReply(frame.meter_type, frame.address, ser)
+    if frame.function == WRITE_DATA and di == DI_VALVE:
+        if len(data) != 5:
+            raise FrameError(f"阀门控制应答数据应为 05H 字节，实为 {len(data):02X}H", offset=10)
+        return ValveAccepted(frame.meter_type, frame.address, ser, bytes(data[3:5]), order)
     if frame.function == READ_DATA and di == DI_METER_DATA:
         if 0x20 <= frame.meter_type <= 0x29:
             raise FrameError(f"暂不支持热量表（类型 {frame.meter_type:02X}H）的计量数据", offset=1)
@@ -417,3 +503,13 @@ def parse_reply(raw: bytes) -> Reply:
         if frame.is_reply:
             return reply_of(frame)
     raise FrameError("只有请求（回显），没有应答帧")
+
+
+def parse_valve_reply(raw: bytes) -> ValveAccepted | AbnormalReply:
+    """The meter's answer to 开阀 / 关阀; FrameError if it is not one."""
+    reply = parse_reply(raw)
+    if isinstance(reply, AbnormalReply) and reply.control & FUNCTION_MASK == WRITE_DATA:
+        return reply
+    if isinstance(reply, ValveAccepted):
+        return reply
+    raise FrameError("不是阀门控制的应答")

@@ -23,6 +23,11 @@ DETAIL_LABELS = {
     "valve": "阀门",
     "battery_low": "电池欠压",
     "error_code": "错误字",
+    "action": "控制类型",
+    "password": "密码（权限在前）",
+    "operator": "操作者代码",
+    "relay": "继电器",
+    "hold": "保电",
 }
 
 
@@ -106,11 +111,24 @@ def _describe_645(raw: bytes, edition: Edition | None) -> Decoded:
         ed = edition or req.edition
         di = None if req.di is None else _di_text(req.di, ed)
         kinds = {"read": "读数据请求", "read_address": "读通信地址请求", "time_sync": "广播校时"}
+        if req.kind == "control":
+            return _describe_control(req)
         values = (Value("校时时间", req.when),) if req.when else ()
         kind = kinds.get(req.kind, f"请求（C={frame.control:02X}H）")
         return Decoded(ed.value, kind, frame.address, frame.control, di, values)
     reply = dlt645.reply_of(frame, edition)
     ed = reply.edition
+    if isinstance(reply, dlt645.ControlAccepted):
+        return Decoded(ed.value, "控制命令正常应答", reply.address, frame.control)
+    if isinstance(reply, dlt645.ControlRefused):
+        return Decoded(
+            ed.value,
+            "控制命令异常应答",
+            reply.address,
+            frame.control,
+            error="、".join(reply.errors),
+            details=(("error_code", f"{reply.code:02X}"),),
+        )
     if isinstance(reply, dlt645.AbnormalReply):
         return Decoded(
             ed.value,
@@ -123,7 +141,30 @@ def _describe_645(raw: bytes, edition: Edition | None) -> Decoded:
     if isinstance(reply, dlt645.AddressReply):
         return Decoded(ed.value, "读通信地址应答", reply.address, frame.control)
     kind = "正常应答（有后续帧）" if reply.follow_up else "正常应答"
-    return Decoded(ed.value, kind, reply.address, frame.control, reply.di_text, reply.values)
+    details: tuple[tuple[str, str], ...] = ()
+    if reply.di == dlt645.RELAY_STATUS_DI and isinstance(reply.values[0].value, int):
+        relay = dlt645.relay_state(reply)
+        details = (("relay", "合（通）" if relay.closed else "断"), ("hold", _yes(relay.held)))
+    return Decoded(
+        ed.value, kind, reply.address, frame.control, reply.di_text, reply.values, details=details
+    )
+
+
+def _describe_control(req: dlt645.Request) -> Decoded:
+    action = req.action.label if req.action else "密文（厂商安全模块）"
+    values = (Value("命令有效截止时间", req.when),) if req.when else ()
+    details = (
+        ("action", action),
+        ("password", req.password or ""),
+        ("operator", req.operator or ""),
+    )
+    return Decoded(
+        req.edition.value, "控制命令", req.address, req.control, values=values, details=details
+    )
+
+
+def _yes(flag: bool) -> str:
+    return "是" if flag else "否"
 
 
 def _describe_188(raw: bytes) -> Decoded:
@@ -132,10 +173,13 @@ def _describe_188(raw: bytes) -> Decoded:
     base = (("meter_type", f"{frame.meter_type:02X} {type_name}"),)
     if not frame.is_reply:
         req = cjt188.request_of(frame)
-        kinds = {"read": "读计量数据请求", "read_address": "读地址请求"}
+        kinds = {"read": "读计量数据请求", "read_address": "读地址请求", "valve": "阀门控制"}
         kind = kinds.get(req.kind, f"请求（C={frame.control:02X}H）")
         di = None if req.di is None else f"{req.di:04X}"
         details = base + ((("di_order", req.di_order),) if req.di is not None else ())
+        if req.kind == "valve":
+            act = {True: "开阀（55H）", False: "关阀（99H）", None: "未知操作"}[req.open_valve]
+            details += (("action", act),)
         return Decoded("cjt188", kind, frame.address, frame.control, di, details=details)
     reply = cjt188.reply_of(frame)
     if isinstance(reply, cjt188.AbnormalReply):
@@ -150,12 +194,23 @@ def _describe_188(raw: bytes) -> Decoded:
         )
     if isinstance(reply, cjt188.AddressReply):
         return Decoded("cjt188", "读地址应答", reply.address, frame.control, "810A", details=base)
+    if isinstance(reply, cjt188.ValveAccepted):
+        details = (
+            *base,
+            ("di_order", reply.di_order),
+            ("status", reply.status.hex(" ").upper()),
+            ("valve", cjt188.VALVE_LABELS[reply.valve]),
+            ("battery_low", "" if reply.battery_low is None else str(reply.battery_low).lower()),
+        )
+        return Decoded(
+            "cjt188", "阀门控制应答", reply.address, frame.control, "A017", details=details
+        )
     details = (
         *base,
         ("di_order", reply.di_order),
         ("clock", reply.clock.isoformat() if reply.clock else ""),
         ("status", reply.status.hex(" ").upper()),
-        ("valve", reply.valve or ""),
+        ("valve", reply.valve_text),
         ("battery_low", "" if reply.battery_low is None else str(reply.battery_low).lower()),
     )
     return Decoded(

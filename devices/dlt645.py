@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
 
 from devices import framing
 from devices.bcd import address_from_wire, address_to_wire, bcd_to_int, int_to_bcd
@@ -49,6 +51,7 @@ READ_FOLLOW_UP_2007 = 0x12
 READ_ADDRESS_2007 = 0x13
 READ_1997 = 0x01
 READ_FOLLOW_UP_1997 = 0x02
+CONTROL_2007 = 0x1C  # 跳合闸、报警、保电 (2007 §7.11; replies 9CH / DCH)
 
 _READ = {Edition.V2007: READ_2007, Edition.V1997: READ_1997}
 _DI_LEN = {Edition.V2007: 4, Edition.V1997: 2}
@@ -77,6 +80,11 @@ ERROR_BITS: dict[Edition, tuple[str, ...]] = {
         "保留位",
     ),
 }
+# The control command's abnormal reply DCH carries the same error word ERR (2007 §7.11
+# refers to Table 5); for a control command the bits that matter are bit 0 (refused
+# for another reason: 保电 in force, the validity end passed, relay fault) and bit 2
+# (wrong password or level; ESAM meters also report a failed authentication here).
+CONTROL_ERROR_BITS: tuple[str, ...] = ERROR_BITS[Edition.V2007]
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,76 @@ class AddressReply:
     address: str
 
 
-Reply = DataReply | AbnormalReply | AddressReply
+class ControlAction(StrEnum):
+    """The control command's N1 (2007 §7.11 远程控制): its code on the wire is `code`."""
+
+    TRIP = "trip"  # 1AH 跳闸
+    CLOSE_ALLOW = "close-allow"  # 1BH 合闸允许: the resident closes it with the meter's button
+    CLOSE = "close"  # 1CH 直接合闸
+    ALARM = "alarm"  # 2AH 报警
+    ALARM_OFF = "alarm-off"  # 2BH 报警解除
+    HOLD = "hold"  # 3AH 保电: trips are refused until 保电解除
+    HOLD_OFF = "hold-off"  # 3BH 保电解除
+
+    @property
+    def code(self) -> int:
+        return _ACTION_CODES[self]
+
+    @property
+    def label(self) -> str:
+        return _ACTION_LABELS[self]
+
+
+_ACTION_CODES = {
+    ControlAction.TRIP: 0x1A,
+    ControlAction.CLOSE_ALLOW: 0x1B,
+    ControlAction.CLOSE: 0x1C,
+    ControlAction.ALARM: 0x2A,
+    ControlAction.ALARM_OFF: 0x2B,
+    ControlAction.HOLD: 0x3A,
+    ControlAction.HOLD_OFF: 0x3B,
+}
+_ACTION_LABELS = {
+    ControlAction.TRIP: "跳闸",
+    ControlAction.CLOSE_ALLOW: "合闸允许",
+    ControlAction.CLOSE: "直接合闸",
+    ControlAction.ALARM: "报警",
+    ControlAction.ALARM_OFF: "报警解除",
+    ControlAction.HOLD: "保电",
+    ControlAction.HOLD_OFF: "保电解除",
+}
+ACTION_OF_CODE = {code: action for action, code in _ACTION_CODES.items()}
+
+
+@dataclass(frozen=True)
+class ControlAccepted:
+    """The normal reply to a control command (9CH, no data): the meter took it."""
+
+    address: str
+    edition: Edition = Edition.V2007
+
+
+@dataclass(frozen=True)
+class ControlRefused:
+    """The abnormal reply to a control command (DCH) and its error byte, bit by bit."""
+
+    address: str
+    code: int
+    edition: Edition = Edition.V2007
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        found = tuple(CONTROL_ERROR_BITS[bit] for bit in range(8) if self.code >> bit & 1)
+        return found or ("未说明原因",)
+
+    @property
+    def message(self) -> str:
+        return (
+            f"表 {self.address} 拒绝控制命令（错误字 {self.code:02X}H）：{'、'.join(self.errors)}"
+        )
+
+
+Reply = DataReply | AbnormalReply | AddressReply | ControlAccepted | ControlRefused
 
 
 @dataclass(frozen=True)
@@ -141,9 +218,12 @@ class Request:
     edition: Edition
     address: str
     control: int
-    kind: str  # read | read_address | time_sync | other
+    kind: str  # read | read_address | time_sync | control | other
     di: int | None = None
-    when: datetime | None = None
+    when: datetime | None = None  # the sync time, or a control command's validity end
+    action: ControlAction | None = None  # control: None if sealed by a vendor module
+    password: str | None = None  # control: level first, as printed ("02123456")
+    operator: str | None = None  # control: as printed (high digits first)
 
 
 # --- framing ------------------------------------------------------------------------
@@ -210,10 +290,7 @@ def time_sync_request(when: datetime) -> bytes:
 
     The 1997 edition uses the same frame (1997 §6.5), so there is no edition to choose.
     """
-    fields = (when.second, when.minute, when.hour, when.day, when.month, when.year % 100)
-    return encode_frame(
-        Frame(BROADCAST, BROADCAST_TIME, bytes(int_to_bcd(f, 1)[0] for f in fields))
-    )
+    return encode_frame(Frame(BROADCAST, BROADCAST_TIME, _time_fields(when)))
 
 
 def parse_request(raw: bytes) -> Request:
@@ -238,19 +315,27 @@ def request_of(frame: Frame) -> Request:
         return Request(
             Edition.V2007, frame.address, frame.control, "time_sync", when=_when(frame.data)
         )
+    if fn == CONTROL_2007 and len(frame.data) >= 8:
+        return _control_request_of(frame)
     return Request(Edition.V2007, frame.address, frame.control, "other")
 
 
-def _when(data: bytes) -> datetime:
+def _when(data: bytes, *, at: int = HEADER_LEN, what: str = "校时时间") -> datetime:
     ss, mm, hh, dd, mo, yy = (
-        bcd_to_int(data[i : i + 1], offset=HEADER_LEN + i, what="校时数据") for i in range(6)
+        bcd_to_int(data[i : i + 1], offset=at + i, what=what) for i in range(6)
     )
     try:
         return datetime(2000 + yy, mo, dd, hh, mm, ss)
     except ValueError:
         raise FrameError(
-            f"校时时间无效：{yy:02d}-{mo:02d}-{dd:02d} {hh:02d}:{mm:02d}:{ss:02d}"
+            f"{what}无效：{yy:02d}-{mo:02d}-{dd:02d} {hh:02d}:{mm:02d}:{ss:02d}", offset=at
         ) from None
+
+
+def _time_fields(when: datetime) -> bytes:
+    """ss mm hh DD MM YY, one BCD byte each (2007 §6.9 time sync, §7.11 validity end)."""
+    fields = (when.second, when.minute, when.hour, when.day, when.month, when.year % 100)
+    return bytes(int_to_bcd(f, 1)[0] for f in fields)
 
 
 # --- replies ------------------------------------------------------------------------
@@ -299,6 +384,8 @@ def reply_of(frame: Frame, edition: Edition | None = None) -> Reply:
         raise FrameError(f"这是请求帧（C={frame.control:02X}H），不是应答")
     edition = edition or edition_of(frame.control)
     fn = frame.function
+    if fn == CONTROL_2007:
+        return control_reply_of(frame)
     if frame.is_abnormal:
         if len(frame.data) != 1:
             raise FrameError(
@@ -332,3 +419,170 @@ def parse_reply(raw: bytes, edition: Edition | None = None) -> Reply:
         if frame.is_reply:
             return reply_of(frame, edition)
     raise FrameError("只有请求（回显），没有应答帧")
+
+
+# --- remote control (费控) -------------------------------------------------------------
+#
+# Request (2007 §7.11, C=1CH, L=10H): PA P0 P1 P2 | C0 C1 C2 C3 | N1 N2 N3…N8, each +33H.
+# * PA is the password's level, P0…P2 the password, low byte first like every field: the
+#   sheet's "02123456" (level 02, password 123456) goes out as 02 56 34 12;
+# * C0…C3 the operator code, low byte first ("12345678" → 78 56 34 12);
+# * N1 the action (1AH…3BH), N2 reserved (00H), N3…N8 the command's validity end
+#   ss mm hh DD MM YY: a meter refuses a command that arrives after it.
+# The normal reply is 9CH with no data; the abnormal reply DCH carries the error word.
+#
+# National-grid smart meters take N1…N8 only enciphered by their ESAM (level 98H, data
+# plus MAC from the vendor's security module); campus meters take the plain password.
+# `ControlAuth` is where a vendor's module plugs in; `PlainPassword` is the default.
+
+RELAY_STATUS_DI = 0x04000503  # 电表运行状态字3 (操作类)
+_RELAY_OPEN_BIT = 1 << 4  # 继电器状态: 0 通, 1 断
+_RELAY_ORDER_BIT = 1 << 6  # 继电器命令状态: 0 通, 1 断
+_PRE_TRIP_ALARM_BIT = 1 << 7  # 预跳闸报警状态
+_HOLD_BIT = 1 << 12  # 保电状态 (2007 备案文件 addition to 状态字3)
+
+
+class ControlAuth(Protocol):
+    """Turns a control command into its data field (before +33H) for the wire.
+
+    `command` is N1…N8 in the clear. A vendor's ESAM module implements this to return
+    its level byte, operator code and the enciphered command with its MAC, exactly as its
+    documentation prescribes; MeterDesk never computes ciphertext itself.
+    """
+
+    def seal(self, address: str, password: str, operator: str, command: bytes) -> bytes: ...
+
+
+class PlainPassword:
+    """The plain form campus meters take: PA P0 P1 P2, C0…C3, then N1…N8 as is."""
+
+    def seal(self, address: str, password: str, operator: str, command: bytes) -> bytes:
+        return password_to_wire(password) + operator_to_wire(operator) + command
+
+
+def password_to_wire(password: str) -> bytes:
+    """ "02123456" (level first, then the password as printed) → PA P0 P1 P2 = 02 56 34 12."""
+    text = password.replace(" ", "")
+    if len(text) != 8 or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise ValueError(f"密码 {password!r} 应为 8 位十六进制：权限 2 位 + 密码 6 位")
+    raw = bytes.fromhex(text)
+    return raw[:1] + raw[1:][::-1]
+
+
+def password_from_wire(data: bytes) -> str:
+    return (data[:1] + data[1:4][::-1]).hex().upper()
+
+
+def operator_to_wire(operator: str) -> bytes:
+    """The operator code as printed (8 hex digits, shorter padded) → C0…C3, low first."""
+    text = (operator or "0").replace(" ", "")
+    if len(text) > 8 or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise ValueError(f"操作者代码 {operator!r} 应为至多 8 位十六进制")
+    return bytes.fromhex(text.zfill(8))[::-1]
+
+
+def control_request(
+    address: str,
+    action: ControlAction,
+    *,
+    password: str,
+    operator: str,
+    until: datetime,
+    auth: ControlAuth | None = None,
+) -> bytes:
+    """A control command (C=1CH) to `address`; ValueError for a bad password or operator."""
+    command = bytes([ControlAction(action).code, 0x00]) + _time_fields(until)
+    data = (auth or PlainPassword()).seal(address, password, operator, command)
+    return encode_frame(Frame(address, CONTROL_2007, data))
+
+
+def _control_request_of(frame: Frame) -> Request:
+    data = frame.data
+    plain = len(data) == 16
+    return Request(
+        Edition.V2007,
+        frame.address,
+        frame.control,
+        "control",
+        password=password_from_wire(data[:4]),
+        operator=data[4:8][::-1].hex().upper(),
+        action=ACTION_OF_CODE.get(data[8]) if plain else None,
+        when=_when(data[10:16], at=HEADER_LEN + 10, what="命令有效截止时间") if plain else None,
+    )
+
+
+def control_accepted(address: str) -> bytes:
+    """The meter's normal reply to a control command: 9CH, L=00."""
+    return encode_frame(Frame(address, DIRECTION_BIT | CONTROL_2007))
+
+
+def control_refused(address: str, code: int) -> bytes:
+    """The meter's abnormal reply to a control command: DCH, L=01, the error word."""
+    return encode_frame(Frame(address, DIRECTION_BIT | ABNORMAL_BIT | CONTROL_2007, bytes([code])))
+
+
+def control_reply_of(frame: Frame) -> ControlAccepted | ControlRefused:
+    if not frame.is_reply or frame.function != CONTROL_2007:
+        raise FrameError(f"不是控制命令的应答（C={frame.control:02X}H）", offset=8)
+    if frame.is_abnormal:
+        if len(frame.data) != 1:
+            raise FrameError(
+                f"控制命令异常应答的数据应为 1 字节错误字，实为 {len(frame.data)} 字节", offset=9
+            )
+        return ControlRefused(frame.address, frame.data[0])
+    if frame.data:
+        raise FrameError(f"控制命令正常应答不应有数据，实有 {len(frame.data)} 字节", offset=9)
+    return ControlAccepted(frame.address)
+
+
+def parse_control_reply(raw: bytes) -> ControlAccepted | ControlRefused:
+    """The meter's answer to a control command (an echoed request before it is skipped)."""
+    for frame in decode_frames(raw):
+        if frame.is_reply:
+            return control_reply_of(frame)
+    raise FrameError("只有请求（回显），没有应答帧")
+
+
+@dataclass(frozen=True)
+class RelayState:
+    """The relay as 电表运行状态字3 (04000503) reports it."""
+
+    word: int
+    closed: bool  # bit 4 继电器状态: 0 通 (closed, power on), 1 断
+    held: bool  # bit 12 保电状态
+    commanded_open: bool  # bit 6 继电器命令状态: the last command was to open
+    pre_trip_alarm: bool  # bit 7 预跳闸报警状态
+
+    @property
+    def state(self) -> str:
+        """ "on" or "off", the words the switching queue stores."""
+        return "on" if self.closed else "off"
+
+
+def relay_status_word(*, closed: bool, held: bool, commanded_open: bool, alarm: bool) -> int:
+    """The 状态字3 a meter in this state reports (the simulator's side of `relay_state`)."""
+    return (
+        (0 if closed else _RELAY_OPEN_BIT)
+        | (_RELAY_ORDER_BIT if commanded_open else 0)
+        | (_PRE_TRIP_ALARM_BIT if alarm else 0)
+        | (_HOLD_BIT if held else 0)
+    )
+
+
+def relay_state(reply: DataReply | int) -> RelayState:
+    """The relay state in a 04000503 reply (or its word); FrameError for another reply."""
+    if isinstance(reply, DataReply):
+        if reply.di != RELAY_STATUS_DI or not reply.values:
+            raise FrameError(f"应答的数据标识 {reply.di_text} 不是电表运行状态字3（04000503）")
+        word = reply.values[0].value
+        if not isinstance(word, int):
+            raise FrameError("电表运行状态字3 无数据")
+    else:
+        word = reply
+    return RelayState(
+        word,
+        closed=not word & _RELAY_OPEN_BIT,
+        held=bool(word & _HOLD_BIT),
+        commanded_open=bool(word & _RELAY_ORDER_BIT),
+        pre_trip_alarm=bool(word & _PRE_TRIP_ALARM_BIT),
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
@@ -23,7 +23,8 @@ from devices.bcd import (
 )
 from devices.errors import FrameError
 
-Reading = Decimal | date | time | None
+# int is a status word (a bit string, shown in hex); datetime a max-demand time.
+Reading = Decimal | date | time | datetime | int | None
 
 
 class Edition(StrEnum):
@@ -50,6 +51,8 @@ class Value:
             return None
         if isinstance(self.value, Decimal):
             return str(self.value)
+        if isinstance(self.value, int):
+            return f"{self.value:04X}"
         return self.value.isoformat()
 
 
@@ -64,7 +67,7 @@ class DataItem:
     decimals: int = 0
     length: int = 4
     signed: bool = False
-    kind: str = "number"  # number | block | date | time
+    kind: str = "number"  # number | block | date | time | word
     parts: tuple[str, ...] = ()
 
     @property
@@ -98,6 +101,9 @@ class DataItem:
             return (Value(self.name, _date(data, offset, self.di_text)),)
         if self.kind == "time":
             return (Value(self.name, _time(data, offset, self.di_text)),)
+        if self.kind == "word":
+            word = None if is_no_data(data) else int.from_bytes(data, "little")
+            return (Value(self.name, word),)
         return (Value(self.name, self._number(data, offset), self.unit),)
 
     def encode(self, values: Sequence[Reading]) -> bytes:
@@ -112,10 +118,13 @@ class DataItem:
                 out += _encode_date(value)
             elif self.kind == "time":
                 out += _encode_time(value)
+            elif self.kind == "word":
+                out += _encode_word(value, self.length)
             else:
                 if value is not None and not isinstance(value, Decimal | int):
                     raise ValueError(f"数据标识 {self.di_text} 的值应为数字")
-                out += encode_decimal(value, self.length, self.decimals, signed=self.signed)
+                number = Decimal(value) if isinstance(value, int) else value
+                out += encode_decimal(number, self.length, self.decimals, signed=self.signed)
         return bytes(out)
 
     def _number(self, data: bytes, offset: int) -> Decimal | None:
@@ -159,6 +168,15 @@ def _time(data: bytes, offset: int, di: str) -> time | None:
         ) from None
 
 
+def _encode_word(value: Reading, length: int) -> bytes:
+    # A status word is a bit string, sent low byte first like every field (2007 A.4).
+    if value is None:
+        return b"\xff" * length
+    if not isinstance(value, int) or not 0 <= value < 256**length:
+        raise ValueError(f"状态字应为 0–{256**length - 1} 的整数")
+    return value.to_bytes(length, "little")
+
+
 def _encode_date(value: Reading) -> bytes:
     if value is None:
         return b"\xff" * 4
@@ -197,6 +215,10 @@ def _items() -> list[DataItem]:
         DataItem(0x02030000, v7, "瞬时总有功功率", "kW", 4, 3, signed=True),
         DataItem(0x04000101, v7, "日期", length=4, kind="date"),
         DataItem(0x04000102, v7, "时间", length=3, kind="time"),
+        *(
+            DataItem(0x04000500 | n, v7, f"电表运行状态字{n}", length=2, kind="word")
+            for n in range(1, 8)
+        ),
         DataItem(0x9010, v97, "正向有功总电能", "kWh", 2, 4),
         DataItem(0x9020, v97, "反向有功总电能", "kWh", 2, 4),
         DataItem(0x901F, v97, "正向有功电能数据块", "kWh", 2, 4, kind="block", parts=_BLOCK_PARTS),

@@ -33,6 +33,10 @@ Clock = Callable[[], datetime]
 
 # Error byte "no requested data": 2007 bit 1 (无请求数据); 1997 bit 1 (数据标识错).
 NO_DATA_ERROR = 0x02
+# A refused control command (DCH): bit 2 密码错/未授权, bit 0 其他错误 (保电 in force,
+# the command's validity end already past, a sealed command this meter cannot open).
+PASSWORD_ERROR = 0x04
+OTHER_ERROR = 0x01
 
 
 class SimulatedMeter(Protocol):
@@ -68,6 +72,13 @@ class SimulatedElectricityMeter:
     `fault` makes every read come back abnormal with that error byte; `silent` makes the
     meter never answer (a dead meter on the bus). Date and time registers follow `clock`,
     shifted by any broadcast time sync received.
+
+    A 2007 meter also has a relay (closed at first) and answers the control command 1CH
+    as a campus prepaid meter does: the password (level and digits) must be `password`,
+    the operator `operator` unless that is None, and the validity end not yet past, else
+    DCH; a trip is refused while 保电 is on; 保电 closes the relay; 合闸允许 leaves it open
+    until the resident presses the button (`press_button`). 电表运行状态字3 (04000503)
+    reports the relay, the last command, the alarm and 保电.
     """
 
     family = "dlt645"
@@ -81,8 +92,20 @@ class SimulatedElectricityMeter:
         clock: Clock = datetime.now,
         fault: int | None = None,
         silent: bool = False,
+        password: str = "02123456",
+        operator: str | None = None,
+        relay_closed: bool = True,
+        held: bool = False,
     ) -> None:
         self.address = address.upper().zfill(12)
+        self.password = password.upper()
+        self.operator = operator.upper().zfill(8) if operator is not None else None
+        self.relay_closed = relay_closed
+        self.held = held
+        self.alarm = False
+        self.commanded_open = not relay_closed
+        self.close_allowed = False
+        self.controls: list[dlt645.Request] = []  # every control command addressed here
         self.edition = edition
         self.registers = dict(default_registers(edition) if registers is None else registers)
         for di in self.registers:
@@ -111,6 +134,8 @@ class SimulatedElectricityMeter:
             return None
         if req.kind == "read_address" and self.edition is Edition.V2007:
             return dlt645.address_reply(self.address) if req.address == dlt645.WILDCARD else None
+        if req.kind == "control" and self.edition is Edition.V2007:
+            return self._control(req) if req.address == self.address else None
         if req.kind != "read" or req.edition is not self.edition or req.address != self.address:
             return None
         assert req.di is not None
@@ -122,9 +147,48 @@ class SimulatedElectricityMeter:
         values = list(value) if isinstance(value, list | tuple) else [value]
         return dlt645.data_reply(self.address, req.di, values, self.edition)
 
+    def press_button(self) -> None:
+        """The resident presses the meter's button: closes the relay after 合闸允许."""
+        if self.close_allowed:
+            self.relay_closed, self.close_allowed = True, False
+
+    def _control(self, req: dlt645.Request) -> bytes:
+        self.controls.append(req)
+        if req.password != self.password or (
+            self.operator is not None and req.operator != self.operator
+        ):
+            return dlt645.control_refused(self.address, PASSWORD_ERROR)
+        if req.action is None or req.when is None or req.when < self.now():
+            return dlt645.control_refused(self.address, OTHER_ERROR)
+        action = dlt645.ControlAction
+        if req.action is action.TRIP:
+            if self.held:
+                return dlt645.control_refused(self.address, OTHER_ERROR)
+            self.relay_closed, self.commanded_open, self.close_allowed = False, True, False
+        elif req.action is action.CLOSE_ALLOW:
+            self.commanded_open, self.close_allowed = False, not self.relay_closed
+        elif req.action in (action.CLOSE, action.HOLD):
+            self.relay_closed, self.commanded_open, self.close_allowed = True, False, False
+            self.held = self.held or req.action is action.HOLD
+        elif req.action is action.HOLD_OFF:
+            self.held = False
+        else:
+            self.alarm = req.action is action.ALARM
+        return dlt645.control_accepted(self.address)
+
+    def status_word(self) -> int:
+        return dlt645.relay_status_word(
+            closed=self.relay_closed,
+            held=self.held,
+            commanded_open=self.commanded_open,
+            alarm=self.alarm,
+        )
+
     def _register(self, di: int) -> Any:
         if di in self.registers:
             return self.registers[di]
+        if di == dlt645.RELAY_STATUS_DI and self.edition is Edition.V2007:
+            return self.status_word()
         if di in (0x04000101, 0xC010) and (self.edition, di) in DATA_ITEMS:
             return date(*self.now().timetuple()[:3])
         if di in (0x04000102, 0xC011) and (self.edition, di) in DATA_ITEMS:
@@ -136,7 +200,9 @@ class SimulatedWaterMeter:
     """A CJ/T 188 water meter: cumulative and settlement-day flow, clock, status bytes.
 
     `di_order` is how this model sends 901F back ("little" = 1F 90, as most do).
-    `fault` (2 status bytes) makes every read come back abnormal (C1H).
+    `fault` (2 status bytes) makes every read and write come back abnormal (C1H / C4H).
+    The valve (open at first) follows 阀门控制 (A017, 55H open / 99H close) and shows in
+    bits D1 D0 of the first status byte of every reply; `status` holds the other bits.
     """
 
     family = "cjt188"
@@ -153,8 +219,10 @@ class SimulatedWaterMeter:
         clock: Clock = datetime.now,
         fault: bytes | None = None,
         silent: bool = False,
+        valve_open: bool = True,
     ) -> None:
         self.address = address.upper().zfill(14)
+        self.valve_open = valve_open
         self.meter_type = meter_type
         self.flow = flow
         self.settlement_flow = settlement_flow
@@ -179,20 +247,38 @@ class SimulatedWaterMeter:
             return cjt188.address_reply(
                 self.address, self.meter_type, ser=ser, di_order=self.di_order
             )
-        if req.kind != "read" or req.address != self.address:
+        if req.kind not in ("read", "valve") or req.address != self.address:
             return None
+        write = cjt188.WRITE_DATA
         if self.fault is not None:
-            return cjt188.abnormal_reply(self.address, self.meter_type, ser=ser, status=self.fault)
+            function = cjt188.READ_DATA if req.kind == "read" else write
+            return cjt188.abnormal_reply(
+                self.address, self.meter_type, ser=ser, status=self.fault, function=function
+            )
+        if req.kind == "valve":
+            if req.open_valve is None:
+                return cjt188.abnormal_reply(
+                    self.address, self.meter_type, ser=ser, status=self.st(), function=write
+                )
+            self.valve_open = req.open_valve
+            return cjt188.valve_reply(
+                self.address, self.meter_type, ser=ser, status=self.st(), di_order=req.di_order
+            )
         return cjt188.meter_data_reply(
             self.address,
             meter_type=self.meter_type,
             flow=self.flow,
             settlement_flow=self.settlement_flow,
             clock=self.clock().replace(microsecond=0),
-            status=self.status,
+            status=self.st(),
             ser=ser,
             di_order=self.di_order,
         )
+
+    def st(self) -> bytes:
+        """The status bytes now: `status` with the valve in D1 D0 (00 open, 01 closed)."""
+        first = self.status[0] & ~0x03 | (0 if self.valve_open else 1)
+        return bytes([first, self.status[1]])
 
 
 class SimulatorServer:

@@ -116,6 +116,7 @@ class MeterLink:
         self.meter_type = meter_type  # CJ/T 188 only
         self.di_order = di_order  # CJ/T 188 only: how this meter model wants 901F sent
         self._ser = itertools.count()
+        self.attempts = 0  # how many sends the last `transact` took
         self.port = port or serial.serial_for_url(
             url,
             baudrate=self.settings.baudrate,
@@ -163,6 +164,7 @@ class MeterLink:
         attempts = 1 + self.settings.retries
         last: Exception | None = None
         for attempt in range(1, attempts + 1):
+            self.attempts = attempt
             self.send(request)
             try:
                 return self._read_reply()

@@ -55,7 +55,7 @@ def test_public_reply():
     assert reply.clock == datetime(2015, 5, 11, 22, 1, 31)
     assert reply.status == bytes.fromhex("21 84")
     assert reply.di_order == "little"
-    assert reply.valve == "关"  # 21H: D1D0 = 01
+    assert (reply.valve, reply.valve_text) == ("closed", "关")  # 21H: D1D0 = 01
     assert reply.battery_low is False
     assert [v.text() for v in reply.values] == ["556677.00", "556677.00"]
 
@@ -79,7 +79,7 @@ def test_reply_round_trip_big_order_and_status_bits():
         "big",
     )
     assert reply.clock == datetime(2026, 11, 23, 9, 30)
-    assert (reply.valve, reply.battery_low) == ("异常", True)
+    assert (reply.valve, reply.valve_text, reply.battery_low) == ("abnormal", "异常", True)
 
 
 def test_ff_filled_fields_are_no_data():
@@ -89,7 +89,7 @@ def test_ff_filled_fields_are_no_data():
     reply = cjt188.parse_reply(raw)
     assert reply.flow == Decimal("1.00")
     assert (reply.settlement_flow, reply.settlement_unit, reply.clock) == (None, "", None)
-    assert (reply.valve, reply.battery_low) == (None, None)
+    assert (reply.valve, reply.battery_low) == ("unknown", None)
 
 
 def test_other_units_and_meter_types():

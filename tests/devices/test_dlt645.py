@@ -245,6 +245,7 @@ def test_every_identifier_round_trips():
         "block": None,
         "date": date(2027, 2, 28),
         "time": time(23, 59, 58),
+        "word": 0x1050,
     }
     for (edition, di), item in DATA_ITEMS.items():
         if item.kind == "block":

@@ -223,7 +223,7 @@ def test_water_meter_bus():
     assert [(v.text(), v.unit) for v in ok.values] == [("123.45", "m³"), ("100.00", "m³")]
     (data,) = ok.replies
     assert isinstance(data, cjt188.MeterData)
-    assert (data.clock, data.di_order, data.valve) == (NOW, "little", "开")
+    assert (data.clock, data.di_order, data.valve) == (NOW, "little", "open")
     assert silent.error == "计量数据：无应答：等待 0.3 秒，共试 2 次"
     assert abnormal.error == "计量数据：表 00000000000003 异常应答（C=C1H，状态 03 00）"
     # The request went out as the link was told (90 1F), the meter answered 1F 90.
