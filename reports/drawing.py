@@ -1,14 +1,16 @@
 """Drawing fixed-layout documents on a reportlab canvas: the receipt, the payment notice and
 the meter labels all place each field at a known spot with `Pen`.
 
-`Pen` holds the canvas and the one CJK font (see `reports.fonts`); its text shrinks, and only
-as a last resort is cut with an ellipsis, to fit the box it is given, because names and
-addresses have no length limit; its Code128 barcode keeps bars wide enough to scan.
+`Pen` holds the canvas and the one CJK font (see `reports.fonts`) and follows the layout rule
+of `reports.pdfpages`: text shrinks to fit the box it is given, and only free text (names and
+addresses have no length limit) is, as a last resort, cut with an ellipsis; a `whole` value (a
+figure, a number, a date) shrinks further but is never cut. A field's label is fitted to what
+its value leaves. Its Code128 barcode keeps bars wide enough to scan.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import IO, Literal
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.code128 import Code128
@@ -24,6 +26,23 @@ from reports.pdfpages import GREY
 # than 1 point only takes room from the fields beside the barcode.
 MIN_BAR_WIDTH = 0.6
 MAX_BAR_WIDTH = 1.0
+# A figure is set this small before it would ever be cut.
+WHOLE_MIN_SIZE = 4.5
+
+
+def pdf_canvas(target: IO[bytes], pagesize: tuple[float, float], font: str) -> Canvas:
+    """A canvas for a fixed-layout document: compressed, and `invariant` (no creation time
+    or random file id: the same document gives the same bytes, for golden files and
+    reprints). Its initial font is the CJK `font`, not reportlab's Helvetica, which the PDF
+    would otherwise name without embedding or drawing in it (PDF/A checkers object)."""
+    # types-reportlab declares initialFontName a float; reportlab takes the font's name.
+    return Canvas(
+        target,
+        pagesize=pagesize,
+        pageCompression=1,
+        invariant=1,
+        initialFontName=font,  # type: ignore[arg-type]
+    )
 
 
 class Pen:
@@ -47,13 +66,19 @@ class Pen:
         align: Literal["left", "right", "centre"] = "left",
         colour: colors.Color = colors.black,
         min_size: float = 6.5,
-    ) -> None:
-        # Addresses and item names have no length limit; a long one is set smaller, and
-        # only when even the smallest legible size will not do is it cut with an ellipsis.
+        whole: bool = False,
+    ) -> float:
+        """Draws `text`; returns the size it was set in.
+
+        Addresses and item names have no length limit; a long one is set smaller, and only
+        when even the smallest legible size will not do is it cut with an ellipsis. A
+        `whole` one (money, a number, a date) is set smaller still, and never cut.
+        """
         if max_width is not None:
-            while size > min_size and self.width(text, size) > max_width:
+            floor = min(min_size, WHOLE_MIN_SIZE) if whole else min_size
+            while size > floor and self.width(text, size) > max_width:
                 size -= 0.5
-            if self.width(text, size) > max_width:
+            if not whole and self.width(text, size) > max_width:
                 while text and self.width(text + "…", size) > max_width:
                     text = text[:-1]
                 text += "…"
@@ -67,6 +92,7 @@ class Pen:
         else:
             canvas.drawString(x, y, text)
         canvas.setFillColor(colors.black)
+        return size
 
     def ruled_title(self, x: float, y: float, title: str, size: float) -> None:
         """A document's title centred on `x`, with the double rule under it that printed
@@ -79,13 +105,29 @@ class Pen:
         self.canvas.line(x - half, y - 7.5, x + half, y - 7.5)
 
     def field(
-        self, x: float, y: float, label: str, value: str, size: float, max_width: float
+        self,
+        x: float,
+        y: float,
+        label: str,
+        value: str,
+        size: float,
+        max_width: float,
+        *,
+        whole: bool = False,
     ) -> None:
-        """A 'label：value' pair, the label grey so the eye finds the values."""
+        """A 'label：value' pair, the label grey so the eye finds the values.
+
+        The pair stays within `max_width`. A `whole` value (money, a number, a date) is
+        measured first and the label fitted to what is left, so a long label can never push
+        the amount off the page; a free value takes what the label leaves.
+        """
         label_text = f"{label}："
-        self.text(x, y, label_text, size, colour=GREY)
-        offset = self.width(label_text, size)
-        self.text(x + offset, y, value, size, max_width=max_width - offset)
+        room = max_width
+        if whole:
+            room = max(max_width - self.width(value, size), max_width / 3)
+        label_size = self.text(x, y, label_text, size, colour=GREY, max_width=room)
+        offset = min(self.width(label_text, label_size), room)
+        self.text(x + offset, y, value, size, max_width=max_width - offset, whole=whole)
 
     def wrapped_field(
         self,
@@ -141,5 +183,8 @@ class Pen:
         drawing = Drawing(
             size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0]
         )
+        # Not the default Helvetica: the PDF would name a font it never draws in (an
+        # attribute of reportlab's Drawing that types-reportlab does not declare).
+        drawing.initialFontName = self.font  # type: ignore[attr-defined]
         drawing.add(widget)
         renderPDF.draw(drawing, self.canvas, x, y)

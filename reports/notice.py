@@ -24,10 +24,9 @@ from pathlib import Path
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 
 from reports.amounts import rmb_capitals
-from reports.drawing import Pen
+from reports.drawing import Pen, pdf_canvas
 from reports.fonts import cjk_font
 from reports.pdfpages import GREY
 from reports.receipt import format_yuan
@@ -115,8 +114,7 @@ def render_notices(
             )
     font = cjk_font(font_candidates).name
     buffer = io.BytesIO()
-    # invariant: the same notices give the same bytes (golden files, reprints).
-    canvas = Canvas(buffer, pagesize=A5, pageCompression=1, invariant=1)
+    canvas = pdf_canvas(buffer, A5, font)
     first = notices[0]
     canvas.setTitle(f"{NOTICE_TITLE} {first.period} {scope}")
     canvas.setAuthor(first.organisation)
@@ -199,8 +197,16 @@ def _grid_frame(
         canvas.line(x, top, x, bottom)
 
 
-def _cells(pen: Pen, top: float, widths: Sequence[float], rows: Sequence[Sequence[str]]) -> None:
-    """Rows of a table from its top edge: the first column left-aligned, the others right."""
+def _cells(
+    pen: Pen,
+    top: float,
+    widths: Sequence[float],
+    rows: Sequence[Sequence[str]],
+    *,
+    first_whole: bool = False,
+) -> None:
+    """Rows of a table from its top edge: the first column left-aligned (a meter number is
+    `first_whole`, an item's name free text), the others right-aligned figures, never cut."""
     text_dy = (_ROW - _CELL_SIZE) / 2 + _CELL_SIZE * 0.18
     pad = 3
     for row_index, row in enumerate(rows):
@@ -210,10 +216,11 @@ def _cells(pen: Pen, top: float, widths: Sequence[float], rows: Sequence[Sequenc
             if not value:
                 pass
             elif column == 0:
-                pen.text(x + pad, y, value, _CELL_SIZE, max_width=width - 2 * pad)
+                pen.text(x + pad, y, value, _CELL_SIZE, max_width=width - 2 * pad,
+                         whole=first_whole and value.isascii())  # fmt: skip
             else:
                 pen.text(x + width - pad, y, value, _CELL_SIZE, align="right",
-                         max_width=width - 2 * pad)  # fmt: skip
+                         max_width=width - 2 * pad, whole=True)  # fmt: skip
             x += width
 
 
@@ -315,24 +322,42 @@ def _draw_notice(pen: Pen, data: NoticeData) -> None:
         pen.qr(_RIGHT - _QR_SIZE, _QR_Y, data.pay_url, _QR_SIZE)
     info = _CONTENT * 0.55
     x = _LEFT + pen.width("账期：", 10)
-    for value, dy in ((data.period, 20), (data.account_no, 6), (data.holder_name, -8)):
-        pen.text(x, _Y_INFO + dy, value, 10, max_width=info - (x - _LEFT))
+    # The holder's name is free text; the period and the account number print whole.
+    fields = ((data.period, 20, True), (data.account_no, 6, True), (data.holder_name, -8, False))
+    for value, dy, whole in fields:
+        pen.text(x, _Y_INFO + dy, value, 10, max_width=info - (x - _LEFT), whole=whole)
     _address(pen, data.address)
-    _cells(pen, _METERS_TOP - _ROW, _METER_WIDTHS, _meter_rows(data.meters, _METER_ROWS))
+    _cells(pen, _METERS_TOP - _ROW, _METER_WIDTHS, _meter_rows(data.meters, _METER_ROWS),
+           first_whole=True)  # fmt: skip
     _cells(pen, _LINES_TOP - _ROW, _LINE_WIDTHS, _line_rows(data.lines, _LINE_ROWS))
 
     x = _LEFT + pen.width("本期应缴：", 11)
-    pen.text(x, _Y_TOTAL, format_yuan(data.total), 11)
+    pen.text(x, _Y_TOTAL, format_yuan(data.total), 11, max_width=_RIGHT - x, whole=True)
     x = _LEFT + pen.width("大写：", 10.5)
     pen.text(x, _Y_TOTAL - 15, f"人民币{rmb_capitals(data.total)}", 10.5,
              max_width=_CONTENT - (x - _LEFT))  # fmt: skip
     if data.arrears > 0:
         y = _Y_TOTAL - 30
-        periods = "、".join(data.arrears_periods)
-        label = f"往期欠费（{periods}）" if periods else "往期欠费"
-        pen.field(_LEFT, y, label, format_yuan(data.arrears), 10, _CONTENT)
-        pen.field(_LEFT, y - 15, "合计应缴", format_yuan(data.amount_due), 11, _CONTENT)
+        arrears = format_yuan(data.arrears)
+        label = arrears_label(
+            data.arrears_periods, lambda text: pen.width(f"{text}：{arrears}", 10) <= _CONTENT
+        )
+        pen.field(_LEFT, y, label, arrears, 10, _CONTENT, whole=True)
+        pen.field(_LEFT, y - 15, "合计应缴", format_yuan(data.amount_due), 11, _CONTENT,
+                  whole=True)  # fmt: skip
         pen.field(_LEFT, y - 30, "大写", f"人民币{rmb_capitals(data.amount_due)}", 10.5, _CONTENT)
+
+
+def arrears_label(periods: Sequence[str], fits: Callable[[str], bool]) -> str:
+    """往期欠费（2026-08、2026-09） when the months fit on the line beside the amount, else
+    summed up as 往期欠费（2026-01 至 2026-07，共 7 个月）: the amount must stay whole."""
+    if not periods:
+        return "往期欠费"
+    listed = f"往期欠费（{'、'.join(periods)}）"
+    if fits(listed):
+        return listed
+    ordered = sorted(periods)
+    return f"往期欠费（{ordered[0]} 至 {ordered[-1]}，共 {len(ordered)} 个月）"
 
 
 def _address(pen: Pen, address: str) -> None:

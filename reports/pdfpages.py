@@ -1,12 +1,19 @@
-"""Pieces of our multi-page reportlab documents: page numbers 第 n 页 共 m 页, text that fits.
+"""Pieces of our reportlab documents: page numbers 第 n 页 共 m 页, and the one layout rule
+every PDF follows (receipts, notices, the day report, route sheets, report tables).
 
-Shared by the settlement report, the report tables and the route sheet.
+The rule: a figure a person needs — money, a meter, hardware, account, receipt or cheque
+number, a date or a time — is never cut. Columns are sized from the widest value measured in
+the font (`fit_columns`); when they do not fit, the text is set smaller down to a readable
+`MIN_SIZE`, and the caller then turns the page or splits the columns. Only free text (a long
+name, an address) may be shortened (`fit_text`), and a column of it keeps room for its
+meaningful start (`FREE_MIN_CHARS` characters).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from reportlab.lib import colors
@@ -17,6 +24,11 @@ from reportlab.platypus import Flowable, SimpleDocTemplate
 
 GREY = colors.Color(0.35, 0.35, 0.35)
 MARGIN = 15 * mm
+# The smallest table text that still reads on a laser print at arm's length.
+MIN_SIZE = 6.0
+# Free text shortened to fit keeps at least this many characters: enough of a name or an
+# address (its campus and building) to know whose it is.
+FREE_MIN_CHARS = 6
 
 
 class NumberedCanvas(Canvas):
@@ -25,7 +37,9 @@ class NumberedCanvas(Canvas):
     def __init__(
         self, *args: Any, font: str, footer: str, margin: float = MARGIN, **kwargs: Any
     ) -> None:
-        super().__init__(*args, **kwargs)
+        # The initial font is named on every page: the CJK font, so that the PDF names no
+        # Helvetica that nothing is drawn in (PDF/A checkers reject a font not embedded).
+        super().__init__(*args, **{**kwargs, "initialFontName": font})
         self._font = font
         self._footer = footer
         self._margin = margin
@@ -52,12 +66,140 @@ class NumberedCanvas(Canvas):
 
 
 def fit_text(text: str, font: str, size: float, width: float) -> str:
-    """`text` cut with an ellipsis to fit a column: a long holder name must not overrun."""
+    """Free `text` (a name, an address) cut with an ellipsis to fit a column; never use it
+    on a figure (see `fit_columns`)."""
     if stringWidth(text, font, size) <= width:
         return text
     while text and stringWidth(text + "…", font, size) > width:
         text = text[:-1]
     return text + "…"
+
+
+def is_code(text: str) -> bool:
+    """Whether `text` reads as a figure or a code (E000123, 2026-11, 1,234.50, 09:31), which
+    must print whole, rather than free Chinese text."""
+    return text.isascii()
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    """The width of the widest line of `text`."""
+    return max(stringWidth(line, font, size) for line in text.split("\n"))
+
+
+def wrap_text(text: str, font: str, size: float, room: float, max_lines: int | None = None) -> str:
+    """`text` broken into lines no wider than `room` ("\n" between them), after the last
+    space that fits, else between any two characters (Chinese has no spaces). Past
+    `max_lines`, the rest joins the last line, shortened by `fit_text`: free text only."""
+    lines: list[str] = []
+    current = ""
+    for char in text:
+        if current and stringWidth(current + char, font, size) > room:
+            # A space is where a bank's name ends and its cheque's number begins.
+            cut = current.rfind(" ")
+            if cut > 0:
+                lines.append(current[:cut])
+                current = current[cut + 1 :]
+            else:
+                lines.append(current)
+                current = ""
+        current += char
+    lines.append(current)
+    if max_lines is not None and len(lines) > max_lines:
+        rest = "".join(lines[max_lines - 1 :])
+        lines = [*lines[: max_lines - 1], fit_text(rest, font, size, room)]
+    return "\n".join(line.strip() for line in lines)
+
+
+def header_text(title: str, font: str, size: float, room: float) -> str:
+    """A column header over two lines when it is wider than its column, broken where the
+    wider line is narrowest (a figure's column need not be as wide as its header)."""
+    if stringWidth(title, font, size) <= room or len(title) < 4:
+        return title
+    best = min(
+        range(1, len(title)),
+        key=lambda i: max(stringWidth(title[:i], font, size), stringWidth(title[i:], font, size)),
+    )
+    return f"{title[:best]}\n{title[best:]}"
+
+
+@dataclass(frozen=True)
+class FitColumn:
+    """A column to size: its header, every text it shows, and how it may be sized.
+
+    `whole` columns (figures, codes, dates) are as wide as their widest text; free ones get
+    what is left, at least `FREE_MIN_CHARS` characters or `floor` points; `fixed` is an exact
+    width (a box to write in), and `grow` columns take the room nobody needs.
+    """
+
+    header: str
+    texts: Sequence[str]
+    whole: bool
+    floor: float = 0.0
+    fixed: float | None = None
+    grow: bool = False
+
+
+def fit_columns(
+    columns: Sequence[FitColumn],
+    font: str,
+    size: float,
+    width: float,
+    *,
+    padding: float = 6.0,
+    min_size: float = MIN_SIZE,
+) -> tuple[list[float], float] | None:
+    """Column widths summing to `width` and the text size (from `size` down to `min_size`)
+    at which every whole column shows its widest text; None when even `min_size` does not
+    do: turn the page or split the columns."""
+    steps = round((size - min_size) / 0.5)
+    for step in range(steps + 1):
+        current = size - step * 0.5
+        widths = _column_widths(columns, font, current, width, padding)
+        if widths is not None:
+            return widths, current
+    return None
+
+
+def _column_widths(
+    columns: Sequence[FitColumn], font: str, size: float, width: float, padding: float
+) -> list[float] | None:
+    natural: list[float] = []
+    least: list[float] = []
+    for column in columns:
+        if column.fixed is not None:
+            natural.append(column.fixed)
+            least.append(column.fixed)
+            continue
+        # A header may take two lines, so it asks for about half its width.
+        words = text_width(header_text(column.header, font, size, 0), font, size)
+        widest = max((text_width(t, font, size) for t in column.texts if t), default=0.0)
+        need = max(words, widest) + padding
+        natural.append(need)
+        if column.whole:
+            least.append(need)
+        else:
+            keep = min(need, stringWidth("中" * FREE_MIN_CHARS, font, size) + padding)
+            least.append(max(keep, words + padding, column.floor))
+    spare = width - sum(least)
+    if spare < -0.01:
+        return None
+    widths = list(least)
+    # Free columns grow towards their natural width, each in proportion to what it lacks.
+    lacking = [n - w for n, w in zip(natural, widths, strict=True)]
+    wanted = sum(lacking)
+    if wanted > 0:
+        share = min(1.0, spare / wanted)
+        widths = [w + lack * share for w, lack in zip(widths, lacking, strict=True)]
+        spare -= wanted * share
+    if spare > 0:
+        growing = [i for i, c in enumerate(columns) if c.grow] or [
+            i for i, c in enumerate(columns) if c.fixed is None
+        ]
+        if growing:
+            total = sum(widths[i] for i in growing)
+            for i in growing:
+                widths[i] += spare * widths[i] / total
+    return widths
 
 
 def numbered_pdf(

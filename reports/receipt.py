@@ -27,11 +27,10 @@ from typing import Literal
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 
 from reports.amounts import rmb_capitals
 from reports.clock import moment_text
-from reports.drawing import Pen
+from reports.drawing import Pen, pdf_canvas
 from reports.fonts import cjk_font
 from reports.pdfpages import GREY
 
@@ -119,9 +118,8 @@ def render_receipt(
     font = cjk_font(font_candidates).name
     buffer = io.BytesIO()
     page = PAGE_SIZES[size]
-    # invariant: no creation time or random file id, so the same receipt gives the same
-    # bytes (golden-file tests, and a reprint that differs only by its 重打 mark).
-    canvas = Canvas(buffer, pagesize=page, pageCompression=1, invariant=1)
+    # Invariant (see pdf_canvas): a reprint differs only by its 重打 mark.
+    canvas = pdf_canvas(buffer, page, font)
     canvas.setTitle(f"收据 {data.receipt_no}")
     canvas.setAuthor(data.organisation)
     canvas.setSubject(f"户号 {data.account_no}")
@@ -150,15 +148,24 @@ def _filename(receipt_no: str) -> str:
 
 
 def _visible_lines(lines: Sequence[ReceiptLine], capacity: int) -> list[ReceiptLine]:
-    """The lines that fit; past the space, the rest are summed into one line."""
+    """The lines that fit; past the space, the last bills are summed into one line.
+
+    A line without a period (预存: what was credited to the balance) is always shown on its
+    own, after the bills: the customer must read what went to the balance, and a summary's
+    periods span bills only.
+    """
     if len(lines) <= capacity:
         return list(lines)
-    shown = list(lines[: capacity - 1])
-    rest = lines[capacity - 1 :]
+    credits = [line for line in lines if not line.period]
+    bills = [line for line in lines if line.period]
+    room = max(capacity - 1 - len(credits), 0)
+    shown, rest = bills[:room], bills[room:]
+    if not rest:
+        return [*shown, *credits]
     first, last = min(line.period for line in rest), max(line.period for line in rest)
     periods = first if first == last else f"{first}～{last}"
     total = sum((line.amount for line in rest), Decimal(0))
-    return [*shown, ReceiptLine(periods, f"其余 {len(rest)} 项合计", total)]
+    return [*shown, ReceiptLine(periods, f"其余 {len(rest)} 项合计", total), *credits]
 
 
 def _reprint_text(data: ReceiptData) -> str:
@@ -217,11 +224,13 @@ def _draw_table(
         y = top - (index + 2) * row_height + text_dy
         if index < len(lines):
             line = lines[index]
-            pen.text(left + pad, y, line.period, size, max_width=period_width - 2 * pad)
+            pen.text(left + pad, y, line.period, size, max_width=period_width - 2 * pad,
+                     whole=True)  # fmt: skip
             pen.text(
                 period_x + pad, y, line.description, size, max_width=amount_x - period_x - 2 * pad
             )
-            pen.text(right - pad, y, f"{line.amount:,.2f}", size, align="right")
+            pen.text(right - pad, y, f"{line.amount:,.2f}", size, align="right",
+                     max_width=amount_width - 2 * pad, whole=True)  # fmt: skip
 
     totals_top = top - (body_rows + 1) * row_height
     y = totals_top - row_height + text_dy
@@ -233,7 +242,8 @@ def _draw_table(
         size + 0.5,
         max_width=amount_x - period_x - 2 * pad,
     )
-    pen.text(right - pad, y, format_yuan(data.total), size + 0.5, align="right")
+    pen.text(right - pad, y, format_yuan(data.total), size + 0.5, align="right",
+             max_width=amount_width - 2 * pad, whole=True)  # fmt: skip
     bottom = totals_top - row_height
 
     canvas.setLineWidth(0.6)
@@ -262,12 +272,12 @@ def _draw_a5(pen: Pen, data: ReceiptData, page: tuple[float, float]) -> None:
     y -= 16 * mm
     pen.barcode(right, y - 2, data.receipt_no, 11 * mm, content * 0.45)
     info_width = content * 0.52
-    pen.field(left, y + 22, "收据号", data.receipt_no, 10, info_width)
-    pen.field(left, y + 8, "收款时间", _issued_text(data), 10, info_width)
+    pen.field(left, y + 22, "收据号", data.receipt_no, 10, info_width, whole=True)
+    pen.field(left, y + 8, "收款时间", _issued_text(data), 10, info_width, whole=True)
     pen.field(left, y - 6, "收款网点", data.branch_name, 10, info_width)
 
     y -= 22
-    pen.field(left, y, "户号", data.account_no, 10, content)
+    pen.field(left, y, "户号", data.account_no, 10, content, whole=True)
     y -= 15
     pen.field(left, y, "户名", data.holder_name, 10, content)
     y -= 15
@@ -281,10 +291,12 @@ def _draw_a5(pen: Pen, data: ReceiptData, page: tuple[float, float]) -> None:
     y = bottom - 16
     x = left
     for label, value in _payment_fields(data):
-        pen.field(x, y, label, value, 10, content / 2)
-        x += pen.width(f"{label}：{value}", 10) + 14
-        if x > right - 60:
+        # A field that does not fit beside the last starts a line of its own, so a cheque's
+        # bank and number print whole.
+        if x > left and x + pen.width(f"{label}：{value}", 10) > right:
             x, y = left, y - 15
+        pen.field(x, y, label, value, 10, right - x, whole=label != "付款方式")
+        x += pen.width(f"{label}：{value}", 10) + 14
     y = min(y - 22, 26 * mm)
     pen.field(left, y, "收款人", data.clerk, 10, content / 2)
     pen.field(left + content / 2, y, "收款单位（盖章）", "", 10, content / 2)
@@ -306,10 +318,10 @@ def _draw_form(pen: Pen, data: ReceiptData, page: tuple[float, float]) -> None:
 
     y = top - 31
     third = content * 0.7 / 2
-    pen.field(left, y, "收据号", data.receipt_no, 9, third)
-    pen.field(left + third, y, "收款时间", _issued_text(data), 9, third)
+    pen.field(left, y, "收据号", data.receipt_no, 9, third, whole=True)
+    pen.field(left + third, y, "收款时间", _issued_text(data), 9, third, whole=True)
     y -= 13
-    pen.field(left, y, "户号", data.account_no, 9, third)
+    pen.field(left, y, "户号", data.account_no, 9, third, whole=True)
     pen.field(left + third, y, "收款网点", data.branch_name, 9, third)
     y -= 13
     pen.field(left, y, "户名", data.holder_name, 9, third)
@@ -325,10 +337,12 @@ def _draw_form(pen: Pen, data: ReceiptData, page: tuple[float, float]) -> None:
 
     y = bottom - 13
     x = left
+    clerk_x = right - 150
     for label, value in _payment_fields(data):
-        pen.field(x, y, label, value, 9, content / 3)
+        # Up to the clerk's name: a long cheque reference is set smaller, never cut.
+        pen.field(x, y, label, value, 9, clerk_x - 14 - x, whole=label != "付款方式")
         x += pen.width(f"{label}：{value}", 9) + 14
-    pen.field(right - 150, y, "收款人", data.clerk, 9, 150)
+    pen.field(clerk_x, y, "收款人", data.clerk, 9, 150)
     pen.text(left, 6 * mm, "本收据为缴费凭证，请妥善保管；涂改无效。", 7, colour=GREY)
     pen.text(right, 6 * mm, "收款单位（盖章）", 7, colour=GREY, align="right")
 

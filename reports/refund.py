@@ -20,11 +20,10 @@ from pathlib import Path
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 
 from reports.amounts import rmb_capitals
 from reports.clock import moment_text
-from reports.drawing import Pen
+from reports.drawing import Pen, pdf_canvas
 from reports.fonts import cjk_font
 from reports.pdfpages import GREY
 from reports.receipt import format_yuan
@@ -71,8 +70,7 @@ def render_refund(
         raise ValueError(f"退款单 {data.refund_no} 的金额 {data.amount} 不是正数")
     font = cjk_font(font_candidates).name
     buffer = io.BytesIO()
-    # invariant: the same refund gives the same bytes (no creation time or random file id).
-    canvas = Canvas(buffer, pagesize=A5, pageCompression=1, invariant=1)
+    canvas = pdf_canvas(buffer, A5, font)
     canvas.setTitle(f"退款单 {data.refund_no}")
     canvas.setAuthor(data.organisation)
     canvas.setSubject(f"户号 {data.account_no}")

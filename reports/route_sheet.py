@@ -19,18 +19,29 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from reports.clock import moment_text
 from reports.fonts import cjk_font
-from reports.pdfpages import GREY, MARGIN, fit_text, numbered_pdf
+from reports.pdfpages import (
+    GREY,
+    MARGIN,
+    FitColumn,
+    fit_columns,
+    header_text,
+    numbered_pdf,
+    wrap_text,
+)
 
 PDF = "application/pdf"
 HEADERS = ("序号", "表号", "类型", "位置", "户号 / 户名", "上次读数", "上次日期",
            "本月预计范围", "本次读数", "备注")  # fmt: skip
-# Shares of the page width; the write-in box gets the most room.
-_SHARES = (4, 10, 5, 15, 14, 10, 12, 14, 16, 6)
 _BODY = 8.5
+_PAD = 3.0
+# The box for the handwritten reading gets at least this, and what the data leaves.
+_WRITE_IN = 24 * mm
+_REMARK = 14 * mm
 _ROW_HEIGHT = 11 * mm  # room for a handwritten figure
 
 
@@ -86,11 +97,11 @@ def render_route_sheet_pdf(sheet: RouteSheet, *, organisation: str = "水电保�
 
 
 def _table(lines: Sequence[RouteSheetLine], font: str, width: float) -> Table:
-    widths = [width * s / sum(_SHARES) for s in _SHARES]
-    room = [w - 6 for w in widths]
-    data: list[list[str]] = [list(HEADERS)]
-    for number, line in enumerate(lines, start=1):
-        cells = (
+    """Columns sized from the data (`fit_columns`): numbers, readings, dates and ranges
+    whole; place and holder wrap over up to three lines of the tall row; the box to write
+    the reading in takes what is left, at least `_WRITE_IN` wide."""
+    rows = [
+        (
             str(number),
             line.meter_no,
             line.kind_label,
@@ -99,19 +110,47 @@ def _table(lines: Sequence[RouteSheetLine], font: str, width: float) -> Table:
             line.last_value,
             line.last_date.isoformat() if line.last_date else "—",
             line.expected,
-            "",
-            "",
         )
-        data.append([fit_text(c, font, _BODY, r) for c, r in zip(cells, room, strict=True)])
+        for number, line in enumerate(lines, start=1)
+    ]
+    texts = list(zip(*rows, strict=True)) if rows else [()] * 8
+    codes = [line.account.split(" ", 1)[0] for line in lines]
+    code_width = max((stringWidth(c, font, _BODY) for c in codes), default=0.0)
+    columns = [
+        FitColumn(HEADERS[0], texts[0], whole=True),
+        FitColumn(HEADERS[1], texts[1], whole=True),
+        FitColumn(HEADERS[2], texts[2], whole=True),
+        FitColumn(HEADERS[3], texts[3], whole=False),
+        FitColumn(HEADERS[4], texts[4], whole=False, floor=code_width + 2 * _PAD),
+        *(FitColumn(HEADERS[i], texts[i], whole=True) for i in (5, 6, 7)),
+        FitColumn(HEADERS[8], (), whole=False, floor=_WRITE_IN, grow=True),
+        FitColumn(HEADERS[9], (), whole=False, fixed=_REMARK),
+    ]
+    fitted = fit_columns(columns, font, _BODY, width, padding=2 * _PAD)
+    if fitted is None:
+        raise ValueError("抄表卡的列在 A4 纵向页面上放不下")
+    widths, size = fitted
+    room = [w - 2 * _PAD for w in widths]
+    data: list[list[str]] = [
+        [header_text(h, font, size, r) for h, r in zip(HEADERS, room, strict=True)]
+    ]
+    for row in rows:
+        code, _, name = row[4].partition(" ")
+        holder = code + ("\n" + wrap_text(name, font, size, room[4], max_lines=2) if name else "")
+        data.append(
+            [*row[:3], wrap_text(row[3], font, size, room[3], max_lines=3), holder, *row[5:],
+             "", ""]
+        )  # fmt: skip
     style: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), font, _BODY),
+        ("FONT", (0, 0), (-1, -1), font, size),
+        ("LEADING", (0, 0), (-1, -1), size * 1.15),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
         ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.87, 0.91, 0.94)),
         ("ALIGN", (0, 0), (-1, 0), "CENTER"),
         ("ALIGN", (5, 1), (5, -1), "RIGHT"),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), _PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), _PAD),
     ]
     heights = [None] + [_ROW_HEIGHT] * len(lines)
     return Table(data, colWidths=widths, rowHeights=heights, repeatRows=1,

@@ -29,7 +29,7 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from reports.amounts import rmb_capitals
 from reports.clock import moment_text
@@ -257,8 +257,8 @@ def _story(report: SettlementReport, font: str, width: float) -> list[Any]:
     if report.refunds:
         story.append(Paragraph("四、退款明细", styles["section"]))
         story.extend(refund_list(report, font, width, styles))
-    story.append(Spacer(1, 14 * mm))
-    story.append(_signatures(font, width))
+    # The signatures are one block, never split from each other across a page.
+    story.append(KeepTogether([Spacer(1, 14 * mm), _signatures(font, width)]))
     return story
 
 

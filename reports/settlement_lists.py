@@ -12,9 +12,11 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Table, TableStyle
 
 from reports.clock import moment_text
+from reports.pdfpages import FitColumn, fit_columns, header_text, wrap_text
 from reports.pdfpages import fit_text as _fit
 
 if TYPE_CHECKING:
@@ -63,48 +65,88 @@ def _void_text(row: ReceiptRow) -> str:
     return f"{VOID_MARK}：{row.void_reason}" if row.void_reason else VOID_MARK
 
 
-# Receipt list columns: width share, and whether right-aligned.
+# Receipt list columns: title, whether whole (figures and numbers, never cut; the others are
+# free text), whether right-aligned.
 _LIST_COLUMNS = (
-    ("收据号", 0.15, False),
-    ("时间", 0.07, False),
-    ("户号", 0.11, False),
-    ("户名", 0.14, False),
-    ("收款方式", 0.09, False),
-    ("参考号", 0.17, False),
-    ("金额（元）", 0.11, True),
-    ("状态", 0.16, False),
+    ("收据号", True, False),
+    ("时间", True, False),
+    ("户号", True, False),
+    ("户名", False, False),
+    ("收款方式", False, False),
+    ("参考号", False, False),
+    ("金额（元）", True, True),
+    ("状态", False, False),
 )
+_REFERENCE = 5
+_CELL_PAD = 12  # a platypus cell's default padding, left and right
+
+
+def _sized(
+    columns: Sequence[tuple[str, bool]],
+    rows: Sequence[Sequence[str]],
+    font: str,
+    width: float,
+    floors: dict[int, float] | None = None,
+) -> tuple[list[float], float]:
+    texts = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    fit = [
+        FitColumn(title, texts[i], whole, floor=(floors or {}).get(i, 0.0))
+        for i, (title, whole) in enumerate(columns)
+    ]
+    fitted = fit_columns(fit, font, LIST_SIZE, width, padding=_CELL_PAD)
+    if fitted is None:
+        raise ValueError("日结报表的明细列在 A4 页面上放不下")
+    return fitted
 
 
 def receipt_list(
     report: SettlementReport, font: str, width: float, styles: dict[str, ParagraphStyle]
 ) -> Table:
-    widths = [width * share for _, share, _ in _LIST_COLUMNS]
-    room = [w - 8 for w in widths]  # less the cell padding
-    data: list[list[Any]] = [[title for title, _, _ in _LIST_COLUMNS]]
-    extra: list[tuple[Any, ...]] = []
-    for row in report.receipts:
-        cells = [
-            _fit(row.receipt_no, font, LIST_SIZE, room[0]),
-            moment_text(row.issued_at, "%H:%M"),
-            _fit(row.account_no, font, LIST_SIZE, room[2]),
-            _fit(row.holder_name, font, LIST_SIZE, room[3]),
-            _fit(row.channel, font, LIST_SIZE, room[4]),
-            _fit(row.reference, font, LIST_SIZE, room[5]),
-            yuan(row.amount),
+    """Every receipt of the till; a cheque's reference (bank, then number) wraps after the
+    bank's name rather than lose its number."""
+    rows = [
+        [
+            row.receipt_no, moment_text(row.issued_at, "%H:%M"), row.account_no,
+            row.holder_name, row.channel, row.reference, yuan(row.amount),
+            _void_text(row) if row.voided else "",
         ]
+        for row in report.receipts
+    ]  # fmt: skip
+    # The reference column is at least as wide as its longest word (a cheque number).
+    words = [w for r in rows for w in r[_REFERENCE].split(" ") if w]
+    floor = max((stringWidth(w, font, LIST_SIZE) for w in words), default=0.0) + _CELL_PAD
+    totals = ["", "", "", "", "", "", yuan(report.total_amount), ""]
+    widths, size = _sized(
+        [(title, whole) for title, whole, _ in _LIST_COLUMNS], [*rows, totals], font, width,
+        {_REFERENCE: floor},
+    )  # fmt: skip
+    room = [w - _CELL_PAD for w in widths]
+    data: list[list[Any]] = [
+        [header_text(t, font, size, r) for (t, _, _), r in zip(_LIST_COLUMNS, room, strict=True)]
+    ]
+    extra: list[tuple[Any, ...]] = []
+    struck = ParagraphStyle("struck_fit", styles["struck"], fontSize=size, leading=size * 1.2)
+    struck_right = ParagraphStyle("struck_right_fit", styles["struck_right"], fontSize=size,
+                                  leading=size * 1.2)  # fmt: skip
+    for row, texts in zip(report.receipts, rows, strict=True):
+        cells = [
+            text if whole else
+            wrap_text(text, font, size, room[i]) if i == _REFERENCE else
+            _fit(text, font, size, room[i])
+            for i, (text, (_, whole, _)) in enumerate(zip(texts[:7], _LIST_COLUMNS, strict=False))
+        ]  # fmt: skip
         if row.voided:
             # A line through the text keeps the voided receipt readable, as on a paper
             # ledger: it is listed because its number was used, not because it counts.
-            struck: list[Any] = [
+            line_cells: list[Any] = [
                 Paragraph(
-                    f"<strike>{escape(text)}</strike>",
-                    styles["struck_right" if index == 6 else "struck"],
+                    "<br/>".join(f"<strike>{escape(part)}</strike>" for part in text.split("\n")),
+                    struck_right if index == 6 else struck,
                 )
                 for index, text in enumerate(cells)
             ]
-            struck.append(_fit(_void_text(row), font, LIST_SIZE, room[7]))
-            data.append(struck)
+            line_cells.append(wrap_text(texts[7], font, size, room[7], max_lines=2))
+            data.append(line_cells)
             line = len(data) - 1
             extra.append(("TEXTCOLOR", (7, line), (7, line), RED))
         else:
@@ -112,16 +154,16 @@ def receipt_list(
     standing = sum(1 for row in report.receipts if not row.voided)
     data.append([f"合计 {standing} 笔", "", "", "", "", "", yuan(report.total_amount), "不含作废"])
     extra.append(("SPAN", (0, len(data) - 1), (2, len(data) - 1)))
-    return grid(data, widths, font, LIST_SIZE, right_columns=(6,), total_row=True, extra=extra)
+    return grid(data, widths, font, size, right_columns=(6,), total_row=True, extra=extra)
 
 
 _REFUND_COLUMNS = (
-    ("退款单号", 0.19),
-    ("时间", 0.08),
-    ("户号", 0.14),
-    ("户名", 0.2),
-    ("退款方式", 0.12),
-    ("金额（元）", 0.27),
+    ("退款单号", True),
+    ("时间", True),
+    ("户号", True),
+    ("户名", False),
+    ("退款方式", False),
+    ("金额（元）", True),
 )
 
 
@@ -129,16 +171,23 @@ def refund_list(
     report: SettlementReport, font: str, width: float, styles: dict[str, ParagraphStyle]
 ) -> list[Any]:
     """The refunds of the day, their total, and the day's net cash (现金净收)."""
-    widths = [width * share for _, share in _REFUND_COLUMNS]
-    room = [w - 8 for w in widths]
-    data: list[list[Any]] = [[title for title, _ in _REFUND_COLUMNS]]
-    for row in report.refunds:
-        data.append(
-            [_fit(row.refund_no, font, LIST_SIZE, room[0]), moment_text(row.issued_at, "%H:%M"),
-             _fit(row.account_no, font, LIST_SIZE, room[2]),
-             _fit(row.holder_name, font, LIST_SIZE, room[3]), row.channel, yuan(row.amount)]
-        )  # fmt: skip
+    rows = [
+        [row.refund_no, moment_text(row.issued_at, "%H:%M"), row.account_no, row.holder_name,
+         row.channel, yuan(row.amount)]
+        for row in report.refunds
+    ]  # fmt: skip
     total = sum((row.amount for row in report.refunds), Decimal("0.00"))
+    widths, size = _sized(_REFUND_COLUMNS, [*rows, ["", "", "", "", "", yuan(total)]], font,
+                          width)  # fmt: skip
+    room = [w - _CELL_PAD for w in widths]
+    data: list[list[Any]] = [
+        [header_text(t, font, size, r) for (t, _), r in zip(_REFUND_COLUMNS, room, strict=True)]
+    ]
+    for texts in rows:
+        data.append(
+            [t if whole else _fit(t, font, size, r)
+             for t, (_, whole), r in zip(texts, _REFUND_COLUMNS, room, strict=True)]
+        )  # fmt: skip
     data.append([f"合计 {len(report.refunds)} 笔", "", "", "", "", yuan(total)])
     extra = [("SPAN", (0, len(data) - 1), (2, len(data) - 1))]
     net = (
@@ -147,6 +196,6 @@ def refund_list(
         f" = {yuan(report.net_cash)} 元"
     )
     return [
-        grid(data, widths, font, LIST_SIZE, right_columns=(5,), total_row=True, extra=extra),
+        grid(data, widths, font, size, right_columns=(5,), total_row=True, extra=extra),
         Paragraph(escape(net), styles["text"]),
     ]

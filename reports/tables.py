@@ -5,7 +5,9 @@ filters it was run with, typed columns, rows and their totals. This module draws
 .xlsx workbook (title row with the filters and generation time, Chinese headers, frozen
 header row, number formats, column widths, subtotal and totals rows; streamed by
 `reports.xlsx_stream`, so 100,000 rows take little memory and a few seconds) and as an
-A4 landscape PDF (CJK font, the header repeated on every page, 第 n 页 共 m 页).
+A4 landscape PDF (CJK font, the header repeated on every page, 第 n 页 共 m 页; columns
+sized from the data by `reports.pdfpages.fit_columns`, so figures, codes and dates print
+whole, and split into groups of columns when even the smallest text does not fit).
 
 Rows carry a style: detail rows, subtotal rows (bold, per building or campus…), the totals
 row (bold, ruled) and flagged rows (red: a loss over its threshold). `rows` is a tuple for
@@ -29,13 +31,21 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from reports import xlsx_stream as xs
 from reports.clock import excel_time, moment_text
 from reports.fonts import cjk_font
-from reports.pdfpages import GREY, fit_text, numbered_pdf
+from reports.pdfpages import (
+    GREY,
+    FitColumn,
+    fit_columns,
+    fit_text,
+    header_text,
+    is_code,
+    numbered_pdf,
+    wrap_text,
+)
 from reports.xlsx import DATE_FORMAT, MOMENT_FORMAT, MONEY_FORMAT, XLSX, generated_text
 from reports.xlsx_stream import SheetWriter
 
@@ -63,6 +73,7 @@ _PDF_RED = colors.Color(0.78, 0.08, 0.08)
 _HEADER_FILL = colors.Color(0.92, 0.92, 0.92)
 _SUBTOTAL_FILL = colors.Color(0.96, 0.96, 0.96)
 _BODY = 7.5
+_PAD = 3.0
 # Rows per platypus Table: one Table of 50,000 rows splits page by page in quadratic time;
 # chunks of this size, each with the header repeated, read as one continuous table.
 _CHUNK = 400
@@ -251,69 +262,146 @@ def render_table_pdf(report: TableReport, *, organisation: str = "水电保障�
     )
 
 
-def _pdf_widths(columns: Sequence[Column], width: float) -> list[float]:
-    shares = [c.width or _DEFAULT_WIDTHS[c.kind] for c in columns]
-    return [width * s / sum(shares) for s in shares]
+def _pdf_tables(report: TableReport, font: str, width: float) -> Iterable[Any]:
+    """The rows as tables whose columns are sized from the data; when the columns do not
+    fit even in the smallest text, they are split into groups printed one after the other,
+    each led by the first column (the row's key) so its rows can be matched."""
+    rows = list(report.rows)
+    texts = [[cell_text(c, r.values[i]) for r in rows] for i, c in enumerate(report.columns)]
+    columns = [
+        FitColumn(
+            c.title,
+            [t for t, r in zip(texts[i], rows, strict=True) if r.style in (DETAIL, FLAGGED)],
+            whole=c.kind != TEXT
+            or all(
+                is_code(t)
+                for t, r in zip(texts[i], rows, strict=True)
+                if r.style in (DETAIL, FLAGGED)
+            ),
+        )
+        for i, c in enumerate(report.columns)
+    ]
+    for number, group in enumerate(_column_groups(columns, font, width)):
+        if number:
+            yield Spacer(1, 5 * mm)
+        indices, (widths, size) = group
+        yield from _pdf_group(report, rows, texts, indices, widths, size, font)
 
 
-def _pdf_tables(report: TableReport, font: str, width: float) -> Iterable[Table]:
-    widths = _pdf_widths(report.columns, width)
-    room = [w - 6 for w in widths]
-    header = [_wrap_header(c.title, font, r) for c, r in zip(report.columns, room, strict=True)]
-    chunk: list[Row] = []
-    emitted = False
-    for row in report.rows:
-        chunk.append(row)
-        if len(chunk) == _CHUNK:
-            yield _pdf_table(report.columns, header, chunk, widths, room, font)
-            chunk, emitted = [], True
-    if chunk or not emitted:  # an empty report still shows its header
-        yield _pdf_table(report.columns, header, chunk, widths, room, font)
+def _column_groups(
+    columns: Sequence[FitColumn], font: str, width: float
+) -> list[tuple[list[int], tuple[list[float], float]]]:
+    whole = fit_columns(columns, font, _BODY, width, padding=_PAD * 2)
+    if whole is not None:
+        return [(list(range(len(columns))), whole)]
+    groups: list[tuple[list[int], tuple[list[float], float]]] = []
+    current: list[int] = [0]
+    fitted = fit_columns([columns[0]], font, _BODY, width, padding=_PAD * 2)
+    for index in range(1, len(columns)):
+        trial = fit_columns([columns[i] for i in [*current, index]], font, _BODY, width,
+                            padding=_PAD * 2)  # fmt: skip
+        if trial is None and len(current) > 1:
+            assert fitted is not None
+            groups.append((current, fitted))
+            current = [0, index]
+            fitted = fit_columns([columns[0], columns[index]], font, _BODY, width,
+                                 padding=_PAD * 2)  # fmt: skip
+        else:
+            current.append(index)
+            fitted = trial
+        if fitted is None:
+            raise ValueError(f"列“{columns[index].header}”在 A4 横向页面上放不下")
+    assert fitted is not None
+    groups.append((current, fitted))
+    return groups
 
 
-def _wrap_header(title: str, font: str, room: float) -> str:
-    # A narrow numeric column with a long header breaks it over two lines, not the cell.
-    if stringWidth(title, font, _BODY) <= room or len(title) < 4:
-        return title
-    half = (len(title) + 1) // 2
-    return f"{title[:half]}\n{title[half:]}"
+def _pdf_group(
+    report: TableReport,
+    rows: Sequence[Row],
+    texts: Sequence[Sequence[str]],
+    indices: Sequence[int],
+    widths: Sequence[float],
+    size: float,
+    font: str,
+) -> Iterator[Table]:
+    columns = [report.columns[i] for i in indices]
+    room = [w - 2 * _PAD for w in widths]
+    header = [header_text(c.title, font, size, r) for c, r in zip(columns, room, strict=True)]
+    for start in range(0, max(len(rows), 1), _CHUNK):  # an empty report still shows its header
+        chunk = range(start, min(start + _CHUNK, len(rows)))
+        yield _pdf_table(columns, header, rows, texts, indices, chunk, widths, room, size, font)
 
 
 def _pdf_table(
     columns: Sequence[Column],
     header: list[str],
     rows: Sequence[Row],
-    widths: list[float],
-    room: list[float],
+    texts: Sequence[Sequence[str]],
+    indices: Sequence[int],
+    chunk: range,
+    widths: Sequence[float],
+    room: Sequence[float],
+    size: float,
     font: str,
 ) -> Table:
     data: list[list[Any]] = [header]
     style: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), font, _BODY),
-        ("LEADING", (0, 0), (-1, -1), _BODY * 1.2),
+        ("FONT", (0, 0), (-1, -1), font, size),
+        ("LEADING", (0, 0), (-1, -1), size * 1.2),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.black),
         ("BACKGROUND", (0, 0), (-1, 0), _HEADER_FILL),
         ("ALIGN", (0, 0), (-1, 0), "CENTER"),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), _PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), _PAD),
     ]
     for index, column in enumerate(columns):
         if column.numeric:
             style.append(("ALIGN", (index, 1), (index, -1), "RIGHT"))
-    for number, row in enumerate(rows, start=1):
-        data.append(
-            [
-                fit_text(cell_text(column, value), font, _BODY, r)
-                for column, value, r in zip(columns, row.values, room, strict=True)
-            ]
-        )
+    for number, at in enumerate(chunk, start=1):
+        row = rows[at]
+        cells = [texts[i][at] for i in indices]
         if row.style in (SUBTOTAL, TOTAL):
+            data.append(_label_cells(columns, cells, room, size, font, number, style))
             style.append(("BACKGROUND", (0, number), (-1, number), _SUBTOTAL_FILL))
+        else:
+            data.append(
+                [
+                    t if is_code(t) or c.kind != TEXT else fit_text(t, font, size, r)
+                    for c, t, r in zip(columns, cells, room, strict=True)
+                ]
+            )
         if row.style == TOTAL:
             style.append(("LINEABOVE", (0, number), (-1, number), 0.8, colors.black))
         if row.style == FLAGGED:
             style.append(("TEXTCOLOR", (0, number), (-1, number), _PDF_RED))
-    return Table(data, colWidths=widths, repeatRows=1, style=TableStyle(style))
+    return Table(data, colWidths=list(widths), repeatRows=1, style=TableStyle(style))
+
+
+def _label_cells(
+    columns: Sequence[Column],
+    cells: list[str],
+    room: Sequence[float],
+    size: float,
+    font: str,
+    number: int,
+    style: list[tuple[Any, ...]],
+) -> list[str]:
+    """A subtotal or totals row: its label (东校区 小计（12 户）) spans the empty text cells
+    after it and wraps when still too wide, so it is read whole."""
+    out = list(cells)
+    index = 0
+    while index < len(columns):
+        end = index
+        if columns[index].kind == TEXT and cells[index]:
+            while end + 1 < len(columns) and columns[end + 1].kind == TEXT and not cells[end + 1]:
+                end += 1
+            span = sum(room[index : end + 1]) + 2 * _PAD * (end - index)
+            out[index] = wrap_text(cells[index], font, size, span)
+            if end > index:
+                style.append(("SPAN", (index, number), (end, number)))
+        index = end + 1
+    return out
