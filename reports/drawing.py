@@ -10,6 +10,7 @@ its value leaves. Its Code128 barcode keeps bars wide enough to scan.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import IO, Literal
 
 from reportlab.graphics import renderPDF
@@ -128,6 +129,27 @@ class Pen:
         label_size = self.text(x, y, label_text, size, colour=GREY, max_width=room)
         offset = min(self.width(label_text, label_size), room)
         self.text(x + offset, y, value, size, max_width=max_width - offset, whole=whole)
+
+    def field_lines(
+        self,
+        left: float,
+        right: float,
+        y: float,
+        fields: Sequence[tuple[str, str, bool]],
+        size: float,
+        leading: float,
+    ) -> float:
+        """(label, value, whole) fields side by side, a field that does not fit beside the
+        last starting a line of its own (a cheque's bank and number print whole); returns
+        the baseline of the last line."""
+        x = left
+        for label, value, whole in fields:
+            needed = self.width(f"{label}：{value}", size)
+            if x > left and x + needed > right:
+                x, y = left, y - leading
+            self.field(x, y, label, value, size, right - x, whole=whole)
+            x += needed + 14
+        return y
 
     def wrapped_field(
         self,

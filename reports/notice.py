@@ -335,7 +335,7 @@ def _draw_notice(pen: Pen, data: NoticeData) -> None:
     pen.text(x, _Y_TOTAL, format_yuan(data.total), 11, max_width=_RIGHT - x, whole=True)
     x = _LEFT + pen.width("大写：", 10.5)
     pen.text(x, _Y_TOTAL - 15, f"人民币{rmb_capitals(data.total)}", 10.5,
-             max_width=_CONTENT - (x - _LEFT))  # fmt: skip
+             max_width=_CONTENT - (x - _LEFT), whole=True)  # fmt: skip
     if data.arrears > 0:
         y = _Y_TOTAL - 30
         arrears = format_yuan(data.arrears)
@@ -345,7 +345,8 @@ def _draw_notice(pen: Pen, data: NoticeData) -> None:
         pen.field(_LEFT, y, label, arrears, 10, _CONTENT, whole=True)
         pen.field(_LEFT, y - 15, "合计应缴", format_yuan(data.amount_due), 11, _CONTENT,
                   whole=True)  # fmt: skip
-        pen.field(_LEFT, y - 30, "大写", f"人民币{rmb_capitals(data.amount_due)}", 10.5, _CONTENT)
+        pen.field(_LEFT, y - 30, "大写", f"人民币{rmb_capitals(data.amount_due)}", 10.5, _CONTENT,
+                  whole=True)  # fmt: skip
 
 
 def arrears_label(periods: Sequence[str], fits: Callable[[str], bool]) -> str:

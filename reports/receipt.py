@@ -172,16 +172,17 @@ def _reprint_text(data: ReceiptData) -> str:
     return f"重打（第 {data.reprint_count} 次）"
 
 
-def _payment_fields(data: ReceiptData) -> list[tuple[str, str]]:
-    fields = [("付款方式", data.channel)]
+def _payment_fields(data: ReceiptData) -> list[tuple[str, str, bool]]:
+    """(label, value, whole): the reference and the cash figures print whole."""
+    fields = [("付款方式", data.channel, False)]
     # A cheque number means nothing without its bank.
     reference = f"{data.bank} {data.reference}" if data.bank else data.reference
     if reference:
-        fields.append(("参考号", reference))
+        fields.append(("参考号", reference, True))
     if data.tendered is not None:
-        fields.append(("实收", format_yuan(data.tendered)))
+        fields.append(("实收", format_yuan(data.tendered), True))
     if data.change is not None:
-        fields.append(("找零", format_yuan(data.change)))
+        fields.append(("找零", format_yuan(data.change), True))
     return fields
 
 
@@ -241,6 +242,7 @@ def _draw_table(
         f"人民币{rmb_capitals(data.total)}",
         size + 0.5,
         max_width=amount_x - period_x - 2 * pad,
+        whole=True,
     )
     pen.text(right - pad, y, format_yuan(data.total), size + 0.5, align="right",
              max_width=amount_width - 2 * pad, whole=True)  # fmt: skip
@@ -288,15 +290,7 @@ def _draw_a5(pen: Pen, data: ReceiptData, page: tuple[float, float]) -> None:
     rows = int((y - 10 - footer_top) / row_height) - 2
     bottom = _draw_table(pen, data, left, right, y - 10, row_height, rows, 8, 9.5, 26 * mm, 30 * mm)
 
-    y = bottom - 16
-    x = left
-    for label, value in _payment_fields(data):
-        # A field that does not fit beside the last starts a line of its own, so a cheque's
-        # bank and number print whole.
-        if x > left and x + pen.width(f"{label}：{value}", 10) > right:
-            x, y = left, y - 15
-        pen.field(x, y, label, value, 10, right - x, whole=label != "付款方式")
-        x += pen.width(f"{label}：{value}", 10) + 14
+    y = pen.field_lines(left, right, bottom - 16, _payment_fields(data), 10, 15)
     y = min(y - 22, 26 * mm)
     pen.field(left, y, "收款人", data.clerk, 10, content / 2)
     pen.field(left + content / 2, y, "收款单位（盖章）", "", 10, content / 2)
@@ -338,9 +332,9 @@ def _draw_form(pen: Pen, data: ReceiptData, page: tuple[float, float]) -> None:
     y = bottom - 13
     x = left
     clerk_x = right - 150
-    for label, value in _payment_fields(data):
+    for label, value, whole in _payment_fields(data):
         # Up to the clerk's name: a long cheque reference is set smaller, never cut.
-        pen.field(x, y, label, value, 9, clerk_x - 14 - x, whole=label != "付款方式")
+        pen.field(x, y, label, value, 9, clerk_x - 14 - x, whole=whole)
         x += pen.width(f"{label}：{value}", 9) + 14
     pen.field(clerk_x, y, "收款人", data.clerk, 9, 150)
     pen.text(left, 6 * mm, "本收据为缴费凭证，请妥善保管；涂改无效。", 7, colour=GREY)

@@ -81,12 +81,13 @@ def render_refund(
     return f"退款单-{safe}.pdf", "application/pdf", buffer.getvalue()
 
 
-def _payment_fields(data: RefundData) -> list[tuple[str, str]]:
-    fields = [("退款方式", data.channel)]
+def _payment_fields(data: RefundData) -> list[tuple[str, str, bool]]:
+    """(label, value, whole): the serial number prints whole, names may be shortened."""
+    fields = [("退款方式", data.channel, False)]
     if data.bank:
-        fields.append(("收款银行", data.bank))
+        fields.append(("收款银行", data.bank, False))
     if data.reference:
-        fields.append(("转账流水号", data.reference))
+        fields.append(("转账流水号", data.reference, True))
     return fields
 
 
@@ -103,12 +104,12 @@ def _draw(pen: Pen, data: RefundData) -> None:
     y -= 16 * mm
     pen.barcode(right, y - 2, data.refund_no, 11 * mm, content * 0.45)
     info = content * 0.52
-    pen.field(left, y + 22, "退款单号", data.refund_no, 10, info)
-    pen.field(left, y + 8, "退款时间", moment_text(data.issued_at), 10, info)
+    pen.field(left, y + 22, "退款单号", data.refund_no, 10, info, whole=True)
+    pen.field(left, y + 8, "退款时间", moment_text(data.issued_at), 10, info, whole=True)
     pen.field(left, y - 6, "退款网点", data.branch_name, 10, info)
 
     y -= 22
-    pen.field(left, y, "户号", data.account_no, 10, content)
+    pen.field(left, y, "户号", data.account_no, 10, content, whole=True)
     y -= 15
     pen.field(left, y, "户名", data.holder_name, 10, content)
     y -= 15
@@ -116,13 +117,7 @@ def _draw(pen: Pen, data: RefundData) -> None:
 
     y = _amount_table(pen, data, left, right, y - 10)
 
-    y -= 16
-    x = left
-    for label, value in _payment_fields(data):
-        pen.field(x, y, label, value, 10, content / 2)
-        x += pen.width(f"{label}：{value}", 10) + 14
-        if x > right - 60:
-            x, y = left, y - 15
+    y = pen.field_lines(left, right, y - 16, _payment_fields(data), 10, 15)
     if data.reason:
         y -= 15
         y = pen.wrapped_field(left, y, "退款原因", data.reason, 10, content, leading=13)
@@ -139,6 +134,7 @@ def _amount_table(pen: Pen, data: RefundData, left: float, right: float, top: fl
     canvas = pen.canvas
     row, size, pad = 18.0, 10.0, 4
     amount_x = right - 34 * mm
+    amount_width = right - amount_x - 2 * pad
     text_dy = (row - size) / 2 + size * 0.18
     canvas.setFillColor(_HEADER_FILL)
     canvas.rect(left, top - row, right - left, row, stroke=0, fill=1)
@@ -147,11 +143,13 @@ def _amount_table(pen: Pen, data: RefundData, left: float, right: float, top: fl
     pen.text(right - pad, top - row + text_dy, "金额（元）", size, align="right")
     y = top - 2 * row + text_dy
     pen.text(left + pad, y, "退还账户余额", size, max_width=amount_x - left - 2 * pad)
-    pen.text(right - pad, y, f"{data.amount:,.2f}", size, align="right")
+    pen.text(right - pad, y, f"{data.amount:,.2f}", size, align="right",
+             max_width=amount_width, whole=True)  # fmt: skip
     y = top - 3 * row + text_dy
     capitals = f"合计（大写）人民币{rmb_capitals(data.amount)}"
-    pen.text(left + pad, y, capitals, size, max_width=amount_x - left - 2 * pad)
-    pen.text(right - pad, y, format_yuan(data.amount), size + 0.5, align="right")
+    pen.text(left + pad, y, capitals, size, max_width=amount_x - left - 2 * pad, whole=True)
+    pen.text(right - pad, y, format_yuan(data.amount), size + 0.5, align="right",
+             max_width=amount_width, whole=True)  # fmt: skip
     bottom = top - 3 * row
     canvas.setLineWidth(0.6)
     canvas.rect(left, bottom, right - left, top - bottom, stroke=1, fill=0)

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -67,8 +67,14 @@ class RouteSheet:
 
 
 def render_route_sheet_pdf(sheet: RouteSheet, *, organisation: str = "水电保障中心") -> bytes:
-    """The sheet as A4 portrait PDF bytes, CJK font embedded (see `reports.fonts`)."""
+    """The sheet as A4 PDF bytes, CJK font embedded (see `reports.fonts`): portrait, or
+    landscape when the numbers and ranges do not fit across a portrait page."""
     font = cjk_font().name
+    rows = _rows(sheet.lines)
+    side_margin = MARGIN * 0.7
+    pagesize = A4
+    if _sized(rows, font, A4[0] - 2 * side_margin) is None:
+        pagesize = landscape(A4)
     footer = (
         f"{organisation}　{sheet.title}　生成于 {moment_text(sheet.generated_at)}"
         "　抄表人：________　日期：________"
@@ -82,25 +88,22 @@ def render_route_sheet_pdf(sheet: RouteSheet, *, organisation: str = "水电保�
             Paragraph(escape(f"共 {len(sheet.lines)} 块表。{sheet.rule}"),
                       ParagraphStyle("r", base, textColor=GREY)),
             Spacer(1, 3 * mm),
-            _table(sheet.lines, font, width),
+            _table(rows, font, width),
         ]  # fmt: skip
 
     return numbered_pdf(
         story,
-        pagesize=A4,
+        pagesize=pagesize,
         font=font,
         footer=footer,
         title=sheet.title,
         author=organisation,
-        side_margin=MARGIN * 0.7,
+        side_margin=side_margin,
     )
 
 
-def _table(lines: Sequence[RouteSheetLine], font: str, width: float) -> Table:
-    """Columns sized from the data (`fit_columns`): numbers, readings, dates and ranges
-    whole; place and holder wrap over up to three lines of the tall row; the box to write
-    the reading in takes what is left, at least `_WRITE_IN` wide."""
-    rows = [
+def _rows(lines: Sequence[RouteSheetLine]) -> list[tuple[str, ...]]:
+    return [
         (
             str(number),
             line.meter_no,
@@ -113,8 +116,16 @@ def _table(lines: Sequence[RouteSheetLine], font: str, width: float) -> Table:
         )
         for number, line in enumerate(lines, start=1)
     ]
+
+
+def _sized(
+    rows: Sequence[tuple[str, ...]], font: str, width: float
+) -> tuple[list[float], float] | None:
+    """Columns sized from the data (`fit_columns`): numbers, readings, dates and ranges
+    whole; place and holder wrap over up to three lines of the tall row; the box to write
+    the reading in takes what is left, at least `_WRITE_IN` wide."""
     texts = list(zip(*rows, strict=True)) if rows else [()] * 8
-    codes = [line.account.split(" ", 1)[0] for line in lines]
+    codes = [account.split(" ", 1)[0] for account in texts[4]]
     code_width = max((stringWidth(c, font, _BODY) for c in codes), default=0.0)
     columns = [
         FitColumn(HEADERS[0], texts[0], whole=True),
@@ -126,9 +137,13 @@ def _table(lines: Sequence[RouteSheetLine], font: str, width: float) -> Table:
         FitColumn(HEADERS[8], (), whole=False, floor=_WRITE_IN, grow=True),
         FitColumn(HEADERS[9], (), whole=False, fixed=_REMARK),
     ]
-    fitted = fit_columns(columns, font, _BODY, width, padding=2 * _PAD)
+    return fit_columns(columns, font, _BODY, width, padding=2 * _PAD)
+
+
+def _table(rows: Sequence[tuple[str, ...]], font: str, width: float) -> Table:
+    fitted = _sized(rows, font, width)
     if fitted is None:
-        raise ValueError("抄表卡的列在 A4 纵向页面上放不下")
+        raise ValueError("抄表卡的列在 A4 横向页面上也放不下")
     widths, size = fitted
     room = [w - 2 * _PAD for w in widths]
     data: list[list[str]] = [
@@ -152,7 +167,7 @@ def _table(lines: Sequence[RouteSheetLine], font: str, width: float) -> Table:
         ("LEFTPADDING", (0, 0), (-1, -1), _PAD),
         ("RIGHTPADDING", (0, 0), (-1, -1), _PAD),
     ]
-    heights = [None] + [_ROW_HEIGHT] * len(lines)
+    heights = [None] + [_ROW_HEIGHT] * len(rows)
     return Table(data, colWidths=widths, rowHeights=heights, repeatRows=1,
                  style=TableStyle(style))  # fmt: skip
 
