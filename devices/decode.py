@@ -8,6 +8,7 @@ prints. Both back `meterdesk frame decode|encode`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from devices import cjt188, dlt645
@@ -258,3 +259,41 @@ def encode_request(
             raise ValueError("DL/T 645-1997 没有读通信地址命令，请给出数据标识")
         return pre + dlt645.read_address_request()
     return pre + dlt645.read_request(address, parse_di(di, edition), edition)
+
+
+COMMANDS = (*(a.value for a in dlt645.ControlAction), "valve-open", "valve-close")
+
+
+def encode_command(
+    protocol: str,
+    address: str,
+    command: str,
+    *,
+    password: str = "",
+    operator: str = "",
+    until: datetime | None = None,
+    meter_type: int = 0x10,
+    di_order: cjt188.DiOrder = "big",
+    ser: int = 0,
+    wakeup: int = 0,
+) -> bytes:
+    """The frame of a switching command: a DL/T 645-2007 control or a CJ/T 188 valve.
+
+    ValueError (Chinese message) for a command the protocol lacks or a bad field.
+    """
+    pre = bytes([0xFE] * wakeup)
+    if protocol == "cjt188":
+        if command not in ("valve-open", "valve-close"):
+            raise ValueError(f"CJ/T 188 只有 valve-open 与 valve-close，收到 {command!r}")
+        return pre + cjt188.valve_request(
+            address, meter_type, open=command == "valve-open", serial=ser, di_order=di_order
+        )
+    if protocol != "dlt645-2007":
+        raise ValueError(f"控制命令只属于 dlt645-2007 与 cjt188，收到 {protocol!r}")
+    if command not in COMMANDS[:-2]:
+        raise ValueError(f"DL/T 645-2007 控制命令应为 {'、'.join(COMMANDS[:-2])}，收到 {command!r}")
+    if until is None:
+        raise ValueError("控制命令需要有效截止时间（--until）")
+    return pre + dlt645.control_request(
+        address, dlt645.ControlAction(command), password=password, operator=operator, until=until
+    )

@@ -53,6 +53,8 @@ class Value:
             return str(self.value)
         if isinstance(self.value, int):
             return f"{self.value:04X}"
+        if isinstance(self.value, datetime):
+            return self.value.isoformat(sep=" ")
         return self.value.isoformat()
 
 

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 
 import click
 
 from devices.cjt188 import DI_ORDERS, DiOrder
-from devices.decode import DETAIL_LABELS, describe, encode_request, parse_hex
+from devices.decode import (
+    COMMANDS,
+    DETAIL_LABELS,
+    describe,
+    encode_command,
+    encode_request,
+    parse_hex,
+)
 from devices.errors import FrameError
 from server.cli.core import EXIT_REFUSED, cli, dump
 
@@ -56,7 +64,20 @@ def frame_decode(hex_text: tuple[str, ...], protocol: str | None, as_json: bool)
     "--protocol", required=True, type=click.Choice(["dlt645-2007", "dlt645-1997", "cjt188"])
 )
 @click.option("--address", required=True, help="表地址（高位在前，如 000000000001）")
-@click.option("--di", help="数据标识；不给则为读地址请求")
+@click.option("--di", help="数据标识；不给（也没有 --command）则为读地址请求")
+@click.option(
+    "--command",
+    "command",
+    type=click.Choice(COMMANDS),
+    help="Switching command: DL/T 645-2007 control (trip … hold-off) or CJ/T 188 valve.",
+)
+@click.option("--password", default="", help="控制密码：权限 2 位 + 密码 6 位（如 02123456）")
+@click.option("--operator", default="", help="操作者代码（至多 8 位十六进制）")
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d %H:%M:%S"]),
+    help='控制命令有效截止时间 "YYYY-MM-DD HH:MM:SS"（表在此后拒绝执行）',
+)
 @click.option("--meter-type", default="10", show_default=True, help="CJ/T 188 仪表类型（十六进制）")
 @click.option(
     "--di-order",
@@ -70,15 +91,39 @@ def frame_encode(
     protocol: str,
     address: str,
     di: str | None,
+    command: str | None,
+    password: str,
+    operator: str,
+    until: datetime | None,
     meter_type: str,
     di_order: DiOrder,
     wakeup: int,
 ) -> None:
-    """Print a request frame as uppercase hex, space separated."""
+    """Print a request frame (read, or a switching command) as uppercase hex."""
     try:
-        raw = encode_request(
-            protocol, address, di, meter_type=int(meter_type, 16), di_order=di_order, wakeup=wakeup
-        )
+        if command is not None and di is not None:
+            raise ValueError("--di 与 --command 只能给一个")
+        if command is not None:
+            raw = encode_command(
+                protocol,
+                address,
+                command,
+                password=password,
+                operator=operator,
+                until=until,
+                meter_type=int(meter_type, 16),
+                di_order=di_order,
+                wakeup=wakeup,
+            )
+        else:
+            raw = encode_request(
+                protocol,
+                address,
+                di,
+                meter_type=int(meter_type, 16),
+                di_order=di_order,
+                wakeup=wakeup,
+            )
     except ValueError as exc:
         click.echo(f"错误：{exc}", err=True)
         sys.exit(EXIT_REFUSED)

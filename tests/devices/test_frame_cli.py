@@ -140,3 +140,108 @@ def test_encoded_frames_decode_back(runner):
     ).output
     data = json.loads(runner.invoke(cli, ["frame", "decode", "--json", raw]).output)
     assert (data["kind"], data["address"], data["di"]) == ("读数据请求", "000000000012", "02010100")
+
+
+# --- switching commands (费控) --------------------------------------------------------
+
+# Hand-computed in tests/devices/test_control.py (TRIP, REFUSED, the valve frames).
+TRIP = "68 01 00 00 00 00 00 68 1C 10 35 89 67 45 AB 89 67 45 4D 33 33 33 47 3A 45 59 4C 16"
+CONTROL = ["--password", "02123456", "--operator", "12345678", "--until", "2026-12-07 14:00:00"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--protocol", "dlt645-2007", "--address", "1", "--command", "trip", *CONTROL], TRIP),
+        (
+            ["--protocol", "cjt188", "--address", "00000019121301", "--command", "valve-open"],
+            "68 10 01 13 12 19 00 00 00 04 04 A0 17 00 55 CB 16",
+        ),
+        (
+            [
+                "--protocol",
+                "cjt188",
+                "--address",
+                "00000019121301",
+                "--command",
+                "valve-close",
+                "--wakeup",
+                "3",
+            ],
+            "FE FE FE 68 10 01 13 12 19 00 00 00 04 04 A0 17 00 99 0F 16",
+        ),
+    ],
+)
+def test_encode_switching_commands(runner, args, expected):
+    result = runner.invoke(cli, ["frame", "encode", *args])
+    assert result.exit_code == 0, result.output
+    assert result.output == expected + "\n"
+
+
+def test_every_control_command_encodes_its_n1(runner):
+    codes = {"close-allow": "4E", "close": "4F", "alarm": "5D", "alarm-off": "5E"}
+    codes |= {"hold": "6D", "hold-off": "6E"}
+    for command, n1 in codes.items():
+        args = ["--protocol", "dlt645-2007", "--address", "1", "--command", command, *CONTROL]
+        out = runner.invoke(cli, ["frame", "encode", *args]).output.split()
+        assert out[18] == n1, command  # N1 + 33H
+
+
+def test_decode_control_request_and_replies(runner):
+    result = runner.invoke(cli, ["frame", "decode", TRIP])
+    assert result.output.splitlines() == [
+        "协议 dlt645-2007  控制命令",
+        "地址 000000000001  控制码 1CH",
+        "命令有效截止时间 = 2026-12-07 14:00:00",
+        "控制类型：跳闸",
+        "密码（权限在前）：02123456",
+        "操作者代码：12345678",
+    ]
+    refused = runner.invoke(cli, ["frame", "decode", "--json", "6801000000000068DC0137E516"])
+    data = json.loads(refused.output)
+    assert (data["kind"], data["control"], data["error"], data["details"]) == (
+        "控制命令异常应答",
+        "DC",
+        "密码错/未授权",
+        {"error_code": "04"},
+    )
+    ok = runner.invoke(cli, ["frame", "decode", "68 01 00 00 00 00 00 68 9C 00 6D 16"])
+    assert ok.output.splitlines() == [
+        "协议 dlt645-2007  控制命令正常应答",
+        "地址 000000000001  控制码 9CH",
+    ]
+    # The valve reply of test_control.py: ST 01 00, closed.
+    valve = runner.invoke(
+        cli, ["frame", "decode", "--json", "68 10 01 00 00 00 00 00 00 84 05 A0 17 01 01 00 BB 16"]
+    )
+    data = json.loads(valve.output)
+    assert (data["kind"], data["di"], data["details"]["valve"]) == ("阀门控制应答", "A017", "关")
+
+
+def test_decode_relay_status_word(runner):
+    # 04000503 = 1010H: relay open, 保电 (test_control.py STATUS_HELD_OPEN).
+    result = runner.invoke(
+        cli, ["frame", "decode", "68 01 00 00 00 00 00 68 91 06 36 38 33 37 43 43 C6 16"]
+    )
+    assert result.output.splitlines() == [
+        "协议 dlt645-2007  正常应答",
+        "地址 000000000001  控制码 91H  数据标识 04000503",
+        "电表运行状态字3 = 1010",
+        "继电器：断",
+        "保电：是",
+    ]
+
+
+def test_encode_switching_refuses_bad_input(runner):
+    base = ["frame", "encode", "--protocol", "dlt645-2007", "--address", "1"]
+    result = runner.invoke(cli, [*base, "--command", "trip", "--password", "02123456"])
+    assert (result.exit_code, result.output) == (2, "错误：控制命令需要有效截止时间（--until）\n")
+    result = runner.invoke(cli, [*base, "--command", "valve-open", *CONTROL])
+    assert result.exit_code == 2 and "DL/T 645-2007 控制命令应为 trip、" in result.output
+    result = runner.invoke(cli, [*base, "--command", "trip", *CONTROL[2:], "--password", "123"])
+    assert result.exit_code == 2 and "密码 '123' 应为 8 位十六进制" in result.output
+    result = runner.invoke(cli, [*base, "--command", "trip", "--di", "00010000", *CONTROL])
+    assert (result.exit_code, result.output) == (2, "错误：--di 与 --command 只能给一个\n")
+    cjt = ["frame", "encode", "--protocol", "cjt188", "--address", "1", "--command", "trip"]
+    result = runner.invoke(cli, cjt)
+    assert result.exit_code == 2 and "CJ/T 188 只有 valve-open 与 valve-close" in result.output
