@@ -5,7 +5,8 @@
 Runs on a fresh database (MD_TEST_DATABASE_URL's server, else an embedded PostgreSQL),
 dropped at the end. Prints seconds per report and per export. Budgets (issue 8): arrears
 and collection over 50,000 accounts ≤ 2 s each; a 100,000-row Excel export ≤ 10 s (the
-meter inventory of 50,000 accounts has about that many rows).
+meter inventory of 50,000 accounts has about that many rows). The usage and meters exports
+are also written by XlsxWriter's constant_memory mode ("→ xlsx XW"), for comparison.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
+from unittest.mock import patch
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from reports import tables
 from reports.tables import TableReport, render_table_pdf, write_table_xlsx
 from server.demo.data import generate_demo_data
 from server.services.billing.billing_run import run_billing
@@ -33,6 +37,7 @@ from server.services.reports import (
     usage_report,
 )
 from tests.bench.bench_billing import ACTOR, bench_database, in_transaction, timed, vacuum
+from tests.bench.xlsxwriter_sheet import XlsxWriterSheet
 
 BUDGETS = {"arrears": 2.0, "collection": 2.0, "meters → xlsx": 10.0}
 
@@ -101,8 +106,10 @@ def measure(url: str, periods: int, folder: Path) -> list[tuple[str, float, str]
         shown = " ".join(str(v) for v in totals if v not in (None, ""))[:70]
         rows.append((name, seconds, f"{len(built.rows)} rows; {shown}"))
 
-    def export(name: str, build: Callable[[Session], TableReport], suffix: str) -> None:
-        target = folder / f"{name}.{suffix}"
+    def export(
+        name: str, build: Callable[[Session], TableReport], suffix: str, writer: str = ""
+    ) -> None:
+        target = folder / f"{name}{writer}.{suffix}"
 
         def write(session: Session) -> int:
             built = build(session)
@@ -111,9 +118,12 @@ def measure(url: str, periods: int, folder: Path) -> list[tuple[str, float, str]
                 return len(built.rows) if isinstance(built.rows, tuple) else 0
             return write_table_xlsx(built, str(target))
 
-        count, seconds = timed(lambda: in_transaction(url, write))
+        # The same export written by XlsxWriter, to compare (see tests/bench/xlsxwriter_sheet).
+        swap = patch.object(tables, "SheetWriter", XlsxWriterSheet) if writer else nullcontext()
+        with swap:
+            count, seconds = timed(lambda: in_transaction(url, write))
         size = target.stat().st_size // 1024
-        rows.append((f"{name} → {suffix}", seconds, f"{count} rows, {size} KB"))
+        rows.append((f"{name} → {suffix}{writer}", seconds, f"{count} rows, {size} KB"))
 
     report("arrears", lambda s: arrears_report(s, ACTOR))
     report("collection", lambda s: collection_report(s, ACTOR, first, end))
@@ -124,6 +134,8 @@ def measure(url: str, periods: int, folder: Path) -> list[tuple[str, float, str]
     export("arrears", lambda s: arrears_report(s, ACTOR, stream=True), "xlsx")
     export("usage", lambda s: usage_report(s, ACTOR, first, end, stream=True), "xlsx")
     export("meters", lambda s: meters_report(s, ACTOR, stream=True), "xlsx")
+    export("usage", lambda s: usage_report(s, ACTOR, first, end, stream=True), "xlsx", " XW")
+    export("meters", lambda s: meters_report(s, ACTOR, stream=True), "xlsx", " XW")
     export("collection", lambda s: collection_report(s, ACTOR, first, end), "pdf")
     export("loss", lambda s: loss_report(s, ACTOR, end.shift(-11), end), "pdf")
     return rows

@@ -5,6 +5,7 @@ renderer's formats on a report built by hand (no database)."""
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import datetime
 from decimal import Decimal as D
 
@@ -235,10 +236,19 @@ def test_stream_writer_escapes_text_and_keeps_values():
         sheet.append(['<李&"王">\x01 ', D("-1234.5"), date(2026, 11, 2)],
                      [0, sheet.style("#,##0.00"), sheet.style("yyyy-mm-dd")])  # fmt: skip
         sheet.append([None, 7, True])
-    book = load_workbook(io.BytesIO(out.getvalue()))
+        sheet.append(["", "\x02", "末"])
+    content = out.getvalue()
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        xml = package.read("xl/worksheets/sheet1.xml").decode()
+    # Every cell says where it is (Gnumeric reads cells without r= as nothing), and a blank
+    # value, or text that is nothing but characters XML cannot carry, is no cell at all.
+    assert xml.count("<c ") == xml.count("<c r=") == 3 + 3 + 2 + 1
+    assert '<c r="C4" t="inlineStr"><is><t xml:space="preserve">末</t></is></c></row>' in xml
+    book = load_workbook(io.BytesIO(content))
     ws = book.active
     assert ws.title == name[:31]
     assert [c.value for c in ws[2]] == ['<李&"王"> ', -1234.5, datetime(2026, 11, 2)]
     assert ws["B2"].number_format == "#,##0.00" and ws["C2"].number_format == "yyyy-mm-dd"
     assert [c.value for c in ws[3]] == [None, 7, True]
+    assert [c.value for c in ws[4]] == [None, None, "末"]
     assert ws.freeze_panes == "A2" and ws["A1"].alignment.horizontal == "center"
