@@ -14,6 +14,12 @@ from server.db.models.companion import (
     WechatUser,
     WorkdayOverride,
 )
+from server.db.models.control import (
+    ControlCommand,
+    ControlProtection,
+    ControlWarning,
+    MeterSwitchState,
+)
 from server.db.models.corrections import (
     Adjustment,
     CreditNote,
@@ -70,6 +76,9 @@ __all__ = [
     "Building",
     "Campus",
     "CashHandover",
+    "ControlCommand",
+    "ControlProtection",
+    "ControlWarning",
     "CreditNote",
     "CustomerClass",
     "Department",
@@ -83,6 +92,7 @@ __all__ = [
     "LateFeePolicy",
     "Meter",
     "MeterReplacement",
+    "MeterSwitchState",
     "Notice",
     "OfficeCounter",
     "OutboxMessage",

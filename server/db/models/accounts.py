@@ -19,7 +19,14 @@ class CustomerClass(Base):
     """居民 resident, 集体宿舍 dormitory, 单位 unit, and any the desk adds (商户, 教职工…)."""
 
     __tablename__ = "customer_class"
-    __table_args__ = (CheckConstraint("deposit >= 0", name="deposit"),)
+    __table_args__ = (
+        CheckConstraint("deposit >= 0", name="deposit"),
+        CheckConstraint(
+            "grace_hours >= 0 and (warn_below is null or cutoff_below is null"
+            " or warn_below >= cutoff_below)",
+            name="control",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[Code] = mapped_column(unique=True)
@@ -27,6 +34,11 @@ class CustomerClass(Base):
     max_bindings: Mapped[int]
     # The deposit (押金) charged at move-in; 0: none.
     deposit: Mapped[Money] = mapped_column(default=Decimal("0.00"), server_default=text("0"))
+    # Prepaid control (费控): a prepaid account below `cutoff_below` is warned and switched
+    # off `grace_hours` later; below `warn_below` only warned. None: not switched / warned.
+    cutoff_below: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    warn_below: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    grace_hours: Mapped[int] = mapped_column(default=24, server_default=text("24"))
 
 
 class Account(Base):
