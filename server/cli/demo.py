@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -19,6 +20,7 @@ from server.cli.core import Context, cli, cli_actor, pass_context, progress, run
 from server.db.engine import is_embedded
 from server.demo.bench import demo_bench_meters, start_bench_simulator
 from server.demo.data import generate_demo_data
+from server.demo.messages import DemoMessages, demo_environment
 from server.ops.pc_setup import DEMO_ACCOUNTS, has_accounts, seed_demo
 from server.services.core.calendar import now
 from server.services.online_pay.demo import resident_to_try
@@ -43,10 +45,23 @@ def demo_data(ctx: Context, accounts: int, seed: int) -> None:
     click.echo(summary.describe())
 
 
-def _start_demo_companion(ctx: Context) -> subprocess.Popen[bytes] | None:
+@dataclass
+class DemoCompanion:
+    """The demo's `meterdesk serve` and the stand-in its messages go to."""
+
+    process: subprocess.Popen[bytes]
+    messages: DemoMessages
+
+    def stop(self) -> None:
+        _stop(self.process)
+        self.messages.stop()
+
+
+def _start_demo_companion(ctx: Context) -> DemoCompanion | None:
     """The residents' phone pages for the demo: `meterdesk serve` on a free loopback port
-    with the development sign-in and 演示支付 on, started and waited for; the caller stops
-    it. Only on the PC's own embedded database (`serve` refuses pay.demo elsewhere)."""
+    with the development sign-in and 演示支付 on, its jobs' template messages and SMS sent
+    to the 演示消息 stand-in, started and waited for; the caller stops it. Only on the PC's
+    own embedded database (`serve` refuses pay.demo elsewhere)."""
     if not is_embedded(ctx.settings):
         click.echo("连接的是中心数据库：不启动演示用的住户手机页面")
         return None
@@ -55,23 +70,27 @@ def _start_demo_companion(ctx: Context) -> subprocess.Popen[bytes] | None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = dict(os.environ) | {
-        "MD_COMPANION_HOST": "127.0.0.1",
-        "MD_COMPANION_PORT": str(port),
-        "MD_COMPANION_WORKERS": "1",
-        "MD_COMPANION_BASE_URL": "",
-        # A fresh key each run: the demo's sign-ins need not outlive it.
-        "MD_COMPANION_SECRET_KEY": secrets.token_urlsafe(32),
-        "MD_COMPANION_DEV_LOGIN": "true",
-        "MD_PAY_DEMO": "true",
-    }
+    url = f"http://127.0.0.1:{port}"
+    messages = DemoMessages()
+    env = (
+        dict(os.environ)
+        | demo_environment(messages.url, url)
+        | {
+            "MD_COMPANION_HOST": "127.0.0.1",
+            "MD_COMPANION_PORT": str(port),
+            "MD_COMPANION_WORKERS": "1",
+            # A fresh key each run: the demo's sign-ins need not outlive it.
+            "MD_COMPANION_SECRET_KEY": secrets.token_urlsafe(32),
+            "MD_COMPANION_DEV_LOGIN": "true",
+            "MD_PAY_DEMO": "true",
+        }
+    )
     folder = ctx.settings.home / "logs"
     folder.mkdir(exist_ok=True)
     with (folder / "demo-companion.log").open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve"], env=env, stdout=log, stderr=log
         )
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while process.poll() is None and time.monotonic() < deadline:
         try:
@@ -81,10 +100,13 @@ def _start_demo_companion(ctx: Context) -> subprocess.Popen[bytes] | None:
             pass
         time.sleep(0.3)
     else:
-        _stop(process)
+        DemoCompanion(process, messages).stop()
         click.echo(f"住户手机页面未能启动，原因见 {folder / 'demo-companion.log'}")
         return None
     click.echo(f"住户手机页面：{url}/h5/（在浏览器中打开，可切换为手机视图）")
+    click.echo(
+        f"演示消息：{messages.url}/（公众号模板消息和短信，含注册验证码；不会发给真实的微信或短信平台）"
+    )
     if resident is not None:
         click.echo(
             f"  在“开发调试登录”中填 openid {resident[0]}，即为已绑定户号 {resident[1]} 的住户"
@@ -92,7 +114,7 @@ def _start_demo_companion(ctx: Context) -> subprocess.Popen[bytes] | None:
     else:
         click.echo("  在“开发调试登录”中填任意 openid，再绑定户号并在桌面程序中审核通过")
     click.echo("  在线缴费可选“演示支付”（不扣款）；付款后在桌面程序的换开收据中为其开具收据")
-    return process
+    return DemoCompanion(process, messages)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -148,5 +170,5 @@ def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
         if simulator is not None:
             simulator.stop()
         if companion is not None:
-            _stop(companion)
+            companion.stop()
     sys.exit(code)

@@ -33,6 +33,7 @@ from server.services.online_pay.desk import online_payments
 from tests.companion.support import csrf_of
 
 PHONE_PAGES = re.compile(r"住户手机页面：(http://127\.0\.0\.1:\d+)/h5/")
+MESSAGES = re.compile(r"演示消息：(http://127\.0\.0\.1:\d+/)（")
 HINT = re.compile(r"“开发调试登录”中填 openid (\S+)，即为已绑定户号 (\d+) 的住户")
 
 
@@ -90,6 +91,10 @@ def test_meterdesk_demo_serves_the_phone_pages_with_demo_pay(
         [url] = [m.group(1) for line in printed if (m := PHONE_PAGES.search(line))]
         [(openid, account_no)] = [m.groups() for line in printed if (m := HINT.search(line))]
         seen.update(url=url, account_no=account_no)
+        # Where the demo's template messages and SMS go instead of WeChat and a gateway.
+        [messages] = [m.group(1) for line in printed if (m := MESSAGES.search(line))]
+        assert "<title>演示消息</title>" in requests.get(messages, timeout=10).text
+        seen["messages"] = messages
         phone = requests.Session()
         login = phone.get(f"{url}/h5/login", timeout=10).text
         phone.post(
@@ -135,5 +140,7 @@ def test_meterdesk_demo_serves_the_phone_pages_with_demo_pay(
     assert "  在线缴费可选“演示支付”（不扣款）；付款后在桌面程序的换开收据中为其开具收据" in printed
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{seen['url']}/healthz", timeout=5)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(seen["messages"], timeout=5)
     # Nothing was set up for later: pay.demo lived only in the companion's environment.
     assert not (home / "meterdesk.toml").exists()
