@@ -69,6 +69,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "template_code": "",
         "template_reminder": "",
         "template_low_balance": "",
+        # A task assigned to field staff who did not bind their WeChat.
+        "template_task": "",
         "endpoint": "",
         "region": "",
         "sdk_app_id": "",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,6 +42,11 @@ def send_due(
             counts[_send_sms(sessions, settings, message)] += 1
             continue
         template_id = settings.templates.get(message.kind, "")
+        fallback = message.data.get(outbox.SMS_FALLBACK)
+        if not template_id and message.phone and fallback:
+            counts[_send_sms(sessions, settings, message, fallback)] += 1
+            continue
+        data = {k: str(v) for k, v in message.data.items() if k != outbox.SMS_FALLBACK}
         error: WechatApiError | None = None
         if not template_id:
             error = WechatApiError(f"未配置模板 wechat.template_{message.kind}", retry=False)
@@ -52,7 +58,7 @@ def send_due(
                     template_id,
                     # A page link needs the public address; without one, no link.
                     settings.base_url + message.url if settings.base_url else "",
-                    {key: str(value) for key, value in message.data.items()},
+                    data,
                 )
                 try:
                     wechat_api.send_template(token, settings, template)
@@ -78,14 +84,18 @@ def send_due(
 
 
 def _send_sms(
-    sessions: sessionmaker[Session], settings: CompanionSettings, message: outbox.Claimed
+    sessions: sessionmaker[Session],
+    settings: CompanionSettings,
+    message: outbox.Claimed,
+    data: dict[str, Any] | None = None,
 ) -> str:
-    """Send an SMS row (a resident who never followed) through the configured gateway.
+    """Send an SMS row (a resident who never followed, staff without WeChat), or a WeChat
+    row's SMS fallback `data`, through the configured gateway.
     A refusal that can pass by itself (flow control, a busy or unreachable gateway) is
     retried with the outbox's backoff; a permanent one (bad number, template or signature
     not approved, wrong keys, daily cap) fails at once. Either way the Chinese reason and
     the gateway's code are kept for the desk. Returns the row's new status."""
-    params = {key: str(value) for key, value in message.data.items()}
+    params = {key: str(value) for key, value in (data or message.data).items()}
     if "link" in params:
         params["link"] = settings.base_url + params["link"]
     try:

@@ -37,7 +37,12 @@ from server.services.residents.sms import (
 
 KEY_ID, SECRET = "testid", "testsecret"
 MOMENT = datetime(2026, 12, 7, 6, 30, 15, tzinfo=UTC)  # 1796625015
-TEMPLATES = {"code": "SMS_0001", "reminder": "SMS_0002", "low_balance": "SMS_0003"}
+TEMPLATES = {
+    "code": "SMS_0001",
+    "reminder": "SMS_0002",
+    "low_balance": "SMS_0003",
+    "task": "SMS_0004",
+}
 
 
 class StandIn:
@@ -583,7 +588,8 @@ def test_send_sms_from_settings_and_the_console_warning(
     monkeypatch.setenv("MD_SMS_PROVIDER", "aliyun")
     assert console_warning(load_settings(tmp_path)) == (
         "短信通道 aliyun 缺少 sms.access_key_id、sms.access_key_secret、sms.template_code、"
-        "sms.template_reminder、sms.template_low_balance：居民收不到验证码，无法注册"
+        "sms.template_reminder、sms.template_low_balance、sms.template_task：居民收不到验证码，"
+        "无法注册"
     )
     for key, value in {
         "ACCESS_KEY_ID": KEY_ID,
@@ -592,6 +598,7 @@ def test_send_sms_from_settings_and_the_console_warning(
         "TEMPLATE_CODE": "SMS_0001",
         "TEMPLATE_REMINDER": "SMS_0002",
         "TEMPLATE_LOW_BALANCE": "SMS_0003",
+        "TEMPLATE_TASK": "SMS_0004",
     }.items():
         monkeypatch.setenv(f"MD_SMS_{key}", value)
     settings = load_settings(tmp_path)

@@ -33,6 +33,8 @@ KIND_LABELS = {
     "task": "任务分派",
 }
 MAX_ATTEMPTS = 6
+# The payload key of a WeChat row's SMS parameters, sent instead when its template is unset.
+SMS_FALLBACK = "_sms"
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 # A row still `sending` after this was taken by a sender that died mid-call.
@@ -58,26 +60,32 @@ def enqueue(
     *,
     url: str = "",
     dedupe_key: str | None = None,
+    sms_fallback: tuple[str, dict[str, str]] | None = None,
 ) -> int | None:
-    """Queue a message; returns its id, or None when `dedupe_key` was queued before."""
+    """Queue a message; returns its id, or None when `dedupe_key` was queued before.
+    `sms_fallback` (phone, SMS parameters) is sent by SMS instead when the WeChat template
+    for `kind` is not configured."""
     if kind not in KIND_LABELS:
         raise DomainError(f"未知的消息类型「{kind}」")
     user = session.get(WechatUser, wechat_user_id)
     if user is None:
         raise NotFound(f"微信用户 {wechat_user_id} 不存在")
+    phone, sms_data = sms_fallback or ("", None)
+    payload = {**data, SMS_FALLBACK: sms_data} if sms_data else data
     return session.execute(
         text(
-            "insert into outbox_message (kind, wechat_user_id, openid, template_id, url,"
+            "insert into outbox_message (kind, wechat_user_id, openid, phone, template_id, url,"
             " payload, dedupe_key, status, attempts, last_error)"
-            " values (:kind, :uid, :openid, '', :url, cast(:payload as jsonb), :key,"
+            " values (:kind, :uid, :openid, :phone, '', :url, cast(:payload as jsonb), :key,"
             " 'pending', 0, '') on conflict (dedupe_key) do nothing returning id"
         ),
         {
             "kind": kind,
             "uid": user.id,
             "openid": user.openid,
+            "phone": phone,
             "url": url,
-            "payload": json.dumps(data, ensure_ascii=False),
+            "payload": json.dumps(payload, ensure_ascii=False),
             "key": dedupe_key,
         },
     ).scalar()

@@ -237,7 +237,14 @@ def assign_request(session: Session, actor: Actor, request_id: int, staff_login:
         session, actor, "request.assign", "service_request", request_id, {"to": staff.login}
     )
     # Staff sign in with a password, so only those who bound their WeChat (个人信息 on
-    # /staff/) have a follower to tell; the others see the task in 我的任务.
+    # /staff/) have a follower to tell; the others are told by SMS on their mobile (and by
+    # SMS too when the WeChat template is not configured); all see it in 我的任务.
+    task = f"{row.topic}（编号 {row.id}）"
+    when = appointment_text(row.slot) if row.slot else "尽快处理"
+    place = row.place or "—"
+    mobile = staff.mobile.strip()
+    by_sms = {"task": task, "time": when, "place": place}
+    key = f"task:{row.id}:{staff.id}"
     if staff.wechat_user_id is not None:
         outbox.enqueue(
             session,
@@ -245,14 +252,17 @@ def assign_request(session: Session, actor: Actor, request_id: int, staff_login:
             staff.wechat_user_id,
             {
                 "first": f"您有新的{KIND_LABELS[row.kind]}任务",
-                "keyword1": f"{row.topic}（编号 {row.id}）",
-                "keyword2": appointment_text(row.slot) if row.slot else "尽快处理",
-                "keyword3": row.place or "—",
+                "keyword1": task,
+                "keyword2": when,
+                "keyword3": place,
                 "remark": "点击查看我的任务。",
             },
             url="/staff/tasks",
-            dedupe_key=f"task:{row.id}:{staff.id}",
+            dedupe_key=key,
+            sms_fallback=(mobile, by_sms) if mobile else None,
         )
+    elif mobile:
+        outbox.enqueue_sms(session, "task", mobile, by_sms, url="/staff/tasks", dedupe_key=key)
 
 
 def answer_request(session: Session, actor: Actor, request_id: int, answer: str) -> None:

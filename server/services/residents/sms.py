@@ -7,7 +7,7 @@ signature is checked in tests against a hand computation, and the endpoint is a 
 test or a staging setup points at a stand-in. The SDKs would bring their own HTTP stacks
 and credential chains for a single call.
 
-A message is a kind ("code", "reminder", "low_balance") with named parameters; the
+A message is a kind ("code", "reminder", "low_balance", "task") with named parameters; the
 gateways send an approved template per kind (短信模板, the ids are settings), the console
 writes the text the template stands for.
 """
@@ -55,6 +55,11 @@ KINDS: dict[str, Kind] = {
     "low_balance": Kind(
         ("account", "balance", "link"),
         "您的户号 {account} 预存余额仅剩 {balance} 元，请及时充值：{link}",
+    ),
+    # To field staff without a bound WeChat (or with the WeChat template unset).
+    "task": Kind(
+        ("task", "time", "place"),
+        "您有新的任务：{task}，时间 {time}，地点 {place}，请在“我的任务”中查看。",
     ),
 }
 
