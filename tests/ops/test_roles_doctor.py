@@ -114,7 +114,7 @@ def doctor_env(md_env, monkeypatch, tmp_path):
     monkeypatch.setenv("MD_SMS_PROVIDER", "tencent")
     for key in ("ACCESS_KEY_ID", "ACCESS_KEY_SECRET", "SDK_APP_ID", "TEMPLATE_CODE"):
         monkeypatch.setenv(f"MD_SMS_{key}", key.lower())
-    for key in ("TEMPLATE_REMINDER", "TEMPLATE_LOW_BALANCE"):
+    for key in ("TEMPLATE_REMINDER", "TEMPLATE_LOW_BALANCE", "TEMPLATE_TASK"):
         monkeypatch.setenv(f"MD_SMS_{key}", key.lower())
     return monkeypatch
 
