@@ -33,7 +33,8 @@ from server.services.residents.sms import DEFAULT_SIGN_NAME, KINDS
 TEMPLATE_PREFIX = "demo-"
 SMS_PREFIX = "DEMO_"
 KEPT = 200
-SMS_LABELS = {"code": "验证码", "reminder": "欠费催缴", "low_balance": "余额不足提醒"}
+# An SMS's title is its outbox kind's (欠费催缴, 任务分派 …); codes are sent at once, not queued.
+CODE_TITLE = "验证码"
 
 
 @dataclass(frozen=True)
@@ -93,10 +94,10 @@ def _sms(query: dict[str, str], at: datetime) -> DemoMessage:
     kind = query.get("TemplateCode", "").removeprefix(SMS_PREFIX).lower()
     params = json.loads(query.get("TemplateParam") or "{}")
     text = f"【{query.get('SignName', '')}】" + KINDS[kind].text.format(**params)
+    title = CODE_TITLE if kind == "code" else KIND_LABELS.get(kind, kind)
     return DemoMessage(
-        at, "sms", query.get("PhoneNumbers", ""), SMS_LABELS[kind], (text,),
-        str(params.get("link", "")),
-    )  # fmt: skip
+        at, "sms", query.get("PhoneNumbers", ""), title, (text,), str(params.get("link", ""))
+    )
 
 
 class DemoMessages:

@@ -24,6 +24,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -62,6 +63,12 @@ def at(day: str, hour: int, minute: int = 0) -> datetime:
 
 def reminded(overdue: int, wechat: int, sms: int) -> str:
     return f"催缴 {overdue} 户，余额提醒 0 户；模板消息 {wechat}，短信 {sms}，无法送达 0，已暂停 0"
+
+
+@pytest.fixture
+def companion_settings(companion_settings):
+    """The official account in plain mode (明文模式), so the subscribe event is posted as is."""
+    return replace(companion_settings, aes_key="")
 
 
 @pytest.fixture
