@@ -129,6 +129,28 @@ DEFAULTS: dict[str, dict[str, str]] = {
         # for the companion it starts; `serve` refuses it against a central database.
         "demo": "false",
     },
+    # Prepaid control (费控, server.services.control): `ports` maps buildings to the port of
+    # their RS-485 bus, "楼名=URL" separated by ";" or new lines, the URL a pyserial URL (a
+    # serial-to-TCP gateway's socket://host:port) or a COM port, a building named as
+    # "校区/楼名" where names repeat across campuses. DL/T 645's password (level byte then
+    # three bytes, hex, e.g. 02123456) and operator code (hex) go with every control
+    # command; `valid_minutes` is the command's validity end time from sending. A try
+    # waits `timeout` seconds for the reply and is repeated `retries` times at once, then
+    # the command is retried `max_attempts` times in all with growing pauses. Meters are
+    # switched off only on working days followed by a working day, `cut_from`–`cut_until`.
+    "control": {
+        "ports": "",
+        "password": "",
+        "operator": "",
+        "electricity_protocol": "dlt645-2007",
+        "water_protocol": "cjt188",
+        "valid_minutes": "10",
+        "timeout": "3",
+        "retries": "1",
+        "max_attempts": "4",
+        "cut_from": "09:00",
+        "cut_until": "16:00",
+    },
     # Jobs that run themselves (server.jobs; `meterdesk worker`, or inside `serve`): each
     # every 30s / 5m / 1h / 1d counted from midnight, one server at a time.
     "jobs": {
@@ -144,6 +166,12 @@ DEFAULTS: dict[str, dict[str, str]] = {
         # Reminders go out only on working days 08:00-21:00; outside those a run sends none.
         "reminders_enabled": "true",
         "reminders_every": "30m",
+        # 费控: queued switch commands sent (a payment's switch-on goes at once after its
+        # commit; this is the backstop), and the policy run's warnings.
+        "control_send_enabled": "true",
+        "control_send_every": "10s",
+        "control_policy_enabled": "true",
+        "control_policy_every": "30m",
     },
 }
 

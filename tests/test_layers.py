@@ -57,6 +57,7 @@ DOMAINS = (
     "staff",
     "accounts",
     "metering",
+    "control",
     "billing",
     "collection",
     "online_pay",

@@ -10,6 +10,8 @@ The packages, each importing only the ones before it (tests/test_layers.py check
     accounts    accounts, customer classes, account changes
     metering    meters and places, readings and their rules, the reading-ingest engine
                 and its sources, review desk, route sheets, labels
+    control     prepaid control (费控): switch commands and their queue, 保电, the policy,
+                a payment's switch-on
     billing     tariffs, the billing run, bills, late fees, payment notices
     collection  payments, receipts, till, counter read models, settlement, exports
     online_pay  providers, orders, callbacks, reconciliation

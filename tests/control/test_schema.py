@@ -35,6 +35,5 @@ def test_protection_marks_are_append_only(session):
         ),
         {"a": account_id},
     )
-    with pytest.raises(DBAPIError, match="append-only"):
-        with session.begin_nested():
-            session.execute(text("update control_protection set reason = '改'"))
+    with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+        session.execute(text("update control_protection set reason = '改'"))

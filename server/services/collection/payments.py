@@ -49,6 +49,7 @@ from server.services.collection.references import (
     duplicate_message,
     insert_once,
 )
+from server.services.control import restore
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
@@ -222,6 +223,8 @@ def take_payment(
     if rest > 0:
         source = f"收据 {receipt_no}" if receipt_no else f"在线支付 {reference}"
         balance = move_balance(session, account.id, rest, "payment", payment_id, f"{source} 预存")
+        # 费控: back on at once, queued in this transaction and sent right after its commit.
+        restore.queue_restore(session, actor, account.id, balance, now)
     lines = [
         ReceiptLine(bill.period, what, part)
         for bill, fee, share in allocated

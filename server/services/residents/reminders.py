@@ -355,6 +355,22 @@ def _low_balance_due(
     return due
 
 
+def reach(session: Session, account: Account) -> tuple[list[tuple[int, str]], str]:
+    """How an account's residents are reached: (user id, openid) of every approved binding
+    whose resident follows the official account, else SMS to the account's mobile."""
+    followers = session.execute(
+        select(WechatUser.id, WechatUser.openid)
+        .join(Binding, Binding.wechat_user_id == WechatUser.id)
+        .where(
+            Binding.account_id == account.id,
+            Binding.status == "approved",
+            WechatUser.subscribed.is_(True),
+        )
+        .order_by(WechatUser.id)
+    ).all()
+    return [(user_id, openid) for user_id, openid in followers], account.mobile.strip()
+
+
 def _send(
     session: Session,
     account_id: int,
@@ -368,17 +384,7 @@ def _send(
     (another run got there first)."""
     account = session.get(Account, account_id)
     assert account is not None
-    followers = session.execute(
-        select(WechatUser.id, WechatUser.openid)
-        .join(Binding, Binding.wechat_user_id == WechatUser.id)
-        .where(
-            Binding.account_id == account_id,
-            Binding.status == "approved",
-            WechatUser.subscribed.is_(True),
-        )
-        .order_by(WechatUser.id)
-    ).all()
-    mobile = account.mobile.strip()
+    followers, mobile = reach(session, account)
     if followers:
         channel, recipients = "wechat", ",".join(openid for _, openid in followers)
     elif mobile:
