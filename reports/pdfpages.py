@@ -12,7 +12,8 @@ meaningful start (`FREE_MIN_CHARS` characters).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,8 @@ MIN_SIZE = 6.0
 # Free text shortened to fit keeps at least this many characters: enough of a name or an
 # address (its campus and building) to know whose it is.
 FREE_MIN_CHARS = 6
+# Widths are sums of glyph widths: a column sized to its text may measure a hair narrower.
+_SLACK = 0.01
 
 
 class NumberedCanvas(Canvas):
@@ -68,7 +71,7 @@ class NumberedCanvas(Canvas):
 def fit_text(text: str, font: str, size: float, width: float) -> str:
     """Free `text` (a name, an address) cut with an ellipsis to fit a column; never use it
     on a figure (see `fit_columns`)."""
-    if stringWidth(text, font, size) <= width:
+    if stringWidth(text, font, size) <= width + _SLACK:
         return text
     while text and stringWidth(text + "…", font, size) > width:
         text = text[:-1]
@@ -86,28 +89,40 @@ def text_width(text: str, font: str, size: float) -> float:
     return max(stringWidth(line, font, size) for line in text.split("\n"))
 
 
+def words(text: str) -> list[str]:
+    """The unbreakable pieces of `text`: runs of Latin letters, digits and signs (a number,
+    a date, a code: E000123, 2019-06-01), single spaces, and single Chinese characters,
+    between any two of which Chinese may break."""
+    return _WORDS.findall(text)
+
+
+_WORDS = re.compile(r"[!-~]+|\s|.")
+
+
 def wrap_text(text: str, font: str, size: float, room: float, max_lines: int | None = None) -> str:
-    """`text` broken into lines no wider than `room` ("\n" between them), after the last
-    space that fits, else between any two characters (Chinese has no spaces). Past
-    `max_lines`, the rest joins the last line, shortened by `fit_text`: free text only."""
+    """`text` broken into lines no wider than `room` ("\n" between them), never inside a
+    number or code (see `words`): a line over `room` holds one word wider than the room.
+    Past `max_lines`, the rest joins the last line, shortened by `fit_text`: free text only."""
     lines: list[str] = []
     current = ""
-    for char in text:
-        if current and stringWidth(current + char, font, size) > room:
-            # A space is where a bank's name ends and its cheque's number begins.
-            cut = current.rfind(" ")
-            if cut > 0:
-                lines.append(current[:cut])
-                current = current[cut + 1 :]
-            else:
-                lines.append(current)
-                current = ""
-        current += char
-    lines.append(current)
+    for word in words(text):
+        if current.strip() and stringWidth(current + word, font, size) > room + _SLACK:
+            lines.append(current.strip())
+            current = ""
+        current += word
+    lines.append(current.strip())
     if max_lines is not None and len(lines) > max_lines:
-        rest = "".join(lines[max_lines - 1 :])
+        rest = " ".join(lines[max_lines - 1 :])
         lines = [*lines[: max_lines - 1], fit_text(rest, font, size, room)]
-    return "\n".join(line.strip() for line in lines)
+    return "\n".join(lines)
+
+
+def widest_word(texts: Iterable[str], font: str, size: float) -> float:
+    """The width of the widest unbreakable word (`words`) in `texts`: a column that wraps
+    is at least this wide, so no number in it is broken."""
+    return max(
+        (stringWidth(word, font, size) for text in texts for word in words(text)), default=0.0
+    )
 
 
 def header_text(title: str, font: str, size: float, room: float) -> str:
@@ -184,13 +199,14 @@ def _column_widths(
     if spare < -0.01:
         return None
     widths = list(least)
-    # Free columns grow towards their natural width, each in proportion to what it lacks.
-    lacking = [n - w for n, w in zip(natural, widths, strict=True)]
-    wanted = sum(lacking)
-    if wanted > 0:
-        share = min(1.0, spare / wanted)
-        widths = [w + lack * share for w, lack in zip(widths, lacking, strict=True)]
-        spare -= wanted * share
+    # Free columns grow towards their natural width, an equal share each, the least wanting
+    # first: a short 水表 or 在用 gets its whole width before a long name takes the rest.
+    lacking = sorted((n - w, i) for i, (n, w) in enumerate(zip(natural, widths, strict=True)))
+    lacking = [(lack, i) for lack, i in lacking if lack > 0]
+    for position, (lack, index) in enumerate(lacking):
+        grant = min(lack, spare / (len(lacking) - position))
+        widths[index] += grant
+        spare -= grant
     if spare > 0:
         growing = [i for i, c in enumerate(columns) if c.grow] or [
             i for i, c in enumerate(columns) if c.fixed is None

@@ -12,11 +12,10 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Table, TableStyle
 
 from reports.clock import moment_text
-from reports.pdfpages import FitColumn, fit_columns, header_text, wrap_text
+from reports.pdfpages import FitColumn, fit_columns, header_text, widest_word, wrap_text
 from reports.pdfpages import fit_text as _fit
 
 if TYPE_CHECKING:
@@ -113,8 +112,7 @@ def receipt_list(
         for row in report.receipts
     ]  # fmt: skip
     # The reference column is at least as wide as its longest word (a cheque number).
-    words = [w for r in rows for w in r[_REFERENCE].split(" ") if w]
-    floor = max((stringWidth(w, font, LIST_SIZE) for w in words), default=0.0) + _CELL_PAD
+    floor = widest_word((r[_REFERENCE] for r in rows), font, LIST_SIZE) + _CELL_PAD
     totals = ["", "", "", "", "", "", yuan(report.total_amount), ""]
     widths, size = _sized(
         [(title, whole) for title, whole, _ in _LIST_COLUMNS], [*rows, totals], font, width,

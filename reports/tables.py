@@ -40,10 +40,10 @@ from reports.pdfpages import (
     GREY,
     FitColumn,
     fit_columns,
-    fit_text,
     header_text,
     is_code,
     numbered_pdf,
+    widest_word,
     wrap_text,
 )
 from reports.xlsx import DATE_FORMAT, MOMENT_FORMAT, MONEY_FORMAT, XLSX, generated_text
@@ -74,6 +74,8 @@ _HEADER_FILL = colors.Color(0.92, 0.92, 0.92)
 _SUBTOTAL_FILL = colors.Color(0.96, 0.96, 0.96)
 _BODY = 7.5
 _PAD = 3.0
+# Lines a free text cell (a name, a model, a 换表记录) may take before it is shortened.
+_FREE_LINES = 3
 # Rows per platypus Table: one Table of 50,000 rows splits page by page in quadratic time;
 # chunks of this size, each with the header repeated, read as one continuous table.
 _CHUNK = 400
@@ -268,19 +270,18 @@ def _pdf_tables(report: TableReport, font: str, width: float) -> Iterable[Any]:
     each led by the first column (the row's key) so its rows can be matched."""
     rows = list(report.rows)
     texts = [[cell_text(c, r.values[i]) for r in rows] for i, c in enumerate(report.columns)]
-    columns = [
-        FitColumn(
-            c.title,
-            [t for t, r in zip(texts[i], rows, strict=True) if r.style in (DETAIL, FLAGGED)],
-            whole=c.kind != TEXT
-            or all(
-                is_code(t)
-                for t, r in zip(texts[i], rows, strict=True)
-                if r.style in (DETAIL, FLAGGED)
-            ),
-        )
-        for i, c in enumerate(report.columns)
-    ]
+    columns = []
+    for column, column_texts in zip(report.columns, texts, strict=True):
+        detail = [
+            t for t, r in zip(column_texts, rows, strict=True) if r.style in (DETAIL, FLAGGED)
+        ]
+        if column.kind != TEXT or all(is_code(t) for t in detail):
+            columns.append(FitColumn(column.title, detail, whole=True))
+        else:
+            # Free text wraps (`_FREE_LINES`), never inside a number such as the meter
+            # number of a 换表记录, so its column is at least as wide as the widest one.
+            floor = widest_word(detail, font, _BODY) + 2 * _PAD
+            columns.append(FitColumn(column.title, detail, whole=False, floor=floor))
     for number, group in enumerate(_column_groups(columns, font, width)):
         if number:
             yield Spacer(1, 5 * mm)
@@ -370,7 +371,7 @@ def _pdf_table(
         else:
             data.append(
                 [
-                    t if is_code(t) or c.kind != TEXT else fit_text(t, font, size, r)
+                    t if is_code(t) or c.kind != TEXT else wrap_text(t, font, size, r, _FREE_LINES)
                     for c, t, r in zip(columns, cells, room, strict=True)
                 ]
             )

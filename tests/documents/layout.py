@@ -21,8 +21,10 @@ import math
 import os
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from difflib import unified_diff
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -189,3 +191,79 @@ def drawn_text(pdf: bytes) -> list[tuple[str, str, bool]]:
     finally:
         document.close()
     return runs
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A line as poppler's `pdftotext -bbox-layout` reads it: its words joined by spaces and
+    its box in points from the page's top-left corner."""
+
+    page: int
+    text: str
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1
+    words: tuple[tuple[str, tuple[float, float, float, float]], ...]
+
+
+@dataclass(frozen=True)
+class ReadPage:
+    number: int
+    width: float
+    height: float
+    lines: tuple[TextLine, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    @property
+    def rows(self) -> list[str]:
+        """The words as the eye reads them across the page: those sharing a baseline (within
+        1.5 pt), left to right, whatever blocks poppler split them into (table cells)."""
+        words = sorted(
+            (word for line in self.lines for word in line.words), key=lambda w: (w[1][3], w[1][0])
+        )
+        rows: list[list[tuple[str, tuple[float, float, float, float]]]] = []
+        for word in words:
+            if rows and abs(rows[-1][0][1][3] - word[1][3]) <= 1.5:
+                rows[-1].append(word)
+            else:
+                rows.append([word])
+        return [" ".join(t for t, _ in sorted(row, key=lambda w: w[1][0])) for row in rows]
+
+
+def read_lines(pdf: bytes, tmp_path: Path) -> list[ReadPage]:
+    """Every page of `pdf` as poppler reads it, lines and words with their boxes."""
+    source = tmp_path / "positions.pdf"
+    source.write_bytes(pdf)
+    xhtml = subprocess.run(
+        ["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(source), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    ns = "{http://www.w3.org/1999/xhtml}"
+    root = ElementTree.fromstring(xhtml)
+
+    def box(element: ElementTree.Element) -> tuple[float, float, float, float]:
+        return tuple(float(element.attrib[k]) for k in ("xMin", "yMin", "xMax", "yMax"))  # type: ignore[return-value]
+
+    pages = []
+    for number, page in enumerate(root.iter(f"{ns}page"), start=1):
+        lines = []
+        for line in page.iter(f"{ns}line"):
+            words = tuple((w.text or "", box(w)) for w in line.iter(f"{ns}word"))
+            lines.append(TextLine(number, " ".join(w for w, _ in words), box(line), words))
+        pages.append(
+            ReadPage(number, float(page.attrib["width"]), float(page.attrib["height"]),
+                     tuple(lines))
+        )  # fmt: skip
+    return pages
+
+
+def pdffonts(pdf: bytes, tmp_path: Path) -> list[tuple[str, bool]]:
+    """(name, embedded) of every font the PDF names, as poppler's pdffonts lists them."""
+    source = tmp_path / "fonts.pdf"
+    source.write_bytes(pdf)
+    out = subprocess.run(
+        ["pdffonts", str(source)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    # Columns: name, type (may hold a space), encoding, emb, sub, uni, object, id.
+    return [(line.split()[0], line.split()[-5] == "yes") for line in out if line.strip()]
