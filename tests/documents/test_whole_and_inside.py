@@ -163,7 +163,8 @@ def test_meters_report_of_17_columns_prints_every_number_date_and_time(tmp_path:
     ]  # fmt: skip
     free = [
         w.LONG_NAME, "LXSG-20E 旋翼式冷水水表（远传光电直读，带阀控）",
-        "研究生公寓（紫荆园）18号楼", "地下一层设备间东侧表箱", *(str(row.values[16]) for row in w.METER_ROWS),
+        "研究生公寓（紫荆园）18号楼", "地下一层设备间东侧表箱",
+        *(str(row.values[16]) for row in w.METER_ROWS),
     ]  # fmt: skip
     assert_whole_and_inside(pages, required, free)
     # Each of the 60 rows shows its install date and last-read time (none cut to "2019-0…").
