@@ -132,9 +132,10 @@ DEFAULTS: dict[str, dict[str, str]] = {
     # Prepaid control (费控, server.services.control): `ports` maps buildings to the port of
     # their RS-485 bus, "楼名=URL" separated by ";" or new lines, the URL a pyserial URL (a
     # serial-to-TCP gateway's socket://host:port) or a COM port, a building named as
-    # "校区/楼名" where names repeat across campuses. DL/T 645's password (level byte then
-    # three bytes, hex, e.g. 02123456) and operator code (hex) go with every control
-    # command; `valid_minutes` is the command's validity end time from sending. A try
+    # "校区/楼名" where names repeat across campuses, "楼名:water" / "楼名:electricity" where
+    # a building's water and electricity meters are on separate buses. DL/T 645's password
+    # (level byte then three bytes, hex, e.g. 02123456) and operator code (hex) go with
+    # every control command; `valid_minutes` is the command's validity end time from sending. A try
     # waits `timeout` seconds for the reply and is repeated `retries` times at once, then
     # the command is retried `max_attempts` times in all with growing pauses. Meters are
     # switched off only on working days followed by a working day, `cut_from`–`cut_until`.

@@ -165,7 +165,7 @@ def _claim(
                 cancelled += 1
                 continue
             place = _place_of(session, meter)
-            port = settings.port_for(*place) if place else ""
+            port = settings.port_for(*place, meter.kind) if place else ""
             if not port:
                 command.status, command.finished_at = FAILED, now
                 command.error = (

@@ -86,9 +86,15 @@ class ControlSettings:
             cut_until=cut_until,
         )
 
-    def port_for(self, campus: str, building: str) -> str:
-        """The building's port ("" when none is configured); "校区/楼名" first."""
-        return self.ports.get(f"{campus}/{building}") or self.ports.get(building, "")
+    def port_for(self, campus: str, building: str, kind: str) -> str:
+        """The port of the building's bus for meters of `kind` ("" when none is configured):
+        "楼名:water" or "楼名:electricity" where water and electricity meters are on
+        separate buses, else the building's one bus; "校区/楼名" before "楼名"."""
+        for name in (f"{campus}/{building}", building):
+            port = self.ports.get(f"{name}:{kind}") or self.ports.get(name)
+            if port:
+                return port
+        return ""
 
     def protocol_for(self, kind: str) -> str:
         return self.water_protocol if kind == WATER else self.electricity_protocol
