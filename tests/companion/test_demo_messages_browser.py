@@ -3,7 +3,8 @@ configures its `serve` sends its SMS and its jobs' template messages to the 演�
 stand-in, which answers like WeChat and Alibaba Cloud SMS accepting them. So the outbox
 marks them sent (never 未配置模板 failures), and the demo user reads them on the 演示消息
 page in the browser: the registration code, the 账单通知 whose link pays the bill with
-演示支付, and the SMS 催缴 of an account whose holder never followed.
+演示支付, the SMS 催缴 of an account whose holder never followed, and the SMS telling a
+field reader of an assigned fault.
 
 A001 (张三, bound to o-demo) has its 2026-10 bill of 88.60 from a run at 08:30; A002 (李四,
 mobile 13800000002, never followed) owes 80.50 for 2026-09, due 2026-10-31, so with steps
@@ -30,7 +31,8 @@ from server.jobs.catalogue import JOBS
 from server.jobs.schedule import Runner
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.online_pay.config import pay_config
-from server.services.residents import outbox, reminders
+from server.services.residents import outbox, reminders, service_requests
+from server.services.residents.service_requests import RequestSpec
 from server.services.residents.sms import sender_for
 from tests import factories
 from tests.companion.support import LiveServer, start_live
@@ -98,6 +100,14 @@ def test_the_demo_shows_what_its_jobs_and_registration_sent(
             session, factories.ACTOR, "居民", steps=(3, 10), low_balance=None,
             effective_from=date(2026, 1, 1),
         )  # fmt: skip
+        # A reader with a mobile and no WeChat is told of an assigned fault by SMS.
+        desk = factories.staff(session, "desk1", "manager")
+        factories.staff(session, "reader8", "reader")
+        session.execute(text("update staff set mobile = '13900000008' where login = 'reader8'"))
+        fault = service_requests.raise_request(
+            session, desk, RequestSpec("fault", "管道漏水", "楼道漏水", "北区 2号楼")
+        )
+        service_requests.assign_request(session, desk, fault, "reader8")
 
     # The jobs on the demo's own schedule (the defaults), on a test clock.
     settings = demo_settings(tmp_path, monkeypatch, messages, url)
@@ -106,6 +116,7 @@ def test_the_demo_shows_what_its_jobs_and_registration_sent(
         clock = SteppedClock(TUESDAY)
         runner = Runner(engine, settings, JOBS, clock, "demo-pc")
         first = {r.name: r.message for r in runner.tick()}
+        assert first["outbox"] == "已发送 1，待重试 0，失败 0"  # the task, queued before
         assert first["bill_notices"] == "账期 2026-10：新加入 1 条账单通知"
         assert first["reminders"] == (
             "催缴 1 户，余额提醒 0 户；模板消息 0，短信 1，无法送达 0，已暂停 0"
@@ -117,7 +128,13 @@ def test_the_demo_shows_what_its_jobs_and_registration_sent(
     finally:
         engine.dispose()
 
-    reminder, notice = messages.received()
+    reminder, notice, task = messages.received()
+    assert task == DemoMessage(
+        TUESDAY, "sms", "13900000008", "任务分派",
+        (f"【水电保障中心】您有新的任务：管道漏水（编号 {fault}），时间 尽快处理，地点 北区 2号楼，"
+         "请在“我的任务”中查看。",),
+        "",
+    )  # fmt: skip
     assert notice == DemoMessage(
         TUESDAY, "wechat", "o-demo", "账单通知",
         ("您的2026 年 10 月水电费账单已出", "A001 张三", "88.60 元", "请于 2026-11-30 前缴纳",
@@ -136,6 +153,7 @@ def test_the_demo_shows_what_its_jobs_and_registration_sent(
     assert [(r.kind_label, r.recipient, r.status_label, r.last_error) for r in rows] == [
         ("欠费催缴", "13800000002", "已发送", ""),
         ("账单通知", "o-demo", "已发送", ""),
+        ("任务分派", "13900000008", "已发送", ""),
     ]
 
     # A new resident registers with the code the 演示消息 page shows.
@@ -148,7 +166,7 @@ def test_the_demo_shows_what_its_jobs_and_registration_sent(
     phone.goto(f"{messages.url}/")
     assert phone.title() == "演示消息"
     cards = phone.locator("#messages .msg")
-    assert cards.count() == 3
+    assert cards.count() == 4
     assert (
         cards.nth(0).locator(".meta").inner_text()
         == "2026-11-03 10:00:00 · 短信 · 发给 13800000031"
