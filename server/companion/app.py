@@ -14,9 +14,11 @@ from fastapi.exception_handlers import (
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.companion import h5, kept, pay, staff, wechat
 from server.companion.settings import CompanionSettings
@@ -81,6 +83,71 @@ def bad_parameters(exc: RequestValidationError) -> str:
     return "链接参数有误：" + "；".join(lines)
 
 
+# What escapes a route: (kind, status, heading, hint). A database refusing the input (a NUL
+# byte, a number out of range) is the client's; one that cannot be reached is ours, for now.
+UNEXPECTED: tuple[tuple[tuple[type[Exception], ...], int, str, str], ...] = (
+    ((DataError,), 400, "请求有误",
+     "提交的内容含有无法处理的字符或数值（例如不可见的控制字符），请修改后重试。"),
+    ((OperationalError, InterfaceError, PoolTimeout), 503, "服务暂时不可用",
+     "系统暂时无法连接数据库，请稍后再试。"),
+    ((Exception,), 500, "系统出错", "系统出现意外错误，已记录，请稍后再试。"),
+)  # fmt: skip
+
+
+def unexpected_answer(request: Request, exc: Exception) -> Response:
+    """The clean answer to an exception no handler took: a Chinese page for the browser
+    pages, JSON for the rest; logged with its traceback unless it was the input's fault."""
+    status, heading, hint = next(
+        (status, heading, hint) for kinds, status, heading, hint in UNEXPECTED
+        if isinstance(exc, kinds)
+    )  # fmt: skip
+    if status == 400:
+        log.warning("%s %s refused: %s", request.method, request.url.path, exc)
+    else:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    if not _browser(request):
+        return JSONResponse({"detail": hint}, status_code=status)
+    try:
+        return render(
+            request, "error.html", status, heading=heading, hint=hint, home=_home(request)
+        )
+    except Exception:
+        log.exception("error page not rendered")
+        return PlainTextResponse(f"{heading}：{hint}", status_code=status)
+
+
+class CatchAll:
+    """Answers whatever a route lets escape (unexpected_answer) and swallows it.
+
+    Starlette's own last resort answers 500 and then raises again, and uvicorn closes the
+    connection of an app that raised: every client's keep-alive connection was reset by
+    one bad request. Here the exception ends with its answer.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            if started:
+                # Too late for another answer: the client sees the body cut short.
+                log.error("%s failed after answering", scope.get("path"), exc_info=exc)
+                return
+            await unexpected_answer(Request(scope), exc)(scope, receive, send)
+
+
 def create_app(
     settings: CompanionSettings, url: str, *, sms: SmsSender | None = None, pool_size: int = 10
 ) -> FastAPI:
@@ -122,6 +189,7 @@ def create_app(
     app.include_router(kept.routes)
 
     @app.get("/healthz")
+    @app.get("/health")
     def healthz() -> Response:
         try:
             with engine.connect() as conn:
@@ -169,6 +237,8 @@ def create_app(
             return JSONResponse({"detail": str(exc)}, status_code=status)
         return render(request, "error.html", status, error=str(exc), home=_home(request))
 
+    # Innermost, so its answers carry the session (a page's CSRF token) like any other.
+    app.add_middleware(CatchAll)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

@@ -13,7 +13,7 @@ from server.companion.web import uow
 from server.services.core.errors import DomainError
 from server.services.residents import wechat_users
 from server.services.residents.wechat_users import Resident
-from server.services.staff import sign_in
+from server.services.staff import web_sessions
 from server.services.staff.sign_in import StaffIdentity
 
 STAFF_HOME = "/staff/"
@@ -76,15 +76,16 @@ def payer_required(request: Request) -> int:
     return found
 
 
+STAFF_SESSION_KEY = "staff_session"
+
+
 def staff(request: Request) -> StaffIdentity | None:
-    login = request.session.get("staff")
-    if not isinstance(login, str):
+    """The staff member whose live server-side session the cookie names (web_sessions)."""
+    token = request.session.get(STAFF_SESSION_KEY)
+    if not isinstance(token, str):
         return None
     with uow(request) as session:
-        try:
-            return sign_in.staff_identity(session, login)
-        except DomainError:
-            return None
+        return web_sessions.identity(session, token)
 
 
 def staff_required(request: Request) -> StaffIdentity:

@@ -9,18 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from server.companion.settings import CompanionSettings
-from tests.companion.support import AES_KEY, APP_ID, TOKEN, LiveServer, start_live
-
-SETTINGS = CompanionSettings(
-    secret_key="security-test-secret-0123456789abcdef",
-    token=TOKEN,
-    app_id=APP_ID,
-    app_secret="test-app-secret",
-    aes_key=AES_KEY,
-    base_url="",
-    dev_login=False,
-)
+from tests.companion.support import LiveServer, start_live
+from tests.security.web_support import SETTINGS
 
 
 @pytest.fixture

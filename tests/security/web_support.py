@@ -8,9 +8,21 @@ import re
 import requests
 from sqlalchemy import text
 
+from server.companion.settings import CompanionSettings
 from server.db.engine import unit_of_work
 from tests import factories
-from tests.companion.support import LiveServer
+from tests.companion.support import AES_KEY, APP_ID, TOKEN, LiveServer
+
+# The account in safe mode (AES key set), the development sign-in off.
+SETTINGS = CompanionSettings(
+    secret_key="security-test-secret-0123456789abcdef",
+    token=TOKEN,
+    app_id=APP_ID,
+    app_secret="test-app-secret",
+    aes_key=AES_KEY,
+    base_url="",
+    dev_login=False,
+)
 
 
 def csrf_of(page: str) -> str:

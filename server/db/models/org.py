@@ -97,6 +97,29 @@ class Staff(Base):
     branch: Mapped[Branch | None] = relationship(lazy="raise")
 
 
+class StaffWebSession(Base):
+    """A staff member's sign-in on the web pages (/staff/), kept here so it can be ended: the
+    cookie carries a random token, the row only its hash (server.services.staff.web_sessions)."""
+
+    __tablename__ = "staff_web_session"
+    __table_args__ = (
+        Index("ix_staff_web_session_live", "staff_id", postgresql_where=text("ended_at is null")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    # SHA-256 of the password hash it was started under: a password changed anywhere (the
+    # web, the desktop, an administrator's reset) ends it.
+    password_mark: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # 'logout', 'password', 'disabled', 'idle', 'expired'
+    ended_why: Mapped[str] = mapped_column(String(20), default="")
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+
+
 class PermissionGrant(Base):
     """A module (权限) granted to a post, in one department or (department None) in all.
 

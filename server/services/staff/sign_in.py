@@ -1,9 +1,17 @@
-"""Staff sign-in: argon2 password hashes and lockout after repeated failures."""
+"""Staff sign-in: argon2 password hashes and lockout after repeated failures.
+
+The lockout counts the counter PCs' failures only: the web sign-in (/staff/login) is open to
+the internet, where anyone could otherwise lock a clerk out of the counter; it has its own
+limits (server.companion.staff). An unknown, disabled or locked login costs one argon2
+verification like a real one, so timing does not tell which logins exist.
+"""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -42,6 +50,18 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def _dummy_hash() -> str:
+    # Made on first use with the same parameters as real hashes, so verifying against it
+    # takes as long as verifying a real login's.
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def spend_a_verification(password: str) -> None:
+    """The time of one password check where there is no hash to check against."""
+    verify_password(_dummy_hash(), password)
 
 
 class LoginFailed(DomainError):
@@ -101,33 +121,45 @@ def staff_label(login: str, name: str) -> str:
     return f"{login} {name}"
 
 
-def authenticate(session: Session, login: str, password: str) -> StaffIdentity:
-    """Check a login; every attempt is audited and the 5th failure locks for 15 minutes."""
-    staff = session.scalar(_staff_by_login(login).with_for_update(of=Staff))
+def authenticate(
+    session: Session, login: str, password: str, *, web: bool = False
+) -> StaffIdentity:
+    """Check a login; every attempt is audited. At the counter (`web` False) the 5th failure
+    locks for 15 minutes; the web's failures are audited but neither counted nor reset."""
+    query = _staff_by_login(login)
+    staff = session.scalar(query if web else query.with_for_update(of=Staff))
     moment = now()
     attempt = Actor(label=login.strip() or "?")
+    channel = {"channel": "web"} if web else {}
     if staff is None or not staff.active:
-        audit.record(session, attempt, "auth.login_failed", "staff", None, {"login": login})
+        spend_a_verification(password)
+        audit.record(
+            session, attempt, "auth.login_failed", "staff", None, {"login": login, **channel}
+        )
         raise LoginFailed("用户名或密码错误")
     if staff.locked_until and staff.locked_until > moment:
-        audit.record(session, attempt, "auth.login_locked", "staff", staff.id)
+        spend_a_verification(password)
+        audit.record(session, attempt, "auth.login_locked", "staff", staff.id, channel or None)
         minutes = int((staff.locked_until - moment).total_seconds() // 60) + 1
         raise LoginFailed(f"账号已锁定，请 {minutes} 分钟后再试")
     if not verify_password(staff.password_hash, password):
-        staff.failed_logins += 1
-        data: dict[str, int | str] = {"failed_logins": staff.failed_logins}
-        if staff.failed_logins >= MAX_FAILED_LOGINS:
-            staff.locked_until = moment + LOCKOUT
-            staff.failed_logins = 0
-            data["locked_until"] = staff.locked_until.isoformat()
+        data: dict[str, int | str] = dict(channel)
+        if not web:
+            staff.failed_logins += 1
+            data["failed_logins"] = staff.failed_logins
+            if staff.failed_logins >= MAX_FAILED_LOGINS:
+                staff.locked_until = moment + LOCKOUT
+                staff.failed_logins = 0
+                data["locked_until"] = staff.locked_until.isoformat()
         audit.record(session, attempt, "auth.login_failed", "staff", staff.id, data)
         if "locked_until" in data:
             raise LoginFailed("密码错误次数过多，账号已锁定 15 分钟")
         raise LoginFailed("用户名或密码错误")
-    staff.failed_logins = 0
-    staff.locked_until = None
+    if not web:
+        staff.failed_logins = 0
+        staff.locked_until = None
     identity = identity_of(session, staff)
-    audit.record(session, identity.actor, "auth.login", "staff", staff.id)
+    audit.record(session, identity.actor, "auth.login", "staff", staff.id, channel or None)
     return identity
 
 
@@ -137,7 +169,7 @@ class SignInResult:
     error: str = ""
 
 
-def sign_in(session: Session, login: str, password: str) -> SignInResult:
+def sign_in(session: Session, login: str, password: str, *, web: bool = False) -> SignInResult:
     """`authenticate` as a result, never an exception, for callers' units of work.
 
     A refused attempt has counted a failure (and audited it) before LoginFailed is raised;
@@ -145,7 +177,7 @@ def sign_in(session: Session, login: str, password: str) -> SignInResult:
     would roll it back and the lockout after repeated failures would never trigger.
     """
     try:
-        return SignInResult(authenticate(session, login, password))
+        return SignInResult(authenticate(session, login, password, web=web))
     except LoginFailed as exc:
         return SignInResult(None, str(exc))
 
