@@ -22,12 +22,11 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from reports.clock import moment_text
 from reports.fonts import cjk_font
-from reports.pdfpages import GREY, numbered_pdf
+from reports.pdfpages import GREY, FitColumn, fit_columns, header_text, numbered_pdf
 from reports.xlsx import (
     BOLD,
     DATE_FORMAT,
@@ -210,31 +209,35 @@ def render_statement_pdf(statement: Statement, *, organisation: str = "水电保
     )
 
 
-def _pdf_widths(rows: Sequence[tuple[str, ...]], font: str, width: float) -> list[float]:
-    """Every column but 摘要 as wide as its widest text (figures are never cut); 摘要 takes
-    what is left and wraps."""
-    fixed = [
-        max(stringWidth(text, font, _BODY) for text in [COLUMNS[i], *(r[i] for r in rows)])
-        + 2 * _PAD
-        + 1
-        for i in range(len(COLUMNS))
+def _pdf_widths(
+    rows: Sequence[tuple[str, ...]], font: str, width: float
+) -> tuple[list[float], float]:
+    """Every column but 摘要 as wide as its widest text (`fit_columns`: figures are never
+    cut); 摘要 takes what is left and wraps."""
+    texts = list(zip(*rows, strict=True))
+    columns = [
+        FitColumn(title, texts[i], whole=i != 2, grow=i == 2, floor=width * 0.2 if i == 2 else 0)
+        for i, title in enumerate(COLUMNS)
     ]
-    fixed[2] = 0
-    fixed[2] = max(width - sum(fixed), width * 0.2)
-    return fixed
+    fitted = fit_columns(columns, font, _BODY, width, padding=2 * _PAD + 1)
+    if fitted is None:
+        raise ValueError("对账单的列在 A4 页面上放不下")
+    return fitted
 
 
 def _pdf_table(statement: Statement, font: str, width: float) -> Table:
     rows = table_rows(statement)
-    widths = _pdf_widths(rows, font, width)
-    wrap = ParagraphStyle("w", fontName=font, fontSize=_BODY, leading=_BODY * 1.25)
-    data: list[list[Any]] = [list(COLUMNS)]
+    widths, size = _pdf_widths(rows, font, width)
+    wrap = ParagraphStyle("w", fontName=font, fontSize=size, leading=size * 1.25)
+    data: list[list[Any]] = [
+        [header_text(t, font, size, w - 2 * _PAD - 1) for t, w in zip(COLUMNS, widths, strict=True)]
+    ]
     for row in rows:
         data.append([row[0], row[1], Paragraph(escape(row[2]), wrap), *row[3:]])
     last = len(data) - 1
     style: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), font, _BODY),
-        ("LEADING", (0, 0), (-1, -1), _BODY * 1.25),
+        ("FONT", (0, 0), (-1, -1), font, size),
+        ("LEADING", (0, 0), (-1, -1), size * 1.25),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.black),
         ("BACKGROUND", (0, 0), (-1, 0), _HEADER_FILL),
         ("ALIGN", (0, 0), (-1, 0), "CENTER"),

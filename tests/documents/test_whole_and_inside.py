@@ -19,9 +19,11 @@ from reports.receipt import render_receipt
 from reports.refund import render_refund
 from reports.route_sheet import render_route_sheet_pdf
 from reports.settlement import render_settlement_pdf
+from reports.statement import render_statement_pdf
 from reports.tables import render_table_pdf
 from tests.documents import worst_cases as w
 from tests.documents.layout import ReadPage, assert_golden, layout, pdffonts, read_lines
+from tests.documents.test_statement_documents import statement
 
 
 def _squash(text: str) -> str:
@@ -187,6 +189,17 @@ def test_arrears_report_prints_long_subtotal_labels_whole(tmp_path: Path) -> Non
     assert_whole_and_inside(pages, required, [w.LONG_NAME, w.CAMPUS, w.BUILDING])
 
 
+def test_account_statement_of_60_million_yuan_lines(tmp_path: Path) -> None:
+    # Opening −1,234,567.89; 30 bills of 1,000,000.01 and 30 payments of 999,999.99 after
+    # them: the balance ends 30 × 0.02 lower, at −1,234,568.49.
+    pages = read_lines(render_statement_pdf(statement(60)), tmp_path)
+    required = ["-1,234,567.89", "1,000,000.01", "999,999.99", "-1,234,568.49",
+                "-2,234,567.90", "A2026000001", "DA2026000001", "2026-09-01"]  # fmt: skip
+    assert_whole_and_inside(pages, required, [])
+    for page in pages:
+        assert "余额" in page.text and "摘要" in page.text  # header on every page
+
+
 # Every PDF kind, for the font check.
 RENDERERS: dict[str, Callable[[], bytes]] = {
     "notice": lambda: render_notices([w.NOTICE], "x")[2],
@@ -196,6 +209,7 @@ RENDERERS: dict[str, Callable[[], bytes]] = {
     "day-report": lambda: render_settlement_pdf(w.SETTLEMENT),
     "route-sheet": lambda: render_route_sheet_pdf(w.ROUTE_SHEET),
     "meters-report": lambda: render_table_pdf(w.METERS_REPORT),
+    "statement": lambda: render_statement_pdf(statement(60)),
 }
 
 
