@@ -13,13 +13,17 @@ from server.config import Settings
 from server.db.engine import make_engine, unit_of_work
 from server.db.models import BillingRun
 from server.jobs.schedule import Job, JobContext, Runner
+from server.services.control import sender
+from server.services.control.policy import run_control_policy
+from server.services.control.settings import ControlSettings
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period, now
 from server.services.core.errors import DomainError
 from server.services.metering.remote_readings import RemoteSettings, pull_remote
 from server.services.online_pay import callbacks, providers_of
 from server.services.online_pay.config import pay_config
-from server.services.residents.reminders import send_due_reminders
+from server.services.residents.control_warnings import notify_warning
+from server.services.residents.reminders import may_send_at, send_due_reminders
 from server.services.residents.template_messages import queue_bill_notices, queue_payment_notices
 
 # A round of the sender claims a batch; this many rounds empty a month's bill notices for a
@@ -98,12 +102,38 @@ def send_reminders(context: JobContext) -> str:
     )
 
 
+def send_control(context: JobContext) -> str:
+    report = sender.send_due(
+        context.sessions, ControlSettings.from_settings(context.settings), context.now
+    )
+    return report.summary()
+
+
+def warn_prepaid(context: JobContext) -> str:
+    """The policy run on its own: it warns; switching off waits for a manager's approval on
+    the desk (`meterdesk control policy --apply --approved-by`)."""
+    with unit_of_work(context.sessions) as session:
+        if not may_send_at(session, context.now):
+            return "非工作日或不在 08:00–21:00 之间：不预警"
+        preview = run_control_policy(
+            session,
+            context.now,
+            actor=SYSTEM,
+            settings=ControlSettings.from_settings(context.settings),
+            apply=True,
+            notify=notify_warning,
+        )
+    return preview.summary()
+
+
 JOBS: tuple[Job, ...] = (
     Job("outbox", send_outbox),
     Job("pay_query", query_payments),
     Job("remote_pull", pull_readings),
     Job("bill_notices", notify_bills),
     Job("reminders", send_reminders),
+    Job("control_send", send_control),
+    Job("control_policy", warn_prepaid),
 )
 
 
@@ -113,6 +143,9 @@ def start_runner(url: str, settings: Settings, stop: threading.Event) -> threadi
     engine = make_engine(url)
     try:
         runner = Runner(engine, settings, JOBS, now)
+        # A payment taken in this process (online, through serve) has its switch-on sent
+        # right after its commit, not at the sender job's next round.
+        stop_dispatcher = sender.start_dispatcher(engine, ControlSettings.from_settings(settings))
     except DomainError:
         engine.dispose()
         raise
@@ -121,6 +154,7 @@ def start_runner(url: str, settings: Settings, stop: threading.Event) -> threadi
         try:
             runner.run_forever(stop, now)
         finally:
+            stop_dispatcher()
             engine.dispose()
 
     thread = threading.Thread(target=work, name="meterdesk-jobs", daemon=True)

@@ -52,6 +52,8 @@ JOB_TITLES: dict[str, str] = {
     "remote_pull": "远传读数拉取",
     "bill_notices": "出账后账单通知",
     "reminders": "催缴与余额提醒",
+    "control_send": "费控指令发送",
+    "control_policy": "费控预警",
 }
 
 

@@ -44,7 +44,8 @@ def test_bill_notices_after_a_run_go_out_once_on_schedule(md_env, tmp_path, stan
         'template_bill = "T-BILL"\n'
         '[companion]\nsecret_key = "test-secret-key-0123456789abcdef"\n'
         '[jobs]\noutbox_every = "1m"\nbill_notices_every = "10m"\n'
-        'reminders_enabled = "false"\n',
+        'reminders_enabled = "false"\ncontrol_send_enabled = "false"\n'
+        'control_policy_enabled = "false"\n',
         encoding="utf-8",
     )
     settings = load_settings(home)
@@ -94,7 +95,10 @@ def test_bill_notices_after_a_run_go_out_once_on_schedule(md_env, tmp_path, stan
     result = CliRunner().invoke(cli, ["jobs", "--json"], env={"MD_HOME": str(home)})
     assert result.exit_code == 0, result.output
     states = {s["job"]: s for s in json.loads(result.output)}
-    assert list(states) == ["outbox", "pay_query", "remote_pull", "bill_notices", "reminders"]
+    assert list(states) == [
+        "outbox", "pay_query", "remote_pull", "bill_notices", "reminders", "control_send",
+        "control_policy",
+    ]  # fmt: skip
     assert (states["outbox"]["outcome"], states["outbox"]["message"]) == (
         "ok", "已发送 0，待重试 0，失败 0",
     )  # fmt: skip
@@ -112,7 +116,8 @@ def test_bill_notices_after_a_run_go_out_once_on_schedule(md_env, tmp_path, stan
 def test_reminders_run_on_schedule_and_keep_quiet_at_night(fresh_database_url, tmp_path):
     (tmp_path / "meterdesk.toml").write_text(
         '[jobs]\noutbox_enabled = "false"\npay_query_enabled = "false"\n'
-        'remote_pull_enabled = "false"\nbill_notices_enabled = "false"\nreminders_every = "1h"\n',
+        'remote_pull_enabled = "false"\nbill_notices_enabled = "false"\nreminders_every = "1h"\n'
+        'control_send_enabled = "false"\ncontrol_policy_enabled = "false"\n',
         encoding="utf-8",
     )
     engine = make_engine(fresh_database_url)

@@ -35,6 +35,8 @@ def test_serve_and_a_worker_run_the_jobs_side_by_side(md_env):
         "MD_JOBS_REMOTE_PULL_ENABLED": "false",
         "MD_JOBS_BILL_NOTICES_ENABLED": "false",
         "MD_JOBS_REMINDERS_ENABLED": "false",
+        "MD_JOBS_CONTROL_SEND_ENABLED": "false",
+        "MD_JOBS_CONTROL_POLICY_ENABLED": "false",
     }
     port = free_port()
     commands = (
