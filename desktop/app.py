@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from desktop.connection import describe_database, schema_problem
 from desktop.i18n import DEFAULT_LOCALE, SOURCE_LOCALE, install_translations
 from desktop.login import LoginDialog
+from desktop.plain_text import install as install_plain_text
 from desktop.preferences import APPLICATION, ORGANIZATION, open_preferences
 from desktop.tasks import TaskRunner
 from resources.paths import style_sheet_path
@@ -44,8 +45,8 @@ HEADLESS_PLATFORMS = {"offscreen", "minimal"}
 
 def ensure_application(locale: str | None = None) -> QApplication:
     """The QApplication, created if needed and set up once: names (for QSettings),
-    translations, fonts, style sheet. `locale` None keeps the language already chosen
-    (zh_CN on first use)."""
+    translations, fonts, style sheet, labels that show people's text as typed. `locale`
+    None keeps the language already chosen (zh_CN on first use)."""
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else "meterdesk-desktop"])
@@ -63,6 +64,7 @@ def ensure_application(locale: str | None = None) -> QApplication:
         font.setFamilies([app.font().family(), *CJK_FONTS])
         app.setFont(font)
         apply_style_sheet(app)
+        install_plain_text(app)
         app.setProperty("meterdesk_configured", True)
     return app
 

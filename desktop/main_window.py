@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -383,10 +384,19 @@ class MainWindow(QMainWindow):
             "<h3>MeterDesk {version}</h3>"
             "<p>Water & electricity metering and billing for the university service center.</p>"
             "<p>Database: {database}<br>Qt {qt}</p>"
-        ).format(version=__version__, database=self.database.label(), qt=qVersion())
+        ).format(version=__version__, database=html.escape(self.database.label()), qt=qVersion())
 
     def show_about(self) -> None:
-        QMessageBox.about(self, self.tr("About MeterDesk"), self.about_text())
+        # The one message meant as markup: rich text asked for explicitly (desktop.plain_text).
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.tr("About MeterDesk"),
+            self.about_text(),
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.exec()
 
     def _restore_geometry(self) -> None:
         geometry = self._preferences.value(MAIN_WINDOW_GEOMETRY)
