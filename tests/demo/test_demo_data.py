@@ -515,6 +515,15 @@ def test_twelve_months_billed_and_mostly_paid(session, demo):
     assert activity.bills_partial == sum(s == "partial" for _, _, s, _ in bills) >= 1
 
 
+def test_billing_runs_carry_their_moment_in_the_replayed_year(session, demo):
+    """The bill_notices job tells residents of the last week's runs: a demo written today
+    must not look as if it had run a whole year's billing today."""
+    runs = session.execute(
+        select(BillingRun.period, BillingRun.created_at).order_by(BillingRun.id)
+    ).all()
+    assert runs == [(period, bill_run_moment(period)) for period in BILLED]
+
+
 def test_payments_receipts_and_tills(session, demo):
     activity = demo.activity
     payments = session.execute(

@@ -51,7 +51,7 @@ from server.services.billing.pricing import Span
 from server.services.billing.tariffs import load_tariff_book
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
-from server.services.core.calendar import Period
+from server.services.core.calendar import Period, transaction_time
 from server.services.metering.usage_rules import usage_after
 
 # Reasons a meter is left out of a run; the CLI and the desktop show the Chinese label.
@@ -420,6 +420,9 @@ def run_billing(
         staff_id=actor.staff_id,
         created=len(ready),
         skipped=[{"meter_no": s.meter_no, "reason": s.reason} for s in skipped],
+        # The transaction's own clock, as a payment takes it: the demo's replayed year runs
+        # under a simulated one, and the bill_notices job tells residents of recent runs only.
+        created_at=transaction_time(session),
     )
     session.add(run)
     session.flush()
