@@ -20,10 +20,12 @@ from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from reports.drawing import MIN_BAR_WIDTH, Pen
 from reports.fonts import cjk_font
+from reports.pdfpages import wrap_text
 
 PDF = "application/pdf"
 DEFAULT_SIZE_MM = (50.0, 30.0)
@@ -120,6 +122,51 @@ def render_labels(
     return f"{title}.pdf", PDF, buffer.getvalue()
 
 
+# The smallest type on a label: 5 pt is about 1.8 mm, still read at arm's length.
+_MIN_SIZE = 5.0
+# A Code128 lower than this is hard to scan at an angle (a small label gets a third of it).
+_MIN_BAR_MM = 6.0
+
+
+def _line_box(pen: Pen, size: float) -> tuple[float, float]:
+    """(below, above) the baseline: the font's descent and ascent at `size`."""
+    ascent, descent = pdfmetrics.getAscentDescent(pen.font, size)
+    return -descent, ascent
+
+
+def _sizes(start: float) -> list[float]:
+    sizes = [start]
+    while sizes[-1] - 0.5 >= _MIN_SIZE:
+        sizes.append(sizes[-1] - 0.5)
+    return sizes
+
+
+def _top_lines(
+    pen: Pen, label: LabelData, small: float, inner: float
+) -> list[tuple[float, list[tuple[str, str]]]]:
+    """The head and place lines to try, best first, as (size, [(left, right) per line]):
+    head and place on one line; the place on one or two lines of its own under the head;
+    then the same without the owner's title; last the place shortened (free text)."""
+    place = place_line(label)
+    heads = [f"{label.title} {label.kind_label}"] if label.title else []
+    heads.append(label.kind_label)
+    tries: list[tuple[float, list[tuple[str, str]]]] = []
+    for head in heads:
+        for size in _sizes(small):
+            gap = size if place else 0
+            if pen.width(head, size) + gap + pen.width(place, size) <= inner:
+                tries.append((size, [(head, place)]))
+                break
+        for size in _sizes(small):
+            lines = wrap_text(place, pen.font, size, inner).split("\n") if place else []
+            if pen.width(head, size) <= inner and len(lines) <= 2:
+                tries.append((size, [(head, "")] + [("", line) for line in lines]))
+                break
+    lines = wrap_text(place, pen.font, _MIN_SIZE, inner, max_lines=2).split("\n")
+    tries.append((_MIN_SIZE, [(label.kind_label, "")] + [("", line) for line in lines]))
+    return tries
+
+
 def _draw_label(
     pen: Pen, label: LabelData, x: float, y: float, w: float, h: float, *, outline: bool
 ) -> None:
@@ -129,21 +176,47 @@ def _draw_label(
         canvas.setStrokeColor(colors.Color(0.8, 0.8, 0.8))
         canvas.setLineWidth(0.3)
         canvas.rect(x, y, w, h)
-    pad = min(2 * mm, w * 0.05)
+    pad = min(2 * mm, w * 0.05, h * 0.06)
     inner = w - 2 * pad
-    small = max(5.5, min(8.0, h / mm * 0.26))
+    small = max(_MIN_SIZE, min(8.0, h / mm * 0.26))
     big = max(7.0, min(11.0, h / mm * 0.34))
-    line_top = y + h - pad - small
-    head = f"{label.title} {label.kind_label}".strip()
-    pen.text(x + pad, line_top, head, small, max_width=inner * 0.45)
-    pen.text(x + w - pad, line_top, place_line(label), small, align="right", max_width=inner * 0.55)
-    room_y = y + pad + 0.5
-    if label.room:
-        pen.text(x + w / 2, room_y, label.room, small, align="centre", max_width=inner)
-    number_y = room_y + (small + 1.5 if label.room else 0)
-    pen.text(x + w / 2, number_y, label.meter_no, big, align="centre", max_width=inner)
-    bar_bottom = number_y + big + 0.5
-    bar_height = line_top - 1.5 - bar_bottom
+    gap = 1.0  # points between lines
+
+    # The meter number is never cut: it shrinks to fit the width.
+    number_size = next((s for s in _sizes(big) if pen.width(label.meter_no, s) <= inner), None)
+    if number_size is None:
+        raise ValueError(f"表号 {label.meter_no} 太长，{w / mm:g} mm 宽的标签放不下")
+    room_size = next((s for s in _sizes(small) if pen.width(label.room, s) <= inner), _MIN_SIZE)
+    rooms = wrap_text(label.room, pen.font, room_size, inner, max_lines=2).split("\n")
+    # From the bottom edge up: the room's lines, then the number.
+    under: list[tuple[float, str, float]] = []  # drawn after the top lines, in reading order
+    bottom = y + pad
+    for line in reversed(rooms if label.room else []):
+        below, above = _line_box(pen, room_size)
+        under.insert(0, (bottom + below, line, room_size))
+        bottom += below + above + gap
+    below, above = _line_box(pen, number_size)
+    under.insert(0, (bottom + below, label.meter_no, number_size))
+    bar_bottom = bottom + below + above + 1.5
+
+    def bar_top(size: float, lines: list[tuple[str, str]]) -> float:
+        below, above = _line_box(pen, size)
+        return y + h - pad - len(lines) * (below + above) - (len(lines) - 1) * gap - 1.5
+
+    min_bar = min(_MIN_BAR_MM * mm, h / 3)
+    tries = _top_lines(pen, label, small, inner)
+    size, lines = next((t for t in tries if bar_top(*t) - bar_bottom >= min_bar), tries[-1])
+    below, above = _line_box(pen, size)
+    baseline = y + h - pad - above
+    for left, right in lines:
+        if left:
+            pen.text(x + pad, baseline, left, size)
+        if right:
+            pen.text(x + w - pad, baseline, right, size, align="right")
+        baseline -= below + above + gap
+    for baseline, text, text_size in under:
+        pen.text(x + w / 2, baseline, text, text_size, align="centre")
+    bar_height = bar_top(size, lines) - bar_bottom
     probe = Code128(label.meter_no, barWidth=1, barHeight=bar_height)
     bar_width = max(MIN_BAR_WIDTH, min(_MAX_BAR_WIDTH, inner / probe.width))
     code = Code128(label.meter_no, barWidth=bar_width, barHeight=bar_height)

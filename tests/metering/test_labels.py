@@ -23,7 +23,15 @@ LABEL = PrintLabel("E000123", "电表", "东校区 1号楼", "2单元301")
 # Hand-written from the TSPL manual (TSC TSPL/TSPL2 Programming Manual: SIZE, GAP, DENSITY,
 # DIRECTION, REFERENCE, CLS, TEXT x,y,"font",rotation,x-mul,y-mul[,alignment],"content",
 # BARCODE x,y,"128",height,readable,rotation,narrow,wide,"content", PRINT sets,copies) for
-# a 50 × 30 mm label at 203 dpi (8 dots/mm: 400 × 240 dots, 2 mm = 16 dots padding).
+# a 50 × 30 mm label at 203 dpi (8 dots/mm: 400 × 240 dots, 2 mm = 16 dots padding, 368
+# inside). TSS24.BF2 cells: 24 dots a Chinese character, 12 an ASCII one.
+# - top line y 16: 电表 at x 16, 东校区 1号楼 right-aligned (TEXT alignment 3) at 384 − one
+#   line, as even counting ASCII a whole cell 48 + a 24-dot gap + 7 · 24 ≤ 368;
+# - bottom up, centred (alignment 2) at x 200: the room at y 240 − 16 − 24 = 200, E000123
+#   4 dots above it at y 172;
+# - Code128 of 7 characters in subset B: 11·7 + 35 = 112 modules, 224 dots at 2 dots a
+#   module, centred at x 16 + (368 − 224) / 2 = 88; from 8 dots under the top line (16 + 24
+#   + 8 = 48) to 8 dots over the number (164): 116 high.
 EXPECTED_TSPL = (
     "SIZE 50 mm,30 mm\r\n"
     "GAP 2 mm,0 mm\r\n"
@@ -33,15 +41,18 @@ EXPECTED_TSPL = (
     "CLS\r\n"
     'TEXT 16,16,"TSS24.BF2",0,1,1,"电表"\r\n'
     'TEXT 384,16,"TSS24.BF2",0,1,1,3,"东校区 1号楼"\r\n'
-    'BARCODE 16,48,"128",118,0,0,2,2,"E000123"\r\n'
-    'TEXT 16,172,"TSS24.BF2",0,1,1,"E000123"\r\n'
-    'TEXT 16,200,"TSS24.BF2",0,1,1,"2单元301"\r\n'
+    'TEXT 200,172,"TSS24.BF2",0,1,1,2,"E000123"\r\n'
+    'TEXT 200,200,"TSS24.BF2",0,1,1,2,"2单元301"\r\n'
+    'BARCODE 88,48,"128",116,0,0,2,2,"E000123"\r\n'
     "PRINT 1,1\r\n"
 ).encode("gbk")
 
 # ZPL II (Zebra Programming Guide: ^CI28 UTF-8, ^CW font letter ← stored font, ^PW/^LL
-# label size in dots, ^A1 the bound font, ^FB right-justified block, ^BY module width,
-# ^BC Code128 with no interpretation line, ^PQ quantity).
+# label size in dots, ^A1 the bound font at 24 × 24 dots (3 mm), ^BY module width, ^BC
+# Code128 with no interpretation line, ^PQ quantity). An ASCII character of the TrueType
+# font is counted a full 24-dot cell (no glyph is wider): 东校区 1号楼 = 7 · 24 = 168 dots
+# right-aligned at 384 − 168 = 216; E000123 = 168 centred at 16 + (368 − 168) / 2 = 116;
+# 2单元301 = 144 at 128. The barcode as in the TSPL.
 EXPECTED_ZPL = (
     "^XA\n"
     "^CI28\n"
@@ -51,10 +62,10 @@ EXPECTED_ZPL = (
     "^LH0,0\n"
     "~SD16\n"
     "^FO16,16^A1N,24,24^FH^FD电表^FS\n"
-    "^FO200,16^A1N,24,24^FB184,1,0,R^FH^FD东校区 1号楼^FS\n"
-    "^FO16,48^BY2^BCN,118,N,N,N^FDE000123^FS\n"
-    "^FO16,172^A1N,24,24^FH^FDE000123^FS\n"
-    "^FO16,200^A1N,24,24^FH^FD2单元301^FS\n"
+    "^FO216,16^A1N,24,24^FH^FD东校区 1号楼^FS\n"
+    "^FO116,172^A1N,24,24^FH^FDE000123^FS\n"
+    "^FO128,200^A1N,24,24^FH^FD2单元301^FS\n"
+    "^FO88,48^BY2^BCN,116,N,N,N^FDE000123^FS\n"
     "^PQ1\n"
     "^XZ\n"
 ).encode()
@@ -75,10 +86,16 @@ def test_tspl_two_labels_at_300_dpi_with_copies():
     text = tspl([LABEL, PrintLabel("W9", "水表", "西校区 2号楼")], settings).decode("gbk")
     assert text.count("CLS\r\n") == 2 and text.count("PRINT 1,2\r\n") == 2
     assert text.startswith("SIZE 60 mm,40 mm\r\n")
-    # 12 dots/mm: padding 24, right edge 720 − 24; lines 36 dots: room at 480 − 24 − 36 = 420,
-    # the number a line and 6 dots above it at 378.
+    # 12 dots/mm: 720 × 480 dots, padding 24, 672 inside; the font keeps its 24-dot cells.
+    # 西校区 2号楼 right-aligned at 696; no room: W9 on the bottom line, y 480 − 24 − 24 =
+    # 432, centred at 24 + 672 / 2 = 360. Code128 of 2
+    # characters: 57 modules × 3 dots = 171, centred at 24 + 250 = 274, from 24 + 24 + 12 =
+    # 60 to 12 dots over the number (420): 360 high.
     assert 'TEXT 696,24,"TSS24.BF2",0,1,1,3,"西校区 2号楼"\r\n' in text
-    assert text.endswith('TEXT 24,378,"TSS24.BF2",0,1,1,"W9"\r\nPRINT 1,2\r\n')
+    assert text.endswith(
+        'TEXT 360,432,"TSS24.BF2",0,1,1,2,"W9"\r\n'
+        'BARCODE 274,60,"128",360,0,0,3,3,"W9"\r\nPRINT 1,2\r\n'
+    )
 
 
 def test_zpl_byte_for_byte_and_the_font_is_a_setting():
@@ -129,9 +146,9 @@ def test_roll_pdf_one_label_a_page_at_the_label_size():
     assert len(reader.pages) == 2
     box = reader.pages[0].mediabox
     assert (round(float(box.width) / mm, 2), round(float(box.height) / mm, 2)) == (40, 25)
-    # 40 mm leaves the head line less than half the width: cut, not run into the place.
+    # 40 mm: the head line is set smaller to keep the title and the place whole on it.
     assert pdf_pages(content) == [
-        "水电保障中心…东校区 1号楼2单元301E000123",
+        "水电保障中心 电表东校区 1号楼E000123 2单元301",
         "水表西校区 2号楼W9",
     ]
 
@@ -172,7 +189,7 @@ def test_the_service_picks_a_buildings_meters(session):
         service.label_data(service.pick_meters(session, meter_nos=["W1", "E1"]))[0].meter_no == "W1"
     )
     pages = pdf_pages(service.labels_pdf(labels)[2])
-    assert pages[0] == "水电中心 电表东校区 1号楼2单元301E1"
+    assert pages[0] == "水电中心 电表东校区 1号楼E12单元301"
     text = service.printer_bytes(labels, PrinterSettings()).decode("gbk")
     assert 'TEXT 16,16,"TSS24.BF2",0,1,1,"水电中心 电表"\r\n' in text
     with pytest.raises(DomainError, match="表号 E9 不存在"):

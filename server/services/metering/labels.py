@@ -54,12 +54,7 @@ def labels_pdf(
 
 def printer_labels(labels: Sequence[LabelData]) -> list[PrintLabel]:
     return [
-        PrintLabel(
-            label.meter_no,
-            f"{label.title} {label.kind_label}".strip(),
-            place_line(label),
-            label.room,
-        )
+        PrintLabel(label.meter_no, label.kind_label, place_line(label), label.room, label.title)
         for label in labels
     ]
 
