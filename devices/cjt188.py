@@ -117,6 +117,7 @@ class Frame(ControlByte):
     address: str  # 14 hex digits as printed (high first)
     control: int
     data: bytes = b""
+    noise: bytes = b""  # line noise skipped before this frame
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,9 @@ class MeterData:
     clock: datetime | None
     status: bytes
     di_order: DiOrder = "big"
+    # Why `clock` is None when the meter sent something else than the FF "no data" fill:
+    # real meters whose clock was never set send zeros, or garbage; the rest still counts.
+    clock_note: str | None = None
 
     @property
     def valve(self) -> str:
@@ -253,7 +257,7 @@ def _typed_start(buffer: bytes, pos: int) -> bool:
     return len(buffer) <= pos + 1 or plausible_type(buffer[pos + 1])
 
 
-def _decode_at(raw: bytes, pos: int) -> tuple[Frame, int]:
+def _decode_at(raw: bytes, pos: int, noise: bytes) -> tuple[Frame, int]:
     pos, end = envelope_at(raw, pos, HEADER_LEN, 10)
     cs_at = end - 2
     frame = Frame(
@@ -261,8 +265,15 @@ def _decode_at(raw: bytes, pos: int) -> tuple[Frame, int]:
         address_from_wire(raw[pos + 2 : pos + 9]),
         raw[pos + 9],
         bytes(raw[pos + HEADER_LEN : cs_at]),
+        noise,
     )
     return frame, end
+
+
+def frame_at(raw: bytes) -> Frame:
+    """The frame that starts at `raw[0]` (FEH allowed), no noise skipped: a stream
+    reader's check that a candidate 68H really starts a frame."""
+    return _decode_at(raw, 0, b"")[0]
 
 
 def decode_frames(raw: bytes) -> list[Frame]:
@@ -440,20 +451,19 @@ def _unit(code: int, offset: int) -> str:
         raise FrameError(f"未知计量单位代号 {code:02X}H", offset=offset) from None
 
 
-def _clock(data: bytes, offset: int) -> datetime | None:
-    # ss mm hh DD MM YY CC, low byte first (CJ/T 188-2004 "实时时间").
+def _clock(data: bytes) -> tuple[datetime | None, str | None]:
+    """The meter's clock (ss mm hh DD MM YY CC, low byte first, CJ/T 188-2004 "实时时间")
+    and, when it is not a valid time, why it is reported absent instead."""
     if is_no_data(data):
-        return None
-    ss, mm, hh, dd, mo, yy, cc = (
-        bcd_to_int(data[i : i + 1], offset=offset + i, what="实时时间") for i in range(7)
-    )
+        return None, None
+    shown = data[::-1].hex(" ").upper()
+    if not any(data):
+        return None, f"表内时间全为 0（{shown}），表钟未设置，按无时间处理"
     try:
-        return datetime(cc * 100 + yy, mo, dd, hh, mm, ss)
-    except ValueError:
-        raise FrameError(
-            f"实时时间无效：{cc:02d}{yy:02d}-{mo:02d}-{dd:02d} {hh:02d}:{mm:02d}:{ss:02d}",
-            offset=offset,
-        ) from None
+        ss, mm, hh, dd, mo, yy, cc = (bcd_to_int(data[i : i + 1]) for i in range(7))
+        return datetime(cc * 100 + yy, mo, dd, hh, mm, ss), None
+    except (FrameError, ValueError):
+        return None, f"表内时间无效（{shown}），按无时间处理"
 
 
 def reply_of(frame: Frame) -> Reply:
@@ -482,6 +492,7 @@ def reply_of(frame: Frame) -> Reply:
                 f"计量数据长度应为 {WATER_DATA_LEN:02X}H，实为 {len(data):02X}H", offset=10
             )
         base = HEADER_LEN
+        clock, clock_note = _clock(data[13:20])
         return MeterData(
             meter_type=frame.meter_type,
             address=frame.address,
@@ -490,9 +501,10 @@ def reply_of(frame: Frame) -> Reply:
             flow_unit=_unit(data[7], base + 7),
             settlement_flow=decode_decimal(data[8:12], 2, offset=base + 8, what="结算日累积流量"),
             settlement_unit=_unit(data[12], base + 12),
-            clock=_clock(data[13:20], base + 13),
+            clock=clock,
             status=bytes(data[20:22]),
             di_order=order,
+            clock_note=clock_note,
         )
     raise FrameError(f"控制码 {frame.control:02X}H 与数据标识 {di:04X} 不匹配", offset=9)
 

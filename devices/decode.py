@@ -7,6 +7,7 @@ prints. Both back `meterdesk frame decode|encode`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,7 +30,11 @@ DETAIL_LABELS = {
     "operator": "操作者代码",
     "relay": "继电器",
     "hold": "保电",
+    "raw": "原始数据（已减 33H）",
+    "note": "说明",
+    "noise": "帧前噪声",
 }
+UNKNOWN_DI_NOTE = "数据标识不在本程序的表内，未解析数值"
 
 
 @dataclass(frozen=True)
@@ -82,22 +87,40 @@ def _looks_like_645(raw: bytes) -> bool:
 
 
 def describe(raw: bytes, protocol: str | None = None) -> Decoded:
-    """What `raw` says; the protocol is detected unless given. FrameError if it is bad."""
+    """What `raw` says; the protocol is detected unless given. FrameError if it is bad.
+
+    Line noise before the frame is skipped and reported in the details ("noise").
+    """
+    decoded = _describe(raw, protocol)
+    codec: Any = cjt188 if decoded.protocol == "cjt188" else dlt645
+    noise = b"".join(frame.noise for frame in codec.decode_frames(raw))
+    if not noise:
+        return decoded
+    shown = f"跳过 {len(noise)} 字节：{noise.hex(' ').upper()}"
+    return dataclasses.replace(decoded, details=(*decoded.details, ("noise", shown)))
+
+
+def _describe(raw: bytes, protocol: str | None) -> Decoded:
     if protocol == "cjt188":
         return _describe_188(raw)
     if protocol in ("dlt645-2007", "dlt645-1997"):
         return _describe_645(raw, Edition(protocol))
     if protocol is not None:
         raise ValueError(f"未知协议 {protocol!r}")
-    if _looks_like_645(raw):
+    # The likelier protocol first; line noise before a frame can mislead the guess, so
+    # the other is tried before giving up (with the likelier one's error).
+    first, second = (
+        (lambda: _describe_645(raw, None), lambda: _describe_188(raw))
+        if _looks_like_645(raw)
+        else (lambda: _describe_188(raw), lambda: _describe_645(raw, None))
+    )
+    try:
+        return first()
+    except FrameError as error:
         try:
-            return _describe_645(raw, None)
-        except FrameError as first:
-            try:
-                return _describe_188(raw)
-            except FrameError:
-                raise first from None
-    return _describe_188(raw)
+            return second()
+        except FrameError:
+            raise error from None
 
 
 def _pick(frames: list[Any]) -> Any:
@@ -143,6 +166,9 @@ def _describe_645(raw: bytes, edition: Edition | None) -> Decoded:
         return Decoded(ed.value, "读通信地址应答", reply.address, frame.control)
     kind = "正常应答（有后续帧）" if reply.follow_up else "正常应答"
     details: tuple[tuple[str, str], ...] = ()
+    if not reply.known:
+        details = (("raw", reply.raw.hex(" ").upper() or "（无数据）"), ("note", UNKNOWN_DI_NOTE))
+        return Decoded(ed.value, kind, reply.address, frame.control, reply.di_text, details=details)
     if reply.di == dlt645.RELAY_STATUS_DI and isinstance(reply.values[0].value, int):
         relay = dlt645.relay_state(reply)
         details = (("relay", "合（通）" if relay.closed else "断"), ("hold", _yes(relay.held)))
@@ -209,7 +235,7 @@ def _describe_188(raw: bytes) -> Decoded:
     details = (
         *base,
         ("di_order", reply.di_order),
-        ("clock", reply.clock.isoformat() if reply.clock else ""),
+        ("clock", reply.clock.isoformat() if reply.clock else reply.clock_note or ""),
         ("status", reply.status.hex(" ").upper()),
         ("valve", reply.valve_text),
         ("battery_low", "" if reply.battery_low is None else str(reply.battery_low).lower()),

@@ -37,7 +37,7 @@ from devices.framing import (
     frames_in,
     only_frame,
 )
-from devices.registers import DataItem, Edition, Reading, Value, data_item
+from devices.registers import DATA_ITEMS, DataItem, Edition, Reading, Value, data_item
 
 DATA_OFFSET = 0x33
 HEADER_LEN = 10  # 68 A0..A5 68 C L
@@ -94,17 +94,24 @@ class Frame(ControlByte):
     address: str
     control: int
     data: bytes = b""
+    noise: bytes = b""  # line noise skipped before this frame (never sent by us)
 
 
 @dataclass(frozen=True)
 class DataReply:
-    """A normal reply to a read: the identifier and its decoded values."""
+    """A normal reply to a read: the identifier and its decoded values.
+
+    An identifier outside our table (`known` False) still decodes: no values, and `raw`
+    holds its data (33H removed) for whoever knows the vendor's layout.
+    """
 
     edition: Edition
     address: str
     di: int
     values: tuple[Value, ...]
     follow_up: bool = False
+    raw: bytes = b""
+    known: bool = True
 
     @property
     def di_text(self) -> str:
@@ -254,16 +261,23 @@ def _second_start(buffer: bytes, pos: int) -> bool:
     return len(buffer) <= pos + 7 or buffer[pos + 7] == START
 
 
-def _decode_at(raw: bytes, pos: int) -> tuple[Frame, int]:
+def _decode_at(raw: bytes, pos: int, noise: bytes) -> tuple[Frame, int]:
     """The frame starting at `pos` (FEH skipped) and the offset just past its 16H."""
     pos, end = envelope_at(raw, pos, HEADER_LEN, 9, second_start=7)
     cs_at = end - 2
     data = bytes((b - DATA_OFFSET) & 0xFF for b in raw[pos + HEADER_LEN : cs_at])
-    return Frame(address_from_wire(raw[pos + 1 : pos + 7]), raw[pos + 8], data), end
+    address = address_from_wire(raw[pos + 1 : pos + 7])
+    return Frame(address, raw[pos + 8], data, noise), end
+
+
+def frame_at(raw: bytes) -> Frame:
+    """The frame that starts at `raw[0]` (FEH allowed), no noise skipped: a stream
+    reader's check that a candidate 68H really starts a frame."""
+    return _decode_at(raw, 0, b"")[0]
 
 
 def decode_frames(raw: bytes) -> list[Frame]:
-    """Every frame in `raw` (an echoed request and its reply, say); FrameError if any is bad."""
+    """Every frame in `raw` (an echoed request and its reply, say), line noise skipped."""
     return frames_in(raw, _decode_at)
 
 
@@ -401,12 +415,14 @@ def reply_of(frame: Frame, edition: Edition | None = None) -> Reply:
         if len(frame.data) < width:
             raise FrameError(f"应答数据不足 {width} 字节，缺少数据标识", offset=HEADER_LEN)
         di = int.from_bytes(frame.data[:width], "little")
-        item: DataItem = data_item(edition, di, offset=HEADER_LEN)
         body = frame.data[width:]
         if fn in (READ_FOLLOW_UP_2007, READ_FOLLOW_UP_1997) and body:
             body = body[:-1]  # the follow-up frame's last byte is its sequence number SEQ
+        item: DataItem | None = DATA_ITEMS.get((edition, di))
+        if item is None:
+            return DataReply(edition, frame.address, di, (), frame.follow_up, body, known=False)
         values = item.decode(body, offset=HEADER_LEN + width)
-        return DataReply(edition, frame.address, di, values, frame.follow_up)
+        return DataReply(edition, frame.address, di, values, frame.follow_up, body)
     raise FrameError(f"不支持的应答控制码 {frame.control:02X}H", offset=8)
 
 

@@ -115,20 +115,47 @@ def envelope_at(
     return pos, end
 
 
-def frames_in(raw: bytes, decode_at: Callable[[bytes, int], tuple[F, int]]) -> list[F]:
-    """Every frame in `raw` (an echoed request and its reply, say); FrameError if any is bad."""
-    frames = []
-    pos = 0
+DecodeAt = Callable[[bytes, int, bytes], tuple[F, int]]
+
+
+def frames_in(raw: bytes, decode_at: DecodeAt[F]) -> list[F]:
+    """Every frame in `raw` (an echoed request and its reply, say); FrameError if none is.
+
+    `decode_at(raw, pos, noise)` decodes the frame at `pos` (wake-up bytes skipped),
+    recording `noise`, the bytes skipped to reach it. A real serial line puts noise
+    before the FEH preamble and between frames: where the bytes at hand do not make a
+    frame, the first valid frame further on is taken and the bytes before it are noise.
+    Bytes that hold no valid frame at all keep the error of the first place tried.
+    """
+    frames = [_next_frame(raw, 0, decode_at)]
     while True:
-        frame, pos = decode_at(raw, pos)
-        frames.append(frame)
+        pos = frames[-1][1]
         rest = pos
         while rest < len(raw) and raw[rest] == WAKEUP:
             rest += 1
         if rest >= len(raw):
-            return frames
-        if raw[rest] != START:
-            raise FrameError(f"帧后有多余字节 {raw[rest]:02X}H", offset=rest)
+            return [f for f, _ in frames]
+        try:
+            frames.append(_next_frame(raw, pos, decode_at))
+        except FrameError:
+            if raw[rest] != START:
+                raise FrameError(f"帧后有多余字节 {raw[rest]:02X}H", offset=rest) from None
+            raise
+
+
+def _next_frame(raw: bytes, pos: int, decode_at: DecodeAt[F]) -> tuple[F, int]:
+    try:
+        return decode_at(raw, pos, b"")
+    except FrameError as first:
+        for start in range(pos + 1, len(raw)):
+            if raw[start] != START:
+                continue
+            noise = bytes(raw[pos:start]).rstrip(bytes([WAKEUP]))
+            try:
+                return decode_at(raw, start, noise)
+            except FrameError:
+                continue
+        raise first
 
 
 def only_frame(frames: list[F]) -> F:
@@ -136,3 +163,60 @@ def only_frame(frames: list[F]) -> F:
     if len(frames) > 1:
         raise FrameError(f"应为一帧，实为 {len(frames)} 帧")
     return frames[0]
+
+
+def take_frame(
+    buffer: bytearray,
+    extent: Callable[[bytes], tuple[int, int | None]],
+    check: Callable[[bytes], object],
+) -> tuple[bytes | None, int, FrameError | None]:
+    """The first valid whole frame in a receive buffer, taken out with the noise before it.
+
+    Returns (frame, 0, error) or (None, bytes still wanted, error); `error` is the last
+    FrameError `check` raised on a candidate that turned out to be noise (the caller
+    reports it if no valid frame ever comes). A candidate 68H whose frame does not check
+    is skipped a byte at a time; one still waiting for the length its bogus L claims
+    gives way to a whole valid frame already further on in the buffer.
+    """
+    error: FrameError | None = None
+
+    def valid(raw: bytes) -> bool:
+        nonlocal error
+        try:
+            check(raw)
+        except FrameError as exc:
+            error = exc
+            return False
+        return True
+
+    while True:
+        skip, end = extent(bytes(buffer))
+        del buffer[:skip]
+        if end is None:
+            return None, 1, error
+        if len(buffer) >= end:
+            if valid(bytes(buffer[:end])):
+                frame = bytes(buffer[:end])
+                del buffer[:end]
+                return frame, 0, error
+            del buffer[:1]
+            continue
+        later = _whole_frame_after(buffer, extent, valid)
+        if later is None:
+            return None, end - len(buffer), error
+        del buffer[:later]
+
+
+def _whole_frame_after(
+    buffer: bytearray,
+    extent: Callable[[bytes], tuple[int, int | None]],
+    valid: Callable[[bytes], bool],
+) -> int | None:
+    for start in range(1, len(buffer)):
+        if buffer[start] != START:
+            continue
+        skip, end = extent(bytes(buffer[start:]))
+        whole = skip == 0 and end is not None and start + end <= len(buffer)
+        if whole and end is not None and valid(bytes(buffer[start : start + end])):
+            return start
+    return None

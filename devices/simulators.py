@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from devices import cjt188, dlt645
 from devices.errors import FrameError
+from devices.framing import take_frame
 from devices.registers import DATA_ITEMS, Edition, Reading
 
 Clock = Callable[[], datetime]
@@ -374,12 +375,10 @@ class SimulatorServer:
     def _frames(self, buffer: bytearray) -> list[bytes]:
         frames: list[bytes] = []
         while True:
-            skip, end = self.codec.frame_extent(bytes(buffer))
-            del buffer[:skip]
-            if end is None or len(buffer) < end:
+            frame, _, _ = take_frame(buffer, self.codec.frame_extent, self.codec.frame_at)
+            if frame is None:
                 return frames
-            frames.append(bytes(buffer[:end]))
-            del buffer[:end]
+            frames.append(frame)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

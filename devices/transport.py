@@ -21,6 +21,7 @@ import serial
 
 from devices import cjt188, dlt645
 from devices.errors import FrameError
+from devices.framing import take_frame
 from devices.registers import Edition, Value, parse_di
 
 PROTOCOLS = ("dlt645-2007", "dlt645-1997", "cjt188")
@@ -180,22 +181,25 @@ class MeterLink:
         deadline = time.monotonic() + self.settings.timeout
         buffer = bytearray()
         received = bytearray()
+        bad: FrameError | None = None  # a candidate frame that did not check, kept to report
         try:
             while True:
-                skip, end = self._codec.frame_extent(bytes(buffer))
-                del buffer[:skip]  # wake-up bytes and line noise before the 68H
-                if end is not None and len(buffer) >= end:
-                    raw = bytes(buffer[:end])
-                    del buffer[:end]
-                    frame = self._codec.decode_frame(raw)
-                    if frame.is_reply:
+                # Wake-up bytes and line noise before a frame are dropped, also where the
+                # noise holds a 68H (`take_frame`).
+                raw, wanted, error = take_frame(
+                    buffer, self._codec.frame_extent, self._codec.frame_at
+                )
+                bad = error or bad
+                if raw is not None:
+                    if self._codec.frame_at(raw).is_reply:
                         return raw
                     continue  # our own request echoed by the adapter
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
+                    if bad is not None:
+                        raise bad
                     raise NoReply(f"无应答：等待 {self.settings.timeout:g} 秒")
                 self.port.timeout = remaining
-                wanted = end - len(buffer) if end is not None else 1
                 chunk = self.port.read(max(wanted, self.port.in_waiting, 1))
                 received += chunk
                 buffer += chunk

@@ -151,7 +151,7 @@ def frame(control: int, data: bytes, meter_type: int = 0x10) -> bytes:
         (REPLY[:-2] + b"\x00\x16", "校验和错误：应为 13H，实为 00H（第 33 字节）"),
         (REPLY[:20], "帧不完整：长度 L=16H 需 35 字节，只有 20 字节（第 20 字节）"),
         (REPLY[:-1] + b"\x00", "缺少帧结束符：按长度 L=16H 此处应为 16H，实为 00H（第 34 字节）"),
-        (b"\x55" + REPLY, "缺少帧起始符：应为 68H，实为 55H（第 0 字节）"),
+        (b"\x55" + REPLY[1:], "缺少帧起始符：应为 68H，实为 55H（第 0 字节）"),
         (REPLY + b"\x12", "帧后有多余字节 12H（第 35 字节）"),
         (frame(0x81, bytes.fromhex("12 34 00")), "未知数据标识 12 34（CJ/T 188）（第 11 字节）"),
         (frame(0x81, bytes.fromhex("1F 90 00 00")), "计量数据长度应为 16H，实为 04H（第 10 字节）"),
@@ -162,10 +162,6 @@ def frame(control: int, data: bytes, meter_type: int = 0x10) -> bytes:
         (
             frame(0x81, REPLY_BODY[11:14] + b"\x0a" + REPLY_BODY[15:]),
             "当前累积流量含非 BCD 数字 0AH（第 14 字节）",
-        ),
-        (
-            frame(0x81, REPLY_BODY[11:24] + b"\x31\x01\x22\x32" + REPLY_BODY[28:]),
-            "实时时间无效：2015-05-32 22:01:31（第 24 字节）",
         ),
         (frame(0x81, REPLY_BODY[11:], 0x20), "暂不支持热量表（类型 20H）的计量数据（第 1 字节）"),
         (frame(0x83, bytes.fromhex("1F 90 00")), "控制码 83H 与数据标识 901F 不匹配（第 9 字节）"),
@@ -180,7 +176,6 @@ def frame(control: int, data: bytes, meter_type: int = 0x10) -> bytes:
         "wrong-length",
         "unknown-unit",
         "non-bcd",
-        "bad-clock",
         "heat-meter",
         "control-di-mismatch",
     ],

@@ -18,6 +18,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from devices import cjt188, dlt645
 from devices.decode import describe, parse_hex
 from devices.errors import FrameError
+from devices.framing import take_frame
 from devices.registers import DATA_ITEMS, Edition
 from devices.simulators import SimulatedElectricityMeter, SimulatedWaterMeter
 
@@ -48,6 +49,12 @@ SEEDS_645 = [
     dlt645.abnormal_reply("000000000001", 0x02),
     dlt645.abnormal_reply("000000000001", 0x04, V97),
     dlt645.address_reply("123456789012"),
+    dlt645.control_request("000000000001", "trip", password="02123456", operator="1", until=NOW),
+    dlt645.control_accepted("000000000001"),
+    dlt645.control_refused("000000000001", 0x04),
+    dlt645.data_reply("000000000001", dlt645.RELAY_STATUS_DI, [0x1050]),
+    dlt645.data_reply("000000000001", 0x0101FF00, [Decimal("1.2345"), NOW, None, None]),
+    dlt645.encode_frame(dlt645.Frame("000000000001", 0x91, bytes.fromhex("01 04 00 04 61 01"))),
 ]
 SEEDS_188 = [
     cjt188.read_request("00000000000001", di_order="little"),
@@ -58,6 +65,14 @@ SEEDS_188 = [
     ),
     cjt188.address_reply("00000000000001"),
     cjt188.abnormal_reply("00000000000001", status=b"\x01\x00"),
+    cjt188.valve_request("00000000000001", 0x10, open=False, serial=3),
+    cjt188.valve_reply("00000000000001", status=b"\x01\x00", di_order="little"),
+    cjt188.abnormal_reply("1", status=b"\x03\x00", function=cjt188.WRITE_DATA),
+    # A meter whose clock was never set (test_field_traffic.WATER_ZERO_CLOCK).
+    bytes.fromhex(
+        "68 10 44 33 22 11 00 33 78 81 16 1F 90 00 00 77 66 55 2C 00 77 66 55 2C"
+        " 00 00 00 00 00 00 00 21 84 74 16"
+    ),
 ]
 
 
@@ -65,7 +80,7 @@ SEEDS_188 = [
 def mutated(draw: st.DrawFn, seeds: list[bytes], header: int) -> bytes:
     raw = bytearray(draw(st.sampled_from(seeds)))
     for _ in range(draw(st.integers(1, 4))):
-        op = draw(st.sampled_from(["set", "insert", "delete", "cut", "wake"]))
+        op = draw(st.sampled_from(["set", "insert", "delete", "cut", "wake", "noise"]))
         index = draw(st.integers(0, max(len(raw) - 1, 0)))
         byte = draw(st.integers(0, 255))
         if op == "set" and raw:
@@ -78,6 +93,8 @@ def mutated(draw: st.DrawFn, seeds: list[bytes], header: int) -> bytes:
             del raw[index:]
         elif op == "wake":
             raw[:0] = b"\xfe" * (byte % 7)
+        elif op == "noise":  # line noise before the frame, sometimes with a stray 68H
+            raw[:0] = draw(st.binary(max_size=12)) + b"\xfe" * (byte % 3)
     if draw(st.booleans()) and len(raw) >= header + 2:
         # Recompute CS over what L says the frame holds, so the decoders below L get hit.
         end = header + raw[header - 1]
@@ -96,13 +113,20 @@ def only_frame_errors(call, raw) -> None:
 
 DECODERS_645 = [
     dlt645.parse_reply,
+    dlt645.parse_control_reply,
     dlt645.parse_request,
     dlt645.decode_frames,
     lambda raw: dlt645.parse_reply(raw, V97),
     describe,
     lambda raw: describe(raw, "dlt645-1997"),
 ]
-DECODERS_188 = [cjt188.parse_reply, cjt188.parse_request, cjt188.decode_frames, describe]
+DECODERS_188 = [
+    cjt188.parse_reply,
+    cjt188.parse_valve_reply,
+    cjt188.parse_request,
+    cjt188.decode_frames,
+    describe,
+]
 
 
 @FUZZ
@@ -164,3 +188,24 @@ def test_numbers_round_trip(key, data):
         values = values[:1]
     reply = dlt645.parse_reply(dlt645.data_reply("1", item.di, values, item.edition))
     assert [v.value for v in reply.values] == values
+
+
+@FUZZ
+@given(
+    st.sampled_from([(dlt645, s) for s in SEEDS_645] + [(cjt188, s) for s in SEEDS_188]),
+    st.binary(max_size=20),
+    st.binary(max_size=20),
+)
+def test_stream_reader_finds_the_frame_behind_noise(codec_and_frame, noise, tail):
+    codec, frame = codec_and_frame
+    clean = noise.replace(b"\x68", b"\x00")
+    buffer = bytearray(clean + b"\xfe\xfe" + frame + tail)
+    taken, wanted, _ = take_frame(buffer, codec.frame_extent, codec.frame_at)
+    assert (taken, wanted) == (frame, 0)
+    assert bytes(buffer) == tail
+    # With stray 68H in the noise anything may be taken, but only a frame that checks.
+    buffer = bytearray(noise + frame + tail)
+    taken, wanted, _ = take_frame(buffer, codec.frame_extent, codec.frame_at)
+    assert wanted >= 0
+    if taken is not None:
+        codec.frame_at(taken)
