@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session
 
 from server import __version__
 from server.config import ConfigError, Settings, load_settings
-from server.db.engine import database_url, is_embedded, make_engine, make_sessionmaker, unit_of_work
+from server.db.engine import (
+    database_url,
+    is_embedded,
+    make_engine,
+    make_sessionmaker,
+    owner_url,
+    unit_of_work,
+)
 from server.db.migrate import prepare
 from server.logs import setup_logging
 from server.services.core.audit import Actor
@@ -91,6 +98,9 @@ COMMAND_MODULES: dict[str, RootCommand] = {
     ),
     "class": RootCommand(
         "tariffs", "Customer classes (用户类别): 居民, 集体宿舍, 单位 and the ones the desk adds."
+    ),
+    "control": RootCommand(
+        "control", "Prepaid control (费控): switch prepaid meters off and on, 保电, the policy."
     ),
     "config": RootCommand(
         "ops", "Settings (config file in MD_HOME, or MD_<SECTION>_<KEY> variables)."
@@ -258,8 +268,14 @@ class Context:
         return self.url
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        engine = make_engine(self.ready_url())
+    def session(self, *, as_owner: bool = False) -> Iterator[Session]:
+        """A unit of work as the application role; `as_owner` for the demo's seeding, whose
+        simulated clock is a schema of its own (CREATE, which the application role lacks
+        on the embedded database too)."""
+        url = self.ready_url()
+        engine = make_engine(
+            owner_url(url, embedded=is_embedded(self.settings)) if as_owner else url
+        )
         try:
             with unit_of_work(make_sessionmaker(engine)) as session:
                 yield session
