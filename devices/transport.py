@@ -220,6 +220,7 @@ class MeterLink:
         answer saying no). Raises NoReply or FrameError (also for another meter's reply).
         """
         reply: cjt188.Reply | dlt645.Reply
+        code: int | None = None
         if self.protocol == "cjt188":
             if di not in (None, cjt188.DI_METER_DATA, "901F", "901f"):
                 raise ValueError(f"CJ/T 188 只支持读计量数据 901F，收到 {di!r}")
@@ -236,6 +237,10 @@ class MeterLink:
             )
         if reply.address.upper() != address.upper().zfill(len(reply.address)):
             raise FrameError(f"应答来自表 {reply.address}，不是所读的表 {address}")
+        if isinstance(reply, dlt645.DataReply) and reply.di != code:
+            # A bus answer to someone else's question (a late reply to an earlier retry).
+            asked = dlt645.DataReply(reply.edition, address, code or 0, ()).di_text
+            raise FrameError(f"应答的数据标识 {reply.di_text} 不是所读的 {asked}")
         return reply
 
     def read_address(self) -> str:
@@ -311,6 +316,10 @@ def poll_bus(
             replies.append(reply)
             if isinstance(reply, dlt645.AbnormalReply | cjt188.AbnormalReply):
                 errors.append(f"{where}：{reply.message}")
+                continue
+            if isinstance(reply, dlt645.DataReply) and not reply.known:
+                raw = reply.raw.hex(" ").upper() or "无"
+                errors.append(f"{where}：数据标识不在表内，原始数据 {raw}")
                 continue
             values.extend(reply.values)
         result = MeterResult(address, tuple(values), tuple(replies), tuple(errors))

@@ -24,7 +24,7 @@ from devices.decode import describe
 from devices.errors import FrameError
 from devices.registers import DATA_ITEMS, Edition
 from devices.simulators import SimulatedElectricityMeter, SimulatorServer
-from devices.transport import MeterLink, PortSettings
+from devices.transport import MeterLink, PortSettings, poll_bus
 
 V7, V97 = Edition.V2007, Edition.V1997
 
@@ -290,3 +290,27 @@ def test_simulator_bus_reads_requests_behind_noise():
             while not answer.endswith(b"\x16") or len(answer) < 20:
                 answer += conn.recv(64)
     assert dlt645.parse_reply(answer).values[0].value == Decimal("12345.67")
+
+
+class VendorMeter:
+    """Answers every read with a vendor identifier outside the table (04000401)."""
+
+    family = "dlt645"
+
+    def respond(self, request: bytes) -> bytes | None:
+        data = h("01 04 00 04 61 01 00 00 00 00")
+        return dlt645.encode_frame(dlt645.Frame("000000000161", 0x91, data))
+
+
+def test_bus_poll_records_an_unknown_identifier_and_goes_on():
+    with SimulatorServer([VendorMeter()]) as server:
+        settings = PortSettings(2400, timeout=0.5, retries=0)
+        with MeterLink(server.url, settings=settings) as link:
+            (result,) = poll_bus(link, ["000000000161"], [0x04000401, 0x00010000])
+    assert result.values == ()
+    # The first is recorded and the poll goes on; the second is an answer to another
+    # question, a frame error that ends this meter's turn.
+    assert result.errors == (
+        "数据标识 04000401：数据标识不在表内，原始数据 61 01 00 00 00 00",
+        "数据标识 00010000：应答的数据标识 04000401 不是所读的 00010000",
+    )
