@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import ipaddress
 import platform
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, text
 
@@ -26,6 +28,7 @@ from server.services.residents.sms import SmsSettings, console_warning
 APP_ROLE = "meterdesk_app"
 OWNER_ROLE = "meterdesk_owner"
 ROLES_SCRIPT = "installer/postgres_roles.sql"
+NGINX_SAMPLE = "installer/nginx-meterdesk.conf.sample"
 CHECKS = ("database", "fonts", "printers", "serial", "wechat", "sms")
 WECHAT_KEYS = ("token", "app_id", "app_secret")
 
@@ -76,6 +79,26 @@ def serial_ports() -> list[str]:
     return [port.device for port in list_ports.comports()]
 
 
+# (file, text) of each nginx site that proxies to the companion service.
+ProxyProbe = Callable[[], Sequence[tuple[str, str]]]
+NGINX_SITES = (Path("/etc/nginx/sites-enabled"), Path("/etc/nginx/conf.d"))
+# What WeChat and the providers post to: a real body is a few KB, so each caps it.
+CAPPED_LOCATIONS = ("/wechat", "/pay/wechat/notify", "/pay/unionpay/notify")
+
+
+def nginx_sites() -> list[tuple[str, str]]:
+    sites = []
+    for folder in NGINX_SITES:
+        for path in sorted(folder.glob("*")) if folder.is_dir() else ():
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if "meterdesk" in text:
+                sites.append((str(path), text))
+    return sites
+
+
 def run_checks(
     settings: Settings,
     url: str,
@@ -83,6 +106,7 @@ def run_checks(
     skip: Sequence[str] = (),
     printers: Probe = lpstat_printers,
     ports: Probe = serial_ports,
+    proxy: ProxyProbe = nginx_sites,
 ) -> list[Check]:
     checks: list[Check] = []
     if "database" not in skip:
@@ -101,6 +125,8 @@ def run_checks(
         )
     if "wechat" not in skip:
         checks.append(wechat_check(settings))
+        checks.extend(dev_login_checks(settings))
+        checks.extend(proxy_check(name, text) for name, text in proxy())
     if "sms" not in skip:
         checks.append(sms_check(settings))
     if settings.flag("pay", "demo"):
@@ -260,6 +286,37 @@ def wechat_check(settings: Settings) -> Check:
             f"在 {settings.home / 'meterdesk.toml'} 的 [wechat] 中填写，或设置 {env}",
         )
     return Check(True, f"微信设置齐全（app_id {settings.get('wechat', 'app_id')}）")
+
+
+def dev_login_checks(settings: Settings) -> list[Check]:
+    """The development sign-in lets anyone be any resident: only for the embedded demo."""
+    if not settings.flag("companion", "dev_login") or is_embedded(settings):
+        return []
+    return [
+        Check(
+            False,
+            "开发登录已开启（companion.dev_login），连接的是中心数据库：任何人可冒充任一居民",
+            "删除 companion.dev_login（或环境变量 MD_COMPANION_DEV_LOGIN）",
+        )
+    ]
+
+
+def proxy_check(name: str, text: str) -> Check:
+    """An nginx site of the service: the callbacks' locations must cap the body size, or
+    anyone can post megabytes at them (the service refuses, but only after nginx passed
+    them on)."""
+    uncapped = []
+    for location in CAPPED_LOCATIONS:
+        block = re.search(r"location\s*=\s*" + re.escape(location) + r"\s*\{([^}]*)\}", text)
+        if block and "client_max_body_size" not in block.group(1):
+            uncapped.append(location)
+    if uncapped:
+        return Check(
+            False,
+            f"nginx 配置 {name} 中 {'、'.join(uncapped)} 未限制请求体大小",
+            f"在这些 location 中加入 client_max_body_size 64k;（见 {NGINX_SAMPLE}）",
+        )
+    return Check(True, f"nginx 配置 {name}：回调与 /wechat 已限制请求体大小")
 
 
 def sms_check(settings: Settings) -> Check:
