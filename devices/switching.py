@@ -93,7 +93,7 @@ def switch_meter(
         try:
             raw = link.transact(request)
             reply_hex = raw.hex(" ").upper()
-            error = _refusal(protocol, raw)
+            error = _refusal(protocol, address, raw)
         except _LINE_ERRORS as exc:
             error = str(exc)
         attempts = link.attempts
@@ -161,13 +161,18 @@ def _link(url: str, protocol: str, timeout: float, retries: int, meter_type: int
     return MeterLink(url, protocol, settings=settings, meter_type=meter_type)
 
 
-def _refusal(protocol: str, raw: bytes) -> str | None:
+def _refusal(protocol: str, address: str, raw: bytes) -> str | None:
     """None if the reply accepts the command, else why not (FrameError if it is no reply)."""
+    reply: cjt188.ValveAccepted | cjt188.AbnormalReply | dlt645.Reply
     if protocol == "cjt188":
-        valve = cjt188.parse_valve_reply(raw)
-        return valve.message if isinstance(valve, cjt188.AbnormalReply) else None
-    control = dlt645.parse_control_reply(raw)
-    return control.message if isinstance(control, dlt645.ControlRefused) else None
+        reply = cjt188.parse_valve_reply(raw)
+    else:
+        reply = dlt645.parse_control_reply(raw)
+    if reply.address.upper() != address.upper().zfill(len(reply.address)):
+        return f"应答来自表 {reply.address}，不是所控的表 {address}"
+    if isinstance(reply, cjt188.AbnormalReply | dlt645.ControlRefused):
+        return reply.message
+    return None
 
 
 def _read_state(link: MeterLink, protocol: str, address: str) -> tuple[str, str | None]:

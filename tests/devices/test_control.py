@@ -388,3 +388,21 @@ def test_actions_the_protocol_does_not_have():
         switch("loop://", "valve-open")
     with pytest.raises(ValueError, match="只支持 dlt645-2007 与 cjt188"):
         switch("loop://", "trip", protocol="dlt645-1997")
+
+
+class OtherMeterAnswers:
+    """A bus where another meter's 9CH comes back (a wrong address wired to the port)."""
+
+    family = "dlt645"
+
+    def respond(self, request: bytes) -> bytes | None:
+        if dlt645.parse_request(request).kind == "control":
+            return dlt645.control_accepted("000000000099")
+        return None
+
+
+def test_an_acceptance_from_another_meter_is_no_acceptance():
+    with served(OtherMeterAnswers()) as server:
+        result = switch(server.url, "trip")
+    assert (result.ok, result.state) == (False, "unknown")
+    assert result.error == f"应答来自表 000000000099，不是所控的表 {ADDR}"
