@@ -100,7 +100,8 @@ COMMAND_MODULES: dict[str, RootCommand] = {
         "tariffs", "Customer classes (用户类别): 居民, 集体宿舍, 单位 and the ones the desk adds."
     ),
     "control": RootCommand(
-        "control", "Prepaid control (费控): switch prepaid meters off and on, 保电, the policy."
+        "control",
+        "Prepaid control (费控): switching prepaid meters off and back on, 保电, the policy.",
     ),
     "config": RootCommand(
         "ops", "Settings (config file in MD_HOME, or MD_<SECTION>_<KEY> variables)."
