@@ -390,17 +390,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--echo", action="store_true", help="echo requests like a USB adapter")
+    parser.add_argument(
+        "--password", default="02123456", help="control password, level first (dlt645-2007)"
+    )
     args = parser.parse_args(argv)
     addresses = args.address or ["000000000001" if args.protocol != "cjt188" else "00000000000001"]
     meters: list[SimulatedMeter] = [
         SimulatedWaterMeter(a)
         if args.protocol == "cjt188"
-        else SimulatedElectricityMeter(a, Edition(args.protocol))
+        else SimulatedElectricityMeter(a, Edition(args.protocol), password=args.password)
         for a in addresses
     ]
     server = SimulatorServer(meters, host=args.host, port=args.port, echo=args.echo).start()
+    control = f"控制密码 {args.password}，" if args.protocol == "dlt645-2007" else ""
     print(
-        f"{args.protocol} 模拟表 {', '.join(addresses)} 在 {server.url}（Ctrl-C 结束）", flush=True
+        f"{args.protocol} 模拟表 {', '.join(addresses)} 在 {server.url}（{control}Ctrl-C 结束）",
+        flush=True,
     )
     try:
         threading.Event().wait()

@@ -10,10 +10,13 @@ com.gdiot.ssm.util.WMUdpSendCmdsUtils, comments "强制开阀 / 强制关阀"):
     FE FE FE 68 10 01 13 12 19 00 00 00 04 04 A0 17 01 99 10 16
 """
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -406,3 +409,31 @@ def test_an_acceptance_from_another_meter_is_no_acceptance():
         result = switch(server.url, "trip")
     assert (result.ok, result.state) == (False, "unknown")
     assert result.error == f"应答来自表 000000000099，不是所控的表 {ADDR}"
+
+
+def test_simulator_command_line_takes_the_control_password():
+    command = [sys.executable, "-m", "devices.simulators", "--password", "04000001"]
+    process = subprocess.Popen(
+        command, cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        banner = process.stdout.readline()
+        assert "（控制密码 04000001，Ctrl-C 结束）" in banner
+        url = banner.split(" 在 ")[1].split("（")[0]
+        wrong = switch(url, "trip")
+        assert (wrong.ok, wrong.state) == (False, "on")
+        # The validity end must lie ahead of this process's real clock.
+        right = switch_meter(
+            url,
+            "dlt645-2007",
+            ADDR,
+            "trip",
+            password="04000001",
+            until=datetime(2099, 1, 1),
+            timeout=1.0,
+            retries=0,
+        )
+        assert (right.ok, right.state) == (True, "off")
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
