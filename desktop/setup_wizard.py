@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from desktop.connection import schema_problem
 from desktop.tasks import TaskError, TaskRunner
 from desktop.widgets import ALERT
-from server.db.engine import make_engine, make_sessionmaker
+from server.db.engine import make_engine, make_sessionmaker, owner_url
 from server.ops.pc_setup import (
     DEMO_ACCOUNTS,
     SSL_MODES,
@@ -251,7 +251,8 @@ def seed_demo_database(database_url: str, *, accounts: int = DEMO_ACCOUNTS) -> s
     progress.step.connect(
         lambda stage, done, total: dialog.setLabelText(f"{preparing}\n{stage} {done}/{total}")
     )
-    engine = make_engine(database_url)
+    # As the database's owner: the demo's simulated clock is a schema of its own.
+    engine = make_engine(owner_url(database_url, embedded=True))
     runner = TaskRunner(make_sessionmaker(engine), max_threads=1)
     outcome: list[str | None] = []
     loop = QEventLoop()

@@ -10,7 +10,8 @@
 --   meterdesk_owner   owns the database, its schema and tables; runs `meterdesk db upgrade`
 --   meterdesk_app     the desktop and the companion service: SELECT/INSERT everywhere, but
 --                     on the money and history tables no DELETE and UPDATE only of the
---                     columns their md_append_only trigger lets change
+--                     columns their md_append_only trigger lets change; no password hash
+--                     (see the README's threat model for the whole list)
 --   meterdesk_report  read-only (reports, exports, a replica's users)
 --
 -- Idempotent: run it again after every upgrade and after a restore. It starts each run
@@ -92,53 +93,28 @@ begin
     end loop;
 end $$;
 
-revoke all on all tables in schema public from meterdesk_app, meterdesk_report;
-revoke all on all sequences in schema public from meterdesk_app, meterdesk_report;
-
+revoke all on all tables in schema public from meterdesk_report;
+revoke all on all sequences in schema public from meterdesk_report;
 grant select on all tables in schema public to meterdesk_report;
-grant select, insert, update, delete on all tables in schema public to meterdesk_app;
-grant usage, select on all sequences in schema public to meterdesk_app;
-do $$
-declare
-    item record;
-    mutable text[];
-begin
-    -- The schema version is the owner's business; the app only reads it (startup check).
-    if to_regclass('public.alembic_version') is not null then
-        revoke insert, update, delete on table public.alembic_version from meterdesk_app;
-    end if;
-    for item in
-        select c.relname, p.proname, t.tgargs
-        from pg_trigger t
-        join pg_class c on c.oid = t.tgrelid
-        join pg_namespace n on n.oid = c.relnamespace
-        join pg_proc p on p.oid = t.tgfoid
-        where n.nspname = 'public' and not t.tgisinternal
-          and p.proname in ('md_append_only', 'md_no_delete')
-    loop
-        execute format('revoke delete on table public.%I from meterdesk_app', item.relname);
-        continue when item.proname <> 'md_append_only';
-        execute format('revoke update on table public.%I from meterdesk_app', item.relname);
-        -- tgargs holds the trigger's arguments, each ended by a zero byte.
-        mutable := array_remove(string_to_array(encode(item.tgargs, 'escape'), '\000'), '');
-        if cardinality(mutable) > 0 then
-            execute format(
-                'grant update (%s) on table public.%I to meterdesk_app',
-                (select string_agg(quote_ident(col), ', ') from unnest(mutable) as col),
-                item.relname
-            );
-        end if;
-    end loop;
-end $$;
+
+-- meterdesk_app's privileges are the schema's own business (migration 0020's
+-- md_grant_app_role, also run after every upgrade): on the money tables no DELETE and
+-- UPDATE only of the columns their md_append_only trigger lets change, staff passwords
+-- only through md_change_password / md_reset_password, no TRUNCATE or TRIGGER anywhere.
+-- Before the first upgrade there is nothing to grant.
+select to_regprocedure('public.md_grant_app_role()') is not null as migrated \gset
+\if :migrated
+do $$ begin perform public.md_grant_app_role(); end $$;
+\endif
 
 -- Tables a later migration creates (as meterdesk_owner) are readable and insertable at
--- once; UPDATE and DELETE wait for this script to be run again, so a new money table is
--- never writable by mistake.
+-- once; UPDATE and DELETE wait for md_grant_app_role (which `meterdesk db upgrade` runs at
+-- its end), so a new money table is never writable by mistake.
 alter default privileges for role meterdesk_owner in schema public
     grant select on tables to meterdesk_report;
 alter default privileges for role meterdesk_owner in schema public
     grant select, insert on tables to meterdesk_app;
 alter default privileges for role meterdesk_owner in schema public
-    grant usage, select on sequences to meterdesk_app;
+    grant usage, select, update on sequences to meterdesk_app;
 
 \echo 'MeterDesk roles ready on database' :db

@@ -35,7 +35,7 @@ def demo_data(ctx: Context, accounts: int, seed: int) -> None:
     readings, and its past year of bills, payments, tills, bindings and requests."""
 
     def action() -> Any:
-        with ctx.session() as session:
+        with ctx.session(as_owner=True) as session:
             return generate_demo_data(
                 session, cli_actor(), accounts=accounts, seed=seed, now=now(), progress=progress,
                 master_meters=True,
@@ -138,7 +138,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @pass_context
 def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
     """Seed the database with demo data if it is empty, then open the desktop."""
-    with ctx.session() as session:
+    with ctx.session(as_owner=True) as session:
         if has_accounts(session):
             click.echo("数据库已有数据，不再生成演示数据")
         else:

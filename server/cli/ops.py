@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from server.cli.core import EXIT_NOT_CURRENT, Context, clerk_actor, cli, pass_context, run
-from server.db.engine import is_embedded
+from server.db.engine import is_embedded, owner_url
 from server.db.migrate import status as schema_status
 from server.db.migrate import upgrade
 from server.ops import backup as backups
@@ -48,7 +48,7 @@ def db() -> None:
 def db_upgrade(ctx: Context) -> None:
     """Migrate the database to the schema this version needs."""
     before = schema_status(ctx.url)
-    upgrade(ctx.url)
+    upgrade(owner_url(ctx.url, embedded=is_embedded(ctx.settings)))
     after = schema_status(ctx.url)
     if before.current == after.current:
         click.echo(f"数据库结构已是最新（{after.current}）")
@@ -102,7 +102,11 @@ def backup_cmd(
         raise click.UsageError("-o 与 --dir 只能选一个")
     folder = folder or backups.backup_folder(ctx.settings.home)
     target = output or backups.default_backup_path(folder)
-    result = run(lambda: backups.create_backup(ctx.url, target))
+    result = run(
+        lambda: backups.create_backup(
+            owner_url(ctx.url, embedded=is_embedded(ctx.settings)), target
+        )
+    )
     megabytes = result.size / 1024 / 1024
     click.echo(f"已备份到 {result.path}（{megabytes:.1f} MB，用时 {result.seconds:.1f} 秒）")
     click.echo(f"校验文件 {result.checksum_path}")
@@ -122,7 +126,8 @@ def backup_cmd(
 @pass_context
 def restore_cmd(ctx: Context, file: Path, force: bool) -> None:
     """Restore a backup into the configured database, which must be empty."""
-    result = run(lambda: backups.restore_backup(ctx.url, file, force=force))
+    owner = owner_url(ctx.url, embedded=is_embedded(ctx.settings))
+    result = run(lambda: backups.restore_backup(owner, file, force=force))
     click.echo(f"已从 {file.name} 恢复（用时 {result.seconds:.1f} 秒）")
     state = result.schema
     if state.up_to_date:

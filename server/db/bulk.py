@@ -54,17 +54,14 @@ def reserve_ids(session: Session, table: str, count: int) -> range:
 
     `allocate_ids` calls nextval once per id, some microseconds each in the
     server: seconds for a million readings. The table is locked against other writers
-    first (SHARE mode, until commit), so no insert can take an id from the range meanwhile.
+    first (SHARE mode, until commit), so no insert can take an id from the range meanwhile;
+    md_reserve_ids (migration 0020) takes that lock as the tables' owner, since the
+    application role may not.
     """
     if count == 0:
         return range(0)
-    session.execute(text(f"lock table {table} in share mode"))
     last = session.scalar(
-        text("select setval(cast(:seq as regclass), nextval(cast(:seq as regclass)) + :n - 1)"),
-        {
-            "seq": session.scalar(text(f"select pg_get_serial_sequence('{table}', 'id')")),
-            "n": count,
-        },
+        text("select md_reserve_ids(cast(:table as regclass), :n)"), {"table": table, "n": count}
     )
     assert last is not None
     return range(last - count + 1, last + 1)

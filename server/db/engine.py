@@ -2,7 +2,9 @@
 
 The embedded server (pgserver) lives in `MD_HOME/pgdata`; pgserver counts the processes
 using it, so the desktop, the CLI and the web service share one server and the last
-process to exit stops it.
+process to exit stops it. The programs use it as `meterdesk_app`, like a central server's
+counter PCs, not as its superuser: only migrations, backups and restores run as the owner
+(`owner_url`), so the append-only triggers hold on a PC too (migration 0020).
 """
 
 from __future__ import annotations
@@ -28,6 +30,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EMBEDDED_DATABASE = "meterdesk"
+APP_ROLE = "meterdesk_app"
+# pgserver's superuser (its initdb -U), who owns the embedded database's tables.
+EMBEDDED_OWNER = "postgres"
+# Run where the login may create roles (the embedded server's superuser, migration 0020 on
+# a test server); a central server's administrator runs installer/postgres_roles.sql.
+CREATE_APP_ROLE = f"""
+do $$
+begin
+    if not exists (select from pg_roles where rolname = '{APP_ROLE}')
+       and (select rolsuper or rolcreaterole from pg_roles where rolname = current_user) then
+        create role {APP_ROLE} login nosuperuser nocreatedb nocreaterole noreplication;
+    end if;
+exception when duplicate_object or unique_violation then
+    null;  -- another process created it meanwhile
+end $$
+"""
 _embedded_servers: dict[Path, PostgresServer] = {}
 
 
@@ -78,12 +96,32 @@ def ensure_database(admin_url: str, name: str) -> str:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
+def _admin_run(admin_url: str, sql: str) -> None:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
 def database_url(settings: Settings | None = None) -> str:
     settings = settings or load_settings()
     if settings.database_url:
         return with_stored_password(normalise_url(settings.database_url))
     admin = start_embedded(settings.home / "pgdata")
-    return ensure_database(admin, EMBEDDED_DATABASE)
+    url = ensure_database(admin, EMBEDDED_DATABASE)
+    _admin_run(admin, CREATE_APP_ROLE)
+    return make_url(url).set(username=APP_ROLE).render_as_string(hide_password=False)
+
+
+def owner_url(url: str, *, embedded: bool) -> str:
+    """The login that migrates, backs up and restores `url`'s database: on a central
+    server the one configured (the administrator runs those as meterdesk_owner), on the
+    embedded one its superuser, where migration 0020 creates the application's role."""
+    if not embedded:
+        return url
+    return make_url(url).set(username=EMBEDDED_OWNER).render_as_string(hide_password=False)
 
 
 def is_embedded(settings: Settings) -> bool:

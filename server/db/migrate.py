@@ -10,7 +10,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, text
+
+from server.db.engine import owner_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -71,7 +73,9 @@ def status(url: str) -> SchemaStatus:
 def prepare(url: str, *, embedded: bool) -> SchemaStatus:
     """The schema as a program finds it at start: an embedded database that is behind is
     migrated on the spot (a new user needs no setup); a central one is left to its
-    administrator, and one that is ahead is never touched."""
+    administrator, and one that is ahead is never touched. The embedded database is read
+    and migrated as its owner: the application's role exists once it is migrated."""
+    url = owner_url(url, embedded=embedded)
     state = status(url)
     if embedded and not state.up_to_date and not state.ahead:
         upgrade(url)
@@ -86,5 +90,18 @@ def upgrade(url: str, revision: str = "head") -> None:
             config = alembic_config(url)
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
+            grant_app_role(conn)
     finally:
         engine.dispose()
+
+
+def grant_app_role(conn: Connection) -> None:
+    """Give meterdesk_app its privileges on the tables as they now are (migration 0020),
+    after an upgrade created some or a restore recreated them all; nothing before that
+    migration, or for a login that may not grant them."""
+    granting = conn.scalar(text(
+        "select to_regprocedure('md_grant_app_role()') is not null"
+        " and has_function_privilege('md_grant_app_role()', 'execute')"
+    ))  # fmt: skip
+    if granting:
+        conn.execute(text("select md_grant_app_role()"))

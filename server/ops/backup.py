@@ -26,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from server.db.migrate import SchemaStatus
+from server.db.migrate import SchemaStatus, grant_app_role
 from server.db.migrate import status as schema_status
 from server.services.core.calendar import now
 from server.services.core.errors import DomainError
@@ -247,8 +247,8 @@ def restore_backup(url: str, path: Path, *, force: bool = False) -> RestoreResul
 
     Owners and grants in the archive are not restored: the archive may come from the
     embedded database (owner postgres) or another server whose roles do not exist here;
-    the tables belong to the restoring role, and installer/postgres_roles.sql grants the
-    application and reporting roles again.
+    the tables belong to the restoring role, which grants the application role again
+    (installer/postgres_roles.sql does the same for the reporting role).
     """
     started = time.monotonic()
     verify_checksum(path)
@@ -278,6 +278,12 @@ def restore_backup(url: str, path: Path, *, force: bool = False) -> RestoreResul
         env,
         "pg_restore 恢复",
     )
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            grant_app_role(conn)
+    finally:
+        engine.dispose()
     return RestoreResult(path, schema_status(url), time.monotonic() - started)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, joinedload
 
 from server.db.models import Staff
@@ -115,8 +115,13 @@ def change_password(session: Session, actor: Actor, old: str, new: str) -> None:
     if new == old:
         raise DomainError("新密码不能与原密码相同")
     check_password_strength(new)
-    staff.password_hash = hash_password(new)
-    session.flush()
+    # The application role cannot write password_hash: the database swaps it only for the
+    # caller who presents the current one (migration 0020).
+    session.execute(
+        text("select md_change_password(:id, :old, :new)"),
+        {"id": staff.id, "old": staff.password_hash, "new": hash_password(new)},
+    )
+    session.refresh(staff, ["password_hash"])
     audit.record(session, actor, "staff.password", "staff", staff.id)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from server.db.models import Branch, Department, Post, Staff
@@ -134,7 +134,13 @@ def reset_password(session: Session, actor: Actor, login: str, password: str) ->
     permissions.require(session, actor, "admin")
     check_password_strength(password)
     staff = _staff(session, login)
-    staff.password_hash = hash_password(password)
+    # Through the database's check that the actor is an active administrator: the
+    # application role cannot write password_hash itself (migration 0020).
+    session.execute(
+        text("select md_reset_password(:id, :hash, :admin)"),
+        {"id": staff.id, "hash": hash_password(password), "admin": actor.staff_id},
+    )
+    session.refresh(staff, ["password_hash"])
     staff.failed_logins = 0
     staff.locked_until = None
     session.flush()
