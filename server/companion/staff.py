@@ -338,6 +338,8 @@ def submit_fault(
     picture = form_photo(request, photo, photo_kept)
     spec = service_requests.RequestSpec("fault", topic, description, place)
     try:
+        # The form before the picture: a wrong field is answered without opening it.
+        service_requests.check_request(spec, now().astimezone(BUSINESS_TZ).date())
         with uow(request) as session:
             if not picture.data:
                 raise DomainError("请拍摄故障照片")

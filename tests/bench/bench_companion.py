@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -77,13 +79,19 @@ def _sign_in(base: str, openid: str) -> str:
     return client.cookies["md_session"]
 
 
+# A request as bytes, or made afresh for each send (a WeChat call is answered only once).
+Request = bytes | Callable[[], bytes]
+
+
 async def _connection(
-    port: int, requests_: list[bytes], until: float, latencies: list[float]
+    port: int, requests_: list[Request], until: float, latencies: list[float]
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     index = 0
     while time.perf_counter() < until:
         request = requests_[index % len(requests_)]
+        if callable(request):
+            request = request()
         index += 1
         started = time.perf_counter()
         writer.write(request)
@@ -97,7 +105,7 @@ async def _connection(
 
 
 async def _load(
-    port: int, requests_: list[bytes], seconds: float, connections: int
+    port: int, requests_: list[Request], seconds: float, connections: int
 ) -> tuple[list[float], float]:
     latencies: list[float] = []
     # A short warm-up fills every worker's connection pool and template cache.
@@ -212,26 +220,32 @@ def main() -> None:
                 f"GET /h5/usage HTTP/1.1\r\nHost: bench\r\nCookie: md_session={c}\r\n\r\n".encode()
                 for c in cookies
             ]
-            timestamp, nonce = str(int(time.time())), "bench"
-            query = urlencode(
-                {
-                    "signature": wechat_signature(TOKEN, timestamp, nonce),
-                    "timestamp": timestamp,
-                    "nonce": nonce,
-                    "openid": openids[0],
-                }
-            )
             body = (
                 "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
                 f"<FromUserName><![CDATA[{openids[0]}]]></FromUserName>"
                 "<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
                 "<Content><![CDATA[查用量]]></Content><MsgId>1</MsgId></xml>"
             ).encode()
-            message = [
-                f"POST /wechat?{query} HTTP/1.1\r\nHost: bench\r\nContent-Type: text/xml\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n".encode()
-                + body
-            ]
+            nonces = itertools.count()
+
+            def wechat_call() -> bytes:
+                # Each call signed with a fresh nonce, as WeChat's: a repeated one is a replay.
+                timestamp, nonce = str(int(time.time())), f"bench{next(nonces)}"
+                query = urlencode(
+                    {
+                        "signature": wechat_signature(TOKEN, timestamp, nonce),
+                        "timestamp": timestamp,
+                        "nonce": nonce,
+                        "openid": openids[0],
+                    }
+                )
+                return (
+                    f"POST /wechat?{query} HTTP/1.1\r\nHost: bench\r\n"
+                    f"Content-Type: text/xml\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                    + body
+                )
+
+            message: list[Request] = [wechat_call]
             print(f"meterdesk serve --workers {WORKERS}; {args.connections} keep-alive "
                   f"connections, {args.seconds:.0f} s each")  # fmt: skip
             database = _postmaster(where.split("(")[-1].rstrip(")")) if "(" in where else set()
