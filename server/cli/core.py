@@ -2,8 +2,9 @@
 unit of work per command), the acting person, refusals and their exit codes, output helpers.
 
 Every command is one unit of work: it commits when it succeeds and writes nothing when it
-fails. A refusal (bad input, a business rule) prints a one-line reason and exits 2; `db status`
-exits 1 when the schema needs an upgrade.
+fails. A refusal (bad input, a business rule) prints a one-line reason and exits 2; so does a
+database that cannot be reached (which one, host:port/database, and why); `db status` exits 1
+when the schema needs an upgrade.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
 import click
+import psycopg
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from server import __version__
@@ -32,6 +35,7 @@ from server.db.engine import (
     unit_of_work,
 )
 from server.db.migrate import prepare
+from server.db.reach import database_place, unreachable_reason
 from server.logs import setup_logging
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, Period, local_minute, now
@@ -46,6 +50,8 @@ from server.services.staff.sign_in import staff_identity
 
 EXIT_REFUSED = 2
 EXIT_NOT_CURRENT = 1
+# Like a refusal: nothing was written, and scripts already tell 2 from a crash's 1.
+EXIT_UNREACHABLE = 2
 
 # The one place a refusal's kind becomes an exit code. Every kind exits 2 ("refused, nothing
 # written"), as before the kinds existed: scripts test for 2, and the printed reason says which.
@@ -204,6 +210,19 @@ class DomainGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMAND_MODULES)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Every command; a database that cannot be reached (down, refusing, wrong password,
+        gone mid-command) ends it with one line rather than the driver's traceback."""
+        context = ctx.ensure_object(Context)
+        try:
+            return super().invoke(ctx)
+        except (sa_exc.OperationalError, psycopg.OperationalError) as exc:
+            reason = unreachable_reason(exc)
+            if reason is None:
+                raise
+            click.echo(f"错误：无法连接数据库 {context.place()}：{reason}", err=True)
+            sys.exit(EXIT_UNREACHABLE)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         limit = formatter.width - 6 - max(len(name) for name in COMMAND_MODULES)
         rows = [(name, COMMAND_MODULES[name].short_help(limit)) for name in self.list_commands(ctx)]
@@ -253,6 +272,14 @@ class Context:
         if self._url is None:
             self._url = database_url(self.settings)
         return self._url
+
+    def place(self) -> str:
+        """Which database the command was after, for a message (never the password)."""
+        if self._url is not None:
+            return database_place(self._url)
+        if self._settings is not None and self._settings.database_url:
+            return database_place(self._settings.database_url)
+        return "嵌入式数据库"
 
     def ready_url(self) -> str:
         """The database URL, its schema current: migrated here if embedded, else refused."""
