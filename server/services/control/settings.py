@@ -89,11 +89,11 @@ class ControlSettings:
     def port_for(self, campus: str, building: str, kind: str) -> str:
         """The port of the building's bus for meters of `kind` ("" when none is configured):
         "楼名:water" or "楼名:electricity" where water and electricity meters are on
-        separate buses, else the building's one bus; "校区/楼名" before "楼名"."""
-        for name in (f"{campus}/{building}", building):
-            port = self.ports.get(f"{name}:{kind}") or self.ports.get(name)
-            if port:
-                return port
+        separate buses, else the building's one bus; "校区/楼名" before "楼名" in each."""
+        names = (f"{campus}/{building}", building)
+        for key in (*(f"{name}:{kind}" for name in names), *names):
+            if key in self.ports:
+                return self.ports[key]
         return ""
 
     def protocol_for(self, kind: str) -> str:
