@@ -351,7 +351,8 @@ def route_bytes(profile: ColumnProfile, entries: Sequence[RouteEntry]) -> bytes:
         sheet = book.create_sheet("抄表路线")
         sheet.append(columns)
         for row in rows:
-            sheet.append(row)
+            # Empty text as no cell: openpyxl would write it as a filled (empty) text cell.
+            sheet.append([None if value == "" else value for value in row])
         buffer = io.BytesIO()
         book.save(buffer)
         return buffer.getvalue()

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
 from reports.clock import excel_time
-from reports.xlsx import BOLD, export_sheet, styled_cell, xlsx_file
+from reports.xlsx import BOLD, blank_free, export_sheet, styled_cell, xlsx_file
 
 HEADERS = ("行号", "结果", "硬件号", "表号", "读数", "抄表时间", "说明")
 WIDTHS = (8, 10, 16, 14, 12, 18, 48)
@@ -52,6 +52,8 @@ def render_import_result_xlsx(
         moment = styled_cell(sheet, read_at, number_format="yyyy-mm-dd hh:mm:ss")
         outcome = styled_cell(sheet, row.outcome, fill=_FILLS.get(row.outcome))
         sheet.append(
-            [row.line, outcome, row.hardware_no, row.meter_no, row.value, moment, row.message]
+            blank_free(
+                [row.line, outcome, row.hardware_no, row.meter_no, row.value, moment, row.message]
+            )
         )
     return xlsx_file(book, f"{title}.xlsx")

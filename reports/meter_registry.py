@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from reports.clock import moment_text
 from reports.xlsx import (
     DATE_FORMAT,
+    blank_free,
     export_sheet,
     header_cells,
     styled_cell,
@@ -61,10 +62,10 @@ def render_meter_registry_xlsx(
         last = styled_cell(sheet, line.last_value, number_format="0.000")
         installed = styled_cell(sheet, line.installed_on, number_format=DATE_FORMAT)
         sheet.append(
-            [
+            blank_free([
                 line.meter_no, line.hardware_no, line.kind, line.campus, line.building,
                 line.room, line.location, line.account_no, line.holder_name, line.digits,
                 line.multiplier, line.status, last, installed,
-            ]
+            ])
         )  # fmt: skip
     return xlsx_file(book, registry_filename(generated_at))

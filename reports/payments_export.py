@@ -17,6 +17,7 @@ from reports.clock import excel_time
 from reports.xlsx import (
     BOLD,
     MOMENT_FORMAT,
+    blank_free,
     export_sheet,
     header_cells,
     styled_cell,
@@ -54,10 +55,10 @@ def render_payments_xlsx(
     for row in rows:
         amount = styled_cell(sheet, row.amount, number_format=YUAN_FORMAT)
         moment = styled_cell(sheet, excel_time(row.paid_at), number_format=MOMENT_FORMAT)
-        sheet.append(
+        sheet.append(blank_free(
             [row.account_no, row.holder_name, row.period or "预存", row.item, amount,
              row.channel, row.receipt_no, moment, row.branch]
-        )  # fmt: skip
+        ))  # fmt: skip
         total += row.amount
         count += 1
     label = styled_cell(sheet, f"合计 {count} 笔", font=BOLD)

@@ -14,6 +14,7 @@ from reports.clock import excel_time
 from reports.xlsx import (
     BOLD,
     MOMENT_FORMAT,
+    blank_free,
     export_sheet,
     header_cells,
     styled_cell,
@@ -55,7 +56,7 @@ def render_reconciliation_xlsx(
         if row.trade_time is not None:
             moment = styled_cell(sheet, excel_time(row.trade_time), number_format=MOMENT_FORMAT)
         sheet.append(
-            [
+            blank_free([
                 row.status,
                 row.trade_no,
                 row.order_no,
@@ -64,6 +65,6 @@ def render_reconciliation_xlsx(
                 styled_cell(sheet, row.statement_amount, money=True),
                 styled_cell(sheet, row.our_amount, money=True),
                 row.note,
-            ]
-        )
+            ])
+        )  # fmt: skip
     return xlsx_file(book, f"{title}.xlsx")

@@ -26,7 +26,7 @@ from reports.settlement import (
     reconciliation,
     stamp,
 )
-from reports.xlsx import BOLD, header_cells, set_widths
+from reports.xlsx import BOLD, blank_free, header_cells, set_widths
 from reports.xlsx import styled_cell as _cell
 
 
@@ -162,8 +162,8 @@ def _refunds_sheet(sheet: WriteOnlyWorksheet, report: SettlementReport) -> None:
         moment = _cell(sheet, excel_time(row.issued_at))
         moment.number_format = "yyyy-mm-dd hh:mm"
         sheet.append(
-            [row.refund_no, moment, row.account_no, row.holder_name, row.channel,
-             _cell(sheet, row.amount, money=True)]
+            blank_free([row.refund_no, moment, row.account_no, row.holder_name, row.channel,
+                        _cell(sheet, row.amount, money=True)])
         )  # fmt: skip
     total = sum((row.amount for row in report.refunds), Decimal("0.00"))
     sheet.append(

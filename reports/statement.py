@@ -31,6 +31,7 @@ from reports.xlsx import (
     BOLD,
     DATE_FORMAT,
     MONEY_FORMAT,
+    blank_free,
     export_sheet,
     header_cells,
     styled_cell,
@@ -289,8 +290,8 @@ def render_statement_xlsx(statement: Statement) -> tuple[str, str, bytes]:
     sheet.append([day(statement.start), None, OPENING, None, None, money(statement.opening)])
     for line in statement.lines:
         sheet.append(
-            [day(line.day), line.document, line.summary, money(line.debit),
-             money(line.credit), money(line.balance)]
+            blank_free([day(line.day), line.document, line.summary, money(line.debit),
+                        money(line.credit), money(line.balance)])
         )  # fmt: skip
     sheet.append(
         [None, None, styled_cell(sheet, CLOSING, font=BOLD), money(statement.debits, bold=True),

@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from reports.clock import moment_text
+from reports.tables import quantity_format
+from reports.xlsx import blank_free
 
 HEADERS = ("序号", "表号", "类型", "校区", "楼宇", "房间", "户号", "户名", "上次读数", "估抄")
 WIDTHS = (6, 14, 6, 10, 12, 12, 12, 12, 12, 24)
@@ -71,12 +73,14 @@ def render_unread_xlsx(
         cell.fill = fill
         cell.alignment = Alignment(horizontal="center")
     for number, line in enumerate(lines, start=1):
-        sheet.append(
+        sheet.append(blank_free(
             [number, line.meter_no, line.kind, line.campus, line.building, line.room,
              line.account_no, line.holder_name, line.last_value, line.estimate_text]
-        )  # fmt: skip
+        ))  # fmt: skip
         if line.last_value is not None:
-            sheet.cell(row=sheet.max_row, column=9).number_format = "0.###"
+            # As many places as the reading has: "0.###" would show 1406 as "1406." in Excel.
+            format_ = quantity_format(line.last_value)
+            sheet.cell(row=sheet.max_row, column=9).number_format = format_
         if line.visit:
             for cell in sheet[sheet.max_row]:
                 cell.fill = visit_fill

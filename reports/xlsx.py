@@ -8,7 +8,7 @@ title row in every workbook MeterDesk writes.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -40,8 +40,9 @@ def styled_cell(
     fill: PatternFill | None = None,
     center: bool = False,
 ) -> Cell:
-    """A write-only cell with the given look (write-only sheets style cells, not columns)."""
-    cell = WriteOnlyCell(sheet, value)
+    """A write-only cell with the given look (write-only sheets style cells, not columns);
+    empty text is no value."""
+    cell = WriteOnlyCell(sheet, None if value == "" else value)
     if money:
         cell.number_format = MONEY_FORMAT
     if number_format is not None:
@@ -53,6 +54,12 @@ def styled_cell(
     if center:
         cell.alignment = Alignment(horizontal="center")
     return cell
+
+
+def blank_free(values: Iterable[Any]) -> list[Any]:
+    """A row for `sheet.append` with empty text as no value: openpyxl writes "" as an empty
+    text cell, which Excel's COUNTA, ISBLANK and Ctrl+arrow take for a filled one."""
+    return [None if value == "" else value for value in values]
 
 
 def header_cells(sheet: WriteOnlyWorksheet, titles: Sequence[str]) -> list[Cell]:
