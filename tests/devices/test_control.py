@@ -437,3 +437,37 @@ def test_simulator_command_line_takes_the_control_password():
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+# Holley's public DL/T 645-2007 helper (GitHub, Java class
+# com.holley.emcpshare.dcs.util.ProtocolMeter645_2007Util) prints a trip to meter
+# 111111111111 and the meter's acceptance (its string is written back to front:
+# "16D2009C6811111111111168…"):
+HOLLEY_TRIP = h(
+    "68 11 11 11 11 11 11 68 1C 10 33 33 33 33 33 33 33 33 4D 33 57 74 48 45 38 4B 55 16"
+)
+HOLLEY_ACCEPTED = h("68 11 11 11 11 11 11 68 9C 00 D2 16")
+
+
+def test_a_vendors_published_trip_and_acceptance():
+    # Data −33H: PA P0 P1 P2 = 00 00 00 00, C0…C3 = 00 00 00 00, N1 1AH, N2 00H, and
+    # ss mm hh DD MM YY = 24 41 15 12 05 18. CS: 68+11·6+68+1C+10 = 354, 33H·8 = 408,
+    # 4D+33+57+74+48+45+38+4B = 603; 1365 = 555H → 55H.
+    request = dlt645.parse_request(HOLLEY_TRIP)
+    assert (request.address, request.action, request.when) == (
+        "111111111111",
+        ControlAction.TRIP,
+        datetime(2018, 5, 12, 15, 41, 24),
+    )
+    assert (request.password, request.operator) == ("00000000", "00000000")
+    ours = dlt645.control_request(
+        "111111111111",
+        ControlAction.TRIP,
+        password="00000000",
+        operator="00000000",
+        until=datetime(2018, 5, 12, 15, 41, 24),
+    )
+    assert ours == HOLLEY_TRIP
+    # 68+11·6+68+9C = 104+102+104+156 = 466 = 1D2H → D2H.
+    assert dlt645.control_accepted("111111111111") == HOLLEY_ACCEPTED
+    assert dlt645.parse_control_reply(HOLLEY_ACCEPTED) == dlt645.ControlAccepted("111111111111")
