@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 
 from server.db.migrate import SchemaStatus, grant_app_role
 from server.db.migrate import status as schema_status
+from server.db.reach import database_place, unreachable_reason
 from server.services.core.calendar import now
 from server.services.core.errors import DomainError
 
@@ -146,7 +147,8 @@ def _server_major(url: str) -> int:
         with engine.connect() as conn:
             number = int(conn.execute(text("show server_version_num")).scalar_one())
     except Exception as exc:
-        raise BackupError(f"无法连接数据库：{_first_line(exc)}") from exc
+        reason = unreachable_reason(exc) or _first_line(exc)
+        raise BackupError(f"无法连接数据库 {database_place(url)}：{reason}") from exc
     finally:
         engine.dispose()
     return number // 10000

@@ -25,6 +25,7 @@ COMMANDS = [
     ["binding", "list"],
     ["billing", "run", "--period", "2026-10"],
     ["remote", "pull"],
+    ["backup"],
 ]
 
 
