@@ -158,6 +158,7 @@ class _Replay(CorrectionsYear, ResidentsSide):
         self._plan_corrections({*bound, *arrears, *partial})
         with simulated_clock(self.session) as set_now:
             self.set_now = set_now
+            self._reminder_policy()
             self._bind_residents(bound)
             self._replay_year()
             today = self._today()

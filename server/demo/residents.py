@@ -25,7 +25,7 @@ from server.db.models.accounts import PREPAID
 from server.db.models.metering import ELECTRICITY, HELD
 from server.demo import catalog
 from server.demo.centre import Centre, DemoAccount
-from server.services.core.calendar import business_datetime
+from server.services.core.calendar import Period, business_datetime
 from server.services.core.photos import store_photo
 from server.services.core.workdays import request_due
 from server.services.metering.field_readings import field_reading
@@ -35,6 +35,7 @@ from server.services.metering.usage_rules import KIND_UNITS
 from server.services.residents.bindings import approve_binding, my_bindings, request_binding
 from server.services.residents.bulletins import publish_notice
 from server.services.residents.portal import MeterChoice, bound_meters, self_read
+from server.services.residents.reminders import set_policy
 from server.services.residents.service_requests import (
     SLOTS,
     RequestSpec,
@@ -44,6 +45,9 @@ from server.services.residents.service_requests import (
 from server.services.residents.wechat_users import Resident, follower, register_phone, send_code
 
 BOUND_OPENIDS = ("o-demo-resident-1", "o-demo-resident-2")
+# Days after the due date a household is reminded, and the prepaid balance alerted below.
+REMINDER_STEPS = (3, 10, 20)
+LOW_BALANCE = Decimal("20.00")
 PENDING_OPENIDS = tuple(f"o-demo-applicant-{i}" for i in range(1, 5))
 
 
@@ -268,6 +272,19 @@ class ResidentsSide(Centre):
             )  # fmt: skip
             published += 1
         return published
+
+    # -- reminders ----------------------------------------------------------------------------
+
+    def _reminder_policy(self) -> None:
+        """The office's 催缴 policy for households, in force since the replayed year began: the
+        demo's reminders job then reminds the accounts overdue today (and alerts prepaid ones
+        running low), which the demo user sees on 演示消息 and the desk's 催缴与消息."""
+        first = self.billed[0] if self.billed else Period.of(self.moment)
+        self.set_now(business_datetime(first.first_day, time(9, 0)))
+        set_policy(
+            self.session, self.managers[0].actor, catalog.RESIDENT, steps=REMINDER_STEPS,
+            low_balance=LOW_BALANCE, effective_from=first.first_day,
+        )  # fmt: skip
 
 
 class _Inbox:

@@ -34,6 +34,7 @@ from server.db.models import (
     Reading,
     Receipt,
     Refund,
+    Reminder,
     Staff,
     Tariff,
     TillSession,
@@ -47,6 +48,7 @@ from server.services.metering import ingest as metering
 from server.services.metering.review_desk import reading_photo, review_queue
 from server.services.metering.usage_rules import LOWER_THAN_PREVIOUS, ROLLOVER, SURGE, assess
 from server.services.reports.dashboard import dashboard
+from server.services.residents import reminders
 from server.services.residents.bindings import bound_accounts, pending_bindings
 from server.services.residents.bulletins import notices
 from server.services.residents.portal import payment_notice, usage_overview
@@ -522,6 +524,43 @@ def test_billing_runs_carry_their_moment_in_the_replayed_year(session, demo):
         select(BillingRun.period, BillingRun.created_at).order_by(BillingRun.id)
     ).all()
     assert runs == [(period, bill_run_moment(period)) for period in BILLED]
+
+
+def test_the_offices_reminder_policy_has_this_mornings_reminders(session, demo):
+    """Households have been reminded 3, 10 and 20 days after the due date (prepaid ones
+    alerted below 20.00) since the replayed year began, so the demo's reminders job has
+    today's 催缴 to send: one to each household whose oldest unpaid bill is past its due
+    date (the last day of the next month) by a step, at the latest step reached, once."""
+    resident = session.scalar(select(CustomerClass.id).where(CustomerClass.code == "resident"))
+    first_day = Period.parse(BILLED[0]).first_day
+    assert reminders.policies_on(session, NOW.date()) == {
+        resident: reminders.Policy(resident, first_day, True, (3, 10, 20), D("20.00"))
+    }
+    oldest = dict(
+        session.execute(
+            select(Bill.account_id, func.min(Bill.period))
+            .join(Account, Account.id == Bill.account_id)
+            .where(
+                Account.customer_class_id == resident,
+                Bill.status.in_(("open", "partial")),
+                Bill.total > 0,
+            )
+            .group_by(Bill.account_id)
+        ).all()
+    )
+    expected = {}
+    for account_id, period in oldest.items():
+        due = Period.parse(period).shift(2).first_day - timedelta(days=1)
+        late = (NOW.date() - due).days
+        if late >= 3:
+            expected[account_id] = 20 if late >= 20 else 10 if late >= 10 else 3
+    assert len(expected) >= 2  # the accounts that stopped paying, at least
+    run = reminders.send_due_reminders(session, NOW)
+    assert run.overdue == len(expected)
+    assert dict(session.execute(select(Reminder.account_id, Reminder.step).where(
+        Reminder.kind == "overdue"
+    )).all()) == expected  # fmt: skip
+    assert reminders.send_due_reminders(session, NOW + timedelta(hours=1)).overdue == 0
 
 
 def test_payments_receipts_and_tills(session, demo):
