@@ -16,7 +16,8 @@ centre did with them, in date order, under the simulated clock of demo.clock:
   claim does not match), service requests of each kind (some past their SLA, some
   answered), and the two bound residents read their own meters today with a photo of
   the dial; two readers entered a misread figure with a photo: all four wait for review;
-- the office has published its FAQ, contacts, tips, a notice and an outage ahead;
+- the office has published its FAQ, contacts, tips, a notice and an outage ahead, and its
+  催缴 policy for households has been in force since the year began (demo.residents);
 - the office's corrections and comings and goings (demo.corrections): readings keyed over
   the dial rebilled, a bill cancelled, adjustments, refunds, the class 商户 with deposits, a
   move-out, a move-in and the shop's own move-out, one month's unread meters estimated.
