@@ -145,23 +145,29 @@ def _top_lines(
     pen: Pen, label: LabelData, small: float, inner: float
 ) -> list[tuple[float, list[tuple[str, str]]]]:
     """The head and place lines to try, best first, as (size, [(left, right) per line]):
-    head and place on one line; the place on one or two lines of its own under the head;
-    then the same without the owner's title; last the place shortened (free text)."""
+    head and place on one line a little smaller; the place on one or two lines of its own
+    under the head; one line in the smallest type; then the same without the owner's
+    title; last the place shortened (free text)."""
     place = place_line(label)
     heads = [f"{label.title} {label.kind_label}"] if label.title else []
     heads.append(label.kind_label)
     tries: list[tuple[float, list[tuple[str, str]]]] = []
+    # Smaller than this, two lines read better than one.
+    floor = small - 1.5
     for head in heads:
-        for size in _sizes(small):
-            gap = size if place else 0
-            if pen.width(head, size) + gap + pen.width(place, size) <= inner:
-                tries.append((size, [(head, place)]))
-                break
+        one_line = [
+            s for s in _sizes(small)
+            if pen.width(head, s) + (s if place else 0) + pen.width(place, s) <= inner
+        ]  # fmt: skip
+        if one_line and one_line[0] >= floor:
+            tries.append((one_line[0], [(head, place)]))
         for size in _sizes(small):
             lines = wrap_text(place, pen.font, size, inner).split("\n") if place else []
             if pen.width(head, size) <= inner and len(lines) <= 2:
                 tries.append((size, [(head, "")] + [("", line) for line in lines]))
                 break
+        if one_line and one_line[0] < floor:
+            tries.append((one_line[0], [(head, place)]))
     lines = wrap_text(place, pen.font, _MIN_SIZE, inner, max_lines=2).split("\n")
     tries.append((_MIN_SIZE, [(label.kind_label, "")] + [("", line) for line in lines]))
     return tries
