@@ -3,7 +3,7 @@
 openpyxl's write-only mode costs some 25 µs of CPU a cell on these machines: the meter
 inventory of 50,000 accounts (100,000 rows × 17 columns) took over 40 s, against a budget
 of 10 s for a 100,000-row export. XlsxWriter's constant_memory mode, the usual library for
-this, took 13–16 s on the same export where this writer takes 3–6 s (bench_reports prints
+this, took 13–17 s on the same export where this writer takes 3–6 s (bench_reports prints
 both). This writes the same file format with plain string building and only what the
 report tables use: one sheet, inline strings, numbers, dates, number formats, four fonts,
 the header fill, centred headers, column widths and frozen rows. The small documents
