@@ -143,8 +143,8 @@ def start_runner(url: str, settings: Settings, stop: threading.Event) -> threadi
     engine = make_engine(url)
     try:
         runner = Runner(engine, settings, JOBS, now)
-        # A payment taken in this process (online, through serve) has its switch-on sent
-        # right after its commit, not at the sender job's next round.
+        # A payment's switch-on (at any counter or online) is sent the moment it commits,
+        # announced by NOTIFY, not at the sender job's next round.
         stop_dispatcher = sender.start_dispatcher(engine, ControlSettings.from_settings(settings))
     except DomainError:
         engine.dispose()

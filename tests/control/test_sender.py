@@ -5,6 +5,7 @@ wrong before it went out (protected since, paid since, outside the hours) is can
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal as D
@@ -16,6 +17,8 @@ from devices.simulators import SimulatedElectricityMeter, SimulatedWaterMeter, S
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.models import Account, ControlCommand, MeterSwitchState
 from server.services.billing.balances import move_balance
+from server.services.collection.payments import PaymentRequest, take_payment
+from server.services.collection.till import open_till
 from server.services.control import commands, sender
 from server.services.control.commands import switch_account
 from server.services.control.protection import set_protection
@@ -164,3 +167,47 @@ def _account(s, account_no: str) -> int:
     found = s.scalar(select(Account.id).where(Account.account_no == account_no))
     assert found is not None
     return found
+
+
+def test_a_switch_on_goes_out_when_its_payment_commits_never_when_it_rolls_back(
+    sessions, fresh_database_url
+):
+    """The dispatcher LISTENs in the server's process; the payment is taken on another
+    connection pool (a counter PC) and announced by NOTIFY, which PostgreSQL delivers at
+    commit only."""
+    clock = SteppedClock(MONDAY)
+    meter = SimulatedElectricityMeter(address(1), clock=lambda: meter_time(clock),
+                                      password=PASSWORD, relay_closed=False)  # fmt: skip
+    zhao, _ = setup(sessions, ("P001", 1))
+    with unit_of_work(sessions) as s:
+        wang = f.staff(s, "wang")
+        open_till(s, wang, D("0.00"))
+        account_id = _account(s, "P001")
+        move_balance(s, account_id, D("-45.00"), "bill", None, "电费")
+        commands.queue_switch(s, zhao, account_id, "off", source="policy", reason="费控",
+                              now=MONDAY, approver=zhao)  # fmt: skip
+    with SimulatorServer([meter]) as bus:
+        settings = ControlSettings(ports={"1号楼": bus.url}, password=PASSWORD, timeout=1.0)
+        assert sender.send_due(sessions, settings, MONDAY).done == 1
+        server_engine = make_engine(fresh_database_url)
+        stop = sender.start_dispatcher(server_engine, settings, clock)
+        try:
+            with pytest.raises(RuntimeError), unit_of_work(sessions) as s:
+                take_payment(s, wang, PaymentRequest("P001", D("100.00"), "cash", "D"))
+                raise RuntimeError("the clerk's PC lost power before the commit")
+            time.sleep(1)
+            assert meter.relay_closed is False
+            started = time.monotonic()
+            with unit_of_work(sessions) as s:
+                take_payment(s, wang, PaymentRequest("P001", D("100.00"), "cash", "D"))
+            while not meter.relay_closed and time.monotonic() - started < 5:
+                time.sleep(0.05)
+            assert meter.relay_closed is True
+        finally:
+            stop()
+            server_engine.dispose()
+    with unit_of_work(sessions) as s:
+        rows = s.execute(
+            select(ControlCommand.action, ControlCommand.status).order_by(ControlCommand.id)
+        ).all()
+    assert rows == [("trip", "done"), ("close", "done")]

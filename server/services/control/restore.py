@@ -4,18 +4,19 @@ A payment or top-up that leaves a prepaid account at or above its class's cut-of
 threshold queues the switch-on of the meters the policy switched off — in the payment's
 own transaction (`queue_restore`, called by `collection.payments.take_payment`, which the
 counter and every online payment go through), so the two commit or roll back together.
-The commands are then sent right after that commit by the process's dispatcher
-(`sender.start_dispatcher`), and by the sender job as a backstop. A meter a person switched
-off by hand (a fault, a move-out) is not switched on by a payment.
+The transaction also sends a PostgreSQL NOTIFY on `md_control`, which PostgreSQL delivers
+only when it commits (and never when it rolls back): the dispatcher of serve or the worker
+(`sender.start_dispatcher`) LISTENs and sends the commands at once, whichever PC took the
+payment; the sender job is the backstop. A meter a person switched off by hand (a fault, a
+move-out) is not switched on by a payment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import event, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.db.models import Account, ControlCommand, CustomerClass
@@ -24,16 +25,8 @@ from server.db.models.control import CANCELLED, FAILED, ON, POLICY, RESTORE
 from server.services.control.commands import STATE_OF_ACTION, queue_switch
 from server.services.core.audit import Actor
 
-_AFTER_COMMIT = "md_control_after_commit"
-# Sends commands by id once their transaction has committed; set by `sender.start_dispatcher`
-# in a process that switches meters (serve, worker, the desktop), None elsewhere.
-_dispatch: list[Callable[[Sequence[int]], None]] = []
-
-
-def set_dispatcher(dispatch: Callable[[Sequence[int]], None] | None) -> None:
-    _dispatch.clear()
-    if dispatch is not None:
-        _dispatch.append(dispatch)
+# The channel a committed switch-on is announced on (the payload: the command ids).
+CHANNEL = "md_control"
 
 
 def _switched_off_by_policy(session: Session, account_id: int) -> bool:
@@ -74,19 +67,6 @@ def queue_restore(
         reason=f"缴费后余额 {balance:.2f} 元，不低于停电金额 {row.cutoff_below:.2f} 元",
         now=now,
     )
-    pending: list[int] = session.info.setdefault(_AFTER_COMMIT, [])
-    pending.extend(ids)
-    if not event.contains(session, "after_commit", _after_commit):
-        event.listen(session, "after_commit", _after_commit)
-        event.listen(session, "after_rollback", _after_rollback)
+    if ids:
+        session.execute(select(func.pg_notify(CHANNEL, ",".join(map(str, ids)))))
     return ids
-
-
-def _after_commit(session: Session) -> None:
-    ids = session.info.pop(_AFTER_COMMIT, [])
-    if ids and _dispatch:
-        _dispatch[0](tuple(ids))
-
-
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_AFTER_COMMIT, None)

@@ -8,18 +8,19 @@ and commits before any byte goes out; then sends each one through `devices.switc
 transaction of its own. A meter that refuses (a wrong password, a command out of its
 validity) fails at once with the meter's reason; a line that stays silent is tried again
 with growing pauses, up to `control.max_attempts` tries. A command left `sending` by a
-process that died is failed for a person to check, never sent twice blindly.
+process that died is failed for a person to check, never sent twice blindly; two senders
+never take the same command (SKIP LOCKED).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import psycopg
 from sqlalchemy import Engine, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -311,26 +312,47 @@ def send_due(
 def start_dispatcher(
     engine: Engine, settings: ControlSettings, clock: Callable[[], datetime] = clock_now
 ) -> Callable[[], None]:
-    """Send the commands a payment queued right after its commit, on a thread of this
-    process; returns the function that stops it."""
+    """Send a payment's switch-on the moment its transaction commits, whichever process
+    took it: a thread LISTENing on `restore.CHANNEL` on a connection of its own. Returns the
+    function that stops it."""
     sessions = make_sessionmaker(engine)
-    work: queue.Queue[Sequence[int] | None] = queue.Queue()
+    stopping = threading.Event()
+    listening = threading.Event()
 
     def run() -> None:
-        while (ids := work.get()) is not None:
+        while not stopping.is_set():
             try:
-                send_due(sessions, settings, clock(), only=ids)
+                connection = engine.raw_connection()
             except Exception:
-                # The sender job sends them on its next round.
-                log.exception("费控指令 %s 发送失败，等待定时任务重发", list(ids))
+                log.exception("费控：无法连接数据库以接收缴费复电通知，稍后重试")
+                stopping.wait(5)
+                continue
+            try:
+                raw = connection.driver_connection
+                assert isinstance(raw, psycopg.Connection)
+                raw.autocommit = True
+                raw.execute(f"listen {restore.CHANNEL}")
+                listening.set()
+                while not stopping.is_set():
+                    for notice in raw.notifies(timeout=0.5):
+                        ids = [int(part) for part in notice.payload.split(",") if part]
+                        try:
+                            send_due(sessions, settings, clock(), only=ids)
+                        except Exception:
+                            # The sender job sends them on its next round.
+                            log.exception("费控指令 %s 发送失败，等待定时任务重发", ids)
+            except psycopg.Error:
+                log.exception("费控：复电通知的连接中断，重新连接")
+                stopping.wait(1)
+            finally:
+                connection.invalidate()
 
     thread = threading.Thread(target=run, name="meterdesk-control", daemon=True)
     thread.start()
-    restore.set_dispatcher(work.put)
+    listening.wait(timeout=10)
 
     def stop() -> None:
-        restore.set_dispatcher(None)
-        work.put(None)
+        stopping.set()
         thread.join(timeout=10)
 
     return stop
