@@ -20,7 +20,7 @@ from reports.refund import render_refund
 from reports.route_sheet import render_route_sheet_pdf
 from reports.settlement import render_settlement_pdf
 from reports.statement import render_statement_pdf
-from reports.tables import render_table_pdf
+from reports.tables import Column, Row, TableReport, render_table_pdf
 from tests.documents import worst_cases as w
 from tests.documents.layout import ReadPage, assert_golden, layout, pdffonts, read_lines
 from tests.documents.test_statement_documents import statement
@@ -187,6 +187,24 @@ def test_arrears_report_prints_long_subtotal_labels_whole(tmp_path: Path) -> Non
     required = ["370,370,367.00", "37,037,036.70", "12,345,678.90", "1,234,567.89",
                 *(str(row.values[2]) for row in w.ARREARS_ROWS)]  # fmt: skip
     assert_whole_and_inside(pages, required, [w.LONG_NAME, w.CAMPUS, w.BUILDING])
+
+
+def test_a_report_too_wide_for_the_page_splits_its_columns_led_by_the_key(
+    tmp_path: Path,
+) -> None:
+    # 1 + 12 columns of twenty digits: at the smallest size (6 pt) a twenty-digit number is
+    # about 67 pt, so 13 columns need ~950 pt of the 757 pt across A4 landscape.
+    columns = (Column("表号"), *(Column(f"编号{n}") for n in range(1, 13)))
+    rows = tuple(Row((f"W{r:012d}", *(f"{n:02d}{r:018d}" for n in range(1, 13)))) for r in range(5))
+    report = TableReport("wide", "宽表", "", columns, rows, w.at(25, 9, 0))
+    pages = read_lines(render_table_pdf(report), tmp_path)
+    required = [value for row in rows for value in row.values]
+    assert_whole_and_inside(pages, required, [])
+    text = "\n".join(p.text for p in pages)
+    groups = text.count("表号")
+    assert groups >= 2  # the columns went into groups, each led by the key column
+    for row in rows:
+        assert text.count(row.values[0]) == groups
 
 
 def test_account_statement_of_60_million_yuan_lines(tmp_path: Path) -> None:
