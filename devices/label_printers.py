@@ -202,7 +202,7 @@ def layout(label: PrintLabel, settings: PrinterSettings) -> LabelLayout:
                     narrow,
                 )
     raise PrinterError(
-        f"{settings.width_mm:g} × {settings.height_mm:g} mm 的标签放不下表号 {label.meter_no}"
+        f"{settings.width_mm:g} × {settings.height_mm:g} mm 的标签放不下表号 {label.meter_no} "
         "的条码和文字，请用更大的标签"
     )
 

@@ -253,3 +253,15 @@ def test_pdf_labels_print_whole_inside_and_scan(size, tmp_path):
         decoded = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True,
                                  text=True).stdout.split()  # fmt: skip
         assert decoded == [label.meter_no]
+
+
+def test_a_label_too_small_for_the_number_is_refused_with_the_reason():
+    # 40 mm at 8 dots/mm leaves 288 dots: a 41-character number's Code128 is (11 · 41 + 35)
+    # = 486 modules even at one dot each.
+    with pytest.raises(ValueError, match=r"表号 E1{40} 太长，40 mm 宽的标签放不下"):
+        tspl([PrintLabel("E" + "1" * 40, "电表", "东校区")], PrinterSettings(width_mm=40))
+    # 10 mm high: 80 dots less 32 of padding leave 48, short of the kind's line and the
+    # number's (24 each) and a 6 mm (48-dot) barcode.
+    with pytest.raises(ValueError, match="30 × 10 mm 的标签放不下表号 E1234567 的条码和文字"):
+        zpl([PrintLabel("E1234567", "电表", "东校区 1号楼", "101")],
+            PrinterSettings(width_mm=30, height_mm=10))  # fmt: skip
