@@ -122,9 +122,8 @@ def test_the_demo_shows_what_its_jobs_and_registration_sent(
             "催缴 1 户，余额提醒 0 户；模板消息 0，短信 1，无法送达 0，已暂停 0"
         )
         clock.moment = TUESDAY.replace(second=30)  # the sender's next round (every 30 s)
-        assert {r.name: r.message for r in runner.tick()} == {
-            "outbox": "已发送 2，待重试 0，失败 0"
-        }
+        second = {r.name: r.message for r in runner.tick()}
+        assert second["outbox"] == "已发送 2，待重试 0，失败 0"
     finally:
         engine.dispose()
 

@@ -185,7 +185,7 @@ def test_a_resident_registers_binds_is_notified_pays_and_is_reminded(
     assert ran["outbox"] == "已发送 1，待重试 0，失败 0"
     assert ran["bill_notices"] == "账期 2026-07：新加入 1 条账单通知"
     assert ran["reminders"] == reminded(0, 0, 0)
-    assert run_at(runner, clock, at("2026-08-03", 9, 1)) == {"outbox": "已发送 1，待重试 0，失败 0"}
+    assert run_at(runner, clock, at("2026-08-03", 9, 1))["outbox"] == "已发送 1，待重试 0，失败 0"
     approval, notice = standin.state.sent
     assert (approval["template_id"], fields(approval)["keyword2"]) == ("T-ANS", "户号 A001 已绑定")
     assert (notice["touser"], notice["template_id"], notice["url"]) == (
@@ -207,7 +207,7 @@ def test_a_resident_registers_binds_is_notified_pays_and_is_reminded(
     phone.goto(notice["url"])
     assert "当前没有待缴账单" in phone.content()
     # The sender's next round tells the resident the payment arrived.
-    assert run_at(runner, clock, at("2026-08-03", 9, 2)) == {"outbox": "已发送 1，待重试 0，失败 0"}
+    assert run_at(runner, clock, at("2026-08-03", 9, 2))["outbox"] == "已发送 1，待重试 0，失败 0"
     paid = standin.state.sent[-1]
     assert (paid["template_id"], paid["url"]) == ("T-PAY", f"{url}/h5/usage?account={a001}")
     assert (fields(paid)["keyword1"], fields(paid)["keyword2"]) == ("A001 张三", "60.00 元")
