@@ -1,0 +1,145 @@
+"""`meterdesk serve`'s worker supervisor, measured both ways on loopback: the home-made one
+(a SO_REUSEPORT socket per worker, `server.companion.workers.run`) and gunicorn's arbiter
+with uvicorn workers (`run_gunicorn`); requests/s, p50 and p95 on the health check and on
+a resident's usage page (用量查询), N workers, keep-alive connections as a proxy holds them.
+
+    python -m tests.bench.bench_serve [--workers 2] [--seconds 8] [--connections 8]
+        [--accounts 400] [--rounds 2]
+
+The rounds alternate the two servers on the same database, so a busy neighbour on the
+shared cores weighs on both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+from server.demo.data import generate_demo_data
+from server.services.billing.billing_run import run_billing
+from server.services.core.calendar import Period, now
+from tests.bench.bench_billing import ACTOR, bench_database, in_transaction, vacuum
+from tests.bench.bench_companion import _load, _residents, _sign_in
+from tests.companion.support import free_port
+
+SERVER = (
+    "import json, sys\n"
+    "from server.companion import workers\n"
+    "getattr(workers, sys.argv[1])(json.loads(sys.argv[2]), int(sys.argv[3]))\n"
+)
+SUPERVISORS = {"home-made (SO_REUSEPORT)": "run", "gunicorn + uvicorn-worker": "run_gunicorn"}
+
+
+def _start(how: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    options = {
+        "app": "server.companion.app:app_from_environment",
+        "factory": True,
+        "host": "127.0.0.1",
+        "port": port,
+        "proxy_headers": True,
+        "forwarded_allow_ips": "127.0.0.1",
+        "access_log": False,
+        "log_level": "warning",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, how, json.dumps(options), str(workers)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).raise_for_status()
+            return server
+        except requests.RequestException:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit(f"{how}: the server did not start") from None
+            time.sleep(0.2)
+
+
+def _figures(latencies: list[float], wall: float) -> tuple[float, float, float]:
+    ordered = sorted(latencies)
+    p50 = ordered[len(ordered) // 2]
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return len(ordered) / wall, p50, p95
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--accounts", type=int, default=400)
+    parser.add_argument("--residents", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    last = Period.of(now()).shift(-1)
+    results: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+    with bench_database() as (url, where):
+        print(f"PostgreSQL: {where}; {args.accounts} demo accounts billed for 12 months")
+        in_transaction(
+            url,
+            lambda s: generate_demo_data(
+                s,
+                ACTOR,
+                accounts=args.accounts,
+                seed=1,
+                now=now(),
+                months=13,
+                end_period=last,
+                in_use=False,
+            ),
+        )
+        for period in (last.shift(-back) for back in range(11, -1, -1)):
+            in_transaction(url, lambda s, period=period: run_billing(s, ACTOR, period))
+        openids = in_transaction(url, lambda s: _residents(s, args.residents))
+        vacuum(url)
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "MD_HOME": os.environ.get("MD_HOME", "/tmp/md_bench_home"),
+            "MD_COMPANION_SECRET_KEY": "bench-secret-key-0123456789abcdef",
+            "MD_COMPANION_DEV_LOGIN": "true",
+            "MD_LOG_LEVEL": "WARNING",
+        }
+        print(f"{args.workers} workers; {args.connections} keep-alive connections, "
+              f"{args.seconds:.0f} s per figure, {args.rounds} rounds")  # fmt: skip
+        for _ in range(args.rounds):
+            for name, how in SUPERVISORS.items():
+                port = free_port()
+                server = _start(how, port, args.workers, env)
+                try:
+                    base = f"http://127.0.0.1:{port}"
+                    cookies = [_sign_in(base, openid) for openid in openids]
+                    pages = {
+                        "/healthz": [b"GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n"],
+                        "/h5/usage": [
+                            f"GET /h5/usage HTTP/1.1\r\nHost: bench\r\nCookie: md_session={c}"
+                            "\r\n\r\n".encode()
+                            for c in cookies
+                        ],
+                    }
+                    for page, load in pages.items():
+                        latencies, wall = asyncio.run(
+                            _load(port, load, args.seconds, args.connections)
+                        )
+                        results.setdefault((name, page), []).append(_figures(latencies, wall))
+                finally:
+                    os.killpg(server.pid, signal.SIGTERM)
+                    server.wait(timeout=30)
+    for (name, page), rounds in results.items():
+        shown = "; ".join(f"{rps:.0f} req/s p50 {p50:.1f} p95 {p95:.1f} ms"
+                          for rps, p50, p95 in rounds)  # fmt: skip
+        best = max(rps for rps, _, _ in rounds)
+        print(f"{name:26} {page:10} best {best:4.0f} req/s — {shown}")
+
+
+if __name__ == "__main__":
+    main()
