@@ -128,14 +128,15 @@ def _cells(settings: PrinterSettings) -> tuple[Cell, ...]:
 
 
 def _wrap(text: str, cell: Cell, room: int) -> list[str]:
-    """`text` in lines no wider than `room`, broken after the last space that fits, else
-    between any two characters (Chinese has no spaces)."""
+    """`text` in lines no wider than `room`, broken after the last space that fits when
+    that fills half the line (北苑 alone would waste one), else between any two characters
+    (Chinese has no spaces)."""
     lines: list[str] = []
     current = ""
     for char in text:
         if current and cell.width(current + char) > room:
             cut = current.rfind(" ")
-            if cut > 0:
+            if cut > 0 and cell.width(current[:cut]) * 2 >= room:
                 lines.append(current[:cut])
                 current = current[cut + 1 :]
             else:
