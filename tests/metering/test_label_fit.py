@@ -29,7 +29,9 @@ from reports.labels import LabelData, SheetLayout, place_line, render_labels
 
 LONG_PLACE = "北苑 第二食堂（餐饮服务有限公司）后厨配电间"
 WORST = (
-    # The two of the issue: a title beside the place, and a place as wide as its box.
+    # The two of the issue: a title beside the place (the head 204 dots, the place 192
+    # right-aligned at 384: 28 dots over it), and a place wider than its old 184-dot box.
+    PrintLabel("E000125", "电表", "东校区 家属区1栋", "1单元101", "水电保障中心"),
     PrintLabel("E000123", "电表", "东校区 1号楼", "2单元301", "水电保障中心"),
     PrintLabel("E000124", "电表", "东校区 10号楼", "2单元301"),
     PrintLabel("E2026110100017", "电表", "西校区 研究生公寓18号楼", "B座1702", "水电保障中心"),
