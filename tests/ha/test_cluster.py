@@ -1,0 +1,23 @@
+"""The test cluster itself: a synchronous standby streams, replays, and takes over."""
+
+from __future__ import annotations
+
+from tests.ha.cluster import running_cluster
+
+
+def test_synchronous_standby_streams_and_takes_over_after_a_crash() -> None:
+    with running_cluster() as cluster:
+        primary, standby = cluster.primary, cluster.standbys[0]
+        assert primary.query(
+            "select application_name, state, sync_state from pg_stat_replication"
+        ) == [("standby1", "streaming", "sync")]
+        assert standby.in_recovery() is True
+        primary.execute("create table t (x int)")
+        primary.execute("insert into t values (1), (2)")
+        cluster.wait_replayed()
+        assert standby.query("select sum(x) from t") == [(3,)]
+
+        assert cluster.fail_over() is standby
+        assert primary.running() is False
+        standby.execute("insert into t values (4)")
+        assert standby.query("select sum(x) from t") == [(7,)]
