@@ -135,6 +135,13 @@ MODULES: tuple[ModuleSpec, ...] = (
         permission="service",
     ),
     ModuleSpec(
+        "control",
+        QT_TRANSLATE_NOOP("Modules", "Prepaid control"),
+        "Ctrl+Shift+K",
+        "desktop.control_page:ControlPage",
+        permission="meters",
+    ),
+    ModuleSpec(
         "admin",
         QT_TRANSLATE_NOOP("Modules", "Administration"),
         "Ctrl+9",

@@ -342,7 +342,7 @@
     <message>
         <location filename="../../desktop/accounts_page.py" line="109"/>
         <source>Holder</source>
-        <translation>户名</translation>
+        <translation>户主</translation>
     </message>
     <message>
         <location filename="../../desktop/accounts_page.py" line="109"/>
@@ -1301,7 +1301,7 @@
     <message>
         <location filename="../../desktop/billing_page.py" line="123"/>
         <source>Meters</source>
-        <translation>表计数</translation>
+        <translation>表计</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="124"/>
@@ -1352,7 +1352,7 @@
     <message>
         <location filename="../../desktop/billing_page.py" line="173"/>
         <source>Holder</source>
-        <translation>户名</translation>
+        <translation>户主</translation>
     </message>
     <message>
         <location filename="../../desktop/billing_page.py" line="173"/>
@@ -1582,6 +1582,77 @@
     </message>
 </context>
 <context>
+    <name>BuildingSwitchDialog</name>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="91"/>
+        <source>Switch off a building</source>
+        <translation>整栋楼断开</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="91"/>
+        <source>Switch on a building</source>
+        <translation>整栋楼合闸</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="93"/>
+        <source>Ask for approval…</source>
+        <translation>提交审批…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="102"/>
+        <source>Every account of the building is switched off; accounts under a power hold stay on. Another manager approves before any command is queued.</source>
+        <translation>该楼所有户号都将断开，保电的户号保持通电。须另一名管理人员审批后指令才排队。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="107"/>
+        <source>Every account of the building is switched on. Another manager approves before any command is queued.</source>
+        <translation>该楼所有户号都将合闸。须另一名管理人员审批后指令才排队。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="113"/>
+        <source>Building:</source>
+        <translation>楼宇：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="123"/>
+        <source>Choose the building.</source>
+        <translation>请选择楼宇。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="129"/>
+        <source>{building}: switching a whole building off needs another manager&apos;s approval. The approving manager signs in here.</source>
+        <translation>{building}：整栋楼断开须另一名管理人员审批。请审批的管理人员在此登录。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="134"/>
+        <source>{building}: switching a whole building on needs another manager&apos;s approval. The approving manager signs in here.</source>
+        <translation>{building}：整栋楼合闸须另一名管理人员审批。请审批的管理人员在此登录。</translation>
+    </message>
+</context>
+<context>
+    <name>CancelCommandDialog</name>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="158"/>
+        <source>Cancel command {id}</source>
+        <translation>取消指令 {id}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="159"/>
+        <source>Cancel the command</source>
+        <translation>取消该指令</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="161"/>
+        <source>Command:</source>
+        <translation>指令：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="162"/>
+        <source>Why it was queued:</source>
+        <translation>排队原因：</translation>
+    </message>
+</context>
+<context>
     <name>CancelDialog</name>
     <message>
         <location filename="../../desktop/correction_dialogs.py" line="187"/>
@@ -1718,6 +1789,334 @@ Replaced at {when}</source>
         <translation>旧表 {old}（{kind}，户号 {account}）：止码 {final}
 新表 {new}：{digits} 位 × {mult}，起码 {initial}
 换表时间 {when}</translation>
+    </message>
+</context>
+<context>
+    <name>ControlPage</name>
+    <message>
+        <location filename="../../desktop/control_page.py" line="106"/>
+        <source>Prepaid meters</source>
+        <translation>预付费表计</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="107"/>
+        <source>Pending and failed</source>
+        <translation>待发送与失败</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="108"/>
+        <source>Policy run</source>
+        <translation>费控策略</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="109"/>
+        <location filename="../../desktop/control_page.py" line="157"/>
+        <source>Power hold</source>
+        <translation>保电</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="112"/>
+        <source>Send pending commands</source>
+        <translation>发送待发指令</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="115"/>
+        <source>Send every queued command now over its building&apos;s port</source>
+        <translation>立即通过各楼宇的端口发送所有待发送指令</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="120"/>
+        <source>Sent %v of %m</source>
+        <translation>已发送 %v / %m</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="140"/>
+        <source>All campuses</source>
+        <translation>全部校区</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="140"/>
+        <source>All buildings</source>
+        <translation>全部楼宇</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="145"/>
+        <source>Account no. or holder (from the start)</source>
+        <translation>户号或户主（从开头匹配）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="148"/>
+        <source>Campus</source>
+        <translation>校区</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="150"/>
+        <location filename="../../desktop/control_page.py" line="154"/>
+        <location filename="../../desktop/control_page.py" line="224"/>
+        <source>Building</source>
+        <translation>楼宇</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="154"/>
+        <location filename="../../desktop/control_page.py" line="188"/>
+        <location filename="../../desktop/control_page.py" line="224"/>
+        <source>Account</source>
+        <translation>户号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="154"/>
+        <location filename="../../desktop/control_page.py" line="188"/>
+        <location filename="../../desktop/control_page.py" line="224"/>
+        <source>Holder</source>
+        <translation>户主</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="154"/>
+        <location filename="../../desktop/control_page.py" line="189"/>
+        <source>Meter</source>
+        <translation>表号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="155"/>
+        <location filename="../../desktop/control_page.py" line="224"/>
+        <source>Balance</source>
+        <translation>余额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="155"/>
+        <source>Cut off below</source>
+        <translation>停电金额</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="155"/>
+        <source>Switch</source>
+        <translation>通断状态</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="156"/>
+        <source>Read back</source>
+        <translation>回读时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="156"/>
+        <source>Last command</source>
+        <translation>上次指令</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="156"/>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="157"/>
+        <location filename="../../desktop/control_page.py" line="188"/>
+        <source>Queued</source>
+        <translation>排队时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="157"/>
+        <location filename="../../desktop/control_page.py" line="191"/>
+        <source>Meter&apos;s reply</source>
+        <translation>表的应答 / 失败原因</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="163"/>
+        <source>Switch off…</source>
+        <translation>断开…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="166"/>
+        <source>Switch on…</source>
+        <translation>合闸…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="169"/>
+        <source>Switch off building…</source>
+        <translation>整栋楼断开…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="171"/>
+        <source>Switch on building…</source>
+        <translation>整栋楼合闸…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="173"/>
+        <location filename="../../desktop/control_page.py" line="242"/>
+        <source>Set power hold…</source>
+        <translation>设置保电…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="174"/>
+        <location filename="../../desktop/control_page.py" line="243"/>
+        <location filename="../../desktop/control_page.py" line="246"/>
+        <source>Managers only</source>
+        <translation>仅限管理人员</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="188"/>
+        <source>No.</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="189"/>
+        <source>Command</source>
+        <translation>指令</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="189"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="189"/>
+        <location filename="../../desktop/control_page.py" line="236"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="190"/>
+        <source>Requested by</source>
+        <translation>申请人</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="190"/>
+        <source>Approved by</source>
+        <translation>审批人</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="190"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="191"/>
+        <source>Attempts</source>
+        <translation>次数</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="197"/>
+        <source>Retry</source>
+        <translation>重发</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="198"/>
+        <source>Queue the selected failed command again</source>
+        <translation>将所选失败指令重新排队发送</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="200"/>
+        <source>Cancel command…</source>
+        <translation>取消指令…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="209"/>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="212"/>
+        <source>Who would be warned or switched off now, and why; nothing is changed</source>
+        <translation>现在会预警或断开哪些户及原因；不做任何更改</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="215"/>
+        <source>Apply…</source>
+        <translation>执行…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="218"/>
+        <source>Give the warnings; switch-offs are queued once another manager approves</source>
+        <translation>发出预警；断开指令须另一名管理人员审批后才排队</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="225"/>
+        <source>Threshold</source>
+        <translation>阈值</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="225"/>
+        <source>Step</source>
+        <translation>处理</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="225"/>
+        <source>Why</source>
+        <translation>原因说明</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="225"/>
+        <source>Meters</source>
+        <translation>表计</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="236"/>
+        <source>Protected</source>
+        <translation>保电对象</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="236"/>
+        <source>Until</source>
+        <translation>截止</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="236"/>
+        <source>Set by</source>
+        <translation>设置人</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="237"/>
+        <source>Since</source>
+        <translation>设置时间</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="245"/>
+        <source>Lift power hold…</source>
+        <translation>解除保电…</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="279"/>
+        <source>Valve closed</source>
+        <translation>关阀</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="279"/>
+        <source>Power off</source>
+        <translation>断电</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="281"/>
+        <source>Valve open</source>
+        <translation>开阀</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="281"/>
+        <source>Power on</source>
+        <translation>通电</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="282"/>
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="321"/>
+        <source>Pending and failed ({pending} / {failed})</source>
+        <translation>待发送与失败 ({pending} / {failed})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="329"/>
+        <source>Power hold ({count})</source>
+        <translation>保电 ({count})</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="520"/>
+        <source>Things changed since the preview: nothing was done. Preview again.</source>
+        <translation>预览之后情况已有变化，未做任何处理。请重新预览。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="551"/>
+        <source>The policy run switches off {count} accounts ({accounts}). Another manager approves before the commands are queued. The approving manager signs in here.</source>
+        <translation>本次费控将断开 {count} 户（{accounts}）。须另一名管理人员审批后指令才排队。请审批的管理人员在此登录。</translation>
     </message>
 </context>
 <context>
@@ -1925,7 +2324,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/readings_entry.py" line="84"/>
         <source>Holder</source>
-        <translation>户名</translation>
+        <translation>户主</translation>
     </message>
     <message>
         <location filename="../../desktop/readings_entry.py" line="85"/>
@@ -2042,7 +2441,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/exchange_page.py" line="102"/>
         <source>Since</source>
-        <translation>暂停时间</translation>
+        <translation>设置时间</translation>
     </message>
     <message>
         <location filename="../../desktop/exchange_page.py" line="108"/>
@@ -2072,7 +2471,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/exchange_page.py" line="122"/>
         <source>Retry</source>
-        <translation>重试</translation>
+        <translation>重发</translation>
     </message>
     <message>
         <location filename="../../desktop/exchange_page.py" line="126"/>
@@ -2134,7 +2533,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/exchange_page.py" line="159"/>
         <source>Building:</source>
-        <translation>楼号：</translation>
+        <translation>楼宇：</translation>
     </message>
     <message>
         <location filename="../../desktop/exchange_page.py" line="161"/>
@@ -2526,7 +2925,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/labels_page.py" line="115"/>
         <source>Holder</source>
-        <translation>户名</translation>
+        <translation>户主</translation>
     </message>
     <message>
         <location filename="../../desktop/labels_page.py" line="115"/>
@@ -2780,162 +3179,162 @@ Replaced at {when}</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="120"/>
+        <location filename="../../desktop/main_window.py" line="121"/>
         <source>MeterDesk Metering &amp; Billing</source>
         <translation>MeterDesk 水电计量收费系统</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="138"/>
+        <location filename="../../desktop/main_window.py" line="139"/>
         <source>Home</source>
         <translation>首页</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="220"/>
+        <location filename="../../desktop/main_window.py" line="221"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="221"/>
+        <location filename="../../desktop/main_window.py" line="222"/>
         <source>My &amp;profile…</source>
         <translation>个人信息(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="225"/>
+        <location filename="../../desktop/main_window.py" line="226"/>
         <source>&amp;Database connection…</source>
         <translation>数据库连接(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="229"/>
+        <location filename="../../desktop/main_window.py" line="230"/>
         <source>Sign &amp;out</source>
         <translation>注销(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="232"/>
+        <location filename="../../desktop/main_window.py" line="233"/>
         <source>S&amp;witch user…</source>
         <translation>切换用户(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="236"/>
+        <location filename="../../desktop/main_window.py" line="237"/>
         <source>E&amp;xit</source>
         <translation>退出(&amp;X)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="243"/>
+        <location filename="../../desktop/main_window.py" line="244"/>
         <source>&amp;Go</source>
         <translation>转到(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="244"/>
+        <location filename="../../desktop/main_window.py" line="245"/>
         <source>&amp;Home</source>
         <translation>首页(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="260"/>
+        <location filename="../../desktop/main_window.py" line="261"/>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="261"/>
+        <location filename="../../desktop/main_window.py" line="262"/>
         <source>Receipt paper</source>
         <translation>收据纸张</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="263"/>
+        <location filename="../../desktop/main_window.py" line="264"/>
         <source>A5 sheet</source>
         <translation>A5 单页纸</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="263"/>
+        <location filename="../../desktop/main_window.py" line="264"/>
         <source>Continuous form 241 × 93 mm</source>
         <translation>连续打印纸 241 × 93 mm</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="275"/>
+        <location filename="../../desktop/main_window.py" line="276"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="276"/>
+        <location filename="../../desktop/main_window.py" line="277"/>
         <source>Export &amp;diagnostics…</source>
         <translation>导出诊断信息(&amp;D)…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="279"/>
+        <location filename="../../desktop/main_window.py" line="280"/>
         <source>&amp;About MeterDesk</source>
         <translation>关于 MeterDesk(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="297"/>
+        <location filename="../../desktop/main_window.py" line="298"/>
         <source>Export diagnostics</source>
         <translation>导出诊断信息</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="324"/>
+        <location filename="../../desktop/main_window.py" line="325"/>
         <source>Database connection</source>
         <translation>数据库连接</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="325"/>
+        <location filename="../../desktop/main_window.py" line="326"/>
         <source>Saved. MeterDesk uses the new settings from its next start.</source>
         <translation>已保存。MeterDesk 下次启动时使用新设置。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="337"/>
+        <location filename="../../desktop/main_window.py" line="338"/>
         <source>User: {name} ({login})</source>
         <translation>当前用户：{name}（{login}）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="340"/>
+        <location filename="../../desktop/main_window.py" line="341"/>
         <source>Branch: {branch}</source>
         <translation>分中心：{branch}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="341"/>
+        <location filename="../../desktop/main_window.py" line="342"/>
         <source>(none)</source>
         <translation>（未分配）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="346"/>
+        <location filename="../../desktop/main_window.py" line="347"/>
         <source>Database: {label}</source>
         <translation>数据库：{label}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="348"/>
+        <location filename="../../desktop/main_window.py" line="349"/>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="353"/>
+        <location filename="../../desktop/main_window.py" line="354"/>
         <source>Connection to the database lost — reconnecting…</source>
         <translation>数据库连接中断，正在重新连接…</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="383"/>
+        <location filename="../../desktop/main_window.py" line="384"/>
         <source>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;Water &amp; electricity metering and billing for the university service center.&lt;/p&gt;&lt;p&gt;Database: {database}&lt;br&gt;Qt {qt}&lt;/p&gt;</source>
         <translation>&lt;h3&gt;MeterDesk {version}&lt;/h3&gt;&lt;p&gt;高校水电保障中心水电计量收费系统。&lt;/p&gt;&lt;p&gt;数据库：{database}&lt;br&gt;Qt {qt}&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="389"/>
+        <location filename="../../desktop/main_window.py" line="393"/>
         <source>About MeterDesk</source>
         <translation>关于 MeterDesk</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="418"/>
+        <location filename="../../desktop/main_window.py" line="428"/>
         <source>The day is still open</source>
         <translation>尚未日结</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="420"/>
+        <location filename="../../desktop/main_window.py" line="430"/>
         <source>Your till is not closed yet. Leave anyway? Close the day first if you are done taking money.</source>
         <translation>您的班次尚未日结。仍要离开吗？如已收款完毕，请先日结。</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="423"/>
+        <location filename="../../desktop/main_window.py" line="433"/>
         <source>Leave</source>
         <translation>离开</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="423"/>
+        <location filename="../../desktop/main_window.py" line="433"/>
         <source>Stay</source>
         <translation>留下</translation>
     </message>
@@ -3093,7 +3492,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/meters_page.py" line="107"/>
         <source>Holder</source>
-        <translation>户名</translation>
+        <translation>户主</translation>
     </message>
     <message>
         <location filename="../../desktop/meters_page.py" line="107"/>
@@ -3248,7 +3647,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/meters_page.py" line="384"/>
         <source>Meters</source>
-        <translation>表计管理</translation>
+        <translation>表计</translation>
     </message>
     <message>
         <location filename="../../desktop/meters_page.py" line="404"/>
@@ -3327,7 +3726,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/modules.py" line="67"/>
         <source>Meters</source>
-        <translation>表计管理</translation>
+        <translation>表计</translation>
     </message>
     <message>
         <location filename="../../desktop/modules.py" line="73"/>
@@ -3381,6 +3780,11 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/modules.py" line="139"/>
+        <source>Prepaid control</source>
+        <translation>费控</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/modules.py" line="146"/>
         <source>Administration</source>
         <translation>系统管理</translation>
     </message>
@@ -3603,7 +4007,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="82"/>
         <source>Holder</source>
-        <translation>户名</translation>
+        <translation>户主</translation>
     </message>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="82"/>
@@ -3655,7 +4059,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="155"/>
         <source>Why</source>
-        <translation>原因</translation>
+        <translation>原因说明</translation>
     </message>
     <message>
         <location filename="../../desktop/online_pay_page.py" line="156"/>
@@ -4215,6 +4619,71 @@ Replaced at {when}</source>
     </message>
 </context>
 <context>
+    <name>ProtectDialog</name>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="184"/>
+        <location filename="../../desktop/control_dialogs.py" line="186"/>
+        <source>Set power hold</source>
+        <translation>设置保电</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="184"/>
+        <location filename="../../desktop/control_dialogs.py" line="186"/>
+        <source>Lift power hold</source>
+        <translation>解除保电</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="190"/>
+        <source>An account</source>
+        <translation>一个户号</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="191"/>
+        <source>A whole building</source>
+        <translation>整栋楼</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="201"/>
+        <source>Lapses after</source>
+        <translation>保电至（含当天）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="218"/>
+        <source>Protect:</source>
+        <translation>保电对象：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="219"/>
+        <source>Account:</source>
+        <translation>户号：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="220"/>
+        <source>Building:</source>
+        <translation>楼宇：</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="229"/>
+        <source>An account or building under a power hold is never switched off, by the policy or by hand.</source>
+        <translation>保电的户号或楼宇不会被断开，无论是费控策略还是手动。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="233"/>
+        <source>Once lifted, the policy may switch the account off again.</source>
+        <translation>解除后，费控策略可能再次断开该户。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="248"/>
+        <source>Type the account number.</source>
+        <translation>请输入户号。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="250"/>
+        <source>Choose the building.</source>
+        <translation>请选择楼宇。</translation>
+    </message>
+</context>
+<context>
     <name>ReadingsPage</name>
     <message>
         <location filename="../../desktop/readings_page.py" line="40"/>
@@ -4360,7 +4829,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="33"/>
         <source>Holder</source>
-        <translation>户名</translation>
+        <translation>户主</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_receipts.py" line="34"/>
@@ -4491,7 +4960,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/reminders_page.py" line="82"/>
         <source>Queued</source>
-        <translation>生成时间</translation>
+        <translation>排队时间</translation>
     </message>
     <message>
         <location filename="../../desktop/reminders_page.py" line="82"/>
@@ -4519,7 +4988,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/reminders_page.py" line="83"/>
         <source>Attempts</source>
-        <translation>尝试次数</translation>
+        <translation>次数</translation>
     </message>
     <message>
         <location filename="../../desktop/reminders_page.py" line="83"/>
@@ -4564,7 +5033,7 @@ Replaced at {when}</source>
         <location filename="../../desktop/reminders_page.py" line="102"/>
         <location filename="../../desktop/reminders_page.py" line="111"/>
         <source>Holder</source>
-        <translation>户名</translation>
+        <translation>户主</translation>
     </message>
     <message>
         <location filename="../../desktop/reminders_page.py" line="103"/>
@@ -4584,7 +5053,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/reminders_page.py" line="112"/>
         <source>Since</source>
-        <translation>暂停时间</translation>
+        <translation>设置时间</translation>
     </message>
     <message>
         <location filename="../../desktop/reminders_page.py" line="115"/>
@@ -4670,12 +5139,12 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/reports_page.py" line="91"/>
         <source>Building</source>
-        <translation>按楼宇</translation>
+        <translation>楼宇</translation>
     </message>
     <message>
         <location filename="../../desktop/reports_page.py" line="92"/>
         <source>Campus</source>
-        <translation>按校区</translation>
+        <translation>校区</translation>
     </message>
     <message>
         <location filename="../../desktop/reports_page.py" line="93"/>
@@ -4758,7 +5227,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/readings_review.py" line="87"/>
         <source>Holder</source>
-        <translation>户名</translation>
+        <translation>户主</translation>
     </message>
     <message>
         <location filename="../../desktop/readings_review.py" line="88"/>
@@ -4909,7 +5378,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/counter_search.py" line="45"/>
         <source>Holder</source>
-        <translation>户名</translation>
+        <translation>户主</translation>
     </message>
     <message>
         <location filename="../../desktop/counter_search.py" line="45"/>
@@ -5190,7 +5659,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/service_page.py" line="200"/>
         <source>Until</source>
-        <translation>结束</translation>
+        <translation>截止</translation>
     </message>
     <message>
         <location filename="../../desktop/service_page.py" line="202"/>
@@ -5609,17 +6078,17 @@ Replaced at {when}</source>
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../desktop/app.py" line="86"/>
+        <location filename="../../desktop/app.py" line="88"/>
         <source>MeterDesk cannot start</source>
         <translation>MeterDesk 无法启动</translation>
     </message>
     <message>
-        <location filename="../../desktop/app.py" line="184"/>
+        <location filename="../../desktop/app.py" line="186"/>
         <source>The configuration file cannot be read: {error}</source>
         <translation>无法读取配置文件：{error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/app.py" line="194"/>
+        <location filename="../../desktop/app.py" line="196"/>
         <source>Cannot connect to the database: {error}</source>
         <translation>无法连接数据库：{error}</translation>
     </message>
@@ -5705,6 +6174,44 @@ Replaced at {when}</source>
         <location filename="../../desktop/statement_view.py" line="160"/>
         <source>Export Excel</source>
         <translation>导出 Excel</translation>
+    </message>
+</context>
+<context>
+    <name>SwitchDialog</name>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="55"/>
+        <source>Switch off account {account}</source>
+        <translation>断开户号 {account}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="56"/>
+        <source>Switch off</source>
+        <translation>断开</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="58"/>
+        <source>The meters below are switched off (relay tripped, valve closed) as soon as the command is sent. Switching off a home is serious: check the account first.</source>
+        <translation>指令一经发送，下列表计即断开（跳闸、关阀）。断开住户用电用水事关重大，请先核实该户情况。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="62"/>
+        <source>Switch on account {account}</source>
+        <translation>合闸户号 {account}</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="63"/>
+        <source>Switch on</source>
+        <translation>合闸</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="64"/>
+        <source>The meters below are switched back on when the command is sent.</source>
+        <translation>指令发送后，下列表计恢复通电（开阀）。</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="68"/>
+        <source>Meters:</source>
+        <translation>表计：</translation>
     </message>
 </context>
 <context>
@@ -5799,7 +6306,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/tariff_dialogs.py" line="146"/>
         <source>Preview</source>
-        <translation>试算</translation>
+        <translation>预览</translation>
     </message>
     <message>
         <location filename="../../desktop/tariff_dialogs.py" line="149"/>
@@ -6171,7 +6678,7 @@ Replaced at {when}</source>
     <message>
         <location filename="../../desktop/readings_unread.py" line="59"/>
         <source>Holder</source>
-        <translation>户名</translation>
+        <translation>户主</translation>
     </message>
     <message>
         <location filename="../../desktop/readings_unread.py" line="59"/>
@@ -6266,42 +6773,42 @@ Replaced at {when}</source>
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../desktop/main_window.py" line="60"/>
+        <location filename="../../desktop/main_window.py" line="61"/>
         <source>Welcome, {name}</source>
         <translation>欢迎，{name}</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="71"/>
+        <location filename="../../desktop/main_window.py" line="72"/>
         <source>Name:</source>
         <translation>姓名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="72"/>
+        <location filename="../../desktop/main_window.py" line="73"/>
         <source>Login name:</source>
         <translation>工号/登录名：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="73"/>
+        <location filename="../../desktop/main_window.py" line="74"/>
         <source>Department:</source>
         <translation>部门：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="74"/>
+        <location filename="../../desktop/main_window.py" line="75"/>
         <source>Post:</source>
         <translation>岗位：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="75"/>
+        <location filename="../../desktop/main_window.py" line="76"/>
         <source>Branch:</source>
         <translation>分中心：</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="75"/>
+        <location filename="../../desktop/main_window.py" line="76"/>
         <source>(none)</source>
         <translation>（未分配）</translation>
     </message>
     <message>
-        <location filename="../../desktop/main_window.py" line="76"/>
+        <location filename="../../desktop/main_window.py" line="77"/>
         <source>Database:</source>
         <translation>数据库：</translation>
     </message>
