@@ -16,7 +16,7 @@ from desktop.app import ensure_application
 from desktop.approval_dialog import ApprovalDialog
 from desktop.control_dialogs import BuildingSwitchDialog, ProtectDialog, SwitchDialog
 from desktop.control_page import ControlPage
-from desktop.widgets import OVERDUE_TINT, AlertText
+from desktop.widgets import DUE_SOON_TINT, OVERDUE_TINT, AlertText
 from devices.simulators import SimulatedElectricityMeter, SimulatorServer
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import Account, ControlCommand, ControlProtection, ControlWarning
@@ -316,3 +316,67 @@ def test_a_manager_sets_and_lifts_a_mark(qtbot, desk, fresh_database_url, tmp_pa
         (True, "透析患者", datetime(2027, 1, 1, tzinfo=BUSINESS_TZ)),
         (False, "已出院", None),
     ]
+
+
+def test_a_refused_command_shows_the_meters_reason_is_retried_and_cancelled(
+    qtbot, page, fresh_database_url
+):
+    select_account(qtbot, page, "P001")
+    dialog = opened(qtbot, page, page.off_button)
+    dialog.reason_edit.setFocus()
+    type_chinese(dialog.reason_edit, "表计故障排查")
+    with qtbot.waitSignal(page.loaded, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.confirm_button, LEFT)
+    meter = SimulatedElectricityMeter(
+        address(1), clock=lambda: TUESDAY.replace(tzinfo=None), password=PASSWORD
+    )
+    with SimulatorServer([meter]) as bus:
+        # Not the meter's password: it answers DCH, error word 04H.
+        page.control_settings = ControlSettings(
+            ports={"1号楼": bus.url}, password="02000000", timeout=1.0, retries=0
+        )
+        with qtbot.waitSignal(page.sent, timeout=WAIT_MS):
+            qtbot.mouseClick(page.send_button, LEFT)
+    assert page.send_summary.text() == "已执行 0，待重试 0，失败 1"
+    refusal = "表 000000000001 拒绝控制命令（错误字 04H）：密码错/未授权"
+    commands = page.commands_table
+    qtbot.waitUntil(lambda: commands.text_at(0, 10) == "失败", timeout=WAIT_MS)
+    assert [commands.text_at(0, c) for c in (2, 5, 11, 12)] == ["P001", "跳闸", "1", refusal]
+    assert commands.rows_model.tints[0] == OVERDUE_TINT
+    assert page.tabs.tabText(1) == "待发送与失败 (0 / 1)"
+    # The meter said its relay is still closed; the row shows the failure.
+    table = page.meters_table
+    p001 = row_of(table, "P001")
+    assert [table.text_at(p001, c) for c in (6, 8, 9, 11)] == ["通电", "跳闸", "失败", refusal]
+    assert table.rows_model.tints[p001] == DUE_SOON_TINT
+    assert meter.relay_closed is True
+
+    page.tabs.setCurrentIndex(1)
+    assert not page.cancel_button.isEnabled()
+    qtbot.mouseClick(
+        commands.viewport(), LEFT, pos=commands.visualRect(commands.model().index(0, 0)).center()
+    )
+    assert not page.cancel_button.isEnabled()
+    with qtbot.waitSignal(page.loaded, timeout=WAIT_MS):
+        qtbot.mouseClick(page.retry_button, LEFT)
+    assert commands.row_count() == 2
+    # Newest first: the retry, queued again with the failed one's reason.
+    assert [commands.text_at(0, c) for c in (5, 7, 10)] == [
+        "跳闸", "重发指令 1：表计故障排查", "待发送",
+    ]  # fmt: skip
+    qtbot.mouseClick(
+        commands.viewport(), LEFT, pos=commands.visualRect(commands.model().index(0, 0)).center()
+    )
+    assert not page.retry_button.isEnabled()
+    cancel = opened(qtbot, page, page.cancel_button)
+    cancel.reason_edit.setFocus()
+    type_chinese(cancel.reason_edit, "到现场处理")
+    with qtbot.waitSignal(page.loaded, timeout=WAIT_MS):
+        qtbot.mouseClick(cancel.confirm_button, LEFT)
+    assert commands.row_count() == 1 and commands.text_at(0, 10) == "失败"
+    assert read_db(
+        fresh_database_url,
+        select(ControlCommand.id, ControlCommand.status, ControlCommand.error).order_by(
+            ControlCommand.id
+        ),
+    ) == [(1, "failed", refusal), (2, "cancelled", "到现场处理")]
