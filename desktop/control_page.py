@@ -516,6 +516,7 @@ class ControlPage(ModulePage):
     def _show_preview(self, preview: PolicyPreview | None) -> None:
         if preview is None:
             self.preview = None
+            self.policy_table.fill([])
             self.policy_summary.setText(
                 self.tr("Things changed since the preview: nothing was done. Preview again.")
             )

@@ -380,3 +380,31 @@ def test_a_refused_command_shows_the_meters_reason_is_retried_and_cancelled(
             ControlCommand.id
         ),
     ) == [(1, "failed", refusal), (2, "cancelled", "到现场处理")]
+
+
+def test_nothing_is_applied_when_things_changed_since_the_preview(qtbot, page, fresh_database_url):
+    page.tabs.setCurrentIndex(2)
+    with qtbot.waitSignal(page.previewed, timeout=WAIT_MS):
+        qtbot.mouseClick(page.preview_button, LEFT)
+    assert page.preview.to_switch[0].account_no == "P002"
+    # Meanwhile, at another desk, P002 is put under 保电.
+    engine = create_engine(fresh_database_url)
+    with unit_of_work(make_sessionmaker(engine)) as s:
+        zhao = staff_identity(s, "zhao").actor
+        set_protection(s, zhao, protected=True, reason="家中有病人", now=TUESDAY,
+                       account_no="P002")  # fmt: skip
+    engine.dispose()
+    approval = opened(qtbot, page, page.apply_button)
+    approve(qtbot, approval, "zhao")
+    qtbot.waitUntil(lambda: page.preview is None, timeout=WAIT_MS)
+    assert page.policy_summary.text() == "预览之后情况已有变化，未做任何处理。请重新预览。"
+    assert page.policy_table.row_count() == 0
+    assert not page.apply_button.isEnabled()
+    assert read_db(fresh_database_url, select(ControlCommand.id)) == []
+    # The warnings were not given either: P004 is still unwarned.
+    assert read_db(
+        fresh_database_url,
+        select(Account.account_no)
+        .join(ControlWarning, ControlWarning.account_id == Account.id)
+        .order_by(Account.account_no),
+    ) == [("P002",), ("P005",)]
