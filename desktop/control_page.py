@@ -295,7 +295,7 @@ class ControlPage(ModulePage):
         self.meters_table.fill(
             [
                 [r.account_no, r.holder_name, r.building, r.meter_no,
-                 AlertText(f"{r.balance:,.2f}") if r.below_cutoff else r.balance,
+                 r.balance,
                  r.cutoff_below, self._state_text(r), r.state_read_at, r.last_command,
                  AlertText(r.last_status) if r.last_status == failed_label else r.last_status,
                  r.last_at, r.last_error, r.protected]

@@ -9,14 +9,14 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from sqlalchemy import create_engine, select
 
 from desktop.app import ensure_application
 from desktop.approval_dialog import ApprovalDialog
 from desktop.control_dialogs import BuildingSwitchDialog, ProtectDialog, SwitchDialog
 from desktop.control_page import ControlPage
-from desktop.widgets import DUE_SOON_TINT, OVERDUE_TINT, AlertText
+from desktop.widgets import DUE_SOON_TINT, OVERDUE_TINT
 from devices.simulators import SimulatedElectricityMeter, SimulatorServer
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import Account, ControlCommand, ControlProtection, ControlWarning
@@ -120,9 +120,10 @@ def test_prepaid_meters_with_balance_state_and_marks(qtbot, page):
     assert [table.text_at(p002, c) for c in range(13)] == [
         "P002", "李四", "1号楼", "E002", "8.00", "10.00", "未知", "", "", "", "", "", "",
     ]  # fmt: skip
-    # Below the cut-off: the balance is the cell not to miss.
-    assert isinstance(table.rows_model.rows[p002][4], AlertText)
-    assert not isinstance(table.rows_model.rows[row_of(table, "P005")][4], AlertText)
+    # Sorted by balance as amounts (a click on its header), lowest first.
+    header = table.horizontalHeader()
+    qtbot.mouseClick(header.viewport(), LEFT, pos=QPoint(header.sectionViewportPosition(4) + 5, 5))
+    assert [table.text_at(r, 0) for r in range(5)] == ["P004", "P002", "P003", "P005", "P001"]
     assert table.text_at(row_of(table, "P003"), 12) == "实验室"
     assert page.tabs.tabText(3) == "保电 (1)"
     assert page.protections_table.text_at(0, 0) == "户号 P003"
