@@ -40,7 +40,15 @@ def another_manager(actor: Actor) -> ApproverCheck:
     )
 
 
-class SwitchDialog(CorrectionDialog):
+class ControlDialog(CorrectionDialog):
+    """A 费控 decision: no amount, so no limit; the reason is what the audit keeps."""
+
+    def __init__(self, runner: TaskRunner, actor: Actor, parent: QWidget | None) -> None:
+        super().__init__(runner, actor, None, parent)
+        self.reason_edit.setPlaceholderText(self.tr("Required: why (kept with who and when)"))
+
+
+class SwitchDialog(ControlDialog):
     """手动通断 of one account's switchable meters, with a reason; the service refuses
     switching off an account under 保电."""
 
@@ -48,7 +56,7 @@ class SwitchDialog(CorrectionDialog):
         self, runner: TaskRunner, actor: Actor, account_no: str, holder: str,
         meters: tuple[str, ...], state: str, clock: Clock, parent: QWidget | None = None,
     ) -> None:  # fmt: skip
-        super().__init__(runner, actor, None, parent)
+        super().__init__(runner, actor, parent)
         self.setObjectName("switchDialog")
         self.account_no, self.state, self.clock = account_no, state, clock
         if state == OFF:
@@ -75,7 +83,7 @@ class SwitchDialog(CorrectionDialog):
         return lambda s: tuple(commands.switch_account(s, actor, account_no, state, reason, moment))
 
 
-class BuildingSwitchDialog(CorrectionDialog):
+class BuildingSwitchDialog(ControlDialog):
     """整栋楼通断: every account of a building (accounts under a power hold stay on when switching
     off), approved by another manager who signs in here."""
 
@@ -83,7 +91,7 @@ class BuildingSwitchDialog(CorrectionDialog):
         self, runner: TaskRunner, actor: Actor, buildings: tuple[BuildingChoice, ...],
         chosen: int | None, state: str, clock: Clock, parent: QWidget | None = None,
     ) -> None:  # fmt: skip
-        super().__init__(runner, actor, None, parent)
+        super().__init__(runner, actor, parent)
         self.setObjectName("buildingSwitchDialog")
         self.state, self.clock = state, clock
         off = state == OFF
@@ -145,14 +153,14 @@ class BuildingSwitchDialog(CorrectionDialog):
         )
 
 
-class CancelCommandDialog(CorrectionDialog):
+class CancelCommandDialog(ControlDialog):
     """Take a queued command back before it is sent, with a reason."""
 
     def __init__(
         self, runner: TaskRunner, actor: Actor, command: commands.CommandRow, clock: Clock,
         parent: QWidget | None = None,
     ) -> None:  # fmt: skip
-        super().__init__(runner, actor, None, parent)
+        super().__init__(runner, actor, parent)
         self.setObjectName("cancelCommandDialog")
         self.command_id, self.clock = command.command_id, clock
         self.setWindowTitle(self.tr("Cancel command {id}").format(id=command.command_id))
@@ -169,7 +177,7 @@ class CancelCommandDialog(CorrectionDialog):
         return lambda s: commands.cancel_command(s, actor, command_id, reason, moment)
 
 
-class ProtectDialog(CorrectionDialog):
+class ProtectDialog(ControlDialog):
     """保电 set on an account or a building (a reason, and the last day it holds if it
     lapses), or lifted (a reason); a manager's decision, checked by the service."""
 
@@ -178,7 +186,7 @@ class ProtectDialog(CorrectionDialog):
         clock: Clock, *, protected: bool, account_no: str = "", building: str = "",
         parent: QWidget | None = None,
     ) -> None:  # fmt: skip
-        super().__init__(runner, actor, None, parent)
+        super().__init__(runner, actor, parent)
         self.setObjectName("protectDialog")
         self.protected, self.clock = protected, clock
         self.setWindowTitle(self.tr("Set power hold") if protected else self.tr("Lift power hold"))

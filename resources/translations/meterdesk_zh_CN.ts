@@ -1584,47 +1584,47 @@
 <context>
     <name>BuildingSwitchDialog</name>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="91"/>
+        <location filename="../../desktop/control_dialogs.py" line="99"/>
         <source>Switch off a building</source>
         <translation>整栋楼断开</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="91"/>
+        <location filename="../../desktop/control_dialogs.py" line="99"/>
         <source>Switch on a building</source>
         <translation>整栋楼合闸</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="93"/>
+        <location filename="../../desktop/control_dialogs.py" line="101"/>
         <source>Ask for approval…</source>
         <translation>提交审批…</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="102"/>
+        <location filename="../../desktop/control_dialogs.py" line="110"/>
         <source>Every account of the building is switched off; accounts under a power hold stay on. Another manager approves before any command is queued.</source>
         <translation>该楼所有户号都将断开，保电的户号保持通电。须另一名管理人员审批后指令才排队。</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="107"/>
+        <location filename="../../desktop/control_dialogs.py" line="115"/>
         <source>Every account of the building is switched on. Another manager approves before any command is queued.</source>
         <translation>该楼所有户号都将合闸。须另一名管理人员审批后指令才排队。</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="113"/>
+        <location filename="../../desktop/control_dialogs.py" line="121"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="123"/>
+        <location filename="../../desktop/control_dialogs.py" line="131"/>
         <source>Choose the building.</source>
         <translation>请选择楼宇。</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="129"/>
+        <location filename="../../desktop/control_dialogs.py" line="137"/>
         <source>{building}: switching a whole building off needs another manager&apos;s approval. The approving manager signs in here.</source>
         <translation>{building}：整栋楼断开须另一名管理人员审批。请审批的管理人员在此登录。</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="134"/>
+        <location filename="../../desktop/control_dialogs.py" line="142"/>
         <source>{building}: switching a whole building on needs another manager&apos;s approval. The approving manager signs in here.</source>
         <translation>{building}：整栋楼合闸须另一名管理人员审批。请审批的管理人员在此登录。</translation>
     </message>
@@ -1632,22 +1632,22 @@
 <context>
     <name>CancelCommandDialog</name>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="158"/>
+        <location filename="../../desktop/control_dialogs.py" line="166"/>
         <source>Cancel command {id}</source>
         <translation>取消指令 {id}</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="159"/>
+        <location filename="../../desktop/control_dialogs.py" line="167"/>
         <source>Cancel the command</source>
         <translation>取消该指令</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="161"/>
+        <location filename="../../desktop/control_dialogs.py" line="169"/>
         <source>Command:</source>
         <translation>指令：</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="162"/>
+        <location filename="../../desktop/control_dialogs.py" line="170"/>
         <source>Why it was queued:</source>
         <translation>排队原因：</translation>
     </message>
@@ -1789,6 +1789,14 @@ Replaced at {when}</source>
         <translation>旧表 {old}（{kind}，户号 {account}）：止码 {final}
 新表 {new}：{digits} 位 × {mult}，起码 {initial}
 换表时间 {when}</translation>
+    </message>
+</context>
+<context>
+    <name>ControlDialog</name>
+    <message>
+        <location filename="../../desktop/control_dialogs.py" line="48"/>
+        <source>Required: why (kept with who and when)</source>
+        <translation>必填：原因（连同操作人和时间留档）</translation>
     </message>
 </context>
 <context>
@@ -2109,12 +2117,12 @@ Replaced at {when}</source>
         <translation>保电 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_page.py" line="520"/>
+        <location filename="../../desktop/control_page.py" line="521"/>
         <source>Things changed since the preview: nothing was done. Preview again.</source>
         <translation>预览之后情况已有变化，未做任何处理。请重新预览。</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_page.py" line="551"/>
+        <location filename="../../desktop/control_page.py" line="552"/>
         <source>The policy run switches off {count} accounts ({accounts}). Another manager approves before the commands are queued. The approving manager signs in here.</source>
         <translation>本次费控将断开 {count} 户（{accounts}）。须另一名管理人员审批后指令才排队。请审批的管理人员在此登录。</translation>
     </message>
@@ -2271,12 +2279,12 @@ Replaced at {when}</source>
 <context>
     <name>DatabaseInfo</name>
     <message>
-        <location filename="../../desktop/connection.py" line="24"/>
+        <location filename="../../desktop/connection.py" line="22"/>
         <source>Embedded demo database</source>
         <translation>嵌入式演示数据库</translation>
     </message>
     <message>
-        <location filename="../../desktop/connection.py" line="25"/>
+        <location filename="../../desktop/connection.py" line="23"/>
         <source>Central server {host}/{name}</source>
         <translation>中心服务器 {host}/{name}</translation>
     </message>
@@ -4621,64 +4629,64 @@ Replaced at {when}</source>
 <context>
     <name>ProtectDialog</name>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="184"/>
-        <location filename="../../desktop/control_dialogs.py" line="186"/>
+        <location filename="../../desktop/control_dialogs.py" line="192"/>
+        <location filename="../../desktop/control_dialogs.py" line="194"/>
         <source>Set power hold</source>
         <translation>设置保电</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="184"/>
-        <location filename="../../desktop/control_dialogs.py" line="186"/>
+        <location filename="../../desktop/control_dialogs.py" line="192"/>
+        <location filename="../../desktop/control_dialogs.py" line="194"/>
         <source>Lift power hold</source>
         <translation>解除保电</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="190"/>
+        <location filename="../../desktop/control_dialogs.py" line="198"/>
         <source>An account</source>
         <translation>一个户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="191"/>
+        <location filename="../../desktop/control_dialogs.py" line="199"/>
         <source>A whole building</source>
         <translation>整栋楼</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="201"/>
+        <location filename="../../desktop/control_dialogs.py" line="209"/>
         <source>Lapses after</source>
         <translation>保电至（含当天）</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="218"/>
+        <location filename="../../desktop/control_dialogs.py" line="226"/>
         <source>Protect:</source>
         <translation>保电对象：</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="219"/>
+        <location filename="../../desktop/control_dialogs.py" line="227"/>
         <source>Account:</source>
         <translation>户号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="220"/>
+        <location filename="../../desktop/control_dialogs.py" line="228"/>
         <source>Building:</source>
         <translation>楼宇：</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="229"/>
+        <location filename="../../desktop/control_dialogs.py" line="237"/>
         <source>An account or building under a power hold is never switched off, by the policy or by hand.</source>
         <translation>保电的户号或楼宇不会被断开，无论是费控策略还是手动。</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="233"/>
+        <location filename="../../desktop/control_dialogs.py" line="241"/>
         <source>Once lifted, the policy may switch the account off again.</source>
         <translation>解除后，费控策略可能再次断开该户。</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="248"/>
+        <location filename="../../desktop/control_dialogs.py" line="256"/>
         <source>Type the account number.</source>
         <translation>请输入户号。</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="250"/>
+        <location filename="../../desktop/control_dialogs.py" line="258"/>
         <source>Choose the building.</source>
         <translation>请选择楼宇。</translation>
     </message>
@@ -6093,17 +6101,17 @@ Replaced at {when}</source>
         <translation>无法连接数据库：{error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/connection.py" line="48"/>
+        <location filename="../../desktop/connection.py" line="51"/>
         <source>The database schema ({current}) is newer than this program supports ({head}). Please install the current version of MeterDesk.</source>
         <translation>数据库结构版本（{current}）比本程序支持的版本（{head}）新，请安装最新版 MeterDesk。</translation>
     </message>
     <message>
-        <location filename="../../desktop/connection.py" line="53"/>
+        <location filename="../../desktop/connection.py" line="56"/>
         <source>The database schema is at version {current}, this program needs {head}. Ask the administrator to run: meterdesk db upgrade</source>
         <translation>数据库结构版本为 {current}，本程序需要 {head}。请管理员先运行：meterdesk db upgrade</translation>
     </message>
     <message>
-        <location filename="../../desktop/connection.py" line="58"/>
+        <location filename="../../desktop/connection.py" line="61"/>
         <source>(empty)</source>
         <translation>空</translation>
     </message>
@@ -6179,37 +6187,37 @@ Replaced at {when}</source>
 <context>
     <name>SwitchDialog</name>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="55"/>
+        <location filename="../../desktop/control_dialogs.py" line="63"/>
         <source>Switch off account {account}</source>
         <translation>断开户号 {account}</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="56"/>
+        <location filename="../../desktop/control_dialogs.py" line="64"/>
         <source>Switch off</source>
         <translation>断开</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="58"/>
+        <location filename="../../desktop/control_dialogs.py" line="66"/>
         <source>The meters below are switched off (relay tripped, valve closed) as soon as the command is sent. Switching off a home is serious: check the account first.</source>
         <translation>指令一经发送，下列表计即断开（跳闸、关阀）。断开住户用电用水事关重大，请先核实该户情况。</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="62"/>
+        <location filename="../../desktop/control_dialogs.py" line="70"/>
         <source>Switch on account {account}</source>
         <translation>合闸户号 {account}</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="63"/>
+        <location filename="../../desktop/control_dialogs.py" line="71"/>
         <source>Switch on</source>
         <translation>合闸</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="64"/>
+        <location filename="../../desktop/control_dialogs.py" line="72"/>
         <source>The meters below are switched back on when the command is sent.</source>
         <translation>指令发送后，下列表计恢复通电（开阀）。</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_dialogs.py" line="68"/>
+        <location filename="../../desktop/control_dialogs.py" line="76"/>
         <source>Meters:</source>
         <translation>表计：</translation>
     </message>
@@ -6560,16 +6568,16 @@ Replaced at {when}</source>
     </message>
     <message>
         <location filename="../../desktop/tasks.py" line="148"/>
-        <source>Cannot reach the database. Check the network and try again.</source>
-        <translation>无法连接数据库，请检查网络后重试。</translation>
+        <source>Cannot reach the database (the connection was lost, or the server is switching to its standby). Try again in a moment; for a payment, first check the account&apos;s receipts whether it went through.</source>
+        <translation>无法连接数据库（连接中断，或服务器正在切换到备用服务器）。请稍后重试；收款请先查看该户的收据，确认是否已入账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="152"/>
+        <location filename="../../desktop/tasks.py" line="155"/>
         <source>An unexpected error occurred ({error}); details are in the log.</source>
         <translation>发生意外错误（{error}），详情见日志。</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="160"/>
+        <location filename="../../desktop/tasks.py" line="163"/>
         <source>MeterDesk</source>
         <translation>MeterDesk</translation>
     </message>
