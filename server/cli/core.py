@@ -87,7 +87,8 @@ COMMAND_MODULES: dict[str, RootCommand] = {
     ),
     "backup": RootCommand(
         "ops",
-        "Back up the database (pg_dump custom format) with a FILE.sha256 checksum beside it.",
+        "Back up the database (pg_dump custom format) with a FILE.sha256 checksum beside it,"
+        " or with --base the whole server for point-in-time recovery.",
     ),
     "bill": RootCommand(
         "corrections",
@@ -175,7 +176,9 @@ COMMAND_MODULES: dict[str, RootCommand] = {
         "residents", "服务诉求: the desk's queue of requests, their SLA, assignment and answers."
     ),
     "restore": RootCommand(
-        "ops", "Restore a backup into the configured database, which must be empty."
+        "ops",
+        "Restore a backup into the configured database, which must be empty; or with"
+        " --to-time the whole server as it was at a moment, into a new data folder.",
     ),
     "route-sheet": RootCommand(
         "metering", "Print-ready reading sheets (抄表卡, A4 PDF) for a building's meters."

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -13,8 +14,9 @@ from server.cli.core import EXIT_NOT_CURRENT, Context, clerk_actor, cli, pass_co
 from server.db.engine import is_embedded, owner_url
 from server.db.migrate import status as schema_status
 from server.db.migrate import upgrade
+from server.db.reach import database_place
 from server.ops import backup as backups
-from server.ops import doctor
+from server.ops import doctor, pitr
 from server.services.core.workdays import set_override
 
 
@@ -88,6 +90,17 @@ def db_status(ctx: Context) -> None:
 @click.option(
     "--keep-monthly", default=12, show_default=True, type=click.IntRange(0), help="保留月数"
 )
+@click.option(
+    "--base",
+    is_flag=True,
+    help="基础备份（pg_basebackup，整个服务器，配合 WAL 归档按时刻恢复），写入 --dir 下的"
+    " meterdesk-base-年月日-时分秒 文件夹；登录需有 REPLICATION 权限",
+)
+@click.option(
+    "--wal-archive",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="与 --base --prune 同用：删除最早保留的基础备份之前的归档 WAL",
+)
 @pass_context
 def backup_cmd(
     ctx: Context,
@@ -96,11 +109,17 @@ def backup_cmd(
     prune: bool,
     keep_daily: int,
     keep_monthly: int,
+    base: bool,
+    wal_archive: Path | None,
 ) -> None:
-    """Back up the database (pg_dump custom format) with a FILE.sha256 checksum beside it."""
+    """Back up the database (pg_dump custom format) with a FILE.sha256 checksum beside it,
+    or with --base the whole server for point-in-time recovery."""
     if output and folder:
         raise click.UsageError("-o 与 --dir 只能选一个")
     folder = folder or backups.backup_folder(ctx.settings.home)
+    if base:
+        _base_backup(ctx, folder, prune, keep_daily, keep_monthly, wal_archive)
+        return
     target = output or backups.default_backup_path(folder)
     result = run(
         lambda: backups.create_backup(
@@ -120,12 +139,83 @@ def backup_cmd(
             click.echo(f"  已删除 {path.name}")
 
 
+def _base_backup(
+    ctx: Context,
+    folder: Path,
+    prune: bool,
+    keep_daily: int,
+    keep_monthly: int,
+    wal_archive: Path | None,
+) -> None:
+    owner = owner_url(ctx.url, embedded=is_embedded(ctx.settings))
+    started = time.monotonic()
+    result = run(lambda: pitr.take_base_backup(owner, folder))
+    click.echo(
+        f"基础备份已写入 {result.path}（用时 {time.monotonic() - started:.1f} 秒）；"
+        f"可恢复到 {pitr.business(result.finished)} 之后的任一时刻（需 WAL 归档）"
+    )
+    if prune:
+        removed = run(
+            lambda: pitr.prune_base_backups(folder, wal_archive, keep_daily, keep_monthly)
+        )
+        click.echo(f"按保留策略删除 {len(removed)} 份旧基础备份")
+        if wal_archive is not None:
+            click.echo(f"已删除 {wal_archive} 中最早保留的基础备份之前的 WAL")
+
+
 @cli.command("restore")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--force", is_flag=True, help="目标数据库不是空的也恢复（先清空其 public 模式）")
+@click.option(
+    "--to-time",
+    "to_time",
+    metavar="'YYYY-MM-DD HH:MM:SS'",
+    help="按时刻恢复（北京时间，Asia/Shanghai）：基础备份 + 归档 WAL 恢复到新的数据文件夹，"
+    "该时刻之后提交的事务都不包括",
+)
+@click.option(
+    "--base-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="与 --to-time 同用：基础备份所在文件夹（meterdesk backup --base --dir 的文件夹）",
+)
+@click.option(
+    "--wal-archive",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="与 --to-time 同用：WAL 归档文件夹（archive_command 写入的）",
+)
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="与 --to-time 同用：新的数据文件夹（须不存在或为空；绝不覆盖正在使用的）",
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=5433, show_default=True,
+    help="与 --to-time 同用：恢复出的服务器监听的端口（仅 localhost）",
+)  # fmt: skip
+@click.option("--os-user", help="以 root 运行时：运行 PostgreSQL 的系统用户（如 postgres）")
 @pass_context
-def restore_cmd(ctx: Context, file: Path, force: bool) -> None:
-    """Restore a backup into the configured database, which must be empty."""
+def restore_cmd(
+    ctx: Context,
+    file: Path | None,
+    force: bool,
+    to_time: str | None,
+    base_dir: Path | None,
+    wal_archive: Path | None,
+    data: Path | None,
+    port: int,
+    os_user: str | None,
+) -> None:
+    """Restore a backup into the configured database, which must be empty; or with
+    --to-time the whole server as it was at a moment, into a new data folder."""
+    if to_time is not None:
+        if file is not None or base_dir is None or wal_archive is None or data is None:
+            raise click.UsageError(
+                "--to-time 需要 --base-dir、--wal-archive 和 --data，不带备份文件"
+            )
+        _restore_to_time(ctx, to_time, base_dir, wal_archive, data, port, os_user)
+        return
+    if file is None:
+        raise click.UsageError("请给出备份文件，或用 --to-time 按时刻恢复")
     owner = owner_url(ctx.url, embedded=is_embedded(ctx.settings))
     result = run(lambda: backups.restore_backup(owner, file, force=force))
     click.echo(f"已从 {file.name} 恢复（用时 {result.seconds:.1f} 秒）")
@@ -143,6 +233,37 @@ def restore_cmd(ctx: Context, file: Path, force: bool) -> None:
             "请运行 meterdesk db upgrade"
         )
     sys.exit(EXIT_NOT_CURRENT)
+
+
+def _restore_to_time(
+    ctx: Context,
+    to_time: str,
+    base_dir: Path,
+    wal_archive: Path,
+    data: Path,
+    port: int,
+    os_user: str | None,
+) -> None:
+    target = run(lambda: pitr.parse_business_time(to_time))
+    result = run(
+        lambda: pitr.restore_to_time(
+            target, base_dir, wal_archive, data, port=port, os_user=os_user
+        )
+    )
+    click.echo(
+        f"已恢复到 {pitr.business(target)}（北京时间），基础备份 {result.base.path.name}，"
+        f"用时 {result.seconds:.1f} 秒"
+    )
+    if result.stopped_before:
+        click.echo(f"恢复停在 {result.stopped_before}（北京时间）提交的事务之前")
+    click.echo(f"恢复出的服务器：{data}，在 127.0.0.1:{port} 上运行（仅本机）")
+    owner = owner_url(ctx.url, embedded=is_embedded(ctx.settings))
+    check = pitr.restored_url(owner, port)
+    click.echo(
+        f"检查：连接 {database_place(check)}（以原来的登录），核对最后几笔收费、报表与"
+        "meterdesk doctor；确认后停止原服务器，把新文件夹换到原位置"
+        "（或把 database.url 指向它）再启动"
+    )
 
 
 @cli.command("doctor")

@@ -1,0 +1,163 @@
+"""Point-in-time recovery on a real server archiving its WAL with installer's script: payments,
+a moment read from the database's clock, more payments; `meterdesk restore --to-time` that
+moment brings back exactly the first ones, in a new data folder, on its own port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+
+from server.cli import cli
+from server.db.engine import make_sessionmaker, unit_of_work
+from server.ops.pitr import business
+from server.services.collection.payments import PaymentRequest, take_payment
+from tests import factories as f
+from tests.ha.cluster import BIN, Cluster, free_port, running_cluster, wait_until
+
+SCRIPT = Path(__file__).resolve().parents[2] / "installer" / "meterdesk-archive-wal.sh"
+
+
+@pytest.fixture
+def workdir() -> Iterator[Path]:
+    """A folder the server's system user may write (the archive, the restored data)."""
+    folder = Path(tempfile.mkdtemp(prefix="md_pitr_"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def pay(url: str, *amounts: str) -> None:
+    engine = create_engine(url)
+    try:
+        for amount in amounts:
+            # One committed transaction per payment, as at the counter.
+            with unit_of_work(make_sessionmaker(engine)) as session:
+                take_payment(session, f.ACTOR, PaymentRequest("A001", D(amount), "cash", "D"))
+    finally:
+        engine.dispose()
+
+
+def archived_through_now(cluster: Cluster) -> None:
+    """Close the current WAL segment and wait until the archive has it."""
+    segment = cluster.primary.query("select pg_walfile_name(pg_switch_wal())")[0][0]
+    wait_until(
+        lambda: cluster.primary.query(
+            "select last_archived_wal >= %s from pg_stat_archiver", (segment,)
+        )[0][0],
+        f"{segment} archived",
+    )
+
+
+def test_restore_to_a_moment_brings_back_exactly_the_payments_before_it(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MD_HOME", str(workdir / "home"))
+    archive, base_folder = workdir / "wal", workdir / "base"
+    archive.mkdir()
+    user = "pgserver" if os.geteuid() == 0 else None
+    if user:
+        shutil.chown(workdir, user, user)
+        shutil.chown(archive, user, user)
+    settings = {
+        "archive_mode": "on",
+        "archive_command": f"'sh {SCRIPT} %p %f {archive}'",
+        "archive_timeout": "60s",
+    }
+    with running_cluster(standbys=0, settings=settings) as cluster:
+        url = cluster.primary.url("md")
+        cluster.create_database("md")
+        engine = create_engine(url)
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            f.branches(session)
+            a = f.account(session)
+            f.bill(session, a, "2026-10", "500.00")
+        runner = CliRunner()
+        env = {"DATABASE_URL": url}
+        done = runner.invoke(cli, ["backup", "--base", "--dir", str(base_folder)], env=env)
+        assert done.exit_code == 0, done.output
+        assert "基础备份" in done.output
+        before_base = engine.connect().execute(text("select now() - interval '1 hour'")).scalar()
+
+        pay(url, "12.30", "45.00", "7.05")  # 64.35
+        # The moment: the database's clock after those commits, to the next whole second
+        # (what an operator types), and the next payments only once that second has passed.
+        with engine.connect() as conn:
+            clock = conn.execute(text("select clock_timestamp()")).scalar_one()
+        moment = clock.replace(microsecond=0) + timedelta(seconds=1)
+        wait_until(
+            lambda: (
+                engine.connect()
+                .execute(text("select clock_timestamp() > :m"), {"m": moment})
+                .scalar()
+            ),
+            "the moment to pass",
+        )
+        pay(url, "100.00", "0.99")
+        with engine.connect() as conn:
+            assert conn.execute(text("select count(*), sum(amount) from payment")).one() == (
+                5,
+                D("165.34"),
+            )
+        engine.dispose()
+        archived_through_now(cluster)
+
+        data = workdir / "restored"
+        port = free_port()
+        args = ["restore", "--to-time", business(moment), "--base-dir", str(base_folder)]
+        args += ["--wal-archive", str(archive), "--data", str(data), "--port", str(port)]
+        if user:
+            args += ["--os-user", user]
+        try:
+            done = runner.invoke(cli, args, env=env)
+            assert done.exit_code == 0, done.output
+            assert f"已恢复到 {business(moment)}（北京时间）" in done.output
+            assert f"127.0.0.1:{port}" in done.output
+            assert "恢复停在" in done.output
+            restored = create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{port}/md")
+            with restored.connect() as conn:
+                assert conn.execute(text("select count(*), sum(amount) from payment")).one() == (
+                    3,
+                    D("64.35"),
+                )
+                # Promoted: it takes writes, on a timeline of its own.
+                assert conn.execute(text("select pg_is_in_recovery()")).scalar() is False
+            restored.dispose()
+            # The live server carries on untouched.
+            live = create_engine(url)
+            with live.connect() as conn:
+                assert conn.execute(text("select count(*) from payment")).scalar() == 5
+            live.dispose()
+        finally:
+            if (data / "postmaster.pid").exists():
+                subprocess.run(
+                    [str(BIN / "pg_ctl"), "-D", str(data), "stop", "-m", "fast", "-w"],
+                    user=user, check=False, capture_output=True,
+                )  # fmt: skip
+
+        # Refusals, each saying why: a non-empty folder, a time before the base backup,
+        # a time after the archive's last commit.
+        args[args.index("--data") + 1] = str(data)
+        done = runner.invoke(cli, args, env=env)
+        assert done.exit_code == 2
+        assert "不是空文件夹" in done.output
+        fresh = ["--data", str(workdir / "other")]
+        early = [*args[:2], business(before_base), *args[3:]]
+        early[early.index("--data") : early.index("--data") + 2] = fresh
+        done = runner.invoke(cli, early, env=env)
+        assert done.exit_code == 2
+        assert "早于最早的基础备份" in done.output
+        late = [*args[:2], business(moment + timedelta(hours=1)), *args[3:]]
+        late[late.index("--data") : late.index("--data") + 2] = fresh
+        done = runner.invoke(cli, late, env=env)
+        assert done.exit_code == 2
+        assert "在归档结束之后" in done.output
+        assert not (workdir / "other").exists()
