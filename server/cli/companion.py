@@ -8,7 +8,6 @@ import threading
 from typing import Any
 
 import click
-import uvicorn
 
 from server.cli.core import Context, cli, dump, pass_context
 from server.companion import wechat_api
@@ -56,6 +55,13 @@ def serve(
     refusal = demo_refusal(ctx.settings)
     if refusal:
         raise click.ClickException(refusal)
+    host, port = host or companion.host, port or companion.port
+    # Before anything starts (jobs, the status row): a second serve on a port still held,
+    # by a running one or by workers left behind, stops here with the reason.
+    try:
+        companion_workers.check_port_free(host, port)
+    except companion_workers.PortInUse as exc:
+        raise click.ClickException(str(exc)) from exc
     # Resolved once here (an embedded server is started by this process and outlives the
     # workers); every worker process then finds the same database in its environment.
     os.environ["DATABASE_URL"] = ctx.ready_url()
@@ -68,8 +74,8 @@ def serve(
     options: dict[str, Any] = {
         "app": "server.companion.app:app_from_environment",
         "factory": True,
-        "host": host or companion.host,
-        "port": port or companion.port,
+        "host": host,
+        "port": port,
         "proxy_headers": True,
         "forwarded_allow_ips": forwarded_allow_ips,
         "access_log": False,
@@ -85,10 +91,7 @@ def serve(
         except DomainError as exc:
             raise click.ClickException(str(exc)) from exc
     try:
-        if count > 1 and companion_workers.spreads_connections():
-            companion_workers.run(options, count)
-        else:
-            uvicorn.run(**options, workers=count)
+        companion_workers.serve(options, count)
     finally:
         stop_jobs.set()
 

@@ -1,24 +1,27 @@
-"""`meterdesk serve`'s worker processes, each listening on a socket of its own.
+"""`meterdesk serve`'s worker processes: gunicorn's arbiter with uvicorn workers on Linux,
+uvicorn's own worker processes elsewhere.
 
-uvicorn's own `--workers` share one listening socket, and whichever worker's event loop
-wakes first accepts a whole burst of new connections. The reverse proxy's keep-alive
-connections (nginx `keepalive`) then stay on that one worker, whose GIL serves them all
-while the other workers idle (bench_callbacks, 8 connections, 2 workers: 160–205
-callbacks/s when one worker held all 8, 280–310/s when they were split). Here, where the
-platform has SO_REUSEPORT (Linux), every worker binds the port itself and the kernel
-spreads new connections over the workers; a worker that dies is replaced. Elsewhere
-uvicorn's shared socket is used.
+The arbiter (gunicorn, with uvicorn-worker's worker class) replaces a worker that dies,
+stops them all on SIGTERM, and each worker asks the kernel for SIGTERM when the arbiter
+dies however it dies (PR_SET_PDEATHSIG): killing the supervisor with SIGKILL leaves no
+worker serving on the port. A second `serve` on a port still held refuses before it starts
+(check_port_free).
+
+Connections are spread over the workers by the kernel: with one shared listening socket,
+whichever worker's event loop wakes first accepts a whole burst of new connections, and a
+reverse proxy's keep-alive connections (nginx `keepalive`) then stay on that one worker
+while the others idle (bench_callbacks, 8 connections, 2 workers: 160–205 callbacks/s when
+one worker held all 8, 280–310/s when they were split). With `reuse_port` gunicorn (27)
+has each worker bind the port with SO_REUSEPORT itself, and the kernel hashes new
+connections over the workers' sockets.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import signal
 import socket
-import threading
-import time
 from typing import Any
 
 import uvicorn
@@ -27,25 +30,7 @@ import uvicorn
 log = logging.getLogger("uvicorn.error")
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-# A worker that exits this soon after it was started failed to start (the app or the
-# database is misconfigured): starting it again would only repeat the failure.
-STARTUP_GRACE = 10.0
-STOP_TIMEOUT = 20.0
-
-
-def spreads_connections() -> bool:
-    """Whether each worker can have its own socket (the kernel balancing between them)."""
-    return hasattr(socket, "SO_REUSEPORT")
-
-
-def _listening_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    return sock
+STOP_TIMEOUT = 20
 
 
 class PortInUse(Exception):
@@ -83,83 +68,37 @@ def die_with_parent(parent: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _worker(options: dict[str, Any], parent: int) -> None:
-    die_with_parent(parent)
-    config = uvicorn.Config(**options)
-    # uvicorn's server listens on the socket (with the configured backlog).
-    uvicorn.Server(config).run(sockets=[_listening_socket(config.host, config.port)])
-
-
-def run(options: dict[str, Any], workers: int) -> None:
-    """Serve uvicorn `options` (Config keyword arguments) from `workers` processes until
-    SIGINT or SIGTERM; PortInUse when the port is taken, SystemExit(1) when a worker
-    cannot start."""
-    uvicorn.Config(**options)  # checks the options and sets up uvicorn's logging here too
-    check_port_free(options["host"], options["port"])
-    context = multiprocessing.get_context("spawn")
-    stop = threading.Event()
-    for which in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(which, lambda *_: stop.set())
-
-    def start() -> tuple[multiprocessing.process.BaseProcess, float]:
-        process = context.Process(
-            target=_worker, args=(options, os.getpid()), name="meterdesk-worker"
-        )
-        process.start()
-        return process, time.monotonic()
-
-    running = [start() for _ in range(workers)]
-    log.info(
-        "MeterDesk companion: %d workers on http://%s:%s, a socket each (SO_REUSEPORT)",
-        workers, options["host"], options["port"],
-    )  # fmt: skip
-    failed = False
-    while not stop.wait(0.5):
-        for index, (process, started) in enumerate(running):
-            if process.is_alive():
-                continue
-            if time.monotonic() - started < STARTUP_GRACE:
-                log.error("worker %s failed to start (%s)", process.pid, process.exitcode)
-                failed = True
-                stop.set()
-                break
-            log.warning("worker %s exited (%s); starting another", process.pid, process.exitcode)
-            running[index] = start()
-    for process, _ in running:
-        process.terminate()
-    for process, _ in running:
-        process.join(STOP_TIMEOUT)
-        if process.is_alive():
-            process.kill()
-    if failed:
-        raise SystemExit(1)
-
-
 def run_gunicorn(options: dict[str, Any], workers: int) -> None:
-    """Serve uvicorn `options` from gunicorn's arbiter with `workers` uvicorn workers
-    (uvicorn-worker) until SIGINT or SIGTERM: the arbiter replaces a worker that dies and
-    stops them all when it stops; each worker also dies with it when it is killed outright
-    (die_with_parent). PortInUse when the port is taken."""
+    """Serve uvicorn `options` (Config keyword arguments) from gunicorn's arbiter with
+    `workers` uvicorn workers until SIGINT or SIGTERM."""
     from gunicorn.app.base import BaseApplication
     from uvicorn.importer import import_from_string
 
     uvicorn.Config(**options)  # checks the options and sets up uvicorn's logging here too
     host, port = options["host"], options["port"]
-    check_port_free(host, port)
 
     def ready(_arbiter: object) -> None:
-        log.info("MeterDesk companion: %d workers on http://%s:%s (gunicorn)", workers, host, port)
+        log.info(
+            "MeterDesk companion: %d workers on http://%s:%s (gunicorn, a socket each)",
+            workers, host, port,
+        )  # fmt: skip
 
     def forked(arbiter: Any, _worker: object) -> None:
         die_with_parent(arbiter.pid)
 
     settings = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "reuse_port": True,
         "workers": workers,
         "worker_class": "uvicorn_worker.UvicornWorker",
+        # The app is built once here, before the fork: a worker's socket listens from its
+        # first moment, so connections the kernel hashes to a new worker (at start, after
+        # a restart) must not wait while it imports the app. Building it opens no database
+        # connection; each worker's pool fills on its own.
+        "preload_app": True,
         "forwarded_allow_ips": options["forwarded_allow_ips"],
         "keepalive": 5,  # uvicorn's own default, which the nginx sample's upstream expects
-        "graceful_timeout": int(STOP_TIMEOUT),
+        "graceful_timeout": STOP_TIMEOUT,
         "loglevel": options["log_level"],
         "errorlog": "-",
         "accesslog": None,
@@ -177,7 +116,6 @@ def run_gunicorn(options: dict[str, Any], workers: int) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            # In each worker after the fork: its own engine and pool.
             app = import_from_string(options["app"])
             return app() if options.get("factory") else app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -114,10 +115,10 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(not workers.spreads_connections(), reason="SO_REUSEPORT is Linux's")
 def test_each_worker_listens_itself_and_a_burst_of_connections_is_spread(md_env):
     """A reverse proxy's keep-alive connections opened at once do not all land on one
-    worker: each worker has its own listening socket and the kernel spreads them."""
+    worker: each worker has a listening socket of its own (gunicorn's reuse_port) and the
+    kernel spreads new connections over them."""
     port = free_port()
     env = {**os.environ, "MD_COMPANION_SECRET_KEY": "serve-test-secret-0123456789"}
     process = subprocess.Popen(
@@ -130,18 +131,18 @@ def test_each_worker_listens_itself_and_a_burst_of_connections_is_spread(md_env)
     clients: list[socket.socket] = []
     try:
         deadline = time.monotonic() + 30
-        while sum(state == "0A" for state, _, _ in _tcp_sockets(port)) < 2:
+        while len(_listening(port)) < 2:
             assert process.poll() is None and time.monotonic() < deadline, "no 2 listeners"
             time.sleep(0.2)
-        listening = {inode for state, _, inode in _tcp_sockets(port) if state == "0A"}
-        # Two listening sockets, one in each worker, none shared (the other children are
-        # the embedded PostgreSQL and multiprocessing's helper).
+        listening = _listening(port)
+        # Two listening sockets, one in each worker, none in the arbiter (serve's own
+        # process) and none shared.
         holders = {pid: listening & _socket_inodes(pid) for pid in _children(process.pid)}
         holders = {pid: held for pid, held in holders.items() if held}
-        assert len(listening) == 2
+        assert len(listening) == 2 and not listening & _socket_inodes(process.pid)
         assert sorted(len(held) for held in holders.values()) == [1, 1]
         first, second = holders
-        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(32)]
         for client in clients:
             client.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         for client in clients:
@@ -152,12 +153,94 @@ def test_each_worker_listens_itself_and_a_burst_of_connections_is_spread(md_env)
             for client in clients
             if state == "01" and remote == client.getsockname()[1]
         }
-        assert len(served) == 16
+        assert len(served) == 32
         held = [len(set(served) & _socket_inodes(pid)) for pid in (first, second)]
-        # Hashed over the two sockets: 16 on one worker has odds of 1 in 32,768.
-        assert sum(held) == 16 and min(held) >= 1, held
+        # Hashed over the two sockets: all 32 on one worker has odds of 1 in 2 billion.
+        assert sum(held) == 32 and min(held) >= 1, held
     finally:
         for client in clients:
             client.close()
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)
+
+
+def _start_serve(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).raise_for_status()
+            return process
+        except requests.RequestException:
+            assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+
+
+def _listening(port: int) -> set[int]:
+    return {inode for state, _, inode in _tcp_sockets(port) if state == "0A"}
+
+
+def _gone(pid: int) -> bool:
+    """Exited (a zombie waiting for init to reap it counts: it serves nothing)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_workers_die_with_a_killed_supervisor_and_the_port_is_freed(md_env):
+    """Issue 19, item 10: SIGKILL on the supervisor (no cleanup) takes its workers with it
+    within seconds, so nothing keeps serving on the port and a new serve can take it."""
+    port = free_port()
+    env = {**os.environ, "MD_COMPANION_SECRET_KEY": "serve-test-secret-0123456789"}
+    process = _start_serve(port, env)
+    try:
+        listening = _listening(port)
+        workers_ = [pid for pid in _children(process.pid) if listening & _socket_inodes(pid)]
+        assert len(workers_) == 2
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while not all(_gone(pid) for pid in workers_) or _listening(port):
+            assert time.monotonic() < deadline, "workers outlived their supervisor"
+            time.sleep(0.1)
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+        workers.check_port_free("127.0.0.1", port)  # free again: no PortInUse
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_a_second_serve_on_a_held_port_refuses(md_env):
+    port = free_port()
+    env = {**os.environ, "MD_COMPANION_SECRET_KEY": "serve-test-secret-0123456789"}
+    first = _start_serve(port, env)
+    try:
+        before = _listening(port)
+        second = subprocess.run(
+            [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1
+        assert (
+            f"Error: 端口 127.0.0.1:{port} 已被占用（Address already in use）：另一个 meterdesk "
+            "serve 或其工作进程仍在运行？先停止它，或用 --port 换一个端口"
+        ) in second.stderr
+        # The first one still serves, alone: its listening sockets and no others.
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).text == "ok"
+        assert _listening(port) == before and len(before) == 2
+    finally:
+        os.killpg(first.pid, signal.SIGTERM)
+        first.wait(timeout=30)
