@@ -21,7 +21,7 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from reports.pdfpages import GREY
+from reports.pdfpages import GREY, wrap_text
 
 # Code128 bars narrower than about 0.2 mm are not read reliably by counter scanners; wider
 # than 1 point only takes room from the fields beside the barcode.
@@ -162,28 +162,34 @@ class Pen:
         leading: float,
         max_lines: int = 2,
     ) -> float:
-        """Like `field`, but the value wraps onto up to `max_lines` lines under itself.
-
-        For addresses, which must be readable in full to find the door. Chinese breaks
-        between any two characters. Returns the baseline of the last line drawn.
-        """
+        """Like `field`, but the value wraps onto up to `max_lines` lines under itself
+        (`lines`), for addresses, which must be readable in full to find the door. Returns
+        the baseline of the last line drawn."""
         label_text = f"{label}："
         self.text(x, y, label_text, size, colour=GREY)
         offset = self.width(label_text, size)
         room = max_width - offset
-        lines: list[str] = []
-        current = ""
-        for char in value:
-            if current and self.width(current + char, size) > room:
-                lines.append(current)
-                current = ""
-            current += char
-        lines.append(current)
+        return self.lines(x + offset, y, value, size, room, leading, max_lines)
+
+    def lines(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        size: float,
+        max_width: float,
+        leading: float,
+        max_lines: int = 2,
+    ) -> float:
+        """`text` over up to `max_lines` lines, broken by `reports.pdfpages.wrap_text`
+        (between Chinese characters, never inside a number: 1702室 stays on one line); what
+        does not fit on the last line is set smaller or cut by `text`. Returns the baseline
+        of the last line drawn."""
+        lines = wrap_text(text, self.font, size, max_width).split("\n")
         if len(lines) > max_lines:
-            # What does not fit in the last line is shrunk or cut by `text`.
             lines = [*lines[: max_lines - 1], "".join(lines[max_lines - 1 :])]
         for index, line in enumerate(lines):
-            self.text(x + offset, y - index * leading, line, size, max_width=room)
+            self.text(x, y - index * leading, line, size, max_width=max_width)
         return y - (len(lines) - 1) * leading
 
     def barcode(

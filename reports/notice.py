@@ -262,7 +262,7 @@ def _draw_frame(
                  colour=GREY)  # fmt: skip
     else:
         online = "微信：关注本中心微信公众号，绑定户号后在线缴费。"
-    _two_lines(pen, _LEFT, _Y_PAY - 37, online, 9, ways, 12)
+    pen.lines(_LEFT, _Y_PAY - 37, online, 9, ways, 12)
     pay_by = f"请于 {due.year} 年 {due.month} 月 {due.day} 日前缴清，逾期将按规定收取滞纳金。"
     pen.text(_LEFT, _Y_DUE, pay_by, 10, colour=_RED, max_width=_CONTENT)
     if pay_at:
@@ -272,21 +272,6 @@ def _draw_frame(
         )  # fmt: skip
     pen.text(_LEFT, 10 * mm, "持本通知单到柜台缴费可扫描条码；如已缴费，请忽略本通知。", 8,
              colour=GREY, max_width=_CONTENT)  # fmt: skip
-
-
-def _two_lines(
-    pen: Pen, x: float, y: float, text: str, size: float, width: float, leading: float
-) -> None:
-    """`text` over up to two lines (Chinese breaks between any two characters); what does
-    not fit on the second is set smaller or cut."""
-    line = ""
-    for index, char in enumerate(text):
-        if line and pen.width(line + char, size) > width:
-            pen.text(x, y, line, size)
-            pen.text(x, y - leading, text[index:], size, max_width=width)
-            return
-        line += char
-    pen.text(x, y, line, size, max_width=width)
 
 
 def _meter_rows(meters: Sequence[NoticeMeter], capacity: int) -> list[list[str]]:
@@ -364,4 +349,4 @@ def arrears_label(periods: Sequence[str], fits: Callable[[str], bool]) -> str:
 def _address(pen: Pen, address: str) -> None:
     """Up to two lines under the label; what does not fit is set smaller or cut."""
     x = _LEFT + pen.width("地址：", 10)
-    _two_lines(pen, x, _Y_ADDRESS, address, 10, _RIGHT - x, 13)
+    pen.lines(x, _Y_ADDRESS, address, 10, _RIGHT - x, 13)
