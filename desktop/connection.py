@@ -6,11 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
-from sqlalchemy.engine import make_url
 
 from server.db import migrate
-
-DEFAULT_PORT = 5432
+from server.db.urls import DEFAULT_PORT, parse_url, url_hosts
 
 
 @dataclass(frozen=True)
@@ -29,13 +27,18 @@ class DatabaseInfo:
 
 def describe_database(url: str, *, embedded: bool) -> DatabaseInfo:
     """Where `url` points, without its credentials."""
-    parsed = make_url(url)
-    host = parsed.host or str(parsed.query.get("host") or "")
-    if not host or host.startswith("/"):
-        host = "localhost"  # a Unix socket folder means this machine
-    if parsed.port and parsed.port != DEFAULT_PORT:
-        host = f"{host}:{parsed.port}"
+    parsed = parse_url(url)
+    hosts = url_hosts(parsed) or [f"localhost:{parsed.port or DEFAULT_PORT}"]
+    # A primary and its standby (a multi-host URL) are shown both, comma-separated.
+    host = ",".join(_shown(place) for place in hosts)
     return DatabaseInfo(embedded=embedded, host=host, name=parsed.database or "")
+
+
+def _shown(place: str) -> str:
+    host, _, port = place.rpartition(":")
+    if host.startswith("/"):
+        host = "localhost"  # a Unix socket folder means this machine
+    return host if port == str(DEFAULT_PORT) else f"{host}:{port}"
 
 
 def schema_problem(url: str, *, embedded: bool) -> str | None:

@@ -146,7 +146,10 @@ def _task_error(kind: str, text: str, refusal: type[DomainError] = DomainError) 
         )
     if kind == "connection":
         message = QCoreApplication.translate(
-            "TaskRunner", "Cannot reach the database. Check the network and try again."
+            "TaskRunner",
+            "Cannot reach the database (the connection was lost, or the server is switching "
+            "to its standby). Try again in a moment; for a payment, first check the "
+            "account's receipts whether it went through.",
         )
         return TaskError(message, domain=False)
     message = QCoreApplication.translate(

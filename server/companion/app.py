@@ -24,6 +24,7 @@ from server.companion import h5, kept, pay, staff, wechat
 from server.companion.settings import CompanionSettings
 from server.companion.signed_in import SignInFirst
 from server.companion.web import (
+    RETRY_LATER,
     BodyLimit,
     Companion,
     CsrfFailed,
@@ -105,15 +106,18 @@ def unexpected_answer(request: Request, exc: Exception) -> Response:
         log.warning("%s %s refused: %s", request.method, request.url.path, exc)
     else:
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    headers = RETRY_LATER if status == 503 else None
     if not _browser(request):
-        return JSONResponse({"detail": hint}, status_code=status)
+        return JSONResponse({"detail": hint}, status_code=status, headers=headers)
     try:
-        return render(
+        page = render(
             request, "error.html", status, heading=heading, hint=hint, home=_home(request)
         )
     except Exception:
         log.exception("error page not rendered")
-        return PlainTextResponse(f"{heading}：{hint}", status_code=status)
+        return PlainTextResponse(f"{heading}：{hint}", status_code=status, headers=headers)
+    page.headers.update(headers or {})
+    return page
 
 
 class CatchAll:
@@ -196,7 +200,7 @@ def create_app(
                 conn.execute(text("select 1"))
         except SQLAlchemyError as exc:
             log.error("healthz: database unreachable: %s", exc)
-            return PlainTextResponse("database unreachable", status_code=503)
+            return PlainTextResponse("database unreachable", status_code=503, headers=RETRY_LATER)
         return PlainTextResponse("ok")
 
     @app.exception_handler(SignInFirst)

@@ -23,7 +23,16 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from server.companion.signed_in import Payer, payer_required
-from server.companion.web import bounded_body, check_csrf, client_ip, md, redirect, render, uow
+from server.companion.web import (
+    RETRY_LATER,
+    bounded_body,
+    check_csrf,
+    client_ip,
+    md,
+    redirect,
+    render,
+    uow,
+)
 from server.config import load_settings
 from server.db.models.online_pay import DEMO, ORDER_CREATED, UNIONPAY, WECHAT
 from server.services.collection import allocation
@@ -86,7 +95,10 @@ async def _notify(request: Request, name: str) -> Response:
         body,
         client_ip(request),
     )
-    return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+    headers = RETRY_LATER if answer.status == callbacks.UNAVAILABLE else None
+    return Response(
+        answer.body, status_code=answer.status, media_type=answer.content_type, headers=headers
+    )
 
 
 @routes.post("/pay/wechat/notify")

@@ -28,6 +28,8 @@ from server.services.residents.sms import SmsSender
 TEMPLATES = Path(__file__).with_name("templates")
 # A phone photo is a few MB; the photos service refuses more than 10 MB after this.
 MAX_REQUEST_BYTES = 12 * 1024 * 1024
+# With a 503 while the database is away (a failover takes seconds): when to come back.
+RETRY_LATER = {"Retry-After": "5"}
 
 
 @dataclass

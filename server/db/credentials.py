@@ -8,7 +8,8 @@ import logging
 
 import keyring
 from keyring.errors import KeyringError
-from sqlalchemy.engine import make_url
+
+from server.db.urls import is_multi_host, parse_url, url_hosts
 
 log = logging.getLogger(__name__)
 
@@ -16,9 +17,10 @@ KEYRING_SERVICE = "MeterDesk"
 
 
 def credential_name(url: str) -> str:
-    """'user@host:port/database' — what the keyring entry is filed under."""
-    parsed = make_url(url)
-    return f"{parsed.username}@{parsed.host}:{parsed.port or 5432}/{parsed.database}"
+    """'user@host:port/database' — what the keyring entry is filed under (every server of
+    a multi-host URL, comma-separated: the standby takes the same login)."""
+    parsed = parse_url(url)
+    return f"{parsed.username}@{','.join(url_hosts(parsed))}/{parsed.database}"
 
 
 def store_password(url: str, password: str) -> None:
@@ -29,8 +31,8 @@ def store_password(url: str, password: str) -> None:
 def with_stored_password(url: str) -> str:
     """`url` with its password from the keyring when the URL names a login but no password
     (unchanged when it has one, names no login, or the keyring has nothing)."""
-    parsed = make_url(url)
-    if not parsed.username or parsed.password or not parsed.host:
+    parsed = parse_url(url)
+    if not parsed.username or parsed.password or not (parsed.host or is_multi_host(parsed)):
         return url
     try:
         password = keyring.get_password(KEYRING_SERVICE, credential_name(url))

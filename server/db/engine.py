@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.config import Settings, load_settings
 from server.db.credentials import with_stored_password
+from server.db.urls import parse_url
 
 if TYPE_CHECKING:
     # Imported where a server starts: importing it warns (see start_embedded).
@@ -50,8 +51,9 @@ _embedded_servers: dict[Path, PostgresServer] = {}
 
 
 def normalise_url(url: str) -> str:
-    """Accept libpq-style URLs and point SQLAlchemy at psycopg 3."""
-    parsed = make_url(url)
+    """Accept libpq-style URLs (also naming several servers) and point SQLAlchemy at
+    psycopg 3."""
+    parsed = parse_url(url)
     if parsed.drivername in ("postgres", "postgresql", "postgresql+psycopg2"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if not parsed.drivername.startswith("postgresql"):

@@ -4,9 +4,8 @@ looked for (host:port/database, never the password) and what went wrong."""
 from __future__ import annotations
 
 import psycopg
-from sqlalchemy.engine import make_url
 
-DEFAULT_PORT = 5432
+from server.db.urls import DEFAULT_PORT, parse_url, url_hosts
 
 REFUSED = "连接被拒绝（服务器未运行，或地址、端口不对）"
 TIMEOUT = "连接超时（网络不通或被防火墙拦截）"
@@ -16,6 +15,7 @@ NO_HOST = "主机名无法解析"
 DROPPED = "连接中断（服务器已停止或正在重启）"
 STARTING = "服务器正在启动或关闭"
 FULL = "服务器连接数已满"
+NO_PRIMARY = "没有可写入的服务器（主服务器停止，备用服务器尚未接管：正在切换时请稍后重试）"
 
 # What PostgreSQL answers when it refuses or ends a connection (its SQLSTATE); class 08
 # (connection exception) as a whole is a dropped connection.
@@ -30,6 +30,10 @@ _BY_STATE = {
 }
 # What libpq says when no server answered at all (these errors carry no SQLSTATE).
 _BY_MESSAGE = (
+    # A multi-host URL's target_session_attrs=read-write found only a standby: checked
+    # first, as the same message also names the primary that refused.
+    ("session is read-only", NO_PRIMARY),
+    ("server is in hot standby mode", NO_PRIMARY),
     ("Connection refused", REFUSED),
     ("No such file or directory", REFUSED),  # no Unix socket: no server on this machine
     ("timeout expired", TIMEOUT),
@@ -47,10 +51,11 @@ _BY_MESSAGE = (
 
 
 def database_place(url: str) -> str:
-    """host:port/database of `url` without its credentials; a Unix socket's folder as host."""
-    parsed = make_url(url)
-    host = parsed.host or str(parsed.query.get("host") or "") or "localhost"
-    return f"{host}:{parsed.port or DEFAULT_PORT}/{parsed.database or ''}"
+    """host:port/database of `url` without its credentials; a Unix socket's folder as host,
+    every server of a multi-host URL (host:port,host:port/database)."""
+    parsed = parse_url(url)
+    hosts = url_hosts(parsed) or [f"localhost:{parsed.port or DEFAULT_PORT}"]
+    return f"{','.join(hosts)}/{parsed.database or ''}"
 
 
 def unreachable_reason(error: BaseException) -> str | None:

@@ -24,11 +24,11 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from server.db.migrate import SchemaStatus, grant_app_role
 from server.db.migrate import status as schema_status
 from server.db.reach import database_place, unreachable_reason
+from server.db.urls import libpq_uri, parse_url
 from server.services.core.calendar import now
 from server.services.core.errors import DomainError
 
@@ -133,12 +133,11 @@ def pg_program(program: str, server_major: int) -> Path:
 def libpq_target(url: str) -> tuple[str, dict[str, str]]:
     """A libpq URI for the command line, and the environment carrying its password: a
     password on the command line would show in every `ps` listing on the server."""
-    parsed = make_url(url)
+    parsed = parse_url(url)
     env = dict(os.environ)
     if parsed.password:
         env["PGPASSWORD"] = str(parsed.password)
-    uri = parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
-    return uri, env
+    return libpq_uri(parsed), env
 
 
 def _server_major(url: str) -> int:
@@ -257,7 +256,7 @@ def restore_backup(url: str, path: Path, *, force: bool = False) -> RestoreResul
     pg_restore = pg_program("pg_restore", _server_major(url))
     tables = user_tables(url)
     if tables and not force:
-        database = make_url(url).database
+        database = parse_url(url).database
         raise BackupError(
             f"目标数据库 {database} 不是空的（已有 {tables} 张表）：请恢复到新建的空数据库，"
             "或确认要覆盖后加 --force"

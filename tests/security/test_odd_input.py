@@ -91,6 +91,7 @@ def test_with_the_database_gone_nothing_is_a_500(no_database: LiveServer) -> Non
     assert requests.get(f"{url}/healthz", timeout=10).status_code == 503
     page = requests.get(f"{url}/h5/notices", timeout=10)
     assert page.status_code == 503 and "系统暂时无法连接数据库" in page.text
+    assert page.headers["Retry-After"] == "5"  # the proxy and browsers come back then
     login = requests.Session()
     form = login.get(f"{url}/staff/login", timeout=10).text
     answer = login.post(
@@ -110,8 +111,8 @@ def test_callbacks_during_an_outage_get_the_providers_failure_form(pay_world: Pa
         signed = requests.post(
             f"{outage.url}/pay/wechat/notify", data=body, headers=headers, timeout=10
         )
-        assert signed.status_code == 400
-        assert signed.json() == {"code": "FAIL", "message": "处理失败，请稍后重发"}
+        assert (signed.status_code, signed.headers["Retry-After"]) == (503, "5")
+        assert signed.json() == {"code": "FAIL", "message": "服务暂时不可用，请稍后重发"}
         forged = requests.post(
             f"{outage.url}/pay/wechat/notify", data=b'{"x": 1}',
             headers={"Content-Type": "application/json"}, timeout=10,

@@ -33,6 +33,7 @@ from server.db.base import table_of
 from server.db.engine import unit_of_work
 from server.db.models import PaymentNotification, PaymentOrder
 from server.db.models.online_pay import ORDER_CLOSED, ORDER_CREATED
+from server.db.reach import unreachable_reason
 from server.services.core import audit, ratelimit
 from server.services.core.calendar import transaction_time
 from server.services.core.ratelimit import Limit, RateLimited
@@ -67,6 +68,8 @@ _KEPT_HEADERS = ("content-type", "user-agent", "wechatpay-timestamp", "wechatpay
 # the last second and reported slowly is still found by the query first.
 CLOSE_GRACE = timedelta(minutes=5)
 QUERY_BATCH = 200
+# The answer while the database is away; the companion adds Retry-After.
+UNAVAILABLE = 503
 # What is kept of a body that did not verify: enough to see what it was.
 UNVERIFIED_KEPT = 2048
 # A provider's real callbacks verify; a misconfigured key (a rotated certificate) fails them
@@ -175,6 +178,12 @@ def handle_notify(
         # Rolled back: nothing applied. The provider retries a failed answer, and the
         # retry is settled then.
         log.exception("%s notify for %s not settled", provider.name, state.order_no)
+        reason = unreachable_reason(exc)
+        if reason is not None:
+            # No database to write to (the primary lost, its standby not yet promoted):
+            # nowhere to log it either. 503 in the provider's failure form: it sends again.
+            answer = replace(provider.refused("服务暂时不可用，请稍后重发"), status=UNAVAILABLE)
+            return answer, Settled(ERROR, f"数据库不可用：{reason}")
         detail = f"处理失败，等待重发：{type(exc).__name__}"
         try:
             with unit_of_work(sessions) as session:

@@ -1,0 +1,151 @@
+"""Every client follows a failover by itself through a multi-host URL: the URL is read
+wherever a database URL is (messages, doctor, keyring, pg_dump), a desktop action failing
+during the switch says so and succeeds when clicked again, the companion answers 503 with
+Retry-After (a payment callback in the provider's failure form) until the promoted standby
+takes writes, and then settles the provider's retry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from desktop.app import ensure_application
+from desktop.connection import describe_database
+from desktop.tasks import TaskError, TaskRunner
+from server.companion.pay import PayRuntime
+from server.companion.settings import CompanionSettings
+from server.db import credentials
+from server.db.engine import make_engine, make_sessionmaker, normalise_url, unit_of_work
+from server.db.models import Account, Payment
+from server.db.reach import NO_PRIMARY, database_place, unreachable_reason
+from server.ops.backup import libpq_target
+from server.services.core.audit import Actor
+from server.services.online_pay import orders
+from tests import factories as f
+from tests.companion.support import start_live
+from tests.desktop.test_desktop_tasks import LOST
+from tests.ha.cluster import Cluster, running_cluster
+from tests.payfakes import (
+    Keys,
+    PayStandIn,
+    load_config,
+    wechat_notify,
+    wechat_transaction,
+    write_config,
+)
+
+pytest_plugins = ["tests.online_pay_fixtures"]
+
+URL = (
+    "postgresql://clerk:s3cret@db-a.campus:5432,db-b.campus:5433/meterdesk"
+    "?target_session_attrs=read-write&sslmode=verify-full"
+)
+NOTIFY = "/pay/wechat/notify"
+WAIT_MS = 15_000
+
+
+def test_a_url_naming_two_servers_is_read_wherever_a_url_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    normal = normalise_url(URL)
+    parsed = make_url(normal)
+    assert parsed.drivername == "postgresql+psycopg"
+    assert parsed.query["host"] == ("db-a.campus:5432", "db-b.campus:5433")
+    connect = make_engine(normal).dialect.create_connect_args(parsed)[1]
+    assert (connect["host"], connect["port"]) == ("db-a.campus,db-b.campus", "5432,5433")
+    assert connect["target_session_attrs"] == "read-write"
+    # Where the messages and doctor say the database is, never the password.
+    for spelling in (URL, normal):
+        assert database_place(spelling) == "db-a.campus:5432,db-b.campus:5433/meterdesk"
+    assert describe_database(URL, embedded=False).host == "db-a.campus,db-b.campus:5433"
+    # One keyring entry for the pair: the standby takes the same login.
+    assert credentials.credential_name(URL) == "clerk@db-a.campus:5432,db-b.campus:5433/meterdesk"
+    kept = {"clerk@db-a.campus:5432,db-b.campus:5433/meterdesk": "from-keyring"}
+    monkeypatch.setattr(credentials.keyring, "get_password", lambda _, name: kept.get(name))
+    bare = "postgresql+psycopg://clerk@db-a.campus:5432,db-b.campus:5433/meterdesk"
+    assert make_url(credentials.with_stored_password(bare)).password == "from-keyring"
+    # pg_dump and pg_restore get libpq's own spelling, the password only in the environment.
+    uri, env = libpq_target(normal)
+    assert uri == (
+        "postgresql://clerk@db-a.campus:5432,db-b.campus:5433/meterdesk"
+        "?sslmode=verify-full&target_session_attrs=read-write"
+    )
+    assert env["PGPASSWORD"] == "s3cret"
+
+
+@pytest.fixture
+def cluster() -> Iterator[Cluster]:
+    with running_cluster() as running:
+        yield running
+
+
+def test_desktop_and_companion_follow_the_promoted_standby(
+    cluster: Cluster, tmp_path: Path, pay_keys: Keys, pay_standin: PayStandIn, qtbot
+) -> None:
+    ensure_application("zh_CN")
+    write_config(tmp_path, pay_keys, pay_standin.url)
+    url = cluster.create_database("meterdesk")
+    primary, standby = cluster.primary, cluster.standbys[0]
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    with unit_of_work(sessions) as session:
+        f.branches(session)
+        f.account(session, "P001", billing_mode="prepaid")
+        order = orders.create_order(
+            session, Actor(label="wechat o-ha"), "P001", "wechat",
+            load_config(tmp_path).order_expiry, topup=D("30.00"),
+        )  # fmt: skip
+    live = start_live(CompanionSettings(secret_key="ha-secret-key-0123456789abcdef"), url)
+    live.app.state.online_pay = PayRuntime.of(load_config(tmp_path))
+    runner = TaskRunner(sessions)
+    ports: list[int] = []
+    errors: list[TaskError] = []
+
+    def server_port(session: Session) -> int:
+        return int(session.scalar(text("select inet_server_port()")))
+
+    def click() -> None:
+        with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: not busy,
+                              timeout=WAIT_MS):  # fmt: skip
+            runner.run(server_port, on_success=ports.append, on_failure=errors.append)
+
+    try:
+        click()
+        assert (ports, errors) == ([primary.port], [])
+        assert requests.get(live.url + "/healthz", timeout=10).status_code == 200
+
+        primary.stop("immediate")
+        click()
+        assert ports == [primary.port] and [e.message for e in errors] == [LOST]
+        health = requests.get(live.url + "/healthz", timeout=10)
+        assert (health.status_code, health.headers["Retry-After"]) == (503, "5")
+        headers, body = wechat_notify(pay_keys, wechat_transaction(order.order_no, 3000))
+        answer = requests.post(live.url + NOTIFY, data=body, headers=headers, timeout=10)
+        assert (answer.status_code, answer.headers["Retry-After"]) == (503, "5")
+        assert answer.json()["code"] == "FAIL"  # WeChat's failure form: it sends again
+        with pytest.raises(OperationalError) as lost, unit_of_work(sessions) as session:
+            session.execute(text("select 1"))
+        assert unreachable_reason(lost.value) == NO_PRIMARY
+
+        standby.promote()
+        click()  # the same action, clicked again
+        assert ports == [primary.port, standby.port] and len(errors) == 1
+        assert requests.get(live.url + "/healthz", timeout=10).status_code == 200
+        retried = requests.post(live.url + NOTIFY, data=body, headers=headers, timeout=10)
+        assert (retried.status_code, retried.content) == (204, b"")
+        with unit_of_work(sessions) as session:
+            assert session.scalar(select(func.count()).select_from(Payment)) == 1
+            balance = session.scalar(select(Account.balance).where(Account.account_no == "P001"))
+            assert balance == D("30.00")
+    finally:
+        runner.shutdown()
+        live.stop()
+        engine.dispose()
