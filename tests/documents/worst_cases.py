@@ -222,6 +222,15 @@ ARREARS_ROWS = tuple(
 # 30 × 12,345,678.90 = 370,370,367.00; 30 × 1,234,567.89 = 37,037,036.70.
 _SUM = D("370370367.00")
 _FEES = D("37037036.70")
+ZERO = D("0.00")
+
+
+def _sums(campus: str, building: str, label: str, style: str) -> Row:
+    """A subtotal or totals row of the 30 accounts, labelled as the service labels it."""
+    return Row((campus, building, label, "", 300, "2026-01", ZERO, ZERO, ZERO, ZERO, _SUM, _SUM,
+                _FEES), style)  # fmt: skip
+
+
 ARREARS_REPORT = TableReport(
     name=arrears.NAME,
     title=arrears.TITLE,
@@ -229,60 +238,9 @@ ARREARS_REPORT = TableReport(
     columns=arrears.COLUMNS,
     rows=(
         *ARREARS_ROWS,
-        Row(
-            (
-                CAMPUS,
-                BUILDING,
-                "楼宇小计（30 户）",
-                "",
-                300,
-                "2026-01",
-                D("0.00"),
-                D("0.00"),
-                D("0.00"),
-                D("0.00"),
-                _SUM,
-                _SUM,
-                _FEES,
-            ),
-            SUBTOTAL,
-        ),
-        Row(
-            (
-                CAMPUS,
-                "",
-                f"{CAMPUS} 小计（30 户）",
-                "",
-                300,
-                "2026-01",
-                D("0.00"),
-                D("0.00"),
-                D("0.00"),
-                D("0.00"),
-                _SUM,
-                _SUM,
-                _FEES,
-            ),
-            SUBTOTAL,
-        ),
-        Row(
-            (
-                "合计",
-                "",
-                "30 户",
-                "",
-                300,
-                "2026-01",
-                D("0.00"),
-                D("0.00"),
-                D("0.00"),
-                D("0.00"),
-                _SUM,
-                _SUM,
-                _FEES,
-            ),
-            TOTAL,
-        ),
+        _sums(CAMPUS, BUILDING, "楼宇小计（30 户）", SUBTOTAL),
+        _sums(CAMPUS, "", f"{CAMPUS} 小计（30 户）", SUBTOTAL),
+        _sums("合计", "", "30 户", TOTAL),
     ),
     generated_at=at(25, 9, 0),
 )
