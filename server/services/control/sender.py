@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from select import select as wait_readable
 
 import psycopg
 from sqlalchemy import Engine, select, update
@@ -318,6 +319,10 @@ def start_dispatcher(
     sessions = make_sessionmaker(engine)
     stopping = threading.Event()
     listening = threading.Event()
+    announced: list[int] = []
+
+    def heard(notice: psycopg.Notify) -> None:
+        announced.extend(int(part) for part in notice.payload.split(",") if part)
 
     def run() -> None:
         while not stopping.is_set():
@@ -331,16 +336,23 @@ def start_dispatcher(
                 raw = connection.driver_connection
                 assert isinstance(raw, psycopg.Connection)
                 raw.autocommit = True
+                raw.add_notify_handler(heard)
                 raw.execute(f"listen {restore.CHANNEL}")
                 listening.set()
                 while not stopping.is_set():
-                    for notice in raw.notifies(timeout=0.5):
-                        ids = [int(part) for part in notice.payload.split(",") if part]
-                        try:
-                            send_due(sessions, settings, clock(), only=ids)
-                        except Exception:
-                            # The sender job sends them on its next round.
-                            log.exception("费控指令 %s 发送失败，等待定时任务重发", ids)
+                    # Waiting in select holds no lock of psycopg's, so a process that forks
+                    # meanwhile (serve's web workers) inherits none held.
+                    if not wait_readable([raw.fileno()], [], [], 0.5)[0]:
+                        continue
+                    raw.execute("select 1")  # reads what arrived, calling the handler
+                    ids, announced[:] = list(announced), []
+                    if not ids:
+                        continue
+                    try:
+                        send_due(sessions, settings, clock(), only=ids)
+                    except Exception:
+                        # The sender job sends them on its next round.
+                        log.exception("费控指令 %s 发送失败，等待定时任务重发", ids)
             except psycopg.Error:
                 log.exception("费控：复电通知的连接中断，重新连接")
                 stopping.wait(1)
