@@ -18,7 +18,10 @@ import platformdirs
 CONFIG_FILE_NAME = "meterdesk.toml"
 
 DEFAULTS: dict[str, dict[str, str]] = {
-    "database": {"url": "", "pool_size": "10"},
+    # `replica_url`: a streaming replica (hot standby) for reports, the dashboard and the
+    # residents' read-only pages (server.db.replica), used while it is at most
+    # `replica_max_lag` seconds behind; "" reads everything from `url`.
+    "database": {"url": "", "pool_size": "10", "replica_url": "", "replica_max_lag": "30"},
     "branch": {"code": ""},
     "log": {"level": "INFO"},
     "wechat": {

@@ -29,6 +29,7 @@ from server.services.reports.common import (
     filters_text,
     month_range,
     period_text,
+    source_notes,
 )
 
 NAME = "anomalies"
@@ -121,4 +122,5 @@ def anomalies_report(
         columns=COLUMNS,
         rows=rows,
         generated_at=business_now(),
+        notes=source_notes(session),
     )

@@ -33,6 +33,7 @@ from server.services.reports.common import (
     check_access,
     fetch,
     filters_text,
+    source_notes,
 )
 
 NAME = "arrears"
@@ -158,6 +159,7 @@ def arrears_report(
         rows=rows,
         generated_at=business_now(),
         notes=(
+            *source_notes(session),
             "账单到期日为账期次月末；账龄为截至日超过到期日的天数。"
             "滞纳金为已计收未缴部分，不含尚未计收的滞纳金。",
         ),

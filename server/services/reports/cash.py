@@ -22,7 +22,14 @@ from server.db.models.payments import CHANNEL_LABELS
 from server.services.core.audit import Actor
 from server.services.core.calendar import business_datetime
 from server.services.core.calendar import now as business_now
-from server.services.reports.common import campus_id, check_access, day_range, fetch, filters_text
+from server.services.reports.common import (
+    campus_id,
+    check_access,
+    day_range,
+    fetch,
+    filters_text,
+    source_notes,
+)
 
 NAME = "cash"
 TITLE = "收费日报"
@@ -135,6 +142,7 @@ def cash_report(
         rows=fetch(session, _SQL, params, _row, stream=False),
         generated_at=business_now(),
         notes=(
+            *source_notes(session),
             "实收金额 = 收款金额 − 作废金额 − 退款金额；"
             "长短款 = 清点现金 − 应有现金（负数为短款），取自已日结的班次。",
         ),

@@ -32,6 +32,7 @@ from server.services.reports.common import (
     month_range,
     period_text,
     ratio,
+    source_notes,
 )
 
 NAME = "collection"
@@ -111,6 +112,7 @@ def collection_report(
         rows=rows,
         generated_at=business_now(),
         notes=(
+            *source_notes(session),
             "应收为本期账单净额（已红字冲销的账单不计，不含押金）；"
             "实收为本期账单已收本金（含预收费扣款），不含滞纳金；回收率 = 实收 ÷ 应收。",
         ),

@@ -16,14 +16,17 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from reports.clock import moment_text
 from reports.tables import Row
 from server.db.models import Campus
+from server.db.replica import data_time
 from server.services.core import permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
 from server.services.core.errors import DomainError, InvalidInput, NotFound
 
 MODULE = "reports"
+DATA_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Rows fetched per round trip when a report streams (server-side cursor).
 YIELD_PER = 2000
@@ -50,6 +53,12 @@ COLLECTED_ON_BILLS = """paid as (
 def check_access(session: Session, actor: Actor) -> None:
     """Reports are the 报表 module: staff need it; scripts and the operator pass."""
     permissions.require(session, actor, MODULE)
+
+
+def source_notes(session: Session) -> tuple[str, ...]:
+    """A report read from the replica says how old its data is (server.db.replica)."""
+    moment = data_time(session)
+    return (f"数据截至 {moment_text(moment, DATA_TIME_FORMAT)}（只读副本）",) if moment else ()
 
 
 def parse_day(value: str | date, what: str = "日期") -> date:

@@ -27,6 +27,7 @@ from server.db.models.companion import BINDING_PENDING, REQUEST_OPEN
 from server.db.models.corrections import Refund
 from server.db.models.metering import HELD, KINDS
 from server.db.models.payments import CHANNEL_LABELS
+from server.db.replica import data_time
 from server.services.billing.bills import OPEN_STATUSES, paid_on_bill
 from server.services.core import calendar, service_status
 from server.services.core.audit import Actor
@@ -141,9 +142,10 @@ def _trend(session: Session, actor: Actor, last: Period) -> tuple[MonthPoint, ..
 
 
 def dashboard(session: Session, actor: Actor, now: datetime | None = None) -> Dashboard:
-    """Every tile's figure as of `now` (default: the present); needs the 报表 permission."""
+    """Every tile's figure as of `now` (default: the present, or on a replica the time its
+    data is as of, which the page shows); needs the 报表 permission."""
     check_access(session, actor)
-    moment = calendar.business_time(now or calendar.now())
+    moment = calendar.business_time(now or data_time(session) or calendar.now())
     latest = session.scalar(select(func.max(Bill.period)))
     period = Period.parse(latest) if latest else Period.of(moment).shift(-1)
     by_channel, by_branch = _today(session, moment)

@@ -46,6 +46,7 @@ from server.services.reports.common import (
     month_range,
     period_text,
     ratio,
+    source_notes,
 )
 
 NAME = "loss"
@@ -204,7 +205,10 @@ def loss_report(
         columns=COLUMNS,
         rows=(*rows, total),
         generated_at=business_now(),
-        notes=("损耗量 = 总表用量 − 分表用量合计；损耗率 = 损耗量 ÷ 总表用量；超过阈值标红。",),
+        notes=(
+            *source_notes(session),
+            "损耗量 = 总表用量 − 分表用量合计；损耗率 = 损耗量 ÷ 总表用量；超过阈值标红。",
+        ),
     )
 
 

@@ -22,7 +22,13 @@ from server.services.core.calendar import BUSINESS_TZ
 from server.services.core.calendar import now as business_now
 from server.services.metering.meter_picker import KIND_LABELS
 from server.services.metering.readings import METER_STATUS_LABELS
-from server.services.reports.common import campus_id, check_access, fetch, filters_text
+from server.services.reports.common import (
+    campus_id,
+    check_access,
+    fetch,
+    filters_text,
+    source_notes,
+)
 
 NAME = "meters"
 TITLE = "表计台账"
@@ -134,4 +140,5 @@ def meters_report(
         columns=COLUMNS,
         rows=combined,
         generated_at=business_now(),
+        notes=source_notes(session),
     )

@@ -34,6 +34,7 @@ from server.services.reports.common import (
     month_range,
     period_text,
     ratio,
+    source_notes,
 )
 
 NAME = "unread"
@@ -130,7 +131,10 @@ def unread_report(
         columns=COLUMNS,
         rows=fetch(session, _SQL, params, _row, stream=False),
         generated_at=business_now(),
-        notes=("应抄：在用且账期结束前已安装的表计；起码与估抄不算抄表。",),
+        notes=(
+            *source_notes(session),
+            "应抄：在用且账期结束前已安装的表计；起码与估抄不算抄表。",
+        ),
     )
 
 

@@ -41,6 +41,7 @@ from server.services.reports.common import (
     month_range,
     period_text,
     ratio,
+    source_notes,
 )
 
 NAME = "usage"
@@ -209,6 +210,7 @@ def usage_report(
         rows=rows,
         generated_at=business_now(),
         notes=(
+            *source_notes(session),
             "用量与金额取自已出账单（不含作废账单与滞纳金）；"
             "用量同比 = (本期 − 去年同期) ÷ 去年同期。",
         ),
