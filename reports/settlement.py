@@ -29,7 +29,14 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    KeepTogether,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from reports.amounts import rmb_capitals
 from reports.clock import moment_text
@@ -45,6 +52,7 @@ PDF = "application/pdf"
 OPEN_MARK = "未日结"
 
 _BODY = 9.0  # point size of table text
+_LIST_START = 30 * mm  # a list's title, header row and a few rows
 
 
 @dataclass(frozen=True)
@@ -250,11 +258,18 @@ def _story(report: SettlementReport, font: str, width: float) -> list[Any]:
     story.append(_header(report, font, width))
     story.append(Paragraph("一、收款汇总", styles["section"]))
     story.append(_summary(report, font, width))
-    story.append(Paragraph("二、现金核对", styles["section"]))
-    story.extend(_cash(report, font, width, styles))
+    # The cash reconciliation is added up as one block: never split across a page.
+    story.append(
+        KeepTogether(
+            [Paragraph("二、现金核对", styles["section"]), *_cash(report, font, width, styles)]
+        )
+    )
+    # A list's title is never left at the foot of a page without the first rows under it.
+    story.append(CondPageBreak(_LIST_START))
     story.append(Paragraph("三、收据明细", styles["section"]))
     story.append(receipt_list(report, font, width, styles))
     if report.refunds:
+        story.append(CondPageBreak(_LIST_START))
         story.append(Paragraph("四、退款明细", styles["section"]))
         story.extend(refund_list(report, font, width, styles))
     # The signatures are one block, never split from each other across a page.

@@ -130,6 +130,9 @@ def test_day_report_of_150_receipts_with_cheques(tmp_path: Path) -> None:
     assert len(listed) >= 2
     for page in listed:
         assert "收据号" in page.text and "参考号" in page.text
+    # The cash reconciliation is one block: its title and its last line on one page.
+    cash = [p for p in pages if "二、现金核对" in p.text]
+    assert len(cash) == 1 and "长短款" in cash[0].text and "清点现金" in cash[0].text
     # The signatures are one block on one page: both signers and both dates.
     signed = [p for p in pages if "收费员签字" in p.text]
     assert len(signed) == 1
