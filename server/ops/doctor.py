@@ -209,17 +209,38 @@ def _role(conn: Connection, embedded: bool) -> Check:
     role, superuser = conn.execute(
         text("select current_user, rolsuper from pg_roles where rolname = current_user")
     ).one()
+    # A superuser or a table's owner can truncate, drop or disable the append-only
+    # triggers, or set session_replication_role: the money history is then the app's word.
+    owned = conn.execute(
+        text(
+            "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+            " where n.nspname = 'public' and c.relkind in ('r', 'p')"
+            " and pg_has_role(current_user, c.relowner, 'USAGE')"
+        )
+    ).scalar_one()
     if embedded:
-        return Check(True, f"以 {role} 连接本机私有的嵌入式数据库")
+        if superuser or owned:
+            return Check(
+                False,
+                f"以 {role} 连接嵌入式数据库（{'超级用户' if superuser else '拥有数据表'}）",
+                f"升级 MeterDesk：程序应以 {APP_ROLE} 连接嵌入式数据库（启动时自动创建）",
+            )
+        return Check(True, f"以 {role} 连接本机私有的嵌入式数据库（非超级用户，不拥有数据表）")
     if conn.execute(text("select to_regclass('payment') is null")).scalar_one():
         return Check(False, f"以 {role} 连接，但没有 payment 表", "先运行 meterdesk db upgrade")
     powers = []
     if superuser:
         powers.append("超级用户")
+    elif owned:
+        powers.append("拥有数据表")
     if conn.execute(text("select has_table_privilege('payment', 'UPDATE')")).scalar_one():
         powers.append("可修改 payment")
     if conn.execute(text("select has_table_privilege('receipt', 'DELETE')")).scalar_one():
         powers.append("可删除 receipt")
+    if conn.execute(
+        text("select has_column_privilege('staff', 'password_hash', 'UPDATE')")
+    ).scalar_one():
+        powers.append("可直接改写工作人员密码")
     if powers:
         return Check(
             False,

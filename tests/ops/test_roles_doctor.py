@@ -152,7 +152,8 @@ def test_doctor_flags_the_owner_role_and_missing_settings(central, doctor_env):
     status, lines = run_doctor(as_role(central, "meterdesk_owner"))
     assert status == 1
     assert lines[3] == (
-        "✗ 以 meterdesk_owner 连接（可修改 payment、可删除 receipt） — 桌面程序和伴随服务应以 "
+        "✗ 以 meterdesk_owner 连接（拥有数据表、可修改 payment、可删除 receipt、可直接改写工作人员"
+        "密码） — 桌面程序和伴随服务应以 "
         "meterdesk_app 连接（见 installer/postgres_roles.sql）；meterdesk_owner 只用于 db upgrade"
     )
     assert lines[-2].startswith("✗ 微信设置缺少 wechat.app_secret — 在 ")

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from server.db.engine import APP_ROLE, make_sessionmaker, unit_of_work
+from server.ops import doctor
 from server.services.collection.payments import PaymentRequest, take_payment
 from server.services.online_pay.orders import create_order, settle
 from server.services.online_pay.providers import TradeState
@@ -267,3 +268,27 @@ def test_the_embedded_server_runs_the_app_as_a_plain_role():
         shutil.rmtree(home, ignore_errors=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["('meterdesk_app', False)", INSUFFICIENT_PRIVILEGE]
+
+
+def test_doctor_marks_an_app_login_that_could_undo_append_only(fresh_database_url):
+    app = make_url(fresh_database_url).set(username=APP_ROLE).render_as_string(False)
+    superuser = make_url(fresh_database_url).username
+
+    def role_line(url: str, *, embedded: bool) -> str:
+        return doctor.database_checks(url, embedded=embedded)[3].line()
+
+    assert role_line(app, embedded=True) == (
+        "✓ 以 meterdesk_app 连接本机私有的嵌入式数据库（非超级用户，不拥有数据表）"
+    )
+    assert role_line(fresh_database_url, embedded=True) == (
+        f"✗ 以 {superuser} 连接嵌入式数据库（超级用户） — 升级 MeterDesk：程序应以 meterdesk_app "
+        "连接嵌入式数据库（启动时自动创建）"
+    )
+    assert role_line(app, embedded=False) == (
+        "✓ 以 meterdesk_app 连接：可收款，不能修改或删除收款、收据"
+    )
+    assert role_line(fresh_database_url, embedded=False) == (
+        f"✗ 以 {superuser} 连接（超级用户、可修改 payment、可删除 receipt、可直接改写工作人员密码）"
+        " — 桌面程序和伴随服务应以 meterdesk_app 连接（见 installer/postgres_roles.sql）；"
+        "meterdesk_owner 只用于 db upgrade"
+    )
