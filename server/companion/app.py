@@ -4,6 +4,7 @@ production server's worker processes (uvicorn `--factory`)."""
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import timedelta
 
 from fastapi import FastAPI, Request
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 SESSION_DAYS = 7
 # Each signed WeChat call is answered once: a second sight within its window is a replay.
 WECHAT_CALL_ONCE = Limit("wechat-call", 1, timedelta(seconds=wechat.NONCE_WINDOW), "")
+SWEEP_ONE_IN = 200
 # Pages people open in a browser answer errors as Chinese pages; the rest (payment and
 # WeChat callbacks, the JS-SDK signature) keep the JSON their callers parse.
 BROWSER_PREFIXES = ("/h5", "/staff")
@@ -180,6 +182,9 @@ def create_app(
         try:
             with unit_of_work(sessions) as session:
                 ratelimit.hit(session, WECHAT_CALL_ONCE, call)
+                # Every call is a bucket of its own: now and then the old ones go.
+                if secrets.randbelow(SWEEP_ONE_IN) == 0:
+                    ratelimit.sweep(session, WECHAT_CALL_ONCE)
         except ratelimit.RateLimited:
             return False
         return True

@@ -10,8 +10,11 @@ import time
 
 import requests
 import xmltodict
+from sqlalchemy import text
 from wechatpy.crypto import WeChatCrypto
 
+from server.companion.app import WECHAT_CALL_ONCE
+from server.services.core import ratelimit
 from tests.companion.support import AES_KEY, APP_ID, TOKEN, LiveServer, wechat_signature
 
 pytest_plugins = ["tests.security.live_site"]
@@ -97,3 +100,19 @@ def test_a_tampered_body_does_not_decrypt(site: LiveServer) -> None:
     _, other = _safe_call(_text("用量"))
     answer = _post(site, query, other)  # another message's body under this query
     assert answer.status_code == 400 and "无法解析" in answer.text
+
+
+def test_remembered_calls_are_swept_after_their_window(session) -> None:
+    # One bucket per signed call: `hit` never comes back to them, the sweep does.
+    session.execute(
+        text(
+            "insert into rate_event (bucket, at) values"
+            " ('wechat-call:1:a:s', now() - interval '11 minutes'),"
+            " ('wechat-call:2:b:s', now() - interval '1 minute'),"
+            " ('wechatXcall:3:c:s', now() - interval '11 minutes'),"
+            " ('login:ip:10.0.0.1', now() - interval '11 minutes')"
+        )
+    )
+    ratelimit.sweep(session, WECHAT_CALL_ONCE)
+    left = session.scalars(text("select bucket from rate_event order by bucket")).all()
+    assert left == ["login:ip:10.0.0.1", "wechat-call:2:b:s", "wechatXcall:3:c:s"]

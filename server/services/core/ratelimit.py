@@ -53,3 +53,15 @@ def hit(session: Session, limit: Limit, key: str) -> None:
     if used is not None and used >= limit.allowed:
         raise RateLimited(limit.message or f"操作过于频繁，请 {_window_label(limit.window)}后再试")
     session.execute(text("insert into rate_event (bucket) values (:b)"), {"b": bucket})
+
+
+def sweep(session: Session, limit: Limit) -> None:
+    """Drop the limit's events older than its window in every bucket: for limits whose
+    buckets are seldom or never hit twice (one per signed call), which `hit` never revisits."""
+    session.execute(
+        text("delete from rate_event where bucket like :p and at <= now() - :w"),
+        {
+            "p": limit.bucket_prefix.replace("%", r"\%").replace("_", r"\_") + ":%",
+            "w": limit.window,
+        },
+    )
