@@ -15,6 +15,7 @@ from server.db.models import BillingRun
 from server.jobs.schedule import Job, JobContext, Runner
 from server.services.control import sender
 from server.services.control.policy import run_control_policy
+from server.services.control.restore import restore_due
 from server.services.control.settings import ControlSettings
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period, now
@@ -103,10 +104,12 @@ def send_reminders(context: JobContext) -> str:
 
 
 def send_control(context: JobContext) -> str:
+    with unit_of_work(context.sessions) as session:
+        restored = restore_due(session, SYSTEM, context.now)
     report = sender.send_due(
         context.sessions, ControlSettings.from_settings(context.settings), context.now
     )
-    return report.summary()
+    return report.summary() + (f"；补发复电 {len(restored)} 条" if restored else "")
 
 
 def warn_prepaid(context: JobContext) -> str:

@@ -27,7 +27,7 @@ from server.services.control.policy import (
     switching_window,
 )
 from server.services.control.protection import building_id_of, protections, set_protection
-from server.services.control.restore import queue_restore
+from server.services.control.restore import queue_restore, restore_due
 from server.services.control.settings import ControlSettings, parse_ports
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
@@ -196,3 +196,26 @@ def test_a_payment_undoes_the_policys_switch_off_not_a_persons(desk):
         (q, "trip", "manual", "queued"),
         (p, "close", "restore", "queued"),
     ]
+
+
+def test_money_by_another_path_is_switched_back_on_by_the_sender_jobs_backstop(desk):
+    session, zhao, li = desk
+    p = prepaid_with_meter(session, "P001", 1, balance="5.00")
+    q = prepaid_with_meter(session, "P002", 2, balance="50.00")
+    monday = at("2026-12-07", 10)
+    commands.queue_switch(session, JOB, p, "off", source="policy", reason="费控", now=monday,
+                          approver=zhao)  # fmt: skip
+    commands.switch_account(session, li, "P002", "off", "表计更换", monday)
+    # A credit adjustment (调账) of 20.00: 25.00, not a payment, so take_payment saw nothing.
+    move_balance(session, p, D("20.00"), "adjustment", None, "调账")
+    assert (
+        restore_due(session, JOB, monday)
+        == session.scalars(select(ControlCommand.id).where(ControlCommand.action == "close")).all()
+    )
+    assert restore_due(session, JOB, monday) == []  # once
+    rows = session.execute(
+        select(ControlCommand.account_id, ControlCommand.action, ControlCommand.source)
+        .where(ControlCommand.status == "queued")
+        .order_by(ControlCommand.id)
+    ).all()
+    assert rows == [(q, "trip", "manual"), (p, "close", "restore")]

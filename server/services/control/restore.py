@@ -7,7 +7,8 @@ counter and every online payment go through), so the two commit or roll back tog
 The transaction also sends a PostgreSQL NOTIFY on `md_control`, which PostgreSQL delivers
 only when it commits (and never when it rolls back): the dispatcher of serve or the worker
 (`sender.start_dispatcher`) LISTENs and sends the commands at once, whichever PC took the
-payment; the sender job is the backstop. A meter a person switched off by hand (a fault, a
+payment; the sender job is the backstop, and also switches on (`restore_due`) accounts
+whose money came by another path (a credit adjustment, a credit note). A meter a person switched off by hand (a fault, a
 move-out) is not switched on by a payment.
 """
 
@@ -69,4 +70,32 @@ def queue_restore(
     )
     if ids:
         session.execute(select(func.pg_notify(CHANNEL, ",".join(map(str, ids)))))
+    return ids
+
+
+def restore_due(session: Session, actor: Actor, now: datetime) -> list[int]:
+    """The backstop of money that reached a balance by another path (a credit adjustment, a
+    cancelled bill's credit note, a released deposit): every account the policy switched off
+    whose balance is back at or above the cut-off gets its switch-on queued."""
+    offs = [action for action, state in STATE_OF_ACTION.items() if state != ON]
+    candidates = session.execute(
+        select(Account.id, Account.balance)
+        .join(CustomerClass, CustomerClass.id == Account.customer_class_id)
+        .where(
+            Account.billing_mode == PREPAID,
+            CustomerClass.cutoff_below.is_not(None),
+            Account.balance >= CustomerClass.cutoff_below,
+            Account.id.in_(
+                select(ControlCommand.account_id).where(
+                    ControlCommand.source == POLICY,
+                    ControlCommand.action.in_(offs),
+                    ControlCommand.status.not_in((CANCELLED, FAILED)),
+                )
+            ),
+        )
+        .order_by(Account.id)
+    ).all()
+    ids: list[int] = []
+    for account_id, balance in candidates:
+        ids += queue_restore(session, actor, account_id, balance, now)
     return ids
