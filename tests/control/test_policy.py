@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal as D
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from server.db.models import AuditEvent, ControlCommand, ControlWarning
 from server.services.billing.balances import move_balance
@@ -219,3 +219,9 @@ def test_money_by_another_path_is_switched_back_on_by_the_sender_jobs_backstop(d
         .order_by(ControlCommand.id)
     ).all()
     assert rows == [(q, "trip", "manual"), (p, "close", "restore")]
+    # That switch-on fails (the meter refused): the backstop does not queue another every
+    # round; the desk retries it.
+    session.execute(
+        update(ControlCommand).where(ControlCommand.action == "close").values(status="failed")
+    )
+    assert restore_due(session, JOB, monday) == []

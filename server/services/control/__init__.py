@@ -8,8 +8,9 @@ payment queues its switch-on in its own transaction.
 Modules: `settings` ([control]: ports per building, password, timing, switching hours),
 `protection` (保电 marks), `commands` (the queue, manual and building switching, the
 desk's command lists), `policy` (who is warned / switched off and why, the class
-thresholds), `restore` (a payment's switch-on), `sender` (sending with retries, the state
-read back; the dispatcher that sends a payment's switch-on when it commits), `overview` (the page's meter list).
+thresholds), `restore` (a payment's switch-on, and the backstop for other credits),
+`sender` (sending with retries, the state read back; the dispatcher that sends a payment's
+switch-on when it commits), `overview` (the page's meter list).
 
 The page's API (every function takes a session; lists return frozen dataclasses):
 - `overview.prepaid_meters(session, now, building=None, search="") -> list[MeterControlRow]`:

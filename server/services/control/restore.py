@@ -8,8 +8,8 @@ The transaction also sends a PostgreSQL NOTIFY on `md_control`, which PostgreSQL
 only when it commits (and never when it rolls back): the dispatcher of serve or the worker
 (`sender.start_dispatcher`) LISTENs and sends the commands at once, whichever PC took the
 payment; the sender job is the backstop, and also switches on (`restore_due`) accounts
-whose money came by another path (a credit adjustment, a credit note). A meter a person switched off by hand (a fault, a
-move-out) is not switched on by a payment.
+whose money came by another path (a credit adjustment, a credit note). A meter a person
+switched off by hand (a fault, a move-out) is not switched on by a payment.
 """
 
 from __future__ import annotations
@@ -30,15 +30,18 @@ from server.services.core.audit import Actor
 CHANNEL = "md_control"
 
 
-def _switched_off_by_policy(session: Session, account_id: int) -> bool:
+def _switched_off_by_policy(
+    session: Session, account_id: int, *, failed_restore_counts: bool = False
+) -> bool:
     """Whether the account's latest live command (sent, being sent or queued) switches it
-    off for the policy."""
+    off for the policy. With `failed_restore_counts`, a switch-on that failed is the latest
+    word too: the backstop leaves it to the desk rather than queue one every round."""
+    live = ControlCommand.status.not_in((CANCELLED, FAILED))
+    if failed_restore_counts:
+        live = live | ((ControlCommand.status == FAILED) & (ControlCommand.source == RESTORE))
     latest = session.execute(
         select(ControlCommand.action, ControlCommand.source)
-        .where(
-            ControlCommand.account_id == account_id,
-            ControlCommand.status.not_in((CANCELLED, FAILED)),
-        )
+        .where(ControlCommand.account_id == account_id, live)
         .order_by(ControlCommand.id.desc())
         .limit(1)
     ).first()
@@ -97,5 +100,6 @@ def restore_due(session: Session, actor: Actor, now: datetime) -> list[int]:
     ).all()
     ids: list[int] = []
     for account_id, balance in candidates:
-        ids += queue_restore(session, actor, account_id, balance, now)
+        if _switched_off_by_policy(session, account_id, failed_restore_counts=True):
+            ids += queue_restore(session, actor, account_id, balance, now)
     return ids
