@@ -21,9 +21,8 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import Canvas
 
-from reports.drawing import MIN_BAR_WIDTH, Pen
+from reports.drawing import MIN_BAR_WIDTH, Pen, pdf_canvas
 from reports.fonts import cjk_font
 from reports.pdfpages import wrap_text
 
@@ -102,10 +101,10 @@ def render_labels(
     columns, rows = layout.grid()
     page = (width, height) if layout.sheet is None else A4
     buffer = io.BytesIO()
-    # invariant: the same labels give the same bytes (golden files, reprints).
-    canvas = Canvas(buffer, pagesize=page, pageCompression=1, invariant=1)
+    font = cjk_font().name
+    canvas = pdf_canvas(buffer, page, font)
     canvas.setTitle(title)
-    pen = Pen(canvas, cjk_font().name)
+    pen = Pen(canvas, font)
     per_page = columns * rows
     # The grid is centred on the sheet, so pre-cut paper with even margins lines up.
     left = (page[0] - columns * width) / 2

@@ -100,9 +100,8 @@ def test_pdftotext_reads_the_same_chinese_from_embedded_fonts(name: str, tmp_pat
     pdf = render()
     runs = drawn_text(pdf)
     assert {font for _, font, embedded in runs if not embedded} == set()
-    if not name.startswith("labels"):
-        # Nor does the file name a font it never draws in (reportlab's Helvetica).
-        assert all(embedded for _, embedded in pdffonts(pdf, tmp_path))
+    # Nor does the file name a font it never draws in (reportlab's Helvetica).
+    assert all(embedded for _, embedded in pdffonts(pdf, tmp_path))
     # The two readers order and space the runs differently: compare without white space.
     read = re.sub(r"\s+", "", pdftotext(pdf, tmp_path))
     for text, _, _ in runs:
