@@ -208,12 +208,6 @@ def test_no_payment_is_lost_doubled_or_misnumbered_across_a_failover(
             thread.join(timeout=DEADLINE)
             assert not thread.is_alive()
 
-        print(
-            "HA",
-            before_crash,
-            [(len(t.seen), len(t.found), t.retries) for t in tallies.values()],
-            [t.retries for t in senders],
-        )
         for tally in [*tallies.values(), *senders]:
             assert tally.problems == []
             assert tally.retries >= 1  # each one met the standstill and carried on
