@@ -1,7 +1,8 @@
 """Sending queued commands over a real socket: a wrong password fails with the meter's
 refusal, a silent meter is retried with growing pauses and then failed, a building with no
 port fails at once, a water meter's valve is closed and read back, a switch-off that became
-wrong before it went out (protected since, paid since, outside the hours) is cancelled."""
+wrong before it went out (protected since, paid since) is cancelled; a payment's switch-on,
+at a counter or online, goes out when it commits and never when it rolls back."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.metering import readings
 from server.services.metering.readings import MeterSpec
+from server.services.online_pay import callbacks, orders
+from server.services.online_pay.config import DemoPayConfig
+from server.services.online_pay.demo import DemoPay
 from tests import factories as f
 from tests.control.support import PASSWORD, address, meter_time, prepaid_with_meter, resident_policy
 from tests.jobs.support import SteppedClock
@@ -211,3 +215,47 @@ def test_a_switch_on_goes_out_when_its_payment_commits_never_when_it_rolls_back(
             select(ControlCommand.action, ControlCommand.status).order_by(ControlCommand.id)
         ).all()
     assert rows == [("trip", "done"), ("close", "done")]
+
+
+def test_an_online_top_up_switches_the_account_back_on_at_once(sessions, fresh_database_url):
+    """The resident tops up 100.00 on the phone (演示支付's signed callback through the real
+    order → callback → take_payment path): the switch-on is queued in the callback's
+    transaction and the meter is back on within seconds."""
+    clock = SteppedClock(MONDAY)
+    meter = SimulatedElectricityMeter(address(1), clock=lambda: meter_time(clock),
+                                      password=PASSWORD)  # fmt: skip
+    zhao, _ = setup(sessions, ("P001", 1))
+    sandbox = DemoPay(DemoPayConfig(key=b"demo-key-for-the-control-test-32"))
+    with unit_of_work(sessions) as s:
+        account_id = _account(s, "P001")
+        move_balance(s, account_id, D("-45.00"), "bill", None, "电费")
+        commands.queue_switch(s, zhao, account_id, "off", source="policy", reason="费控",
+                              now=MONDAY, approver=zhao)  # fmt: skip
+    with SimulatorServer([meter]) as bus:
+        settings = ControlSettings(ports={"1号楼": bus.url}, password=PASSWORD, timeout=1.0)
+        assert sender.send_due(sessions, settings, MONDAY).done == 1
+        assert meter.relay_closed is False
+        server_engine = make_engine(fresh_database_url)
+        stop = sender.start_dispatcher(server_engine, settings, clock)
+        try:
+            with unit_of_work(sessions) as s:
+                order = orders.create_order(s, Actor.system("住户"), "P001", "demo",
+                                            timedelta(minutes=30), topup=D("100.00"))  # fmt: skip
+                order_ref = orders.ref_of_order_no(s, order.order_no)
+            started = time.monotonic()
+            headers, body = sandbox.notify(order_ref)
+            callbacks.handle_notify(sessions, sandbox, headers, body, "127.0.0.1")
+            while not meter.relay_closed and time.monotonic() - started < 5:
+                time.sleep(0.05)
+            assert meter.relay_closed is True
+        finally:
+            stop()
+            server_engine.dispose()
+    with unit_of_work(sessions) as s:
+        restored = s.execute(
+            select(ControlCommand.action, ControlCommand.source, ControlCommand.status,
+                   ControlCommand.reason).order_by(ControlCommand.id.desc()).limit(1)
+        ).one()  # fmt: skip
+    assert tuple(restored) == (
+        "close", "restore", "done", "缴费后余额 105.00 元，不低于停电金额 10.00 元",
+    )  # fmt: skip
