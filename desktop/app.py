@@ -30,6 +30,7 @@ from server import logs as server_logs
 from server.config import ConfigError, Settings, config_exists, load_settings
 from server.db.engine import database_url as resolve_database_url
 from server.db.engine import is_embedded, make_engine, make_sessionmaker
+from server.db.replica import read_routing
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,8 @@ def run_desktop(
     database = describe_database(database_url, embedded=embedded)
     preferences = preferences if preferences is not None else open_preferences()
     engine = make_engine(database_url)
-    runner = TaskRunner(make_sessionmaker(engine))
+    sessions = make_sessionmaker(engine)
+    runner = TaskRunner(sessions, reads=read_routing(settings, sessions))
     try:
         # The main window and its pages load while the clerk types the password, so the
         # dialog appears sooner and the window follows sign-in at once.

@@ -152,7 +152,9 @@ class DashboardPage(ModulePage):
         self.stale = False
         self.age.start()
         actor = self.identity.actor
-        self.runner.run(lambda s: dashboard(s, actor), on_success=self._show, owner=self)
+        self.runner.run(
+            lambda s: dashboard(s, actor), on_success=self._show, owner=self, read_only=True
+        )
 
     def _data_written(self) -> None:
         if self.isVisible():

@@ -7,6 +7,7 @@ screen); an export streams the whole report from the database on a worker thread
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -28,6 +29,7 @@ from desktop.document_dialog import DocumentDialog
 from desktop.module_page import ModulePage
 from desktop.saved_files import announce_saved, ask_save_path
 from desktop.widgets import ALERT, ReadOnlyTable
+from reports.clock import moment_text
 from reports.tables import (
     FLAGGED,
     SUBTOTAL,
@@ -37,9 +39,11 @@ from reports.tables import (
     render_table_pdf,
     write_table_xlsx,
 )
+from server.db.replica import data_time
 from server.services.core.calendar import Period, now
 from server.services.metering.review_desk import building_choices
 from server.services.reports import REPORTS, ReportRequest, build_report
+from server.services.reports.common import DATA_TIME_FORMAT
 
 FLAGGED_TINT = QColor("#fde2e1")
 SUBTOTAL_TINT = QColor("#eef1f5")
@@ -48,13 +52,16 @@ MONTHLY = ("usage", "collection", "unread", "anomalies", "loss")
 PREVIEW_ROWS = 2_000
 
 
-def _preview(session: Session, request: ReportRequest, actor: object) -> TableReport:
+def _preview(
+    session: Session, request: ReportRequest, actor: object
+) -> tuple[TableReport, datetime | None]:
+    """The report to show, and the time its data is as of when read on the replica."""
     report = build_report(session, actor, request)  # type: ignore[arg-type]
     # A tuple crosses threads; a long report shows its first rows and its totals.
     rows = tuple(report.rows)
     if len(rows) > PREVIEW_ROWS:
         rows = (*rows[: PREVIEW_ROWS - 1], rows[-1])
-    return dataclasses.replace(report, rows=rows)
+    return dataclasses.replace(report, rows=rows), data_time(session)
 
 
 class ReportsPage(ModulePage):
@@ -216,6 +223,7 @@ class ReportsPage(ModulePage):
             on_success=self._show,
             on_failure=self._failed,
             owner=self,
+            read_only=True,
         )
 
     def _failed(self, error: object) -> None:
@@ -224,11 +232,19 @@ class ReportsPage(ModulePage):
         self.message.setText(message)
         self.refused.emit(message)
 
-    def _show(self, report: TableReport) -> None:
+    def _show(self, shown: tuple[TableReport, datetime | None]) -> None:
+        report, as_of = shown
         self.run_button.setEnabled(True)
         self.report = report
         self.title_label.setText(report.title)
-        self.filters_label.setText(report.filters)
+        source = (
+            self.tr("Data as of {time} (read replica)").format(
+                time=moment_text(as_of, DATA_TIME_FORMAT)
+            )
+            if as_of
+            else ""
+        )
+        self.filters_label.setText("　".join(part for part in (report.filters, source) if part))
         self.table.rows_model.set_columns(
             [c.title for c in report.columns],
             right={i for i, c in enumerate(report.columns) if c.numeric},
@@ -264,7 +280,7 @@ class ReportsPage(ModulePage):
             announce_saved(self, target)
             self.exported.emit(written)
 
-        self.runner.run(work, on_success=done, owner=self)
+        self.runner.run(work, on_success=done, owner=self, read_only=True)
 
     def show_pdf(self) -> None:
         """The report as A4 PDF, previewed, to print or save."""
@@ -281,4 +297,4 @@ class ReportsPage(ModulePage):
             self.document = dialog
             dialog.open()
 
-        self.runner.run(work, on_success=ready, owner=self)
+        self.runner.run(work, on_success=ready, owner=self, read_only=True)

@@ -32,6 +32,7 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QMessageBox, QProgressBar, QWidget
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import sessionmaker
 
 from server.db.engine import unit_of_work
 from server.services.core.errors import (
@@ -43,7 +44,9 @@ from server.services.core.errors import (
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
+    from sqlalchemy.orm import Session
+
+    from server.db.replica import ReadRouting
 
 log = logging.getLogger(__name__)
 
@@ -167,12 +170,14 @@ def _show_error(error: TaskError, owner: QObject | None) -> None:
 class _Job(QRunnable):
     def __init__(
         self,
-        factory: sessionmaker[Session] | None,
+        factory: sessionmaker[Session] | Callable[[], sessionmaker[Session]] | None,
         fn: Callable[[Session], Any],
         relay: _Relay,
         task_id: int,
     ) -> None:
         super().__init__()
+        # A read-only task's factory is chosen as it starts, on the pool thread: the
+        # replica's lag is asked then (server.db.replica).
         self._factory = factory
         self._fn: Callable[[Session], Any] | None = fn
         self._relay = relay
@@ -184,7 +189,10 @@ class _Job(QRunnable):
         name = _name(fn)
         wrote = False
         try:
-            unit = unit_of_work(self._factory) if self._factory is not None else nullcontext()
+            factory = self._factory
+            if factory is not None and not isinstance(factory, sessionmaker):
+                factory = factory()
+            unit = unit_of_work(factory) if factory is not None else nullcontext()
             with unit as session:
                 result = fn(session)
                 # Checked before the commit, so a task that leaks ORM objects also writes
@@ -232,9 +240,12 @@ class TaskRunner(QObject):
         *,
         max_threads: int = 4,
         parent: QObject | None = None,
+        reads: ReadRouting | None = None,
     ) -> None:
         super().__init__(parent)
         self._factory = factory
+        # Where `run(..., read_only=True)` tasks read: a replica within its lag bound.
+        self._reads = reads
         # A private pool, so shutdown waits for our jobs only; kept below the engine's
         # connection pool size so workers never queue for a connection.
         self._pool = QThreadPool(self)
@@ -258,9 +269,11 @@ class TaskRunner(QObject):
         on_success: Callable[[T], None],
         on_failure: Callable[[TaskError], None] | None = None,
         owner: QObject | None = None,
+        read_only: bool = False,
     ) -> Task[T]:
         """Submit `fn`; callbacks run on the GUI thread. Without `on_failure` a failure is
-        shown in a message box over `owner`. If `owner` is deleted first, nothing is called."""
+        shown in a message box over `owner`. If `owner` is deleted first, nothing is called.
+        A `read_only` task (a report, the dashboard) may read the replica."""
         if self.closed:
             raise RuntimeError("the task runner has been shut down")
         task: Task[T] = Task(fn, on_success, on_failure, owner)
@@ -268,7 +281,8 @@ class TaskRunner(QObject):
         self._pending[task_id] = task
         if len(self._pending) == 1:
             self.busy_changed.emit(True)
-        self._pool.start(_Job(self._factory, fn, self._relay, task_id))
+        reads = self._reads if read_only and self._factory is not None else None
+        self._pool.start(_Job(reads.sessions if reads else self._factory, fn, self._relay, task_id))
         return task
 
     @Slot(int, object, bool)

@@ -2231,47 +2231,47 @@ Replaced at {when}</source>
         <translation>损耗最大的总分表</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="185"/>
+        <location filename="../../desktop/dashboard_page.py" line="187"/>
         <source>{period}, recovered {rate}</source>
         <translation>{period}，回收率 {rate}</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="191"/>
+        <location filename="../../desktop/dashboard_page.py" line="193"/>
         <source>{count} accounts</source>
         <translation>共 {count} 户</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="200"/>
+        <location filename="../../desktop/dashboard_page.py" line="202"/>
         <source>{count} past the deadline</source>
         <translation>{count} 件已超期</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="213"/>
+        <location filename="../../desktop/dashboard_page.py" line="215"/>
         <source>As of {time}</source>
         <translation>数据截至 {time}</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="218"/>
+        <location filename="../../desktop/dashboard_page.py" line="220"/>
         <source>Billed</source>
         <translation>应收</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="218"/>
+        <location filename="../../desktop/dashboard_page.py" line="220"/>
         <source>Collected</source>
         <translation>实收</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="227"/>
+        <location filename="../../desktop/dashboard_page.py" line="229"/>
         <source>Billed and collected, 12 months (yuan)</source>
         <translation>近 12 个月应收与实收（元）</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="248"/>
+        <location filename="../../desktop/dashboard_page.py" line="250"/>
         <source>Usage, 12 months</source>
         <translation>近 12 个月用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/dashboard_page.py" line="252"/>
+        <location filename="../../desktop/dashboard_page.py" line="254"/>
         <source>{title} — no data yet</source>
         <translation>{title}（暂无数据）</translation>
     </message>
@@ -5125,92 +5125,97 @@ Replaced at {when}</source>
 <context>
     <name>ReportsPage</name>
     <message>
-        <location filename="../../desktop/reports_page.py" line="80"/>
+        <location filename="../../desktop/reports_page.py" line="87"/>
         <source>YYYY-MM or YYYY-MM-DD</source>
         <translation>YYYY-MM 或 YYYY-MM-DD</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="83"/>
+        <location filename="../../desktop/reports_page.py" line="90"/>
         <source>All campuses</source>
         <translation>全部校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="85"/>
+        <location filename="../../desktop/reports_page.py" line="92"/>
         <source>today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="90"/>
+        <location filename="../../desktop/reports_page.py" line="97"/>
         <source>Account</source>
         <translation>户号</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="91"/>
+        <location filename="../../desktop/reports_page.py" line="98"/>
         <source>Building</source>
         <translation>楼宇</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="92"/>
+        <location filename="../../desktop/reports_page.py" line="99"/>
         <source>Campus</source>
         <translation>校区</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="93"/>
+        <location filename="../../desktop/reports_page.py" line="100"/>
         <source>Kind</source>
         <translation>按类型</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="100"/>
+        <location filename="../../desktop/reports_page.py" line="107"/>
         <source>Period:</source>
         <translation>账期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="101"/>
+        <location filename="../../desktop/reports_page.py" line="108"/>
         <source>From:</source>
         <translation>起：</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="102"/>
+        <location filename="../../desktop/reports_page.py" line="109"/>
         <source>To:</source>
         <translation>止：</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="103"/>
+        <location filename="../../desktop/reports_page.py" line="110"/>
         <source>Campus:</source>
         <translation>校区：</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="104"/>
+        <location filename="../../desktop/reports_page.py" line="111"/>
         <source>As of:</source>
         <translation>截至：</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="105"/>
+        <location filename="../../desktop/reports_page.py" line="112"/>
         <source>Loss threshold:</source>
         <translation>损耗率阈值：</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="106"/>
+        <location filename="../../desktop/reports_page.py" line="113"/>
         <source>By:</source>
         <translation>汇总方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="110"/>
+        <location filename="../../desktop/reports_page.py" line="117"/>
         <source>Show (Enter)</source>
         <translation>查询 (Enter)</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="117"/>
+        <location filename="../../desktop/reports_page.py" line="124"/>
         <source>Export Excel…</source>
         <translation>导出 Excel…</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="119"/>
+        <location filename="../../desktop/reports_page.py" line="126"/>
         <source>PDF / print…</source>
         <translation>PDF / 打印…</translation>
     </message>
     <message>
-        <location filename="../../desktop/reports_page.py" line="252"/>
+        <location filename="../../desktop/reports_page.py" line="241"/>
+        <source>Data as of {time} (read replica)</source>
+        <translation>数据截至 {time}（只读副本）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/reports_page.py" line="268"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
@@ -6086,17 +6091,17 @@ Replaced at {when}</source>
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../desktop/app.py" line="88"/>
+        <location filename="../../desktop/app.py" line="89"/>
         <source>MeterDesk cannot start</source>
         <translation>MeterDesk 无法启动</translation>
     </message>
     <message>
-        <location filename="../../desktop/app.py" line="186"/>
+        <location filename="../../desktop/app.py" line="188"/>
         <source>The configuration file cannot be read: {error}</source>
         <translation>无法读取配置文件：{error}</translation>
     </message>
     <message>
-        <location filename="../../desktop/app.py" line="196"/>
+        <location filename="../../desktop/app.py" line="198"/>
         <source>Cannot connect to the database: {error}</source>
         <translation>无法连接数据库：{error}</translation>
     </message>
@@ -6547,37 +6552,37 @@ Replaced at {when}</source>
 <context>
     <name>TaskRunner</name>
     <message>
-        <location filename="../../desktop/tasks.py" line="97"/>
+        <location filename="../../desktop/tasks.py" line="100"/>
         <source>Not permitted</source>
         <translation>无权办理</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="98"/>
+        <location filename="../../desktop/tasks.py" line="101"/>
         <source>Not found</source>
         <translation>未找到</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="99"/>
+        <location filename="../../desktop/tasks.py" line="102"/>
         <source>Cannot be done now</source>
         <translation>当前无法办理</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="100"/>
+        <location filename="../../desktop/tasks.py" line="103"/>
         <source>Please check the input</source>
         <translation>请检查输入</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="148"/>
+        <location filename="../../desktop/tasks.py" line="151"/>
         <source>Cannot reach the database (the connection was lost, or the server is switching to its standby). Try again in a moment; for a payment, first check the account&apos;s receipts whether it went through.</source>
         <translation>无法连接数据库（连接中断，或服务器正在切换到备用服务器）。请稍后重试；收款请先查看该户的收据，确认是否已入账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="155"/>
+        <location filename="../../desktop/tasks.py" line="158"/>
         <source>An unexpected error occurred ({error}); details are in the log.</source>
         <translation>发生意外错误（{error}），详情见日志。</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="163"/>
+        <location filename="../../desktop/tasks.py" line="166"/>
         <source>MeterDesk</source>
         <translation>MeterDesk</translation>
     </message>

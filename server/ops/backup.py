@@ -140,7 +140,7 @@ def libpq_target(url: str) -> tuple[str, dict[str, str]]:
     return libpq_uri(parsed), env
 
 
-def _server_major(url: str) -> int:
+def server_major(url: str) -> int:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
@@ -198,7 +198,7 @@ def create_backup(url: str, output: Path) -> BackupResult:
     """Dump the database of `url` to `output` and write `output.sha256`."""
     started = time.monotonic()
     output.parent.mkdir(parents=True, exist_ok=True)
-    pg_dump = pg_program("pg_dump", _server_major(url))
+    pg_dump = pg_program("pg_dump", server_major(url))
     uri, env = libpq_target(url)
     # Written under a temporary name and renamed when complete, so an interrupted dump
     # never lies in the folder looking like a backup (nor gets kept by the retention).
@@ -253,7 +253,7 @@ def restore_backup(url: str, path: Path, *, force: bool = False) -> RestoreResul
     """
     started = time.monotonic()
     verify_checksum(path)
-    pg_restore = pg_program("pg_restore", _server_major(url))
+    pg_restore = pg_program("pg_restore", server_major(url))
     tables = user_tables(url)
     if tables and not force:
         database = parse_url(url).database

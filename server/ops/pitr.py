@@ -34,8 +34,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from server.ops.backup import BackupError, libpq_target, pg_program, retained
-from server.ops.backup import _server_major as server_major
+from server.ops.backup import BackupError, libpq_target, pg_program, retained, server_major
 from server.services.core.calendar import BUSINESS_TZ, now
 
 BASE_PREFIX = "meterdesk-base-"

@@ -11,8 +11,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
+from PySide6.QtCore import Qt
 from sqlalchemy import create_engine, text
 
+from desktop.app import ensure_application
+from desktop.reports_page import ReportsPage
+from desktop.tasks import TaskRunner
 from reports.clock import moment_text
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.replica import ReadRouting, data_time
@@ -21,6 +25,7 @@ from server.services.core.calendar import Period
 from server.services.reports.arrears import arrears_report
 from server.services.reports.collection import collection_report
 from server.services.reports.common import DATA_TIME_FORMAT
+from server.services.staff.sign_in import staff_identity
 from tests import factories as f
 from tests.ha.cluster import Cluster, free_port, running_cluster, wait_until
 
@@ -112,3 +117,42 @@ def test_no_replica_or_an_unreachable_one_reads_the_primary(cluster: Cluster) ->
     # A promoted standby is no copy of the primary any more: its own primary's sessions.
     itself = ReadRouting(primary, make_engine(cluster.primary.url("md")))
     assert itself.state().reason == "只读副本已不是备库"
+
+
+def test_the_reports_page_reads_the_replica_and_says_as_of_when(qtbot, cluster: Cluster) -> None:
+    """The desktop's report task runs read-only on the replica (replay paused, within the
+    bound): it shows the figures as the replica has them and the data's time beside the
+    filters."""
+    ensure_application("zh_CN")
+    primary_url, standby = cluster.primary.url("md"), cluster.standbys[0]
+    with unit_of_work(make_sessionmaker(create_engine(primary_url))) as session:
+        f.branches(session)
+        f.bill(session, f.account(session, "B001", campus="西校区"), "2026-11", "50.00")
+        f.staff(session, "zhao", "manager")
+        identity = staff_identity(session, "zhao")
+    cluster.wait_replayed()
+    primary = make_sessionmaker(make_engine(primary_url))
+    replica = make_engine(standby.url("md"))
+    runner = TaskRunner(primary, reads=ReadRouting(primary, replica, timedelta(hours=1)))
+    standby.execute("select pg_wal_replay_pause()")
+    try:
+        engine = create_engine(primary_url)
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            take_payment(session, f.ACTOR, PaymentRequest("B001", D("20.00"), "cash", "D"))
+        engine.dispose()
+        page = ReportsPage(identity, runner)
+        qtbot.addWidget(page)
+        qtbot.waitUntil(lambda: page.campus_combo.count() >= 2, timeout=15_000)
+        page.select("arrears")
+        page.campus_combo.setCurrentIndex(page.campus_combo.findData("西校区"))
+        with qtbot.waitSignal(page.shown, timeout=15_000) as shown:
+            qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
+        report = shown.args[0]
+        assert report.totals.values[report.column("欠费本金合计")] == D("50.00")
+        label = page.filters_label.text()
+        assert "校区 西校区" in label
+        assert label.endswith("（只读副本）") and "数据截至 " in label
+    finally:
+        standby.execute("select pg_wal_replay_resume()")
+        runner.shutdown()
+        replica.dispose()
