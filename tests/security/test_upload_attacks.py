@@ -15,6 +15,9 @@ import requests
 from sqlalchemy import text
 
 from server.db.engine import unit_of_work
+from server.services.residents import service_requests
+from server.services.staff.sign_in import staff_identity
+from tests import factories
 from tests.companion.support import LiveServer
 from tests.security.web_support import add_staff, csrf_of, registered_resident, staff_browser
 
@@ -123,3 +126,29 @@ def test_disguised_and_oversized_uploads_are_refused(dev_site: LiveServer) -> No
         timeout=30,
     )
     assert huge.status_code == 413 and "上传内容过大" in huge.text
+
+
+def test_a_bomb_among_a_tasks_site_photos_is_refused_and_the_task_stays_open(
+    site: LiveServer,
+) -> None:
+    add_staff(site, "reader2")
+    with unit_of_work(site.sessions) as session:
+        factories.staff(session, "desk1", "manager")
+        desk = staff_identity(session, "desk1").actor
+        spec = service_requests.RequestSpec("fault", "管道漏水", "楼道漏水", "北区 2号楼")
+        request_id = service_requests.raise_request(session, desk, spec)
+        service_requests.assign_request(session, desk, request_id, "reader2")
+    browser = staff_browser(site, "reader2")
+    page = browser.get(f"{site.url}/staff/tasks", timeout=10).text
+    answer = browser.post(
+        f"{site.url}/staff/tasks/{request_id}/complete",
+        data={"note": "已关阀", "csrf_token": csrf_of(page)},
+        files={"photos": ("site.png", bomb_png(), "image/png")},
+        timeout=30,
+    )
+    assert answer.status_code == 400 and "现场照片 尺寸过大" in answer.text
+    with unit_of_work(site.sessions) as session:
+        status = session.scalar(
+            text("select status from service_request where id = :i"), {"i": request_id}
+        )
+        assert (status, session.scalar(text("select count(*) from photo"))) == ("open", 0)
