@@ -271,6 +271,31 @@ def control_send(ctx: Context) -> None:
     click.echo(report.summary())
 
 
+@control.command("read")
+@click.option("--building", help="只读这栋楼（楼名或 校区/楼名）")
+@pass_context
+def control_read(ctx: Context, building: str | None) -> None:
+    """Read each prepaid meter's relay or valve now and store it (回读状态)."""
+    settings = _settings(ctx)
+
+    def building_id() -> int | None:
+        if building is None:
+            return None
+        with ctx.session() as session:
+            return protection.building_id_of(session, building)
+
+    found_id = run(building_id)
+    engine = make_engine(ctx.ready_url())
+    try:
+        reads = sender.read_states(make_sessionmaker(engine), settings, now(), building_id=found_id)
+    finally:
+        engine.dispose()
+    labels = commands.STATE_LABELS
+    for r in reads:
+        click.echo(f"{r.meter_no}  {labels[r.state]}  {r.port}")
+    click.echo(f"回读 {len(reads)} 块表")
+
+
 def _money_or_none(text: str | None, what: str) -> Decimal | None:
     return None if text is None or text.strip() == "" else money_of(text, what, allow_zero=True)
 

@@ -5,6 +5,7 @@ send it over the gateway, see the state read back; a policy run refused without 
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 from decimal import Decimal as D
 
@@ -90,3 +91,12 @@ def test_the_desk_commands_from_thresholds_to_a_switch_read_back(building):
     assert (status["P001"]["last_command"], status["P001"]["last_status"]) == ("跳闸", "已执行")
     assert status["P002"]["protected"] == "医务室"
     assert "户号 P002  医务室  解除前一直有效  zhao ZHAO" in invoke("protections")
+    # 回读: P002's relay, never commanded, read from the meter itself.
+    meter_p2.relay_closed = False  # someone opened it at the meter
+    assert invoke("read", "--building", "1号楼").splitlines()[-3:] == [
+        f"E001  断开  {os.environ['MD_CONTROL_PORTS'].split('=', 1)[1]}",
+        f"E002  断开  {os.environ['MD_CONTROL_PORTS'].split('=', 1)[1]}",
+        "回读 2 块表",
+    ]
+    status = {r["account_no"]: r for r in json.loads(invoke("status", "--json"))}
+    assert (status["P002"]["state"], status["P002"]["last_command"]) == ("off", "")

@@ -26,6 +26,8 @@ The page's API (every function takes a session; lists return frozen dataclasses)
 - `protection.protections(session, now) -> list[Protection]`,
   `protection.set_protection(session, actor, protected=, reason=, now=, account_no= |
   building=, until=None)`.
-- `sender.send_due(sessions, settings, now, only=None) -> SendReport` (commits itself:
-  run it on a worker, never inside the page's unit of work).
+- `sender.send_due(sessions, settings, now, only=None) -> SendReport` and
+  `sender.read_states(sessions, settings, now, building_id=None) -> list[StateRead]`
+  (回读; both commit themselves and talk to meters: run them on a worker, never inside
+  the page's unit of work).
 """

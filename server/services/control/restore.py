@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from server.db.models import Account, ControlCommand, CustomerClass
@@ -36,7 +36,7 @@ def _switched_off_by_policy(
     """Whether the account's latest live command (sent, being sent or queued) switches it
     off for the policy. With `failed_restore_counts`, a switch-on that failed is the latest
     word too: the backstop leaves it to the desk rather than queue one every round."""
-    live = ControlCommand.status.not_in((CANCELLED, FAILED))
+    live: ColumnElement[bool] = ControlCommand.status.not_in((CANCELLED, FAILED))
     if failed_restore_counts:
         live = live | ((ControlCommand.status == FAILED) & (ControlCommand.source == RESTORE))
     latest = session.execute(

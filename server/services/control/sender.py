@@ -26,7 +26,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from devices.switching import SwitchResult, switch_meter
+from devices.switching import SwitchResult, read_switch_state, switch_meter
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import (
     Account,
@@ -37,6 +37,7 @@ from server.db.models import (
     Meter,
     MeterSwitchState,
 )
+from server.db.models.accounts import PREPAID
 from server.db.models.control import (
     CANCELLED,
     DONE,
@@ -47,6 +48,7 @@ from server.db.models.control import (
     SENDING,
     UNKNOWN,
 )
+from server.db.models.metering import METER_ACTIVE
 from server.services.control import restore
 from server.services.control.commands import STATE_OF_ACTION
 from server.services.control.policy import switching_window
@@ -308,6 +310,61 @@ def send_due(
         cancelled=cancelled,
         stale=stale,
     )
+
+
+@dataclass(frozen=True)
+class StateRead:
+    meter_no: str
+    state: str
+    port: str
+
+
+def read_states(
+    sessions: sessionmaker[Session],
+    settings: ControlSettings,
+    now: datetime,
+    *,
+    building_id: int | None = None,
+    reader: Callable[..., str] = read_switch_state,
+) -> list[StateRead]:
+    """Read every switchable prepaid meter's relay or valve (of one building if asked) and
+    store what each says with the time; "unknown" where a meter does not answer."""
+    with unit_of_work(sessions) as session:
+        query = (
+            select(Meter)
+            .join(Account, Account.id == Meter.account_id)
+            .where(
+                Account.billing_mode == PREPAID,
+                Account.active,
+                Meter.status == METER_ACTIVE,
+                Meter.hardware_no.is_not(None),
+            )
+            .order_by(Meter.meter_no)
+        )
+        if building_id is not None:
+            query = query.where(Account.building_id == building_id)
+        targets = []
+        for meter in session.scalars(query):
+            place = _place_of(session, meter)
+            port = settings.port_for(*place, meter.kind) if place else ""
+            if port:
+                targets.append(
+                    (meter.id, meter.meter_no, meter.hardware_no or "", meter.kind, port)
+                )
+    found = []
+    for meter_id, meter_no, address, kind, port in targets:
+        state = reader(port, settings.protocol_for(kind), address, timeout=settings.timeout)
+        found.append(StateRead(meter_no, state, port))
+        with unit_of_work(sessions) as session:
+            session.execute(
+                insert(MeterSwitchState)
+                .values(meter_id=meter_id, state=state, read_at=now, command_id=None)
+                .on_conflict_do_update(
+                    index_elements=[MeterSwitchState.meter_id],
+                    set_={"state": state, "read_at": now, "command_id": None},
+                )
+            )
+    return found
 
 
 def start_dispatcher(
