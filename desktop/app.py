@@ -30,7 +30,7 @@ from server import logs as server_logs
 from server.config import ConfigError, Settings, config_exists, load_settings
 from server.db.engine import database_url as resolve_database_url
 from server.db.engine import is_embedded, make_engine, make_sessionmaker
-from server.db.replica import read_routing
+from server.db.replica import read_routing, replica_settings
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def run_desktop(
     preferences = preferences if preferences is not None else open_preferences()
     engine = make_engine(database_url)
     sessions = make_sessionmaker(engine)
-    runner = TaskRunner(sessions, reads=read_routing(settings, sessions))
+    runner = TaskRunner(sessions, reads=read_routing(sessions, *replica_settings(settings)))
     try:
         # The main window and its pages load while the clerk types the password, so the
         # dialog appears sooner and the window follows sign-in at once.

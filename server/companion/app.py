@@ -35,6 +35,7 @@ from server.companion.web import (
 )
 from server.config import load_settings
 from server.db.engine import database_url, make_engine, make_sessionmaker, unit_of_work
+from server.db.replica import read_routing, replica_settings
 from server.services.core import ratelimit
 from server.services.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from server.services.core.ratelimit import Limit
@@ -155,7 +156,13 @@ class CatchAll:
 
 
 def create_app(
-    settings: CompanionSettings, url: str, *, sms: SmsSender | None = None, pool_size: int = 10
+    settings: CompanionSettings,
+    url: str,
+    *,
+    sms: SmsSender | None = None,
+    pool_size: int = 10,
+    replica_url: str = "",
+    replica_max_lag: timedelta = timedelta(seconds=30),
 ) -> FastAPI:
     # A worker serves requests from a thread pool, each holding a connection while it runs.
     # No overflow: past `pool_size` at once a request waits for a connection rather than
@@ -172,6 +179,9 @@ def create_app(
         sessions=sessions,
         sms=sms or sender_for(settings.sms),
         templates=make_templates(),
+        reads=read_routing(
+            sessions, replica_url, replica_max_lag, pool_size=pool_size, max_overflow=0
+        ),
     )
 
     def on_follow(openid: str, subscribed: bool) -> None:
@@ -267,6 +277,11 @@ def app_from_environment() -> FastAPI:
     settings = load_settings()
     companion = CompanionSettings.from_settings(settings)
     pool = settings.get("database", "pool_size")
+    replica_url, replica_max_lag = replica_settings(settings)
     return create_app(
-        companion, database_url(settings), pool_size=int(pool) if pool.isdigit() else 10
+        companion,
+        database_url(settings),
+        pool_size=int(pool) if pool.isdigit() else 10,
+        replica_url=replica_url,
+        replica_max_lag=replica_max_lag,
     )

@@ -19,6 +19,7 @@ from server.companion.web import (
     check_csrf,
     client_ip,
     md,
+    read_uow,
     redirect,
     render,
     safe_next,
@@ -238,7 +239,7 @@ def _pick(
 @routes.get("/usage")
 def usage(request: Request, user_id: SignedResidentId, account: int | None = None) -> Response:
     # The busiest page: one unit of work, queries by user id only.
-    with uow(request) as session:
+    with read_uow(request) as session:
         accounts = bindings.bound_accounts(session, user_id)
         chosen = _pick(accounts, account)
         if chosen is None:
@@ -270,7 +271,7 @@ def statement(
 ) -> Response:
     """账户明细 of a bound account: the last twelve months (the earlier ones in the opening
     balance), or everything with `span=all`."""
-    with uow(request) as session:
+    with read_uow(request) as session:
         accounts = bindings.bound_accounts(session, user_id)
         chosen = _pick(accounts, account)
         if chosen is None:
@@ -423,13 +424,13 @@ def submit_request(
 
 @routes.get("/notices")
 def notice_list(request: Request, kind: str = "") -> Response:
-    with uow(request) as session:
+    with read_uow(request) as session:
         rows = bulletins.notices(session, kind if kind in bulletins.KIND_LABELS else None)
     return render(request, "h5/notices.html", rows=rows, kind=kind, kinds=bulletins.KIND_LABELS)
 
 
 @routes.get("/notices/{notice_id}")
 def notice_page(request: Request, notice_id: int) -> Response:
-    with uow(request) as session:
+    with read_uow(request) as session:
         item = bulletins.notice(session, notice_id)
     return render(request, "h5/notice.html", item=item)

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from reports.clock import MOMENT, moment_text
 from server.companion.settings import CompanionSettings
 from server.db.engine import unit_of_work
+from server.db.replica import ReadRouting, data_time
 from server.services.core.calendar import now
 from server.services.metering.usage_rules import quantity_text
 from server.services.residents.sms import SmsSender
@@ -40,6 +41,8 @@ class Companion:
     sessions: sessionmaker[Session]
     sms: SmsSender
     templates: Jinja2Templates
+    # Where the residents' read-only pages read: a replica within its lag bound.
+    reads: ReadRouting | None = None
 
 
 def md(request: Request) -> Companion:
@@ -50,6 +53,17 @@ def md(request: Request) -> Companion:
 def uow(request: Request) -> Iterator[Session]:
     """One unit of work: commits when the block ends normally, rolls back on an error."""
     with unit_of_work(md(request).sessions) as session:
+        yield session
+
+
+@contextmanager
+def read_uow(request: Request) -> Iterator[Session]:
+    """A unit of work for a page that only reads and need not see a write of its own at
+    once: on the replica while it is within its bound, and the page then shows the data's
+    time (`data_time` in the template)."""
+    reads = md(request).reads
+    with unit_of_work(reads.sessions() if reads else md(request).sessions) as session:
+        request.state.data_time = data_time(session)
         yield session
 
 
@@ -99,6 +113,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     context.setdefault("message", "")
     context["csrf_token"] = csrf_token(request)
     context["now"] = now()
+    context.setdefault("data_time", getattr(request.state, "data_time", None))
     return md(request).templates.TemplateResponse(request, name, context, status_code=status_code)
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.config import Settings
+from server.config import ConfigError, Settings
 from server.db.credentials import with_stored_password
 from server.db.engine import make_engine, normalise_url
 
@@ -102,18 +102,26 @@ def data_time(session: Session) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
+def replica_settings(settings: Settings) -> tuple[str, timedelta]:
+    """database.replica_url and database.replica_max_lag (seconds)."""
+    max_lag = settings.get("database", "replica_max_lag").strip() or "30"
+    try:
+        seconds = float(max_lag)
+    except ValueError as exc:
+        raise ConfigError(f"database.replica_max_lag 应为秒数，收到「{max_lag}」") from exc
+    return settings.get("database", "replica_url").strip(), timedelta(seconds=seconds)
+
+
 def read_routing(
-    settings: Settings, primary: sessionmaker[Session], **options: object
+    primary: sessionmaker[Session], replica_url: str, max_lag: timedelta, **options: object
 ) -> ReadRouting:
-    """The routing `settings` ask for (database.replica_url, database.replica_max_lag);
-    `options` go to the replica's engine (pool sizes)."""
-    url = settings.get("database", "replica_url").strip()
-    max_lag = timedelta(seconds=float(settings.get("database", "replica_max_lag") or "30"))
-    if not url:
+    """The routing to the replica at `replica_url` ("": none); `options` go to its engine
+    (pool sizes)."""
+    if not replica_url:
         return ReadRouting(primary, None, max_lag)
     # Unreachable at once rather than after libpq's default wait: the primary answers.
     engine = make_engine(
-        with_stored_password(normalise_url(url)),
+        with_stored_password(normalise_url(replica_url)),
         connect_args={"connect_timeout": 3},
         **options,
     )

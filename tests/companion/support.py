@@ -70,11 +70,15 @@ class LiveServer:
 
 
 def start_live(
-    settings: CompanionSettings, database_url: str, sms: SmsSender | None = None
+    settings: CompanionSettings,
+    database_url: str,
+    sms: SmsSender | None = None,
+    **app_options: Any,
 ) -> LiveServer:
-    """The service on a loopback port; SMS to the console unless `sms` is a gateway's sender."""
+    """The service on a loopback port; SMS to the console unless `sms` is a gateway's sender;
+    `app_options` go to create_app (a read replica…)."""
     sms = sms or ConsoleSender()
-    app = create_app(settings, database_url, sms=sms)
+    app = create_app(settings, database_url, sms=sms, **app_options)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")

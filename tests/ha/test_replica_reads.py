@@ -18,6 +18,7 @@ from desktop.app import ensure_application
 from desktop.reports_page import ReportsPage
 from desktop.tasks import TaskRunner
 from reports.clock import moment_text
+from server.companion.settings import CompanionSettings
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
 from server.db.replica import ReadRouting, data_time
 from server.services.collection.payments import PaymentRequest, take_payment
@@ -27,6 +28,7 @@ from server.services.reports.collection import collection_report
 from server.services.reports.common import DATA_TIME_FORMAT
 from server.services.staff.sign_in import staff_identity
 from tests import factories as f
+from tests.companion.support import signed_in, start_live
 from tests.ha.cluster import Cluster, free_port, running_cluster, wait_until
 
 
@@ -37,15 +39,19 @@ def cluster() -> Iterator[Cluster]:
         yield running
 
 
-def pay(url: str, amount: str) -> datetime:
-    """A committed cash payment on A001; its time (the transaction's clock)."""
+def pay_on(url: str, account_no: str, amount: str) -> datetime:
+    """A committed cash payment; its time (the transaction's clock)."""
     engine = create_engine(url)
     try:
         with unit_of_work(make_sessionmaker(engine)) as session:
-            take_payment(session, f.ACTOR, PaymentRequest("A001", D(amount), "cash", "D"))
+            take_payment(session, f.ACTOR, PaymentRequest(account_no, D(amount), "cash", "D"))
             return session.scalar(text("select now()"))  # type: ignore[no-any-return]
     finally:
         engine.dispose()
+
+
+def pay(url: str, amount: str) -> datetime:
+    return pay_on(url, "A001", amount)
 
 
 def figures(routing: ReadRouting) -> tuple[bool, datetime | None, D, D, tuple[str, ...]]:
@@ -136,10 +142,7 @@ def test_the_reports_page_reads_the_replica_and_says_as_of_when(qtbot, cluster: 
     runner = TaskRunner(primary, reads=ReadRouting(primary, replica, timedelta(hours=1)))
     standby.execute("select pg_wal_replay_pause()")
     try:
-        engine = create_engine(primary_url)
-        with unit_of_work(make_sessionmaker(engine)) as session:
-            take_payment(session, f.ACTOR, PaymentRequest("B001", D("20.00"), "cash", "D"))
-        engine.dispose()
+        pay_on(primary_url, "B001", "20.00")
         page = ReportsPage(identity, runner)
         qtbot.addWidget(page)
         qtbot.waitUntil(lambda: page.campus_combo.count() >= 2, timeout=15_000)
@@ -156,3 +159,34 @@ def test_the_reports_page_reads_the_replica_and_says_as_of_when(qtbot, cluster: 
         standby.execute("select pg_wal_replay_resume()")
         runner.shutdown()
         replica.dispose()
+
+
+def test_residents_statement_reads_the_replica_and_their_bills_the_primary(
+    cluster: Cluster,
+) -> None:
+    """账户明细 (read-only) comes from the replica with its data's time at the foot; the
+    payment notice, which a resident pays from and comes back to, from the primary."""
+    primary_url, standby = cluster.primary.url("md"), cluster.standbys[0]
+    settings = CompanionSettings(secret_key="test-secret-key-0123456789abcdef", dev_login=True)
+    live = start_live(
+        settings, primary_url, replica_url=standby.url("md"), replica_max_lag=timedelta(hours=1)
+    )
+    try:
+        with unit_of_work(live.sessions) as session:
+            f.branches(session)
+            f.bill(session, f.account(session, "C001"), "2026-11", "100.00")
+        pay_on(primary_url, "C001", "60.00")
+        browser, _ = signed_in(live.url, live.sessions, "o-replica", "C001")
+        cluster.wait_replayed()
+        standby.execute("select pg_wal_replay_pause()")
+        try:
+            pay_on(primary_url, "C001", "15.00")
+            statement = browser.get(f"{live.url}/h5/statement", timeout=10).text
+            assert "60.00" in statement and "15.00" not in statement
+            assert "数据截至 " in statement
+            bills = browser.get(f"{live.url}/h5/bills", timeout=10).text
+            assert "25.00" in bills and "数据截至" not in bills
+        finally:
+            standby.execute("select pg_wal_replay_resume()")
+    finally:
+        live.stop()
