@@ -14,9 +14,10 @@ DESKTOP_PACKAGES=(python3-venv fonts-wqy-microhei fontconfig libgl1 libegl1 libd
 # playwright, no browser download of its own), pdftotext for the receipt tests, zbarimg to
 # read the payment notice's QR code back, and an X server, xdotool and ImageMagick's
 # `import` for the test that starts the real desktop; LibreOffice (soffice) and Gnumeric
-# (ssconvert), the second and third readers every workbook is opened in.
+# (ssconvert), the second and third readers every workbook is opened in; nginx (light)
+# in front of two `meterdesk serve` processes, as installer/nginx-meterdesk.conf.sample.
 TEST_PACKAGES=(chromium poppler-utils zbar-tools xvfb xdotool imagemagick
-    libreoffice-calc-nogui gnumeric)
+    libreoffice-calc-nogui gnumeric nginx-light)
 
 # Installs those of the given packages that are missing (with sudo when not root).
 install_debian_packages() {
