@@ -254,12 +254,14 @@ class ControlPage(ModulePage):
     # ---- loading --------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        building, search = self.place_picker.building() or None, self.search_edit.text()
+        building_id, search = self.place_picker.building_id(), self.search_edit.text()
         staff_id, moment = self.identity.staff_id, self.clock()
 
         def load(session: Session) -> Desk:
             return Desk(
-                tuple(overview.prepaid_meters(session, moment, building=building, search=search)),
+                tuple(
+                    overview.prepaid_meters(session, moment, building_id=building_id, search=search)
+                ),
                 tuple(commands.pending_commands(session) + commands.failed_commands(session)),
                 tuple(protection.protections(session, moment)),
                 building_choices(session),

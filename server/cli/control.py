@@ -70,7 +70,11 @@ def _command_json(row: commands.CommandRow) -> dict[str, object]:
 def control_status(ctx: Context, building: str | None, as_json: bool) -> None:
     """Each prepaid meter: balance, switch state as read back, last command, 保电."""
     with ctx.session() as session:
-        rows = overview.prepaid_meters(session, now(), building=building)
+        rows = overview.prepaid_meters(
+            session,
+            now(),
+            building_id=protection.building_id_of(session, building) if building else None,
+        )
     if as_json:
         dump(
             [

@@ -13,7 +13,7 @@ thresholds), `restore` (a payment's switch-on, and the backstop for other credit
 switch-on when it commits), `overview` (the page's meter list).
 
 The page's API (every function takes a session; lists return frozen dataclasses):
-- `overview.prepaid_meters(session, now, building=None, search="") -> list[MeterControlRow]`:
+- `overview.prepaid_meters(session, now, building_id=None, search="") -> list[MeterControlRow]`:
   each prepaid meter's balance, switch state (read back, when), last command, 保电 mark.
 - `commands.pending_commands(session)`, `commands.failed_commands(session)`,
   `commands.commands(session, statuses=(), account_no=None) -> list[CommandRow]`.

@@ -51,7 +51,7 @@ class MeterControlRow:
 
 
 def prepaid_meters(
-    session: Session, now: datetime, *, building: str | None = None, search: str = ""
+    session: Session, now: datetime, *, building_id: int | None = None, search: str = ""
 ) -> list[MeterControlRow]:
     """Every active prepaid account's switchable meters, by account number."""
     last = (
@@ -91,8 +91,8 @@ def prepaid_meters(
         )
         .order_by(Account.account_no, Meter.meter_no)
     )
-    if building:
-        query = query.where(Building.name == building)
+    if building_id is not None:
+        query = query.where(Account.building_id == building_id)
     if search.strip():
         like = f"{search.strip()}%"
         query = query.where(Account.account_no.like(like) | Account.holder_name.like(like))
