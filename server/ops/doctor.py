@@ -146,6 +146,7 @@ def database_checks(url: str, *, embedded: bool) -> list[Check]:
                 _tls(conn, embedded),
                 _schema(conn, embedded),
                 _role(conn, embedded),
+                *_replication(conn, embedded),
             ]
     except Exception as exc:
         return [
@@ -263,6 +264,99 @@ def _role(conn: Connection, embedded: bool) -> Check:
             f"数据库升级后以超级用户重新运行 {ROLES_SCRIPT}",
         )
     return Check(True, f"以 {role} 连接：可收款，不能修改或删除收款、收据")
+
+
+# pg_stat_replication.sync_state, as the operator reads it
+SYNC_STATES = {"sync": "同步", "quorum": "同步（多数派）", "potential": "候补同步", "async": "异步"}
+NOT_SYNCHRONOUS_FIX = (
+    "启动备用服务器，并核对其 cluster_name 与 synchronous_standby_names 一致；备用服务器"
+    "长期不可用时在主服务器上 ALTER SYSTEM SET synchronous_standby_names = ''; "
+    "SELECT pg_reload_conf();（见 README「备用服务器」）"
+)
+SEE_STATE_FIX = "以超级用户运行 meterdesk doctor，或 GRANT pg_monitor TO 当前登录"
+
+
+def _replication(conn: Connection, embedded: bool) -> list[Check]:
+    """The standby that takes over from this primary (synchronous, streaming, how far
+    behind), or that this server is itself a standby. A server with no replication
+    configured (no standby, slot or synchronous_standby_names) has nothing to report."""
+    if embedded:
+        return []
+    if conn.execute(text("select pg_is_in_recovery()")).scalar_one():
+        return [_standby(conn)]
+    wanted = str(conn.execute(text("show synchronous_standby_names")).scalar_one())
+    standbys = conn.execute(
+        text(
+            "select application_name, coalesce(host(client_addr), '本机'), state, sync_state,"
+            # What it received but has not yet applied (the current WAL position would
+            # count the padding to the next page as well).
+            " pg_wal_lsn_diff(sent_lsn, replay_lsn)::bigint,"
+            " extract(epoch from replay_lag)::float"
+            " from pg_stat_replication order by application_name"
+        )
+    ).all()
+    checks = [_standby_connected(*row) for row in standbys]
+    if wanted and not any(row[3] in ("sync", "quorum") for row in standbys):
+        connected = "、".join(
+            f"{row[0]}（{SYNC_STATES.get(row[3], '状态不明')}）" for row in standbys
+        )
+        found = f"已连接的 {connected}不是同步备用服务器" if standbys else "没有备用服务器连接"
+        checks.append(
+            Check(
+                False,
+                f"配置为同步复制（synchronous_standby_names = {wanted}），但{found}："
+                "收款的提交会一直等待",
+                NOT_SYNCHRONOUS_FIX,
+            )
+        )
+    idle_slots = conn.scalars(
+        text(
+            "select slot_name from pg_replication_slots"
+            " where slot_type = 'physical' and not active order by slot_name"
+        )
+    ).all()
+    checks += [
+        Check(
+            False,
+            f"复制槽 {slot} 没有备用服务器连接：主服务器为它保留的 WAL 会越积越多",
+            f"启动该备用服务器；不再需要时 SELECT pg_drop_replication_slot('{slot}');",
+        )
+        for slot in idle_slots
+    ]
+    return checks
+
+
+def _standby_connected(
+    name: str, address: str, state: str | None, sync: str | None, behind: int | None,
+    lag: float | None,
+) -> Check:  # fmt: skip
+    if state is None:  # the columns only superusers and pg_read_all_stats may see
+        return Check(None, f"备用服务器 {name}（{address}）已连接；看不到其复制状态", SEE_STATE_FIX)
+    late = f"，重放落后 {behind or 0:,} 字节" + (f"、{lag:.0f} 秒" if lag and lag >= 1 else "")
+    line = f"备用服务器 {name}（{address}）{state}，{SYNC_STATES.get(sync or '', sync)}{late}"
+    if state != "streaming":
+        return Check(False, line, "等它追上主服务器；久不变化请查看备用服务器的日志")
+    return Check(True, line)
+
+
+def _standby(conn: Connection) -> Check:
+    receiver = conn.execute(
+        text("select status, sender_host, sender_port from pg_stat_wal_receiver")
+    ).first()
+    if receiver is not None and receiver[0] is None:
+        return Check(None, "这是备用服务器（只读）；看不到其复制状态", SEE_STATE_FIX)
+    if receiver is None or receiver[0] != "streaming":
+        return Check(
+            False,
+            "这是备用服务器（只读），但没有从主服务器接收 WAL",
+            "检查主服务器是否运行、primary_conninfo 与 pg_hba.conf 的 replication 行；"
+            "主服务器已失效时在本机 pg_ctl promote（见 README「故障切换」）",
+        )
+    return Check(
+        True,
+        f"这是备用服务器（只读热备），从主服务器 {receiver[1]}:{receiver[2]} 流复制中"
+        "（程序应以列出主备两台、target_session_attrs=read-write 的地址连接主服务器）",
+    )
 
 
 def _first_line(exc: BaseException) -> str:
