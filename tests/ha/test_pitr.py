@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 
 from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
-from server.ops.pitr import business
+from server.ops.pitr import base_backups, business
 from server.services.collection.payments import PaymentRequest, take_payment
 from tests import factories as f
 from tests.ha.cluster import BIN, Cluster, free_port, running_cluster, wait_until
@@ -145,7 +145,6 @@ def test_restore_to_a_moment_brings_back_exactly_the_payments_before_it(
 
         # Refusals, each saying why: a non-empty folder, a time before the base backup,
         # a time after the archive's last commit.
-        args[args.index("--data") + 1] = str(data)
         done = runner.invoke(cli, args, env=env)
         assert done.exit_code == 2
         assert "不是空文件夹" in done.output
@@ -161,3 +160,16 @@ def test_restore_to_a_moment_brings_back_exactly_the_payments_before_it(
         assert done.exit_code == 2
         assert "在归档结束之后" in done.output
         assert not (workdir / "other").exists()
+
+        # The nightly run's retention: one daily base backup kept (tonight's), the first
+        # deleted, and the archived WAL before the kept one's start with it.
+        prune = ["backup", "--base", "--dir", str(base_folder), "--prune", "--keep-daily", "1"]
+        prune += ["--keep-monthly", "0", "--wal-archive", str(archive)]
+        done = runner.invoke(cli, prune, env=env)
+        assert done.exit_code == 0, done.output
+        assert "按保留策略删除 1 份旧基础备份" in done.output
+        [kept] = base_backups(base_folder)
+        segments = sorted(p.name for p in archive.iterdir() if len(p.name) == 24)
+        assert segments[0] == kept.start_wal
+        done = runner.invoke(cli, [*early[:2], business(moment), *early[3:]], env=env)
+        assert "早于最早的基础备份" in done.output
