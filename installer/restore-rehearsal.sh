@@ -5,16 +5,24 @@
 #
 #   sudo -u postgres env METERDESK=/opt/meterdesk/bin/meterdesk installer/restore-rehearsal.sh
 #
-# Settings (environment): BACKUPS (/var/backups/meterdesk), MINUTES_AGO (10), PORT (5499),
-# METERDESK (the meterdesk program). Nothing live is touched: the dump goes into a new
-# database md_rehearsal, the point-in-time restore into a new folder on PORT (localhost).
+# Settings (environment): BACKUPS (/var/backups/meterdesk), DB (meterdesk), AT (the moment,
+# 'YYYY-MM-DD HH:MM:SS' business time; default MINUTES_AGO=10 minutes ago), PORT (5499),
+# METERDESK (the meterdesk program), OS_USER (run as root: the user PostgreSQL runs as);
+# the server is reached as libpq's PGHOST/PGPORT/PGUSER say. Nothing live is touched: the
+# dump goes into a new database md_rehearsal, the point-in-time restore into a new folder
+# served on PORT (localhost only).
 set -eu
 BACKUPS=${BACKUPS:-/var/backups/meterdesk}
-MINUTES_AGO=${MINUTES_AGO:-10}
+DB=${DB:-meterdesk}
 PORT=${PORT:-5499}
 METERDESK=${METERDESK:-meterdesk}
-CHECK="select count(*) || ' payments, ' || coalesce(sum(amount), 0) || ' yuan, last at ' \
-|| coalesce(max(created_at)::text, '-') from payment"
+AT=${AT:-$(TZ=Asia/Shanghai date -d "-${MINUTES_AGO:-10} min" '+%Y-%m-%d %H:%M:%S')}
+CHECK="select count(*) || ' payments, ' || coalesce(sum(amount), 0) || ' yuan'
+       || coalesce(', last at ' || max(created_at)::text, '') from payment"
+
+as_postgres() {
+    if [ -n "${OS_USER:-}" ]; then runuser -u "$OS_USER" -- "$@"; else "$@"; fi
+}
 
 echo "== 1. the newest dump into a new database"
 dump=$(ls -1 "$BACKUPS"/meterdesk-*.dump | sort | tail -n 1)
@@ -26,14 +34,15 @@ if ! out=$(DATABASE_URL=postgresql:///md_rehearsal "$METERDESK" restore "$dump" 
     case "$out" in *"db upgrade"*) ;; *) dropdb md_rehearsal; exit 1 ;; esac
 fi
 echo "$out"
-psql -X -At -d md_rehearsal -c "$CHECK"
+echo "dump: $(psql -X -At -d md_rehearsal -c "$CHECK")"
 dropdb md_rehearsal
 
-echo "== 2. the server as it was $MINUTES_AGO minutes ago (business time, Asia/Shanghai)"
-moment=$(TZ=Asia/Shanghai date -d "-$MINUTES_AGO min" '+%Y-%m-%d %H:%M:%S')
+echo "== 2. the server as it was at $AT (business time, Asia/Shanghai)"
 data=$(mktemp -d /var/tmp/md-rehearsal-XXXXXX)
-trap 'pg_ctl -D "$data" stop -m fast >/dev/null 2>&1 || true; rm -rf "$data"' EXIT
-DATABASE_URL=postgresql:///meterdesk "$METERDESK" restore --to-time "$moment" \
-    --base-dir "$BACKUPS/base" --wal-archive "$BACKUPS/wal" --data "$data" --port "$PORT"
-psql -X -At -h localhost -p "$PORT" -d meterdesk -c "$CHECK"
-echo "rehearsal done: compare the figures above with the live database's at those times"
+[ -n "${OS_USER:-}" ] && chown "$OS_USER" "$data"
+trap 'as_postgres pg_ctl -D "$data" stop -m fast >/dev/null 2>&1 || true; rm -rf "$data"' EXIT
+DATABASE_URL=postgresql:///$DB "$METERDESK" restore --to-time "$AT" \
+    --base-dir "$BACKUPS/base" --wal-archive "$BACKUPS/wal" --data "$data" --port "$PORT" \
+    ${OS_USER:+--os-user "$OS_USER"}
+echo "at $AT: $(psql -X -At -h localhost -p "$PORT" -d "$DB" -c "$CHECK")"
+echo "rehearsal done: compare the figures with what the live database had then"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
@@ -160,6 +161,27 @@ def test_restore_to_a_moment_brings_back_exactly_the_payments_before_it(
         assert done.exit_code == 2
         assert "在归档结束之后" in done.output
         assert not (workdir / "other").exists()
+
+        # The installer's rehearsal on the same backups: last night's dump into a scratch
+        # database, then the server as it was at the moment into a scratch folder.
+        done = runner.invoke(cli, ["backup", "--dir", str(workdir)], env=env)
+        assert done.exit_code == 0, done.output
+        rehearsal = subprocess.run(
+            ["sh", str(SCRIPT.with_name("restore-rehearsal.sh"))],
+            env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "PGHOST": "127.0.0.1",
+                 "PGPORT": str(cluster.primary.port), "PGUSER": "postgres", "DB": "md",
+                 "BACKUPS": str(workdir), "AT": business(moment), "PORT": str(free_port()),
+                 "METERDESK": str(Path(sys.executable).with_name("meterdesk")),
+                 **({"OS_USER": user} if user else {})},
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert rehearsal.returncode == 0, rehearsal.stdout + rehearsal.stderr
+        lines = rehearsal.stdout.splitlines()
+        assert any(line.startswith("dump: 5 payments, 165.34 yuan") for line in lines)
+        assert any(
+            line.startswith(f"at {business(moment)}: 3 payments, 64.35 yuan") for line in lines
+        )
+        assert not list(Path("/var/tmp").glob("md-rehearsal-*"))
 
         # The nightly run's retention: one daily base backup kept (tonight's), the first
         # deleted, and the archived WAL before the kept one's start with it.
