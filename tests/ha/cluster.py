@@ -234,7 +234,43 @@ class Cluster:
         new_primary = standby or self.standbys[0]
         self.primary.stop("immediate")
         new_primary.promote()
+        # The old primary stays in `nodes` (down) until `rejoin` makes it a standby.
+        self.standbys = [self.primary, *[n for n in self.standbys if n is not new_primary]]
+        self.primary = new_primary
         return new_primary
+
+    def rejoin(self, old: Node, *, synchronous: bool = True) -> None:
+        """The README's re-attachment: `old` (a primary that crashed and was failed over
+        from) rewound with pg_rewind to the current primary's timeline and started as its
+        standby on a new slot, synchronous again if asked."""
+        name = old.name
+        self.primary.execute(f"select pg_create_physical_replication_slot('{name}')")
+        source = f"host=127.0.0.1 port={self.primary.port} user={SUPERUSER} dbname=postgres"
+        # After an immediate stop pg_rewind first runs crash recovery on `old` itself.
+        _run(
+            [str(BIN / "pg_rewind"), "-D", str(old.pgdata), "--source-server", source, "-R"],
+            old.user,
+            timeout=60,
+        )
+        # pg_rewind copied the configuration files in the data folder from the source: this
+        # node's own settings again (its slot where -R wrote primary_conninfo).
+        _write_conf(old, {"port": str(old.port), "cluster_name": f"'{name}'"})
+        with (old.pgdata / "postgresql.auto.conf").open("a") as auto:
+            auto.write(f"primary_slot_name = '{name}'\n")
+        old.start()
+        self.standbys = [old, *[node for node in self.standbys if node is not old]]
+        if synchronous:
+            self.synchronous_names = [name]
+            self.primary.execute(f"alter system set synchronous_standby_names = 'FIRST 1 ({name})'")
+            self.primary.execute("select pg_reload_conf()")
+        wait_until(
+            lambda: self.primary.query(
+                "select 1 from pg_stat_replication where application_name = %s "
+                "and state = 'streaming'",
+                (name,),
+            ),
+            f"{name} to stream again",
+        )
 
     def stop(self) -> None:
         for node in reversed(self.nodes):
@@ -282,6 +318,7 @@ def start_primary(base: Path, *, settings: Mapping[str, str] | None = None) -> C
             "max_wal_senders": "10",
             "max_replication_slots": "10",
             "hot_standby": "on",
+            "wal_log_hints": "on",  # pg_rewind, to re-attach a failed primary
             "synchronous_commit": "on",
             "wal_sender_timeout": "5s",
             "wal_receiver_status_interval": "1s",

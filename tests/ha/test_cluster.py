@@ -1,11 +1,12 @@
-"""The test cluster itself: a synchronous standby streams, replays, and takes over."""
+"""The test cluster itself: a synchronous standby streams, replays, and takes over; the
+old primary comes back as its standby."""
 
 from __future__ import annotations
 
 from tests.ha.cluster import running_cluster
 
 
-def test_synchronous_standby_streams_and_takes_over_after_a_crash() -> None:
+def test_synchronous_standby_takes_over_and_the_old_primary_comes_back_as_its_standby() -> None:
     with running_cluster() as cluster:
         primary, standby = cluster.primary, cluster.standbys[0]
         assert primary.query(
@@ -21,3 +22,15 @@ def test_synchronous_standby_streams_and_takes_over_after_a_crash() -> None:
         assert primary.running() is False
         standby.execute("insert into t values (4)")
         assert standby.query("select sum(x) from t") == [(7,)]
+
+        # The README's re-attachment: the crashed primary rewound and streaming from the
+        # new one, synchronously; what was written meanwhile reaches it.
+        cluster.rejoin(primary)
+        assert (cluster.primary, cluster.standbys) == (standby, [primary])
+        assert primary.in_recovery() is True
+        assert standby.query(
+            "select application_name, state, sync_state from pg_stat_replication"
+        ) == [("primary", "streaming", "sync")]
+        standby.execute("insert into t values (8)")
+        cluster.wait_replayed()
+        assert primary.query("select sum(x) from t") == [(15,)]
