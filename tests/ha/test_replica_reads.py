@@ -104,6 +104,7 @@ def test_reports_read_the_replica_within_the_bound_and_the_primary_beyond(
         standby.execute("select pg_wal_replay_resume()")
 
     cluster.wait_replayed()
+    wait_until(lambda: routing.state().reason == "", "the replica back within its bound")
     on_replica, _, owed, collected, _ = figures(routing)
     assert (on_replica, owed, collected) == (True, D("90.00"), D("110.00"))
     replica.dispose()
@@ -120,6 +121,17 @@ def test_no_replica_or_an_unreachable_one_reads_the_primary(cluster: Cluster) ->
     routing = ReadRouting(primary, gone)
     assert routing.state().reason == "只读副本无法连接"
     assert routing.sessions() is primary
+    # One look at the replica serves the reads of the next second (a test clock here).
+    clock = [0.0]
+    standby = make_engine(cluster.standbys[0].url("md"))
+    cached = ReadRouting(primary, standby, timedelta(hours=1), monotonic=lambda: clock[0])
+    assert cached.sessions() is not primary
+    cached.replica = gone
+    clock[0] = 0.9
+    assert cached.sessions() is not primary
+    clock[0] = 1.0
+    assert cached.sessions() is primary
+    standby.dispose()
     # A promoted standby is no copy of the primary any more: its own primary's sessions.
     itself = ReadRouting(primary, make_engine(cluster.primary.url("md")))
     assert itself.state().reason == "只读副本已不是备库"
