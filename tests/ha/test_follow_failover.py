@@ -6,7 +6,11 @@ takes writes, and then settles the provider's retry."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -22,12 +26,16 @@ from desktop.connection import describe_database
 from desktop.tasks import TaskError, TaskRunner
 from server.companion.pay import PayRuntime
 from server.companion.settings import CompanionSettings
+from server.config import load_settings
 from server.db import credentials
 from server.db.engine import make_engine, make_sessionmaker, normalise_url, unit_of_work
-from server.db.models import Account, Payment
+from server.db.migrate import head_revision
+from server.db.models import Account, JobRun, Payment
 from server.db.reach import NO_PRIMARY, database_place, unreachable_reason
+from server.jobs.schedule import Job, Runner
 from server.ops.backup import libpq_target
 from server.services.core.audit import Actor
+from server.services.core.calendar import BUSINESS_TZ
 from server.services.online_pay import orders
 from tests import factories as f
 from tests.companion.support import start_live
@@ -50,6 +58,8 @@ URL = (
 )
 NOTIFY = "/pay/wechat/notify"
 WAIT_MS = 15_000
+METERDESK = str(Path(sys.executable).parent / "meterdesk")
+PASSWORD = "s3cret-never-shown"
 
 
 def test_a_url_naming_two_servers_is_read_wherever_a_url_is(
@@ -148,4 +158,58 @@ def test_desktop_and_companion_follow_the_promoted_standby(
     finally:
         runner.shutdown()
         live.stop()
+        engine.dispose()
+
+
+def meterdesk(home: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MD_")}
+    env |= {"MD_HOME": str(home), "DATABASE_URL": url}
+    return subprocess.run(
+        [METERDESK, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_the_cli_and_the_scheduled_jobs_follow_the_promoted_standby(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    cluster.create_database("meterdesk")
+    primary, standby = cluster.primary, cluster.standbys[0]
+    a, b = primary.port, standby.port
+    # As an administrator writes it in meterdesk.toml: libpq's spelling, with a password.
+    url = (
+        f"postgresql://postgres:{PASSWORD}@127.0.0.1:{a},127.0.0.1:{b}/meterdesk"
+        "?target_session_attrs=read-write&connect_timeout=3"
+    )
+    head = head_revision()
+    status = f"中心数据库：当前版本 {head}，程序需要 {head}\n状态：最新\n"
+    engine = make_engine(normalise_url(url))
+    runner = Runner(engine, load_settings(tmp_path), [Job("outbox", lambda _: "sent 0")],
+                       lambda: datetime(2026, 12, 7, 9, tzinfo=BUSINESS_TZ))  # fmt: skip
+    first, second = (datetime(2026, 12, 7, 9, m, tzinfo=BUSINESS_TZ) for m in (0, 5))
+    try:
+        done = meterdesk(tmp_path, url, "db", "status")
+        assert (done.returncode, done.stdout, done.stderr) == (0, status, "")
+        assert runner.run_if_due(runner.jobs[0], first).outcome == "ok"
+
+        primary.stop("immediate")
+        done = meterdesk(tmp_path, url, "db", "status")
+        assert (done.returncode, done.stdout) == (2, "")
+        assert (
+            done.stderr
+            == f"错误：无法连接数据库 127.0.0.1:{a},127.0.0.1:{b}/meterdesk：{NO_PRIMARY}\n"
+        )
+        assert PASSWORD not in done.stderr
+        # The runner's loop logs this and tries again at the next due time.
+        with pytest.raises(OperationalError) as lost:
+            runner.run_if_due(runner.jobs[0], second)
+        assert unreachable_reason(lost.value) == NO_PRIMARY
+
+        standby.promote()
+        done = meterdesk(tmp_path, url, "db", "status")
+        assert (done.returncode, done.stdout, done.stderr) == (0, status, "")
+        assert runner.run_if_due(runner.jobs[0], second).outcome == "ok"
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            runs = session.execute(select(JobRun.due_at, JobRun.outcome, JobRun.message)).all()
+            assert sorted(runs) == [(first, "ok", "sent 0"), (second, "ok", "sent 0")]
+    finally:
         engine.dispose()
