@@ -22,6 +22,7 @@ from sqlalchemy import Connection, create_engine, text
 from server.config import Settings
 from server.db.engine import is_embedded
 from server.db.migrate import SchemaStatus, current_revision, head_revision
+from server.services.core.calendar import local_minute
 from server.services.online_pay.config import demo_refusal
 from server.services.residents.sms import SmsSettings, console_warning
 
@@ -147,6 +148,7 @@ def database_checks(url: str, *, embedded: bool) -> list[Check]:
                 _schema(conn, embedded),
                 _role(conn, embedded),
                 *_replication(conn, embedded),
+                *_archiving(conn, embedded),
             ]
     except Exception as exc:
         return [
@@ -324,6 +326,33 @@ def _replication(conn: Connection, embedded: bool) -> list[Check]:
         for slot in idle_slots
     ]
     return checks
+
+
+def _archiving(conn: Connection, embedded: bool) -> list[Check]:
+    """Continuous WAL archiving (point-in-time recovery) on a central primary where it is
+    configured: its last attempt a success. A failing archive_command is retried for ever,
+    keeping the WAL on the server's disk, so it shows here before the disk fills."""
+    if embedded or conn.execute(text("select pg_is_in_recovery()")).scalar_one():
+        return []
+    if conn.execute(text("show archive_mode")).scalar_one() == "off":
+        return []
+    archived, at, failures, failed, failed_at = conn.execute(
+        text(
+            "select last_archived_wal, last_archived_time, failed_count, last_failed_wal,"
+            " last_failed_time from pg_stat_archiver"
+        )
+    ).one()
+    if failed_at is not None and (at is None or failed_at > at):
+        return [
+            Check(
+                False,
+                f"WAL 归档失败：{failed} 于 {local_minute(failed_at)} 归档失败"
+                f"（共 {failures} 次），服务器会一直重试并保留 WAL",
+                "查看 PostgreSQL 日志中 archive_command 的错误；检查归档文件夹的挂载、权限与空间",
+            )
+        ]
+    last = f"最近归档 {archived}（{local_minute(at)}）" if archived else "尚无完成的 WAL 段"
+    return [Check(True, f"WAL 归档已开启，{last}")]
 
 
 def _standby_connected(

@@ -20,8 +20,10 @@ from sqlalchemy import create_engine, text
 
 from server.cli import cli
 from server.db.engine import make_sessionmaker, unit_of_work
+from server.ops.doctor import database_checks
 from server.ops.pitr import base_backups, business
 from server.services.collection.payments import PaymentRequest, take_payment
+from server.services.core.calendar import local_minute
 from tests import factories as f
 from tests.ha.cluster import BIN, Cluster, free_port, running_cluster, wait_until
 
@@ -45,6 +47,16 @@ def pay(url: str, *amounts: str) -> None:
                 take_payment(session, f.ACTOR, PaymentRequest("A001", D(amount), "cash", "D"))
     finally:
         engine.dispose()
+
+
+def archive_line(url: str) -> str:
+    [line] = [c.line() for c in database_checks(url, embedded=False) if "WAL 归档" in c.text]
+    return line
+
+
+def archived_minute(cluster: Cluster) -> str:
+    moment = cluster.primary.query("select last_archived_time from pg_stat_archiver")[0][0]
+    return local_minute(moment)
 
 
 def archived_through_now(cluster: Cluster) -> None:
@@ -195,3 +207,21 @@ def test_restore_to_a_moment_brings_back_exactly_the_payments_before_it(
         assert segments[0] == kept.start_wal
         done = runner.invoke(cli, [*early[:2], business(moment), *early[3:]], env=env)
         assert "早于最早的基础备份" in done.output
+
+        # doctor on the primary: archiving fine, then failing (an archive_command that fails),
+        # then fine again once the segment is archived.
+        primary = cluster.primary
+        assert archive_line(url).startswith("✓ WAL 归档已开启，最近归档 ")
+        primary.execute("alter system set archive_command = 'false'")
+        primary.execute("select pg_reload_conf()")
+        primary.execute("create table archive_probe (x int)")
+        segment = primary.query("select pg_walfile_name(pg_switch_wal())")[0][0]
+        wait_until(lambda: archive_line(url).startswith("✗"), "the archive to fail")
+        assert archive_line(url).startswith(f"✗ WAL 归档失败：{segment} 于 ")
+        primary.execute("alter system reset archive_command")
+        primary.execute("select pg_reload_conf()")
+        wait_until(lambda: archive_line(url).startswith("✓"), "the archive to recover")
+        assert (
+            archive_line(url)
+            == f"✓ WAL 归档已开启，最近归档 {segment}（{archived_minute(cluster)}）"
+        )
