@@ -20,6 +20,7 @@ from server.config import save_settings
 from server.db import migrate
 from server.db.credentials import store_password
 from server.db.models import Account, Branch
+from server.db.reach import database_place, unreachable_reason
 from server.services.core.audit import Actor
 
 if TYPE_CHECKING:
@@ -43,9 +44,18 @@ class ConnectionSpec:
 
     def url(self, *, with_password: bool = False) -> str:
         """The URL as stored (no password) or as used to connect."""
-        query = {"sslmode": self.sslmode}
+        query: dict[str, str | tuple[str, ...]] = {"sslmode": self.sslmode}
         host: str | None = self.host.strip()
-        if host and host.startswith("/"):
+        if host and "," in host:
+            # A primary and its standby ("pg_a,pg_b:5433"): each host in the query, and
+            # libpq keeps the one that takes writes, so the PC follows a failover.
+            query["host"] = tuple(
+                part if ":" in part else f"{part}:{self.port}"
+                for part in (piece.strip() for piece in host.split(","))
+                if part
+            )
+            query["target_session_attrs"], host = "read-write", None
+        elif host and host.startswith("/"):
             # A Unix-socket folder (a PostgreSQL on this very PC) goes in the query.
             query["host"], host = host, None
         url = URL.create(
@@ -105,8 +115,8 @@ def check_connection(spec: ConnectionSpec) -> ConnectionCheck:
                     )
                 )
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        return ConnectionCheck(False, f"无法连接 {spec.host}:{spec.port}/{spec.database}：{reason}")
+        reason = unreachable_reason(exc) or str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        return ConnectionCheck(False, f"无法连接 {database_place(url)}：{reason}")
     finally:
         engine.dispose()
     if state.ahead:

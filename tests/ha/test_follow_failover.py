@@ -34,6 +34,7 @@ from server.db.models import Account, JobRun, Payment
 from server.db.reach import NO_PRIMARY, database_place, unreachable_reason
 from server.jobs.schedule import Job, Runner
 from server.ops.backup import libpq_target
+from server.ops.pc_setup import ConnectionSpec, check_connection
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.online_pay import orders
@@ -213,3 +214,25 @@ def test_the_cli_and_the_scheduled_jobs_follow_the_promoted_standby(
             assert sorted(runs) == [(first, "ok", "sent 0"), (second, "ok", "sent 0")]
     finally:
         engine.dispose()
+
+
+def test_the_setup_wizard_takes_both_servers_and_follows_the_failover(cluster: Cluster) -> None:
+    cluster.create_database("meterdesk")
+    primary, standby = cluster.primary, cluster.standbys[0]
+    # As typed in the wizard's server field: the second server on another port.
+    spec = ConnectionSpec(
+        f"127.0.0.1, 127.0.0.1:{standby.port}", primary.port, "meterdesk", "postgres", "", "disable"
+    )
+    assert spec.url() == (
+        f"postgresql+psycopg://postgres@/meterdesk?host=127.0.0.1%3A{primary.port}"
+        f"&host=127.0.0.1%3A{standby.port}&sslmode=disable&target_session_attrs=read-write"
+    )
+    assert check_connection(spec).ok
+    primary.stop("immediate")
+    refused = check_connection(spec)
+    assert (refused.ok, refused.message) == (
+        False,
+        f"无法连接 127.0.0.1:{primary.port},127.0.0.1:{standby.port}/meterdesk：{NO_PRIMARY}",
+    )
+    standby.promote()
+    assert check_connection(spec).ok
