@@ -290,8 +290,8 @@ def _replication(conn: Connection, embedded: bool) -> list[Check]:
     standbys = conn.execute(
         text(
             "select application_name, coalesce(host(client_addr), '本机'), state, sync_state,"
-            # What it received but has not yet applied (the current WAL position would
-            # count the padding to the next page as well).
+            # What it received but has not yet applied; in whole kB, as an idle standby's
+            # replay position stops short of the page padding it received.
             " pg_wal_lsn_diff(sent_lsn, replay_lsn)::bigint,"
             " extract(epoch from replay_lag)::float"
             " from pg_stat_replication order by application_name"
@@ -361,7 +361,9 @@ def _standby_connected(
 ) -> Check:  # fmt: skip
     if state is None:  # the columns only superusers and pg_read_all_stats may see
         return Check(None, f"备用服务器 {name}（{address}）已连接；看不到其复制状态", SEE_STATE_FIX)
-    late = f"，重放落后 {behind or 0:,} 字节" + (f"、{lag:.0f} 秒" if lag and lag >= 1 else "")
+    late = f"，重放落后 {(behind or 0) // 1024:,} kB" + (
+        f"、{lag:.0f} 秒" if lag and lag >= 1 else ""
+    )
     line = f"备用服务器 {name}（{address}）{state}，{SYNC_STATES.get(sync or '', sync)}{late}"
     if state != "streaming":
         return Check(False, line, "等它追上主服务器；久不变化请查看备用服务器的日志")
