@@ -276,6 +276,11 @@ class ControlPage(ModulePage):
         )
 
     def _state_text(self, row: MeterControlRow) -> str:
+        text = self._switch_text(row)
+        # The meter's own 保电 read back: it refuses a trip from anywhere.
+        return self.tr("{state} (held at the meter)").format(state=text) if row.held else text
+
+    def _switch_text(self, row: MeterControlRow) -> str:
         water = row.kind == WATER
         if row.state == OFF:
             return self.tr("Valve closed") if water else self.tr("Power off")

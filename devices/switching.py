@@ -36,6 +36,11 @@ EXPECTED_STATE = {
     "valve-open": "on",
     "valve-close": "off",
 }
+# 保电 and 保电解除 leave the meter's own hold (状态字3 bit 12) set or cleared.
+EXPECTED_HOLD = {
+    dlt645.ControlAction.HOLD.value: True,
+    dlt645.ControlAction.HOLD_OFF.value: False,
+}
 # How long a command stays valid when the caller gives no end (the meter refuses it after).
 DEFAULT_VALIDITY = timedelta(minutes=10)
 _LINE_ERRORS = (NoReply, FrameError, serial.SerialException, OSError)
@@ -46,8 +51,10 @@ class SwitchResult:
     """What one switching command did.
 
     `ok` means the meter accepted the command and, for trip / close / valve commands, the
-    state read back is the one asked for. `state` is the read-back switch state: "on",
-    "off" or "unknown" (the read failed or the meter reports a valve fault).
+    state read back is the one asked for (for hold / hold-off, the hold read back is).
+    `state` is the read-back switch state: "on", "off" or "unknown" (the read failed or the
+    meter reports a valve fault); `held` the meter's own 保电 read back (None: not known,
+    or a water meter, which has none).
     """
 
     ok: bool
@@ -56,6 +63,7 @@ class SwitchResult:
     reply_hex: str
     error: str | None
     attempts: int
+    held: bool | None = None
 
 
 def switch_meter(
@@ -97,12 +105,16 @@ def switch_meter(
         except _LINE_ERRORS as exc:
             error = str(exc)
         attempts = link.attempts
-        state, read_error = _read_state(link, protocol, address)
+        state, held, read_error = _read_state(link, protocol, address)
     accepted = error is None
     expected = EXPECTED_STATE.get(action)
     if accepted and expected is not None and state != expected:
         reason = read_error or f"表已接受命令，但回读状态为 {state}"
         error = f"{reason}（应为 {expected}）"
+    hold = EXPECTED_HOLD.get(action)
+    if accepted and hold is not None and held is not hold:
+        reason = read_error or f"表已接受命令，但回读保电状态为 {_HOLD_WORDS[held]}"
+        error = f"{reason}（应为 {_HOLD_WORDS[hold]}）"
     return SwitchResult(
         ok=error is None,
         state=state,
@@ -110,7 +122,11 @@ def switch_meter(
         reply_hex=reply_hex,
         error=error,
         attempts=attempts,
+        held=held,
     )
+
+
+_HOLD_WORDS = {True: "保电", False: "未保电", None: "未知"}
 
 
 def read_switch_state(
@@ -175,17 +191,20 @@ def _refusal(protocol: str, address: str, raw: bytes) -> str | None:
     return None
 
 
-def _read_state(link: MeterLink, protocol: str, address: str) -> tuple[str, str | None]:
-    """("on" | "off" | "unknown", why it is unknown)."""
+def _read_state(
+    link: MeterLink, protocol: str, address: str
+) -> tuple[str, bool | None, str | None]:
+    """("on" | "off" | "unknown", 保电 or None where not known, why it is unknown)."""
     try:
         if protocol == "cjt188":
             data = link.read(address)
             if isinstance(data, cjt188.AbnormalReply):
-                return "unknown", f"回读状态：{data.message}"
-            return {"open": "on", "closed": "off"}.get(data.valve, "unknown"), None
+                return "unknown", None, f"回读状态：{data.message}"
+            return {"open": "on", "closed": "off"}.get(data.valve, "unknown"), None, None
         reply = link.read(address, dlt645.RELAY_STATUS_DI)
         if isinstance(reply, dlt645.AbnormalReply):
-            return "unknown", f"回读状态：{reply.message}"
-        return dlt645.relay_state(reply).state, None
+            return "unknown", None, f"回读状态：{reply.message}"
+        relay = dlt645.relay_state(reply)
+        return relay.state, relay.held, None
     except _LINE_ERRORS as exc:
-        return "unknown", f"回读状态：{exc}"
+        return "unknown", None, f"回读状态：{exc}"

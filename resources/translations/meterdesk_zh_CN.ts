@@ -2082,47 +2082,52 @@ Replaced at {when}</source>
         <translation>解除保电…</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_page.py" line="279"/>
+        <location filename="../../desktop/control_page.py" line="281"/>
+        <source>{state} (held at the meter)</source>
+        <translation>{state}（表内保电）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/control_page.py" line="286"/>
         <source>Valve closed</source>
         <translation>关阀</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_page.py" line="279"/>
+        <location filename="../../desktop/control_page.py" line="286"/>
         <source>Power off</source>
         <translation>断电</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_page.py" line="281"/>
+        <location filename="../../desktop/control_page.py" line="288"/>
         <source>Valve open</source>
         <translation>开阀</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_page.py" line="281"/>
+        <location filename="../../desktop/control_page.py" line="288"/>
         <source>Power on</source>
         <translation>通电</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_page.py" line="282"/>
+        <location filename="../../desktop/control_page.py" line="289"/>
         <source>Unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_page.py" line="321"/>
+        <location filename="../../desktop/control_page.py" line="328"/>
         <source>Pending and failed ({pending} / {failed})</source>
         <translation>待发送与失败 ({pending} / {failed})</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_page.py" line="329"/>
+        <location filename="../../desktop/control_page.py" line="336"/>
         <source>Power hold ({count})</source>
         <translation>保电 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_page.py" line="521"/>
+        <location filename="../../desktop/control_page.py" line="528"/>
         <source>Things changed since the preview: nothing was done. Preview again.</source>
         <translation>预览之后情况已有变化，未做任何处理。请重新预览。</translation>
     </message>
     <message>
-        <location filename="../../desktop/control_page.py" line="552"/>
+        <location filename="../../desktop/control_page.py" line="559"/>
         <source>The policy run switches off {count} accounts ({accounts}). Another manager approves before the commands are queued. The approving manager signs in here.</source>
         <translation>本次费控将断开 {count} 户（{accounts}）。须另一名管理人员审批后指令才排队。请审批的管理人员在此登录。</translation>
     </message>

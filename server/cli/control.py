@@ -85,6 +85,7 @@ def control_status(ctx: Context, building: str | None, as_json: bool) -> None:
                     "cutoff_below": None if r.cutoff_below is None else str(r.cutoff_below),
                     "state": r.state,
                     "state_read_at": local_time(r.state_read_at),
+                    "held": r.held,
                     "last_command": r.last_command,
                     "last_status": r.last_status,
                     "protected": r.protected,

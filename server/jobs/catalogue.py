@@ -15,6 +15,7 @@ from server.db.models import BillingRun
 from server.jobs.schedule import Job, JobContext, Runner
 from server.services.control import sender
 from server.services.control.policy import run_control_policy
+from server.services.control.protection import release_lapsed
 from server.services.control.restore import restore_due
 from server.services.control.settings import ControlSettings
 from server.services.core.audit import Actor
@@ -104,12 +105,19 @@ def send_reminders(context: JobContext) -> str:
 
 
 def send_control(context: JobContext) -> str:
+    """The backstop's switch-ons and the lapsed 保电 marks' 保电解除 queued, then what is
+    due sent."""
     with unit_of_work(context.sessions) as session:
         restored = restore_due(session, SYSTEM, context.now)
+        lapsed = release_lapsed(session, context.now)
     report = sender.send_due(
         context.sessions, ControlSettings.from_settings(context.settings), context.now
     )
-    return report.summary() + (f"；补发复电 {len(restored)} 条" if restored else "")
+    return (
+        report.summary()
+        + (f"；补发复电 {len(restored)} 条" if restored else "")
+        + (f"；保电到期 {lapsed} 处" if lapsed else "")
+    )
 
 
 def warn_prepaid(context: JobContext) -> str:

@@ -80,16 +80,22 @@ def test_the_desk_commands_from_thresholds_to_a_switch_read_back(building):
     assert "已排队 1 条指令" in invoke(
         "switch", "P001", "off", "--reason", "检修线路", "--by", "li"
     )
-    [pending] = json.loads(invoke("commands", "--pending", "--json"))
-    assert (pending["account_no"], pending["action"], pending["reason"], pending["status"]) == (
-        "P001", "trip", "检修线路", "queued",
-    )  # fmt: skip
-    assert invoke("send") == "已执行 1，待重试 0，失败 0\n"
+    # The 保电 mark went to P002's meter too (3AH), queued when it was set.
+    pending = json.loads(invoke("commands", "--pending", "--json"))
+    assert [(p["account_no"], p["action"], p["reason"], p["status"]) for p in pending] == [
+        ("P001", "trip", "检修线路", "queued"),
+        ("P002", "hold", "保电：医务室", "queued"),
+    ]
+    assert invoke("send") == "已执行 2，待重试 0，失败 0\n"
     assert meter_p1.relay_closed is False and meter_p2.relay_closed is True
+    assert (meter_p1.held, meter_p2.held) == (False, True)
     status = {r["account_no"]: r for r in json.loads(invoke("status", "--json"))}
     assert (status["P001"]["state"], status["P001"]["state_read_at"]) == ("off", "2026-12-07 10:00")
     assert (status["P001"]["last_command"], status["P001"]["last_status"]) == ("跳闸", "已执行")
+    assert (status["P001"]["held"], status["P002"]["held"]) == (False, True)
+    assert (status["P002"]["last_command"], status["P002"]["last_status"]) == ("保电", "已执行")
     assert status["P002"]["protected"] == "医务室"
+    assert "E002  余额 5.00  通电（表内保电）" in invoke("status")
     assert "户号 P002  医务室  解除前一直有效  zhao ZHAO" in invoke("protections")
     # 回读: P002's relay, never commanded, read from the meter itself.
     meter_p2.relay_closed = False  # someone opened it at the meter
@@ -99,4 +105,4 @@ def test_the_desk_commands_from_thresholds_to_a_switch_read_back(building):
         "回读 2 块表",
     ]
     status = {r["account_no"]: r for r in json.loads(invoke("status", "--json"))}
-    assert (status["P002"]["state"], status["P002"]["last_command"]) == ("off", "")
+    assert (status["P002"]["state"], status["P002"]["last_command"]) == ("off", "保电")

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal as D
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from devices.simulators import SimulatedElectricityMeter, SimulatorServer
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
@@ -119,22 +119,29 @@ def test_runs_out_warned_switched_off_monday_morning_paid_and_back_on(building, 
         assert why in preview.items[0].why
         assert preview.queued == 0
     with unit_of_work(sessions) as s:
-        assert s.scalar(select(text("count(*)")).select_from(ControlCommand)) == 0
+        # Only the lab's meter's own 保电 (3AH), queued with the mark.
+        assert s.execute(select(ControlCommand.action, ControlCommand.account_id)).all() == [
+            ("hold", lab)
+        ]
 
     # Monday 09:00, approved: P001 switched off over the gateway, the relay read back open.
     monday = run(at(7, 9), approver=zhao)
     assert [(i.account_no, i.step) for i in monday.to_switch] == [("P001", SWITCH_OFF)]
     assert monday.queued == 1
     report = sender.send_due(sessions, settings, at(7, 9))
-    assert (report.done, report.failed) == (1, 0), report
+    assert (report.done, report.failed) == (2, 0), report
     assert meter_p.relay_closed is False and meter_lab.relay_closed is True
+    assert (meter_p.held, meter_lab.held) == (False, True)
     with unit_of_work(sessions) as s:
         rows = {r.account_no: r for r in overview.prepaid_meters(s, at(7, 9))}
     assert (rows["P001"].state, rows["P001"].last_command, rows["P001"].last_status) == (
         "off", "跳闸", "已执行",
     )  # fmt: skip
     assert rows["P001"].state_read_at == at(7, 9)
-    assert (rows["P002"].state, rows["P002"].protected) == ("unknown", "实验室：冰箱存放样品")
+    assert (rows["P002"].state, rows["P002"].held, rows["P002"].protected) == (
+        "on", True, "实验室：冰箱存放样品",
+    )  # fmt: skip
+    assert rows["P002"].state_label == "通电（表内保电）"
 
     # 10:15 P001 pays 100.00 at the counter: 105.00 ≥ 10.00, the switch-on is queued in the
     # payment's transaction and sent right after its commit.
@@ -172,11 +179,13 @@ def test_runs_out_warned_switched_off_monday_morning_paid_and_back_on(building, 
         assert trail == [
             ("control.class_policy", zhao.label),
             ("control.protect", zhao.label),
+            ("control.queue", zhao.label),
             ("control.warn", "费控策略"),
             ("control.policy", "定时任务"),
             *[("control.policy", "定时任务")] * 4,
             ("control.queue", "定时任务"),
             ("control.policy", "定时任务"),
+            ("control.done", "费控发送"),
             ("control.done", "费控发送"),
             ("control.queue", wang.label),
             ("payment.take", wang.label),
@@ -184,9 +193,10 @@ def test_runs_out_warned_switched_off_monday_morning_paid_and_back_on(building, 
         ]
         commands = s.scalars(select(ControlCommand).order_by(ControlCommand.id)).all()
         assert [(c.action, c.source, c.approved_by, c.status, c.state_after) for c in commands] == [
+            ("hold", "manual", "", "done", "on"),
             ("trip", "policy", zhao.label, "done", "off"),
             ("close", "restore", "", "done", "on"),
         ]
-        # The lab's meter was never sent anything.
-        assert all(c.account_id == p for c in commands)
-        assert not [m for m in meter_lab.controls]
+        # The lab's meter was sent its 保电 only, never a switch.
+        assert [c.account_id for c in commands] == [lab, p, p]
+        assert [m.action for m in meter_lab.controls] == ["hold"]

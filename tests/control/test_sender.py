@@ -161,10 +161,13 @@ def test_a_switch_off_that_became_wrong_is_cancelled_not_sent(sessions):
     with SimulatorServer(meters) as bus:
         settings = ControlSettings(ports={"1号楼": bus.url}, password=PASSWORD, timeout=1.0)
         report = sender.send_due(sessions, settings, MONDAY)
-    assert report.cancelled == 2 and report.done == 0
+    # Done: the mark's own 保电 to P001's meter, queued after the trip and sent.
+    assert report.cancelled == 2 and report.done == 1
     assert command(sessions, protected).error == "未发送：已设保电：医务室"
     assert command(sessions, policy_cmd).error == "未发送：余额已为 70.00 元，不再断开"
-    assert all(m.relay_closed and not m.controls for m in meters)
+    assert all(m.relay_closed for m in meters)
+    assert [[c.action for c in m.controls] for m in meters] == [["hold"], []]
+    assert [m.held for m in meters] == [True, False]
 
 
 def _account(s, account_no: str) -> int:

@@ -20,6 +20,7 @@ from desktop.widgets import DUE_SOON_TINT, OVERDUE_TINT
 from devices.simulators import SimulatedElectricityMeter, SimulatorServer
 from server.db.engine import make_sessionmaker, unit_of_work
 from server.db.models import Account, ControlCommand, ControlProtection, ControlWarning
+from server.services.control import sender
 from server.services.control.policy import run_control_policy
 from server.services.control.protection import set_protection
 from server.services.control.settings import ControlSettings
@@ -36,6 +37,8 @@ STAFF_PASSWORD = "Counter2026"  # tests.factories.staff
 # Monday 09:00: the policy's first run warned; Tuesday 10:00 (a working day followed by one,
 # inside 09:00–16:00) the page works.
 MONDAY = datetime(2026, 12, 7, 9, 0, tzinfo=BUSINESS_TZ)
+# The commands that switch (not P003's 保电, command 1, sent before the page opens).
+SWITCHING = ControlCommand.action != "hold"
 TUESDAY = datetime(2026, 12, 8, 10, 0, tzinfo=BUSINESS_TZ)
 
 
@@ -43,11 +46,13 @@ TUESDAY = datetime(2026, 12, 8, 10, 0, tzinfo=BUSINESS_TZ)
 def desk(fresh_database_url: str):
     """居民: cut off below 10.00, warned below 30.00, 12 hours' grace. On 1号楼, each with
     an electricity meter E00n at address n: P001 张三 50.00; P002 李四 8.00 (warned of the
-    cut-off Monday 09:00); P003 王五 8.00 under 保电 (实验室) since Monday 08:00; P005 孙七
+    cut-off Monday 09:00); P003 王五 8.00 under 保电 (实验室) since Monday 08:00, its meter
+    holding (保电 sent over the gateway then); P005 孙七
     25.00 (reminded Monday 09:00); P004 赵六 5.00, opened after that run (not warned yet).
     Staff: zhao and qian managers, li a meter reader (表计管理)."""
     engine = create_engine(fresh_database_url)
-    with unit_of_work(make_sessionmaker(engine)) as s:
+    sessions = make_sessionmaker(engine)
+    with unit_of_work(sessions) as s:
         f.branches(s)
         zhao = f.staff(s, "zhao", "manager")
         f.staff(s, "qian", "manager")
@@ -59,6 +64,12 @@ def desk(fresh_database_url: str):
         prepaid_with_meter(s, "P005", 5, balance="25.00", holder="孙七")
         set_protection(s, zhao, protected=True, reason="实验室", now=MONDAY.replace(hour=8),
                        account_no="P003")  # fmt: skip
+    lab = SimulatedElectricityMeter(address(3), clock=lambda: datetime(2026, 12, 7, 8, 0),
+                                    password=PASSWORD)  # fmt: skip
+    with SimulatorServer([lab]) as bus:
+        settings = ControlSettings(ports={"1号楼": bus.url}, password=PASSWORD, timeout=1.0)
+        assert sender.send_due(sessions, settings, MONDAY.replace(hour=8)).done == 1
+    with unit_of_work(sessions) as s:
         first = run_control_policy(s, MONDAY, actor=Actor.system("定时任务"), apply=True)
         assert [(i.account_no, i.step) for i in first.items] == [
             ("P002", "warn_cutoff"), ("P003", "skip"), ("P005", "warn_low"),
@@ -125,6 +136,11 @@ def test_prepaid_meters_with_balance_state_and_marks(qtbot, page):
     qtbot.mouseClick(header.viewport(), LEFT, pos=QPoint(header.sectionViewportPosition(4) + 5, 5))
     assert [table.text_at(r, 0) for r in range(5)] == ["P004", "P002", "P003", "P005", "P001"]
     assert table.text_at(row_of(table, "P003"), 12) == "实验室"
+    # Its meter holds (保电 read back Monday 08:00), and says so.
+    p003 = row_of(table, "P003")
+    assert [table.text_at(p003, c) for c in range(6, 10)] == [
+        "通电（表内保电）", "2026-12-07 08:00", "保电", "已执行",
+    ]  # fmt: skip
     assert page.tabs.tabText(3) == "保电 (1)"
     assert page.protections_table.text_at(0, 0) == "户号 P003"
     # li is no manager: 保电 is not offered.
@@ -178,7 +194,8 @@ def test_a_manual_switch_off_is_queued_sent_and_read_back(qtbot, page, fresh_dat
     ]  # fmt: skip
     assert table.rows_model.tints[p001] == OVERDUE_TINT
     assert read_db(
-        fresh_database_url, select(ControlCommand.status, ControlCommand.state_after)
+        fresh_database_url,
+        select(ControlCommand.status, ControlCommand.state_after).where(SWITCHING),
     ) == [("done", "off")]
 
 
@@ -191,7 +208,7 @@ def test_a_protected_account_is_refused(qtbot, page, fresh_database_url):
         qtbot.mouseClick(dialog.confirm_button, LEFT)
     assert refused.args[0] == "户号 P003 处于保电（实验室），不能断开"
     assert dialog.isVisible() and dialog.hint.text() == refused.args[0]
-    assert read_db(fresh_database_url, select(ControlCommand.id)) == []
+    assert read_db(fresh_database_url, select(ControlCommand.id).where(SWITCHING)) == []
 
 
 def test_the_policy_preview_then_applied_with_a_managers_approval(qtbot, page, fresh_database_url):
@@ -213,7 +230,7 @@ def test_the_policy_preview_then_applied_with_a_managers_approval(qtbot, page, f
     assert table.rows_model.tints[0] == OVERDUE_TINT
     assert page.policy_summary.text() == "断开 1 户，预警 1 户，等待 0 户，不处理 1 户"
     # A preview changes nothing.
-    assert read_db(fresh_database_url, select(ControlCommand.id)) == []
+    assert read_db(fresh_database_url, select(ControlCommand.id).where(SWITCHING)) == []
 
     approval = opened(qtbot, page, page.apply_button)
     assert isinstance(approval, ApprovalDialog)
@@ -228,7 +245,7 @@ def test_the_policy_preview_then_applied_with_a_managers_approval(qtbot, page, f
         fresh_database_url,
         select(Account.account_no, ControlCommand.action, ControlCommand.source,
                ControlCommand.approved_by, ControlCommand.status)
-        .join(Account, Account.id == ControlCommand.account_id),
+        .join(Account, Account.id == ControlCommand.account_id).where(SWITCHING),
     ) == [("P002", "trip", "policy", "zhao ZHAO", "queued")]  # fmt: skip
     assert read_db(
         fresh_database_url,
@@ -251,7 +268,7 @@ def test_a_building_is_switched_off_only_after_another_manager_approves(
         qtbot.mouseClick(dialog.confirm_button, LEFT)
     approval: ApprovalDialog = asked.args[0]
     # Nothing is queued while the approval is asked.
-    assert read_db(fresh_database_url, select(ControlCommand.id)) == []
+    assert read_db(fresh_database_url, select(ControlCommand.id).where(SWITCHING)) == []
     # The one asking cannot approve it.
     with qtbot.waitSignal(approval.attempt_failed, timeout=WAIT_MS) as failed:
         approve(qtbot, approval, "li")
@@ -265,6 +282,7 @@ def test_a_building_is_switched_off_only_after_another_manager_approves(
         select(Account.account_no, ControlCommand.action, ControlCommand.requested_by,
                ControlCommand.approved_by)
         .join(Account, Account.id == ControlCommand.account_id)
+        .where(SWITCHING)
         .order_by(Account.account_no),
     ) == [
         ("P001", "trip", "li LI", "zhao ZHAO"), ("P002", "trip", "li LI", "zhao ZHAO"),
@@ -363,7 +381,7 @@ def test_a_refused_command_shows_the_meters_reason_is_retried_and_cancelled(
     assert commands.row_count() == 2
     # Newest first: the retry, queued again with the failed one's reason.
     assert [commands.text_at(0, c) for c in (5, 7, 10)] == [
-        "跳闸", "重发指令 1：表计故障排查", "待发送",
+        "跳闸", "重发指令 2：表计故障排查", "待发送",
     ]  # fmt: skip
     qtbot.mouseClick(
         commands.viewport(), LEFT, pos=commands.visualRect(commands.model().index(0, 0)).center()
@@ -377,10 +395,10 @@ def test_a_refused_command_shows_the_meters_reason_is_retried_and_cancelled(
     assert commands.row_count() == 1 and commands.text_at(0, 10) == "失败"
     assert read_db(
         fresh_database_url,
-        select(ControlCommand.id, ControlCommand.status, ControlCommand.error).order_by(
-            ControlCommand.id
-        ),
-    ) == [(1, "failed", refusal), (2, "cancelled", "到现场处理")]
+        select(ControlCommand.id, ControlCommand.status, ControlCommand.error)
+        .order_by(ControlCommand.id)
+        .where(SWITCHING),
+    ) == [(2, "failed", refusal), (3, "cancelled", "到现场处理")]
 
 
 def test_nothing_is_applied_when_things_changed_since_the_preview(qtbot, page, fresh_database_url):
@@ -401,7 +419,7 @@ def test_nothing_is_applied_when_things_changed_since_the_preview(qtbot, page, f
     assert page.policy_summary.text() == "预览之后情况已有变化，未做任何处理。请重新预览。"
     assert page.policy_table.row_count() == 0
     assert not page.apply_button.isEnabled()
-    assert read_db(fresh_database_url, select(ControlCommand.id)) == []
+    assert read_db(fresh_database_url, select(ControlCommand.id).where(SWITCHING)) == []
     # The warnings were not given either: P004 is still unwarned.
     assert read_db(
         fresh_database_url,

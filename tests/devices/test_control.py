@@ -312,6 +312,7 @@ def test_trip_and_close_over_tcp():
             reply_hex="68 01 00 00 00 00 00 68 9C 00 6D 16",
             error=None,
             attempts=1,
+            held=False,
         )
         assert meter.relay_closed is False
         assert read_switch_state(server.url, "dlt645-2007", ADDR, timeout=0.5) == "off"
@@ -339,8 +340,36 @@ def test_trip_refused_under_hold_over_tcp():
     meter = SimulatedElectricityMeter(ADDR, clock=lambda: NOW, held=True)
     with served(meter) as server:
         result = switch(server.url, "trip")
-    assert (result.ok, result.state) == (False, "on")
+    assert (result.ok, result.state, result.held) == (False, "on", True)
     assert result.error.endswith("其他错误")
+
+
+def test_hold_and_hold_off_read_the_hold_back_over_tcp():
+    meter = SimulatedElectricityMeter(ADDR, clock=lambda: NOW)
+    with served(meter) as server:
+        held = switch(server.url, "hold")
+        refused = switch(server.url, "trip")
+        lifted = switch(server.url, "hold-off")
+        tripped = switch(server.url, "trip")
+    assert (held.ok, held.state, held.held, held.error) == (True, "on", True, None)
+    # 3AH on the wire, and the DCH refusal of the trip while it holds (error byte 01H).
+    assert held.request_hex.split(" ")[10 + 8] == f"{0x3A + 0x33:02X}"
+    # Checksum: 68+01+68+DC+01+34 = 1E2H → E2H.
+    assert refused.reply_hex == "68 01 00 00 00 00 00 68 DC 01 34 E2 16"
+    assert (refused.ok, refused.state, refused.held) == (False, "on", True)
+    assert (lifted.ok, lifted.held, tripped.ok, tripped.state) == (True, False, True, "off")
+
+
+def test_a_hold_the_meter_does_not_keep_fails():
+    # A meter that accepts 保电 but whose status word still says it does not hold.
+    meter = SimulatedElectricityMeter(ADDR, clock=lambda: NOW)
+    meter.status_word = lambda: dlt645.relay_status_word(  # type: ignore[method-assign]
+        closed=True, held=False, commanded_open=False, alarm=False
+    )
+    with served(meter) as server:
+        result = switch(server.url, "hold")
+    assert (result.ok, result.held) == (False, False)
+    assert result.error == "表已接受命令，但回读保电状态为 未保电（应为 保电）"
 
 
 def test_close_allow_is_accepted_but_leaves_the_relay_open():

@@ -86,7 +86,8 @@ class ControlCommand(Base):
 
 
 class MeterSwitchState(Base):
-    """A meter's relay or valve as last read back, with when and after which command."""
+    """A meter's relay or valve (and 保电) as last read back, with when and after which
+    command."""
 
     __tablename__ = "meter_switch_state"
     __table_args__ = (CheckConstraint("state in ('on', 'off', 'unknown')", name="state"),)
@@ -95,6 +96,9 @@ class MeterSwitchState(Base):
     state: Mapped[str] = mapped_column(String(10))
     read_at: Mapped[Timestamp]
     command_id: Mapped[int | None] = mapped_column(ForeignKey("control_command.id"))
+    # The meter's own 保电 (DL/T 645 状态字3) as last read back; None where not known (a
+    # water meter has none, a read that failed).
+    held: Mapped[bool | None]
 
 
 class ControlProtection(Base):

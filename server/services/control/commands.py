@@ -6,6 +6,10 @@ An account is switched through its active meters that can be switched: an electr
 trips its relay (跳闸) and closes it again (直接合闸), a water meter closes and opens its
 valve (关阀 / 开阀). Queuing a command cancels the meter's queued commands that it
 supersedes, so a late switch-off never follows a switch-on.
+
+A 保电 mark also goes to the meter itself (`hold_accounts`): 保电 (3AH) while an account is
+under a mark, 保电解除 (3BH) when no mark holds it any more; those are queued and sent like
+switch commands, and supersede only each other.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server.db.models import Account, ControlCommand, Meter
+from server.db.models.accounts import PREPAID
 from server.db.models.control import (
     CANCELLED,
     FAILED,
@@ -53,7 +58,12 @@ ACTION_LABELS = {
     "close-allow": "合闸允许",
     "valve-close": "关阀",
     "valve-open": "开阀",
+    "hold": "保电",
+    "hold-off": "保电解除",
 }
+# The meter's own 保电 (DL/T 645 3AH / 3BH): it then refuses a trip from anywhere. Water
+# meters (CJ/T 188) have none; their valve is kept open by the marks alone.
+HOLD, HOLD_OFF = "hold", "hold-off"
 STATUS_LABELS = {
     QUEUED: "待发送",
     SENDING: "发送中",
@@ -100,45 +110,91 @@ def queue_switch(
     ids = []
     for meter in switchable_meters(session, account_id):
         action = ACTIONS[(meter.kind, state)]
-        # A queued command for the meter is superseded: the latest decision wins.
-        session.execute(
-            update(ControlCommand)
-            .where(ControlCommand.meter_id == meter.id, ControlCommand.status == QUEUED)
-            .values(status=CANCELLED, finished_at=now, error=f"被后来的指令取代：{reason.strip()}")
-            .execution_options(synchronize_session=False)
+        ids.append(
+            _queue(session, actor, meter, account_id, action, source, reason.strip(), now, approver)
         )
-        command = ControlCommand(
-            meter_id=meter.id,
-            account_id=account_id,
-            action=action,
-            source=source,
-            reason=reason.strip(),
-            staff_id=actor.staff_id,
-            requested_by=actor.label,
-            approved_by_id=approver.staff_id if approver else None,
-            approved_by=approver.label if approver else "",
-            status=QUEUED,
-            next_try_at=now,
-            created_at=now,
+    return ids
+
+
+def _queue(
+    session: Session,
+    actor: Actor,
+    meter: Meter,
+    account_id: int,
+    action: str,
+    source: str,
+    reason: str,
+    now: datetime,
+    approver: Actor | None = None,
+) -> int:
+    # A queued command of the same kind (switching, or 保电) for the meter is superseded:
+    # the latest decision wins. A switch-on queued behind a 保电 leaves it to be sent.
+    holds = (HOLD, HOLD_OFF)
+    session.execute(
+        update(ControlCommand)
+        .where(
+            ControlCommand.meter_id == meter.id,
+            ControlCommand.status == QUEUED,
+            ControlCommand.action.in_(holds)
+            if action in holds
+            else ControlCommand.action.not_in(holds),
         )
-        session.add(command)
-        session.flush()
-        ids.append(command.id)
-        audit.record(
-            session,
-            actor,
-            "control.queue",
-            "control_command",
-            command.id,
-            {
-                "meter_no": meter.meter_no,
-                "account_id": account_id,
-                "action": action,
-                "source": source,
-                "reason": reason.strip(),
-                "approved_by": approver.label if approver else None,
-            },
-        )
+        .values(status=CANCELLED, finished_at=now, error=f"被后来的指令取代：{reason}")
+        .execution_options(synchronize_session=False)
+    )
+    command = ControlCommand(
+        meter_id=meter.id,
+        account_id=account_id,
+        action=action,
+        source=source,
+        reason=reason,
+        staff_id=actor.staff_id,
+        requested_by=actor.label,
+        approved_by_id=approver.staff_id if approver else None,
+        approved_by=approver.label if approver else "",
+        status=QUEUED,
+        next_try_at=now,
+        created_at=now,
+    )
+    session.add(command)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "control.queue",
+        "control_command",
+        command.id,
+        {
+            "meter_no": meter.meter_no,
+            "account_id": account_id,
+            "action": action,
+            "source": source,
+            "reason": reason,
+            "approved_by": approver.label if approver else None,
+        },
+    )
+    return command.id
+
+
+def hold_accounts(
+    session: Session, actor: Actor, account_ids: list[int], reason: str, now: datetime
+) -> list[int]:
+    """Bring the meters' own 保电 in line with the marks at `now`: 保电 to the electricity
+    meters of each account under a mark, 保电解除 (for `reason`) to the others'; returns
+    the commands' ids. Prepaid accounts only: the others are never switched."""
+    protected = protected_accounts(session, now)
+    ids = []
+    for account_id in session.scalars(
+        select(Account.id)
+        .where(Account.id.in_(account_ids), Account.billing_mode == PREPAID, Account.active)
+        .order_by(Account.account_no)
+    ):
+        # A meter still under a mark keeps 保电, named by the mark that holds it.
+        action = HOLD if account_id in protected else HOLD_OFF
+        why = f"{ACTION_LABELS[action]}：{protected.get(account_id, reason.strip())}"[:200]
+        for meter in switchable_meters(session, account_id):
+            if meter.kind != WATER:
+                ids.append(_queue(session, actor, meter, account_id, action, MANUAL, why, now))
     return ids
 
 

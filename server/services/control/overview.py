@@ -1,5 +1,6 @@
 """What the 费控 page shows: each prepaid account's switchable meters with the balance,
-the switch state as last read back, the last command and any protection mark."""
+the switch state (and the meter's own 保电) as last read back, the last command and any
+protection mark."""
 
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ class MeterControlRow:
     state: str
     state_label: str
     state_read_at: datetime | None
+    # The meter's own 保电 as read back (None: not known; water meters have none).
+    held: bool | None
     last_command: str
     last_status: str
     last_at: datetime | None
@@ -73,6 +76,7 @@ def prepaid_meters(
             Meter.hardware_no,
             MeterSwitchState.state,
             MeterSwitchState.read_at,
+            MeterSwitchState.held,
             last.c.action,
             last.c.status,
             last.c.created_at,
@@ -99,7 +103,8 @@ def prepaid_meters(
     marks = protected_accounts(session, now)
     rows = []
     for (account_id, no, holder, building_name, balance, cutoff, meter_no, kind, hardware,
-         state, read_at, action, status, created, error) in session.execute(query):  # fmt: skip
+         state, read_at, held, action, status, created,
+         error) in session.execute(query):  # fmt: skip
         state = state or UNKNOWN
         rows.append(
             MeterControlRow(
@@ -112,8 +117,9 @@ def prepaid_meters(
                 kind=kind,
                 hardware_no=hardware or "",
                 state=state,
-                state_label=STATE_LABELS[state],
+                state_label=STATE_LABELS[state] + ("（表内保电）" if held else ""),
                 state_read_at=read_at,
+                held=held,
                 last_command=ACTION_LABELS.get(action, action or ""),
                 last_status=STATUS_LABELS.get(status, ""),
                 last_at=created,

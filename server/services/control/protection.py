@@ -3,7 +3,10 @@ manager's hold), each mark with its reason, who set it and until when.
 
 A mark is set and lifted by a manager, with a reason, audited; the rows are append-only and
 the latest row of an account or a building says whether it holds. A mark with `until`
-lapses by itself at that moment.
+lapses by itself at that moment (`release_lapsed` then writes the lifting row).
+
+Setting or lifting a mark, or its lapse, also queues the meters' own 保电 / 保电解除
+(`commands.hold_accounts`), so a meter under a mark refuses a trip from anywhere else too.
 """
 
 from __future__ import annotations
@@ -166,6 +169,63 @@ def set_protection(
         account_id if account_id is not None else building_id,
         {"target": label, "reason": reason.strip(), "until": until.isoformat() if until else None},
     )
+    _hold_meters(session, actor, account_id, building_id, reason, now)
+
+
+def _hold_meters(
+    session: Session,
+    actor: Actor,
+    account_id: int | None,
+    building_id: int | None,
+    reason: str,
+    now: datetime,
+) -> None:
+    # Imported here: commands imports this module for the marks.
+    from server.services.control.commands import hold_accounts
+
+    accounts = (
+        [account_id]
+        if account_id is not None
+        else list(session.scalars(select(Account.id).where(Account.building_id == building_id)))
+    )
+    hold_accounts(session, actor, accounts, reason, now)
+
+
+def release_lapsed(session: Session, now: datetime) -> int:
+    """Lift the marks whose `until` has passed by `now` (a lifting row each, audited) and
+    queue their meters' 保电解除; how many lapsed."""
+    latest = _latest().subquery()
+    lapsed = session.execute(
+        select(latest.c.account_id, latest.c.building_id, latest.c.until).where(
+            latest.c.protected, latest.c.until <= now
+        )
+    ).all()
+    actor = Actor.system("保电到期")
+    for account_id, building_id, until in lapsed:
+        reason = f"保电已于 {local_minute(until)} 到期"
+        session.add(
+            ControlProtection(
+                account_id=account_id,
+                building_id=building_id,
+                protected=False,
+                reason=reason,
+                until=None,
+                staff_id=None,
+                actor=actor.label,
+                created_at=now,
+            )
+        )
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "control.unprotect",
+            "account" if account_id is not None else "building",
+            account_id if account_id is not None else building_id,
+            {"reason": reason},
+        )
+        _hold_meters(session, actor, account_id, building_id, reason, now)
+    return len(lapsed)
 
 
 def protections(session: Session, now: datetime) -> list[Protection]:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from select import select as wait_readable
 
 import psycopg
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -227,17 +227,23 @@ def _record(
         command.request_hex, command.reply_hex = result.request_hex, result.reply_hex
         command.state_after = result.state
         if result.state != UNKNOWN or result.ok:
+            stored = insert(MeterSwitchState).values(
+                meter_id=command.meter_id,
+                state=result.state,
+                read_at=now,
+                command_id=command.id,
+                held=result.held,
+            )
             session.execute(
-                insert(MeterSwitchState)
-                .values(
-                    meter_id=command.meter_id,
-                    state=result.state,
-                    read_at=now,
-                    command_id=command.id,
-                )
-                .on_conflict_do_update(
+                stored.on_conflict_do_update(
                     index_elements=[MeterSwitchState.meter_id],
-                    set_={"state": result.state, "read_at": now, "command_id": command.id},
+                    set_={
+                        "state": result.state,
+                        "read_at": now,
+                        "command_id": command.id,
+                        # A read that could not tell keeps what was known.
+                        "held": func.coalesce(stored.excluded.held, MeterSwitchState.held),
+                    },
                 )
             )
         if result.ok:

@@ -93,6 +93,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=10), nullable=False),
         _at("read_at"),
         sa.Column("command_id", sa.Integer(), sa.ForeignKey("control_command.id"), nullable=True),
+        sa.Column("held", sa.Boolean(), nullable=True),
         sa.CheckConstraint(
             "state in ('on', 'off', 'unknown')", name=op.f("ck_meter_switch_state_state")
         ),
