@@ -34,7 +34,13 @@ from server.companion.web import (
     render,
 )
 from server.config import load_settings
-from server.db.engine import database_url, make_engine, make_sessionmaker, unit_of_work
+from server.db.engine import (
+    database_url,
+    make_engine,
+    make_sessionmaker,
+    ping_when_idle,
+    unit_of_work,
+)
 from server.db.replica import read_routing, replica_settings
 from server.services.core import ratelimit
 from server.services.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -45,6 +51,8 @@ from server.services.residents.sms import SmsSender, sender_for
 log = logging.getLogger(__name__)
 
 SESSION_DAYS = 7
+# A pooled connection unused this long is pinged before a request takes it (see create_app).
+IDLE_PING_SECONDS = 2.0
 # Each signed WeChat call is answered once: a second sight within its window is a replay.
 WECHAT_CALL_ONCE = Limit("wechat-call", 1, timedelta(seconds=wechat.NONCE_WINDOW), "")
 SWEEP_ONE_IN = 200
@@ -168,10 +176,11 @@ def create_app(
     # No overflow: past `pool_size` at once a request waits for a connection rather than
     # opening one that is closed again on return (a new PostgreSQL backend costs more than
     # the request, and the connection's prepared statements go with it).
-    # No ping before each checkout (a round trip per request on the busiest pages): after
-    # a database restart the first failing request invalidates the pool, and /healthz
-    # tells the proxy meanwhile.
+    # No ping before each checkout (a round trip per request on the busiest pages), only
+    # for a connection idle a while: after a database restart or a failover under load the
+    # first failing request invalidates the pool, and /healthz tells the proxy meanwhile.
     engine = make_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
+    ping_when_idle(engine, IDLE_PING_SECONDS)
     sessions = make_sessionmaker(engine)
     app = FastAPI(title="MeterDesk companion", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.md = Companion(

@@ -10,15 +10,18 @@ counter PCs, not as its superuser: only migrations, backups and restores run as 
 from __future__ import annotations
 
 import logging
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from server.config import Settings, load_settings
 from server.db.credentials import with_stored_password
@@ -133,6 +136,27 @@ def is_embedded(settings: Settings) -> bool:
 def make_engine(url: str, **options: object) -> Engine:
     """An engine for `url`; `options` (pool sizes…) go to SQLAlchemy's create_engine."""
     return create_engine(url, **{"pool_pre_ping": True, "future": True, **options})
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use only when it sat unused for `idle_seconds`: a
+    busy pool pays no round trip, and after a failover that came and went in a quiet
+    moment the first request still finds the promoted server (the pool replaces a
+    connection whose ping fails) rather than failing on the old primary's dead socket."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _lent(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned < idle_seconds:
+            return
+        try:
+            dbapi_connection.execute("select 1")
+        except Exception as exc:
+            raise DisconnectionError(str(exc)) from exc
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal as D
@@ -20,10 +21,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from desktop.app import ensure_application
 from desktop.connection import describe_database
 from desktop.tasks import TaskError, TaskRunner
+from server.companion import app as companion_app
 from server.companion.pay import PayRuntime
 from server.companion.settings import CompanionSettings
 from server.config import load_settings
@@ -236,3 +239,38 @@ def test_the_setup_wizard_takes_both_servers_and_follows_the_failover(cluster: C
     )
     standby.promote()
     assert check_connection(spec).ok
+
+
+def test_after_a_quiet_failover_the_first_callback_is_settled(
+    cluster: Cluster,
+    tmp_path: Path,
+    pay_keys: Keys,
+    pay_standin: PayStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No request came while the primary was down: the companion's pooled connections still
+    point at it, and the idle ones are pinged and replaced before the next request."""
+    monkeypatch.setattr(companion_app, "IDLE_PING_SECONDS", 0.2)
+    write_config(tmp_path, pay_keys, pay_standin.url)
+    url = cluster.create_database("meterdesk")
+    with unit_of_work(make_sessionmaker(make_engine(url, poolclass=NullPool))) as session:
+        f.account(session, "P001", billing_mode="prepaid")
+        order = orders.create_order(
+            session, Actor(label="wechat o-ha"), "P001", "wechat",
+            load_config(tmp_path).order_expiry, topup=D("30.00"),
+        )  # fmt: skip
+    live = start_live(CompanionSettings(secret_key="ha-secret-key-0123456789abcdef"), url)
+    live.app.state.online_pay = PayRuntime.of(load_config(tmp_path))
+    try:
+        assert requests.get(live.url + "/healthz", timeout=10).status_code == 200
+        cluster.fail_over()
+        time.sleep(0.3)  # the pooled connection has been idle past the ping threshold
+        headers, body = wechat_notify(pay_keys, wechat_transaction(order.order_no, 3000))
+        answer = requests.post(live.url + NOTIFY, data=body, headers=headers, timeout=10)
+        assert (answer.status_code, answer.content) == (204, b"")
+        with unit_of_work(live.sessions) as session:
+            balance = session.scalar(select(Account.balance).where(Account.account_no == "P001"))
+            assert balance == D("30.00")
+            assert session.scalar(text("select inet_server_port()")) == cluster.primary.port
+    finally:
+        live.stop()
