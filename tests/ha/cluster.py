@@ -208,14 +208,7 @@ class Cluster:
                 f"alter system set synchronous_standby_names = 'FIRST 1 ({names})'"
             )
             self.primary.execute("select pg_reload_conf()")
-        wait_until(
-            lambda: self.primary.query(
-                "select 1 from pg_stat_replication where application_name = %s "
-                "and state = 'streaming'",
-                (name,),
-            ),
-            f"{name} to stream",
-        )
+        self._wait_streaming(name)
         return node
 
     def create_database(self, name: str, *, migrate: bool = True) -> str:
@@ -272,13 +265,16 @@ class Cluster:
             self.synchronous_names = [name]
             self.primary.execute(f"alter system set synchronous_standby_names = 'FIRST 1 ({name})'")
             self.primary.execute("select pg_reload_conf()")
+        self._wait_streaming(name)
+
+    def _wait_streaming(self, name: str) -> None:
         wait_until(
             lambda: self.primary.query(
                 "select 1 from pg_stat_replication where application_name = %s "
                 "and state = 'streaming'",
                 (name,),
             ),
-            f"{name} to stream again",
+            f"{name} to stream",
         )
 
     def stop(self) -> None:

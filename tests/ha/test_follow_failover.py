@@ -20,7 +20,7 @@ import requests
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from desktop.app import ensure_application
@@ -42,7 +42,7 @@ from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.online_pay import orders
 from tests import factories as f
-from tests.companion.support import start_live
+from tests.companion.support import LiveServer, start_live
 from tests.desktop.test_desktop_tasks import LOST
 from tests.ha.cluster import Cluster, running_cluster
 from tests.payfakes import (
@@ -95,6 +95,24 @@ def test_a_url_naming_two_servers_is_read_wherever_a_url_is(
     assert env["PGPASSWORD"] == "s3cret"
 
 
+def topup_order(sessions: sessionmaker[Session], home: Path) -> str:
+    """Prepaid account P001 and a WeChat order topping it up by 30.00 (its number)."""
+    with unit_of_work(sessions) as session:
+        f.account(session, "P001", billing_mode="prepaid")
+        order = orders.create_order(
+            session, Actor(label="wechat o-ha"), "P001", "wechat",
+            load_config(home).order_expiry, topup=D("30.00"),
+        )  # fmt: skip
+    return order.order_no
+
+
+def live_companion(url: str, home: Path) -> LiveServer:
+    """The companion service on loopback, with the WeChat Pay merchant written to `home`."""
+    live = start_live(CompanionSettings(secret_key="ha-secret-key-0123456789abcdef"), url)
+    live.app.state.online_pay = PayRuntime.of(load_config(home))
+    return live
+
+
 @pytest.fixture
 def cluster() -> Iterator[Cluster]:
     with running_cluster() as running:
@@ -110,15 +128,8 @@ def test_desktop_and_companion_follow_the_promoted_standby(
     primary, standby = cluster.primary, cluster.standbys[0]
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
-    with unit_of_work(sessions) as session:
-        f.branches(session)
-        f.account(session, "P001", billing_mode="prepaid")
-        order = orders.create_order(
-            session, Actor(label="wechat o-ha"), "P001", "wechat",
-            load_config(tmp_path).order_expiry, topup=D("30.00"),
-        )  # fmt: skip
-    live = start_live(CompanionSettings(secret_key="ha-secret-key-0123456789abcdef"), url)
-    live.app.state.online_pay = PayRuntime.of(load_config(tmp_path))
+    order_no = topup_order(sessions, tmp_path)
+    live = live_companion(url, tmp_path)
     runner = TaskRunner(sessions)
     ports: list[int] = []
     errors: list[TaskError] = []
@@ -141,7 +152,7 @@ def test_desktop_and_companion_follow_the_promoted_standby(
         assert ports == [primary.port] and [e.message for e in errors] == [LOST]
         health = requests.get(live.url + "/healthz", timeout=10)
         assert (health.status_code, health.headers["Retry-After"]) == (503, "5")
-        headers, body = wechat_notify(pay_keys, wechat_transaction(order.order_no, 3000))
+        headers, body = wechat_notify(pay_keys, wechat_transaction(order_no, 3000))
         answer = requests.post(live.url + NOTIFY, data=body, headers=headers, timeout=10)
         assert (answer.status_code, answer.headers["Retry-After"]) == (503, "5")
         assert answer.json()["code"] == "FAIL"  # WeChat's failure form: it sends again
@@ -253,19 +264,13 @@ def test_after_a_quiet_failover_the_first_callback_is_settled(
     monkeypatch.setattr(companion_app, "IDLE_PING_SECONDS", 0.2)
     write_config(tmp_path, pay_keys, pay_standin.url)
     url = cluster.create_database("meterdesk")
-    with unit_of_work(make_sessionmaker(make_engine(url, poolclass=NullPool))) as session:
-        f.account(session, "P001", billing_mode="prepaid")
-        order = orders.create_order(
-            session, Actor(label="wechat o-ha"), "P001", "wechat",
-            load_config(tmp_path).order_expiry, topup=D("30.00"),
-        )  # fmt: skip
-    live = start_live(CompanionSettings(secret_key="ha-secret-key-0123456789abcdef"), url)
-    live.app.state.online_pay = PayRuntime.of(load_config(tmp_path))
+    order_no = topup_order(make_sessionmaker(make_engine(url, poolclass=NullPool)), tmp_path)
+    live = live_companion(url, tmp_path)
     try:
         assert requests.get(live.url + "/healthz", timeout=10).status_code == 200
         cluster.fail_over()
         time.sleep(0.3)  # the pooled connection has been idle past the ping threshold
-        headers, body = wechat_notify(pay_keys, wechat_transaction(order.order_no, 3000))
+        headers, body = wechat_notify(pay_keys, wechat_transaction(order_no, 3000))
         answer = requests.post(live.url + NOTIFY, data=body, headers=headers, timeout=10)
         assert (answer.status_code, answer.content) == (204, b"")
         with unit_of_work(live.sessions) as session:
