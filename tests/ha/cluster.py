@@ -199,6 +199,10 @@ class Cluster:
             node.user,
         )
         _write_conf(node, {"port": str(node.port), "cluster_name": f"'{name}'"})
+        # The primary's ALTER SYSTEM settings came along in postgresql.auto.conf: once
+        # promoted, this node must not wait for synchronous standbys it does not have.
+        with (node.pgdata / "postgresql.auto.conf").open("a") as auto:
+            auto.write("synchronous_standby_names = ''\n")
         node.start()
         self.standbys.append(node)
         if synchronous:
