@@ -6,10 +6,11 @@ reading its last bill ended on (the latest non-void bill by period, whatever the
 a rebill of an old period is not taken and a move-in goes on from the final bill), else the
 latest accepted reading before P, else (a meter put in during P by a replacement) its
 initial reading. The run is set-based: one query gathers every candidate meter with its two
-readings, Python prices them (billing.drafts and billing.pricing: a tariff change inside the
-month prices each tariff's days; annual tiers start from the year to date, gathered in one
-query when an annual tariff is involved), and COPY writes the bills, so 50,000 accounts bill
-in seconds.
+readings, in account order, and Python takes them _BATCH accounts at a time (so its memory
+stays flat, a million accounts or fifty thousand), prices them (billing.drafts and
+billing.pricing: a tariff change inside the month prices each tariff's days; annual tiers
+start from the year to date, gathered in one query when an annual tariff is involved), and
+COPY writes the bills, so 50,000 accounts bill in seconds.
 
 Balances: a prepaid bill draws its whole total from the account balance (kind 'bill'), which
 may go negative. A postpaid bill draws min(balance, total) from a positive balance, the
@@ -21,7 +22,7 @@ draws.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -67,8 +68,9 @@ SKIP_REASONS = {
 
 _BILLING_LOCK = 645_2007  # advisory-lock namespace of billing runs
 _CHUNK = 5000  # accounts priced and written at a time
+_BATCH = 20_000  # accounts gathered at a time (see _batches)
 
-# Unordered, so rows stream to Python (a server-side cursor) while PostgreSQL still joins.
+# Read through a server-side cursor in account order (_batches).
 _CANDIDATES = """
     with period_readings as materialized (
         select meter_id, id, value, read_at, status, source from reading
@@ -118,6 +120,7 @@ _CANDIDATES = """
         order by r.read_at desc, r.id desc limit 1) prior on true
     left join reading previous
       on previous.id = coalesce(rebilled.curr_reading_id, last.curr_reading_id, prior.id)
+    order by m.account_id
 """
 
 
@@ -161,37 +164,58 @@ _ACCOUNTS = """
 """
 
 
-def _gather(
-    session: Session, period: Period, estimate: Callable[[list[tuple]], Estimates] | None
-) -> tuple[list[Draft], list[SkippedMeter], list[EstimatedMeter]]:
-    """Every meter that may be billed, with its two readings, grouped into account drafts;
-    with `estimate`, the unread meters go through it and those estimated are billed too."""
+def _batches(session: Session, period: Period) -> Iterator[list[tuple]]:
+    """The candidate meters (_CANDIDATES' rows), in lists of _BATCH whole accounts.
+
+    The server-side cursor stays open while the caller writes each list's bills in the
+    same transaction; it reads the snapshot of its start, so those bills do not show."""
     params = {"period": str(period), "start": period.start, "end": period.end}
-    drafts: dict[int, Draft] = {}
-    skipped: list[SkippedMeter] = []
     raw = psycopg_connection(session)
     # A server-side cursor is planned for its first rows unless told the caller reads all.
     raw.execute("set local cursor_tuple_fraction = 1.0")
     with raw.cursor(name="billing_candidates") as cursor:
         cursor.itersize = 5000
         cursor.execute(_CANDIDATES, params)
-        unread: list[tuple] | None = None if estimate is None else []
+        batch: list[tuple] = []
+        accounts, last = 0, None
         for row in cursor:
-            _take(row, drafts, skipped, unread)
-        estimated: list[EstimatedMeter] = []
-        if estimate is not None and unread:
-            found = estimate(unread)
-            for row in found.rows:
-                _take(row, drafts, skipped)
-            skipped.extend(SkippedMeter(meter_no, reason) for meter_no, reason in found.skipped)
-            estimated = found.estimated
+            if row[5] != last:
+                if accounts == _BATCH:
+                    yield batch
+                    batch, accounts = [], 0
+                accounts, last = accounts + 1, row[5]
+            batch.append(row)
+        if batch:
+            yield batch
+
+
+def _gather(
+    session: Session,
+    rows: list[tuple],
+    estimate: Callable[[list[tuple]], Estimates] | None,
+) -> tuple[list[Draft], list[SkippedMeter], list[EstimatedMeter]]:
+    """Candidate meters with their two readings, grouped into account drafts; with
+    `estimate`, the unread meters go through it and those estimated are billed too."""
+    drafts: dict[int, Draft] = {}
+    skipped: list[SkippedMeter] = []
+    unread: list[tuple] | None = None if estimate is None else []
+    for row in rows:
+        _take(row, drafts, skipped, unread)
+    estimated: list[EstimatedMeter] = []
+    if estimate is not None and unread:
+        found = estimate(unread)
+        for row in found.rows:
+            _take(row, drafts, skipped)
+        skipped.extend(SkippedMeter(meter_no, reason) for meter_no, reason in found.skipped)
+        estimated = found.estimated
+    with psycopg_connection(session).cursor() as cursor:
         cursor.execute(_ACCOUNTS, {"ids": list(drafts)})
         for account_id, number, holder, class_id, mode, campus, building, unit, room in cursor:
             draft = drafts[account_id]
             draft.account_no, draft.holder_name = number, holder
             draft.customer_class_id, draft.billing_mode = class_id, mode
             draft.address = address_of(campus, building, unit, room)
-            draft.meters.sort()  # rows came unordered; a bill lists its meters by id
+            draft.meters.sort()  # rows come in account order only; a bill lists meters by id
     return sorted(drafts.values(), key=lambda d: d.account_id), skipped, estimated
 
 
@@ -405,21 +429,12 @@ def run_billing(
         if estimate
         else None
     )
-    drafts, skipped, estimated = _gather(session, period, estimating)
     span = Span.of(period)
-    ready, unpriced = resolve_tariffs(drafts, load_tariff_book(session), span)
-    skipped.extend(SkippedMeter(meter_no, "no_tariff") for meter_no in unpriced)
-    # An estimate of a meter left unpriced stands unbilled: the next bill goes on from the
-    # last actual reading.
-    unbilled = set(unpriced)
-    estimated = [e for e in estimated if e.meter_no not in unbilled]
-    skipped.sort(key=lambda s: (s.meter_no, s.reason))
-    years = year_to_date(session, period, ready)
+    book = load_tariff_book(session)
     run = BillingRun(
         period=str(period),
         staff_id=actor.staff_id,
-        created=len(ready),
-        skipped=[{"meter_no": s.meter_no, "reason": s.reason} for s in skipped],
+        created=0,  # counted below, with what is skipped
         # The transaction's own clock, as a payment takes it: the demo's replayed year runs
         # under a simulated one, and the bill_notices job tells residents of recent runs only.
         created_at=transaction_time(session),
@@ -427,11 +442,28 @@ def run_billing(
     session.add(run)
     session.flush()
     run_id = run.id
-    # PostgreSQL stores one chunk of bills while Python prices the next.
-    with write_behind(partial(_write, session, period, run_id), "billing") as put:
-        cache: PriceCache = {}
-        for start in range(0, len(ready), _CHUNK):
-            put(price_drafts(ready[start : start + _CHUNK], cache, span, years))
+    created = 0
+    skipped: list[SkippedMeter] = []
+    estimated: list[EstimatedMeter] = []
+    cache: PriceCache = {}
+    for rows in _batches(session, period):
+        drafts, left_out, batch_estimated = _gather(session, rows, estimating)
+        ready, unpriced = resolve_tariffs(drafts, book, span)
+        skipped.extend(left_out)
+        skipped.extend(SkippedMeter(meter_no, "no_tariff") for meter_no in unpriced)
+        # An estimate of a meter left unpriced stands unbilled: the next bill goes on from
+        # the last actual reading.
+        unbilled = set(unpriced)
+        estimated.extend(e for e in batch_estimated if e.meter_no not in unbilled)
+        years = year_to_date(session, period, ready)
+        # PostgreSQL stores one chunk of bills while Python prices the next.
+        with write_behind(partial(_write, session, period, run_id), "billing") as put:
+            for start in range(0, len(ready), _CHUNK):
+                put(price_drafts(ready[start : start + _CHUNK], cache, span, years))
+        created += len(ready)
+    skipped.sort(key=lambda s: (s.meter_no, s.reason))
+    run.created = created
+    run.skipped = [{"meter_no": s.meter_no, "reason": s.reason} for s in skipped]
     _draw_true_up_credits(session, period, run_id)
     audit.record(
         session,
@@ -439,11 +471,11 @@ def run_billing(
         "billing.run",
         "billing_run",
         run.id,
-        {"period": str(period), "created": len(ready), "skipped": len(skipped),
+        {"period": str(period), "created": created, "skipped": len(skipped),
          "estimated": [e.meter_no for e in estimated]},
     )  # fmt: skip
     return BillingRunResult(
-        str(period), len(ready), tuple(skipped), run_id, already_billed or 0, tuple(estimated)
+        str(period), created, tuple(skipped), run_id, already_billed or 0, tuple(estimated)
     )
 
 

@@ -1,0 +1,46 @@
+"""The billing run takes its accounts a batch at a time (billing_run._BATCH): with one
+account per batch, the bills, the skipped meters and the run's row are what one batch gives."""
+
+from decimal import Decimal as D
+
+from sqlalchemy import select
+
+from server.db.models import AuditEvent, BillingRun
+from server.services.billing import billing_run
+from server.services.billing.billing_run import list_bills, run_billing
+from server.services.core.calendar import Period
+from tests import factories as f
+
+OCT = Period.parse("2026-10")
+
+
+def test_accounts_batch_by_batch(session, monkeypatch):
+    monkeypatch.setattr(billing_run, "_BATCH", 1)
+    a = f.account(session, "A001")
+    f.meter(session, "E1", a)
+    f.meter(session, "E4", a)
+    b = f.account(session, "A002")
+    f.meter(session, "E2", b)
+    c = f.account(session, "A003", billing_mode="prepaid", balance="100")
+    f.meter(session, "E3", c)
+    f.tariff(session, components={"电费": [("0", "0.5")]})
+    for meter, before, after in (("E1", "100", "110"), ("E4", "10", "30"), ("E3", "0", "40")):
+        f.read(session, meter, "2026-09-28", before)
+        f.read(session, meter, "2026-10-28", after)
+    f.read(session, "E2", "2026-09-28", "500")  # no October reading: unread
+
+    result = run_billing(session, f.ACTOR, OCT)
+
+    assert result.created == 2
+    assert [(s.meter_no, s.reason) for s in result.skipped] == [("E2", "unread")]
+    bills = {b.account_no: b for b in list_bills(session, OCT)}
+    assert sorted(bills) == ["A001", "A003"]
+    # A001: (110 - 100) + (30 - 10) = 30 × 0.5; its two meters on one bill, by meter id.
+    assert [m.meter_no for m in bills["A001"].meters] == ["E1", "E4"]
+    assert (bills["A001"].total, bills["A001"].status) == (D("15.00"), "open")
+    # A003, prepaid: 40 × 0.5 drawn from its balance.
+    assert (bills["A003"].total, bills["A003"].status) == (D("20.00"), "paid")
+    run = session.scalars(select(BillingRun)).one()
+    assert (run.created, run.skipped) == (2, [{"meter_no": "E2", "reason": "unread"}])
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "billing.run"))
+    assert (event.data["created"], event.data["skipped"]) == (2, 1)
