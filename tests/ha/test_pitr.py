@@ -71,9 +71,11 @@ def archived_through_now(cluster: Cluster) -> None:
 
 
 def test_restore_to_a_moment_brings_back_exactly_the_payments_before_it(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch
+    workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("MD_HOME", str(workdir / "home"))
+    # Not in `workdir`, removed at the end: the commands' log file stays open in this
+    # process, as with every CLI test's MD_HOME.
+    monkeypatch.setenv("MD_HOME", str(tmp_path / "home"))
     archive, base_folder = workdir / "wal", workdir / "base"
     archive.mkdir()
     user = "pgserver" if os.geteuid() == 0 else None
