@@ -19,6 +19,12 @@ import requests
 from server.cli.core import Context, cli, cli_actor, pass_context, progress, run
 from server.db.engine import is_embedded
 from server.demo.bench import demo_bench_meters, start_bench_simulator
+from server.demo.control import (
+    DEMO_CONTROL_PASSWORD,
+    control_environment,
+    demo_gateway_meters,
+    start_demo_gateway,
+)
 from server.demo.data import generate_demo_data
 from server.demo.messages import DemoMessages, demo_environment
 from server.ops.pc_setup import DEMO_ACCOUNTS, has_accounts, seed_demo
@@ -38,7 +44,7 @@ def demo_data(ctx: Context, accounts: int, seed: int) -> None:
         with ctx.session(as_owner=True) as session:
             return generate_demo_data(
                 session, cli_actor(), accounts=accounts, seed=seed, now=now(), progress=progress,
-                master_meters=True,
+                master_meters=True, prepaid_control=True,
             )  # fmt: skip
 
     summary = run(action)
@@ -57,11 +63,12 @@ class DemoCompanion:
         self.messages.stop()
 
 
-def _start_demo_companion(ctx: Context) -> DemoCompanion | None:
+def _start_demo_companion(ctx: Context, control: dict[str, str]) -> DemoCompanion | None:
     """The residents' phone pages for the demo: `meterdesk serve` on a free loopback port
     with the development sign-in and 演示支付 on, its jobs' template messages and SMS sent
-    to the 演示消息 stand-in, started and waited for; the caller stops it. Only on the PC's
-    own embedded database (`serve` refuses pay.demo elsewhere)."""
+    to the 演示消息 stand-in, its 费控 jobs' commands to the demo gateway (`control`: the
+    settings of demo.control), started and waited for; the caller stops it. Only on the
+    PC's own embedded database (`serve` refuses pay.demo elsewhere)."""
     if not is_embedded(ctx.settings):
         click.echo("连接的是中心数据库：不启动演示用的住户手机页面")
         return None
@@ -75,6 +82,7 @@ def _start_demo_companion(ctx: Context) -> DemoCompanion | None:
     env = (
         dict(os.environ)
         | demo_environment(messages.url, url)
+        | control
         | {
             "MD_COMPANION_HOST": "127.0.0.1",
             "MD_COMPANION_PORT": str(port),
@@ -152,6 +160,7 @@ def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
 
     with ctx.session() as session:
         bench = demo_bench_meters(session)
+        prepaid, places = demo_gateway_meters(session)
     env = dict(os.environ)
     simulator = start_bench_simulator(bench) if bench else None
     if simulator is not None:
@@ -159,7 +168,17 @@ def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
         env["MD_DEVICES_BENCH_PORT"] = simulator.url
         for meter in bench:
             click.echo(f"台架模拟表：{meter.meter_no}（地址 {meter.address}）在 {simulator.url}")
-    companion = _start_demo_companion(ctx)
+    # 费控: the desktop (switching, its 发送 button) and serve (the jobs, a payment's
+    # switch-on) both reach the prepaid meters through the demo's building gateway.
+    gateway = start_demo_gateway(prepaid) if prepaid else None
+    control = control_environment(gateway.url, places) if gateway is not None else {}
+    env |= control
+    if gateway is not None:
+        click.echo(
+            f"费控模拟网关：{len(prepaid)} 块预付费表（{len(places)} 栋楼）在 {gateway.url}，"
+            f"控制密码 {DEMO_CONTROL_PASSWORD}；在桌面程序的“费控”页预览策略、审批断开、发送"
+        )
+    companion = _start_demo_companion(ctx, control)
     try:
         # The desktop runs as its own process (the domain layer never imports Qt); it joins
         # the same embedded server, which stays up while either process uses it. The demo
@@ -169,6 +188,8 @@ def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
     finally:
         if simulator is not None:
             simulator.stop()
+        if gateway is not None:
+            gateway.stop()
         if companion is not None:
             companion.stop()
     sys.exit(code)

@@ -49,6 +49,7 @@ from server.demo import catalog
 from server.demo import masters as demo_masters
 from server.demo.activity import ActivitySummary
 from server.demo.centre import DemoAccount, Miskey
+from server.demo.control import seed_control
 from server.demo.load import (
     BULK_TABLES,
     BulkLoad,
@@ -152,6 +153,7 @@ def generate_demo_data(
     progress: Progress | None = None,
     master_meters: bool = False,
     in_use: bool = True,
+    prepaid_control: bool = False,
 ) -> DemoSummary:
     """Fill an empty database with demo data; a seed and a clock always give the same data.
 
@@ -161,7 +163,9 @@ def generate_demo_data(
     the last 12 complete months billed and mostly paid, today's receipts, reviews,
     bindings, requests, notices). With `master_meters` every building gets master meters
     over its meters, a few of them leaking (demo.masters); the rest of the data is the same
-    either way. The caller commits. Refused if the database already has accounts.
+    either way. With `prepaid_control` (and `in_use`) the classes get 费控 thresholds and a
+    few prepaid accounts run out, one lab under 保电 (demo.control). The caller commits.
+    Refused if the database already has accounts.
     """
     if accounts < 1:
         raise DomainError(f"演示户数至少为 1，收到 {accounts}")
@@ -178,6 +182,8 @@ def generate_demo_data(
     generator.masters_rng = random.Random(seed * 7919 + 1) if master_meters else None
     generator.activity_rng = random.Random(seed * 104729 + 3) if in_use else None
     summary = generator.run(accounts, seed)
+    if prepaid_control and in_use:
+        seed_control(session, now)
     audit.record(session, actor, "demo.generate", "database", None, summary.as_json())
     session.flush()
     return summary

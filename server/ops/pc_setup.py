@@ -167,5 +167,5 @@ def seed_demo(
 
     return generate_demo_data(
         session, actor, accounts=accounts, seed=DEMO_SEED, now=now, progress=progress,
-        master_meters=True,
+        master_meters=True, prepaid_control=True,
     )  # fmt: skip
