@@ -184,17 +184,18 @@ def _protect(
     login: str,
     until: datetime | None,
 ) -> None:
-    def action() -> None:
+    def action() -> tuple[int, ...]:
         with ctx.session() as session:
-            protection.set_protection(
+            return protection.set_protection(
                 session, clerk_actor(session, login), protected=protected, reason=reason,
                 now=now(), account_no=account_no, building=building,
                 until=until.replace(tzinfo=BUSINESS_TZ) if until else None,
             )  # fmt: skip
 
-    run(action)
+    ids = run(action)
     target = f"户号 {account_no}" if account_no else f"楼宇 {building}"
-    click.echo(f"{target} {'已保电' if protected else '已解除保电'}：{reason}")
+    queued = f"；已排队表计{'保电' if protected else '保电解除'}指令 {len(ids)} 条" if ids else ""
+    click.echo(f"{target} {'已保电' if protected else '已解除保电'}：{reason}{queued}")
 
 
 def _target_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -56,7 +56,9 @@ def test_the_desk_commands_from_thresholds_to_a_switch_read_back(building):
         "class", "resident", "--cutoff-below", "10", "--warn-below", "30",
         "--grace-hours", "0", "--by", "zhao",
     )  # fmt: skip
-    invoke("protect", "--account", "P002", "--reason", "医务室", "--by", "zhao")
+    assert invoke("protect", "--account", "P002", "--reason", "医务室", "--by", "zhao") == (
+        "户号 P002 已保电：医务室；已排队表计保电指令 1 条\n"
+    )
     preview = json.loads(invoke("policy", "--json"))
     assert [(i["account_no"], i["step"], i["why"]) for i in preview["items"]] == [
         (

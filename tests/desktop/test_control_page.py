@@ -316,6 +316,10 @@ def test_a_manager_sets_and_lifts_a_mark(qtbot, desk, fresh_database_url, tmp_pa
         assert [marks.text_at(0, c) for c in range(4)] == [
             "户号 P001", "透析患者", "2027-01-01 00:00", "zhao ZHAO",
         ]  # fmt: skip
+        # The meter's own 保电 is on its way to P001's meter.
+        pending = page.commands_table
+        assert [[pending.text_at(r, c) for c in (2, 5, 7, 10)] for r in range(
+            pending.row_count())] == [["P001", "保电", "保电：透析患者", "待发送"]]  # fmt: skip
 
         rect = marks.visualRect(marks.model().index(0, 0))
         qtbot.mouseClick(marks.viewport(), LEFT, pos=rect.center())
@@ -325,6 +329,9 @@ def test_a_manager_sets_and_lifts_a_mark(qtbot, desk, fresh_database_url, tmp_pa
         with qtbot.waitSignal(page.loaded, timeout=WAIT_MS):
             qtbot.mouseClick(lift.confirm_button, LEFT)
         assert marks.row_count() == 1 and marks.text_at(0, 0) == "户号 P003"
+        # Lifted before it went out: 保电解除 takes its place.
+        assert [[pending.text_at(r, c) for c in (2, 5, 7)] for r in range(
+            pending.row_count())] == [["P001", "保电解除", "保电解除：已出院"]]  # fmt: skip
     assert read_db(
         fresh_database_url,
         select(ControlProtection.protected, ControlProtection.reason, ControlProtection.until)

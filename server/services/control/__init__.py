@@ -25,7 +25,7 @@ The page's API (every function takes a session; lists return frozen dataclasses)
   `policy.class_policies(session)`, `policy.set_class_policy(...)`.
 - `protection.protections(session, now) -> list[Protection]`,
   `protection.set_protection(session, actor, protected=, reason=, now=, account_no= |
-  building=, until=None)`.
+  building=, until=None) -> tuple[int, ...]` (the meters' 保电 / 保电解除 commands it queued).
 - `sender.send_due(sessions, settings, now, only=None) -> SendReport` and
   `sender.read_states(sessions, settings, now, building_id=None) -> list[StateRead]`
   (回读; both commit themselves and talk to meters: run them on a worker, never inside

@@ -128,8 +128,9 @@ def set_protection(
     account_no: str | None = None,
     building: str | None = None,
     until: datetime | None = None,
-) -> None:
-    """Mark (or lift the mark of) an account or a building; a manager's decision."""
+) -> tuple[int, ...]:
+    """Mark (or lift the mark of) an account or a building; a manager's decision. Returns
+    the ids of the meters' 保电 / 保电解除 commands it queued."""
     permissions.require_manager(session, actor, "设置保电")
     if not reason.strip():
         raise InvalidInput("请填写保电（或解除）的原因")
@@ -169,7 +170,7 @@ def set_protection(
         account_id if account_id is not None else building_id,
         {"target": label, "reason": reason.strip(), "until": until.isoformat() if until else None},
     )
-    _hold_meters(session, actor, account_id, building_id, reason, now)
+    return tuple(_hold_meters(session, actor, account_id, building_id, reason, now))
 
 
 def _hold_meters(
@@ -179,7 +180,7 @@ def _hold_meters(
     building_id: int | None,
     reason: str,
     now: datetime,
-) -> None:
+) -> list[int]:
     # Imported here: commands imports this module for the marks.
     from server.services.control.commands import hold_accounts
 
@@ -188,7 +189,7 @@ def _hold_meters(
         if account_id is not None
         else list(session.scalars(select(Account.id).where(Account.building_id == building_id)))
     )
-    hold_accounts(session, actor, accounts, reason, now)
+    return hold_accounts(session, actor, accounts, reason, now)
 
 
 def release_lapsed(session: Session, now: datetime) -> int:
