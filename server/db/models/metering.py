@@ -124,6 +124,9 @@ class Reading(Base):
             postgresql_where=text("status = 'accepted'"),
         ),
         Index("ix_reading_read_at", "read_at"),
+        # A bill's reading references name the meter too (md_check_references on
+        # bill_meter): checked from this index alone, without a visit to each reading row.
+        Index("ix_reading_id_meter", "id", unique=True, postgresql_include=["meter_id"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
