@@ -1,11 +1,17 @@
 """The counter page's payment: the amount (what is owed, suggested), the channel (F5 cash,
 F6 cheque, F7 transfer) with its reference, bank or tendered cash and the change, and
 taking it (F9, or Enter in the tendered field); an amount far above what is owed is asked
-about first."""
+about first.
+
+Exactly once: each payment goes with a request key (server.services.collection.payments).
+A payment whose acknowledgement was lost with the connection stays pending, and pressing
+Take payment again sends it with the same key, so it is taken once whether or not the first
+attempt committed; a payment taken, another account, or the account cleared starts anew."""
 
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -45,6 +51,8 @@ class PaymentBox(QGroupBox):
     def __init__(self, page: CounterPage) -> None:
         super().__init__(page)
         self.page = page
+        # The attempt whose outcome the lost connection hid; its retry reuses its key.
+        self.unsure: PaymentRequest | None = None
         self.setTitle(self.tr("Take payment"))
         self.amount_limits = self._amount_limits()
         self.owed_label = QLabel()
@@ -86,6 +94,8 @@ class PaymentBox(QGroupBox):
         form.addRow(self.pay_button)
 
     def show_account(self, panel: AccountPanel | None) -> None:
+        if panel is None or (self.unsure and self.unsure.account_no != panel.account_no):
+            self.unsure = None
         if panel is None:
             self.owed_label.setText("")
             self.amount_edit.clear()
@@ -168,6 +178,7 @@ class PaymentBox(QGroupBox):
             reference=self.reference_edit.text(),
             bank=self.bank_edit.text(),
             tendered=self.tendered_edit.value() if channel == CASH else None,
+            request_key=self.unsure.request_key if self.unsure else uuid.uuid4(),
         )
 
     def pay(self) -> None:
@@ -205,13 +216,29 @@ class PaymentBox(QGroupBox):
         actor = self.page.identity.actor
         self.page.runner.run(
             lambda s: take_payment(s, actor, request),
-            on_success=self.paid.emit,
-            on_failure=self._payment_refused,
+            on_success=self._taken,
+            on_failure=lambda error: self._payment_refused(request, error),
             owner=self,
         )
 
-    def _payment_refused(self, error: TaskError) -> None:
+    def _taken(self, result: object) -> None:
+        self.unsure = None
+        self.paid.emit(result)
+
+    def _payment_refused(self, request: PaymentRequest, error: TaskError) -> None:
         self.update_pay_button()
+        if not error.connection:
+            self.page.show_message(
+                QMessageBox.Icon.Warning, self.tr("Payment not taken"), error.message
+            )
+            return
+        self.unsure = request
         self.page.show_message(
-            QMessageBox.Icon.Warning, self.tr("Payment not taken"), error.message
+            QMessageBox.Icon.Warning,
+            self.tr("Payment not confirmed"),
+            self.tr(
+                "The connection to the database was lost before the payment was confirmed: "
+                "it may have been taken or not. Press Take payment again once the "
+                "connection is back; it is sent as the same payment and is never taken twice."
+            ),
         )

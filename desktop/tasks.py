@@ -88,11 +88,14 @@ def check_portable(value: object, where: str = "result") -> None:
 class TaskError:
     """Why a task failed, ready to show. `domain` is True for a business-rule refusal
     (DomainError), whose message is meant for the user as is; `title` says what kind of
-    refusal it is ("" when the kind adds nothing: the window then bears the app's name)."""
+    refusal it is ("" when the kind adds nothing: the window then bears the app's name).
+    `connection` is True when the database was unreachable: a write may or may not have
+    committed (the acknowledgement can be what was lost)."""
 
     message: str
     domain: bool
     title: str = ""
+    connection: bool = False
 
 
 # What the message box's title calls each kind of refusal; the first match wins.
@@ -154,7 +157,7 @@ def _task_error(kind: str, text: str, refusal: type[DomainError] = DomainError) 
             "to its standby). Try again in a moment; for a payment, first check the "
             "account's receipts whether it went through.",
         )
-        return TaskError(message, domain=False)
+        return TaskError(message, domain=False, connection=True)
     message = QCoreApplication.translate(
         "TaskRunner", "An unexpected error occurred ({error}); details are in the log."
     ).format(error=text)

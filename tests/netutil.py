@@ -19,6 +19,9 @@ class Cable:
         self.port = self.listener.getsockname()[1]
         self.sockets: list[socket.socket] = []
         self.plugged = True
+        # lose_answer_to: the marker armed, and set once the server's answer was swallowed.
+        self._marker: bytes | None = None
+        self._answered: threading.Event | None = None
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _connect_target(self) -> socket.socket:
@@ -39,13 +42,23 @@ class Cable:
                 continue
             upstream = self._connect_target()
             self.sockets += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            for a, b, up in ((client, upstream, True), (upstream, client, False)):
+                threading.Thread(target=self._pump, args=(a, b, up), daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, up: bool) -> None:
         try:
             while data := source.recv(65536):
+                if not up and self._answered is not None:
+                    self._answered.set()  # the answer the program never hears
+                    continue
+                if up and self._marker is not None and self._marker in data:
+                    self._marker, answered = None, threading.Event()
+                    self._answered = answered
+                    sink.sendall(data)
+                    answered.wait(10)
+                    self.pull()
+                    self._answered = None
+                    return
                 sink.sendall(data)
         except OSError:
             pass
@@ -53,6 +66,12 @@ class Cable:
             for end in (source, sink):
                 with contextlib.suppress(OSError):
                     end.shutdown(socket.SHUT_RDWR)
+
+    def lose_answer_to(self, marker: bytes) -> None:
+        """The next message carrying `marker` (b"COMMIT") reaches the server, the server's
+        answer is swallowed, then the cable is pulled: the server did it, the program never
+        heard (a primary dying between its commit and the acknowledgement)."""
+        self._marker = marker
 
     def pull(self) -> None:
         self.plugged = False

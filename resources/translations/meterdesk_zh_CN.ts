@@ -4219,89 +4219,99 @@ Replaced at {when}</source>
 <context>
     <name>PaymentBox</name>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="48"/>
+        <location filename="../../desktop/counter_payment.py" line="56"/>
         <source>Take payment</source>
         <translation>收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="67"/>
+        <location filename="../../desktop/counter_payment.py" line="75"/>
         <source>Take payment (F9)</source>
         <translation>收款 (F9)</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="78"/>
+        <location filename="../../desktop/counter_payment.py" line="86"/>
         <source>Owed:</source>
         <translation>应缴：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="79"/>
+        <location filename="../../desktop/counter_payment.py" line="87"/>
         <source>Amount:</source>
         <translation>金额：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="80"/>
+        <location filename="../../desktop/counter_payment.py" line="88"/>
         <source>Channel:</source>
         <translation>收款方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="81"/>
+        <location filename="../../desktop/counter_payment.py" line="89"/>
         <source>Reference:</source>
         <translation>票据号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="83"/>
+        <location filename="../../desktop/counter_payment.py" line="91"/>
         <source>Bank:</source>
         <translation>银行：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="84"/>
+        <location filename="../../desktop/counter_payment.py" line="92"/>
         <source>Tendered:</source>
         <translation>实收：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="85"/>
+        <location filename="../../desktop/counter_payment.py" line="93"/>
         <source>Change:</source>
         <translation>找零：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="120"/>
+        <location filename="../../desktop/counter_payment.py" line="130"/>
         <source>Cheque no.:</source>
         <translation>支票号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="120"/>
+        <location filename="../../desktop/counter_payment.py" line="130"/>
         <source>Bank serial no.:</source>
         <translation>银行流水号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="140"/>
+        <location filename="../../desktop/counter_payment.py" line="150"/>
         <source>Tendered is less than the amount</source>
         <translation>实收少于收款金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="192"/>
+        <location filename="../../desktop/counter_payment.py" line="203"/>
         <source>Check the amount</source>
         <translation>请核对金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="193"/>
+        <location filename="../../desktop/counter_payment.py" line="204"/>
         <source>Take {amount} from {holder} ({account}), who owes {owed}?</source>
         <translation>确定向 {holder}（{account}）收取 {amount} 吗？该户应缴 {owed}。</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="199"/>
+        <location filename="../../desktop/counter_payment.py" line="210"/>
         <source>Take it</source>
         <translation>确认收款</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="199"/>
+        <location filename="../../desktop/counter_payment.py" line="210"/>
         <source>Correct the amount</source>
         <translation>修改金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_payment.py" line="216"/>
+        <location filename="../../desktop/counter_payment.py" line="232"/>
         <source>Payment not taken</source>
         <translation>未能收款</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="238"/>
+        <source>Payment not confirmed</source>
+        <translation>收款未确认</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_payment.py" line="240"/>
+        <source>The connection to the database was lost before the payment was confirmed: it may have been taken or not. Press Take payment again once the connection is back; it is sent as the same payment and is never taken twice.</source>
+        <translation>收款确认前与数据库的连接中断：这笔收款可能已入账，也可能没有。连接恢复后再按“收款”即可；它作为同一笔收款发送，绝不会重复收取。</translation>
     </message>
 </context>
 <context>
@@ -6557,37 +6567,37 @@ Replaced at {when}</source>
 <context>
     <name>TaskRunner</name>
     <message>
-        <location filename="../../desktop/tasks.py" line="100"/>
+        <location filename="../../desktop/tasks.py" line="103"/>
         <source>Not permitted</source>
         <translation>无权办理</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="101"/>
+        <location filename="../../desktop/tasks.py" line="104"/>
         <source>Not found</source>
         <translation>未找到</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="102"/>
+        <location filename="../../desktop/tasks.py" line="105"/>
         <source>Cannot be done now</source>
         <translation>当前无法办理</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="103"/>
+        <location filename="../../desktop/tasks.py" line="106"/>
         <source>Please check the input</source>
         <translation>请检查输入</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="151"/>
+        <location filename="../../desktop/tasks.py" line="154"/>
         <source>Cannot reach the database (the connection was lost, or the server is switching to its standby). Try again in a moment; for a payment, first check the account&apos;s receipts whether it went through.</source>
         <translation>无法连接数据库（连接中断，或服务器正在切换到备用服务器）。请稍后重试；收款请先查看该户的收据，确认是否已入账。</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="158"/>
+        <location filename="../../desktop/tasks.py" line="161"/>
         <source>An unexpected error occurred ({error}); details are in the log.</source>
         <translation>发生意外错误（{error}），详情见日志。</translation>
     </message>
     <message>
-        <location filename="../../desktop/tasks.py" line="166"/>
+        <location filename="../../desktop/tasks.py" line="169"/>
         <source>MeterDesk</source>
         <translation>MeterDesk</translation>
     </message>

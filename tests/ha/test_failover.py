@@ -3,6 +3,10 @@ primary with a synchronous standby; the primary crashes (immediate shutdown), a 
 by with no server taking writes (the time it takes to notice), the standby is promoted, and
 the clients carry on through their multi-host URL, retrying what failed on the connection.
 
+Every other counter payment is cash, which has no reference to catch a repeat: it carries a
+request key made once per payment, and its retries send the same key, so a payment whose
+commit happened but whose answer was lost in the crash is found, not taken again.
+
 Afterwards on the new primary: every payment a counter saw committed is there, none twice,
 the receipt numbers of each branch run 1…n without a gap (a transaction cut off by the crash
 took its number with it: numbering is in the transaction), every callback paid its order
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal as D
@@ -57,6 +62,17 @@ def amount(client: int, number: int) -> D:
     return D(f"{10 + number}.{client:02d}")
 
 
+def counter_request(client: int, branch: str, number: int) -> tuple[str, PaymentRequest]:
+    """(label, request): odd numbers cash under a key made from the label, even ones a
+    transfer whose bank serial is the label."""
+    label = f"HA{client}-{number:02d}"
+    money = amount(client, number)
+    if number % 2:
+        key = uuid.uuid5(uuid.NAMESPACE_URL, label)
+        return label, PaymentRequest(f"A00{client}", money, "cash", branch, request_key=key)
+    return label, PaymentRequest(f"A00{client}", money, "transfer", branch, label, "工商银行")
+
+
 @dataclass
 class Tally:
     # reference → receipt number, for each payment whose commit the counter saw
@@ -86,10 +102,8 @@ def counter(
     deadline = time.monotonic() + DEADLINE
     try:
         for number in range(PAYMENTS):
-            reference = f"HA{client}-{number:02d}"
-            request = PaymentRequest(
-                f"A00{client}", amount(client, number), "transfer", branch, reference, "工商银行"
-            )
+            # Made once, so every retry of this payment sends the same key.
+            reference, request = counter_request(client, branch, number)
             while True:
                 try:
                     with unit_of_work(sessions) as session:
@@ -173,7 +187,7 @@ def test_no_payment_is_lost_doubled_or_misnumbered_across_a_failover(
         tallies = {client: Tally() for client, _ in COUNTERS}
         senders = [Tally() for _ in range(CALLBACK_THREADS)]
         committed: list[int] = []
-        hold = Hold("HA1-04")
+        hold = Hold("HA1-05")  # cash: its retry carries its key
         settled: list[int] = []
         threads = [
             threading.Thread(
@@ -216,11 +230,22 @@ def test_no_payment_is_lost_doubled_or_misnumbered_across_a_failover(
 
         after = make_engine(cluster.multi_host_url("meterdesk"))
         with unit_of_work(make_sessionmaker(after)) as session:
-            rows = session.execute(
-                select(Payment.reference, Payment.amount, Receipt.receipt_no)
-                .join(Receipt, Receipt.payment_id == Payment.id)
-                .where(Payment.channel == "transfer")
-            ).all()
+            labels = {
+                request.request_key: label
+                for c, b in COUNTERS
+                for label, request in (counter_request(c, b, n) for n in range(PAYMENTS))
+                if request.request_key
+            }
+            rows = [
+                (reference or labels[key], money, receipt)
+                for reference, key, money, receipt in session.execute(
+                    select(
+                        Payment.reference, Payment.request_key, Payment.amount, Receipt.receipt_no
+                    )
+                    .join(Receipt, Receipt.payment_id == Payment.id)
+                    .where(Payment.channel.in_(("transfer", "cash")))
+                )
+            ]
             # Every counter payment once: seen committed, or found committed on the retry.
             by_reference = Counter(reference for reference, _, _ in rows)
             assert set(by_reference.values()) == {1}

@@ -24,7 +24,7 @@ from server.db.models import (
     PaymentOrder,
     Receipt,
 )
-from server.services.collection.payments import PaymentRequest, take_payment
+from server.services.collection.payments import PaymentRequest, request_key_of, take_payment
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
 from server.services.online_pay import callbacks
@@ -63,6 +63,8 @@ def test_valid_notify_pays_the_bills_without_a_receipt(pay_world: PayWorld) -> N
         assert payment is not None
         assert (payment.channel, payment.amount, payment.bank) == ("online", D("65.00"), "微信支付")
         assert payment.branch_id is None and payment.till_session_id is None
+        # Its request key is the order's: the order pays one payment, whatever the trade.
+        assert payment.request_key == request_key_of(order.order_no)
         assert session.scalar(select(func.count()).select_from(Receipt)) == 0
         stored = session.scalar(select(PaymentOrder))
         assert stored is not None

@@ -10,6 +10,7 @@ A payment points at nothing it is followed by; its receipt points back at it
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Numeric,
     PrimaryKeyConstraint,
     String,
+    Uuid,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -75,6 +77,14 @@ class Payment(Base):
             unique=True,
             postgresql_where=text("reference <> ''"),
         ),
+        # A client's key for one payment, the same on every retry of it (migration 0023):
+        # a retry after a lost acknowledgement finds the payment instead of paying twice.
+        Index(
+            "uq_payment_request_key",
+            "request_key",
+            unique=True,
+            postgresql_where=text("request_key is not null"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +102,7 @@ class Payment(Base):
     tendered: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     change: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     created_at: Mapped[Timestamp]
+    request_key: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class Allocation(Base):

@@ -12,21 +12,31 @@ account → counter and two counters cannot deadlock.
 The till (server.services.collection.till): a staff member takes money only through their
 open till of today, and voids only their own receipt of an open same-day till unless they
 hold a manager or admin post (`permissions.is_manager`).
+
+Exactly once (`PaymentRequest.request_key`): a client makes a key when the clerk starts a
+payment and sends it again on every retry of that payment. A retry after a lost
+acknowledgement (the primary died between the commit and the answer, issue 21) finds the
+payment made under its key and returns it as it was, writing nothing; a cash payment has
+no reference that would catch it otherwise.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reports.receipt import ReceiptLine
 from server.db.base import table_of
 from server.db.models import (
+    Account,
     Allocation,
+    AuditEvent,
     Bill,
     Branch,
     Payment,
@@ -53,7 +63,7 @@ from server.services.control import restore
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ
-from server.services.core.errors import DomainError, NotFound
+from server.services.core.errors import Conflict, DomainError, NotFound
 from server.services.core.money import ZERO, money_of
 from server.services.core.numbering import RECEIPT, next_number
 
@@ -69,6 +79,8 @@ class PaymentRequest:
     bank: str = ""
     # Cash only: what the payer handed over; None means exactly the amount.
     tendered: Decimal | None = None
+    # The client's key for this one payment, the same on each retry of it (see above).
+    request_key: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -112,9 +124,65 @@ def _cash(
     return given, given - amount
 
 
+# Keys named after something already unique (an online order number), so any retry of
+# that thing's payment finds the same key.
+_NAMED_KEYS = uuid.UUID("0c5a1f7e-3b9d-4e2a-8f61-7d2b9c4e5a30")
+
+
+def request_key_of(name: str) -> uuid.UUID:
+    """The request key of the one payment of `name` (an online order number)."""
+    return uuid.uuid5(_NAMED_KEYS, name)
+
+
 # On uq_payment_reference: the earlier receipt is named when nothing is inserted.
 _INSERT_PAYMENT = insert_once(Payment, "channel", "bank", "reference")
 _INSERT_ALLOCATIONS = insert(table_of(Allocation))
+
+
+def _taken_under_key(
+    session: Session, request: PaymentRequest, account: Account, amount: Decimal, channel: str
+) -> PaymentResult | None:
+    """The payment already made under the request's key, as take_payment returned it; a
+    Conflict if that key paid something else."""
+    if request.request_key is None:
+        return None
+    payment = session.scalar(select(Payment).where(Payment.request_key == request.request_key))
+    if payment is None:
+        return None
+    receipt_no = (
+        session.scalar(select(Receipt.receipt_no).where(Receipt.payment_id == payment.id)) or ""
+    )
+    if (payment.account_id, payment.amount, payment.channel) != (account.id, amount, channel):
+        paid_to = session.scalar(select(Account.account_no).where(Account.id == payment.account_id))
+        where = f"（收据 {receipt_no}）" if receipt_no else ""
+        raise Conflict(
+            f"这笔收款的请求号已用于户号 {paid_to} 的 {payment.amount} 元"
+            f"{CHANNEL_LABELS[payment.channel]}收款{where}，与本次户号 {account.account_no}、"
+            f"{amount} 元{CHANNEL_LABELS[channel]}不符；请重新开始收款"
+        )
+    parts = session.execute(
+        select(Bill.period, Allocation.amount, Allocation.late_fee)
+        .join(Bill, Bill.id == Allocation.bill_id)
+        .where(Allocation.payment_id == payment.id, Allocation.void_id.is_(None))
+        .order_by(Allocation.id)
+    ).all()
+    taken = session.execute(
+        select(AuditEvent.data).where(
+            AuditEvent.action == "payment.take",
+            AuditEvent.entity == "payment",
+            AuditEvent.entity_id == str(payment.id),
+        )
+    ).scalar_one()
+    credit = payment.amount - sum((a for _, a, _ in parts), ZERO)
+    return PaymentResult(
+        payment_id=payment.id,
+        receipt_no=receipt_no,
+        allocations=tuple((period, a) for period, a, fee in parts if not fee),
+        credit=credit,
+        change=payment.change or ZERO,
+        balance=Decimal(taken["balance"]),
+        late_fees=tuple((period, a) for period, a, fee in parts if fee),
+    )
 
 
 def take_payment(
@@ -148,22 +216,40 @@ def take_payment(
     # A moved-out account still pays its final bill; only a closed one takes nothing.
     if not account.active:
         raise DomainError(f"户号 {account.account_no} 已销户，不能收款")
-    payment_id = session.execute(
-        _INSERT_PAYMENT,
-        {
-            "account_id": account.id,
-            "amount": amount,
-            "channel": channel,
-            "reference": reference,
-            "bank": bank,
-            "branch_id": branch.id if branch is not None else None,
-            "staff_id": actor.staff_id,
-            "till_session_id": till_id,
-            "tendered": tendered,
-            "change": change,
-            "created_at": now,
-        },
-    ).scalar()
+    # After the account lock: a retry on the same account waits for the first attempt's
+    # transaction and then sees its commit.
+    done = _taken_under_key(session, request, account, amount, channel)
+    if done is not None:
+        return done
+    row = {
+        "account_id": account.id,
+        "amount": amount,
+        "channel": channel,
+        "reference": reference,
+        "bank": bank,
+        "branch_id": branch.id if branch is not None else None,
+        "staff_id": actor.staff_id,
+        "till_session_id": till_id,
+        "tendered": tendered,
+        "change": change,
+        "created_at": now,
+        "request_key": request.request_key,
+    }
+    if request.request_key is None:
+        payment_id = session.execute(_INSERT_PAYMENT, row).scalar()
+    else:
+        try:
+            with session.begin_nested():
+                payment_id = session.execute(_INSERT_PAYMENT, row).scalar()
+        except IntegrityError as error:
+            # The same key racing in on another account: uq_payment_request_key kept the
+            # first; this one names it.
+            if "uq_payment_request_key" not in str(error.orig):
+                raise
+            done = _taken_under_key(session, request, account, amount, channel)
+            if done is None:
+                raise
+            return done
     if payment_id is None:
         earlier = session.scalar(
             select(Receipt.receipt_no)
@@ -266,6 +352,8 @@ def take_payment(
             "reference": reference,
             "credit": str(rest),
             "late_fees": [{"period": b.period, "amount": str(f)} for b, f, _ in allocated if f],
+            # What a retry under the request's key answers (_taken_under_key).
+            "balance": str(balance),
         },
     )
     session.flush()

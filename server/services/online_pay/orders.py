@@ -50,7 +50,7 @@ from server.db.models.payments import ONLINE
 from server.services.billing.bills import paid_on_bill
 from server.services.collection import till
 from server.services.collection.allocation import amount_owed, open_items
-from server.services.collection.payments import PaymentRequest, take_payment
+from server.services.collection.payments import PaymentRequest, request_key_of, take_payment
 from server.services.core import audit
 from server.services.core.audit import Actor
 from server.services.core.calendar import BUSINESS_TZ, transaction_time
@@ -446,6 +446,8 @@ def settle(session: Session, state: TradeState, source: str) -> Settled:
             branch_code="",
             reference=state.trade_no,
             bank=label,
+            # An order pays at most one payment, whatever trade number comes with it.
+            request_key=request_key_of(order.order_no),
         ),
         issue_receipt=False,
     )
