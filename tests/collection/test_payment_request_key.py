@@ -17,7 +17,7 @@ from server.services.core.audit import Actor
 from server.services.core.errors import Conflict
 from tests import factories as f
 from tests.collection.racing import second_waits_for_first
-from tests.collection.test_payments import CLERK, no
+from tests.collection.test_payments import CLERK, no, world  # noqa: F401  (A001 owes 65.00)
 
 KEY = uuid.UUID("6f1c2a9e-0d43-4c8e-9b1a-2f7d5e3c8a10")
 
@@ -30,23 +30,12 @@ def rows(session) -> tuple[int, int, int, int, int]:
     )
 
 
-@pytest.fixture
-def world(session):
-    """A001 owes 2026-09 40.00 and 2026-10 25.00; A002 owes nothing."""
-    f.branches(session)
-    a = f.account(session)
-    f.bill(session, a, "2026-09", "40.00")
-    f.bill(session, a, "2026-10", "25.00")
-    f.account(session, "A002")
-    return session
-
-
 def cash(amount: str, account_no: str = "A001", key: uuid.UUID | None = KEY) -> PaymentRequest:
     return PaymentRequest(account_no, D(amount), "cash", "D", tendered=D("100.00"), request_key=key)
 
 
-def test_the_same_key_twice_is_one_payment_with_one_receipt(world):
-    session = world
+def test_the_same_key_twice_is_one_payment_with_one_receipt(world):  # noqa: F811
+    session, _ = world
     first = take_payment(session, CLERK, cash("70.00"))
     # 70.00: September 40.00, October 25.00, 5.00 credit; change 100.00 − 70.00 = 30.00
     assert first.receipt_no == no("D", 1)
@@ -62,8 +51,9 @@ def test_the_same_key_twice_is_one_payment_with_one_receipt(world):
     assert take_payment(session, CLERK, cash("1.00", key=None)).receipt_no == no("D", 2)
 
 
-def test_a_key_that_paid_something_else_is_a_conflict(world):
-    session = world
+def test_a_key_that_paid_something_else_is_a_conflict(world):  # noqa: F811
+    session, _ = world
+    f.account(session, "A002")
     take_payment(session, CLERK, cash("70.00"))
     written = rows(session)
 
@@ -84,8 +74,8 @@ def test_a_key_that_paid_something_else_is_a_conflict(world):
     assert rows(session) == written
 
 
-def test_payments_without_a_key_are_each_taken(world):
-    session = world
+def test_payments_without_a_key_are_each_taken(world):  # noqa: F811
+    session, _ = world
     first = take_payment(session, CLERK, cash("10.00", key=None))
     second = take_payment(session, CLERK, cash("10.00", key=None))
     assert (first.receipt_no, second.receipt_no) == (no("D", 1), no("D", 2))

@@ -10,19 +10,17 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
 from desktop.app import ensure_application
 from desktop.counter_page import CounterPage
-from desktop.tasks import TaskRunner
-from server.db.engine import make_engine, make_sessionmaker
 from server.db.models import Payment, Receipt
 from server.services.core import calendar
 from server.services.staff.sign_in import StaffIdentity
 from tests.desktop.test_desktop_counter import world  # noqa: F401  (the fixture)
-from tests.desktop_support import answer_message_box, read_db
+from tests.desktop_support import answer_message_box, page_runner, read_db
 from tests.netutil import Cable, through_cable
 
 WAIT_MS = 10_000
@@ -43,21 +41,16 @@ def counter(
     monkeypatch.setenv("MD_HOME", str(tmp_path / "md_home"))
     ensure_application("zh_CN")
     url, cable = through_cable(fresh_database_url)
-    engine = make_engine(url)
-    runner = TaskRunner(make_sessionmaker(engine))
-    preferences = QSettings(str(tmp_path / "prefs.ini"), QSettings.Format.IniFormat)
-    page = CounterPage(world, runner, preferences=preferences)
-    qtbot.addWidget(page)
-    page.resize(1280, 800)
-    with qtbot.waitActive(page):
-        page.show()
-        page.activateWindow()
-    qtbot.waitUntil(lambda: page.day is not None, timeout=WAIT_MS)
-    with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
-        page.till_bar.open_till(D("200.00"))
-    yield page, cable
-    runner.shutdown()
-    engine.dispose()
+    with page_runner(url, tmp_path) as (runner, preferences):
+        page = CounterPage(world, runner, preferences=preferences)
+        qtbot.addWidget(page)
+        with qtbot.waitActive(page):  # F-keys reach an active window only
+            page.show()
+            page.activateWindow()
+        qtbot.waitUntil(lambda: page.day is not None, timeout=WAIT_MS)
+        with qtbot.waitSignal(page.day_changed, timeout=WAIT_MS):
+            page.till_bar.open_till(D("200.00"))
+        yield page, cable
 
 
 def open_account(qtbot, page: CounterPage, account_no: str) -> None:
@@ -68,7 +61,7 @@ def open_account(qtbot, page: CounterPage, account_no: str) -> None:
 
 
 def payments(url: str) -> list[tuple[str, D, str]]:
-    """(account id's receipt no., amount, request key) of every payment, in order."""
+    """(receipt no., amount, request key) of every payment, in order."""
     return [
         (no, amount, str(key))
         for no, amount, key in read_db(
