@@ -188,8 +188,10 @@ def demo(ctx: Context, accounts: int, no_desktop: bool) -> None:
     finally:
         if simulator is not None:
             simulator.stop()
-        if gateway is not None:
-            gateway.stop()
+        # serve before its gateway: a command it is sending finishes on a live line rather
+        # than waiting out its timeouts while serve is asked to stop.
         if companion is not None:
             companion.stop()
+        if gateway is not None:
+            gateway.stop()
     sys.exit(code)
