@@ -14,6 +14,7 @@ from server.jobs.catalogue import JOBS
 from server.jobs.schedule import Runner, RunResult
 from server.services.billing.balances import move_balance
 from server.services.control.commands import switch_account
+from server.services.control.protection import set_protection
 from server.services.core.calendar import BUSINESS_TZ
 from tests import factories as f
 from tests.control.support import PASSWORD, address, meter_time, prepaid_with_meter, resident_policy
@@ -68,5 +69,20 @@ def test_the_policy_job_warns_by_day_and_the_sender_job_sends(fresh_database_url
                 RunResult("control_send", clock.moment, "ok", "已执行 1，待重试 0，失败 0"),
             ]
             assert meter.relay_closed is False
+            # A 保电 until 10:00: sent on the next round (the relay closed with it), and at
+            # 10:00 the round lifts the lapsed mark and sends 保电解除.
+            with unit_of_work(runner.sessions) as s:
+                set_protection(s, zhao, protected=True, reason="透析", now=clock.moment,
+                               account_no="P001", until=at(8, 10))  # fmt: skip
+            clock.moment = datetime(2026, 12, 8, 9, 40, 20, tzinfo=BUSINESS_TZ)
+            assert runner.tick() == [
+                RunResult("control_send", clock.moment, "ok", "已执行 1，待重试 0，失败 0"),
+            ]
+            assert (meter.held, meter.relay_closed) == (True, True)
+            clock.moment = at(8, 10)
+            assert runner.tick()[0] == RunResult(
+                "control_send", at(8, 10), "ok", "已执行 1，待重试 0，失败 0；保电到期 1 处"
+            )
+            assert meter.held is False
         finally:
             engine.dispose()
