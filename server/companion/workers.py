@@ -72,6 +72,7 @@ def run_gunicorn(options: dict[str, Any], workers: int) -> None:
     """Serve uvicorn `options` (Config keyword arguments) from gunicorn's arbiter with
     `workers` uvicorn workers until SIGINT or SIGTERM."""
     from gunicorn.app.base import BaseApplication
+    from gunicorn.arbiter import Arbiter
     from uvicorn.importer import import_from_string
 
     uvicorn.Config(**options)  # checks the options and sets up uvicorn's logging here too
@@ -119,7 +120,14 @@ def run_gunicorn(options: dict[str, Any], workers: int) -> None:
             app = import_from_string(options["app"])
             return app() if options.get("factory") else app
 
-    Companion().run()
+    class Supervisor(Arbiter):
+        def handle_int(self) -> None:
+            # Gunicorn stops its workers with SIGQUIT on Ctrl+C, which uvicorn-worker's
+            # workers (uvicorn 0.55) do not act on: they were killed after the graceful
+            # timeout. SIGTERM they handle, finishing what they serve.
+            self.handle_term()
+
+    Supervisor(Companion()).run()
 
 
 def serve(options: dict[str, Any], workers: int) -> None:
