@@ -4,6 +4,7 @@ the settlement (the commit page), pay or refund, print, close."""
 from __future__ import annotations
 
 import calendar as month_days
+import uuid
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -259,10 +260,13 @@ class PayPage(QWizardPage):
         layout.addWidget(self.done_label)
         layout.addWidget(self.hint)
 
-    def payment(self, account_no: str, amount: Decimal, branch_code: str) -> PaymentRequest:
+    def payment(
+        self, account_no: str, amount: Decimal, branch_code: str, request_key: uuid.UUID
+    ) -> PaymentRequest:
         return PaymentRequest(
             account_no, amount, str(self.channel_combo.currentData()), branch_code,
             self.reference_edit.text().strip(), self.bank_edit.text().strip(),
+            request_key=request_key,
         )  # fmt: skip
 
     def initializePage(self) -> None:

@@ -10,6 +10,7 @@ finished later from the counter and `meterdesk account close`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -86,6 +87,9 @@ class MoveOutWizard(QWizard):
         self.preview_of: tuple[date, dict[str, Decimal]] | None = None
         self.result: MoveOutResult | None = None
         self.settled: Settlement | None = None
+        # The settlement payment's request key: a retry after a lost connection sends it
+        # again, so the money is taken once (server.services.collection.payments).
+        self.payment_key = uuid.uuid4()
         self.refund_no = ""
         self.document: DocumentDialog | None = None
         self.refund_dialog: RefundDialog | None = None
@@ -189,14 +193,19 @@ class MoveOutWizard(QWizard):
             self._ask_refund(s.refundable)
             return
         actor, number, today = self.identity.actor, self.account_no, self.today
-        request = self.pay_page.payment(number, s.to_pay, self.identity.branch_code)
+        request = self.pay_page.payment(
+            number, s.to_pay, self.identity.branch_code, self.payment_key
+        )
 
         def work(session: Session) -> Settlement:
             take_payment(session, actor, request)
             return settlement(session, number, today)
 
-        self._run(work, lambda settled: self._settled(settled, self.tr("Payment taken")),
-                  self.pay_page.hint)  # fmt: skip
+        def paid(settled: Settlement) -> None:
+            self.payment_key = uuid.uuid4()
+            self._settled(settled, self.tr("Payment taken"))
+
+        self._run(work, paid, self.pay_page.hint)
 
     def _ask_refund(self, amount: Decimal) -> None:
         identity, staff_id = self.identity, self.identity.staff_id

@@ -26,6 +26,7 @@ from server.services.core.calendar import Period
 from server.services.staff.sign_in import StaffIdentity, staff_identity
 from tests import factories as f
 from tests.desktop_support import page_runner
+from tests.netutil import Cable, through_cable
 
 WAIT_MS = 15_000
 
@@ -163,10 +164,8 @@ def test_move_out_refund_and_close_through_the_wizard(qtbot, page: AccountsPage,
     qtbot.waitUntil(lambda: not page.move_out_button.isEnabled(), timeout=WAIT_MS)
 
 
-def test_what_is_owed_is_paid_at_once_and_the_account_closed(qtbot, page: AccountsPage,
-                                                             fresh_database_url: str):  # fmt: skip
-    """A002 owes its 2026-11 bill (100.00) and the final bill of 1–5 December (96.77): the
-    wizard takes 196.77 in cash through the counter's payment service, then closes it."""
+def moved_out_owing(qtbot, page: AccountsPage) -> MoveOutWizard:
+    """A002 moved out through the wizard on 2026-12-05 (W2 at 155), at its pay page."""
     page.search_edit.setText("A002")
     with qtbot.waitSignal(page.account_opened, timeout=WAIT_MS):
         qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
@@ -189,6 +188,14 @@ def test_what_is_owed_is_paid_at_once_and_the_account_closed(qtbot, page: Accoun
     assert wizard.settlement_page.outcome_label.text() == "To pay: 196.77"
     with qtbot.waitSignal(wizard.moved_out, timeout=WAIT_MS):
         click(qtbot, wizard, QWizard.WizardButton.CommitButton)
+    return wizard
+
+
+def test_what_is_owed_is_paid_at_once_and_the_account_closed(qtbot, page: AccountsPage,
+                                                             fresh_database_url: str):  # fmt: skip
+    """A002 owes its 2026-11 bill (100.00) and the final bill of 1–5 December (96.77): the
+    wizard takes 196.77 in cash through the counter's payment service, then closes it."""
+    wizard = moved_out_owing(qtbot, page)
     pay = wizard.pay_page
     assert pay.act_button.text() == "Take 196.77" and pay.pay_form.isVisible()
     assert pay.channel_combo.currentData() == "cash"
@@ -263,3 +270,41 @@ def query_row(url: str, sql: str) -> tuple:
 
 def query(url: str, sql: str) -> object:
     return query_row(url, sql)[0]
+
+
+@pytest.fixture
+def cabled(qtbot, world: StaffIdentity, fresh_database_url: str,
+           tmp_path: Path) -> Iterator[tuple[AccountsPage, Cable]]:  # fmt: skip
+    ensure_application("en")
+    url, cable = through_cable(fresh_database_url)
+    with page_runner(url, tmp_path) as (runner, preferences):
+        accounts = AccountsPage(world, runner, preferences=preferences)
+        qtbot.addWidget(accounts)
+        with qtbot.waitSignal(accounts.loaded, timeout=WAIT_MS):
+            accounts.show()
+        yield accounts, cable
+
+
+def test_the_settlement_payment_retried_after_a_lost_answer_is_taken_once(
+    qtbot, cabled: tuple[AccountsPage, Cable], fresh_database_url: str
+):
+    """The payment's commit reaches the server but its answer is lost: pressing Take again
+    sends the same request key, so the 196.77 is taken once."""
+    page, cable = cabled
+    wizard = moved_out_owing(qtbot, page)
+    pay = wizard.pay_page
+    # Only the payment's task on the line when its answer is lost.
+    qtbot.waitUntil(lambda: not page.runner.busy, timeout=WAIT_MS)
+    cable.lose_answer_to(b"COMMIT")
+    with qtbot.waitSignal(wizard.refused, timeout=WAIT_MS):
+        qtbot.mouseClick(pay.act_button, Qt.MouseButton.LeftButton)
+    paid = "select count(*), sum(amount) from payment p join account a on a.id = p.account_id"
+    owed = paid + " where a.account_no = 'A002'"
+    assert query_row(fresh_database_url, owed) == (1, D("196.77"))  # committed all the same
+    assert pay.act_button.text() == "Take 196.77"
+
+    cable.plug()
+    with qtbot.waitSignal(wizard.settled_now, timeout=WAIT_MS) as settled:
+        qtbot.mouseClick(pay.act_button, Qt.MouseButton.LeftButton)
+    assert settled.args[0].to_pay == 0 and pay.done_label.text() == "Payment taken"
+    assert query_row(fresh_database_url, owed) == (1, D("196.77"))
