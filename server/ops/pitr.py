@@ -78,7 +78,7 @@ def parse_business_time(value: str) -> datetime:
             return datetime.strptime(value.strip(), pattern).replace(tzinfo=BUSINESS_TZ)
         except ValueError:
             continue
-    raise BackupError(f"时刻 {value!r} 的格式应为 YYYY-MM-DD HH:MM:SS（北京时间）")
+    raise BackupError(f"时刻「{value}」的格式应为 YYYY-MM-DD HH:MM:SS（北京时间）")
 
 
 # --- base backups --------------------------------------------------------------------------
