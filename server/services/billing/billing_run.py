@@ -118,8 +118,10 @@ _CANDIDATES = """
           and r.meter_id = m.id and r.status = 'accepted' and r.source <> 'estimate'
           and r.read_at < %(start)s
         order by r.read_at desc, r.id desc limit 1) prior on true
+    -- A previous reading found by `prior` is no estimate (it filters them out): only a bill's
+    -- is looked up again, a visit to the reading table per meter saved (2 million a run).
     left join reading previous
-      on previous.id = coalesce(rebilled.curr_reading_id, last.curr_reading_id, prior.id)
+      on previous.id = coalesce(rebilled.curr_reading_id, last.curr_reading_id)
     order by m.account_id
 """
 
