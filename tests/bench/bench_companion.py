@@ -70,6 +70,37 @@ def _residents(session: Session, count: int) -> list[str]:
     return openids
 
 
+def billed_year(url: str, accounts: int, residents: int) -> list[str]:
+    """Demo accounts billed for the last 12 months, and the openids of `residents` bound
+    residents; vacuumed, so the pages are measured on fresh statistics."""
+    last = Period.of(now()).shift(-1)
+    in_transaction(
+        url,
+        lambda s: generate_demo_data(
+            s, ACTOR, accounts=accounts, seed=1, now=now(), months=13, end_period=last,
+            in_use=False,
+        ),
+    )  # fmt: skip
+    for period in (last.shift(-back) for back in range(11, -1, -1)):
+        in_transaction(url, lambda s, period=period: run_billing(s, ACTOR, period))
+    openids = in_transaction(url, lambda s: _residents(s, residents))
+    vacuum(url)
+    return openids
+
+
+def serve_env(url: str) -> dict[str, str]:
+    """The environment `meterdesk serve` is benchmarked in: the bench database, the
+    development sign-in, quiet logs."""
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "MD_HOME": os.environ.get("MD_HOME", "/tmp/md_bench_home"),
+        "MD_COMPANION_SECRET_KEY": "bench-secret-key-0123456789abcdef",
+        "MD_COMPANION_DEV_LOGIN": "true",
+        "MD_LOG_LEVEL": "WARNING",
+    }
+
+
 def _sign_in(base: str, openid: str) -> str:
     """The session cookie of a resident, through the development login."""
     client = requests.Session()
@@ -168,36 +199,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args()
-    last = Period.of(now()).shift(-1)
     with bench_database() as (url, where):
         print(f"PostgreSQL: {where}; {args.accounts} demo accounts billed for 12 months")
-        in_transaction(
-            url,
-            lambda s: generate_demo_data(
-                s,
-                ACTOR,
-                accounts=args.accounts,
-                seed=1,
-                now=now(),
-                months=13,
-                end_period=last,
-                in_use=False,
-            ),
-        )
-        for period in (last.shift(-back) for back in range(11, -1, -1)):
-            in_transaction(url, lambda s, period=period: run_billing(s, ACTOR, period))
-        openids = in_transaction(url, lambda s: _residents(s, args.residents))
-        vacuum(url)
+        openids = billed_year(url, args.accounts, args.residents)
         port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "MD_HOME": os.environ.get("MD_HOME", "/tmp/md_bench_home"),
-            "MD_COMPANION_SECRET_KEY": "bench-secret-key-0123456789abcdef",
-            "MD_COMPANION_DEV_LOGIN": "true",
-            "MD_WECHAT_TOKEN": TOKEN,
-            "MD_LOG_LEVEL": "WARNING",
-        }
+        env = {**serve_env(url), "MD_WECHAT_TOKEN": TOKEN}
         server = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--port", str(port),
              "--workers", str(WORKERS)],

@@ -25,11 +25,8 @@ import time
 
 import requests
 
-from server.demo.data import generate_demo_data
-from server.services.billing.billing_run import run_billing
-from server.services.core.calendar import Period, now
-from tests.bench.bench_billing import ACTOR, bench_database, in_transaction, vacuum
-from tests.bench.bench_companion import _load, _residents, _sign_in
+from tests.bench.bench_billing import bench_database
+from tests.bench.bench_companion import _load, _sign_in, billed_year, serve_env
 from tests.companion.support import free_port
 
 SERVER = (
@@ -86,35 +83,11 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    last = Period.of(now()).shift(-1)
     results: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     with bench_database() as (url, where):
         print(f"PostgreSQL: {where}; {args.accounts} demo accounts billed for 12 months")
-        in_transaction(
-            url,
-            lambda s: generate_demo_data(
-                s,
-                ACTOR,
-                accounts=args.accounts,
-                seed=1,
-                now=now(),
-                months=13,
-                end_period=last,
-                in_use=False,
-            ),
-        )
-        for period in (last.shift(-back) for back in range(11, -1, -1)):
-            in_transaction(url, lambda s, period=period: run_billing(s, ACTOR, period))
-        openids = in_transaction(url, lambda s: _residents(s, args.residents))
-        vacuum(url)
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "MD_HOME": os.environ.get("MD_HOME", "/tmp/md_bench_home"),
-            "MD_COMPANION_SECRET_KEY": "bench-secret-key-0123456789abcdef",
-            "MD_COMPANION_DEV_LOGIN": "true",
-            "MD_LOG_LEVEL": "WARNING",
-        }
+        openids = billed_year(url, args.accounts, args.residents)
+        env = serve_env(url)
         print(f"{args.workers} workers; {args.connections} keep-alive connections, "
               f"{args.seconds:.0f} s per figure, {args.rounds} rounds")  # fmt: skip
         for _ in range(args.rounds):
