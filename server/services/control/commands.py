@@ -120,7 +120,7 @@ def _queue(
     session: Session,
     actor: Actor,
     meter: Meter,
-    account_id: int,
+    account_id: int | None,
     action: str,
     source: str,
     reason: str,
@@ -247,26 +247,19 @@ def retry_command(session: Session, actor: Actor, command_id: int, now: datetime
         raise DomainError(
             f"指令 {command_id} {STATUS_LABELS[failed.status]}，只有失败的指令可以重发"
         )
-    command = ControlCommand(
-        meter_id=failed.meter_id,
-        account_id=failed.account_id,
-        action=failed.action,
-        source=failed.source,
-        reason=f"重发指令 {command_id}：{failed.reason}"[:200],
-        staff_id=actor.staff_id,
-        requested_by=actor.label,
-        approved_by_id=failed.approved_by_id,
-        approved_by=failed.approved_by,
-        status=QUEUED,
-        next_try_at=now,
-        created_at=now,
+    approver = (
+        Actor(label=failed.approved_by, staff_id=failed.approved_by_id)
+        if failed.approved_by
+        else None
     )
-    session.add(command)
-    session.flush()
-    audit.record(
-        session, actor, "control.retry", "control_command", command.id, {"failed": command_id}
-    )
-    return command.id
+    meter = session.get_one(Meter, failed.meter_id)
+    reason = f"重发指令 {command_id}：{failed.reason}"[:200]
+    new_id = _queue(
+        session, actor, meter, failed.account_id, failed.action, failed.source, reason, now,
+        approver,
+    )  # fmt: skip
+    audit.record(session, actor, "control.retry", "control_command", new_id, {"failed": command_id})
+    return new_id
 
 
 @dataclass(frozen=True)
