@@ -95,7 +95,12 @@ class SearchPanel(QWidget):
             )
             self.page.show_account(None)
             return
-        if found.total > len(hits):
+        if found.capped:
+            # Counting every account that holds a common word would cost more than the search.
+            status = self.tr("Showing the first {shown} of more than {total} accounts").format(
+                shown=len(hits), total=found.total
+            )
+        elif found.total > len(hits):
             status = self.tr("Showing the first {shown} of {total} accounts").format(
                 shown=len(hits), total=found.total
             )

@@ -1202,63 +1202,63 @@
 <context>
     <name>BillPage</name>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="140"/>
+        <location filename="../../desktop/move_out_pages.py" line="141"/>
         <source>Final bill</source>
         <translation>退房结算账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="143"/>
+        <location filename="../../desktop/move_out_pages.py" line="144"/>
         <source>Meter</source>
         <translation>表号</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="143"/>
+        <location filename="../../desktop/move_out_pages.py" line="144"/>
         <source>Previous</source>
         <translation>上次读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="143"/>
+        <location filename="../../desktop/move_out_pages.py" line="144"/>
         <source>Final</source>
         <translation>退房读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="143"/>
-        <location filename="../../desktop/move_out_pages.py" line="146"/>
+        <location filename="../../desktop/move_out_pages.py" line="144"/>
+        <location filename="../../desktop/move_out_pages.py" line="147"/>
         <source>Usage</source>
         <translation>用量</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="146"/>
+        <location filename="../../desktop/move_out_pages.py" line="147"/>
         <source>Item</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="146"/>
+        <location filename="../../desktop/move_out_pages.py" line="147"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="146"/>
+        <location filename="../../desktop/move_out_pages.py" line="147"/>
         <source>Note</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="159"/>
+        <location filename="../../desktop/move_out_pages.py" line="160"/>
         <source>{first} – {last}, whole months</source>
         <translation>{first} 至 {last}，整月</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="163"/>
+        <location filename="../../desktop/move_out_pages.py" line="164"/>
         <source>{first} – {last}: {part} of {days} days of {month}, tiers prorated</source>
         <translation>{first} 至 {last}：{month} 共 {days} 天中的 {part} 天，阶梯按日折算</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="171"/>
+        <location filename="../../desktop/move_out_pages.py" line="172"/>
         <source>Period {period}, {covers}</source>
         <translation>账期 {period}，{covers}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="182"/>
+        <location filename="../../desktop/move_out_pages.py" line="183"/>
         <source>Total {total}</source>
         <translation>合计 {total}</translation>
     </message>
@@ -1754,17 +1754,17 @@
 <context>
     <name>ClosePage</name>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="312"/>
+        <location filename="../../desktop/move_out_pages.py" line="316"/>
         <source>Close the account</source>
         <translation>销户</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="318"/>
+        <location filename="../../desktop/move_out_pages.py" line="322"/>
         <source>Reason:</source>
         <translation>原因：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="326"/>
+        <location filename="../../desktop/move_out_pages.py" line="330"/>
         <source>Everything is settled: Finish closes account {no}; it then takes no payment and no bill.</source>
         <translation>已全部结清：点“完成”将户号 {no} 销户，此后不再收款、不再出账。</translation>
     </message>
@@ -3805,32 +3805,32 @@ Replaced at {when}</source>
 <context>
     <name>MoveOutWizard</name>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="79"/>
+        <location filename="../../desktop/move_out_wizard.py" line="80"/>
         <source>Move out {no}</source>
         <translation>退房结算 {no}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="111"/>
+        <location filename="../../desktop/move_out_wizard.py" line="115"/>
         <source>To pay: {amount}</source>
         <translation>应缴：{amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="113"/>
+        <location filename="../../desktop/move_out_wizard.py" line="117"/>
         <source>Refundable: {amount}</source>
         <translation>可退：{amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="114"/>
+        <location filename="../../desktop/move_out_wizard.py" line="118"/>
         <source>Settled: nothing owed, nothing to refund</source>
         <translation>已结清：无欠费，无需退款</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="221"/>
+        <location filename="../../desktop/move_out_wizard.py" line="230"/>
         <source>Refund form {no} issued</source>
         <translation>已开退款单 {no}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_wizard.py" line="198"/>
+        <location filename="../../desktop/move_out_wizard.py" line="206"/>
         <source>Payment taken</source>
         <translation>已收款</translation>
     </message>
@@ -4186,32 +4186,32 @@ Replaced at {when}</source>
 <context>
     <name>PayPage</name>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="237"/>
+        <location filename="../../desktop/move_out_pages.py" line="238"/>
         <source>Pay or refund</source>
         <translation>缴费或退款</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="252"/>
+        <location filename="../../desktop/move_out_pages.py" line="253"/>
         <source>Pay by:</source>
         <translation>缴费方式：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="253"/>
+        <location filename="../../desktop/move_out_pages.py" line="254"/>
         <source>Serial or cheque no.:</source>
         <translation>流水号/票号：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="254"/>
+        <location filename="../../desktop/move_out_pages.py" line="255"/>
         <source>Bank:</source>
         <translation>银行：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="277"/>
+        <location filename="../../desktop/move_out_pages.py" line="281"/>
         <source>Take {amount}</source>
         <translation>收款 {amount}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="280"/>
+        <location filename="../../desktop/move_out_pages.py" line="284"/>
         <source>Refund {amount}…</source>
         <translation>退款 {amount}…</translation>
     </message>
@@ -4380,17 +4380,17 @@ Replaced at {when}</source>
 <context>
     <name>PrintPage</name>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="294"/>
+        <location filename="../../desktop/move_out_pages.py" line="298"/>
         <source>Print</source>
         <translation>打印</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="295"/>
+        <location filename="../../desktop/move_out_pages.py" line="299"/>
         <source>Final bill notice…</source>
         <translation>结算账单通知单…</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="297"/>
+        <location filename="../../desktop/move_out_pages.py" line="301"/>
         <source>Refund form…</source>
         <translation>退款单…</translation>
     </message>
@@ -4729,47 +4729,47 @@ Replaced at {when}</source>
         <translation>审核 ({count})</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="49"/>
+        <location filename="../../desktop/move_out_pages.py" line="50"/>
         <source>Final readings</source>
         <translation>退房读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="56"/>
+        <location filename="../../desktop/move_out_pages.py" line="57"/>
         <source>Move-out day:</source>
         <translation>退房日期：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="66"/>
+        <location filename="../../desktop/move_out_pages.py" line="67"/>
         <source>Account {no} {holder} · billed up to {last} · the final bill starts on {start}</source>
         <translation>户号 {no} {holder} · 已出账至 {last} · 结算账单自 {start} 起</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="77"/>
+        <location filename="../../desktop/move_out_pages.py" line="78"/>
         <source>last {value} on {day}</source>
         <translation>上次 {value}，{day}</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="82"/>
+        <location filename="../../desktop/move_out_pages.py" line="83"/>
         <source>no reading yet</source>
         <translation>尚无读数</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="89"/>
+        <location filename="../../desktop/move_out_pages.py" line="90"/>
         <source>Account {no} moved out on {day}</source>
         <translation>户号 {no} 已于 {day} 退房结算</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="107"/>
+        <location filename="../../desktop/move_out_pages.py" line="108"/>
         <source>Move-out day: YYYY-MM-DD</source>
         <translation>退房日期：格式为 YYYY-MM-DD</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="109"/>
+        <location filename="../../desktop/move_out_pages.py" line="110"/>
         <source>Move-out day: from {first} to {last}</source>
         <translation>退房日期：应在 {first} 至 {last} 之间</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="114"/>
+        <location filename="../../desktop/move_out_pages.py" line="115"/>
         <source>Final reading of {meters}: required</source>
         <translation>请填写表计 {meters} 的退房读数</translation>
     </message>
@@ -5429,12 +5429,17 @@ Replaced at {when}</source>
         <translation>未找到“{query}”</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_search.py" line="99"/>
+        <location filename="../../desktop/counter_search.py" line="100"/>
+        <source>Showing the first {shown} of more than {total} accounts</source>
+        <translation>显示前 {shown} 户（共 {total} 户以上）</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/counter_search.py" line="104"/>
         <source>Showing the first {shown} of {total} accounts</source>
         <translation>显示前 {shown} 户（共 {total} 户）</translation>
     </message>
     <message>
-        <location filename="../../desktop/counter_search.py" line="103"/>
+        <location filename="../../desktop/counter_search.py" line="108"/>
         <source>{count} found</source>
         <translation>找到 {count} 户</translation>
     </message>
@@ -6001,42 +6006,42 @@ Replaced at {when}</source>
 <context>
     <name>SettlementPage</name>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="191"/>
+        <location filename="../../desktop/move_out_pages.py" line="192"/>
         <source>Settlement</source>
         <translation>结算</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="193"/>
+        <location filename="../../desktop/move_out_pages.py" line="194"/>
         <source>Move out</source>
         <translation>退房结算</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="195"/>
+        <location filename="../../desktop/move_out_pages.py" line="196"/>
         <source>Period</source>
         <translation>账期</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="195"/>
+        <location filename="../../desktop/move_out_pages.py" line="196"/>
         <source>Bill</source>
         <translation>账单</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="195"/>
+        <location filename="../../desktop/move_out_pages.py" line="196"/>
         <source>Open</source>
         <translation>未缴</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="195"/>
+        <location filename="../../desktop/move_out_pages.py" line="196"/>
         <source>Late fee</source>
         <translation>滞纳金</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="203"/>
+        <location filename="../../desktop/move_out_pages.py" line="204"/>
         <source>Open bills after the final bill and the deposit:</source>
         <translation>出结算账单、押金抵扣后仍未缴清的账单：</translation>
     </message>
     <message>
-        <location filename="../../desktop/move_out_pages.py" line="213"/>
+        <location filename="../../desktop/move_out_pages.py" line="214"/>
         <source>Final bill {total} · deposit held {deposit}, released to the balance · balance afterwards {balance} · owed {owed}</source>
         <translation>结算账单 {total} · 押金 {deposit} 转入余额 · 结算后余额 {balance} · 欠费 {owed}</translation>
     </message>

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from desktop import counter_search
 from desktop.app import ensure_application
 from desktop.connection import describe_database
 from desktop.counter_page import CounterPage
@@ -34,6 +35,7 @@ from server.db.models import (
     Staff,
     TillSession,
 )
+from server.services.accounts import accounts as accounts_module
 from server.services.accounts.accounts import AccountSpec, create_account
 from server.services.billing.late_fees import set_late_fee_policy
 from server.services.core import calendar
@@ -392,6 +394,29 @@ def test_a_search_that_finds_nobody_or_several_leaves_no_account_to_take_money_f
     qtbot.keyClick(page.search_panel.results_table, Qt.Key.Key_F9)
     qtbot.wait(300)
     assert payments_in_db(fresh_database_url) == []
+
+
+def test_a_search_matching_more_than_it_counts_says_more_than(
+    qtbot, page: CounterPage, monkeypatch: pytest.MonkeyPatch
+):
+    """A001–A003 match "A00": with the count stopping at 2 and the list at 1, the status
+    line says there are more than 2; with the count stopping at 3, that there are 3."""
+    monkeypatch.setattr(counter_search, "SEARCH_LIMIT", 1)
+    monkeypatch.setattr(accounts_module, "SEARCH_COUNT_CAP", 2)
+    search(qtbot, page, "A00")
+    qtbot.waitUntil(
+        lambda: (
+            page.search_panel.search_status.text() == "Showing the first 1 of more than 2 accounts"
+        ),
+        timeout=WAIT_MS,
+    )
+    assert page.search_panel.results_table.text_at(0, 0) == "A001"
+    monkeypatch.setattr(accounts_module, "SEARCH_COUNT_CAP", 3)
+    search(qtbot, page, "A00")
+    qtbot.waitUntil(
+        lambda: page.search_panel.search_status.text() == "Showing the first 1 of 3 accounts",
+        timeout=WAIT_MS,
+    )
 
 
 def test_after_a_payment_the_next_scan_goes_to_the_search_box_not_the_amount(
