@@ -10,12 +10,13 @@ counter PCs, not as its superuser: only migrations, backups and restores run as 
 from __future__ import annotations
 
 import logging
+import os
 import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -133,9 +134,21 @@ def is_embedded(settings: Settings) -> bool:
     return not settings.database_url
 
 
+# A server whose network drops packets silently would otherwise keep a command waiting for
+# the operating system's TCP timeout (minutes) before saying it cannot connect.
+CONNECT_TIMEOUT_S = 10
+
+
 def make_engine(url: str, **options: object) -> Engine:
-    """An engine for `url`; `options` (pool sizes…) go to SQLAlchemy's create_engine."""
-    return create_engine(url, **{"pool_pre_ping": True, "future": True, **options})
+    """An engine for `url`; `options` (pool sizes…) go to SQLAlchemy's create_engine. A
+    connection attempt gives up after CONNECT_TIMEOUT_S unless the URL's connect_timeout,
+    the caller's connect_args or PGCONNECT_TIMEOUT say otherwise."""
+    connect_args = dict(cast("dict[str, object]", options.pop("connect_args", {})))
+    if "connect_timeout" not in parse_url(url).query and "PGCONNECT_TIMEOUT" not in os.environ:
+        connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+    return create_engine(
+        url, **{"pool_pre_ping": True, "future": True, **options, "connect_args": connect_args}
+    )
 
 
 def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
