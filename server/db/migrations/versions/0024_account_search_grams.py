@@ -17,9 +17,9 @@ arrays:
 
 Every column passed is NOT NULL (server.db.models.accounts), so the text is never null.
 Both functions keep PostgreSQL's default EXECUTE for PUBLIC: `md_grant_app_role` revokes
-only what was granted to the application role itself. Building the index took 43-67 s on a
-million accounts (52 MB); upgrading a database that large holds its account table's writes
-for that long.
+only what was granted to the application role itself. Building the index took 39-67 s on a
+million accounts (52 MB; md_1m, 2 cores, under load); upgrading a database that large holds
+its account table's writes for that long.
 
 Revision ID: 0024
 Revises: 0023
