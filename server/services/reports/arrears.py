@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from reports.tables import COUNT, MONEY, SUBTOTAL, TEXT, TOTAL, Column, Row, TableReport
 from server.services.core.audit import Actor
-from server.services.core.calendar import business_datetime
+from server.services.core.calendar import Period, business_datetime
 from server.services.core.calendar import now as business_now
 from server.services.reports.common import (
     STANDING_BILL,
@@ -67,38 +67,46 @@ with paid as (
 ), owed as (
     select b.account_id, b.period,
            b.total - coalesce(p.amount, 0) - coalesce(d.amount, 0) as open,
-           coalesce(f.amount, 0) - coalesce(fp.amount, 0) as fee,
-           :as_of - ((to_date(b.period, 'YYYY-MM') + interval '2 month')::date - 1) as late_days
+           coalesce(f.amount, 0) - coalesce(fp.amount, 0) as fee
     from bill b
     left join paid p on p.bill_id = b.id
     left join drawn d on d.bill_id = b.id
     left join fee f on f.bill_id = b.id
     left join fee_paid fp on fp.bill_id = b.id
     where {STANDING_BILL} and b.created_at < :cut
+      -- A bill paid in full (its status, kept by what its payments give it and checked by
+      -- the database: md_bill_status) owed nothing at the cut unless a payment, draw or void
+      -- since moved what it was paid; its late fee is looked at all the same.
+      and (b.status <> 'paid'
+           or b.id in (select bill_id from allocation where created_at >= :cut)
+           or b.id in (select bill_id from account_ledger
+                       where bill_id is not null and created_at >= :cut)
+           or b.id in (select bill_id from late_fee where created_at < :cut))
 ), per_account as (
     -- summed per account on its id first (a hash aggregate): the grouping sets below then
-    -- sort one row per account owing, not one per bill
+    -- sort one row per account owing, not one per bill. A bill's aging bucket is a range
+    -- of periods, compared as text (due_N: the first period due on or after N days before
+    -- as_of), not a date computed per bill and per bucket.
     select o.account_id,
            count(*) filter (where o.open > 0) as bills,
            min(o.period) filter (where o.open > 0) as oldest,
-           coalesce(sum(o.open) filter (where o.open > 0 and o.late_days <= 0), 0) as b0,
-           coalesce(sum(o.open) filter (where o.open > 0 and o.late_days between 1 and 30), 0)
-               as b1,
-           coalesce(sum(o.open) filter (where o.open > 0 and o.late_days between 31 and 90), 0)
-               as b2,
-           coalesce(sum(o.open) filter (where o.open > 0 and o.late_days between 91 and 180), 0)
-               as b3,
-           coalesce(sum(o.open) filter (where o.open > 0 and o.late_days > 180), 0) as b4,
+           coalesce(sum(o.open) filter (where o.open > 0 and o.period >= :due_0), 0) as b0,
+           coalesce(sum(o.open) filter (
+               where o.open > 0 and o.period >= :due_30 and o.period < :due_0), 0) as b1,
+           coalesce(sum(o.open) filter (
+               where o.open > 0 and o.period >= :due_90 and o.period < :due_30), 0) as b2,
+           coalesce(sum(o.open) filter (
+               where o.open > 0 and o.period >= :due_180 and o.period < :due_90), 0) as b3,
+           coalesce(sum(o.open) filter (where o.open > 0 and o.period < :due_180), 0) as b4,
            coalesce(sum(o.open) filter (where o.open > 0), 0) as principal,
            coalesce(sum(o.fee) filter (where o.fee > 0), 0) as fee
     from owed o
     where o.open > 0 or o.fee > 0
     group by o.account_id
 )
-select grouping(c.name) as g_campus, grouping(bd.name) as g_building,
-       grouping(a.account_no) as g_account,
+select grouping(c.name, bd.name, a.account_no) as level, count(*) as accounts,
        c.name as campus, coalesce(bd.name, '') as building, a.account_no, a.holder_name,
-       count(*) as accounts, coalesce(sum(p.bills), 0) as bills, min(p.oldest) as oldest,
+       coalesce(sum(p.bills), 0) as bills, min(p.oldest) as oldest,
        coalesce(sum(p.b0), 0) as b0, coalesce(sum(p.b1), 0) as b1, coalesce(sum(p.b2), 0) as b2,
        coalesce(sum(p.b3), 0) as b3, coalesce(sum(p.b4), 0) as b4,
        coalesce(sum(p.principal), 0) as principal, coalesce(sum(p.fee), 0) as fee
@@ -114,18 +122,28 @@ order by grouping(c.name), c.name, grouping(bd.name), bd.name nulls first,
          grouping(a.account_no), a.account_no
 """
 
+# grouping(c.name, bd.name, a.account_no): which rows a grouping-sets row sums.
+_ACCOUNT, _BUILDING, _CAMPUS = 0, 1, 3
+
+
+def _due_from(day: date) -> str:
+    """The first period whose bills fall due on or after `day`: a bill is due on the last
+    day of the month after its period (late_fees.due_date), so on or after `day` when that
+    month is `day`'s month or later."""
+    return str(Period.of(day).shift(-1))
+
 
 def _row(r: Any) -> Row:
-    figures = (r.b0, r.b1, r.b2, r.b3, r.b4, r.principal, r.fee)
-    if r.g_campus:
-        return Row(("合计", "", f"{r.accounts} 户", "", r.bills, r.oldest, *figures), TOTAL)
-    if r.g_building:
-        label = f"{r.campus} 小计（{r.accounts} 户）"
-        return Row((r.campus, "", label, "", r.bills, r.oldest, *figures), SUBTOTAL)
-    if r.g_account:
-        label = f"楼宇小计（{r.accounts} 户）"
-        return Row((r.campus, r.building, label, "", r.bills, r.oldest, *figures), SUBTOTAL)
-    return Row((r.campus, r.building, r.account_no, r.holder_name, r.bills, r.oldest, *figures))
+    # An account row is the query's columns from 校区 on, as they come (the bulk of a long
+    # list: no per-field access); a subtotal or the totals row is labelled here.
+    if r[0] == _ACCOUNT:
+        return Row(tuple(r[2:]))
+    level, accounts, campus, building, _, _, *figures = r
+    if level == _BUILDING:
+        return Row((campus, building, f"楼宇小计（{accounts} 户）", "", *figures), SUBTOTAL)
+    if level == _CAMPUS:
+        return Row((campus, "", f"{campus} 小计（{accounts} 户）", "", *figures), SUBTOTAL)
+    return Row(("合计", "", f"{accounts} 户", "", *figures), TOTAL)
 
 
 def arrears_report(
@@ -146,9 +164,9 @@ def arrears_report(
     check_access(session, actor)
     day = as_of or business_now().date()
     params = {
-        "as_of": day,
         "cut": business_datetime(day + timedelta(days=1)),
         "campus": campus_id(session, campus),
+        **{f"due_{days}": _due_from(day - timedelta(days=days)) for days in (0, 30, 90, 180)},
     }
     rows: tuple[Row, ...] | Iterator[Row] = fetch(session, _SQL, params, _row, stream=stream)
     return TableReport(
