@@ -28,6 +28,7 @@ from server.services.core.audit import Actor
 from server.services.core.calendar import Period, business_datetime
 from server.services.core.calendar import now as business_now
 from server.services.reports.common import (
+    REPORT_WORK_MEM,
     STANDING_BILL,
     campus_id,
     check_access,
@@ -168,7 +169,9 @@ def arrears_report(
         "campus": campus_id(session, campus),
         **{f"due_{days}": _due_from(day - timedelta(days=days)) for days in (0, 30, 90, 180)},
     }
-    rows: tuple[Row, ...] | Iterator[Row] = fetch(session, _SQL, params, _row, stream=stream)
+    rows: tuple[Row, ...] | Iterator[Row] = fetch(
+        session, _SQL, params, _row, stream=stream, work_mem=REPORT_WORK_MEM
+    )
     return TableReport(
         name=NAME,
         title=TITLE,

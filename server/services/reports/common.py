@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import select, text
@@ -30,6 +31,9 @@ DATA_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Rows fetched per round trip when a report streams (server-side cursor).
 YIELD_PER = 2000
+# Memory per sort or hash for the reports that sum a million bills (arrears, collection):
+# at the server's 16MB their hash aggregates and sorts spill to disk.
+REPORT_WORK_MEM = "64MB"
 # Longest month range a report accepts: ten years is a typo guard, not a limit of SQL.
 MAX_MONTHS = 120
 # A bill `b` as it stood at :cut: not void, or voided later (its credit note, 红字冲销, written
@@ -140,12 +144,21 @@ def fetch(
     to_row: Callable[[Any], Row],
     *,
     stream: bool,
+    work_mem: str | None = None,
 ) -> tuple[Row, ...] | Iterator[Row]:
     """Rows of `sql` through `to_row`: a tuple, or with `stream` a one-shot iterator over a
-    server-side cursor (YIELD_PER rows a round trip), for exports of 50,000+ rows."""
+    server-side cursor (YIELD_PER rows a round trip), for exports of 50,000+ rows.
+
+    `work_mem` ('64MB') is the memory each sort and hash of this query may take before it
+    spills to disk, for this query only: the session's own value is back when the rows are
+    (or, streamed, the first of them is) fetched, since the session may go on."""
     statement = text(sql)
+    restore = _raise_work_mem(session, work_mem) if work_mem else None
     if not stream:
-        return tuple(to_row(r) for r in session.execute(statement, params))
+        rows = tuple(to_row(r) for r in session.execute(statement, params))
+        if restore:
+            restore()
+        return rows
     # PostgreSQL plans a cursor for its first 10 % of rows (cursor_tuple_fraction), which
     # picks nested loops that make a whole export of a GROUP BY many times slower; an export
     # reads every row, so plan for all of them (for this transaction only).
@@ -153,7 +166,24 @@ def fetch(
     result = session.execute(
         statement.execution_options(stream_results=True, yield_per=YIELD_PER), params
     )
-    return (to_row(r) for r in result)
+    if not restore:
+        return (to_row(r) for r in result)
+    # The first fetch runs the sorts and hashes under an ORDER BY: once it is in, the rest of
+    # the stream reads their output and the session's value can come back.
+    first = result.fetchmany(YIELD_PER)
+    restore()
+    return (to_row(r) for r in chain(first, result))
+
+
+def _raise_work_mem(session: Session, size: str) -> Callable[[], None]:
+    """Set work_mem for the rest of this transaction; the function returned sets it back."""
+    before = session.execute(text("select current_setting('work_mem')")).scalar_one()
+    session.execute(text("select set_config('work_mem', :size, true)"), {"size": size})
+
+    def restore() -> None:
+        session.execute(text("select set_config('work_mem', :size, true)"), {"size": before})
+
+    return restore
 
 
 def ratio(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
