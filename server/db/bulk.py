@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any, TypeVar
 
 import psycopg
@@ -100,6 +100,54 @@ def write_behind(write: Callable[[T], None], name: str) -> Iterator[Callable[[T]
         writer.join()
     if failed:
         raise failed[0]
+
+
+@contextmanager
+def read_ahead(
+    source: Generator[T, None, None], name: str, depth: int = 2
+) -> Iterator[Iterator[T]]:
+    """Iterate `source` on a second thread, up to `depth` items ahead of the caller, so
+    PostgreSQL computes the next rows while Python works on the last (see `write_behind`).
+
+    If `source` uses the caller's connection, it must take turns with the caller's uses of it
+    (a lock both hold while they use it). Leaving the block early stops and closes `source`;
+    an error in it is raised in the caller's thread when its turn comes.
+    """
+    items: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def fill() -> None:
+        try:
+            for item in source:
+                if stop.is_set():
+                    break
+                items.put((True, item))
+        except BaseException as exc:  # handed to the caller's thread below
+            items.put((False, exc))
+        else:
+            items.put((False, None))
+        finally:
+            source.close()
+
+    def read() -> Iterator[T]:
+        while True:
+            ok, item = items.get()
+            if not ok:
+                if item is not None:
+                    raise item
+                return
+            yield item
+
+    reader = threading.Thread(target=fill, name=name, daemon=True)
+    reader.start()
+    try:
+        yield read()
+    finally:
+        stop.set()
+        while reader.is_alive():  # a reader blocked on a full queue must see the stop
+            with suppress(queue.Empty):
+                items.get(timeout=0.05)
+        reader.join()
 
 
 def copy_behind(

@@ -3,7 +3,7 @@ account per batch, the bills, the skipped meters and the run's row are what one 
 
 from decimal import Decimal as D
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from server.db.models import AuditEvent, BillingRun
 from server.services.billing import billing_run
@@ -44,3 +44,25 @@ def test_accounts_batch_by_batch(session, monkeypatch):
     assert (run.created, run.skipped) == (2, [{"meter_no": "E2", "reason": "unread"}])
     [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "billing.run"))
     assert (event.data["created"], event.data["skipped"]) == (2, 1)
+
+
+def test_the_run_leaves_the_sessions_planner_settings_as_it_found_them(session, monkeypatch):
+    """The run reads with a large work_mem and reads ahead on a thread of its own; what the
+    session does after it runs with its own settings again."""
+    monkeypatch.setattr(billing_run, "_BATCH", 1)
+    monkeypatch.setattr(billing_run, "_FETCH", 1)
+    for n in range(1, 4):
+        account = f.account(session, f"A00{n}")
+        f.meter(session, f"E{n}", account)
+        f.read(session, f"E{n}", "2026-09-28", "0")
+        f.read(session, f"E{n}", "2026-10-28", str(10 * n))
+    f.tariff(session, components={"电费": [("0", "0.5")]})
+    session.execute(text("set local work_mem = '8MB'"))
+
+    result = run_billing(session, f.ACTOR, OCT)
+
+    assert result.created == 3
+    # Fetched one row at a time, each batch one account: 10, 20 and 30 kWh at 0.5.
+    assert [b.total for b in list_bills(session, OCT)] == [D("5.00"), D("10.00"), D("15.00")]
+    assert session.execute(text("show work_mem")).scalar_one() == "8MB"
+    assert session.execute(text("show cursor_tuple_fraction")).scalar_one() == "0.1"

@@ -1,8 +1,9 @@
 """What PostgreSQL itself refuses, whatever a client sends."""
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from server.services.billing.billing_run import run_billing
 from server.services.core.calendar import Period
@@ -72,3 +73,49 @@ def test_accounts_meters_and_tariffs_are_never_deleted(billed):
     _refused(session, "update tariff_tier set unit_price = 9", {}, "tariff_tier is append-only")
     _refused(session, "update bill set total = 0", {}, "bill is append-only: only status")
     _refused(session, "delete from bill_line", {}, "rows are never deleted")
+
+
+_BILLS = (
+    "insert into bill (account_id, period, account_no, holder_name, address, billing_mode,"
+    " total, status) select a.id, to_char(date '1900-01-01' + g * interval '1 month', 'YYYY-MM'),"
+    " a.account_no, '', '', 'postpaid', 0, 'open' from account a, generate_series(1, :n) g"
+)
+
+
+def test_reference_checks_probe_each_parent_even_when_statistics_say_it_is_empty(
+    fresh_database_url,
+):
+    """A billing run rolled back, then vacuumed, leaves `bill` with pages but no live rows in
+    its statistics. The check of the next run's lines must still probe the bill key once per
+    line, not compare every line with every bill (a million accounts: hours)."""
+    engine = create_engine(fresh_database_url)
+    try:
+        with Session(engine) as session:
+            f.account(session)
+            tariff_id = f.tariff(session)
+            session.commit()
+        with engine.begin() as conn:
+            conn.execute(text(_BILLS), {"n": 3000})
+            conn.rollback()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("vacuum (truncate false) bill"))
+            pages, rows = conn.execute(
+                text("select relpages, reltuples from pg_class where relname = 'bill'")
+            ).one()
+        assert pages > 0 and rows == 0
+        with engine.begin() as conn:
+            conn.execute(text(_BILLS), {"n": 3000})
+            scans = text("select idx_scan from pg_stat_xact_user_tables where relname = 'bill'")
+            before = conn.execute(scans).scalar_one() or 0
+            conn.execute(
+                text(
+                    "insert into bill_line (bill_id, kind, component, usage, amount, tariff_id)"
+                    " select id, 'electricity', '电费', 1, 1, :t from bill"
+                ),
+                {"t": tariff_id},
+            )
+            # One probe a line (and the scan the lines are read from, by its estimate).
+            assert conn.execute(scans).scalar_one() - before >= 3000
+            conn.rollback()
+    finally:
+        engine.dispose()

@@ -68,6 +68,9 @@ def usage_after(
 ) -> Decimal | None:
     """`usage_between`, except that after an estimated reading (`estimated`) a figure below
     it is negative usage, the estimates having gone past the register, not an anomaly."""
+    if curr >= prev:
+        # usage_between's first case, without its Usage: a billing run asks two million times.
+        return _quantity((curr - prev) * multiplier)
     usage = usage_between(prev, curr, digits, multiplier).usage
     if usage is None and estimated:
         return _quantity((curr - prev) * multiplier)
