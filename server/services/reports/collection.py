@@ -115,7 +115,7 @@ def collection_report(
         "cut": business_datetime(day + timedelta(days=1)),
         "campus": campus_id(session, campus),
     }
-    rows = fetch(session, _SQL, params, _row, stream=False, work_mem=REPORT_WORK_MEM)
+    rows = fetch(session, _SQL, params, _row, stream=False, settings=REPORT_WORK_MEM)
     return TableReport(
         name=NAME,
         title=TITLE,

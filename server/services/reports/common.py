@@ -33,7 +33,7 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 YIELD_PER = 2000
 # Memory per sort or hash for the reports that sum a million bills (arrears, collection):
 # at the server's 16MB their hash aggregates and sorts spill to disk.
-REPORT_WORK_MEM = "64MB"
+REPORT_WORK_MEM = {"work_mem": "64MB"}
 # Longest month range a report accepts: ten years is a typo guard, not a limit of SQL.
 MAX_MONTHS = 120
 # A bill `b` as it stood at :cut: not void, or voided later (its credit note, 红字冲销, written
@@ -144,16 +144,16 @@ def fetch(
     to_row: Callable[[Any], Row],
     *,
     stream: bool,
-    work_mem: str | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> tuple[Row, ...] | Iterator[Row]:
     """Rows of `sql` through `to_row`: a tuple, or with `stream` a one-shot iterator over a
     server-side cursor (YIELD_PER rows a round trip), for exports of 50,000+ rows.
 
-    `work_mem` ('64MB') is the memory each sort and hash of this query may take before it
-    spills to disk, for this query only: the session's own value is back when the rows are
-    (or, streamed, the first of them is) fetched, since the session may go on."""
+    `settings` ({'work_mem': '64MB'}) are server settings for this query only: the
+    session's own values are back when the rows are (or, streamed, the first of them is)
+    fetched, since the session may go on."""
     statement = text(sql)
-    restore = _raise_work_mem(session, work_mem) if work_mem else None
+    restore = _set_for_query(session, settings) if settings else None
     if not stream:
         rows = tuple(to_row(r) for r in session.execute(statement, params))
         if restore:
@@ -175,15 +175,23 @@ def fetch(
     return (to_row(r) for r in chain(first, result))
 
 
-def _raise_work_mem(session: Session, size: str) -> Callable[[], None]:
-    """Set work_mem for the rest of this transaction; the function returned sets it back."""
-    before = session.execute(text("select current_setting('work_mem')")).scalar_one()
-    session.execute(text("select set_config('work_mem', :size, true)"), {"size": size})
+def _set_for_query(session: Session, settings: Mapping[str, str]) -> Callable[[], None]:
+    """Set `settings` for the rest of this transaction; the function returned sets them back."""
+    before = {name: _set(session, name, value) for name, value in settings.items()}
 
     def restore() -> None:
-        session.execute(text("select set_config('work_mem', :size, true)"), {"size": before})
+        for name, value in before.items():
+            _set(session, name, value)
 
     return restore
+
+
+def _set(session: Session, name: str, value: str) -> str:
+    """Set one setting for this transaction; its value before."""
+    return session.execute(
+        text("select current_setting(:name), set_config(:name, :value, true)"),
+        {"name": name, "value": value},
+    ).one()[0]
 
 
 def ratio(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
