@@ -83,6 +83,9 @@ with paid as (
            or b.id in (select bill_id from account_ledger
                        where bill_id is not null and created_at >= :cut)
            or b.id in (select bill_id from late_fee where created_at < :cut))
+    -- kept a subquery of its own (offset 0), so open and fee are computed once per bill and
+    -- not again in each of the sums below that read them
+    offset 0
 ), per_account as (
     -- summed per account on its id first (a hash aggregate): the grouping sets below then
     -- sort one row per account owing, not one per bill. A bill's aging bucket is a range
