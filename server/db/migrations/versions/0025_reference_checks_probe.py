@@ -10,7 +10,8 @@ run's bill lines took 2–5 s per 5,000 bills (9.7 s for 15,000 lines against 10
 
 `offset 0` keeps the subquery a correlated subplan, so every new row is one index probe
 of the parent's key, as a foreign key would do it: 15,000 lines in 0.02 s, whatever the
-statistics.
+statistics. Each distinct key is probed once: a run's 2.9 million bill lines name a million
+bills and a handful of tariffs.
 
 Revision ID: 0025
 Revises: 0024
@@ -35,10 +36,12 @@ begin
         parent := split_part(spec, ':', 2);
         same := nullif(split_part(spec, ':', 3), '');
         execute format(
-            'select n.%1$I::text from new_rows n where n.%1$I is not null and not exists '
-            '(select 1 from %2$I p where p.id = n.%1$I %3$s offset 0) limit 1',
+            'select x.v::text from (select distinct n.%1$I as v%4$s from new_rows n '
+            'where n.%1$I is not null) x '
+            'where not exists (select 1 from %2$I p where p.id = x.v %3$s offset 0) limit 1',
             col, parent,
-            case when same is null then '' else format('and p.%1$I = n.%1$I', same) end)
+            case when same is null then '' else format('and p.%1$I = x.s', same) end,
+            case when same is null then '' else format(', n.%1$I as s', same) end)
             into missing;
         if missing is not null then
             raise exception '%.% = % has no matching % row', tg_table_name, col, missing, parent
@@ -60,4 +63,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(CHECK_REFERENCES.replace(" offset 0", ""))
+    from importlib import import_module
+
+    op.execute(
+        import_module(
+            "server.db.migrations.versions.0002_bill_reference_checks"
+        ).CHECK_REFERENCES_FUNCTION.replace("create function", "create or replace function")
+    )
