@@ -9,7 +9,7 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from reports.statement import Statement
@@ -123,7 +123,10 @@ def test_statement_of_a_rebill_after_payment_adjustments_and_a_refund(steps, mon
     assert (statement.balance, statement.open_principal, statement.open_late_fee) == (
         D("0.00"), D("15.00"), D("0.00"))  # fmt: skip
     assert closes_on_the_account(statement)
-    assert all(line.day == statement.generated_at.date() for line in statement.lines)
+    # Every document was written today by the database's clock (the statement's own `now` is
+    # NOW, a fixed moment): each line is dated the business day its bill was written.
+    written = steps(lambda s: s.scalar(text("select min(created_at) from bill")))
+    assert {line.day for line in statement.lines} == {written.astimezone(BUSINESS_TZ).date()}
     # The accounts page's bills: the replacement paid from the credit the credit note gave
     # back, the void bill owing nothing.
     bills = steps(lambda s: account_bills(s, "S001"))
