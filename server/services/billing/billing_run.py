@@ -330,8 +330,14 @@ BILL_METER_COLUMNS = (
 BILL_LINE_COLUMNS = ("bill_id", "kind", "component", "usage", "amount", "tariff_id", "note")
 
 
-def _write(session: Session, period: Period, run_id: int, bills: list[PricedDraft]) -> None:
-    bill_ids = allocate_ids(session, "bill", len(bills))
+def _write(
+    session: Session, period: Period, run_id: int, bills: list[PricedDraft], turns: Lock
+) -> None:
+    """Write priced bills, their meters, lines, balance draws and ledger rows. The connection
+    is used in `turns` (see run_billing); the rows are made between them, so the other
+    threads use it meanwhile."""
+    with turns:
+        bill_ids = allocate_ids(session, "bill", len(bills))
     text_period = str(period)
     prepaid = []  # and postpaid credits
     postpaid = []
@@ -340,8 +346,9 @@ def _write(session: Session, period: Period, run_id: int, bills: list[PricedDraf
             prepaid.append((bill_id, bill))
         elif bill.total > 0:
             postpaid.append((bill_id, bill))
-    # Before the bill rows are written, so each is written with its status.
-    drawn = _draw_credit(session, postpaid) if postpaid else {}
+    # Before the bill rows are made, so each is written with its status.
+    with turns:
+        drawn = _draw_credit(session, postpaid) if postpaid else {}
     bill_rows = []
     meter_rows: list[tuple[Any, ...]] = []
     line_rows: list[tuple[Any, ...]] = []
@@ -362,6 +369,20 @@ def _write(session: Session, period: Period, run_id: int, bills: list[PricedDraf
             (bill_id, x.kind, x.component, x.usage, x.amount, x.tariff_id, x.note)
             for x in bill.lines
         )
+    with turns:
+        _store(session, period, bill_rows, meter_rows, line_rows, prepaid, postpaid, drawn)
+
+
+def _store(
+    session: Session,
+    period: Period,
+    bill_rows: list[tuple[Any, ...]],
+    meter_rows: list[tuple[Any, ...]],
+    line_rows: list[tuple[Any, ...]],
+    prepaid: list[tuple[int, PricedDraft]],
+    postpaid: list[tuple[int, PricedDraft]],
+    drawn: dict[int, tuple[Decimal, Decimal]],
+) -> None:
     copy_rows(session, "bill", BILL_COLUMNS, bill_rows)
     copy_rows(session, "bill_meter", BILL_METER_COLUMNS, meter_rows)
     copy_rows(session, "bill_line", BILL_LINE_COLUMNS, line_rows)
@@ -504,8 +525,7 @@ def run_billing(
     turns = Lock()
 
     def write(bills: list[PricedDraft]) -> None:
-        with turns:
-            _write(session, period, run_id, bills)
+        _write(session, period, run_id, bills, turns)
 
     with (
         _run_settings(session),
