@@ -22,15 +22,13 @@ draws.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from threading import Lock
 from typing import Any
 
-import psycopg
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
@@ -44,6 +42,7 @@ from server.db.bulk import (
 from server.db.models import Account, Bill, BillingRun
 from server.db.models.accounts import PREPAID
 from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL, REGULAR
+from server.db.transaction_settings import transaction_settings
 from server.services.accounts.accounts import address_of
 from server.services.billing import balances, estimates
 from server.services.billing.bill_views import BillView, bill_view
@@ -79,13 +78,13 @@ _BILLING_LOCK = 645_2007  # advisory-lock namespace of billing runs
 _CHUNK = 5000  # accounts priced and written at a time
 _BATCH = 20_000  # accounts gathered at a time (see _batches)
 _FETCH = 5000  # candidate rows fetched at a time
-_SETTINGS = (
+_SETTINGS = {
     # A server-side cursor is planned for its first rows unless told the caller reads all.
-    ("cursor_tuple_fraction", "1.0"),
+    "cursor_tuple_fraction": "1.0",
     # At a million accounts the candidate query's sorts and hashes spill to disk at the
     # default 4 MB: 14.8 s; with 256 MB, 10.0 s (CREATE TABLE AS of it, measured).
-    ("work_mem", "256MB"),
-)
+    "work_mem": "256MB",
+}
 
 # Read through a server-side cursor in account order (_batches).
 _CANDIDATES = """
@@ -215,25 +214,6 @@ def _batches(session: Session, period: Period, turns: Lock) -> Generator[list[tu
     finally:
         with turns:
             cursor.close()
-
-
-@contextmanager
-def _run_settings(session: Session) -> Iterator[None]:
-    """The planner settings of a run's queries, as they were again after it: the run reads a
-    million meters and more through a cursor and sorts and hashes them."""
-    raw = psycopg_connection(session)
-    before = [
-        (name, raw.execute("select current_setting(%s)", (name,)).fetchone()[0])  # type: ignore[index]
-        for name, _ in _SETTINGS
-    ]
-    for name, value in _SETTINGS:
-        raw.execute("select set_config(%s, %s, true)", (name, value))
-    try:
-        yield
-    finally:
-        if raw.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
-            for name, value in before:
-                raw.execute("select set_config(%s, %s, true)", (name, value))
 
 
 def _gather(
@@ -528,7 +508,7 @@ def run_billing(
         _write(session, period, run_id, bills, turns)
 
     with (
-        _run_settings(session),
+        transaction_settings(session, _SETTINGS),
         read_ahead(_batches(session, period, turns), "billing candidates") as batches,
         write_behind(write, "billing") as put,
     ):

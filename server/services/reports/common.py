@@ -21,6 +21,7 @@ from reports.clock import moment_text
 from reports.tables import Row
 from server.db.models import Campus
 from server.db.replica import data_time
+from server.db.transaction_settings import set_for_transaction
 from server.services.core import permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period
@@ -153,7 +154,7 @@ def fetch(
     session's own values are back when the rows are (or, streamed, the first of them is)
     fetched, since the session may go on."""
     statement = text(sql)
-    restore = _set_for_query(session, settings) if settings else None
+    restore = set_for_transaction(session, settings) if settings else None
     if not stream:
         rows = tuple(to_row(r) for r in session.execute(statement, params))
         if restore:
@@ -173,25 +174,6 @@ def fetch(
     first = result.fetchmany(YIELD_PER)
     restore()
     return (to_row(r) for r in chain(first, result))
-
-
-def _set_for_query(session: Session, settings: Mapping[str, str]) -> Callable[[], None]:
-    """Set `settings` for the rest of this transaction; the function returned sets them back."""
-    before = {name: _set(session, name, value) for name, value in settings.items()}
-
-    def restore() -> None:
-        for name, value in before.items():
-            _set(session, name, value)
-
-    return restore
-
-
-def _set(session: Session, name: str, value: str) -> str:
-    """Set one setting for this transaction; its value before."""
-    return session.execute(
-        text("select current_setting(:name), set_config(:name, :value, true)"),
-        {"name": name, "value": value},
-    ).one()[0]
 
 
 def ratio(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
