@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QLineEdit, QMessageBox
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
@@ -118,22 +119,49 @@ def read_db(url: str, query) -> list:
         engine.dispose()
 
 
+def answer_modal(
+    qtbot, kind: type[QDialog], act: Callable[[QDialog], None], patience_ms: int = 20_000
+) -> None:
+    """Once a `kind` dialog is the modal one (it blocks in its own event loop), `act` on it
+    as a person would; call it before the click that opens the dialog. While that same
+    dialog stays up, act again: a key or click can land before a busy dialog is ready for
+    it. Past `patience_ms` the dialog is rejected, so the test fails on what it asserts
+    instead of hanging the whole suite in a loop nobody answers."""
+    deadline = time.monotonic() + patience_ms / 1000
+    acted: list[QDialog] = []
+
+    def answer() -> None:
+        up = QApplication.activeModalWidget()
+        ours = isinstance(up, kind) and up.isVisible() and (not acted or up is acted[0])
+        if acted and not ours:
+            return
+        if time.monotonic() > deadline:
+            if ours:
+                up.reject()
+            return
+        if not ours:
+            QTimer.singleShot(50, answer)
+            return
+        acted[:] = [up]
+        act(up)
+        QTimer.singleShot(500, answer)
+
+    QTimer.singleShot(50, answer)
+
+
 def answer_file_dialog(qtbot, target: Path) -> None:
     """Once the page's real file dialog shows, type `target` as the file name and press
     Enter; call it before the click that opens the dialog (which may block)."""
 
-    def answer() -> None:
-        ask = next(
-            (w for w in QApplication.topLevelWidgets()
-             if isinstance(w, QFileDialog) and w.isVisible()),
-            None,
-        )  # fmt: skip
-        if ask is None:
-            QTimer.singleShot(50, answer)
-            return
+    def type_name(ask: QDialog) -> None:
         edit = ask.findChild(QLineEdit, "fileNameEdit")
         edit.selectAll()
         qtbot.keyClicks(edit, str(target))
+        # The name completer's list, if the folder's listing arrived while typing, would
+        # take the Enter meant for the dialog.
+        completer = edit.completer()
+        if completer is not None and completer.popup().isVisible():
+            completer.popup().hide()
         qtbot.keyClick(edit, Qt.Key.Key_Return)
 
-    QTimer.singleShot(50, answer)
+    answer_modal(qtbot, QFileDialog, type_name)

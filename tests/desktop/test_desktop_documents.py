@@ -11,11 +11,12 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Slot
+from PySide6.QtCore import QObject, QSettings, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QMessageBox,
     QPushButton,
     QWidget,
@@ -25,7 +26,7 @@ from desktop.app import ensure_application
 from desktop.document_dialog import LAST_SAVE_DIR, DocumentDialog
 from desktop.saved_files import announce_saved
 from reports.receipt import ReceiptData, ReceiptLine, render_receipt
-from tests.desktop_support import answer_file_dialog
+from tests.desktop_support import answer_file_dialog, answer_modal
 
 WAIT_MS = 10_000
 
@@ -105,16 +106,11 @@ def button_of(widget, text: str) -> QPushButton:
 def answer_print_dialog(qtbot, choice: str, seen: list[str]) -> None:
     """Once the print dialog is up, click `choice` on it, as a person would."""
 
-    def answer() -> None:
-        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QPrintDialog)]
-        up = [d for d in dialogs if d.isVisible()]
-        if not up:
-            QTimer.singleShot(50, answer)
-            return
-        seen.append(up[0].windowTitle())
-        qtbot.mouseClick(button_of(up[0], choice), Qt.MouseButton.LeftButton)
+    def click(up: QDialog) -> None:
+        seen.append(up.windowTitle())
+        qtbot.mouseClick(button_of(up, choice), Qt.MouseButton.LeftButton)
 
-    QTimer.singleShot(50, answer)
+    answer_modal(qtbot, QPrintDialog, click)
 
 
 def test_print_opens_the_print_dialog_and_cancel_writes_nothing(

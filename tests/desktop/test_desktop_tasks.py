@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 import shiboken6
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from server.db.engine import make_engine, make_sessionmaker
 from server.db.models import Department, Staff
 from server.services.core.errors import DomainError, NotFound, PermissionDenied
 from server.services.staff import org
+from tests.desktop_support import answer_modal
 from tests.netutil import through_cable
 
 WAIT_MS = 10_000
@@ -99,17 +100,11 @@ def answer_warning(qtbot, seen: list[tuple[str, str]]) -> None:
     """Once the runner's warning is up (it blocks in its own event loop), note its title
     and text and click OK, as a person would."""
 
-    def answer() -> None:
-        up = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
-        up = [box for box in up if box.isVisible()]
-        if not up:
-            QTimer.singleShot(50, answer)
-            return
-        seen.append((up[0].windowTitle(), up[0].text()))
-        ok = up[0].button(QMessageBox.StandardButton.Ok)
-        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    def click_ok(box: QMessageBox) -> None:
+        seen.append((box.windowTitle(), box.text()))
+        qtbot.mouseClick(box.button(QMessageBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
 
-    QTimer.singleShot(50, answer)
+    answer_modal(qtbot, QMessageBox, click_ok)
 
 
 def refusal_shown(qtbot, runner: TaskRunner, refusal: DomainError) -> list[tuple[str, str]]:

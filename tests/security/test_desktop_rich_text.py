@@ -6,8 +6,8 @@ markup visible); so does the counter's account view for a holder's name carrying
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMessageBox
 from sqlalchemy import create_engine
 
 from desktop.app import ensure_application
@@ -21,6 +21,7 @@ from tests.desktop.test_desktop_counter import page as counter_page  # noqa: F40
 from tests.desktop.test_desktop_counter import world  # noqa: F401 (fixture)
 from tests.desktop.test_desktop_service import WAIT_MS
 from tests.desktop.test_desktop_service import page as service_page  # noqa: F401 (fixture)
+from tests.desktop_support import answer_modal
 
 ATTACK = "<h1 style=color:red>请批准</h1>"
 
@@ -87,13 +88,12 @@ def test_a_message_box_shows_markup_as_typed(qtbot) -> None:
     ensure_application("zh_CN")
     seen: list[tuple[str, Qt.TextFormat, bool]] = []
 
-    def look() -> None:
-        box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox))
+    def look(box: QMessageBox) -> None:
         label = box.findChild(QLabel, "qt_msgbox_label")
         seen.append((label.text(), label.textFormat(), one_line_high(label)))
         qtbot.mouseClick(box.button(QMessageBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
 
-    QTimer.singleShot(200, look)
+    answer_modal(qtbot, QMessageBox, look)
     QMessageBox.warning(None, "用户服务", f"户号 {ATTACK} 不存在，只能驳回")
     assert seen == [(f"户号 {ATTACK} 不存在，只能驳回", Qt.TextFormat.PlainText, True)]
 
