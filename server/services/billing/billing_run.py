@@ -22,14 +22,17 @@ draws.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from threading import Lock
 from typing import Any
 
-from sqlalchemy import func, select, text
+import psycopg
+from psycopg import sql
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from server.db.bulk import (
@@ -182,16 +185,24 @@ _ACCOUNTS = """
 """
 
 
-def _batches(session: Session, period: Period, turns: Lock) -> Generator[list[tuple], None, None]:
-    """The candidate meters (_CANDIDATES' rows), in lists of _BATCH whole accounts.
+def _batches(
+    raw: psycopg.Connection[Any], period: Period, turns: AbstractContextManager[Any]
+) -> Generator[tuple[list[tuple], dict[int, tuple]], None, None]:
+    """The candidate meters (_CANDIDATES' rows), in lists of _BATCH whole accounts, each
+    with its accounts (_ACCOUNTS' rows by id).
 
-    Read on a thread of its own (`read_ahead`), taking `turns` with the run's other uses of
-    the connection for each fetch. The server-side cursor stays open while the run writes
-    each list's bills in the same transaction; it reads the snapshot of its start, so those
-    bills do not show."""
+    Read on a thread of its own (`read_ahead`) on `raw`, used in `turns` (see
+    _candidate_connection). The server-side cursor stays open while the run writes each
+    list's bills in the same transaction; it reads the snapshot of its start, so those bills
+    do not show."""
     params = {"period": str(period), "start": period.start, "end": period.end}
-    raw = psycopg_connection(session)
     cursor = raw.cursor(name="billing_candidates")
+
+    def with_accounts(batch: list[tuple]) -> tuple[list[tuple], dict[int, tuple]]:
+        with turns, raw.cursor() as lookup:
+            lookup.execute(_ACCOUNTS, {"ids": list({row[5] for row in batch})})
+            return batch, {row[0]: row for row in lookup}
+
     try:
         with turns:
             cursor.execute(_CANDIDATES, params)
@@ -205,26 +216,57 @@ def _batches(session: Session, period: Period, turns: Lock) -> Generator[list[tu
             for row in rows:
                 if row[5] != last:
                     if accounts == _BATCH:
-                        yield batch
+                        yield with_accounts(batch)
                         batch, accounts = [], 0
                     accounts, last = accounts + 1, row[5]
                 batch.append(row)
         if batch:
-            yield batch
+            yield with_accounts(batch)
     finally:
         with turns:
             cursor.close()
 
 
+@contextmanager
+def _candidate_connection(
+    session: Session, turns: Lock, caller_wrote: bool
+) -> Iterator[tuple[psycopg.Connection[Any], AbstractContextManager[Any]]]:
+    """Where the candidates are read, and the turns that connection is used in.
+
+    When the caller had written nothing in this transaction before the run, a second
+    connection reads them in its snapshot (exported and imported), so a second PostgreSQL
+    backend computes them while this one stores bills, and needs no turns. Rows the caller
+    wrote and has not committed only this connection sees: the reader then shares it in
+    `turns`. (The run's own row is not among the candidates' tables.)
+    """
+    if caller_wrote:
+        yield psycopg_connection(session), turns
+        return
+    snapshot = session.scalar(text("select pg_export_snapshot()"))
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect() as second:
+        second = second.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+        raw = second.connection.driver_connection
+        assert isinstance(raw, psycopg.Connection)
+        with raw.cursor() as cursor:
+            cursor.execute(sql.SQL("set transaction snapshot {}").format(sql.Literal(snapshot)))
+            for name, value in _SETTINGS.items():
+                cursor.execute("select set_config(%s, %s, true)", (name, value))
+        yield raw, nullcontext()
+
+
 def _gather(
-    session: Session,
     rows: list[tuple],
+    accounts: dict[int, tuple],
     estimate: Callable[[list[tuple]], Estimates] | None,
     turns: Lock,
 ) -> tuple[list[Draft], list[SkippedMeter], list[EstimatedMeter]]:
     """Candidate meters with their two readings, grouped into account drafts; with
-    `estimate`, the unread meters go through it and those estimated are billed too. The
-    connection is used in `turns` (see run_billing)."""
+    `estimate`, the unread meters go through it (on the session's connection, in `turns`)
+    and those estimated are billed too."""
     drafts: dict[int, Draft] = {}
     skipped: list[SkippedMeter] = []
     unread: list[tuple] | None = None if estimate is None else []
@@ -238,11 +280,8 @@ def _gather(
             _take(row, drafts, skipped)
         skipped.extend(SkippedMeter(meter_no, reason) for meter_no, reason in found.skipped)
         estimated = found.estimated
-    with turns, psycopg_connection(session).cursor() as cursor:
-        cursor.execute(_ACCOUNTS, {"ids": list(drafts)})
-        accounts = cursor.fetchall()
-    for account_id, number, holder, class_id, mode, campus, building, unit, room in accounts:
-        draft = drafts[account_id]
+    for draft in drafts.values():
+        _, number, holder, class_id, mode, campus, building, unit, room = accounts[draft.account_id]
         draft.account_no, draft.holder_name = number, holder
         draft.customer_class_id, draft.billing_mode = class_id, mode
         draft.address = address_of(campus, building, unit, room)
@@ -484,6 +523,7 @@ def run_billing(
     )
     span = Span.of(period)
     book = load_tariff_book(session)
+    caller_wrote = bool(session.scalar(text("select pg_current_xact_id_if_assigned() is not null")))
     run = BillingRun(
         period=str(period),
         staff_id=actor.staff_id,
@@ -499,9 +539,10 @@ def run_billing(
     skipped: list[SkippedMeter] = []
     estimated: list[EstimatedMeter] = []
     cache: PriceCache = {}
-    # Three threads share the session's connection, in turns: one reads the candidates
-    # ahead, this one gathers and prices them, one writes the bills. So PostgreSQL computes
-    # the next rows and stores the last bills while Python prices: both cores work.
+    # Three threads: one reads the candidates ahead (on a second connection, or on this one
+    # in turns: _candidate_connection), this one gathers and prices them, one writes the
+    # bills. So PostgreSQL computes the next rows and stores the last bills while Python
+    # prices: both cores work.
     turns = Lock()
 
     def write(bills: list[PricedDraft]) -> None:
@@ -509,11 +550,12 @@ def run_billing(
 
     with (
         transaction_settings(session, _SETTINGS),
-        read_ahead(_batches(session, period, turns), "billing candidates") as batches,
+        _candidate_connection(session, turns, caller_wrote) as (reader, reader_turns),
+        read_ahead(_batches(reader, period, reader_turns), "billing candidates") as batches,
         write_behind(write, "billing") as put,
     ):
-        for rows in batches:
-            drafts, left_out, batch_estimated = _gather(session, rows, estimating, turns)
+        for rows, accounts in batches:
+            drafts, left_out, batch_estimated = _gather(rows, accounts, estimating, turns)
             ready, unpriced = resolve_tariffs(drafts, book, span)
             skipped.extend(left_out)
             skipped.extend(SkippedMeter(meter_no, "no_tariff") for meter_no in unpriced)
