@@ -26,11 +26,14 @@ def psycopg_connection(session: Session) -> psycopg.Connection[Any]:
     return raw
 
 
-def allocate_ids(session: Session, table: str, count: int) -> list[int]:
-    """`count` fresh ids of `table`, taken from its sequence like any insert would."""
+def allocate_ids(
+    connection: Session | psycopg.Connection[Any], table: str, count: int
+) -> list[int]:
+    """`count` fresh ids of `table`, taken from its sequence like any insert would. A sequence
+    is outside transactions: ids taken on any connection of the database will do."""
     if count == 0:
         return []
-    raw = psycopg_connection(session)
+    raw = psycopg_connection(connection) if isinstance(connection, Session) else connection
     with raw.cursor() as cursor:
         cursor.execute(
             "select nextval(pg_get_serial_sequence(%s, 'id')) from generate_series(1, %s)",

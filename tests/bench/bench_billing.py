@@ -338,12 +338,17 @@ def measure(url: str, args: argparse.Namespace, local_server: bool) -> Measured:
     try:
         with Session(engine) as session:
             if args.profile:
+                params = {"period": str(period), "start": period.start, "end": period.end}
                 with psycopg_connection(session).cursor() as cursor:
+                    cursor.execute(billing_run._TO_BILL, params)
+                    ids = [row[0] for row in cursor.fetchmany(billing_run._BATCH)]
                     cursor.execute(
-                        "explain analyze " + billing_run._CANDIDATES,
-                        {"period": str(period), "start": period.start, "end": period.end},
+                        "explain analyze " + billing_run._CANDIDATES, {**params, "ids": ids}
                     )
-                    print(f"candidate query, EXPLAIN ANALYZE: {cursor.fetchall()[-1][0]}")
+                    print(
+                        f"candidate query of {len(ids)} accounts, EXPLAIN ANALYZE: "
+                        f"{cursor.fetchall()[-1][0]}"
+                    )
             timing: AbstractContextManager[list[Phase]] = (
                 billing_phases(session, local_server) if args.profile else nullcontext([])
             )

@@ -50,25 +50,33 @@ def test_accounts_batch_by_batch(session, monkeypatch):
 
 
 def test_the_run_leaves_the_sessions_planner_settings_as_it_found_them(session, monkeypatch):
-    """The run reads with a large work_mem and reads ahead on a thread of its own; what the
-    session does after it runs with its own settings again."""
+    """The run's queries are not JIT-compiled, and read ahead on a thread of their own; what
+    the session does after it runs with its own settings again."""
     monkeypatch.setattr(billing_run, "_BATCH", 1)
-    monkeypatch.setattr(billing_run, "_FETCH", 1)
     for n in range(1, 4):
         account = f.account(session, f"A00{n}")
         f.meter(session, f"E{n}", account)
         f.read(session, f"E{n}", "2026-09-28", "0")
         f.read(session, f"E{n}", "2026-10-28", str(10 * n))
     f.tariff(session, components={"电费": [("0", "0.5")]})
-    session.execute(text("set local work_mem = '8MB'"))
+    session.execute(text("set local jit = on"))
+    seen: list[str] = []
+    gather = billing_run._gather
+
+    def gather_noting_jit(rows, accounts, estimate, turns):
+        with turns:  # the connection's other users take it in turns
+            seen.append(session.execute(text("show jit")).scalar_one())
+        return gather(rows, accounts, estimate, turns)
+
+    monkeypatch.setattr(billing_run, "_gather", gather_noting_jit)
 
     result = run_billing(session, f.ACTOR, OCT)
 
     assert result.created == 3
-    # Fetched one row at a time, each batch one account: 10, 20 and 30 kWh at 0.5.
+    # Each batch one account: 10, 20 and 30 kWh at 0.5, read with JIT off.
     assert [b.total for b in list_bills(session, OCT)] == [D("5.00"), D("10.00"), D("15.00")]
-    assert session.execute(text("show work_mem")).scalar_one() == "8MB"
-    assert session.execute(text("show cursor_tuple_fraction")).scalar_one() == "0.1"
+    assert seen == ["off", "off", "off"]
+    assert session.execute(text("show jit")).scalar_one() == "on"
 
 
 def test_a_run_updates_the_prepaid_balances_in_place(session):

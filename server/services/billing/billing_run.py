@@ -5,12 +5,11 @@ meter's reading of period P is its latest accepted reading dated in P; its previ
 reading its last bill ended on (the latest non-void bill by period, whatever the account, so
 a rebill of an old period is not taken and a move-in goes on from the final bill), else the
 latest accepted reading before P, else (a meter put in during P by a replacement) its
-initial reading. The run is set-based: one query gathers every candidate meter with its two
-readings, in account order, and Python takes them _BATCH accounts at a time (so its memory
-stays flat, a million accounts or fifty thousand), prices them (billing.drafts and
-billing.pricing: a tariff change inside the month prices each tariff's days; annual tiers
-start from the year to date, gathered in one query when an annual tariff is involved), and
-COPY writes the bills, so 50,000 accounts bill in seconds.
+initial reading. The run is set-based: a query per _BATCH accounts gathers their meters with
+their two readings (so its memory stays flat, a million accounts or fifty thousand), Python
+prices them (billing.drafts and billing.pricing: a tariff change inside the month prices each
+tariff's days; annual tiers start from the year to date, gathered in one query when an annual
+tariff is involved), and COPY writes the bills, so 50,000 accounts bill in seconds.
 
 Balances: a prepaid bill draws its whole total from the account balance (kind 'bill'), which
 may go negative. A postpaid bill draws min(balance, total) from a positive balance, the
@@ -23,7 +22,7 @@ draws.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -80,47 +79,45 @@ SKIP_REASONS = {
 _BILLING_LOCK = 645_2007  # advisory-lock namespace of billing runs
 _CHUNK = 5000  # accounts priced and written at a time
 _BATCH = 20_000  # accounts gathered at a time (see _batches)
-_FETCH = 5000  # candidate rows fetched at a time
 _SETTINGS = {
-    # A server-side cursor is planned for its first rows unless told the caller reads all.
-    "cursor_tuple_fraction": "1.0",
-    # At a million accounts the candidate query's sorts and hashes spill to disk at the
-    # default 4 MB: 14.8 s; with 256 MB, 10.0 s (CREATE TABLE AS of it, measured).
-    "work_mem": "256MB",
+    # Each batch's query is planned for a cost that switches JIT compiling on, and compiling
+    # takes longer than the query (some 0.5 s for 20,000 accounts).
+    "jit": "off",
 }
 
-# Read through a server-side cursor in account order (_batches).
+# The accounts a run bills, in order; read once, then billed _BATCH at a time.
+_TO_BILL = """
+    select a.id from account a
+    where a.active and a.moved_out_on is null
+      and a.id not in (select x.account_id from bill x
+                       where x.period = %(period)s and x.kind = 'regular')
+    order by a.id
+"""
+
+# The candidate meters of a batch of accounts, each with its two readings, in account order.
+# Every lookup is a probe of an index per meter, so the first batch's rows come at once and
+# each batch costs the same, however many accounts the database holds.
 _CANDIDATES = """
-    with period_readings as materialized (
-        select meter_id, id, value, read_at, status, source from reading
-        where read_at >= %(start)s and read_at < %(end)s and status in ('accepted', 'held')),
-    cur as (
-        select distinct on (meter_id) meter_id, id, value, source from period_readings
-        where status = 'accepted' order by meter_id, read_at desc, id desc),
-    init as (
-        select distinct on (meter_id) meter_id, id, value from period_readings
-        where status = 'accepted' and source = 'initial' order by meter_id, read_at, id),
-    held as (select distinct meter_id from period_readings where status = 'held'),
-    candidates as materialized (
-        select m.id, m.meter_no, m.kind, m.digits, m.multiplier, m.account_id
-        from meter m join account a on a.id = m.account_id
-        where a.active and a.moved_out_on is null
-          and a.id not in (select x.account_id from bill x
-                           where x.period = %(period)s and x.kind = 'regular')
-          and (m.status = 'active'
-               or exists (select 1 from meter_replacement mr
-                          where mr.old_meter_id = m.id and mr.replaced_at >= %(start)s)))
     select m.id, m.meter_no, m.kind, m.digits, m.multiplier, m.account_id,
-           case when h.meter_id is not null then 'held'
+           case when exists (select 1 from reading h
+                             where h.meter_id = m.id and h.status = 'held'
+                               and h.read_at >= %(start)s and h.read_at < %(end)s) then 'held'
                 when coalesce(rebilled.period, last.period) > %(period)s then 'billed_later' end,
            cur.id, cur.value,
            coalesce(rebilled.curr_reading_id, last.curr_reading_id, prior.id, init.id),
            coalesce(rebilled.curr, last.curr, prior.value, init.value),
            cur.source = 'estimate', previous.source = 'estimate'
-    from candidates m
-    left join held h on h.meter_id = m.id
-    left join cur on cur.meter_id = m.id
-    left join init on init.meter_id = m.id
+    from meter m
+    left join lateral (
+        select r.id, r.value, r.source from reading r
+        where r.meter_id = m.id and r.status = 'accepted'
+          and r.read_at >= %(start)s and r.read_at < %(end)s
+        order by r.read_at desc, r.id desc limit 1) cur on true
+    left join lateral (
+        select r.id, r.value from reading r
+        where r.meter_id = m.id and r.status = 'accepted' and r.source = 'initial'
+          and r.read_at >= %(start)s and r.read_at < %(end)s
+        order by r.read_at, r.id limit 1) init on true
     left join lateral (
         select bm.curr_reading_id, bm.curr, b.period, b.replaces_id
         from bill_meter bm join bill b on b.id = bm.bill_id
@@ -141,6 +138,10 @@ _CANDIDATES = """
     -- is looked up again, a visit to the reading table per meter saved (2 million a run).
     left join reading previous
       on previous.id = coalesce(rebilled.curr_reading_id, last.curr_reading_id)
+    where m.account_id = any(%(ids)s)
+      and (m.status = 'active'
+           or exists (select 1 from meter_replacement mr
+                      where mr.old_meter_id = m.id and mr.replaced_at >= %(start)s))
     order by m.account_id
 """
 
@@ -188,56 +189,35 @@ _ACCOUNTS = """
 def _batches(
     raw: psycopg.Connection[Any], period: Period, turns: AbstractContextManager[Any]
 ) -> Generator[tuple[list[tuple], dict[int, tuple]], None, None]:
-    """The candidate meters (_CANDIDATES' rows), in lists of _BATCH whole accounts, each
-    with its accounts (_ACCOUNTS' rows by id).
+    """The candidate meters (_CANDIDATES' rows) of _BATCH accounts at a time, each batch with
+    its accounts (_ACCOUNTS' rows by id).
 
     Read on a thread of its own (`read_ahead`) on `raw`, used in `turns` (see
-    _candidate_connection). The server-side cursor stays open while the run writes each
-    list's bills in the same transaction; it reads the snapshot of its start, so those bills
-    do not show."""
+    _candidate_connection), in the snapshot of the first query: the run's bills, written
+    meanwhile on the session's connection, do not show."""
     params = {"period": str(period), "start": period.start, "end": period.end}
-    cursor = raw.cursor(name="billing_candidates")
-
-    def with_accounts(batch: list[tuple]) -> tuple[list[tuple], dict[int, tuple]]:
-        with turns, raw.cursor() as lookup:
-            lookup.execute(_ACCOUNTS, {"ids": list({row[5] for row in batch})})
-            return batch, {row[0]: row for row in lookup}
-
-    try:
-        with turns:
-            cursor.execute(_CANDIDATES, params)
-        batch: list[tuple] = []
-        accounts, last = 0, None
-        while True:
-            with turns:
-                rows = cursor.fetchmany(_FETCH)
-            if not rows:
-                break
-            for row in rows:
-                if row[5] != last:
-                    if accounts == _BATCH:
-                        yield with_accounts(batch)
-                        batch, accounts = [], 0
-                    accounts, last = accounts + 1, row[5]
-                batch.append(row)
-        if batch:
-            yield with_accounts(batch)
-    finally:
-        with turns:
-            cursor.close()
+    with turns, raw.cursor() as cursor:
+        to_bill = [account_id for (account_id,) in cursor.execute(_TO_BILL, params)]
+    for start in range(0, len(to_bill), _BATCH):
+        ids = to_bill[start : start + _BATCH]
+        with turns, raw.cursor() as cursor:
+            rows = cursor.execute(_CANDIDATES, {**params, "ids": ids}).fetchall()
+            accounts = {row[0]: row for row in cursor.execute(_ACCOUNTS, {"ids": ids})}
+        yield rows, accounts
 
 
 @contextmanager
 def _candidate_connection(
     session: Session, turns: Lock, caller_wrote: bool
-) -> Iterator[tuple[psycopg.Connection[Any], AbstractContextManager[Any]]]:
-    """Where the candidates are read, and the turns that connection is used in.
+) -> Iterator[tuple[psycopg.Connection[Any], Lock]]:
+    """Where the candidates are read and the bills' ids taken, and the turns that connection
+    is used in.
 
     When the caller had written nothing in this transaction before the run, a second
     connection reads them in its snapshot (exported and imported), so a second PostgreSQL
-    backend computes them while this one stores bills, and needs no turns. Rows the caller
-    wrote and has not committed only this connection sees: the reader then shares it in
-    `turns`. (The run's own row is not among the candidates' tables.)
+    backend computes them while this one stores bills; its turns are its own. Rows the
+    caller wrote and has not committed only this connection sees: the reader then shares it
+    in `turns`. (The run's own row is not among the candidates' tables.)
     """
     if caller_wrote:
         yield psycopg_connection(session), turns
@@ -246,16 +226,13 @@ def _candidate_connection(
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     with engine.connect() as second:
-        second = second.execution_options(
-            isolation_level="REPEATABLE READ", postgresql_readonly=True
-        )
-        raw = second.connection.driver_connection
-        assert isinstance(raw, psycopg.Connection)
-        with raw.cursor() as cursor:
+        raw = second.execution_options(isolation_level="REPEATABLE READ").connection
+        assert isinstance(raw.driver_connection, psycopg.Connection)
+        with raw.driver_connection.cursor() as cursor:
             cursor.execute(sql.SQL("set transaction snapshot {}").format(sql.Literal(snapshot)))
             for name, value in _SETTINGS.items():
                 cursor.execute("select set_config(%s, %s, true)", (name, value))
-        yield raw, nullcontext()
+        yield raw.driver_connection, Lock()
 
 
 def _gather(
@@ -349,18 +326,35 @@ BILL_METER_COLUMNS = (
 BILL_LINE_COLUMNS = ("bill_id", "kind", "component", "usage", "amount", "tariff_id", "note")
 
 
-def _write(
-    session: Session, period: Period, run_id: int, bills: list[PricedDraft], turns: Lock
-) -> None:
-    """Write priced bills, their meters, lines, balance draws and ledger rows. The connection
-    is used in `turns` (see run_billing); the rows are made between them, so the other
-    threads use it meanwhile."""
-    with turns:
-        bill_ids = allocate_ids(session, "bill", len(bills))
-    text_period = str(period)
+@dataclass(slots=True)
+class _Chunk:
+    """Priced bills with their ids, and their meter and line rows, made on the pricing
+    thread; the writer adds what depends on the balances (statuses and draws)."""
+
+    bills: list[tuple[int, PricedDraft]]
+    meter_rows: list[tuple[Any, ...]]
+    line_rows: list[tuple[Any, ...]]
+
+
+def _rows(bills: list[PricedDraft], bill_ids: list[int]) -> _Chunk:
+    numbered = list(zip(bill_ids, bills, strict=True))
+    meter_rows: list[tuple[Any, ...]] = []
+    line_rows: list[tuple[Any, ...]] = []
+    for bill_id, bill in numbered:
+        meter_rows.extend((bill_id, *meter) for meter in bill.draft.meters)
+        line_rows.extend(
+            (bill_id, x.kind, x.component, x.usage, x.amount, x.tariff_id, x.note)
+            for x in bill.lines
+        )
+    return _Chunk(numbered, meter_rows, line_rows)
+
+
+def _write(session: Session, period: Period, run_id: int, chunk: _Chunk, turns: Lock) -> None:
+    """Write a chunk's bills, meters, lines, balance draws and ledger rows. The connection
+    is used in `turns` (see run_billing); the bill rows are made between them."""
     prepaid = []  # and postpaid credits
     postpaid = []
-    for bill_id, bill in zip(bill_ids, bills, strict=True):
+    for bill_id, bill in chunk.bills:
         if bill.draft.billing_mode == PREPAID or bill.total < 0:
             prepaid.append((bill_id, bill))
         elif bill.total > 0:
@@ -368,10 +362,9 @@ def _write(
     # Before the bill rows are made, so each is written with its status.
     with turns:
         drawn = _draw_credit(session, postpaid) if postpaid else {}
+    text_period = str(period)
     bill_rows = []
-    meter_rows: list[tuple[Any, ...]] = []
-    line_rows: list[tuple[Any, ...]] = []
-    for bill_id, bill in zip(bill_ids, bills, strict=True):
+    for bill_id, bill in chunk.bills:
         draft = bill.draft
         if draft.billing_mode == PREPAID or bill.total <= 0:
             status = BILL_PAID
@@ -383,13 +376,10 @@ def _write(
             (bill_id, draft.account_id, text_period, draft.account_no, draft.holder_name,
              draft.address, draft.billing_mode, bill.total, status, run_id)
         )  # fmt: skip
-        meter_rows.extend((bill_id, *meter) for meter in draft.meters)
-        line_rows.extend(
-            (bill_id, x.kind, x.component, x.usage, x.amount, x.tariff_id, x.note)
-            for x in bill.lines
-        )
     with turns:
-        _store(session, period, bill_rows, meter_rows, line_rows, prepaid, postpaid, drawn)
+        _store(
+            session, period, bill_rows, chunk.meter_rows, chunk.line_rows, prepaid, postpaid, drawn
+        )
 
 
 def _store(
@@ -545,8 +535,8 @@ def run_billing(
     # prices: both cores work.
     turns = Lock()
 
-    def write(bills: list[PricedDraft]) -> None:
-        _write(session, period, run_id, bills, turns)
+    def write(chunk: _Chunk) -> None:
+        _write(session, period, run_id, chunk, turns)
 
     with (
         transaction_settings(session, _SETTINGS),
@@ -566,7 +556,10 @@ def run_billing(
             with turns:
                 years = year_to_date(session, period, ready)
             for start in range(0, len(ready), _CHUNK):
-                put(price_drafts(ready[start : start + _CHUNK], cache, span, years))
+                bills = price_drafts(ready[start : start + _CHUNK], cache, span, years)
+                with reader_turns:
+                    bill_ids = allocate_ids(reader, "bill", len(bills))
+                put(_rows(bills, bill_ids))
             created += len(ready)
     skipped.sort(key=lambda s: (s.meter_no, s.reason))
     run.created = created
