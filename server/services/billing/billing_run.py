@@ -104,8 +104,8 @@ _CANDIDATES = """
                                and h.read_at >= %(start)s and h.read_at < %(end)s) then 'held'
                 when coalesce(rebilled.period, last.period) > %(period)s then 'billed_later' end,
            cur.id, cur.value,
-           coalesce(rebilled.curr_reading_id, last.curr_reading_id, prior.id, init.id),
-           coalesce(rebilled.curr, last.curr, prior.value, init.value),
+           coalesce(rebilled.curr_reading_id, last_meter.curr_reading_id, prior.id, init.id),
+           coalesce(rebilled.curr, last_meter.curr, prior.value, init.value),
            cur.source = 'estimate', previous.source = 'estimate'
     from meter m
     left join lateral (
@@ -113,16 +113,17 @@ _CANDIDATES = """
         where r.meter_id = m.id and r.status = 'accepted'
           and r.read_at >= %(start)s and r.read_at < %(end)s
         order by r.read_at desc, r.id desc limit 1) cur on true
+    -- The meter's bill rows newest first through its index, each bill's status looked up by
+    -- a probe (a scalar subquery, which the planner cannot turn into a join that scans
+    -- every bill per meter when the statistics say the bill table is empty).
     left join lateral (
-        select r.id, r.value from reading r
-        where r.meter_id = m.id and r.status = 'accepted' and r.source = 'initial'
-          and r.read_at >= %(start)s and r.read_at < %(end)s
-        order by r.read_at, r.id limit 1) init on true
+        select bm.curr_reading_id, bm.curr, bm.bill_id
+        from bill_meter bm
+        where bm.meter_id = m.id
+          and (select b.status from bill b where b.id = bm.bill_id) <> 'void'
+        order by bm.id desc limit 1) last_meter on true
     left join lateral (
-        select bm.curr_reading_id, bm.curr, b.period, b.replaces_id
-        from bill_meter bm join bill b on b.id = bm.bill_id
-        where bm.meter_id = m.id and b.status <> 'void'
-        order by bm.id desc limit 1) last on true
+        select b.period, b.replaces_id from bill b where b.id = last_meter.bill_id) last on true
     left join lateral (
         select bm.curr_reading_id, bm.curr, b.period
         from bill_meter bm join bill b on b.id = bm.bill_id
@@ -130,14 +131,20 @@ _CANDIDATES = """
         order by b.period desc, b.id desc limit 1) rebilled on true
     left join lateral (
         select r.id, r.value from reading r
-        where last.curr_reading_id is null
+        where last_meter.curr_reading_id is null
           and r.meter_id = m.id and r.status = 'accepted' and r.source <> 'estimate'
           and r.read_at < %(start)s
         order by r.read_at desc, r.id desc limit 1) prior on true
+    left join lateral (
+        select r.id, r.value from reading r
+        where last_meter.curr_reading_id is null and prior.id is null
+          and r.meter_id = m.id and r.status = 'accepted' and r.source = 'initial'
+          and r.read_at >= %(start)s and r.read_at < %(end)s
+        order by r.read_at, r.id limit 1) init on true
     -- A previous reading found by `prior` is no estimate (it filters them out): only a bill's
     -- is looked up again, a visit to the reading table per meter saved (2 million a run).
     left join reading previous
-      on previous.id = coalesce(rebilled.curr_reading_id, last.curr_reading_id)
+      on previous.id = coalesce(rebilled.curr_reading_id, last_meter.curr_reading_id)
     where m.account_id = any(%(ids)s)
       and (m.status = 'active'
            or exists (select 1 from meter_replacement mr
