@@ -1,6 +1,7 @@
 """The billing run takes its accounts a batch at a time (billing_run._BATCH): with one
 account per batch, the bills, the skipped meters and the run's row are what one batch gives."""
 
+import gc
 from contextlib import contextmanager
 from decimal import Decimal as D
 
@@ -51,7 +52,7 @@ def test_accounts_batch_by_batch(session, monkeypatch):
 
 def test_the_run_leaves_the_sessions_planner_settings_as_it_found_them(session, monkeypatch):
     """The run's queries are not JIT-compiled, and read ahead on a thread of their own; what
-    the session does after it runs with its own settings again."""
+    the session and the process do after it runs with their own settings again."""
     monkeypatch.setattr(billing_run, "_BATCH", 1)
     for n in range(1, 4):
         account = f.account(session, f"A00{n}")
@@ -61,11 +62,13 @@ def test_the_run_leaves_the_sessions_planner_settings_as_it_found_them(session, 
     f.tariff(session, components={"电费": [("0", "0.5")]})
     session.execute(text("set local jit = on"))
     seen: list[str] = []
+    collecting: list[bool] = []
     gather = billing_run._gather
 
     def gather_noting_jit(rows, accounts, estimate, turns):
         with turns:  # the connection's other users take it in turns
             seen.append(session.execute(text("show jit")).scalar_one())
+        collecting.append(gc.isenabled())
         return gather(rows, accounts, estimate, turns)
 
     monkeypatch.setattr(billing_run, "_gather", gather_noting_jit)
@@ -77,6 +80,8 @@ def test_the_run_leaves_the_sessions_planner_settings_as_it_found_them(session, 
     assert [b.total for b in list_bills(session, OCT)] == [D("5.00"), D("10.00"), D("15.00")]
     assert seen == ["off", "off", "off"]
     assert session.execute(text("show jit")).scalar_one() == "on"
+    # The cyclic collector pauses for the run (core.gc_pause) and runs again after it.
+    assert collecting == [False, False, False] and gc.isenabled()
 
 
 def test_a_run_updates_the_prepaid_balances_in_place(session):

@@ -63,6 +63,7 @@ from server.services.billing.tariffs import load_tariff_book
 from server.services.core import audit, permissions
 from server.services.core.audit import Actor
 from server.services.core.calendar import Period, transaction_time
+from server.services.core.gc_pause import gc_paused
 from server.services.metering.usage_rules import usage_after
 
 # Reasons a meter is left out of a run; the CLI and the desktop show the Chinese label.
@@ -546,6 +547,7 @@ def run_billing(
         _write(session, period, run_id, chunk, turns)
 
     with (
+        gc_paused(),
         transaction_settings(session, _SETTINGS),
         _candidate_connection(session, turns, caller_wrote) as (reader, reader_turns),
         read_ahead(_batches(reader, period, reader_turns), "billing candidates") as batches,
