@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+# A session, or a connection of its own (the billing run's second reader).
+Executor = Session | Connection
 
-def set_for_transaction(session: Session, settings: Mapping[str, str]) -> Callable[[], None]:
+
+def set_for_transaction(session: Executor, settings: Mapping[str, str]) -> Callable[[], None]:
     """Set `settings` for the rest of this transaction; the function returned sets them back."""
     before = {name: _set(session, name, value) for name, value in settings.items()}
 
@@ -23,7 +26,7 @@ def set_for_transaction(session: Session, settings: Mapping[str, str]) -> Callab
 
 
 @contextmanager
-def transaction_settings(session: Session, settings: Mapping[str, str]) -> Iterator[None]:
+def transaction_settings(session: Executor, settings: Mapping[str, str]) -> Iterator[None]:
     """`settings` inside the block. A block that fails leaves them: its transaction is rolled
     back, and a statement in it now would only fail again."""
     restore = set_for_transaction(session, settings)
@@ -31,7 +34,7 @@ def transaction_settings(session: Session, settings: Mapping[str, str]) -> Itera
     restore()
 
 
-def _set(session: Session, name: str, value: str) -> str:
+def _set(session: Executor, name: str, value: str) -> str:
     """Set one setting for this transaction; its value before."""
     return session.execute(
         text("select current_setting(:name), set_config(:name, :value, true)"),

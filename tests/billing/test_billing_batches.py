@@ -2,10 +2,13 @@
 account per batch, the bills, the skipped meters and the run's row are what one batch gives."""
 
 import gc
+from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal as D
 
+import pytest
 from sqlalchemy import select, text
+from sqlalchemy.orm import sessionmaker
 
 from server.db.bulk import psycopg_connection
 from server.db.engine import make_engine, make_sessionmaker, unit_of_work
@@ -18,20 +21,24 @@ from tests import factories as f
 OCT = Period.parse("2026-10")
 
 
-def test_accounts_batch_by_batch(session, monkeypatch):
-    monkeypatch.setattr(billing_run, "_BATCH", 1)
+def billed_world(session) -> None:
+    """A001 with E1 (100 -> 110) and E4 (10 -> 30); A002 with E2 read in September only;
+    prepaid A003 (balance 100) with E3 (0 -> 40); one price, 0.5 a kWh."""
     a = f.account(session, "A001")
     f.meter(session, "E1", a)
     f.meter(session, "E4", a)
-    b = f.account(session, "A002")
-    f.meter(session, "E2", b)
-    c = f.account(session, "A003", billing_mode="prepaid", balance="100")
-    f.meter(session, "E3", c)
+    f.meter(session, "E2", f.account(session, "A002"))
+    f.meter(session, "E3", f.account(session, "A003", billing_mode="prepaid", balance="100"))
     f.tariff(session, components={"电费": [("0", "0.5")]})
     for meter, before, after in (("E1", "100", "110"), ("E4", "10", "30"), ("E3", "0", "40")):
         f.read(session, meter, "2026-09-28", before)
         f.read(session, meter, "2026-10-28", after)
-    f.read(session, "E2", "2026-09-28", "500")  # no October reading: unread
+    f.read(session, "E2", "2026-09-28", "500")
+
+
+def test_accounts_batch_by_batch(session, monkeypatch):
+    monkeypatch.setattr(billing_run, "_BATCH", 1)
+    billed_world(session)  # E2 has no October reading: unread
 
     result = run_billing(session, f.ACTOR, OCT)
 
@@ -107,23 +114,14 @@ def test_a_run_updates_the_prepaid_balances_in_place(session):
     assert session.execute(text("select sum(balance) from account")).scalar_one() == D("13500.00")
 
 
-def billed_world(session) -> None:
-    """A001 with E1 (100 -> 110) and E4 (10 -> 30); A002 with E2 read in September only;
-    prepaid A003 (balance 100) with E3 (0 -> 40); one price, 0.5 a kWh."""
-    a = f.account(session, "A001")
-    f.meter(session, "E1", a)
-    f.meter(session, "E4", a)
-    f.meter(session, "E2", f.account(session, "A002"))
-    f.meter(session, "E3", f.account(session, "A003", billing_mode="prepaid", balance="100"))
-    f.tariff(session, components={"电费": [("0", "0.5")]})
-    for meter, before, after in (("E1", "100", "110"), ("E4", "10", "30"), ("E3", "0", "40")):
-        f.read(session, meter, "2026-09-28", before)
-        f.read(session, meter, "2026-10-28", after)
-    f.read(session, "E2", "2026-09-28", "500")
-
-
-def reader_backends(monkeypatch) -> list[tuple[int, int]]:
-    """(the candidates' backend, the run's session backend) of each run from now on."""
+@pytest.fixture
+def committed_world(fresh_database_url, monkeypatch) -> Iterator[tuple[sessionmaker, list]]:
+    """billed_world committed, and (the candidates' backend, the run's session backend) of
+    each run from now on."""
+    engine = make_engine(fresh_database_url)
+    factory = make_sessionmaker(engine)
+    with unit_of_work(factory) as session:
+        billed_world(session)
     seen: list[tuple[int, int]] = []
     connection = billing_run._candidate_connection
 
@@ -134,27 +132,23 @@ def reader_backends(monkeypatch) -> list[tuple[int, int]]:
             yield raw, raw_turns
 
     monkeypatch.setattr(billing_run, "_candidate_connection", watched)
-    return seen
+    yield factory, seen
+    engine.dispose()
 
 
 def test_a_run_in_a_fresh_transaction_reads_its_candidates_on_a_second_backend(
-    fresh_database_url, monkeypatch
+    committed_world, monkeypatch
 ):
     """Nothing written yet in the run's transaction: a second PostgreSQL backend computes the
     candidates in the run's snapshot while the first stores bills; the bills are the same."""
     monkeypatch.setattr(billing_run, "_BATCH", 1)
-    engine = make_engine(fresh_database_url)
-    factory = make_sessionmaker(engine)
-    with unit_of_work(factory) as session:
-        billed_world(session)
-    seen = reader_backends(monkeypatch)
+    factory, seen = committed_world
 
     with unit_of_work(factory) as session:
         result = run_billing(session, f.ACTOR, OCT)
         bills = {b.account_no: (b.total, b.status) for b in list_bills(session, OCT)}
         balance = session.execute(text("select balance from account where account_no = 'A003'"))
         assert balance.scalar_one() == D("80.00")  # 100 - 40 × 0.5
-    engine.dispose()
 
     [(reader, writer)] = seen
     assert reader != writer
@@ -164,22 +158,15 @@ def test_a_run_in_a_fresh_transaction_reads_its_candidates_on_a_second_backend(
     assert bills == {"A001": (D("15.00"), "open"), "A003": (D("20.00"), "paid")}
 
 
-def test_a_run_after_a_write_in_its_transaction_reads_what_it_wrote(
-    fresh_database_url, monkeypatch
-):
+def test_a_run_after_a_write_in_its_transaction_reads_what_it_wrote(committed_world):
     """A reading written in the run's own transaction is seen by no other backend: the
     candidates are then read on the session's connection, and that reading is billed."""
-    engine = make_engine(fresh_database_url)
-    factory = make_sessionmaker(engine)
-    with unit_of_work(factory) as session:
-        billed_world(session)
-    seen = reader_backends(monkeypatch)
+    factory, seen = committed_world
 
     with unit_of_work(factory) as session:
         f.read(session, "E2", "2026-10-29", "520")
         result = run_billing(session, f.ACTOR, OCT)
         bills = {b.account_no: b.total for b in list_bills(session, OCT)}
-    engine.dispose()
 
     [(reader, writer)] = seen
     assert reader == writer

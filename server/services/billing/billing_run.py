@@ -22,7 +22,7 @@ draws.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -44,7 +44,7 @@ from server.db.bulk import (
 from server.db.models import Account, Bill, BillingRun
 from server.db.models.accounts import PREPAID
 from server.db.models.billing import BILL_OPEN, BILL_PAID, BILL_PARTIAL, REGULAR
-from server.db.transaction_settings import transaction_settings
+from server.db.transaction_settings import set_for_transaction, transaction_settings
 from server.services.accounts.accounts import address_of
 from server.services.billing import balances, estimates
 from server.services.billing.bill_views import BillView, bill_view
@@ -195,14 +195,13 @@ _ACCOUNTS = """
 
 
 def _batches(
-    raw: psycopg.Connection[Any], period: Period, turns: AbstractContextManager[Any]
+    raw: psycopg.Connection[Any], period: Period, turns: Lock
 ) -> Generator[tuple[list[tuple], dict[int, tuple]], None, None]:
     """The candidate meters (_CANDIDATES' rows) of _BATCH accounts at a time, each batch with
     its accounts (_ACCOUNTS' rows by id).
 
     Read on a thread of its own (`read_ahead`) on `raw`, used in `turns` (see
-    _candidate_connection), in the snapshot of the first query: the run's bills, written
-    meanwhile on the session's connection, do not show."""
+    _candidate_connection). The bills the run writes meanwhile are other accounts'."""
     params = {"period": str(period), "start": period.start, "end": period.end}
     with turns, raw.cursor() as cursor:
         to_bill = [account_id for (account_id,) in cursor.execute(_TO_BILL, params)]
@@ -235,12 +234,12 @@ def _candidate_connection(
     engine = bind if isinstance(bind, Engine) else bind.engine
     with engine.connect() as second:
         raw = second.execution_options(isolation_level="REPEATABLE READ").connection
-        assert isinstance(raw.driver_connection, psycopg.Connection)
-        with raw.driver_connection.cursor() as cursor:
-            cursor.execute(sql.SQL("set transaction snapshot {}").format(sql.Literal(snapshot)))
-            for name, value in _SETTINGS.items():
-                cursor.execute("select set_config(%s, %s, true)", (name, value))
-        yield raw.driver_connection, Lock()
+        reader = raw.driver_connection
+        assert isinstance(reader, psycopg.Connection)
+        # The transaction's first statement; its end (the pool's rollback) ends the settings.
+        reader.execute(sql.SQL("set transaction snapshot {}").format(sql.Literal(snapshot)))
+        set_for_transaction(second, _SETTINGS)
+        yield reader, Lock()
 
 
 def _gather(
