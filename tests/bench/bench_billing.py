@@ -329,7 +329,7 @@ def measure(url: str, args: argparse.Namespace, local_server: bool) -> Measured:
     10 GB database needed). Run in a process of its own (`in_process`), so the peak RSS
     after the billing run is the run's."""
     # Both benches build on this module's helpers.
-    from tests.bench.bench_reports import _PAY
+    from tests.bench.bench_reports import pay_share
     from tests.bench.bench_search import clerk_queries, time_searches
 
     period: Period = args.period
@@ -379,7 +379,7 @@ def measure(url: str, args: argparse.Namespace, local_server: bool) -> Measured:
                 # _PAY's CTEs carry no statistics: at a million bills a nested loop over them
                 # would take hours.
                 session.execute(text("set local enable_nestloop = off"))
-                session.execute(text(_PAY), {"period": str(period), "tenths": 5})
+                pay_share(session, period, 5)
                 session.execute(text("reset enable_nestloop"))
                 session.execute(text("analyze bill, bill_meter, bill_line, payment, allocation"))
                 for name, build in (

@@ -156,7 +156,9 @@ def fetch(
     statement = text(sql)
     restore = set_for_transaction(session, settings) if settings else None
     if not stream:
-        rows = tuple(to_row(r) for r in session.execute(statement, params))
+        # fetched at once (all()): through the session's result row by row, the arrears list
+        # of 278,000 rows took 3 s in the driver's fetchone alone, 1 s so
+        rows = tuple(map(to_row, session.execute(statement, params).all()))
         if restore:
             restore()
         return rows
