@@ -79,6 +79,10 @@ def dialog(qtbot, tmp_path: Path, home: Path) -> DocumentDialog:
     shown = DocumentDialog("收据", "收据_E2026000007.pdf", receipt_pdf(), preferences=preferences)
     qtbot.addWidget(shown)
     shown.show()
+    # Its shortcuts (Ctrl+S, Ctrl+P) act only in the active window: in a long run another
+    # test's window can still be the active one when this one shows.
+    shown.activateWindow()
+    qtbot.waitUntil(shown.isActiveWindow, timeout=WAIT_MS)
     return shown
 
 
