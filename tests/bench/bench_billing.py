@@ -384,9 +384,10 @@ def in_process(url: str, args: argparse.Namespace) -> Measured:
         return pool.submit(measure, url, args, local).result()
 
 
-def bill_and_pay(url: str, period: Period) -> None:
+def bill_and_pay(url: str, period: Period) -> str:
     """Bill `period` and pay half of its postpaid bills (as bench_reports pays them),
-    committed and vacuumed: the database a manager runs the reports on the next day."""
+    committed and vacuumed: the database a manager runs the reports on the next day. Returns
+    `url`."""
     # Both benches build on this module's helpers.
     from tests.bench.bench_reports import pay_share
 
@@ -399,6 +400,7 @@ def bill_and_pay(url: str, period: Period) -> None:
 
     in_transaction(url, bill)
     vacuum(url)
+    return url
 
 
 def billed_copy(admin: str, source: str, period: Period) -> str:
@@ -421,8 +423,7 @@ def billed_copy(admin: str, source: str, period: Period) -> str:
             )  # fmt: skip
     finally:
         engine.dispose()
-    bill_and_pay(url, period)
-    return url
+    return bill_and_pay(url, period)
 
 
 def time_reports(url: str, args: argparse.Namespace) -> list[Row]:
@@ -508,10 +509,13 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_reports:
                 # on the database as a manager finds it the next day: the run and the
                 # payments committed, vacuumed; kept databases get a billed copy of their own
-                if source:
-                    billed, seconds = timed(lambda: billed_copy(admin, source, args.period))
-                else:
-                    billed, seconds = url, timed(lambda: bill_and_pay(url, args.period))[1]
+                billed, seconds = timed(
+                    lambda: (
+                        billed_copy(admin, source, args.period)
+                        if source
+                        else bill_and_pay(url, args.period)
+                    )
+                )
                 reports.append(("billed, half paid", seconds, f"committed, vacuumed; {load()}"))
                 reports += time_reports(billed, args)
     for name, wall, python, server in measured.phases:

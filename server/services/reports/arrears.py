@@ -59,18 +59,17 @@ with touched as (
     select bill_id from allocation where created_at >= :cut
     union
     select bill_id from account_ledger where bill_id is not null and created_at >= :cut
-), owed as materialized (
-    -- A bill paid in full (its status, kept by what its payments give it and checked by the
-    -- database: md_bill_status) owed nothing at the cut unless a payment, draw or void since
-    -- moved what it was paid; its late fee is looked at all the same.
+), bills as materialized (
+    -- The bills that may have owed at the cut; what was paid is summed for these alone, not
+    -- for every bill ever paid. A bill paid in full (its status, kept by what its payments
+    -- give it and checked by the database: md_bill_status) owed nothing at the cut unless a
+    -- payment, draw or void since moved what it was paid; its late fee is looked at all the
+    -- same.
     select b.id, b.account_id, b.period, b.total
     from bill b
     where {STANDING_BILL} and b.created_at < :cut
       and (b.status <> 'paid' or b.id in (select bill_id from touched)
            or b.id in (select bill_id from late_fee where created_at < :cut))
-), bills as (
-    -- what was paid is summed for these bills only, not for every bill ever paid
-    select id, account_id from owed
 ), {COLLECTED_ON_BILLS}, fee as (
     select bill_id, sum(amount) as amount from late_fee where created_at < :cut group by bill_id
 ), fee_paid as (
@@ -80,7 +79,7 @@ with touched as (
     select o.account_id, o.period,
            o.total - coalesce(p.amount, 0) - coalesce(d.amount, 0) as open,
            coalesce(f.amount, 0) - coalesce(fp.amount, 0) as fee
-    from owed o
+    from bills o
     left join paid p on p.bill_id = o.id
     left join drawn d on d.bill_id = o.id
     left join fee f on f.bill_id = o.id
